@@ -1,0 +1,19 @@
+//! The Smart Binhe domain: the four-level grid of Binhe Street, its codes, spatial index and
+//! validation, the people and devices posted to it, and the seeded demo dataset.
+//!
+//! No IO and no async here: everything is plain functions over plain types.
+
+pub mod code;
+pub mod demo;
+pub mod geojson;
+pub mod geometry;
+pub mod grid;
+pub mod people;
+pub mod problem;
+pub mod spatial;
+
+pub use code::{CodeError, GridCode};
+pub use grid::{Grid, GridHierarchy, GridIndex, GridLevel, MicroKind};
+pub use people::{Device, DeviceKind, Worker, WorkerKind, WorkerRole};
+pub use problem::{FeatureProblem, GridProblem};
+pub use spatial::{GridLocator, NearestIndex};

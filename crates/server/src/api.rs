@@ -1,0 +1,281 @@
+//! JSON API of the grid map: summary, GeoJSON layers, tree, cards, search, locate, import.
+
+use std::sync::{Arc, RwLock};
+
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use binhe_core::{GridCode, GridLevel};
+use binhe_store::GridRepository;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::Mutex;
+
+use crate::dataset::{DEMO_BASEMAP, GridView, imported_dataset};
+use crate::error::ApiError;
+
+/// Largest grid file accepted for import: a city district's surveyed grids fit easily.
+pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+const SEARCH_LIMIT: usize = 20;
+const SEARCH_MAX_CHARS: usize = 64;
+
+#[derive(Clone)]
+pub struct AppState {
+    view: Arc<RwLock<Arc<GridView>>>,
+    store: Arc<dyn GridRepository>,
+    /// One import at a time: the second waits rather than interleaving replacements.
+    import_lock: Arc<Mutex<()>>,
+}
+
+impl AppState {
+    pub fn new(view: GridView, store: Arc<dyn GridRepository>) -> Self {
+        Self {
+            view: Arc::new(RwLock::new(Arc::new(view))),
+            store,
+            import_lock: Arc::new(Mutex::new(())),
+        }
+    }
+
+    pub fn view(&self) -> Arc<GridView> {
+        Arc::clone(
+            &self
+                .view
+                .read()
+                .expect("view lock is never poisoned: writers only swap an Arc"),
+        )
+    }
+
+    /// Validates a grid file and, only if all of it is valid, replaces the stored grids in one
+    /// transaction and then the in-memory view.
+    pub async fn import_grids(
+        &self,
+        text: &str,
+        description: String,
+    ) -> Result<Arc<GridView>, ApiError> {
+        let _one_at_a_time = self.import_lock.lock().await;
+        let current = self.view();
+        let dataset = imported_dataset(text, description, &current.dataset)
+            .map_err(|problems| ApiError::ImportRejected { problems })?;
+        self.store.replace(&dataset).await?;
+        let view = Arc::new(GridView::new(dataset));
+        *self.view.write().expect("view lock is never poisoned") = Arc::clone(&view);
+        Ok(view)
+    }
+}
+
+pub fn routes(state: AppState) -> Router {
+    Router::new()
+        .route(
+            "/api/health",
+            get(|| async { Json(json!({ "status": "ok" })) }),
+        )
+        .route("/api/summary", get(summary))
+        .route("/api/grids.geojson", get(grids_geojson))
+        .route("/api/basemap.geojson", get(basemap_geojson))
+        .route("/api/grids/tree", get(tree))
+        .route("/api/grids/search", get(search))
+        .route(
+            "/api/grids/import",
+            post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+        .route("/api/grids/{code}", get(card))
+        .route("/api/locate", get(locate))
+        .with_state(state)
+}
+
+fn geojson_response(body: String) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/geo+json; charset=utf-8")],
+        body,
+    )
+}
+
+async fn summary(State(state): State<AppState>) -> Json<Value> {
+    Json(state.view().summary.clone())
+}
+
+async fn grids_geojson(State(state): State<AppState>) -> impl IntoResponse {
+    geojson_response(state.view().grids_geojson.clone())
+}
+
+async fn basemap_geojson() -> impl IntoResponse {
+    geojson_response(DEMO_BASEMAP.to_owned())
+}
+
+async fn tree(State(state): State<AppState>) -> Json<Value> {
+    Json(state.view().tree.clone())
+}
+
+fn bbox_of(view: &GridView, index: usize) -> Value {
+    let r = view.hierarchy().get(index).bbox();
+    json!([r.min().x, r.min().y, r.max().x, r.max().y])
+}
+
+async fn card(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let view = state.view();
+    let h = view.hierarchy();
+    let index = GridCode::parse(&code)
+        .ok()
+        .and_then(|c| h.index_of(&c))
+        .ok_or(ApiError::GridNotFound { code })?;
+    let grid = h.get(index);
+    let parent = h.parent_of(index).map(|p| {
+        let p = h.get(p);
+        json!({ "code": p.code, "name": p.name, "name_en": p.name_en, "level": p.level().as_str() })
+    });
+    let workers: Vec<Value> = view
+        .responsible_workers(index)
+        .into_iter()
+        .map(|w| {
+            json!({
+                "id": w.id, "name": w.name, "kind": w.kind.as_str(),
+                "role": w.role.label_zh(), "role_en": w.role.label_en(),
+                "phone": w.phone, "grid": w.grid,
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "id": index + 1,
+        "code": grid.code,
+        "name": grid.name,
+        "name_en": grid.name_en,
+        "level": grid.level().as_str(),
+        "level_zh": grid.level().label_zh(),
+        "parent": parent,
+        "area_m2": (grid.area_m2() * 10.0).round() / 10.0,
+        "population": grid.population,
+        "synthetic": grid.synthetic,
+        "kind": grid.kind.map(binhe_core::MicroKind::as_str),
+        "children_count": h.children_of(index).len(),
+        "bbox": bbox_of(&view, index),
+        "workers": workers,
+        "workers_within": view.workers_within(index),
+    })))
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+async fn search(
+    State(state): State<AppState>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let text = query.q.unwrap_or_default();
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(ApiError::BadRequest {
+            field: "q",
+            reason: "search text is empty".to_owned(),
+            reason_zh: "请输入网格名称或编码".to_owned(),
+        });
+    }
+    if text.chars().count() > SEARCH_MAX_CHARS {
+        return Err(ApiError::BadRequest {
+            field: "q",
+            reason: format!("search text is longer than {SEARCH_MAX_CHARS} characters"),
+            reason_zh: format!("搜索内容超过 {SEARCH_MAX_CHARS} 个字符"),
+        });
+    }
+    let view = state.view();
+    let h = view.hierarchy();
+    let lower = text.to_lowercase();
+    let mut hits: Vec<(u8, GridLevel, usize)> = h
+        .grids()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, g)| {
+            let rank = if g.code.as_str() == text || g.name == text {
+                0
+            } else if g.code.as_str().starts_with(text) || g.name.starts_with(text) {
+                1
+            } else if g.name.contains(text)
+                || g.name_en.to_lowercase().contains(&lower)
+                || g.code.as_str().contains(text)
+            {
+                2
+            } else {
+                return None;
+            };
+            Some((rank, g.level(), i))
+        })
+        .collect();
+    hits.sort_unstable();
+    let results: Vec<Value> = hits
+        .into_iter()
+        .take(SEARCH_LIMIT)
+        .map(|(_, _, i)| {
+            let g = h.get(i);
+            let parent_name = h.parent_of(i).map(|p| h.get(p).name.clone());
+            json!({
+                "code": g.code, "name": g.name, "name_en": g.name_en, "level": g.level().as_str(),
+                "parent_name": parent_name, "bbox": bbox_of(&view, i),
+            })
+        })
+        .collect();
+    Ok(Json(Value::Array(results)))
+}
+
+#[derive(Deserialize)]
+struct LocateQuery {
+    lon: Option<String>,
+    lat: Option<String>,
+}
+
+fn coordinate(value: Option<&str>, field: &'static str, range: f64) -> Result<f64, ApiError> {
+    let raw = value.unwrap_or_default();
+    match raw.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v.abs() <= range => Ok(v),
+        _ => Err(ApiError::BadRequest {
+            field,
+            reason: format!("{field} must be a number within ±{range}, got {raw:?}"),
+            reason_zh: format!("{field} 必须是 ±{range} 以内的数字，收到“{raw}”"),
+        }),
+    }
+}
+
+/// Which micro-grid and community hold a point (WGS84).
+async fn locate(
+    State(state): State<AppState>,
+    Query(query): Query<LocateQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let lon = coordinate(query.lon.as_deref(), "lon", 180.0)?;
+    let lat = coordinate(query.lat.as_deref(), "lat", 90.0)?;
+    let view = state.view();
+    let h = view.hierarchy();
+    let describe = |index: Option<usize>| {
+        index.map(|i| {
+            let g = h.get(i);
+            json!({ "code": g.code, "name": g.name })
+        })
+    };
+    Ok(Json(json!({
+        "lon": lon,
+        "lat": lat,
+        "micro": describe(view.locator.micro_at(lon, lat)),
+        "community": describe(view.locator.community_at(lon, lat)),
+    })))
+}
+
+async fn import(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Json<Value>, ApiError> {
+    let file_name = headers
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("(上传文件 / uploaded file)")
+        .to_owned();
+    let view = state
+        .import_grids(&body, format!("导入 / import: {file_name}"))
+        .await?;
+    tracing::info!(file = %file_name, "grids imported");
+    Ok(Json(json!({ "imported": true, "summary": view.summary })))
+}

@@ -1,0 +1,196 @@
+//! The loaded grid dataset and everything derived from it that requests read: the spatial
+//! index, the GeoJSON and tree the map and side panel draw, and the card data.
+
+use std::collections::HashMap;
+
+use binhe_core::demo::DEFAULT_SEED;
+use binhe_core::geojson::{read_grids, write_grids};
+use binhe_core::people::repost;
+use binhe_core::{
+    DeviceKind, FeatureProblem, GridCode, GridHierarchy, GridIndex, GridLevel, GridLocator, Worker,
+    WorkerKind, WorkerRole,
+};
+use binhe_store::{DatasetSource, GridDataset};
+use serde_json::{Value, json};
+
+const DEMO_GRIDS: &str = include_str!("../../../assets/demo/grids.geojson");
+const DEMO_WORKERS: &str = include_str!("../../../assets/demo/workers.json");
+const DEMO_DEVICES: &str = include_str!("../../../assets/demo/devices.json");
+pub const DEMO_BASEMAP: &str = include_str!("../../../assets/demo/basemap.geojson");
+
+/// The demo dataset as committed under `assets/demo/`, checked like any import.
+pub fn demo_dataset() -> GridDataset {
+    let hierarchy = read_grids(DEMO_GRIDS)
+        .unwrap_or_else(|problems| panic!("assets/demo/grids.geojson is invalid: {problems:?}"));
+    GridDataset {
+        hierarchy,
+        workers: serde_json::from_str(DEMO_WORKERS).expect("assets/demo/workers.json is valid"),
+        devices: serde_json::from_str(DEMO_DEVICES).expect("assets/demo/devices.json is valid"),
+        source: DatasetSource::Demo,
+        description: format!(
+            "演示数据（合成），种子 {DEFAULT_SEED} / synthetic demo dataset, seed {DEFAULT_SEED}"
+        ),
+    }
+}
+
+/// A surveyed grid file replacing the current grids. Workers and devices keep their posts
+/// where the new grids allow and are re-posted by position otherwise.
+pub fn imported_dataset(
+    text: &str,
+    description: String,
+    current: &GridDataset,
+) -> Result<GridDataset, Vec<FeatureProblem>> {
+    let hierarchy = read_grids(text)?;
+    let locator = GridLocator::new(&hierarchy);
+    let workers = current
+        .workers
+        .iter()
+        .map(|w| Worker {
+            grid: repost(&w.grid, w.lon, w.lat, &hierarchy, &locator),
+            ..w.clone()
+        })
+        .collect();
+    let devices = current
+        .devices
+        .iter()
+        .map(|d| binhe_core::Device {
+            grid: repost(&d.grid, d.lon, d.lat, &hierarchy, &locator),
+            ..d.clone()
+        })
+        .collect();
+    Ok(GridDataset {
+        hierarchy,
+        workers,
+        devices,
+        source: DatasetSource::Import,
+        description,
+    })
+}
+
+/// Read-only view of one dataset, rebuilt whenever the dataset is replaced.
+#[derive(Debug)]
+pub struct GridView {
+    pub dataset: GridDataset,
+    pub locator: GridLocator,
+    pub grids_geojson: String,
+    pub tree: Value,
+    pub summary: Value,
+    workers_by_grid: HashMap<GridCode, Vec<usize>>,
+}
+
+impl GridView {
+    pub fn new(dataset: GridDataset) -> Self {
+        let h = &dataset.hierarchy;
+        let mut workers_by_grid: HashMap<GridCode, Vec<usize>> = HashMap::new();
+        for (i, worker) in dataset.workers.iter().enumerate() {
+            workers_by_grid
+                .entry(worker.grid.clone())
+                .or_default()
+                .push(i);
+        }
+        let devices = |kind| dataset.devices.iter().filter(|d| d.kind == kind).count();
+        let workers = |kind| dataset.workers.iter().filter(|w| w.kind == kind).count();
+        let street = h.street();
+        let summary = json!({
+            "street_code": street.code,
+            "street_name": street.name,
+            "street_name_en": street.name_en,
+            "communities": h.count(GridLevel::Community),
+            "micro_grids": h.count(GridLevel::Micro),
+            "units": h.count(GridLevel::Unit),
+            "population": street.population,
+            "full_time_workers": workers(WorkerKind::FullTime),
+            "part_time_workers": workers(WorkerKind::PartTime),
+            "cameras": devices(DeviceKind::Camera),
+            "checkpoints": devices(DeviceKind::Checkpoint),
+            "door_access_units": devices(DeviceKind::DoorAccess),
+            "synthetic": dataset.source == DatasetSource::Demo || street.synthetic,
+            "source": dataset.source.as_str(),
+            "source_description": dataset.description,
+        });
+        Self {
+            locator: GridLocator::new(h),
+            grids_geojson: write_grids(h).to_string(),
+            tree: tree_node(h, h.street_index()),
+            summary,
+            workers_by_grid,
+            dataset,
+        }
+    }
+
+    pub fn hierarchy(&self) -> &GridHierarchy {
+        &self.dataset.hierarchy
+    }
+
+    /// The people a dispatcher calls about a grid: those posted to it; for a unit, the
+    /// micro-grid's people; for a community or the street, its full-time workers and
+    /// social workers (building and unit leaders are reached through the micro-grids).
+    pub fn responsible_workers(&self, index: GridIndex) -> Vec<&Worker> {
+        let h = self.hierarchy();
+        let grid = h.get(index);
+        let posted = |code: &GridCode| {
+            self.workers_by_grid
+                .get(code)
+                .into_iter()
+                .flatten()
+                .map(|&i| &self.dataset.workers[i])
+        };
+        match grid.level() {
+            GridLevel::Micro => posted(&grid.code).collect(),
+            GridLevel::Unit => {
+                posted(&h.get(h.parent_of(index).expect("units have parents")).code).collect()
+            }
+            GridLevel::Community | GridLevel::Street => {
+                let prefix = match grid.level() {
+                    GridLevel::Community => &grid.code.as_str()[..12],
+                    _ => &grid.code.as_str()[..9],
+                };
+                let mut found: Vec<&Worker> = self
+                    .dataset
+                    .workers
+                    .iter()
+                    .filter(|w| w.grid.as_str().starts_with(prefix))
+                    .filter(|w| {
+                        matches!(
+                            w.role,
+                            WorkerRole::FullTimeWorker | WorkerRole::SocialWorker
+                        )
+                    })
+                    .collect();
+                found.sort_by_key(|w| (w.kind != WorkerKind::FullTime, w.grid.clone()));
+                found
+            }
+        }
+    }
+
+    /// Every worker posted anywhere inside a grid.
+    pub fn workers_within(&self, index: GridIndex) -> usize {
+        let grid = self.hierarchy().get(index);
+        let prefix = match grid.level() {
+            GridLevel::Street => &grid.code.as_str()[..9],
+            GridLevel::Community => &grid.code.as_str()[..12],
+            GridLevel::Micro | GridLevel::Unit => &grid.code.as_str()[..15],
+        };
+        self.dataset
+            .workers
+            .iter()
+            .filter(|w| w.grid.as_str().starts_with(prefix))
+            .count()
+    }
+}
+
+fn tree_node(h: &GridHierarchy, index: GridIndex) -> Value {
+    let grid = h.get(index);
+    let children: Vec<Value> = h
+        .children_of(index)
+        .iter()
+        .map(|&k| tree_node(h, k))
+        .collect();
+    json!({
+        "code": grid.code,
+        "name": grid.name,
+        "name_en": grid.name_en,
+        "level": grid.level().as_str(),
+        "children": children,
+    })
+}

@@ -1,0 +1,140 @@
+//! `binhe-server`: the headless center server and the operator's command-line tools.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use binhe_core::demo;
+use binhe_server::{ServerConfig, default_database, open_state, start};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "binhe-server",
+    about = "智慧滨河 Smart Binhe center server and tools"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and UI on 127.0.0.1; prints the launch URL as `SMART_BINHE_URL=…`.
+    Serve {
+        /// SQLite file (created with the demo dataset when new).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Port on 127.0.0.1; 0 picks a free one.
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// The built UI folder.
+        #[arg(long, default_value = "ui/dist")]
+        ui_dir: PathBuf,
+    },
+    /// Replace the stored grids with a surveyed GeoJSON file. Nothing is imported unless every
+    /// feature is valid; each problem is listed with its feature.
+    ImportGrids {
+        file: PathBuf,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Write the synthetic demo dataset (grids, workers, devices, basemap) for a seed.
+    GenerateDemo {
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+        #[arg(long, default_value = "assets/demo")]
+        out: PathBuf,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse().command).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Serve { db, port, ui_dir } => {
+            let database = db.unwrap_or_else(default_database);
+            let server = start(ServerConfig {
+                database,
+                ui_dir,
+                port,
+            })
+            .await
+            .map_err(|e| format!("启动失败 / cannot start: {e}"))?;
+            println!("SMART_BINHE_URL={}", server.launch_url());
+            tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+            server.shutdown().await;
+            Ok(())
+        }
+        Command::ImportGrids { file, db } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("无法读取 {} / cannot read it: {e}", file.display()))?;
+            let state = open_state(&db.unwrap_or_else(default_database))
+                .await
+                .map_err(|e| e.to_string())?;
+            let name = file.file_name().map_or_else(
+                || file.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            match state
+                .import_grids(&text, format!("导入 / import: {name}"))
+                .await
+            {
+                Ok(view) => {
+                    let s = &view.summary;
+                    println!(
+                        "已导入 / imported {}: {} 个社区网格 communities, {} 个微网格 micro-grids, {} 个单元网格 units",
+                        file.display(),
+                        s["communities"],
+                        s["micro_grids"],
+                        s["units"]
+                    );
+                    Ok(())
+                }
+                Err(binhe_server::error::ApiError::ImportRejected { problems }) => {
+                    let mut report = format!(
+                        "未导入 / NOT imported {}: {} 个问题 problem(s); 现有数据未改动 / stored data unchanged\n",
+                        file.display(),
+                        problems.len()
+                    );
+                    for p in problems {
+                        let feature = p.feature_index.map_or_else(
+                            || "文件 file".to_owned(),
+                            |i| format!("要素 feature #{i}"),
+                        );
+                        let code = p.grid_code.as_deref().unwrap_or("-");
+                        report.push_str(&format!(
+                            "  {feature} [{code}] {}: {} / {}\n",
+                            p.code, p.message_zh, p.message_en
+                        ));
+                    }
+                    Err(report)
+                }
+                Err(other) => Err(other.to_string()),
+            }
+        }
+        Command::GenerateDemo { seed, out } => {
+            std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+            for (name, content) in demo::generate(seed).files() {
+                let path = out.join(name);
+                std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Persistence of Smart Binhe behind a small repository trait.
+//!
+//! SQLite is the embedded default (one file beside the desktop app); the center server's
+//! PostgreSQL backend implements the same trait and passes the same conformance suite.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use binhe_core::{Device, GridHierarchy, Worker};
+
+pub use sqlite::SqliteStore;
+
+/// Where the stored grids came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatasetSource {
+    /// The generated, synthetic demo dataset.
+    Demo,
+    /// A surveyed dataset imported by an operator.
+    Import,
+}
+
+impl DatasetSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Demo => "demo",
+            Self::Import => "import",
+        }
+    }
+}
+
+/// Everything about a street's grid that is stored: the grids, who is posted where, and the
+/// devices in them.
+#[derive(Debug, Clone)]
+pub struct GridDataset {
+    pub hierarchy: GridHierarchy,
+    pub workers: Vec<Worker>,
+    pub devices: Vec<Device>,
+    pub source: DatasetSource,
+    /// Free text for operators: the imported file's name, or the demo seed.
+    pub description: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open database {path}: {source}")]
+    Open { path: String, source: sqlx::Error },
+    #[error("cannot migrate database {path}: {source}")]
+    Migrate {
+        path: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("database query failed while {action}: {source}")]
+    Query {
+        action: &'static str,
+        source: sqlx::Error,
+    },
+    #[error("stored grid {code} is damaged: {detail}")]
+    Corrupt { code: String, detail: String },
+}
+
+impl StoreError {
+    pub(crate) fn query(action: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
+        move |source| Self::Query { action, source }
+    }
+}
+
+/// The grid tables of one street.
+#[async_trait]
+pub trait GridRepository: Send + Sync {
+    /// The stored dataset, or `None` when nothing has been loaded yet.
+    async fn load(&self) -> Result<Option<GridDataset>, StoreError>;
+
+    /// Replaces the whole dataset in one transaction: afterwards the store holds exactly
+    /// `dataset`, or, if anything fails, exactly what it held before.
+    async fn replace(&self, dataset: &GridDataset) -> Result<(), StoreError>;
+}
