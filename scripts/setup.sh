@@ -12,7 +12,6 @@ apt_packages=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   xvfb xauth imagemagick webkit2gtk-driver binaryen
   chromium chromium-driver fonts-noto-cjk
-  postgresql
 )
 # Node.js may already come from another source (with its own npm); only add Debian's when absent.
 command -v npm >/dev/null || apt_packages+=(nodejs npm)
@@ -35,7 +34,7 @@ rustup target list --installed | grep -q wasm32-unknown-unknown || {
   log "rustup: adding wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
 
 # wasm-bindgen-cli must match the wasm-bindgen version in Cargo.lock exactly.
-bindgen_version=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[" ]|version=/,""); print; exit}' Cargo.lock 2>/dev/null || true)
+bindgen_version=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;q}' Cargo.lock 2>/dev/null || true)
 bindgen_version=${bindgen_version:-0.2.130}
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
   log "cargo: installing wasm-bindgen-cli $bindgen_version"

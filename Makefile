@@ -1,0 +1,50 @@
+# Smart Binhe — every entry point. `make run` and `make test` install what is missing first.
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -euo pipefail -c
+
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+# Build caches live outside the checkout so a fresh clone (CI) reuses them; a new machine
+# simply starts cold.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target
+WASM_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target-wasm
+BIN := $(CARGO_TARGET_DIR)/debug
+
+.PHONY: run test setup ui native lint unit e2e bench demo-dataset clean-db
+
+## Open the desktop app in demo mode (embedded SQLite under ~/.local/share/smart-binhe).
+run: setup ui native
+	$(BIN)/smart-binhe
+
+## Every test: formatting, lints, unit/property/store/API tests, browser and desktop end-to-end.
+test: setup lint unit ui native e2e
+
+setup:
+	scripts/setup.sh
+
+ui:
+	cd ui && CARGO_TARGET_DIR=$(WASM_TARGET_DIR) TRUNK_OFFLINE=true trunk build
+
+native:
+	cargo build -p binhe-server -p smart-binhe
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --all-targets -- -D warnings
+	CARGO_TARGET_DIR=$(WASM_TARGET_DIR) cargo clippy -p binhe-ui --target wasm32-unknown-unknown -- -D warnings
+
+unit:
+	cargo test
+
+e2e:
+	cd tests/e2e
+	BINHE_SERVER_BIN=$(BIN)/binhe-server BINHE_DESKTOP_BIN=$(BIN)/smart-binhe BINHE_UI_DIR=$(CURDIR)/ui/dist \
+	  node --test --test-concurrency=1 *.test.mjs
+
+## Point → micro-grid lookup: rstar + geo against a naive scan (release build).
+bench:
+	cargo bench -p binhe-core --bench locate
+
+## Regenerate assets/demo from the seeded generator (commit the result).
+demo-dataset:
+	cargo run -q -p binhe-server -- generate-demo --out assets/demo
