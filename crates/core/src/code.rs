@@ -78,16 +78,19 @@ impl GridCode {
     }
 
     /// Code of a community within this street code.
+    #[must_use]
     pub fn community(&self, community: u16) -> Self {
         Self(format!("{}{community:03}000", &self.0[..9]))
     }
 
     /// Code of a micro-grid within this community code.
+    #[must_use]
     pub fn micro(&self, sequence: u16) -> Self {
         Self(format!("{}{sequence:03}", &self.0[..12]))
     }
 
     /// Code of a unit within this micro-grid code.
+    #[must_use]
     pub fn unit(&self, sequence: u8) -> Self {
         Self(format!("{}{sequence:02}", &self.0[..15]))
     }

@@ -26,7 +26,7 @@ fn boundary_length_m(shape: &MultiPolygon<f64>) -> f64 {
     shape
         .iter()
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .flat_map(|ring| ring.lines())
+        .flat_map(geo::LineString::lines)
         .map(|line| line.dx().hypot(line.dy()))
         .sum()
 }
@@ -330,6 +330,6 @@ impl GridHierarchy {
     }
 }
 
-pub(crate) fn rect_to_rstar(rect: Rect<f64>) -> Rectangle<[f64; 2]> {
+fn rect_to_rstar(rect: Rect<f64>) -> Rectangle<[f64; 2]> {
     Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y])
 }

@@ -50,8 +50,7 @@ impl Guard {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().strip_prefix(COOKIE_NAME)?.strip_prefix('='))
-            .next();
+            .find_map(|pair| pair.trim().strip_prefix(COOKIE_NAME)?.strip_prefix('='));
         bearer
             .or(cookie)
             .is_some_and(|given| constant_time_eq(given.as_bytes(), self.secret.as_bytes()))

@@ -94,14 +94,13 @@ pub async fn open_state(database: &Path) -> Result<AppState, ServerError> {
         let _ = std::fs::create_dir_all(folder);
     }
     let store = SqliteStore::open(database).await?;
-    let dataset = match store.load().await? {
-        Some(dataset) => dataset,
-        None => {
-            let demo = demo_dataset();
-            store.replace(&demo).await?;
-            tracing::info!(database = %database.display(), "new database: demo dataset loaded");
-            demo
-        }
+    let dataset = if let Some(dataset) = store.load().await? {
+        dataset
+    } else {
+        let demo = demo_dataset();
+        store.replace(&demo).await?;
+        tracing::info!(database = %database.display(), "new database: demo dataset loaded");
+        demo
     };
     let store: Arc<dyn GridRepository> = Arc::new(store);
     Ok(AppState::new(GridView::new(dataset), store))

@@ -106,23 +106,20 @@ async fn run(command: Command) -> Result<(), String> {
                     Ok(())
                 }
                 Err(binhe_server::error::ApiError::ImportRejected { problems }) => {
-                    let mut report = format!(
-                        "未导入 / NOT imported {}: {} 个问题 problem(s); 现有数据未改动 / stored data unchanged\n",
+                    let header = format!(
+                        "未导入 / NOT imported {}: {} 个问题 problem(s); 现有数据未改动 / stored data unchanged",
                         file.display(),
                         problems.len()
                     );
-                    for p in problems {
+                    let lines = problems.iter().map(|p| {
                         let feature = p.feature_index.map_or_else(
                             || "文件 file".to_owned(),
                             |i| format!("要素 feature #{i}"),
                         );
                         let code = p.grid_code.as_deref().unwrap_or("-");
-                        report.push_str(&format!(
-                            "  {feature} [{code}] {}: {} / {}\n",
-                            p.code, p.message_zh, p.message_en
-                        ));
-                    }
-                    Err(report)
+                        format!("  {feature} [{code}] {}: {} / {}", p.code, p.message_zh, p.message_en)
+                    });
+                    Err(std::iter::once(header).chain(lines).collect::<Vec<_>>().join("\n"))
                 }
                 Err(other) => Err(other.to_string()),
             }

@@ -56,7 +56,7 @@ impl SqliteStore {
     }
 }
 
-fn corrupt(code: &str, detail: impl ToString) -> StoreError {
+fn corrupt(code: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
         code: code.to_owned(),
         detail: detail.to_string(),
