@@ -125,6 +125,16 @@ impl GridCode {
         }
     }
 
+    /// The leading digits every grid inside this one shares with it.
+    pub fn scope_prefix(&self) -> &str {
+        match self.level() {
+            GridLevel::Street => &self.0[..9],
+            GridLevel::Community => &self.0[..12],
+            GridLevel::Micro => &self.0[..15],
+            GridLevel::Unit => &self.0,
+        }
+    }
+
     /// The community this code lies in (itself for a community), `None` for a street.
     pub fn community_code(&self) -> Option<GridCode> {
         match self.level() {
@@ -175,6 +185,14 @@ mod tests {
         assert_eq!(micro.parent(), Some(community.clone()));
         assert_eq!(community.parent(), Some(street.clone()));
         assert_eq!(street.parent(), None);
+        assert!(unit.as_str().starts_with(micro.scope_prefix()));
+        assert!(micro.as_str().starts_with(community.scope_prefix()));
+        assert!(
+            !street
+                .community(14)
+                .as_str()
+                .starts_with(community.scope_prefix())
+        );
         assert_eq!(unit.community_code(), Some(community));
     }
 

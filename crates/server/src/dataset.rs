@@ -141,10 +141,7 @@ impl GridView {
                 posted(&h.get(h.parent_of(index).expect("units have parents")).code).collect()
             }
             GridLevel::Community | GridLevel::Street => {
-                let prefix = match grid.level() {
-                    GridLevel::Community => &grid.code.as_str()[..12],
-                    _ => &grid.code.as_str()[..9],
-                };
+                let prefix = grid.code.scope_prefix();
                 let mut found: Vec<&Worker> = self
                     .dataset
                     .workers
@@ -163,14 +160,14 @@ impl GridView {
         }
     }
 
-    /// Every worker posted anywhere inside a grid.
+    /// Every worker posted anywhere inside a grid (for a unit: in its micro-grid, where unit
+    /// leaders are posted).
     pub fn workers_within(&self, index: GridIndex) -> usize {
         let grid = self.hierarchy().get(index);
-        let prefix = match grid.level() {
-            GridLevel::Street => &grid.code.as_str()[..9],
-            GridLevel::Community => &grid.code.as_str()[..12],
-            GridLevel::Micro | GridLevel::Unit => &grid.code.as_str()[..15],
-        };
+        if grid.level() == GridLevel::Unit {
+            return self.responsible_workers(index).len();
+        }
+        let prefix = grid.code.scope_prefix();
         self.dataset
             .workers
             .iter()

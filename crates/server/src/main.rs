@@ -117,9 +117,15 @@ async fn run(command: Command) -> Result<(), String> {
                             |i| format!("要素 feature #{i}"),
                         );
                         let code = p.grid_code.as_deref().unwrap_or("-");
-                        format!("  {feature} [{code}] {}: {} / {}", p.code, p.message_zh, p.message_en)
+                        format!(
+                            "  {feature} [{code}] {}: {} / {}",
+                            p.code, p.message_zh, p.message_en
+                        )
                     });
-                    Err(std::iter::once(header).chain(lines).collect::<Vec<_>>().join("\n"))
+                    Err(std::iter::once(header)
+                        .chain(lines)
+                        .collect::<Vec<_>>()
+                        .join("\n"))
                 }
                 Err(other) => Err(other.to_string()),
             }

@@ -218,7 +218,10 @@ async fn locate_routes_a_point_to_its_micro_grid_and_refuses_bad_numbers() {
         .iter()
         .map(|v| v.as_f64().unwrap())
         .collect();
-    let (lon, lat) = (f64::midpoint(bbox[0], bbox[2]), f64::midpoint(bbox[1], bbox[3]));
+    let (lon, lat) = (
+        f64::midpoint(bbox[0], bbox[2]),
+        f64::midpoint(bbox[1], bbox[3]),
+    );
     let located = h.json(&format!("/api/locate?lon={lon}&lat={lat}")).await;
     assert_eq!(located["micro"]["code"], "110117001007005");
     assert_eq!(located["community"]["code"], "110117001007000");
