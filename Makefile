@@ -35,6 +35,7 @@ lint:
 
 unit:
 	cargo test
+	cargo test -p binhe-ui
 
 e2e:
 	cd tests/e2e

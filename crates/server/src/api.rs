@@ -268,11 +268,18 @@ async fn import(
     headers: HeaderMap,
     body: String,
 ) -> Result<Json<Value>, ApiError> {
+    // Browsers cannot put Chinese in a header, so the UI percent-encodes the file name.
     let file_name = headers
         .get("x-file-name")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("(上传文件 / uploaded file)")
-        .to_owned();
+        .map_or_else(
+            || "(上传文件 / uploaded file)".to_owned(),
+            |raw| {
+                percent_encoding::percent_decode_str(raw)
+                    .decode_utf8_lossy()
+                    .into_owned()
+            },
+        );
     let view = state
         .import_grids(&body, format!("导入 / import: {file_name}"))
         .await?;

@@ -16,7 +16,7 @@ pub enum ApiError {
         reason: String,
         reason_zh: String,
     },
-    #[error("the grid file was rejected: {} problem(s)", problems.len())]
+    #[error("Grid file not imported: {} problem(s) found; stored data unchanged", problems.len())]
     ImportRejected { problems: Vec<FeatureProblem> },
     #[error("the database failed: {0}")]
     Store(#[from] binhe_store::StoreError),

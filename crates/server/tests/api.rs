@@ -61,7 +61,7 @@ impl Harness {
         self.client
             .post(self.url("/api/grids/import"))
             .bearer_auth(self.server.secret())
-            .header("x-file-name", "survey.geojson")
+            .header("x-file-name", "%E6%B5%8B%E7%BB%98.geojson")
             .body(body)
             .send()
             .await
@@ -305,6 +305,12 @@ async fn an_accepted_import_replaces_the_grids_and_survives_a_restart() {
     let reopened = Harness::start(&database).await;
     let summary = reopened.json("/api/summary").await;
     assert_eq!(summary["source"], "import");
+    assert!(
+        summary["source_description"]
+            .as_str()
+            .unwrap()
+            .contains("测绘.geojson")
+    );
     assert_eq!(summary["synthetic"], false);
     // Workers kept their posts: the grids they stand in still exist.
     assert_eq!(summary["part_time_workers"], 388);

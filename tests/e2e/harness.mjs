@@ -1,0 +1,189 @@
+// Shared by the browser tests: start binhe-server on a fresh database, start Debian's
+// chromium through playwright-core, and prove that no request leaves loopback.
+//
+// Env: BINHE_SERVER_BIN (path of the built binhe-server), BINHE_UI_DIR (built ui/dist),
+//      CHROMIUM (default /usr/bin/chromium).
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(here, '..', '..');
+export const artifactsDir = join(here, 'artifacts');
+
+/** Flags that make headless chromium render WebGL in software and stay off the network. */
+export const CHROMIUM_ARGS = [
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+  '--headless',
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function requiredPath(name, fallback) {
+  const value = process.env[name] || fallback;
+  if (!value || !existsSync(value)) {
+    throw new Error(`${name} must point to an existing path (got ${JSON.stringify(value)})`);
+  }
+  return resolve(value);
+}
+
+/** Rejects with `message` if `promise` has not settled within `ms`. */
+export function withTimeout(promise, ms, message) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${message} (after ${ms} ms)`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Starts `binhe-server serve` on a fresh temp SQLite file and port 0, and waits for the one
+ * `SMART_BINHE_URL=` line. Returns `{ url, origin, stop, output }`.
+ */
+export async function startServer({ timeoutMs = 180_000, extraArgs = [] } = {}) {
+  const bin = requiredPath('BINHE_SERVER_BIN');
+  const uiDir = requiredPath('BINHE_UI_DIR', join(repoRoot, 'ui', 'dist'));
+  const dir = mkdtempSync(join(tmpdir(), 'binhe-e2e-'));
+  const db = join(dir, 'e2e.sqlite');
+  const child = spawn(bin, ['serve', '--db', db, '--port', '0', '--ui-dir', uiDir, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
+  });
+  const output = [];
+  child.stderr.on('data', (chunk) => output.push(chunk.toString()));
+  const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
+
+  const lines = createInterface({ input: child.stdout });
+  const urlLine = new Promise((resolveUrl, reject) => {
+    lines.on('line', (line) => {
+      output.push(line + '\n');
+      const m = line.match(/^SMART_BINHE_URL=(\S+)$/);
+      if (m) resolveUrl(m[1]);
+    });
+    exited.then(({ code, signal }) =>
+      reject(new Error(`binhe-server exited (code ${code}, signal ${signal}) before printing its URL:\n${output.join('')}`)));
+  });
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const done = await Promise.race([exited, new Promise((r) => setTimeout(() => r(null), 5_000))]);
+      if (!done) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    const url = await withTimeout(urlLine, timeoutMs, 'binhe-server did not print SMART_BINHE_URL');
+    const origin = new URL(url).origin;
+    const host = new URL(url).hostname;
+    if (!isLoopbackHost(host)) {
+      throw new Error(`binhe-server listens on ${host}, not on loopback`);
+    }
+    return { url, origin, stop, output };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
+export function isLoopbackHost(host) {
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1' || /^127\./.test(host);
+}
+
+/** True for URLs that never leave the machine. */
+export function isLocalUrl(raw) {
+  if (raw.startsWith('data:') || raw.startsWith('blob:') || raw.startsWith('about:')) return true;
+  try {
+    return isLoopbackHost(new URL(raw).hostname);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Launches chromium with a fresh profile. Every request (pages and workers) is recorded;
+ * anything not on loopback is aborted and listed in `blocked`. Console errors and page
+ * errors are kept in `problems` for failure messages.
+ */
+export async function launchBrowser({ viewport = { width: 1600, height: 1000 }, locale = 'zh-CN' } = {}) {
+  const executablePath = requiredPath('CHROMIUM', '/usr/bin/chromium');
+  const profile = mkdtempSync(join(tmpdir(), 'binhe-chromium-'));
+  const context = await withTimeout(
+    chromium.launchPersistentContext(profile, {
+      executablePath,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport,
+      locale,
+      timeout: 60_000,
+    }),
+    90_000,
+    'chromium did not start',
+  );
+  const requests = [];
+  const blocked = [];
+  const problems = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (isLocalUrl(url)) return route.continue();
+    blocked.push(url);
+    return route.abort('blockedbyclient');
+  });
+  const watch = (page) => {
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('worker', (w) => requests.push(w.url()));
+  };
+  context.on('page', watch);
+  context.on('request', (r) => requests.push(r.url()));
+  context.pages().forEach(watch);
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(60_000);
+
+  const close = async () => {
+    await withTimeout(context.close(), 20_000, 'chromium did not close').catch(() => {});
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return { context, page, requests, blocked, problems, close };
+}
+
+/** Every recorded request that is not on loopback (should be none). */
+export function offLoopback({ requests, blocked }) {
+  return [...new Set([...blocked, ...requests.filter((u) => !isLocalUrl(u))])];
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(artifactsDir, { recursive: true });
+  const path = join(artifactsDir, `${name}.png`);
+  await page.screenshot({ path });
+  return path;
+}
+
+/** Resolves once the page's map has rendered everything after the last change. */
+export async function mapIdle(page) {
+  await withTimeout(
+    page.evaluate(() => new Promise((resolve) => {
+      window.binheMap.once('idle', () => resolve());
+      window.binheMap.triggerRepaint();
+    })),
+    60_000,
+    'map did not become idle',
+  );
+}

@@ -1,0 +1,77 @@
+//! Title bar with the street's key figures, the grid import and the language switch.
+
+use leptos::prelude::*;
+
+use crate::api::{self, Summary};
+use crate::app::AppState;
+use crate::components::GridImport;
+use crate::format::thousands;
+use crate::i18n::Msg;
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let summary = RwSignal::new(None::<Summary>);
+    state.load_grid_data(api::summary, move |result| match result {
+        Ok(s) => summary.set(Some(s)),
+        Err(e) => state.notify(Msg::ErrorLoadSummary, e),
+    });
+    let lang = state.lang;
+    let t = move |m: Msg| m.text(lang.get());
+
+    let stats = move || {
+        summary.get().map(|s| {
+            let figures = [
+                ("communities", Msg::StatCommunities, s.communities),
+                ("micro_grids", Msg::StatMicroGrids, s.micro_grids),
+                ("population", Msg::StatPopulation, s.population),
+                ("full_time_workers", Msg::StatFullTime, s.full_time_workers),
+                ("part_time_workers", Msg::StatPartTime, s.part_time_workers),
+                ("cameras", Msg::StatCameras, s.cameras),
+                ("checkpoints", Msg::StatCheckpoints, s.checkpoints),
+            ];
+            figures
+                .into_iter()
+                .map(|(key, label, value)| {
+                    view! {
+                        <div class="stat" data-stat=key>
+                            <span class="stat-value">{thousands(value)}</span>
+                            <span class="stat-label">{move || t(label)}</span>
+                        </div>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let street = move || {
+        summary.get().map(|s| {
+            lang.get()
+                .pick(&s.street_name, &s.street_name_en)
+                .to_owned()
+        })
+    };
+    let synthetic = move || summary.get().is_some_and(|s| s.synthetic);
+
+    view! {
+        <header class="header">
+            <div class="brand">
+                <span class="brand-mark" aria-hidden="true"></span>
+                <h1 class="title">{move || t(Msg::AppTitle)}</h1>
+                <span class="street-name">{street}</span>
+                <Show when=synthetic>
+                    <span class="badge-synthetic" data-testid="synthetic-badge"
+                        title=move || t(Msg::SyntheticBadgeTitle)>
+                        {move || t(Msg::SyntheticBadge)}
+                    </span>
+                </Show>
+            </div>
+            <div class="stats" data-testid="stats">{stats}</div>
+            <GridImport/>
+            <button class="lang-toggle" data-testid="lang-toggle" type="button"
+                title=move || t(Msg::LangToggleTitle)
+                on:click=move |_| state.toggle_lang()>
+                {move || t(Msg::LangToggle)}
+            </button>
+        </header>
+    }
+}

@@ -1,0 +1,284 @@
+//! What the UI needs to know about every grid feature of `/api/grids.geojson`, read once:
+//! code → feature id (for feature-state), the parent chain (to reveal a grid in the tree),
+//! and one label point per polygon.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::api::{Bbox, Level};
+
+/// One grid of the GeoJSON, without its geometry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GridEntry {
+    pub id: u32,
+    pub code: String,
+    pub level: Level,
+    pub parent: Option<String>,
+    pub community: Option<String>,
+    pub bbox: Bbox,
+}
+
+/// All grids by code.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GridIndex {
+    by_code: HashMap<String, GridEntry>,
+    /// Community codes in code order; their position picks the community's fill colour.
+    pub community_codes: Vec<String>,
+    /// A point per community and micro-grid for its label (see [`label_point`]).
+    pub labels: Value,
+}
+
+#[derive(Deserialize)]
+struct FeatureCollection {
+    features: Vec<Feature>,
+}
+
+#[derive(Deserialize)]
+struct Feature {
+    id: u32,
+    properties: Properties,
+    geometry: Geometry,
+}
+
+#[derive(Deserialize)]
+struct Properties {
+    code: String,
+    name: String,
+    #[serde(default)]
+    name_en: String,
+    level: Level,
+    parent: Option<String>,
+    community: Option<String>,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum Geometry {
+    Polygon {
+        coordinates: Vec<Vec<[f64; 2]>>,
+    },
+    MultiPolygon {
+        coordinates: Vec<Vec<Vec<[f64; 2]>>>,
+    },
+}
+
+impl Geometry {
+    /// The polygons (each a list of rings, outer ring first).
+    fn polygons(&self) -> Vec<&[Vec<[f64; 2]>]> {
+        match self {
+            Geometry::Polygon { coordinates } => vec![coordinates.as_slice()],
+            Geometry::MultiPolygon { coordinates } => {
+                coordinates.iter().map(Vec::as_slice).collect()
+            }
+        }
+    }
+}
+
+impl GridIndex {
+    /// Reads the grid GeoJSON text as served by `/api/grids.geojson`.
+    pub fn from_geojson(text: &str) -> Result<Self, serde_json::Error> {
+        let fc: FeatureCollection = serde_json::from_str(text)?;
+        let mut by_code = HashMap::with_capacity(fc.features.len());
+        let mut community_codes = Vec::new();
+        let mut labels = Vec::new();
+        for f in fc.features {
+            let polygons = f.geometry.polygons();
+            let bbox = bbox_of(&polygons);
+            let p = f.properties;
+            if p.level == Level::Community {
+                community_codes.push(p.code.clone());
+            }
+            if matches!(p.level, Level::Community | Level::Micro) {
+                // The label goes in the largest part of a multi-polygon.
+                let biggest = polygons
+                    .iter()
+                    .max_by(|a, b| ring_area(&a[0]).total_cmp(&ring_area(&b[0])));
+                if let Some(point) = biggest.and_then(|rings| label_point(rings)) {
+                    labels.push(json!({
+                        "type": "Feature",
+                        "id": f.id,
+                        "geometry": {"type": "Point", "coordinates": point},
+                        "properties": {
+                            "code": p.code, "name": p.name, "name_en": p.name_en,
+                            "level": p.level.as_str(), "kind": p.kind,
+                        },
+                    }));
+                }
+            }
+            by_code.insert(
+                p.code.clone(),
+                GridEntry {
+                    id: f.id,
+                    code: p.code,
+                    level: p.level,
+                    parent: p.parent,
+                    community: p.community,
+                    bbox,
+                },
+            );
+        }
+        community_codes.sort();
+        Ok(GridIndex {
+            by_code,
+            community_codes,
+            labels: json!({"type": "FeatureCollection", "features": labels}),
+        })
+    }
+
+    pub fn get(&self, code: &str) -> Option<&GridEntry> {
+        self.by_code.get(code)
+    }
+
+    /// Codes from the street down to `code`'s parent (not `code` itself), top first.
+    pub fn ancestors(&self, code: &str) -> Vec<String> {
+        let mut chain = Vec::new();
+        let mut next = self.get(code).and_then(|e| e.parent.clone());
+        while let Some(parent) = next {
+            // Guards against a cycle in bad data.
+            if chain.contains(&parent) {
+                break;
+            }
+            next = self.get(&parent).and_then(|e| e.parent.clone());
+            chain.push(parent);
+        }
+        chain.reverse();
+        chain
+    }
+
+    /// The street grid's bbox, for the initial view.
+    pub fn street_bbox(&self) -> Option<Bbox> {
+        self.by_code
+            .values()
+            .find(|e| e.level == Level::Street)
+            .map(|e| e.bbox)
+    }
+}
+
+fn bbox_of(polygons: &[&[Vec<[f64; 2]>]]) -> Bbox {
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for ring in polygons.iter().filter_map(|rings| rings.first()) {
+        for &[x, y] in ring {
+            b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+        }
+    }
+    b
+}
+
+/// Shoelace area (absolute, in squared degrees; only compared with each other).
+fn ring_area(ring: &[[f64; 2]]) -> f64 {
+    ring.windows(2)
+        .map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1])
+        .sum::<f64>()
+        .abs()
+        / 2.0
+}
+
+/// A point well inside a polygon (outer ring first, then holes), for its label.
+///
+/// MapLibre would place polygon labels per tile, which repeats or cuts long names at tile
+/// edges; one point per grid avoids that. Scans a few horizontal lines and takes the middle
+/// of the widest inside run, so concave and holed polygons still get an inside point.
+pub fn label_point(rings: &[Vec<[f64; 2]>]) -> Option<[f64; 2]> {
+    let outer = rings.first()?;
+    let (min_y, max_y) = outer
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(p[1]), hi.max(p[1]))
+        });
+    if max_y.partial_cmp(&min_y) != Some(std::cmp::Ordering::Greater) {
+        return None;
+    }
+    let mut best: Option<([f64; 2], f64)> = None;
+    for t in [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8] {
+        let y = min_y + (max_y - min_y) * t;
+        let mut xs: Vec<f64> = rings
+            .iter()
+            .flat_map(|ring| ring.windows(2))
+            .filter_map(|w| {
+                let ([x0, y0], [x1, y1]) = (w[0], w[1]);
+                // Half-open test so a vertex exactly on the line counts once.
+                ((y0 <= y) != (y1 <= y)).then(|| x0 + (y - y0) / (y1 - y0) * (x1 - x0))
+            })
+            .collect();
+        xs.sort_by(f64::total_cmp);
+        for pair in xs.chunks_exact(2) {
+            let width = pair[1] - pair[0];
+            // Prefer lines near the middle: a run must be clearly wider to win from farther out.
+            let score = width * (1.0 - (t - 0.5f64).abs());
+            if best.is_none_or(|(_, s)| score > s) {
+                best = Some(([f64::midpoint(pair[0], pair[1]), y], score));
+            }
+        }
+    }
+    best.map(|(p, _)| p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(x: f64, y: f64, s: f64) -> Vec<[f64; 2]> {
+        vec![[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]]
+    }
+
+    #[test]
+    fn label_of_a_square_is_its_centre() {
+        assert_eq!(label_point(&[square(0.0, 0.0, 2.0)]), Some([1.0, 1.0]));
+    }
+
+    #[test]
+    fn label_of_a_u_shape_lies_inside_an_arm() {
+        // A "U": the centre of its bbox is in the notch, outside the polygon.
+        let u = vec![
+            [0.0, 0.0],
+            [3.0, 0.0],
+            [3.0, 3.0],
+            [2.0, 3.0],
+            [2.0, 1.0],
+            [1.0, 1.0],
+            [1.0, 3.0],
+            [0.0, 3.0],
+            [0.0, 0.0],
+        ];
+        let [x, y] = label_point(&[u]).unwrap();
+        let in_notch = (1.0..=2.0).contains(&x) && y > 1.0;
+        assert!(!in_notch, "label at {x},{y} is in the notch");
+    }
+
+    #[test]
+    fn label_avoids_a_hole() {
+        let hole = vec![[1.0, 1.0], [1.0, 3.0], [3.0, 3.0], [3.0, 1.0], [1.0, 1.0]];
+        let [x, y] = label_point(&[square(0.0, 0.0, 4.0), hole]).unwrap();
+        assert!(!((1.0..=3.0).contains(&x) && (1.0..=3.0).contains(&y)));
+    }
+
+    #[test]
+    fn index_knows_ids_parents_and_labels() {
+        let geojson = json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "id": 1, "geometry": {"type": "Polygon", "coordinates": [square(0.0, 0.0, 4.0)]},
+             "properties": {"code": "S", "name": "街道", "name_en": "Street", "level": "street", "parent": null,
+                            "community": null, "population": 9, "area_m2": 1.0, "synthetic": true, "kind": null}},
+            {"type": "Feature", "id": 2, "geometry": {"type": "Polygon", "coordinates": [square(0.0, 0.0, 2.0)]},
+             "properties": {"code": "C", "name": "社区", "name_en": "Community", "level": "community", "parent": "S",
+                            "community": "C", "population": 9, "area_m2": 1.0, "synthetic": true, "kind": null}},
+            {"type": "Feature", "id": 3, "geometry": {"type": "Polygon", "coordinates": [square(0.0, 0.0, 1.0)]},
+             "properties": {"code": "M", "name": "微网格", "name_en": "Micro", "level": "micro", "parent": "C",
+                            "community": "C", "population": 9, "area_m2": 1.0, "synthetic": true, "kind": "compound"}}
+        ]});
+        let index = GridIndex::from_geojson(&geojson.to_string()).unwrap();
+        assert_eq!(index.get("M").unwrap().id, 3);
+        assert_eq!(index.ancestors("M"), vec!["S".to_owned(), "C".to_owned()]);
+        assert_eq!(index.street_bbox(), Some([0.0, 0.0, 4.0, 4.0]));
+        assert_eq!(index.community_codes, vec!["C".to_owned()]);
+        assert_eq!(index.labels["features"].as_array().unwrap().len(), 2);
+    }
+}

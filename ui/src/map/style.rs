@@ -1,0 +1,411 @@
+//! The map style, built as JSON: sources, layers and their zoom behaviour.
+//!
+//! Layer ids are stable; tests and other code refer to them:
+//!
+//! | id | what |
+//! | --- | --- |
+//! | `background` | dark canvas |
+//! | `basemap-block`, `basemap-park`, `basemap-water`, `basemap-water-line` | synthetic land use and the 泃河 river |
+//! | `basemap-road-lane`, `basemap-road-secondary`, `basemap-road-primary` | roads by class |
+//! | `community-fill` | 15 community polygons, one soft colour each |
+//! | `micro-fill` | micro-grids, tinted by kind (street/lane or compound) |
+//! | `unit-fill` | units, transparent until hovered or selected (for picking), z ≥ 17 |
+//! | `unit-line` | unit outlines, z ≥ 17 |
+//! | `micro-line` | micro-grid outlines, stronger as you zoom in |
+//! | `community-line` | community outlines |
+//! | `street-line` | the street boundary, thick |
+//! | `basemap-road-label`, `basemap-water-label` | road names along lines, river name along its `river_label` line |
+//! | `community-label` | community names, z < 15.5 |
+//! | `micro-label` | micro-grid name and code, z ≥ 15 |
+//!
+//! Feature states used: `hover` and `selected` (booleans) on the `grids` source.
+//! No glyph server and no tiles: every source is GeoJSON data handed over by the UI, and
+//! text is drawn with local fonts (`localIdeographFontFamily`).
+
+use serde_json::{Value, json};
+
+use crate::api::Level;
+use crate::i18n::Lang;
+
+pub const SOURCE_GRIDS: &str = "grids";
+pub const SOURCE_LABELS: &str = "grid-labels";
+pub const SOURCE_BASEMAP: &str = "basemap";
+/// Every source the map must have loaded before it counts as ready.
+pub const SOURCES: [&str; 3] = [SOURCE_BASEMAP, SOURCE_GRIDS, SOURCE_LABELS];
+
+pub const COMMUNITY_FILL: &str = "community-fill";
+pub const MICRO_FILL: &str = "micro-fill";
+pub const UNIT_FILL: &str = "unit-fill";
+
+/// From this zoom on, a click picks micro-grids instead of communities.
+pub const MICRO_PICK_ZOOM: f64 = 14.5;
+/// From this zoom on, micro-grids carry their name and code.
+pub const MICRO_LABEL_ZOOM: f64 = 15.0;
+/// From this zoom on, units are drawn and a click picks units.
+pub const UNIT_ZOOM: f64 = 17.0;
+
+/// CSS font-family for CJK text drawn by the browser instead of a glyph server.
+pub const LOCAL_FONT_FAMILY: &str =
+    "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif";
+
+const TEXT_FONT: [&str; 1] = ["Noto Sans CJK SC Regular"];
+const BACKGROUND: &str = "#0d1520";
+const HALO: &str = "#0d1520";
+const SELECTED: &str = "#ffcf5c";
+const HOVER_LINE: &str = "#e6f1ff";
+
+/// Soft, distinguishable fills for the communities on a dark background.
+const COMMUNITY_PALETTE: [&str; 15] = [
+    "#5b8def", "#4fb3a9", "#d58b5b", "#9c7fd6", "#6fa85f", "#c9707f", "#4f9fcf", "#b59a4f",
+    "#7f8fd9", "#5fae8c", "#c98fb8", "#8aa4b8", "#d0a060", "#6ab0c8", "#a58ad0",
+];
+
+/// Which grid level a click selects at `zoom` (and which one is highlighted on hover).
+pub fn pick_level(zoom: f64) -> Level {
+    if zoom >= UNIT_ZOOM {
+        Level::Unit
+    } else if zoom >= MICRO_PICK_ZOOM {
+        Level::Micro
+    } else {
+        Level::Community
+    }
+}
+
+/// The fill layers a click looks at, at that level. `queryRenderedFeatures` answers topmost
+/// first and finer levels are drawn above coarser ones, so where a micro-grid lies inside its
+/// community the micro-grid wins; the coarser layer only catches clicks on uncovered ground.
+pub fn pick_layers(level: Level) -> &'static [&'static str] {
+    match level {
+        Level::Unit => &[UNIT_FILL, MICRO_FILL, COMMUNITY_FILL],
+        Level::Micro => &[MICRO_FILL, COMMUNITY_FILL],
+        Level::Community | Level::Street => &[COMMUNITY_FILL],
+    }
+}
+
+/// The empty style the map starts with; sources and layers are added once the data is in.
+pub fn base_style() -> Value {
+    json!({
+        "version": 8,
+        "name": "smart-binhe",
+        "sources": {},
+        "layers": [{"id": "background", "type": "background", "paint": {"background-color": BACKGROUND}}],
+    })
+}
+
+/// `geojson` source whose features carry their own numeric top-level `id`.
+pub fn geojson_source() -> Value {
+    json!({"type": "geojson", "data": {"type": "FeatureCollection", "features": []}, "tolerance": 0.2})
+}
+
+/// Text of name labels in `lang`; English falls back to the Chinese name.
+pub fn name_field(lang: Lang) -> Value {
+    match lang {
+        Lang::Zh => json!(["get", "name"]),
+        Lang::En => json!(["coalesce", ["get", "name_en"], ["get", "name"]]),
+    }
+}
+
+/// Text of micro-grid labels: the name, and the 15-digit code smaller beneath it.
+pub fn micro_label_field(lang: Lang) -> Value {
+    json!(["format", name_field(lang), {}, "\n", {}, ["get", "code"], {"font-scale": 0.82, "text-color": "#a9bfd4"}])
+}
+
+/// `(layer id, text-field)` of every label layer, to switch language in place.
+pub fn label_fields(lang: Lang) -> Vec<(&'static str, Value)> {
+    vec![
+        ("basemap-road-label", name_field(lang)),
+        ("basemap-water-label", name_field(lang)),
+        ("community-label", name_field(lang)),
+        ("micro-label", micro_label_field(lang)),
+    ]
+}
+
+fn level_is(level: Level) -> Value {
+    json!(["==", ["get", "level"], level.as_str()])
+}
+
+fn state(name: &str) -> Value {
+    json!(["boolean", ["feature-state", name], false])
+}
+
+/// `if selected then a else if hover then b else c`.
+fn by_state(
+    selected: impl Into<Value>,
+    hover: impl Into<Value>,
+    otherwise: impl Into<Value>,
+) -> Value {
+    json!([
+        "case",
+        state("selected"),
+        selected.into(),
+        state("hover"),
+        hover.into(),
+        otherwise.into()
+    ])
+}
+
+/// `fill-color` of `community-fill`: a palette colour per community, by code order.
+pub fn community_colour(community_codes: &[String]) -> Value {
+    if community_codes.is_empty() {
+        return json!(COMMUNITY_PALETTE[0]);
+    }
+    let mut expr = vec![json!("match"), json!(["get", "community"])];
+    for (i, code) in community_codes.iter().enumerate() {
+        expr.push(json!(code));
+        expr.push(json!(COMMUNITY_PALETTE[i % COMMUNITY_PALETTE.len()]));
+    }
+    expr.push(json!(COMMUNITY_PALETTE[0]));
+    Value::Array(expr)
+}
+
+fn basemap_layers(lang: Lang) -> Vec<Value> {
+    let kind_in = |kinds: &[&str]| json!(["in", ["get", "kind"], ["literal", kinds]]);
+    let road = |class: &str, colour: &str, widths: [f64; 3]| {
+        json!({
+            "id": format!("basemap-road-{class}"), "type": "line", "source": SOURCE_BASEMAP,
+            "filter": ["all", ["==", ["get", "kind"], "road"], ["==", ["get", "class"], class]],
+            "layout": {"line-cap": "round", "line-join": "round"},
+            "paint": {
+                "line-color": colour,
+                "line-width": ["interpolate", ["exponential", 1.6], ["zoom"],
+                               12, widths[0], 15, widths[1], 18, widths[2]],
+            },
+        })
+    };
+    vec![
+        json!({
+            "id": "basemap-block", "type": "fill", "source": SOURCE_BASEMAP,
+            "filter": ["all", ["==", ["geometry-type"], "Polygon"],
+                       ["!", kind_in(&["river", "water", "park"])]],
+            "paint": {"fill-color": "#142030", "fill-opacity": 0.9},
+        }),
+        json!({
+            "id": "basemap-park", "type": "fill", "source": SOURCE_BASEMAP,
+            "filter": ["==", ["get", "kind"], "park"],
+            "paint": {"fill-color": "#173227", "fill-opacity": 0.9},
+        }),
+        json!({
+            "id": "basemap-water", "type": "fill", "source": SOURCE_BASEMAP,
+            "filter": kind_in(&["river", "water"]),
+            "paint": {"fill-color": "#163a5e", "fill-opacity": 0.95},
+        }),
+        json!({
+            "id": "basemap-water-line", "type": "line", "source": SOURCE_BASEMAP,
+            "filter": kind_in(&["river", "water"]),
+            "paint": {"line-color": "#2c6496", "line-width": 1},
+        }),
+        road("lane", "#2f3d4c", [0.5, 1.5, 5.0]),
+        road("secondary", "#3e5066", [1.0, 2.5, 9.0]),
+        road("primary", "#56708c", [1.5, 4.0, 14.0]),
+        json!({
+            "id": "basemap-road-label", "type": "symbol", "source": SOURCE_BASEMAP, "minzoom": 14,
+            "filter": ["==", ["get", "kind"], "road"],
+            "layout": {
+                "symbol-placement": "line", "text-field": name_field(lang), "text-font": TEXT_FONT,
+                "text-size": 11, "text-letter-spacing": 0.05, "symbol-spacing": 320,
+            },
+            "paint": {"text-color": "#8ea3b8", "text-halo-color": HALO, "text-halo-width": 1.4},
+        }),
+        // The server sends the river's name as a `river_label` centre line, so it follows the bends.
+        json!({
+            "id": "basemap-water-label", "type": "symbol", "source": SOURCE_BASEMAP,
+            "filter": ["==", ["get", "kind"], "river_label"],
+            "layout": {
+                "symbol-placement": "line", "symbol-spacing": 500,
+                "text-field": name_field(lang), "text-font": TEXT_FONT,
+                "text-size": ["interpolate", ["linear"], ["zoom"], 12, 13, 16, 17],
+                "text-letter-spacing": 0.4,
+            },
+            "paint": {"text-color": "#7fb8e6", "text-halo-color": HALO, "text-halo-width": 1.4},
+        }),
+    ]
+}
+
+fn grid_layers(community_codes: &[String]) -> Vec<Value> {
+    let micro_kind_colour = json!([
+        "match",
+        ["get", "kind"],
+        "street_lane",
+        "#e0a96d",
+        "#62c2a2"
+    ]);
+    vec![
+        json!({
+            "id": COMMUNITY_FILL, "type": "fill", "source": SOURCE_GRIDS,
+            "filter": level_is(Level::Community),
+            "paint": {
+                "fill-color": community_colour(community_codes),
+                // Communities fade back once micro-grids take over the picking.
+                "fill-opacity": ["interpolate", ["linear"], ["zoom"],
+                    MICRO_PICK_ZOOM - 0.5, by_state(json!(0.48), json!(0.4), json!(0.26)),
+                    MICRO_LABEL_ZOOM + 0.5, by_state(json!(0.16), json!(0.08), json!(0.05))],
+            },
+        }),
+        json!({
+            "id": MICRO_FILL, "type": "fill", "source": SOURCE_GRIDS,
+            "filter": level_is(Level::Micro),
+            "paint": {
+                "fill-color": by_state(json!(SELECTED), json!(HOVER_LINE), micro_kind_colour),
+                "fill-opacity": ["interpolate", ["linear"], ["zoom"],
+                    MICRO_PICK_ZOOM - 0.5, by_state(json!(0.3), json!(0.08), json!(0.03)),
+                    MICRO_LABEL_ZOOM, by_state(json!(0.3), json!(0.22), json!(0.12))],
+            },
+        }),
+        json!({
+            "id": UNIT_FILL, "type": "fill", "source": SOURCE_GRIDS, "minzoom": UNIT_ZOOM,
+            "filter": level_is(Level::Unit),
+            "paint": {
+                "fill-color": by_state(json!(SELECTED), json!(HOVER_LINE), json!("#c8d6e5")),
+                "fill-opacity": by_state(json!(0.35), json!(0.22), json!(0.0)),
+            },
+        }),
+        json!({
+            "id": "unit-line", "type": "line", "source": SOURCE_GRIDS, "minzoom": UNIT_ZOOM,
+            "filter": level_is(Level::Unit),
+            "paint": {
+                "line-color": by_state(json!(SELECTED), json!(HOVER_LINE), json!("#b7c7d8")),
+                "line-width": by_state(json!(2.5), json!(1.5), json!(0.8)),
+                "line-opacity": 0.75,
+            },
+        }),
+        json!({
+            "id": "micro-line", "type": "line", "source": SOURCE_GRIDS,
+            "filter": level_is(Level::Micro),
+            "paint": {
+                "line-color": by_state(json!(SELECTED), json!(HOVER_LINE), json!("#9cc0e4")),
+                "line-width": ["interpolate", ["linear"], ["zoom"],
+                    13, by_state(json!(2.0), json!(1.0), json!(0.4)),
+                    16, by_state(json!(3.5), json!(2.2), json!(1.2))],
+                "line-opacity": ["interpolate", ["linear"], ["zoom"],
+                    13, by_state(json!(1.0), json!(0.8), json!(0.22)),
+                    15, by_state(json!(1.0), json!(1.0), json!(0.55))],
+            },
+        }),
+        json!({
+            "id": "community-line", "type": "line", "source": SOURCE_GRIDS,
+            "filter": level_is(Level::Community),
+            "layout": {"line-join": "round"},
+            "paint": {
+                "line-color": by_state(json!(SELECTED), json!(HOVER_LINE), json!("#8db4dc")),
+                "line-width": ["interpolate", ["linear"], ["zoom"],
+                    12, by_state(json!(3.0), json!(2.0), json!(1.2)),
+                    16, by_state(json!(4.5), json!(3.0), json!(2.2))],
+                "line-opacity": 0.9,
+            },
+        }),
+        json!({
+            "id": "street-line", "type": "line", "source": SOURCE_GRIDS,
+            "filter": level_is(Level::Street),
+            "layout": {"line-join": "round"},
+            "paint": {
+                "line-color": "#58b6ff",
+                "line-width": ["interpolate", ["linear"], ["zoom"], 12, 2.5, 16, 5.0],
+                "line-opacity": 0.95,
+            },
+        }),
+    ]
+}
+
+fn label_layers(lang: Lang) -> Vec<Value> {
+    vec![
+        json!({
+            "id": "community-label", "type": "symbol", "source": SOURCE_LABELS, "maxzoom": 15.5,
+            "filter": level_is(Level::Community),
+            "layout": {
+                "text-field": name_field(lang), "text-font": TEXT_FONT,
+                "text-size": ["interpolate", ["linear"], ["zoom"], 12, 12, 15, 16],
+                "text-max-width": 8, "text-padding": 4,
+            },
+            "paint": {"text-color": "#eef4fb", "text-halo-color": HALO, "text-halo-width": 1.6},
+        }),
+        json!({
+            "id": "micro-label", "type": "symbol", "source": SOURCE_LABELS, "minzoom": MICRO_LABEL_ZOOM,
+            "filter": level_is(Level::Micro),
+            "layout": {
+                "text-field": micro_label_field(lang), "text-font": TEXT_FONT,
+                "text-size": ["interpolate", ["linear"], ["zoom"], 15, 12, 18, 15],
+                "text-max-width": 10, "text-line-height": 1.25, "text-padding": 2,
+            },
+            "paint": {"text-color": "#d5e4f2", "text-halo-color": HALO, "text-halo-width": 1.4},
+        }),
+    ]
+}
+
+/// All data layers, bottom to top.
+pub fn layers(lang: Lang, community_codes: &[String]) -> Vec<Value> {
+    let mut all = basemap_layers(lang);
+    all.extend(grid_layers(community_codes));
+    all.extend(label_layers(lang));
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(layers: &[Value]) -> Vec<&str> {
+        layers.iter().map(|l| l["id"].as_str().unwrap()).collect()
+    }
+
+    #[test]
+    fn documented_layer_ids_exist_once() {
+        let layers = layers(Lang::Zh, &["c1".to_owned()]);
+        let ids = ids(&layers);
+        for id in [
+            "community-fill",
+            "community-line",
+            "community-label",
+            "micro-fill",
+            "micro-line",
+            "micro-label",
+            "unit-line",
+            "street-line",
+        ] {
+            assert_eq!(ids.iter().filter(|i| **i == id).count(), 1, "{id}");
+        }
+    }
+
+    #[test]
+    fn outlines_are_drawn_above_fills() {
+        let layers = layers(Lang::Zh, &[]);
+        let ids = ids(&layers);
+        let at = |id: &str| ids.iter().position(|i| *i == id).unwrap();
+        assert!(at("micro-fill") > at("community-fill"));
+        assert!(at("community-line") > at("micro-line"));
+        assert!(at("street-line") > at("community-line"));
+        assert!(at("micro-label") > at("street-line"));
+    }
+
+    #[test]
+    fn every_label_layer_switches_language() {
+        let layers = layers(Lang::Zh, &[]);
+        let symbol_ids: Vec<&str> = layers
+            .iter()
+            .filter(|l| l["type"] == "symbol")
+            .map(|l| l["id"].as_str().unwrap())
+            .collect();
+        let switched: Vec<&str> = label_fields(Lang::En).iter().map(|(id, _)| *id).collect();
+        assert_eq!(symbol_ids, switched);
+    }
+
+    #[test]
+    fn zooming_in_picks_finer_grids() {
+        assert_eq!(pick_level(13.0), Level::Community);
+        assert_eq!(pick_level(MICRO_PICK_ZOOM), Level::Micro);
+        assert_eq!(pick_level(16.9), Level::Micro);
+        assert_eq!(pick_level(UNIT_ZOOM), Level::Unit);
+        assert_eq!(pick_layers(Level::Micro)[0], "micro-fill");
+        assert_eq!(pick_layers(Level::Community), ["community-fill"]);
+    }
+
+    #[test]
+    fn each_community_gets_its_own_colour() {
+        let codes: Vec<String> = (0..15).map(|i| format!("c{i}")).collect();
+        let expr = community_colour(&codes);
+        let colours: std::collections::HashSet<&str> = expr.as_array().unwrap()[2..]
+            .chunks(2)
+            .filter_map(|pair| pair.get(1).and_then(Value::as_str))
+            .collect();
+        assert_eq!(colours.len(), 15);
+    }
+}

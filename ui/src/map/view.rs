@@ -1,0 +1,457 @@
+//! The map component: creates the MapLibre map, loads the GeoJSON, and keeps hover,
+//! selection, language and camera in step with [`AppState`].
+//!
+//! When the grids are replaced on the server (an import), the grid and label sources get the
+//! new data in place (`setData`): the camera, the layers and the map itself stay.
+//!
+//! Test hook: `window.binheMap` is the MapLibre `Map` as soon as it exists, and
+//! `window.binheReady` becomes `true` once the style, all sources and layers are loaded
+//! and the map is idle.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use js_sys::{Function, Promise, Reflect};
+use leptos::html::Div;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::Serialize;
+use serde_json::{Value, json};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::HtmlElement;
+
+use super::bindings::{MapLibreMap, MapMouseEvent, RenderedFeature, ScreenPoint, set_worker_url};
+use super::index::GridIndex;
+use super::style::{self, COMMUNITY_FILL, SOURCE_GRIDS, SOURCE_LABELS};
+use crate::api::{self, ApiError, Bbox};
+use crate::app::{AppState, Fly};
+use crate::i18n::{Lang, Msg};
+
+/// Room kept around a grid when the map fits it; the right side leaves space for the card.
+const PAD: f64 = 48.0;
+const CARD_PAD: f64 = 400.0;
+/// MapLibre's worker as trunk copies it (see `index.html`).
+const WORKER_PATH: &str = "vendor/maplibre-gl-worker.mjs";
+
+/// Converts JSON to a plain JavaScript object (not a JS `Map`), as MapLibre expects.
+fn js(value: &Value) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}
+
+fn feature_ref(id: u32) -> JsValue {
+    js(&json!({"source": SOURCE_GRIDS, "id": id}))
+}
+
+fn bounds(b: Bbox) -> JsValue {
+    js(&json!([[b[0], b[1]], [b[2], b[3]]]))
+}
+
+/// The message of a JavaScript exception, for the user-facing error.
+fn error_text(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>().map_or_else(
+        || e.as_string().unwrap_or_else(|| format!("{e:?}")),
+        |err| String::from(err.message()),
+    )
+}
+
+fn set_window_prop(name: &str, value: &JsValue) {
+    let _ = Reflect::set(&window(), &JsValue::from_str(name), value);
+}
+
+/// A promise that resolves the first time `event` fires on the map.
+fn next_event(map: &MapLibreMap, event: &str) -> Promise {
+    Promise::new(&mut |resolve, _reject| {
+        map.once(event, &resolve);
+    })
+}
+
+/// The grid under `point`, preferring the finest level the zoom allows.
+fn pick(map: &MapLibreMap, point: &ScreenPoint) -> Option<(u32, String)> {
+    let layers = style::pick_layers(style::pick_level(map.get_zoom()));
+    let hits = map.query_rendered_features(point, &js(&json!({"layers": layers})));
+    let first = hits.get(0);
+    if first.is_undefined() {
+        return None;
+    }
+    let first: RenderedFeature = first.unchecked_into();
+    let id = first.id()? as u32;
+    let code = Reflect::get(&first.properties(), &JsValue::from_str("code"))
+        .ok()?
+        .as_string()?;
+    Some((id, code))
+}
+
+/// The live map, created once per page.
+struct GridMap {
+    map: MapLibreMap,
+    /// Feature id under the pointer.
+    hovered: Cell<Option<u32>>,
+}
+
+impl GridMap {
+    fn set_state(&self, id: u32, key: &str, on: bool) {
+        if on {
+            let mut state = serde_json::Map::new();
+            state.insert(key.to_owned(), Value::Bool(true));
+            self.map
+                .set_feature_state(&feature_ref(id), &js(&Value::Object(state)));
+        } else {
+            self.map.remove_feature_state(&feature_ref(id), key);
+        }
+    }
+
+    fn fit(&self, bbox: Bbox, card_open: bool, animate: bool) {
+        let right = if card_open { CARD_PAD } else { PAD };
+        self.map.fit_bounds(
+            &bounds(bbox),
+            &js(&json!({
+                "padding": {"top": PAD, "bottom": PAD, "left": PAD, "right": right},
+                "maxZoom": 17.5,
+                "animate": animate,
+                "duration": 800,
+            })),
+        );
+    }
+
+    fn set_language(&self, lang: Lang) {
+        for (layer, field) in style::label_fields(lang) {
+            self.map
+                .set_layout_property(layer, "text-field", &js(&field));
+        }
+    }
+
+    fn add_layers(
+        &self,
+        grids: &str,
+        basemap: &str,
+        index: &GridIndex,
+        lang: Lang,
+    ) -> Result<(), JsValue> {
+        let sources = [
+            (style::SOURCE_BASEMAP, js_sys::JSON::parse(basemap)?),
+            (SOURCE_GRIDS, js_sys::JSON::parse(grids)?),
+            (SOURCE_LABELS, js(&index.labels)),
+        ];
+        for (id, data) in sources {
+            let source = js(&style::geojson_source());
+            Reflect::set(&source, &JsValue::from_str("data"), &data)?;
+            self.map.add_source(id, &source)?;
+        }
+        for layer in style::layers(lang, &index.community_codes) {
+            self.map.add_layer(&js(&layer))?;
+        }
+        Ok(())
+    }
+
+    /// Shows other grids in the existing sources and layers. Hover and selection states are
+    /// cleared: feature ids of the new data may name other grids.
+    fn replace_grids(&self, grids: &str, index: &GridIndex) -> Result<(), JsValue> {
+        let data = [
+            (SOURCE_GRIDS, js_sys::JSON::parse(grids)?),
+            (SOURCE_LABELS, js(&index.labels)),
+        ];
+        for (id, data) in data {
+            let source = self
+                .map
+                .get_source(id)
+                .ok_or_else(|| JsValue::from_str(&format!("the map has no source {id}")))?;
+            source.set_data(&data);
+        }
+        self.map.set_paint_property(
+            COMMUNITY_FILL,
+            "fill-color",
+            &js(&style::community_colour(&index.community_codes)),
+        );
+        self.map
+            .remove_all_feature_states(&js(&json!({"source": SOURCE_GRIDS})));
+        self.hovered.set(None);
+        Ok(())
+    }
+}
+
+/// Keeps `f` alive for the life of the page (the map is never torn down) and returns it as
+/// a JS function.
+fn leak<F: FnMut(MapMouseEvent) + 'static>(f: F) -> Function {
+    Closure::<dyn FnMut(MapMouseEvent)>::new(f)
+        .into_js_value()
+        .unchecked_into()
+}
+
+fn install_interaction(grid_map: &Rc<GridMap>, state: AppState) {
+    let map = &grid_map.map;
+    let canvas: HtmlElement = map.get_canvas().unchecked_into();
+
+    let set_hover = {
+        let grid_map = Rc::clone(grid_map);
+        move |next: Option<u32>| {
+            let previous = grid_map.hovered.replace(next);
+            if previous == next {
+                return;
+            }
+            if let Some(id) = previous {
+                grid_map.set_state(id, "hover", false);
+            }
+            if let Some(id) = next {
+                grid_map.set_state(id, "hover", true);
+            }
+            let _ = canvas
+                .style()
+                .set_property("cursor", if next.is_some() { "pointer" } else { "" });
+        }
+    };
+
+    let on_move = {
+        let grid_map = Rc::clone(grid_map);
+        let set_hover = set_hover.clone();
+        leak(move |e: MapMouseEvent| set_hover(pick(&grid_map.map, &e.point()).map(|(id, _)| id)))
+    };
+    map.on("mousemove", &on_move);
+    map.on("mouseout", &leak(move |_| set_hover(None)));
+
+    let on_click = {
+        let grid_map = Rc::clone(grid_map);
+        leak(move |e: MapMouseEvent| {
+            if let Some((_, code)) = pick(&grid_map.map, &e.point()) {
+                state.select(code, Fly::Stay);
+            }
+        })
+    };
+    map.on("click", &on_click);
+
+    let on_zoom = {
+        let grid_map = Rc::clone(grid_map);
+        leak(move |_| {
+            let level = style::pick_level(grid_map.map.get_zoom());
+            if state.pick_level.get_untracked() != level {
+                state.pick_level.set(level);
+            }
+        })
+    };
+    map.on("zoom", &on_zoom);
+    state.pick_level.set(style::pick_level(map.get_zoom()));
+
+    let on_idle = {
+        let grid_map = Rc::clone(grid_map);
+        let ready = Cell::new(false);
+        leak(move |_| {
+            let map = &grid_map.map;
+            if !ready.get()
+                && map.loaded()
+                && style::SOURCES.iter().all(|s| map.is_source_loaded(s))
+            {
+                ready.set(true);
+                set_window_prop("binheReady", &JsValue::TRUE);
+            }
+        })
+    };
+    map.on("idle", &on_idle);
+}
+
+/// Creates the map in `container`, loads the data, then wires it to the state.
+async fn start(
+    container: HtmlElement,
+    state: AppState,
+    store: StoredValue<Option<Rc<GridMap>>, LocalStorage>,
+) -> Result<(), ApiError> {
+    // MapLibre 6 would also find its worker beside its own module, but only under http(s);
+    // saying where it is keeps the desktop (custom scheme) build working too.
+    let base = document().base_uri().ok().flatten().unwrap_or_default();
+    let worker = web_sys::Url::new_with_base(WORKER_PATH, &base)
+        .map_or_else(|_| WORKER_PATH.to_owned(), |u| u.href());
+    set_worker_url(&worker);
+
+    let options = js(&json!({
+        "style": style::base_style(),
+        "localIdeographFontFamily": style::LOCAL_FONT_FAMILY,
+        "attributionControl": false,
+        "dragRotate": false,
+        "pitchWithRotate": false,
+        "touchPitch": false,
+        "minZoom": 10,
+        "maxZoom": 19.5,
+        // Pinggu, until the street's own bbox is known and fitted.
+        "center": [117.12, 40.14],
+        "zoom": 12,
+    }));
+    Reflect::set(&options, &JsValue::from_str("container"), &container)
+        .map_err(|e| ApiError::map_unavailable(&error_text(&e)))?;
+    let map = MapLibreMap::new(&options).map_err(|e| ApiError::map_unavailable(&error_text(&e)))?;
+    set_window_prop("binheMap", &map);
+    let loaded = next_event(&map, "load");
+
+    let grids = api::get_text(api::GRIDS_GEOJSON).await?;
+    let basemap = api::get_text(api::BASEMAP_GEOJSON).await?;
+    let index = GridIndex::from_geojson(&grids)
+        .map_err(|e| ApiError::bad_response(&format!("{}: {e}", api::GRIDS_GEOJSON)))?;
+    let _ = JsFuture::from(loaded).await;
+
+    let grid_map = Rc::new(GridMap {
+        map,
+        hovered: Cell::new(None),
+    });
+    grid_map
+        .add_layers(&grids, &basemap, &index, state.lang.get_untracked())
+        .map_err(|e| ApiError::bad_response(&error_text(&e)))?;
+    if let Some(bbox) = index.street_bbox() {
+        grid_map.fit(bbox, false, false);
+    }
+    install_interaction(&grid_map, state);
+    store.set_value(Some(grid_map));
+    state.index.set(Some(Arc::new(index)));
+    Ok(())
+}
+
+/// Loads the replaced grids into the running map. The camera stays unless the street itself
+/// moved (a file of another area), then the map fits the new street.
+async fn reload(
+    grid_map: &GridMap,
+    state: AppState,
+    selected_id: StoredValue<Option<u32>, LocalStorage>,
+) -> Result<(), ApiError> {
+    let version = state.data_version.get_untracked();
+    let grids = api::get_text(api::GRIDS_GEOJSON).await?;
+    if state.data_version.get_untracked() != version {
+        return Ok(()); // replaced once more meanwhile: the newer reload applies
+    }
+    let index = GridIndex::from_geojson(&grids)
+        .map_err(|e| ApiError::bad_response(&format!("{}: {e}", api::GRIDS_GEOJSON)))?;
+    grid_map
+        .replace_grids(&grids, &index)
+        .map_err(|e| ApiError::bad_response(&error_text(&e)))?;
+    // The selection effect sets the `selected` state again from the new index.
+    selected_id.set_value(None);
+    let old_street = state
+        .index
+        .get_untracked()
+        .and_then(|old| old.street_bbox());
+    if let Some(bbox) = index.street_bbox()
+        && old_street != Some(bbox)
+    {
+        grid_map.fit(bbox, state.selected.with_untracked(Option::is_some), true);
+    }
+    state.index.set(Some(Arc::new(index)));
+    Ok(())
+}
+
+#[component]
+pub fn MapView() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let lang = state.lang;
+    let container = NodeRef::<Div>::new();
+    let store = StoredValue::new_local(None::<Rc<GridMap>>);
+    let loading = RwSignal::new(true);
+    // `data_version` of the grids the map shows.
+    let shown_version = StoredValue::new(0_u64);
+
+    Effect::new(move |started: Option<bool>| {
+        if started == Some(true) {
+            return true;
+        }
+        let Some(el) = container.get() else {
+            return false;
+        };
+        spawn_local(async move {
+            shown_version.set_value(state.data_version.get_untracked());
+            if let Err(e) = start(el.into(), state, store).await {
+                state.notify(Msg::ErrorLoadMap, e);
+            }
+            loading.set(false);
+        });
+        true
+    });
+
+    // Selection → `selected` feature state.
+    let selected_id = StoredValue::new_local(None::<u32>);
+    Effect::new(move || {
+        let code = state.selected.get();
+        let index = state.index.get();
+        store.with_value(|gm| {
+            let Some(gm) = gm else { return };
+            let next = code
+                .as_deref()
+                .and_then(|c| index.as_ref()?.get(c))
+                .map(|e| e.id);
+            let previous = selected_id.get_value();
+            if previous == next {
+                return;
+            }
+            if let Some(id) = previous {
+                gm.set_state(id, "selected", false);
+            }
+            if let Some(id) = next {
+                gm.set_state(id, "selected", true);
+            }
+            selected_id.set_value(next);
+        });
+    });
+
+    // Grids replaced on the server (also while the map was starting) → new data in the map.
+    Effect::new(move || {
+        let version = state.data_version.get();
+        if loading.get() || shown_version.get_value() == version {
+            return;
+        }
+        let Some(gm) = store.get_value() else {
+            return; // no map to update
+        };
+        shown_version.set_value(version);
+        spawn_local(async move {
+            if let Err(e) = reload(&gm, state, selected_id).await {
+                state.notify(Msg::ErrorLoadMap, e);
+            }
+        });
+    });
+
+    // Fly requests → camera.
+    Effect::new(move || {
+        let Some(bbox) = state.fly_target.get() else {
+            return;
+        };
+        let card_open = state.selected.with_untracked(Option::is_some);
+        store.with_value(|gm| {
+            if let Some(gm) = gm {
+                gm.fit(bbox, card_open, true);
+            }
+        });
+    });
+
+    // Language → label text.
+    Effect::new(move |previous: Option<Lang>| {
+        let current = lang.get();
+        state.index.track();
+        if previous.is_some_and(|p| p != current) {
+            store.with_value(|gm| {
+                if let Some(gm) = gm {
+                    gm.set_language(current);
+                }
+            });
+        }
+        current
+    });
+
+    let t = move |m: Msg| m.text(lang.get());
+    let pick_label = move || t(state.pick_level.get().label());
+
+    view! {
+        <div class="map-wrap">
+            <div class="map" node_ref=container data-testid="map"></div>
+            <div class="map-chip" data-testid="pick-level" title=move || t(Msg::PickLevelHint)>
+                <span class="chip-prefix">{move || t(Msg::PickLevelPrefix)}</span>
+                <strong>{pick_label}</strong>
+            </div>
+            <div class="legend">
+                <span class="legend-item"><i class="swatch community"></i>{move || t(Msg::LegendCommunity)}</span>
+                <span class="legend-item"><i class="swatch street-lane"></i>{move || t(Msg::LegendStreetLane)}</span>
+                <span class="legend-item"><i class="swatch compound"></i>{move || t(Msg::LegendCompound)}</span>
+                <span class="legend-item"><i class="swatch river"></i>{move || t(Msg::LegendRiver)}</span>
+            </div>
+            <Show when=move || loading.get()>
+                <div class="map-loading">{move || t(Msg::MapLoading)}</div>
+            </Show>
+        </div>
+    }
+}
