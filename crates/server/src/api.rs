@@ -212,10 +212,11 @@ async fn search(
         .take(SEARCH_LIMIT)
         .map(|(_, _, i)| {
             let g = h.get(i);
-            let parent_name = h.parent_of(i).map(|p| h.get(p).name.clone());
+            let parent = h.parent_of(i).map(|p| h.get(p));
             json!({
                 "code": g.code, "name": g.name, "name_en": g.name_en, "level": g.level().as_str(),
-                "parent_name": parent_name, "bbox": bbox_of(&view, i),
+                "parent_name": parent.map(|p| &p.name), "parent_name_en": parent.map(|p| &p.name_en),
+                "bbox": bbox_of(&view, i),
             })
         })
         .collect();

@@ -201,6 +201,7 @@ async fn search_finds_grids_by_name_and_code() {
     let by_name = h.json(&format!("/api/grids/search?q={}", "金海社区")).await;
     assert_eq!(by_name[0]["name"], "金海社区");
     assert_eq!(by_name[0]["level"], "community");
+    assert_eq!(by_name[0]["parent_name_en"], "Binhe Street");
     let by_code = h.json("/api/grids/search?q=110117001007005").await;
     assert_eq!(by_code[0]["code"], "110117001007005");
     let empty = h.get("/api/grids/search?q=%20").await;
