@@ -17,7 +17,10 @@ use rand_chacha::ChaCha8Rng;
 
 const POINTS: usize = 200_000;
 const NAIVE_POINTS: usize = 20_000;
-const MIN_TIME: Duration = Duration::from_secs(2);
+const MIN_TIME: Duration = Duration::from_secs(1);
+/// Index and scan are timed alternately this many times; the medians are reported, so a
+/// burst of load from elsewhere on the machine hits both sides alike.
+const ROUNDS: usize = 5;
 
 /// Runs `lookup` over the points until at least `MIN_TIME` has passed; lookups per second.
 fn rate(points: &[(f64, f64)], mut lookup: impl FnMut(f64, f64) -> Option<usize>) -> f64 {
@@ -30,6 +33,11 @@ fn rate(points: &[(f64, f64)], mut lookup: impl FnMut(f64, f64) -> Option<usize>
         done += points.len();
     }
     done as f64 / start.elapsed().as_secs_f64()
+}
+
+fn median(mut rates: Vec<f64>) -> f64 {
+    rates.sort_by(f64::total_cmp);
+    rates[rates.len() / 2]
 }
 
 fn measure(label: &str, hierarchy: &GridHierarchy, points: &[(f64, f64)]) {
@@ -59,8 +67,13 @@ fn measure(label: &str, hierarchy: &GridHierarchy, points: &[(f64, f64)]) {
         .filter(|&&(x, y)| locator.micro_at(x, y).is_some())
         .count();
 
-    let indexed = rate(points, |lon, lat| locator.micro_at(lon, lat));
-    let scanned = rate(&points[..NAIVE_POINTS], naive);
+    let mut indexed = Vec::with_capacity(ROUNDS);
+    let mut scanned = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        indexed.push(rate(points, |lon, lat| locator.micro_at(lon, lat)));
+        scanned.push(rate(&points[..NAIVE_POINTS], naive));
+    }
+    let (indexed, scanned) = (median(indexed), median(scanned));
     println!(
         "{label}: {} micro-grids, {vertices:.1} vertices each on average, {:.1} % of points inside a grid",
         micro.len(),
@@ -84,7 +97,7 @@ fn main() {
             )
         })
         .collect();
-    println!("point -> micro-grid lookup, {POINTS} random points in the street's bounding box");
+    println!("point -> micro-grid lookup, {POINTS} random points in the street's bounding box, median of {ROUNDS} alternating rounds");
     measure("demo grids", h, &points);
     let surveyed = GridHierarchy::build(
         h.grids()
