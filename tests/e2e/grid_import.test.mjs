@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchBrowser, offLoopback, repoRoot, screenshot, startServer, withTimeout, mapIdle } from './harness.mjs';
+import { launchBrowser, offLoopback, repoRoot, screenshot, startServer, withTimeout, mapIdle, fetchFromPage } from './harness.mjs';
 
 const READY_TIMEOUT = 120_000;
 const RENAMED_COMMUNITY = '110117001003000';
@@ -23,12 +23,8 @@ let browser;
 let page;
 let dir;
 
-async function api(path) {
-  return page.evaluate(async (p) => {
-    const r = await fetch(p);
-    return { status: r.status, body: await r.json() };
-  }, path);
-}
+/** GET from the page, with its session cookie: `{ status, body }`. */
+const api = (path) => fetchFromPage(page, path);
 
 
 function demoGrids() {

@@ -7,7 +7,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, offLoopback, screenshot, startServer, withTimeout, mapIdle } from './harness.mjs';
+import { launchBrowser, offLoopback, screenshot, startServer, withTimeout, mapIdle, fetchFromPage } from './harness.mjs';
 
 const READY_TIMEOUT = 120_000;
 // Between MICRO_PICK_ZOOM (14.5) and UNIT_ZOOM (17) of ui/src/map/style.rs: clicks pick micro-grids.
@@ -17,13 +17,8 @@ let server;
 let browser;
 let page;
 
-
-async function api(path) {
-  return page.evaluate(async (p) => {
-    const r = await fetch(p);
-    return { status: r.status, body: await r.json() };
-  }, path);
-}
+/** GET from the page, with its session cookie: `{ status, body }`. */
+const api = (path) => fetchFromPage(page, path);
 
 function distinctCodes(features) {
   return new Set(features.map((f) => f.properties.code));

@@ -187,3 +187,11 @@ export async function mapIdle(page) {
     'map did not become idle',
   );
 }
+
+/** GET `path` from inside the page, so the request carries its session cookie. */
+export function fetchFromPage(page, path) {
+  return page.evaluate(async (p) => {
+    const r = await fetch(p);
+    return { status: r.status, body: await r.json() };
+  }, path);
+}

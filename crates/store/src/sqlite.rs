@@ -117,6 +117,21 @@ fn device_from_row(row: &SqliteRow) -> Result<Device, StoreError> {
     })
 }
 
+async fn read_all<T>(
+    tx: &mut Transaction<'_, Sqlite>,
+    sql: &'static str,
+    action: &'static str,
+    parse: fn(&SqliteRow) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    sqlx::query(sql)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(StoreError::query(action))?
+        .iter()
+        .map(parse)
+        .collect()
+}
+
 async fn insert_all(
     tx: &mut Transaction<'_, Sqlite>,
     dataset: &GridDataset,
@@ -193,27 +208,27 @@ impl GridRepository for SqliteStore {
         else {
             return Ok(None);
         };
-        let grids = sqlx::query("SELECT * FROM grids")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(StoreError::query("reading grids"))?
-            .iter()
-            .map(grid_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let workers = sqlx::query("SELECT * FROM workers ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(StoreError::query("reading workers"))?
-            .iter()
-            .map(worker_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        let devices = sqlx::query("SELECT * FROM devices ORDER BY kind, id")
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(StoreError::query("reading devices"))?
-            .iter()
-            .map(device_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let grids = read_all(
+            &mut tx,
+            "SELECT * FROM grids",
+            "reading grids",
+            grid_from_row,
+        )
+        .await?;
+        let workers = read_all(
+            &mut tx,
+            "SELECT * FROM workers ORDER BY id",
+            "reading workers",
+            worker_from_row,
+        )
+        .await?;
+        let devices = read_all(
+            &mut tx,
+            "SELECT * FROM devices ORDER BY kind, id",
+            "reading devices",
+            device_from_row,
+        )
+        .await?;
         let hierarchy = GridHierarchy::build(grids).map_err(|problems| {
             let (code, problem) = &problems[0];
             corrupt(code.as_ref().map_or("-", GridCode::as_str), problem)
