@@ -97,7 +97,9 @@ fn main() {
             )
         })
         .collect();
-    println!("point -> micro-grid lookup, {POINTS} random points in the street's bounding box, median of {ROUNDS} alternating rounds");
+    println!(
+        "point -> micro-grid lookup, {POINTS} random points in the street's bounding box, median of {ROUNDS} alternating rounds"
+    );
     measure("demo grids", h, &points);
     let surveyed = GridHierarchy::build(
         h.grids()
