@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchBrowser, offLoopback, repoRoot, screenshot, startServer, withTimeout, mapIdle, fetchFromPage } from './harness.mjs';
+import { launchBrowser, offLoopback, repoRoot, screenshot, startServer, withTimeout, mapIdle, fetchFromPage, openApp } from './harness.mjs';
 
 const READY_TIMEOUT = 120_000;
 const RENAMED_COMMUNITY = '110117001003000';
@@ -54,15 +54,7 @@ async function closeDialog() {
 describe('grid import', { timeout: 600_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'binhe-import-'));
-    server = await startServer();
-    browser = await launchBrowser();
-    page = browser.page;
-    await page.goto(server.url, { waitUntil: 'load' });
-    await page.waitForFunction(() => window.binheMap !== undefined, null, { timeout: 60_000 });
-    await page.waitForFunction(() => window.binheReady === true, null, { timeout: READY_TIMEOUT, polling: 250 })
-      .catch((e) => {
-        throw new Error(`${e.message}\nbrowser problems:\n${browser.problems.join('\n')}`);
-      });
+    ({ server, browser, page } = await openApp({ readyTimeoutMs: READY_TIMEOUT }));
     // Marks that must survive the import: no page reload, the same MapLibre map.
     await page.evaluate(() => {
       window.importTestPage = true;

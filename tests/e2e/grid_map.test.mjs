@@ -7,7 +7,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, offLoopback, screenshot, startServer, withTimeout, mapIdle, fetchFromPage } from './harness.mjs';
+import { launchBrowser, offLoopback, screenshot, startServer, withTimeout, mapIdle, fetchFromPage, openApp } from './harness.mjs';
 
 const READY_TIMEOUT = 120_000;
 // Between MICRO_PICK_ZOOM (14.5) and UNIT_ZOOM (17) of ui/src/map/style.rs: clicks pick micro-grids.
@@ -64,15 +64,7 @@ describe('grid map', { timeout: 600_000 }, () => {
   let target;
 
   before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    page = browser.page;
-    await page.goto(server.url, { waitUntil: 'load' });
-    await page.waitForFunction(() => window.binheMap !== undefined, null, { timeout: 60_000 });
-    await page.waitForFunction(() => window.binheReady === true, null, { timeout: READY_TIMEOUT, polling: 250 })
-      .catch((e) => {
-        throw new Error(`${e.message}\nbrowser problems:\n${browser.problems.join('\n')}`);
-      });
+    ({ server, browser, page } = await openApp({ readyTimeoutMs: READY_TIMEOUT }));
   });
 
   after(async () => {

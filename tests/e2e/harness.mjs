@@ -195,3 +195,27 @@ export function fetchFromPage(page, path) {
     return { status: r.status, body: await r.json() };
   }, path);
 }
+
+/**
+ * Starts a server and a browser, opens the launch URL and waits until the map is ready.
+ * Returns `{ server, browser, page }`.
+ */
+export async function openApp({ readyTimeoutMs = 120_000 } = {}) {
+  const server = await startServer();
+  let browser;
+  try {
+    browser = await launchBrowser();
+    const page = browser.page;
+    await page.goto(server.url, { waitUntil: 'load' });
+    await page.waitForFunction(() => window.binheMap !== undefined, null, { timeout: 60_000 });
+    await page.waitForFunction(() => window.binheReady === true, null, { timeout: readyTimeoutMs, polling: 250 })
+      .catch((e) => {
+        throw new Error(`${e.message}\nbrowser problems:\n${browser.problems.join('\n')}`);
+      });
+    return { server, browser, page };
+  } catch (e) {
+    await browser?.close();
+    await server.stop();
+    throw e;
+  }
+}
