@@ -1,5 +1,6 @@
 //! The Smart Binhe domain: the four-level grid of Binhe Street, its codes, spatial index and
-//! validation, the people and devices posted to it, and the seeded demo dataset.
+//! validation, the people and devices posted to it, the seeded demo dataset, and the tickets that
+//! travel the closed loop through it.
 //!
 //! No IO and no async here: everything is plain functions over plain types.
 
@@ -11,6 +12,7 @@ pub mod grid;
 pub mod people;
 pub mod problem;
 pub mod spatial;
+pub mod ticket;
 
 pub use code::{CodeError, GridCode};
 pub use grid::{Grid, GridHierarchy, GridIndex, GridLevel, MicroKind};

@@ -1,0 +1,395 @@
+//! Tickets: one citizen request travelling the closed loop, from intake on any channel to
+//! closure, with every step an append-only event.
+//!
+//! - [`intake`] checks a request from any channel and says what is wrong with it, field by field;
+//! - [`routing`] places it in its micro-grid and community (or explains why it cannot);
+//! - [`dedupe`] finds the open ticket it repeats;
+//! - [`lifecycle`] is the state machine: which command is allowed in which state, and the event
+//!   it produces; the [`Ticket`] row is a projection rebuilt from those events;
+//! - [`sla`] turns category and urgency into deadlines and tells overdue from soon-due.
+
+pub mod catalogue;
+pub mod dedupe;
+pub mod intake;
+pub mod lifecycle;
+pub mod routing;
+pub mod sla;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::code::GridCode;
+use crate::grid::GridLevel;
+
+pub use catalogue::{Catalogue, Category};
+pub use dedupe::{DedupeRule, DuplicateIndex, DuplicateMatch};
+pub use intake::{Intake, IntakeProblem, IntakeRequest};
+pub use lifecycle::{Command, TransitionError};
+pub use routing::{Routing, UnroutedReason};
+pub use sla::{SlaClass, SlaStatus, SlaTable};
+
+/// Database id of a ticket.
+pub type TicketId = i64;
+
+/// Where a request came from ("多个龙头进水").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// 12345 市民服务热线 work order.
+    Hotline,
+    /// 网格员巡查上报.
+    Patrol,
+    /// 视频监控告警.
+    Camera,
+    /// 居民自主上报.
+    Resident,
+    /// 上级交办.
+    Referral,
+}
+
+impl Channel {
+    pub const ALL: [Self; 5] = [
+        Self::Hotline,
+        Self::Patrol,
+        Self::Camera,
+        Self::Resident,
+        Self::Referral,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hotline => "hotline",
+            Self::Patrol => "patrol",
+            Self::Camera => "camera",
+            Self::Resident => "resident",
+            Self::Referral => "referral",
+        }
+    }
+
+    /// Accepts the English code or the Chinese name a 12345 export uses.
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(text) || c.label_zh() == text)
+            .or(match text {
+                "12345" | "热线" | "市民热线" => Some(Self::Hotline),
+                "巡查" | "网格员上报" => Some(Self::Patrol),
+                "视频" | "监控" | "视频告警" => Some(Self::Camera),
+                "居民" | "居民上报" => Some(Self::Resident),
+                "交办" | "上级交办件" => Some(Self::Referral),
+                _ => None,
+            })
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Hotline => "12345热线",
+            Self::Patrol => "网格巡查",
+            Self::Camera => "视频告警",
+            Self::Resident => "居民上报",
+            Self::Referral => "上级交办",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Hotline => "12345 hotline",
+            Self::Patrol => "Grid patrol",
+            Self::Camera => "Camera alert",
+            Self::Resident => "Resident report",
+            Self::Referral => "Referral from above",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Urgency {
+    Normal,
+    Urgent,
+}
+
+impl Urgency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Normal => "normal",
+            Self::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "normal" | "Normal" | "一般" | "普通" | "" => Some(Self::Normal),
+            "urgent" | "Urgent" | "紧急" | "加急" => Some(Self::Urgent),
+            _ => None,
+        }
+    }
+}
+
+/// Where the ticket is in the closed loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TicketState {
+    /// 已上报（待受理）: received from a channel, reported to the center.
+    Reported,
+    /// 已立案（待分派）: accepted as a case, waiting for a grid.
+    Registered,
+    /// 已分派（待处置）: a grid and its worker have the order.
+    Dispatched,
+    /// 处置中: self-handled or commanded handling under way.
+    Handling,
+    /// 已反馈（待核查）: the handler reported a result.
+    FedBack,
+    /// 已核查（待结案）: result verified, satisfaction recorded.
+    Verified,
+    /// 已结案.
+    Closed,
+    /// 已注销: not a case (with the reason).
+    Cancelled,
+    /// 已合并: a duplicate attached to another open ticket.
+    Merged,
+}
+
+impl TicketState {
+    pub const ALL: [Self; 9] = [
+        Self::Reported,
+        Self::Registered,
+        Self::Dispatched,
+        Self::Handling,
+        Self::FedBack,
+        Self::Verified,
+        Self::Closed,
+        Self::Cancelled,
+        Self::Merged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Reported => "reported",
+            Self::Registered => "registered",
+            Self::Dispatched => "dispatched",
+            Self::Handling => "handling",
+            Self::FedBack => "fed_back",
+            Self::Verified => "verified",
+            Self::Closed => "closed",
+            Self::Cancelled => "cancelled",
+            Self::Merged => "merged",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Reported => "待受理",
+            Self::Registered => "待分派",
+            Self::Dispatched => "已分派",
+            Self::Handling => "处置中",
+            Self::FedBack => "待核查",
+            Self::Verified => "待结案",
+            Self::Closed => "已结案",
+            Self::Cancelled => "已注销",
+            Self::Merged => "已合并",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Self::Reported => "Awaiting acceptance",
+            Self::Registered => "Awaiting dispatch",
+            Self::Dispatched => "Dispatched",
+            Self::Handling => "Being handled",
+            Self::FedBack => "Awaiting check",
+            Self::Verified => "Awaiting closure",
+            Self::Closed => "Closed",
+            Self::Cancelled => "Cancelled",
+            Self::Merged => "Merged",
+        }
+    }
+
+    /// Still on someone's desk: neither closed, cancelled nor merged into another ticket.
+    pub fn is_open(self) -> bool {
+        !matches!(self, Self::Closed | Self::Cancelled | Self::Merged)
+    }
+}
+
+/// Who is acting: a person at a terminal, or the system itself (intake, automatic merges).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub id: String,
+    pub name: String,
+    pub role: ActorRole,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorRole {
+    Dispatcher,
+    Commander,
+    Worker,
+    Administrator,
+    System,
+}
+
+impl ActorRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dispatcher => "dispatcher",
+            Self::Commander => "commander",
+            Self::Worker => "worker",
+            Self::Administrator => "administrator",
+            Self::System => "system",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Dispatcher => "调度员",
+            Self::Commander => "社区指挥",
+            Self::Worker => "网格员",
+            Self::Administrator => "管理员",
+            Self::System => "系统",
+        }
+    }
+}
+
+impl Actor {
+    /// The intake pipeline and the automatic duplicate merge.
+    pub fn system() -> Self {
+        Self {
+            id: "system".to_owned(),
+            name: "系统".to_owned(),
+            role: ActorRole::System,
+        }
+    }
+}
+
+/// A WGS84 point.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Point {
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// The grid (and, below the street, its worker) that holds the order right now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// `None` when the order went up to the district (上交区级部门), outside the street's grid.
+    pub grid: Option<GridCode>,
+    pub grid_name: String,
+    pub worker_id: Option<String>,
+    pub worker_name: Option<String>,
+}
+
+impl Assignment {
+    /// The level that holds the order; the district counts as above the street.
+    pub fn level(&self) -> Option<GridLevel> {
+        self.grid.as_ref().map(GridCode::level)
+    }
+}
+
+/// 首接责任制: the first unit that received the order; it answers for the ticket until closure,
+/// whatever is escalated or delegated afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    pub grid: GridCode,
+    pub grid_name: String,
+    pub since: DateTime<Utc>,
+}
+
+/// 自行处置 (the finder solves it on the spot) or 指挥处置 (the center commands someone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandlingMode {
+    SelfHandled,
+    Commanded,
+}
+
+/// Up to where an order is escalated (上交).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationLevel {
+    Community,
+    Street,
+    District,
+}
+
+impl EscalationLevel {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Community => "社区",
+            Self::Street => "街道",
+            Self::District => "区级部门",
+        }
+    }
+}
+
+/// The handler's result in the feedback step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// 已解决.
+    Solved,
+    /// 未解决（已解释说明）.
+    Unsolved,
+}
+
+/// The requester's rating at the verification call-back (回访).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Satisfaction {
+    Satisfied,
+    Basic,
+    Dissatisfied,
+}
+
+/// A borderline possible duplicate the dispatcher should look at.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateFlag {
+    pub of: TicketId,
+    pub distance_m: f64,
+}
+
+/// The ticket row: a projection of its events ([`lifecycle::replay`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub channel: Channel,
+    pub external_id: Option<String>,
+    pub category: String,
+    pub description: String,
+    pub urgency: Urgency,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    /// Camera id, worker id or referral document number, by channel.
+    pub source_ref: Option<String>,
+    pub address: Option<String>,
+    pub location: Option<Point>,
+    pub routing: Routing,
+    pub received_at: DateTime<Utc>,
+    /// First contact with the requester is due (响应).
+    pub contact_due_at: DateTime<Utc>,
+    /// Closure is due.
+    pub due_at: DateTime<Utc>,
+    pub state: TicketState,
+    /// Number of events so far; commands carry the version they saw.
+    pub version: u32,
+    pub owner: Option<Owner>,
+    pub assignment: Option<Assignment>,
+    pub handling_mode: Option<HandlingMode>,
+    pub escalated_to: Option<EscalationLevel>,
+    /// Ever delegated down (下交).
+    pub delegated: bool,
+    pub first_contact_at: Option<DateTime<Utc>>,
+    pub outcome: Option<Outcome>,
+    pub satisfaction: Option<Satisfaction>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
+    pub duplicate_of: Option<TicketId>,
+    pub duplicate_flag: Option<DuplicateFlag>,
+    pub reopen_count: u32,
+    pub updated_at: DateTime<Utc>,
+}
