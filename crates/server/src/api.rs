@@ -15,6 +15,7 @@ use tokio::sync::Mutex;
 
 use crate::dataset::{DEMO_BASEMAP, GridView, imported_dataset};
 use crate::error::ApiError;
+use crate::tickets::TicketDesk;
 
 /// Largest grid file accepted for import: a city district's surveyed grids fit easily.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
@@ -27,15 +28,21 @@ pub struct AppState {
     store: Arc<dyn GridRepository>,
     /// One import at a time: the second waits rather than interleaving replacements.
     import_lock: Arc<Mutex<()>>,
+    desk: TicketDesk,
 }
 
 impl AppState {
-    pub fn new(view: GridView, store: Arc<dyn GridRepository>) -> Self {
+    pub fn new(view: GridView, store: Arc<dyn GridRepository>, desk: TicketDesk) -> Self {
         Self {
             view: Arc::new(RwLock::new(Arc::new(view))),
             store,
             import_lock: Arc::new(Mutex::new(())),
+            desk,
         }
+    }
+
+    pub fn desk(&self) -> TicketDesk {
+        self.desk.clone()
     }
 
     pub fn view(&self) -> Arc<GridView> {
@@ -82,6 +89,8 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/api/grids/{code}", get(card))
         .route("/api/locate", get(locate))
+        .route("/api/stream", get(crate::tickets::stream::stream))
+        .merge(crate::tickets::api::routes())
         .with_state(state)
 }
 

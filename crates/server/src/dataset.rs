@@ -5,10 +5,11 @@ use std::collections::HashMap;
 
 use binhe_core::demo::DEFAULT_SEED;
 use binhe_core::geojson::{read_grids, write_grids};
+use binhe_core::geometry::LocalProjection;
 use binhe_core::people::repost;
 use binhe_core::{
-    DeviceKind, FeatureProblem, GridCode, GridHierarchy, GridIndex, GridLevel, GridLocator, Worker,
-    WorkerKind, WorkerRole,
+    DeviceKind, FeatureProblem, GridCode, GridHierarchy, GridIndex, GridLevel, GridLocator,
+    NearestIndex, Worker, WorkerKind, WorkerRole,
 };
 use binhe_store::{DatasetSource, GridDataset};
 use serde_json::{Value, json};
@@ -76,6 +77,9 @@ pub struct GridView {
     pub tree: Value,
     pub summary: Value,
     workers_by_grid: HashMap<GridCode, Vec<usize>>,
+    workers_by_id: HashMap<String, usize>,
+    /// Workers by position, for "who is closest to this ticket".
+    workers_nearby: NearestIndex<usize>,
 }
 
 impl GridView {
@@ -108,7 +112,23 @@ impl GridView {
             "source": dataset.source.as_str(),
             "source_description": dataset.description,
         });
+        let workers_nearby = NearestIndex::new(
+            LocalProjection::centred_on(street.bbox()),
+            dataset
+                .workers
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (geo::Coord { x: w.lon, y: w.lat }, i)),
+        );
+        let workers_by_id = dataset
+            .workers
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.id.clone(), i))
+            .collect();
         Self {
+            workers_by_id,
+            workers_nearby,
             locator: GridLocator::new(h),
             grids_geojson: write_grids(h).to_string(),
             tree: tree_node(h, h.street_index()),
@@ -120,6 +140,21 @@ impl GridView {
 
     pub fn hierarchy(&self) -> &GridHierarchy {
         &self.dataset.hierarchy
+    }
+
+    pub fn worker(&self, id: &str) -> Option<&Worker> {
+        self.workers_by_id
+            .get(id)
+            .map(|&i| &self.dataset.workers[i])
+    }
+
+    /// Up to `count` workers nearest to a point, closest first, with distances in metres.
+    pub fn nearest_workers(&self, lon: f64, lat: f64, count: usize) -> Vec<(&Worker, f64)> {
+        self.workers_nearby
+            .nearest(lon, lat, count)
+            .into_iter()
+            .map(|(&i, distance)| (&self.dataset.workers[i], distance))
+            .collect()
     }
 
     /// The people a dispatcher calls about a grid: those posted to it; for a unit, the

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use binhe_core::FeatureProblem;
+use binhe_core::ticket::{IntakeProblem, TransitionError};
 use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,39 @@ pub enum ApiError {
     ImportRejected { problems: Vec<FeatureProblem> },
     #[error("the database failed: {0}")]
     Store(#[from] binhe_store::StoreError),
+    #[error("ticket {id} does not exist")]
+    TicketNotFound { id: i64 },
+    #[error("worker {id} does not exist")]
+    WorkerNotFound { id: String },
+    #[error("request not taken in: {} problem(s)", problems.len())]
+    IntakeRejected { problems: Vec<IntakeProblem> },
+    #[error("{error}")]
+    Refused {
+        error: TransitionError,
+        /// The ticket as it stands, so the terminal can show the current state.
+        ticket: Option<serde_json::Value>,
+    },
+    #[error("the drop point lies in no grid of the street")]
+    DropOutside,
+    #[error("the drop point lies in grid {found}, not in {expected}")]
+    DropMismatch {
+        expected: String,
+        found: String,
+        found_name: String,
+    },
+}
+
+impl From<crate::tickets::DeskError> for ApiError {
+    fn from(error: crate::tickets::DeskError) -> Self {
+        match error {
+            crate::tickets::DeskError::NotFound(id) => Self::TicketNotFound { id },
+            crate::tickets::DeskError::Transition(error) => Self::Refused {
+                error,
+                ticket: None,
+            },
+            crate::tickets::DeskError::Store(error) => Self::Store(error),
+        }
+    }
 }
 
 impl ApiError {
@@ -46,6 +80,48 @@ impl ApiError {
                 "STORE_FAILED",
                 "数据库操作失败，现有数据未作改动，请稍后重试".to_owned(),
             ),
+            Self::TicketNotFound { id } => (
+                StatusCode::NOT_FOUND,
+                "TICKET_NOT_FOUND",
+                format!("工单 #{id} 不存在"),
+            ),
+            Self::WorkerNotFound { id } => (
+                StatusCode::NOT_FOUND,
+                "WORKER_NOT_FOUND",
+                format!("网格员 {id} 不存在"),
+            ),
+            Self::IntakeRejected { problems } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "INTAKE_REJECTED",
+                format!(
+                    "工单未受理：{}",
+                    problems
+                        .iter()
+                        .map(|p| p.message_zh.as_str())
+                        .collect::<Vec<_>>()
+                        .join("；")
+                ),
+            ),
+            Self::Refused { error, .. } => {
+                let status = match error {
+                    TransitionError::Required { .. } | TransitionError::TooLong { .. } => {
+                        StatusCode::BAD_REQUEST
+                    }
+                    TransitionError::RoleNotPermitted { .. } => StatusCode::FORBIDDEN,
+                    _ => StatusCode::CONFLICT,
+                };
+                (status, error.code(), error.message_zh())
+            }
+            Self::DropOutside => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "DROP_OUTSIDE_GRID",
+                "拖放位置不在本街道任何网格内，工单未分派".to_owned(),
+            ),
+            Self::DropMismatch { found_name, .. } => (
+                StatusCode::CONFLICT,
+                "DROP_MISMATCH",
+                format!("拖放位置实际位于“{found_name}”，与高亮网格不符，工单未分派"),
+            ),
         }
     }
 }
@@ -60,8 +136,20 @@ impl IntoResponse for ApiError {
         if let Self::BadRequest { field, .. } = &self {
             body["error"]["field"] = json!(field);
         }
-        if let Self::ImportRejected { problems } = &self {
-            body["error"]["problems"] = json!(problems);
+        match &self {
+            Self::ImportRejected { problems } => body["error"]["problems"] = json!(problems),
+            Self::IntakeRejected { problems } => body["error"]["problems"] = json!(problems),
+            Self::Refused {
+                ticket: Some(ticket),
+                ..
+            } => body["error"]["ticket"] = ticket.clone(),
+            Self::DropMismatch {
+                expected, found, ..
+            } => {
+                body["error"]["expected"] = json!(expected);
+                body["error"]["found"] = json!(found);
+            }
+            _ => {}
         }
         (status, Json(body)).into_response()
     }

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod dataset;
 pub mod error;
+pub mod tickets;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use api::AppState;
 use dataset::{GridView, demo_dataset};
+use tickets::TicketDesk;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -102,8 +104,10 @@ pub async fn open_state(database: &Path) -> Result<AppState, ServerError> {
         tracing::info!(database = %database.display(), "new database: demo dataset loaded");
         demo
     };
+    let view = GridView::new(dataset);
+    let desk = TicketDesk::open(Arc::new(store.clone()), &view).await?;
     let store: Arc<dyn GridRepository> = Arc::new(store);
-    Ok(AppState::new(GridView::new(dataset), store))
+    Ok(AppState::new(view, store, desk))
 }
 
 pub fn router(state: AppState, ui_dir: &Path, guard: auth::Guard) -> Router {

@@ -4,11 +4,16 @@
 //! PostgreSQL backend implements the same trait and passes the same conformance suite.
 
 mod sqlite;
+mod sqlite_tickets;
+mod tickets;
 
 use async_trait::async_trait;
 use binhe_core::{Device, GridHierarchy, Worker};
 
 pub use sqlite::SqliteStore;
+pub use tickets::{
+    ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository, TicketScope, TicketUpdate,
+};
 
 /// Where the stored grids came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +61,10 @@ pub enum StoreError {
     },
     #[error("stored grid {code} is damaged: {detail}")]
     Corrupt { code: String, detail: String },
+    #[error("stored ticket {id} is damaged: {detail}")]
+    CorruptTicket { id: i64, detail: String },
+    #[error("ticket {id} changed meanwhile: expected version {expected}, stored {actual}")]
+    Conflict { id: i64, expected: u32, actual: u32 },
 }
 
 impl StoreError {

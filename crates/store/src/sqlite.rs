@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use binhe_core::geojson::{read_shape, shape_to_geojson};
@@ -12,12 +13,18 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
 };
 use sqlx::{Row, Sqlite, Transaction};
+use tokio::sync::Mutex;
 
 use crate::{DatasetSource, GridDataset, GridRepository, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
+    /// One writer at a time: event ids are handed out in commit order, and a version check and
+    /// the write it guards cannot be split by another writer.
+    pub(crate) write_lock: Arc<Mutex<()>>,
+    /// The next unreserved ticket id, read from the file on first use.
+    pub(crate) next_ticket_id: Arc<Mutex<Option<i64>>>,
 }
 
 impl SqliteStore {
@@ -48,7 +55,11 @@ impl SqliteStore {
                 path: shown,
                 source,
             })?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            write_lock: Arc::new(Mutex::new(())),
+            next_ticket_id: Arc::new(Mutex::new(None)),
+        })
     }
 
     pub async fn close(&self) {

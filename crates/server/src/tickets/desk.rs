@@ -1,0 +1,394 @@
+//! The ticket desk: the one intake path every channel goes through, and every later step of
+//! the closed loop. It keeps the duplicate index in step with the store and announces each
+//! stored event to live clients.
+
+use std::sync::{Arc, Mutex as StdMutex, RwLock};
+
+use binhe_core::GridCode;
+use binhe_core::geometry::LocalProjection;
+use binhe_core::ticket::dedupe::DuplicateMatch;
+use binhe_core::ticket::intake::{self, IntakeProblem, IntakeRequest};
+use binhe_core::ticket::lifecycle::{self, Command, TicketEvent, TransitionError};
+use binhe_core::ticket::routing::route;
+use binhe_core::ticket::{
+    Actor, Catalogue, Channel, DuplicateFlag, DuplicateIndex, SlaTable, Ticket, TicketId,
+};
+use binhe_store::{NewTicket, StoreError, StoredEvent, TicketRepository, TicketUpdate};
+use chrono::{DateTime, Utc};
+use tokio::sync::{Mutex, broadcast};
+
+use crate::dataset::GridView;
+
+/// Live clients that fall this far behind re-read the log instead of the channel.
+const LIVE_CHANNEL_CAPACITY: usize = 4096;
+
+/// What became of one request.
+#[derive(Debug, Clone)]
+pub enum IntakeOutcome {
+    Created {
+        ticket: Box<Ticket>,
+        duplicate: Option<DuplicateMatch>,
+    },
+    /// The same upstream order (channel + external id) was taken in before.
+    Existing {
+        id: TicketId,
+    },
+    Rejected {
+        problems: Vec<IntakeProblem>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("ticket {0} does not exist")]
+    NotFound(TicketId),
+    #[error(transparent)]
+    Transition(#[from] TransitionError),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for DeskError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict {
+                expected, actual, ..
+            } => Self::Transition(TransitionError::Stale { expected, actual }),
+            other => Self::Store(other),
+        }
+    }
+}
+
+/// Whether a ticket belongs in the duplicate index: open (so not merged) and placed.
+fn indexable(ticket: &Ticket) -> bool {
+    ticket.state.is_open() && ticket.location.is_some()
+}
+
+#[derive(Clone)]
+pub struct TicketDesk {
+    store: Arc<dyn TicketRepository>,
+    catalogue: Arc<RwLock<Arc<Catalogue>>>,
+    sla: Arc<RwLock<Arc<SlaTable>>>,
+    duplicates: Arc<StdMutex<DuplicateIndex>>,
+    /// One intake batch at a time, so duplicates inside and across batches are seen.
+    intake_lock: Arc<Mutex<()>>,
+    live: broadcast::Sender<Arc<StoredEvent>>,
+}
+
+impl TicketDesk {
+    /// Loads the catalogue and SLA table (storing the defaults in a new database) and indexes
+    /// the open tickets for duplicate detection.
+    pub async fn open(
+        store: Arc<dyn TicketRepository>,
+        view: &GridView,
+    ) -> Result<Self, StoreError> {
+        let catalogue = if let Some(catalogue) = store.load_catalogue().await? {
+            catalogue
+        } else {
+            let defaults = Catalogue::defaults();
+            store.save_catalogue(&defaults).await?;
+            defaults
+        };
+        let sla = if let Some(sla) = store.load_sla().await? {
+            sla
+        } else {
+            let defaults = SlaTable::defaults();
+            store.save_sla(&defaults).await?;
+            defaults
+        };
+        let projection = LocalProjection::centred_on(view.hierarchy().street().bbox());
+        let mut index = DuplicateIndex::new(projection);
+        for ticket in store.open_located().await? {
+            if let Some(p) = ticket.location {
+                index.insert(
+                    ticket.id,
+                    &ticket.category,
+                    p.lon,
+                    p.lat,
+                    ticket.received_at,
+                );
+            }
+        }
+        let (live, _) = broadcast::channel(LIVE_CHANNEL_CAPACITY);
+        Ok(Self {
+            store,
+            catalogue: Arc::new(RwLock::new(Arc::new(catalogue))),
+            sla: Arc::new(RwLock::new(Arc::new(sla))),
+            duplicates: Arc::new(StdMutex::new(index)),
+            intake_lock: Arc::new(Mutex::new(())),
+            live,
+        })
+    }
+
+    pub fn store(&self) -> &Arc<dyn TicketRepository> {
+        &self.store
+    }
+
+    pub fn catalogue(&self) -> Arc<Catalogue> {
+        Arc::clone(
+            &self
+                .catalogue
+                .read()
+                .expect("catalogue lock is never poisoned"),
+        )
+    }
+
+    pub fn sla(&self) -> Arc<SlaTable> {
+        Arc::clone(&self.sla.read().expect("SLA lock is never poisoned"))
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
+        self.live.subscribe()
+    }
+
+    fn announce(&self, events: Vec<StoredEvent>) {
+        for event in events {
+            // No receiver is fine: nobody is watching live.
+            let _ = self.live.send(Arc::new(event));
+        }
+    }
+
+    fn index(&self) -> std::sync::MutexGuard<'_, DuplicateIndex> {
+        self.duplicates
+            .lock()
+            .expect("duplicate index lock is never poisoned")
+    }
+
+    /// Keeps the duplicate index in step with one ticket's change.
+    fn reindex(&self, before: Option<&Ticket>, after: &Ticket) {
+        let mut index = self.index();
+        if let Some(before) = before.filter(|t| indexable(t))
+            && let Some(p) = before.location
+        {
+            index.remove(
+                before.id,
+                &before.category,
+                p.lon,
+                p.lat,
+                before.received_at,
+            );
+        }
+        if indexable(after)
+            && let Some(p) = after.location
+        {
+            index.insert(after.id, &after.category, p.lon, p.lat, after.received_at);
+        }
+    }
+
+    /// Takes in requests from any channel: checks, skips orders already taken in, routes,
+    /// merges or flags duplicates and stores the new tickets with their events in one
+    /// transaction. Outcomes come back in the order of `requests`.
+    pub async fn intake(
+        &self,
+        requests: &[IntakeRequest],
+        view: &GridView,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<IntakeOutcome>, DeskError> {
+        let _one_batch = self.intake_lock.lock().await;
+        let catalogue = self.catalogue();
+        let sla = self.sla();
+        let hierarchy = view.hierarchy();
+        let mut outcomes: Vec<Option<IntakeOutcome>> = Vec::with_capacity(requests.len());
+        let mut valid = Vec::new();
+        for (i, request) in requests.iter().enumerate() {
+            match intake::validate(request, &catalogue, hierarchy, now) {
+                Ok(checked) => {
+                    valid.push((i, checked));
+                    outcomes.push(None);
+                }
+                Err(problems) => outcomes.push(Some(IntakeOutcome::Rejected { problems })),
+            }
+        }
+
+        let keys: Vec<(Channel, String)> = valid
+            .iter()
+            .filter_map(|(_, c)| c.external_id.clone().map(|id| (c.channel, id)))
+            .collect();
+        let mut known: std::collections::HashMap<(Channel, String), TicketId> = self
+            .store
+            .existing_external(&keys)
+            .await?
+            .into_iter()
+            .collect();
+        let ids = self.store.reserve_ticket_ids(valid.len()).await?;
+
+        let system = Actor::system();
+        let mut batch: Vec<NewTicket> = Vec::with_capacity(valid.len());
+        let mut created: Vec<(usize, Option<DuplicateMatch>)> = Vec::new();
+        let mut indexed: Vec<Ticket> = Vec::new();
+        {
+            // A plain lock, held by no await: the index is only touched synchronously.
+            let mut index = self.index();
+            for ((i, checked), id) in valid.into_iter().zip(ids) {
+                let key = checked.external_id.clone().map(|e| (checked.channel, e));
+                if let Some(existing) = key.as_ref().and_then(|k| known.get(k)) {
+                    outcomes[i] = Some(IntakeOutcome::Existing { id: *existing });
+                    continue;
+                }
+                if let Some(key) = key {
+                    known.insert(key, id);
+                }
+                let category = catalogue
+                    .find(&checked.category)
+                    .expect("validation accepted only catalogue categories");
+                let (location, routing) = route(&checked.location, hierarchy, &view.locator);
+                let deadlines =
+                    sla.deadlines(category.sla_class, checked.urgency, checked.received_at);
+                let mut receipt =
+                    lifecycle::receipt(checked, location, routing, deadlines, &system);
+                receipt.ticket_id = id;
+                let mut ticket = Ticket::received(&receipt).expect("a receipt makes a ticket");
+                let mut events = vec![receipt];
+                let found = location.and_then(|p| {
+                    index.find(
+                        &ticket.category,
+                        p.lon,
+                        p.lat,
+                        ticket.received_at,
+                        category.dedupe,
+                    )
+                });
+                if let Some(found) = found {
+                    let command = if found.clear {
+                        Command::Merge {
+                            into: found.of,
+                            distance_m: Some(found.distance_m),
+                        }
+                    } else {
+                        Command::FlagDuplicate {
+                            flag: DuplicateFlag {
+                                of: found.of,
+                                distance_m: found.distance_m,
+                            },
+                        }
+                    };
+                    let at = ticket.received_at;
+                    events.push(ticket.execute(None, &command, &system, at)?);
+                }
+                if indexable(&ticket)
+                    && let Some(p) = ticket.location
+                {
+                    index.insert(
+                        ticket.id,
+                        &ticket.category,
+                        p.lon,
+                        p.lat,
+                        ticket.received_at,
+                    );
+                    indexed.push(ticket.clone());
+                }
+                created.push((i, found));
+                batch.push(NewTicket { ticket, events });
+            }
+        }
+
+        let stored = match self.store.insert_tickets(&batch).await {
+            Ok(stored) => stored,
+            Err(error) => {
+                // Nothing was written: forget what the index learnt from this batch.
+                let mut index = self.index();
+                for t in &indexed {
+                    if let Some(p) = t.location {
+                        index.remove(t.id, &t.category, p.lon, p.lat, t.received_at);
+                    }
+                }
+                return Err(error.into());
+            }
+        };
+        self.announce(stored);
+        for ((i, duplicate), new) in created.into_iter().zip(batch) {
+            outcomes[i] = Some(IntakeOutcome::Created {
+                ticket: Box::new(new.ticket),
+                duplicate,
+            });
+        }
+        Ok(outcomes
+            .into_iter()
+            .map(|o| o.expect("every request has an outcome"))
+            .collect())
+    }
+
+    pub async fn ticket(&self, id: TicketId) -> Result<Ticket, DeskError> {
+        self.store.ticket(id).await?.ok_or(DeskError::NotFound(id))
+    }
+
+    /// Runs commands on one ticket as one step (all stored or none), if the caller saw the
+    /// current version. Returns the ticket afterwards and the stored events.
+    pub async fn act(
+        &self,
+        id: TicketId,
+        expected_version: u32,
+        commands: &[Command],
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(Ticket, Vec<StoredEvent>), DeskError> {
+        let before = self.ticket(id).await?;
+        lifecycle::check_version(&before, expected_version)?;
+        let history = self.store.events(id).await?;
+        let mut last: Option<TicketEvent> = history.last().map(|e| e.event.clone());
+        let mut ticket = before.clone();
+        let mut events = Vec::with_capacity(commands.len());
+        for command in commands {
+            let event = ticket.execute(last.as_ref(), command, actor, now)?;
+            last = Some(event.clone());
+            events.push(event);
+        }
+        if let Some(Command::Merge { into, .. }) = commands.last() {
+            self.check_merge_target(*into).await?;
+        }
+        let stored = self
+            .store
+            .append(&[TicketUpdate {
+                expected_version,
+                ticket: ticket.clone(),
+                events,
+            }])
+            .await?;
+        self.reindex(Some(&before), &ticket);
+        self.announce(stored.clone());
+        Ok((ticket, stored))
+    }
+
+    /// A ticket may only be merged into an open ticket that is not itself a duplicate.
+    async fn check_merge_target(&self, into: TicketId) -> Result<(), DeskError> {
+        let target = self.store.ticket(into).await?;
+        match target {
+            Some(t) if t.state.is_open() => Ok(()),
+            Some(t) => Err(TransitionError::BadTarget {
+                reason_en: format!(
+                    "ticket {into} is {} and cannot take duplicates",
+                    t.state.as_str()
+                ),
+                reason_zh: format!(
+                    "工单 {into} 当前为“{}”，不能作为合并目标",
+                    t.state.label_zh()
+                ),
+            }
+            .into()),
+            None => Err(DeskError::NotFound(into)),
+        }
+    }
+
+    /// The grid that a drop point lies in, at the level the dispatcher sees on the map.
+    pub fn grid_at_drop(view: &GridView, grid: &GridCode, lon: f64, lat: f64) -> DropCheck {
+        let located = match grid.level() {
+            binhe_core::GridLevel::Unit => view.locator.unit_at(lon, lat),
+            binhe_core::GridLevel::Micro => view.locator.micro_at(lon, lat),
+            _ => view.locator.community_at(lon, lat),
+        }
+        .or_else(|| view.locator.community_at(lon, lat));
+        match located.map(|i| &view.hierarchy().get(i).code) {
+            None => DropCheck::Outside,
+            Some(code) if code == grid => DropCheck::Inside,
+            Some(code) => DropCheck::Elsewhere(code.clone()),
+        }
+    }
+}
+
+/// Where a drop really landed, by the server's own spatial index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DropCheck {
+    Inside,
+    Elsewhere(GridCode),
+    Outside,
+}

@@ -1,0 +1,123 @@
+//! The live event stream (Server-Sent Events). Each client gets every stored event exactly once
+//! and in log order: a reconnecting client names the last event it saw (`Last-Event-ID`) and is
+//! first served the ones it missed from the log; the in-process channel only says that new
+//! events exist, the log stays the truth whenever the channel skips or lags.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::sync::broadcast;
+
+use super::desk::TicketDesk;
+use crate::api::AppState;
+use crate::error::ApiError;
+use binhe_store::StoredEvent;
+
+const LOG_PAGE: u32 = 500;
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+#[derive(Deserialize)]
+pub struct StreamQuery {
+    /// For clients that cannot set headers: the last event id seen.
+    after: Option<i64>,
+}
+
+struct Tail {
+    desk: TicketDesk,
+    live: broadcast::Receiver<Arc<StoredEvent>>,
+    sent: i64,
+    backlog: VecDeque<StoredEvent>,
+    /// The log holds events this client has not seen yet.
+    behind: bool,
+}
+
+fn to_sse(stored: &StoredEvent) -> Event {
+    let e = &stored.event;
+    Event::default()
+        .event("ticket")
+        .id(stored.id.to_string())
+        .data(
+            json!({
+                "event_id": stored.id,
+                "ticket_id": e.ticket_id,
+                "version": e.version,
+                "type": e.change.kind(),
+                "state": e.to.as_str(),
+            })
+            .to_string(),
+        )
+}
+
+impl Tail {
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(stored) = self.backlog.pop_front() {
+                if stored.id <= self.sent {
+                    continue;
+                }
+                self.sent = stored.id;
+                return Some(to_sse(&stored));
+            }
+            if self.behind {
+                match self.desk.store().events_after(self.sent, LOG_PAGE).await {
+                    Ok(page) if page.is_empty() => self.behind = false,
+                    Ok(page) => self.backlog.extend(page),
+                    Err(error) => {
+                        // The client reconnects with its last id and resumes from there.
+                        tracing::warn!(%error, "live stream could not read the event log");
+                        return None;
+                    }
+                }
+                continue;
+            }
+            match self.live.recv().await {
+                Ok(stored) if stored.id == self.sent + 1 => {
+                    self.sent = stored.id;
+                    return Some(to_sse(&stored));
+                }
+                Ok(stored) if stored.id <= self.sent => {}
+                // Out of order or skipped: let the log fill the gap.
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => self.behind = true,
+                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+        }
+    }
+}
+
+pub async fn stream(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<StreamQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let desk = state.desk();
+    // Subscribe before reading the log so that nothing falls between the two.
+    let live = desk.subscribe();
+    let resume = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .or(query.after);
+    let (sent, behind) = match resume {
+        Some(last) => (last.max(0), true),
+        None => (desk.store().last_event_id().await?, false),
+    };
+    let tail = Tail {
+        desk,
+        live,
+        sent,
+        backlog: VecDeque::new(),
+        behind,
+    };
+    let events = futures_util::stream::unfold(tail, |mut tail| async move {
+        tail.next().await.map(|event| (Ok(event), tail))
+    });
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
+}
