@@ -1,73 +1,10 @@
 //! The server over real HTTP on loopback with a real SQLite file.
 
-use std::path::Path;
+mod common;
 
-use binhe_server::{RunningServer, ServerConfig, start};
+use common::Harness;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-struct Harness {
-    server: RunningServer,
-    client: reqwest::Client,
-    _ui: tempfile::TempDir,
-}
-
-impl Harness {
-    async fn start(database: &Path) -> Self {
-        let ui = tempfile::tempdir().unwrap();
-        std::fs::write(
-            ui.path().join("index.html"),
-            "<!doctype html><title>智慧滨河</title>",
-        )
-        .unwrap();
-        let server = start(ServerConfig {
-            database: database.to_owned(),
-            ui_dir: ui.path().to_owned(),
-            port: 0,
-        })
-        .await
-        .unwrap();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        Self {
-            server,
-            client,
-            _ui: ui,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.server.address)
-    }
-
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .bearer_auth(self.server.secret())
-            .send()
-            .await
-            .unwrap()
-    }
-
-    async fn json(&self, path: &str) -> Value {
-        let response = self.get(path).await;
-        assert_eq!(response.status(), StatusCode::OK, "{path}");
-        response.json().await.unwrap()
-    }
-
-    async fn import(&self, body: String) -> reqwest::Response {
-        self.client
-            .post(self.url("/api/grids/import"))
-            .bearer_auth(self.server.secret())
-            .header("x-file-name", "%E6%B5%8B%E7%BB%98.geojson")
-            .body(body)
-            .send()
-            .await
-            .unwrap()
-    }
-}
 
 #[tokio::test]
 async fn requests_without_the_launch_key_are_refused() {

@@ -277,7 +277,8 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(at)
+        // The event log keeps milliseconds; finer digits would make a replay differ.
+        DateTime::from_timestamp_millis(at.timestamp_millis())
     }
 }
 
@@ -393,16 +394,17 @@ pub fn validate(
         request.reporter_phone.as_ref(),
         MAX_PHONE_CHARS,
     );
+    // 12345 exports mask the middle digits (138****1234), so `*` counts as a digit.
     if let Some(phone) = &reporter_phone
         && !phone
             .chars()
-            .all(|ch| ch.is_ascii_digit() || matches!(ch, '+' | '-' | ' ' | '(' | ')'))
+            .all(|ch| ch.is_ascii_digit() || matches!(ch, '+' | '-' | ' ' | '(' | ')' | '*'))
     {
         c.problem(
             "reporter_phone",
             "INVALID_PHONE",
-            format!("联系电话“{phone}”只能包含数字、空格和 + - ( )"),
-            format!("reporter_phone {phone:?} may only hold digits, spaces and + - ( )"),
+            format!("联系电话“{phone}”只能包含数字、空格和 + - ( ) *"),
+            format!("reporter_phone {phone:?} may only hold digits, spaces and + - ( ) *"),
         );
     }
     let urgency = match request.urgency.as_deref() {

@@ -52,9 +52,7 @@ pub fn operator() -> Actor {
     }
 }
 
-fn now() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now()
-}
+use super::desk::now;
 
 fn context<'a>(
     view: &'a GridView,

@@ -22,6 +22,13 @@ use crate::dataset::GridView;
 /// Live clients that fall this far behind re-read the log instead of the channel.
 const LIVE_CHANNEL_CAPACITY: usize = 4096;
 
+/// The current time at the event log's precision (milliseconds), so a ticket row and the
+/// replay of its stored events agree to the last digit.
+pub fn now() -> DateTime<Utc> {
+    let at = Utc::now();
+    DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
+}
+
 /// What became of one request.
 #[derive(Debug, Clone)]
 pub enum IntakeOutcome {
