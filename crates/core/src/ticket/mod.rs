@@ -10,6 +10,7 @@
 
 pub mod catalogue;
 pub mod dedupe;
+pub mod demo_feed;
 pub mod intake;
 pub mod lifecycle;
 pub mod routing;
