@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use binhe_server::{ServerConfig, default_database, start};
+use binhe_server::{FeedSettings, ServerConfig, default_database, start};
 use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 /// Where the built UI is: `BINHE_UI_DIR`, else the repository's `ui/dist` this binary was
@@ -22,6 +22,23 @@ fn database() -> PathBuf {
     std::env::var_os("BINHE_DB").map_or_else(default_database, PathBuf::from)
 }
 
+/// The desktop app runs in demo mode unless `BINHE_DEMO_FEED=0`; `BINHE_FEED_RATE` sets the
+/// requests per minute.
+fn demo_feed() -> Option<FeedSettings> {
+    if std::env::var("BINHE_DEMO_FEED").is_ok_and(|v| v == "0") {
+        return None;
+    }
+    let rate = std::env::var("BINHE_FEED_RATE")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|r| binhe_server::demo_feed::RATE_RANGE.contains(r))
+        .unwrap_or(FeedSettings::default().rate_per_minute);
+    Some(FeedSettings {
+        rate_per_minute: rate,
+        ..FeedSettings::default()
+    })
+}
+
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -33,6 +50,7 @@ fn main() {
         database: database(),
         ui_dir: ui_dir(),
         port: 0,
+        demo_feed: demo_feed(),
     };
     let server = match tauri::async_runtime::block_on(start(config)) {
         Ok(server) => server,

@@ -141,7 +141,10 @@ impl Run {
         self.exec_as(&dispatcher(), command)
     }
 
-    #[allow(clippy::needless_pass_by_value, reason = "steps read best written inline")]
+    #[allow(
+        clippy::needless_pass_by_value,
+        reason = "steps read best written inline"
+    )]
     fn ok(&mut self, command: Command) {
         self.exec(&command)
             .unwrap_or_else(|e| panic!("{} refused: {e}", command.name()));

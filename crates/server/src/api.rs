@@ -1,6 +1,6 @@
 //! JSON API of the grid map: summary, GeoJSON layers, tree, cards, search, locate, import.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{HeaderMap, header};
@@ -14,8 +14,10 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use crate::dataset::{DEMO_BASEMAP, GridView, imported_dataset};
+use crate::demo_feed::DemoFeed;
 use crate::error::ApiError;
 use crate::tickets::TicketDesk;
+use crate::tickets::import::ImportJobs;
 
 /// Largest grid file accepted for import: a city district's surveyed grids fit easily.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
@@ -29,6 +31,8 @@ pub struct AppState {
     /// One import at a time: the second waits rather than interleaving replacements.
     import_lock: Arc<Mutex<()>>,
     desk: TicketDesk,
+    imports: ImportJobs,
+    demo_feed: Arc<OnceLock<DemoFeed>>,
 }
 
 impl AppState {
@@ -38,7 +42,22 @@ impl AppState {
             store,
             import_lock: Arc::new(Mutex::new(())),
             desk,
+            imports: ImportJobs::default(),
+            demo_feed: Arc::new(OnceLock::new()),
         }
+    }
+
+    /// Attaches the running demo feed (once, at start).
+    pub fn set_demo_feed(&self, feed: DemoFeed) {
+        let _ = self.demo_feed.set(feed);
+    }
+
+    pub fn demo_feed(&self) -> Option<&DemoFeed> {
+        self.demo_feed.get()
+    }
+
+    pub fn imports(&self) -> &ImportJobs {
+        &self.imports
     }
 
     pub fn desk(&self) -> TicketDesk {
@@ -90,6 +109,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/grids/{code}", get(card))
         .route("/api/locate", get(locate))
         .route("/api/stream", get(crate::tickets::stream::stream))
+        .route("/api/demo/feed", get(feed_status).post(feed_control))
         .merge(crate::tickets::api::routes())
         .with_state(state)
 }
@@ -273,13 +293,10 @@ async fn locate(
     })))
 }
 
-async fn import(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: String,
-) -> Result<Json<Value>, ApiError> {
-    // Browsers cannot put Chinese in a header, so the UI percent-encodes the file name.
-    let file_name = headers
+/// The uploaded file's name from `x-file-name`: browsers cannot put Chinese in a header, so the
+/// UI percent-encodes it.
+pub fn uploaded_file_name(headers: &HeaderMap) -> String {
+    headers
         .get("x-file-name")
         .and_then(|v| v.to_str().ok())
         .map_or_else(
@@ -289,10 +306,53 @@ async fn import(
                     .decode_utf8_lossy()
                     .into_owned()
             },
-        );
+        )
+}
+
+async fn import(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<Json<Value>, ApiError> {
+    let file_name = uploaded_file_name(&headers);
     let view = state
         .import_grids(&body, format!("导入 / import: {file_name}"))
         .await?;
     tracing::info!(file = %file_name, "grids imported");
     Ok(Json(json!({ "imported": true, "summary": view.summary })))
+}
+
+async fn feed_status(State(state): State<AppState>) -> Json<Value> {
+    Json(state.demo_feed().map_or_else(
+        || json!({ "available": false }),
+        |feed| {
+            let mut status = feed.status();
+            status["available"] = json!(true);
+            status
+        },
+    ))
+}
+
+#[derive(Deserialize)]
+struct FeedControl {
+    running: Option<bool>,
+    rate_per_minute: Option<f64>,
+}
+
+async fn feed_control(
+    State(state): State<AppState>,
+    Json(control): Json<FeedControl>,
+) -> Result<Json<Value>, ApiError> {
+    let feed = state.demo_feed().ok_or(ApiError::DemoFeedOff)?;
+    if let Some(rate) = control.rate_per_minute
+        && !crate::demo_feed::RATE_RANGE.contains(&rate)
+    {
+        return Err(ApiError::BadRequest {
+            field: "rate_per_minute",
+            reason: format!("rate_per_minute must be 0.1–600, got {rate}"),
+            reason_zh: format!("每分钟工单数须在 0.1–600 之间，收到 {rate}"),
+        });
+    }
+    feed.set(control.running, control.rate_per_minute);
+    Ok(Json(feed.status()))
 }

@@ -33,6 +33,10 @@ pub enum ApiError {
         /// The ticket as it stands, so the terminal can show the current state.
         ticket: Option<serde_json::Value>,
     },
+    #[error("import job {job} does not exist (finished jobs are kept for a while only)")]
+    JobNotFound { job: u64 },
+    #[error("this server runs without the demo feed")]
+    DemoFeedOff,
     #[error("the drop point lies in no grid of the street")]
     DropOutside,
     #[error("the drop point lies in grid {found}, not in {expected}")]
@@ -112,6 +116,16 @@ impl ApiError {
                 };
                 (status, error.code(), error.message_zh())
             }
+            Self::JobNotFound { job } => (
+                StatusCode::NOT_FOUND,
+                "JOB_NOT_FOUND",
+                format!("导入任务 {job} 不存在（已完成的任务只保留一段时间）"),
+            ),
+            Self::DemoFeedOff => (
+                StatusCode::CONFLICT,
+                "DEMO_FEED_OFF",
+                "本服务器未启用演示数据流".to_owned(),
+            ),
             Self::DropOutside => (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "DROP_OUTSIDE_GRID",

@@ -6,8 +6,10 @@
 pub mod api;
 pub mod auth;
 pub mod dataset;
+pub mod demo_feed;
 pub mod error;
 pub mod tickets;
+pub mod work_orders;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -23,6 +25,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use api::AppState;
 use dataset::{GridView, demo_dataset};
+pub use demo_feed::FeedSettings;
 use tickets::TicketDesk;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +38,8 @@ pub enum ServerError {
     MissingUi { path: PathBuf },
     #[error("cannot make a launch key: {0}")]
     Secret(getrandom::Error),
+    #[error("cannot start the demo feed: {0}")]
+    DemoFeed(String),
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +50,8 @@ pub struct ServerConfig {
     pub ui_dir: PathBuf,
     /// 0 picks a free port.
     pub port: u16,
+    /// Demo mode: play history into a new demo database and keep requests coming.
+    pub demo_feed: Option<FeedSettings>,
 }
 
 /// Default SQLite file: `$XDG_DATA_HOME/smart-binhe/binhe.sqlite` (or `~/.local/share/…`).
@@ -110,6 +117,28 @@ pub async fn open_state(database: &Path) -> Result<AppState, ServerError> {
     Ok(AppState::new(view, store, desk))
 }
 
+/// Plays history into a new demo database, then starts the live feed.
+async fn start_demo_feed(state: &AppState, settings: FeedSettings) -> Result<(), ServerError> {
+    let view = state.view();
+    let desk = state.desk();
+    let (_, stored) = desk
+        .store()
+        .list(&binhe_store::TicketFilter {
+            scope: binhe_store::TicketScope::All,
+            limit: 1,
+            ..binhe_store::TicketFilter::default()
+        })
+        .await?;
+    if stored == 0 && view.dataset.source == binhe_store::DatasetSource::Demo {
+        let created = demo_feed::seed_history(&desk, &view, settings, tickets::desk::now())
+            .await
+            .map_err(|e| ServerError::DemoFeed(e.to_string()))?;
+        tracing::info!(created, "demo history played into the new database");
+    }
+    state.set_demo_feed(demo_feed::spawn(state.clone(), settings));
+    Ok(())
+}
+
 pub fn router(state: AppState, ui_dir: &Path, guard: auth::Guard) -> Router {
     api::routes(state)
         .fallback_service(ServeDir::new(ui_dir))
@@ -135,6 +164,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         });
     }
     let state = open_state(&config.database).await?;
+    if let Some(settings) = config.demo_feed {
+        start_demo_feed(&state, settings).await?;
+    }
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
         .await
         .map_err(|source| ServerError::Listen {

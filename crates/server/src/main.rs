@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use binhe_core::demo;
-use binhe_server::{ServerConfig, default_database, open_state, start};
+use binhe_server::{FeedSettings, ServerConfig, default_database, open_state, start};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -30,10 +30,24 @@ enum Command {
         /// The built UI folder.
         #[arg(long, default_value = "ui/dist")]
         ui_dir: PathBuf,
+        /// Demo mode: play two weeks of history into a new demo database and keep generated
+        /// requests coming.
+        #[arg(long)]
+        demo_feed: bool,
+        /// Demo requests per minute (0.1–600).
+        #[arg(long, default_value_t = 2.0)]
+        feed_rate: f64,
     },
     /// Replace the stored grids with a surveyed GeoJSON file. Nothing is imported unless every
     /// feature is valid; each problem is listed with its feature.
     ImportGrids {
+        file: PathBuf,
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+    /// Take in a 12345 work-order export (CSV or XLSX). Orders already taken in are skipped,
+    /// so importing a file twice creates nothing new; every refused row is listed.
+    ImportOrders {
         file: PathBuf,
         #[arg(long)]
         db: Option<PathBuf>,
@@ -66,12 +80,27 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), String> {
     match command {
-        Command::Serve { db, port, ui_dir } => {
+        Command::Serve {
+            db,
+            port,
+            ui_dir,
+            demo_feed,
+            feed_rate,
+        } => {
+            if !binhe_server::demo_feed::RATE_RANGE.contains(&feed_rate) {
+                return Err(format!(
+                    "--feed-rate 须在 0.1–600 之间 / must be 0.1–600, got {feed_rate}"
+                ));
+            }
             let database = db.unwrap_or_else(default_database);
             let server = start(ServerConfig {
                 database,
                 ui_dir,
                 port,
+                demo_feed: demo_feed.then(|| FeedSettings {
+                    rate_per_minute: feed_rate,
+                    ..FeedSettings::default()
+                }),
             })
             .await
             .map_err(|e| format!("启动失败 / cannot start: {e}"))?;
@@ -86,10 +115,7 @@ async fn run(command: Command) -> Result<(), String> {
             let state = open_state(&db.unwrap_or_else(default_database))
                 .await
                 .map_err(|e| e.to_string())?;
-            let name = file.file_name().map_or_else(
-                || file.display().to_string(),
-                |n| n.to_string_lossy().into_owned(),
-            );
+            let name = file_name(&file);
             match state
                 .import_grids(&text, format!("导入 / import: {name}"))
                 .await
@@ -130,6 +156,20 @@ async fn run(command: Command) -> Result<(), String> {
                 Err(other) => Err(other.to_string()),
             }
         }
+        Command::ImportOrders { file, db } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| format!("无法读取 {} / cannot read it: {e}", file.display()))?;
+            let state = open_state(&db.unwrap_or_else(default_database))
+                .await
+                .map_err(|e| e.to_string())?;
+            let name = file_name(&file);
+            let view = state.view();
+            let progress = state
+                .imports()
+                .run_now(&state.desk(), &view, bytes, &name)
+                .await;
+            report_import(&file, &progress)
+        }
         Command::GenerateDemo { seed, out } => {
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
             for (name, content) in demo::generate(seed).files() {
@@ -140,4 +180,43 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn file_name(file: &std::path::Path) -> String {
+    file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn report_import(
+    file: &std::path::Path,
+    p: &binhe_server::tickets::import::JobProgress,
+) -> Result<(), String> {
+    if let Some(failure) = &p.failed {
+        return Err(format!(
+            "未导入 / NOT imported {}: {} {} / {}",
+            file.display(),
+            failure.code,
+            failure.message_zh,
+            failure.message_en
+        ));
+    }
+    println!(
+        "已导入 / imported {}: {} 行 rows, 新建 created {}（其中合并 merged {}, 疑似重复 flagged {}），已存在 existing {}, 拒收 rejected {}",
+        file.display(),
+        p.total,
+        p.created,
+        p.merged,
+        p.flagged,
+        p.existing,
+        p.rejected
+    );
+    for e in &p.errors {
+        println!(
+            "  第 {} 行 row [{}] {}: {} / {}",
+            e.row, e.field, e.code, e.message_zh, e.message_en
+        );
+    }
+    Ok(())
 }

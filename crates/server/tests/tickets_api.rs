@@ -276,7 +276,7 @@ async fn the_closed_loop_runs_end_to_end_with_a_timeline() {
             .starts_with("分派至")
     );
     assert_eq!(events[10]["to_zh"], "已结案");
-    assert!(card["responsible"].as_array().unwrap().len() >= 1);
+    assert!(!card["responsible"].as_array().unwrap().is_empty());
     assert_eq!(card["nearest"].as_array().unwrap().len(), 5);
 
     // Reopen on a dissatisfied call-back.

@@ -1,8 +1,8 @@
 //! HTTP routes of the ticket desk: intake, lists for the queue and the map, the ticket card,
 //! actions of the closed loop and the drag-to-dispatch drop.
 
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use super::desk::{DropCheck, IntakeOutcome};
 use super::view::ViewContext;
-use crate::api::AppState;
+use crate::api::{AppState, MAX_IMPORT_BYTES, uploaded_file_name};
 use crate::dataset::GridView;
 use crate::error::ApiError;
 
@@ -40,6 +40,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/tickets/{id}", get(card))
         .route("/api/tickets/{id}/actions", post(act))
         .route("/api/tickets/{id}/drop", post(drop_on_grid))
+        .route(
+            "/api/tickets/import",
+            post(import_file).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+        .route("/api/imports/{job}", get(import_progress))
 }
 
 /// The person at this terminal. Until accounts arrive, the desktop operator is the street's
@@ -728,4 +733,35 @@ async fn drop_on_grid(
     .await?;
     answer.0["undo_until"] = json!(at + UNDO_WINDOW);
     Ok(answer)
+}
+
+/// Starts importing a 12345 work-order file (CSV or XLSX, the raw file as the body).
+async fn import_file(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<impl IntoResponse, ApiError> {
+    if body.is_empty() {
+        return Err(bad(
+            "body",
+            "the uploaded file is empty".to_owned(),
+            "上传的文件为空".to_owned(),
+        ));
+    }
+    let file_name = uploaded_file_name(&headers);
+    let job = state
+        .imports()
+        .start(state.desk(), state.view(), body.to_vec(), file_name);
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))))
+}
+
+async fn import_progress(
+    State(state): State<AppState>,
+    Path(job): Path<u64>,
+) -> Result<Json<Value>, ApiError> {
+    state
+        .imports()
+        .progress(job)
+        .map(|p| Json(json!(p)))
+        .ok_or(ApiError::JobNotFound { job })
 }

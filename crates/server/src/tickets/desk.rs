@@ -329,19 +329,37 @@ impl TicketDesk {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<(Ticket, Vec<StoredEvent>), DeskError> {
+        let steps: Vec<Step> = commands
+            .iter()
+            .map(|command| Step {
+                command: command.clone(),
+                actor: actor.clone(),
+                at: now,
+            })
+            .collect();
+        self.act_steps(id, expected_version, &steps).await
+    }
+
+    /// Like [`Self::act`], with each step's own actor and time (a replayed scenario).
+    pub async fn act_steps(
+        &self,
+        id: TicketId,
+        expected_version: u32,
+        steps: &[Step],
+    ) -> Result<(Ticket, Vec<StoredEvent>), DeskError> {
         let before = self.ticket(id).await?;
         lifecycle::check_version(&before, expected_version)?;
         let history = self.store.events(id).await?;
         let mut last: Option<TicketEvent> = history.last().map(|e| e.event.clone());
         let mut ticket = before.clone();
-        let mut events = Vec::with_capacity(commands.len());
-        for command in commands {
-            let event = ticket.execute(last.as_ref(), command, actor, now)?;
+        let mut events = Vec::with_capacity(steps.len());
+        for step in steps {
+            if let Command::Merge { into, .. } = &step.command {
+                self.check_merge_target(*into).await?;
+            }
+            let event = ticket.execute(last.as_ref(), &step.command, &step.actor, step.at)?;
             last = Some(event.clone());
             events.push(event);
-        }
-        if let Some(Command::Merge { into, .. }) = commands.last() {
-            self.check_merge_target(*into).await?;
         }
         let stored = self
             .store
@@ -390,6 +408,14 @@ impl TicketDesk {
             Some(code) => DropCheck::Elsewhere(code.clone()),
         }
     }
+}
+
+/// One command in a sequence, with who gives it and when.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub command: Command,
+    pub actor: Actor,
+    pub at: DateTime<Utc>,
 }
 
 /// Where a drop really landed, by the server's own spatial index.

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod desk;
+pub mod import;
 pub mod stream;
 pub mod view;
 

@@ -25,6 +25,7 @@ impl Harness {
             database: database.to_owned(),
             ui_dir: ui.path().to_owned(),
             port: 0,
+            demo_feed: None,
         })
         .await
         .unwrap();

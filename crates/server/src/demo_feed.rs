@@ -1,0 +1,446 @@
+//! Demo mode: a street that lives. On a new demo database a few weeks of history are played
+//! through the real intake and the closed loop (so the map, the queue and the figures have
+//! something to show); then a seeded generator keeps sending requests at an adjustable rate,
+//! and simulated grid workers answer what a dispatcher sends them, so a trainer can watch the
+//! loop close. Every request goes through the same intake as real ones.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use binhe_core::ticket::demo_feed::TicketGenerator;
+use binhe_core::ticket::lifecycle::Command;
+use binhe_core::ticket::{
+    Actor, ActorRole, Assignment, Outcome, Satisfaction, Ticket, TicketState,
+};
+use chrono::{DateTime, Duration, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use crate::api::AppState;
+use crate::dataset::GridView;
+use crate::tickets::desk::{IntakeOutcome, Step, TicketDesk, now};
+
+/// Allowed feed rates, requests per minute.
+pub const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.1..=600.0;
+/// A gap longer than this (a quiet night at a low rate) is cut short so the demo keeps moving.
+const LONGEST_GAP: StdDuration = StdDuration::from_mins(5);
+
+#[derive(Debug, Clone, Copy)]
+pub struct FeedSettings {
+    pub seed: u64,
+    pub rate_per_minute: f64,
+    /// Days of history played on a new database (0 for none).
+    pub history_days: u32,
+    pub history_per_day: u32,
+    /// Simulated workers pick up an order after this long and report back after twice as long.
+    pub worker_delay: StdDuration,
+}
+
+impl Default for FeedSettings {
+    fn default() -> Self {
+        Self {
+            seed: binhe_core::demo::DEFAULT_SEED,
+            rate_per_minute: 2.0,
+            history_days: 14,
+            history_per_day: 40,
+            worker_delay: StdDuration::from_secs(20),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct FeedState {
+    running: AtomicBool,
+    rate_per_minute: Mutex<f64>,
+    generated: AtomicU64,
+    changed: Notify,
+}
+
+/// The running feed's controls (`GET`/`POST /api/demo/feed`).
+#[derive(Debug, Clone)]
+pub struct DemoFeed {
+    state: Arc<FeedState>,
+}
+
+impl DemoFeed {
+    pub fn status(&self) -> Value {
+        json!({
+            "running": self.state.running.load(Ordering::Relaxed),
+            "rate_per_minute": *self.state.rate_per_minute.lock().expect("rate lock is never poisoned"),
+            "generated": self.state.generated.load(Ordering::Relaxed),
+        })
+    }
+
+    /// Changes the feed; the rate must lie in [`RATE_RANGE`] (checked by the caller).
+    pub fn set(&self, running: Option<bool>, rate_per_minute: Option<f64>) {
+        if let Some(running) = running {
+            self.state.running.store(running, Ordering::Relaxed);
+        }
+        if let Some(rate) = rate_per_minute {
+            *self
+                .state
+                .rate_per_minute
+                .lock()
+                .expect("rate lock is never poisoned") = rate;
+        }
+        self.state.changed.notify_one();
+    }
+
+    fn running(&self) -> bool {
+        self.state.running.load(Ordering::Relaxed)
+    }
+
+    fn rate(&self) -> f64 {
+        *self
+            .state
+            .rate_per_minute
+            .lock()
+            .expect("rate lock is never poisoned")
+    }
+}
+
+fn demo_dispatcher() -> Actor {
+    Actor {
+        id: "demo-dispatcher".to_owned(),
+        name: "值班调度员（演示）".to_owned(),
+        role: ActorRole::Dispatcher,
+    }
+}
+
+fn worker_of(assignment: &Assignment) -> Actor {
+    Actor {
+        id: assignment
+            .worker_id
+            .clone()
+            .unwrap_or_else(|| "demo-worker".to_owned()),
+        name: assignment
+            .worker_name
+            .clone()
+            .unwrap_or_else(|| format!("{}网格员", assignment.grid_name)),
+        role: ActorRole::Worker,
+    }
+}
+
+/// The grid's first responsible worker, as a dispatcher's drop would choose.
+fn assignment_to(view: &GridView, code: &binhe_core::GridCode) -> Option<Assignment> {
+    let index = view.hierarchy().index_of(code)?;
+    let worker = view.responsible_workers(index).into_iter().next();
+    Some(Assignment {
+        grid: Some(code.clone()),
+        grid_name: view.hierarchy().get(index).name.clone(),
+        worker_id: worker.map(|w| w.id.clone()),
+        worker_name: worker.map(|w| w.name.clone()),
+    })
+}
+
+fn minutes(rng: &mut ChaCha8Rng, from: i64, to: i64) -> Duration {
+    Duration::minutes(rng.random_range(from..=to))
+}
+
+/// How one historical ticket travelled the loop, as far as `now` allows: most closed within
+/// their deadline and rated satisfied, a few delegated down or escalated, a few late.
+fn history_steps(
+    ticket: &Ticket,
+    view: &GridView,
+    rng: &mut ChaCha8Rng,
+    now: DateTime<Utc>,
+) -> Vec<Step> {
+    let Some(target) = ticket
+        .routing
+        .micro
+        .as_ref()
+        .or(ticket.routing.community.as_ref())
+    else {
+        return Vec::new();
+    };
+    let Some(assignment) = assignment_to(view, target) else {
+        return Vec::new();
+    };
+    let dispatcher = demo_dispatcher();
+    let worker = worker_of(&assignment);
+    let window = ticket.due_at - ticket.received_at;
+    let mut at = ticket.received_at + minutes(rng, 3, 20);
+    let mut steps = vec![Step {
+        command: Command::Register { note: None },
+        actor: dispatcher.clone(),
+        at,
+    }];
+    let push = |steps: &mut Vec<Step>, command: Command, actor: &Actor, at: DateTime<Utc>| {
+        steps.push(Step {
+            command,
+            actor: actor.clone(),
+            at,
+        });
+    };
+    at += minutes(rng, 2, 25);
+    push(
+        &mut steps,
+        Command::Dispatch {
+            assignment: assignment.clone(),
+        },
+        &dispatcher,
+        at,
+    );
+    at += minutes(rng, 5, 90);
+    push(
+        &mut steps,
+        Command::Contact {
+            note: Some("已电话联系诉求人".to_owned()),
+        },
+        &worker,
+        at,
+    );
+    at += minutes(rng, 5, 60);
+    push(&mut steps, Command::Start, &worker, at);
+    let mut handler = worker.clone();
+    let roll: f64 = rng.random();
+    if roll < 0.05
+        && let Some(unit) = ticket
+            .routing
+            .unit
+            .as_ref()
+            .and_then(|u| assignment_to(view, u))
+    {
+        at += minutes(rng, 10, 120);
+        push(
+            &mut steps,
+            Command::Delegate {
+                assignment: unit.clone(),
+                note: Some("下交单元长协调".to_owned()),
+            },
+            &worker,
+            at,
+        );
+        handler = worker_of(&unit);
+        at += minutes(rng, 10, 120);
+        push(&mut steps, Command::Start, &handler, at);
+    } else if roll < 0.07
+        && let Some(community) = ticket
+            .routing
+            .community
+            .as_ref()
+            .and_then(|c| assignment_to(view, c))
+    {
+        at += minutes(rng, 30, 240);
+        push(
+            &mut steps,
+            Command::Escalate {
+                level: binhe_core::ticket::EscalationLevel::Community,
+                assignment: community.clone(),
+                reason: "需社区协调多方".to_owned(),
+            },
+            &worker,
+            at,
+        );
+        handler = worker_of(&community);
+        at += minutes(rng, 10, 120);
+        push(&mut steps, Command::Start, &handler, at);
+    }
+    // Most finish well inside the window; about 2 % run late.
+    let share = if rng.random_bool(0.02) {
+        rng.random_range(1.05..1.6)
+    } else {
+        rng.random_range(0.15..0.85)
+    };
+    let finish =
+        ticket.received_at + Duration::seconds((window.num_seconds() as f64 * share) as i64);
+    at = at.max(finish);
+    let solved = rng.random_bool(0.99);
+    push(
+        &mut steps,
+        Command::Feedback {
+            outcome: if solved {
+                Outcome::Solved
+            } else {
+                Outcome::Unsolved
+            },
+            note: if solved {
+                "已处置完毕，现场恢复正常".to_owned()
+            } else {
+                "已向诉求人解释说明，暂无法解决".to_owned()
+            },
+            photos: vec![],
+        },
+        &handler,
+        at,
+    );
+    at += minutes(rng, 20, 300);
+    let satisfaction = match rng.random_range(0..1000) {
+        0..=7 => Satisfaction::Dissatisfied,
+        8..=40 => Satisfaction::Basic,
+        _ => Satisfaction::Satisfied,
+    };
+    push(
+        &mut steps,
+        Command::Verify {
+            satisfaction,
+            note: Some("回访".to_owned()),
+        },
+        &dispatcher,
+        at,
+    );
+    at += minutes(rng, 1, 30);
+    push(&mut steps, Command::Close, &dispatcher, at);
+    steps.retain(|s| s.at <= now);
+    steps
+}
+
+/// Plays `days` of generated history through intake and the loop. Returns tickets created.
+pub async fn seed_history(
+    desk: &TicketDesk,
+    view: &GridView,
+    settings: FeedSettings,
+    now: DateTime<Utc>,
+) -> Result<usize, crate::tickets::DeskError> {
+    if settings.history_days == 0 {
+        return Ok(0);
+    }
+    let mut generator = TicketGenerator::new(settings.seed, view.hierarchy(), &desk.catalogue());
+    let days = i64::from(settings.history_days);
+    let per_hour = f64::from(settings.history_per_day) / 24.0;
+    let count = (settings.history_days * settings.history_per_day) as usize;
+    let requests: Vec<_> = generator
+        .history(now - Duration::days(days), count, per_hour)
+        .into_iter()
+        .filter(|r| {
+            r.received_at
+                .as_deref()
+                .and_then(binhe_core::ticket::intake::parse_time)
+                .is_some_and(|at| at <= now)
+        })
+        .collect();
+    let outcomes = desk.intake(&requests, view, now).await?;
+    let mut rng = ChaCha8Rng::seed_from_u64(settings.seed ^ 0x5eed);
+    let mut created = 0;
+    for outcome in outcomes {
+        let IntakeOutcome::Created { ticket, .. } = outcome else {
+            continue;
+        };
+        created += 1;
+        if ticket.state != TicketState::Reported || ticket.duplicate_flag.is_some() {
+            continue;
+        }
+        let steps = history_steps(&ticket, view, &mut rng, now);
+        if !steps.is_empty() {
+            desk.act_steps(ticket.id, ticket.version, &steps).await?;
+        }
+    }
+    Ok(created)
+}
+
+/// Starts the live feed and the simulated workers in the background.
+pub fn spawn(state: AppState, settings: FeedSettings) -> DemoFeed {
+    let feed = DemoFeed {
+        state: Arc::new(FeedState {
+            running: AtomicBool::new(true),
+            rate_per_minute: Mutex::new(settings.rate_per_minute),
+            generated: AtomicU64::new(0),
+            changed: Notify::new(),
+        }),
+    };
+    tokio::spawn(feed_requests(state.clone(), feed.clone(), settings.seed));
+    tokio::spawn(simulate_workers(state, feed.clone(), settings.worker_delay));
+    feed
+}
+
+async fn feed_requests(state: AppState, feed: DemoFeed, seed: u64) {
+    let desk = state.desk();
+    let mut view = state.view();
+    // A different stream from the history's, so live requests do not repeat it.
+    let mut generator =
+        TicketGenerator::new(seed.wrapping_add(1), view.hierarchy(), &desk.catalogue());
+    loop {
+        if !feed.running() {
+            feed.state.changed.notified().await;
+            continue;
+        }
+        let gap = generator
+            .next_gap(now(), feed.rate() * 60.0)
+            .to_std()
+            .unwrap_or(StdDuration::from_secs(1))
+            .min(LONGEST_GAP);
+        tokio::select! {
+            () = tokio::time::sleep(gap) => {}
+            () = feed.state.changed.notified() => continue,
+        }
+        let current = state.view();
+        if !Arc::ptr_eq(&current, &view) {
+            // The grids were replaced: generate inside the new ones.
+            view = current;
+            generator =
+                TicketGenerator::new(seed.wrapping_add(1), view.hierarchy(), &desk.catalogue());
+        }
+        let at = now();
+        let request = generator.request_at(at);
+        match desk.intake(std::slice::from_ref(&request), &view, at).await {
+            Ok(_) => {
+                feed.state.generated.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(error) => tracing::warn!(%error, "demo feed could not store a request"),
+        }
+    }
+}
+
+/// Simulated grid workers: an order dispatched, delegated or escalated to a grid is picked up
+/// (contact + start) after a short while and reported back as solved a little later, unless a
+/// person acted on the ticket meanwhile.
+async fn simulate_workers(state: AppState, feed: DemoFeed, delay: StdDuration) {
+    let desk = state.desk();
+    let mut live = desk.subscribe();
+    loop {
+        let stored = match live.recv().await {
+            Ok(stored) => stored,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        };
+        let handed_over = matches!(
+            stored.event.change.kind(),
+            "dispatched" | "delegated" | "escalated"
+        );
+        if !feed.running() || !handed_over || stored.event.actor.role == ActorRole::Worker {
+            continue;
+        }
+        let desk = desk.clone();
+        let (id, version) = (stored.event.ticket_id, stored.event.version);
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let Ok(ticket) = desk.ticket(id).await else {
+                return;
+            };
+            let Some(assignment) = ticket.assignment.clone().filter(|a| a.grid.is_some()) else {
+                return;
+            };
+            if ticket.version != version {
+                return;
+            }
+            let worker = worker_of(&assignment);
+            let mut commands = vec![Command::Start];
+            if ticket.first_contact_at.is_none() {
+                commands.insert(
+                    0,
+                    Command::Contact {
+                        note: Some("已电话联系诉求人".to_owned()),
+                    },
+                );
+            }
+            let Ok((ticket, _)) = desk.act(id, version, &commands, &worker, now()).await else {
+                return;
+            };
+            tokio::time::sleep(delay * 2).await;
+            let report = Command::Feedback {
+                outcome: Outcome::Solved,
+                note: "已到现场处置完毕（演示网格员）".to_owned(),
+                photos: vec![],
+            };
+            if let Err(error) = desk
+                .act(id, ticket.version, &[report], &worker, now())
+                .await
+            {
+                tracing::debug!(%error, ticket = id, "simulated worker stood back");
+            }
+        });
+    }
+}

@@ -1,0 +1,155 @@
+//! Demo mode: a new demo database gets a played history, live requests keep arriving through
+//! the real intake, and simulated workers answer a dispatch.
+
+use std::time::Duration;
+
+use binhe_server::{FeedSettings, ServerConfig, start};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn get(client: &reqwest::Client, base: &str, secret: &str, path: &str) -> Value {
+    let response = client
+        .get(format!("{base}{path}"))
+        .bearer_auth(secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.json().await.unwrap()
+}
+
+async fn post(
+    client: &reqwest::Client,
+    base: &str,
+    secret: &str,
+    path: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    let response = client
+        .post(format!("{base}{path}"))
+        .bearer_auth(secret)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn demo_street_has_history_live_requests_and_workers_that_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
+    let server = start(ServerConfig {
+        database: dir.path().join("demo.sqlite"),
+        ui_dir: dir.path().to_owned(),
+        port: 0,
+        demo_feed: Some(FeedSettings {
+            rate_per_minute: 600.0,
+            history_days: 3,
+            history_per_day: 30,
+            worker_delay: Duration::from_millis(300),
+            ..FeedSettings::default()
+        }),
+    })
+    .await
+    .unwrap();
+    let base = format!("http://{}", server.address);
+    let secret = server.secret().to_owned();
+    let client = reqwest::Client::new();
+
+    let all = get(&client, &base, &secret, "/api/tickets?scope=all&limit=5000").await;
+    let history = all["total"].as_u64().unwrap();
+    assert!(history >= 60, "three days of history, got {history}");
+    let states: std::collections::HashSet<&str> = all["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    for expected in ["closed", "reported"] {
+        assert!(
+            states.contains(expected),
+            "{expected} missing from {states:?}"
+        );
+    }
+
+    let status = get(&client, &base, &secret, "/api/demo/feed").await;
+    assert_eq!(status["available"], true);
+    assert_eq!(status["running"], true);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let live = get(&client, &base, &secret, "/api/demo/feed").await["generated"]
+        .as_u64()
+        .unwrap();
+    assert!(live >= 1, "600 a minute gives some within 1.5 s");
+
+    let (code, refused) = post(
+        &client,
+        &base,
+        &secret,
+        "/api/demo/feed",
+        json!({ "rate_per_minute": 0.0 }),
+    )
+    .await;
+    assert_eq!(code, StatusCode::BAD_REQUEST);
+    assert_eq!(refused["error"]["field"], "rate_per_minute");
+
+    // A dispatch is picked up and reported back by the simulated worker.
+    let open = get(
+        &client,
+        &base,
+        &secret,
+        "/api/tickets?scope=open&state=reported&limit=50",
+    )
+    .await;
+    let ticket = open["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["routing"]["micro"].is_object())
+        .expect("a routed new ticket")
+        .clone();
+    let id = ticket["id"].as_i64().unwrap();
+    let micro = ticket["routing"]["micro"]["code"].as_str().unwrap();
+    let (code, registered) = post(
+        &client,
+        &base,
+        &secret,
+        &format!("/api/tickets/{id}/actions"),
+        json!({ "action": "register", "version": ticket["version"] }),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK, "{registered}");
+    let (code, _) = post(
+        &client,
+        &base,
+        &secret,
+        &format!("/api/tickets/{id}/actions"),
+        json!({ "action": "dispatch", "version": registered["ticket"]["version"], "grid": micro }),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let card = get(&client, &base, &secret, &format!("/api/tickets/{id}")).await;
+        if card["ticket"]["state"] == "fed_back" {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "worker never reported: {}",
+            card["ticket"]["state"]
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (code, paused) = post(
+        &client,
+        &base,
+        &secret,
+        "/api/demo/feed",
+        json!({ "running": false }),
+    )
+    .await;
+    assert_eq!(code, StatusCode::OK);
+    assert_eq!(paused["running"], false);
+    server.shutdown().await;
+}
