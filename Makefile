@@ -42,9 +42,12 @@ e2e:
 	BINHE_SERVER_BIN=$(BIN)/binhe-server BINHE_DESKTOP_BIN=$(BIN)/smart-binhe BINHE_UI_DIR=$(CURDIR)/ui/dist \
 	  node --test --test-concurrency=1 *.test.mjs
 
-## Point → micro-grid lookup: rstar + geo against a naive scan (release build).
+## Benchmarks with in-run baselines (release build): point → micro-grid lookup, duplicate
+## detection at 100k open tickets, intake throughput vs raw insert. Figures in BENCHMARKS.md.
 bench:
 	cargo bench -p binhe-core --bench locate
+	cargo bench -p binhe-core --bench dedupe
+	cargo bench -p binhe-server --bench intake
 
 ## Regenerate assets/demo from the seeded generator (commit the result).
 demo-dataset:

@@ -377,32 +377,34 @@ impl TicketRepository for SqliteStore {
         keys: &[(Channel, String)],
     ) -> Result<Vec<((Channel, String), TicketId)>, StoreError> {
         let mut found = Vec::new();
-        for chunk in keys.chunks(ROWS_PER_STATEMENT) {
-            let mut query = QueryBuilder::<Sqlite>::new(
-                "SELECT channel, external_id, id FROM tickets WHERE external_id IS NOT NULL AND (channel, external_id) IN (",
-            );
-            let mut values = query.separated(", ");
-            for (channel, external_id) in chunk {
-                values
-                    .push("(")
-                    .push_bind_unseparated(channel.as_str())
-                    .push_unseparated(", ")
-                    .push_bind_unseparated(external_id.clone())
-                    .push_unseparated(")");
-            }
-            query.push(")");
-            let rows = query
-                .build()
-                .fetch_all(&self.pool)
-                .await
-                .map_err(StoreError::query("looking up upstream order numbers"))?;
-            for row in rows {
-                let channel: &str = row.get("channel");
-                let channel = Channel::ALL
-                    .into_iter()
-                    .find(|c| c.as_str() == channel)
-                    .ok_or_else(|| damaged(row.get("id"), format!("channel {channel}")))?;
-                found.push(((channel, row.get("external_id")), row.get("id")));
+        // One channel at a time, so the lookup walks the (channel, external_id) index.
+        for channel in Channel::ALL {
+            let ids: Vec<&String> = keys
+                .iter()
+                .filter(|(c, _)| *c == channel)
+                .map(|(_, id)| id)
+                .collect();
+            for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+                let mut query = QueryBuilder::<Sqlite>::new(
+                    "SELECT external_id, id FROM tickets WHERE channel = ",
+                );
+                query
+                    .push_bind(channel.as_str())
+                    .push(" AND external_id IN (");
+                let mut values = query.separated(", ");
+                for id in chunk {
+                    values.push_bind((*id).clone());
+                }
+                query.push(")");
+                let rows = query
+                    .build()
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(StoreError::query("looking up upstream order numbers"))?;
+                found.extend(
+                    rows.iter()
+                        .map(|row| ((channel, row.get("external_id")), row.get("id"))),
+                );
             }
         }
         Ok(found)

@@ -57,15 +57,20 @@ pub enum IntakeLocation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Intake {
     pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     pub category: String,
     pub description: String,
     pub location: IntakeLocation,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reporter_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reporter_phone: Option<String>,
     pub urgency: Urgency,
     pub received_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_ref: Option<String>,
 }
 

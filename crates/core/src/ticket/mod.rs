@@ -354,20 +354,27 @@ pub struct DuplicateFlag {
     pub distance_m: f64,
 }
 
-/// The ticket row: a projection of its events ([`lifecycle::replay`]).
+/// The ticket row: a projection of its events ([`lifecycle::replay`]). Stored as JSON, so empty
+/// fields are left out to keep rows small.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ticket {
     pub id: TicketId,
     pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
     pub category: String,
     pub description: String,
     pub urgency: Urgency,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reporter_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reporter_phone: Option<String>,
     /// Camera id, worker id or referral document number, by channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Point>,
     pub routing: Routing,
     pub received_at: DateTime<Utc>,
@@ -378,18 +385,29 @@ pub struct Ticket {
     pub state: TicketState,
     /// Number of events so far; commands carry the version they saw.
     pub version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<Owner>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assignment: Option<Assignment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handling_mode: Option<HandlingMode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalated_to: Option<EscalationLevel>,
     /// Ever delegated down (下交).
     pub delegated: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_contact_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<Outcome>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub satisfaction: Option<Satisfaction>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<TicketId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_flag: Option<DuplicateFlag>,
     pub reopen_count: u32,
     pub updated_at: DateTime<Utc>,
