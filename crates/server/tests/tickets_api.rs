@@ -529,3 +529,70 @@ async fn every_stored_ticket_equals_the_replay_of_its_events() {
         assert_eq!(replay(listed.ticket.id, &events).unwrap(), listed.ticket);
     }
 }
+
+#[tokio::test]
+async fn sla_table_and_catalogue_are_configurable_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("db.sqlite")).await;
+    let mut table = h.json("/api/sla").await;
+    for rule in table["rules"].as_array_mut().unwrap() {
+        if rule["class"] == "ordinary" && rule["urgency"] == "normal" {
+            rule["resolve_hours"] = json!(48.0);
+        }
+    }
+    let put = |path: &str, body: &Value| {
+        h.client
+            .put(h.url(path))
+            .bearer_auth(h.server.secret())
+            .json(body)
+            .send()
+    };
+    assert_eq!(
+        put("/api/sla", &table).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let (lon, lat, _) = inside_micro(&demo_grids(), 60);
+    let t = create(&h, &order("12345-SLA", "噪音扰民", lon, lat)).await["ticket"].clone();
+    let received =
+        chrono::DateTime::parse_from_rfc3339(t["received_at"].as_str().unwrap()).unwrap();
+    let due = chrono::DateTime::parse_from_rfc3339(t["due_at"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (due - received).num_hours(),
+        48,
+        "new tickets use the new table"
+    );
+
+    table["rules"].as_array_mut().unwrap().pop();
+    let refused = put("/api/sla", &table).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["error"]["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains("复杂疑难")
+    );
+    assert_eq!(
+        h.json("/api/sla").await["rules"].as_array().unwrap().len(),
+        8,
+        "old table kept"
+    );
+
+    let mut categories = h.json("/api/catalogue").await["categories"].clone();
+    categories.as_array_mut().unwrap().push(json!({
+        "code": "billboard", "name_zh": "广告牌松动", "name_en": "Loose billboard",
+        "sla_class": "urgent_safety", "dedupe": { "radius_m": 30.0, "window_hours": 12.0 }
+    }));
+    assert_eq!(
+        put("/api/catalogue", &categories).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let t = create(&h, &order("12345-NEW", "广告牌松动", lon, lat)).await;
+    assert_eq!(t["ticket"]["category"], "billboard");
+    let repeated = categories[0].clone();
+    categories.as_array_mut().unwrap().push(repeated);
+    assert_eq!(
+        put("/api/catalogue", &categories).await.unwrap().status(),
+        StatusCode::BAD_REQUEST
+    );
+}

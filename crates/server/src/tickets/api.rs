@@ -33,8 +33,8 @@ const NEAREST_WORKERS: usize = 5;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/catalogue", get(catalogue))
-        .route("/api/sla", get(sla))
+        .route("/api/catalogue", get(catalogue).put(replace_catalogue))
+        .route("/api/sla", get(sla).put(replace_sla))
         .route("/api/tickets", get(list).post(create))
         .route("/api/tickets.geojson", get(map_layer))
         .route("/api/tickets/{id}", get(card))
@@ -87,6 +87,52 @@ async fn catalogue(State(state): State<AppState>) -> Json<Value> {
 
 async fn sla(State(state): State<AppState>) -> Json<Value> {
     Json(json!(*state.desk().sla()))
+}
+
+fn settings_error(field: &'static str, error: super::desk::SettingsError) -> ApiError {
+    match error {
+        super::desk::SettingsError::Invalid(problems) => ApiError::BadRequest {
+            field,
+            reason: problems
+                .iter()
+                .map(|(en, _)| en.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            reason_zh: problems
+                .iter()
+                .map(|(_, zh)| zh.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+        },
+        super::desk::SettingsError::Store(error) => ApiError::Store(error),
+    }
+}
+
+/// Replaces the category catalogue (the whole list, as `GET` returns its `categories`).
+async fn replace_catalogue(
+    State(state): State<AppState>,
+    body: Result<Json<Vec<binhe_core::ticket::Category>>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let categories = body_or_error(body)?;
+    state
+        .desk()
+        .replace_catalogue(binhe_core::ticket::Catalogue { categories })
+        .await
+        .map_err(|e| settings_error("categories", e))?;
+    Ok(catalogue(State(state)).await)
+}
+
+async fn replace_sla(
+    State(state): State<AppState>,
+    body: Result<Json<binhe_core::ticket::SlaTable>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let table = body_or_error(body)?;
+    state
+        .desk()
+        .replace_sla(table)
+        .await
+        .map_err(|e| settings_error("sla", e))?;
+    Ok(sla(State(state)).await)
 }
 
 async fn create(

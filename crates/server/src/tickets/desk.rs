@@ -66,6 +66,15 @@ impl From<StoreError> for DeskError {
     }
 }
 
+/// Why a catalogue or SLA table was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("{} problem(s): {}", .0.len(), .0.iter().map(|(en, _)| en.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<(String, String)>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Whether a ticket belongs in the duplicate index: open (so not merged) and placed.
 fn indexable(ticket: &Ticket) -> bool {
     ticket.state.is_open() && ticket.location.is_some()
@@ -142,6 +151,32 @@ impl TicketDesk {
 
     pub fn sla(&self) -> Arc<SlaTable> {
         Arc::clone(&self.sla.read().expect("SLA lock is never poisoned"))
+    }
+
+    /// Replaces the category catalogue after checking it. Categories of existing tickets that
+    /// the new catalogue lacks stay on those tickets (their names show as codes).
+    pub async fn replace_catalogue(&self, catalogue: Catalogue) -> Result<(), SettingsError> {
+        let problems = catalogue.problems();
+        if !problems.is_empty() {
+            return Err(SettingsError::Invalid(problems));
+        }
+        self.store.save_catalogue(&catalogue).await?;
+        *self
+            .catalogue
+            .write()
+            .expect("catalogue lock is never poisoned") = Arc::new(catalogue);
+        Ok(())
+    }
+
+    /// Replaces the SLA table after checking it; deadlines already fixed on tickets stay.
+    pub async fn replace_sla(&self, table: SlaTable) -> Result<(), SettingsError> {
+        let problems = table.problems();
+        if !problems.is_empty() {
+            return Err(SettingsError::Invalid(problems));
+        }
+        self.store.save_sla(&table).await?;
+        *self.sla.write().expect("SLA lock is never poisoned") = Arc::new(table);
+        Ok(())
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<StoredEvent>> {
