@@ -278,11 +278,27 @@ async fn the_closed_loop_runs_end_to_end_with_a_timeline() {
     assert_eq!(events[10]["to_zh"], "已结案");
     assert!(!card["responsible"].as_array().unwrap().is_empty());
     assert_eq!(card["nearest"].as_array().unwrap().len(), 5);
+    let holder = t["assignment"]["worker_id"].clone();
+    let responsible = card["responsible"].as_array().unwrap();
+    let me = responsible.iter().find(|w| w["id"] == holder).unwrap();
+    assert_eq!(
+        me["open_tickets"], 0,
+        "the closed ticket no longer weighs on its worker"
+    );
 
     // Reopen on a dissatisfied call-back.
     let reopened = step(&h, &t, "reopen", json!({ "reason": "回访不满意" })).await;
     assert_eq!(reopened["state"], "registered");
     assert_eq!(reopened["owner"]["grid"], micro.as_str());
+    let card = h.json(&format!("/api/tickets/{}", t["id"])).await;
+    let me = card["responsible"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["id"] == holder)
+        .unwrap()
+        .clone();
+    assert_eq!(me["open_tickets"], 1, "the reopened ticket is on its worker's desk again");
 }
 
 #[tokio::test]

@@ -465,6 +465,34 @@ impl TicketRepository for SqliteStore {
         .collect()
     }
 
+    async fn open_load(&self, worker_ids: &[String]) -> Result<Vec<(String, u32)>, StoreError> {
+        if worker_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT assignee_worker, count(*) AS open FROM tickets WHERE state NOT IN {CLOSED_STATES} AND assignee_worker IN ("
+        ));
+        let mut ids = query.separated(", ");
+        for id in worker_ids {
+            ids.push_bind(id.clone());
+        }
+        query.push(") GROUP BY assignee_worker");
+        let rows = query
+            .build()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("counting open tickets per worker"))?;
+        Ok(rows
+            .iter()
+            .map(|row| {
+                (
+                    row.get("assignee_worker"),
+                    u32::try_from(row.get::<i64, _>("open")).unwrap_or(u32::MAX),
+                )
+            })
+            .collect())
+    }
+
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
         sqlx::query("SELECT * FROM ticket_events WHERE id > ? ORDER BY id LIMIT ?")
             .bind(after)

@@ -96,6 +96,9 @@ pub trait TicketRepository: Send + Sync {
     /// Open, unmerged tickets with a location: what the duplicate index holds at start.
     async fn open_located(&self) -> Result<Vec<Ticket>, StoreError>;
 
+    /// How many open tickets each of these workers holds now (absent: none).
+    async fn open_load(&self, worker_ids: &[String]) -> Result<Vec<(String, u32)>, StoreError>;
+
     /// The log after an event id, oldest first (a reconnecting live client catches up).
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
 

@@ -342,6 +342,24 @@ async fn card(
                 .collect()
         })
         .unwrap_or_default();
+    // "Available" is judged by how much each suggested worker already holds.
+    let mut nearest = nearest;
+    let mut responsible = responsible;
+    let ids: Vec<String> = nearest
+        .iter()
+        .chain(&responsible)
+        .filter_map(|w| w["id"].as_str().map(str::to_owned))
+        .collect();
+    let load: std::collections::HashMap<String, u32> =
+        desk.store().open_load(&ids).await?.into_iter().collect();
+    for worker in nearest.iter_mut().chain(responsible.iter_mut()) {
+        let open = worker["id"]
+            .as_str()
+            .and_then(|id| load.get(id))
+            .copied()
+            .unwrap_or(0);
+        worker["open_tickets"] = json!(open);
+    }
     Ok(Json(json!({
         "ticket": ctx.ticket(&ticket, u32::try_from(duplicates.len()).unwrap_or(u32::MAX)),
         "events": events.iter().map(|e| ctx.event(e)).collect::<Vec<_>>(),
