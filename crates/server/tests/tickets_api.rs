@@ -298,7 +298,10 @@ async fn the_closed_loop_runs_end_to_end_with_a_timeline() {
         .find(|w| w["id"] == holder)
         .unwrap()
         .clone();
-    assert_eq!(me["open_tickets"], 1, "the reopened ticket is on its worker's desk again");
+    assert_eq!(
+        me["open_tickets"], 1,
+        "the reopened ticket is on its worker's desk again"
+    );
 }
 
 #[tokio::test]
