@@ -26,6 +26,10 @@ fn inside_micro(h: &GridHierarchy, n: usize) -> (f64, f64, String) {
     (p.x(), p.y(), grid.code.to_string())
 }
 
+fn micro_of(h: &GridHierarchy, n: usize) -> String {
+    inside_micro(h, n).2
+}
+
 /// The point `east` metres east of another.
 fn east_of(lon: f64, lat: f64, east: f64) -> (f64, f64) {
     let projection = LocalProjection::new(Coord { x: lon, y: lat });
@@ -421,10 +425,39 @@ async fn drop_onto_a_micro_grid_dispatches_to_its_worker_and_undo_takes_it_back(
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(answer["error"]["code"], "DROP_MISMATCH");
+    let (status, answer) = h
+        .post(
+            &format!("/api/tickets/{id}/drop"),
+            &json!({ "grid": null, "lon": 116.4, "lat": 39.9, "version": undone["version"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(answer["error"]["code"], "DROP_OUTSIDE_GRID");
     let after = h.json(&format!("/api/tickets/{id}")).await;
     assert_eq!(
         after["ticket"]["state"], "registered",
         "refused drops changed nothing"
+    );
+
+    // Nothing highlighted but the point lies in a micro-grid: that grid takes it.
+    let (status, answer) = h
+        .post(
+            &format!("/api/tickets/{id}/drop"),
+            &json!({ "lon": drop_lon, "lat": drop_lat, "version": undone["version"] }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["ticket"]["assignment"]["grid"], target.as_str());
+    let (status, answer) = act(
+        &h,
+        id,
+        json!({ "action": "dispatch", "version": answer["ticket"]["version"], "grid": micro_of(&grids, 31) }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(
+        answer["undo_until"].is_string(),
+        "a re-dispatch can be undone too"
     );
 }
 

@@ -678,13 +678,19 @@ async fn act(
     let view = state.view();
     let ticket = desk.ticket(id).await?;
     let command = command(&view, &ticket, &body)?;
-    respond(
+    let dispatching = matches!(command, Command::Dispatch { .. });
+    let at = now();
+    let mut answer = respond(
         &state,
         &view,
-        desk.act(id, version, &[command], &operator(), now()).await,
+        desk.act(id, version, &[command], &operator(), at).await,
         id,
     )
-    .await
+    .await?;
+    if dispatching {
+        answer.0["undo_until"] = json!(at + UNDO_WINDOW);
+    }
+    Ok(answer)
 }
 
 /// The answer to an action: the ticket and its new events, or the refusal with the ticket as it
@@ -752,8 +758,24 @@ async fn drop_on_grid(
             format!("经纬度须在 ±180/±90 以内，收到 {lon}/{lat}"),
         ));
     }
-    let grid = required(body.grid.as_ref(), "grid", "目标网格")?;
     let view = state.view();
+    // Nothing highlighted under the cursor: the drop point alone decides (its micro-grid, or
+    // its community where no micro-grid covers it).
+    let grid = match body
+        .grid
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+    {
+        Some(grid) => grid.to_owned(),
+        None => view
+            .locator
+            .micro_at(lon, lat)
+            .or_else(|| view.locator.community_at(lon, lat))
+            .map(|i| view.hierarchy().get(i).code.to_string())
+            .ok_or(ApiError::DropOutside)?,
+    };
+    let grid = grid.as_str();
     let code = GridCode::parse(grid).map_err(|_| ApiError::GridNotFound {
         code: grid.to_owned(),
     })?;
