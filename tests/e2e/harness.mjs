@@ -219,3 +219,11 @@ export async function openApp({ readyTimeoutMs = 120_000 } = {}) {
     throw e;
   }
 }
+
+/** POST `body` as JSON to `path` from inside the page (with its session cookie): `{ status, body }`. */
+export function postFromPage(page, path, body) {
+  return page.evaluate(async ({ p, b }) => {
+    const r = await fetch(p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+    return { status: r.status, body: await r.json() };
+  }, { p: path, b: body });
+}

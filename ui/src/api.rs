@@ -4,12 +4,14 @@
 //! Chinese/English messages, network and decoding failures get a code of their own, so the
 //! UI can always show the user what went wrong.
 
+pub mod tickets;
+
 use std::sync::Arc;
 
 use gloo_net::http::{Request, Response};
 use js_sys::JsString;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Lang, Msg};
 
@@ -163,25 +165,34 @@ pub struct ApiError {
     pub code: String,
     pub message_zh: String,
     pub message_en: String,
-    /// What is wrong with a rejected grid file (`GRID_IMPORT_REJECTED`), feature by feature.
+    /// What is wrong with a rejected grid file (`GRID_IMPORT_REJECTED`, feature by feature) or
+    /// a rejected ticket intake (`INTAKE_REJECTED`, field by field).
     #[serde(default)]
-    pub problems: Vec<ImportProblem>,
+    pub problems: Vec<Problem>,
+    /// The ticket as it is now, sent with a refused action (409).
+    #[serde(default)]
+    pub ticket: Option<Box<tickets::Ticket>>,
+    /// HTTP status of a server error; `None` for errors the client found.
+    #[serde(skip)]
+    pub status: Option<u16>,
 }
 
-/// One problem the server found in a grid file; nothing was imported.
+/// One problem the server found in a grid file or an intake request; nothing was stored.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct ImportProblem {
+pub struct Problem {
     /// Zero-based position in the file's `features`; `None` for a problem of the whole file.
     pub feature_index: Option<u64>,
     /// The feature's grid code as written, when it has one.
     pub grid_code: Option<String>,
+    /// The intake field the problem is about.
+    pub field: Option<String>,
     /// Stable English code, e.g. `NOT_POLYGON`.
     pub code: String,
     pub message_zh: String,
     pub message_en: String,
 }
 
-impl ImportProblem {
+impl Problem {
     pub fn message(&self, lang: Lang) -> &str {
         lang.pick(&self.message_zh, &self.message_en)
     }
@@ -222,6 +233,8 @@ impl ApiError {
             message_zh,
             message_en,
             problems: Vec::new(),
+            ticket: None,
+            status: None,
         }
     }
 
@@ -256,15 +269,31 @@ async fn send(request: Result<Request, gloo_net::Error>, url: &str) -> Result<Re
     }
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
-    Err(serde_json::from_str::<ErrorBody>(&text).map_or_else(
+    let mut error = serde_json::from_str::<ErrorBody>(&text).map_or_else(
         |_| ApiError::bad_response(&format!("HTTP {status} {url}")),
         |body| body.error,
-    ))
+    );
+    error.status = Some(status);
+    Err(error)
+}
+
+async fn read_json<T: DeserializeOwned>(resp: Response, url: &str) -> Result<T, ApiError> {
+    let text = resp
+        .text()
+        .await
+        .map_err(|e| ApiError::network(&e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| ApiError::bad_response(&format!("{url}: {e}")))
 }
 
 async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, ApiError> {
-    let text = get_text(url).await?;
-    serde_json::from_str(&text).map_err(|e| ApiError::bad_response(&format!("{url}: {e}")))
+    read_json(send(Request::get(url).build(), url).await?, url).await
+}
+
+async fn post_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+    url: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    read_json(send(Request::post(url).json(body), url).await?, url).await
 }
 
 /// The raw body of a successful GET, for GeoJSON that goes to the map unchanged.
@@ -301,14 +330,8 @@ pub async fn import_grids(text: &JsString, file_name: &str) -> Result<Summary, A
         .header("content-type", "application/geo+json; charset=utf-8")
         .header("x-file-name", &header_safe(file_name))
         .body(text.clone());
-    let text = send(request, URL)
-        .await?
-        .text()
-        .await
-        .map_err(|e| ApiError::network(&e.to_string()))?;
-    serde_json::from_str::<Imported>(&text)
-        .map(|imported| imported.summary)
-        .map_err(|e| ApiError::bad_response(&format!("{URL}: {e}")))
+    let imported: Imported = read_json(send(request, URL).await?, URL).await?;
+    Ok(imported.summary)
 }
 
 /// URL paths of the two GeoJSON layers.

@@ -7,12 +7,36 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ApiError, Bbox, GRID_NOT_FOUND, GridDetail, Level};
-use crate::components::{GridCard, GridTree, Header, Notices, SearchBox};
+use crate::components::{
+    GridCard, GridChooser, GridTree, Header, IntakeForm, Notices, SearchBox, TicketCard,
+    TicketQueue, TicketToast,
+};
 use crate::i18n::{Lang, Msg};
 use crate::map::MapView;
 use crate::map::index::GridIndex;
+use crate::tickets::Desk;
+use crate::tickets::actions::Action;
+use crate::tickets::desk::ChooseGrid;
+use crate::tickets::queue::QueueTab;
 
 const LANG_STORAGE_KEY: &str = "smart-binhe.lang";
+const SIDE_TAB_STORAGE_KEY: &str = "smart-binhe.side-tab";
+
+/// What the side panel shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SideTab {
+    Tickets,
+    Grids,
+}
+
+impl SideTab {
+    fn as_str(self) -> &'static str {
+        match self {
+            SideTab::Tickets => "tickets",
+            SideTab::Grids => "grids",
+        }
+    }
+}
 
 /// Where the map should go when a grid is selected.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -155,30 +179,128 @@ impl AppState {
 
     pub fn toggle_lang(self) {
         self.lang.update(|l| *l = l.toggled());
-        if let Some(storage) = window().local_storage().ok().flatten() {
-            let value = match self.lang.get_untracked() {
-                Lang::Zh => "zh",
-                Lang::En => "en",
-            };
-            let _ = storage.set_item(LANG_STORAGE_KEY, value);
-        }
+        let value = match self.lang.get_untracked() {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        };
+        store(LANG_STORAGE_KEY, value);
     }
 }
 
+fn store(key: &str, value: &str) {
+    if let Some(storage) = window().local_storage().ok().flatten() {
+        let _ = storage.set_item(key, value);
+    }
+}
+
+fn stored(key: &str) -> Option<String> {
+    window()
+        .local_storage()
+        .ok()
+        .flatten()?
+        .get_item(key)
+        .ok()
+        .flatten()
+}
+
 fn stored_lang() -> Option<Lang> {
-    let storage = window().local_storage().ok().flatten()?;
-    match storage.get_item(LANG_STORAGE_KEY).ok().flatten()?.as_str() {
+    match stored(LANG_STORAGE_KEY)?.as_str() {
         "en" => Some(Lang::En),
         "zh" => Some(Lang::Zh),
         _ => None,
     }
 }
 
-/// The whole page: header, side panel (search + tree), map with the grid card over it.
+/// The side panel opens on the tab used last; the first time on the grid directory, where
+/// the street is introduced.
+fn stored_side_tab() -> SideTab {
+    match stored(SIDE_TAB_STORAGE_KEY).as_deref() {
+        Some("tickets") => SideTab::Tickets,
+        _ => SideTab::Grids,
+    }
+}
+
+/// `D` anywhere but in a text field opens the grid chooser for the open ticket card.
+fn on_global_key(desk: &Desk, ev: &web_sys::KeyboardEvent) {
+    let typing = ev
+        .target()
+        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+        .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
+    // A dialog open (an import, the chooser itself) keeps its keys.
+    let in_dialog = document()
+        .query_selector("dialog[open]")
+        .ok()
+        .flatten()
+        .is_some();
+    if typing
+        || in_dialog
+        || ev.ctrl_key()
+        || ev.meta_key()
+        || ev.alt_key()
+        || ev.default_prevented()
+    {
+        return;
+    }
+    if matches!(ev.key().as_str(), "d" | "D")
+        && desk.chooser.get_untracked().is_none()
+        && let Some(id) = desk.selected.get_untracked()
+    {
+        ev.prevent_default();
+        desk.chooser.set(Some(ChooseGrid {
+            ticket: id,
+            action: Action::Dispatch,
+        }));
+    }
+}
+
+/// The whole page: header, side panel (ticket queue, or search + tree), map with the ticket
+/// or grid card over it.
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    let desk = Desk::start(state);
+    provide_context(desk);
+    let side = RwSignal::new(stored_side_tab());
+    let t = move |m: Msg| m.text(state.lang.get());
+
+    // One card at a time on the right: a grid card closes the ticket card and the intake
+    // form, a ticket card closes the grid card.
+    Effect::new(move || {
+        if state.selected.get().is_some() {
+            desk.close();
+            desk.intake_open.set(false);
+        }
+    });
+    Effect::new(move || {
+        if desk.selected.get().is_some() {
+            state.close_card();
+        }
+    });
+    let _ = window_event_listener(leptos::ev::keydown, move |ev| on_global_key(&desk, &ev));
+
+    let waiting = move || {
+        let (now, share) = (desk.now.get(), desk.due_soon_share.get());
+        desk.tickets.with(|list| {
+            crate::tickets::queue::rows(list, QueueTab::New, |t| {
+                crate::tickets::queue::sla_at(t, now, share)
+            })
+            .len()
+        })
+    };
+    let side_tab = move |tab: SideTab, label: Msg| {
+        view! {
+            <button type="button" role="tab" class="side-tab" data-testid=format!("side-tab-{}", tab.as_str())
+                class:active=move || side.get() == tab aria-selected=move || (side.get() == tab).to_string()
+                on:click=move |_| {
+                    side.set(tab);
+                    store(SIDE_TAB_STORAGE_KEY, tab.as_str());
+                }>
+                {move || t(label)}
+                {(tab == SideTab::Tickets).then(|| view! { <span class="count" title=move || t(Msg::QueueNew)>{waiting}</span> })}
+            </button>
+        }
+    };
 
     // Keep <html lang> and the window title in the chosen language.
     Effect::new(move || {
@@ -195,15 +317,29 @@ pub fn App() -> impl IntoView {
             <Header/>
             <div class="body">
                 <aside class="side-panel">
-                    <SearchBox/>
-                    <GridTree/>
+                    <div class="side-tabs" role="tablist">
+                        {side_tab(SideTab::Tickets, Msg::SideTickets)}
+                        {side_tab(SideTab::Grids, Msg::TreeTitle)}
+                    </div>
+                    // Both stay mounted, so the queue's tab and the tree's open nodes survive a switch.
+                    <div class="side-pane" class:hidden=move || side.get() != SideTab::Tickets>
+                        <TicketQueue/>
+                    </div>
+                    <div class="side-pane" class:hidden=move || side.get() != SideTab::Grids>
+                        <SearchBox/>
+                        <GridTree/>
+                    </div>
                 </aside>
                 <main class="map-area">
                     <MapView/>
                     <GridCard/>
+                    <TicketCard/>
+                    <IntakeForm/>
+                    <TicketToast/>
                     <Notices/>
                 </main>
             </div>
+            <GridChooser/>
         </div>
     }
 }

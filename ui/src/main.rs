@@ -9,6 +9,7 @@ mod format;
 mod i18n;
 mod local_file;
 mod map;
+mod tickets;
 
 fn main() {
     console_error_panic_hook::set_once();

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::{GridDetail, WorkerKind, kind_label};
 use crate::app::{AppState, Fly};
+use crate::components::{CloseButton, ErrorText};
 use crate::format::{area, thousands};
 use crate::i18n::Msg;
 
@@ -17,11 +18,9 @@ pub fn GridCard() -> impl IntoView {
         None => view! { <div class="card-status">{move || t(Msg::CardLoading)}</div> }.into_any(),
         Some(Err(e)) => {
             let code = e.code.clone();
-            let attr_code = e.code.clone();
             view! {
-                <div class="card-status card-error" data-error-code=attr_code>
-                    {move || format!("{}：{}", t(Msg::ErrorLoadGrid), e.message(lang.get()))}
-                    <code class="notice-code">{code}</code>
+                <div class="card-status card-error" data-error-code=code>
+                    {move || t(Msg::ErrorLoadGrid)}"："<ErrorText error=e/>
                 </div>
             }
             .into_any()
@@ -32,9 +31,7 @@ pub fn GridCard() -> impl IntoView {
     view! {
         <Show when=move || state.selected.with(Option::is_some)>
             <section class="card" data-testid="grid-card" aria-live="polite">
-                <button type="button" class="card-close" data-testid="card-close"
-                    title=move || t(Msg::Close) aria-label=move || t(Msg::Close)
-                    on:click=move |_| state.close_card()>"×"</button>
+                <CloseButton testid="card-close" on_close=Callback::new(move |()| state.close_card())/>
                 {body}
             </section>
         </Show>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, Summary};
 use crate::app::AppState;
-use crate::components::GridImport;
+use crate::components::{DemoFeedControl, GridImport};
 use crate::format::thousands;
 use crate::i18n::Msg;
 
@@ -66,6 +66,7 @@ pub fn Header() -> impl IntoView {
                 </Show>
             </div>
             <div class="stats" data-testid="stats">{stats}</div>
+            <DemoFeedControl/>
             <GridImport/>
             <button class="lang-toggle" data-testid="lang-toggle" type="button"
                 title=move || t(Msg::LangToggleTitle)

@@ -1,15 +1,46 @@
 //! The panels around the map.
 
 mod card;
+mod demo_feed;
+mod grid_chooser;
 mod header;
 mod import;
+mod intake;
+mod location;
 mod notices;
+mod queue;
 mod search;
+mod ticket_actions;
+mod ticket_card;
+mod ticket_import;
+mod toast;
 mod tree;
+mod upload;
 
 pub use card::GridCard;
+pub use demo_feed::DemoFeedControl;
+pub use grid_chooser::GridChooser;
 pub use header::Header;
 pub use import::GridImport;
-pub use notices::Notices;
+pub use intake::IntakeForm;
+pub use notices::{CloseButton, ErrorText, Notices};
+pub use queue::TicketQueue;
 pub use search::SearchBox;
+pub use ticket_card::TicketCard;
+pub use ticket_import::TicketImport;
+pub use toast::TicketToast;
 pub use tree::GridTree;
+
+use web_sys::{ScrollIntoViewOptions, ScrollLogicalPosition};
+
+/// Scrolls the element `selector` finds into view, the least needed, once the list has been
+/// drawn around it.
+pub(crate) fn reveal(selector: String) {
+    leptos::prelude::request_animation_frame(move || {
+        if let Ok(Some(el)) = leptos::prelude::document().query_selector(&selector) {
+            let options = ScrollIntoViewOptions::new();
+            options.set_block(ScrollLogicalPosition::Nearest);
+            el.scroll_into_view_with_scroll_into_view_options(&options);
+        }
+    });
+}

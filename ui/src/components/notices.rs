@@ -2,8 +2,34 @@
 
 use leptos::prelude::*;
 
+use crate::api::ApiError;
 use crate::app::AppState;
 use crate::i18n::Msg;
+
+/// An error's message in the chosen language, followed by its stable code as a chip.
+#[component]
+pub fn ErrorText(error: ApiError) -> impl IntoView {
+    let lang = expect_context::<AppState>().lang;
+    let code = error.code.clone();
+    let attr_code = code.clone();
+    view! {
+        <span class="error-text" data-error-code=attr_code>
+            {move || error.message(lang.get()).to_owned()}
+            <code class="notice-code">{code}</code>
+        </span>
+    }
+}
+
+/// The × that closes a card or a dialog.
+#[component]
+pub fn CloseButton(#[prop(into)] testid: String, on_close: Callback<()>) -> impl IntoView {
+    let lang = expect_context::<AppState>().lang;
+    let label = move || Msg::Close.text(lang.get());
+    view! {
+        <button type="button" class="card-close" data-testid=testid title=label aria-label=label
+            on:click=move |_| on_close.run(())>"×"</button>
+    }
+}
 
 #[component]
 pub fn Notices() -> impl IntoView {
@@ -14,12 +40,8 @@ pub fn Notices() -> impl IntoView {
             <For each=move || state.notices.get() key=|n| n.id let:notice>
                 <div class="notice" data-error-code=notice.error.code.clone()>
                     <div class="notice-text">
-                        <strong>{move || notice.context.text(lang.get())}</strong>
-                        {
-                            let error = notice.error.clone();
-                            move || format!("：{}", error.message(lang.get()))
-                        }
-                        <code class="notice-code">{notice.error.code.clone()}</code>
+                        <strong>{move || notice.context.text(lang.get())}</strong>"："
+                        <ErrorText error=notice.error.clone()/>
                     </div>
                     <button type="button" class="notice-dismiss"
                         on:click=move |_| state.notices.update(|l| l.retain(|n| n.id != notice.id))>

@@ -1,10 +1,11 @@
-//! Search box: finds grids by name or code, flies to the chosen one.
+//! Grid search by name or code: the side panel's box (flies to the chosen grid) and the
+//! dispatch grid chooser use the same field.
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, SearchHit};
+use crate::api::{self, Level, SearchHit};
 use crate::app::{AppState, Fly};
 use crate::i18n::{Msg, result_count};
 
@@ -16,8 +17,34 @@ enum Results {
     Found(Vec<SearchHit>),
 }
 
+/// The side panel's search: the chosen grid is selected and the map flies to it.
 #[component]
 pub fn SearchBox() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <div class="search">
+            <GridSearch id="grid-search" testid="search" label=Msg::SearchLabel
+                on_choose=Callback::new(move |hit: SearchHit| state.select(hit.code.clone(), Fly::To(hit.bbox)))/>
+        </div>
+    }
+}
+
+/// A search field with its hit list: arrow keys move through the hits, Enter takes the
+/// highlighted one (or the first, once the answer is in), Escape clears. Only hits whose level
+/// `accept`s are listed.
+#[component]
+pub fn GridSearch(
+    /// `id` of the input.
+    id: &'static str,
+    /// Prefix of the test ids: `{testid}-input`, `{testid}-results`.
+    testid: &'static str,
+    label: Msg,
+    on_choose: Callback<SearchHit>,
+    #[prop(default = |_| true)] accept: fn(Level) -> bool,
+    /// Focus the field when its dialog opens.
+    #[prop(optional)]
+    autofocus: bool,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
@@ -29,7 +56,7 @@ pub fn SearchBox() -> impl IntoView {
     let enter_pending = StoredValue::new(false);
     let choose = move |hit: SearchHit| {
         enter_pending.set_value(false);
-        state.select(hit.code.clone(), Fly::To(hit.bbox));
+        on_choose.run(hit);
     };
 
     let run_search = move |q: String| {
@@ -47,7 +74,8 @@ pub fn SearchBox() -> impl IntoView {
             }
             highlighted.set(0);
             match outcome {
-                Ok(hits) => {
+                Ok(mut hits) => {
+                    hits.retain(|h| accept(h.level));
                     if enter_pending.get_value()
                         && let Some(first) = hits.first()
                     {
@@ -93,7 +121,9 @@ pub fn SearchBox() -> impl IntoView {
                 ev.prevent_default();
                 highlighted.update(|i| *i = i.saturating_sub(1));
             }
-            "Escape" => {
+            "Escape" if !query.get_untracked().is_empty() => {
+                // Clearing is all Escape does here; an empty field lets it close a dialog.
+                ev.prevent_default();
                 enter_pending.set_value(false);
                 query.set(String::new());
                 run_search(String::new());
@@ -114,7 +144,7 @@ pub fn SearchBox() -> impl IntoView {
             let count = hits.len();
             view! {
                 <div class="search-status">{move || result_count(lang.get(), count)}</div>
-                <ul class="search-results" data-testid="search-results" role="listbox">
+                <ul class="search-results" data-testid=format!("{testid}-results") role="listbox">
                     {hits
                         .into_iter()
                         .enumerate()
@@ -151,19 +181,17 @@ pub fn SearchBox() -> impl IntoView {
     };
 
     view! {
-        <div class="search">
-            <label class="visually-hidden" for="grid-search">{move || t(Msg::SearchLabel)}</label>
-            <input id="grid-search" class="search-input" data-testid="search-input" type="search"
-                autocomplete="off" spellcheck="false"
-                placeholder=move || t(Msg::SearchPlaceholder)
-                prop:value=move || query.get()
-                on:input=move |ev| {
-                    let q = event_target_value(&ev);
-                    query.set(q.clone());
-                    run_search(q);
-                }
-                on:keydown=on_keydown/>
-            {list}
-        </div>
+        <label class="visually-hidden" for=id>{move || t(label)}</label>
+        <input id=id class="search-input" data-testid=format!("{testid}-input") type="search"
+            autofocus=autofocus autocomplete="off" spellcheck="false"
+            placeholder=move || t(Msg::SearchPlaceholder)
+            prop:value=move || query.get()
+            on:input=move |ev| {
+                let q = event_target_value(&ev);
+                query.set(q.clone());
+                run_search(q);
+            }
+            on:keydown=on_keydown/>
+        {list}
     }
 }

@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
-use web_sys::{ScrollIntoViewOptions, ScrollLogicalPosition};
 
 use crate::api::{self, Level, TreeNode};
 use crate::app::{AppState, Fly};
@@ -34,14 +33,7 @@ pub fn GridTree() -> impl IntoView {
         let Some(code) = state.selected.get() else {
             return;
         };
-        request_animation_frame(move || {
-            let selector = format!(".tree-row[data-code=\"{code}\"]");
-            if let Ok(Some(row)) = document().query_selector(&selector) {
-                let options = ScrollIntoViewOptions::new();
-                options.set_block(ScrollLogicalPosition::Nearest);
-                row.scroll_into_view_with_scroll_into_view_options(&options);
-            }
-        });
+        super::reveal(format!(".tree-row[data-code=\"{code}\"]"));
     });
 
     let lang = state.lang;

@@ -21,6 +21,15 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn on(this: &MapLibreMap, event: &str, listener: &Function) -> MapLibreMap;
 
+    /// `map.on(event, layerId, listener)`: only for features of that layer.
+    #[wasm_bindgen(method, js_name = on)]
+    pub fn on_layer(
+        this: &MapLibreMap,
+        event: &str,
+        layer: &str,
+        listener: &Function,
+    ) -> MapLibreMap;
+
     #[wasm_bindgen(method)]
     pub fn once(this: &MapLibreMap, event: &str, listener: &Function) -> MapLibreMap;
 
@@ -49,6 +58,16 @@ extern "C" {
     #[wasm_bindgen(method, js_name = queryRenderedFeatures)]
     pub fn query_rendered_features(this: &MapLibreMap, point: &JsValue, options: &JsValue)
     -> Array;
+
+    #[wasm_bindgen(method, js_name = setFilter)]
+    pub fn set_filter(this: &MapLibreMap, layer: &str, filter: &JsValue);
+
+    /// Screen point (`[x, y]` or a `Point`) → longitude/latitude.
+    #[wasm_bindgen(method)]
+    pub fn unproject(this: &MapLibreMap, point: &JsValue) -> LngLat;
+
+    #[wasm_bindgen(method, js_name = easeTo)]
+    pub fn ease_to(this: &MapLibreMap, options: &JsValue);
 
     #[wasm_bindgen(method, js_name = fitBounds)]
     pub fn fit_bounds(this: &MapLibreMap, bounds: &JsValue, options: &JsValue);
@@ -83,9 +102,32 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn point(this: &MapMouseEvent) -> ScreenPoint;
 
+    #[wasm_bindgen(method, getter, js_name = lngLat)]
+    pub fn lng_lat(this: &MapMouseEvent) -> LngLat;
+
+    /// On `mousedown`, keeps the map from starting a pan with this gesture.
+    #[wasm_bindgen(method, js_name = preventDefault)]
+    pub fn prevent_default(this: &MapMouseEvent);
+
+    /// `maplibregl.LngLat`.
+    #[derive(Debug, Clone)]
+    pub type LngLat;
+
+    #[wasm_bindgen(method, getter)]
+    pub fn lng(this: &LngLat) -> f64;
+
+    #[wasm_bindgen(method, getter)]
+    pub fn lat(this: &LngLat) -> f64;
+
     /// `maplibregl.Point`: pixel coordinates in the map container (passed back to MapLibre as is).
     #[derive(Debug, Clone)]
     pub type ScreenPoint;
+
+    #[wasm_bindgen(method, getter)]
+    pub fn x(this: &ScreenPoint) -> f64;
+
+    #[wasm_bindgen(method, getter)]
+    pub fn y(this: &ScreenPoint) -> f64;
 
     /// A feature returned by `queryRenderedFeatures`.
     #[derive(Debug, Clone)]

@@ -1,9 +1,11 @@
 //! The grid map: MapLibre bindings, the style, the grid index and the view that ties them
-//! to the app state.
+//! to the app state, with the open tickets on top.
 
 mod bindings;
 pub mod index;
 pub mod style;
+mod tickets;
 mod view;
 
+pub use tickets::DRAG_MIME;
 pub use view::MapView;

@@ -17,25 +17,37 @@
 //! | `basemap-road-label`, `basemap-water-label` | road names along lines, river name along its `river_label` line |
 //! | `community-label` | community names, z < 15.5 |
 //! | `micro-label` | micro-grid name and code, z ≥ 15 |
+//! | `tickets-cluster`, `tickets-cluster-count` | open tickets clustered below z 15, ringed red when one is overdue |
+//! | `tickets-point` | one open ticket, coloured by deadline and state ([`Tone`]) |
+//! | `tickets-selected` | ring around the ticket whose card is open (filtered by id) |
+//! | `pick-point` | the point picked on the map for a new ticket or a relocation |
 //!
-//! Feature states used: `hover` and `selected` (booleans) on the `grids` source.
+//! Feature states used: `hover`, `selected` and `drop` (the grid under a dragged ticket),
+//! booleans on the `grids` source.
 //! No glyph server and no tiles: every source is GeoJSON data handed over by the UI, and
 //! text is drawn with local fonts (`localIdeographFontFamily`).
 
 use serde_json::{Value, json};
 
 use crate::api::Level;
+use crate::api::tickets::State;
 use crate::i18n::Lang;
+use crate::tickets::queue::Tone;
 
 pub const SOURCE_GRIDS: &str = "grids";
 pub const SOURCE_LABELS: &str = "grid-labels";
 pub const SOURCE_BASEMAP: &str = "basemap";
+pub const SOURCE_TICKETS: &str = "tickets";
+pub const SOURCE_PICK: &str = "pick-point";
 /// Every source the map must have loaded before it counts as ready.
 pub const SOURCES: [&str; 3] = [SOURCE_BASEMAP, SOURCE_GRIDS, SOURCE_LABELS];
 
 pub const COMMUNITY_FILL: &str = "community-fill";
 pub const MICRO_FILL: &str = "micro-fill";
 pub const UNIT_FILL: &str = "unit-fill";
+pub const TICKETS_CLUSTER: &str = "tickets-cluster";
+pub const TICKETS_POINT: &str = "tickets-point";
+pub const TICKETS_SELECTED: &str = "tickets-selected";
 
 /// From this zoom on, a click picks micro-grids instead of communities.
 pub const MICRO_PICK_ZOOM: f64 = 14.5;
@@ -53,6 +65,11 @@ const BACKGROUND: &str = "#0d1520";
 const HALO: &str = "#0d1520";
 const SELECTED: &str = "#ffcf5c";
 const HOVER_LINE: &str = "#e6f1ff";
+/// The grid a dragged ticket would be dispatched to.
+const DROP: &str = "#58b6ff";
+/// Up to this (whole) zoom open tickets are clustered; from z 15, where micro-grids are
+/// dispatch targets, each is a marker that can be clicked and dragged.
+const CLUSTER_MAX_ZOOM: f64 = 14.0;
 
 /// Soft, distinguishable fills for the communities on a dark background.
 const COMMUNITY_PALETTE: [&str; 15] = [
@@ -79,6 +96,15 @@ pub fn pick_layers(level: Level) -> &'static [&'static str] {
         Level::Unit => &[UNIT_FILL, MICRO_FILL, COMMUNITY_FILL],
         Level::Micro => &[MICRO_FILL, COMMUNITY_FILL],
         Level::Community | Level::Street => &[COMMUNITY_FILL],
+    }
+}
+
+/// The grid level a dragged ticket is dispatched to at `zoom`: as [`pick_level`], but never
+/// finer than a micro-grid (units take delegated orders, not dispatches).
+pub fn dispatch_layers(zoom: f64) -> &'static [&'static str] {
+    match pick_level(zoom) {
+        Level::Community | Level::Street => pick_layers(Level::Community),
+        Level::Micro | Level::Unit => pick_layers(Level::Micro),
     }
 }
 
@@ -142,6 +168,11 @@ fn by_state(
         hover.into(),
         otherwise.into()
     ])
+}
+
+/// `if drop target then drop else rest`.
+fn or_drop(drop: impl Into<Value>, rest: &Value) -> Value {
+    json!(["case", state("drop"), drop.into(), rest])
 }
 
 /// `fill-color` of `community-fill`: a palette colour per community, by code order.
@@ -234,21 +265,21 @@ fn grid_layers(community_codes: &[String]) -> Vec<Value> {
             "id": COMMUNITY_FILL, "type": "fill", "source": SOURCE_GRIDS,
             "filter": level_is(Level::Community),
             "paint": {
-                "fill-color": community_colour(community_codes),
+                "fill-color": or_drop(DROP, &community_colour(community_codes)),
                 // Communities fade back once micro-grids take over the picking.
                 "fill-opacity": ["interpolate", ["linear"], ["zoom"],
-                    MICRO_PICK_ZOOM - 0.5, by_state(json!(0.48), json!(0.4), json!(0.26)),
-                    MICRO_LABEL_ZOOM + 0.5, by_state(json!(0.16), json!(0.08), json!(0.05))],
+                    MICRO_PICK_ZOOM - 0.5, or_drop(0.55, &by_state(json!(0.48), json!(0.4), json!(0.26))),
+                    MICRO_LABEL_ZOOM + 0.5, or_drop(0.3, &by_state(json!(0.16), json!(0.08), json!(0.05)))],
             },
         }),
         json!({
             "id": MICRO_FILL, "type": "fill", "source": SOURCE_GRIDS,
             "filter": level_is(Level::Micro),
             "paint": {
-                "fill-color": by_state(json!(SELECTED), json!(HOVER_LINE), micro_kind_colour),
+                "fill-color": or_drop(DROP, &by_state(json!(SELECTED), json!(HOVER_LINE), micro_kind_colour)),
                 "fill-opacity": ["interpolate", ["linear"], ["zoom"],
-                    MICRO_PICK_ZOOM - 0.5, by_state(json!(0.3), json!(0.08), json!(0.03)),
-                    MICRO_LABEL_ZOOM, by_state(json!(0.3), json!(0.22), json!(0.12))],
+                    MICRO_PICK_ZOOM - 0.5, or_drop(0.45, &by_state(json!(0.3), json!(0.08), json!(0.03))),
+                    MICRO_LABEL_ZOOM, or_drop(0.45, &by_state(json!(0.3), json!(0.22), json!(0.12)))],
             },
         }),
         json!({
@@ -272,13 +303,13 @@ fn grid_layers(community_codes: &[String]) -> Vec<Value> {
             "id": "micro-line", "type": "line", "source": SOURCE_GRIDS,
             "filter": level_is(Level::Micro),
             "paint": {
-                "line-color": by_state(json!(SELECTED), json!(HOVER_LINE), json!("#9cc0e4")),
+                "line-color": or_drop(DROP, &by_state(json!(SELECTED), json!(HOVER_LINE), json!("#9cc0e4"))),
                 "line-width": ["interpolate", ["linear"], ["zoom"],
-                    13, by_state(json!(2.0), json!(1.0), json!(0.4)),
-                    16, by_state(json!(3.5), json!(2.2), json!(1.2))],
+                    13, or_drop(2.5, &by_state(json!(2.0), json!(1.0), json!(0.4))),
+                    16, or_drop(4.0, &by_state(json!(3.5), json!(2.2), json!(1.2)))],
                 "line-opacity": ["interpolate", ["linear"], ["zoom"],
-                    13, by_state(json!(1.0), json!(0.8), json!(0.22)),
-                    15, by_state(json!(1.0), json!(1.0), json!(0.55))],
+                    13, or_drop(1.0, &by_state(json!(1.0), json!(0.8), json!(0.22))),
+                    15, or_drop(1.0, &by_state(json!(1.0), json!(1.0), json!(0.55)))],
             },
         }),
         json!({
@@ -286,10 +317,10 @@ fn grid_layers(community_codes: &[String]) -> Vec<Value> {
             "filter": level_is(Level::Community),
             "layout": {"line-join": "round"},
             "paint": {
-                "line-color": by_state(json!(SELECTED), json!(HOVER_LINE), json!("#8db4dc")),
+                "line-color": or_drop(DROP, &by_state(json!(SELECTED), json!(HOVER_LINE), json!("#8db4dc"))),
                 "line-width": ["interpolate", ["linear"], ["zoom"],
-                    12, by_state(json!(3.0), json!(2.0), json!(1.2)),
-                    16, by_state(json!(4.5), json!(3.0), json!(2.2))],
+                    12, or_drop(4.0, &by_state(json!(3.0), json!(2.0), json!(1.2))),
+                    16, or_drop(5.0, &by_state(json!(4.5), json!(3.0), json!(2.2)))],
                 "line-opacity": 0.9,
             },
         }),
@@ -331,11 +362,103 @@ fn label_layers(lang: Lang) -> Vec<Value> {
     ]
 }
 
-/// All data layers, bottom to top.
+/// The open tickets' source: points clustered at street zoom, each cluster counting its
+/// overdue tickets so it can warn before it is opened.
+pub fn ticket_source() -> Value {
+    json!({
+        "type": "geojson", "data": {"type": "FeatureCollection", "features": []},
+        "cluster": true, "clusterRadius": 42, "clusterMaxZoom": CLUSTER_MAX_ZOOM,
+        "clusterProperties": {"overdue": ["+", ["case", ["==", ["get", "sla"], "overdue"], 1, 0]]},
+    })
+}
+
+/// Marker colour: the deadline tones first, then the state's, as [`Tone::of`] decides for the
+/// queue and the card.
+pub fn tone_colour() -> Value {
+    let mut by_state = vec![json!("match"), json!(["get", "state"])];
+    for tone in Tone::ALL {
+        let states: Vec<&str> = State::ALL
+            .into_iter()
+            .filter(|s| Tone::of_state(*s) == tone)
+            .map(State::as_str)
+            .collect();
+        if !states.is_empty() {
+            by_state.push(json!(states));
+            by_state.push(json!(tone.colour()));
+        }
+    }
+    by_state.push(json!(Tone::Done.colour()));
+    json!([
+        "case",
+        ["==", ["get", "sla"], "overdue"],
+        Tone::Overdue.colour(),
+        ["==", ["get", "sla"], "due_soon"],
+        Tone::DueSoon.colour(),
+        by_state
+    ])
+}
+
+/// A filter matching no ticket id, then the selected one.
+pub fn ticket_id_filter(id: Option<i64>) -> Value {
+    json!(["==", ["get", "id"], id.unwrap_or(-1)])
+}
+
+fn ticket_layers() -> Vec<Value> {
+    let clustered = json!(["has", "point_count"]);
+    vec![
+        json!({
+            "id": TICKETS_CLUSTER, "type": "circle", "source": SOURCE_TICKETS, "filter": clustered,
+            "paint": {
+                "circle-color": "#1d3a57",
+                "circle-opacity": 0.92,
+                "circle-radius": ["step", ["get", "point_count"], 13, 10, 17, 50, 22],
+                "circle-stroke-color": ["case", [">", ["get", "overdue"], 0], Tone::Overdue.colour(), "#7fb2e5"],
+                "circle-stroke-width": 2.5,
+            },
+        }),
+        json!({
+            "id": "tickets-cluster-count", "type": "symbol", "source": SOURCE_TICKETS, "filter": clustered,
+            "layout": {
+                "text-field": ["get", "point_count_abbreviated"], "text-font": TEXT_FONT,
+                "text-size": 12, "text-allow-overlap": true,
+            },
+            "paint": {"text-color": "#f2f7fc"},
+        }),
+        json!({
+            "id": TICKETS_SELECTED, "type": "circle", "source": SOURCE_TICKETS,
+            "filter": ticket_id_filter(None),
+            "paint": {
+                "circle-radius": ["interpolate", ["linear"], ["zoom"], 12, 11, 17, 15],
+                "circle-color": "rgba(0, 0, 0, 0)",
+                "circle-stroke-color": SELECTED, "circle-stroke-width": 3,
+            },
+        }),
+        json!({
+            "id": TICKETS_POINT, "type": "circle", "source": SOURCE_TICKETS,
+            "filter": ["!", clustered],
+            "paint": {
+                "circle-color": tone_colour(),
+                "circle-radius": ["interpolate", ["linear"], ["zoom"], 12, 5, 17, 9],
+                "circle-stroke-color": ["case", ["==", ["get", "urgency"], "urgent"], "#ffffff", "#0d1520"],
+                "circle-stroke-width": ["case", ["==", ["get", "urgency"], "urgent"], 2.5, 1.5],
+            },
+        }),
+        json!({
+            "id": "pick-point", "type": "circle", "source": SOURCE_PICK,
+            "paint": {
+                "circle-radius": 8, "circle-color": "rgba(255, 207, 92, 0.25)",
+                "circle-stroke-color": SELECTED, "circle-stroke-width": 2.5,
+            },
+        }),
+    ]
+}
+
+/// All data layers, bottom to top; tickets above everything so they stay clickable.
 pub fn layers(lang: Lang, community_codes: &[String]) -> Vec<Value> {
     let mut all = basemap_layers(lang);
     all.extend(grid_layers(community_codes));
     all.extend(label_layers(lang));
+    all.extend(ticket_layers());
     all
 }
 
@@ -360,6 +483,9 @@ mod tests {
             "micro-label",
             "unit-line",
             "street-line",
+            "tickets-cluster",
+            "tickets-cluster-count",
+            "tickets-point",
         ] {
             assert_eq!(ids.iter().filter(|i| **i == id).count(), 1, "{id}");
         }
@@ -381,7 +507,8 @@ mod tests {
         let layers = layers(Lang::Zh, &[]);
         let symbol_ids: Vec<&str> = layers
             .iter()
-            .filter(|l| l["type"] == "symbol")
+            // Cluster counts are digits in every language.
+            .filter(|l| l["type"] == "symbol" && l["source"] != SOURCE_TICKETS)
             .map(|l| l["id"].as_str().unwrap())
             .collect();
         let switched: Vec<&str> = label_fields(Lang::En).iter().map(|(id, _)| *id).collect();
@@ -396,6 +523,31 @@ mod tests {
         assert_eq!(pick_level(UNIT_ZOOM), Level::Unit);
         assert_eq!(pick_layers(Level::Micro)[0], "micro-fill");
         assert_eq!(pick_layers(Level::Community), ["community-fill"]);
+    }
+
+    #[test]
+    fn markers_take_the_queue_colours() {
+        let expr = tone_colour();
+        assert_eq!(expr[2], Tone::Overdue.colour());
+        assert_eq!(expr[4], Tone::DueSoon.colour());
+        let by_state = expr[5].as_array().unwrap();
+        let colour_of = |state: &str| {
+            by_state[2..by_state.len() - 1]
+                .chunks(2)
+                .find(|pair| pair[0].as_array().unwrap().iter().any(|s| s == state))
+                .map(|pair| pair[1].clone())
+                .unwrap()
+        };
+        assert_eq!(colour_of("registered"), Tone::New.colour());
+        assert_eq!(colour_of("handling"), Tone::Active.colour());
+        assert_eq!(colour_of("verified"), Tone::Review.colour());
+    }
+
+    #[test]
+    fn dispatch_targets_micro_grids_from_the_micro_zoom_on() {
+        assert_eq!(dispatch_layers(13.0), ["community-fill"]);
+        assert_eq!(dispatch_layers(MICRO_PICK_ZOOM)[0], "micro-fill");
+        assert_eq!(dispatch_layers(UNIT_ZOOM + 1.0)[0], "micro-fill");
     }
 
     #[test]

@@ -25,9 +25,14 @@ use web_sys::HtmlElement;
 use super::bindings::{MapLibreMap, MapMouseEvent, RenderedFeature, ScreenPoint, set_worker_url};
 use super::index::GridIndex;
 use super::style::{self, COMMUNITY_FILL, SOURCE_GRIDS, SOURCE_LABELS};
+use super::tickets::{self, Press};
+use crate::api::tickets::TICKETS_GEOJSON;
 use crate::api::{self, ApiError, Bbox};
 use crate::app::{AppState, Fly};
 use crate::i18n::{Lang, Msg};
+use crate::tickets::Desk;
+use crate::tickets::desk::SingleFlight;
+use crate::tickets::queue::Tone;
 
 /// Room kept around a grid when the map fits it; the right side leaves space for the card.
 const PAD: f64 = 48.0;
@@ -36,7 +41,7 @@ const CARD_PAD: f64 = 400.0;
 const WORKER_PATH: &str = "vendor/maplibre-gl-worker.mjs";
 
 /// Converts JSON to a plain JavaScript object (not a JS `Map`), as MapLibre expects.
-fn js(value: &Value) -> JsValue {
+pub(super) fn js(value: &Value) -> JsValue {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
         .unwrap_or(JsValue::NULL)
@@ -86,14 +91,18 @@ fn pick(map: &MapLibreMap, point: &ScreenPoint) -> Option<(u32, String)> {
 }
 
 /// The live map, created once per page.
-struct GridMap {
-    map: MapLibreMap,
+pub(super) struct GridMap {
+    pub(super) map: MapLibreMap,
     /// Feature id under the pointer.
     hovered: Cell<Option<u32>>,
+    /// Grid feature under a dragged ticket.
+    pub(super) drop_target: Cell<Option<u32>>,
+    /// A ticket marker pressed (and maybe dragged) with the mouse.
+    pub(super) press: Cell<Option<Press>>,
 }
 
 impl GridMap {
-    fn set_state(&self, id: u32, key: &str, on: bool) {
+    pub(super) fn set_state(&self, id: u32, key: &str, on: bool) {
         if on {
             let mut state = serde_json::Map::new();
             state.insert(key.to_owned(), Value::Bool(true));
@@ -141,6 +150,10 @@ impl GridMap {
             Reflect::set(&source, &JsValue::from_str("data"), &data)?;
             self.map.add_source(id, &source)?;
         }
+        self.map
+            .add_source(style::SOURCE_TICKETS, &js(&style::ticket_source()))?;
+        self.map
+            .add_source(style::SOURCE_PICK, &js(&style::geojson_source()))?;
         for layer in style::layers(lang, &index.community_codes) {
             self.map.add_layer(&js(&layer))?;
         }
@@ -175,13 +188,13 @@ impl GridMap {
 
 /// Keeps `f` alive for the life of the page (the map is never torn down) and returns it as
 /// a JS function.
-fn leak<F: FnMut(MapMouseEvent) + 'static>(f: F) -> Function {
+pub(super) fn leak<F: FnMut(MapMouseEvent) + 'static>(f: F) -> Function {
     Closure::<dyn FnMut(MapMouseEvent)>::new(f)
         .into_js_value()
         .unchecked_into()
 }
 
-fn install_interaction(grid_map: &Rc<GridMap>, state: AppState) {
+fn install_interaction(grid_map: &Rc<GridMap>, state: AppState, desk: Desk) {
     let map = &grid_map.map;
     let canvas: HtmlElement = map.get_canvas().unchecked_into();
 
@@ -198,16 +211,25 @@ fn install_interaction(grid_map: &Rc<GridMap>, state: AppState) {
             if let Some(id) = next {
                 grid_map.set_state(id, "hover", true);
             }
-            let _ = canvas
-                .style()
-                .set_property("cursor", if next.is_some() { "pointer" } else { "" });
         }
     };
 
     let on_move = {
         let grid_map = Rc::clone(grid_map);
         let set_hover = set_hover.clone();
-        leak(move |e: MapMouseEvent| set_hover(pick(&grid_map.map, &e.point()).map(|(id, _)| id)))
+        leak(move |e: MapMouseEvent| {
+            // A dragged marker shows its drop target instead of the hover.
+            let grid = (!tickets::dragging_marker(&grid_map))
+                .then(|| pick(&grid_map.map, &e.point()).map(|(id, _)| id))
+                .flatten();
+            set_hover(grid);
+            let cursor = tickets::cursor(&grid_map, desk, &e).unwrap_or(if grid.is_some() {
+                "pointer"
+            } else {
+                ""
+            });
+            let _ = canvas.style().set_property("cursor", cursor);
+        })
     };
     map.on("mousemove", &on_move);
     map.on("mouseout", &leak(move |_| set_hover(None)));
@@ -215,6 +237,9 @@ fn install_interaction(grid_map: &Rc<GridMap>, state: AppState) {
     let on_click = {
         let grid_map = Rc::clone(grid_map);
         leak(move |e: MapMouseEvent| {
+            if tickets::click(&grid_map, desk, &e) {
+                return;
+            }
             if let Some((_, code)) = pick(&grid_map.map, &e.point()) {
                 state.select(code, Fly::Stay);
             }
@@ -255,7 +280,9 @@ fn install_interaction(grid_map: &Rc<GridMap>, state: AppState) {
 async fn start(
     container: HtmlElement,
     state: AppState,
+    desk: Desk,
     store: StoredValue<Option<Rc<GridMap>>, LocalStorage>,
+    ghost: RwSignal<Option<(f64, f64)>>,
 ) -> Result<(), ApiError> {
     // MapLibre 6 would also find its worker beside its own module, but only under http(s);
     // saying where it is keeps the desktop (custom scheme) build working too.
@@ -292,6 +319,8 @@ async fn start(
     let grid_map = Rc::new(GridMap {
         map,
         hovered: Cell::new(None),
+        drop_target: Cell::new(None),
+        press: Cell::new(None),
     });
     grid_map
         .add_layers(&grids, &basemap, &index, state.lang.get_untracked())
@@ -299,7 +328,8 @@ async fn start(
     if let Some(bbox) = index.street_bbox() {
         grid_map.fit(bbox, false, false);
     }
-    install_interaction(&grid_map, state);
+    install_interaction(&grid_map, state, desk);
+    tickets::install(&grid_map, desk, &container, ghost);
     store.set_value(Some(grid_map));
     state.index.set(Some(Arc::new(index)));
     Ok(())
@@ -340,10 +370,13 @@ async fn reload(
 #[component]
 pub fn MapView() -> impl IntoView {
     let state = expect_context::<AppState>();
+    let desk = expect_context::<Desk>();
     let lang = state.lang;
     let container = NodeRef::<Div>::new();
     let store = StoredValue::new_local(None::<Rc<GridMap>>);
     let loading = RwSignal::new(true);
+    // Where a dragged marker's label follows the pointer (map pixels).
+    let ghost = RwSignal::new(None::<(f64, f64)>);
     // `data_version` of the grids the map shows.
     let shown_version = StoredValue::new(0_u64);
 
@@ -356,7 +389,7 @@ pub fn MapView() -> impl IntoView {
         };
         spawn_local(async move {
             shown_version.set_value(state.data_version.get_untracked());
-            if let Err(e) = start(el.into(), state, store).await {
+            if let Err(e) = start(el.into(), state, desk, store, ghost).await {
                 state.notify(Msg::ErrorLoadMap, e);
             }
             loading.set(false);
@@ -433,8 +466,85 @@ pub fn MapView() -> impl IntoView {
         current
     });
 
+    // Tickets changed (or the map is ready) → the ticket source reloads.
+    let ticket_loads = Rc::new(SingleFlight::default());
+    Effect::new(move || {
+        desk.revision.track();
+        if loading.get() {
+            return;
+        }
+        ticket_loads.run(move || async move {
+            match api::get_text(TICKETS_GEOJSON).await {
+                Ok(text) => store.with_value(|gm| {
+                    if let Some(gm) = gm
+                        && let Err(e) = tickets::show(gm, &text)
+                    {
+                        state.notify(
+                            Msg::ErrorLoadTickets,
+                            ApiError::bad_response(&error_text(&e)),
+                        );
+                    }
+                }),
+                Err(e) => state.notify(Msg::ErrorLoadTickets, e),
+            }
+        });
+    });
+
+    // The open card's ticket → ring; the picked point → pin.
+    Effect::new(move || {
+        let id = desk.selected.get();
+        let picked = desk.picked.get();
+        if loading.get() {
+            return;
+        }
+        store.with_value(|gm| {
+            if let Some(gm) = gm {
+                tickets::show_selected(gm, id);
+                tickets::show_picked(gm, picked);
+            }
+        });
+    });
+
     let t = move |m: Msg| m.text(lang.get());
     let pick_label = move || t(state.pick_level.get().label());
+    let drag_hint = move || {
+        desk.dragging.get()?;
+        let lang = lang.get();
+        Some(match desk.drop_over.get() {
+            Some(names) => view! {
+                <div class="drop-hint" data-testid="drop-hint">
+                    {Msg::DropInto.text(lang)}<strong>{lang.pick(&names[0], &names[1]).to_owned()}</strong>
+                </div>
+            }
+            .into_any(),
+            None => view! {
+                <div class="drop-hint outside" data-testid="drop-hint">{Msg::DropNoGrid.text(lang)}</div>
+            }
+            .into_any(),
+        })
+    };
+    let ghost_label = move || {
+        let (x, y) = ghost.get()?;
+        let id = desk.dragging.get()?;
+        let category = desk
+            .find(id)
+            .map(|t| t.category_name(lang.get()).to_owned())
+            .unwrap_or_default();
+        Some(view! {
+            <div class="drag-ghost" style=format!("left: {x}px; top: {y}px")>{category}</div>
+        })
+    };
+    let ticket_legend = Tone::ALL
+        .into_iter()
+        .filter(|tone| *tone != Tone::Done)
+        .map(|tone| {
+            view! {
+                <span class="legend-item" data-tone=tone.as_str()>
+                    <i class=format!("dot tone-{}", tone.as_str())></i>{move || t(tone.legend())}
+                </span>
+            }
+        })
+        .collect_view();
 
     view! {
         <div class="map-wrap">
@@ -443,12 +553,21 @@ pub fn MapView() -> impl IntoView {
                 <span class="chip-prefix">{move || t(Msg::PickLevelPrefix)}</span>
                 <strong>{pick_label}</strong>
             </div>
-            <div class="legend">
-                <span class="legend-item"><i class="swatch community"></i>{move || t(Msg::LegendCommunity)}</span>
-                <span class="legend-item"><i class="swatch street-lane"></i>{move || t(Msg::LegendStreetLane)}</span>
-                <span class="legend-item"><i class="swatch compound"></i>{move || t(Msg::LegendCompound)}</span>
-                <span class="legend-item"><i class="swatch river"></i>{move || t(Msg::LegendRiver)}</span>
+            <div class="legend" data-testid="legend">
+                <div class="legend-row">
+                    <span class="legend-item"><i class="swatch community"></i>{move || t(Msg::LegendCommunity)}</span>
+                    <span class="legend-item"><i class="swatch street-lane"></i>{move || t(Msg::LegendStreetLane)}</span>
+                    <span class="legend-item"><i class="swatch compound"></i>{move || t(Msg::LegendCompound)}</span>
+                    <span class="legend-item"><i class="swatch river"></i>{move || t(Msg::LegendRiver)}</span>
+                </div>
+                <div class="legend-row" data-testid="ticket-legend">
+                    <span class="legend-title">{move || t(Msg::LegendTickets)}</span>
+                    {ticket_legend}
+                    <span class="legend-item"><i class="dot cluster"></i>{move || t(Msg::LegendCluster)}</span>
+                </div>
             </div>
+            {drag_hint}
+            {ghost_label}
             <Show when=move || loading.get()>
                 <div class="map-loading">{move || t(Msg::MapLoading)}</div>
             </Show>

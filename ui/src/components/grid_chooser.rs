@@ -1,0 +1,60 @@
+//! The keyboard path of the dispatch gesture: `D` (or a grid action on the card) opens this
+//! chooser; type to search grids, arrows to move, Enter to dispatch.
+
+use leptos::prelude::*;
+
+use super::search::GridSearch;
+use super::upload::Modal;
+use crate::api::{Level, SearchHit};
+use crate::app::AppState;
+use crate::i18n::Msg;
+use crate::tickets::Desk;
+use crate::tickets::actions::Action;
+
+#[component]
+pub fn GridChooser() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let desk = expect_context::<Desk>();
+    let lang = state.lang;
+    let close = Callback::new(move |()| desk.chooser.set(None));
+    let on_choose = Callback::new(move |hit: SearchHit| {
+        if let Some(choose) = desk.chooser.get_untracked() {
+            desk.chooser.set(None);
+            desk.dispatch(choose, hit.code);
+        }
+    });
+    let heading = move || {
+        let choose = desk.chooser.get()?;
+        let lang = lang.get();
+        let category = desk
+            .find(choose.ticket)
+            .map(|t| t.category_name(lang).to_owned())
+            .unwrap_or_default();
+        Some(format!(
+            "{} · #{} {category}",
+            choose.action.label().text(lang),
+            choose.ticket
+        ))
+    };
+    view! {
+        <Modal open=Signal::derive(move || desk.chooser.get().is_some()) on_close=close
+            title=Msg::ChooserTitle testid="chooser" class="chooser-dialog">
+            <p class="chooser-for" data-testid="chooser-for">{heading}</p>
+            // A fresh field (and focus) each time the chooser opens.
+            {move || desk.chooser.get().map(|choose| {
+                // Orders are dispatched to communities and micro-grids, and delegated down to
+                // micro-grids and units.
+                let accept: fn(Level) -> bool = if choose.action == Action::Delegate {
+                    |level| matches!(level, Level::Micro | Level::Unit)
+                } else {
+                    |level| matches!(level, Level::Community | Level::Micro)
+                };
+                view! {
+                    <GridSearch id="chooser-search" testid="chooser" label=Msg::ChooserTitle autofocus=true
+                        accept on_choose/>
+                }
+            })}
+            <p class="result-note small">{move || Msg::ChooserHint.text(lang.get())}</p>
+        </Modal>
+    }
+}

@@ -1,0 +1,265 @@
+//! 新建工单: taking in a request by hand — channel, category, description, location (a point
+//! picked on the map, an address or a grid code), reporter and urgency. The server's
+//! per-field problems are shown beside the fields.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::tickets::{self as api, IntakeRequest};
+use crate::api::{ApiError, Problem};
+use crate::app::AppState;
+use crate::components::location::LocationField;
+use crate::components::{CloseButton, ErrorText};
+use crate::i18n::Msg;
+use crate::tickets::Desk;
+use crate::tickets::actions::is_grid_code;
+use crate::tickets::desk::PickFor;
+
+/// Fields the server may name in a problem about the location.
+const LOCATION_FIELDS: [&str; 5] = ["location", "lon", "lat", "address", "grid_code"];
+/// Fields the form shows problems beside; the server's summary is shown only for others.
+const SHOWN_FIELDS: [&str; 7] = [
+    "channel",
+    "category",
+    "description",
+    "location",
+    "reporter_name",
+    "reporter_phone",
+    "external_id",
+];
+
+#[derive(Clone, Copy)]
+struct Form {
+    channel: RwSignal<String>,
+    category: RwSignal<String>,
+    description: RwSignal<String>,
+    place: RwSignal<String>,
+    reporter_name: RwSignal<String>,
+    reporter_phone: RwSignal<String>,
+    external_id: RwSignal<String>,
+    urgent: RwSignal<bool>,
+}
+
+impl Form {
+    fn request(self, point: Option<[f64; 2]>) -> IntakeRequest {
+        let text = |s: RwSignal<String>| {
+            Some(s.get_untracked().trim().to_owned()).filter(|s| !s.is_empty())
+        };
+        let place = text(self.place);
+        let (grid_code, address) = match place {
+            Some(p) if is_grid_code(&p) => (Some(p), None),
+            other => (None, other),
+        };
+        IntakeRequest {
+            channel: self.channel.get_untracked(),
+            category: self.category.get_untracked(),
+            description: self.description.get_untracked().trim().to_owned(),
+            urgency: if self.urgent.get_untracked() {
+                "urgent"
+            } else {
+                "normal"
+            }
+            .to_owned(),
+            external_id: text(self.external_id),
+            lon: point.map(|p| p[0]),
+            lat: point.map(|p| p[1]),
+            address,
+            grid_code,
+            reporter_name: text(self.reporter_name),
+            reporter_phone: text(self.reporter_phone),
+        }
+    }
+}
+
+#[component]
+pub fn IntakeForm() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let desk = expect_context::<Desk>();
+    let lang = state.lang;
+    let t = move |m: Msg| m.text(lang.get());
+    let form = Form {
+        channel: RwSignal::new("hotline".to_owned()),
+        category: RwSignal::new(String::new()),
+        description: RwSignal::new(String::new()),
+        place: RwSignal::new(String::new()),
+        reporter_name: RwSignal::new(String::new()),
+        reporter_phone: RwSignal::new(String::new()),
+        external_id: RwSignal::new(String::new()),
+        urgent: RwSignal::new(false),
+    };
+    let busy = RwSignal::new(false);
+    let problems = RwSignal::new(HashMap::<String, Vec<Problem>>::new());
+    let failure = RwSignal::new(None::<ApiError>);
+
+    let close = move || {
+        desk.intake_open.set(false);
+        desk.pick.set(None);
+        desk.picked.set(None);
+    };
+    let submit = move |_| {
+        let request = form.request(desk.picked.get_untracked());
+        busy.set(true);
+        problems.set(HashMap::new());
+        failure.set(None);
+        spawn_local(async move {
+            let result = api::create(&request).await;
+            busy.set(false);
+            match result {
+                Ok(created) => {
+                    form.description.set(String::new());
+                    form.place.set(String::new());
+                    form.external_id.set(String::new());
+                    close();
+                    let duplicate = created.duplicate.map(|d| (d.of, d.merged));
+                    desk.created(created.ticket, duplicate, created.existing);
+                }
+                Err(mut e) => {
+                    let mut by_field = HashMap::<String, Vec<Problem>>::new();
+                    for p in std::mem::take(&mut e.problems) {
+                        let field = p.field.clone().unwrap_or_default();
+                        let key = if LOCATION_FIELDS.contains(&field.as_str()) {
+                            "location".to_owned()
+                        } else {
+                            field
+                        };
+                        by_field.entry(key).or_default().push(p);
+                    }
+                    let all_beside = !by_field.is_empty()
+                        && by_field.keys().all(|k| SHOWN_FIELDS.contains(&k.as_str()));
+                    problems.set(by_field);
+                    failure.set((!all_beside).then_some(e));
+                }
+            }
+        });
+    };
+
+    // The problems the server found with one field, under it.
+    let problems_of = move |key: &'static str| {
+        move || {
+            problems.with(|all| {
+                all.get(key).map(|list| {
+                    list.iter()
+                        .map(|p| {
+                            let p = p.clone();
+                            let code = p.code.clone();
+                            let attr_code = code.clone();
+                            view! {
+                                <span class="field-error" data-problem-field=key data-problem-code=attr_code>
+                                    {move || p.message(lang.get()).to_owned()}
+                                    <code class="notice-code">{code}</code>
+                                </span>
+                            }
+                        })
+                        .collect_view()
+                })
+            })
+        }
+    };
+    let options = move |which: &'static str| {
+        move || {
+            let lang = lang.get();
+            desk.catalogue.get().map(|c| {
+                let items: Vec<(String, String)> = if which == "channel" {
+                    c.channels.iter().map(|ch| (ch.code.clone(), ch.label(lang).to_owned())).collect()
+                } else {
+                    c.categories.iter().map(|k| (k.code.clone(), lang.pick(&k.name_zh, &k.name_en).to_owned())).collect()
+                };
+                let selected = if which == "channel" { form.channel } else { form.category };
+                items
+                    .into_iter()
+                    .map(|(code, label)| {
+                        let is = code.clone();
+                        view! { <option value=code selected=move || selected.get() == is>{label}</option> }
+                    })
+                    .collect_view()
+            })
+        }
+    };
+    // The first category is the default once the catalogue is in.
+    Effect::new(move || {
+        if let Some(c) = desk.catalogue.get()
+            && form.category.get_untracked().is_empty()
+            && let Some(first) = c.categories.first()
+        {
+            form.category.set(first.code.clone());
+        }
+    });
+    let text_input = move |key: &'static str, label: Msg, signal: RwSignal<String>| {
+        view! {
+            <label class="form-field">
+                <span class="form-label">{move || t(label)}</span>
+                <input type="text" data-input=key prop:value=move || signal.get()
+                    on:input=move |ev| signal.set(event_target_value(&ev))/>
+                {problems_of(key)}
+            </label>
+        }
+    };
+
+    view! {
+        <Show when=move || desk.intake_open.get()>
+            <section class="card intake" data-testid="intake-form">
+                <CloseButton testid="intake-close" on_close=Callback::new(move |()| close())/>
+                <header class="card-head"><h2 class="card-title">{move || t(Msg::IntakeTitle)}</h2></header>
+                <form class="intake-form" on:submit=move |ev| ev.prevent_default()>
+                    <div class="form-pair">
+                        <label class="form-field">
+                            <span class="form-label">{move || t(Msg::IntakeChannel)}</span>
+                            <select data-input="channel" on:change=move |ev| form.channel.set(event_target_value(&ev))>
+                                {options("channel")}
+                            </select>
+                            {problems_of("channel")}
+                        </label>
+                        <label class="form-field">
+                            <span class="form-label">{move || t(Msg::IntakeCategory)}</span>
+                            <select data-input="category" on:change=move |ev| form.category.set(event_target_value(&ev))>
+                                {options("category")}
+                            </select>
+                            {problems_of("category")}
+                        </label>
+                    </div>
+                    <label class="form-field">
+                        <span class="form-label">{move || t(Msg::IntakeDescription)}</span>
+                        <textarea rows="3" data-input="description" prop:value=move || form.description.get()
+                            on:input=move |ev| form.description.set(event_target_value(&ev))></textarea>
+                        {problems_of("description")}
+                    </label>
+                    <LocationField text=form.place pick_for=PickFor::Intake>
+                        {problems_of("location")}
+                    </LocationField>
+                    <div class="form-pair">
+                        {text_input("reporter_name", Msg::IntakeReporter, form.reporter_name)}
+                        {text_input("reporter_phone", Msg::IntakePhone, form.reporter_phone)}
+                    </div>
+                    <div class="form-pair">
+                        {text_input("external_id", Msg::IntakeExternalId, form.external_id)}
+                        <div class="form-field">
+                            <span class="form-label">{move || t(Msg::IntakeUrgency)}</span>
+                            <div class="choices">
+                                <label class="choice">
+                                    <input type="radio" name="intake-urgency" prop:checked=move || !form.urgent.get()
+                                        on:change=move |_| form.urgent.set(false)/>
+                                    {move || t(Msg::UrgencyNormal)}
+                                </label>
+                                <label class="choice">
+                                    <input type="radio" name="intake-urgency" data-input="urgent" prop:checked=move || form.urgent.get()
+                                        on:change=move |_| form.urgent.set(true)/>
+                                    {move || t(Msg::UrgencyUrgent)}
+                                </label>
+                            </div>
+                        </div>
+                    </div>
+                    {move || failure.get().map(|e| view! { <p class="action-error" role="alert"><ErrorText error=e/></p> })}
+                    <div class="form-buttons">
+                        <button type="button" class="btn primary" data-testid="intake-submit"
+                            disabled=move || busy.get() on:click=submit>
+                            {move || t(Msg::IntakeSubmit)}
+                        </button>
+                        <button type="button" class="btn quiet" on:click=move |_| close()>{move || t(Msg::Cancel)}</button>
+                    </div>
+                </form>
+            </section>
+        </Show>
+    }
+}

@@ -1,0 +1,242 @@
+//! The live queue: open tickets under five tabs, newest first, updated as the stream reports
+//! changes. A row opens its card on click or Enter, and is dragged onto the map to dispatch;
+//! arrow keys move through the rows and `D` opens the grid chooser.
+
+use std::collections::HashMap;
+
+use leptos::ev::{DragEvent, KeyboardEvent};
+use leptos::prelude::*;
+
+use super::TicketImport;
+use crate::api::tickets::{Ticket, TicketId};
+use crate::app::AppState;
+use crate::i18n::{Msg, shown_of_total};
+use crate::map::DRAG_MIME;
+use crate::tickets::Desk;
+use crate::tickets::actions::Action;
+use crate::tickets::desk::{ChooseGrid, Live};
+use crate::tickets::queue::{QueueTab, Tone, channel_short, rows, sla_at};
+use crate::tickets::time::{age, time_left};
+
+#[component]
+pub fn TicketQueue() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let desk = expect_context::<Desk>();
+    let lang = state.lang;
+    let t = move |m: Msg| m.text(lang.get());
+    let tab = RwSignal::new(QueueTab::New);
+    // The keyboard's row; follows the open card.
+    let cursor = RwSignal::new(None::<TicketId>);
+    let import_open = RwSignal::new(false);
+
+    let counts = Memo::new(move |_| {
+        let (now, share) = (desk.now.get(), desk.due_soon_share.get());
+        desk.tickets.with(|list| {
+            QueueTab::ALL
+                .into_iter()
+                .map(|tab| (tab, rows(list, tab, |t| sla_at(t, now, share)).len()))
+                .collect::<HashMap<_, _>>()
+        })
+    });
+    let shown = Memo::new(move |_| {
+        let (now, share) = (desk.now.get(), desk.due_soon_share.get());
+        let tab = tab.get();
+        desk.tickets.with(|list| {
+            rows(list, tab, |t| sla_at(t, now, share))
+                .into_iter()
+                .cloned()
+                .collect::<Vec<Ticket>>()
+        })
+    });
+
+    Effect::new(move || {
+        if let Some(id) = desk.selected.get() {
+            cursor.set(Some(id));
+        }
+    });
+    // Keep the keyboard's row in view.
+    Effect::new(move || {
+        let Some(id) = cursor.get() else { return };
+        super::reveal(format!(".queue-row[data-ticket-id=\"{id}\"]"));
+    });
+
+    let on_keydown = move |ev: KeyboardEvent| {
+        let ids: Vec<TicketId> = shown.with_untracked(|r| r.iter().map(|t| t.id).collect());
+        let at = cursor
+            .get_untracked()
+            .and_then(|id| ids.iter().position(|i| *i == id));
+        match ev.key().as_str() {
+            "ArrowDown" | "ArrowUp" if !ids.is_empty() => {
+                ev.prevent_default();
+                let next = match (ev.key().as_str(), at) {
+                    ("ArrowDown", Some(i)) => (i + 1).min(ids.len() - 1),
+                    ("ArrowUp", Some(i)) => i.saturating_sub(1),
+                    _ => 0,
+                };
+                cursor.set(Some(ids[next]));
+            }
+            "Enter" => {
+                if let Some(id) = cursor.get_untracked() {
+                    ev.prevent_default();
+                    desk.open(id);
+                }
+            }
+            "d" | "D" => {
+                if let Some(id) = cursor.get_untracked() {
+                    // The page-wide `D` would act on the open card instead.
+                    ev.prevent_default();
+                    ev.stop_propagation();
+                    desk.chooser.set(Some(ChooseGrid {
+                        ticket: id,
+                        action: Action::Dispatch,
+                    }));
+                }
+            }
+            _ => {}
+        }
+    };
+
+    let tabs = QueueTab::ALL
+        .into_iter()
+        .map(|this| {
+            view! {
+                <button type="button" role="tab" class="queue-tab" data-tab=this.as_str()
+                    class:active=move || tab.get() == this
+                    aria-selected=move || (tab.get() == this).to_string()
+                    on:click=move |_| tab.set(this)>
+                    {move || t(this.label())}
+                    <span class="count">{move || counts.with(|c| c.get(&this).copied().unwrap_or(0))}</span>
+                </button>
+            }
+        })
+        .collect_view();
+
+    let live = move || match desk.live.get() {
+        Live::Stream => ("live", Msg::LiveStream),
+        Live::Polling => ("polling", Msg::LivePolling),
+        Live::Connecting => ("connecting", Msg::LiveConnecting),
+    };
+
+    view! {
+        <section class="queue" data-testid="ticket-queue">
+            <div class="queue-head">
+                <h2 class="panel-title">{move || t(Msg::QueueTitle)}</h2>
+                <span class=move || format!("live-state {}", live().0) data-testid="live-state"
+                    title=move || t(Msg::LiveTitle)>{move || t(live().1)}</span>
+                <button type="button" class="btn small primary" data-testid="intake-open"
+                    on:click=move |_| {
+                        desk.close();
+                        state.close_card();
+                        desk.intake_open.set(true);
+                    }>
+                    {move || t(Msg::IntakeOpen)}
+                </button>
+                <button type="button" class="btn small" data-testid="ticket-import-open" aria-haspopup="dialog"
+                    on:click=move |_| import_open.set(true)>
+                    {move || t(Msg::TicketImportOpen)}
+                </button>
+            </div>
+            <div class="queue-tabs" role="tablist">{tabs}</div>
+            // Loading and empty states sit where the first row would be.
+            {move || {
+                let n = shown.with(Vec::len);
+                if !desk.loaded.get() {
+                    Some(view! { <p class="queue-empty">{t(Msg::QueueLoading)}</p> }.into_any())
+                } else if n == 0 {
+                    Some(view! { <p class="queue-empty" data-testid="queue-empty">{t(Msg::QueueEmpty)}</p> }.into_any())
+                } else {
+                    None
+                }
+            }}
+            <ul class="queue-list" role="listbox" tabindex="0" data-testid="queue-list"
+                aria-label=move || t(Msg::QueueTitle) on:keydown=on_keydown>
+                <For each=move || shown.get() key=|t| (t.id, t.version) let:ticket>
+                    <QueueRow ticket cursor/>
+                </For>
+            </ul>
+            {move || {
+                let (loaded, total) = (desk.tickets.with(|l| l.len() as u64), desk.total.get());
+                (total > loaded).then(|| view! { <p class="queue-note">{shown_of_total(lang.get(), loaded, total)}</p> })
+            }}
+            <p class="queue-hint">{move || t(Msg::QueueHint)}</p>
+        </section>
+        <TicketImport open=import_open/>
+    }
+}
+
+#[component]
+fn QueueRow(ticket: Ticket, cursor: RwSignal<Option<TicketId>>) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let desk = expect_context::<Desk>();
+    let lang = state.lang;
+    let id = ticket.id;
+    let sla = {
+        let ticket = ticket.clone();
+        Memo::new(move |_| desk.sla(&ticket))
+    };
+    let tone = move || Tone::of(ticket.state, sla.get());
+    let place = {
+        let t = ticket.clone();
+        move || match (
+            &t.routing.unrouted,
+            t.routing.micro.as_ref().or(t.routing.community.as_ref()),
+        ) {
+            (Some(reason), _) => reason.label(lang.get()).to_owned(),
+            (None, Some(grid)) => grid.name.clone(),
+            (None, None) => t.address.clone().unwrap_or_default(),
+        }
+    };
+    let channel = {
+        let t = ticket.clone();
+        move || {
+            channel_short(&t.channel).map_or_else(
+                || t.channel_name(lang.get()).to_owned(),
+                |m| m.text(lang.get()).to_owned(),
+            )
+        }
+    };
+    let category = {
+        let t = ticket.clone();
+        move || t.category_name(lang.get()).to_owned()
+    };
+    let (due, received) = (ticket.due_at, ticket.received_at);
+    let on_dragstart = move |ev: DragEvent| {
+        if let Some(dt) = ev.data_transfer() {
+            let _ = dt.set_data(DRAG_MIME, &id.to_string());
+            let _ = dt.set_data("text/plain", &format!("#{id}"));
+            dt.set_effect_allowed("move");
+        }
+        cursor.set(Some(id));
+        desk.dragging.set(Some(id));
+    };
+    view! {
+        <li class=move || format!("queue-row tone-{}", tone().as_str()) role="option" draggable="true"
+            data-ticket-id=id.to_string() data-state=ticket.state.as_str()
+            class:cursor=move || cursor.get() == Some(id)
+            class:selected=move || desk.selected.get() == Some(id)
+            aria-selected=move || (desk.selected.get() == Some(id)).to_string()
+            on:click=move |_| {
+                cursor.set(Some(id));
+                desk.open(id);
+            }
+            on:dragstart=on_dragstart
+            on:dragend=move |_| desk.dragging.set(None)>
+            <div class="queue-line">
+                <i class=move || format!("dot tone-{}", tone().as_str()) aria-hidden="true"></i>
+                <span class="queue-category">{category}</span>
+                {ticket.is_urgent().then(|| view! { <span class="urgent-tag">{move || Msg::UrgentShort.text(lang.get())}</span> })}
+                {ticket.duplicate_flag.is_some().then(|| view! {
+                    <span class="flag-tag" title=move || Msg::QueueFlagged.text(lang.get())>{move || Msg::FlagShort.text(lang.get())}</span>
+                })}
+                <span class=move || format!("sla-chip tone-{}", tone().as_str()) data-field="time-left">
+                    {move || time_left(lang.get(), due, desk.now.get())}
+                </span>
+            </div>
+            <div class="queue-line sub">
+                <span class="queue-place" data-field="place">{place}</span>
+                <span class="queue-channel">{channel}</span>
+                <span class="queue-age">{move || age(lang.get(), received, desk.now.get())}</span>
+            </div>
+        </li>
+    }
+}

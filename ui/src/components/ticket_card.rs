@@ -1,0 +1,365 @@
+//! The ticket card: what the request is, where it is routed, who owns and holds it, its
+//! deadlines, duplicates, the workers responsible and nearby, the actions its state allows,
+//! and the timeline of every step.
+
+use leptos::prelude::*;
+
+use super::ticket_actions::{ActionBar, ActionForm, choice_label, send};
+use crate::api::WorkerKind;
+use crate::api::tickets::{Event, Ticket, TicketDetail, TicketWorker};
+use crate::app::AppState;
+use crate::components::{CloseButton, ErrorText};
+use crate::i18n::{Lang, Msg, open_load};
+use crate::tickets::Desk;
+use crate::tickets::actions::{Action, Input};
+use crate::tickets::queue::Tone;
+use crate::tickets::time::{date_time, distance, short_with_seconds, time_left};
+
+#[component]
+pub fn TicketCard() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let desk = expect_context::<Desk>();
+    let lang = state.lang;
+    let t = move |m: Msg| m.text(lang.get());
+    let form = ActionForm::blank();
+    // Another ticket: whatever was being filled in belonged to the previous one.
+    Effect::new(move || {
+        desk.selected.track();
+        form.reset();
+    });
+
+    let body = move || {
+        match desk.detail.get() {
+        None => view! { <div class="card-status">{move || t(Msg::TicketLoading)}</div> }.into_any(),
+        Some(Err(e)) => view! {
+            <div class="card-status card-error">{move || t(Msg::ErrorLoadTicket)}"："<ErrorText error=e/></div>
+        }
+        .into_any(),
+        Some(Ok(detail)) => card_body(lang, desk, form, &detail),
+    }
+    };
+
+    view! {
+        <Show when=move || desk.selected.get().is_some()>
+            <section class="card ticket-card" data-testid="ticket-card"
+                data-ticket-id=move || desk.selected.get().map(|id| id.to_string())
+                aria-live="polite">
+                <CloseButton testid="ticket-card-close" on_close=Callback::new(move |()| desk.close())/>
+                {body}
+            </section>
+        </Show>
+    }
+}
+
+/// A `<dt>`/`<dd>` pair; `data-field` names the value for tests.
+fn field(
+    lang: RwSignal<Lang>,
+    label: Msg,
+    key: &'static str,
+    value: impl IntoView + 'static,
+) -> impl IntoView {
+    view! {
+        <dt>{move || label.text(lang.get())}</dt>
+        <dd data-field=key>{value}</dd>
+    }
+}
+
+fn card_body(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, d: &TicketDetail) -> AnyView {
+    let t = move |m: Msg| m.text(lang.get());
+    let ticket = d.ticket.clone();
+    let tk = ticket.clone();
+    let sla = Memo::new(move |_| desk.sla(&tk));
+    let state = ticket.state;
+    let tone = move || Tone::of(state, sla.get());
+    let names = (ticket.clone(), ticket.clone(), ticket.clone());
+    let due = ticket.due_at;
+
+    view! {
+        <header class="card-head">
+            <span class=move || format!("state-tag tone-{}", tone().as_str()) data-field="state">
+                {move || names.0.state_name(lang.get()).to_owned()}
+            </span>
+            <h2 class="card-title" data-field="category">{move || names.1.category_name(lang.get()).to_owned()}</h2>
+            {ticket.state.is_open().then(|| view! {
+                <span class=move || format!("sla-chip tone-{}", tone().as_str()) data-field="time-left">
+                    {move || time_left(lang.get(), due, desk.now.get())}
+                </span>
+            })}
+        </header>
+        <p class="ticket-sub">
+            <span class="mono" data-field="id">{format!("#{}", ticket.id)}</span>
+            <span>{move || names.2.channel_name(lang.get()).to_owned()}</span>
+            {ticket.external_id.clone().map(|e| view! { <span class="mono">{e}</span> })}
+            {ticket.is_urgent().then(|| view! { <span class="urgent-tag">{move || t(Msg::UrgencyUrgent)}</span> })}
+        </p>
+        <p class="ticket-description" data-field="description">{ticket.description.clone()}</p>
+        {flag_box(lang, desk, form, &ticket)}
+        <ActionBar ticket=ticket.clone() events=d.events.clone() form/>
+        <dl class="card-fields ticket-fields">{fields(lang, desk, &ticket)}</dl>
+        {duplicates(lang, desk, &d.duplicates)}
+        {workers(lang, Msg::TicketResponsible, "responsible", &d.responsible)}
+        {workers(lang, Msg::TicketNearest, "nearest", &d.nearest)}
+        <h3 class="card-subtitle">{move || t(Msg::TicketTimeline)}" "<span class="count">{d.events.len()}</span></h3>
+        {timeline(lang, desk, &d.events)}
+    }
+    .into_any()
+}
+
+fn fields(lang: RwSignal<Lang>, desk: Desk, t: &Ticket) -> AnyView {
+    let tx = move |m: Msg| m.text(lang.get());
+    let routing = t.routing.clone();
+    let place = if let Some(reason) = routing.unrouted.clone() {
+        view! { <span class="unrouted">{move || reason.label(lang.get()).to_owned()}</span> }
+            .into_any()
+    } else {
+        let parts: Vec<String> = [&routing.community, &routing.micro, &routing.unit]
+            .into_iter()
+            .flatten()
+            .map(|g| g.name.clone())
+            .collect();
+        parts.join(" / ").into_any()
+    };
+    let location = {
+        let address = t.address.clone().unwrap_or_default();
+        let point = t
+            .lon
+            .zip(t.lat)
+            .map(|(lon, lat)| format!("{lon:.5}, {lat:.5}"));
+        view! {
+            {address}
+            {point.map(|p| view! { <span class="mono coords">{p}</span> })}
+        }
+    };
+    let owner = t.owner.clone().map(|o| {
+        view! { {o.grid_name}<span class="muted small">{format!(" · {}", date_time(o.since))}</span> }
+    });
+    let assignment = t.assignment.clone().map(|a| {
+        let worker = a.worker_name.clone();
+        view! {
+            <span data-field="assignment-grid" data-code=a.grid.clone().unwrap_or_default()>{a.grid_name}</span>
+            {worker.map(|w| view! { " · "<span data-field="assignment-worker">{w}</span> })}
+        }
+    });
+    let contact = {
+        let (due, first) = (t.contact_due_at, t.first_contact_at);
+        move || match first {
+            Some(at) => format!(
+                "{}（{} {}）",
+                date_time(due),
+                tx(Msg::FirstContactAt),
+                date_time(at)
+            ),
+            None => date_time(due),
+        }
+    };
+    let deadline = {
+        let (due, open) = (t.due_at, t.state.is_open());
+        move || {
+            if open {
+                format!(
+                    "{} · {}",
+                    date_time(due),
+                    time_left(lang.get(), due, desk.now.get())
+                )
+            } else {
+                date_time(due)
+            }
+        }
+    };
+    let mode = t.handling_mode.clone().map(|m| {
+        move || {
+            tx(if m == "self_handled" {
+                Msg::ModeSelfHandled
+            } else {
+                Msg::ModeCommanded
+            })
+        }
+    });
+    let reporter = [t.reporter_name.clone(), t.reporter_phone.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let coded = |input: Input, code: Option<String>| {
+        code.map(|c| move || choice_label(input, &c, lang.get()))
+    };
+    view! {
+        {field(lang, Msg::TicketReceived, "received", date_time(t.received_at))}
+        {field(lang, Msg::TicketLocation, "location", location)}
+        {field(lang, Msg::TicketRouting, "routing", place)}
+        {owner.map(|o| field(lang, Msg::TicketOwner, "owner", o))}
+        {assignment.map(|a| field(lang, Msg::TicketAssignment, "assignment", a))}
+        {field(lang, Msg::TicketContactDue, "contact-due", contact)}
+        {field(lang, Msg::TicketDue, "due", deadline)}
+        {(!reporter.is_empty()).then(|| field(lang, Msg::TicketReporter, "reporter", reporter))}
+        {t.source_ref.clone().map(|s| field(lang, Msg::TicketSourceRef, "source-ref", view! { <span class="mono">{s}</span> }))}
+        {mode.map(|m| field(lang, Msg::TicketMode, "mode", m))}
+        {coded(Input::Level, t.escalated_to.clone()).map(|v| field(lang, Msg::TicketEscalated, "escalated", v))}
+        {t.delegated.then(|| field(lang, Msg::TicketDelegated, "delegated", move || tx(Msg::Yes)))}
+        {coded(Input::Outcome, t.outcome.clone()).map(|v| field(lang, Msg::TicketOutcome, "outcome", v))}
+        {coded(Input::Satisfaction, t.satisfaction.clone()).map(|v| field(lang, Msg::TicketSatisfaction, "satisfaction", v))}
+        {t.closed_at.map(|c| field(lang, Msg::TicketClosedAt, "closed-at", date_time(c)))}
+        {t.cancel_reason.clone().map(|r| field(lang, Msg::TicketCancelReason, "cancel-reason", r))}
+        {t.duplicate_of.map(|of| field(lang, Msg::TicketMergedInto, "merged-into", view! {
+            <button type="button" class="link mono" on:click=move |_| desk.open(of)>{format!("#{of}")}</button>
+        }))}
+        {(t.reopen_count > 0).then(|| field(lang, Msg::TicketReopened, "reopened", t.reopen_count))}
+    }
+    .into_any()
+}
+
+/// The possible-duplicate flag with its two answers.
+fn flag_box(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, t: &Ticket) -> Option<AnyView> {
+    let flag = t.duplicate_flag?;
+    let tx = move |m: Msg| m.text(lang.get());
+    let can_merge = Action::Merge.allowed(t, &[], desk.now.get_untracked());
+    let (merge_ticket, dismiss_ticket) = (t.clone(), t.clone());
+    Some(view! {
+        <div class="flag-box" data-testid="duplicate-flag">
+            <p>
+                {move || tx(Msg::FlagText)}" "
+                <button type="button" class="link mono" on:click=move |_| desk.open(flag.of)>{format!("#{}", flag.of)}</button>
+                <span class="muted">{move || format!("（{}）", distance(lang.get(), flag.distance_m))}</span>
+            </p>
+            <div class="form-buttons">
+                {can_merge.then(|| view! {
+                    <button type="button" class="btn small primary" data-action="merge" on:click=move |_| {
+                        form.into_set(flag.of);
+                        send(desk, form, &merge_ticket, Action::Merge);
+                    }>{move || tx(Msg::ActMerge)}</button>
+                })}
+                <button type="button" class="btn small" data-action="dismiss_flag"
+                    on:click=move |_| send(desk, form, &dismiss_ticket, Action::DismissFlag)>
+                    {move || tx(Msg::ActDismissFlag)}
+                </button>
+            </div>
+        </div>
+    }
+    .into_any())
+}
+
+fn duplicates(lang: RwSignal<Lang>, desk: Desk, list: &[Ticket]) -> Option<AnyView> {
+    if list.is_empty() {
+        return None;
+    }
+    let rows = list
+        .iter()
+        .map(|d| {
+            let (id, received) = (d.id, d.received_at);
+            let d = d.clone();
+            view! {
+                <li class="dup-row">
+                    <button type="button" class="link mono" on:click=move |_| desk.open(id)>{format!("#{id}")}</button>
+                    <span>{move || d.channel_name(lang.get()).to_owned()}</span>
+                    <span class="muted">{date_time(received)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let n = list.len();
+    Some(view! {
+        <h3 class="card-subtitle">{move || Msg::TicketDuplicates.text(lang.get())}" "<span class="count">{n}</span></h3>
+        <ul class="dup-list" data-field="duplicates">{rows}</ul>
+    }
+    .into_any())
+}
+
+fn workers(
+    lang: RwSignal<Lang>,
+    title: Msg,
+    key: &'static str,
+    list: &[TicketWorker],
+) -> Option<impl IntoView> {
+    if list.is_empty() {
+        return None;
+    }
+    let rows = list
+        .iter()
+        .map(|w| {
+            let kind = w.kind;
+            let role = (w.role.clone(), w.role_en.clone());
+            let far = w.distance_m;
+            view! {
+                <li class="worker">
+                    <span class="worker-name">{w.name.clone()}</span>
+                    <span class="worker-kind" class:full-time=kind == WorkerKind::FullTime>
+                        {move || kind.label().text(lang.get())}
+                    </span>
+                    <span class="worker-role">
+                        {move || lang.get().pick(&role.0, &role.1).to_owned()}
+                        {w.grid_name.clone().map(|g| format!(" · {g}"))}
+                        {w.open_tickets.map(|n| view! {
+                            <span class="worker-load" class:free=n == 0>{move || open_load(lang.get(), n)}</span>
+                        })}
+                    </span>
+                    <span class="worker-phone mono">
+                        {far.map(|m| move || distance(lang.get(), m))}
+                        {far.is_none().then(|| w.phone.clone())}
+                    </span>
+                </li>
+            }
+        })
+        .collect_view();
+    let n = list.len();
+    Some(view! {
+        <h3 class="card-subtitle">{move || title.text(lang.get())}" "<span class="count">{n}</span></h3>
+        <ul class="workers" data-field=key>{rows}</ul>
+    }
+    .into_any())
+}
+
+fn timeline(lang: RwSignal<Lang>, desk: Desk, events: &[Event]) -> AnyView {
+    let mut events = events.to_vec();
+    events.sort_by_key(|e| e.version);
+    let items = events
+        .into_iter()
+        .map(|e| {
+            let states = move || {
+                let catalogue = desk.catalogue.get();
+                let label = |s| {
+                    catalogue
+                        .as_ref()
+                        .map_or_else(|| format!("{s:?}"), |c| c.state_label(s, lang.get()).to_owned())
+                };
+                match (e.from, e.to) {
+                    (Some(from), Some(to)) if from != to => Some(format!("{} → {}", label(from), label(to))),
+                    (None, Some(to)) => Some(label(to)),
+                    _ => None,
+                }
+            };
+            let role = role_label(&e.actor.role);
+            let actor = e.actor.name.clone();
+            let summary = e.clone();
+            view! {
+                <li class="tl-item" data-type=e.kind.clone() data-version=e.version>
+                    <div class="tl-head">
+                        <time class="mono">{short_with_seconds(e.at)}</time>
+                        <span class="tl-actor">{move || actor_label(role, &actor, lang.get())}</span>
+                    </div>
+                    {move || states().map(|s| view! { <div class="tl-states">{s}</div> })}
+                    <p class="tl-summary">{move || summary.summary(lang.get()).to_owned()}</p>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ol class="timeline" data-testid="ticket-timeline">{items}</ol> }.into_any()
+}
+
+/// `调度员 · 张三`; the system is named once.
+fn actor_label(role: Option<Msg>, name: &str, lang: Lang) -> String {
+    match role.map(|r| r.text(lang)) {
+        Some(role) if role != name => format!("{role} · {name}"),
+        _ => name.to_owned(),
+    }
+}
+
+fn role_label(role: &str) -> Option<Msg> {
+    match role {
+        "dispatcher" => Some(Msg::RoleDispatcher),
+        "commander" => Some(Msg::RoleCommander),
+        "worker" => Some(Msg::RoleWorker),
+        "administrator" => Some(Msg::RoleAdministrator),
+        "system" => Some(Msg::RoleSystem),
+        _ => None,
+    }
+}

@@ -1,0 +1,116 @@
+//! The message strip over the map: what became of a dispatch (with 撤销 while the server's
+//! undo window is open), an intake, or why the server refused.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+
+use crate::app::AppState;
+use crate::components::ErrorText;
+use crate::i18n::{Lang, Msg, dispatched_to, seconds_left};
+use crate::tickets::Desk;
+use crate::tickets::desk::Toast;
+use crate::tickets::time;
+
+#[component]
+pub fn TicketToast() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let desk = expect_context::<Desk>();
+    let lang = state.lang;
+    // The undo countdown needs seconds, the desk's clock ticks slower.
+    let now = RwSignal::new(time::now());
+    if let Ok(handle) =
+        set_interval_with_handle(move || now.set(time::now()), Duration::from_secs(1))
+    {
+        on_cleanup(move || handle.clear());
+    }
+    let body = move || {
+        let toast = desk.toast.get()?;
+        let lang_now = lang.get();
+        Some(match toast {
+            Toast::Dispatched {
+                ticket,
+                grid_name,
+                worker_name,
+                undo_until,
+            } => dispatched(desk, lang, now, ticket, dispatched_to(lang_now, &grid_name, worker_name.as_deref()), undo_until).into_any(),
+            Toast::Undone { ticket } => view! {
+                <div class="toast ok" data-testid="toast" data-kind="undone">
+                    <span class="toast-text">{move || format!("#{ticket} · {}", Msg::ToastUndone.text(lang.get()))}</span>
+                    {dismiss(desk, lang)}
+                </div>
+            }
+            .into_any(),
+            Toast::Created { ticket, duplicate_of, existing } => {
+                let text = move || {
+                    let lang = lang.get();
+                    let head = if existing { Msg::ToastExisting } else { Msg::ToastCreated }.text(lang);
+                    let tail = match duplicate_of {
+                        Some((of, true)) => format!(" · {} #{of}", Msg::ToastMergedInto.text(lang)),
+                        Some((of, false)) => format!(" · {} #{of}", Msg::ToastFlagged.text(lang)),
+                        None => String::new(),
+                    };
+                    format!("{head} #{ticket}{tail}")
+                };
+                view! {
+                    <div class="toast ok" data-testid="toast" data-kind="created">
+                        <span class="toast-text">{text}</span>
+                        {dismiss(desk, lang)}
+                    </div>
+                }
+                .into_any()
+            }
+            Toast::Refused { context, error } => {
+                let code = error.code.clone();
+                view! {
+                    <div class="toast refused" data-testid="toast" data-kind="refused" data-error-code=code role="alert">
+                        <span class="toast-text"><strong>{move || context.text(lang.get())}</strong>"："<ErrorText error/></span>
+                        {dismiss(desk, lang)}
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    };
+    view! { <div class="toast-area" aria-live="polite">{body}</div> }
+}
+
+fn dispatched(
+    desk: Desk,
+    lang: RwSignal<Lang>,
+    now: RwSignal<DateTime<Utc>>,
+    ticket: i64,
+    text: String,
+    undo_until: Option<DateTime<Utc>>,
+) -> impl IntoView {
+    let left = move || {
+        let until = undo_until?;
+        let secs = (until - now.get()).num_seconds();
+        (secs >= 0).then_some(secs)
+    };
+    view! {
+        <div class="toast ok" data-testid="toast" data-kind="dispatched" data-ticket-id=ticket.to_string()>
+            <span class="toast-mark" aria-hidden="true">"✓"</span>
+            // The dispatched ticket leaves the new tickets: its card is one click away.
+            <button type="button" class="link mono" data-testid="toast-open" on:click=move |_| desk.open(ticket)>
+                {format!("#{ticket}")}
+            </button>
+            <span class="toast-text" data-testid="toast-text">{text}</span>
+            {move || left().map(|secs| view! {
+                <button type="button" class="btn small undo" data-testid="undo" on:click=move |_| desk.undo(ticket)>
+                    {Msg::ActUndo.text(lang.get())}
+                    <span class="muted mono">{seconds_left(lang.get(), secs)}</span>
+                </button>
+            })}
+            {dismiss(desk, lang)}
+        </div>
+    }
+}
+
+fn dismiss(desk: Desk, lang: RwSignal<Lang>) -> impl IntoView {
+    view! {
+        <button type="button" class="toast-close" title=move || Msg::Close.text(lang.get())
+            aria-label=move || Msg::Close.text(lang.get()) on:click=move |_| desk.toast.set(None)>"×"</button>
+    }
+}

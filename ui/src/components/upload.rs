@@ -1,0 +1,194 @@
+//! Pieces the import dialogs share: the modal frame, the file row (choose, size, start) and
+//! the table of refused entries.
+
+use leptos::ev::{Event, MouseEvent};
+use leptos::html::Dialog;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{File, HtmlDialogElement, HtmlInputElement};
+
+use crate::app::AppState;
+use crate::components::CloseButton;
+use crate::format::file_size;
+use crate::i18n::Msg;
+use crate::local_file::{is_too_large, size_of};
+
+/// A modal dialog shown while `open` is true. Escape, the × button and a click on the
+/// backdrop ask `on_close`; closing while busy is fine, the work goes on and its result is
+/// there on reopening. Test ids: `{testid}-dialog`, `{testid}-close`.
+#[component]
+pub fn Modal(
+    #[prop(into)] open: Signal<bool>,
+    on_close: Callback<()>,
+    title: Msg,
+    testid: &'static str,
+    #[prop(into, default = Signal::stored(false))] busy: Signal<bool>,
+    #[prop(default = "")] class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let lang = expect_context::<AppState>().lang;
+    let t = move |m: Msg| m.text(lang.get());
+    let dialog = NodeRef::<Dialog>::new();
+    Effect::new(move || {
+        let show = open.get();
+        let Some(dialog) = dialog.get() else {
+            return;
+        };
+        if show && !dialog.open() {
+            let _ = dialog.show_modal();
+        } else if !show && dialog.open() {
+            dialog.close();
+        }
+    });
+    // A click on the backdrop lands on the <dialog> itself; inside it lands on its content.
+    let on_click = move |ev: MouseEvent| {
+        if ev
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlDialogElement>().ok())
+            .is_some()
+        {
+            on_close.run(());
+        }
+    };
+    let title_id = format!("{testid}-title");
+    let labelled_by = title_id.clone();
+    view! {
+        <dialog class=format!("import-dialog {class}") node_ref=dialog data-testid=format!("{testid}-dialog")
+            aria-labelledby=labelled_by aria-busy=move || busy.get().to_string()
+            on:click=on_click on:close=move |_| on_close.run(())>
+            <div class="dialog-body">
+                <header class="dialog-head">
+                    <h2 id=title_id class="dialog-title">{move || t(title)}</h2>
+                    <CloseButton testid=format!("{testid}-close") on_close/>
+                </header>
+                {children()}
+            </div>
+        </dialog>
+    }
+}
+
+/// Choose a file, see its name and size, start. Test ids: `{testid}-file`,
+/// `{testid}-file-name`, `{testid}-file-size`, `{testid}-start`.
+#[component]
+pub fn FilePicker(
+    testid: &'static str,
+    accept: &'static str,
+    chosen: RwSignal<Option<File>, LocalStorage>,
+    #[prop(into)] busy: Signal<bool>,
+    busy_label: Msg,
+    on_choose: Callback<File>,
+    on_start: Callback<()>,
+) -> impl IntoView {
+    let lang = expect_context::<AppState>().lang;
+    let t = move |m: Msg| m.text(lang.get());
+    let too_large = move || chosen.with(|f| f.as_ref().is_some_and(is_too_large));
+    let on_change = move |ev: Event| {
+        let input: HtmlInputElement = event_target(&ev);
+        // Cancelling the file chooser keeps the previous choice.
+        if let Some(file) = input.files().and_then(|list| list.get(0)) {
+            chosen.set(Some(file.clone()));
+            on_choose.run(file);
+        }
+    };
+    // Choosing the same (since edited) file again must fire `change` too.
+    let on_chooser_click =
+        move |ev: MouseEvent| event_target::<HtmlInputElement>(&ev).set_value("");
+    let file_info = move || match chosen.get() {
+        Some(file) => {
+            let size = size_of(&file);
+            let over_limit = is_too_large(&file);
+            view! {
+                <span class="file-name" data-testid=format!("{testid}-file-name")>{file.name()}</span>
+                <span class="file-size" data-testid=format!("{testid}-file-size") class:too-large=over_limit>
+                    {move || file_size(lang.get(), size)}
+                </span>
+            }
+            .into_any()
+        }
+        None => {
+            view! { <span class="file-name muted">{move || t(Msg::ImportNoFile)}</span> }.into_any()
+        }
+    };
+    let input_id = format!("{testid}-file-input");
+    view! {
+        <div class="import-file">
+            <input id=input_id.clone() class="visually-hidden file-input" data-testid=format!("{testid}-file")
+                type="file" accept=accept disabled=busy
+                on:click=on_chooser_click on:change=on_change/>
+            <label for=input_id class="btn" class:disabled=busy>{move || t(Msg::ImportChooseFile)}</label>
+            <div class="file-info">{file_info}</div>
+            <button type="button" class="btn primary" data-testid=format!("{testid}-start")
+                disabled=move || busy.get() || too_large() || chosen.with(Option::is_none)
+                on:click=move |_| on_start.run(())>
+                {move || if busy.get() {
+                    view! { <span class="spinner" aria-hidden="true"></span>{t(busy_label)}}.into_any()
+                } else {
+                    t(Msg::ImportStart).into_any()
+                }}
+            </button>
+        </div>
+    }
+}
+
+/// Where a refused entry sits in its file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Place {
+    /// A position or row number.
+    Number(u64),
+    /// The file as a whole.
+    Whole,
+}
+
+/// One refused entry: where, what (a grid code or a field), the error code and the message.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProblemRow {
+    pub place: Place,
+    pub what: Option<String>,
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+/// The refused entries of a file, one row each, with the error code as a chip.
+#[component]
+pub fn ProblemTable(
+    testid: &'static str,
+    /// Headings of the place and the what column.
+    columns: [Msg; 2],
+    rows: Vec<ProblemRow>,
+) -> impl IntoView {
+    let lang = expect_context::<AppState>().lang;
+    let t = move |m: Msg| m.text(lang.get());
+    let rows = rows
+        .into_iter()
+        .map(|p| {
+            let place = p.place.clone();
+            view! {
+                <tr data-problem-code=p.code.clone()>
+                    <td class="mono">{move || match place {
+                        Place::Number(n) => n.to_string(),
+                        Place::Whole => t(Msg::ImportWholeFile).to_owned(),
+                    }}</td>
+                    <td class="mono">{p.what.clone().unwrap_or_else(|| "—".to_owned())}</td>
+                    <td><code class="problem-code">{p.code.clone()}</code></td>
+                    <td>{move || lang.get().pick(&p.message_zh, &p.message_en).to_owned()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="problem-scroll">
+            <table class="problem-table" data-testid=testid>
+                <thead>
+                    <tr>
+                        <th class="col-feature">{move || t(columns[0])}</th>
+                        <th class="col-grid">{move || t(columns[1])}</th>
+                        <th class="col-code">{move || t(Msg::ImportColProblem)}</th>
+                        <th>{move || t(Msg::ImportColMessage)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}

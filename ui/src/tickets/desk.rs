@@ -1,0 +1,417 @@
+//! The dispatch desk: the open tickets, the selected one, and every way the dispatcher acts
+//! on them, shared by the queue, the map, the card and the dialogs.
+//!
+//! Whatever changes on the server (someone's action, a new intake, the demo feed) arrives as
+//! a stream event and bumps [`Desk::revision`]; the queue, the map's ticket source and the
+//! open card each reload on that, one load at a time ([`SingleFlight`]).
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde_json::Value;
+
+use super::actions::{Action, Filled, request, undo_until};
+use super::queue::sla_at;
+use super::time;
+use crate::api::ApiError;
+use crate::api::tickets::{
+    self as api, Acted, Catalogue, Sla, State, Ticket, TicketDetail, TicketId,
+};
+use crate::app::AppState;
+use crate::i18n::Msg;
+
+/// Stream events are gathered this long before the panels reload: a burst costs one reload.
+/// (Not a debounce that restarts on every event: a busy feed would starve it.)
+const GATHER: Duration = Duration::from_millis(300);
+/// Time-left chips move on this clock.
+const TICK: Duration = Duration::from_secs(15);
+/// The map's markers carry the deadline status as of their load; reloading this often keeps
+/// their colours right on a quiet desk.
+const QUIET_RELOAD: Duration = Duration::from_mins(1);
+
+/// Runs a load now and, if asked again while it runs, once more afterwards: never two at
+/// once, and the last request is always served. A request made while busy reruns the job
+/// already running, so a job must read what it loads (e.g. the selected id) when it runs.
+#[derive(Default)]
+pub struct SingleFlight {
+    busy: Cell<bool>,
+    again: Cell<bool>,
+}
+
+impl SingleFlight {
+    pub fn run<F, Fut>(self: &Rc<Self>, job: F)
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        if self.busy.replace(true) {
+            self.again.set(true);
+            return;
+        }
+        let this = Rc::clone(self);
+        spawn_local(async move {
+            loop {
+                this.again.set(false);
+                job().await;
+                if !this.again.get() {
+                    break;
+                }
+            }
+            this.busy.set(false);
+        });
+    }
+}
+
+/// What the message strip over the map says after a dispatch, an intake or a refusal.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Toast {
+    /// Dispatched; the dispatcher may take it back until `undo_until`.
+    Dispatched {
+        ticket: TicketId,
+        grid_name: String,
+        worker_name: Option<String>,
+        undo_until: Option<DateTime<Utc>>,
+    },
+    Undone {
+        ticket: TicketId,
+    },
+    Created {
+        ticket: TicketId,
+        /// Attached at once to this open ticket (`merged`) or flagged as its possible duplicate.
+        duplicate_of: Option<(TicketId, bool)>,
+        existing: bool,
+    },
+    Refused {
+        context: Msg,
+        error: ApiError,
+    },
+}
+
+/// How the desk hears about changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Live {
+    Connecting,
+    /// Server-sent events.
+    Stream,
+    /// The server has no stream: asking every few seconds instead.
+    Polling,
+}
+
+/// Where the next click on the map goes instead of selecting a grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PickFor {
+    Intake,
+    Relocate(TicketId),
+}
+
+/// The grid chooser is open to do `action` to `ticket` with the chosen grid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChooseGrid {
+    pub ticket: TicketId,
+    pub action: Action,
+}
+
+/// The desk's shared state; every field is a signal, so it is `Copy`.
+#[derive(Clone, Copy)]
+pub struct Desk {
+    /// Open tickets, newest first, as last loaded.
+    pub tickets: RwSignal<Arc<Vec<Ticket>>>,
+    /// Open tickets on the server (the list may stop at the server's limit).
+    pub total: RwSignal<u64>,
+    pub loaded: RwSignal<bool>,
+    /// Bumped whenever tickets changed on the server.
+    pub revision: RwSignal<u64>,
+    pub catalogue: RwSignal<Option<Arc<Catalogue>>>,
+    pub due_soon_share: RwSignal<Option<f64>>,
+    /// The clock the time-left chips are computed against.
+    pub now: RwSignal<DateTime<Utc>>,
+    /// The ticket whose card is open.
+    pub selected: RwSignal<Option<TicketId>>,
+    /// Its detail: `None` while the first load runs.
+    pub detail: RwSignal<Option<Result<Arc<TicketDetail>, ApiError>>>,
+    pub toast: RwSignal<Option<Toast>>,
+    pub chooser: RwSignal<Option<ChooseGrid>>,
+    pub intake_open: RwSignal<bool>,
+    pub pick: RwSignal<Option<PickFor>>,
+    /// The point last picked on the map, for the form that asked.
+    pub picked: RwSignal<Option<[f64; 2]>>,
+    /// A ticket is being dragged (from the queue or the map).
+    pub dragging: RwSignal<Option<TicketId>>,
+    /// Names (zh, en) of the grid under a dragged ticket; `None` over no grid.
+    pub drop_over: RwSignal<Option<[String; 2]>>,
+    pub live: RwSignal<Live>,
+    gather_pending: StoredValue<bool>,
+}
+
+impl Desk {
+    /// The desk, loading the reference data and the queue and keeping them current; load
+    /// failures go to `app`'s notices.
+    pub fn start(app: AppState) -> Self {
+        let desk = Desk {
+            tickets: RwSignal::new(Arc::new(Vec::new())),
+            total: RwSignal::new(0),
+            loaded: RwSignal::new(false),
+            revision: RwSignal::new(0),
+            catalogue: RwSignal::new(None),
+            due_soon_share: RwSignal::new(None),
+            now: RwSignal::new(time::now()),
+            selected: RwSignal::new(None),
+            detail: RwSignal::new(None),
+            toast: RwSignal::new(None),
+            chooser: RwSignal::new(None),
+            intake_open: RwSignal::new(false),
+            pick: RwSignal::new(None),
+            picked: RwSignal::new(None),
+            dragging: RwSignal::new(None),
+            drop_over: RwSignal::new(None),
+            live: RwSignal::new(Live::Connecting),
+            gather_pending: StoredValue::new(false),
+        };
+        desk.run(app);
+        desk
+    }
+
+    fn run(self, app: AppState) {
+        spawn_local(async move {
+            match api::catalogue().await {
+                Ok(c) => self.catalogue.set(Some(Arc::new(c))),
+                Err(e) => app.notify(Msg::ErrorLoadTickets, e),
+            }
+            // Without the table the chips show the server's status as of the last load.
+            if let Ok(sla) = api::sla().await {
+                self.due_soon_share.set(Some(sla.due_soon_share));
+            }
+        });
+
+        let list = Rc::new(SingleFlight::default());
+        Effect::new(move || {
+            self.revision.track();
+            list.run(move || async move {
+                match api::open_tickets().await {
+                    Ok((tickets, total)) => {
+                        if self.tickets.with_untracked(|t| **t != tickets) {
+                            self.tickets.set(Arc::new(tickets));
+                        }
+                        self.total.set(total);
+                    }
+                    Err(e) => app.notify(Msg::ErrorLoadTickets, e),
+                }
+                self.loaded.set(true);
+            });
+        });
+
+        let detail = Rc::new(SingleFlight::default());
+        Effect::new(move || {
+            self.revision.track();
+            if self.selected.get().is_none() {
+                return;
+            }
+            detail.run(move || async move {
+                let Some(id) = self.selected.get_untracked() else {
+                    return;
+                };
+                let result = Some(api::ticket(id).await.map(Arc::new));
+                // An answer for a ticket the dispatcher has since left is dropped; an unchanged
+                // one too, so a half-filled form on the card is not drawn anew.
+                if self.selected.get_untracked() == Some(id)
+                    && self.detail.with_untracked(|d| *d != result)
+                {
+                    self.detail.set(result);
+                }
+            });
+        });
+
+        // Other grids may route tickets elsewhere.
+        Effect::new(move |first: Option<()>| {
+            app.data_version.track();
+            if first.is_some() {
+                self.changed();
+            }
+        });
+
+        set_interval(move || self.now.set(time::now()), TICK);
+        set_interval(move || self.changed(), QUIET_RELOAD);
+        super::live::connect(self);
+    }
+
+    /// Something changed on the server: reload shortly, together with whatever else arrives.
+    pub fn changed(self) {
+        if self.gather_pending.get_value() {
+            return;
+        }
+        self.gather_pending.set_value(true);
+        set_timeout(
+            move || {
+                self.gather_pending.set_value(false);
+                self.revision.update(|r| *r += 1);
+            },
+            GATHER,
+        );
+    }
+
+    /// Deadline status of `t` now (tracks the clock).
+    pub fn sla(self, t: &Ticket) -> Sla {
+        sla_at(t, self.now.get(), self.due_soon_share.get())
+    }
+
+    /// The loaded ticket `id`, without tracking.
+    pub fn find(self, id: TicketId) -> Option<Ticket> {
+        self.tickets
+            .with_untracked(|list| list.iter().find(|t| t.id == id).cloned())
+            .or_else(|| {
+                self.detail.with_untracked(|d| match d {
+                    Some(Ok(d)) if d.ticket.id == id => Some(d.ticket.clone()),
+                    _ => None,
+                })
+            })
+    }
+
+    /// Opens the ticket's card in place of the intake form (and of a grid card, see `App`).
+    pub fn open(self, id: TicketId) {
+        if self.selected.get_untracked() != Some(id) {
+            self.detail.set(None);
+            self.selected.set(Some(id));
+        }
+        self.intake_open.set(false);
+    }
+
+    pub fn close(self) {
+        self.selected.set(None);
+        self.detail.set(None);
+    }
+
+    /// Puts a ticket the server sent back into the list (or takes it out once it is no longer
+    /// open) and onto the card, before the reload the stream will bring.
+    fn apply(self, ticket: Ticket) {
+        self.tickets.update(|list| {
+            let list = Arc::make_mut(list);
+            list.retain(|t| t.id != ticket.id);
+            if ticket.state.is_open() {
+                list.push(ticket.clone());
+            }
+        });
+        self.detail.update(|d| {
+            if let Some(Ok(detail)) = d
+                && detail.ticket.id == ticket.id
+            {
+                Arc::make_mut(detail).ticket = ticket;
+            }
+        });
+        self.changed();
+    }
+
+    /// Sends `action` for ticket `id` as the dispatcher last saw it. Whatever the answer, the
+    /// ticket on screen becomes the server's (a refusal carries the current ticket).
+    pub async fn act(
+        self,
+        id: TicketId,
+        action: Action,
+        filled: &Filled,
+    ) -> Result<Acted, ApiError> {
+        let version = self.find(id).map_or(0, |t| t.version);
+        self.send(id, &request(action, version, filled)).await
+    }
+
+    async fn send(self, id: TicketId, body: &Value) -> Result<Acted, ApiError> {
+        let result = api::act(id, body).await;
+        self.settle(&result);
+        result
+    }
+
+    fn settle(self, result: &Result<Acted, ApiError>) {
+        match result {
+            Ok(acted) => self.apply(acted.ticket.clone()),
+            Err(e) => match &e.ticket {
+                Some(t) => self.apply((**t).clone()),
+                None => self.changed(),
+            },
+        }
+    }
+
+    /// Dispatches (or self-handles, delegates) through the grid chooser; the answer goes to the
+    /// message strip with its undo button.
+    pub fn dispatch(self, choose: ChooseGrid, grid: String) {
+        spawn_local(async move {
+            // A ticket not yet registered is registered first, as the drop gesture does.
+            let unregistered = self
+                .find(choose.ticket)
+                .is_some_and(|t| t.state == State::Reported);
+            if choose.action == Action::Dispatch && unregistered {
+                let registered = self
+                    .act(choose.ticket, Action::Register, &Filled::default())
+                    .await;
+                if let Err(error) = registered {
+                    self.announce(Msg::ErrorDispatch, Err(error));
+                    return;
+                }
+            }
+            let filled = Filled {
+                grid: Some(grid),
+                ..Filled::default()
+            };
+            let result = self.act(choose.ticket, choose.action, &filled).await;
+            self.announce(Msg::ErrorDispatch, result);
+        });
+    }
+
+    /// The drag-to-dispatch gesture: `grid` is the grid under the drop point on screen, if any.
+    pub fn drop_on(self, id: TicketId, grid: Option<String>, lon: f64, lat: f64) {
+        let Some(ticket) = self.find(id) else {
+            return;
+        };
+        spawn_local(async move {
+            let result = api::drop_on_grid(id, grid.as_deref(), lon, lat, ticket.version).await;
+            self.settle(&result);
+            self.announce(Msg::ErrorDrop, result);
+        });
+    }
+
+    pub fn undo(self, id: TicketId) {
+        spawn_local(async move {
+            match self.act(id, Action::UndoDispatch, &Filled::default()).await {
+                Ok(_) => self.toast.set(Some(Toast::Undone { ticket: id })),
+                Err(error) => self.toast.set(Some(Toast::Refused {
+                    context: Msg::ErrorUndo,
+                    error,
+                })),
+            }
+        });
+    }
+
+    fn announce(self, context: Msg, result: Result<Acted, ApiError>) {
+        let toast = match result {
+            Ok(acted) => {
+                let undo = acted.undo_until.or_else(|| undo_until(&acted.events));
+                let assignment = acted.ticket.assignment;
+                Toast::Dispatched {
+                    ticket: acted.ticket.id,
+                    grid_name: assignment
+                        .as_ref()
+                        .map(|a| a.grid_name.clone())
+                        .unwrap_or_default(),
+                    worker_name: assignment.and_then(|a| a.worker_name),
+                    undo_until: undo,
+                }
+            }
+            Err(error) => Toast::Refused { context, error },
+        };
+        self.toast.set(Some(toast));
+    }
+
+    /// A new ticket was taken in: its card opens and the strip says what became of it.
+    pub fn created(self, ticket: Ticket, duplicate: Option<(TicketId, bool)>, existing: bool) {
+        let id = ticket.id;
+        self.apply(ticket);
+        self.toast.set(Some(Toast::Created {
+            ticket: id,
+            duplicate_of: duplicate,
+            existing,
+        }));
+        self.open(id);
+    }
+}

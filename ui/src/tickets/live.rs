@@ -1,0 +1,64 @@
+//! Live updates: the server's event stream (`/api/stream`, same origin, the session cookie
+//! goes along), or, on a server without one, asking every few seconds.
+//!
+//! The browser reconnects a dropped stream by itself (sending `Last-Event-ID`, so missed
+//! events come first). It gives up only when the server answers with an error, e.g. 404 from
+//! a server older than the stream: then the desk polls, and tries the stream again now and
+//! then, so a restarted or upgraded server is streamed from again.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+use web_sys::EventSource;
+
+use super::desk::{Desk, Live};
+use crate::api::tickets::STREAM;
+
+const POLL: Duration = Duration::from_secs(3);
+const RETRY_STREAM: Duration = Duration::from_mins(1);
+
+/// Opens the stream; falls back to polling if the server refuses it.
+pub fn connect(desk: Desk) {
+    let Ok(source) = EventSource::new(STREAM) else {
+        poll_until_retry(desk);
+        return;
+    };
+    let on_ticket = Closure::<dyn FnMut()>::new(move || desk.changed());
+    let _ = source.add_event_listener_with_callback("ticket", on_ticket.as_ref().unchecked_ref());
+    let on_open = Closure::<dyn FnMut()>::new(move || {
+        // Whatever happened while not connected is in the next load.
+        desk.live.set(Live::Stream);
+        desk.changed();
+    });
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    let closed = source.clone();
+    let on_error = Closure::<dyn FnMut()>::new(move || {
+        if closed.ready_state() == EventSource::CLOSED {
+            closed.set_onerror(None);
+            poll_until_retry(desk);
+        } else {
+            desk.live.set(Live::Connecting);
+        }
+    });
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    // The stream lives as long as the page.
+    on_ticket.forget();
+    on_open.forget();
+    on_error.forget();
+}
+
+fn poll_until_retry(desk: Desk) {
+    desk.live.set(Live::Polling);
+    let Ok(poll) = set_interval_with_handle(move || desk.changed(), POLL) else {
+        return;
+    };
+    set_timeout(
+        move || {
+            poll.clear();
+            connect(desk);
+        },
+        RETRY_STREAM,
+    );
+}

@@ -1,0 +1,321 @@
+//! The live queue's rules: which tab a ticket belongs to, in what order, and which colour it
+//! wears (the same colour on the map marker, the queue row and the card).
+
+use chrono::{DateTime, Utc};
+
+use crate::api::tickets::{Sla, State, Ticket};
+use crate::i18n::Msg;
+
+/// A ticket's colour family. Deadlines come first: an overdue or soon-due ticket shows that,
+/// whatever its state; otherwise the colour tells where it is in the loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tone {
+    Overdue,
+    DueSoon,
+    /// Reported or registered: waiting for the dispatcher.
+    New,
+    /// Dispatched or being handled.
+    Active,
+    /// Fed back or verified: waiting for the check or closure.
+    Review,
+    /// Closed, cancelled or merged.
+    Done,
+}
+
+impl Tone {
+    /// Every tone, in legend order.
+    pub const ALL: [Tone; 6] = [
+        Tone::Overdue,
+        Tone::DueSoon,
+        Tone::New,
+        Tone::Active,
+        Tone::Review,
+        Tone::Done,
+    ];
+
+    pub fn of(state: State, sla: Sla) -> Tone {
+        match (sla, state.is_open()) {
+            (Sla::Overdue, true) => Tone::Overdue,
+            (Sla::DueSoon, true) => Tone::DueSoon,
+            _ => Tone::of_state(state),
+        }
+    }
+
+    /// The tone of a state alone (on time).
+    pub fn of_state(state: State) -> Tone {
+        match state {
+            State::Reported | State::Registered => Tone::New,
+            State::Dispatched | State::Handling => Tone::Active,
+            State::FedBack | State::Verified => Tone::Review,
+            State::Closed | State::Cancelled | State::Merged => Tone::Done,
+        }
+    }
+
+    /// CSS class suffix and stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tone::Overdue => "overdue",
+            Tone::DueSoon => "due-soon",
+            Tone::New => "new",
+            Tone::Active => "active",
+            Tone::Review => "review",
+            Tone::Done => "done",
+        }
+    }
+
+    /// Marker colour; `style.css` uses the same values for rows and chips.
+    pub fn colour(self) -> &'static str {
+        match self {
+            Tone::Overdue => "#ef5f57",
+            Tone::DueSoon => "#f0b242",
+            Tone::New => "#4f9cf0",
+            Tone::Active => "#2fb7a6",
+            Tone::Review => "#a78bfa",
+            Tone::Done => "#7d8ea0",
+        }
+    }
+
+    pub fn legend(self) -> Msg {
+        match self {
+            Tone::Overdue => Msg::ToneOverdue,
+            Tone::DueSoon => Msg::ToneDueSoon,
+            Tone::New => Msg::ToneNew,
+            Tone::Active => Msg::ToneActive,
+            Tone::Review => Msg::ToneReview,
+            Tone::Done => Msg::ToneDone,
+        }
+    }
+}
+
+/// Where an open ticket stands against its closure deadline at `now`, by the server's rule
+/// (`due_soon_share` of the whole window left). The server's `sla` is as of the last load;
+/// this keeps chips right between loads. Closed tickets keep the server's verdict.
+pub fn sla_at(ticket: &Ticket, now: DateTime<Utc>, due_soon_share: Option<f64>) -> Sla {
+    let Some(share) = due_soon_share else {
+        return ticket.sla;
+    };
+    if !ticket.state.is_open() {
+        return ticket.sla;
+    }
+    if now > ticket.due_at {
+        return Sla::Overdue;
+    }
+    let window = (ticket.due_at - ticket.received_at)
+        .num_milliseconds()
+        .max(1) as f64;
+    let left = (ticket.due_at - now).num_milliseconds() as f64;
+    if left <= window * share {
+        Sla::DueSoon
+    } else {
+        Sla::OnTime
+    }
+}
+
+/// The queue's tabs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum QueueTab {
+    /// 待受理/待分派: reported or registered, placed in a grid.
+    New,
+    /// 处置中: dispatched, handled, fed back or verified.
+    InProgress,
+    /// 超期/临期: overdue or soon due, any open state.
+    Deadline,
+    /// 未定位: could not be placed in a grid.
+    Unrouted,
+    /// 疑似重复: flagged as a possible duplicate.
+    Flagged,
+}
+
+impl QueueTab {
+    pub const ALL: [QueueTab; 5] = [
+        QueueTab::New,
+        QueueTab::InProgress,
+        QueueTab::Deadline,
+        QueueTab::Unrouted,
+        QueueTab::Flagged,
+    ];
+
+    pub fn label(self) -> Msg {
+        match self {
+            QueueTab::New => Msg::QueueNew,
+            QueueTab::InProgress => Msg::QueueInProgress,
+            QueueTab::Deadline => Msg::QueueDeadline,
+            QueueTab::Unrouted => Msg::QueueUnrouted,
+            QueueTab::Flagged => Msg::QueueFlagged,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueTab::New => "new",
+            QueueTab::InProgress => "in-progress",
+            QueueTab::Deadline => "deadline",
+            QueueTab::Unrouted => "unrouted",
+            QueueTab::Flagged => "flagged",
+        }
+    }
+
+    /// Whether `t` (whose deadline status at this moment is `sla`) is listed under this tab.
+    pub fn holds(self, t: &Ticket, sla: Sla) -> bool {
+        if !t.state.is_open() {
+            return false;
+        }
+        match self {
+            QueueTab::New => {
+                matches!(t.state, State::Reported | State::Registered)
+                    && t.routing.unrouted.is_none()
+            }
+            QueueTab::InProgress => matches!(
+                t.state,
+                State::Dispatched | State::Handling | State::FedBack | State::Verified
+            ),
+            QueueTab::Deadline => matches!(sla, Sla::Overdue | Sla::DueSoon),
+            QueueTab::Unrouted => t.routing.unrouted.is_some(),
+            QueueTab::Flagged => t.duplicate_flag.is_some(),
+        }
+    }
+}
+
+/// The tickets of `tab`, in the order the dispatcher works them: newest first, except under
+/// 超期/临期, where the most urgent (earliest deadline) comes first.
+pub fn rows(tickets: &[Ticket], tab: QueueTab, sla: impl Fn(&Ticket) -> Sla) -> Vec<&Ticket> {
+    let mut rows: Vec<&Ticket> = tickets.iter().filter(|t| tab.holds(t, sla(t))).collect();
+    if tab == QueueTab::Deadline {
+        rows.sort_by(|a, b| a.due_at.cmp(&b.due_at).then(b.id.cmp(&a.id)));
+    } else {
+        rows.sort_by(|a, b| b.received_at.cmp(&a.received_at).then(b.id.cmp(&a.id)));
+    }
+    rows
+}
+
+/// A short channel label for the narrow queue row; the card shows the server's full name.
+pub fn channel_short(channel: &str) -> Option<Msg> {
+    match channel {
+        "hotline" => Some(Msg::ChannelHotline),
+        "patrol" => Some(Msg::ChannelPatrol),
+        "camera" => Some(Msg::ChannelCamera),
+        "resident" => Some(Msg::ChannelResident),
+        "referral" => Some(Msg::ChannelReferral),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn ticket(id: i64, state: State, received: &str, due: &str) -> Ticket {
+        let mut t: Ticket = serde_json::from_str(crate::api::tickets::tests::TICKET_JSON).unwrap();
+        t.id = id;
+        t.state = state;
+        t.duplicate_flag = None;
+        t.received_at = at(received);
+        t.due_at = at(due);
+        t
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn deadline_colours_win_over_state_colours() {
+        assert_eq!(Tone::of(State::Handling, Sla::Overdue), Tone::Overdue);
+        assert_eq!(Tone::of(State::Reported, Sla::DueSoon), Tone::DueSoon);
+        assert_eq!(Tone::of(State::Registered, Sla::OnTime), Tone::New);
+        assert_eq!(Tone::of(State::Dispatched, Sla::OnTime), Tone::Active);
+        assert_eq!(Tone::of(State::FedBack, Sla::OnTime), Tone::Review);
+        // A closed ticket that missed its deadline is done, not alarming.
+        assert_eq!(Tone::of(State::Closed, Sla::Missed), Tone::Done);
+    }
+
+    #[test]
+    fn sla_follows_the_clock_between_loads() {
+        // A 10-hour window; due soon in the last 20 %, i.e. the last 2 hours.
+        let t = ticket(
+            1,
+            State::Dispatched,
+            "2026-11-28T00:00:00Z",
+            "2026-11-28T10:00:00Z",
+        );
+        let share = Some(0.2);
+        assert_eq!(sla_at(&t, at("2026-11-28T07:59:00Z"), share), Sla::OnTime);
+        assert_eq!(sla_at(&t, at("2026-11-28T08:00:00Z"), share), Sla::DueSoon);
+        assert_eq!(sla_at(&t, at("2026-11-28T10:00:01Z"), share), Sla::Overdue);
+        // Without the server's table the server's own verdict stands.
+        assert_eq!(sla_at(&t, at("2026-11-28T10:00:01Z"), None), t.sla);
+    }
+
+    #[test]
+    fn tabs_sort_newest_first_and_deadlines_by_urgency() {
+        let mut unrouted = ticket(
+            4,
+            State::Reported,
+            "2026-11-28T04:00:00Z",
+            "2026-11-29T00:00:00Z",
+        );
+        unrouted.routing = crate::api::tickets::Routing::default();
+        unrouted.routing.unrouted = Some(crate::api::tickets::Labelled {
+            code: "outside_street".into(),
+            label_zh: "位置不在本街道网格内".into(),
+            label_en: "outside".into(),
+        });
+        let tickets = vec![
+            ticket(
+                1,
+                State::Reported,
+                "2026-11-28T01:00:00Z",
+                "2026-11-28T12:00:00Z",
+            ),
+            ticket(
+                2,
+                State::Registered,
+                "2026-11-28T03:00:00Z",
+                "2026-11-28T05:00:00Z",
+            ),
+            ticket(
+                3,
+                State::Handling,
+                "2026-11-28T02:00:00Z",
+                "2026-11-28T03:00:00Z",
+            ),
+            unrouted,
+            ticket(
+                5,
+                State::Closed,
+                "2026-11-28T05:00:00Z",
+                "2026-11-28T06:00:00Z",
+            ),
+        ];
+        let now = at("2026-11-28T04:40:00Z");
+        let sla = |t: &Ticket| sla_at(t, now, Some(0.2));
+        let ids = |tab| {
+            rows(&tickets, tab, sla)
+                .iter()
+                .map(|t| t.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(QueueTab::New), vec![2, 1]);
+        assert_eq!(ids(QueueTab::InProgress), vec![3]);
+        // #3 is overdue (03:00); #2 is in the last 20 % of its 2-hour window; closed #5 is gone.
+        assert_eq!(ids(QueueTab::Deadline), vec![3, 2]);
+        assert_eq!(ids(QueueTab::Unrouted), vec![4]);
+        assert!(ids(QueueTab::Flagged).is_empty());
+    }
+
+    #[test]
+    fn flagged_tickets_stay_in_their_state_tab_too() {
+        let mut t = ticket(
+            7,
+            State::Reported,
+            "2026-11-28T01:00:00Z",
+            "2026-12-05T01:00:00Z",
+        );
+        t.duplicate_flag = Some(crate::api::tickets::DuplicateFlag {
+            of: 3,
+            distance_m: 20.0,
+        });
+        assert!(QueueTab::Flagged.holds(&t, Sla::OnTime));
+        assert!(QueueTab::New.holds(&t, Sla::OnTime));
+    }
+}

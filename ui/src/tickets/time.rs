@@ -1,0 +1,156 @@
+//! Times on the dispatch desk: shown in Asia/Shanghai whatever the PC's zone, and the time
+//! left against a deadline in words a dispatcher reads at a glance.
+
+use chrono::{DateTime, FixedOffset, Utc};
+
+use crate::i18n::Lang;
+
+/// Asia/Shanghai: UTC+8 all year (no daylight saving since 1991).
+fn shanghai() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset")
+}
+
+/// The current time from the browser's clock (the server runs on the same machine).
+pub fn now() -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
+}
+
+/// Resolves after `duration` (the browser's timer).
+pub async fn sleep(duration: std::time::Duration) {
+    let ms = i32::try_from(duration.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// `2026-11-28 09:05`.
+pub fn date_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&shanghai())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// `11-28 09:05:07`, for the timeline where the order of quick steps matters.
+pub fn short_with_seconds(t: DateTime<Utc>) -> String {
+    t.with_timezone(&shanghai())
+        .format("%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// A duration in minutes as the two largest units: `2天3小时`, `5小时12分`, `7分钟` /
+/// `2d 3h`, `5h 12m`, `7 min`.
+fn span(lang: Lang, minutes: i64) -> String {
+    let (d, h, m) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+    match lang {
+        Lang::Zh if d > 0 => format!("{d}天{h}小时"),
+        Lang::Zh if h > 0 => format!("{h}小时{m}分"),
+        Lang::Zh => format!("{m}分钟"),
+        Lang::En if d > 0 => format!("{d}d {h}h"),
+        Lang::En if h > 0 => format!("{h}h {m}m"),
+        Lang::En => format!("{m} min"),
+    }
+}
+
+/// Time left until `due`, or how long it is overdue: `剩余 5小时12分` / `超期 2天3小时`.
+pub fn time_left(lang: Lang, due: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let seconds = (due - now).num_seconds();
+    let minutes = seconds.abs() / 60;
+    match (lang, seconds >= 0, minutes == 0) {
+        (Lang::Zh, true, true) => "剩余不足1分钟".to_owned(),
+        (Lang::Zh, false, true) => "刚刚超期".to_owned(),
+        (Lang::Zh, true, false) => format!("剩余 {}", span(lang, minutes)),
+        (Lang::Zh, false, false) => format!("超期 {}", span(lang, minutes)),
+        (Lang::En, true, true) => "under 1 min left".to_owned(),
+        (Lang::En, false, true) => "just overdue".to_owned(),
+        (Lang::En, true, false) => format!("{} left", span(lang, minutes)),
+        (Lang::En, false, false) => format!("{} overdue", span(lang, minutes)),
+    }
+}
+
+/// How long ago `t` was: `3分钟前` / `3 min ago`; `刚刚` / `just now` under a minute.
+pub fn age(lang: Lang, t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - t).num_minutes().max(0);
+    match lang {
+        Lang::Zh if minutes == 0 => "刚刚".to_owned(),
+        Lang::En if minutes == 0 => "just now".to_owned(),
+        Lang::Zh => format!("{}前", span(lang, minutes)),
+        Lang::En => format!("{} ago", span(lang, minutes)),
+    }
+}
+
+/// A distance in metres: `85 米` / `1.2 公里`.
+pub fn distance(lang: Lang, metres: f64) -> String {
+    if metres < 1000.0 {
+        let m = metres.round();
+        lang.pick(&format!("{m} 米"), &format!("{m} m")).to_owned()
+    } else {
+        let km = metres / 1000.0;
+        lang.pick(&format!("{km:.1} 公里"), &format!("{km:.1} km"))
+            .to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().to_utc()
+    }
+
+    #[test]
+    fn times_are_shown_in_shanghai() {
+        // 17:30 UTC is half past one the next morning in Beijing.
+        assert_eq!(date_time(at("2026-11-27T17:30:00Z")), "2026-11-28 01:30");
+        assert_eq!(
+            short_with_seconds(at("2026-11-28T01:00:05Z")),
+            "11-28 09:00:05"
+        );
+    }
+
+    #[test]
+    fn time_left_uses_the_two_largest_units() {
+        let now = at("2026-11-28T00:00:00Z");
+        assert_eq!(
+            time_left(Lang::Zh, at("2026-11-30T03:20:00Z"), now),
+            "剩余 2天3小时"
+        );
+        assert_eq!(
+            time_left(Lang::Zh, at("2026-11-28T05:12:30Z"), now),
+            "剩余 5小时12分"
+        );
+        assert_eq!(
+            time_left(Lang::En, at("2026-11-28T00:07:00Z"), now),
+            "7 min left"
+        );
+        assert_eq!(
+            time_left(Lang::Zh, at("2026-11-28T00:00:30Z"), now),
+            "剩余不足1分钟"
+        );
+    }
+
+    #[test]
+    fn overdue_time_counts_up() {
+        let now = at("2026-11-28T12:00:00Z");
+        assert_eq!(
+            time_left(Lang::Zh, at("2026-11-28T09:55:00Z"), now),
+            "超期 2小时5分"
+        );
+        assert_eq!(
+            time_left(Lang::En, at("2026-11-26T09:00:00Z"), now),
+            "2d 3h overdue"
+        );
+    }
+
+    #[test]
+    fn age_and_distance_read_naturally() {
+        let now = at("2026-11-28T12:00:00Z");
+        assert_eq!(age(Lang::Zh, at("2026-11-28T11:57:10Z"), now), "2分钟前");
+        assert_eq!(age(Lang::En, at("2026-11-28T11:59:50Z"), now), "just now");
+        assert_eq!(distance(Lang::Zh, 84.6), "85 米");
+        assert_eq!(distance(Lang::En, 1234.0), "1.2 km");
+    }
+}
