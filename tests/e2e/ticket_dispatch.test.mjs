@@ -1,7 +1,7 @@
 // The dispatch desk in a real browser against a real binhe-server: a ticket taken in through
 // the API shows up in the live queue and on the map without a reload, is dragged onto a
-// micro-grid (HTML5 drag and drop from the queue), undone, refused outside every grid,
-// dispatched from the keyboard, and its card lists every step.
+// micro-grid (HTML5 drag and drop from the queue) or by its map marker, undone, refused outside
+// every grid, dispatched from the keyboard, and its card lists every step.
 //
 //   cd tests/e2e && npm ci
 //   BINHE_SERVER_BIN=…/binhe-server BINHE_UI_DIR=…/ui/dist node --test --test-concurrency=1 ticket_dispatch.test.mjs
@@ -114,6 +114,7 @@ describe('ticket dispatch', { timeout: 600_000 }, () => {
   let micros;
   let categories;
   let first;
+  let second;
   let target;
   let dir;
 
@@ -209,7 +210,7 @@ describe('ticket dispatch', { timeout: 600_000 }, () => {
 
   test('a drop outside every grid is refused and changes nothing', async () => {
     await closeCards();
-    const second = await intake(categories[1], pointInside(micros[1]), '路灯不亮，夜间行人不便');
+    second = await intake(categories[1], pointInside(micros[1]), '路灯不亮，夜间行人不便');
     await row(second.id).waitFor({ timeout: 30_000 });
     // Zoomed out, the street leaves open ground at the canvas' left edge.
     const street = (await api('/api/grids.geojson')).body.features.find((f) => f.properties.level === 'street');
@@ -254,6 +255,36 @@ describe('ticket dispatch', { timeout: 600_000 }, () => {
     await page.locator(`[data-testid="ticket-card"] [data-field="assignment-grid"][data-code="${code}"]`).waitFor({ timeout: 15_000 });
   });
 
+  test('dragging a ticket marker onto a neighbouring micro-grid dispatches it there', async () => {
+    await closeCards();
+    const from = pointInside(micros[1]);
+    const grids = (await api('/api/grids.geojson')).body.features;
+    // The nearest other micro-grid of the same community, so both fit on the screen.
+    const neighbour = grids
+      .filter((f) => f.properties.level === 'micro' && f.properties.community === micros[1].properties.community
+        && f.properties.code !== micros[1].properties.code)
+      .map((f) => ({ f, p: pointInside(f) }))
+      .sort((a, b) => Math.hypot(a.p[0] - from[0], a.p[1] - from[1]) - Math.hypot(b.p[0] - from[0], b.p[1] - from[1]))[0];
+    await jump([(from[0] + neighbour.p[0]) / 2, (from[1] + neighbour.p[1]) / 2], MICRO_ZOOM);
+    await page.waitForFunction((id) => window.binheMap
+      .queryRenderedFeatures({ layers: ['tickets-point'] })
+      .some((f) => f.properties.id === id), second.id, { timeout: 30_000, polling: 250 });
+    const start = await screenPoint(from);
+    const to = await screenPoint(neighbour.p);
+    assert.equal(to.code, neighbour.f.properties.code, 'the drop pixel shows the neighbouring micro-grid');
+    await page.mouse.move(start.x, start.y);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 20 });
+    await page.locator('[data-testid="drop-hint"]', { hasText: neighbour.f.properties.name }).waitFor({ timeout: 10_000 });
+    await page.mouse.up();
+    await toast().and(page.locator('[data-kind="dispatched"]')).waitFor({ timeout: 30_000 });
+    const t = await ticket(second.id);
+    assert.equal(t.state, 'dispatched');
+    assert.equal(t.assignment.grid, neighbour.f.properties.code, 'the grid under the drop took it, not the one it lies in');
+    await mapIdle(page);
+    await screenshot(page, 'tickets-07-marker-dropped');
+  });
+
   test('the card lists every step of the loop in its timeline', async () => {
     await row(first.id).click();
     const card = page.locator(`[data-testid="ticket-card"][data-ticket-id="${first.id}"]`);
@@ -271,7 +302,7 @@ describe('ticket dispatch', { timeout: 600_000 }, () => {
     const beijing = received.toLocaleTimeString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false });
     assert.match(text, new RegExp(beijing));
     await card.evaluate((el) => el.scrollTo(0, el.scrollHeight));
-    await screenshot(page, 'tickets-07-timeline');
+    await screenshot(page, 'tickets-08-timeline');
   });
 
   test('a 12345 export is imported with progress and its refused rows listed', async () => {
@@ -292,7 +323,7 @@ describe('ticket dispatch', { timeout: 600_000 }, () => {
       trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText.trim())));
     assert.equal(rows.length, 1, JSON.stringify(rows));
     assert.equal(rows[0][0], '3', 'the refused row is the file\'s third line');
-    await screenshot(page, 'tickets-08-import');
+    await screenshot(page, 'tickets-09-import');
     await page.locator('[data-testid="ticket-import-close"]').click();
   });
 
