@@ -1,6 +1,7 @@
 //! Tickets and their event log in the SQLite file.
 
 use async_trait::async_trait;
+use binhe_core::GridCode;
 use binhe_core::ticket::lifecycle::{Change, TicketEvent};
 use binhe_core::ticket::{
     Actor, ActorRole, Catalogue, Channel, SlaTable, Ticket, TicketId, TicketState, UnroutedReason,
@@ -71,14 +72,14 @@ async fn write_ticket_rows(
             let assignment = t.assignment.as_ref();
             row.push_bind(t.id)
                 .push_bind(t.channel.as_str())
-                .push_bind(t.external_id.clone())
-                .push_bind(t.category.clone())
+                .push_bind(t.external_id.as_deref())
+                .push_bind(t.category.as_str())
                 .push_bind(t.urgency.as_str())
                 .push_bind(t.state.as_str())
                 .push_bind(i64::from(t.version))
-                .push_bind(t.routing.community.as_ref().map(|c| c.as_str().to_owned()))
-                .push_bind(t.routing.micro.as_ref().map(|c| c.as_str().to_owned()))
-                .push_bind(t.routing.unit.as_ref().map(|c| c.as_str().to_owned()))
+                .push_bind(t.routing.community.as_ref().map(GridCode::as_str))
+                .push_bind(t.routing.micro.as_ref().map(GridCode::as_str))
+                .push_bind(t.routing.unit.as_ref().map(GridCode::as_str))
                 .push_bind(t.routing.unrouted.map(UnroutedReason::as_str))
                 .push_bind(t.location.map(|p| p.lon))
                 .push_bind(t.location.map(|p| p.lat))
@@ -88,13 +89,13 @@ async fn write_ticket_rows(
                 .push_bind(t.first_contact_at.map(millis))
                 .push_bind(t.closed_at.map(millis))
                 .push_bind(millis(t.updated_at))
-                .push_bind(t.owner.as_ref().map(|o| o.grid.as_str().to_owned()))
+                .push_bind(t.owner.as_ref().map(|o| o.grid.as_str()))
                 .push_bind(
                     assignment
                         .and_then(|a| a.grid.as_ref())
-                        .map(|g| g.as_str().to_owned()),
+                        .map(GridCode::as_str),
                 )
-                .push_bind(assignment.and_then(|a| a.worker_id.clone()))
+                .push_bind(assignment.and_then(|a| a.worker_id.as_deref()))
                 .push_bind(as_text(t.handling_mode))
                 .push_bind(as_text(t.escalated_to))
                 .push_bind(t.delegated)
@@ -149,8 +150,8 @@ async fn insert_events(
                 .push_bind(e.ticket_id)
                 .push_bind(i64::from(e.version))
                 .push_bind(millis(e.at))
-                .push_bind(e.actor.id.clone())
-                .push_bind(e.actor.name.clone())
+                .push_bind(e.actor.id.as_str())
+                .push_bind(e.actor.name.as_str())
                 .push_bind(e.actor.role.as_str())
                 .push_bind(e.from.map(TicketState::as_str))
                 .push_bind(e.to.as_str())
