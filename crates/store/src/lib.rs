@@ -3,8 +3,10 @@
 //! SQLite is the embedded default (one file beside the desktop app); the center server's
 //! PostgreSQL backend implements the same trait and passes the same conformance suite.
 
+mod backend;
+mod grid_tables;
 mod sqlite;
-mod sqlite_tickets;
+mod ticket_tables;
 mod tickets;
 
 use async_trait::async_trait;
