@@ -16,7 +16,8 @@ BIN := $(CARGO_TARGET_DIR)/debug
 run: setup ui native
 	$(BIN)/smart-binhe
 
-## Every test: formatting, lints, unit/property/store/API tests, browser and desktop end-to-end.
+## Every test: formatting, lints, unit/property/store (SQLite and PostgreSQL)/API tests, browser
+## and desktop end-to-end.
 test: setup lint unit ui native e2e
 
 setup:
@@ -33,7 +34,13 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 	CARGO_TARGET_DIR=$(WASM_TARGET_DIR) cargo clippy -p binhe-ui --target wasm32-unknown-unknown -- -D warnings
 
+## The store tests run on SQLite and on a private PostgreSQL (scripts/postgres.sh), stopped again
+## whatever the tests' outcome.
 unit:
+	trap 'scripts/postgres.sh stop' EXIT
+	scripts/postgres.sh start
+	BINHE_TEST_PG_URL=$$(scripts/postgres.sh url)
+	export BINHE_TEST_PG_URL
 	cargo test
 	cargo test -p binhe-ui
 

@@ -12,6 +12,7 @@ apt_packages=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   xvfb xauth imagemagick webkit2gtk-driver binaryen
   chromium chromium-driver fonts-noto-cjk
+  postgresql
 )
 # Node.js may already come from another source (with its own npm); only add Debian's when absent.
 command -v npm >/dev/null || apt_packages+=(nodejs npm)

@@ -1,15 +1,19 @@
 //! Persistence of Smart Binhe behind a small repository trait.
 //!
 //! SQLite is the embedded default (one file beside the desktop app); the center server's
-//! PostgreSQL backend implements the same trait and passes the same conformance suite.
+//! PostgreSQL backend implements the same traits and passes the same conformance suite.
 
+mod backend;
+mod grid_tables;
+mod postgres;
 mod sqlite;
-mod sqlite_tickets;
+mod ticket_tables;
 mod tickets;
 
 use async_trait::async_trait;
 use binhe_core::{Device, GridHierarchy, Worker};
 
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use tickets::{
     ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository, TicketScope, TicketUpdate,

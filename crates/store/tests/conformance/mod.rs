@@ -1,24 +1,143 @@
-//! The ticket tables on a real SQLite file: new tickets with their events, the optimistic
-//! version check, lists, upstream order numbers, the event log and the settings. Written
-//! against `TicketRepository` so the PostgreSQL backend can run the same checks.
+//! The checks every backend passes, written against `GridRepository` and `TicketRepository`:
+//! the grid dataset, new tickets with their events, the optimistic version check, lists,
+//! upstream order numbers, the event log and the settings. `tests!` turns each check into a test
+//! for one backend's [`Fixture`].
 
-use binhe_core::GridCode;
+use std::time::Instant;
+
+use binhe_core::demo::{self, DEFAULT_SEED};
+use binhe_core::geojson::write_grids;
 use binhe_core::ticket::intake::{Intake, IntakeLocation};
 use binhe_core::ticket::lifecycle::{self, Command};
 use binhe_core::ticket::routing::Routing;
 use binhe_core::ticket::{
-    Actor, ActorRole, Assignment, Catalogue, Channel, Point, SlaTable, Ticket, TicketState, Urgency,
+    Actor, ActorRole, Assignment, Catalogue, Channel, DuplicateFlag, Point, SlaTable, Ticket,
+    TicketState, Urgency,
 };
+use binhe_core::{GridCode, GridLevel};
 use binhe_store::{
-    NewTicket, SqliteStore, StoreError, TicketFilter, TicketRepository, TicketScope, TicketUpdate,
+    DatasetSource, GridDataset, GridRepository, ListedTicket, NewTicket, StoreError, TicketFilter,
+    TicketRepository, TicketScope, TicketUpdate,
 };
 use chrono::{Duration, TimeZone, Utc};
+
+/// A fresh, empty database of one backend, for one test.
+pub trait Fixture: Sized {
+    type Store: GridRepository + TicketRepository;
+
+    async fn create() -> Self;
+
+    /// A store on this test's database; opening a second one is what a restarted server sees.
+    async fn open(&self) -> Self::Store;
+
+    async fn close(store: Self::Store);
+}
+
+/// One `#[tokio::test]` per check, run on the fixture type given.
+macro_rules! tests {
+    ($fixture:ty) => {
+        conformance::tests!(@checks $fixture;
+            a_new_database_holds_no_dataset,
+            demo_dataset_survives_a_round_trip_through_the_database,
+            a_failed_replacement_leaves_the_stored_grids_untouched,
+            new_tickets_and_their_events_survive_reopening_the_store,
+            an_upstream_order_number_is_stored_once_and_a_failed_batch_stores_nothing,
+            appending_checks_the_version_and_a_conflict_changes_nothing,
+            lists_filter_by_scope_state_and_community_newest_first,
+            catalogue_and_sla_table_round_trip,
+        );
+
+        /// A measurement, not a check of speed: prints tickets + events stored per second.
+        #[tokio::test]
+        #[ignore = "measurement: cargo test --release -p binhe-store -- --ignored --nocapture"]
+        async fn insert_throughput_in_batches_of_1000() {
+            let fixture = <$fixture as conformance::Fixture>::create().await;
+            conformance::insert_throughput_in_batches_of_1000(&fixture).await;
+        }
+    };
+    (@checks $fixture:ty; $($check:ident,)*) => {
+        $(
+            #[tokio::test]
+            async fn $check() {
+                let fixture = <$fixture as conformance::Fixture>::create().await;
+                conformance::$check(&fixture).await;
+            }
+        )*
+    };
+}
+pub(crate) use tests;
+
+fn demo_dataset() -> GridDataset {
+    let generated = demo::generate(DEFAULT_SEED);
+    GridDataset {
+        hierarchy: generated.hierarchy,
+        workers: generated.workers,
+        devices: generated.devices,
+        source: DatasetSource::Demo,
+        description: format!("demo seed {DEFAULT_SEED}"),
+    }
+}
+
+pub async fn a_new_database_holds_no_dataset(fixture: &impl Fixture) {
+    let store = fixture.open().await;
+    assert!(store.load().await.unwrap().is_none());
+}
+
+pub async fn demo_dataset_survives_a_round_trip_through_the_database<F: Fixture>(fixture: &F) {
+    let dataset = demo_dataset();
+    let store = fixture.open().await;
+    store.replace(&dataset).await.unwrap();
+    F::close(store).await;
+
+    let reopened = fixture.open().await;
+    let loaded = reopened.load().await.unwrap().expect("dataset stored");
+    assert_eq!(loaded.hierarchy.count(GridLevel::Micro), 312);
+    assert_eq!(loaded.hierarchy.count(GridLevel::Community), 15);
+    assert!(
+        write_grids(&loaded.hierarchy) == write_grids(&dataset.hierarchy),
+        "grids changed on the way"
+    );
+    assert_eq!(loaded.workers.len(), 406);
+    assert_eq!(loaded.devices.len(), 847 + 90 + 72);
+    assert_eq!(loaded.source, DatasetSource::Demo);
+    assert_eq!(loaded.description, dataset.description);
+}
+
+pub async fn a_failed_replacement_leaves_the_stored_grids_untouched(fixture: &impl Fixture) {
+    let store = fixture.open().await;
+    let dataset = demo_dataset();
+    store.replace(&dataset).await.unwrap();
+
+    // A worker posted to a grid that does not exist fails on the last table written,
+    // after all grids were already deleted and re-inserted inside the transaction.
+    let mut broken = GridDataset {
+        description: "broken".to_owned(),
+        ..demo_dataset()
+    };
+    broken.workers.last_mut().unwrap().grid = GridCode::parse("110117001099099").unwrap();
+    let error = store
+        .replace(&broken)
+        .await
+        .expect_err("foreign key must refuse the worker");
+    assert!(error.to_string().contains("storing workers"), "{error}");
+
+    let after = store.load().await.unwrap().unwrap();
+    assert_eq!(after.description, dataset.description);
+    assert!(
+        write_grids(&after.hierarchy) == write_grids(&dataset.hierarchy),
+        "grids changed"
+    );
+    let mut expected = dataset.workers.clone();
+    expected.sort_by(|a, b| a.id.cmp(&b.id));
+    assert_eq!(after.workers, expected);
+}
 
 fn community() -> GridCode {
     GridCode::street("110117", 1).community(3)
 }
 
-fn new_ticket(id: i64, external_id: Option<&str>, routed: bool, minutes: i64) -> NewTicket {
+/// A new ticket as the intake makes it: its receipt is its only event.
+pub fn new_ticket(id: i64, external_id: Option<&str>, routed: bool, minutes: i64) -> NewTicket {
     let received_at =
         Utc.with_ymd_and_hms(2026, 11, 28, 1, 0, 0).unwrap() + Duration::minutes(minutes);
     let intake = Intake {
@@ -63,18 +182,12 @@ fn new_ticket(id: i64, external_id: Option<&str>, routed: bool, minutes: i64) ->
     }
 }
 
-fn dispatcher() -> Actor {
+pub fn dispatcher() -> Actor {
     Actor {
         id: "d".to_owned(),
         name: "调度员".to_owned(),
         role: ActorRole::Dispatcher,
     }
-}
-
-async fn open_store(dir: &tempfile::TempDir) -> SqliteStore {
-    SqliteStore::open(&dir.path().join("tickets.sqlite"))
-        .await
-        .unwrap()
 }
 
 fn all() -> TicketFilter {
@@ -85,10 +198,8 @@ fn all() -> TicketFilter {
     }
 }
 
-#[tokio::test]
-async fn new_tickets_and_their_events_survive_reopening_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&dir).await;
+pub async fn new_tickets_and_their_events_survive_reopening_the_store<F: Fixture>(fixture: &F) {
+    let store = fixture.open().await;
     let ids = store.reserve_ticket_ids(2).await.unwrap();
     assert_eq!(ids, [1, 2]);
     let batch = vec![
@@ -97,9 +208,9 @@ async fn new_tickets_and_their_events_survive_reopening_the_file() {
     ];
     let stored = store.insert_tickets(&batch).await.unwrap();
     assert_eq!(stored.iter().map(|e| e.id).collect::<Vec<_>>(), [1, 2]);
-    store.close().await;
+    F::close(store).await;
 
-    let store = open_store(&dir).await;
+    let store = fixture.open().await;
     assert_eq!(
         store.reserve_ticket_ids(1).await.unwrap(),
         [3],
@@ -121,10 +232,10 @@ async fn new_tickets_and_their_events_survive_reopening_the_file() {
     );
 }
 
-#[tokio::test]
-async fn an_upstream_order_number_is_stored_once_and_a_failed_batch_stores_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&dir).await;
+pub async fn an_upstream_order_number_is_stored_once_and_a_failed_batch_stores_nothing(
+    fixture: &impl Fixture,
+) {
+    let store = fixture.open().await;
     store
         .insert_tickets(&[new_ticket(1, Some("A-1"), true, 0)])
         .await
@@ -153,10 +264,8 @@ async fn an_upstream_order_number_is_stored_once_and_a_failed_batch_stores_nothi
     assert_eq!(store.last_event_id().await.unwrap(), 1);
 }
 
-#[tokio::test]
-async fn appending_checks_the_version_and_a_conflict_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&dir).await;
+pub async fn appending_checks_the_version_and_a_conflict_changes_nothing(fixture: &impl Fixture) {
+    let store = fixture.open().await;
     store
         .insert_tickets(&[new_ticket(1, None, true, 0)])
         .await
@@ -208,14 +317,12 @@ async fn appending_checks_the_version_and_a_conflict_changes_nothing() {
     assert_eq!(load, [("W1".to_owned(), 1)]);
 }
 
-#[tokio::test]
-async fn lists_filter_by_scope_state_and_community_newest_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&dir).await;
+pub async fn lists_filter_by_scope_state_and_community_newest_first(fixture: &impl Fixture) {
+    let store = fixture.open().await;
     let mut batch: Vec<NewTicket> = (1..=4)
         .map(|id| new_ticket(id, None, id != 4, id * 10))
         .collect();
-    let flag = binhe_core::ticket::DuplicateFlag {
+    let flag = DuplicateFlag {
         of: 1,
         distance_m: 30.0,
     };
@@ -244,9 +351,7 @@ async fn lists_filter_by_scope_state_and_community_newest_first() {
     batch[2].events.push(merged);
     store.insert_tickets(&batch).await.unwrap();
 
-    let ids = |listed: Vec<binhe_store::ListedTicket>| {
-        listed.iter().map(|l| l.ticket.id).collect::<Vec<_>>()
-    };
+    let ids = |listed: Vec<ListedTicket>| listed.iter().map(|l| l.ticket.id).collect::<Vec<_>>();
     let (listed, total) = store.list(&all()).await.unwrap();
     assert_eq!((ids(listed.clone()), total), (vec![4, 3, 2, 1], 4));
     assert_eq!(
@@ -286,10 +391,8 @@ async fn lists_filter_by_scope_state_and_community_newest_first() {
     assert_eq!(store.open_located().await.unwrap().len(), 3);
 }
 
-#[tokio::test]
-async fn catalogue_and_sla_table_round_trip() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&dir).await;
+pub async fn catalogue_and_sla_table_round_trip(fixture: &impl Fixture) {
+    let store = fixture.open().await;
     assert!(store.load_catalogue().await.unwrap().is_none());
     let mut catalogue = Catalogue::defaults();
     catalogue.categories.truncate(3);
@@ -300,4 +403,26 @@ async fn catalogue_and_sla_table_round_trip() {
     table.contact_hours = 12.0;
     store.save_sla(&table).await.unwrap();
     assert_eq!(store.load_sla().await.unwrap(), Some(table));
+}
+
+pub async fn insert_throughput_in_batches_of_1000(fixture: &impl Fixture) {
+    const BATCHES: i64 = 20;
+    let store = fixture.open().await;
+    let (mut rows, mut seconds) = (0, 0.0);
+    for _ in 0..BATCHES {
+        let ids = store.reserve_ticket_ids(1000).await.unwrap();
+        let batch: Vec<NewTicket> = ids
+            .iter()
+            .map(|&id| new_ticket(id, Some(&format!("T-{id}")), id % 50 != 0, id))
+            .collect();
+        let start = Instant::now();
+        rows += batch.len() + store.insert_tickets(&batch).await.unwrap().len();
+        seconds += start.elapsed().as_secs_f64();
+    }
+    assert_eq!(store.last_event_id().await.unwrap(), 1000 * BATCHES);
+    println!(
+        "insert_tickets, {BATCHES} batches of 1,000 tickets with their receipts: \
+         {:.0} rows/s ({rows} rows in {seconds:.2} s)",
+        rows as f64 / seconds
+    );
 }

@@ -1,0 +1,137 @@
+//! PostgreSQL backend for the center server: several server processes may share one database.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use binhe_core::ticket::TicketId;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Connection, PgConnection, Postgres};
+
+use crate::StoreError;
+use crate::backend::{Backend, Writer};
+
+/// The advisory lock every writing transaction takes ("binhe-ev" in ASCII); nothing else in a
+/// Smart Binhe database uses advisory locks.
+const WRITER_LOCK: i64 = 0x6269_6e68_652d_6576;
+
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and
+    /// brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let shown = without_password(url);
+        let open = |source| StoreError::Open {
+            path: shown.clone(),
+            source,
+        };
+        let options = PgConnectOptions::from_str(url).map_err(open)?;
+        // One connection first: a pool retries a refused connection until its timeout and then
+        // reports only that it timed out.
+        let mut first = PgConnection::connect_with(&options).await.map_err(open)?;
+        sqlx::migrate!("../../migrations/postgres")
+            .run(&mut first)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                path: shown.clone(),
+                source,
+            })?;
+        first.close().await.map_err(open)?;
+        let pool = PgPoolOptions::new()
+            .connect_with(options)
+            .await
+            .map_err(open)?;
+        Ok(Self { pool })
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// The URL as it may be shown in messages and logs.
+fn without_password(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "(an unreadable PostgreSQL URL)".to_owned();
+    };
+    if parsed.set_password(None).is_err() && parsed.password().is_some() {
+        return "(an unreadable PostgreSQL URL)".to_owned();
+    }
+    let kept: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(key, _)| key != "password")
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
+        .collect();
+    parsed.set_query(None);
+    if !kept.is_empty() {
+        parsed.query_pairs_mut().extend_pairs(kept);
+    }
+    parsed.to_string()
+}
+
+#[async_trait]
+impl Backend for PgStore {
+    type Db = Postgres;
+
+    /// The protocol counts parameters in 16 bits.
+    const MAX_BINDS: usize = 65_535;
+
+    fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn sql(text: &str) -> Cow<'_, str> {
+        let mut numbered = String::with_capacity(text.len() * 2);
+        for (n, part) in text.split('?').enumerate() {
+            if n > 0 {
+                numbered.push('$');
+                numbered.push_str(&n.to_string());
+            }
+            numbered.push_str(part);
+        }
+        Cow::Owned(numbered)
+    }
+
+    /// Other server processes write to the same database, so the turn is a transaction-level
+    /// advisory lock: released by commit or rollback, and only after the commit is visible.
+    async fn begin_write(&self, action: &'static str) -> Result<Writer<'_, Postgres>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(StoreError::query(action))?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(WRITER_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::query(action))?;
+        Ok(Writer { tx, _turn: None })
+    }
+
+    async fn next_ticket_ids(&self, count: usize) -> Result<Vec<TicketId>, StoreError> {
+        let count = i64::try_from(count).expect("a batch fits in i64");
+        sqlx::query_scalar("SELECT nextval('ticket_ids') FROM generate_series(1, $1)")
+            .bind(count)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(StoreError::query("reserving ticket ids"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn a_shown_url_keeps_everything_but_the_password() {
+        assert_eq!(
+            without_password("postgres://binhe:s3cret@db.local:5433/center?sslmode=require"),
+            "postgres://binhe@db.local:5433/center?sslmode=require"
+        );
+        assert_eq!(
+            without_password("postgres://db.local/center?user=binhe&password=s3cret"),
+            "postgres://db.local/center?user=binhe"
+        );
+        assert!(!without_password("postgres://:s3cret@/center").contains("s3cret"));
+    }
+}

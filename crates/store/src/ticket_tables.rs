@@ -1,0 +1,555 @@
+//! Tickets and their event log, the same on every backend; the backend serialises the writers
+//! and hands out ticket ids.
+
+use async_trait::async_trait;
+use binhe_core::GridCode;
+use binhe_core::ticket::lifecycle::{Change, TicketEvent};
+use binhe_core::ticket::{
+    Actor, ActorRole, Catalogue, Channel, SlaTable, Ticket, TicketId, TicketState, UnroutedReason,
+};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::{Database, Executor, IntoArguments};
+
+use crate::StoreError;
+use crate::backend::{Backend, Column, Columns, Writer};
+use crate::grid_tables::insert_rows;
+use crate::tickets::{
+    ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository, TicketScope, TicketUpdate,
+};
+
+const CLOSED_STATES: &str = "('closed', 'cancelled', 'merged')";
+
+const TICKET_COLUMNS: &str = "id, channel, external_id, category, urgency, state, version, \
+    community_code, micro_code, unit_code, unrouted, lon, lat, received_at, contact_due_at, due_at, \
+    first_contact_at, closed_at, updated_at, owner_grid, assignee_grid, assignee_worker, \
+    handling_mode, escalated_to, delegated, outcome, satisfaction, reopen_count, duplicate_of, \
+    flagged_of, body";
+
+const EVENT_COLUMNS: &str = "id, ticket_id, version, at, actor_id, actor_name, actor_role, from_state, to_state, kind, change";
+
+fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn damaged(id: i64, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::CorruptTicket {
+        id,
+        detail: detail.to_string(),
+    }
+}
+
+fn to_json(id: i64, value: &impl Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| damaged(id, e))
+}
+
+fn from_json<T: DeserializeOwned>(id: i64, text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| damaged(id, e))
+}
+
+fn as_text<T: Serialize>(value: Option<T>) -> Option<String> {
+    value.and_then(|v| match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    })
+}
+
+fn settings_damaged(key: &str, error: &serde_json::Error) -> StoreError {
+    StoreError::Corrupt {
+        code: format!("settings.{key}"),
+        detail: error.to_string(),
+    }
+}
+
+/// The stored row is a projection; the ticket itself is its JSON body.
+fn ticket_from_row(row: &impl Columns) -> Result<Ticket, StoreError> {
+    from_json(row.integer("id"), row.text("body"))
+}
+
+fn event_from_row(row: &impl Columns) -> Result<StoredEvent, StoreError> {
+    let ticket_id = row.integer("ticket_id");
+    let state = |column: &str| -> Result<Option<TicketState>, StoreError> {
+        row.maybe_text(column)
+            .map(|s| TicketState::parse(s).ok_or_else(|| damaged(ticket_id, format!("state {s}"))))
+            .transpose()
+    };
+    let role = row.text("actor_role");
+    let role = [
+        ActorRole::Dispatcher,
+        ActorRole::Commander,
+        ActorRole::Worker,
+        ActorRole::Administrator,
+        ActorRole::System,
+    ]
+    .into_iter()
+    .find(|r| r.as_str() == role)
+    .ok_or_else(|| damaged(ticket_id, format!("actor role {role}")))?;
+    let at = DateTime::from_timestamp_millis(row.integer("at"))
+        .ok_or_else(|| damaged(ticket_id, "event time out of range"))?;
+    Ok(StoredEvent {
+        id: row.integer("id"),
+        event: TicketEvent {
+            ticket_id,
+            version: u32::try_from(row.integer("version")).map_err(|e| damaged(ticket_id, e))?,
+            at,
+            actor: Actor {
+                id: row.text("actor_id").to_owned(),
+                name: row.text("actor_name").to_owned(),
+                role,
+            },
+            from: state("from_state")?,
+            to: state("to_state")?.ok_or_else(|| damaged(ticket_id, "event without a state"))?,
+            change: from_json::<Change>(ticket_id, row.text("change"))?,
+        },
+    })
+}
+
+/// The `WHERE` clause of a list and the values of its parameters.
+fn filter_sql(filter: &TicketFilter) -> (String, Vec<&str>) {
+    let mut sql = " WHERE 1 = 1".to_owned();
+    if filter.scope != TicketScope::All {
+        sql += " AND state NOT IN ";
+        sql += CLOSED_STATES;
+    }
+    match filter.scope {
+        TicketScope::All | TicketScope::Open => {}
+        TicketScope::Unrouted => sql += " AND community_code IS NULL",
+        TicketScope::Flagged => sql += " AND flagged_of IS NOT NULL",
+    }
+    let mut values = Vec::new();
+    if let Some(state) = filter.state {
+        sql.push_str(" AND state = ?");
+        values.push(state.as_str());
+    }
+    if let Some(community) = &filter.community {
+        sql.push_str(" AND community_code = ?");
+        values.push(community.as_str());
+    }
+    (sql, values)
+}
+
+/// `count` parameters for an `IN` list.
+fn parameters(count: usize) -> String {
+    vec!["?"; count].join(", ")
+}
+
+/// Writes ticket rows, then their events with consecutive log ids after the newest one, inside
+/// the writer's turn (no other transaction reads the same newest id). With `replace`, an existing
+/// row of the same id is overwritten in place (its events keep pointing at it).
+async fn write<B>(
+    writer: &mut Writer<'_, B::Db>,
+    tickets: &[&Ticket],
+    replace: bool,
+    events: Vec<TicketEvent>,
+) -> Result<Vec<StoredEvent>, StoreError>
+where
+    B: Backend,
+    for<'c> &'c mut <B::Db as Database>::Connection: Executor<'c, Database = B::Db>,
+    for<'q> <B::Db as Database>::Arguments<'q>: IntoArguments<'q, B::Db>,
+    <B::Db as Database>::Row: Columns,
+    for<'q> &'q str: Column<'q, B::Db>,
+    for<'q> Option<&'q str>: Column<'q, B::Db>,
+    for<'q> i64: Column<'q, B::Db>,
+    for<'q> Option<i64>: Column<'q, B::Db>,
+    for<'q> Option<f64>: Column<'q, B::Db>,
+    for<'q> bool: Column<'q, B::Db>,
+{
+    let rows = tickets
+        .iter()
+        .map(|t| {
+            let texts = [
+                as_text(t.handling_mode),
+                as_text(t.escalated_to),
+                as_text(t.outcome),
+                as_text(t.satisfaction),
+            ];
+            Ok((*t, texts, to_json(t.id, t)?))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let upsert = if replace {
+        let sets: Vec<String> = TICKET_COLUMNS
+            .split(',')
+            .map(str::trim)
+            .skip(1)
+            .map(|column| format!("{column} = excluded.{column}"))
+            .collect();
+        format!(" ON CONFLICT (id) DO UPDATE SET {}", sets.join(", "))
+    } else {
+        String::new()
+    };
+    insert_rows::<B, _, _>(
+        &mut writer.tx,
+        ("tickets", TICKET_COLUMNS, &upsert),
+        &rows,
+        "storing tickets",
+        |query, (t, [handling_mode, escalated_to, outcome, satisfaction], body)| {
+            let assignment = t.assignment.as_ref();
+            query
+                .bind(t.id)
+                .bind(t.channel.as_str())
+                .bind(t.external_id.as_deref())
+                .bind(t.category.as_str())
+                .bind(t.urgency.as_str())
+                .bind(t.state.as_str())
+                .bind(i64::from(t.version))
+                .bind(t.routing.community.as_ref().map(GridCode::as_str))
+                .bind(t.routing.micro.as_ref().map(GridCode::as_str))
+                .bind(t.routing.unit.as_ref().map(GridCode::as_str))
+                .bind(t.routing.unrouted.map(UnroutedReason::as_str))
+                .bind(t.location.map(|p| p.lon))
+                .bind(t.location.map(|p| p.lat))
+                .bind(millis(t.received_at))
+                .bind(millis(t.contact_due_at))
+                .bind(millis(t.due_at))
+                .bind(t.first_contact_at.map(millis))
+                .bind(t.closed_at.map(millis))
+                .bind(millis(t.updated_at))
+                .bind(t.owner.as_ref().map(|o| o.grid.as_str()))
+                .bind(
+                    assignment
+                        .and_then(|a| a.grid.as_ref())
+                        .map(GridCode::as_str),
+                )
+                .bind(assignment.and_then(|a| a.worker_id.as_deref()))
+                .bind(handling_mode.as_deref())
+                .bind(escalated_to.as_deref())
+                .bind(t.delegated)
+                .bind(outcome.as_deref())
+                .bind(satisfaction.as_deref())
+                .bind(i64::from(t.reopen_count))
+                .bind(t.duplicate_of)
+                .bind(t.duplicate_flag.map(|f| f.of))
+                .bind(body.as_str())
+        },
+    )
+    .await?;
+
+    let last = sqlx::query("SELECT coalesce(max(id), 0) AS last FROM ticket_events")
+        .fetch_one(&mut *writer.tx)
+        .await
+        .map_err(StoreError::query("reading the event log"))?
+        .integer("last");
+    let stored: Vec<StoredEvent> = events
+        .into_iter()
+        .zip(last + 1..)
+        .map(|(event, id)| StoredEvent { id, event })
+        .collect();
+    let rows = stored
+        .iter()
+        .map(|s| Ok((s, to_json(s.event.ticket_id, &s.event.change)?)))
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    insert_rows::<B, _, _>(
+        &mut writer.tx,
+        ("ticket_events", EVENT_COLUMNS, ""),
+        &rows,
+        "appending ticket events",
+        |query, (s, change)| {
+            let e = &s.event;
+            query
+                .bind(s.id)
+                .bind(e.ticket_id)
+                .bind(i64::from(e.version))
+                .bind(millis(e.at))
+                .bind(e.actor.id.as_str())
+                .bind(e.actor.name.as_str())
+                .bind(e.actor.role.as_str())
+                .bind(e.from.map(TicketState::as_str))
+                .bind(e.to.as_str())
+                .bind(e.change.kind())
+                .bind(change.as_str())
+        },
+    )
+    .await?;
+    Ok(stored)
+}
+
+async fn setting<B, T>(store: &B, key: &str) -> Result<Option<T>, StoreError>
+where
+    B: Backend,
+    T: DeserializeOwned,
+    for<'c> &'c mut <B::Db as Database>::Connection: Executor<'c, Database = B::Db>,
+    for<'q> <B::Db as Database>::Arguments<'q>: IntoArguments<'q, B::Db>,
+    <B::Db as Database>::Row: Columns,
+    for<'q> &'q str: Column<'q, B::Db>,
+{
+    sqlx::query(&B::sql("SELECT value FROM settings WHERE key = ?"))
+        .bind(key)
+        .fetch_optional(store.pool())
+        .await
+        .map_err(StoreError::query("reading settings"))?
+        .map(|row| serde_json::from_str(row.text("value")).map_err(|e| settings_damaged(key, &e)))
+        .transpose()
+}
+
+async fn save_setting<B>(store: &B, key: &str, value: &impl Serialize) -> Result<(), StoreError>
+where
+    B: Backend,
+    for<'c> &'c mut <B::Db as Database>::Connection: Executor<'c, Database = B::Db>,
+    for<'q> <B::Db as Database>::Arguments<'q>: IntoArguments<'q, B::Db>,
+    for<'q> &'q str: Column<'q, B::Db>,
+{
+    let text = serde_json::to_string(value).map_err(|e| settings_damaged(key, &e))?;
+    sqlx::query(&B::sql(
+        "INSERT INTO settings (key, value) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ))
+    .bind(key)
+    .bind(text.as_str())
+    .execute(store.pool())
+    .await
+    .map_err(StoreError::query("saving settings"))?;
+    Ok(())
+}
+
+#[async_trait]
+impl<B> TicketRepository for B
+where
+    B: Backend,
+    for<'c> &'c mut <B::Db as Database>::Connection: Executor<'c, Database = B::Db>,
+    for<'q> <B::Db as Database>::Arguments<'q>: IntoArguments<'q, B::Db>,
+    <B::Db as Database>::Row: Columns,
+    for<'q> &'q str: Column<'q, B::Db>,
+    for<'q> Option<&'q str>: Column<'q, B::Db>,
+    for<'q> i64: Column<'q, B::Db>,
+    for<'q> Option<i64>: Column<'q, B::Db>,
+    for<'q> Option<f64>: Column<'q, B::Db>,
+    for<'q> bool: Column<'q, B::Db>,
+{
+    async fn reserve_ticket_ids(&self, count: usize) -> Result<Vec<TicketId>, StoreError> {
+        self.next_ticket_ids(count).await
+    }
+
+    async fn insert_tickets(&self, batch: &[NewTicket]) -> Result<Vec<StoredEvent>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut writer = self.begin_write("starting to store tickets").await?;
+        let tickets: Vec<&Ticket> = batch.iter().map(|n| &n.ticket).collect();
+        let events = batch
+            .iter()
+            .flat_map(|n| n.events.iter().cloned())
+            .collect();
+        let stored = write::<B>(&mut writer, &tickets, false, events).await?;
+        writer.commit("committing new tickets").await?;
+        Ok(stored)
+    }
+
+    async fn append(&self, updates: &[TicketUpdate]) -> Result<Vec<StoredEvent>, StoreError> {
+        if updates.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut writer = self.begin_write("starting to update tickets").await?;
+        for update in updates {
+            let t = &update.ticket;
+            let stored = sqlx::query(&B::sql("SELECT version FROM tickets WHERE id = ?"))
+                .bind(t.id)
+                .fetch_optional(&mut *writer.tx)
+                .await
+                .map_err(StoreError::query("checking ticket versions"))?
+                .map_or(0, |row| {
+                    u32::try_from(row.integer("version")).unwrap_or(u32::MAX)
+                });
+            if stored != update.expected_version {
+                return Err(StoreError::Conflict {
+                    id: t.id,
+                    expected: update.expected_version,
+                    actual: stored,
+                });
+            }
+        }
+        let tickets: Vec<&Ticket> = updates.iter().map(|u| &u.ticket).collect();
+        let events = updates
+            .iter()
+            .flat_map(|u| u.events.iter().cloned())
+            .collect();
+        let stored = write::<B>(&mut writer, &tickets, true, events).await?;
+        writer.commit("committing ticket updates").await?;
+        Ok(stored)
+    }
+
+    async fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        sqlx::query(&B::sql("SELECT id, body FROM tickets WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(StoreError::query("reading a ticket"))?
+            .as_ref()
+            .map(ticket_from_row)
+            .transpose()
+    }
+
+    async fn events(&self, id: TicketId) -> Result<Vec<StoredEvent>, StoreError> {
+        sqlx::query(&B::sql(
+            "SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY version",
+        ))
+        .bind(id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(StoreError::query("reading ticket events"))?
+        .iter()
+        .map(event_from_row)
+        .collect()
+    }
+
+    async fn existing_external(
+        &self,
+        keys: &[(Channel, String)],
+    ) -> Result<Vec<((Channel, String), TicketId)>, StoreError> {
+        let mut found = Vec::new();
+        // One channel at a time, so the lookup walks the (channel, external_id) index.
+        for channel in Channel::ALL {
+            let ids: Vec<&str> = keys
+                .iter()
+                .filter(|(c, _)| *c == channel)
+                .map(|(_, id)| id.as_str())
+                .collect();
+            for chunk in ids.chunks(B::MAX_BINDS - 1) {
+                let sql = B::sql(&format!(
+                    "SELECT external_id, id FROM tickets WHERE channel = ? AND external_id IN ({})",
+                    parameters(chunk.len())
+                ))
+                .into_owned();
+                let rows = chunk
+                    .iter()
+                    .fold(sqlx::query(&sql).bind(channel.as_str()), |query, id| {
+                        query.bind(*id)
+                    })
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(StoreError::query("looking up upstream order numbers"))?;
+                found.extend(rows.iter().map(|row| {
+                    (
+                        (channel, row.text("external_id").to_owned()),
+                        row.integer("id"),
+                    )
+                }));
+            }
+        }
+        Ok(found)
+    }
+
+    async fn list(&self, filter: &TicketFilter) -> Result<(Vec<ListedTicket>, u64), StoreError> {
+        let (clause, values) = filter_sql(filter);
+        let count = B::sql(&format!("SELECT count(*) AS total FROM tickets{clause}")).into_owned();
+        let total = values
+            .iter()
+            .fold(sqlx::query(&count), |query, value| query.bind(*value))
+            .fetch_one(self.pool())
+            .await
+            .map_err(StoreError::query("counting tickets"))?
+            .integer("total");
+        let page = B::sql(&format!(
+            "SELECT id, body, (SELECT count(*) FROM tickets d WHERE d.duplicate_of = tickets.id) AS duplicates \
+             FROM tickets{clause} ORDER BY received_at DESC, id DESC LIMIT ?"
+        ))
+        .into_owned();
+        let rows = values
+            .iter()
+            .fold(sqlx::query(&page), |query, value| query.bind(*value))
+            .bind(i64::from(filter.limit))
+            .fetch_all(self.pool())
+            .await
+            .map_err(StoreError::query("listing tickets"))?;
+        let listed = rows
+            .iter()
+            .map(|row| {
+                Ok(ListedTicket {
+                    ticket: ticket_from_row(row)?,
+                    duplicates: u32::try_from(row.integer("duplicates")).unwrap_or(0),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok((listed, u64::try_from(total).unwrap_or(0)))
+    }
+
+    async fn duplicates_of(&self, id: TicketId) -> Result<Vec<Ticket>, StoreError> {
+        sqlx::query(&B::sql(
+            "SELECT id, body FROM tickets WHERE duplicate_of = ? ORDER BY received_at, id",
+        ))
+        .bind(id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(StoreError::query("reading duplicates"))?
+        .iter()
+        .map(ticket_from_row)
+        .collect()
+    }
+
+    async fn open_located(&self) -> Result<Vec<Ticket>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT id, body FROM tickets WHERE state NOT IN {CLOSED_STATES} AND lon IS NOT NULL ORDER BY id"
+        ))
+        .fetch_all(self.pool())
+        .await
+        .map_err(StoreError::query("reading open tickets"))?
+        .iter()
+        .map(ticket_from_row)
+        .collect()
+    }
+
+    async fn open_load(&self, worker_ids: &[String]) -> Result<Vec<(String, u32)>, StoreError> {
+        let mut found = Vec::new();
+        for chunk in worker_ids.chunks(B::MAX_BINDS) {
+            let sql = B::sql(&format!(
+                "SELECT assignee_worker, count(*) AS open FROM tickets \
+                 WHERE state NOT IN {CLOSED_STATES} AND assignee_worker IN ({}) GROUP BY assignee_worker",
+                parameters(chunk.len())
+            ))
+            .into_owned();
+            let rows = chunk
+                .iter()
+                .fold(sqlx::query(&sql), |query, id| query.bind(id.as_str()))
+                .fetch_all(self.pool())
+                .await
+                .map_err(StoreError::query("counting open tickets per worker"))?;
+            found.extend(rows.iter().map(|row| {
+                (
+                    row.text("assignee_worker").to_owned(),
+                    u32::try_from(row.integer("open")).unwrap_or(u32::MAX),
+                )
+            }));
+        }
+        Ok(found)
+    }
+
+    async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
+        sqlx::query(&B::sql(
+            "SELECT * FROM ticket_events WHERE id > ? ORDER BY id LIMIT ?",
+        ))
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await
+        .map_err(StoreError::query("reading the event log"))?
+        .iter()
+        .map(event_from_row)
+        .collect()
+    }
+
+    async fn last_event_id(&self) -> Result<i64, StoreError> {
+        Ok(
+            sqlx::query("SELECT coalesce(max(id), 0) AS last FROM ticket_events")
+                .fetch_one(self.pool())
+                .await
+                .map_err(StoreError::query("reading the event log"))?
+                .integer("last"),
+        )
+    }
+
+    async fn load_catalogue(&self) -> Result<Option<Catalogue>, StoreError> {
+        setting(self, "catalogue").await
+    }
+
+    async fn save_catalogue(&self, catalogue: &Catalogue) -> Result<(), StoreError> {
+        save_setting(self, "catalogue", catalogue).await
+    }
+
+    async fn load_sla(&self) -> Result<Option<SlaTable>, StoreError> {
+        setting(self, "sla").await
+    }
+
+    async fn save_sla(&self, table: &SlaTable) -> Result<(), StoreError> {
+        save_setting(self, "sla", table).await
+    }
+}

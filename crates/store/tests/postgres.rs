@@ -1,0 +1,178 @@
+//! The conformance checks on a PostgreSQL server, each in a database of its own, and what only
+//! PostgreSQL promises: several server processes writing to one database.
+//!
+//! The server comes from `BINHE_TEST_PG_URL` (a superuser URL; `make unit` starts a private
+//! server and sets it). Without it these tests fail rather than skip.
+
+mod conformance;
+
+use std::time::Duration;
+
+use binhe_core::ticket::lifecycle::Command;
+use binhe_store::{PgStore, StoreError, TicketRepository, TicketUpdate};
+use conformance::{Fixture, dispatcher, new_ticket};
+use sqlx::{Connection, Executor, PgConnection};
+
+const HOW_TO_START: &str = "These tests need a PostgreSQL server they may create databases \
+    on. Start the private one and run the tests against it:\n    \
+    scripts/postgres.sh start && BINHE_TEST_PG_URL=$(scripts/postgres.sh url) cargo test -p binhe-store\n\
+    (`make unit` does both and stops the server afterwards.)";
+
+/// A database made for one test on the server under test, dropped with the fixture.
+struct Database {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+async fn admin_connection(admin_url: &str) -> PgConnection {
+    PgConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach BINHE_TEST_PG_URL: {e}\n{HOW_TO_START}"))
+}
+
+impl Fixture for Database {
+    type Store = PgStore;
+
+    async fn create() -> Self {
+        let admin_url = std::env::var("BINHE_TEST_PG_URL")
+            .unwrap_or_else(|_| panic!("BINHE_TEST_PG_URL is not set. {HOW_TO_START}"));
+        let name = format!("t_{:016x}", getrandom::u64().unwrap());
+        admin_connection(&admin_url)
+            .await
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .unwrap();
+        let mut url = url::Url::parse(&admin_url).unwrap();
+        url.set_path(&name);
+        Self {
+            admin_url,
+            name,
+            url: url.into(),
+        }
+    }
+
+    async fn open(&self) -> PgStore {
+        PgStore::connect(&self.url).await.unwrap()
+    }
+
+    async fn close(store: PgStore) {
+        store.close().await;
+    }
+}
+
+impl Drop for Database {
+    /// Drops the database also when the test panicked; a thread of its own, as `Drop` cannot
+    /// wait for the test's runtime.
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    admin_connection(&admin_url)
+                        .await
+                        .execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
+                        .await
+                })
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(_))) {
+            eprintln!("test database {} was left behind", self.name);
+        }
+    }
+}
+
+conformance::tests!(Database);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_appending_at_once_leave_a_gapless_event_log_in_commit_order() {
+    const TICKETS_EACH: i64 = 5;
+    const ROUNDS: usize = 20;
+    let database = Database::create().await;
+    let servers = [database.open().await, database.open().await];
+    let batch: Vec<_> = (1..=2 * TICKETS_EACH)
+        .map(|id| new_ticket(id, None, true, id))
+        .collect();
+    servers[0].insert_tickets(&batch).await.unwrap();
+
+    // Each server keeps contacting the reporters of its own tickets, five updates per call.
+    let run = |server: usize| {
+        let store = servers[server].clone();
+        let mut tickets: Vec<_> = batch
+            .iter()
+            .filter(|n| n.ticket.id % 2 == i64::try_from(server).unwrap())
+            .map(|n| n.ticket.clone())
+            .collect();
+        tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for _ in 0..ROUNDS {
+                let updates: Vec<TicketUpdate> = tickets
+                    .iter_mut()
+                    .map(|ticket| {
+                        let expected_version = ticket.version;
+                        let now = ticket.updated_at + chrono::Duration::minutes(1);
+                        let contact = ticket
+                            .execute(None, &Command::Contact { note: None }, &dispatcher(), now)
+                            .unwrap();
+                        TicketUpdate {
+                            expected_version,
+                            ticket: ticket.clone(),
+                            events: vec![contact],
+                        }
+                    })
+                    .collect();
+                let stored = store.append(&updates).await.unwrap();
+                ids.extend(stored.iter().map(|e| e.id));
+            }
+            ids
+        })
+    };
+    let (first, second) = tokio::join!(run(0), run(1));
+    let (first, second) = (first.unwrap(), second.unwrap());
+
+    for ids in [&first, &second] {
+        assert!(ids.is_sorted(), "each server sees its ids rise: {ids:?}");
+    }
+    let total = 2 * TICKETS_EACH as usize * (ROUNDS + 1);
+    let log = servers[1].events_after(0, 10_000).await.unwrap();
+    let log_ids: Vec<i64> = log.iter().map(|e| e.id).collect();
+    assert_eq!(log_ids, (1..=total as i64).collect::<Vec<_>>(), "gapless");
+    let mut handed_out: Vec<i64> = first.iter().chain(&second).copied().collect();
+    handed_out.sort_unstable();
+    assert_eq!(
+        handed_out,
+        log_ids[2 * TICKETS_EACH as usize..],
+        "each id once"
+    );
+    for id in 1..=2 * TICKETS_EACH {
+        let versions: Vec<u32> = servers[0]
+            .events(id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.event.version)
+            .collect();
+        assert_eq!(versions, (1..=1 + ROUNDS as u32).collect::<Vec<_>>());
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_named_without_its_password() {
+    let error = tokio::time::timeout(
+        Duration::from_secs(30),
+        PgStore::connect("postgres://binhe:s3cret@127.0.0.1:1/center"),
+    )
+    .await
+    .expect("a refused connection is reported at once")
+    .unwrap_err();
+    assert!(matches!(error, StoreError::Open { .. }), "{error:?}");
+    let shown = error.to_string();
+    assert!(
+        shown.contains("postgres://binhe@127.0.0.1:1/center"),
+        "{shown}"
+    );
+    assert!(!shown.contains("s3cret"), "{shown}");
+}

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# A private PostgreSQL for the store tests, apart from any system cluster:
+#   scripts/postgres.sh start    create it the first time, then start it (fine if already running)
+#   scripts/postgres.sh stop     stop it (fine if not running)
+#   scripts/postgres.sh url      print its URL, for BINHE_TEST_PG_URL
+#   scripts/postgres.sh status   exit 0 if it is running
+# It listens on 127.0.0.1:55432 only; TCP logins need the random password made at creation.
+set -euo pipefail
+
+port=55432
+log() { printf '\033[1;34m[postgres]\033[0m %s\n' "$*" >&2; }
+
+if [ "$(id -u)" -eq 0 ]; then
+  # PostgreSQL refuses to run as root, so the cluster belongs to the `postgres` user; it lives
+  # outside root's home, which is usually 0700 and so out of that user's reach.
+  dir=${BINHE_PG_DIR:-/var/tmp/smart-binhe-pg}
+  as_owner() { runuser -u postgres -- "$@"; }
+else
+  dir=${BINHE_PG_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/smart-binhe/pg}
+  as_owner() { "$@"; }
+fi
+data=$dir/data
+
+# Debian keeps the server programs out of PATH, one folder per major version; an existing
+# cluster needs the version that created it.
+pg_bin() {
+  local version
+  if [ -f "$data/PG_VERSION" ]; then
+    version=$(cat "$data/PG_VERSION")
+  else
+    version=$(find /usr/lib/postgresql -maxdepth 1 -mindepth 1 -printf '%f\n' 2>/dev/null | sort -V | tail -n1)
+  fi
+  [ -n "$version" ] && [ -x "/usr/lib/postgresql/$version/bin/initdb" ] && echo "/usr/lib/postgresql/$version/bin"
+}
+
+install_postgres() {
+  log "apt: installing postgresql"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get -o DPkg::Lock::Timeout=600 install -y -q postgresql
+}
+
+running() {
+  [ -f "$data/PG_VERSION" ] && as_owner "$(pg_bin)/pg_ctl" -D "$data" status >/dev/null 2>&1
+}
+
+create() {
+  log "creating a cluster in $dir"
+  mkdir -p "$dir"
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
+  chmod 700 "$dir"
+  # Letters and digits only, so the URL needs no escaping.
+  as_owner bash -c "umask 077 && tr -dc 'A-Za-z0-9' </dev/urandom | head -c 24 >'$dir/password'"
+  as_owner "$(pg_bin)/initdb" -D "$data" -U postgres -E UTF8 --no-locale \
+    --auth-local=trust --auth-host=scram-sha-256 --pwfile="$dir/password" >"$dir/initdb.log"
+  mkdir -p "$dir/run"
+  [ "$(id -u)" -eq 0 ] && chown postgres: "$dir/run"
+  # The Unix socket stays in the private folder (where `trust` is safe) and away from the system
+  # cluster's /var/run/postgresql.
+  as_owner bash -c "cat >>'$data/postgresql.conf'" <<EOF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir/run'
+EOF
+}
+
+case "${1:-}" in
+  start)
+    [ -n "$(pg_bin)" ] || install_postgres
+    [ -f "$data/PG_VERSION" ] || create
+    if running; then
+      log "already running on 127.0.0.1:$port"
+    elif as_owner "$(pg_bin)/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null; then
+      log "running on 127.0.0.1:$port ($dir)"
+    else
+      tail -n 20 "$dir/server.log" >&2
+      exit 1
+    fi
+    ;;
+  stop)
+    if running; then
+      as_owner "$(pg_bin)/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+      log "stopped"
+    else
+      log "not running"
+    fi
+    ;;
+  url)
+    [ -f "$dir/password" ] || { log "no cluster yet: run scripts/postgres.sh start"; exit 1; }
+    echo "postgres://postgres:$(cat "$dir/password")@127.0.0.1:$port/postgres"
+    ;;
+  status)
+    running
+    ;;
+  *)
+    echo "usage: $0 start|stop|url|status" >&2
+    exit 2
+    ;;
+esac
