@@ -650,6 +650,17 @@ fn command(view: &GridView, ticket: &Ticket, body: &ActionBody) -> Result<Comman
     })
 }
 
+/// The ticket version the terminal saw: every change must name it.
+fn required_version(version: Option<u32>) -> Result<u32, ApiError> {
+    version.ok_or_else(|| {
+        bad(
+            "version",
+            "version is required".to_owned(),
+            "缺少工单版本号（version）".to_owned(),
+        )
+    })
+}
+
 fn body_or_error<T>(
     body: Result<Json<T>, axum::extract::rejection::JsonRejection>,
 ) -> Result<T, ApiError> {
@@ -667,13 +678,7 @@ async fn act(
     body: Result<Json<ActionBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = body_or_error(body)?;
-    let version = body.version.ok_or_else(|| {
-        bad(
-            "version",
-            "version is required".to_owned(),
-            "缺少工单版本号（version）".to_owned(),
-        )
-    })?;
+    let version = required_version(body.version)?;
     let desk = state.desk();
     let view = state.view();
     let ticket = desk.ticket(id).await?;
@@ -737,13 +742,7 @@ async fn drop_on_grid(
     body: Result<Json<DropBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = body_or_error(body)?;
-    let version = body.version.ok_or_else(|| {
-        bad(
-            "version",
-            "version is required".to_owned(),
-            "缺少工单版本号（version）".to_owned(),
-        )
-    })?;
+    let version = required_version(body.version)?;
     let (Some(lon), Some(lat)) = (body.lon, body.lat) else {
         return Err(bad(
             "lon",
