@@ -50,11 +50,13 @@ e2e:
 	  node --test --test-concurrency=1 *.test.mjs
 
 ## Benchmarks with in-run baselines (release build): point → micro-grid lookup, duplicate
-## detection at 100k open tickets, intake throughput vs raw insert. Figures in BENCHMARKS.md.
+## detection at 100k open tickets, intake throughput vs raw insert, live fan-out to 200
+## terminals vs one. Figures in BENCHMARKS.md.
 bench:
 	cargo bench -p binhe-core --bench locate
 	cargo bench -p binhe-core --bench dedupe
 	cargo bench -p binhe-server --bench intake
+	cargo bench -p binhe-server --bench fanout
 
 ## Regenerate assets/demo from the seeded generator (commit the result).
 demo-dataset:

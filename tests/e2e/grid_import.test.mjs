@@ -55,6 +55,8 @@ describe('grid import', { timeout: 600_000 }, () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'binhe-import-'));
     ({ server, browser, page } = await openApp({ readyTimeoutMs: READY_TIMEOUT }));
+    // The side panel opens on the ticket queue; these tests read the grid directory.
+    await page.locator('[data-testid="side-tab-grids"]').click();
     // Marks that must survive the import: no page reload, the same MapLibre map.
     await page.evaluate(() => {
       window.importTestPage = true;

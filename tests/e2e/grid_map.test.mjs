@@ -65,6 +65,8 @@ describe('grid map', { timeout: 600_000 }, () => {
 
   before(async () => {
     ({ server, browser, page } = await openApp({ readyTimeoutMs: READY_TIMEOUT }));
+    // The side panel opens on the ticket queue; these tests read the grid directory.
+    await page.locator('[data-testid="side-tab-grids"]').click();
   });
 
   after(async () => {

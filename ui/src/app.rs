@@ -213,10 +213,11 @@ fn stored_lang() -> Option<Lang> {
 
 /// The side panel opens on the tab used last; the first time on the grid directory, where
 /// the street is introduced.
+/// A dispatcher's first look is the live queue; the grid directory is one click away.
 fn stored_side_tab() -> SideTab {
     match stored(SIDE_TAB_STORAGE_KEY).as_deref() {
-        Some("tickets") => SideTab::Tickets,
-        _ => SideTab::Grids,
+        Some("grids") => SideTab::Grids,
+        _ => SideTab::Tickets,
     }
 }
 

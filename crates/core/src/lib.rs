@@ -4,6 +4,7 @@
 //!
 //! No IO and no async here: everything is plain functions over plain types.
 
+pub mod access;
 pub mod code;
 pub mod demo;
 pub mod geojson;

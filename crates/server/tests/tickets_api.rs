@@ -648,3 +648,40 @@ async fn sla_table_and_catalogue_are_configurable_and_checked() {
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test]
+async fn injection_attempts_in_every_text_field_are_stored_verbatim_and_harmless() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("db.sqlite")).await;
+    let (lon, lat, _) = inside_micro(&demo_grids(), 70);
+    let attack = "x'); DROP TABLE tickets; -- <script>alert(1)</script> \" OR 1=1";
+    let mut body = order(attack, "噪音扰民", lon, lat);
+    body["description"] = json!(attack);
+    body["reporter_name"] = json!(attack);
+    body["address"] = json!(attack);
+    body["source_ref"] = json!(attack);
+    let t = create(&h, &body).await["ticket"].clone();
+    let t = step(&h, &t, "register", json!({ "note": attack })).await;
+    let t = step(&h, &t, "cancel", json!({ "reason": attack })).await;
+    let card = h.json(&format!("/api/tickets/{}", t["id"])).await;
+    for field in [
+        "external_id",
+        "description",
+        "reporter_name",
+        "address",
+        "source_ref",
+        "cancel_reason",
+    ] {
+        assert_eq!(card["ticket"][field], attack, "{field}");
+    }
+    assert_eq!(card["events"][1]["change"]["note"], attack);
+    // Searches and filters take such text as text too.
+    let search = h
+        .get("/api/grids/search?q=%27%3B%20DROP%20TABLE%20grids%3B%20--")
+        .await;
+    assert_eq!(search.status(), StatusCode::OK);
+    let bad = h.get("/api/tickets?community=1%27%20OR%201%3D1").await;
+    assert_eq!(bad.status(), StatusCode::NOT_FOUND);
+    assert_eq!(h.json("/api/tickets?scope=all").await["total"], 1);
+    assert_eq!(h.json("/api/summary").await["micro_grids"], 312);
+}

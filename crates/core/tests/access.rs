@@ -1,0 +1,217 @@
+//! Roles and scopes: a commander sees and dispatches only inside their community (plus what they
+//! own as first receiver), a worker only their own tasks, an administrator acts on no ticket.
+
+use binhe_core::GridCode;
+use binhe_core::access::{Principal, Role};
+use binhe_core::ticket::intake::{Intake, IntakeLocation};
+use binhe_core::ticket::lifecycle::{self, Command};
+use binhe_core::ticket::routing::Routing;
+use binhe_core::ticket::{Actor, Assignment, Channel, Point, Ticket, Urgency};
+use chrono::{Duration, TimeZone, Utc};
+
+fn community(n: u16) -> GridCode {
+    GridCode::street("110117", 1).community(n)
+}
+
+fn to(grid: &GridCode, worker: &str) -> Assignment {
+    Assignment {
+        grid: Some(grid.clone()),
+        grid_name: grid.to_string(),
+        worker_id: Some(worker.to_owned()),
+        worker_name: Some(worker.to_owned()),
+    }
+}
+
+/// A registered ticket routed to a micro-grid of community `n`.
+fn ticket_in(n: u16, reporter: Option<&str>) -> Ticket {
+    let at = Utc.with_ymd_and_hms(2026, 11, 28, 1, 0, 0).unwrap();
+    let intake = Intake {
+        channel: Channel::Patrol,
+        external_id: None,
+        category: "garbage".to_owned(),
+        description: "垃圾堆放".to_owned(),
+        location: IntakeLocation::Point(Point {
+            lon: 117.1,
+            lat: 40.1,
+        }),
+        address: None,
+        reporter_name: None,
+        reporter_phone: None,
+        urgency: Urgency::Normal,
+        received_at: at,
+        source_ref: reporter.map(str::to_owned),
+    };
+    let routing = Routing {
+        community: Some(community(n)),
+        micro: Some(community(n).micro(1)),
+        unit: None,
+        unrouted: None,
+    };
+    let mut receipt = lifecycle::receipt(
+        intake,
+        None,
+        routing,
+        (at + Duration::hours(24), at + Duration::days(7)),
+        &Actor::system(),
+    );
+    receipt.ticket_id = 1;
+    let mut ticket = Ticket::received(&receipt).unwrap();
+    ticket
+        .execute(
+            Some(&receipt),
+            &Command::Register { note: None },
+            &dispatcher().actor(),
+            at,
+        )
+        .unwrap();
+    ticket
+}
+
+fn dispatcher() -> Principal {
+    Principal {
+        account: "d".to_owned(),
+        name: "调度员".to_owned(),
+        role: Role::Dispatcher,
+        community: None,
+        worker_id: None,
+    }
+}
+
+fn commander(n: u16) -> Principal {
+    Principal {
+        account: format!("c{n}"),
+        name: "社区指挥".to_owned(),
+        role: Role::Commander,
+        community: Some(community(n)),
+        worker_id: None,
+    }
+}
+
+fn worker(id: &str) -> Principal {
+    Principal {
+        account: format!("w-{id}"),
+        name: "网格员".to_owned(),
+        role: Role::Worker,
+        community: None,
+        worker_id: Some(id.to_owned()),
+    }
+}
+
+#[test]
+fn commander_sees_and_dispatches_only_inside_their_community() {
+    let mine = ticket_in(3, None);
+    let theirs = ticket_in(4, None);
+    let c = commander(3);
+    assert!(c.sees_ticket(&mine));
+    assert!(!c.sees_ticket(&theirs));
+    assert!(c.sees_grid(&community(3).micro(7)));
+    assert!(!c.sees_grid(&community(4)));
+    assert!(
+        !c.sees_grid(&GridCode::street("110117", 1)),
+        "not even the street outline"
+    );
+
+    let inside = Command::Dispatch {
+        assignment: to(&community(3).micro(2), "w1"),
+    };
+    let outside = Command::Dispatch {
+        assignment: to(&community(4).micro(2), "w2"),
+    };
+    assert!(c.may(&inside, &mine).is_ok());
+    assert_eq!(c.may(&outside, &mine).unwrap_err().code(), "OUT_OF_SCOPE");
+    assert_eq!(c.may(&inside, &theirs).unwrap_err().code(), "OUT_OF_SCOPE");
+    assert!(dispatcher().may(&outside, &mine).is_ok());
+}
+
+#[test]
+fn first_receiver_keeps_seeing_a_ticket_escalated_out_of_its_community() {
+    let mut t = ticket_in(3, None);
+    let now = t.updated_at;
+    t.execute(
+        None,
+        &Command::Dispatch {
+            assignment: to(&community(3).micro(1), "w1"),
+        },
+        &dispatcher().actor(),
+        now,
+    )
+    .unwrap();
+    t.execute(
+        None,
+        &Command::Escalate {
+            level: binhe_core::ticket::EscalationLevel::Street,
+            assignment: to(&GridCode::street("110117", 1), "zz"),
+            reason: "需街道协调".to_owned(),
+        },
+        &dispatcher().actor(),
+        now,
+    )
+    .unwrap();
+    // Re-routed elsewhere by a corrected location, still owned here.
+    t.routing.community = Some(community(5));
+    assert!(
+        commander(3).sees_ticket(&t),
+        "owner community still answers for it"
+    );
+    assert!(
+        commander(5).sees_ticket(&t),
+        "the community it lies in sees it"
+    );
+    assert!(!commander(6).sees_ticket(&t));
+}
+
+#[test]
+fn worker_sees_own_tasks_and_may_only_handle_them() {
+    let mut held = ticket_in(3, None);
+    let now = held.updated_at;
+    held.execute(
+        None,
+        &Command::Dispatch {
+            assignment: to(&community(3).micro(1), "W7"),
+        },
+        &dispatcher().actor(),
+        now,
+    )
+    .unwrap();
+    let reported = ticket_in(4, Some("W7"));
+    let other = ticket_in(4, Some("W8"));
+    let w = worker("W7");
+    assert!(w.sees_ticket(&held) && w.sees_ticket(&reported) && !w.sees_ticket(&other));
+    assert!(w.may(&Command::Start, &held).is_ok());
+    assert_eq!(
+        w.may(&Command::Close, &held).unwrap_err().code(),
+        "ROLE_NOT_PERMITTED"
+    );
+    assert_eq!(
+        w.may(&Command::Start, &other).unwrap_err().code(),
+        "OUT_OF_SCOPE"
+    );
+    assert_eq!(w.actor().id, "w-W7");
+}
+
+#[test]
+fn administrator_configures_but_acts_on_no_ticket() {
+    let admin = Principal {
+        role: Role::Administrator,
+        ..dispatcher()
+    };
+    let t = ticket_in(3, None);
+    assert!(admin.sees_ticket(&t) && admin.may_administer());
+    assert_eq!(
+        admin
+            .may(
+                &Command::Cancel {
+                    reason: "x".to_owned()
+                },
+                &t
+            )
+            .unwrap_err()
+            .code(),
+        "ROLE_NOT_PERMITTED"
+    );
+    assert!(!commander(3).may_administer() && !worker("W1").may_administer());
+    assert!(dispatcher().may_administer());
+    for role in Role::ALL {
+        assert_eq!(Role::parse(role.as_str()), Some(role));
+    }
+}
