@@ -5,6 +5,9 @@
 #   scripts/postgres.sh url      print its URL, for BINHE_TEST_PG_URL
 #   scripts/postgres.sh status   exit 0 if it is running
 # It listens on 127.0.0.1:55432 only; TCP logins need the random password made at creation.
+# Every checkout on the machine shares it, so `start` leaves a lease named after the calling
+# shell and `stop` only stops the server once no living shell holds one: two `make test` runs
+# at once do not pull it from under each other.
 set -euo pipefail
 
 port=55432
@@ -65,13 +68,34 @@ unix_socket_directories = '$dir/run'
 EOF
 }
 
+# Starting, stopping and the leases change under one lock at a time.
+hold_lock() {
+  mkdir -p "$dir/leases"
+  exec 9>"$dir/lock"
+  flock 9
+}
+
+# Removes the leases of shells that are gone (killed before they could stop); prints how many
+# remain.
+live_leases() {
+  local lease
+  for lease in "$dir"/leases/*; do
+    [ -e "$lease" ] || continue
+    kill -0 "${lease##*/}" 2>/dev/null || rm -f "$lease"
+  done
+  find "$dir/leases" -type f | wc -l
+}
+
 case "${1:-}" in
   start)
     [ -n "$(pg_bin)" ] || install_postgres
     [ -f "$data/PG_VERSION" ] || create
+    hold_lock
+    touch "$dir/leases/$PPID"
     if running; then
       log "already running on 127.0.0.1:$port"
-    elif as_owner "$(pg_bin)/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null; then
+    # 9>&-: the server must not inherit the lock, or it would hold it for as long as it runs.
+    elif as_owner "$(pg_bin)/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null 9>&-; then
       log "running on 127.0.0.1:$port ($dir)"
     else
       tail -n 20 "$dir/server.log" >&2
@@ -79,11 +103,17 @@ case "${1:-}" in
     fi
     ;;
   stop)
-    if running; then
+    [ -d "$dir" ] || { log "not running"; exit 0; }
+    hold_lock
+    rm -f "$dir/leases/$PPID"
+    others=$(live_leases)
+    if ! running; then
+      log "not running"
+    elif [ "$others" -gt 0 ]; then
+      log "left running: $others other shell(s) started it and are still there"
+    else
       as_owner "$(pg_bin)/pg_ctl" -D "$data" -m fast -w stop >/dev/null
       log "stopped"
-    else
-      log "not running"
     fi
     ;;
   url)

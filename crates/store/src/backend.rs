@@ -1,31 +1,28 @@
-//! What differs between the SQL backends, and the typed row reads they share.
+//! What differs between the SQL backends, and how the shared SQL runs on each.
 //!
 //! The repository traits are implemented once, in `grid_tables` and `ticket_tables`, for every
 //! [`Backend`]: the shared SQL marks parameters with `?` and each backend writes them its own
-//! way, so only connecting, serialising writers and reserving ticket ids differ.
+//! way, so only connecting, serialising writers, reserving ticket ids and batch inserts differ.
 
 use std::borrow::Cow;
 
 use async_trait::async_trait;
 use binhe_core::ticket::TicketId;
-use sqlx::query::Query;
-use sqlx::{ColumnIndex, Database, Decode, Encode, Pool, Row, Transaction, Type};
+use sqlx::{
+    ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Transaction, Type,
+};
 use tokio::sync::MutexGuard;
 
 use crate::StoreError;
 
-/// A Rust type that is both written to and read from columns of `DB`.
-pub(crate) trait Column<'a, DB: Database>:
-    Encode<'a, DB> + Decode<'a, DB> + Type<DB>
-{
-}
-
-impl<'a, DB: Database, T> Column<'a, DB> for T where T: Encode<'a, DB> + Decode<'a, DB> + Type<DB> {}
+/// A connection of a backend's database: a transaction's, or one taken from the pool.
+pub(crate) type ConnectionOf<B> = <<B as Backend>::Db as Database>::Connection;
+pub(crate) type RowOf<B> = <<B as Backend>::Db as Database>::Row;
 
 /// One SQL database behind the repository traits.
 #[async_trait]
 pub(crate) trait Backend: Send + Sync {
-    type Db: Database;
+    type Db: Database<Row: Columns>;
 
     /// Most bound parameters one statement may carry.
     const MAX_BINDS: usize;
@@ -41,10 +38,136 @@ pub(crate) trait Backend: Send + Sync {
 
     /// `count` ticket ids never handed out before.
     async fn next_ticket_ids(&self, count: usize) -> Result<Vec<TicketId>, StoreError>;
+
+    /// Inserts `rows`, each with a value per column in `columns`, into `table`; `tail` ends the
+    /// statement (an `ON CONFLICT` clause, say).
+    async fn insert_rows(
+        conn: &mut ConnectionOf<Self>,
+        (table, columns, tail): (&str, &str, &str),
+        rows: &[Vec<Value<'_>>],
+        action: &'static str,
+    ) -> Result<(), StoreError>;
 }
 
-/// A statement with the values bound so far.
-pub(crate) type Statement<'q, DB> = Query<'q, DB, <DB as Database>::Arguments<'q>>;
+/// The shared SQL run on any backend sqlx can drive; the bounds sqlx needs are written here once.
+#[async_trait]
+pub(crate) trait Run: Backend {
+    /// The rows of `sql` (none for a statement that returns none) with `values` bound to its `?`
+    /// parameters in order.
+    async fn fetch(
+        conn: &mut ConnectionOf<Self>,
+        sql: &str,
+        values: &[Value<'_>],
+        action: &'static str,
+    ) -> Result<Vec<RowOf<Self>>, StoreError>;
+
+    async fn execute(
+        conn: &mut ConnectionOf<Self>,
+        sql: &str,
+        values: &[Value<'_>],
+        action: &'static str,
+    ) -> Result<(), StoreError> {
+        Self::fetch(conn, sql, values, action).await.map(drop)
+    }
+
+    /// [`Run::fetch`] on a connection from the pool.
+    async fn read(
+        &self,
+        sql: &str,
+        values: &[Value<'_>],
+        action: &'static str,
+    ) -> Result<Vec<RowOf<Self>>, StoreError> {
+        let mut conn = self
+            .pool()
+            .acquire()
+            .await
+            .map_err(StoreError::query(action))?;
+        Self::fetch(&mut conn, sql, values, action).await
+    }
+}
+
+#[async_trait]
+impl<B> Run for B
+where
+    B: Backend,
+    for<'c> &'c mut ConnectionOf<B>: Executor<'c, Database = B::Db>,
+    for<'q> <B::Db as Database>::Arguments<'q>: IntoArguments<'q, B::Db>,
+    for<'q> Option<i64>: Encode<'q, B::Db> + Type<B::Db>,
+    for<'q> Option<f64>: Encode<'q, B::Db> + Type<B::Db>,
+    for<'q> Option<&'q str>: Encode<'q, B::Db> + Type<B::Db>,
+    for<'q> bool: Encode<'q, B::Db> + Type<B::Db>,
+{
+    async fn fetch(
+        conn: &mut ConnectionOf<B>,
+        sql: &str,
+        values: &[Value<'_>],
+        action: &'static str,
+    ) -> Result<Vec<RowOf<B>>, StoreError> {
+        let sql = B::sql(sql);
+        values
+            .iter()
+            .fold(sqlx::query(&sql), |query, value| match *value {
+                Value::Int(v) => query.bind(v),
+                Value::Real(v) => query.bind(v),
+                Value::Text(v) => query.bind(v),
+                Value::Flag(v) => query.bind(v),
+            })
+            .fetch_all(conn)
+            .await
+            .map_err(StoreError::query(action))
+    }
+}
+
+/// A value bound to a statement, as the shared code hands it to a backend. `None` is NULL.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Value<'a> {
+    Int(Option<i64>),
+    Real(Option<f64>),
+    Text(Option<&'a str>),
+    Flag(bool),
+}
+
+impl From<i64> for Value<'_> {
+    fn from(value: i64) -> Self {
+        Self::Int(Some(value))
+    }
+}
+
+impl From<Option<i64>> for Value<'_> {
+    fn from(value: Option<i64>) -> Self {
+        Self::Int(value)
+    }
+}
+
+impl From<f64> for Value<'_> {
+    fn from(value: f64) -> Self {
+        Self::Real(Some(value))
+    }
+}
+
+impl From<Option<f64>> for Value<'_> {
+    fn from(value: Option<f64>) -> Self {
+        Self::Real(value)
+    }
+}
+
+impl<'a> From<&'a str> for Value<'a> {
+    fn from(value: &'a str) -> Self {
+        Self::Text(Some(value))
+    }
+}
+
+impl<'a> From<Option<&'a str>> for Value<'a> {
+    fn from(value: Option<&'a str>) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<bool> for Value<'_> {
+    fn from(value: bool) -> Self {
+        Self::Flag(value)
+    }
+}
 
 /// A transaction that holds the writer's turn until it commits or is dropped (rolled back).
 pub(crate) struct Writer<'a, DB: Database> {
@@ -70,10 +193,10 @@ pub(crate) trait Columns {
 
 impl<R: Row> Columns for R
 where
-    for<'c> &'c str: ColumnIndex<R> + Column<'c, R::Database>,
-    for<'c> i64: Column<'c, R::Database>,
-    for<'c> f64: Column<'c, R::Database>,
-    for<'c> bool: Column<'c, R::Database>,
+    for<'c> &'c str: ColumnIndex<R> + Decode<'c, R::Database> + Type<R::Database>,
+    for<'c> i64: Decode<'c, R::Database> + Type<R::Database>,
+    for<'c> f64: Decode<'c, R::Database> + Type<R::Database>,
+    for<'c> bool: Decode<'c, R::Database> + Type<R::Database>,
 {
     fn text(&self, column: &str) -> &str {
         self.get(column)

@@ -2,16 +2,14 @@
 
 use std::time::SystemTime;
 
+use crate::backend::{Columns, Run, Value};
+use crate::{DatasetSource, GridDataset, GridRepository, StoreError};
 use async_trait::async_trait;
 use binhe_core::geojson::{read_shape, shape_to_geojson};
 use binhe_core::{
     Device, DeviceKind, Grid, GridCode, GridHierarchy, MicroKind, Worker, WorkerKind, WorkerRole,
 };
 use chrono::{DateTime, SecondsFormat, Utc};
-use sqlx::{Database, Executor, IntoArguments, Transaction};
-
-use crate::backend::{Backend, Column, Columns, Statement};
-use crate::{DatasetSource, GridDataset, GridRepository, StoreError};
 
 fn corrupt(code: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
@@ -72,76 +70,27 @@ fn device_from_row(row: &impl Columns) -> Result<Device, StoreError> {
     })
 }
 
-/// Inserts `rows` into `table` with multi-row statements of as many rows as the backend's bind
-/// limit allows; `tail` follows each statement (an `ON CONFLICT` clause, say).
-pub(crate) async fn insert_rows<B, T, F>(
-    tx: &mut Transaction<'_, B::Db>,
-    (table, columns, tail): (&str, &str, &str),
-    rows: &[T],
-    action: &'static str,
-    mut bind_row: F,
-) -> Result<(), StoreError>
-where
-    B: Backend,
-    for<'c> &'c mut <B::Db as Database>::Connection: Executor<'c, Database = B::Db>,
-    for<'q> <B::Db as Database>::Arguments<'q>: IntoArguments<'q, B::Db>,
-    T: Sync,
-    F: for<'q> FnMut(Statement<'q, B::Db>, &'q T) -> Statement<'q, B::Db> + Send,
-{
-    let width = columns.split(',').count();
-    let row = format!("({})", vec!["?"; width].join(", "));
-    for chunk in rows.chunks(B::MAX_BINDS / width) {
-        let text = format!(
-            "INSERT INTO {table} ({columns}) VALUES {}{tail}",
-            vec![row.as_str(); chunk.len()].join(", ")
-        );
-        let text = B::sql(&text);
-        chunk
-            .iter()
-            .fold(sqlx::query(&text), &mut bind_row)
-            .execute(&mut **tx)
-            .await
-            .map_err(StoreError::query(action))?;
-    }
-    Ok(())
-}
-
 #[async_trait]
-impl<B> GridRepository for B
-where
-    B: Backend,
-    for<'c> &'c mut <B::Db as Database>::Connection: Executor<'c, Database = B::Db>,
-    for<'q> <B::Db as Database>::Arguments<'q>: IntoArguments<'q, B::Db>,
-    <B::Db as Database>::Row: Columns,
-    for<'q> &'q str: Column<'q, B::Db>,
-    for<'q> Option<&'q str>: Column<'q, B::Db>,
-    for<'q> i64: Column<'q, B::Db>,
-    for<'q> f64: Column<'q, B::Db>,
-    for<'q> bool: Column<'q, B::Db>,
-{
+impl<B: Run> GridRepository for B {
     async fn load(&self) -> Result<Option<GridDataset>, StoreError> {
         let mut tx = self
             .pool()
             .begin()
             .await
             .map_err(StoreError::query("starting a read"))?;
-        let Some(source) =
-            sqlx::query("SELECT source, description FROM dataset_source WHERE id = 1")
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(StoreError::query("reading the dataset source"))?
-        else {
+        let sources = B::fetch(
+            &mut tx,
+            "SELECT source, description FROM dataset_source WHERE id = 1",
+            &[],
+            "reading the dataset source",
+        )
+        .await?;
+        let Some(source) = sources.first() else {
             return Ok(None);
         };
-        let mut read_all = async |sql: &'static str, action: &'static str| {
-            sqlx::query(sql)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(StoreError::query(action))
-        };
-        let grids = read_all("SELECT * FROM grids", "reading grids").await?;
-        let workers = read_all("SELECT * FROM workers", "reading workers").await?;
-        let devices = read_all("SELECT * FROM devices", "reading devices").await?;
+        let grids = B::fetch(&mut tx, "SELECT * FROM grids", &[], "reading grids").await?;
+        let workers = B::fetch(&mut tx, "SELECT * FROM workers", &[], "reading workers").await?;
+        let devices = B::fetch(&mut tx, "SELECT * FROM devices", &[], "reading devices").await?;
         let hierarchy =
             GridHierarchy::build(grids.iter().map(grid_from_row).collect::<Result<_, _>>()?)
                 .map_err(|problems| {
@@ -179,30 +128,56 @@ where
             .await
             .map_err(StoreError::query("starting the replacement"))?;
         for table in ["dataset_source", "devices", "workers"] {
-            sqlx::query(&format!("DELETE FROM {table}"))
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("clearing the old dataset"))?;
+            B::execute(
+                &mut tx,
+                &format!("DELETE FROM {table}"),
+                &[],
+                "clearing the old dataset",
+            )
+            .await?;
         }
         // Children first, so no foreign key is ever left dangling.
         for level in ["unit", "micro", "community", "street"] {
-            sqlx::query(&B::sql("DELETE FROM grids WHERE level = ?"))
-                .bind(level)
-                .execute(&mut *tx)
-                .await
-                .map_err(StoreError::query("clearing the old grids"))?;
+            B::execute(
+                &mut tx,
+                "DELETE FROM grids WHERE level = ?",
+                &[level.into()],
+                "clearing the old grids",
+            )
+            .await?;
         }
         // Parents come before children in a hierarchy, so foreign keys hold statement by statement.
-        let grids: Vec<(&Grid, Option<GridCode>, String)> = dataset
+        let geometries: Vec<(Option<GridCode>, String)> = dataset
             .hierarchy
             .grids()
             .iter()
             .map(|grid| {
-                let geometry = shape_to_geojson(&grid.shape).to_string();
-                (grid, grid.code.parent(), geometry)
+                (
+                    grid.code.parent(),
+                    shape_to_geojson(&grid.shape).to_string(),
+                )
             })
             .collect();
-        insert_rows::<B, _, _>(
+        let grids: Vec<Vec<Value>> = dataset
+            .hierarchy
+            .grids()
+            .iter()
+            .zip(&geometries)
+            .map(|(grid, (parent, geometry))| {
+                vec![
+                    grid.code.as_str().into(),
+                    grid.level().as_str().into(),
+                    parent.as_ref().map(GridCode::as_str).into(),
+                    grid.name.as_str().into(),
+                    grid.name_en.as_str().into(),
+                    grid.kind.map(MicroKind::as_str).into(),
+                    i64::from(grid.population).into(),
+                    grid.synthetic.into(),
+                    geometry.as_str().into(),
+                ]
+            })
+            .collect();
+        B::insert_rows(
             &mut tx,
             (
                 "grids",
@@ -211,70 +186,70 @@ where
             ),
             &grids,
             "storing grids",
-            |query, (grid, parent, geometry)| {
-                query
-                    .bind(grid.code.as_str())
-                    .bind(grid.level().as_str())
-                    .bind(parent.as_ref().map(GridCode::as_str))
-                    .bind(grid.name.as_str())
-                    .bind(grid.name_en.as_str())
-                    .bind(grid.kind.map(MicroKind::as_str))
-                    .bind(i64::from(grid.population))
-                    .bind(grid.synthetic)
-                    .bind(geometry.as_str())
-            },
         )
         .await?;
-        insert_rows::<B, _, _>(
+        let workers: Vec<Vec<Value>> = dataset
+            .workers
+            .iter()
+            .map(|worker| {
+                vec![
+                    worker.id.as_str().into(),
+                    worker.name.as_str().into(),
+                    worker.kind.as_str().into(),
+                    worker.role.as_str().into(),
+                    worker.grid.as_str().into(),
+                    worker.phone.as_str().into(),
+                    worker.lon.into(),
+                    worker.lat.into(),
+                ]
+            })
+            .collect();
+        B::insert_rows(
             &mut tx,
             (
                 "workers",
                 "id, name, kind, role, grid_code, phone, lon, lat",
                 "",
             ),
-            &dataset.workers,
+            &workers,
             "storing workers",
-            |query, worker| {
-                query
-                    .bind(worker.id.as_str())
-                    .bind(worker.name.as_str())
-                    .bind(worker.kind.as_str())
-                    .bind(worker.role.as_str())
-                    .bind(worker.grid.as_str())
-                    .bind(worker.phone.as_str())
-                    .bind(worker.lon)
-                    .bind(worker.lat)
-            },
         )
         .await?;
-        insert_rows::<B, _, _>(
+        let devices: Vec<Vec<Value>> = dataset
+            .devices
+            .iter()
+            .map(|device| {
+                vec![
+                    device.id.as_str().into(),
+                    device.kind.as_str().into(),
+                    device.name.as_str().into(),
+                    device.grid.as_str().into(),
+                    device.lon.into(),
+                    device.lat.into(),
+                ]
+            })
+            .collect();
+        B::insert_rows(
             &mut tx,
             ("devices", "id, kind, name, grid_code, lon, lat", ""),
-            &dataset.devices,
+            &devices,
             "storing devices",
-            |query, device| {
-                query
-                    .bind(device.id.as_str())
-                    .bind(device.kind.as_str())
-                    .bind(device.name.as_str())
-                    .bind(device.grid.as_str())
-                    .bind(device.lon)
-                    .bind(device.lat)
-            },
         )
         .await?;
         // The time is taken here rather than from SQL, where every dialect spells it differently.
         let loaded_at =
             DateTime::<Utc>::from(SystemTime::now()).to_rfc3339_opts(SecondsFormat::Secs, true);
-        sqlx::query(&B::sql(
+        B::execute(
+            &mut tx,
             "INSERT INTO dataset_source (id, source, description, loaded_at) VALUES (1, ?, ?, ?)",
-        ))
-        .bind(dataset.source.as_str())
-        .bind(dataset.description.as_str())
-        .bind(loaded_at.as_str())
-        .execute(&mut *tx)
-        .await
-        .map_err(StoreError::query("recording the dataset source"))?;
+            &[
+                dataset.source.as_str().into(),
+                dataset.description.as_str().into(),
+                loaded_at.as_str().into(),
+            ],
+            "recording the dataset source",
+        )
+        .await?;
         tx.commit()
             .await
             .map_err(StoreError::query("committing the replacement"))

@@ -9,7 +9,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres};
 
 use crate::StoreError;
-use crate::backend::{Backend, Writer};
+use crate::backend::{Backend, Value, Writer};
 
 /// The advisory lock every writing transaction takes ("binhe-ev" in ASCII); nothing else in a
 /// Smart Binhe database uses advisory locks.
@@ -115,6 +115,89 @@ impl Backend for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query("reserving ticket ids"))
+    }
+
+    /// One `INSERT … SELECT * FROM UNNEST($1::…[], …)` with an array per column, whatever the
+    /// number of rows: about a quarter faster here than multi-row `VALUES`, and one prepared
+    /// statement per table instead of one per batch size.
+    async fn insert_rows(
+        conn: &mut PgConnection,
+        (table, columns, tail): (&str, &str, &str),
+        rows: &[Vec<Value<'_>>],
+        action: &'static str,
+    ) -> Result<(), StoreError> {
+        let Some(first) = rows.first() else {
+            return Ok(());
+        };
+        let mut arrays: Vec<Array> = first
+            .iter()
+            .map(|value| Array::of(*value, rows.len()))
+            .collect();
+        for row in rows {
+            for (array, value) in arrays.iter_mut().zip(row) {
+                array.push(*value);
+            }
+        }
+        let parameters: Vec<String> = arrays
+            .iter()
+            .enumerate()
+            .map(|(n, array)| format!("${}::{}[]", n + 1, array.sql_type()))
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} ({columns}) SELECT * FROM UNNEST({}){tail}",
+            parameters.join(", ")
+        );
+        arrays
+            .into_iter()
+            .fold(sqlx::query(&sql), |query, array| match array {
+                Array::Int(values) => query.bind(values),
+                Array::Real(values) => query.bind(values),
+                Array::Text(values) => query.bind(values),
+                Array::Flag(values) => query.bind(values),
+            })
+            .execute(conn)
+            .await
+            .map_err(StoreError::query(action))?;
+        Ok(())
+    }
+}
+
+/// The values of one column of a batch, bound as one PostgreSQL array.
+enum Array<'a> {
+    Int(Vec<Option<i64>>),
+    Real(Vec<Option<f64>>),
+    Text(Vec<Option<&'a str>>),
+    Flag(Vec<bool>),
+}
+
+impl<'a> Array<'a> {
+    /// An empty column of `value`'s type.
+    fn of(value: Value<'a>, rows: usize) -> Self {
+        match value {
+            Value::Int(_) => Self::Int(Vec::with_capacity(rows)),
+            Value::Real(_) => Self::Real(Vec::with_capacity(rows)),
+            Value::Text(_) => Self::Text(Vec::with_capacity(rows)),
+            Value::Flag(_) => Self::Flag(Vec::with_capacity(rows)),
+        }
+    }
+
+    fn push(&mut self, value: Value<'a>) {
+        match (self, value) {
+            (Self::Int(values), Value::Int(v)) => values.push(v),
+            (Self::Real(values), Value::Real(v)) => values.push(v),
+            (Self::Text(values), Value::Text(v)) => values.push(v),
+            (Self::Flag(values), Value::Flag(v)) => values.push(v),
+            (_, value) => panic!("a column holds values of one type, not also {value:?}"),
+        }
+    }
+
+    fn sql_type(&self) -> &'static str {
+        match self {
+            Self::Int(_) => "bigint",
+            Self::Real(_) => "float8",
+            Self::Text(_) => "text",
+            Self::Flag(_) => "boolean",
+        }
     }
 }
 

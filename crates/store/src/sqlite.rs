@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use binhe_core::ticket::TicketId;
-use sqlx::Sqlite;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+use sqlx::{Sqlite, SqliteConnection};
 use tokio::sync::Mutex;
 
 use crate::StoreError;
-use crate::backend::{Backend, Writer};
+use crate::backend::{Backend, Run, Value, Writer};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -100,5 +100,25 @@ impl Backend for SqliteStore {
         let count = i64::try_from(count).expect("a batch fits in i64");
         *next = Some(first + count);
         Ok((first..first + count).collect())
+    }
+
+    /// Multi-row `INSERT … VALUES`, as many rows a statement as the bind limit allows.
+    async fn insert_rows(
+        conn: &mut SqliteConnection,
+        (table, columns, tail): (&str, &str, &str),
+        rows: &[Vec<Value<'_>>],
+        action: &'static str,
+    ) -> Result<(), StoreError> {
+        let width = columns.split(',').count();
+        let row = format!("({})", vec!["?"; width].join(", "));
+        for chunk in rows.chunks(Self::MAX_BINDS / width) {
+            let sql = format!(
+                "INSERT INTO {table} ({columns}) VALUES {}{tail}",
+                vec![row.as_str(); chunk.len()].join(", ")
+            );
+            let values: Vec<Value> = chunk.iter().flatten().copied().collect();
+            Self::execute(conn, &sql, &values, action).await?;
+        }
+        Ok(())
     }
 }

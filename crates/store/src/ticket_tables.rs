@@ -10,11 +10,9 @@ use binhe_core::ticket::{
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::{Database, Executor, IntoArguments};
 
 use crate::StoreError;
-use crate::backend::{Backend, Column, Columns, Writer};
-use crate::grid_tables::insert_rows;
+use crate::backend::{Columns, ConnectionOf, Run, Value, Writer};
 use crate::tickets::{
     ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository, TicketScope, TicketUpdate,
 };
@@ -106,7 +104,7 @@ fn event_from_row(row: &impl Columns) -> Result<StoredEvent, StoreError> {
 }
 
 /// The `WHERE` clause of a list and the values of its parameters.
-fn filter_sql(filter: &TicketFilter) -> (String, Vec<&str>) {
+fn filter_sql(filter: &TicketFilter) -> (String, Vec<Value<'_>>) {
     let mut sql = " WHERE 1 = 1".to_owned();
     if filter.scope != TicketScope::All {
         sql += " AND state NOT IN ";
@@ -120,11 +118,11 @@ fn filter_sql(filter: &TicketFilter) -> (String, Vec<&str>) {
     let mut values = Vec::new();
     if let Some(state) = filter.state {
         sql.push_str(" AND state = ?");
-        values.push(state.as_str());
+        values.push(state.as_str().into());
     }
     if let Some(community) = &filter.community {
         sql.push_str(" AND community_code = ?");
-        values.push(community.as_str());
+        values.push(community.as_str().into());
     }
     (sql, values)
 }
@@ -137,36 +135,70 @@ fn parameters(count: usize) -> String {
 /// Writes ticket rows, then their events with consecutive log ids after the newest one, inside
 /// the writer's turn (no other transaction reads the same newest id). With `replace`, an existing
 /// row of the same id is overwritten in place (its events keep pointing at it).
-async fn write<B>(
+async fn write<B: Run>(
     writer: &mut Writer<'_, B::Db>,
     tickets: &[&Ticket],
     replace: bool,
     events: Vec<TicketEvent>,
-) -> Result<Vec<StoredEvent>, StoreError>
-where
-    B: Backend,
-    for<'c> &'c mut <B::Db as Database>::Connection: Executor<'c, Database = B::Db>,
-    for<'q> <B::Db as Database>::Arguments<'q>: IntoArguments<'q, B::Db>,
-    <B::Db as Database>::Row: Columns,
-    for<'q> &'q str: Column<'q, B::Db>,
-    for<'q> Option<&'q str>: Column<'q, B::Db>,
-    for<'q> i64: Column<'q, B::Db>,
-    for<'q> Option<i64>: Column<'q, B::Db>,
-    for<'q> Option<f64>: Column<'q, B::Db>,
-    for<'q> bool: Column<'q, B::Db>,
-{
-    let rows = tickets
+) -> Result<Vec<StoredEvent>, StoreError> {
+    // Owned column texts first: the rows below borrow them.
+    let texts = tickets
         .iter()
         .map(|t| {
-            let texts = [
+            let enums = [
                 as_text(t.handling_mode),
                 as_text(t.escalated_to),
                 as_text(t.outcome),
                 as_text(t.satisfaction),
             ];
-            Ok((*t, texts, to_json(t.id, t)?))
+            Ok((enums, to_json(t.id, t)?))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
+    let rows: Vec<Vec<Value>> = tickets
+        .iter()
+        .zip(&texts)
+        .map(
+            |(t, ([handling_mode, escalated_to, outcome, satisfaction], body))| {
+                let assignment = t.assignment.as_ref();
+                vec![
+                    t.id.into(),
+                    t.channel.as_str().into(),
+                    t.external_id.as_deref().into(),
+                    t.category.as_str().into(),
+                    t.urgency.as_str().into(),
+                    t.state.as_str().into(),
+                    i64::from(t.version).into(),
+                    t.routing.community.as_ref().map(GridCode::as_str).into(),
+                    t.routing.micro.as_ref().map(GridCode::as_str).into(),
+                    t.routing.unit.as_ref().map(GridCode::as_str).into(),
+                    t.routing.unrouted.map(UnroutedReason::as_str).into(),
+                    t.location.map(|p| p.lon).into(),
+                    t.location.map(|p| p.lat).into(),
+                    millis(t.received_at).into(),
+                    millis(t.contact_due_at).into(),
+                    millis(t.due_at).into(),
+                    t.first_contact_at.map(millis).into(),
+                    t.closed_at.map(millis).into(),
+                    millis(t.updated_at).into(),
+                    t.owner.as_ref().map(|o| o.grid.as_str()).into(),
+                    assignment
+                        .and_then(|a| a.grid.as_ref())
+                        .map(GridCode::as_str)
+                        .into(),
+                    assignment.and_then(|a| a.worker_id.as_deref()).into(),
+                    handling_mode.as_deref().into(),
+                    escalated_to.as_deref().into(),
+                    t.delegated.into(),
+                    outcome.as_deref().into(),
+                    satisfaction.as_deref().into(),
+                    i64::from(t.reopen_count).into(),
+                    t.duplicate_of.into(),
+                    t.duplicate_flag.map(|f| f.of).into(),
+                    body.as_str().into(),
+                ]
+            },
+        )
+        .collect();
     let upsert = if replace {
         let sets: Vec<String> = TICKET_COLUMNS
             .split(',')
@@ -178,144 +210,101 @@ where
     } else {
         String::new()
     };
-    insert_rows::<B, _, _>(
-        &mut writer.tx,
+    B::insert_rows(
+        &mut *writer.tx,
         ("tickets", TICKET_COLUMNS, &upsert),
         &rows,
         "storing tickets",
-        |query, (t, [handling_mode, escalated_to, outcome, satisfaction], body)| {
-            let assignment = t.assignment.as_ref();
-            query
-                .bind(t.id)
-                .bind(t.channel.as_str())
-                .bind(t.external_id.as_deref())
-                .bind(t.category.as_str())
-                .bind(t.urgency.as_str())
-                .bind(t.state.as_str())
-                .bind(i64::from(t.version))
-                .bind(t.routing.community.as_ref().map(GridCode::as_str))
-                .bind(t.routing.micro.as_ref().map(GridCode::as_str))
-                .bind(t.routing.unit.as_ref().map(GridCode::as_str))
-                .bind(t.routing.unrouted.map(UnroutedReason::as_str))
-                .bind(t.location.map(|p| p.lon))
-                .bind(t.location.map(|p| p.lat))
-                .bind(millis(t.received_at))
-                .bind(millis(t.contact_due_at))
-                .bind(millis(t.due_at))
-                .bind(t.first_contact_at.map(millis))
-                .bind(t.closed_at.map(millis))
-                .bind(millis(t.updated_at))
-                .bind(t.owner.as_ref().map(|o| o.grid.as_str()))
-                .bind(
-                    assignment
-                        .and_then(|a| a.grid.as_ref())
-                        .map(GridCode::as_str),
-                )
-                .bind(assignment.and_then(|a| a.worker_id.as_deref()))
-                .bind(handling_mode.as_deref())
-                .bind(escalated_to.as_deref())
-                .bind(t.delegated)
-                .bind(outcome.as_deref())
-                .bind(satisfaction.as_deref())
-                .bind(i64::from(t.reopen_count))
-                .bind(t.duplicate_of)
-                .bind(t.duplicate_flag.map(|f| f.of))
-                .bind(body.as_str())
-        },
     )
     .await?;
 
-    let last = sqlx::query("SELECT coalesce(max(id), 0) AS last FROM ticket_events")
-        .fetch_one(&mut *writer.tx)
-        .await
-        .map_err(StoreError::query("reading the event log"))?
-        .integer("last");
+    let last = last_event_id::<B>(&mut writer.tx).await?;
     let stored: Vec<StoredEvent> = events
         .into_iter()
         .zip(last + 1..)
         .map(|(event, id)| StoredEvent { id, event })
         .collect();
-    let rows = stored
+    let changes = stored
         .iter()
-        .map(|s| Ok((s, to_json(s.event.ticket_id, &s.event.change)?)))
+        .map(|s| to_json(s.event.ticket_id, &s.event.change))
         .collect::<Result<Vec<_>, StoreError>>()?;
-    insert_rows::<B, _, _>(
-        &mut writer.tx,
+    let rows: Vec<Vec<Value>> = stored
+        .iter()
+        .zip(&changes)
+        .map(|(s, change)| {
+            let e = &s.event;
+            vec![
+                s.id.into(),
+                e.ticket_id.into(),
+                i64::from(e.version).into(),
+                millis(e.at).into(),
+                e.actor.id.as_str().into(),
+                e.actor.name.as_str().into(),
+                e.actor.role.as_str().into(),
+                e.from.map(TicketState::as_str).into(),
+                e.to.as_str().into(),
+                e.change.kind().into(),
+                change.as_str().into(),
+            ]
+        })
+        .collect();
+    B::insert_rows(
+        &mut *writer.tx,
         ("ticket_events", EVENT_COLUMNS, ""),
         &rows,
         "appending ticket events",
-        |query, (s, change)| {
-            let e = &s.event;
-            query
-                .bind(s.id)
-                .bind(e.ticket_id)
-                .bind(i64::from(e.version))
-                .bind(millis(e.at))
-                .bind(e.actor.id.as_str())
-                .bind(e.actor.name.as_str())
-                .bind(e.actor.role.as_str())
-                .bind(e.from.map(TicketState::as_str))
-                .bind(e.to.as_str())
-                .bind(e.change.kind())
-                .bind(change.as_str())
-        },
     )
     .await?;
     Ok(stored)
 }
 
-async fn setting<B, T>(store: &B, key: &str) -> Result<Option<T>, StoreError>
-where
-    B: Backend,
-    T: DeserializeOwned,
-    for<'c> &'c mut <B::Db as Database>::Connection: Executor<'c, Database = B::Db>,
-    for<'q> <B::Db as Database>::Arguments<'q>: IntoArguments<'q, B::Db>,
-    <B::Db as Database>::Row: Columns,
-    for<'q> &'q str: Column<'q, B::Db>,
-{
-    sqlx::query(&B::sql("SELECT value FROM settings WHERE key = ?"))
-        .bind(key)
-        .fetch_optional(store.pool())
-        .await
-        .map_err(StoreError::query("reading settings"))?
+/// The newest event id, 0 for an empty log.
+async fn last_event_id<B: Run>(conn: &mut ConnectionOf<B>) -> Result<i64, StoreError> {
+    let rows = B::fetch(
+        conn,
+        "SELECT coalesce(max(id), 0) AS last FROM ticket_events",
+        &[],
+        "reading the event log",
+    )
+    .await?;
+    Ok(rows.first().map_or(0, |row| row.integer("last")))
+}
+
+async fn setting<B: Run, T: DeserializeOwned>(
+    store: &B,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
+    store
+        .read(
+            "SELECT value FROM settings WHERE key = ?",
+            &[key.into()],
+            "reading settings",
+        )
+        .await?
+        .first()
         .map(|row| serde_json::from_str(row.text("value")).map_err(|e| settings_damaged(key, &e)))
         .transpose()
 }
 
-async fn save_setting<B>(store: &B, key: &str, value: &impl Serialize) -> Result<(), StoreError>
-where
-    B: Backend,
-    for<'c> &'c mut <B::Db as Database>::Connection: Executor<'c, Database = B::Db>,
-    for<'q> <B::Db as Database>::Arguments<'q>: IntoArguments<'q, B::Db>,
-    for<'q> &'q str: Column<'q, B::Db>,
-{
+async fn save_setting<B: Run>(
+    store: &B,
+    key: &str,
+    value: &impl Serialize,
+) -> Result<(), StoreError> {
     let text = serde_json::to_string(value).map_err(|e| settings_damaged(key, &e))?;
-    sqlx::query(&B::sql(
-        "INSERT INTO settings (key, value) VALUES (?, ?) \
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    ))
-    .bind(key)
-    .bind(text.as_str())
-    .execute(store.pool())
-    .await
-    .map_err(StoreError::query("saving settings"))?;
+    store
+        .read(
+            "INSERT INTO settings (key, value) VALUES (?, ?) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            &[key.into(), text.as_str().into()],
+            "saving settings",
+        )
+        .await?;
     Ok(())
 }
 
 #[async_trait]
-impl<B> TicketRepository for B
-where
-    B: Backend,
-    for<'c> &'c mut <B::Db as Database>::Connection: Executor<'c, Database = B::Db>,
-    for<'q> <B::Db as Database>::Arguments<'q>: IntoArguments<'q, B::Db>,
-    <B::Db as Database>::Row: Columns,
-    for<'q> &'q str: Column<'q, B::Db>,
-    for<'q> Option<&'q str>: Column<'q, B::Db>,
-    for<'q> i64: Column<'q, B::Db>,
-    for<'q> Option<i64>: Column<'q, B::Db>,
-    for<'q> Option<f64>: Column<'q, B::Db>,
-    for<'q> bool: Column<'q, B::Db>,
-{
+impl<B: Run> TicketRepository for B {
     async fn reserve_ticket_ids(&self, count: usize) -> Result<Vec<TicketId>, StoreError> {
         self.next_ticket_ids(count).await
     }
@@ -342,14 +331,17 @@ where
         let mut writer = self.begin_write("starting to update tickets").await?;
         for update in updates {
             let t = &update.ticket;
-            let stored = sqlx::query(&B::sql("SELECT version FROM tickets WHERE id = ?"))
-                .bind(t.id)
-                .fetch_optional(&mut *writer.tx)
-                .await
-                .map_err(StoreError::query("checking ticket versions"))?
-                .map_or(0, |row| {
-                    u32::try_from(row.integer("version")).unwrap_or(u32::MAX)
-                });
+            let stored = B::fetch(
+                &mut writer.tx,
+                "SELECT version FROM tickets WHERE id = ?",
+                &[t.id.into()],
+                "checking ticket versions",
+            )
+            .await?
+            .first()
+            .map_or(0, |row| {
+                u32::try_from(row.integer("version")).unwrap_or(u32::MAX)
+            });
             if stored != update.expected_version {
                 return Err(StoreError::Conflict {
                     id: t.id,
@@ -369,24 +361,24 @@ where
     }
 
     async fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-        sqlx::query(&B::sql("SELECT id, body FROM tickets WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(StoreError::query("reading a ticket"))?
-            .as_ref()
-            .map(ticket_from_row)
-            .transpose()
+        self.read(
+            "SELECT id, body FROM tickets WHERE id = ?",
+            &[id.into()],
+            "reading a ticket",
+        )
+        .await?
+        .first()
+        .map(ticket_from_row)
+        .transpose()
     }
 
     async fn events(&self, id: TicketId) -> Result<Vec<StoredEvent>, StoreError> {
-        sqlx::query(&B::sql(
+        self.read(
             "SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY version",
-        ))
-        .bind(id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(StoreError::query("reading ticket events"))?
+            &[id.into()],
+            "reading ticket events",
+        )
+        .await?
         .iter()
         .map(event_from_row)
         .collect()
@@ -399,25 +391,22 @@ where
         let mut found = Vec::new();
         // One channel at a time, so the lookup walks the (channel, external_id) index.
         for channel in Channel::ALL {
-            let ids: Vec<&str> = keys
+            let ids: Vec<Value> = keys
                 .iter()
                 .filter(|(c, _)| *c == channel)
-                .map(|(_, id)| id.as_str())
+                .map(|(_, id)| id.as_str().into())
                 .collect();
             for chunk in ids.chunks(B::MAX_BINDS - 1) {
-                let sql = B::sql(&format!(
-                    "SELECT external_id, id FROM tickets WHERE channel = ? AND external_id IN ({})",
-                    parameters(chunk.len())
-                ))
-                .into_owned();
-                let rows = chunk
-                    .iter()
-                    .fold(sqlx::query(&sql).bind(channel.as_str()), |query, id| {
-                        query.bind(*id)
-                    })
-                    .fetch_all(self.pool())
-                    .await
-                    .map_err(StoreError::query("looking up upstream order numbers"))?;
+                let rows = self
+                    .read(
+                        &format!(
+                            "SELECT external_id, id FROM tickets WHERE channel = ? AND external_id IN ({})",
+                            parameters(chunk.len())
+                        ),
+                        &[&[channel.as_str().into()], chunk].concat(),
+                        "looking up upstream order numbers",
+                    )
+                    .await?;
                 found.extend(rows.iter().map(|row| {
                     (
                         (channel, row.text("external_id").to_owned()),
@@ -430,27 +419,27 @@ where
     }
 
     async fn list(&self, filter: &TicketFilter) -> Result<(Vec<ListedTicket>, u64), StoreError> {
-        let (clause, values) = filter_sql(filter);
-        let count = B::sql(&format!("SELECT count(*) AS total FROM tickets{clause}")).into_owned();
-        let total = values
-            .iter()
-            .fold(sqlx::query(&count), |query, value| query.bind(*value))
-            .fetch_one(self.pool())
-            .await
-            .map_err(StoreError::query("counting tickets"))?
-            .integer("total");
-        let page = B::sql(&format!(
-            "SELECT id, body, (SELECT count(*) FROM tickets d WHERE d.duplicate_of = tickets.id) AS duplicates \
-             FROM tickets{clause} ORDER BY received_at DESC, id DESC LIMIT ?"
-        ))
-        .into_owned();
-        let rows = values
-            .iter()
-            .fold(sqlx::query(&page), |query, value| query.bind(*value))
-            .bind(i64::from(filter.limit))
-            .fetch_all(self.pool())
-            .await
-            .map_err(StoreError::query("listing tickets"))?;
+        let (clause, mut values) = filter_sql(filter);
+        let total = self
+            .read(
+                &format!("SELECT count(*) AS total FROM tickets{clause}"),
+                &values,
+                "counting tickets",
+            )
+            .await?
+            .first()
+            .map_or(0, |row| row.integer("total"));
+        values.push(i64::from(filter.limit).into());
+        let rows = self
+            .read(
+                &format!(
+                    "SELECT id, body, (SELECT count(*) FROM tickets d WHERE d.duplicate_of = tickets.id) AS duplicates \
+                     FROM tickets{clause} ORDER BY received_at DESC, id DESC LIMIT ?"
+                ),
+                &values,
+                "listing tickets",
+            )
+            .await?;
         let listed = rows
             .iter()
             .map(|row| {
@@ -464,45 +453,47 @@ where
     }
 
     async fn duplicates_of(&self, id: TicketId) -> Result<Vec<Ticket>, StoreError> {
-        sqlx::query(&B::sql(
+        self.read(
             "SELECT id, body FROM tickets WHERE duplicate_of = ? ORDER BY received_at, id",
-        ))
-        .bind(id)
-        .fetch_all(self.pool())
-        .await
-        .map_err(StoreError::query("reading duplicates"))?
+            &[id.into()],
+            "reading duplicates",
+        )
+        .await?
         .iter()
         .map(ticket_from_row)
         .collect()
     }
 
     async fn open_located(&self) -> Result<Vec<Ticket>, StoreError> {
-        sqlx::query(&format!(
-            "SELECT id, body FROM tickets WHERE state NOT IN {CLOSED_STATES} AND lon IS NOT NULL ORDER BY id"
-        ))
-        .fetch_all(self.pool())
-        .await
-        .map_err(StoreError::query("reading open tickets"))?
+        self.read(
+            &format!(
+                "SELECT id, body FROM tickets WHERE state NOT IN {CLOSED_STATES} AND lon IS NOT NULL ORDER BY id"
+            ),
+            &[],
+            "reading open tickets",
+        )
+        .await?
         .iter()
         .map(ticket_from_row)
         .collect()
     }
 
     async fn open_load(&self, worker_ids: &[String]) -> Result<Vec<(String, u32)>, StoreError> {
+        let ids: Vec<Value> = worker_ids.iter().map(|id| id.as_str().into()).collect();
         let mut found = Vec::new();
-        for chunk in worker_ids.chunks(B::MAX_BINDS) {
-            let sql = B::sql(&format!(
-                "SELECT assignee_worker, count(*) AS open FROM tickets \
-                 WHERE state NOT IN {CLOSED_STATES} AND assignee_worker IN ({}) GROUP BY assignee_worker",
-                parameters(chunk.len())
-            ))
-            .into_owned();
-            let rows = chunk
-                .iter()
-                .fold(sqlx::query(&sql), |query, id| query.bind(id.as_str()))
-                .fetch_all(self.pool())
-                .await
-                .map_err(StoreError::query("counting open tickets per worker"))?;
+        for chunk in ids.chunks(B::MAX_BINDS) {
+            let rows = self
+                .read(
+                    &format!(
+                        "SELECT assignee_worker, count(*) AS open FROM tickets \
+                         WHERE state NOT IN {CLOSED_STATES} AND assignee_worker IN ({}) \
+                         GROUP BY assignee_worker",
+                        parameters(chunk.len())
+                    ),
+                    chunk,
+                    "counting open tickets per worker",
+                )
+                .await?;
             found.extend(rows.iter().map(|row| {
                 (
                     row.text("assignee_worker").to_owned(),
@@ -514,27 +505,24 @@ where
     }
 
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {
-        sqlx::query(&B::sql(
+        self.read(
             "SELECT * FROM ticket_events WHERE id > ? ORDER BY id LIMIT ?",
-        ))
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(self.pool())
-        .await
-        .map_err(StoreError::query("reading the event log"))?
+            &[after.into(), i64::from(limit).into()],
+            "reading the event log",
+        )
+        .await?
         .iter()
         .map(event_from_row)
         .collect()
     }
 
     async fn last_event_id(&self) -> Result<i64, StoreError> {
-        Ok(
-            sqlx::query("SELECT coalesce(max(id), 0) AS last FROM ticket_events")
-                .fetch_one(self.pool())
-                .await
-                .map_err(StoreError::query("reading the event log"))?
-                .integer("last"),
-        )
+        let mut conn = self
+            .pool()
+            .acquire()
+            .await
+            .map_err(StoreError::query("reading the event log"))?;
+        last_event_id::<B>(&mut conn).await
     }
 
     async fn load_catalogue(&self) -> Result<Option<Catalogue>, StoreError> {

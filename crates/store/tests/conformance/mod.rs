@@ -44,6 +44,7 @@ macro_rules! tests {
             an_upstream_order_number_is_stored_once_and_a_failed_batch_stores_nothing,
             appending_checks_the_version_and_a_conflict_changes_nothing,
             lists_filter_by_scope_state_and_community_newest_first,
+            a_batch_beyond_one_statements_bind_limit_is_stored_whole,
             catalogue_and_sla_table_round_trip,
         );
 
@@ -389,6 +390,34 @@ pub async fn lists_filter_by_scope_state_and_community_newest_first(fixture: &im
     assert_eq!((ids(page), total), (vec![3, 2], 3));
     assert_eq!(store.duplicates_of(1).await.unwrap()[0].id, 3);
     assert_eq!(store.open_located().await.unwrap().len(), 3);
+}
+
+pub async fn a_batch_beyond_one_statements_bind_limit_is_stored_whole(fixture: &impl Fixture) {
+    // 3,000 rows of 31 columns pass SQLite's and PostgreSQL's bind limits (32,766 and 65,535).
+    const TICKETS: i64 = 3000;
+    let store = fixture.open().await;
+    let batch: Vec<NewTicket> = (1..=TICKETS)
+        .map(|id| new_ticket(id, Some(&format!("B-{id}")), true, id))
+        .collect();
+    let stored = store.insert_tickets(&batch).await.unwrap();
+    assert_eq!(
+        stored.iter().map(|e| e.id).collect::<Vec<_>>(),
+        (1..=TICKETS).collect::<Vec<_>>()
+    );
+    let keys: Vec<(Channel, String)> = batch
+        .iter()
+        .map(|n| (Channel::Hotline, n.ticket.external_id.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        store.existing_external(&keys).await.unwrap().len(),
+        batch.len()
+    );
+    let (_, total) = store.list(&all()).await.unwrap();
+    assert_eq!(total, 3000);
+    assert_eq!(
+        store.ticket(TICKETS).await.unwrap().unwrap(),
+        batch[2999].ticket
+    );
 }
 
 pub async fn catalogue_and_sla_table_round_trip(fixture: &impl Fixture) {
