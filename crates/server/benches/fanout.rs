@@ -69,6 +69,7 @@ async fn measure(terminals: usize, round: u64) -> (f64, f64, f64) {
         ui_dir: dir.path().to_owned(),
         port: 0,
         demo_feed: None,
+        desktop: None,
     })
     .await
     .unwrap();

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod dataset;
 pub mod demo_feed;
+pub mod desktop;
 pub mod error;
 pub mod tickets;
 pub mod work_orders;
@@ -52,6 +53,8 @@ pub struct ServerConfig {
     pub port: u16,
     /// Demo mode: play history into a new demo database and keep requests coming.
     pub demo_feed: Option<FeedSettings>,
+    /// Desktop app only: serves `/api/desktop/center` through this hook (404 without).
+    pub desktop: Option<Arc<dyn desktop::CenterChoice>>,
 }
 
 /// Default SQLite file: `$XDG_DATA_HOME/smart-binhe/binhe.sqlite` (or `~/.local/share/…`).
@@ -139,8 +142,14 @@ async fn start_demo_feed(state: &AppState, settings: FeedSettings) -> Result<(),
     Ok(())
 }
 
-pub fn router(state: AppState, ui_dir: &Path, guard: auth::Guard) -> Router {
+pub fn router(
+    state: AppState,
+    ui_dir: &Path,
+    guard: auth::Guard,
+    desktop: Option<Arc<dyn desktop::CenterChoice>>,
+) -> Router {
     api::routes(state)
+        .merge(desktop::routes(desktop))
         .fallback_service(ServeDir::new(ui_dir))
         .layer(axum::middleware::from_fn_with_state(
             guard,
@@ -184,6 +193,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         state,
         &config.ui_dir,
         auth::Guard::new(secret.clone(), address.port()),
+        config.desktop,
     );
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -101,6 +101,7 @@ async fn run(command: Command) -> Result<(), String> {
                     rate_per_minute: feed_rate,
                     ..FeedSettings::default()
                 }),
+                desktop: None,
             })
             .await
             .map_err(|e| format!("启动失败 / cannot start: {e}"))?;

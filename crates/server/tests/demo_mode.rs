@@ -50,6 +50,7 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
             worker_delay: Duration::from_millis(300),
             ..FeedSettings::default()
         }),
+        desktop: None,
     })
     .await
     .unwrap();

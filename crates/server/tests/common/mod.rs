@@ -1,7 +1,9 @@
 //! One server over real HTTP on loopback with a real SQLite file, for every API test.
 
 use std::path::Path;
+use std::sync::Arc;
 
+use binhe_server::desktop::CenterChoice;
 use binhe_server::{RunningServer, ServerConfig, start};
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -15,6 +17,11 @@ pub struct Harness {
 #[allow(dead_code, reason = "each test binary uses its own subset")]
 impl Harness {
     pub async fn start(database: &Path) -> Self {
+        Self::start_desktop(database, None).await
+    }
+
+    /// As the desktop app's embedded server: with the hook behind `/api/desktop/center`.
+    pub async fn start_desktop(database: &Path, desktop: Option<Arc<dyn CenterChoice>>) -> Self {
         let ui = tempfile::tempdir().unwrap();
         std::fs::write(
             ui.path().join("index.html"),
@@ -26,6 +33,7 @@ impl Harness {
             ui_dir: ui.path().to_owned(),
             port: 0,
             demo_feed: None,
+            desktop,
         })
         .await
         .unwrap();
