@@ -1,12 +1,21 @@
-//! 智慧滨河 desktop app: starts the center server in this process on a free loopback port and
-//! shows its UI in a native window. All business logic lives in the server and core crates.
+//! 智慧滨河 desktop app. Standalone (默认): starts the server in this process on a free loopback
+//! port and shows its UI in a native window. Terminal (终端模式): `--center URL`,
+//! `BINHE_CENTER_URL` or the saved choice point the window at a center server instead, and the
+//! embedded server is not started. All business logic lives in the server and core crates.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-use std::path::PathBuf;
+mod settings;
+mod shell;
 
-use binhe_server::{FeedSettings, ServerConfig, default_database, start};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use binhe_server::{FeedSettings, ServerConfig, default_database};
 use tauri::{WebviewUrl, WebviewWindowBuilder};
+
+use settings::Saved;
+use shell::Shell;
 
 /// Where the built UI is: `BINHE_UI_DIR`, else the repository's `ui/dist` this binary was
 /// built from.
@@ -46,30 +55,54 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
+    let settings_path = settings::settings_file();
+    let saved = Saved::load(&settings_path);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let choice = match settings::decide(&args, std::env::var("BINHE_CENTER_URL").ok(), &saved) {
+        Ok(choice) => choice,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    tracing::info!(center = ?choice.center.as_ref().map(url::Url::as_str), source = ?choice.source, "connection at start");
     let config = ServerConfig {
         database: database(),
         ui_dir: ui_dir(),
         port: 0,
         demo_feed: demo_feed(),
+        desktop: None,
     };
-    let server = match tauri::async_runtime::block_on(start(config)) {
-        Ok(server) => server,
-        Err(error) => {
-            eprintln!("智慧滨河无法启动 / Smart Binhe cannot start: {error}");
-            std::process::exit(1);
-        }
+    let shell = Shell::new(settings_path, saved, config);
+    // Standalone needs the embedded server before the window; a terminal never starts it.
+    let first_page = match &choice.center {
+        None => match tauri::async_runtime::block_on(shell.embedded_server()) {
+            Ok(launch) => launch,
+            Err(error) => {
+                eprintln!("智慧滨河无法启动 / Smart Binhe cannot start: {error}");
+                std::process::exit(1);
+            }
+        },
+        Some(center) => shell::connect_page("connecting", Some(center), None),
     };
-    let launch = server.launch_url();
-    // The same UI is reachable from a browser on this machine at this address.
-    println!("SMART_BINHE_URL={launch}");
-    let url: tauri::Url = launch.parse().expect("the server's own URL parses");
+    let center = choice.center;
     let result = tauri::Builder::default()
+        .manage(Arc::clone(&shell))
+        .invoke_handler(tauri::generate_handler![
+            shell::connect_center,
+            shell::use_standalone,
+            shell::resume
+        ])
         .setup(move |app| {
-            WebviewWindowBuilder::new(app, "main", WebviewUrl::External(url))
+            shell.install_menu(app.handle())?;
+            WebviewWindowBuilder::new(app, shell::WINDOW, WebviewUrl::External(first_page))
                 .title("智慧滨河 · 网格指挥中心 Smart Binhe")
                 .inner_size(1440.0, 900.0)
                 .min_inner_size(1024.0, 680.0)
                 .build()?;
+            if let Some(center) = center {
+                shell.open_center(center);
+            }
             Ok(())
         })
         .run(tauri::generate_context!("../tauri.conf.json"));

@@ -1,0 +1,334 @@
+//! The window and where it points: the embedded server (standalone) or a center (terminal).
+//!
+//! Local pages (`connect.html`, shipped in the app) tell the commander what is going on when
+//! the center does not answer and offer retry, another address, or standalone. Only these
+//! local pages can call the commands below: Tauri refuses custom commands from remote origins
+//! (the embedded server and the center are remote to it), which is why the embedded server's
+//! window uses `PUT /api/desktop/center` instead.
+
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use binhe_server::desktop::{CenterChoice, parse_center_url};
+use binhe_server::{RunningServer, ServerConfig, start};
+use tauri::menu::{CheckMenuItem, CheckMenuItemBuilder, MenuBuilder, SubmenuBuilder};
+use tauri::{AppHandle, Manager, WebviewWindow};
+use url::Url;
+
+use crate::settings::Saved;
+
+pub const WINDOW: &str = "main";
+const MENU_STANDALONE: &str = "connect.standalone";
+const MENU_CENTER: &str = "connect.center";
+/// How long a center may take to accept a connection before it counts as not answering.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(4);
+
+/// The app's own pages (`frontendDist`), as the webview addresses them.
+fn local_page(page: &str) -> Url {
+    let base = if cfg!(any(windows, target_os = "android")) {
+        "http://tauri.localhost/"
+    } else {
+        "tauri://localhost/"
+    };
+    Url::parse(base)
+        .and_then(|b| b.join(page))
+        .expect("a fixed local page URL")
+}
+
+/// `connect.html` in one of its states: `connecting`, `unreachable`, `choose`.
+pub fn connect_page(state: &str, center: Option<&Url>, detail: Option<&str>) -> Url {
+    let mut url = local_page("connect.html");
+    {
+        let mut query = url.query_pairs_mut();
+        query.append_pair("state", state);
+        if let Some(center) = center {
+            query.append_pair("center", center.as_str());
+        }
+        if let Some(detail) = detail {
+            query.append_pair("detail", detail);
+        }
+    }
+    url
+}
+
+/// Can a TCP connection be made to the center's host and port? A bilingual reason if not.
+pub fn reachable(center: &Url) -> Result<(), String> {
+    let host = center.host_str().unwrap_or_default();
+    let port = center.port_or_known_default().unwrap_or(80);
+    let addresses: Vec<_> = (host.trim_matches(['[', ']']), port)
+        .to_socket_addrs()
+        .map_err(|e| format!("找不到服务器“{host}”（地址解析失败）/ Cannot find host {host}: {e}"))?
+        .collect();
+    let mut last = None;
+    for address in &addresses {
+        match TcpStream::connect_timeout(address, CONNECT_TIMEOUT) {
+            Ok(_) => return Ok(()),
+            Err(error) => last = Some(error),
+        }
+    }
+    Err(match last {
+        Some(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => format!(
+            "服务器 {host}:{port} 拒绝连接，中心服务器程序可能未启动 / \
+             {host}:{port} refused the connection: the center server may not be running"
+        ),
+        Some(error) if error.kind() == std::io::ErrorKind::TimedOut => format!(
+            "连接 {host}:{port} 超时，网络可能不通 / \
+             {host}:{port} did not answer in {} s: the network may be down",
+            CONNECT_TIMEOUT.as_secs()
+        ),
+        Some(error) => format!("无法连接 {host}:{port} / Cannot connect to {host}:{port}: {error}"),
+        None => format!("找不到服务器“{host}” / No address found for {host}"),
+    })
+}
+
+struct Embedded {
+    /// Kept so the server lives as long as the app.
+    _server: RunningServer,
+    launch: Url,
+}
+
+/// Everything the shell keeps; managed by Tauri and shared with the embedded server's hook.
+pub struct Shell {
+    settings_path: PathBuf,
+    /// The saved choice (what `GET /api/desktop/center` answers).
+    saved: Mutex<Saved>,
+    /// The center the window uses now; `None`: standalone.
+    active: Mutex<Option<Url>>,
+    server_config: ServerConfig,
+    embedded: tokio::sync::Mutex<Option<Embedded>>,
+    app: OnceLock<AppHandle>,
+    menu: OnceLock<(CheckMenuItem<tauri::Wry>, CheckMenuItem<tauri::Wry>)>,
+}
+
+impl std::fmt::Debug for Shell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shell")
+            .field("settings_path", &self.settings_path)
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the embedded server calls for `PUT /api/desktop/center`.
+#[derive(Debug)]
+struct Hook(Arc<Shell>);
+
+impl CenterChoice for Hook {
+    fn current(&self) -> Option<Url> {
+        self.0.saved().center_url
+    }
+
+    fn choose(&self, center: Option<Url>) -> Result<(), String> {
+        self.0.save(center.clone())?;
+        if let Some(center) = center {
+            self.0.open_center(center);
+        }
+        Ok(())
+    }
+}
+
+impl Shell {
+    pub fn new(settings_path: PathBuf, saved: Saved, server_config: ServerConfig) -> Arc<Self> {
+        Arc::new(Self {
+            settings_path,
+            saved: Mutex::new(saved),
+            active: Mutex::new(None),
+            server_config,
+            embedded: tokio::sync::Mutex::new(None),
+            app: OnceLock::new(),
+            menu: OnceLock::new(),
+        })
+    }
+
+    fn saved(&self) -> Saved {
+        Saved {
+            center_url: self.saved.lock().expect("not poisoned").center_url.clone(),
+        }
+    }
+
+    fn active(&self) -> Option<Url> {
+        self.active.lock().expect("not poisoned").clone()
+    }
+
+    fn window(&self) -> Option<WebviewWindow> {
+        self.app.get()?.get_webview_window(WINDOW)
+    }
+
+    fn navigate(&self, url: Url) {
+        let Some(window) = self.window() else {
+            tracing::error!("no window to move");
+            return;
+        };
+        if let Err(error) = window.navigate(url) {
+            tracing::error!(%error, "cannot move the window");
+        }
+    }
+
+    /// Saves the choice in `desktop.json` and shows it in the menu.
+    pub fn save(&self, center: Option<Url>) -> Result<(), String> {
+        let saved = Saved { center_url: center };
+        saved.save(&self.settings_path)?;
+        tracing::info!(center = ?saved.center_url.as_ref().map(Url::as_str), "connection choice saved");
+        *self.saved.lock().expect("not poisoned") = saved;
+        self.refresh_menu();
+        Ok(())
+    }
+
+    /// Starts the embedded server unless it runs; answers its launch URL.
+    pub async fn embedded_server(self: &Arc<Self>) -> Result<Url, String> {
+        let mut embedded = self.embedded.lock().await;
+        if let Some(running) = embedded.as_ref() {
+            return Ok(running.launch.clone());
+        }
+        let config = ServerConfig {
+            desktop: Some(Arc::new(Hook(Arc::clone(self)))),
+            ..self.server_config.clone()
+        };
+        let server = start(config).await.map_err(|e| e.to_string())?;
+        let launch: Url = server
+            .launch_url()
+            .parse()
+            .expect("the server's own URL parses");
+        // The same UI is reachable from a browser on this machine at this address.
+        println!("SMART_BINHE_URL={launch}");
+        tracing::info!(address = %server.address, "embedded server started");
+        *embedded = Some(Embedded {
+            _server: server,
+            launch: launch.clone(),
+        });
+        Ok(launch)
+    }
+
+    /// Standalone: the window shows the embedded server (started if needed).
+    pub async fn open_standalone(self: &Arc<Self>) -> Result<(), String> {
+        let launch = self.embedded_server().await?;
+        *self.active.lock().expect("not poisoned") = None;
+        self.refresh_menu();
+        self.navigate(launch);
+        Ok(())
+    }
+
+    /// Terminal: shows "connecting", then the center — or why it cannot be reached.
+    pub fn open_center(self: &Arc<Self>, center: Url) {
+        *self.active.lock().expect("not poisoned") = Some(center.clone());
+        self.refresh_menu();
+        println!("SMART_BINHE_CENTER={center}");
+        tracing::info!(%center, "terminal mode: the window opens the center");
+        self.navigate(connect_page("connecting", Some(&center), None));
+        let shell = Arc::clone(self);
+        std::thread::spawn(move || match reachable(&center) {
+            Ok(()) => shell.navigate(center),
+            Err(detail) => {
+                tracing::warn!(center = %center, %detail, "center not reachable");
+                shell.navigate(connect_page("unreachable", Some(&center), Some(&detail)));
+            }
+        });
+    }
+
+    /// The native menu 连接 → 本机模式 / 连接中心服务器（当前：…）.
+    pub fn install_menu(self: &Arc<Self>, app: &AppHandle) -> tauri::Result<()> {
+        let _ = self.app.set(app.clone());
+        let standalone =
+            CheckMenuItemBuilder::with_id(MENU_STANDALONE, "本机模式 Standalone").build(app)?;
+        let center = CheckMenuItemBuilder::with_id(MENU_CENTER, self.center_label()).build(app)?;
+        let connect = SubmenuBuilder::new(app, "连接 Connect")
+            .item(&standalone)
+            .item(&center)
+            .build()?;
+        app.set_menu(MenuBuilder::new(app).item(&connect).build()?)?;
+        let _ = self.menu.set((standalone, center));
+        self.refresh_menu();
+        let shell = Arc::clone(self);
+        app.on_menu_event(move |_, event| match event.id().as_ref() {
+            MENU_STANDALONE => {
+                let shell = Arc::clone(&shell);
+                tauri::async_runtime::spawn(async move {
+                    if let Err(error) = shell.save(None) {
+                        tracing::error!(%error, "cannot save the choice");
+                    }
+                    if let Err(error) = shell.open_standalone().await {
+                        shell.navigate(connect_page("failed", None, Some(&error)));
+                    }
+                });
+            }
+            MENU_CENTER => {
+                shell.refresh_menu();
+                let current = shell.active().or_else(|| shell.saved().center_url);
+                shell.navigate(connect_page("choose", current.as_ref(), None));
+            }
+            _ => {}
+        });
+        Ok(())
+    }
+
+    fn center_label(&self) -> String {
+        let current = self
+            .active()
+            .or_else(|| self.saved().center_url)
+            .map_or_else(|| "未设置 none".to_owned(), |url| url.to_string());
+        format!("连接中心服务器（当前：{current}）Connect to center…")
+    }
+
+    /// Ticks the mode in use (GTK ticks whatever was clicked) and names the current center.
+    fn refresh_menu(&self) {
+        let Some((standalone, center)) = self.menu.get() else {
+            return;
+        };
+        let terminal = self.active().is_some();
+        let _ = standalone.set_checked(!terminal);
+        let _ = center.set_checked(terminal);
+        let _ = center.set_text(self.center_label());
+    }
+}
+
+/// `connect.html` → connect to this center (checked first); `remember` saves it as the choice
+/// once it answers (a typed address), a retry leaves the saved choice alone.
+#[tauri::command]
+pub async fn connect_center(
+    shell: tauri::State<'_, Arc<Shell>>,
+    url: String,
+    remember: bool,
+) -> Result<String, String> {
+    let center = parse_center_url(&url).map_err(|_| {
+        format!(
+            "“{}”不是有效的中心服务器地址，请填写 http:// 或 https:// 开头的完整地址，例如 http://192.168.1.10:8080/ / \
+             Not a valid center URL: use a full http:// or https:// address",
+            url.trim()
+        )
+    })?;
+    let probe = center.clone();
+    tauri::async_runtime::spawn_blocking(move || reachable(&probe))
+        .await
+        .map_err(|e| e.to_string())??;
+    if remember {
+        shell.save(Some(center.clone()))?;
+    }
+    shell.open_center(center.clone());
+    Ok(center.to_string())
+}
+
+/// `connect.html` → work standalone; `remember` saves it as the choice for the next start.
+#[tauri::command]
+pub async fn use_standalone(
+    shell: tauri::State<'_, Arc<Shell>>,
+    remember: bool,
+) -> Result<(), String> {
+    if remember {
+        shell.save(None)?;
+    }
+    shell.inner().open_standalone().await
+}
+
+/// `connect.html` (menu, "cancel") → back to what the window showed.
+#[tauri::command]
+pub async fn resume(shell: tauri::State<'_, Arc<Shell>>) -> Result<(), String> {
+    match shell.active() {
+        Some(center) => {
+            shell.open_center(center);
+            Ok(())
+        }
+        None => shell.inner().open_standalone().await,
+    }
+}
