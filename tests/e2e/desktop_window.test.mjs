@@ -61,7 +61,8 @@ before(async () => {
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
-      env: { ...process.env, BINHE_DB: join(dataDir, 'desktop.sqlite'), BINHE_UI_DIR: uiDir, RUST_LOG: 'warn' },
+      // Own config folder: a saved center choice (terminal mode) must not move this window.
+      env: { ...process.env, BINHE_DB: join(dataDir, 'desktop.sqlite'), BINHE_UI_DIR: uiDir, XDG_CONFIG_HOME: join(dataDir, 'config'), BINHE_CENTER_URL: '', RUST_LOG: 'warn' },
     },
   );
   driver.stdout.on('data', (c) => { driverLog += c; });

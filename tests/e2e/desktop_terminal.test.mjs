@@ -1,0 +1,248 @@
+// Terminal mode of the desktop app (issue 4): with `--center URL` the Tauri window opens the
+// center's UI and the embedded server is never started; a center that does not answer gets a
+// clear bilingual page that offers retry and standalone; the embedded server's
+// `PUT /api/desktop/center` saves the choice and moves the window to the center.
+// Runs the real binary under Xvfb through tauri-driver and WebKitWebDriver.
+//
+// Env: BINHE_DESKTOP_BIN (built smart-binhe), BINHE_SERVER_BIN (built binhe-server, the
+// "center"), BINHE_UI_DIR (built ui/dist).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
+import { artifactsDir, withTimeout, repoRoot, startServer } from './harness.mjs';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+let app;
+let driver;
+let driverExited;
+let driverLog = '';
+let base;
+let session;
+let dataDir;
+let configDir;
+let appEnv;
+let center;
+
+async function webdriver(method, path, body) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) {
+    throw new Error(`WebDriver ${method} ${path}: ${response.status} ${JSON.stringify(json).slice(0, 500)}`);
+  }
+  return json.value;
+}
+
+const run = (script) => webdriver('POST', `/session/${session}/execute/sync`, { script, args: [] });
+
+/**
+ * Starts Xvfb + tauri-driver and opens the app with these arguments (a fresh driver per app:
+ * one session each, as in desktop_window.test.mjs). Returns the app's log from then on.
+ */
+async function openApp(args) {
+  if (driver) await closeApp();
+  const port = await freePort();
+  const nativePort = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  driverLog = '';
+  driver = spawn(
+    'xvfb-run',
+    ['-a', '-s', '-screen 0 1600x1000x24', 'tauri-driver', '--port', String(port), '--native-port', String(nativePort)],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: appEnv },
+  );
+  driver.stdout.on('data', (c) => { driverLog += c; });
+  driver.stderr.on('data', (c) => { driverLog += c; });
+  driverExited = new Promise((r) => driver.once('exit', r));
+  await withTimeout((async () => {
+    for (;;) {
+      try {
+        const r = await fetch(`${base}/status`);
+        if (r.ok) return;
+      } catch { /* not listening yet */ }
+      await sleep(250);
+    }
+  })(), 60_000, `tauri-driver did not start:\n${driverLog}`);
+  const created = await withTimeout(
+    webdriver('POST', '/session', {
+      capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: app, args } } },
+    }),
+    120_000,
+    'the desktop window did not open',
+  );
+  session = created.sessionId;
+  // eslint-disable-next-line no-control-regex
+  return () => driverLog.replace(/\x1B\[[0-9;]*m/g, '');
+}
+
+async function closeApp() {
+  if (session) await webdriver('DELETE', `/session/${session}`).catch(() => {});
+  session = undefined;
+  if (driver && driver.exitCode === null) {
+    try { process.kill(-driver.pid, 'SIGTERM'); } catch { /* already gone */ }
+    await Promise.race([driverExited, sleep(5_000)]);
+    try { process.kill(-driver.pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+  driver = undefined;
+}
+
+/** Polls the window until `check(state)` holds; `state` = { url, title, ready, state, text }. */
+async function waitForWindow(check, message, ms = 180_000) {
+  let last;
+  try {
+    return await withTimeout((async () => {
+      for (;;) {
+        try {
+          last = await run(`return { url: location.href, title: document.title, ready: window.binheReady === true,
+            state: document.body ? document.body.dataset.state || null : null,
+            text: document.body ? document.body.innerText : '' };`);
+          if (check(last)) return last;
+        } catch (e) { last = `error: ${e.message}`; /* the page may be changing under us */ }
+        await sleep(500);
+      }
+    })(), ms, message);
+  } catch (e) {
+    e.message += `\nlast window state: ${JSON.stringify(last)?.slice(0, 600)}\nlog:\n${driverLog.slice(-3000)}`;
+    throw e;
+  }
+}
+
+/** The TCP ports the running smart-binhe processes of this test listen on. */
+function appListeningPorts() {
+  const ps = execFileSync('ps', ['-e', '-o', 'pid=,pgid=,comm=']).toString();
+  const pids = ps.split('\n').map((l) => l.trim().split(/\s+/))
+    .filter(([, pgid, comm]) => pgid === String(driver.pid) && comm === 'smart-binhe').map(([pid]) => pid);
+  assert.ok(pids.length > 0, `no smart-binhe process under the driver:\n${ps}`);
+  // WebKitWebDriver has WebKit listen for its automation (WEBKIT_INSPECTOR_SERVER): not ours.
+  const inspector = pids.map((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
+    .find((v) => v.startsWith('WEBKIT_INSPECTOR_SERVER='))?.split('=')[1]).filter(Boolean);
+  const ss = execFileSync('ss', ['-ltnpH']).toString();
+  return ss.split('\n').filter((l) => pids.some((pid) => l.includes(`pid=${pid},`)))
+    .map((l) => l.trim().split(/\s+/)[3]).filter((address) => !inspector.includes(address));
+}
+
+async function screenshot(name) {
+  mkdirSync(artifactsDir, { recursive: true });
+  const png = Buffer.from(await webdriver('GET', `/session/${session}/screenshot`), 'base64');
+  const shot = join(artifactsDir, `${name}.png`);
+  writeFileSync(shot, png);
+  return Number(execFileSync('convert', [shot, '-format', '%k', 'info:']).toString());
+}
+
+const settingsFile = () => join(configDir, 'smart-binhe', 'desktop.json');
+const savedChoice = () => (existsSync(settingsFile()) ? JSON.parse(readFileSync(settingsFile(), 'utf8')) : null);
+
+before(async () => {
+  app = resolve(process.env.BINHE_DESKTOP_BIN || '');
+  assert.ok(existsSync(app), `BINHE_DESKTOP_BIN must point to the built smart-binhe (got ${app})`);
+  const uiDir = resolve(process.env.BINHE_UI_DIR || join(repoRoot, 'ui', 'dist'));
+  // The "center": a plain binhe-server on loopback. Until `serve --center` (login page, no
+  // launch key) exists, the terminal opens the center's launch URL so it gets the full UI.
+  center = await startServer();
+  dataDir = mkdtempSync(join(tmpdir(), 'binhe-terminal-'));
+  configDir = join(dataDir, 'config');
+  appEnv = {
+    ...process.env,
+    BINHE_DB: join(dataDir, 'desktop.sqlite'),
+    BINHE_UI_DIR: uiDir,
+    XDG_CONFIG_HOME: configDir,
+    RUST_LOG: 'warn,smart_binhe=info',
+  };
+  delete appEnv.BINHE_CENTER_URL;
+});
+
+after(async () => {
+  await closeApp();
+  if (center) await center.stop();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('--center opens the center in the window and never starts the embedded server', async () => {
+  const log = await openApp(['--center', center.url]);
+  const shown = await waitForWindow(
+    (s) => s.url.startsWith(`${center.origin}/`) && s.ready,
+    'the center UI never became ready in the desktop window',
+  );
+  assert.match(shown.title, /智慧滨河/);
+  const colours = await screenshot('desktop-terminal');
+  assert.ok(colours > 500, `the window screenshot has only ${colours} colours: nothing drawn?`);
+
+  // The app's stdout (SMART_BINHE_URL= / SMART_BINHE_CENTER= lines) does not pass through
+  // WebKitWebDriver; its log on stderr does.
+  assert.match(log(), new RegExp(`terminal mode: the window opens the center center=${center.origin}/`));
+  assert.doesNotMatch(log(), /embedded server started/, 'terminal mode must not start the embedded server');
+  assert.deepEqual(appListeningPorts(), [], 'the terminal listens on no port');
+  assert.equal(savedChoice(), null, 'a --center argument is not saved as the choice');
+});
+
+test('a center that does not answer gets a bilingual page; standalone this time starts the embedded server', async () => {
+  const closed = await freePort();
+  const gone = `http://127.0.0.1:${closed}/`;
+  const log = await openApp(['--center', gone]);
+  const page = await waitForWindow((s) => s.state === 'unreachable', 'no "cannot reach the center" page', 60_000);
+  assert.match(page.text, /无法连接中心服务器/);
+  assert.match(page.text, /The center server does not answer/);
+  assert.ok(page.text.includes(gone), page.text);
+  assert.match(page.text, /拒绝连接|refused/);
+  assert.match(page.text, /重试 Retry/);
+  assert.match(page.text, /本次改用本机模式/);
+  assert.ok((await screenshot('desktop-terminal-unreachable')) > 50);
+  assert.doesNotMatch(log(), /embedded server started/);
+
+  await run(`document.getElementById('standalone-once').click(); return true;`);
+  const standalone = await waitForWindow(
+    (s) => /^http:\/\/127\.0\.0\.1:\d+\/$/.test(s.url) && s.ready,
+    'standalone did not start from the error page',
+  );
+  assert.notEqual(new URL(standalone.url).origin, center.origin);
+  assert.match(log(), /embedded server started address=127\.0\.0\.1:\d+/);
+  assert.equal(appListeningPorts().length, 1, 'now the embedded server listens');
+  assert.equal(savedChoice(), null, '"this time" saves nothing');
+
+  // The embedded server's window moves itself to a center: the choice is saved.
+  const answer = await run(`return (async () => {
+    const r = await fetch('/api/desktop/center', { method: 'PUT', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: 'center:8080' }) });
+    return { status: r.status, body: await r.json() };
+  })();`);
+  assert.equal(answer.status, 400);
+  assert.equal(answer.body.error.field, 'url');
+  await run(`fetch('/api/desktop/center', { method: 'PUT', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ url: ${JSON.stringify(center.url)} }) }); return true;`);
+  await waitForWindow((s) => s.url.startsWith(`${center.origin}/`) && s.ready, 'PUT /api/desktop/center did not move the window');
+  assert.deepEqual(savedChoice(), { center_url: center.url });
+});
+
+test('the saved choice is used at the next start', async () => {
+  assert.ok(savedChoice()?.center_url, 'the previous test saved a center');
+  const log = await openApp([]);
+  await waitForWindow((s) => s.url.startsWith(`${center.origin}/`) && s.ready, 'the saved center was not opened');
+  assert.doesNotMatch(log(), /embedded server started/);
+  // --standalone overrides it for one start without changing it.
+  const log2 = await openApp(['--standalone']);
+  await waitForWindow(
+    (s) => /^http:\/\/127\.0\.0\.1:\d+\/$/.test(s.url) && new URL(s.url).origin !== center.origin && s.ready,
+    'no standalone window',
+  );
+  assert.match(log2(), /embedded server started/);
+  assert.deepEqual(savedChoice(), { center_url: center.url });
+});
