@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use binhe_server::{RunningServer, ServerConfig, start};
+use binhe_server::{Database, RunningServer, ServerConfig, start};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -22,10 +22,11 @@ impl Harness {
         )
         .unwrap();
         let server = start(ServerConfig {
-            database: database.to_owned(),
+            database: Database::Sqlite(database.to_owned()),
             ui_dir: ui.path().to_owned(),
             port: 0,
             demo_feed: None,
+            center: None,
         })
         .await
         .unwrap();
