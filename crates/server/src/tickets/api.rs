@@ -708,6 +708,10 @@ async fn act_on(
     id: TicketId,
     body: Result<Json<ActionBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.must_be(
+        &[Role::Dispatcher, Role::Commander, Role::Worker],
+        "act on tickets",
+    )?;
     let body = body_or_error(body)?;
     let version = required_version(body.version)?;
     let desk = state.desk();

@@ -1,5 +1,8 @@
 //! One server over real HTTP on loopback with a real SQLite file, for every API test.
 
+#[allow(dead_code, reason = "each test binary uses its own subset")]
+pub mod center;
+
 use std::path::Path;
 
 use binhe_server::{Database, RunningServer, ServerConfig, start};
