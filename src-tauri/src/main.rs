@@ -11,7 +11,7 @@ mod shell;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use binhe_server::{FeedSettings, ServerConfig, default_database};
+use binhe_server::{Database, FeedSettings, ServerConfig, default_database};
 use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 use settings::Saved;
@@ -67,7 +67,8 @@ fn main() {
     };
     tracing::info!(center = ?choice.center.as_ref().map(url::Url::as_str), source = ?choice.source, "connection at start");
     let config = ServerConfig {
-        database: database(),
+        database: Database::Sqlite(database()),
+        center: None,
         ui_dir: ui_dir(),
         port: 0,
         demo_feed: demo_feed(),

@@ -186,7 +186,14 @@ impl Shell {
             desktop: Some(Arc::new(Hook(Arc::clone(self)))),
             ..self.server_config.clone()
         };
-        let server = start(config).await.map_err(|e| e.to_string())?;
+        // `start` is not provably Send (sqlx's PostgreSQL side), so it cannot run in a spawned
+        // task: drive it on a blocking thread of the same runtime instead.
+        let server = tauri::async_runtime::spawn_blocking(move || {
+            tauri::async_runtime::block_on(start(config))
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
         let launch: Url = server
             .launch_url()
             .parse()

@@ -15,6 +15,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::auth::audit::AuditNote;
 use crate::error::ApiError;
 
 /// What the desktop shell offers the embedded server.
@@ -111,10 +112,16 @@ async fn current(State(hook): State<Hook>) -> Json<Value> {
     answer(hook.current().as_ref())
 }
 
-async fn choose(
-    State(hook): State<Hook>,
-    Json(body): Json<Value>,
-) -> Result<Json<Value>, DesktopError> {
+async fn choose(State(hook): State<Hook>, Json(body): Json<Value>) -> Response {
+    let target = match body.get("url") {
+        Some(Value::String(given)) => given.trim().to_owned(),
+        Some(Value::Null) => "standalone".to_owned(),
+        _ => String::new(),
+    };
+    AuditNote::new("desktop.center", &target).attach(change(hook, &body).await)
+}
+
+async fn change(hook: Hook, body: &Value) -> Result<Json<Value>, DesktopError> {
     let center = match body.get("url") {
         None => return Err(DesktopError::MissingUrl),
         Some(Value::Null) => None,

@@ -203,3 +203,33 @@ async fn put_status(h: &Harness) -> (StatusCode, String) {
         .unwrap();
     (response.status(), response.text().await.unwrap())
 }
+
+#[tokio::test]
+async fn every_change_is_in_the_audit_log() {
+    let shell = Arc::new(Shell::default());
+    let (_dir, h) = desktop(&shell).await;
+    put(&h, &json!({ "url": "ftp://center/" })).await;
+    put(&h, &json!({ "url": "http://center:8080/" })).await;
+    put(&h, &json!({ "url": null })).await;
+    let audit = h.json("/api/audit?action=desktop.center").await;
+    let lines: Vec<(String, i64)> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["target"].as_str().unwrap().to_owned(),
+                e["status"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("standalone".to_owned(), 200),
+            ("http://center:8080/".to_owned(), 200),
+            ("ftp://center/".to_owned(), 400),
+        ],
+        "{audit}"
+    );
+}
