@@ -89,6 +89,7 @@ impl Center {
             port: 0,
             demo_feed: None,
             center: Some(std::net::Ipv4Addr::LOCALHOST.into()),
+            desktop: None,
         })
         .await
         .unwrap();
