@@ -114,7 +114,7 @@ async fn current(State(hook): State<Hook>) -> Json<Value> {
 
 async fn choose(State(hook): State<Hook>, Json(body): Json<Value>) -> Response {
     let target = match body.get("url") {
-        Some(Value::String(given)) => given.trim().to_owned(),
+        Some(Value::String(given)) => given.trim().chars().take(200).collect(),
         Some(Value::Null) => "standalone".to_owned(),
         _ => String::new(),
     };
