@@ -4,8 +4,11 @@
 // `PUT /api/desktop/center` saves the choice and moves the window to the center.
 // Runs the real binary under Xvfb through tauri-driver and WebKitWebDriver.
 //
+// The center is a real `binhe-server serve --center` (accounts and sessions, no launch key)
+// on loopback, with one dispatcher account made by `binhe-server account add`.
+//
 // Env: BINHE_DESKTOP_BIN (built smart-binhe), BINHE_SERVER_BIN (built binhe-server, the
-// "center"), BINHE_UI_DIR (built ui/dist).
+// center), BINHE_UI_DIR (built ui/dist).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,9 +17,46 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, readFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
-import { artifactsDir, withTimeout, repoRoot, startServer } from './harness.mjs';
+import { createInterface } from 'node:readline';
+import { artifactsDir, withTimeout, repoRoot } from './harness.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const LOGIN = 'binhe-dd';
+const PASSWORD = 'terminal-e2e-密码';
+
+/** `binhe-server serve --center` on a fresh SQLite file with one dispatcher account. */
+async function startCenter(uiDir, dir) {
+  const bin = resolve(process.env.BINHE_SERVER_BIN || '');
+  assert.ok(existsSync(bin), `BINHE_SERVER_BIN must point to the built binhe-server (got ${bin})`);
+  const db = join(dir, 'center.sqlite');
+  execFileSync(bin, ['account', 'add', '--db', db, '--login', LOGIN, '--name', '滨河调度员', '--role', 'dispatcher'], {
+    input: `${PASSWORD}\n`,
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  const child = spawn(bin, ['serve', '--center', '--db', db, '--port', '0', '--ui-dir', uiDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RUST_LOG: 'warn' },
+  });
+  let output = '';
+  child.stderr.on('data', (c) => { output += c; });
+  const exited = new Promise((r) => child.once('exit', r));
+  const url = await withTimeout(new Promise((resolveUrl, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const m = line.match(/^SMART_BINHE_URL=(\S+)$/);
+      if (m) resolveUrl(m[1]);
+    });
+    exited.then((code) => reject(new Error(`the center exited (${code}):\n${output}`)));
+  }), 180_000, 'the center did not print SMART_BINHE_URL');
+  assert.doesNotMatch(url, /key=/, 'a center has no launch key');
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([exited, sleep(5_000)]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  };
+  return { url, origin: new URL(url).origin, stop };
+}
 
 function freePort() {
   return new Promise((resolvePort, reject) => {
@@ -155,16 +195,16 @@ before(async () => {
   app = resolve(process.env.BINHE_DESKTOP_BIN || '');
   assert.ok(existsSync(app), `BINHE_DESKTOP_BIN must point to the built smart-binhe (got ${app})`);
   const uiDir = resolve(process.env.BINHE_UI_DIR || join(repoRoot, 'ui', 'dist'));
-  // The "center": a plain binhe-server on loopback. Until `serve --center` (login page, no
-  // launch key) exists, the terminal opens the center's launch URL so it gets the full UI.
-  center = await startServer();
   dataDir = mkdtempSync(join(tmpdir(), 'binhe-terminal-'));
   configDir = join(dataDir, 'config');
+  center = await startCenter(uiDir, dataDir);
   appEnv = {
     ...process.env,
     BINHE_DB: join(dataDir, 'desktop.sqlite'),
     BINHE_UI_DIR: uiDir,
     XDG_CONFIG_HOME: configDir,
+    // The webview's own data (cookies) too: nothing from another run.
+    XDG_DATA_HOME: join(dataDir, 'data'),
     RUST_LOG: 'warn,smart_binhe=info',
   };
   delete appEnv.BINHE_CENTER_URL;
@@ -176,19 +216,35 @@ after(async () => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
+/** The window is on the center's page (served to anyone, so its login can load). */
+const onCenter = (s) => s.url.startsWith(`${center.origin}/`) && /智慧滨河/.test(s.title);
+
 test('--center opens the center in the window and never starts the embedded server', async () => {
   const log = await openApp(['--center', center.url]);
-  const shown = await waitForWindow(
-    (s) => s.url.startsWith(`${center.origin}/`) && s.ready,
-    'the center UI never became ready in the desktop window',
-  );
-  assert.match(shown.title, /智慧滨河/);
+  await waitForWindow(onCenter, 'the window never showed the center');
+
+  // Not logged in yet: the center answers the API only to a session.
+  const before = await run(`return (async () => (await fetch('/api/session')).status)();`);
+  assert.equal(before, 401);
+  // Log in from the window as a terminal would (same origin, the cookie is the session).
+  const login = await run(`return (async () => {
+    const r = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ login: ${JSON.stringify(LOGIN)}, password: ${JSON.stringify(PASSWORD)}, terminal: '金海社区指挥终端' }) });
+    return r.status;
+  })();`);
+  assert.equal(login, 200);
+  const session = await run(`return (async () => (await fetch('/api/session')).json())();`);
+  assert.equal(session.mode, 'center');
+  assert.equal(session.account.login, LOGIN);
+  await run('location.reload(); return true;');
+  const shown = await waitForWindow((s) => onCenter(s) && s.ready, 'the center UI never became ready in the desktop window');
+  assert.equal(new URL(shown.url).origin, center.origin);
   const colours = await screenshot('desktop-terminal');
   assert.ok(colours > 500, `the window screenshot has only ${colours} colours: nothing drawn?`);
 
   // The app's stdout (SMART_BINHE_URL= / SMART_BINHE_CENTER= lines) does not pass through
   // WebKitWebDriver; its log on stderr does.
-  assert.match(log(), new RegExp(`terminal mode: the window opens the center center=${center.origin}/`));
+  assert.match(log(), new RegExp(`terminal mode: the window opens the center center=${center.url}`));
   assert.doesNotMatch(log(), /embedded server started/, 'terminal mode must not start the embedded server');
   assert.deepEqual(appListeningPorts(), [], 'the terminal listens on no port');
   assert.equal(savedChoice(), null, 'a --center argument is not saved as the choice');
@@ -228,14 +284,14 @@ test('a center that does not answer gets a bilingual page; standalone this time 
   assert.equal(answer.body.error.field, 'url');
   await run(`fetch('/api/desktop/center', { method: 'PUT', headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ url: ${JSON.stringify(center.url)} }) }); return true;`);
-  await waitForWindow((s) => s.url.startsWith(`${center.origin}/`) && s.ready, 'PUT /api/desktop/center did not move the window');
+  await waitForWindow(onCenter, 'PUT /api/desktop/center did not move the window');
   assert.deepEqual(savedChoice(), { center_url: center.url });
 });
 
 test('the saved choice is used at the next start', async () => {
   assert.ok(savedChoice()?.center_url, 'the previous test saved a center');
   const log = await openApp([]);
-  await waitForWindow((s) => s.url.startsWith(`${center.origin}/`) && s.ready, 'the saved center was not opened');
+  await waitForWindow(onCenter, 'the saved center was not opened');
   assert.doesNotMatch(log(), /embedded server started/);
   // --standalone overrides it for one start without changing it.
   const log2 = await openApp(['--standalone']);
