@@ -288,8 +288,35 @@ test('a center that does not answer gets a bilingual page; standalone this time 
   assert.deepEqual(savedChoice(), { center_url: center.url });
 });
 
+test('on the "cannot reach" page another address is checked, refused in both languages, or saved and opened', async () => {
+  rmSync(settingsFile(), { force: true }); // nothing saved yet (the test before saved one)
+  const gone = `http://127.0.0.1:${await freePort()}/`;
+  await openApp(['--center', gone]);
+  await waitForWindow((s) => s.state === 'unreachable', 'no "cannot reach the center" page', 60_000);
+  const submit = (url) => run(`
+    document.getElementById('url').value = ${JSON.stringify(url)};
+    document.getElementById('connect').requestSubmit();
+    return true;`);
+  const message = () => waitForWindow(
+    (s) => /不是有效|拒绝连接/.test(s.text),
+    'no message under the form',
+    30_000,
+  );
+  await submit('center:8080');
+  const bad = await message();
+  assert.match(bad.text, /“center:8080”不是有效的中心服务器地址/);
+  assert.match(bad.text, /Not a valid center URL/);
+  await sleep(1_500); // let WebKit paint the message before the screenshot
+  await screenshot('desktop-terminal-bad-address');
+  assert.equal(savedChoice(), null);
+
+  await submit(center.url);
+  await waitForWindow(onCenter, 'the typed center was not opened');
+  assert.deepEqual(savedChoice(), { center_url: center.url }, 'a typed center that answers is saved');
+});
+
 test('the saved choice is used at the next start', async () => {
-  assert.ok(savedChoice()?.center_url, 'the previous test saved a center');
+  assert.ok(savedChoice()?.center_url, 'the previous tests saved a center');
   const log = await openApp([]);
   await waitForWindow(onCenter, 'the saved center was not opened');
   assert.doesNotMatch(log(), /embedded server started/);
