@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use binhe_server::{FeedSettings, ServerConfig, default_database, start};
+use binhe_server::{Database, FeedSettings, ServerConfig, default_database, start};
 use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 /// Where the built UI is: `BINHE_UI_DIR`, else the repository's `ui/dist` this binary was
@@ -47,7 +47,8 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
     let config = ServerConfig {
-        database: database(),
+        database: Database::Sqlite(database()),
+        center: None,
         ui_dir: ui_dir(),
         port: 0,
         demo_feed: demo_feed(),

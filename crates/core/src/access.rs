@@ -92,6 +92,77 @@ impl AccessError {
     }
 }
 
+/// The communities and workers a ticket involves: the commanders of those communities and those
+/// workers see it. Communities: where it was routed, where it is held, where its first receiver
+/// is. Workers: the one holding it and the one who reported it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Audience {
+    /// Community codes, sorted, without repeats.
+    pub communities: Vec<GridCode>,
+    /// Worker ids, sorted, without repeats.
+    pub workers: Vec<String>,
+}
+
+impl Audience {
+    pub fn of(ticket: &Ticket) -> Self {
+        let communities = [
+            ticket.routing.community.as_ref(),
+            ticket.assignment.as_ref().and_then(|a| a.grid.as_ref()),
+            ticket.owner.as_ref().map(|o| &o.grid),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(GridCode::community_code)
+        .collect();
+        let workers = [
+            ticket.assignment.as_ref().and_then(|a| a.worker_id.clone()),
+            ticket.source_ref.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        Self::sorted(communities, workers)
+    }
+
+    /// Everyone in either: an event that moves a ticket from one community to another is seen
+    /// by both.
+    #[must_use]
+    pub fn union(&self, other: &Self) -> Self {
+        Self::sorted(
+            self.communities
+                .iter()
+                .chain(&other.communities)
+                .cloned()
+                .collect(),
+            self.workers.iter().chain(&other.workers).cloned().collect(),
+        )
+    }
+
+    fn sorted(mut communities: Vec<GridCode>, mut workers: Vec<String>) -> Self {
+        communities.sort();
+        communities.dedup();
+        workers.sort();
+        workers.dedup();
+        Self {
+            communities,
+            workers,
+        }
+    }
+}
+
+/// Which tickets a principal sees, as a store filters them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Visibility {
+    #[default]
+    Everything,
+    /// Tickets involving this community (see [`Audience`]).
+    Community(GridCode),
+    /// Tickets held or reported by this worker.
+    Worker(String),
+    /// An account whose scope is missing sees no ticket.
+    Nothing,
+}
+
 fn inside(code: &GridCode, community: &GridCode) -> bool {
     code.as_str().starts_with(community.scope_prefix())
 }
@@ -116,28 +187,37 @@ impl Principal {
 
     /// Whether a ticket (its card, its events, its place on the map) is visible.
     pub fn sees_ticket(&self, ticket: &Ticket) -> bool {
+        self.reaches(&Audience::of(ticket))
+    }
+
+    /// Whether something whose audience is `audience` (a ticket, or one of its events) is
+    /// visible.
+    pub fn reaches(&self, audience: &Audience) -> bool {
         match self.role {
             Role::Dispatcher | Role::Administrator => true,
-            Role::Commander => {
-                let Some(community) = &self.community else {
-                    return false;
-                };
-                let here = |code: Option<&GridCode>| code.is_some_and(|c| inside(c, community));
-                here(ticket.routing.community.as_ref())
-                    || here(ticket.assignment.as_ref().and_then(|a| a.grid.as_ref()))
-                    || here(ticket.owner.as_ref().map(|o| &o.grid))
-            }
-            Role::Worker => {
-                let Some(me) = &self.worker_id else {
-                    return false;
-                };
-                ticket
-                    .assignment
-                    .as_ref()
-                    .and_then(|a| a.worker_id.as_ref())
-                    .is_some_and(|w| w == me)
-                    || ticket.source_ref.as_ref().is_some_and(|s| s == me)
-            }
+            Role::Commander => self
+                .community
+                .as_ref()
+                .is_some_and(|c| audience.communities.iter().any(|a| a == c)),
+            Role::Worker => self
+                .worker_id
+                .as_ref()
+                .is_some_and(|me| audience.workers.iter().any(|w| w == me)),
+        }
+    }
+
+    /// What a store filters on to show this principal only what it may see.
+    pub fn visibility(&self) -> Visibility {
+        match self.role {
+            Role::Dispatcher | Role::Administrator => Visibility::Everything,
+            Role::Commander => self
+                .community
+                .clone()
+                .map_or(Visibility::Nothing, Visibility::Community),
+            Role::Worker => self
+                .worker_id
+                .clone()
+                .map_or(Visibility::Nothing, Visibility::Worker),
         }
     }
 
@@ -172,4 +252,20 @@ impl Principal {
     pub fn may_administer(&self) -> bool {
         matches!(self.role, Role::Dispatcher | Role::Administrator)
     }
+}
+
+/// Failed logins in a row an account may have before logins to it are slowed.
+pub const FREE_LOGIN_FAILURES: u32 = 4;
+/// The longest an account waits between login attempts.
+pub const MAX_LOGIN_LOCKOUT_SECONDS: i64 = 15 * 60;
+
+/// How long an account waits before the next login attempt after `failures` failed ones in a
+/// row: nothing for the first few, then 1 s, 2 s, 4 s … up to 15 minutes.
+pub fn login_lockout(failures: u32) -> Option<chrono::Duration> {
+    let over = failures.checked_sub(FREE_LOGIN_FAILURES + 1)?;
+    let seconds = 1_i64
+        .checked_shl(over.min(20))
+        .unwrap_or(MAX_LOGIN_LOCKOUT_SECONDS)
+        .min(MAX_LOGIN_LOCKOUT_SECONDS);
+    Some(chrono::Duration::seconds(seconds))
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use binhe_core::demo::{self, DEFAULT_SEED};
 use binhe_core::{GridLevel, ticket::Catalogue};
-use binhe_server::{ServerConfig, start};
+use binhe_server::{Database, ServerConfig, start};
 use geo::InteriorPoint;
 use serde_json::{Value, json};
 
@@ -65,7 +65,8 @@ async fn measure(terminals: usize, round: u64) -> (f64, f64, f64) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
     let server = start(ServerConfig {
-        database: dir.path().join("fanout.sqlite"),
+        database: Database::Sqlite(dir.path().join("fanout.sqlite")),
+        center: None,
         ui_dir: dir.path().to_owned(),
         port: 0,
         demo_feed: None,

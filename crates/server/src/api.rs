@@ -2,18 +2,20 @@
 
 use std::sync::{Arc, OnceLock, RwLock};
 
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use binhe_core::access::{AccessError, Role};
 use binhe_core::{GridCode, GridLevel};
 use binhe_store::GridRepository;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
-use crate::dataset::{DEMO_BASEMAP, GridView, imported_dataset};
+use crate::auth::{Caller, Gate, accounts, audit, sessions};
+use crate::dataset::{CommunityView, DEMO_BASEMAP, GridView, imported_dataset};
 use crate::demo_feed::DemoFeed;
 use crate::error::ApiError;
 use crate::tickets::TicketDesk;
@@ -33,10 +35,16 @@ pub struct AppState {
     desk: TicketDesk,
     imports: ImportJobs,
     demo_feed: Arc<OnceLock<DemoFeed>>,
+    gate: Gate,
 }
 
 impl AppState {
-    pub fn new(view: GridView, store: Arc<dyn GridRepository>, desk: TicketDesk) -> Self {
+    pub fn new(
+        view: GridView,
+        store: Arc<dyn GridRepository>,
+        desk: TicketDesk,
+        gate: Gate,
+    ) -> Self {
         Self {
             view: Arc::new(RwLock::new(Arc::new(view))),
             store,
@@ -44,7 +52,23 @@ impl AppState {
             desk,
             imports: ImportJobs::default(),
             demo_feed: Arc::new(OnceLock::new()),
+            gate,
         }
+    }
+
+    /// Accounts, sessions and the audit log, and how callers sign in.
+    pub fn gate(&self) -> Gate {
+        self.gate.clone()
+    }
+
+    /// Reads the grids again (another server process replaced them).
+    pub async fn reload_grids(&self) -> Result<(), binhe_store::StoreError> {
+        let _one_at_a_time = self.import_lock.lock().await;
+        if let Some(dataset) = self.store.load().await? {
+            *self.view.write().expect("view lock is never poisoned") =
+                Arc::new(GridView::new(dataset));
+        }
+        Ok(())
     }
 
     /// Attaches the running demo feed (once, at start).
@@ -110,6 +134,15 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/locate", get(locate))
         .route("/api/stream", get(crate::tickets::stream::stream))
         .route("/api/demo/feed", get(feed_status).post(feed_control))
+        .route("/api/login", post(sessions::login))
+        .route("/api/logout", post(sessions::logout))
+        .route("/api/session", get(sessions::current))
+        .route("/api/accounts", get(accounts::list).post(accounts::add))
+        .route(
+            "/api/accounts/{login}",
+            axum::routing::patch(accounts::change),
+        )
+        .route("/api/audit", get(audit::list))
         .merge(crate::tickets::api::routes())
         .with_state(state)
 }
@@ -121,20 +154,60 @@ fn geojson_response(body: String) -> impl IntoResponse {
     )
 }
 
-async fn summary(State(state): State<AppState>) -> Json<Value> {
-    Json(state.view().summary.clone())
+/// The commander's community, whose share of the view they see instead of the street's.
+fn community_of(caller: &Caller) -> Option<&GridCode> {
+    match caller.principal.role {
+        Role::Commander => caller.principal.community.as_ref(),
+        _ => None,
+    }
 }
 
-async fn grids_geojson(State(state): State<AppState>) -> impl IntoResponse {
-    geojson_response(state.view().grids_geojson.clone())
+/// A commander's community view; a commander without a community sees none.
+fn scoped<'v>(view: &'v GridView, caller: &Caller) -> Result<Option<&'v CommunityView>, ApiError> {
+    if caller.principal.role != Role::Commander {
+        return Ok(None);
+    }
+    community_of(caller)
+        .and_then(|code| view.community(code))
+        .map(Some)
+        .ok_or(ApiError::Access(AccessError::OutOfScope))
+}
+
+async fn summary(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Value>, ApiError> {
+    let view = state.view();
+    Ok(Json(scoped(&view, &caller)?.map_or_else(
+        || view.summary.clone(),
+        |community| community.summary.clone(),
+    )))
+}
+
+async fn grids_geojson(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<impl IntoResponse, ApiError> {
+    let view = state.view();
+    Ok(geojson_response(scoped(&view, &caller)?.map_or_else(
+        || view.grids_geojson.clone(),
+        |community| community.grids_geojson.clone(),
+    )))
 }
 
 async fn basemap_geojson() -> impl IntoResponse {
     geojson_response(DEMO_BASEMAP.to_owned())
 }
 
-async fn tree(State(state): State<AppState>) -> Json<Value> {
-    Json(state.view().tree.clone())
+async fn tree(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Json<Value>, ApiError> {
+    let view = state.view();
+    Ok(Json(scoped(&view, &caller)?.map_or_else(
+        || view.tree.clone(),
+        |community| community.tree.clone(),
+    )))
 }
 
 fn bbox_of(view: &GridView, index: usize) -> Value {
@@ -144,6 +217,7 @@ fn bbox_of(view: &GridView, index: usize) -> Value {
 
 async fn card(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let view = state.view();
@@ -152,6 +226,9 @@ async fn card(
         .ok()
         .and_then(|c| h.index_of(&c))
         .ok_or(ApiError::GridNotFound { code })?;
+    if !caller.principal.sees_grid(&h.get(index).code) {
+        return Err(AccessError::OutOfScope.into());
+    }
     let grid = h.get(index);
     let parent = h.parent_of(index).map(|p| {
         let p = h.get(p);
@@ -194,6 +271,7 @@ struct SearchQuery {
 
 async fn search(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Query(query): Query<SearchQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let text = query.q.unwrap_or_default();
@@ -219,6 +297,7 @@ async fn search(
         .grids()
         .iter()
         .enumerate()
+        .filter(|(_, g)| caller.principal.sees_grid(&g.code))
         .filter_map(|(i, g)| {
             let rank = if g.code.as_str() == text || g.name == text {
                 0
@@ -273,17 +352,21 @@ fn coordinate(value: Option<&str>, field: &'static str, range: f64) -> Result<f6
 /// Which micro-grid and community hold a point (WGS84).
 async fn locate(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Query(query): Query<LocateQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let lon = coordinate(query.lon.as_deref(), "lon", 180.0)?;
     let lat = coordinate(query.lat.as_deref(), "lat", 90.0)?;
     let view = state.view();
     let h = view.hierarchy();
+    // Outside a commander's community is answered as outside every grid.
     let describe = |index: Option<usize>| {
-        index.map(|i| {
-            let g = h.get(i);
-            json!({ "code": g.code, "name": g.name })
-        })
+        index
+            .filter(|&i| caller.principal.sees_grid(&h.get(i).code))
+            .map(|i| {
+                let g = h.get(i);
+                json!({ "code": g.code, "name": g.name })
+            })
     };
     Ok(Json(json!({
         "lon": lon,
@@ -311,9 +394,11 @@ pub fn uploaded_file_name(headers: &HeaderMap) -> String {
 
 async fn import(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     body: String,
 ) -> Result<Json<Value>, ApiError> {
+    caller.must_administer()?;
     let file_name = uploaded_file_name(&headers);
     let view = state
         .import_grids(&body, format!("导入 / import: {file_name}"))
@@ -341,8 +426,10 @@ struct FeedControl {
 
 async fn feed_control(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Json(control): Json<FeedControl>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.must_administer()?;
     let feed = state.demo_feed().ok_or(ApiError::DemoFeedOff)?;
     if let Some(rate) = control.rate_per_minute
         && !crate::demo_feed::RATE_RANGE.contains(&rate)

@@ -68,6 +68,65 @@ pub fn imported_dataset(
     })
 }
 
+/// One community's share of the view: its grids, its subtree and its counts.
+#[derive(Debug)]
+pub struct CommunityView {
+    pub grids_geojson: String,
+    pub tree: Value,
+    pub summary: Value,
+}
+
+/// The counts of the header for one grid (the street, or a commander's community) and all
+/// inside it.
+fn summary_of(dataset: &GridDataset, index: GridIndex) -> Value {
+    let h = &dataset.hierarchy;
+    let grid = h.get(index);
+    let prefix = grid.code.scope_prefix();
+    let inside = |code: &GridCode| code.as_str().starts_with(prefix);
+    let grids = |level| {
+        h.grids()
+            .iter()
+            .filter(|g| g.level() == level && inside(&g.code))
+            .count()
+    };
+    let devices = |kind| {
+        dataset
+            .devices
+            .iter()
+            .filter(|d| d.kind == kind && inside(&d.grid))
+            .count()
+    };
+    let workers = |kind| {
+        dataset
+            .workers
+            .iter()
+            .filter(|w| w.kind == kind && inside(&w.grid))
+            .count()
+    };
+    let street = h.street();
+    json!({
+        "street_code": street.code,
+        "street_name": street.name,
+        "street_name_en": street.name_en,
+        "scope_code": grid.code,
+        "scope_name": grid.name,
+        "scope_level": grid.level().as_str(),
+        "bbox": [grid.bbox().min().x, grid.bbox().min().y, grid.bbox().max().x, grid.bbox().max().y],
+        "communities": grids(GridLevel::Community),
+        "micro_grids": grids(GridLevel::Micro),
+        "units": grids(GridLevel::Unit),
+        "population": grid.population,
+        "full_time_workers": workers(WorkerKind::FullTime),
+        "part_time_workers": workers(WorkerKind::PartTime),
+        "cameras": devices(DeviceKind::Camera),
+        "checkpoints": devices(DeviceKind::Checkpoint),
+        "door_access_units": devices(DeviceKind::DoorAccess),
+        "synthetic": dataset.source == DatasetSource::Demo || street.synthetic,
+        "source": dataset.source.as_str(),
+        "source_description": dataset.description,
+    })
+}
+
 /// Read-only view of one dataset, rebuilt whenever the dataset is replaced.
 #[derive(Debug)]
 pub struct GridView {
@@ -77,6 +136,8 @@ pub struct GridView {
     pub tree: Value,
     pub summary: Value,
     workers_by_grid: HashMap<GridCode, Vec<usize>>,
+    /// What a community commander is shown instead of the street's layers.
+    communities: HashMap<GridCode, CommunityView>,
     workers_by_id: HashMap<String, usize>,
     /// Workers by position, for "who is closest to this ticket".
     workers_nearby: NearestIndex<usize>,
@@ -92,26 +153,8 @@ impl GridView {
                 .or_default()
                 .push(i);
         }
-        let devices = |kind| dataset.devices.iter().filter(|d| d.kind == kind).count();
-        let workers = |kind| dataset.workers.iter().filter(|w| w.kind == kind).count();
+        let summary = summary_of(&dataset, h.street_index());
         let street = h.street();
-        let summary = json!({
-            "street_code": street.code,
-            "street_name": street.name,
-            "street_name_en": street.name_en,
-            "communities": h.count(GridLevel::Community),
-            "micro_grids": h.count(GridLevel::Micro),
-            "units": h.count(GridLevel::Unit),
-            "population": street.population,
-            "full_time_workers": workers(WorkerKind::FullTime),
-            "part_time_workers": workers(WorkerKind::PartTime),
-            "cameras": devices(DeviceKind::Camera),
-            "checkpoints": devices(DeviceKind::Checkpoint),
-            "door_access_units": devices(DeviceKind::DoorAccess),
-            "synthetic": dataset.source == DatasetSource::Demo || street.synthetic,
-            "source": dataset.source.as_str(),
-            "source_description": dataset.description,
-        });
         let workers_nearby = NearestIndex::new(
             LocalProjection::centred_on(street.bbox()),
             dataset
@@ -126,16 +169,45 @@ impl GridView {
             .enumerate()
             .map(|(i, w)| (w.id.clone(), i))
             .collect();
+        let all_grids = write_grids(h);
+        let communities = h
+            .grids()
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.level() == GridLevel::Community)
+            .map(|(index, community)| {
+                let code = json!(community.code);
+                let features: Vec<&Value> = all_grids["features"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|f| f["properties"]["community"] == code)
+                    .collect();
+                let view = CommunityView {
+                    grids_geojson: json!({ "type": "FeatureCollection", "features": features })
+                        .to_string(),
+                    tree: tree_node(h, index),
+                    summary: summary_of(&dataset, index),
+                };
+                (community.code.clone(), view)
+            })
+            .collect();
         Self {
             workers_by_id,
             workers_nearby,
             locator: GridLocator::new(h),
-            grids_geojson: write_grids(h).to_string(),
+            grids_geojson: all_grids.to_string(),
             tree: tree_node(h, h.street_index()),
             summary,
+            communities,
             workers_by_grid,
             dataset,
         }
+    }
+
+    /// The layers a community commander sees: only their community's grids.
+    pub fn community(&self, code: &GridCode) -> Option<&CommunityView> {
+        self.communities.get(code)
     }
 
     pub fn hierarchy(&self) -> &GridHierarchy {

@@ -39,6 +39,26 @@ pub enum ApiError {
     DemoFeedOff,
     #[error("the drop point lies in no grid of the street")]
     DropOutside,
+    #[error("{0}")]
+    Access(#[from] binhe_core::access::AccessError),
+    #[error("sign in first")]
+    AuthRequired,
+    #[error("the session has expired; sign in again")]
+    SessionExpired,
+    #[error("login and password are both required")]
+    LoginInvalid,
+    #[error("wrong login or password")]
+    LoginFailed,
+    #[error("too many failed logins; try again in {wait} s")]
+    LoginThrottled { wait: u64 },
+    #[error("this account is disabled")]
+    AccountDisabled,
+    #[error("account {login} exists already")]
+    AccountExists { login: String },
+    #[error("account {login} does not exist")]
+    AccountNotFound { login: String },
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("the drop point lies in grid {found}, not in {expected}")]
     DropMismatch {
         expected: String,
@@ -56,12 +76,13 @@ impl From<crate::tickets::DeskError> for ApiError {
                 ticket: None,
             },
             crate::tickets::DeskError::Store(error) => Self::Store(error),
+            crate::tickets::DeskError::Access(error) => Self::Access(error),
         }
     }
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str, String) {
+    pub fn parts(&self) -> (StatusCode, &'static str, String) {
         match self {
             Self::GridNotFound { code } => (
                 StatusCode::NOT_FOUND,
@@ -131,6 +152,56 @@ impl ApiError {
                 "DROP_OUTSIDE_GRID",
                 "拖放位置不在本街道任何网格内，工单未分派".to_owned(),
             ),
+            Self::Access(error) => (
+                StatusCode::FORBIDDEN,
+                error.code(),
+                error.message_zh().to_owned(),
+            ),
+            Self::AuthRequired => (
+                StatusCode::UNAUTHORIZED,
+                "AUTH_REQUIRED",
+                "请先登录".to_owned(),
+            ),
+            Self::SessionExpired => (
+                StatusCode::UNAUTHORIZED,
+                "SESSION_EXPIRED",
+                "会话已过期，请重新登录".to_owned(),
+            ),
+            Self::LoginInvalid => (
+                StatusCode::BAD_REQUEST,
+                "LOGIN_INVALID",
+                "请输入账号和密码".to_owned(),
+            ),
+            Self::LoginFailed => (
+                StatusCode::UNAUTHORIZED,
+                "LOGIN_FAILED",
+                "账号或密码错误".to_owned(),
+            ),
+            Self::LoginThrottled { wait } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "LOGIN_THROTTLED",
+                format!("登录失败次数过多，请 {wait} 秒后再试"),
+            ),
+            Self::AccountDisabled => (
+                StatusCode::FORBIDDEN,
+                "ACCOUNT_DISABLED",
+                "该账号已停用，请联系管理员".to_owned(),
+            ),
+            Self::AccountExists { login } => (
+                StatusCode::CONFLICT,
+                "ACCOUNT_EXISTS",
+                format!("账号 {login} 已存在"),
+            ),
+            Self::AccountNotFound { login } => (
+                StatusCode::NOT_FOUND,
+                "ACCOUNT_NOT_FOUND",
+                format!("账号 {login} 不存在"),
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_ERROR",
+                "服务器内部错误，现有数据未作改动".to_owned(),
+            ),
             Self::DropMismatch { found_name, .. } => (
                 StatusCode::CONFLICT,
                 "DROP_MISMATCH",
@@ -143,8 +214,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message_zh) = self.parts();
-        if let Self::Store(error) = &self {
-            tracing::error!(%error, "store failure");
+        match &self {
+            Self::Store(error) => tracing::error!(%error, "store failure"),
+            Self::Internal(error) => tracing::error!(%error, "internal failure"),
+            _ => {}
         }
         let mut body = json!({ "error": { "code": code, "message_zh": message_zh, "message_en": self.to_string() } });
         if let Self::BadRequest { field, .. } = &self {
@@ -162,6 +235,15 @@ impl IntoResponse for ApiError {
             } => {
                 body["error"]["expected"] = json!(expected);
                 body["error"]["found"] = json!(found);
+            }
+            Self::LoginThrottled { wait } => {
+                body["error"]["retry_after_s"] = json!(wait);
+                return (
+                    status,
+                    [(axum::http::header::RETRY_AFTER, wait.to_string())],
+                    Json(body),
+                )
+                    .into_response();
             }
             _ => {}
         }

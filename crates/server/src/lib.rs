@@ -11,19 +11,23 @@ pub mod error;
 pub mod tickets;
 pub mod work_orders;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use binhe_store::{GridRepository, SqliteStore, StoreError};
+use binhe_store::{
+    AccountRepository, GridRepository, Notice, Notices, PgStore, SqliteStore, StoreError,
+    TicketRepository,
+};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use api::AppState;
+pub use auth::Mode;
 use dataset::{GridView, demo_dataset};
 pub use demo_feed::FeedSettings;
 use tickets::TicketDesk;
@@ -32,8 +36,11 @@ use tickets::TicketDesk;
 pub enum ServerError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
-    Listen { port: u16, source: std::io::Error },
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("UI folder {path} has no index.html; build the UI first (make ui)")]
     MissingUi { path: PathBuf },
     #[error("cannot make a launch key: {0}")]
@@ -42,16 +49,39 @@ pub enum ServerError {
     DemoFeed(String),
 }
 
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// One SQLite file (the desktop app, a small center).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database (`postgres://…`), which several server processes may share.
+    Postgres(String),
+}
+
+impl Database {
+    /// A `postgres://` or `postgresql://` URL, else a SQLite file path.
+    pub fn parse(text: &str) -> Self {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            Self::Postgres(text.to_owned())
+        } else {
+            Self::Sqlite(PathBuf::from(text))
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The SQLite file; created and filled with the demo dataset when new.
-    pub database: PathBuf,
+    /// Created and filled with the demo dataset when new.
+    pub database: Database,
     /// The built UI (trunk's `dist` folder).
     pub ui_dir: PathBuf,
     /// 0 picks a free port.
     pub port: u16,
     /// Demo mode: play history into a new demo database and keep requests coming.
     pub demo_feed: Option<FeedSettings>,
+    /// Center mode on this address (accounts and sessions, no launch key); `None` runs the
+    /// desktop app's standalone server on 127.0.0.1.
+    pub center: Option<IpAddr>,
 }
 
 /// Default SQLite file: `$XDG_DATA_HOME/smart-binhe/binhe.sqlite` (or `~/.local/share/…`).
@@ -67,23 +97,34 @@ pub fn default_database() -> PathBuf {
 #[derive(Debug)]
 pub struct RunningServer {
     pub address: SocketAddr,
+    /// The launch key; empty in center mode.
     secret: String,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl RunningServer {
-    /// The URL that logs the app's window in: open it once, it sets the cookie.
+    /// The URL that logs the app's window in: open it once, it sets the cookie. In center mode
+    /// the address of the login page.
     pub fn launch_url(&self) -> String {
-        format!("http://{}/?key={}", self.address, self.secret)
+        if self.secret.is_empty() {
+            format!("http://{}/", self.address)
+        } else {
+            format!("http://{}/?key={}", self.address, self.secret)
+        }
     }
 
+    /// The launch key (empty in center mode).
     pub fn secret(&self) -> &str {
         &self.secret
     }
 
     /// Stops accepting requests and waits for the ones under way.
     pub async fn shutdown(mut self) {
+        for task in &self.background {
+            task.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -97,24 +138,93 @@ fn new_secret() -> Result<String, ServerError> {
     Ok(hex::encode(bytes))
 }
 
-/// Opens the store (loading the demo dataset into a new one) and the grid view.
-pub async fn open_state(database: &Path) -> Result<AppState, ServerError> {
-    if let Some(folder) = database.parent() {
-        let _ = std::fs::create_dir_all(folder);
+/// One store behind every repository trait.
+trait Store: GridRepository + TicketRepository + AccountRepository + Clone + 'static {}
+
+impl<S> Store for S where S: GridRepository + TicketRepository + AccountRepository + Clone + 'static {}
+
+/// Opens the store (loading the demo dataset into a new one) and the grid view, for a server
+/// in `mode`.
+pub async fn open_state(database: &Database, mode: Mode) -> Result<AppState, ServerError> {
+    match database {
+        Database::Sqlite(path) => {
+            if let Some(folder) = path.parent() {
+                let _ = std::fs::create_dir_all(folder);
+            }
+            state_on(SqliteStore::open(path).await?, mode).await
+        }
+        Database::Postgres(url) => state_on(PgStore::connect(url).await?, mode).await,
     }
-    let store = SqliteStore::open(database).await?;
+}
+
+async fn state_on(store: impl Store, mode: Mode) -> Result<AppState, ServerError> {
     let dataset = if let Some(dataset) = store.load().await? {
         dataset
     } else {
         let demo = demo_dataset();
         store.replace(&demo).await?;
-        tracing::info!(database = %database.display(), "new database: demo dataset loaded");
+        tracing::info!("new database: demo dataset loaded");
         demo
     };
     let view = GridView::new(dataset);
     let desk = TicketDesk::open(Arc::new(store.clone()), &view).await?;
-    let store: Arc<dyn GridRepository> = Arc::new(store);
-    Ok(AppState::new(view, store, desk))
+    let gate = auth::Gate::new(mode, Arc::new(store.clone()));
+    Ok(AppState::new(view, Arc::new(store), desk, gate))
+}
+
+/// Follows what other server processes write to a shared PostgreSQL database: their ticket
+/// events reach this process's live clients, their settings and grids replace this process's
+/// copies. While the database is away it retries every second and catches up afterwards.
+async fn follow_others(store: PgStore, state: AppState) {
+    const RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+    let mut notices: Option<Notices> = None;
+    // Something may have been missed: catch up once the database answers again.
+    let mut missed = true;
+    loop {
+        if notices.is_none() {
+            match store.listen().await {
+                Ok(listening) => notices = Some(listening),
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for other server processes");
+                    tokio::time::sleep(RETRY).await;
+                    continue;
+                }
+            }
+        }
+        if missed {
+            let caught_up = async {
+                state.desk().catch_up().await?;
+                state.desk().reload_settings().await?;
+                state.reload_grids().await
+            };
+            match caught_up.await {
+                Ok(()) => missed = false,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot catch up with other server processes");
+                    tokio::time::sleep(RETRY).await;
+                    continue;
+                }
+            }
+        }
+        let Some(listening) = notices.as_mut() else {
+            continue;
+        };
+        let handled = match listening.next().await {
+            Ok(Notice::Events(_)) => state.desk().catch_up().await.map(drop),
+            Ok(Notice::Settings) => state.desk().reload_settings().await,
+            Ok(Notice::Grids) => state.reload_grids().await,
+            Ok(Notice::Lost) => {
+                missed = true;
+                Ok(())
+            }
+            Err(error) => Err(error),
+        };
+        if let Err(error) = handled {
+            tracing::warn!(%error, "lost track of other server processes; will catch up");
+            missed = true;
+            tokio::time::sleep(RETRY).await;
+        }
+    }
 }
 
 /// Plays history into a new demo database, then starts the live feed.
@@ -139,13 +249,11 @@ async fn start_demo_feed(state: &AppState, settings: FeedSettings) -> Result<(),
     Ok(())
 }
 
-pub fn router(state: AppState, ui_dir: &Path, guard: auth::Guard) -> Router {
+pub fn router(state: AppState, ui_dir: &Path) -> Router {
+    let gate = state.gate();
     api::routes(state)
         .fallback_service(ServeDir::new(ui_dir))
-        .layer(axum::middleware::from_fn_with_state(
-            guard,
-            auth::require_launch_key,
-        ))
+        .layer(axum::middleware::from_fn_with_state(gate, auth::gate))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
@@ -156,35 +264,54 @@ pub fn router(state: AppState, ui_dir: &Path, guard: auth::Guard) -> Router {
         ))
 }
 
-/// Starts the server on 127.0.0.1 in the background of the current tokio runtime.
+/// Starts the server in the background of the current tokio runtime: on 127.0.0.1 with a
+/// launch key (standalone), or on the center address with accounts.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     if !config.ui_dir.join("index.html").is_file() {
         return Err(ServerError::MissingUi {
             path: config.ui_dir,
         });
     }
-    let state = open_state(&config.database).await?;
-    if let Some(settings) = config.demo_feed {
-        start_demo_feed(&state, settings).await?;
-    }
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
+    let ip = config.center.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let wanted = SocketAddr::new(ip, config.port);
+    let listener = TcpListener::bind(wanted)
         .await
         .map_err(|source| ServerError::Listen {
-            port: config.port,
+            address: wanted,
             source,
         })?;
     let address = listener
         .local_addr()
         .map_err(|source| ServerError::Listen {
-            port: config.port,
+            address: wanted,
             source,
         })?;
-    let secret = new_secret()?;
-    let app = router(
-        state,
-        &config.ui_dir,
-        auth::Guard::new(secret.clone(), address.port()),
-    );
+    let secret = if config.center.is_some() {
+        String::new()
+    } else {
+        new_secret()?
+    };
+    let mode = if config.center.is_some() {
+        Mode::Center
+    } else {
+        Mode::Standalone {
+            secret: secret.clone().into(),
+            port: address.port(),
+        }
+    };
+    let mut background = Vec::new();
+    let state = if let Database::Postgres(url) = &config.database {
+        let store = PgStore::connect(url).await?;
+        let state = state_on(store.clone(), mode).await?;
+        background.push(tokio::spawn(follow_others(store, state.clone())));
+        state
+    } else {
+        open_state(&config.database, mode).await?
+    };
+    if let Some(settings) = config.demo_feed {
+        start_demo_feed(&state, settings).await?;
+    }
+    let app = router(state, &config.ui_dir).into_make_service_with_connect_info::<SocketAddr>();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)
@@ -201,5 +328,6 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         secret,
         stop: Some(stop),
         task,
+        background,
     })
 }

@@ -4,7 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use binhe_core::demo;
-use binhe_server::{FeedSettings, ServerConfig, default_database, open_state, start};
+use binhe_server::auth::accounts::NewAccount;
+use binhe_server::auth::{audit_entry, local_principal};
+use binhe_server::{
+    AppState, Database, FeedSettings, Mode, ServerConfig, default_database, open_state, start,
+};
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -19,14 +23,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API and UI on 127.0.0.1; prints the launch URL as `SMART_BINHE_URL=…`.
+    /// Serve the API and UI; prints the address as `SMART_BINHE_URL=…`. Standalone (default):
+    /// on 127.0.0.1 with a per-launch key in the URL. `--center`: accounts and sessions, on
+    /// `--listen`, for community terminals and browsers.
     Serve {
-        /// SQLite file (created with the demo dataset when new).
+        /// SQLite file, or a PostgreSQL URL `postgres://user:password@host:port/database`
+        /// (created with the demo dataset when new).
         #[arg(long)]
-        db: Option<PathBuf>,
-        /// Port on 127.0.0.1; 0 picks a free one.
+        db: Option<String>,
+        /// Port; 0 picks a free one.
         #[arg(long, default_value_t = 0)]
         port: u16,
+        /// Center mode: every user logs in with an account (see `account add`).
+        #[arg(long)]
+        center: bool,
+        /// The address a center server listens on (0.0.0.0 for every interface).
+        #[arg(long, default_value = "127.0.0.1", requires = "center")]
+        listen: std::net::IpAddr,
         /// The built UI folder.
         #[arg(long, default_value = "ui/dist")]
         ui_dir: PathBuf,
@@ -43,14 +56,21 @@ enum Command {
     ImportGrids {
         file: PathBuf,
         #[arg(long)]
-        db: Option<PathBuf>,
+        db: Option<String>,
     },
     /// Take in a 12345 work-order export (CSV or XLSX). Orders already taken in are skipped,
     /// so importing a file twice creates nothing new; every refused row is listed.
     ImportOrders {
         file: PathBuf,
         #[arg(long)]
-        db: Option<PathBuf>,
+        db: Option<String>,
+    },
+    /// Manage accounts (the first administrator of a new center is made here).
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+        #[arg(long, global = true)]
+        db: Option<String>,
     },
     /// Write the synthetic demo dataset (grids, workers, devices, basemap) for a seed.
     GenerateDemo {
@@ -59,6 +79,36 @@ enum Command {
         #[arg(long, default_value = "assets/demo")]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum AccountCommand {
+    /// Create an account; the password is read from the first line of standard input.
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// dispatcher, commander, worker or administrator.
+        #[arg(long)]
+        role: String,
+        /// A commander's community code.
+        #[arg(long)]
+        community: Option<String>,
+        /// A grid worker's worker id.
+        #[arg(long)]
+        worker_id: Option<String>,
+    },
+    /// List the accounts.
+    List,
+}
+
+/// The database named on the command line, else the per-user SQLite file.
+fn database(db: Option<String>) -> Database {
+    db.map_or_else(
+        || Database::Sqlite(default_database()),
+        |text| Database::parse(&text),
+    )
 }
 
 #[tokio::main]
@@ -83,6 +133,8 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Serve {
             db,
             port,
+            center,
+            listen,
             ui_dir,
             demo_feed,
             feed_rate,
@@ -92,11 +144,11 @@ async fn run(command: Command) -> Result<(), String> {
                     "--feed-rate 须在 0.1–600 之间 / must be 0.1–600, got {feed_rate}"
                 ));
             }
-            let database = db.unwrap_or_else(default_database);
             let server = start(ServerConfig {
-                database,
+                database: database(db),
                 ui_dir,
                 port,
+                center: center.then_some(listen),
                 demo_feed: demo_feed.then(|| FeedSettings {
                     rate_per_minute: feed_rate,
                     ..FeedSettings::default()
@@ -112,7 +164,7 @@ async fn run(command: Command) -> Result<(), String> {
         Command::ImportGrids { file, db } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| format!("无法读取 {} / cannot read it: {e}", file.display()))?;
-            let state = open_state(&db.unwrap_or_else(default_database))
+            let state = open_state(&database(db), Mode::Center)
                 .await
                 .map_err(|e| e.to_string())?;
             let name = file_name(&file);
@@ -159,7 +211,7 @@ async fn run(command: Command) -> Result<(), String> {
         Command::ImportOrders { file, db } => {
             let bytes = std::fs::read(&file)
                 .map_err(|e| format!("无法读取 {} / cannot read it: {e}", file.display()))?;
-            let state = open_state(&db.unwrap_or_else(default_database))
+            let state = open_state(&database(db), Mode::Center)
                 .await
                 .map_err(|e| e.to_string())?;
             let name = file_name(&file);
@@ -170,12 +222,84 @@ async fn run(command: Command) -> Result<(), String> {
                 .await;
             report_import(&file, &progress)
         }
+        Command::Account { command, db } => {
+            let state = open_state(&database(db), Mode::Center)
+                .await
+                .map_err(|e| e.to_string())?;
+            manage_accounts(&state, command).await
+        }
         Command::GenerateDemo { seed, out } => {
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
             for (name, content) in demo::generate(seed).files() {
                 let path = out.join(name);
                 std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
                 println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn manage_accounts(state: &AppState, command: AccountCommand) -> Result<(), String> {
+    let accounts = state.gate().accounts;
+    match command {
+        AccountCommand::Add {
+            login,
+            name,
+            role,
+            community,
+            worker_id,
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| format!("无法读取密码 / cannot read the password: {e}"))?;
+            let request = NewAccount {
+                login: Some(login),
+                name: Some(name),
+                role: Some(role),
+                community,
+                worker_id,
+                password: Some(password.trim_end_matches(['\r', '\n']).to_owned()),
+            };
+            let view = state.view();
+            let account = binhe_server::auth::accounts::create(accounts.as_ref(), &view, request)
+                .await
+                .map_err(|e| {
+                    let (_, code, zh) = e.parts();
+                    format!("未创建 / NOT created: {code} {zh} / {e}")
+                })?;
+            let p = &account.principal;
+            let entry = audit_entry(
+                &local_principal(),
+                "命令行 / command line",
+                "account.create",
+                &p.account,
+            );
+            accounts
+                .record_audit(&[entry])
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "已创建 / created {} ({}, {})",
+                p.account,
+                p.name,
+                p.role.as_str()
+            );
+            Ok(())
+        }
+        AccountCommand::List => {
+            for a in accounts.accounts().await.map_err(|e| e.to_string())? {
+                let p = &a.principal;
+                println!(
+                    "{}\t{}\t{}\t{}\t{}{}",
+                    p.account,
+                    p.name,
+                    p.role.as_str(),
+                    p.community.as_ref().map_or("-", |c| c.as_str()),
+                    p.worker_id.as_deref().unwrap_or("-"),
+                    if a.disabled { "\t停用 disabled" } else { "" }
+                );
             }
             Ok(())
         }

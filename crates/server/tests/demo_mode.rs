@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use binhe_server::{FeedSettings, ServerConfig, start};
+use binhe_server::{Database, FeedSettings, ServerConfig, start};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -40,7 +40,8 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
     let server = start(ServerConfig {
-        database: dir.path().join("demo.sqlite"),
+        database: Database::Sqlite(dir.path().join("demo.sqlite")),
+        center: None,
         ui_dir: dir.path().to_owned(),
         port: 0,
         demo_feed: Some(FeedSettings {

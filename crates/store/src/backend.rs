@@ -15,6 +15,14 @@ use tokio::sync::MutexGuard;
 
 use crate::StoreError;
 
+/// What changed, for [`Backend::notify`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Topic {
+    Events,
+    Settings,
+    Grids,
+}
+
 /// A connection of a backend's database: a transaction's, or one taken from the pool.
 pub(crate) type ConnectionOf<B> = <<B as Backend>::Db as Database>::Connection;
 pub(crate) type RowOf<B> = <<B as Backend>::Db as Database>::Row;
@@ -38,6 +46,16 @@ pub(crate) trait Backend: Send + Sync {
 
     /// `count` ticket ids never handed out before.
     async fn next_ticket_ids(&self, count: usize) -> Result<Vec<TicketId>, StoreError>;
+
+    /// Tells other server processes on the same database, at commit, that something changed.
+    /// Nothing to do where only one process uses the database.
+    async fn notify(
+        _conn: &mut ConnectionOf<Self>,
+        _topic: Topic,
+        _payload: &str,
+    ) -> Result<(), StoreError> {
+        Ok(())
+    }
 
     /// Inserts `rows`, each with a value per column in `columns`, into `table`; `tail` ends the
     /// statement (an `ON CONFLICT` clause, say).
@@ -187,6 +205,7 @@ pub(crate) trait Columns {
     fn text(&self, column: &str) -> &str;
     fn maybe_text(&self, column: &str) -> Option<&str>;
     fn integer(&self, column: &str) -> i64;
+    fn maybe_integer(&self, column: &str) -> Option<i64>;
     fn real(&self, column: &str) -> f64;
     fn flag(&self, column: &str) -> bool;
 }
@@ -207,6 +226,10 @@ where
     }
 
     fn integer(&self, column: &str) -> i64 {
+        self.get(column)
+    }
+
+    fn maybe_integer(&self, column: &str) -> Option<i64> {
         self.get(column)
     }
 

@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use crate::backend::{Columns, Run, Value};
+use crate::backend::{Columns, Run, Topic, Value};
 use crate::{DatasetSource, GridDataset, GridRepository, StoreError};
 use async_trait::async_trait;
 use binhe_core::geojson::{read_shape, shape_to_geojson};
@@ -250,6 +250,7 @@ impl<B: Run> GridRepository for B {
             "recording the dataset source",
         )
         .await?;
+        B::notify(&mut tx, Topic::Grids, "").await?;
         tx.commit()
             .await
             .map_err(StoreError::query("committing the replacement"))

@@ -3,6 +3,8 @@
 //! SQLite is the embedded default (one file beside the desktop app); the center server's
 //! PostgreSQL backend implements the same traits and passes the same conformance suite.
 
+mod account_tables;
+mod accounts;
 mod backend;
 mod grid_tables;
 mod postgres;
@@ -13,7 +15,10 @@ mod tickets;
 use async_trait::async_trait;
 use binhe_core::{Device, GridHierarchy, Worker};
 
-pub use postgres::PgStore;
+pub use accounts::{
+    AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
+};
+pub use postgres::{Notice, Notices, PgStore};
 pub use sqlite::SqliteStore;
 pub use tickets::{
     ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository, TicketScope, TicketUpdate,
@@ -69,6 +74,8 @@ pub enum StoreError {
     CorruptTicket { id: i64, detail: String },
     #[error("ticket {id} changed meanwhile: expected version {expected}, stored {actual}")]
     Conflict { id: i64, expected: u32, actual: u32 },
+    #[error("account {login} exists already")]
+    AccountExists { login: String },
 }
 
 impl StoreError {

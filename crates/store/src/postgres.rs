@@ -5,11 +5,13 @@ use std::str::FromStr;
 
 use async_trait::async_trait;
 use binhe_core::ticket::TicketId;
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres};
 
 use crate::StoreError;
-use crate::backend::{Backend, Value, Writer};
+use crate::backend::{Backend, Topic, Value, Writer};
 
 /// The advisory lock every writing transaction takes ("binhe-ev" in ASCII); nothing else in a
 /// Smart Binhe database uses advisory locks.
@@ -41,15 +43,82 @@ impl PgStore {
                 source,
             })?;
         first.close().await.map_err(open)?;
+        // A request fails within seconds while the database is away, rather than hanging.
         let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await
             .map_err(open)?;
-        Ok(Self { pool })
+        let store = Self { pool };
+        crate::ticket_tables::fill_missing_audiences(&store).await?;
+        Ok(store)
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+
+    /// Notices of what other server processes on this database wrote.
+    pub async fn listen(&self) -> Result<Notices, StoreError> {
+        let mut listener = PgListener::connect_with(&self.pool)
+            .await
+            .map_err(StoreError::query("listening for changes"))?;
+        listener
+            .listen_all([EVENTS_CHANNEL, SETTINGS_CHANNEL, GRIDS_CHANNEL])
+            .await
+            .map_err(StoreError::query("listening for changes"))?;
+        Ok(Notices { listener })
+    }
+}
+
+/// Channels a writing transaction notifies on; the notice is delivered at commit.
+pub(crate) const EVENTS_CHANNEL: &str = "binhe_events";
+pub(crate) const SETTINGS_CHANNEL: &str = "binhe_settings";
+pub(crate) const GRIDS_CHANNEL: &str = "binhe_grids";
+
+/// What changed in the database, as another process announced it. A notice only says that
+/// something changed; the tables say what.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    /// New ticket events up to this id.
+    Events(i64),
+    /// The catalogue or the SLA table.
+    Settings,
+    /// The street's grids were replaced.
+    Grids,
+    /// The connection was lost: notices may be missed until the next call reconnects.
+    Lost,
+}
+
+/// A connection that receives [`Notice`]s.
+pub struct Notices {
+    listener: PgListener,
+}
+
+impl std::fmt::Debug for Notices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notices")
+    }
+}
+
+impl Notices {
+    /// The next notice. Answers [`Notice::Lost`] when the connection drops and errors while the
+    /// database is away; each call tries to reconnect.
+    pub async fn next(&mut self) -> Result<Notice, StoreError> {
+        let received = self
+            .listener
+            .try_recv()
+            .await
+            .map_err(StoreError::query("receiving notices"))?;
+        Ok(match received {
+            None => Notice::Lost,
+            Some(n) if n.channel() == EVENTS_CHANNEL => {
+                Notice::Events(n.payload().parse().unwrap_or(0))
+            }
+            Some(n) if n.channel() == GRIDS_CHANNEL => Notice::Grids,
+            Some(_) => Notice::Settings,
+        })
     }
 }
 
@@ -115,6 +184,25 @@ impl Backend for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(StoreError::query("reserving ticket ids"))
+    }
+
+    async fn notify(
+        conn: &mut PgConnection,
+        topic: Topic,
+        payload: &str,
+    ) -> Result<(), StoreError> {
+        let channel = match topic {
+            Topic::Events => EVENTS_CHANNEL,
+            Topic::Settings => SETTINGS_CHANNEL,
+            Topic::Grids => GRIDS_CHANNEL,
+        };
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(channel)
+            .bind(payload)
+            .execute(conn)
+            .await
+            .map_err(StoreError::query("announcing a change"))?;
+        Ok(())
     }
 
     /// One `INSERT … SELECT * FROM UNNEST($1::…[], …)` with an array per column, whatever the

@@ -51,11 +51,13 @@ impl SqliteStore {
                 path: shown,
                 source,
             })?;
-        Ok(Self {
+        let store = Self {
             pool,
             write_lock: Arc::new(Mutex::new(())),
             next_ticket_id: Arc::new(Mutex::new(None)),
-        })
+        };
+        crate::ticket_tables::fill_missing_audiences(&store).await?;
+        Ok(store)
     }
 
     pub async fn close(&self) {

@@ -1,8 +1,11 @@
 //! Tickets and their event log, the same on every backend; the backend serialises the writers
 //! and hands out ticket ids.
 
+use std::collections::HashMap;
+
 use async_trait::async_trait;
 use binhe_core::GridCode;
+use binhe_core::access::{Audience, Visibility};
 use binhe_core::ticket::lifecycle::{Change, TicketEvent};
 use binhe_core::ticket::{
     Actor, ActorRole, Catalogue, Channel, SlaTable, Ticket, TicketId, TicketState, UnroutedReason,
@@ -12,7 +15,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::StoreError;
-use crate::backend::{Columns, ConnectionOf, Run, Value, Writer};
+use crate::backend::{Columns, ConnectionOf, Run, Topic, Value, Writer};
 use crate::tickets::{
     ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository, TicketScope, TicketUpdate,
 };
@@ -23,9 +26,37 @@ const TICKET_COLUMNS: &str = "id, channel, external_id, category, urgency, state
     community_code, micro_code, unit_code, unrouted, lon, lat, received_at, contact_due_at, due_at, \
     first_contact_at, closed_at, updated_at, owner_grid, assignee_grid, assignee_worker, \
     handling_mode, escalated_to, delegated, outcome, satisfaction, reopen_count, duplicate_of, \
-    flagged_of, body";
+    flagged_of, body, audience_communities, audience_workers";
 
-const EVENT_COLUMNS: &str = "id, ticket_id, version, at, actor_id, actor_name, actor_role, from_state, to_state, kind, change";
+const EVENT_COLUMNS: &str = "id, ticket_id, version, at, actor_id, actor_name, actor_role, \
+    from_state, to_state, kind, change, audience_communities, audience_workers";
+
+/// An audience list as stored: `|a|b|`, or `|` for none, so one member is `LIKE '%|a|%'`.
+fn members<T: AsRef<str>>(items: &[T]) -> String {
+    items.iter().fold("|".to_owned(), |mut text, item| {
+        text.push_str(item.as_ref());
+        text.push('|');
+        text
+    })
+}
+
+fn parse_members(text: Option<&str>) -> impl Iterator<Item = &str> {
+    text.unwrap_or_default()
+        .split('|')
+        .filter(|member| !member.is_empty())
+}
+
+/// The stored audience columns of a ticket or event row.
+fn audience_from_row(row: &impl Columns) -> Audience {
+    Audience {
+        communities: parse_members(row.maybe_text("audience_communities"))
+            .filter_map(|code| GridCode::parse(code).ok())
+            .collect(),
+        workers: parse_members(row.maybe_text("audience_workers"))
+            .map(str::to_owned)
+            .collect(),
+    }
+}
 
 fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
@@ -87,6 +118,7 @@ fn event_from_row(row: &impl Columns) -> Result<StoredEvent, StoreError> {
         .ok_or_else(|| damaged(ticket_id, "event time out of range"))?;
     Ok(StoredEvent {
         id: row.integer("id"),
+        audience: audience_from_row(row),
         event: TicketEvent {
             ticket_id,
             version: u32::try_from(row.integer("version")).map_err(|e| damaged(ticket_id, e))?,
@@ -103,8 +135,27 @@ fn event_from_row(row: &impl Columns) -> Result<StoredEvent, StoreError> {
     })
 }
 
-/// The `WHERE` clause of a list and the values of its parameters.
-fn filter_sql(filter: &TicketFilter) -> (String, Vec<Value<'_>>) {
+/// The `LIKE` pattern matching audience lists that name `member`.
+fn member_pattern(member: &str) -> String {
+    let escaped = member
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%|{escaped}|%")
+}
+
+/// The pattern a visibility filters audience lists with, if any.
+fn visibility_pattern(visibility: &Visibility) -> Option<String> {
+    match visibility {
+        Visibility::Community(code) => Some(member_pattern(code.as_str())),
+        Visibility::Worker(id) => Some(member_pattern(id)),
+        Visibility::Everything | Visibility::Nothing => None,
+    }
+}
+
+/// The `WHERE` clause of a list and the values of its parameters; `pattern` is
+/// [`visibility_pattern`] of the filter's visibility.
+fn filter_sql<'a>(filter: &'a TicketFilter, pattern: Option<&'a str>) -> (String, Vec<Value<'a>>) {
     let mut sql = " WHERE 1 = 1".to_owned();
     if filter.scope != TicketScope::All {
         sql += " AND state NOT IN ";
@@ -124,6 +175,15 @@ fn filter_sql(filter: &TicketFilter) -> (String, Vec<Value<'_>>) {
         sql.push_str(" AND community_code = ?");
         values.push(community.as_str().into());
     }
+    match &filter.visibility {
+        Visibility::Everything => {}
+        Visibility::Community(_) => sql.push_str(" AND audience_communities LIKE ? ESCAPE '\\'"),
+        Visibility::Worker(_) => sql.push_str(" AND audience_workers LIKE ? ESCAPE '\\'"),
+        Visibility::Nothing => sql.push_str(" AND 1 = 0"),
+    }
+    if let Some(pattern) = pattern {
+        values.push(pattern.into());
+    }
     (sql, values)
 }
 
@@ -135,12 +195,26 @@ fn parameters(count: usize) -> String {
 /// Writes ticket rows, then their events with consecutive log ids after the newest one, inside
 /// the writer's turn (no other transaction reads the same newest id). With `replace`, an existing
 /// row of the same id is overwritten in place (its events keep pointing at it).
+///
+/// An event's audience is its ticket's after the write together with `before` (the stored
+/// audience of an updated ticket), so a ticket moving between communities is seen by both.
 async fn write<B: Run>(
     writer: &mut Writer<'_, B::Db>,
     tickets: &[&Ticket],
     replace: bool,
     events: Vec<TicketEvent>,
+    before: &HashMap<TicketId, Audience>,
 ) -> Result<Vec<StoredEvent>, StoreError> {
+    let audiences: HashMap<TicketId, Audience> = tickets
+        .iter()
+        .map(|t| {
+            let after = Audience::of(t);
+            let seen = before
+                .get(&t.id)
+                .map_or_else(|| after.clone(), |b| b.union(&after));
+            (t.id, seen)
+        })
+        .collect();
     // Owned column texts first: the rows below borrow them.
     let texts = tickets
         .iter()
@@ -151,14 +225,23 @@ async fn write<B: Run>(
                 as_text(t.outcome),
                 as_text(t.satisfaction),
             ];
-            Ok((enums, to_json(t.id, t)?))
+            let audience = Audience::of(t);
+            let lists = [members(&audience.communities), members(&audience.workers)];
+            Ok((enums, to_json(t.id, t)?, lists))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let rows: Vec<Vec<Value>> = tickets
         .iter()
         .zip(&texts)
         .map(
-            |(t, ([handling_mode, escalated_to, outcome, satisfaction], body))| {
+            |(
+                t,
+                (
+                    [handling_mode, escalated_to, outcome, satisfaction],
+                    body,
+                    [communities, workers],
+                ),
+            )| {
                 let assignment = t.assignment.as_ref();
                 vec![
                     t.id.into(),
@@ -195,6 +278,8 @@ async fn write<B: Run>(
                     t.duplicate_of.into(),
                     t.duplicate_flag.map(|f| f.of).into(),
                     body.as_str().into(),
+                    communities.as_str().into(),
+                    workers.as_str().into(),
                 ]
             },
         )
@@ -222,16 +307,26 @@ async fn write<B: Run>(
     let stored: Vec<StoredEvent> = events
         .into_iter()
         .zip(last + 1..)
-        .map(|(event, id)| StoredEvent { id, event })
+        .map(|(event, id)| StoredEvent {
+            id,
+            audience: audiences.get(&event.ticket_id).cloned().unwrap_or_default(),
+            event,
+        })
         .collect();
-    let changes = stored
+    let texts = stored
         .iter()
-        .map(|s| to_json(s.event.ticket_id, &s.event.change))
+        .map(|s| {
+            Ok((
+                to_json(s.event.ticket_id, &s.event.change)?,
+                members(&s.audience.communities),
+                members(&s.audience.workers),
+            ))
+        })
         .collect::<Result<Vec<_>, StoreError>>()?;
     let rows: Vec<Vec<Value>> = stored
         .iter()
-        .zip(&changes)
-        .map(|(s, change)| {
+        .zip(&texts)
+        .map(|(s, (change, communities, workers))| {
             let e = &s.event;
             vec![
                 s.id.into(),
@@ -245,6 +340,8 @@ async fn write<B: Run>(
                 e.to.as_str().into(),
                 e.change.kind().into(),
                 change.as_str().into(),
+                communities.as_str().into(),
+                workers.as_str().into(),
             ]
         })
         .collect();
@@ -255,6 +352,9 @@ async fn write<B: Run>(
         "appending ticket events",
     )
     .await?;
+    if let Some(newest) = stored.last() {
+        B::notify(&mut writer.tx, Topic::Events, &newest.id.to_string()).await?;
+    }
     Ok(stored)
 }
 
@@ -292,15 +392,17 @@ async fn save_setting<B: Run>(
     value: &impl Serialize,
 ) -> Result<(), StoreError> {
     let text = serde_json::to_string(value).map_err(|e| settings_damaged(key, &e))?;
-    store
-        .read(
-            "INSERT INTO settings (key, value) VALUES (?, ?) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            &[key.into(), text.as_str().into()],
-            "saving settings",
-        )
-        .await?;
-    Ok(())
+    let mut writer = store.begin_write("saving settings").await?;
+    B::execute(
+        &mut writer.tx,
+        "INSERT INTO settings (key, value) VALUES (?, ?) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        &[key.into(), text.as_str().into()],
+        "saving settings",
+    )
+    .await?;
+    B::notify(&mut writer.tx, Topic::Settings, key).await?;
+    writer.commit("saving settings").await
 }
 
 #[async_trait]
@@ -319,7 +421,7 @@ impl<B: Run> TicketRepository for B {
             .iter()
             .flat_map(|n| n.events.iter().cloned())
             .collect();
-        let stored = write::<B>(&mut writer, &tickets, false, events).await?;
+        let stored = write::<B>(&mut writer, &tickets, false, events, &HashMap::new()).await?;
         writer.commit("committing new tickets").await?;
         Ok(stored)
     }
@@ -329,19 +431,22 @@ impl<B: Run> TicketRepository for B {
             return Ok(Vec::new());
         }
         let mut writer = self.begin_write("starting to update tickets").await?;
+        let mut before = HashMap::new();
         for update in updates {
             let t = &update.ticket;
-            let stored = B::fetch(
+            let rows = B::fetch(
                 &mut writer.tx,
-                "SELECT version FROM tickets WHERE id = ?",
+                "SELECT version, audience_communities, audience_workers FROM tickets WHERE id = ?",
                 &[t.id.into()],
                 "checking ticket versions",
             )
-            .await?
-            .first()
-            .map_or(0, |row| {
+            .await?;
+            let stored = rows.first().map_or(0, |row| {
                 u32::try_from(row.integer("version")).unwrap_or(u32::MAX)
             });
+            if let Some(row) = rows.first() {
+                before.insert(t.id, audience_from_row(row));
+            }
             if stored != update.expected_version {
                 return Err(StoreError::Conflict {
                     id: t.id,
@@ -355,7 +460,7 @@ impl<B: Run> TicketRepository for B {
             .iter()
             .flat_map(|u| u.events.iter().cloned())
             .collect();
-        let stored = write::<B>(&mut writer, &tickets, true, events).await?;
+        let stored = write::<B>(&mut writer, &tickets, true, events, &before).await?;
         writer.commit("committing ticket updates").await?;
         Ok(stored)
     }
@@ -419,7 +524,8 @@ impl<B: Run> TicketRepository for B {
     }
 
     async fn list(&self, filter: &TicketFilter) -> Result<(Vec<ListedTicket>, u64), StoreError> {
-        let (clause, mut values) = filter_sql(filter);
+        let pattern = visibility_pattern(&filter.visibility);
+        let (clause, mut values) = filter_sql(filter, pattern.as_deref());
         let total = self
             .read(
                 &format!("SELECT count(*) AS total FROM tickets{clause}"),
@@ -540,4 +646,45 @@ impl<B: Run> TicketRepository for B {
     async fn save_sla(&self, table: &SlaTable) -> Result<(), StoreError> {
         save_setting(self, "sla", table).await
     }
+}
+
+/// Fills in the audience of tickets and events stored before audiences were kept: a ticket's
+/// from its body, an event's from its ticket's. Run once when a store opens; does nothing when
+/// every row has one.
+pub(crate) async fn fill_missing_audiences<B: Run>(store: &B) -> Result<(), StoreError> {
+    let mut writer = store.begin_write("filling in ticket audiences").await?;
+    let rows = B::fetch(
+        &mut writer.tx,
+        "SELECT id, body FROM tickets WHERE audience_communities IS NULL",
+        &[],
+        "reading tickets without an audience",
+    )
+    .await?;
+    for row in &rows {
+        let ticket = ticket_from_row(row)?;
+        let audience = Audience::of(&ticket);
+        let (communities, workers) = (members(&audience.communities), members(&audience.workers));
+        B::execute(
+            &mut writer.tx,
+            "UPDATE tickets SET audience_communities = ?, audience_workers = ? WHERE id = ?",
+            &[
+                communities.as_str().into(),
+                workers.as_str().into(),
+                ticket.id.into(),
+            ],
+            "filling in ticket audiences",
+        )
+        .await?;
+    }
+    B::execute(
+        &mut writer.tx,
+        "UPDATE ticket_events SET \
+         audience_communities = (SELECT t.audience_communities FROM tickets t WHERE t.id = ticket_events.ticket_id), \
+         audience_workers = (SELECT t.audience_workers FROM tickets t WHERE t.id = ticket_events.ticket_id) \
+         WHERE audience_communities IS NULL",
+        &[],
+        "filling in event audiences",
+    )
+    .await?;
+    writer.commit("filling in ticket audiences").await
 }

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use binhe_core::GridCode;
+use binhe_core::access::{Audience, Visibility};
 use binhe_core::ticket::lifecycle::TicketEvent;
 use binhe_core::ticket::{Catalogue, Channel, SlaTable, Ticket, TicketId, TicketState};
 
@@ -13,6 +14,8 @@ use crate::StoreError;
 pub struct StoredEvent {
     pub id: i64,
     pub event: TicketEvent,
+    /// Who may see it: the ticket's audience before and after the event.
+    pub audience: Audience,
 }
 
 /// A ticket the intake pipeline built, with the events that made it (receipt, then perhaps an
@@ -52,6 +55,8 @@ pub struct TicketFilter {
     pub state: Option<TicketState>,
     /// Only tickets routed to this community.
     pub community: Option<GridCode>,
+    /// Only what the asking principal may see.
+    pub visibility: Visibility,
     pub limit: u32,
 }
 

@@ -1,17 +1,18 @@
 //! HTTP routes of the ticket desk: intake, lists for the queue and the map, the ticket card,
 //! actions of the closed loop and the drag-to-dispatch drop.
 
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use binhe_core::access::{AccessError, Role};
 use binhe_core::ticket::intake::{IntakeLocation, IntakeRequest};
 use binhe_core::ticket::lifecycle::{Command, UNDO_WINDOW};
 use binhe_core::ticket::routing::route;
 use binhe_core::ticket::{
-    Actor, ActorRole, Assignment, Channel, EscalationLevel, Outcome, Point, Satisfaction, Ticket,
-    TicketId, TicketState,
+    Assignment, Channel, EscalationLevel, Outcome, Point, Satisfaction, Ticket, TicketId,
+    TicketState,
 };
 use binhe_core::{GridCode, GridLevel};
 use binhe_store::{TicketFilter, TicketScope};
@@ -21,6 +22,8 @@ use serde_json::{Value, json};
 use super::desk::{DropCheck, IntakeOutcome};
 use super::view::ViewContext;
 use crate::api::{AppState, MAX_IMPORT_BYTES, uploaded_file_name};
+use crate::auth::Caller;
+use crate::auth::audit::AuditNote;
 use crate::dataset::GridView;
 use crate::error::ApiError;
 
@@ -45,16 +48,6 @@ pub fn routes() -> Router<AppState> {
             post(import_file).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
         )
         .route("/api/imports/{job}", get(import_progress))
-}
-
-/// The person at this terminal. Until accounts arrive, the desktop operator is the street's
-/// dispatcher.
-pub fn operator() -> Actor {
-    Actor {
-        id: "local-dispatcher".to_owned(),
-        name: "本机调度员".to_owned(),
-        role: ActorRole::Dispatcher,
-    }
 }
 
 use super::desk::now;
@@ -111,8 +104,10 @@ fn settings_error(field: &'static str, error: super::desk::SettingsError) -> Api
 /// Replaces the category catalogue (the whole list, as `GET` returns its `categories`).
 async fn replace_catalogue(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     body: Result<Json<Vec<binhe_core::ticket::Category>>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.must_administer()?;
     let categories = body_or_error(body)?;
     state
         .desk()
@@ -124,8 +119,10 @@ async fn replace_catalogue(
 
 async fn replace_sla(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     body: Result<Json<binhe_core::ticket::SlaTable>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.must_administer()?;
     let table = body_or_error(body)?;
     state
         .desk()
@@ -137,13 +134,22 @@ async fn replace_sla(
 
 async fn create(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     body: Result<Json<IntakeRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Json(request) = body.map_err(|rejection| ApiError::BadRequest {
+    caller.must_be(
+        &[Role::Dispatcher, Role::Commander, Role::Worker],
+        "report a request",
+    )?;
+    let Json(mut request) = body.map_err(|rejection| ApiError::BadRequest {
         field: "body",
         reason: rejection.body_text(),
         reason_zh: format!("请求内容不是有效的工单 JSON：{}", rejection.body_text()),
     })?;
+    // A grid worker's report is theirs: they follow it as its reporter.
+    if let Some(worker) = &caller.principal.worker_id {
+        request.source_ref = Some(worker.clone());
+    }
     let view = state.view();
     let desk = state.desk();
     let outcome = desk
@@ -229,15 +235,19 @@ fn parse_filter(query: &ListQuery, default_limit: u32, max: u32) -> Result<Ticke
         scope,
         state,
         community,
+        // Narrowed to the caller's scope by each route.
+        visibility: binhe_core::access::Visibility::Everything,
         limit,
     })
 }
 
 async fn list(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let filter = parse_filter(&query, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?;
+    let mut filter = parse_filter(&query, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?;
+    filter.visibility = caller.principal.visibility();
     let desk = state.desk();
     let (listed, total) = desk.store().list(&filter).await?;
     let view = state.view();
@@ -252,9 +262,11 @@ async fn list(
 
 async fn map_layer(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Query(query): Query<ListQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let filter = parse_filter(&query, MAP_LIMIT, MAP_LIMIT)?;
+    let mut filter = parse_filter(&query, MAP_LIMIT, MAP_LIMIT)?;
+    filter.visibility = caller.principal.visibility();
     let desk = state.desk();
     let (listed, _) = desk.store().list(&filter).await?;
     let view = state.view();
@@ -308,12 +320,14 @@ fn worker_json(view: &GridView, w: &binhe_core::Worker) -> Value {
 
 async fn card(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<TicketId>,
 ) -> Result<Json<Value>, ApiError> {
     let desk = state.desk();
-    let ticket = desk.ticket(id).await?;
+    let ticket = visible_ticket(&desk, &caller, id).await?;
     let events = desk.store().events(id).await?;
-    let duplicates = desk.store().duplicates_of(id).await?;
+    let mut duplicates = desk.store().duplicates_of(id).await?;
+    duplicates.retain(|t| caller.principal.sees_ticket(t));
     let view = state.view();
     let (catalogue, sla) = (desk.catalogue(), desk.sla());
     let ctx = context(&view, &catalogue, &sla);
@@ -334,6 +348,7 @@ async fn card(
         .map(|p| {
             view.nearest_workers(p.lon, p.lat, NEAREST_WORKERS)
                 .into_iter()
+                .filter(|(w, _)| caller.principal.sees_grid(&w.grid))
                 .map(|(w, distance)| {
                     let mut json = worker_json(&view, w);
                     json["distance_m"] = json!((distance * 10.0).round() / 10.0);
@@ -674,21 +689,42 @@ fn body_or_error<T>(
 
 async fn act(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<TicketId>,
     body: Result<Json<ActionBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let action = body
+        .as_ref()
+        .ok()
+        .and_then(|Json(b)| b.action.clone())
+        .unwrap_or_default();
+    let note = AuditNote::new(&format!("ticket.{action}"), &id.to_string());
+    note.attach(act_on(state, caller, id, body).await)
+}
+
+async fn act_on(
+    state: AppState,
+    caller: Caller,
+    id: TicketId,
+    body: Result<Json<ActionBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.must_be(
+        &[Role::Dispatcher, Role::Commander, Role::Worker],
+        "act on tickets",
+    )?;
     let body = body_or_error(body)?;
     let version = required_version(body.version)?;
     let desk = state.desk();
     let view = state.view();
-    let ticket = desk.ticket(id).await?;
+    let ticket = visible_ticket(&desk, &caller, id).await?;
     let command = command(&view, &ticket, &body)?;
     let dispatching = matches!(command, Command::Dispatch { .. });
     let at = now();
     let mut answer = respond(
         &state,
         &view,
-        desk.act(id, version, &[command], &operator(), at).await,
+        desk.act_for(id, version, &[command], &caller.principal, at)
+            .await,
         id,
     )
     .await?;
@@ -696,6 +732,20 @@ async fn act(
         answer.0["undo_until"] = json!(at + UNDO_WINDOW);
     }
     Ok(answer)
+}
+
+/// The ticket, if the caller may see it: out of scope is 403 whether or not it exists beyond.
+async fn visible_ticket(
+    desk: &super::desk::TicketDesk,
+    caller: &Caller,
+    id: TicketId,
+) -> Result<Ticket, ApiError> {
+    let ticket = desk.ticket(id).await?;
+    if caller.principal.sees_ticket(&ticket) {
+        Ok(ticket)
+    } else {
+        Err(AccessError::OutOfScope.into())
+    }
 }
 
 /// The answer to an action: the ticket and its new events, or the refusal with the ticket as it
@@ -738,10 +788,30 @@ struct DropBody {
 /// the server checks the point against its own index before assigning anything.
 async fn drop_on_grid(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(id): Path<TicketId>,
+    body: Result<Json<DropBody>, axum::extract::rejection::JsonRejection>,
+) -> Response {
+    let grid = body
+        .as_ref()
+        .ok()
+        .and_then(|Json(b)| b.grid.clone())
+        .unwrap_or_default();
+    AuditNote::new("ticket.drop", &id.to_string())
+        .detail(&grid)
+        .attach(drop_checked(state, caller, id, body).await)
+}
+
+async fn drop_checked(
+    state: AppState,
+    caller: Caller,
+    id: TicketId,
     body: Result<Json<DropBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let body = body_or_error(body)?;
+    caller.must_be(&[Role::Dispatcher, Role::Commander], "dispatch")?;
+    let desk = state.desk();
+    visible_ticket(&desk, &caller, id).await?;
     let version = required_version(body.version)?;
     let (Some(lon), Some(lat)) = (body.lon, body.lat) else {
         return Err(bad(
@@ -798,7 +868,6 @@ async fn drop_on_grid(
             });
         }
     }
-    let desk = state.desk();
     let ticket = desk.ticket(id).await?;
     let dispatch = Command::Dispatch {
         assignment: assignment(&view, code.as_str(), None)?,
@@ -812,7 +881,8 @@ async fn drop_on_grid(
     let mut answer = respond(
         &state,
         &view,
-        desk.act(id, version, &commands, &operator(), at).await,
+        desk.act_for(id, version, &commands, &caller.principal, at)
+            .await,
         id,
     )
     .await?;
@@ -823,9 +893,11 @@ async fn drop_on_grid(
 /// Starts importing a 12345 work-order file (CSV or XLSX, the raw file as the body).
 async fn import_file(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
+    caller.must_be(&[Role::Dispatcher], "import work orders")?;
     if body.is_empty() {
         return Err(bad(
             "body",
@@ -842,8 +914,10 @@ async fn import_file(
 
 async fn import_progress(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     Path(job): Path<u64>,
 ) -> Result<Json<Value>, ApiError> {
+    caller.must_be(&[Role::Dispatcher], "import work orders")?;
     state
         .imports()
         .progress(job)

@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex as StdMutex, RwLock};
 
 use binhe_core::GridCode;
+use binhe_core::access::{AccessError, Principal};
 use binhe_core::geometry::LocalProjection;
 use binhe_core::ticket::dedupe::DuplicateMatch;
 use binhe_core::ticket::intake::{self, IntakeProblem, IntakeRequest};
@@ -21,6 +22,8 @@ use crate::dataset::GridView;
 
 /// Live clients that fall this far behind re-read the log instead of the channel.
 const LIVE_CHANNEL_CAPACITY: usize = 4096;
+/// Events read from the log at a time when catching up.
+const RELAY_PAGE: u32 = 500;
 
 /// The current time at the event log's precision (milliseconds), so a ticket row and the
 /// replay of its stored events agree to the last digit.
@@ -53,6 +56,8 @@ pub enum DeskError {
     Transition(#[from] TransitionError),
     #[error(transparent)]
     Store(StoreError),
+    #[error(transparent)]
+    Access(#[from] AccessError),
 }
 
 impl From<StoreError> for DeskError {
@@ -89,6 +94,8 @@ pub struct TicketDesk {
     /// One intake batch at a time, so duplicates inside and across batches are seen.
     intake_lock: Arc<Mutex<()>>,
     live: broadcast::Sender<Arc<StoredEvent>>,
+    /// The newest event passed to live clients: they get the log in order, without gaps.
+    relayed: Arc<Mutex<i64>>,
 }
 
 impl TicketDesk {
@@ -126,7 +133,9 @@ impl TicketDesk {
             }
         }
         let (live, _) = broadcast::channel(LIVE_CHANNEL_CAPACITY);
+        let relayed = store.last_event_id().await?;
         Ok(Self {
+            relayed: Arc::new(Mutex::new(relayed)),
             store,
             catalogue: Arc::new(RwLock::new(Arc::new(catalogue))),
             sla: Arc::new(RwLock::new(Arc::new(sla))),
@@ -183,11 +192,69 @@ impl TicketDesk {
         self.live.subscribe()
     }
 
-    fn announce(&self, events: Vec<StoredEvent>) {
-        for event in events {
-            // No receiver is fine: nobody is watching live.
-            let _ = self.live.send(Arc::new(event));
+    /// Passes this process's newly stored events to live clients, in log order and without
+    /// gaps: if events stored meanwhile (here or by another server process) come first, they
+    /// are read from the log.
+    async fn announce(&self, events: Vec<StoredEvent>) {
+        let mut relayed = self.relayed.lock().await;
+        if events.first().is_some_and(|e| e.id == *relayed + 1) {
+            for event in events {
+                *relayed = event.id;
+                // No receiver is fine: nobody is watching live.
+                let _ = self.live.send(Arc::new(event));
+            }
+        } else if events.last().is_some_and(|e| e.id > *relayed)
+            && let Err(error) = self.relay_log(&mut relayed).await
+        {
+            tracing::warn!(%error, "could not read the event log for live clients");
         }
+    }
+
+    /// Reads what the log holds beyond the events already passed to live clients (written by
+    /// another server process, or by this one while a reader lagged) and passes it on, keeping
+    /// the duplicate index in step with those tickets. Returns how many events were passed.
+    pub async fn catch_up(&self) -> Result<usize, StoreError> {
+        let mut relayed = self.relayed.lock().await;
+        self.relay_log(&mut relayed).await
+    }
+
+    async fn relay_log(&self, relayed: &mut i64) -> Result<usize, StoreError> {
+        let mut passed = 0;
+        loop {
+            let page = self.store.events_after(*relayed, RELAY_PAGE).await?;
+            if page.is_empty() {
+                return Ok(passed);
+            }
+            let mut touched: Vec<TicketId> = page.iter().map(|e| e.event.ticket_id).collect();
+            touched.sort_unstable();
+            touched.dedup();
+            for id in touched {
+                if let Some(ticket) = self.store.ticket(id).await? {
+                    // Removing and re-inserting the current state is the same whether or not
+                    // this process already knew the change.
+                    self.reindex(Some(&ticket), &ticket);
+                }
+            }
+            for event in page {
+                *relayed = event.id;
+                passed += 1;
+                let _ = self.live.send(Arc::new(event));
+            }
+        }
+    }
+
+    /// Reads the catalogue and SLA table again (another server process changed them).
+    pub async fn reload_settings(&self) -> Result<(), StoreError> {
+        if let Some(catalogue) = self.store.load_catalogue().await? {
+            *self
+                .catalogue
+                .write()
+                .expect("catalogue lock is never poisoned") = Arc::new(catalogue);
+        }
+        if let Some(sla) = self.store.load_sla().await? {
+            *self.sla.write().expect("SLA lock is never poisoned") = Arc::new(sla);
+        }
+        Ok(())
     }
 
     fn index(&self) -> std::sync::MutexGuard<'_, DuplicateIndex> {
@@ -337,7 +404,7 @@ impl TicketDesk {
                 return Err(error.into());
             }
         };
-        self.announce(stored);
+        self.announce(stored).await;
         for ((i, duplicate), new) in created.into_iter().zip(batch) {
             outcomes[i] = Some(IntakeOutcome::Created {
                 ticket: Box::new(new.ticket),
@@ -375,6 +442,29 @@ impl TicketDesk {
         self.act_steps(id, expected_version, &steps).await
     }
 
+    /// Like [`Self::act`] for a signed-in person: each command must be theirs to give on the
+    /// ticket as it stands at that step (role and scope), or nothing is stored.
+    pub async fn act_for(
+        &self,
+        id: TicketId,
+        expected_version: u32,
+        commands: &[Command],
+        principal: &Principal,
+        now: DateTime<Utc>,
+    ) -> Result<(Ticket, Vec<StoredEvent>), DeskError> {
+        let actor = principal.actor();
+        let steps: Vec<Step> = commands
+            .iter()
+            .map(|command| Step {
+                command: command.clone(),
+                actor: actor.clone(),
+                at: now,
+            })
+            .collect();
+        self.run_steps(id, expected_version, &steps, Some(principal))
+            .await
+    }
+
     /// Like [`Self::act`], with each step's own actor and time (a replayed scenario).
     pub async fn act_steps(
         &self,
@@ -382,13 +472,31 @@ impl TicketDesk {
         expected_version: u32,
         steps: &[Step],
     ) -> Result<(Ticket, Vec<StoredEvent>), DeskError> {
+        self.run_steps(id, expected_version, steps, None).await
+    }
+
+    async fn run_steps(
+        &self,
+        id: TicketId,
+        expected_version: u32,
+        steps: &[Step],
+        principal: Option<&Principal>,
+    ) -> Result<(Ticket, Vec<StoredEvent>), DeskError> {
         let before = self.ticket(id).await?;
+        if let Some(principal) = principal
+            && !principal.sees_ticket(&before)
+        {
+            return Err(AccessError::OutOfScope.into());
+        }
         lifecycle::check_version(&before, expected_version)?;
         let history = self.store.events(id).await?;
         let mut last: Option<TicketEvent> = history.last().map(|e| e.event.clone());
         let mut ticket = before.clone();
         let mut events = Vec::with_capacity(steps.len());
         for step in steps {
+            if let Some(principal) = principal {
+                principal.may(&step.command, &ticket)?;
+            }
             if let Command::Merge { into, .. } = &step.command {
                 self.check_merge_target(*into).await?;
             }
@@ -405,7 +513,7 @@ impl TicketDesk {
             }])
             .await?;
         self.reindex(Some(&before), &ticket);
-        self.announce(stored.clone());
+        self.announce(stored.clone()).await;
         Ok((ticket, stored))
     }
 

@@ -8,21 +8,27 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use binhe_core::access::Principal;
+use binhe_store::AccountRepository;
 use futures_util::Stream;
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::broadcast;
+use tokio::time::Instant;
 
 use super::desk::TicketDesk;
 use crate::api::AppState;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use binhe_store::StoredEvent;
 
 const LOG_PAGE: u32 = 500;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How often a live stream checks that its session still holds.
+const SESSION_CHECK: Duration = Duration::from_secs(30);
 
 #[derive(Deserialize)]
 pub struct StreamQuery {
@@ -33,6 +39,13 @@ pub struct StreamQuery {
 struct Tail {
     desk: TicketDesk,
     live: broadcast::Receiver<Arc<StoredEvent>>,
+    /// Whose stream this is: only events they may see are sent.
+    principal: Principal,
+    /// The session behind the stream, checked again now and then: the stream ends when it is
+    /// logged out, disabled or expired.
+    session: Option<(String, Arc<dyn AccountRepository>)>,
+    next_check: Instant,
+    /// The newest log id looked at (sent, or skipped as out of scope).
     sent: i64,
     backlog: VecDeque<StoredEvent>,
     /// The log holds events this client has not seen yet.
@@ -57,14 +70,38 @@ fn to_sse(stored: &StoredEvent) -> Event {
 }
 
 impl Tail {
+    /// Whether the session still holds (checked at most every [`SESSION_CHECK`]).
+    async fn still_signed_in(&mut self) -> bool {
+        let Some((hash, accounts)) = &self.session else {
+            return true;
+        };
+        if Instant::now() < self.next_check {
+            return true;
+        }
+        self.next_check = Instant::now() + SESSION_CHECK;
+        match accounts.session(hash).await {
+            Ok(Some((session, account))) => {
+                session.expires_at > chrono::Utc::now() && !account.disabled
+            }
+            // Gone, or the database is away: the client reconnects and is checked then.
+            Ok(None) | Err(_) => false,
+        }
+    }
+
     async fn next(&mut self) -> Option<Event> {
         loop {
+            if !self.still_signed_in().await {
+                return None;
+            }
             if let Some(stored) = self.backlog.pop_front() {
                 if stored.id <= self.sent {
                     continue;
                 }
                 self.sent = stored.id;
-                return Some(to_sse(&stored));
+                if self.principal.reaches(&stored.audience) {
+                    return Some(to_sse(&stored));
+                }
+                continue;
             }
             if self.behind {
                 match self.desk.store().events_after(self.sent, LOG_PAGE).await {
@@ -78,10 +115,16 @@ impl Tail {
                 }
                 continue;
             }
-            match self.live.recv().await {
+            let received = tokio::time::timeout(SESSION_CHECK, self.live.recv()).await;
+            let Ok(received) = received else {
+                continue;
+            };
+            match received {
                 Ok(stored) if stored.id == self.sent + 1 => {
                     self.sent = stored.id;
-                    return Some(to_sse(&stored));
+                    if self.principal.reaches(&stored.audience) {
+                        return Some(to_sse(&stored));
+                    }
                 }
                 Ok(stored) if stored.id <= self.sent => {}
                 // Out of order or skipped: let the log fill the gap.
@@ -94,6 +137,7 @@ impl Tail {
 
 pub async fn stream(
     State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
     headers: HeaderMap,
     Query(query): Query<StreamQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
@@ -112,6 +156,9 @@ pub async fn stream(
     let tail = Tail {
         desk,
         live,
+        principal: caller.principal,
+        session: caller.session.map(|hash| (hash, state.gate().accounts)),
+        next_check: Instant::now() + SESSION_CHECK,
         sent,
         backlog: VecDeque::new(),
         behind,

@@ -1,8 +1,11 @@
 //! One server over real HTTP on loopback with a real SQLite file, for every API test.
 
+#[allow(dead_code, reason = "each test binary uses its own subset")]
+pub mod center;
+
 use std::path::Path;
 
-use binhe_server::{RunningServer, ServerConfig, start};
+use binhe_server::{Database, RunningServer, ServerConfig, start};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -22,10 +25,11 @@ impl Harness {
         )
         .unwrap();
         let server = start(ServerConfig {
-            database: database.to_owned(),
+            database: Database::Sqlite(database.to_owned()),
             ui_dir: ui.path().to_owned(),
             port: 0,
             demo_feed: None,
+            center: None,
         })
         .await
         .unwrap();

@@ -5,6 +5,7 @@
 
 use std::time::Instant;
 
+use binhe_core::access::{Principal, Role, Visibility};
 use binhe_core::demo::{self, DEFAULT_SEED};
 use binhe_core::geojson::write_grids;
 use binhe_core::ticket::intake::{Intake, IntakeLocation};
@@ -16,6 +17,9 @@ use binhe_core::ticket::{
 };
 use binhe_core::{GridCode, GridLevel};
 use binhe_store::{
+    AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
+};
+use binhe_store::{
     DatasetSource, GridDataset, GridRepository, ListedTicket, NewTicket, StoreError, TicketFilter,
     TicketRepository, TicketScope, TicketUpdate,
 };
@@ -23,7 +27,7 @@ use chrono::{Duration, TimeZone, Utc};
 
 /// A fresh, empty database of one backend, for one test.
 pub trait Fixture: Sized {
-    type Store: GridRepository + TicketRepository;
+    type Store: GridRepository + TicketRepository + AccountRepository;
 
     async fn create() -> Self;
 
@@ -46,6 +50,8 @@ macro_rules! tests {
             lists_filter_by_scope_state_and_community_newest_first,
             a_batch_beyond_one_statements_bind_limit_is_stored_whole,
             catalogue_and_sla_table_round_trip,
+            lists_and_the_event_log_show_each_scope_only_what_it_reaches,
+            accounts_sessions_and_the_audit_log_round_trip,
         );
 
         /// A measurement, not a check of speed: prints tickets + events stored per second.
@@ -454,4 +460,276 @@ pub async fn insert_throughput_in_batches_of_1000(fixture: &impl Fixture) {
          {:.0} rows/s ({rows} rows in {seconds:.2} s)",
         rows as f64 / seconds
     );
+}
+
+/// A worker id with LIKE's wildcards in it: `w_1` must not match `wx1`.
+const WORKER: &str = "w_1";
+
+pub async fn lists_and_the_event_log_show_each_scope_only_what_it_reaches(fixture: &impl Fixture) {
+    let store = fixture.open().await;
+    let other = GridCode::street("110117", 1).community(2);
+    let mut batch: Vec<NewTicket> = (1..=3).map(|id| new_ticket(id, None, true, id)).collect();
+    // Ticket 2 lies in the other community; ticket 3 was reported by a worker.
+    batch[1].ticket.routing.community = Some(other.clone());
+    batch[1].ticket.routing.micro = Some(other.micro(1));
+    batch[2].ticket.source_ref = Some("wx1".to_owned());
+    store.insert_tickets(&batch).await.unwrap();
+
+    // Ticket 1 is dispatched from its community to a micro-grid of the other, to worker w_1.
+    let mut ticket = store.ticket(1).await.unwrap().unwrap();
+    let mut events = Vec::new();
+    for command in [
+        Command::Register { note: None },
+        Command::Dispatch {
+            assignment: Assignment {
+                grid: Some(other.micro(3)),
+                grid_name: "另一社区 3".to_owned(),
+                worker_id: Some(WORKER.to_owned()),
+                worker_name: Some("王五".to_owned()),
+            },
+        },
+    ] {
+        events.push(
+            ticket
+                .execute(events.last(), &command, &dispatcher(), Utc::now())
+                .unwrap(),
+        );
+    }
+    let stored = store
+        .append(&[TicketUpdate {
+            expected_version: 1,
+            ticket,
+            events,
+        }])
+        .await
+        .unwrap();
+    let dispatched = stored.last().unwrap();
+    assert_eq!(
+        dispatched.audience.communities,
+        [other.clone(), community()],
+        "both communities, sorted"
+    );
+    assert_eq!(dispatched.audience.workers, [WORKER]);
+
+    let ids = |listed: Vec<ListedTicket>| {
+        let mut ids: Vec<i64> = listed.iter().map(|l| l.ticket.id).collect();
+        ids.sort_unstable();
+        ids
+    };
+    let seen_by = |visibility| TicketFilter {
+        visibility,
+        ..all()
+    };
+    let list = |visibility| {
+        let filter = seen_by(visibility);
+        let store = &store;
+        async move { store.list(&filter).await.unwrap() }
+    };
+    assert_eq!(
+        ids(list(Visibility::Community(community())).await.0),
+        [1, 3]
+    );
+    let (listed, total) = list(Visibility::Community(other.clone())).await;
+    assert_eq!(
+        (ids(listed), total),
+        (vec![1, 2], 2),
+        "counts are scoped too"
+    );
+    assert_eq!(
+        ids(list(Visibility::Worker(WORKER.to_owned())).await.0),
+        [1]
+    );
+    assert_eq!(ids(list(Visibility::Worker("wx1".to_owned())).await.0), [3]);
+    assert_eq!(
+        ids(list(Visibility::Worker("w%".to_owned())).await.0),
+        Vec::<i64>::new()
+    );
+    assert_eq!(list(Visibility::Nothing).await.1, 0);
+    assert_eq!(ids(list(Visibility::Everything).await.0), [1, 2, 3]);
+
+    // The log keeps each event's audience: the receipt of ticket 1 was its community's only.
+    let log = store.events_after(0, 100).await.unwrap();
+    assert_eq!(log[0].audience.communities, [community()]);
+    assert!(log[0].audience.workers.is_empty());
+    assert_eq!(log.last().unwrap().audience, dispatched.audience);
+}
+
+fn account(login: &str, role: Role) -> StoredAccount {
+    StoredAccount {
+        principal: Principal {
+            account: login.to_owned(),
+            name: "张三 '); DELETE FROM accounts; --".to_owned(),
+            role,
+            community: (role == Role::Commander).then(community),
+            worker_id: (role == Role::Worker).then(|| WORKER.to_owned()),
+        },
+        disabled: false,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
+        failed_logins: 0,
+        locked_until: None,
+    }
+}
+
+pub async fn accounts_sessions_and_the_audit_log_round_trip(fixture: &impl Fixture) {
+    let store = fixture.open().await;
+    let at = Utc.with_ymd_and_hms(2026, 11, 28, 2, 0, 0).unwrap();
+    let commander = account("jinhai", Role::Commander);
+    store.create_account(&commander, at).await.unwrap();
+    store
+        .create_account(&account("w.1", Role::Worker), at)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store.create_account(&commander, at).await,
+        Err(StoreError::AccountExists { login }) if login == "jinhai"
+    ));
+    assert_eq!(store.account("jinhai").await.unwrap().unwrap(), commander);
+    assert_eq!(
+        store
+            .accounts()
+            .await
+            .unwrap()
+            .iter()
+            .map(|a| a.principal.account.as_str())
+            .collect::<Vec<_>>(),
+        ["jinhai", "w.1"]
+    );
+    assert!(store.account("nobody").await.unwrap().is_none());
+
+    // Failed logins count up; from the fifth the account is locked for a while.
+    for n in 1..=4 {
+        assert_eq!(store.record_login_failure("jinhai", at).await.unwrap(), n);
+        assert!(
+            store
+                .account("jinhai")
+                .await
+                .unwrap()
+                .unwrap()
+                .locked_until
+                .is_none()
+        );
+    }
+    assert_eq!(store.record_login_failure("jinhai", at).await.unwrap(), 5);
+    let locked = store.account("jinhai").await.unwrap().unwrap();
+    assert_eq!(locked.locked_until, Some(at + Duration::seconds(1)));
+    store.record_login_success("jinhai").await.unwrap();
+    let cleared = store.account("jinhai").await.unwrap().unwrap();
+    assert_eq!((cleared.failed_logins, cleared.locked_until), (0, None));
+
+    let session = Session {
+        token_hash: "ab".repeat(32),
+        login: "jinhai".to_owned(),
+        created_at: at,
+        expires_at: at + Duration::hours(12),
+        terminal: "金海社区终端".to_owned(),
+        address: "127.0.0.1".to_owned(),
+    };
+    store.create_session(&session).await.unwrap();
+    let (found, owner) = store.session(&session.token_hash).await.unwrap().unwrap();
+    assert_eq!((found, owner), (session.clone(), commander.clone()));
+    assert!(store.session(&"cd".repeat(32)).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .delete_expired_sessions(at + Duration::hours(11))
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Disabling ends the account's sessions.
+    let change = AccountChange {
+        disabled: Some(true),
+        name: Some("张三".to_owned()),
+        ..AccountChange::default()
+    };
+    let changed = store
+        .update_account("jinhai", &change, at)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(changed.disabled);
+    assert_eq!(changed.principal.name, "张三");
+    assert!(store.session(&session.token_hash).await.unwrap().is_none());
+    assert!(
+        store
+            .update_account("nobody", &change, at)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .create_session(&Session {
+            token_hash: "ef".repeat(32),
+            ..session.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .delete_expired_sessions(at + Duration::hours(13))
+            .await
+            .unwrap(),
+        1
+    );
+
+    let entry = |n: i64, account: &str, action: &str| AuditEntry {
+        id: 0,
+        at: at + Duration::minutes(n),
+        account: account.to_owned(),
+        role: "dispatcher".to_owned(),
+        terminal: "指挥中心 1 号席".to_owned(),
+        address: "10.0.0.7".to_owned(),
+        action: action.to_owned(),
+        target: n.to_string(),
+        status: 200,
+        detail: "'; DROP TABLE audit_log; --".to_owned(),
+    };
+    store
+        .record_audit(&[
+            entry(1, "d1", "ticket.dispatch"),
+            entry(2, "d2", "login"),
+            entry(3, "d1", "ticket.close"),
+        ])
+        .await
+        .unwrap();
+    let query = |filter: AuditFilter| {
+        let store = &store;
+        async move { store.audit(&filter).await.unwrap() }
+    };
+    let everything = AuditFilter {
+        limit: 10,
+        ..AuditFilter::default()
+    };
+    let (entries, total) = query(everything.clone()).await;
+    assert_eq!(total, 3);
+    assert_eq!(entries[0].action, "ticket.close", "newest first");
+    assert_eq!(entries[2].detail, "'; DROP TABLE audit_log; --");
+    assert!(entries[0].id > entries[1].id);
+    let (entries, total) = query(AuditFilter {
+        account: Some("d1".to_owned()),
+        limit: 1,
+        ..everything.clone()
+    })
+    .await;
+    assert_eq!((entries.len(), total), (1, 2));
+    let (entries, _) = query(AuditFilter {
+        since: Some(at + Duration::minutes(2)),
+        until: Some(at + Duration::minutes(3)),
+        ..everything.clone()
+    })
+    .await;
+    assert_eq!(
+        entries
+            .iter()
+            .map(|e| e.action.as_str())
+            .collect::<Vec<_>>(),
+        ["login"]
+    );
+    let (_, total) = query(AuditFilter {
+        target: Some("3".to_owned()),
+        action: Some("ticket.close".to_owned()),
+        ..everything
+    })
+    .await;
+    assert_eq!(total, 1);
 }

@@ -1,0 +1,243 @@
+//! The audit log: every change asked of the server (refused ones too), every login and logout,
+//! with who asked, from which terminal and address, and what the server answered.
+
+use axum::Json;
+use axum::extract::{Extension, Query, State};
+use axum::http::Method;
+use axum::response::{IntoResponse, Response};
+use binhe_core::access::Principal;
+use binhe_store::{AuditEntry, AuditFilter};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Caller, Gate, Peer};
+use crate::api::AppState;
+use crate::error::ApiError;
+
+const DEFAULT_LIMIT: u32 = 200;
+const MAX_LIMIT: u32 = 1000;
+const MAX_DETAIL_CHARS: usize = 500;
+
+/// What a handler says about the request it answered, for its audit line; without one the
+/// line is named after the method and path.
+#[derive(Debug, Clone, Default)]
+pub struct AuditNote {
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+    /// The account acted for, when the caller was not signed in yet (a login).
+    pub account: Option<(String, String)>,
+    pub terminal: Option<String>,
+}
+
+impl AuditNote {
+    pub fn new(action: &str, target: &str) -> Self {
+        Self {
+            action: action.to_owned(),
+            target: target.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    #[must_use]
+    pub fn detail(mut self, detail: &str) -> Self {
+        self.detail = detail.chars().take(MAX_DETAIL_CHARS).collect();
+        self
+    }
+
+    #[must_use]
+    pub fn as_account(mut self, principal: &Principal) -> Self {
+        self.account = Some((
+            principal.account.clone(),
+            principal.role.as_str().to_owned(),
+        ));
+        self
+    }
+
+    /// `response` with this note attached.
+    pub fn attach(self, response: impl IntoResponse) -> Response {
+        let mut response = response.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// The action and target of a request no handler described: `POST /api/tickets/12/drop` is
+/// `tickets.drop` on `12`.
+fn named(method: &Method, path: &str) -> (String, String) {
+    let known = [
+        ("POST", "/api/tickets", "ticket.create"),
+        ("POST", "/api/tickets/import", "tickets.import"),
+        ("PUT", "/api/catalogue", "catalogue.replace"),
+        ("PUT", "/api/sla", "sla.replace"),
+        ("POST", "/api/grids/import", "grids.import"),
+        ("POST", "/api/demo/feed", "demo_feed.control"),
+        ("POST", "/api/accounts", "account.create"),
+        ("PUT", "/api/desktop/center", "desktop.center"),
+    ];
+    if let Some((_, _, action)) = known
+        .iter()
+        .find(|(m, p, _)| *m == method.as_str() && *p == path)
+    {
+        return ((*action).to_owned(), String::new());
+    }
+    let mut parts: Vec<&str> = path
+        .trim_start_matches("/api/")
+        .split('/')
+        .filter(|p| !p.is_empty())
+        .collect();
+    let target = if parts.len() >= 2 {
+        parts.remove(1).to_owned()
+    } else {
+        String::new()
+    };
+    let mut action = parts.join(".");
+    if parts.len() < 2 {
+        action = format!("{action}.{}", method.as_str().to_lowercase());
+    }
+    (action, target)
+}
+
+/// Records the audit line of a request (changes only: GET and HEAD are not recorded unless a
+/// handler attached a note) and hands the response back.
+pub async fn record(
+    gate: &Gate,
+    method: &Method,
+    path: &str,
+    caller: Option<&Caller>,
+    peer: &Peer,
+    response: Response,
+) -> Response {
+    let note = response.extensions().get::<AuditNote>().cloned();
+    if note.is_none() && (method == Method::GET || method == Method::HEAD) {
+        return response;
+    }
+    let (action, target, detail) = if let Some(n) = &note {
+        (n.action.clone(), n.target.clone(), n.detail.clone())
+    } else {
+        let (action, target) = named(method, path);
+        (action, target, String::new())
+    };
+    let (account, role) = note
+        .as_ref()
+        .and_then(|n| n.account.clone())
+        .or_else(|| {
+            caller.map(|c| {
+                (
+                    c.principal.account.clone(),
+                    c.principal.role.as_str().to_owned(),
+                )
+            })
+        })
+        .unwrap_or_else(|| (String::new(), String::new()));
+    let terminal = note
+        .as_ref()
+        .and_then(|n| n.terminal.clone())
+        .or_else(|| caller.map(|c| c.terminal.clone()))
+        .unwrap_or_else(|| peer.user_agent.clone());
+    let entry = AuditEntry {
+        id: 0,
+        at: Utc::now(),
+        account,
+        role,
+        terminal,
+        address: peer.address.clone(),
+        action,
+        target,
+        status: response.status().as_u16(),
+        detail,
+    };
+    if let Err(error) = gate.accounts.record_audit(&[entry]).await {
+        tracing::error!(%error, "could not record the audit log");
+    }
+    response
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    account: Option<String>,
+    action: Option<String>,
+    ticket: Option<String>,
+    target: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    limit: Option<u32>,
+}
+
+fn time(field: &'static str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    text.filter(|t| !t.trim().is_empty())
+        .map(|t| {
+            DateTime::parse_from_rfc3339(t.trim())
+                .map(|at| at.with_timezone(&Utc))
+                .map_err(|_| ApiError::BadRequest {
+                    field,
+                    reason: format!("{field} must be an RFC 3339 time, got {t:?}"),
+                    reason_zh: format!(
+                        "{field} 须为 RFC 3339 时间（如 2026-11-28T08:00:00+08:00），收到“{t}”"
+                    ),
+                })
+        })
+        .transpose()
+}
+
+fn given(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
+    caller.must_administer()?;
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::BadRequest {
+            field: "limit",
+            reason: format!("limit must be 1–{MAX_LIMIT}, got {limit}"),
+            reason_zh: format!("limit 须在 1–{MAX_LIMIT} 之间，收到 {limit}"),
+        });
+    }
+    let filter = AuditFilter {
+        account: given(query.account),
+        action: given(query.action),
+        target: given(query.ticket).or(given(query.target)),
+        since: time("since", query.since.as_deref())?,
+        until: time("until", query.until.as_deref())?,
+        limit,
+    };
+    let (entries, total) = state.gate().accounts.audit(&filter).await?;
+    let entries: Vec<Value> = entries
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.id, "at": e.at.to_rfc3339(), "account": e.account, "role": e.role,
+                "terminal": e.terminal, "address": e.address, "action": e.action,
+                "target": e.target, "status": e.status, "detail": e.detail,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "entries": entries, "total": total })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unnamed_requests_are_named_after_their_path() {
+        assert_eq!(
+            named(&Method::POST, "/api/tickets/12/drop"),
+            ("tickets.drop".to_owned(), "12".to_owned())
+        );
+        assert_eq!(
+            named(&Method::PATCH, "/api/accounts/jinhai"),
+            ("accounts.patch".to_owned(), "jinhai".to_owned())
+        );
+        assert_eq!(
+            named(&Method::PUT, "/api/sla"),
+            ("sla.replace".to_owned(), String::new())
+        );
+    }
+}

@@ -1,0 +1,371 @@
+//! Who is asking: the gate in front of every route.
+//!
+//! Standalone (the desktop app's embedded server on loopback): the window opens
+//! `/?key=SECRET` once and trades the per-launch secret for an HttpOnly, SameSite=Strict cookie;
+//! the secret stands for the built-in local dispatcher. Command-line clients send
+//! `Authorization: Bearer SECRET`. Host and Origin must name the loopback address itself, which
+//! stops DNS-rebinding pages and cross-site requests from other tabs.
+//!
+//! Center (`serve --center`): no secret. The static UI is served to anyone so the login page
+//! can load; every API route but login and health needs a session, given by `POST /api/login`
+//! as a cookie (or a bearer token). A request naming an Origin must come from the server's own.
+//!
+//! In both modes a live session outranks the launch key, so a trainer at the desktop can log in
+//! as a commander and back out again.
+
+pub mod accounts;
+pub mod audit;
+pub mod passwords;
+pub mod sessions;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use binhe_core::access::{Principal, Role};
+use binhe_store::{AccountRepository, AuditEntry};
+
+use crate::error::ApiError;
+use sessions::LoginLimiter;
+
+pub const COOKIE_NAME: &str = "binhe_key";
+pub const SESSION_COOKIE: &str = "binhe_session";
+/// The account the launch key stands for.
+pub const LOCAL_ACCOUNT: &str = "local-dispatcher";
+
+/// How the server is reached, and so how callers prove who they are.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// The desktop app's embedded server on 127.0.0.1:`port`, with its per-launch secret.
+    Standalone { secret: Arc<str>, port: u16 },
+    /// A center server: accounts and sessions only.
+    Center,
+}
+
+impl Mode {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Standalone { .. } => "standalone",
+            Self::Center => "center",
+        }
+    }
+}
+
+/// The person behind a request, and where it came from (for the audit log).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub principal: Principal,
+    /// The hash of the session token; `None` for the launch key.
+    pub session: Option<String>,
+    /// The terminal's name for itself (given at login), else the browser's user agent.
+    pub terminal: String,
+    pub address: String,
+}
+
+impl Caller {
+    /// Refuses unless the caller's role may run the street's settings, grids and accounts.
+    pub fn must_administer(&self) -> Result<(), ApiError> {
+        if self.principal.may_administer() {
+            Ok(())
+        } else {
+            Err(self.role_refused("administer"))
+        }
+    }
+
+    /// Refuses unless the caller is one of `roles`.
+    pub fn must_be(&self, roles: &[Role], action: &'static str) -> Result<(), ApiError> {
+        if roles.contains(&self.principal.role) {
+            Ok(())
+        } else {
+            Err(self.role_refused(action))
+        }
+    }
+
+    fn role_refused(&self, action: &'static str) -> ApiError {
+        ApiError::Access(binhe_core::access::AccessError::Role {
+            role: self.principal.role.as_str(),
+            action,
+        })
+    }
+}
+
+/// The built-in account of the desktop window.
+pub fn local_principal() -> Principal {
+    Principal {
+        account: LOCAL_ACCOUNT.to_owned(),
+        name: "本机调度员".to_owned(),
+        role: Role::Dispatcher,
+        community: None,
+        worker_id: None,
+    }
+}
+
+/// Where a request came from, known before anyone is signed in.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    pub address: String,
+    pub user_agent: String,
+}
+
+#[derive(Clone)]
+pub struct Gate {
+    pub mode: Mode,
+    pub accounts: Arc<dyn AccountRepository>,
+    pub limiter: Arc<LoginLimiter>,
+}
+
+impl Gate {
+    pub fn new(mode: Mode, accounts: Arc<dyn AccountRepository>) -> Self {
+        Self {
+            mode,
+            accounts,
+            limiter: Arc::new(LoginLimiter::default()),
+        }
+    }
+
+    fn host_allowed(&self, host: &str) -> bool {
+        match &self.mode {
+            Mode::Standalone { port, .. } => {
+                host == format!("127.0.0.1:{port}") || host == format!("localhost:{port}")
+            }
+            Mode::Center => true,
+        }
+    }
+
+    /// The Origin must be the server's own: the loopback address (standalone) or the Host the
+    /// request was sent to (center).
+    fn origin_allowed(&self, origin: &str, host: &str) -> bool {
+        let Some(origin_host) = origin
+            .strip_prefix("http://")
+            .or_else(|| origin.strip_prefix("https://"))
+        else {
+            return false;
+        };
+        match &self.mode {
+            Mode::Standalone { .. } => {
+                origin.starts_with("http://") && self.host_allowed(origin_host)
+            }
+            Mode::Center => origin_host == host,
+        }
+    }
+
+    fn secret(&self) -> Option<&str> {
+        match &self.mode {
+            Mode::Standalone { secret, .. } => Some(secret),
+            Mode::Center => None,
+        }
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix(name)?.strip_prefix('='))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+fn refuse_page(status: StatusCode, code: &str, zh: &str, en: &str) -> Response {
+    let page = format!(
+        "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>智慧滨河</title>\
+         <body style=\"font-family:sans-serif;background:#0f1720;color:#e6edf3;padding:3em\">\
+         <h1>{zh}</h1><p>{en}</p><p><code>{code}</code></p></body></html>"
+    );
+    (status, Html(page)).into_response()
+}
+
+/// A refusal in the form the caller reads: JSON for the API, a page for a browser.
+fn refuse(api: bool, error: ApiError) -> Response {
+    if api {
+        return error.into_response();
+    }
+    let (status, code, zh) = error.parts();
+    refuse_page(status, code, &zh, &error.to_string())
+}
+
+/// Routes that answer without a session: the login itself and the health check; in center mode
+/// also the static UI (which shows the login page).
+fn public(mode: &Mode, method: &Method, path: &str) -> bool {
+    if path == "/api/health" || (path == "/api/login" && method == Method::POST) {
+        return true;
+    }
+    matches!(mode, Mode::Center) && !path.starts_with("/api/")
+}
+
+/// What the session token (if any) says about the caller.
+enum Presented {
+    None,
+    Live(Box<Caller>),
+    Expired,
+    Unknown,
+}
+
+async fn session_caller(gate: &Gate, token: &str, peer: &Peer) -> Result<Presented, ApiError> {
+    let hash = passwords::token_hash(token);
+    let Some((session, account)) = gate.accounts.session(&hash).await? else {
+        return Ok(Presented::Unknown);
+    };
+    if session.expires_at <= chrono::Utc::now() {
+        gate.accounts.delete_session(&hash).await?;
+        return Ok(Presented::Expired);
+    }
+    if account.disabled {
+        return Ok(Presented::Unknown);
+    }
+    Ok(Presented::Live(Box::new(Caller {
+        principal: account.principal,
+        session: Some(hash),
+        terminal: if session.terminal.is_empty() {
+            peer.user_agent.clone()
+        } else {
+            session.terminal
+        },
+        address: peer.address.clone(),
+    })))
+}
+
+/// Middleware in front of every route.
+pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let path = request.uri().path().to_owned();
+    let api = path.starts_with("/api/");
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if !gate.host_allowed(&host) {
+        return refuse_page(
+            StatusCode::FORBIDDEN,
+            "HOST_NOT_ALLOWED",
+            "拒绝访问：主机名不是本机回环地址",
+            "Forbidden: Host is not this loopback server",
+        );
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+        && !gate.origin_allowed(origin, &host)
+    {
+        return refuse_page(
+            StatusCode::FORBIDDEN,
+            "ORIGIN_NOT_ALLOWED",
+            "拒绝访问：请求来自其他网页",
+            "Forbidden: request from another origin",
+        );
+    }
+    let peer = Peer {
+        address: request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .take(120)
+            .collect(),
+    };
+    let launch_key = gate.secret().is_some_and(|secret| {
+        bearer(headers)
+            .into_iter()
+            .chain(cookie(headers, COOKIE_NAME))
+            .any(|given| constant_time_eq(given.as_bytes(), secret.as_bytes()))
+    });
+    let token = cookie(headers, SESSION_COOKIE)
+        .or_else(|| bearer(headers).filter(|_| !launch_key))
+        .map(str::to_owned);
+    let presented = match token {
+        Some(token) => match session_caller(&gate, &token, &peer).await {
+            Ok(presented) => presented,
+            Err(error) => return refuse(api, error),
+        },
+        None => Presented::None,
+    };
+    let expired = matches!(presented, Presented::Expired);
+    let caller = match presented {
+        Presented::Live(caller) => Some(*caller),
+        _ if launch_key => Some(Caller {
+            principal: local_principal(),
+            session: None,
+            terminal: "本机窗口 / desktop window".to_owned(),
+            address: peer.address.clone(),
+        }),
+        _ => None,
+    };
+    let method = request.method().clone();
+    request.extensions_mut().insert(peer.clone());
+    if let Some(caller) = caller {
+        request.extensions_mut().insert(caller.clone());
+        let response = next.run(request).await;
+        return audit::record(&gate, &method, &path, Some(&caller), &peer, response).await;
+    }
+    if public(&gate.mode, &method, &path) {
+        let response = next.run(request).await;
+        return audit::record(&gate, &method, &path, None, &peer, response).await;
+    }
+    // The one way in without a session: the launch URL with the secret, traded for the cookie.
+    let offered = request
+        .uri()
+        .query()
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .find_map(|pair| pair.strip_prefix("key="));
+    if let Some(secret) = gate.secret()
+        && path == "/"
+        && offered.is_some_and(|key| constant_time_eq(key.as_bytes(), secret.as_bytes()))
+    {
+        let cookie = format!("{COOKIE_NAME}={secret}; HttpOnly; SameSite=Strict; Path=/");
+        return ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response();
+    }
+    let refusal = match (&gate.mode, expired) {
+        (_, true) => ApiError::SessionExpired,
+        (Mode::Standalone { .. }, _) if !api => {
+            return refuse_page(
+                StatusCode::UNAUTHORIZED,
+                "LAUNCH_KEY_REQUIRED",
+                "需要启动密钥：请从智慧滨河桌面程序打开本页面",
+                "Launch key required: open this page from the Smart Binhe desktop app",
+            );
+        }
+        _ => ApiError::AuthRequired,
+    };
+    let response = refuse(api, refusal);
+    audit::record(&gate, &method, &path, None, &peer, response).await
+}
+
+/// An audit line for something that happened outside a request (a CLI command).
+pub fn audit_entry(
+    principal: &Principal,
+    terminal: &str,
+    action: &str,
+    target: &str,
+) -> AuditEntry {
+    AuditEntry {
+        id: 0,
+        at: chrono::Utc::now(),
+        account: principal.account.clone(),
+        role: principal.role.as_str().to_owned(),
+        terminal: terminal.to_owned(),
+        address: String::new(),
+        action: action.to_owned(),
+        target: target.to_owned(),
+        status: 200,
+        detail: String::new(),
+    }
+}

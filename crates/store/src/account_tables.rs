@@ -1,0 +1,413 @@
+//! Accounts, sessions and the audit log, the same on every backend.
+
+use async_trait::async_trait;
+use binhe_core::GridCode;
+use binhe_core::access::{Principal, Role, login_lockout};
+use chrono::{DateTime, Utc};
+
+use crate::StoreError;
+use crate::accounts::{
+    AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
+};
+use crate::backend::{Columns, Run, Value};
+
+const ACCOUNT_COLUMNS: &str =
+    "login, name, role, community, worker_id, password_hash, disabled, failed_logins, locked_until";
+
+fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+fn time(row: &impl Columns, column: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(row.integer(column)).ok_or_else(|| StoreError::Corrupt {
+        code: column.to_owned(),
+        detail: "time out of range".to_owned(),
+    })
+}
+
+fn account_damaged(login: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        code: format!("account {login}"),
+        detail: detail.to_string(),
+    }
+}
+
+fn account_from_row(row: &impl Columns) -> Result<StoredAccount, StoreError> {
+    let login = row.text("login");
+    let role = Role::parse(row.text("role"))
+        .ok_or_else(|| account_damaged(login, format!("role {}", row.text("role"))))?;
+    let community = row
+        .maybe_text("community")
+        .map(|code| GridCode::parse(code).map_err(|e| account_damaged(login, e)))
+        .transpose()?;
+    let locked_until = row
+        .maybe_integer("locked_until")
+        .map(|ms| {
+            DateTime::from_timestamp_millis(ms)
+                .ok_or_else(|| account_damaged(login, "lock time out of range"))
+        })
+        .transpose()?;
+    Ok(StoredAccount {
+        principal: Principal {
+            account: login.to_owned(),
+            name: row.text("name").to_owned(),
+            role,
+            community,
+            worker_id: row.maybe_text("worker_id").map(str::to_owned),
+        },
+        disabled: row.flag("disabled"),
+        password_hash: row.text("password_hash").to_owned(),
+        failed_logins: u32::try_from(row.integer("failed_logins")).unwrap_or(u32::MAX),
+        locked_until,
+    })
+}
+
+fn session_from_row(row: &impl Columns) -> Result<Session, StoreError> {
+    Ok(Session {
+        token_hash: row.text("token_hash").to_owned(),
+        login: row.text("login").to_owned(),
+        created_at: time(row, "created_at")?,
+        expires_at: time(row, "expires_at")?,
+        terminal: row.text("terminal").to_owned(),
+        address: row.text("address").to_owned(),
+    })
+}
+
+fn audit_from_row(row: &impl Columns) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        id: row.integer("id"),
+        at: time(row, "at")?,
+        account: row.text("account").to_owned(),
+        role: row.text("role").to_owned(),
+        terminal: row.text("terminal").to_owned(),
+        address: row.text("address").to_owned(),
+        action: row.text("action").to_owned(),
+        target: row.text("target").to_owned(),
+        status: u16::try_from(row.integer("status")).unwrap_or(0),
+        detail: row.text("detail").to_owned(),
+    })
+}
+
+/// The `WHERE` clause of an audit query and its values.
+fn audit_filter_sql(filter: &AuditFilter) -> (String, Vec<Value<'_>>) {
+    let mut sql = " WHERE 1 = 1".to_owned();
+    let mut values = Vec::new();
+    for (column, value) in [
+        ("account", &filter.account),
+        ("action", &filter.action),
+        ("target", &filter.target),
+    ] {
+        if let Some(value) = value {
+            sql.push_str(" AND ");
+            sql.push_str(column);
+            sql.push_str(" = ?");
+            values.push(value.as_str().into());
+        }
+    }
+    if let Some(since) = filter.since {
+        sql += " AND at >= ?";
+        values.push(millis(since).into());
+    }
+    if let Some(until) = filter.until {
+        sql += " AND at < ?";
+        values.push(millis(until).into());
+    }
+    (sql, values)
+}
+
+#[async_trait]
+impl<B: Run> AccountRepository for B {
+    async fn account(&self, login: &str) -> Result<Option<StoredAccount>, StoreError> {
+        self.read(
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = ?"),
+            &[login.into()],
+            "reading an account",
+        )
+        .await?
+        .first()
+        .map(account_from_row)
+        .transpose()
+    }
+
+    async fn accounts(&self) -> Result<Vec<StoredAccount>, StoreError> {
+        self.read(
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY login"),
+            &[],
+            "reading accounts",
+        )
+        .await?
+        .iter()
+        .map(account_from_row)
+        .collect()
+    }
+
+    async fn create_account(
+        &self,
+        account: &StoredAccount,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let p = &account.principal;
+        let mut writer = self.begin_write("creating an account").await?;
+        let taken = !B::fetch(
+            &mut writer.tx,
+            "SELECT login FROM accounts WHERE login = ?",
+            &[p.account.as_str().into()],
+            "checking the login is free",
+        )
+        .await?
+        .is_empty();
+        if taken {
+            return Err(StoreError::AccountExists {
+                login: p.account.clone(),
+            });
+        }
+        B::execute(
+            &mut writer.tx,
+            &format!(
+                "INSERT INTO accounts ({ACCOUNT_COLUMNS}, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ),
+            &[
+                p.account.as_str().into(),
+                p.name.as_str().into(),
+                p.role.as_str().into(),
+                p.community.as_ref().map(GridCode::as_str).into(),
+                p.worker_id.as_deref().into(),
+                account.password_hash.as_str().into(),
+                account.disabled.into(),
+                i64::from(account.failed_logins).into(),
+                account.locked_until.map(millis).into(),
+                millis(at).into(),
+                millis(at).into(),
+            ],
+            "creating an account",
+        )
+        .await?;
+        writer.commit("creating an account").await
+    }
+
+    async fn update_account(
+        &self,
+        login: &str,
+        change: &AccountChange,
+        at: DateTime<Utc>,
+    ) -> Result<Option<StoredAccount>, StoreError> {
+        let mut writer = self.begin_write("changing an account").await?;
+        let mut sets = vec!["updated_at = ?".to_owned()];
+        let mut values: Vec<Value> = vec![millis(at).into()];
+        if let Some(name) = &change.name {
+            sets.push("name = ?".to_owned());
+            values.push(name.as_str().into());
+        }
+        if let Some(hash) = &change.password_hash {
+            sets.push("password_hash = ?".to_owned());
+            values.push(hash.as_str().into());
+            sets.push("failed_logins = 0, locked_until = NULL".to_owned());
+        }
+        if let Some(disabled) = change.disabled {
+            sets.push("disabled = ?".to_owned());
+            values.push(disabled.into());
+        }
+        values.push(login.into());
+        B::execute(
+            &mut writer.tx,
+            &format!("UPDATE accounts SET {} WHERE login = ?", sets.join(", ")),
+            &values,
+            "changing an account",
+        )
+        .await?;
+        if change.password_hash.is_some() || change.disabled == Some(true) {
+            B::execute(
+                &mut writer.tx,
+                "DELETE FROM sessions WHERE login = ?",
+                &[login.into()],
+                "ending the account's sessions",
+            )
+            .await?;
+        }
+        let account = B::fetch(
+            &mut writer.tx,
+            &format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE login = ?"),
+            &[login.into()],
+            "reading the changed account",
+        )
+        .await?
+        .first()
+        .map(account_from_row)
+        .transpose()?;
+        writer.commit("changing an account").await?;
+        Ok(account)
+    }
+
+    async fn record_login_failure(
+        &self,
+        login: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u32, StoreError> {
+        let mut writer = self.begin_write("counting a failed login").await?;
+        let failures = B::fetch(
+            &mut writer.tx,
+            "SELECT failed_logins FROM accounts WHERE login = ?",
+            &[login.into()],
+            "counting a failed login",
+        )
+        .await?
+        .first()
+        .map_or(0, |row| {
+            u32::try_from(row.integer("failed_logins")).unwrap_or(u32::MAX)
+        })
+        .saturating_add(1);
+        let locked_until = login_lockout(failures).map(|wait| millis(at + wait));
+        B::execute(
+            &mut writer.tx,
+            "UPDATE accounts SET failed_logins = ?, locked_until = ? WHERE login = ?",
+            &[
+                i64::from(failures).into(),
+                locked_until.into(),
+                login.into(),
+            ],
+            "counting a failed login",
+        )
+        .await?;
+        writer.commit("counting a failed login").await?;
+        Ok(failures)
+    }
+
+    async fn record_login_success(&self, login: &str) -> Result<(), StoreError> {
+        self.read(
+            "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE login = ?",
+            &[login.into()],
+            "clearing failed logins",
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.read(
+            "INSERT INTO sessions (token_hash, login, created_at, expires_at, terminal, address) \
+             VALUES (?, ?, ?, ?, ?, ?)",
+            &[
+                session.token_hash.as_str().into(),
+                session.login.as_str().into(),
+                millis(session.created_at).into(),
+                millis(session.expires_at).into(),
+                session.terminal.as_str().into(),
+                session.address.as_str().into(),
+            ],
+            "starting a session",
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn session(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Session, StoredAccount)>, StoreError> {
+        let columns: Vec<String> = ACCOUNT_COLUMNS
+            .split(", ")
+            .map(|c| format!("a.{c}"))
+            .collect();
+        self.read(
+            &format!(
+                "SELECT s.token_hash, s.created_at, s.expires_at, s.terminal, s.address, {} \
+                 FROM sessions s JOIN accounts a ON a.login = s.login WHERE s.token_hash = ?",
+                columns.join(", ")
+            ),
+            &[token_hash.into()],
+            "reading a session",
+        )
+        .await?
+        .first()
+        .map(|row| Ok((session_from_row(row)?, account_from_row(row)?)))
+        .transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        self.read(
+            "DELETE FROM sessions WHERE token_hash = ?",
+            &[token_hash.into()],
+            "ending a session",
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let rows = self
+            .read(
+                "DELETE FROM sessions WHERE expires_at < ? RETURNING token_hash",
+                &[millis(now).into()],
+                "ending expired sessions",
+            )
+            .await?;
+        Ok(rows.len() as u64)
+    }
+
+    async fn record_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self
+            .pool()
+            .begin()
+            .await
+            .map_err(StoreError::query("recording the audit log"))?;
+        let rows: Vec<Vec<Value>> = entries
+            .iter()
+            .map(|e| {
+                vec![
+                    millis(e.at).into(),
+                    e.account.as_str().into(),
+                    e.role.as_str().into(),
+                    e.terminal.as_str().into(),
+                    e.address.as_str().into(),
+                    e.action.as_str().into(),
+                    e.target.as_str().into(),
+                    i64::from(e.status).into(),
+                    e.detail.as_str().into(),
+                ]
+            })
+            .collect();
+        B::insert_rows(
+            &mut conn,
+            (
+                "audit_log",
+                "at, account, role, terminal, address, action, target, status, detail",
+                "",
+            ),
+            &rows,
+            "recording the audit log",
+        )
+        .await?;
+        conn.commit()
+            .await
+            .map_err(StoreError::query("recording the audit log"))
+    }
+
+    async fn audit(&self, filter: &AuditFilter) -> Result<(Vec<AuditEntry>, u64), StoreError> {
+        let (clause, mut values) = audit_filter_sql(filter);
+        let total = self
+            .read(
+                &format!("SELECT count(*) AS total FROM audit_log{clause}"),
+                &values,
+                "counting audit entries",
+            )
+            .await?
+            .first()
+            .map_or(0, |row| row.integer("total"));
+        values.push(i64::from(filter.limit).into());
+        let entries = self
+            .read(
+                &format!("SELECT * FROM audit_log{clause} ORDER BY id DESC LIMIT ?"),
+                &values,
+                "reading the audit log",
+            )
+            .await?
+            .iter()
+            .map(audit_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((entries, u64::try_from(total).unwrap_or(0)))
+    }
+}

@@ -1,0 +1,117 @@
+//! Accounts, login sessions and the audit log behind a small trait.
+
+use async_trait::async_trait;
+use binhe_core::access::Principal;
+use chrono::{DateTime, Utc};
+
+use crate::StoreError;
+
+/// An account as stored: who it stands for, and what logging in needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredAccount {
+    pub principal: Principal,
+    pub disabled: bool,
+    /// An argon2id PHC string.
+    pub password_hash: String,
+    /// Failed logins in a row since the last successful one.
+    pub failed_logins: u32,
+    /// No login is tried before this time.
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// What an account update changes; `None` keeps the stored value.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    pub name: Option<String>,
+    pub password_hash: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+/// A login session, known by the hash of its token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub token_hash: String,
+    pub login: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// The terminal's own name for itself, as given at login.
+    pub terminal: String,
+    /// The network address the login came from.
+    pub address: String,
+}
+
+/// One line of the audit log: who did what from which terminal, and what the server answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    /// Given by the store; ignored when recording.
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub account: String,
+    pub role: String,
+    pub terminal: String,
+    pub address: String,
+    pub action: String,
+    pub target: String,
+    pub status: u16,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub account: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub limit: u32,
+}
+
+#[async_trait]
+pub trait AccountRepository: Send + Sync {
+    async fn account(&self, login: &str) -> Result<Option<StoredAccount>, StoreError>;
+
+    /// Every account, by login.
+    async fn accounts(&self) -> Result<Vec<StoredAccount>, StoreError>;
+
+    /// Stores a new account; [`StoreError::AccountExists`] if the login is taken.
+    async fn create_account(
+        &self,
+        account: &StoredAccount,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Changes an account and returns it as stored now (`None`: no such account). A new
+    /// password or disabling ends every session of the account.
+    async fn update_account(
+        &self,
+        login: &str,
+        change: &AccountChange,
+        at: DateTime<Utc>,
+    ) -> Result<Option<StoredAccount>, StoreError>;
+
+    /// Counts a failed login and locks the account until the time
+    /// [`binhe_core::access::login_lockout`] gives for the new count. Returns the count.
+    async fn record_login_failure(&self, login: &str, at: DateTime<Utc>)
+    -> Result<u32, StoreError>;
+
+    /// Clears the failure count after a successful login.
+    async fn record_login_success(&self, login: &str) -> Result<(), StoreError>;
+
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+
+    /// The session with this token hash and its account.
+    async fn session(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Session, StoredAccount)>, StoreError>;
+
+    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Deletes sessions that expired before `now`; returns how many.
+    async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    async fn record_audit(&self, entries: &[AuditEntry]) -> Result<(), StoreError>;
+
+    /// Newest first, with the total that matched before the limit.
+    async fn audit(&self, filter: &AuditFilter) -> Result<(Vec<AuditEntry>, u64), StoreError>;
+}
