@@ -85,6 +85,9 @@ pub struct May {
     pub intake: bool,
     #[serde(default)]
     pub audit: bool,
+    /// Take in a 12345 export (the server sends it beside the contract's four).
+    #[serde(default, rename = "import_orders")]
+    orders: Option<bool>,
 }
 
 impl May {
@@ -94,6 +97,7 @@ impl May {
         dispatch: true,
         intake: true,
         audit: true,
+        orders: Some(true),
     };
 
     /// Replace the street's grids (dispatcher, administrator).
@@ -101,14 +105,15 @@ impl May {
         self.administer
     }
 
-    /// Take in a 12345 export: street-wide intake, the dispatcher's.
+    /// Take in a 12345 export: street-wide intake, the dispatcher's alone.
     pub fn import_orders(self) -> bool {
-        self.administer && self.intake
+        self.orders
+            .unwrap_or(self.administer && self.intake && self.dispatch)
     }
 
-    /// Start, pause or speed up the demo feed: it writes street-wide tickets.
+    /// Start, pause or speed up the demo feed, one of the street's settings.
     pub fn drive_demo_feed(self) -> bool {
-        self.administer && self.dispatch
+        self.administer
     }
 
     /// Any ticket action at all: an administrator only reads tickets.
@@ -126,10 +131,13 @@ pub struct Session {
     pub may: May,
 }
 
+/// The built-in account the desktop window's launch key stands for.
+pub const LOCAL_ACCOUNT: &str = "local-dispatcher";
+
 impl Session {
-    /// The desktop window's own key login (the built-in `local` account).
+    /// The desktop window's own key login (the built-in local dispatcher).
     pub fn is_launch_key(&self) -> bool {
-        self.mode == Mode::Standalone && self.account.login == "local"
+        self.mode == Mode::Standalone && self.account.login == LOCAL_ACCOUNT
     }
 }
 
@@ -166,6 +174,11 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
+    /// A text field, `None` when the server left it empty (no account before a login, …).
+    pub fn given(field: Option<&String>) -> Option<&str> {
+        field.map(String::as_str).filter(|s| !s.is_empty())
+    }
+
     /// The detail as one line: text as it is, anything else as compact JSON.
     pub fn detail_text(&self) -> String {
         match &self.detail {
@@ -336,9 +349,10 @@ mod tests {
 
     #[test]
     fn the_desktop_key_is_the_local_account() {
-        let body = r#"{"account":{"login":"local","name":"本机调度员","role":"dispatcher","role_zh":"调度员",
+        let body = r#"{"account":{"login":"local-dispatcher","name":"本机调度员","role":"dispatcher","role_zh":"调度员",
             "community":null,"community_name":null,"worker_id":null,"disabled":false},
-            "mode":"standalone","expires_at":null,"may":{"administer":true,"dispatch":true,"intake":true,"audit":true}}"#;
+            "mode":"standalone","expires_at":null,"terminal":"本机窗口 / desktop window",
+            "may":{"administer":true,"dispatch":true,"intake":true,"import_orders":true,"audit":true}}"#;
         let s: Session = serde_json::from_str(body).unwrap();
         assert!(s.is_launch_key());
         assert_eq!(s.may, May::ALL);
@@ -346,32 +360,33 @@ mod tests {
 
     #[test]
     fn each_role_is_offered_only_what_it_may() {
-        let dispatcher = May::ALL;
-        let administrator = May {
-            administer: true,
-            dispatch: false,
-            intake: false,
-            audit: true,
-        };
-        let commander = May {
-            administer: false,
-            dispatch: true,
-            intake: true,
-            audit: false,
-        };
-        let worker = May {
-            administer: false,
-            dispatch: false,
-            intake: true,
-            audit: false,
-        };
+        let may = |json: &str| serde_json::from_str::<May>(json).unwrap();
+        let dispatcher = may(
+            r#"{"administer":true,"dispatch":true,"intake":true,"import_orders":true,"audit":true}"#,
+        );
+        let administrator = may(
+            r#"{"administer":true,"dispatch":false,"intake":false,"import_orders":false,"audit":true}"#,
+        );
+        let commander = may(
+            r#"{"administer":false,"dispatch":true,"intake":true,"import_orders":false,"audit":false}"#,
+        );
+        let worker = may(
+            r#"{"administer":false,"dispatch":false,"intake":true,"import_orders":false,"audit":false}"#,
+        );
+        assert_eq!(dispatcher, May::ALL);
         assert!(dispatcher.import_grids() && dispatcher.import_orders());
-        assert!(dispatcher.drive_demo_feed());
         assert!(administrator.import_grids() && !administrator.import_orders());
-        assert!(!administrator.act_on_tickets() && !administrator.drive_demo_feed());
+        assert!(administrator.drive_demo_feed() && !administrator.act_on_tickets());
         assert!(!commander.import_grids() && !commander.import_orders());
         assert!(commander.act_on_tickets() && !commander.drive_demo_feed());
         assert!(worker.act_on_tickets() && !worker.dispatch);
+        // Only the contract's four: a 12345 import is the dispatcher's.
+        let four = may(r#"{"administer":true,"dispatch":false,"intake":false,"audit":true}"#);
+        assert!(!four.import_orders());
+        assert!(
+            may(r#"{"administer":true,"dispatch":true,"intake":true,"audit":true}"#)
+                .import_orders()
+        );
     }
 
     #[test]
@@ -421,6 +436,18 @@ mod tests {
         assert_eq!(page.entries[0].status, Some(403));
         assert_eq!(page.entries[0].detail_text(), r#"{"code":"OUT_OF_SCOPE"}"#);
         assert_eq!(page.entries[1].detail_text(), "");
+        assert_eq!(AuditEntry::given(page.entries[1].account.as_ref()), None);
+    }
+
+    #[test]
+    fn the_servers_empty_audit_fields_count_as_absent() {
+        let body = r#"{"entries":[{"id":3,"at":"2026-11-28T01:02:03+00:00","account":"","role":"","terminal":"curl/8",
+            "address":"127.0.0.1","action":"login_failed","target":"nobody","status":401,"detail":""}],"total":1}"#;
+        let page: AuditPage = serde_json::from_str(body).unwrap();
+        let e = &page.entries[0];
+        assert_eq!(AuditEntry::given(e.account.as_ref()), None);
+        assert_eq!(AuditEntry::given(e.terminal.as_ref()), Some("curl/8"));
+        assert_eq!(e.detail_text(), "");
     }
 
     #[test]

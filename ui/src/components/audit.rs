@@ -11,15 +11,17 @@ use crate::api::auth::{self as api, AuditEntry, AuditFilter, AuditPage, role_lab
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::i18n::{Lang, Msg, audit_count};
+use crate::tickets::actions::Action;
 use crate::tickets::time::{day_end, day_start, full};
 
 /// Entries asked for at once (the server's default).
 const LIMIT: u32 = 200;
 
-/// Actions the log names, offered in the filter and shown by name.
-const ACTIONS: [(&str, Msg); 13] = [
+/// Actions the log names besides the ticket actions, offered in the filter and shown by name.
+const ACTIONS: [(&str, Msg); 15] = [
     ("login", Msg::AuditLogin),
     ("login_failed", Msg::AuditLoginFailed),
+    ("login_throttled", Msg::AuditLoginThrottled),
     ("logout", Msg::AuditLogout),
     ("ticket.create", Msg::AuditTicketCreate),
     ("ticket.dispatch", Msg::AuditTicketDispatch),
@@ -28,17 +30,24 @@ const ACTIONS: [(&str, Msg); 13] = [
     ("grids.import", Msg::AuditGridsImport),
     ("catalogue.replace", Msg::AuditCatalogueReplace),
     ("sla.replace", Msg::AuditSlaChange),
+    ("demo_feed.control", Msg::AuditDemoFeed),
     ("account.create", Msg::AuditAccountCreate),
     ("account.update", Msg::AuditAccountUpdate),
     ("desktop.center", Msg::AuditDesktopCenter),
 ];
 
-/// The name of an action code, or the code itself for one this UI does not know.
+/// The name of an action code: `ticket.verify` is 工单·核查通过 after the card's button; a code
+/// this UI does not know is shown as it is.
 fn action_name(code: &str, lang: Lang) -> String {
-    ACTIONS
-        .iter()
-        .find(|(c, _)| *c == code)
-        .map_or_else(|| code.to_owned(), |(_, m)| m.text(lang).to_owned())
+    if let Some((_, m)) = ACTIONS.iter().find(|(c, _)| *c == code) {
+        return m.text(lang).to_owned();
+    }
+    code.strip_prefix("ticket.")
+        .and_then(|name| Action::ALL.into_iter().find(|a| a.as_str() == name))
+        .map_or_else(
+            || code.to_owned(),
+            |a| format!("{}·{}", Msg::AuditTicket.text(lang), a.label().text(lang)),
+        )
 }
 
 /// How an answered status reads at a glance.
@@ -172,7 +181,9 @@ pub fn AuditDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -> 
 
 fn entry_row(lang: RwSignal<Lang>, e: &AuditEntry) -> impl IntoView {
     let dash = || "—".to_owned();
-    let role = e.role.clone();
+    let text =
+        |field: &Option<String>| AuditEntry::given(field.as_ref()).map_or_else(dash, str::to_owned);
+    let role = AuditEntry::given(e.role.as_ref()).map(str::to_owned);
     let role = move || {
         role.as_deref().map_or_else(dash, |r| {
             role_label(r).map_or_else(|| r.to_owned(), |m| m.text(lang.get()).to_owned())
@@ -184,12 +195,12 @@ fn entry_row(lang: RwSignal<Lang>, e: &AuditEntry) -> impl IntoView {
     view! {
         <tr data-action=e.action.clone() data-id=e.id.clone()>
             <td class="mono nowrap">{full(e.at)}</td>
-            <td class="mono">{e.account.clone().unwrap_or_else(dash)}</td>
+            <td class="mono">{text(&e.account)}</td>
             <td class="nowrap">{role}</td>
-            <td>{e.terminal.clone().unwrap_or_else(dash)}</td>
-            <td class="mono">{e.address.clone().unwrap_or_else(dash)}</td>
+            <td>{text(&e.terminal)}</td>
+            <td class="mono">{text(&e.address)}</td>
             <td class="nowrap" title=title>{move || action_name(&code, lang.get())}</td>
-            <td class="mono">{e.target.clone().unwrap_or_else(dash)}</td>
+            <td class="mono">{text(&e.target)}</td>
             <td><span class=status_class(e.status)>{e.status.map_or_else(dash, |s| s.to_string())}</span></td>
             <td class="detail" title=detail.clone()>{detail.clone()}</td>
         </tr>
@@ -204,7 +215,8 @@ mod tests {
     fn known_actions_are_named_and_others_shown_as_they_are() {
         assert_eq!(action_name("login_failed", Lang::Zh), "登录失败");
         assert_eq!(action_name("ticket.dispatch", Lang::En), "Dispatch");
-        assert_eq!(action_name("ticket.verify", Lang::Zh), "ticket.verify");
+        assert_eq!(action_name("ticket.verify", Lang::Zh), "工单·核查通过");
+        assert_eq!(action_name("accounts.patch", Lang::Zh), "accounts.patch");
     }
 
     #[test]
