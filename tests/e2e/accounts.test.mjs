@@ -3,6 +3,8 @@
 // their community on the map and in the queue; dispatching outside it is refused with the
 // server's 403 message; 退出登录 returns to the login page; a wrong password says so; a
 // dispatcher signing in next (no page reload) sees the whole street, 账号管理 and 操作日志.
+// On the desktop's standalone server the window is the local dispatcher; 切换账号 shows a
+// commander's view and 退出登录 returns to the local dispatcher, with no login page between.
 //
 //   cd tests/e2e && npm ci
 //   BINHE_SERVER_BIN=…/binhe-server BINHE_UI_DIR=…/ui/dist node --test --test-concurrency=1 accounts.test.mjs
@@ -13,7 +15,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
-  fetchFromPage, freshDatabase, launchBrowser, mapIdle, offLoopback, pointInside, screenshot, startServer,
+  fetchFromPage, freshDatabase, launchBrowser, mapIdle, offLoopback, openApp, pointInside, postFromPage, screenshot,
+  startServer,
 } from './harness.mjs';
 
 const DISPATCHER = { login: 'e2e-dispatcher', name: '赵调度', password: 'dispatch-pass-2026' };
@@ -63,6 +66,14 @@ async function signIn(who, password = who.password) {
   await page.locator('[data-testid="login-password"]').fill(password);
   await page.locator('[data-testid="login-terminal"]').fill(TERMINAL);
   await page.locator('[data-testid="login-submit"]').click();
+}
+
+/** Community codes of the community polygons drawn now. */
+async function drawnCommunities() {
+  await mapIdle(page);
+  return page.evaluate(() => [...new Set(window.binheMap
+    .queryRenderedFeatures({ layers: ['community-fill'] })
+    .map((f) => f.properties.community))]);
 }
 
 async function waitForMap() {
@@ -267,6 +278,67 @@ describe('accounts and roles on a center server', { timeout: 600_000 }, () => {
     assert.match(await audit.locator('tr[data-action="ticket.drop"]').first().innerText(), /403/);
     await screenshot(page, 'accounts-06-audit');
 
+    assert.deepEqual(offLoopback(browser), [], 'no request left the machine');
+  });
+});
+
+describe('switching accounts on the desktop (standalone)', { timeout: 600_000 }, () => {
+  let community;
+
+  before(async () => {
+    ({ server, browser, page } = await openApp());
+    const grids = (await fetchFromPage(page, '/api/grids.geojson')).body.features;
+    community = grids.filter((f) => f.properties.level === 'community')
+      .sort((a, b) => a.properties.code.localeCompare(b.properties.code))[2];
+    const made = await postFromPage(page, '/api/accounts', {
+      login: COMMANDER.login, name: COMMANDER.name, role: 'commander',
+      community: community.properties.code, password: COMMANDER.password,
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('the window is the local dispatcher, with no login page', async () => {
+    assert.equal(await loginPage().count(), 0);
+    assert.equal(await page.locator('[data-testid="account-name"]').innerText(), '本机调度员');
+    assert.equal(await page.locator('[data-testid="logout"]').count(), 0, 'the launch key cannot sign out');
+    assert.ok((await drawnCommunities()).length > 1, 'the whole street is drawn');
+  });
+
+  test('切换账号 shows a commander\'s view, 退出登录 returns to the local dispatcher', async () => {
+    await page.evaluate(() => { window.accountsTestPage = true; });
+    await page.locator('[data-testid="switch-account"]').click();
+    await loginPage().waitFor({ timeout: 10_000 });
+    assert.equal(await loginPage().getAttribute('data-reason'), 'switch');
+    assert.equal(await page.locator('.app.locked').count(), 0, 'the workspace stays behind the form');
+    // Cancelling keeps the local dispatcher.
+    await page.locator('[data-testid="login-cancel"]').click();
+    await loginPage().waitFor({ state: 'detached', timeout: 10_000 });
+
+    await page.locator('[data-testid="switch-account"]').click();
+    await signIn(COMMANDER);
+    await page.locator('[data-testid="account-name"]', { hasText: COMMANDER.name }).waitFor({ timeout: 30_000 });
+    await page.waitForFunction((code) => {
+      const drawn = window.binheMap.queryRenderedFeatures({ layers: ['community-fill'] });
+      return drawn.length > 0 && drawn.every((f) => f.properties.community === code);
+    }, community.properties.code, { timeout: 30_000, polling: 250 });
+    assert.deepEqual(await drawnCommunities(), [community.properties.code]);
+    assert.equal(await page.locator('[data-testid="account-community"]').innerText(), community.properties.name);
+    assert.equal(await page.locator('[data-testid="import-open"]').count(), 0);
+    await screenshot(page, 'accounts-07-standalone-commander');
+
+    await page.locator('[data-testid="logout"]').click();
+    await page.locator('[data-testid="account-name"]', { hasText: '本机调度员' }).waitFor({ timeout: 30_000 });
+    assert.equal(await loginPage().count(), 0, 'no login page on the desktop');
+    await page.waitForFunction(() => new Set(window.binheMap
+      .queryRenderedFeatures({ layers: ['community-fill'] })
+      .map((f) => f.properties.community)).size > 1, null, { timeout: 30_000, polling: 250 });
+    assert.equal(await page.locator('[data-testid="import-open"]').count(), 1);
+    assert.ok(await page.evaluate(() => window.accountsTestPage), 'the page was not reloaded');
     assert.deepEqual(offLoopback(browser), [], 'no request left the machine');
   });
 });
