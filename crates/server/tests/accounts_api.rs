@@ -9,7 +9,7 @@ use std::time::Duration;
 use binhe_server::Database;
 use binhe_store::{AccountRepository, Session, SqliteStore};
 use common::center::{Cast, Center, PASSWORD, Terminal, make_accounts, point_in, request_at};
-use reqwest::{Method, StatusCode};
+use reqwest::{Method, StatusCode, StatusCode as S};
 use serde_json::{Value, json};
 
 struct Desk {
@@ -87,7 +87,6 @@ async fn every_route_checks_role_and_scope() {
     let sla = d.disp.json("/api/sla").await;
     let catalogue = d.disp.json("/api/catalogue").await["categories"].clone();
 
-    use StatusCode as S;
     let (ok, no, anon) = (S::OK, S::FORBIDDEN, S::UNAUTHORIZED);
     // Expected answers for: dispatcher, commander, worker, administrator, nobody.
     let matrix: Vec<(Method, String, Option<Value>, [StatusCode; 5])> = vec![

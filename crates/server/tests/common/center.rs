@@ -249,7 +249,7 @@ pub async fn point_in(terminal: &Terminal, community: &str, n: usize) -> (f64, f
         bbox[3].as_f64().unwrap(),
     );
     // The demo micro-grids are quadrilaterals: the middle of the box lies inside.
-    let (lon, lat) = ((w + e) / 2.0, (s + n) / 2.0);
+    let (lon, lat) = (f64::midpoint(w, e), f64::midpoint(s, n));
     let located = terminal
         .json(&format!("/api/locate?lon={lon}&lat={lat}"))
         .await;
