@@ -86,7 +86,7 @@ pub fn LoginPage(reason: Reason) -> impl IntoView {
         let attr_code = code.clone();
         Some(view! {
             <p class="login-error" data-testid="login-error" data-error-code=attr_code role="alert">
-                {move || p.text(lang.get(), left.unwrap_or(0))}
+                <span>{move || p.text(lang.get(), left.unwrap_or(0))}</span>
                 <code class="notice-code">{code}</code>
             </p>
         })
