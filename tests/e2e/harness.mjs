@@ -46,15 +46,21 @@ export function withTimeout(promise, ms, message) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** A fresh temp folder and the SQLite file a server will use there: `{ dir, db }`. */
+export function freshDatabase() {
+  const dir = mkdtempSync(join(tmpdir(), 'binhe-e2e-'));
+  return { dir, db: join(dir, 'e2e.sqlite') };
+}
+
 /**
- * Starts `binhe-server serve` on a fresh temp SQLite file and port 0, and waits for the one
- * `SMART_BINHE_URL=` line. Returns `{ url, origin, stop, output }`.
+ * Starts `binhe-server serve` on a SQLite file (a fresh temp one unless `database` from
+ * [`freshDatabase`] is given) and port 0, and waits for the one `SMART_BINHE_URL=` line.
+ * Returns `{ url, origin, db, stop, output }`; `stop` removes the database's folder.
  */
-export async function startServer({ timeoutMs = 180_000, extraArgs = [] } = {}) {
+export async function startServer({ timeoutMs = 180_000, extraArgs = [], database = freshDatabase() } = {}) {
   const bin = requiredPath('BINHE_SERVER_BIN');
   const uiDir = requiredPath('BINHE_UI_DIR', join(repoRoot, 'ui', 'dist'));
-  const dir = mkdtempSync(join(tmpdir(), 'binhe-e2e-'));
-  const db = join(dir, 'e2e.sqlite');
+  const { dir, db } = database;
   const child = spawn(bin, ['serve', '--db', db, '--port', '0', '--ui-dir', uiDir, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
@@ -93,7 +99,7 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [] } = {}) 
     if (!isLoopbackHost(host)) {
       throw new Error(`binhe-server listens on ${host}, not on loopback`);
     }
-    return { url, origin, stop, output };
+    return { url, origin, db, stop, output };
   } catch (e) {
     await stop();
     throw e;
@@ -186,6 +192,35 @@ export async function mapIdle(page) {
     60_000,
     'map did not become idle',
   );
+}
+
+/** Whether [x, y] lies inside a ring (even-odd rule). */
+function inRing([x, y], ring) {
+  let inside = false;
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i];
+    const [xj, yj] = ring[j];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
+  }
+  return inside;
+}
+
+/** A point well inside a grid feature: the candidate nearest its bbox centre that is inside. */
+export function pointInside(feature) {
+  const polygons = feature.geometry.type === 'Polygon' ? [feature.geometry.coordinates] : feature.geometry.coordinates;
+  const [rings] = polygons;
+  const xs = rings[0].map((p) => p[0]);
+  const ys = rings[0].map((p) => p[1]);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const candidates = [];
+  for (let i = 1; i < 12; i++) {
+    for (let j = 1; j < 12; j++) candidates.push([x0 + ((x1 - x0) * i) / 12, y0 + ((y1 - y0) * j) / 12]);
+  }
+  const centre = [(x0 + x1) / 2, (y0 + y1) / 2];
+  candidates.sort((a, b) => Math.hypot(a[0] - centre[0], a[1] - centre[1]) - Math.hypot(b[0] - centre[0], b[1] - centre[1]));
+  const point = candidates.find((p) => inRing(p, rings[0]) && !rings.slice(1).some((hole) => inRing(p, hole)));
+  if (!point) throw new Error(`no inside point for ${feature.properties.code}`);
+  return point;
 }
 
 /** GET `path` from inside the page, so the request carries its session cookie. */

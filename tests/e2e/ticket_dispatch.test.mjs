@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchFromPage, mapIdle, offLoopback, openApp, postFromPage, screenshot } from './harness.mjs';
+import { fetchFromPage, mapIdle, offLoopback, openApp, pointInside, postFromPage, screenshot } from './harness.mjs';
 
 // Between MICRO_PICK_ZOOM (14.5) and UNIT_ZOOM (17) of ui/src/map/style.rs: a drop goes to the
 // micro-grid, and tickets are single markers (clustered up to z 15).
@@ -25,35 +25,6 @@ let page;
 
 const api = (path) => fetchFromPage(page, path);
 const post = (path, body) => postFromPage(page, path, body);
-
-/** Whether [x, y] lies inside a ring (even-odd rule). */
-function inRing([x, y], ring) {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i];
-    const [xj, yj] = ring[j];
-    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
-/** A point well inside a grid feature: the candidate nearest its bbox centre that is inside. */
-function pointInside(feature) {
-  const polygons = feature.geometry.type === 'Polygon' ? [feature.geometry.coordinates] : feature.geometry.coordinates;
-  const [rings] = polygons;
-  const xs = rings[0].map((p) => p[0]);
-  const ys = rings[0].map((p) => p[1]);
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const candidates = [];
-  for (let i = 1; i < 12; i++) {
-    for (let j = 1; j < 12; j++) candidates.push([x0 + ((x1 - x0) * i) / 12, y0 + ((y1 - y0) * j) / 12]);
-  }
-  const centre = [(x0 + x1) / 2, (y0 + y1) / 2];
-  candidates.sort((a, b) => Math.hypot(a[0] - centre[0], a[1] - centre[1]) - Math.hypot(b[0] - centre[0], b[1] - centre[1]));
-  const point = candidates.find((p) => inRing(p, rings[0]) && !rings.slice(1).some((hole) => inRing(p, hole)));
-  assert.ok(point, `no inside point for ${feature.properties.code}`);
-  return point;
-}
 
 /** Centres the map on [lon, lat] at `zoom` and waits until it has drawn. */
 async function jump(center, zoom) {

@@ -4,8 +4,11 @@
 //! Chinese/English messages, network and decoding failures get a code of their own, so the
 //! UI can always show the user what went wrong.
 
+pub mod auth;
 pub mod tickets;
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use gloo_net::http::{Request, Response};
@@ -172,6 +175,12 @@ pub struct ApiError {
     /// The ticket as it is now, sent with a refused action (409).
     #[serde(default)]
     pub ticket: Option<Box<tickets::Ticket>>,
+    /// The request field a 400 is about (`BAD_REQUEST` of the account and desktop APIs).
+    #[serde(default)]
+    pub field: Option<String>,
+    /// How long to wait before trying again (`LOGIN_THROTTLED`).
+    #[serde(default)]
+    pub retry_after_s: Option<u64>,
     /// HTTP status of a server error; `None` for errors the client found.
     #[serde(skip)]
     pub status: Option<u16>,
@@ -234,6 +243,8 @@ impl ApiError {
             message_en,
             problems: Vec::new(),
             ticket: None,
+            field: None,
+            retry_after_s: None,
             status: None,
         }
     }
@@ -256,6 +267,36 @@ impl ApiError {
     pub fn message(&self, lang: Lang) -> &str {
         lang.pick(&self.message_zh, &self.message_en)
     }
+
+    /// The server asks for a login: there is no session, or it has ended.
+    pub fn is_signed_out(&self) -> bool {
+        self.status == Some(401) && matches!(self.code.as_str(), AUTH_REQUIRED | SESSION_EXPIRED)
+    }
+}
+
+/// No session (never logged in, logged out, or a token that is not a live session).
+pub const AUTH_REQUIRED: &str = "AUTH_REQUIRED";
+/// The session has run out (12 hours after login).
+pub const SESSION_EXPIRED: &str = "SESSION_EXPIRED";
+
+/// Told about every answer that says the session is gone (see [`on_signed_out`]).
+type SignedOutHandler = Rc<dyn Fn(&ApiError)>;
+
+thread_local! {
+    static SIGNED_OUT: RefCell<Option<SignedOutHandler>> = RefCell::new(None);
+}
+
+/// Calls `f` whenever any API call is answered 401 `AUTH_REQUIRED` or `SESSION_EXPIRED`, so
+/// the login page comes up wherever the session was found gone.
+pub fn on_signed_out(f: impl Fn(&ApiError) + 'static) {
+    SIGNED_OUT.with(|cell| *cell.borrow_mut() = Some(Rc::new(f)));
+}
+
+fn signed_out(error: &ApiError) {
+    // Cloned out first: the handler may well make requests of its own.
+    if let Some(f) = SIGNED_OUT.with(|cell| cell.borrow().clone()) {
+        f(error);
+    }
 }
 
 async fn send(request: Result<Request, gloo_net::Error>, url: &str) -> Result<Response, ApiError> {
@@ -274,6 +315,9 @@ async fn send(request: Result<Request, gloo_net::Error>, url: &str) -> Result<Re
         |body| body.error,
     );
     error.status = Some(status);
+    if error.is_signed_out() {
+        signed_out(&error);
+    }
     Err(error)
 }
 
@@ -294,6 +338,20 @@ async fn post_json<B: Serialize + ?Sized, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T, ApiError> {
     read_json(send(Request::post(url).json(body), url).await?, url).await
+}
+
+async fn put_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+    url: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    read_json(send(Request::put(url).json(body), url).await?, url).await
+}
+
+async fn patch_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+    url: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    read_json(send(Request::patch(url).json(body), url).await?, url).await
 }
 
 /// The raw body of a successful GET, for GeoJSON that goes to the map unchanged.

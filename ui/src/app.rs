@@ -6,14 +6,16 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use crate::api::auth::{May, Session};
 use crate::api::{self, ApiError, Bbox, GRID_NOT_FOUND, GridDetail, Level};
 use crate::components::{
-    GridCard, GridChooser, GridTree, Header, IntakeForm, Notices, SearchBox, TicketCard,
+    GridCard, GridChooser, GridTree, Header, IntakeForm, LoginPage, Notices, SearchBox, TicketCard,
     TicketQueue, TicketToast,
 };
 use crate::i18n::{Lang, Msg};
 use crate::map::MapView;
 use crate::map::index::GridIndex;
+use crate::session::Auth;
 use crate::tickets::Desk;
 use crate::tickets::actions::Action;
 use crate::tickets::desk::ChooseGrid;
@@ -77,6 +79,8 @@ pub struct AppState {
     /// Counts the times the server's grids were replaced (imported): every panel that shows
     /// grid data loads it again when this changes.
     pub data_version: RwSignal<u64>,
+    /// Who is signed in; `None` from a server without accounts.
+    pub session: RwSignal<Option<Session>>,
 }
 
 impl AppState {
@@ -91,7 +95,33 @@ impl AppState {
             expanded: RwSignal::new(HashSet::new()),
             pick_level: RwSignal::new(Level::Community),
             data_version: RwSignal::new(0),
+            session: RwSignal::new(None),
         }
+    }
+
+    /// What the signed-in role may do (tracked).
+    pub fn may(self) -> May {
+        self.session
+            .with(|s| s.as_ref().map_or(May::ALL, |s| s.may))
+    }
+
+    pub fn may_untracked(self) -> May {
+        self.session
+            .with_untracked(|s| s.as_ref().map_or(May::ALL, |s| s.may))
+    }
+
+    /// The community a commander is limited to (untracked): the map opens on it.
+    pub fn home_community(self) -> Option<String> {
+        self.session
+            .with_untracked(|s| s.as_ref().and_then(|s| s.account.community.clone()))
+    }
+
+    /// Another account took over: nothing of the last one's stays open, and every panel
+    /// loads what the new one may see.
+    fn session_changed(self) {
+        self.close_card();
+        self.notices.set(Vec::new());
+        self.grids_replaced();
     }
 
     /// Selects a grid: opens its card, reveals it in the tree and, if asked, moves the map.
@@ -167,8 +197,12 @@ impl AppState {
         self.detail.set(None);
     }
 
-    /// Shows an error to the user until dismissed.
+    /// Shows an error to the user until dismissed. A lost session is not shown: the login
+    /// page comes up instead.
     pub fn notify(self, context: Msg, error: ApiError) {
+        if error.is_signed_out() {
+            return;
+        }
         self.notices.update(|list| {
             let id = list.last().map_or(0, |n| n.id + 1);
             // The same failure repeated (e.g. while typing a search) is shown once.
@@ -187,13 +221,13 @@ impl AppState {
     }
 }
 
-fn store(key: &str, value: &str) {
+pub(crate) fn store(key: &str, value: &str) {
     if let Some(storage) = window().local_storage().ok().flatten() {
         let _ = storage.set_item(key, value);
     }
 }
 
-fn stored(key: &str) -> Option<String> {
+pub(crate) fn stored(key: &str) -> Option<String> {
     window()
         .local_storage()
         .ok()
@@ -222,7 +256,7 @@ fn stored_side_tab() -> SideTab {
 }
 
 /// `D` anywhere but in a text field opens the grid chooser for the open ticket card.
-fn on_global_key(desk: &Desk, ev: &web_sys::KeyboardEvent) {
+fn on_global_key(desk: &Desk, may: May, ev: &web_sys::KeyboardEvent) {
     let typing = ev
         .target()
         .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
@@ -243,6 +277,7 @@ fn on_global_key(desk: &Desk, ev: &web_sys::KeyboardEvent) {
         return;
     }
     if matches!(ev.key().as_str(), "d" | "D")
+        && may.dispatch
         && desk.chooser.get_untracked().is_none()
         && let Some(id) = desk.selected.get_untracked()
     {
@@ -254,16 +289,57 @@ fn on_global_key(desk: &Desk, ev: &web_sys::KeyboardEvent) {
     }
 }
 
-/// The whole page: header, side panel (ticket queue, or search + tree), map with the ticket
-/// or grid card over it.
+/// The page: the login page while nobody is signed in, else the workspace (with the login
+/// page over it when the session ends, or for 切换账号).
 #[component]
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    let auth = Auth::start(state);
+    provide_context(auth);
+
+    // Keep <html lang> and the window title in the chosen language.
+    Effect::new(move || {
+        let lang = state.lang.get();
+        let document = document();
+        if let Some(root) = document.document_element() {
+            let _ = root.set_attribute("lang", lang.tag());
+        }
+        document.set_title(Msg::AppTitle.text(lang));
+    });
+
+    view! {
+        <Show when=move || auth.started.get()>
+            <Workspace/>
+        </Show>
+        {move || auth.prompt.get().map(|reason| view! { <LoginPage reason/> })}
+    }
+}
+
+/// The command center: header, side panel (ticket queue, or search + tree), map with the
+/// ticket or grid card over it.
+#[component]
+fn Workspace() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let auth = expect_context::<Auth>();
     let desk = Desk::start(state);
     provide_context(desk);
     let side = RwSignal::new(stored_side_tab());
     let t = move |m: Msg| m.text(state.lang.get());
+    // While the login page stands in for a lost session, nothing of the last one shows.
+    let locked = move || {
+        auth.prompt
+            .with(|p| p.as_ref().is_some_and(|r| !r.cancellable()))
+    };
+
+    Effect::new(move |previous: Option<u64>| {
+        let generation = auth.generation.get();
+        if previous.is_some() {
+            state.session_changed();
+            desk.session_changed();
+        }
+        generation
+    });
 
     // One card at a time on the right: a grid card closes the ticket card and the intake
     // form, a ticket card closes the grid card.
@@ -278,7 +354,9 @@ pub fn App() -> impl IntoView {
             state.close_card();
         }
     });
-    let _ = window_event_listener(leptos::ev::keydown, move |ev| on_global_key(&desk, &ev));
+    let _ = window_event_listener(leptos::ev::keydown, move |ev| {
+        on_global_key(&desk, state.may_untracked(), &ev);
+    });
 
     let waiting = move || {
         let (now, share) = (desk.now.get(), desk.due_soon_share.get());
@@ -303,18 +381,8 @@ pub fn App() -> impl IntoView {
         }
     };
 
-    // Keep <html lang> and the window title in the chosen language.
-    Effect::new(move || {
-        let lang = state.lang.get();
-        let document = document();
-        if let Some(root) = document.document_element() {
-            let _ = root.set_attribute("lang", lang.tag());
-        }
-        document.set_title(Msg::AppTitle.text(lang));
-    });
-
     view! {
-        <div class="app">
+        <div class="app" class:locked=locked inert=locked aria-hidden=move || locked().then_some("true")>
             <Header/>
             <div class="body">
                 <aside class="side-panel">

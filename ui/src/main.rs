@@ -9,6 +9,7 @@ mod format;
 mod i18n;
 mod local_file;
 mod map;
+mod session;
 mod tickets;
 
 fn main() {

@@ -215,3 +215,57 @@ fn administrator_configures_but_acts_on_no_ticket() {
         assert_eq!(Role::parse(role.as_str()), Some(role));
     }
 }
+
+#[test]
+fn failed_logins_are_free_at_first_then_wait_longer_up_to_a_quarter_hour() {
+    use binhe_core::access::login_lockout;
+    let waits: Vec<Option<i64>> = (0..=16)
+        .map(|n| login_lockout(n).map(|d| d.num_seconds()))
+        .collect();
+    assert_eq!(&waits[..5], &[None; 5]);
+    assert_eq!(
+        &waits[5..10],
+        &[Some(1), Some(2), Some(4), Some(8), Some(16)]
+    );
+    assert_eq!(waits[14], Some(512));
+    assert_eq!(waits[15], Some(900), "capped at 15 minutes");
+    assert_eq!(login_lockout(u32::MAX).map(|d| d.num_seconds()), Some(900));
+}
+
+#[test]
+fn an_audience_holds_everyone_involved_and_a_scope_reaches_only_its_own() {
+    use binhe_core::access::{Audience, Visibility};
+    let ticket = ticket_in(3, Some("w-reporter"));
+    let audience = Audience::of(&ticket);
+    assert_eq!(audience.communities, [community(3)]);
+    assert_eq!(audience.workers, ["w-reporter"]);
+    let moved = Audience {
+        communities: vec![community(5)],
+        workers: vec!["w-9".to_owned()],
+    };
+    let both = audience.union(&moved);
+    assert_eq!(both.communities, [community(3), community(5)]);
+    let commander = |n| Principal {
+        account: "c".to_owned(),
+        name: "c".to_owned(),
+        role: Role::Commander,
+        community: Some(community(n)),
+        worker_id: None,
+    };
+    assert!(commander(3).reaches(&audience));
+    assert!(!commander(5).reaches(&audience));
+    assert!(commander(5).reaches(&both));
+    assert_eq!(
+        commander(5).visibility(),
+        Visibility::Community(community(5))
+    );
+    let lost = Principal {
+        community: None,
+        ..commander(3)
+    };
+    assert_eq!(lost.visibility(), Visibility::Nothing);
+    assert!(
+        !lost.reaches(&audience),
+        "a commander without a community sees nothing"
+    );
+}

@@ -470,6 +470,11 @@ async fn logins_fail_clearly_slow_down_and_sessions_end() {
         let body = json!({ "login": login, "password": password });
         async move { anon.post("/api/login", body).await }
     };
+    let (status, answer) = login("' OR '1'='1", "' OR '1'='1").await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::UNAUTHORIZED, "LOGIN_FAILED")
+    );
     let (status, answer) = login("", "").await;
     assert_eq!(
         (status, code(&answer)),

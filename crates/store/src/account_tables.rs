@@ -274,7 +274,7 @@ impl<B: Run> AccountRepository for B {
     }
 
     async fn record_login_success(&self, login: &str) -> Result<(), StoreError> {
-        self.read(
+        self.write_one(
             "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE login = ?",
             &[login.into()],
             "clearing failed logins",
@@ -284,7 +284,7 @@ impl<B: Run> AccountRepository for B {
     }
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
-        self.read(
+        self.write_one(
             "INSERT INTO sessions (token_hash, login, created_at, expires_at, terminal, address) \
              VALUES (?, ?, ?, ?, ?, ?)",
             &[
@@ -325,7 +325,7 @@ impl<B: Run> AccountRepository for B {
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        self.read(
+        self.write_one(
             "DELETE FROM sessions WHERE token_hash = ?",
             &[token_hash.into()],
             "ending a session",
@@ -336,7 +336,7 @@ impl<B: Run> AccountRepository for B {
 
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let rows = self
-            .read(
+            .write_one(
                 "DELETE FROM sessions WHERE expires_at < ? RETURNING token_hash",
                 &[millis(now).into()],
                 "ending expired sessions",
@@ -349,11 +349,7 @@ impl<B: Run> AccountRepository for B {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut conn = self
-            .pool()
-            .begin()
-            .await
-            .map_err(StoreError::query("recording the audit log"))?;
+        let mut writer = self.begin_write("recording the audit log").await?;
         let rows: Vec<Vec<Value>> = entries
             .iter()
             .map(|e| {
@@ -371,7 +367,7 @@ impl<B: Run> AccountRepository for B {
             })
             .collect();
         B::insert_rows(
-            &mut conn,
+            &mut writer.tx,
             (
                 "audit_log",
                 "at, account, role, terminal, address, action, target, status, detail",
@@ -381,9 +377,7 @@ impl<B: Run> AccountRepository for B {
             "recording the audit log",
         )
         .await?;
-        conn.commit()
-            .await
-            .map_err(StoreError::query("recording the audit log"))
+        writer.commit("recording the audit log").await
     }
 
     async fn audit(&self, filter: &AuditFilter) -> Result<(Vec<AuditEntry>, u64), StoreError> {

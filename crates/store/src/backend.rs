@@ -88,6 +88,20 @@ pub(crate) trait Run: Backend {
         Self::fetch(conn, sql, values, action).await.map(drop)
     }
 
+    /// One statement that changes something, in its own transaction in the writer's turn
+    /// (SQLite would otherwise answer "database is locked" to a writer that overlaps another).
+    async fn write_one(
+        &self,
+        sql: &str,
+        values: &[Value<'_>],
+        action: &'static str,
+    ) -> Result<Vec<RowOf<Self>>, StoreError> {
+        let mut writer = self.begin_write(action).await?;
+        let rows = Self::fetch(&mut writer.tx, sql, values, action).await?;
+        writer.commit(action).await?;
+        Ok(rows)
+    }
+
     /// [`Run::fetch`] on a connection from the pool.
     async fn read(
         &self,

@@ -1,10 +1,11 @@
-//! Title bar with the street's key figures, the grid import and the language switch.
+//! Title bar with the street's key figures, the demo feed and grid import for the roles that
+//! may use them, who is signed in, and the language switch.
 
 use leptos::prelude::*;
 
 use crate::api::{self, Summary};
 use crate::app::AppState;
-use crate::components::{DemoFeedControl, GridImport};
+use crate::components::{AccountMenu, DemoFeedControl, GridImport};
 use crate::format::thousands;
 use crate::i18n::Msg;
 
@@ -66,8 +67,13 @@ pub fn Header() -> impl IntoView {
                 </Show>
             </div>
             <div class="stats" data-testid="stats">{stats}</div>
-            <DemoFeedControl/>
-            <GridImport/>
+            <Show when=move || state.may().drive_demo_feed()>
+                <DemoFeedControl/>
+            </Show>
+            <Show when=move || state.may().import_grids()>
+                <GridImport/>
+            </Show>
+            <AccountMenu/>
             <button class="lang-toggle" data-testid="lang-toggle" type="button"
                 title=move || t(Msg::LangToggleTitle)
                 on:click=move |_| state.toggle_lang()>

@@ -1,12 +1,17 @@
 //! The panels around the map.
 
+mod account_menu;
+mod accounts;
+mod audit;
 mod card;
+mod connection;
 mod demo_feed;
 mod grid_chooser;
 mod header;
 mod import;
 mod intake;
 mod location;
+mod login;
 mod notices;
 mod queue;
 mod search;
@@ -17,12 +22,17 @@ mod toast;
 mod tree;
 mod upload;
 
+pub use account_menu::AccountMenu;
+pub use accounts::AccountsDialog;
+pub use audit::AuditDialog;
 pub use card::GridCard;
+pub use connection::ConnectionDialog;
 pub use demo_feed::DemoFeedControl;
 pub use grid_chooser::GridChooser;
 pub use header::Header;
 pub use import::GridImport;
 pub use intake::IntakeForm;
+pub use login::LoginPage;
 pub use notices::{CloseButton, ErrorText, Notices};
 pub use queue::TicketQueue;
 pub use search::SearchBox;

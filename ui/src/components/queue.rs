@@ -81,7 +81,7 @@ pub fn TicketQueue() -> impl IntoView {
                     desk.open(id);
                 }
             }
-            "d" | "D" => {
+            "d" | "D" if state.may_untracked().dispatch => {
                 if let Some(id) = cursor.get_untracked() {
                     // The page-wide `D` would act on the open card instead.
                     ev.prevent_default();
@@ -123,18 +123,22 @@ pub fn TicketQueue() -> impl IntoView {
                 <h2 class="panel-title">{move || t(Msg::QueueTitle)}</h2>
                 <span class=move || format!("live-state {}", live().0) data-testid="live-state"
                     title=move || t(Msg::LiveTitle)>{move || t(live().1)}</span>
-                <button type="button" class="btn small primary" data-testid="intake-open"
-                    on:click=move |_| {
-                        desk.close();
-                        state.close_card();
-                        desk.intake_open.set(true);
-                    }>
-                    {move || t(Msg::IntakeOpen)}
-                </button>
-                <button type="button" class="btn small" data-testid="ticket-import-open" aria-haspopup="dialog"
-                    on:click=move |_| import_open.set(true)>
-                    {move || t(Msg::TicketImportOpen)}
-                </button>
+                <Show when=move || state.may().intake>
+                    <button type="button" class="btn small primary" data-testid="intake-open"
+                        on:click=move |_| {
+                            desk.close();
+                            state.close_card();
+                            desk.intake_open.set(true);
+                        }>
+                        {move || t(Msg::IntakeOpen)}
+                    </button>
+                </Show>
+                <Show when=move || state.may().import_orders()>
+                    <button type="button" class="btn small" data-testid="ticket-import-open" aria-haspopup="dialog"
+                        on:click=move |_| import_open.set(true)>
+                        {move || t(Msg::TicketImportOpen)}
+                    </button>
+                </Show>
             </div>
             <div class="queue-tabs" role="tablist">{tabs}</div>
             // Loading and empty states sit where the first row would be.
@@ -158,7 +162,7 @@ pub fn TicketQueue() -> impl IntoView {
                 let (loaded, total) = (desk.tickets.with(|l| l.len() as u64), desk.total.get());
                 (total > loaded).then(|| view! { <p class="queue-note">{shown_of_total(lang.get(), loaded, total)}</p> })
             }}
-            <p class="queue-hint">{move || t(Msg::QueueHint)}</p>
+            <p class="queue-hint">{move || t(if state.may().dispatch { Msg::QueueHint } else { Msg::QueueHintReadOnly })}</p>
         </section>
         <TicketImport open=import_open/>
     }
@@ -210,7 +214,8 @@ fn QueueRow(ticket: Ticket, cursor: RwSignal<Option<TicketId>>) -> impl IntoView
         desk.dragging.set(Some(id));
     };
     view! {
-        <li class=move || format!("queue-row tone-{}", tone().as_str()) role="option" draggable="true"
+        <li class=move || format!("queue-row tone-{}", tone().as_str()) role="option"
+            draggable=move || if state.may().dispatch { "true" } else { "false" }
             data-ticket-id=id.to_string() data-state=ticket.state.as_str()
             class:cursor=move || cursor.get() == Some(id)
             class:selected=move || desk.selected.get() == Some(id)

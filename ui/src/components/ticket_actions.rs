@@ -107,6 +107,9 @@ pub fn send(desk: Desk, form: ActionForm, ticket: &Ticket, action: Action) {
                     desk.picked.set(None);
                 }
             }
+            // A refusal for the role or the community goes to the message strip, as every
+            // other refusal of the desk does.
+            Err(e) if e.status == Some(403) => desk.refused(Msg::ErrorAction, e),
             Err(e) => form.error.set(Some(e)),
         }
     });
@@ -161,8 +164,12 @@ pub fn ActionBar(ticket: Ticket, events: Vec<Event>, form: ActionForm) -> impl I
         let ticket = ticket.clone();
         move || {
             let now = desk.now.get();
+            let may = state.may();
             Action::ALL
                 .into_iter()
+                .filter(|_| may.act_on_tickets())
+                // Choosing a grid is dispatching: only for roles that may.
+                .filter(|a| may.dispatch || !a.inputs().contains(&Input::Grid))
                 // Merging and dismissing a flag have their own buttons beside the flag.
                 .filter(|a| !(ticket.duplicate_flag.is_some() && *a == Action::DismissFlag))
                 .filter(|a| a.allowed(&ticket, &events, now))

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::ticket_actions::{ActionBar, ActionForm, choice_label, send};
 use crate::api::WorkerKind;
+use crate::api::auth::role_label;
 use crate::api::tickets::{Event, Ticket, TicketDetail, TicketWorker};
 use crate::app::AppState;
 use crate::components::{CloseButton, ErrorText};
@@ -214,6 +215,9 @@ fn flag_box(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, t: &Ticket) -> O
     let tx = move |m: Msg| m.text(lang.get());
     let can_merge = Action::Merge.allowed(t, &[], desk.now.get_untracked());
     let (merge_ticket, dismiss_ticket) = (t.clone(), t.clone());
+    let may_act = expect_context::<AppState>()
+        .may_untracked()
+        .act_on_tickets();
     Some(view! {
         <div class="flag-box" data-testid="duplicate-flag">
             <p>
@@ -221,18 +225,20 @@ fn flag_box(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, t: &Ticket) -> O
                 <button type="button" class="link mono" on:click=move |_| desk.open(flag.of)>{format!("#{}", flag.of)}</button>
                 <span class="muted">{move || format!("（{}）", distance(lang.get(), flag.distance_m))}</span>
             </p>
-            <div class="form-buttons">
-                {can_merge.then(|| view! {
-                    <button type="button" class="btn small primary" data-action="merge" on:click=move |_| {
-                        form.into_set(flag.of);
-                        send(desk, form, &merge_ticket, Action::Merge);
-                    }>{move || tx(Msg::ActMerge)}</button>
-                })}
-                <button type="button" class="btn small" data-action="dismiss_flag"
-                    on:click=move |_| send(desk, form, &dismiss_ticket, Action::DismissFlag)>
-                    {move || tx(Msg::ActDismissFlag)}
-                </button>
-            </div>
+            {may_act.then(|| view! {
+                <div class="form-buttons">
+                    {can_merge.then(|| view! {
+                        <button type="button" class="btn small primary" data-action="merge" on:click=move |_| {
+                            form.into_set(flag.of);
+                            send(desk, form, &merge_ticket, Action::Merge);
+                        }>{move || tx(Msg::ActMerge)}</button>
+                    })}
+                    <button type="button" class="btn small" data-action="dismiss_flag"
+                        on:click=move |_| send(desk, form, &dismiss_ticket, Action::DismissFlag)>
+                        {move || tx(Msg::ActDismissFlag)}
+                    </button>
+                </div>
+            })}
         </div>
     }
     .into_any())
@@ -350,16 +356,5 @@ fn actor_label(role: Option<Msg>, name: &str, lang: Lang) -> String {
     match role.map(|r| r.text(lang)) {
         Some(role) if role != name => format!("{role} · {name}"),
         _ => name.to_owned(),
-    }
-}
-
-fn role_label(role: &str) -> Option<Msg> {
-    match role {
-        "dispatcher" => Some(Msg::RoleDispatcher),
-        "commander" => Some(Msg::RoleCommander),
-        "worker" => Some(Msg::RoleWorker),
-        "administrator" => Some(Msg::RoleAdministrator),
-        "system" => Some(Msg::RoleSystem),
-        _ => None,
     }
 }

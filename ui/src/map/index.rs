@@ -149,12 +149,31 @@ impl GridIndex {
         chain
     }
 
-    /// The street grid's bbox, for the initial view.
+    /// The street grid's bbox.
     pub fn street_bbox(&self) -> Option<Bbox> {
         self.by_code
             .values()
             .find(|e| e.level == Level::Street)
             .map(|e| e.bbox)
+    }
+
+    /// Where the map opens: the community a commander is limited to, else the street, else
+    /// (grids without their street) everything there is.
+    pub fn home_bbox(&self, community: Option<&str>) -> Option<Bbox> {
+        community
+            .and_then(|code| self.get(code))
+            .map(|e| e.bbox)
+            .or_else(|| self.street_bbox())
+            .or_else(|| {
+                self.by_code.values().map(|e| e.bbox).reduce(|a, b| {
+                    [
+                        a[0].min(b[0]),
+                        a[1].min(b[1]),
+                        a[2].max(b[2]),
+                        a[3].max(b[3]),
+                    ]
+                })
+            })
     }
 }
 
@@ -262,6 +281,20 @@ mod tests {
     }
 
     #[test]
+    fn a_commanders_map_opens_on_the_community_even_without_the_street() {
+        let geojson = json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "id": 2, "geometry": {"type": "Polygon", "coordinates": [square(1.0, 1.0, 2.0)]},
+             "properties": {"code": "C", "name": "社区", "level": "community", "parent": "S", "community": "C"}},
+            {"type": "Feature", "id": 3, "geometry": {"type": "Polygon", "coordinates": [square(2.5, 0.5, 1.0)]},
+             "properties": {"code": "M", "name": "微网格", "level": "micro", "parent": "C", "community": "C"}}
+        ]});
+        let index = GridIndex::from_geojson(&geojson.to_string()).unwrap();
+        assert_eq!(index.street_bbox(), None);
+        assert_eq!(index.home_bbox(Some("C")), Some([1.0, 1.0, 3.0, 3.0]));
+        assert_eq!(index.home_bbox(None), Some([1.0, 0.5, 3.5, 3.0]));
+    }
+
+    #[test]
     fn index_knows_ids_parents_and_labels() {
         let geojson = json!({"type": "FeatureCollection", "features": [
             {"type": "Feature", "id": 1, "geometry": {"type": "Polygon", "coordinates": [square(0.0, 0.0, 4.0)]},
@@ -278,6 +311,9 @@ mod tests {
         assert_eq!(index.get("M").unwrap().id, 3);
         assert_eq!(index.ancestors("M"), vec!["S".to_owned(), "C".to_owned()]);
         assert_eq!(index.street_bbox(), Some([0.0, 0.0, 4.0, 4.0]));
+        assert_eq!(index.home_bbox(None), Some([0.0, 0.0, 4.0, 4.0]));
+        assert_eq!(index.home_bbox(Some("C")), Some([0.0, 0.0, 2.0, 2.0]));
+        assert_eq!(index.home_bbox(Some("X")), Some([0.0, 0.0, 4.0, 4.0]));
         assert_eq!(index.community_codes, vec!["C".to_owned()]);
         assert_eq!(index.labels["features"].as_array().unwrap().len(), 2);
     }

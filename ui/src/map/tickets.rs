@@ -18,6 +18,7 @@ use super::bindings::{MapLibreMap, MapMouseEvent, RenderedFeature};
 use super::style::{self, TICKETS_CLUSTER, TICKETS_POINT};
 use super::view::{GridMap, js, leak};
 use crate::api::tickets::TicketId;
+use crate::app::AppState;
 use crate::tickets::Desk;
 
 /// The data type a queue row puts on an HTML5 drag: the ticket id.
@@ -140,7 +141,12 @@ pub(super) fn click(gm: &GridMap, desk: Desk, e: &MapMouseEvent) -> bool {
 }
 
 /// The cursor over `e` when it is the tickets' business; `None` leaves it to the grids.
-pub(super) fn cursor(gm: &GridMap, desk: Desk, e: &MapMouseEvent) -> Option<&'static str> {
+pub(super) fn cursor(
+    gm: &GridMap,
+    state: AppState,
+    desk: Desk,
+    e: &MapMouseEvent,
+) -> Option<&'static str> {
     if desk.pick.get_untracked().is_some() {
         return Some("crosshair");
     }
@@ -148,7 +154,8 @@ pub(super) fn cursor(gm: &GridMap, desk: Desk, e: &MapMouseEvent) -> Option<&'st
         return Some("grabbing");
     }
     match hit(&gm.map, &e.point())? {
-        Hit::Ticket(_) => Some("grab"),
+        Hit::Ticket(_) if state.may_untracked().dispatch => Some("grab"),
+        Hit::Ticket(_) => Some("pointer"),
         Hit::Cluster => Some("zoom-in"),
     }
 }
@@ -159,10 +166,19 @@ pub(super) fn dragging_marker(gm: &GridMap) -> bool {
 }
 
 /// Pointer drag of a marker on the canvas.
-fn install_marker_drag(gm: &Rc<GridMap>, desk: Desk, ghost: RwSignal<Option<(f64, f64)>>) {
+fn install_marker_drag(
+    gm: &Rc<GridMap>,
+    state: AppState,
+    desk: Desk,
+    ghost: RwSignal<Option<(f64, f64)>>,
+) {
     let on_press = {
         let gm = Rc::clone(gm);
         leak(move |e: MapMouseEvent| {
+            // A role that may not dispatch pans the map over a marker instead.
+            if !state.may_untracked().dispatch {
+                return;
+            }
             let point = e.point();
             if let Some(Hit::Ticket(id)) = hit(&gm.map, &point) {
                 // The gesture is the ticket's: the map must not pan with it.
@@ -306,11 +322,12 @@ fn install_row_drop(gm: &Rc<GridMap>, desk: Desk, container: &HtmlElement) {
 /// Wires both drag gestures; the map's click and hover handlers ask [`click`] and [`cursor`].
 pub(super) fn install(
     gm: &Rc<GridMap>,
+    state: AppState,
     desk: Desk,
     container: &HtmlElement,
     ghost: RwSignal<Option<(f64, f64)>>,
 ) {
-    install_marker_drag(gm, desk, ghost);
+    install_marker_drag(gm, state, desk, ghost);
     install_row_drop(gm, desk, container);
 }
 

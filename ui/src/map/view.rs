@@ -214,23 +214,21 @@ fn install_interaction(grid_map: &Rc<GridMap>, state: AppState, desk: Desk) {
         }
     };
 
-    let on_move = {
-        let grid_map = Rc::clone(grid_map);
-        let set_hover = set_hover.clone();
-        leak(move |e: MapMouseEvent| {
-            // A dragged marker shows its drop target instead of the hover.
-            let grid = (!tickets::dragging_marker(&grid_map))
-                .then(|| pick(&grid_map.map, &e.point()).map(|(id, _)| id))
-                .flatten();
-            set_hover(grid);
-            let cursor = tickets::cursor(&grid_map, desk, &e).unwrap_or(if grid.is_some() {
-                "pointer"
-            } else {
-                ""
-            });
-            let _ = canvas.style().set_property("cursor", cursor);
-        })
-    };
+    let on_move =
+        {
+            let grid_map = Rc::clone(grid_map);
+            let set_hover = set_hover.clone();
+            leak(move |e: MapMouseEvent| {
+                // A dragged marker shows its drop target instead of the hover.
+                let grid = (!tickets::dragging_marker(&grid_map))
+                    .then(|| pick(&grid_map.map, &e.point()).map(|(id, _)| id))
+                    .flatten();
+                set_hover(grid);
+                let cursor = tickets::cursor(&grid_map, state, desk, &e)
+                    .unwrap_or(if grid.is_some() { "pointer" } else { "" });
+                let _ = canvas.style().set_property("cursor", cursor);
+            })
+        };
     map.on("mousemove", &on_move);
     map.on("mouseout", &leak(move |_| set_hover(None)));
 
@@ -283,6 +281,7 @@ async fn start(
     desk: Desk,
     store: StoredValue<Option<Rc<GridMap>>, LocalStorage>,
     ghost: RwSignal<Option<(f64, f64)>>,
+    home: StoredValue<Option<Bbox>>,
 ) -> Result<(), ApiError> {
     // MapLibre 6 would also find its worker beside its own module, but only under http(s);
     // saying where it is keeps the desktop (custom scheme) build working too.
@@ -325,22 +324,24 @@ async fn start(
     grid_map
         .add_layers(&grids, &basemap, &index, state.lang.get_untracked())
         .map_err(|e| ApiError::bad_response(&error_text(&e)))?;
-    if let Some(bbox) = index.street_bbox() {
+    home.set_value(index.home_bbox(state.home_community().as_deref()));
+    if let Some(bbox) = home.get_value() {
         grid_map.fit(bbox, false, false);
     }
     install_interaction(&grid_map, state, desk);
-    tickets::install(&grid_map, desk, &container, ghost);
+    tickets::install(&grid_map, state, desk, &container, ghost);
     store.set_value(Some(grid_map));
     state.index.set(Some(Arc::new(index)));
     Ok(())
 }
 
-/// Loads the replaced grids into the running map. The camera stays unless the street itself
-/// moved (a file of another area), then the map fits the new street.
+/// Loads the replaced grids into the running map. The camera stays unless home moved (a file
+/// of another area, or another account's community), then the map fits the new home.
 async fn reload(
     grid_map: &GridMap,
     state: AppState,
     selected_id: StoredValue<Option<u32>, LocalStorage>,
+    home: StoredValue<Option<Bbox>>,
 ) -> Result<(), ApiError> {
     let version = state.data_version.get_untracked();
     let grids = api::get_text(api::GRIDS_GEOJSON).await?;
@@ -354,15 +355,13 @@ async fn reload(
         .map_err(|e| ApiError::bad_response(&error_text(&e)))?;
     // The selection effect sets the `selected` state again from the new index.
     selected_id.set_value(None);
-    let old_street = state
-        .index
-        .get_untracked()
-        .and_then(|old| old.street_bbox());
-    if let Some(bbox) = index.street_bbox()
-        && old_street != Some(bbox)
+    let new_home = index.home_bbox(state.home_community().as_deref());
+    if let Some(bbox) = new_home
+        && home.get_value() != new_home
     {
         grid_map.fit(bbox, state.selected.with_untracked(Option::is_some), true);
     }
+    home.set_value(new_home);
     state.index.set(Some(Arc::new(index)));
     Ok(())
 }
@@ -379,6 +378,8 @@ pub fn MapView() -> impl IntoView {
     let ghost = RwSignal::new(None::<(f64, f64)>);
     // `data_version` of the grids the map shows.
     let shown_version = StoredValue::new(0_u64);
+    // The bbox the map last opened on (see `GridIndex::home_bbox`).
+    let home = StoredValue::new(None::<Bbox>);
 
     Effect::new(move |started: Option<bool>| {
         if started == Some(true) {
@@ -389,7 +390,7 @@ pub fn MapView() -> impl IntoView {
         };
         spawn_local(async move {
             shown_version.set_value(state.data_version.get_untracked());
-            if let Err(e) = start(el.into(), state, desk, store, ghost).await {
+            if let Err(e) = start(el.into(), state, desk, store, ghost, home).await {
                 state.notify(Msg::ErrorLoadMap, e);
             }
             loading.set(false);
@@ -433,7 +434,7 @@ pub fn MapView() -> impl IntoView {
         };
         shown_version.set_value(version);
         spawn_local(async move {
-            if let Err(e) = reload(&gm, state, selected_id).await {
+            if let Err(e) = reload(&gm, state, selected_id, home).await {
                 state.notify(Msg::ErrorLoadMap, e);
             }
         });

@@ -146,6 +146,9 @@ pub struct Desk {
     pub drop_over: RwSignal<Option<[String; 2]>>,
     pub live: RwSignal<Live>,
     gather_pending: StoredValue<bool>,
+    /// The live stream, and which one is current (see [`super::live::reconnect`]).
+    pub(super) stream: StoredValue<Option<web_sys::EventSource>, LocalStorage>,
+    pub(super) stream_round: StoredValue<u64>,
 }
 
 impl Desk {
@@ -171,6 +174,8 @@ impl Desk {
             drop_over: RwSignal::new(None),
             live: RwSignal::new(Live::Connecting),
             gather_pending: StoredValue::new(false),
+            stream: StoredValue::new_local(None),
+            stream_round: StoredValue::new(0),
         };
         desk.run(app);
         desk
@@ -252,6 +257,28 @@ impl Desk {
             },
             GATHER,
         );
+    }
+
+    /// Another account took over: nothing of the last one's stays on screen, the queue and the
+    /// stream start again under the new session.
+    pub fn session_changed(self) {
+        self.close();
+        self.toast.set(None);
+        self.chooser.set(None);
+        self.intake_open.set(false);
+        self.pick.set(None);
+        self.picked.set(None);
+        self.tickets.set(Arc::new(Vec::new()));
+        self.total.set(0);
+        self.loaded.set(false);
+        super::live::reconnect(self);
+        self.changed();
+    }
+
+    /// The server refused an action (e.g. 403, not this role's or out of its community): the
+    /// message strip says why.
+    pub fn refused(self, context: Msg, error: ApiError) {
+        self.toast.set(Some(Toast::Refused { context, error }));
     }
 
     /// Deadline status of `t` now (tracks the clock).

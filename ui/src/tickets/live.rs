@@ -5,6 +5,9 @@
 //! events come first). It gives up only when the server answers with an error, e.g. 404 from
 //! a server older than the stream: then the desk polls, and tries the stream again now and
 //! then, so a restarted or upgraded server is streamed from again.
+//!
+//! The stream sends what the session may see, so another session gets a stream of its own
+//! ([`reconnect`]); a retired stream, and its polling, stop.
 
 use std::time::Duration;
 
@@ -21,8 +24,9 @@ const RETRY_STREAM: Duration = Duration::from_mins(1);
 
 /// Opens the stream; falls back to polling if the server refuses it.
 pub fn connect(desk: Desk) {
+    let round = desk.stream_round.get_value();
     let Ok(source) = EventSource::new(STREAM) else {
-        poll_until_retry(desk);
+        poll_until_retry(desk, round);
         return;
     };
     let on_ticket = Closure::<dyn FnMut()>::new(move || desk.changed());
@@ -37,27 +41,50 @@ pub fn connect(desk: Desk) {
     let on_error = Closure::<dyn FnMut()>::new(move || {
         if closed.ready_state() == EventSource::CLOSED {
             closed.set_onerror(None);
-            poll_until_retry(desk);
+            poll_until_retry(desk, round);
         } else {
             desk.live.set(Live::Connecting);
         }
     });
     source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    // The stream lives as long as the page.
+    // The closures live as long as the page; a retired stream is closed and calls none.
     on_ticket.forget();
     on_open.forget();
     on_error.forget();
+    desk.stream.set_value(Some(source));
 }
 
-fn poll_until_retry(desk: Desk) {
+/// Closes the stream (or stops polling) and opens a new one, under the current session.
+pub fn reconnect(desk: Desk) {
+    desk.stream_round.update_value(|r| *r += 1);
+    if let Some(old) = desk.stream.get_value() {
+        old.set_onerror(None);
+        old.set_onopen(None);
+        old.close();
+    }
+    desk.live.set(Live::Connecting);
+    connect(desk);
+}
+
+fn poll_until_retry(desk: Desk, round: u64) {
     desk.live.set(Live::Polling);
-    let Ok(poll) = set_interval_with_handle(move || desk.changed(), POLL) else {
+    let current = move || desk.stream_round.get_value() == round;
+    let Ok(poll) = set_interval_with_handle(
+        move || {
+            if current() {
+                desk.changed();
+            }
+        },
+        POLL,
+    ) else {
         return;
     };
     set_timeout(
         move || {
             poll.clear();
-            connect(desk);
+            if current() {
+                connect(desk);
+            }
         },
         RETRY_STREAM,
     );

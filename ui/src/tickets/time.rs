@@ -1,7 +1,7 @@
 //! Times on the dispatch desk: shown in Asia/Shanghai whatever the PC's zone, and the time
 //! left against a deadline in words a dispatcher reads at a glance.
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
 
 use crate::i18n::Lang;
 
@@ -31,6 +31,26 @@ pub fn date_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&shanghai())
         .format("%Y-%m-%d %H:%M")
         .to_string()
+}
+
+/// `2026-11-28 09:05:07`, for the audit log.
+pub fn full(t: DateTime<Utc>) -> String {
+    t.with_timezone(&shanghai())
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// Where a Beijing calendar day (`2026-11-28`, as a date field gives it) begins.
+pub fn day_start(date: &str) -> Option<DateTime<Utc>> {
+    let day = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
+    let midnight = day.and_hms_opt(0, 0, 0)?.and_local_timezone(shanghai());
+    midnight.single().map(|t| t.to_utc())
+}
+
+/// Where the Beijing day after `date` begins: the end of a range that includes `date`.
+pub fn day_end(date: &str) -> Option<DateTime<Utc>> {
+    let day = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
+    day_start(&day.checked_add_days(Days::new(1))?.to_string())
 }
 
 /// `11-28 09:05:07`, for the timeline where the order of quick steps matters.
@@ -109,6 +129,16 @@ mod tests {
             short_with_seconds(at("2026-11-28T01:00:05Z")),
             "11-28 09:00:05"
         );
+    }
+
+    #[test]
+    fn a_beijing_day_runs_from_midnight_to_midnight() {
+        assert_eq!(day_start("2026-11-28"), Some(at("2026-11-27T16:00:00Z")));
+        assert_eq!(day_end("2026-11-28"), Some(at("2026-11-28T16:00:00Z")));
+        assert_eq!(day_end("2026-12-31"), Some(at("2026-12-31T16:00:00Z")));
+        assert_eq!(day_start(""), None);
+        assert_eq!(day_start("28/11/2026"), None);
+        assert_eq!(full(at("2026-11-27T16:00:05Z")), "2026-11-28 00:00:05");
     }
 
     #[test]

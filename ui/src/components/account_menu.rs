@@ -1,0 +1,124 @@
+//! Who is signed in, in the header: name, role, a commander's community, and 退出登录 (or,
+//! on the desktop's own login, 切换账号). The menu under the name opens 账号管理, 操作日志 and
+//! 连接设置 for the roles and servers that have them.
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use web_sys::Node;
+
+use super::{AccountsDialog, AuditDialog, ConnectionDialog};
+use crate::api::auth::{self as api, Mode};
+use crate::app::AppState;
+use crate::i18n::Msg;
+use crate::session::Auth;
+
+/// The dialog the menu opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Panel {
+    Accounts,
+    Audit,
+    Connection,
+}
+
+#[component]
+pub fn AccountMenu() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let auth = expect_context::<Auth>();
+    let lang = state.lang;
+    let t = move |m: Msg| m.text(lang.get());
+    let menu_open = RwSignal::new(false);
+    let panel = RwSignal::new(None::<Panel>);
+    // The desktop app's embedded server offers its connection setting; others answer 404.
+    let desktop = RwSignal::new(false);
+    spawn_local(async move {
+        if let Ok(Some(_)) = api::desktop_center().await {
+            desktop.set(true);
+        }
+    });
+    let menu = NodeRef::<Div>::new();
+    let handle = window_event_listener(leptos::ev::click, move |ev| {
+        let inside = ev
+            .target()
+            .and_then(|t| t.dyn_into::<Node>().ok())
+            .zip(menu.get_untracked())
+            .is_some_and(|(target, menu)| menu.contains(Some(&target)));
+        if !inside && menu_open.get_untracked() {
+            menu_open.set(false);
+        }
+    });
+    on_cleanup(move || handle.remove());
+
+    let session = move || state.session.get();
+    let item = move |testid: &'static str, label: Msg, open: Panel| {
+        view! {
+            <button type="button" role="menuitem" class="menu-item" data-testid=testid
+                on:click=move |_| {
+                    menu_open.set(false);
+                    panel.set(Some(open));
+                }>
+                {move || t(label)}
+            </button>
+        }
+    };
+    let who = move || {
+        let s = session()?;
+        let launch_key = s.is_launch_key();
+        let standalone = s.mode == Mode::Standalone;
+        let may = s.may;
+        let account = s.account;
+        let role = account.clone();
+        let has_menu = may.administer || may.audit || desktop.get() || (standalone && !launch_key);
+        Some(view! {
+            <div class="account" data-testid="account" data-login=account.login.clone() data-role=account.role.clone()
+                node_ref=menu>
+                <button type="button" class="account-chip" data-testid="account-menu" disabled=!has_menu
+                    aria-haspopup="menu" aria-expanded=move || menu_open.get().to_string()
+                    title=move || t(Msg::AccountMenu) on:click=move |_| menu_open.update(|o| *o = !*o)>
+                    <span class="account-name" data-testid="account-name">{account.name.clone()}</span>
+                    <span class="account-role" data-testid="account-role">{move || role.role_name(lang.get())}</span>
+                    {account.community_name.clone().map(|c| view! {
+                        <span class="account-community" data-testid="account-community">{c}</span>
+                    })}
+                    {launch_key.then(|| view! { <span class="account-mode">{move || t(Msg::Standalone)}</span> })}
+                    {has_menu.then(|| view! { <i class="chevron" aria-hidden="true"></i> })}
+                </button>
+                <Show when=move || menu_open.get()>
+                    <div class="account-dropdown" role="menu" data-testid="account-dropdown">
+                        {may.administer.then(|| item("accounts-open", Msg::AccountsOpen, Panel::Accounts))}
+                        {may.audit.then(|| item("audit-open", Msg::AuditOpen, Panel::Audit))}
+                        {move || desktop.get().then(|| item("connection-open", Msg::ConnectionOpen, Panel::Connection))}
+                        {(standalone && !launch_key).then(|| view! {
+                            <button type="button" role="menuitem" class="menu-item" data-testid="switch-account-menu"
+                                on:click=move |_| {
+                                    menu_open.set(false);
+                                    auth.switch();
+                                }>{move || t(Msg::SwitchAccount)}</button>
+                        })}
+                    </div>
+                </Show>
+                {if launch_key {
+                    view! {
+                        <button type="button" class="header-btn" data-testid="switch-account"
+                            on:click=move |_| auth.switch()>{move || t(Msg::SwitchAccount)}</button>
+                    }.into_any()
+                } else {
+                    view! {
+                        <button type="button" class="header-btn" data-testid="logout"
+                            on:click=move |_| auth.logout(state)>{move || t(Msg::Logout)}</button>
+                    }.into_any()
+                }}
+            </div>
+        })
+    };
+    let shown = move |which: Panel| Signal::derive(move || panel.get() == Some(which));
+    let close = Callback::new(move |()| panel.set(None));
+
+    view! {
+        {who}
+        <AccountsDialog open=shown(Panel::Accounts) on_close=close/>
+        <AuditDialog open=shown(Panel::Audit) on_close=close/>
+        <ConnectionDialog open=shown(Panel::Connection) on_close=close/>
+    }
+}
