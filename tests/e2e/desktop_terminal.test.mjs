@@ -222,6 +222,8 @@ const onCenter = (s) => s.url.startsWith(`${center.origin}/`) && /智慧滨河/.
 test('--center opens the center in the window and never starts the embedded server', async () => {
   const log = await openApp(['--center', center.url]);
   await waitForWindow(onCenter, 'the window never showed the center');
+  await sleep(3_000); // the center's UI asks for its session and shows the login
+  await screenshot('desktop-terminal-login');
 
   // Not logged in yet: the center answers the API only to a session.
   const before = await run(`return (async () => (await fetch('/api/session')).status)();`);
