@@ -51,8 +51,12 @@ e2e:
 
 ## Benchmarks with in-run baselines (release build): point → micro-grid lookup, duplicate
 ## detection at 100k open tickets, intake throughput vs raw insert, live fan-out to 200
-## terminals vs one. Figures in BENCHMARKS.md.
+## terminals vs one (also on PostgreSQL, across two servers). Figures in BENCHMARKS.md.
 bench:
+	trap 'scripts/postgres.sh stop' EXIT
+	scripts/postgres.sh start
+	BINHE_BENCH_PG_URL=$$(scripts/postgres.sh url)
+	export BINHE_BENCH_PG_URL
 	cargo bench -p binhe-core --bench locate
 	cargo bench -p binhe-core --bench dedupe
 	cargo bench -p binhe-server --bench intake

@@ -3,6 +3,10 @@
 //! its event is recorded; p50/p99 and delivered/sent are printed for 200 terminals and, as the
 //! baseline of the same run, for a single terminal.
 //!
+//! With `BINHE_BENCH_PG_URL` (a PostgreSQL superuser URL; `make bench` sets it) it measures the
+//! same on PostgreSQL: one server, and two servers on one database with the terminals on one and
+//! the requests sent to the other, so every event crosses through LISTEN/NOTIFY.
+//!
 //! `cargo bench -p binhe-server --bench fanout`
 
 use std::collections::HashMap;
@@ -15,6 +19,7 @@ use binhe_core::{GridLevel, ticket::Catalogue};
 use binhe_server::{Database, ServerConfig, start};
 use geo::InteriorPoint;
 use serde_json::{Value, json};
+use sqlx::{Connection, Executor, PgConnection};
 
 const EVENTS_PER_SECOND: u64 = 200;
 const SECONDS: u64 = 10;
@@ -61,21 +66,31 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 /// Runs one measurement; returns (p50 ms, p99 ms, delivered / expected).
-async fn measure(terminals: usize, round: u64) -> (f64, f64, f64) {
+async fn measure(terminals: usize, round: u64, servers: Servers<'_>) -> (f64, f64, f64) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
-    let server = start(ServerConfig {
-        database: Database::Sqlite(dir.path().join("fanout.sqlite")),
+    let config = |database| ServerConfig {
+        database,
         center: None,
         ui_dir: dir.path().to_owned(),
         port: 0,
         demo_feed: None,
         desktop: None,
-    })
-    .await
-    .unwrap();
-    let base = format!("http://{}", server.address);
-    let secret = server.secret().to_owned();
+    };
+    let scratch = BenchDatabase::create(servers).await;
+    let listening = start(config(scratch.database())).await.unwrap();
+    let posting = match servers {
+        Servers::TwoOnPostgres(_) => Some(start(config(scratch.database())).await.unwrap()),
+        _ => None,
+    };
+    let (base, secret) = (
+        format!("http://{}", listening.address),
+        listening.secret().to_owned(),
+    );
+    let (post_base, post_secret) = posting.as_ref().map_or_else(
+        || (base.clone(), secret.clone()),
+        |s| (format!("http://{}", s.address), s.secret().to_owned()),
+    );
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(terminals + 8)
         .build()
@@ -125,8 +140,8 @@ async fn measure(terminals: usize, round: u64) -> (f64, f64, f64) {
         });
         let (client, url, secret, sent) = (
             client.clone(),
-            format!("{base}/api/tickets"),
-            secret.clone(),
+            format!("{post_base}/api/tickets"),
+            post_secret.clone(),
             Arc::clone(&sent),
         );
         senders.push(tokio::spawn(async move {
@@ -152,7 +167,11 @@ async fn measure(terminals: usize, round: u64) -> (f64, f64, f64) {
     for l in &listeners {
         l.abort();
     }
-    server.shutdown().await;
+    listening.shutdown().await;
+    if let Some(posting) = posting {
+        posting.shutdown().await;
+    }
+    scratch.drop_database().await;
 
     let sent = sent.lock().unwrap();
     let received = received.lock().unwrap();
@@ -172,20 +191,99 @@ async fn measure(terminals: usize, round: u64) -> (f64, f64, f64) {
     )
 }
 
-#[tokio::main]
-async fn main() {
-    let (base50, base99, base_share) = measure(1, 1).await;
-    let (p50, p99, share) = measure(TERMINALS, 2).await;
+/// Where the terminals listen and where the requests go.
+#[derive(Clone, Copy)]
+enum Servers<'a> {
+    /// One server on a SQLite file: terminals and requests on it.
+    OneOnSqlite,
+    /// One server on PostgreSQL (admin URL): terminals and requests on it.
+    OneOnPostgres(&'a str),
+    /// Two servers on one PostgreSQL database: terminals on the first, requests to the second,
+    /// events crossing through LISTEN/NOTIFY.
+    TwoOnPostgres(&'a str),
+}
+
+/// A scratch database for one measurement.
+enum BenchDatabase {
+    Sqlite(tempfile::TempDir),
+    Postgres { admin: String, name: String },
+}
+
+impl BenchDatabase {
+    async fn create(servers: Servers<'_>) -> Self {
+        match servers {
+            Servers::OneOnSqlite => Self::Sqlite(tempfile::tempdir().unwrap()),
+            Servers::OneOnPostgres(admin) | Servers::TwoOnPostgres(admin) => {
+                let name = format!("fanout_{:016x}", getrandom::u64().unwrap());
+                let mut conn = PgConnection::connect(admin).await.unwrap();
+                conn.execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
+                Self::Postgres {
+                    admin: admin.to_owned(),
+                    name,
+                }
+            }
+        }
+    }
+
+    fn database(&self) -> Database {
+        match self {
+            Self::Sqlite(dir) => Database::Sqlite(dir.path().join("fanout.sqlite")),
+            Self::Postgres { admin, name } => {
+                let mut url = url::Url::parse(admin).unwrap();
+                url.set_path(name);
+                Database::Postgres(url.into())
+            }
+        }
+    }
+
+    async fn drop_database(self) {
+        if let Self::Postgres { admin, name } = self {
+            let mut conn = PgConnection::connect(&admin).await.unwrap();
+            conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn report(label: &str, (p50, p99, share): (f64, f64, f64)) {
     println!(
-        "live fan-out over SSE, {EVENTS_PER_SECOND} requests/s for {SECONDS} s, server in-process on loopback"
-    );
-    println!(
-        "  1 terminal:    p50 {base50:>6.1} ms  p99 {base99:>6.1} ms  delivered {:.2} %",
-        base_share * 100.0
-    );
-    println!(
-        "  {TERMINALS} terminals: p50 {p50:>6.1} ms  p99 {p99:>6.1} ms  delivered {:.2} %",
+        "  {label:<44} p50 {p50:>7.1} ms  p99 {p99:>7.1} ms  delivered {:.2} %",
         share * 100.0
     );
-    println!("  p99 ratio {TERMINALS}/1: {:.1}×", p99 / base99);
+}
+
+#[tokio::main]
+async fn main() {
+    println!(
+        "live fan-out over SSE, {EVENTS_PER_SECOND} requests/s for {SECONDS} s, servers in-process on loopback"
+    );
+    let base = measure(1, 1, Servers::OneOnSqlite).await;
+    report("SQLite, 1 terminal", base);
+    let many = measure(TERMINALS, 2, Servers::OneOnSqlite).await;
+    report(&format!("SQLite, {TERMINALS} terminals"), many);
+    println!("  p99 ratio {TERMINALS}/1: {:.1}×", many.1 / base.1);
+    // Set by `make bench` (it starts the private PostgreSQL of the tests).
+    let Ok(admin) = std::env::var("BINHE_BENCH_PG_URL") else {
+        println!("  (PostgreSQL: set BINHE_BENCH_PG_URL to measure one and two servers on it)");
+        return;
+    };
+    let one = measure(TERMINALS, 3, Servers::OneOnPostgres(&admin)).await;
+    report(
+        &format!("PostgreSQL, one server, {TERMINALS} terminals"),
+        one,
+    );
+    let across_one = measure(1, 4, Servers::TwoOnPostgres(&admin)).await;
+    report("PostgreSQL, two servers, 1 terminal", across_one);
+    let across = measure(TERMINALS, 5, Servers::TwoOnPostgres(&admin)).await;
+    report(
+        &format!("PostgreSQL, two servers, {TERMINALS} terminals"),
+        across,
+    );
+    println!(
+        "  p99 ratio two servers / one server ({TERMINALS} terminals): {:.1}×",
+        across.1 / one.1
+    );
 }

@@ -147,7 +147,7 @@ impl<B: Run> AccountRepository for B {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let p = &account.principal;
-        let mut writer = self.begin_write("creating an account").await?;
+        let mut writer = self.begin_side_write("creating an account").await?;
         let taken = !B::fetch(
             &mut writer.tx,
             "SELECT login FROM accounts WHERE login = ?",
@@ -192,7 +192,7 @@ impl<B: Run> AccountRepository for B {
         change: &AccountChange,
         at: DateTime<Utc>,
     ) -> Result<Option<StoredAccount>, StoreError> {
-        let mut writer = self.begin_write("changing an account").await?;
+        let mut writer = self.begin_side_write("changing an account").await?;
         let mut sets = vec!["updated_at = ?".to_owned()];
         let mut values: Vec<Value> = vec![millis(at).into()];
         if let Some(name) = &change.name {
@@ -244,10 +244,13 @@ impl<B: Run> AccountRepository for B {
         login: &str,
         at: DateTime<Utc>,
     ) -> Result<u32, StoreError> {
-        let mut writer = self.begin_write("counting a failed login").await?;
+        let mut writer = self.begin_side_write("counting a failed login").await?;
+        // One statement counts, so failures arriving at once are all counted (the row stays
+        // locked until the lock time below is written too).
         let failures = B::fetch(
             &mut writer.tx,
-            "SELECT failed_logins FROM accounts WHERE login = ?",
+            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE login = ? \
+             RETURNING failed_logins",
             &[login.into()],
             "counting a failed login",
         )
@@ -255,17 +258,12 @@ impl<B: Run> AccountRepository for B {
         .first()
         .map_or(0, |row| {
             u32::try_from(row.integer("failed_logins")).unwrap_or(u32::MAX)
-        })
-        .saturating_add(1);
+        });
         let locked_until = login_lockout(failures).map(|wait| millis(at + wait));
         B::execute(
             &mut writer.tx,
-            "UPDATE accounts SET failed_logins = ?, locked_until = ? WHERE login = ?",
-            &[
-                i64::from(failures).into(),
-                locked_until.into(),
-                login.into(),
-            ],
+            "UPDATE accounts SET locked_until = ? WHERE login = ?",
+            &[locked_until.into(), login.into()],
             "counting a failed login",
         )
         .await?;
@@ -349,7 +347,7 @@ impl<B: Run> AccountRepository for B {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut writer = self.begin_write("recording the audit log").await?;
+        let mut writer = self.begin_side_write("recording the audit log").await?;
         let rows: Vec<Vec<Value>> = entries
             .iter()
             .map(|e| {

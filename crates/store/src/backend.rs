@@ -44,6 +44,15 @@ pub(crate) trait Backend: Send + Sync {
     /// commit order without gaps, and a version check holds until the write it guards.
     async fn begin_write(&self, action: &'static str) -> Result<Writer<'_, Self::Db>, StoreError>;
 
+    /// Starts a writing transaction that hands out no event ids (accounts, sessions, the audit
+    /// log): it needs a turn only where the database does not serialise writers itself.
+    async fn begin_side_write(
+        &self,
+        action: &'static str,
+    ) -> Result<Writer<'_, Self::Db>, StoreError> {
+        self.begin_write(action).await
+    }
+
     /// `count` ticket ids never handed out before.
     async fn next_ticket_ids(&self, count: usize) -> Result<Vec<TicketId>, StoreError>;
 
@@ -88,15 +97,16 @@ pub(crate) trait Run: Backend {
         Self::fetch(conn, sql, values, action).await.map(drop)
     }
 
-    /// One statement that changes something, in its own transaction in the writer's turn
-    /// (SQLite would otherwise answer "database is locked" to a writer that overlaps another).
+    /// One statement that changes something but hands out no event ids, in its own transaction
+    /// (on SQLite in the writer's turn, which would otherwise answer "database is locked" to a
+    /// writer that overlaps another).
     async fn write_one(
         &self,
         sql: &str,
         values: &[Value<'_>],
         action: &'static str,
     ) -> Result<Vec<RowOf<Self>>, StoreError> {
-        let mut writer = self.begin_write(action).await?;
+        let mut writer = self.begin_side_write(action).await?;
         let rows = Self::fetch(&mut writer.tx, sql, values, action).await?;
         writer.commit(action).await?;
         Ok(rows)

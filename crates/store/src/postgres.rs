@@ -165,6 +165,15 @@ impl Backend for PgStore {
         Cow::Owned(numbered)
     }
 
+    /// PostgreSQL serialises concurrent writers itself; only event ids need the turn.
+    async fn begin_side_write(
+        &self,
+        action: &'static str,
+    ) -> Result<Writer<'_, Postgres>, StoreError> {
+        let tx = self.pool.begin().await.map_err(StoreError::query(action))?;
+        Ok(Writer { tx, _turn: None })
+    }
+
     /// Other server processes write to the same database, so the turn is a transaction-level
     /// advisory lock: released by commit or rollback, and only after the commit is visible.
     async fn begin_write(&self, action: &'static str) -> Result<Writer<'_, Postgres>, StoreError> {

@@ -2,6 +2,7 @@
 //! the closed loop. It keeps the duplicate index in step with the store and announces each
 //! stored event to live clients.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, RwLock};
 
 use binhe_core::GridCode;
@@ -96,6 +97,8 @@ pub struct TicketDesk {
     live: broadcast::Sender<Arc<StoredEvent>>,
     /// The newest event passed to live clients: they get the log in order, without gaps.
     relayed: Arc<Mutex<i64>>,
+    /// The same id, readable without waiting for the lock.
+    relayed_mirror: Arc<AtomicI64>,
 }
 
 impl TicketDesk {
@@ -136,6 +139,7 @@ impl TicketDesk {
         let relayed = store.last_event_id().await?;
         Ok(Self {
             relayed: Arc::new(Mutex::new(relayed)),
+            relayed_mirror: Arc::new(AtomicI64::new(relayed)),
             store,
             catalogue: Arc::new(RwLock::new(Arc::new(catalogue))),
             sla: Arc::new(RwLock::new(Arc::new(sla))),
@@ -200,6 +204,7 @@ impl TicketDesk {
         if events.first().is_some_and(|e| e.id == *relayed + 1) {
             for event in events {
                 *relayed = event.id;
+                self.relayed_mirror.store(event.id, Ordering::Release);
                 // No receiver is fine: nobody is watching live.
                 let _ = self.live.send(Arc::new(event));
             }
@@ -208,6 +213,11 @@ impl TicketDesk {
         {
             tracing::warn!(%error, "could not read the event log for live clients");
         }
+    }
+
+    /// The newest event id passed to live clients.
+    pub fn relayed(&self) -> i64 {
+        self.relayed_mirror.load(Ordering::Acquire)
     }
 
     /// Reads what the log holds beyond the events already passed to live clients (written by
@@ -237,6 +247,7 @@ impl TicketDesk {
             }
             for event in page {
                 *relayed = event.id;
+                self.relayed_mirror.store(event.id, Ordering::Release);
                 passed += 1;
                 let _ = self.live.send(Arc::new(event));
             }
