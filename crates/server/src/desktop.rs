@@ -7,14 +7,16 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::{Json, Router};
+use binhe_core::access::AccessError;
 use serde_json::{Value, json};
 use url::Url;
 
+use crate::auth::Caller;
 use crate::auth::audit::AuditNote;
 use crate::error::ApiError;
 
@@ -112,13 +114,26 @@ async fn current(State(hook): State<Hook>) -> Json<Value> {
     answer(hook.current().as_ref())
 }
 
-async fn choose(State(hook): State<Hook>, Json(body): Json<Value>) -> Response {
+async fn choose(
+    State(hook): State<Hook>,
+    Extension(caller): Extension<Caller>,
+    Json(body): Json<Value>,
+) -> Response {
     let target = match body.get("url") {
         Some(Value::String(given)) => given.trim().chars().take(200).collect(),
         Some(Value::Null) => "standalone".to_owned(),
         _ => String::new(),
     };
-    AuditNote::new("desktop.center", &target).attach(change(hook, &body).await)
+    let note = AuditNote::new("desktop.center", &target);
+    // The person at this desktop (its launch key) chooses; an account a trainer logged in as
+    // may only if it may run the street's settings.
+    if caller.session.is_some() && !caller.principal.may_administer() {
+        return note.attach(ApiError::Access(AccessError::Role {
+            role: caller.principal.role.as_str(),
+            action: "choose the center server",
+        }));
+    }
+    note.attach(change(hook, &body).await)
 }
 
 async fn change(hook: Hook, body: &Value) -> Result<Json<Value>, DesktopError> {

@@ -233,3 +233,36 @@ async fn every_change_is_in_the_audit_log() {
         "{audit}"
     );
 }
+
+#[tokio::test]
+async fn an_account_a_trainer_logged_in_as_may_not_move_the_window_unless_it_administers() {
+    let shell = Arc::new(Shell::default());
+    let (_dir, h) = desktop(&shell).await;
+    let (status, answer) = h
+        .post(
+            "/api/accounts",
+            &json!({ "login": "trainee", "name": "社区指挥", "role": "commander",
+                     "community": "110117001001000", "password": "滨河-training-1" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let (status, login) = h
+        .post(
+            "/api/login",
+            &json!({ "login": "trainee", "password": "滨河-training-1" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{login}");
+    let response = h
+        .client
+        .put(h.url("/api/desktop/center"))
+        .bearer_auth(login["token"].as_str().unwrap())
+        .json(&json!({ "url": "http://center:8080/" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "ROLE_NOT_PERMITTED");
+    assert!(shell.calls().is_empty(), "the shell was not asked");
+}
