@@ -441,6 +441,20 @@ async fn a_commander_sees_nothing_outside_their_community() {
         own["version"]
     );
 
+    // Nor may they fold their ticket into one of another community.
+    let (status, answer) = d
+        .cmdr
+        .post(
+            &format!("/api/tickets/{own_id}/actions"),
+            json!({ "action": "merge", "version": own["version"], "into": foreign["id"] }),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&answer)),
+        (StatusCode::FORBIDDEN, "OUT_OF_SCOPE"),
+        "{answer}"
+    );
+
     // The live stream carries only their community's events.
     let mut stream = d.cmdr.stream(Some(0)).await;
     let replayed = stream.take(1).await;

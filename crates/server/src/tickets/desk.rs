@@ -509,7 +509,7 @@ impl TicketDesk {
                 principal.may(&step.command, &ticket)?;
             }
             if let Command::Merge { into, .. } = &step.command {
-                self.check_merge_target(*into).await?;
+                self.check_merge_target(*into, principal).await?;
             }
             let event = ticket.execute(last.as_ref(), &step.command, &step.actor, step.at)?;
             last = Some(event.clone());
@@ -529,8 +529,19 @@ impl TicketDesk {
     }
 
     /// A ticket may only be merged into an open ticket that is not itself a duplicate.
-    async fn check_merge_target(&self, into: TicketId) -> Result<(), DeskError> {
+    /// The target must also be one the principal (if any) sees: a commander cannot fold their
+    /// ticket into one outside their community.
+    async fn check_merge_target(
+        &self,
+        into: TicketId,
+        principal: Option<&Principal>,
+    ) -> Result<(), DeskError> {
         let target = self.store.ticket(into).await?;
+        if let (Some(t), Some(p)) = (&target, principal)
+            && !p.sees_ticket(t)
+        {
+            return Err(AccessError::OutOfScope.into());
+        }
         match target {
             Some(t) if t.state.is_open() => Ok(()),
             Some(t) => Err(TransitionError::BadTarget {
