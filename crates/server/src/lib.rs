@@ -213,9 +213,9 @@ async fn follow_others(store: PgStore, state: AppState) {
             continue;
         };
         let handled = match listening.next().await {
-            // This process's own events (already passed on) need no reading.
-            Ok(Notice::Events(newest)) if newest <= state.desk().relayed() => Ok(()),
-            Ok(Notice::Events(_)) => state.desk().catch_up().await.map(drop),
+            // This process's own events, or ones already passed on, need no reading.
+            Ok(Notice::Events { newest, own }) if own || newest <= state.desk().relayed() => Ok(()),
+            Ok(Notice::Events { .. }) => state.desk().catch_up().await.map(drop),
             Ok(Notice::Settings) => state.desk().reload_settings().await,
             Ok(Notice::Grids) => state.reload_grids().await,
             Ok(Notice::Lost) => {

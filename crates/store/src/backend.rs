@@ -216,6 +216,9 @@ pub(crate) struct Writer<'a, DB: Database> {
     pub(crate) tx: Transaction<'static, DB>,
     /// A turn taken in this process; `None` where the database itself serialises writers.
     pub(crate) _turn: Option<MutexGuard<'a, ()>>,
+    /// Names the store that writes in its change notices, so a server process can tell its own
+    /// notices from other processes' (empty where nothing is announced).
+    pub(crate) origin: &'a str,
 }
 
 impl<DB: Database> Writer<'_, DB> {

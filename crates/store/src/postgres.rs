@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use binhe_core::ticket::TicketId;
@@ -20,6 +21,8 @@ const WRITER_LOCK: i64 = 0x6269_6e68_652d_6576;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Random, per connected store: its change notices carry it.
+    origin: Arc<str>,
 }
 
 impl PgStore {
@@ -50,7 +53,19 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(open)?;
-        let store = Self { pool };
+        let mut origin = [0u8; 8];
+        getrandom::fill(&mut origin).map_err(|e| StoreError::Open {
+            path: shown.clone(),
+            source: sqlx::Error::Configuration(e.to_string().into()),
+        })?;
+        let store = Self {
+            pool,
+            origin: origin
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+                .into(),
+        };
         crate::ticket_tables::fill_missing_audiences(&store).await?;
         Ok(store)
     }
@@ -68,7 +83,10 @@ impl PgStore {
             .listen_all([EVENTS_CHANNEL, SETTINGS_CHANNEL, GRIDS_CHANNEL])
             .await
             .map_err(StoreError::query("listening for changes"))?;
-        Ok(Notices { listener })
+        Ok(Notices {
+            listener,
+            origin: Arc::clone(&self.origin),
+        })
     }
 }
 
@@ -81,8 +99,9 @@ pub(crate) const GRIDS_CHANNEL: &str = "binhe_grids";
 /// something changed; the tables say what.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
-    /// New ticket events up to this id.
-    Events(i64),
+    /// New ticket events up to `newest`; `own` when this very store wrote them (its process
+    /// has passed them on already).
+    Events { newest: i64, own: bool },
     /// The catalogue or the SLA table.
     Settings,
     /// The street's grids were replaced.
@@ -94,6 +113,7 @@ pub enum Notice {
 /// A connection that receives [`Notice`]s.
 pub struct Notices {
     listener: PgListener,
+    origin: Arc<str>,
 }
 
 impl std::fmt::Debug for Notices {
@@ -114,7 +134,12 @@ impl Notices {
         Ok(match received {
             None => Notice::Lost,
             Some(n) if n.channel() == EVENTS_CHANNEL => {
-                Notice::Events(n.payload().parse().unwrap_or(0))
+                // "<origin> <newest id>"
+                let (origin, newest) = n.payload().split_once(' ').unwrap_or(("", n.payload()));
+                Notice::Events {
+                    newest: newest.parse().unwrap_or(0),
+                    own: origin == &*self.origin,
+                }
             }
             Some(n) if n.channel() == GRIDS_CHANNEL => Notice::Grids,
             Some(_) => Notice::Settings,
@@ -171,7 +196,11 @@ impl Backend for PgStore {
         action: &'static str,
     ) -> Result<Writer<'_, Postgres>, StoreError> {
         let tx = self.pool.begin().await.map_err(StoreError::query(action))?;
-        Ok(Writer { tx, _turn: None })
+        Ok(Writer {
+            tx,
+            _turn: None,
+            origin: &self.origin,
+        })
     }
 
     /// Other server processes write to the same database, so the turn is a transaction-level
@@ -183,7 +212,11 @@ impl Backend for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(StoreError::query(action))?;
-        Ok(Writer { tx, _turn: None })
+        Ok(Writer {
+            tx,
+            _turn: None,
+            origin: &self.origin,
+        })
     }
 
     async fn next_ticket_ids(&self, count: usize) -> Result<Vec<TicketId>, StoreError> {

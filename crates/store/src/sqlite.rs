@@ -83,6 +83,7 @@ impl Backend for SqliteStore {
     async fn begin_write(&self, action: &'static str) -> Result<Writer<'_, Sqlite>, StoreError> {
         let turn = self.write_lock.lock().await;
         Ok(Writer {
+            origin: "",
             tx: self.pool.begin().await.map_err(StoreError::query(action))?,
             _turn: Some(turn),
         })

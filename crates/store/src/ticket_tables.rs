@@ -353,7 +353,8 @@ async fn write<B: Run>(
     )
     .await?;
     if let Some(newest) = stored.last() {
-        B::notify(&mut writer.tx, Topic::Events, &newest.id.to_string()).await?;
+        let payload = format!("{} {}", writer.origin, newest.id);
+        B::notify(&mut writer.tx, Topic::Events, &payload).await?;
     }
     Ok(stored)
 }
