@@ -152,11 +152,7 @@ async fn create(
     }
     let view = state.view();
     let desk = state.desk();
-    let outcome = desk
-        .intake(std::slice::from_ref(&request), &view, now())
-        .await?
-        .pop()
-        .expect("one request, one outcome");
+    let outcome = desk.intake_one(request, view.clone()).await?;
     let (catalogue, sla) = (desk.catalogue(), desk.sla());
     let ctx = context(&view, &catalogue, &sla);
     match outcome {

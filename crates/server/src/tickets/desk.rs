@@ -3,7 +3,7 @@
 //! stored event to live clients.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex as StdMutex, RwLock};
+use std::sync::{Arc, Mutex as StdMutex, OnceLock, RwLock};
 
 use binhe_core::GridCode;
 use binhe_core::access::{AccessError, Principal};
@@ -17,7 +17,7 @@ use binhe_core::ticket::{
 };
 use binhe_store::{NewTicket, StoreError, StoredEvent, TicketRepository, TicketUpdate};
 use chrono::{DateTime, Utc};
-use tokio::sync::{Mutex, broadcast};
+use tokio::sync::{Mutex, broadcast, mpsc, oneshot};
 
 use crate::dataset::GridView;
 
@@ -99,6 +99,47 @@ pub struct TicketDesk {
     relayed: Arc<Mutex<i64>>,
     /// The same id, readable without waiting for the lock.
     relayed_mirror: Arc<AtomicI64>,
+    /// Single requests waiting to go in with the next batch (see [`TicketDesk::intake_one`]).
+    combiner: Arc<OnceLock<mpsc::UnboundedSender<Waiting>>>,
+}
+
+/// A request waiting for its batch, and where its outcome goes.
+type Waiting = (
+    IntakeRequest,
+    Arc<GridView>,
+    oneshot::Sender<Result<IntakeOutcome, DeskError>>,
+);
+
+/// Most single requests stored in one batch.
+const COMBINED_BATCH: usize = 500;
+
+/// Takes waiting single requests in as batches: whatever queued up while the previous batch
+/// was being stored.
+async fn combine(desk: TicketDesk, mut waiting: mpsc::UnboundedReceiver<Waiting>) {
+    while let Some(first) = waiting.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < COMBINED_BATCH {
+            match waiting.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let requests: Vec<IntakeRequest> = batch.iter().map(|(r, _, _)| r.clone()).collect();
+        // Grids replaced meanwhile: the batch goes by the view its first request saw.
+        let view = Arc::clone(&batch[0].1);
+        match desk.intake(&requests, &view, now()).await {
+            Ok(outcomes) => {
+                for ((_, _, answer), outcome) in batch.into_iter().zip(outcomes) {
+                    let _ = answer.send(Ok(outcome));
+                }
+            }
+            Err(_) => {
+                for (request, view, answer) in batch {
+                    let _ = answer.send(desk.intake_single(&request, &view).await);
+                }
+            }
+        }
+    }
 }
 
 impl TicketDesk {
@@ -140,6 +181,7 @@ impl TicketDesk {
         Ok(Self {
             relayed: Arc::new(Mutex::new(relayed)),
             relayed_mirror: Arc::new(AtomicI64::new(relayed)),
+            combiner: Arc::new(OnceLock::new()),
             store,
             catalogue: Arc::new(RwLock::new(Arc::new(catalogue))),
             sla: Arc::new(RwLock::new(Arc::new(sla))),
@@ -293,6 +335,43 @@ impl TicketDesk {
         {
             index.insert(after.id, &after.category, p.lon, p.lat, after.received_at);
         }
+    }
+
+    /// Takes in one request arriving on its own (the API's `POST /api/tickets`). Requests that
+    /// arrive while a batch is being stored wait and go in together as the next batch: one
+    /// transaction for many, so a busy desk keeps up (group commit). A batch that fails is
+    /// retried one request at a time, so each caller gets its own answer.
+    pub async fn intake_one(
+        &self,
+        request: IntakeRequest,
+        view: Arc<GridView>,
+    ) -> Result<IntakeOutcome, DeskError> {
+        let (answer, answered) = oneshot::channel();
+        let queue = self.combiner.get_or_init(|| {
+            let (queue, waiting) = mpsc::unbounded_channel();
+            tokio::spawn(combine(self.clone(), waiting));
+            queue
+        });
+        if queue.send((request.clone(), view.clone(), answer)).is_err() {
+            // The combiner is gone (the runtime is shutting down): take it in directly.
+            return self.intake_single(&request, &view).await;
+        }
+        match answered.await {
+            Ok(outcome) => outcome,
+            Err(_) => self.intake_single(&request, &view).await,
+        }
+    }
+
+    async fn intake_single(
+        &self,
+        request: &IntakeRequest,
+        view: &GridView,
+    ) -> Result<IntakeOutcome, DeskError> {
+        Ok(self
+            .intake(std::slice::from_ref(request), view, now())
+            .await?
+            .pop()
+            .expect("one request, one outcome"))
     }
 
     /// Takes in requests from any channel: checks, skips orders already taken in, routes,
