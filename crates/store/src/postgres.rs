@@ -53,18 +53,13 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(open)?;
-        let mut origin = [0u8; 8];
-        getrandom::fill(&mut origin).map_err(|e| StoreError::Open {
+        let origin = getrandom::u64().map_err(|e| StoreError::Open {
             path: shown.clone(),
             source: sqlx::Error::Configuration(e.to_string().into()),
         })?;
         let store = Self {
             pool,
-            origin: origin
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>()
-                .into(),
+            origin: format!("{origin:016x}").into(),
         };
         crate::ticket_tables::fill_missing_audiences(&store).await?;
         Ok(store)
