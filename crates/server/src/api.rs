@@ -124,6 +124,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/summary", get(summary))
         .route("/api/grids.geojson", get(grids_geojson))
         .route("/api/basemap.geojson", get(basemap_geojson))
+        .route("/api/devices.geojson", get(devices_geojson))
         .route("/api/grids/tree", get(tree))
         .route("/api/grids/search", get(search))
         .route(
@@ -197,6 +198,18 @@ async fn grids_geojson(
 
 async fn basemap_geojson() -> impl IntoResponse {
     geojson_response(DEMO_BASEMAP.to_owned())
+}
+
+/// Cameras, checkpoints and door-access units (a commander: those in their community).
+async fn devices_geojson(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<impl IntoResponse, ApiError> {
+    let view = state.view();
+    Ok(geojson_response(scoped(&view, &caller)?.map_or_else(
+        || view.devices_geojson.clone(),
+        |community| community.devices_geojson.clone(),
+    )))
 }
 
 async fn tree(

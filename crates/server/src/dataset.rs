@@ -8,7 +8,7 @@ use binhe_core::geojson::{read_grids, write_grids};
 use binhe_core::geometry::LocalProjection;
 use binhe_core::people::repost;
 use binhe_core::{
-    DeviceKind, FeatureProblem, GridCode, GridHierarchy, GridIndex, GridLevel, GridLocator,
+    Device, DeviceKind, FeatureProblem, GridCode, GridHierarchy, GridIndex, GridLevel, GridLocator,
     NearestIndex, Worker, WorkerKind, WorkerRole,
 };
 use binhe_store::{DatasetSource, GridDataset};
@@ -72,6 +72,7 @@ pub fn imported_dataset(
 #[derive(Debug)]
 pub struct CommunityView {
     pub grids_geojson: String,
+    pub devices_geojson: String,
     pub tree: Value,
     pub summary: Value,
 }
@@ -127,6 +128,26 @@ fn summary_of(dataset: &GridDataset, index: GridIndex) -> Value {
     })
 }
 
+/// Field devices as map features: kind, name, grid and the community they lie in. Health is not
+/// known yet (no camera gateway): `unknown`.
+fn devices_layer(devices: &[Device], keep: impl Fn(&Device) -> bool) -> String {
+    let features: Vec<Value> = devices
+        .iter()
+        .filter(|d| keep(d))
+        .map(|d| {
+            json!({
+                "type": "Feature",
+                "geometry": { "type": "Point", "coordinates": [d.lon, d.lat] },
+                "properties": {
+                    "id": d.id, "kind": d.kind.as_str(), "name": d.name, "grid": d.grid,
+                    "community": d.grid.community_code(), "health": "unknown",
+                },
+            })
+        })
+        .collect();
+    json!({ "type": "FeatureCollection", "features": features }).to_string()
+}
+
 /// Read-only view of one dataset, rebuilt whenever the dataset is replaced.
 #[derive(Debug)]
 pub struct GridView {
@@ -141,6 +162,10 @@ pub struct GridView {
     workers_by_id: HashMap<String, usize>,
     /// Workers by position, for "who is closest to this ticket".
     workers_nearby: NearestIndex<usize>,
+    /// Cameras by position (indexes into the devices), for "which cameras see this ticket".
+    cameras_nearby: NearestIndex<usize>,
+    /// Cameras, checkpoints and door-access units as a GeoJSON layer.
+    pub devices_geojson: String,
 }
 
 impl GridView {
@@ -163,6 +188,16 @@ impl GridView {
                 .enumerate()
                 .map(|(i, w)| (geo::Coord { x: w.lon, y: w.lat }, i)),
         );
+        let cameras_nearby = NearestIndex::new(
+            LocalProjection::centred_on(street.bbox()),
+            dataset
+                .devices
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| d.kind == DeviceKind::Camera)
+                .map(|(i, d)| (geo::Coord { x: d.lon, y: d.lat }, i)),
+        );
+        let devices_geojson = devices_layer(&dataset.devices, |_| true);
         let workers_by_id = dataset
             .workers
             .iter()
@@ -183,9 +218,13 @@ impl GridView {
                     .flatten()
                     .filter(|f| f["properties"]["community"] == code)
                     .collect();
+                let prefix = community.code.scope_prefix();
                 let view = CommunityView {
                     grids_geojson: json!({ "type": "FeatureCollection", "features": features })
                         .to_string(),
+                    devices_geojson: devices_layer(&dataset.devices, |d| {
+                        d.grid.as_str().starts_with(prefix)
+                    }),
                     tree: tree_node(h, index),
                     summary: summary_of(&dataset, index),
                 };
@@ -195,6 +234,8 @@ impl GridView {
         Self {
             workers_by_id,
             workers_nearby,
+            cameras_nearby,
+            devices_geojson,
             locator: GridLocator::new(h),
             grids_geojson: all_grids.to_string(),
             tree: tree_node(h, h.street_index()),
@@ -226,6 +267,15 @@ impl GridView {
             .nearest(lon, lat, count)
             .into_iter()
             .map(|(&i, distance)| (&self.dataset.workers[i], distance))
+            .collect()
+    }
+
+    /// Up to `count` cameras nearest to a point, closest first, with distances in metres.
+    pub fn nearest_cameras(&self, lon: f64, lat: f64, count: usize) -> Vec<(&Device, f64)> {
+        self.cameras_nearby
+            .nearest(lon, lat, count)
+            .into_iter()
+            .map(|(&i, distance)| (&self.dataset.devices[i], distance))
             .collect()
     }
 

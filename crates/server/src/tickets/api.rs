@@ -33,6 +33,7 @@ const MAX_LIST_LIMIT: u32 = 5000;
 /// thousand open at once.
 const MAP_LIMIT: u32 = 50_000;
 const NEAREST_WORKERS: usize = 5;
+const NEAREST_CAMERAS: usize = 4;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -353,6 +354,22 @@ async fn card(
                 .collect()
         })
         .unwrap_or_default();
+    // The cameras that may see the place, to watch it.
+    let cameras: Vec<Value> = ticket
+        .location
+        .map(|p| {
+            view.nearest_cameras(p.lon, p.lat, NEAREST_CAMERAS)
+                .into_iter()
+                .filter(|(d, _)| caller.principal.sees_grid(&d.grid))
+                .map(|(d, distance)| {
+                    json!({
+                        "id": d.id, "name": d.name, "grid": d.grid, "lon": d.lon, "lat": d.lat,
+                        "distance_m": (distance * 10.0).round() / 10.0,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     // "Available" is judged by how much each suggested worker already holds.
     let mut nearest = nearest;
     let mut responsible = responsible;
@@ -377,6 +394,7 @@ async fn card(
         "duplicates": duplicates.iter().map(|d| ctx.ticket(d, 0)).collect::<Vec<_>>(),
         "responsible": responsible,
         "nearest": nearest,
+        "cameras": cameras,
     })))
 }
 
