@@ -11,7 +11,7 @@ apt_packages=(
   build-essential pkg-config libssl-dev
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   xvfb xauth imagemagick webkit2gtk-driver binaryen
-  chromium chromium-driver fonts-noto-cjk
+  chromium chromium-driver fonts-noto-cjk ffmpeg
   postgresql
 )
 # Node.js may already come from another source (with its own npm); only add Debian's when absent.

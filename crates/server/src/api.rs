@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
 use crate::auth::{Caller, Gate, accounts, audit, sessions};
+use crate::cameras::Gateway;
 use crate::dataset::{CommunityView, DEMO_BASEMAP, GridView, imported_dataset};
 use crate::demo_feed::DemoFeed;
 use crate::error::ApiError;
@@ -36,6 +37,7 @@ pub struct AppState {
     imports: ImportJobs,
     demo_feed: Arc<OnceLock<DemoFeed>>,
     gate: Gate,
+    cameras: Gateway,
 }
 
 impl AppState {
@@ -53,7 +55,13 @@ impl AppState {
             imports: ImportJobs::default(),
             demo_feed: Arc::new(OnceLock::new()),
             gate,
+            cameras: Gateway::default(),
         }
+    }
+
+    /// The camera gateway: live pictures, one upstream per watched camera.
+    pub fn cameras(&self) -> &Gateway {
+        &self.cameras
     }
 
     /// Accounts, sessions and the audit log, and how callers sign in.
@@ -125,6 +133,8 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/grids.geojson", get(grids_geojson))
         .route("/api/basemap.geojson", get(basemap_geojson))
         .route("/api/devices.geojson", get(devices_geojson))
+        .route("/api/cameras/status", get(crate::cameras::status))
+        .route("/api/cameras/{id}/live.mjpeg", get(crate::cameras::live))
         .route("/api/grids/tree", get(tree))
         .route("/api/grids/search", get(search))
         .route(

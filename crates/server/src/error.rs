@@ -59,6 +59,10 @@ pub enum ApiError {
     AccountNotFound { login: String },
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("camera {id} does not exist")]
+    CameraNotFound { id: String },
+    #[error("{0}")]
+    Camera(crate::cameras::GatewayError),
     #[error("the drop point lies in grid {found}, not in {expected}")]
     DropMismatch {
         expected: String,
@@ -196,6 +200,19 @@ impl ApiError {
                 StatusCode::NOT_FOUND,
                 "ACCOUNT_NOT_FOUND",
                 format!("账号 {login} 不存在"),
+            ),
+            Self::CameraNotFound { id } => (
+                StatusCode::NOT_FOUND,
+                "CAMERA_NOT_FOUND",
+                format!("摄像头 {id} 不存在"),
+            ),
+            Self::Camera(error) => (
+                match error {
+                    crate::cameras::GatewayError::Unreachable { .. } => StatusCode::BAD_GATEWAY,
+                    crate::cameras::GatewayError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                },
+                error.code(),
+                error.message_zh(),
             ),
             Self::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cameras;
 pub mod dataset;
 pub mod demo_feed;
 pub mod desktop;

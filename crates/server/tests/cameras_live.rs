@@ -1,0 +1,211 @@
+//! Live camera pictures through the gateway: real ffmpeg processes, opened on demand, shared
+//! by viewers, stopped with the last viewer; clear errors for unknown cameras, unreachable
+//! sources and a full gateway; no process left behind.
+
+mod common;
+
+use std::time::Duration;
+
+use binhe_server::cameras::{Feed, Gateway, GatewayError, Source};
+use common::Harness;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// The tests count this process's ffmpeg children, so they run one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// ffmpeg processes started by this test process.
+fn ffmpeg_children() -> usize {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path().join("stat")).ok())
+        .filter(|stat| {
+            let Some((name, rest)) = stat.split_once(") ") else {
+                return false;
+            };
+            let parent = rest.split(' ').nth(1).unwrap_or_default();
+            name.ends_with("(ffmpeg") && parent == me
+        })
+        .count()
+}
+
+async fn until(what: &str, check: impl Fn() -> bool) {
+    for _ in 0..60 {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} within 6 s");
+}
+
+/// Reads the next JPEG of a multipart MJPEG response.
+async fn next_picture(response: &mut reqwest::Response, buffer: &mut Vec<u8>) -> Vec<u8> {
+    loop {
+        if let Some(start) = buffer.windows(2).position(|w| w == [0xFF, 0xD8])
+            && let Some(end) = buffer[start + 2..]
+                .windows(2)
+                .position(|w| w == [0xFF, 0xD9])
+        {
+            let end = start + 2 + end + 2;
+            let picture = buffer[start..end].to_vec();
+            buffer.drain(..end);
+            return picture;
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(10), response.chunk())
+            .await
+            .expect("pictures keep coming")
+            .unwrap()
+            .expect("the stream stays open");
+        buffer.extend_from_slice(&chunk);
+    }
+}
+
+#[tokio::test]
+async fn viewers_share_one_upstream_that_stops_with_the_last_of_them() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("cameras.sqlite")).await;
+    let layer = h.json("/api/devices.geojson").await;
+    let camera = layer["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["kind"] == "camera")
+        .unwrap()["properties"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/api/cameras/{camera}/live.mjpeg");
+    assert_eq!(ffmpeg_children(), 0);
+
+    let mut first = h.get(&path).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert!(
+        first.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("multipart/x-mixed-replace")
+    );
+    let mut second = h.get(&path).await;
+    assert_eq!(second.status(), StatusCode::OK);
+    assert_eq!(ffmpeg_children(), 1, "two viewers, one upstream");
+    let status = h.json("/api/cameras/status").await;
+    assert_eq!(status["open"][0]["camera"], camera.as_str());
+    assert_eq!(status["open"][0]["viewers"], 2);
+
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    let picture = next_picture(&mut first, &mut a).await;
+    assert!(picture.len() > 1000, "a real picture");
+    let mut changed = false;
+    for _ in 0..30 {
+        if next_picture(&mut first, &mut a).await != picture {
+            changed = true;
+            break;
+        }
+    }
+    assert!(changed, "the picture moves");
+    next_picture(&mut second, &mut b).await;
+
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(ffmpeg_children(), 1, "one viewer still watches");
+    next_picture(&mut second, &mut b).await;
+    drop(second);
+    until("the upstream stops with its last viewer", || {
+        ffmpeg_children() == 0
+    })
+    .await;
+    assert_eq!(
+        h.json("/api/cameras/status").await["open"],
+        Value::Array(vec![])
+    );
+
+    let missing = h.get("/api/cameras/NO-SUCH-CAMERA/live.mjpeg").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let answer: Value = missing.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "CAMERA_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn an_unreachable_source_is_a_clear_error_and_leaves_no_process() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let gateway = Gateway::default();
+    let error = gateway
+        .watch("C-RTSP", &Source::Url("rtsp://127.0.0.1:9/none".to_owned()))
+        .await
+        .unwrap_err();
+    let GatewayError::Unreachable { camera, reason } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(camera, "C-RTSP");
+    assert!(!reason.is_empty());
+    assert_eq!(error.code(), "CAMERA_UNREACHABLE");
+    assert!(error.message_zh().contains("无法连接"));
+    let malformed = gateway
+        .watch("C-BAD", &Source::Url("not a url at all".to_owned()))
+        .await
+        .unwrap_err();
+    assert_eq!(malformed.code(), "CAMERA_UNREACHABLE");
+    until("no ffmpeg left", || ffmpeg_children() == 0).await;
+}
+
+#[tokio::test]
+async fn a_full_gateway_refuses_another_camera_but_not_another_viewer() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let gateway = Gateway::with_limit(2);
+    let picture = |n: u32| Source::TestPicture {
+        label: format!("测试 {n}"),
+    };
+    let one = gateway.watch("C-1", &picture(1)).await.unwrap();
+    let two = gateway.watch("C-2", &picture(2)).await.unwrap();
+    let busy = gateway.watch("C-3", &picture(3)).await.unwrap_err();
+    assert_eq!(busy, GatewayError::Busy { open: 2 });
+    assert_eq!(busy.code(), "GATEWAY_BUSY");
+    let again = gateway.watch("C-1", &picture(1)).await.unwrap();
+    assert_eq!(
+        gateway.status(),
+        [("C-1".to_owned(), 2), ("C-2".to_owned(), 1)]
+    );
+    drop((one, again));
+    let three = gateway.watch("C-3", &picture(3)).await.unwrap();
+    assert_eq!(gateway.status().len(), 2);
+    drop((two, three));
+    until("no ffmpeg left", || ffmpeg_children() == 0).await;
+}
+
+#[tokio::test]
+async fn a_camera_that_stops_mid_stream_ends_its_feed_and_its_process() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let clip = dir.path().join("two-seconds.mp4");
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=320x240:rate=10")
+        .args(["-t", "2", "-pix_fmt", "yuv420p"])
+        .arg(&clip)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let gateway = Gateway::default();
+    let viewer = gateway
+        .watch("C-CLIP", &Source::Url(clip.display().to_string()))
+        .await
+        .unwrap();
+    let mut pictures = viewer.pictures();
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if let Feed::Ended(reason) = &*pictures.borrow_and_update() {
+                return reason.clone();
+            }
+            pictures.changed().await.unwrap();
+        }
+    })
+    .await
+    .expect("the feed says it ended instead of hanging");
+    assert!(!ended.is_empty());
+    drop((pictures, viewer));
+    until("no ffmpeg left", || ffmpeg_children() == 0).await;
+    assert!(gateway.status().is_empty());
+}
