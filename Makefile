@@ -51,7 +51,8 @@ e2e:
 
 ## Benchmarks with in-run baselines (release build): point → micro-grid lookup, duplicate
 ## detection at 100k open tickets, intake throughput vs raw insert, live fan-out to 200
-## terminals vs one (also on PostgreSQL, across two servers). Figures in BENCHMARKS.md.
+## terminals vs one (also on PostgreSQL, across two servers), camera gateway (first picture,
+## shared upstreams, CPU per stream). Figures in BENCHMARKS.md.
 bench:
 	trap 'scripts/postgres.sh stop' EXIT
 	scripts/postgres.sh start
@@ -61,6 +62,7 @@ bench:
 	cargo bench -p binhe-core --bench dedupe
 	cargo bench -p binhe-server --bench intake
 	cargo bench -p binhe-server --bench fanout
+	cargo bench -p binhe-server --bench cameras
 
 ## Regenerate assets/demo from the seeded generator (commit the result).
 demo-dataset:
