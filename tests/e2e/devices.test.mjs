@@ -112,7 +112,8 @@ describe('devices on the map', { timeout: 600_000 }, () => {
     await card.waitFor({ timeout: 10_000 });
     assert.equal(await card.getAttribute('data-kind'), 'camera');
     assert.equal((await card.locator('[data-field="name"]').innerText()).trim(), camera.properties.name);
-    assert.equal((await card.locator('[data-field="grid"]').innerText()).trim(), camera.properties.grid);
+    const micro = (await api('/api/grids.geojson')).body.features.find((f) => f.properties.code === camera.properties.grid);
+    assert.equal((await card.locator('[data-field="grid"]').innerText()).trim(), `${micro.properties.name} · ${camera.properties.grid}`);
     assert.match(await card.locator('[data-field="health"]').innerText(), /未知/);
     assert.match(await card.locator('[data-field="video"]').innerText(), /实时视频接入中/);
     assert.equal(await card.locator('video').count(), 0);

@@ -644,6 +644,9 @@ pub fn MapView() -> impl IntoView {
         let d = device.get()?;
         let kind = d.kind;
         let health = health_label(&d.health);
+        let grid_name = state
+            .index
+            .with_untracked(|i| i.as_ref().and_then(|i| i.name(&d.grid)));
         Some(view! {
             <section class="device-card" data-testid="device-card" data-kind=kind.as_str()>
                 <button type="button" class="device-card-close" data-testid="device-card-close"
@@ -656,7 +659,10 @@ pub fn MapView() -> impl IntoView {
                         {move || t(kind.label())}
                     </dd>
                     <dt>{move || t(Msg::DeviceGrid)}</dt>
-                    <dd data-field="grid" class="mono">{d.grid.clone()}</dd>
+                    <dd data-field="grid">
+                        {move || grid_name.as_ref().map(|n| format!("{} · ", lang.get().pick(&n[0], &n[1])))}
+                        <span class="mono">{d.grid.clone()}</span>
+                    </dd>
                     <dt>{move || t(Msg::ColStatus)}</dt>
                     <dd data-field="health" data-health=d.health.clone()>{move || t(health)}</dd>
                 </dl>
