@@ -395,6 +395,7 @@ pub async fn import_grids(text: &JsString, file_name: &str) -> Result<Summary, A
 /// URL paths of the two GeoJSON layers.
 pub const GRIDS_GEOJSON: &str = "/api/grids.geojson";
 pub const BASEMAP_GEOJSON: &str = "/api/basemap.geojson";
+pub const DEVICES_GEOJSON: &str = "/api/devices.geojson";
 
 /// Percent-encodes a query or path component (UTF-8), so Chinese names search correctly.
 fn encode_component(s: &str) -> String {

@@ -252,6 +252,21 @@ pub struct TicketDetail {
     pub responsible: Vec<TicketWorker>,
     #[serde(default)]
     pub nearest: Vec<TicketWorker>,
+    /// The cameras nearest the place, closest first.
+    #[serde(default)]
+    pub cameras: Vec<NearbyCamera>,
+}
+
+/// A camera near a ticket, to watch the place.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct NearbyCamera {
+    #[serde(deserialize_with = "id")]
+    pub id: String,
+    pub name: String,
+    pub grid: String,
+    pub lon: f64,
+    pub lat: f64,
+    pub distance_m: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::ticket_actions::{ActionBar, ActionForm, choice_label, send};
 use crate::api::WorkerKind;
 use crate::api::auth::role_label;
-use crate::api::tickets::{Event, Ticket, TicketDetail, TicketWorker};
+use crate::api::tickets::{Event, NearbyCamera, Ticket, TicketDetail, TicketWorker};
 use crate::app::AppState;
 use crate::components::{CloseButton, ErrorText};
 use crate::i18n::{Lang, Msg, open_load};
@@ -23,10 +23,12 @@ pub fn TicketCard() -> impl IntoView {
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
     let form = ActionForm::blank();
-    // Another ticket: whatever was being filled in belonged to the previous one.
+    // Another ticket: whatever was being filled in, and the camera ringed, belonged to the
+    // previous one.
     Effect::new(move || {
         desk.selected.track();
         form.reset();
+        desk.camera_focus.set(None);
     });
 
     let body = move || {
@@ -100,6 +102,7 @@ fn card_body(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, d: &TicketDetai
         {duplicates(lang, desk, &d.duplicates)}
         {workers(lang, Msg::TicketResponsible, "responsible", &d.responsible)}
         {workers(lang, Msg::TicketNearest, "nearest", &d.nearest)}
+        {cameras(lang, desk, &d.cameras)}
         <h3 class="card-subtitle">{move || t(Msg::TicketTimeline)}" "<span class="count">{d.events.len()}</span></h3>
         {timeline(lang, desk, &d.events)}
     }
@@ -312,6 +315,39 @@ fn workers(
         <ul class="workers" data-field=key>{rows}</ul>
     }
     .into_any())
+}
+
+/// The cameras nearest the place; a click flies the map to one and rings it.
+fn cameras(lang: RwSignal<Lang>, desk: Desk, list: &[NearbyCamera]) -> Option<impl IntoView> {
+    if list.is_empty() {
+        return None;
+    }
+    let rows = list
+        .iter()
+        .map(|c| {
+            let at = [c.lon, c.lat];
+            let far = c.distance_m;
+            let focused = move || desk.camera_focus.get() == Some(at);
+            view! {
+                <li>
+                    <button type="button" class="camera-row" class:focused=focused
+                        data-camera-id=c.id.clone()
+                        on:click=move |_| desk.camera_focus.set(Some(at))>
+                        <i class="dot camera"></i>
+                        <span class="camera-name">{c.name.clone()}</span>
+                        <span class="camera-distance mono" data-field="distance">
+                            {move || distance(lang.get(), far)}
+                        </span>
+                    </button>
+                </li>
+            }
+        })
+        .collect_view();
+    let n = list.len();
+    Some(view! {
+        <h3 class="card-subtitle">{move || Msg::TicketCameras.text(lang.get())}" "<span class="count">{n}</span></h3>
+        <ul class="cameras" data-field="cameras">{rows}</ul>
+    })
 }
 
 fn timeline(lang: RwSignal<Lang>, desk: Desk, events: &[Event]) -> AnyView {

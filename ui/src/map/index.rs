@@ -134,6 +134,23 @@ impl GridIndex {
     }
 
     /// Codes from the street down to `code`'s parent (not `code` itself), top first.
+    /// The (zh, en) name of a labelled grid (a community or micro-grid), English falling back to
+    /// Chinese.
+    pub fn name(&self, code: &str) -> Option<[String; 2]> {
+        let props = self.labels["features"]
+            .as_array()?
+            .iter()
+            .map(|f| &f["properties"])
+            .find(|p| p["code"] == code)?;
+        let zh = props["name"].as_str()?.to_owned();
+        let en = props["name_en"]
+            .as_str()
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&zh)
+            .to_owned();
+        Some([zh, en])
+    }
+
     pub fn ancestors(&self, code: &str) -> Vec<String> {
         let mut chain = Vec::new();
         let mut next = self.get(code).and_then(|e| e.parent.clone());
@@ -316,5 +333,10 @@ mod tests {
         assert_eq!(index.home_bbox(Some("X")), Some([0.0, 0.0, 4.0, 4.0]));
         assert_eq!(index.community_codes, vec!["C".to_owned()]);
         assert_eq!(index.labels["features"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            index.name("M"),
+            Some(["微网格".to_owned(), "Micro".to_owned()])
+        );
+        assert_eq!(index.name("S"), None, "the street carries no label");
     }
 }

@@ -17,6 +17,8 @@
 //! | `basemap-road-label`, `basemap-water-label` | road names along lines, river name along its `river_label` line |
 //! | `community-label` | community names, z < 15.5 |
 //! | `micro-label` | micro-grid name and code, z ≥ 15 |
+//! | `devices-{kind}-cluster`, `-count`, `-point`, `-glyph` | cameras, checkpoints, door access ([`DeviceKind`]), clustered below z 16, hidden until switched on |
+//! | `device-focus` | ring around a camera picked on a ticket card |
 //! | `tickets-cluster`, `tickets-cluster-count` | open tickets clustered below z 15, ringed red when one is overdue |
 //! | `tickets-point` | one open ticket, coloured by deadline and state ([`Tone`]) |
 //! | `tickets-selected` | ring around the ticket whose card is open (filtered by id) |
@@ -29,6 +31,7 @@
 
 use serde_json::{Value, json};
 
+use super::devices::{self, DeviceKind};
 use crate::api::Level;
 use crate::api::tickets::State;
 use crate::i18n::Lang;
@@ -453,11 +456,107 @@ fn ticket_layers() -> Vec<Value> {
     ]
 }
 
+/// Up to this zoom devices are clustered: a street holds hundreds of cameras.
+const DEVICE_CLUSTER_MAX_ZOOM: f64 = 15.0;
+/// From this zoom on a device marker carries its kind's character.
+const DEVICE_GLYPH_ZOOM: f64 = 16.5;
+
+/// One kind's device source, clustered at street zoom.
+pub fn device_source() -> Value {
+    json!({
+        "type": "geojson", "data": {"type": "FeatureCollection", "features": []},
+        "cluster": true, "clusterRadius": 36, "clusterMaxZoom": DEVICE_CLUSTER_MAX_ZOOM,
+    })
+}
+
+/// Outline by health: unknown (no gateway yet) and offline muted, fault red, online white.
+fn health_outline() -> Value {
+    json!([
+        "match",
+        ["get", "health"],
+        "online",
+        "#ffffff",
+        "fault",
+        Tone::Overdue.colour(),
+        "#5f6f80"
+    ])
+}
+
+fn device_layers() -> Vec<Value> {
+    let clustered = json!(["has", "point_count"]);
+    let hidden = json!({"visibility": "none"});
+    let mut all = Vec::new();
+    for kind in DeviceKind::ALL {
+        let [cluster, count, point, glyph] = kind.layers();
+        let colour = kind.colour();
+        all.push(json!({
+            "id": cluster, "type": "circle", "source": kind.source(), "filter": clustered,
+            "layout": hidden,
+            "paint": {
+                "circle-color": "#101a26", "circle-opacity": 0.85,
+                "circle-radius": ["step", ["get", "point_count"], 10, 20, 13, 100, 16],
+                "circle-stroke-color": colour, "circle-stroke-width": 2,
+                "circle-translate": device_offset(kind),
+            },
+        }));
+        all.push(json!({
+            "id": count, "type": "symbol", "source": kind.source(), "filter": clustered,
+            "layout": {
+                "visibility": "none",
+                "text-field": ["get", "point_count_abbreviated"], "text-font": TEXT_FONT,
+                "text-size": 11, "text-allow-overlap": true,
+            },
+            "paint": {"text-color": colour, "text-translate": device_offset(kind)},
+        }));
+        all.push(json!({
+            "id": point, "type": "circle", "source": kind.source(), "filter": ["!", clustered],
+            "layout": hidden,
+            "paint": {
+                "circle-color": colour,
+                "circle-opacity": ["match", ["get", "health"], "offline", 0.45, 0.9],
+                "circle-radius": ["interpolate", ["linear"], ["zoom"], 13, 3, DEVICE_GLYPH_ZOOM, 6, 18, 9],
+                "circle-stroke-color": health_outline(),
+                "circle-stroke-width": 1.5,
+            },
+        }));
+        all.push(json!({
+            "id": glyph, "type": "symbol", "source": kind.source(), "filter": ["!", clustered],
+            "minzoom": DEVICE_GLYPH_ZOOM,
+            "layout": {
+                "visibility": "none",
+                "text-field": kind.glyph(), "text-font": TEXT_FONT,
+                "text-size": ["interpolate", ["linear"], ["zoom"], DEVICE_GLYPH_ZOOM, 8, 18, 11],
+                "text-allow-overlap": true,
+            },
+            "paint": {"text-color": "#0d1520"},
+        }));
+    }
+    all.push(json!({
+        "id": devices::SOURCE_FOCUS, "type": "circle", "source": devices::SOURCE_FOCUS,
+        "paint": {
+            "circle-radius": 14, "circle-color": "rgba(244, 114, 208, 0.25)",
+            "circle-stroke-color": SELECTED, "circle-stroke-width": 3,
+        },
+    }));
+    all
+}
+
+/// Clusters of different kinds over the same block would hide each other: each kind's cluster
+/// sits a little apart.
+fn device_offset(kind: DeviceKind) -> Value {
+    match kind {
+        DeviceKind::Camera => json!([0, 0]),
+        DeviceKind::Checkpoint => json!([14, 10]),
+        DeviceKind::DoorAccess => json!([-14, 10]),
+    }
+}
+
 /// All data layers, bottom to top; tickets above everything so they stay clickable.
 pub fn layers(lang: Lang, community_codes: &[String]) -> Vec<Value> {
     let mut all = basemap_layers(lang);
     all.extend(grid_layers(community_codes));
     all.extend(label_layers(lang));
+    all.extend(device_layers());
     all.extend(ticket_layers());
     all
 }
@@ -508,7 +607,11 @@ mod tests {
         let symbol_ids: Vec<&str> = layers
             .iter()
             // Cluster counts are digits in every language.
-            .filter(|l| l["type"] == "symbol" && l["source"] != SOURCE_TICKETS)
+            .filter(|l| {
+                l["type"] == "symbol"
+                    && l["source"] != SOURCE_TICKETS
+                    && !l["id"].as_str().unwrap().starts_with("devices-")
+            })
             .map(|l| l["id"].as_str().unwrap())
             .collect();
         let switched: Vec<&str> = label_fields(Lang::En).iter().map(|(id, _)| *id).collect();

@@ -23,6 +23,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlElement;
 
 use super::bindings::{MapLibreMap, MapMouseEvent, RenderedFeature, ScreenPoint, set_worker_url};
+use super::devices::{self, DeviceInfo, DeviceKind, health_label};
 use super::index::GridIndex;
 use super::style::{self, COMMUNITY_FILL, SOURCE_GRIDS, SOURCE_LABELS};
 use super::tickets::{self, Press};
@@ -154,6 +155,12 @@ impl GridMap {
             .add_source(style::SOURCE_TICKETS, &js(&style::ticket_source()))?;
         self.map
             .add_source(style::SOURCE_PICK, &js(&style::geojson_source()))?;
+        for kind in DeviceKind::ALL {
+            self.map
+                .add_source(kind.source(), &js(&style::device_source()))?;
+        }
+        self.map
+            .add_source(devices::SOURCE_FOCUS, &js(&style::geojson_source()))?;
         for layer in style::layers(lang, &index.community_codes) {
             self.map.add_layer(&js(&layer))?;
         }
@@ -194,7 +201,12 @@ pub(super) fn leak<F: FnMut(MapMouseEvent) + 'static>(f: F) -> Function {
         .unchecked_into()
 }
 
-fn install_interaction(grid_map: &Rc<GridMap>, state: AppState, desk: Desk) {
+fn install_interaction(
+    grid_map: &Rc<GridMap>,
+    state: AppState,
+    desk: Desk,
+    device: RwSignal<Option<DeviceInfo>>,
+) {
     let map = &grid_map.map;
     let canvas: HtmlElement = map.get_canvas().unchecked_into();
 
@@ -214,21 +226,25 @@ fn install_interaction(grid_map: &Rc<GridMap>, state: AppState, desk: Desk) {
         }
     };
 
-    let on_move =
-        {
-            let grid_map = Rc::clone(grid_map);
-            let set_hover = set_hover.clone();
-            leak(move |e: MapMouseEvent| {
-                // A dragged marker shows its drop target instead of the hover.
-                let grid = (!tickets::dragging_marker(&grid_map))
-                    .then(|| pick(&grid_map.map, &e.point()).map(|(id, _)| id))
-                    .flatten();
-                set_hover(grid);
-                let cursor = tickets::cursor(&grid_map, state, desk, &e)
-                    .unwrap_or(if grid.is_some() { "pointer" } else { "" });
-                let _ = canvas.style().set_property("cursor", cursor);
-            })
-        };
+    let on_move = {
+        let grid_map = Rc::clone(grid_map);
+        let set_hover = set_hover.clone();
+        leak(move |e: MapMouseEvent| {
+            // A dragged marker shows its drop target instead of the hover.
+            let grid = (!tickets::dragging_marker(&grid_map))
+                .then(|| pick(&grid_map.map, &e.point()).map(|(id, _)| id))
+                .flatten();
+            set_hover(grid);
+            let cursor = tickets::cursor(&grid_map, state, desk, &e).unwrap_or(
+                if grid.is_some() || devices::hovered(&grid_map, &e) {
+                    "pointer"
+                } else {
+                    ""
+                },
+            );
+            let _ = canvas.style().set_property("cursor", cursor);
+        })
+    };
     map.on("mousemove", &on_move);
     map.on("mouseout", &leak(move |_| set_hover(None)));
 
@@ -236,6 +252,9 @@ fn install_interaction(grid_map: &Rc<GridMap>, state: AppState, desk: Desk) {
         let grid_map = Rc::clone(grid_map);
         leak(move |e: MapMouseEvent| {
             if tickets::click(&grid_map, desk, &e) {
+                return;
+            }
+            if devices::click(&grid_map, &e, device) {
                 return;
             }
             if let Some((_, code)) = pick(&grid_map.map, &e.point()) {
@@ -282,6 +301,7 @@ async fn start(
     store: StoredValue<Option<Rc<GridMap>>, LocalStorage>,
     ghost: RwSignal<Option<(f64, f64)>>,
     home: StoredValue<Option<Bbox>>,
+    device: RwSignal<Option<DeviceInfo>>,
 ) -> Result<(), ApiError> {
     // MapLibre 6 would also find its worker beside its own module, but only under http(s);
     // saying where it is keeps the desktop (custom scheme) build working too.
@@ -328,7 +348,7 @@ async fn start(
     if let Some(bbox) = home.get_value() {
         grid_map.fit(bbox, false, false);
     }
-    install_interaction(&grid_map, state, desk);
+    install_interaction(&grid_map, state, desk, device);
     tickets::install(&grid_map, state, desk, &container, ghost);
     store.set_value(Some(grid_map));
     state.index.set(Some(Arc::new(index)));
@@ -380,6 +400,10 @@ pub fn MapView() -> impl IntoView {
     let shown_version = StoredValue::new(0_u64);
     // The bbox the map last opened on (see `GridIndex::home_bbox`).
     let home = StoredValue::new(None::<Bbox>);
+    // Device kinds switched on in the legend (all off: the tickets come first), and the
+    // device whose card is open.
+    let shown_kinds = RwSignal::new(Vec::<DeviceKind>::new());
+    let device = RwSignal::new(None::<DeviceInfo>);
 
     Effect::new(move |started: Option<bool>| {
         if started == Some(true) {
@@ -390,7 +414,7 @@ pub fn MapView() -> impl IntoView {
         };
         spawn_local(async move {
             shown_version.set_value(state.data_version.get_untracked());
-            if let Err(e) = start(el.into(), state, desk, store, ghost, home).await {
+            if let Err(e) = start(el.into(), state, desk, store, ghost, home, device).await {
                 state.notify(Msg::ErrorLoadMap, e);
             }
             loading.set(false);
@@ -506,6 +530,54 @@ pub fn MapView() -> impl IntoView {
         });
     });
 
+    // The map is ready → the devices load once (they change with the dataset only).
+    Effect::new(move |done: Option<bool>| {
+        if done == Some(true) || loading.get() {
+            return done.unwrap_or(false);
+        }
+        spawn_local(async move {
+            match api::get_text(api::DEVICES_GEOJSON).await {
+                Ok(text) => store.with_value(|gm| {
+                    if let Some(gm) = gm
+                        && let Err(e) = devices::show(gm, &text)
+                    {
+                        state.notify(Msg::ErrorLoadMap, ApiError::bad_response(&error_text(&e)));
+                    }
+                }),
+                Err(e) => state.notify(Msg::ErrorLoadMap, e),
+            }
+        });
+        true
+    });
+
+    // Legend switches → device layer visibility.
+    Effect::new(move || {
+        let shown = shown_kinds.get();
+        if loading.get() {
+            return;
+        }
+        store.with_value(|gm| {
+            if let Some(gm) = gm {
+                for kind in DeviceKind::ALL {
+                    devices::set_visible(gm, kind, shown.contains(&kind));
+                }
+            }
+        });
+    });
+
+    // A camera picked on the ticket card → fly there and ring it.
+    Effect::new(move || {
+        let at = desk.camera_focus.get();
+        if loading.get() {
+            return;
+        }
+        store.with_value(|gm| {
+            if let Some(gm) = gm {
+                devices::focus(gm, at);
+            }
+        });
+    });
+
     let t = move |m: Msg| m.text(lang.get());
     let pick_label = move || t(state.pick_level.get().label());
     let drag_hint = move || {
@@ -547,6 +619,60 @@ pub fn MapView() -> impl IntoView {
         })
         .collect_view();
 
+    let device_toggles = DeviceKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let on = move || shown_kinds.with(|s| s.contains(&kind));
+            view! {
+                <button type="button" class="device-toggle" class:on=on
+                    data-testid=format!("device-toggle-{}", kind.as_str())
+                    aria-pressed=move || on().to_string()
+                    on:click=move |_| shown_kinds.update(|s| {
+                        if let Some(i) = s.iter().position(|k| *k == kind) {
+                            s.remove(i);
+                        } else {
+                            s.push(kind);
+                        }
+                    })>
+                    <i class="dot" style=format!("background: {}", kind.colour())></i>
+                    {move || t(kind.label())}
+                </button>
+            }
+        })
+        .collect_view();
+    let device_card = move || {
+        let d = device.get()?;
+        let kind = d.kind;
+        let health = health_label(&d.health);
+        let grid_name = state
+            .index
+            .with_untracked(|i| i.as_ref().and_then(|i| i.name(&d.grid)));
+        Some(view! {
+            <section class="device-card" data-testid="device-card" data-kind=kind.as_str()>
+                <button type="button" class="device-card-close" data-testid="device-card-close"
+                    aria-label="×" on:click=move |_| device.set(None)>"×"</button>
+                <h3 data-field="name">{d.name.clone()}</h3>
+                <dl>
+                    <dt>{move || t(Msg::LegendDevices)}</dt>
+                    <dd data-field="kind">
+                        <i class="dot" style=format!("background: {}", kind.colour())></i>
+                        {move || t(kind.label())}
+                    </dd>
+                    <dt>{move || t(Msg::DeviceGrid)}</dt>
+                    <dd data-field="grid">
+                        {move || grid_name.as_ref().map(|n| format!("{} · ", lang.get().pick(&n[0], &n[1])))}
+                        <span class="mono">{d.grid.clone()}</span>
+                    </dd>
+                    <dt>{move || t(Msg::ColStatus)}</dt>
+                    <dd data-field="health" data-health=d.health.clone()>{move || t(health)}</dd>
+                </dl>
+                {(kind == DeviceKind::Camera).then(|| view! {
+                    <p class="device-note" data-field="video">{move || t(Msg::CameraVideoPending)}</p>
+                })}
+            </section>
+        })
+    };
+
     view! {
         <div class="map-wrap">
             <div class="map" node_ref=container data-testid="map"></div>
@@ -566,7 +692,12 @@ pub fn MapView() -> impl IntoView {
                     {ticket_legend}
                     <span class="legend-item"><i class="dot cluster"></i>{move || t(Msg::LegendCluster)}</span>
                 </div>
+                <div class="legend-row" data-testid="device-legend">
+                    <span class="legend-title">{move || t(Msg::LegendDevices)}</span>
+                    {device_toggles}
+                </div>
             </div>
+            {device_card}
             {drag_hint}
             {ghost_label}
             <Show when=move || loading.get()>

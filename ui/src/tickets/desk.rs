@@ -144,6 +144,8 @@ pub struct Desk {
     pub dragging: RwSignal<Option<TicketId>>,
     /// Names (zh, en) of the grid under a dragged ticket; `None` over no grid.
     pub drop_over: RwSignal<Option<[String; 2]>>,
+    /// A camera picked from the card's nearby list: the map flies to it and rings it.
+    pub camera_focus: RwSignal<Option<[f64; 2]>>,
     pub live: RwSignal<Live>,
     gather_pending: StoredValue<bool>,
     /// The live stream, and which one is current (see [`super::live::reconnect`]).
@@ -172,6 +174,7 @@ impl Desk {
             picked: RwSignal::new(None),
             dragging: RwSignal::new(None),
             drop_over: RwSignal::new(None),
+            camera_focus: RwSignal::new(None),
             live: RwSignal::new(Live::Connecting),
             gather_pending: StoredValue::new(false),
             stream: StoredValue::new_local(None),
