@@ -98,7 +98,7 @@ describe('devices on the map', { timeout: 600_000 }, () => {
     await page.locator('[data-testid="device-toggle-door_access"]').click();
   });
 
-  test('a click on a camera opens its card, with no video pretended', async () => {
+  test('a click on a camera opens its card with its live picture, stopped when the card closes', async () => {
     const camera = byKind.camera[0];
     await jump(camera.geometry.coordinates, 18);
     const at = await page.evaluate((lonLat) => {
@@ -115,11 +115,24 @@ describe('devices on the map', { timeout: 600_000 }, () => {
     const micro = (await api('/api/grids.geojson')).body.features.find((f) => f.properties.code === camera.properties.grid);
     assert.equal((await card.locator('[data-field="grid"]').innerText()).trim(), `${micro.properties.name} · ${camera.properties.grid}`);
     assert.match(await card.locator('[data-field="health"]').innerText(), /未知/);
-    assert.match(await card.locator('[data-field="video"]').innerText(), /实时视频接入中/);
-    assert.equal(await card.locator('video').count(), 0);
+    // The gateway's MJPEG plays in the card: pictures arrive and keep changing.
+    await page.waitForFunction(() => {
+      const img = document.querySelector('img[data-testid="camera-live"]');
+      return img && img.complete !== undefined && img.naturalWidth > 0;
+    }, null, { timeout: 20_000 });
+    const open = (await api('/api/cameras/status')).body.open;
+    assert.deepEqual(open, [{ camera: camera.properties.id, viewers: 1 }]);
+    assert.match(await card.locator('[data-field="video"] figcaption').innerText(), /实时画面/);
     await mapIdle(page);
     await screenshot(page, 'devices-02-camera-card');
     await page.locator('[data-testid="device-card-close"]').click();
+    // Closing the card drops the stream; the gateway stops the camera with its last viewer.
+    let stopped = false;
+    for (let i = 0; i < 50 && !stopped; i += 1) {
+      stopped = (await api('/api/cameras/status')).body.open.length === 0;
+      if (!stopped) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(stopped, 'the camera stream stopped after the card closed');
     await jump(home.center, home.zoom);
   });
 

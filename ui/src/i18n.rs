@@ -218,7 +218,8 @@ pub enum Msg {
     HealthOnline,
     HealthOffline,
     HealthFault,
-    CameraVideoPending,
+    CameraVideoLive,
+    CameraVideoFailed,
     TicketCameras,
     DropInto,
     DropNoGrid,
@@ -611,9 +612,13 @@ impl Msg {
             Msg::HealthOnline => ("在线", "Online"),
             Msg::HealthOffline => ("离线", "Offline"),
             Msg::HealthFault => ("故障", "Fault"),
-            Msg::CameraVideoPending => (
-                "实时视频接入中：随摄像头网关上线",
-                "Live video coming with the camera gateway",
+            Msg::CameraVideoLive => (
+                "实时画面（关闭卡片即停止）",
+                "Live picture (stops when the card closes)",
+            ),
+            Msg::CameraVideoFailed => (
+                "视频无法连接：摄像头离线或网关繁忙，请稍后重试",
+                "No video: the camera is offline or the gateway is busy; try again later",
             ),
             Msg::TicketCameras => ("附近摄像头", "Nearby cameras"),
             Msg::LegendCluster => ("聚合（红圈含超期）", "Cluster (red ring: overdue inside)"),

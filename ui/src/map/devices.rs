@@ -140,6 +140,7 @@ pub fn split_by_kind(geojson: &Value) -> Vec<(DeviceKind, Value)> {
 /// A device clicked on the map, for its card.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeviceInfo {
+    pub id: String,
     pub kind: DeviceKind,
     pub name: String,
     pub grid: String,
@@ -175,6 +176,7 @@ fn hit(map: &MapLibreMap, point: &JsValue) -> Option<Hit> {
         return Some(Hit::Cluster);
     }
     Some(Hit::Device(DeviceInfo {
+        id: prop_str(&props, "id"),
         kind: DeviceKind::parse(&prop_str(&props, "kind"))?,
         name: prop_str(&props, "name"),
         grid: prop_str(&props, "grid"),

@@ -666,8 +666,34 @@ pub fn MapView() -> impl IntoView {
                     <dt>{move || t(Msg::ColStatus)}</dt>
                     <dd data-field="health" data-health=d.health.clone()>{move || t(health)}</dd>
                 </dl>
-                {(kind == DeviceKind::Camera).then(|| view! {
-                    <p class="device-note" data-field="video">{move || t(Msg::CameraVideoPending)}</p>
+                {(kind == DeviceKind::Camera).then(|| {
+                    // The picture streams while the card is open; closing it drops the stream,
+                    // and the gateway stops the camera's upstream with its last viewer.
+                    let src = format!("/api/cameras/{}/live.mjpeg", d.id);
+                    let failed = RwSignal::new(false);
+                    let picture = NodeRef::<leptos::html::Img>::new();
+                    // Removing an <img> does not end its multipart request in every browser:
+                    // clear its source so the stream (and the camera's upstream) really stops.
+                    on_cleanup(move || {
+                        if let Some(img) = picture.get_untracked() {
+                            let _ = img.set_attribute("src", "");
+                            let _ = img.remove_attribute("src");
+                        }
+                    });
+                    view! {
+                        <figure class="device-video" data-field="video">
+                            <Show
+                                when=move || !failed.get()
+                                fallback=move || view! {
+                                    <p class="device-note" data-testid="camera-failed">{move || t(Msg::CameraVideoFailed)}</p>
+                                }
+                            >
+                                <img src=src.clone() alt=d.name.clone() data-testid="camera-live"
+                                    node_ref=picture on:error=move |_| { let _ = failed.try_set(true); }/>
+                            </Show>
+                            <figcaption>{move || t(Msg::CameraVideoLive)}</figcaption>
+                        </figure>
+                    }
                 })}
             </section>
         })
