@@ -173,6 +173,16 @@ fn community_of(caller: &Caller) -> Option<&GridCode> {
     }
 }
 
+/// What the caller sees of one part of the view: the street's, or a commander's community's.
+fn street_or_community<T: Clone>(
+    view: &GridView,
+    caller: &Caller,
+    street: impl FnOnce(&GridView) -> &T,
+    community: impl FnOnce(&CommunityView) -> &T,
+) -> Result<T, ApiError> {
+    Ok(scoped(view, caller)?.map_or_else(|| street(view).clone(), |c| community(c).clone()))
+}
+
 /// A commander's community view; a commander without a community sees none.
 fn scoped<'v>(view: &'v GridView, caller: &Caller) -> Result<Option<&'v CommunityView>, ApiError> {
     if caller.principal.role != Role::Commander {
@@ -189,10 +199,7 @@ async fn summary(
     Extension(caller): Extension<Caller>,
 ) -> Result<Json<Value>, ApiError> {
     let view = state.view();
-    Ok(Json(scoped(&view, &caller)?.map_or_else(
-        || view.summary.clone(),
-        |community| community.summary.clone(),
-    )))
+    street_or_community(&view, &caller, |v| &v.summary, |c| &c.summary).map(Json)
 }
 
 async fn grids_geojson(
@@ -200,10 +207,8 @@ async fn grids_geojson(
     Extension(caller): Extension<Caller>,
 ) -> Result<impl IntoResponse, ApiError> {
     let view = state.view();
-    Ok(geojson_response(scoped(&view, &caller)?.map_or_else(
-        || view.grids_geojson.clone(),
-        |community| community.grids_geojson.clone(),
-    )))
+    street_or_community(&view, &caller, |v| &v.grids_geojson, |c| &c.grids_geojson)
+        .map(geojson_response)
 }
 
 async fn basemap_geojson() -> impl IntoResponse {
@@ -216,10 +221,13 @@ async fn devices_geojson(
     Extension(caller): Extension<Caller>,
 ) -> Result<impl IntoResponse, ApiError> {
     let view = state.view();
-    Ok(geojson_response(scoped(&view, &caller)?.map_or_else(
-        || view.devices_geojson.clone(),
-        |community| community.devices_geojson.clone(),
-    )))
+    street_or_community(
+        &view,
+        &caller,
+        |v| &v.devices_geojson,
+        |c| &c.devices_geojson,
+    )
+    .map(geojson_response)
 }
 
 async fn tree(
@@ -227,10 +235,7 @@ async fn tree(
     Extension(caller): Extension<Caller>,
 ) -> Result<Json<Value>, ApiError> {
     let view = state.view();
-    Ok(Json(scoped(&view, &caller)?.map_or_else(
-        || view.tree.clone(),
-        |community| community.tree.clone(),
-    )))
+    street_or_community(&view, &caller, |v| &v.tree, |c| &c.tree).map(Json)
 }
 
 fn bbox_of(view: &GridView, index: usize) -> Value {

@@ -103,6 +103,18 @@ pub struct TicketDesk {
     combiner: Arc<OnceLock<mpsc::UnboundedSender<Waiting>>>,
 }
 
+/// Commands given together by one actor at one time, as steps.
+fn steps_of(commands: &[Command], actor: &Actor, at: DateTime<Utc>) -> Vec<Step> {
+    commands
+        .iter()
+        .map(|command| Step {
+            command: command.clone(),
+            actor: actor.clone(),
+            at,
+        })
+        .collect()
+}
+
 /// A request waiting for its batch, and where its outcome goes.
 type Waiting = (
     IntakeRequest,
@@ -521,15 +533,8 @@ impl TicketDesk {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<(Ticket, Vec<StoredEvent>), DeskError> {
-        let steps: Vec<Step> = commands
-            .iter()
-            .map(|command| Step {
-                command: command.clone(),
-                actor: actor.clone(),
-                at: now,
-            })
-            .collect();
-        self.act_steps(id, expected_version, &steps).await
+        self.act_steps(id, expected_version, &steps_of(commands, actor, now))
+            .await
     }
 
     /// Like [`Self::act`] for a signed-in person: each command must be theirs to give on the
@@ -543,14 +548,7 @@ impl TicketDesk {
         now: DateTime<Utc>,
     ) -> Result<(Ticket, Vec<StoredEvent>), DeskError> {
         let actor = principal.actor();
-        let steps: Vec<Step> = commands
-            .iter()
-            .map(|command| Step {
-                command: command.clone(),
-                actor: actor.clone(),
-                at: now,
-            })
-            .collect();
+        let steps = steps_of(commands, &actor, now);
         self.run_steps(id, expected_version, &steps, Some(principal))
             .await
     }
