@@ -45,6 +45,8 @@ async function screenPoint(lonLat) {
 
 const row = (id) => page.locator(`[data-testid="ticket-queue"] .queue-row[data-ticket-id="${id}"]`);
 const toast = () => page.locator('[data-testid="toast"]');
+/** The "dispatched" toast of one ticket: an earlier ticket's toast may still be showing. */
+const dispatchedToast = (id) => toast().and(page.locator(`[data-kind="dispatched"][data-ticket-id="${id}"]`));
 
 async function ticket(id) {
   const r = await api(`/api/tickets/${id}`);
@@ -145,7 +147,7 @@ describe('ticket dispatch', { timeout: 600_000 }, () => {
       assert.ok(highlighted, 'the micro-grid under the dragged ticket is highlighted');
       await screenshot(page, 'tickets-02-dragging');
     });
-    const done = toast().and(page.locator('[data-kind="dispatched"]'));
+    const done = dispatchedToast(first.id);
     await done.waitFor({ timeout: 30_000 });
 
     const t = await ticket(first.id);
@@ -219,7 +221,7 @@ describe('ticket dispatch', { timeout: 600_000 }, () => {
     await screenshot(page, 'tickets-06-grid-chooser');
     await page.keyboard.press('Enter');
     await chooser.waitFor({ state: 'hidden', timeout: 10_000 });
-    await toast().and(page.locator('[data-kind="dispatched"]')).waitFor({ timeout: 30_000 });
+    await dispatchedToast(third.id).waitFor({ timeout: 30_000 });
     const t = await ticket(third.id);
     assert.equal(t.state, 'dispatched');
     assert.equal(t.assignment.grid, code);
@@ -248,7 +250,7 @@ describe('ticket dispatch', { timeout: 600_000 }, () => {
     await page.mouse.move(to.x, to.y, { steps: 20 });
     await page.locator('[data-testid="drop-hint"]', { hasText: neighbour.f.properties.name }).waitFor({ timeout: 10_000 });
     await page.mouse.up();
-    await toast().and(page.locator('[data-kind="dispatched"]')).waitFor({ timeout: 30_000 });
+    await dispatchedToast(second.id).waitFor({ timeout: 30_000 });
     const t = await ticket(second.id);
     assert.equal(t.state, 'dispatched');
     assert.equal(t.assignment.grid, neighbour.f.properties.code, 'the grid under the drop took it, not the one it lies in');
