@@ -5,6 +5,7 @@
 //! UI can always show the user what went wrong.
 
 pub mod auth;
+pub mod devices;
 pub mod tickets;
 
 use std::cell::RefCell;

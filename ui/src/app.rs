@@ -8,9 +8,10 @@ use leptos::task::spawn_local;
 
 use crate::api::auth::{May, Session};
 use crate::api::{self, ApiError, Bbox, GRID_NOT_FOUND, GridDetail, Level};
+use crate::cameras::{CameraHealth, VideoWall};
 use crate::components::{
     GridCard, GridChooser, GridTree, Header, IntakeForm, LoginPage, Notices, SearchBox, TicketCard,
-    TicketQueue, TicketToast,
+    TicketQueue, TicketToast, VideoWallPanel,
 };
 use crate::i18n::{Lang, Msg};
 use crate::map::MapView;
@@ -324,6 +325,10 @@ fn Workspace() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let desk = Desk::start(state);
     provide_context(desk);
+    let health = CameraHealth::start(state);
+    provide_context(health);
+    let wall = VideoWall::new();
+    provide_context(wall);
     let side = RwSignal::new(stored_side_tab());
     let t = move |m: Msg| m.text(state.lang.get());
     // While the login page stands in for a lost session, nothing of the last one shows.
@@ -337,6 +342,8 @@ fn Workspace() -> impl IntoView {
         if previous.is_some() {
             state.session_changed();
             desk.session_changed();
+            health.session_changed(state);
+            wall.close();
         }
         generation
     });
@@ -401,6 +408,7 @@ fn Workspace() -> impl IntoView {
                 </aside>
                 <main class="map-area">
                     <MapView/>
+                    <VideoWallPanel/>
                     <GridCard/>
                     <TicketCard/>
                     <IntakeForm/>

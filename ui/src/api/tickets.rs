@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use web_sys::File;
 
+use super::devices::Health;
 use super::{ApiError, encode_component, get_json, header_safe, post_json, read_json, send};
 use crate::i18n::Lang;
 
@@ -176,6 +177,22 @@ pub struct Ticket {
     #[serde(default)]
     pub reopen_count: u32,
     pub updated_at: DateTime<Utc>,
+    /// The camera whose video analytics raised a camera-channel ticket.
+    #[serde(default)]
+    pub camera: Option<AlertCamera>,
+    /// The picture the analytics sent with the alert.
+    #[serde(default)]
+    pub snapshot_url: Option<String>,
+}
+
+/// The camera a camera alert came from.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct AlertCamera {
+    #[serde(deserialize_with = "id")]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub health: Health,
 }
 
 impl Ticket {

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, Summary};
 use crate::app::AppState;
+use crate::cameras::CameraHealth;
 use crate::components::{AccountMenu, DemoFeedControl, GridImport};
 use crate::format::thousands;
 use crate::i18n::Msg;
@@ -17,10 +18,14 @@ pub fn Header() -> impl IntoView {
         Ok(s) => summary.set(Some(s)),
         Err(e) => state.notify(Msg::ErrorLoadSummary, e),
     });
+    let health = expect_context::<CameraHealth>();
+    let counts = Memo::new(move |_| health.book.with(|b| b.counts));
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
 
     let stats = move || {
+        // Once the health is known, the cameras' figure says how many are online.
+        let with_health = counts.with(Option::is_some);
         summary.get().map(|s| {
             let figures = [
                 ("communities", Msg::StatCommunities, s.communities),
@@ -33,6 +38,7 @@ pub fn Header() -> impl IntoView {
             ];
             figures
                 .into_iter()
+                .filter(|(key, ..)| !(with_health && *key == "cameras"))
                 .map(|(key, label, value)| {
                     view! {
                         <div class="stat" data-stat=key>
@@ -42,6 +48,28 @@ pub fn Header() -> impl IntoView {
                     }
                 })
                 .collect_view()
+        })
+    };
+    let camera_health = move || {
+        counts.get().map(|c| {
+            let (offline, fault) = (c.offline > 0, c.fault > 0);
+            view! {
+                <div class="stat camera-health" data-stat="cameras_online" data-count=c.online
+                    data-total=c.total()>
+                    <span class="stat-value">
+                        {thousands(c.online)}<span class="stat-of">{format!(" / {}", thousands(c.total()))}</span>
+                    </span>
+                    <span class="stat-label">
+                        {move || t(Msg::StatCamerasOnline)}
+                        <span class="health-count" class:alert=offline data-stat="cameras_offline" data-count=c.offline>
+                            {move || format!("{} {}", t(Msg::HealthOffline), c.offline)}
+                        </span>
+                        <span class="health-count fault" class:alert=fault data-stat="cameras_fault" data-count=c.fault>
+                            {move || format!("{} {}", t(Msg::HealthFault), c.fault)}
+                        </span>
+                    </span>
+                </div>
+            }
         })
     };
     let street = move || {
@@ -66,7 +94,7 @@ pub fn Header() -> impl IntoView {
                     </span>
                 </Show>
             </div>
-            <div class="stats" data-testid="stats">{stats}</div>
+            <div class="stats" data-testid="stats">{stats}{camera_health}</div>
             <Show when=move || state.may().drive_demo_feed()>
                 <DemoFeedControl/>
             </Show>

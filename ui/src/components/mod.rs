@@ -3,9 +3,11 @@
 mod account_menu;
 mod accounts;
 mod audit;
+mod camera_live;
 mod card;
 mod connection;
 mod demo_feed;
+mod door_feed;
 mod grid_chooser;
 mod header;
 mod import;
@@ -21,13 +23,16 @@ mod ticket_import;
 mod toast;
 mod tree;
 mod upload;
+mod video_wall;
 
 pub use account_menu::AccountMenu;
 pub use accounts::AccountsDialog;
 pub use audit::AuditDialog;
+pub use camera_live::CameraLive;
 pub use card::GridCard;
 pub use connection::ConnectionDialog;
 pub use demo_feed::DemoFeedControl;
+pub use door_feed::DoorFeed;
 pub use grid_chooser::GridChooser;
 pub use header::Header;
 pub use import::GridImport;
@@ -40,6 +45,7 @@ pub use ticket_card::TicketCard;
 pub use ticket_import::TicketImport;
 pub use toast::TicketToast;
 pub use tree::GridTree;
+pub use video_wall::VideoWallPanel;
 
 use web_sys::{ScrollIntoViewOptions, ScrollLogicalPosition};
 

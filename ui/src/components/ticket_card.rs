@@ -9,8 +9,10 @@ use crate::api::WorkerKind;
 use crate::api::auth::role_label;
 use crate::api::tickets::{Event, NearbyCamera, Ticket, TicketDetail, TicketWorker};
 use crate::app::AppState;
+use crate::cameras::{CameraHealth, VideoWall};
 use crate::components::{CloseButton, ErrorText};
 use crate::i18n::{Lang, Msg, open_load};
+use crate::map::devices::{health_colour, health_label};
 use crate::tickets::Desk;
 use crate::tickets::actions::{Action, Input};
 use crate::tickets::queue::Tone;
@@ -102,6 +104,7 @@ fn card_body(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, d: &TicketDetai
         {duplicates(lang, desk, &d.duplicates)}
         {workers(lang, Msg::TicketResponsible, "responsible", &d.responsible)}
         {workers(lang, Msg::TicketNearest, "nearest", &d.nearest)}
+        {alert_camera(lang, &ticket)}
         {cameras(lang, desk, &d.cameras)}
         <h3 class="card-subtitle">{move || t(Msg::TicketTimeline)}" "<span class="count">{d.events.len()}</span></h3>
         {timeline(lang, desk, &d.events)}
@@ -344,9 +347,65 @@ fn cameras(lang: RwSignal<Lang>, desk: Desk, list: &[NearbyCamera]) -> Option<im
         })
         .collect_view();
     let n = list.len();
+    let wall = expect_context::<VideoWall>();
+    let all: Vec<(String, String)> = list
+        .iter()
+        .map(|c| (c.id.clone(), c.name.clone()))
+        .collect();
     Some(view! {
-        <h3 class="card-subtitle">{move || Msg::TicketCameras.text(lang.get())}" "<span class="count">{n}</span></h3>
+        <h3 class="card-subtitle with-action">
+            {move || Msg::TicketCameras.text(lang.get())}" "<span class="count">{n}</span>
+            <button type="button" class="btn small" data-testid="wall-add-all"
+                on:click=move |_| wall.show(&all)>
+                {move || Msg::WallAddAll.text(lang.get())}
+            </button>
+        </h3>
         <ul class="cameras" data-field="cameras">{rows}</ul>
+    })
+}
+
+/// A camera alert's snapshot (click to enlarge) and its camera, one click from live video.
+fn alert_camera(lang: RwSignal<Lang>, t: &Ticket) -> Option<impl IntoView> {
+    let camera = t.camera.clone()?;
+    let tx = move |m: Msg| m.text(lang.get());
+    let wall = expect_context::<VideoWall>();
+    let health = expect_context::<CameraHealth>();
+    let id = camera.id.clone();
+    let sent = camera.health;
+    let now = Memo::new(move |_| health.status(&id).map_or(sent, |s| s.0));
+    let enlarged = RwSignal::new(false);
+    let broken = RwSignal::new(false);
+    let snapshot = t.snapshot_url.clone().map(|url| {
+        let big = url.clone();
+        view! {
+            <Show when=move || !broken.get()
+                fallback=move || view! { <p class="device-note" data-testid="snapshot-failed">{move || tx(Msg::SnapshotFailed)}</p> }>
+                <img class="alert-snapshot" src=url.clone() alt=move || tx(Msg::AlertSnapshot)
+                    title=move || tx(Msg::SnapshotEnlarge) data-testid="alert-snapshot"
+                    on:error=move |_| broken.set(true) on:click=move |_| enlarged.set(true)/>
+            </Show>
+            <Show when=move || enlarged.get()>
+                <div class="snapshot-overlay" data-testid="snapshot-enlarged" on:click=move |_| enlarged.set(false)>
+                    <img src=big.clone() alt=move || tx(Msg::AlertSnapshot)/>
+                </div>
+            </Show>
+        }
+    });
+    let watch = (camera.id.clone(), camera.name.clone());
+    Some(view! {
+        <h3 class="card-subtitle">{move || tx(Msg::AlertCamera)}</h3>
+        <div class="alert-camera" data-field="alert-camera" data-camera-id=camera.id.clone()>
+            {snapshot}
+            <p class="alert-camera-line">
+                <i class="dot" style=move || format!("background: {}", health_colour(now.get()))></i>
+                <span class="camera-name">{camera.name.clone()}</span>
+                <span class="muted" data-field="alert-camera-health">{move || tx(health_label(now.get()))}</span>
+                <button type="button" class="btn small primary" data-testid="alert-watch"
+                    on:click=move |_| wall.show(std::slice::from_ref(&watch))>
+                    {move || tx(Msg::WatchLive)}
+                </button>
+            </p>
+        </div>
     })
 }
 

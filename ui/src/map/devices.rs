@@ -10,6 +10,8 @@ use wasm_bindgen::prelude::*;
 
 use super::bindings::{MapLibreMap, MapMouseEvent, RenderedFeature};
 use super::view::{GridMap, js};
+use crate::api::devices::Health;
+use crate::cameras::health::HealthBook;
 use crate::i18n::Msg;
 
 /// The source of the ring around a camera picked on a ticket card.
@@ -108,13 +110,42 @@ impl DeviceKind {
 }
 
 /// A device's health, as `health` in `/api/devices.geojson`.
-pub fn health_label(health: &str) -> Msg {
+pub fn health_label(health: Health) -> Msg {
     match health {
-        "online" => Msg::HealthOnline,
-        "offline" => Msg::HealthOffline,
-        "fault" => Msg::HealthFault,
-        _ => Msg::HealthUnknown,
+        Health::Online => Msg::HealthOnline,
+        Health::Offline => Msg::HealthOffline,
+        Health::Fault => Msg::HealthFault,
+        Health::Unknown => Msg::HealthUnknown,
     }
+}
+
+/// A camera marker's fill by health: online green, offline grey, fault red, unknown pale.
+pub fn health_colour(health: Health) -> &'static str {
+    match health {
+        Health::Online => "#4cd07d",
+        Health::Offline => "#5d6875",
+        Health::Fault => "#ef5f57",
+        Health::Unknown => "#c3ccd6",
+    }
+}
+
+/// Sets each camera's `health` to what the book says; `true` when any changed.
+pub fn apply_health(cameras: &mut Value, book: &HealthBook) -> bool {
+    let mut changed = false;
+    let Some(features) = cameras["features"].as_array_mut() else {
+        return false;
+    };
+    for feature in features {
+        let props = &mut feature["properties"];
+        let Some(health) = props["id"].as_str().and_then(|id| book.health(id)) else {
+            continue;
+        };
+        if props["health"] != health.as_str() {
+            props["health"] = Value::from(health.as_str());
+            changed = true;
+        }
+    }
+    changed
 }
 
 /// The devices' GeoJSON split by kind, one FeatureCollection each.
@@ -144,7 +175,8 @@ pub struct DeviceInfo {
     pub kind: DeviceKind,
     pub name: String,
     pub grid: String,
-    pub health: String,
+    /// As the map had it when clicked; the card follows the live health.
+    pub health: Health,
 }
 
 fn prop_str(props: &JsValue, key: &str) -> String {
@@ -180,7 +212,7 @@ fn hit(map: &MapLibreMap, point: &JsValue) -> Option<Hit> {
         kind: DeviceKind::parse(&prop_str(&props, "kind"))?,
         name: prop_str(&props, "name"),
         grid: prop_str(&props, "grid"),
-        health: prop_str(&props, "health"),
+        health: Health::parse(&prop_str(&props, "health")),
     }))
 }
 
@@ -209,15 +241,40 @@ pub(super) fn hovered(gm: &GridMap, e: &MapMouseEvent) -> bool {
     hit(&gm.map, &e.point()).is_some()
 }
 
-/// Feeds `/api/devices.geojson` to the three sources.
-pub(super) fn show(gm: &GridMap, geojson: &str) -> Result<(), JsValue> {
+/// Feeds `/api/devices.geojson` to the three sources, the cameras with the health in `book`;
+/// returns the cameras' collection, which later health changes patch.
+pub(super) fn show(gm: &GridMap, geojson: &str, book: &HealthBook) -> Result<Value, JsValue> {
     let all: Value = serde_json::from_str(geojson)
         .map_err(|e| JsValue::from_str(&format!("/api/devices.geojson: {e}")))?;
-    for (kind, data) in split_by_kind(&all) {
-        gm.map
-            .get_source(kind.source())
-            .ok_or_else(|| JsValue::from_str("the map has no device source"))?
-            .set_data(&js(&data));
+    let mut cameras = Value::Null;
+    for (kind, mut data) in split_by_kind(&all) {
+        if kind == DeviceKind::Camera {
+            apply_health(&mut data, book);
+        }
+        set_source(gm, kind, &data)?;
+        if kind == DeviceKind::Camera {
+            cameras = data;
+        }
+    }
+    Ok(cameras)
+}
+
+fn set_source(gm: &GridMap, kind: DeviceKind, data: &Value) -> Result<(), JsValue> {
+    gm.map
+        .get_source(kind.source())
+        .ok_or_else(|| JsValue::from_str("the map has no device source"))?
+        .set_data(&js(data));
+    Ok(())
+}
+
+/// Recolours the cameras whose health changed, in place: the map and its camera stay.
+pub(super) fn show_health(
+    gm: &GridMap,
+    cameras: &mut Value,
+    book: &HealthBook,
+) -> Result<(), JsValue> {
+    if apply_health(cameras, book) {
+        set_source(gm, DeviceKind::Camera, cameras)?;
     }
     Ok(())
 }
@@ -274,6 +331,47 @@ mod tests {
                 (DeviceKind::DoorAccess, 1)
             ]
         );
+    }
+
+    #[test]
+    fn health_changes_recolour_only_the_cameras_named() {
+        use crate::api::devices::{CameraStatus, HealthCounts, HealthReport};
+        let camera = |id: &str| {
+            json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [117.1, 40.1]},
+                   "properties": {"id": id, "kind": "camera", "health": "online"}})
+        };
+        let mut cameras =
+            json!({"type": "FeatureCollection", "features": [camera("A"), camera("B")]});
+        let mut book = HealthBook::default();
+        let status = |id: &str, health| CameraStatus {
+            id: id.into(),
+            health,
+            since: None,
+            reason: None,
+        };
+        book.apply(
+            HealthReport {
+                version: 1,
+                counts: HealthCounts::default(),
+                cameras: vec![status("A", Health::Online)],
+            },
+            true,
+        );
+        assert!(!apply_health(&mut cameras, &book), "nothing changed");
+        book.apply(
+            HealthReport {
+                version: 2,
+                counts: HealthCounts::default(),
+                cameras: vec![status("B", Health::Fault)],
+            },
+            false,
+        );
+        assert!(apply_health(&mut cameras, &book));
+        assert_eq!(cameras["features"][0]["properties"]["health"], "online");
+        assert_eq!(cameras["features"][1]["properties"]["health"], "fault");
+        let colours: std::collections::HashSet<_> =
+            Health::ALL.into_iter().map(health_colour).collect();
+        assert_eq!(colours.len(), 4, "each health has its own colour");
     }
 
     #[test]

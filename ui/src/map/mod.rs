@@ -2,6 +2,7 @@
 //! to the app state, with the open tickets on top.
 
 mod bindings;
+mod device_card;
 pub mod devices;
 pub mod index;
 pub mod style;

@@ -33,6 +33,7 @@ use serde_json::{Value, json};
 
 use super::devices::{self, DeviceKind};
 use crate::api::Level;
+use crate::api::devices::Health;
 use crate::api::tickets::State;
 use crate::i18n::Lang;
 use crate::tickets::queue::Tone;
@@ -466,7 +467,36 @@ pub fn device_source() -> Value {
     json!({
         "type": "geojson", "data": {"type": "FeatureCollection", "features": []},
         "cluster": true, "clusterRadius": 36, "clusterMaxZoom": DEVICE_CLUSTER_MAX_ZOOM,
+        "clusterProperties": {"fault": ["+", ["case", ["==", ["get", "health"], "fault"], 1, 0]]},
     })
+}
+
+/// A camera's fill by health ([`devices::health_colour`]); other kinds keep their colour.
+fn device_fill(kind: DeviceKind) -> Value {
+    if kind != DeviceKind::Camera {
+        return json!(kind.colour());
+    }
+    let mut by_health = vec![json!("match"), json!(["get", "health"])];
+    for health in Health::ALL {
+        by_health.push(json!(health.as_str()));
+        by_health.push(json!(devices::health_colour(health)));
+    }
+    by_health.push(json!(devices::health_colour(Health::Unknown)));
+    Value::Array(by_health)
+}
+
+/// A cluster holding a faulty camera is ringed red, so a fault shows at street zoom too.
+fn cluster_ring(kind: DeviceKind) -> Value {
+    if kind == DeviceKind::Camera {
+        json!([
+            "case",
+            [">", ["get", "fault"], 0],
+            devices::health_colour(Health::Fault),
+            kind.colour()
+        ])
+    } else {
+        json!(kind.colour())
+    }
 }
 
 /// Outline by health: unknown (no gateway yet) and offline muted, fault red, online white.
@@ -495,7 +525,7 @@ fn device_layers() -> Vec<Value> {
             "paint": {
                 "circle-color": "#101a26", "circle-opacity": 0.85,
                 "circle-radius": ["step", ["get", "point_count"], 10, 20, 13, 100, 16],
-                "circle-stroke-color": colour, "circle-stroke-width": 2,
+                "circle-stroke-color": cluster_ring(kind), "circle-stroke-width": 2,
                 "circle-translate": device_offset(kind),
             },
         }));
@@ -512,10 +542,11 @@ fn device_layers() -> Vec<Value> {
             "id": point, "type": "circle", "source": kind.source(), "filter": ["!", clustered],
             "layout": hidden,
             "paint": {
-                "circle-color": colour,
-                "circle-opacity": ["match", ["get", "health"], "offline", 0.45, 0.9],
+                "circle-color": device_fill(kind),
+                "circle-opacity": ["match", ["get", "health"], "offline", 0.75, 0.95],
                 "circle-radius": ["interpolate", ["linear"], ["zoom"], 13, 3, DEVICE_GLYPH_ZOOM, 6, 18, 9],
-                "circle-stroke-color": health_outline(),
+                // Cameras are filled by health: their ring keeps the kind's colour.
+                "circle-stroke-color": if kind == DeviceKind::Camera { json!(colour) } else { health_outline() },
                 "circle-stroke-width": 1.5,
             },
         }));
@@ -528,7 +559,7 @@ fn device_layers() -> Vec<Value> {
                 "text-size": ["interpolate", ["linear"], ["zoom"], DEVICE_GLYPH_ZOOM, 8, 18, 11],
                 "text-allow-overlap": true,
             },
-            "paint": {"text-color": "#0d1520"},
+            "paint": {"text-color": ["match", ["get", "health"], "offline", "#e6edf3", "#0d1520"]},
         }));
     }
     all.push(json!({

@@ -23,13 +23,16 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::HtmlElement;
 
 use super::bindings::{MapLibreMap, MapMouseEvent, RenderedFeature, ScreenPoint, set_worker_url};
-use super::devices::{self, DeviceInfo, DeviceKind, health_label};
+use super::device_card::DeviceCard;
+use super::devices::{self, DeviceInfo, DeviceKind};
 use super::index::GridIndex;
 use super::style::{self, COMMUNITY_FILL, SOURCE_GRIDS, SOURCE_LABELS};
 use super::tickets::{self, Press};
+use crate::api::devices::Health;
 use crate::api::tickets::TICKETS_GEOJSON;
 use crate::api::{self, ApiError, Bbox};
 use crate::app::{AppState, Fly};
+use crate::cameras::CameraHealth;
 use crate::i18n::{Lang, Msg};
 use crate::tickets::Desk;
 use crate::tickets::desk::SingleFlight;
@@ -530,7 +533,10 @@ pub fn MapView() -> impl IntoView {
         });
     });
 
-    // The map is ready → the devices load once (they change with the dataset only).
+    // The map is ready → the devices load once (they change with the dataset only); the
+    // cameras' health then recolours them in place.
+    let health = expect_context::<CameraHealth>();
+    let cameras = StoredValue::new(None::<Value>);
     Effect::new(move |done: Option<bool>| {
         if done == Some(true) || loading.get() {
             return done.unwrap_or(false);
@@ -538,16 +544,36 @@ pub fn MapView() -> impl IntoView {
         spawn_local(async move {
             match api::get_text(api::DEVICES_GEOJSON).await {
                 Ok(text) => store.with_value(|gm| {
-                    if let Some(gm) = gm
-                        && let Err(e) = devices::show(gm, &text)
+                    let Some(gm) = gm else { return };
+                    match health
+                        .book
+                        .with_untracked(|book| devices::show(gm, &text, book))
                     {
-                        state.notify(Msg::ErrorLoadMap, ApiError::bad_response(&error_text(&e)));
+                        Ok(shown) => cameras.set_value(Some(shown)),
+                        Err(e) => {
+                            state
+                                .notify(Msg::ErrorLoadMap, ApiError::bad_response(&error_text(&e)));
+                        }
                     }
                 }),
                 Err(e) => state.notify(Msg::ErrorLoadMap, e),
             }
         });
         true
+    });
+    Effect::new(move || {
+        health.book.with(|book| {
+            store.with_value(|gm| {
+                let Some(gm) = gm else { return };
+                cameras.update_value(|shown| {
+                    if let Some(shown) = shown
+                        && let Err(e) = devices::show_health(gm, shown, book)
+                    {
+                        state.notify(Msg::ErrorLoadMap, ApiError::bad_response(&error_text(&e)));
+                    }
+                });
+            });
+        });
     });
 
     // Legend switches → device layer visibility.
@@ -640,63 +666,19 @@ pub fn MapView() -> impl IntoView {
             }
         })
         .collect_view();
-    let device_card = move || {
-        let d = device.get()?;
-        let kind = d.kind;
-        let health = health_label(&d.health);
-        let grid_name = state
-            .index
-            .with_untracked(|i| i.as_ref().and_then(|i| i.name(&d.grid)));
-        Some(view! {
-            <section class="device-card" data-testid="device-card" data-kind=kind.as_str()>
-                <button type="button" class="device-card-close" data-testid="device-card-close"
-                    aria-label="×" on:click=move |_| device.set(None)>"×"</button>
-                <h3 data-field="name">{d.name.clone()}</h3>
-                <dl>
-                    <dt>{move || t(Msg::LegendDevices)}</dt>
-                    <dd data-field="kind">
-                        <i class="dot" style=format!("background: {}", kind.colour())></i>
-                        {move || t(kind.label())}
-                    </dd>
-                    <dt>{move || t(Msg::DeviceGrid)}</dt>
-                    <dd data-field="grid">
-                        {move || grid_name.as_ref().map(|n| format!("{} · ", lang.get().pick(&n[0], &n[1])))}
-                        <span class="mono">{d.grid.clone()}</span>
-                    </dd>
-                    <dt>{move || t(Msg::ColStatus)}</dt>
-                    <dd data-field="health" data-health=d.health.clone()>{move || t(health)}</dd>
-                </dl>
-                {(kind == DeviceKind::Camera).then(|| {
-                    // The picture streams while the card is open; closing it drops the stream,
-                    // and the gateway stops the camera's upstream with its last viewer.
-                    let src = format!("/api/cameras/{}/live.mjpeg", d.id);
-                    let failed = RwSignal::new(false);
-                    let picture = NodeRef::<leptos::html::Img>::new();
-                    // Removing an <img> does not end its multipart request in every browser:
-                    // clear its source so the stream (and the camera's upstream) really stops.
-                    on_cleanup(move || {
-                        if let Some(img) = picture.get_untracked() {
-                            let _ = img.set_attribute("src", "");
-                            let _ = img.remove_attribute("src");
-                        }
-                    });
-                    view! {
-                        <figure class="device-video" data-field="video">
-                            <Show
-                                when=move || !failed.get()
-                                fallback=move || view! {
-                                    <p class="device-note" data-testid="camera-failed">{move || t(Msg::CameraVideoFailed)}</p>
-                                }
-                            >
-                                <img src=src.clone() alt=d.name.clone() data-testid="camera-live"
-                                    node_ref=picture on:error=move |_| { let _ = failed.try_set(true); }/>
-                            </Show>
-                            <figcaption>{move || t(Msg::CameraVideoLive)}</figcaption>
-                        </figure>
-                    }
-                })}
-            </section>
-        })
+    // The cameras' fill colours, while cameras are shown.
+    let health_legend = move || {
+        Health::ALL
+            .into_iter()
+            .map(|h| {
+                view! {
+                    <span class="legend-item" data-health=h.as_str()>
+                        <i class="dot" style=format!("background: {}", devices::health_colour(h))></i>
+                        {move || t(devices::health_label(h))}
+                    </span>
+                }
+            })
+            .collect_view()
     };
 
     view! {
@@ -721,9 +703,12 @@ pub fn MapView() -> impl IntoView {
                 <div class="legend-row" data-testid="device-legend">
                     <span class="legend-title">{move || t(Msg::LegendDevices)}</span>
                     {device_toggles}
+                    <Show when=move || shown_kinds.with(|s| s.contains(&DeviceKind::Camera))>
+                        <span class="legend-health" data-testid="camera-health-legend">{health_legend}</span>
+                    </Show>
                 </div>
             </div>
-            {device_card}
+            <DeviceCard device/>
             {drag_hint}
             {ghost_label}
             <Show when=move || loading.get()>

@@ -1,0 +1,88 @@
+//! The video wall over the map: live tiles 2×2 or 3×3, each with its camera's name, its
+//! state and a ×; closing the wall ends every stream.
+
+use leptos::prelude::*;
+
+use crate::app::AppState;
+use crate::cameras::VideoWall;
+use crate::cameras::wall::{Layout, MAX_TILES};
+use crate::components::CameraLive;
+use crate::i18n::Msg;
+
+#[component]
+pub fn VideoWallPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let wall = expect_context::<VideoWall>();
+    let lang = state.lang;
+    let t = move |m: Msg| m.text(lang.get());
+    let open = move || wall.tiles.with(|t| !t.list.is_empty());
+    let layout = move || wall.tiles.with(|t| t.layout);
+    // Folded to its title bar, the wall frees the map (its pictures keep playing).
+    let folded = RwSignal::new(false);
+
+    let layout_button = move |choice: Layout, label: &'static str| {
+        let fits = move || wall.tiles.with(|t| t.fits(choice));
+        view! {
+            <button type="button" class="wall-layout" data-layout=choice.as_str()
+                class:on=move || layout() == choice
+                aria-pressed=move || (layout() == choice).to_string()
+                disabled=move || !fits()
+                title=move || (!fits()).then(|| t(Msg::WallLayoutTooSmall))
+                on:click=move |_| wall.tiles.update(|t| t.layout = choice)>
+                {label}
+            </button>
+        }
+    };
+    let dropped = move || {
+        let names = wall.dropped.get();
+        (!names.is_empty()).then(|| {
+            view! {
+                <p class="wall-dropped" data-testid="wall-dropped">
+                    {move || t(Msg::WallDropped)}{names.join("、")}
+                </p>
+            }
+        })
+    };
+
+    view! {
+        <Show when=open>
+            <section class="video-wall" data-testid="video-wall" data-layout=move || layout().as_str()
+                class:folded=move || folded.get()>
+                <header class="wall-head">
+                    <h2>{move || t(Msg::WallTitle)}</h2>
+                    <span class="count mono" data-testid="wall-count">
+                        {move || format!("{} / {MAX_TILES}", wall.tiles.with(|t| t.list.len()))}
+                    </span>
+                    {layout_button(Layout::TwoByTwo, "2×2")}
+                    {layout_button(Layout::ThreeByThree, "3×3")}
+                    {dropped}
+                    <button type="button" class="btn small quiet wall-fold" data-testid="wall-fold"
+                        aria-pressed=move || folded.get().to_string()
+                        on:click=move |_| folded.update(|f| *f = !*f)>
+                        {move || t(if folded.get() { Msg::WallUnfold } else { Msg::WallFold })}
+                    </button>
+                    <button type="button" class="wall-close" data-testid="wall-close"
+                        title=move || t(Msg::WallClose) aria-label=move || t(Msg::WallClose)
+                        on:click=move |_| wall.close()>"×"</button>
+                </header>
+                <div class="wall-grid">
+                    <For each=move || wall.tiles.get().list key=|tile| tile.key let:tile>
+                        <figure class="wall-tile" data-testid="wall-tile" data-camera-id=tile.camera.clone()>
+                            <figcaption>
+                                <span class="wall-name">{tile.name.clone()}</span>
+                                <span class="mono muted">{tile.camera.clone()}</span>
+                                <button type="button" class="wall-tile-close" data-testid="wall-tile-close"
+                                    title=move || t(Msg::WallTileClose) aria-label=move || t(Msg::WallTileClose)
+                                    on:click=move |_| {
+                                        wall.tiles.update(|t| t.remove(tile.key));
+                                        wall.dropped.set(Vec::new());
+                                    }>"×"</button>
+                            </figcaption>
+                            <CameraLive camera=tile.camera.clone() name=tile.name.clone()/>
+                        </figure>
+                    </For>
+                </div>
+            </section>
+        </Show>
+    }
+}
