@@ -670,9 +670,34 @@ fn post_workers(rng: &mut ChaCha8Rng, cells: &[MicroCell]) -> Vec<Worker> {
     workers
 }
 
+/// Cameras out of order in the demo street: every this many-th has no answer at its address
+/// (offline) …
+const DEMO_OFFLINE_EVERY: usize = 37;
+/// … and every this many-th stops a short while after it starts playing (a fault).
+const DEMO_FAULT_EVERY: usize = 211;
+/// How long a faulty demo camera plays before it stops.
+pub const DEMO_FAULT_AFTER_S: u32 = 20;
+
+/// The stream a demo camera is pointed at: the generated test picture; for a few, a loopback
+/// address nobody answers (offline) or a picture that stops (a fault), as real streets have.
+fn demo_stream(id: &str) -> String {
+    let n: usize = id
+        .trim_start_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .unwrap_or(0);
+    if n.is_multiple_of(DEMO_OFFLINE_EVERY) {
+        format!("rtsp://127.0.0.1:9/{id}")
+    } else if n.is_multiple_of(DEMO_FAULT_EVERY) {
+        format!("testsrc:?stop_after={DEMO_FAULT_AFTER_S}")
+    } else {
+        "testsrc:".to_owned()
+    }
+}
+
 fn place_devices(rng: &mut ChaCha8Rng, cells: &[MicroCell], units: &[UnitCell]) -> Vec<Device> {
     let device =
         |kind: DeviceKind, id: String, name: String, grid: &GridCode, at: Coord<f64>| Device {
+            stream: (kind == DeviceKind::Camera).then(|| demo_stream(&id)),
             id,
             kind,
             name,

@@ -161,4 +161,8 @@ pub struct Device {
     pub grid: GridCode,
     pub lon: f64,
     pub lat: f64,
+    /// Where a camera's live picture comes from: an RTSP URL, an upstream gateway's
+    /// HTTP-FLV/HLS/MJPEG URL, or `testsrc:` for a generated test picture (the demo street).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
 }

@@ -40,6 +40,7 @@ fn ticket_in(n: u16, reporter: Option<&str>) -> Ticket {
         urgency: Urgency::Normal,
         received_at: at,
         source_ref: reporter.map(str::to_owned),
+        snapshot: None,
     };
     let routing = Routing {
         community: Some(community(n)),

@@ -78,6 +78,7 @@ fn new_ticket() -> (Ticket, Vec<TicketEvent>) {
         urgency: Urgency::Normal,
         received_at: start_time(),
         source_ref: None,
+        snapshot: None,
     };
     let routing = Routing {
         community: Some(community(1)),

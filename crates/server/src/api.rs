@@ -8,8 +8,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use binhe_core::access::{AccessError, Role};
-use binhe_core::{GridCode, GridLevel};
-use binhe_store::GridRepository;
+use binhe_core::{DeviceKind, GridCode, GridLevel};
+use binhe_store::{DeviceRepository, GridRepository};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
@@ -38,6 +38,7 @@ pub struct AppState {
     demo_feed: Arc<OnceLock<DemoFeed>>,
     gate: Gate,
     cameras: Gateway,
+    devices: Arc<dyn DeviceRepository>,
 }
 
 impl AppState {
@@ -46,6 +47,7 @@ impl AppState {
         store: Arc<dyn GridRepository>,
         desk: TicketDesk,
         gate: Gate,
+        devices: Arc<dyn DeviceRepository>,
     ) -> Self {
         Self {
             view: Arc::new(RwLock::new(Arc::new(view))),
@@ -56,7 +58,13 @@ impl AppState {
             demo_feed: Arc::new(OnceLock::new()),
             gate,
             cameras: Gateway::default(),
+            devices,
         }
+    }
+
+    /// Camera alert pictures and door-access events.
+    pub fn devices(&self) -> &dyn DeviceRepository {
+        self.devices.as_ref()
     }
 
     /// The camera gateway: live pictures, one upstream per watched camera.
@@ -134,6 +142,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/basemap.geojson", get(basemap_geojson))
         .route("/api/devices.geojson", get(devices_geojson))
         .route("/api/cameras/status", get(crate::cameras::status))
+        .route("/api/cameras/health", get(crate::cameras::health))
         .route("/api/cameras/{id}/live.mjpeg", get(crate::cameras::live))
         .route("/api/grids/tree", get(tree))
         .route("/api/grids/search", get(search))
@@ -155,6 +164,7 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/api/audit", get(audit::list))
         .merge(crate::tickets::api::routes())
+        .merge(crate::door_access::routes())
         .with_state(state)
 }
 
@@ -221,13 +231,18 @@ async fn devices_geojson(
     Extension(caller): Extension<Caller>,
 ) -> Result<impl IntoResponse, ApiError> {
     let view = state.view();
-    street_or_community(
-        &view,
-        &caller,
-        |v| &v.devices_geojson,
-        |c| &c.devices_geojson,
-    )
-    .map(geojson_response)
+    scoped(&view, &caller)?; // a commander without a community sees none
+    let gateway = state.cameras();
+    let layer = crate::dataset::devices_layer(
+        &view.dataset.devices,
+        |d| caller.principal.sees_grid(&d.grid),
+        |d| match d.kind {
+            DeviceKind::Camera => gateway.health_of(&d.id).as_str(),
+            // Checkpoints and door-access units report through their own systems.
+            DeviceKind::Checkpoint | DeviceKind::DoorAccess => "unknown",
+        },
+    );
+    Ok(geojson_response(layer))
 }
 
 async fn tree(

@@ -72,7 +72,6 @@ pub fn imported_dataset(
 #[derive(Debug)]
 pub struct CommunityView {
     pub grids_geojson: String,
-    pub devices_geojson: String,
     pub tree: Value,
     pub summary: Value,
 }
@@ -128,9 +127,13 @@ fn summary_of(dataset: &GridDataset, index: GridIndex) -> Value {
     })
 }
 
-/// Field devices as map features: kind, name, grid and the community they lie in. Health is not
-/// known yet (no camera gateway): `unknown`.
-fn devices_layer(devices: &[Device], keep: impl Fn(&Device) -> bool) -> String {
+/// Field devices as map features: kind, name, grid, the community they lie in and their
+/// health (`health` says it for each device).
+pub fn devices_layer(
+    devices: &[Device],
+    keep: impl Fn(&Device) -> bool,
+    health: impl Fn(&Device) -> &'static str,
+) -> String {
     let features: Vec<Value> = devices
         .iter()
         .filter(|d| keep(d))
@@ -140,7 +143,7 @@ fn devices_layer(devices: &[Device], keep: impl Fn(&Device) -> bool) -> String {
                 "geometry": { "type": "Point", "coordinates": [d.lon, d.lat] },
                 "properties": {
                     "id": d.id, "kind": d.kind.as_str(), "name": d.name, "grid": d.grid,
-                    "community": d.grid.community_code(), "health": "unknown",
+                    "community": d.grid.community_code(), "health": health(d),
                 },
             })
         })
@@ -164,8 +167,7 @@ pub struct GridView {
     workers_nearby: NearestIndex<usize>,
     /// Cameras by position (indexes into the devices), for "which cameras see this ticket".
     cameras_nearby: NearestIndex<usize>,
-    /// Cameras, checkpoints and door-access units as a GeoJSON layer.
-    pub devices_geojson: String,
+    devices_by_id: HashMap<String, usize>,
 }
 
 impl GridView {
@@ -197,7 +199,12 @@ impl GridView {
                 .filter(|(_, d)| d.kind == DeviceKind::Camera)
                 .map(|(i, d)| (geo::Coord { x: d.lon, y: d.lat }, i)),
         );
-        let devices_geojson = devices_layer(&dataset.devices, |_| true);
+        let devices_by_id = dataset
+            .devices
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.clone(), i))
+            .collect();
         let workers_by_id = dataset
             .workers
             .iter()
@@ -218,13 +225,9 @@ impl GridView {
                     .flatten()
                     .filter(|f| f["properties"]["community"] == code)
                     .collect();
-                let prefix = community.code.scope_prefix();
                 let view = CommunityView {
                     grids_geojson: json!({ "type": "FeatureCollection", "features": features })
                         .to_string(),
-                    devices_geojson: devices_layer(&dataset.devices, |d| {
-                        d.grid.as_str().starts_with(prefix)
-                    }),
                     tree: tree_node(h, index),
                     summary: summary_of(&dataset, index),
                 };
@@ -235,7 +238,7 @@ impl GridView {
             workers_by_id,
             workers_nearby,
             cameras_nearby,
-            devices_geojson,
+            devices_by_id,
             locator: GridLocator::new(h),
             grids_geojson: all_grids.to_string(),
             tree: tree_node(h, h.street_index()),
@@ -268,6 +271,13 @@ impl GridView {
             .into_iter()
             .map(|(&i, distance)| (&self.dataset.workers[i], distance))
             .collect()
+    }
+
+    /// A camera, checkpoint or door-access unit by its id.
+    pub fn device(&self, id: &str) -> Option<&Device> {
+        self.devices_by_id
+            .get(id)
+            .map(|&i| &self.dataset.devices[i])
     }
 
     /// Up to `count` cameras nearest to a point, closest first, with distances in metres.

@@ -8,10 +8,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
+use binhe_core::Device;
 use binhe_core::ticket::demo_feed::TicketGenerator;
+use binhe_core::ticket::intake::IntakeRequest;
 use binhe_core::ticket::lifecycle::Command;
 use binhe_core::ticket::{
-    Actor, ActorRole, Assignment, Outcome, Satisfaction, Ticket, TicketState,
+    Actor, ActorRole, Assignment, Channel, Outcome, Satisfaction, Ticket, TicketState,
 };
 use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng};
@@ -20,6 +22,7 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use crate::api::AppState;
+use crate::cameras::alerts::take_picture;
 use crate::dataset::GridView;
 use crate::tickets::desk::{IntakeOutcome, Step, TicketDesk, now};
 
@@ -306,6 +309,19 @@ fn history_steps(
     steps
 }
 
+/// A generated camera alert comes from the camera nearest its point.
+fn name_camera<'v>(view: &'v GridView, request: &mut IntakeRequest) -> Option<&'v Device> {
+    if request.channel.as_deref() != Some(Channel::Camera.as_str()) {
+        return None;
+    }
+    let (camera, _) = view
+        .nearest_cameras(request.lon?, request.lat?, 1)
+        .into_iter()
+        .next()?;
+    request.source_ref = Some(camera.id.clone());
+    Some(camera)
+}
+
 /// Plays `days` of generated history through intake and the loop. Returns tickets created.
 pub async fn seed_history(
     desk: &TicketDesk,
@@ -330,6 +346,10 @@ pub async fn seed_history(
                 .is_some_and(|at| at <= now)
         })
         .collect();
+    let mut requests = requests;
+    for request in &mut requests {
+        name_camera(view, request);
+    }
     let outcomes = desk.intake(&requests, view, now).await?;
     let mut rng = ChaCha8Rng::seed_from_u64(settings.seed ^ 0x5eed);
     let mut created = 0;
@@ -364,6 +384,12 @@ pub fn spawn(state: AppState, settings: FeedSettings) -> DemoFeed {
         }),
     };
     tokio::spawn(feed_requests(state.clone(), feed.clone(), settings.seed));
+    let doors = feed.clone();
+    tokio::spawn(crate::door_access::demo_doors(
+        state.clone(),
+        settings.seed,
+        move || doors.running(),
+    ));
     tokio::spawn(simulate_workers(state, feed.clone(), settings.worker_delay));
     feed
 }
@@ -396,7 +422,11 @@ async fn feed_requests(state: AppState, feed: DemoFeed, seed: u64) {
                 TicketGenerator::new(seed.wrapping_add(1), view.hierarchy(), &desk.catalogue());
         }
         let at = now();
-        let request = generator.request_at(at);
+        let mut request = generator.request_at(at);
+        // A live camera alert comes with the camera's picture of the moment.
+        if let Some(camera) = name_camera(&view, &mut request) {
+            request.snapshot = take_picture(&state, camera).await;
+        }
         match desk.intake(std::slice::from_ref(&request), &view, at).await {
             Ok(_) => {
                 feed.state.generated.fetch_add(1, Ordering::Relaxed);

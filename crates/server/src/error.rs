@@ -7,6 +7,8 @@ use binhe_core::FeatureProblem;
 use binhe_core::ticket::{IntakeProblem, TransitionError};
 use serde_json::json;
 
+use crate::cameras::GatewayError;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("grid {code} does not exist")]
@@ -61,8 +63,12 @@ pub enum ApiError {
     Internal(String),
     #[error("camera {id} does not exist")]
     CameraNotFound { id: String },
+    #[error("device {id} does not exist")]
+    DeviceNotFound { id: String },
+    #[error("ticket {ticket} came with no camera picture")]
+    SnapshotNotFound { ticket: i64 },
     #[error("{0}")]
-    Camera(crate::cameras::GatewayError),
+    Camera(#[from] GatewayError),
     #[error("the drop point lies in grid {found}, not in {expected}")]
     DropMismatch {
         expected: String,
@@ -206,10 +212,23 @@ impl ApiError {
                 "CAMERA_NOT_FOUND",
                 format!("摄像头 {id} 不存在"),
             ),
+            Self::DeviceNotFound { id } => (
+                StatusCode::NOT_FOUND,
+                "DEVICE_NOT_FOUND",
+                format!("设备 {id} 不存在"),
+            ),
+            Self::SnapshotNotFound { ticket } => (
+                StatusCode::NOT_FOUND,
+                "SNAPSHOT_NOT_FOUND",
+                format!("工单 {ticket} 没有告警截图"),
+            ),
             Self::Camera(error) => (
                 match error {
-                    crate::cameras::GatewayError::Unreachable { .. } => StatusCode::BAD_GATEWAY,
-                    crate::cameras::GatewayError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                    GatewayError::Unreachable { .. } | GatewayError::InvalidSource { .. } => {
+                        StatusCode::BAD_GATEWAY
+                    }
+                    GatewayError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                    GatewayError::NoStream { .. } => StatusCode::NOT_FOUND,
                 },
                 error.code(),
                 error.message_zh(),

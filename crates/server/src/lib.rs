@@ -9,6 +9,7 @@ pub mod cameras;
 pub mod dataset;
 pub mod demo_feed;
 pub mod desktop;
+pub mod door_access;
 pub mod error;
 pub mod tickets;
 pub mod work_orders;
@@ -20,8 +21,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{HeaderValue, header};
 use binhe_store::{
-    AccountRepository, GridRepository, Notice, Notices, PgStore, SqliteStore, StoreError,
-    TicketRepository,
+    AccountRepository, DeviceRepository, GridRepository, Notice, Notices, PgStore, SqliteStore,
+    StoreError, TicketRepository,
 };
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -143,9 +144,15 @@ fn new_secret() -> Result<String, ServerError> {
 }
 
 /// One store behind every repository trait.
-trait Store: GridRepository + TicketRepository + AccountRepository + Clone + 'static {}
+trait Store:
+    GridRepository + TicketRepository + AccountRepository + DeviceRepository + Clone + 'static
+{
+}
 
-impl<S> Store for S where S: GridRepository + TicketRepository + AccountRepository + Clone + 'static {}
+impl<S> Store for S where
+    S: GridRepository + TicketRepository + AccountRepository + DeviceRepository + Clone + 'static
+{
+}
 
 /// Opens the store (loading the demo dataset into a new one) and the grid view, for a server
 /// in `mode`.
@@ -173,7 +180,13 @@ async fn state_on(store: impl Store, mode: Mode) -> Result<AppState, ServerError
     let view = GridView::new(dataset);
     let desk = TicketDesk::open(Arc::new(store.clone()), &view).await?;
     let gate = auth::Gate::new(mode, Arc::new(store.clone()));
-    Ok(AppState::new(view, Arc::new(store), desk, gate))
+    Ok(AppState::new(
+        view,
+        Arc::new(store.clone()),
+        desk,
+        gate,
+        Arc::new(store),
+    ))
 }
 
 /// Follows what other server processes write to a shared PostgreSQL database: their ticket
@@ -319,6 +332,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     } else {
         open_state(&config.database, mode).await?
     };
+    background.push(tokio::spawn(cameras::patrol_forever(state.clone())));
     if let Some(settings) = config.demo_feed {
         start_demo_feed(&state, settings).await?;
     }

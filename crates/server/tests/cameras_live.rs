@@ -6,7 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use binhe_server::cameras::{Feed, Gateway, GatewayError, Source};
+use binhe_core::{Device, DeviceKind, GridCode};
+use binhe_server::cameras::{Feed, Gateway, GatewayError, Health, Source};
 use common::Harness;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -143,11 +144,21 @@ async fn an_unreachable_source_is_a_clear_error_and_leaves_no_process() {
     assert!(!reason.is_empty());
     assert_eq!(error.code(), "CAMERA_UNREACHABLE");
     assert!(error.message_zh().contains("无法连接"));
+    assert_eq!(
+        gateway.health_of("C-RTSP"),
+        Health::Offline,
+        "nobody answers: offline"
+    );
     let malformed = gateway
         .watch("C-BAD", &Source::Url("not a url at all".to_owned()))
         .await
         .unwrap_err();
     assert_eq!(malformed.code(), "CAMERA_UNREACHABLE");
+    assert_eq!(
+        gateway.health_of("C-BAD"),
+        Health::Fault,
+        "an answer that is no picture: fault"
+    );
     until("no ffmpeg left", || ffmpeg_children() == 0).await;
 }
 
@@ -157,6 +168,7 @@ async fn a_full_gateway_refuses_another_camera_but_not_another_viewer() {
     let gateway = Gateway::with_limit(2);
     let picture = |n: u32| Source::TestPicture {
         label: format!("测试 {n}"),
+        stop_after: None,
     };
     let one = gateway.watch("C-1", &picture(1)).await.unwrap();
     let two = gateway.watch("C-2", &picture(2)).await.unwrap();
@@ -205,7 +217,178 @@ async fn a_camera_that_stops_mid_stream_ends_its_feed_and_its_process() {
     .await
     .expect("the feed says it ended instead of hanging");
     assert!(!ended.is_empty());
+    assert_eq!(
+        gateway.health_of("C-CLIP"),
+        Health::Fault,
+        "it played, then stopped"
+    );
     drop((pictures, viewer));
     until("no ffmpeg left", || ffmpeg_children() == 0).await;
     assert!(gateway.status().is_empty());
+}
+
+/// Polls until `check` holds on the health answer, for at most 20 s.
+async fn health_until(
+    h: &Harness,
+    path: &str,
+    what: &str,
+    check: impl Fn(&Value) -> bool,
+) -> Value {
+    for _ in 0..200 {
+        let answer = h.json(path).await;
+        if check(&answer) {
+            return answer;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} within 20 s: {}", h.json(path).await);
+}
+
+#[tokio::test]
+async fn camera_health_comes_from_the_gateway_on_the_map_and_in_the_counts() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("health.sqlite")).await;
+    let layer = h.json("/api/devices.geojson").await;
+    let cameras: Vec<&Value> = layer["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["properties"])
+        .filter(|p| p["kind"] == "camera")
+        .collect();
+    assert_eq!(cameras.len(), 847);
+
+    // The patrol at start knocks at every camera: the demo street's cameras on a loopback
+    // address nobody answers are offline, the generated pictures online.
+    let first = health_until(&h, "/api/cameras/health", "the first patrol", |a| {
+        a["counts"]["unknown"] == 0
+    })
+    .await;
+    assert_eq!(first["counts"]["offline"], 22, "{}", first["counts"]);
+    assert_eq!(first["counts"]["online"], 825);
+    assert_eq!(first["counts"]["fault"], 0);
+    assert_eq!(first["cameras"].as_array().unwrap().len(), 847);
+    let offline = first["cameras"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["health"] == "offline")
+        .unwrap();
+    assert_eq!(offline["id"], "SXJ0037");
+    assert!(
+        offline["reason"].as_str().unwrap().contains("127.0.0.1:9"),
+        "the reason names the address: {offline}"
+    );
+    let layer = h.json("/api/devices.geojson").await;
+    let on_map = |id: &str| {
+        layer["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["id"] == id)
+            .unwrap()["properties"]["health"]
+            .clone()
+    };
+    assert_eq!(
+        on_map("SXJ0037"),
+        "offline",
+        "the map shows what the gateway saw"
+    );
+    assert_eq!(on_map("SXJ0001"), "online");
+
+    // Watching an offline camera is a clear error, not a hang, and starts nothing that stays.
+    let refused = h.get("/api/cameras/SXJ0037/live.mjpeg").await;
+    assert_eq!(refused.status(), StatusCode::BAD_GATEWAY);
+    let answer: Value = refused.json().await.unwrap();
+    assert_eq!(answer["error"]["code"], "CAMERA_UNREACHABLE");
+    until("no ffmpeg left", || ffmpeg_children() == 0).await;
+
+    // A camera that plays and then stops (SXJ0211, after 20 s) is at fault; only it is listed
+    // as changed since the version before.
+    let version = h.json("/api/cameras/health").await["version"]
+        .as_u64()
+        .unwrap();
+    let mut stream = h.get("/api/cameras/SXJ0211/live.mjpeg").await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    let mut buffer = Vec::new();
+    next_picture(&mut stream, &mut buffer).await;
+    let changed = health_until(
+        &h,
+        &format!("/api/cameras/health?since={version}"),
+        "the stopped camera at fault",
+        |a| {
+            a["cameras"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["health"] == "fault")
+        },
+    )
+    .await;
+    assert_eq!(changed["cameras"].as_array().unwrap().len(), 1, "{changed}");
+    assert_eq!(changed["cameras"][0]["id"], "SXJ0211");
+    assert!(
+        changed["cameras"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("stopped after")
+    );
+    assert_eq!(changed["counts"]["fault"], 1);
+    assert_eq!(changed["counts"]["online"], 824);
+    drop(stream);
+    until("no ffmpeg left", || ffmpeg_children() == 0).await;
+}
+
+#[test]
+fn a_camera_record_names_a_usable_stream_or_says_what_is_wrong() {
+    let camera = |stream: Option<&str>| Device {
+        id: "SXJ0001".to_owned(),
+        kind: DeviceKind::Camera,
+        name: "乐园小区1号院1号摄像机".to_owned(),
+        grid: GridCode::parse("110117001001001").unwrap(),
+        lon: 117.1,
+        lat: 40.15,
+        stream: stream.map(str::to_owned),
+    };
+    assert_eq!(
+        Source::of(&camera(Some("testsrc:"))).unwrap(),
+        Source::TestPicture {
+            label: "乐园小区1号院1号摄像机 SXJ0001".to_owned(),
+            stop_after: None
+        }
+    );
+    assert_eq!(
+        Source::of(&camera(Some("testsrc:?stop_after=20"))).unwrap(),
+        Source::TestPicture {
+            label: "乐园小区1号院1号摄像机 SXJ0001".to_owned(),
+            stop_after: Some(20)
+        }
+    );
+    let rtsp = Source::of(&camera(Some(
+        "rtsp://admin:pw@10.1.2.3/Streaming/Channels/101",
+    )))
+    .unwrap();
+    assert_eq!(rtsp.address(), Some(("10.1.2.3".to_owned(), 554)));
+    let flv = Source::of(&camera(Some("http://192.168.1.5:8080/live/cam1.flv"))).unwrap();
+    assert_eq!(flv.address(), Some(("192.168.1.5".to_owned(), 8080)));
+    assert_eq!(
+        Source::of(&camera(None)).unwrap_err().code(),
+        "CAMERA_NO_STREAM"
+    );
+    assert_eq!(
+        Source::of(&camera(Some("  "))).unwrap_err().code(),
+        "CAMERA_NO_STREAM"
+    );
+    for bad in [
+        "not a url",
+        "ftp://10.1.2.3/x",
+        "file:///etc/passwd",
+        "testsrc:?stop_after=0",
+        "testsrc:x",
+    ] {
+        let error = Source::of(&camera(Some(bad))).unwrap_err();
+        assert_eq!(error.code(), "CAMERA_SOURCE_INVALID", "{bad}");
+        assert!(error.message_zh().contains("视频流地址无效"), "{bad}");
+    }
 }

@@ -93,6 +93,7 @@ fn sample_csv_with_bom_and_chinese_headers_reads_every_row() {
             urgency: Some("一般".to_owned()),
             received_at: Some("2026-11-27 07:42:10".to_owned()),
             source_ref: None,
+            snapshot: None,
         }
     );
     let bad_lon = rows.iter().find(|r| r.row == 15).expect("row 15");

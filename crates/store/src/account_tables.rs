@@ -9,21 +9,10 @@ use crate::StoreError;
 use crate::accounts::{
     AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
 };
-use crate::backend::{Columns, Run, Value};
+use crate::backend::{Columns, Run, Value, millis, time};
 
 const ACCOUNT_COLUMNS: &str =
     "login, name, role, community, worker_id, password_hash, disabled, failed_logins, locked_until";
-
-fn millis(at: DateTime<Utc>) -> i64 {
-    at.timestamp_millis()
-}
-
-fn time(row: &impl Columns, column: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::from_timestamp_millis(row.integer(column)).ok_or_else(|| StoreError::Corrupt {
-        code: column.to_owned(),
-        detail: "time out of range".to_owned(),
-    })
-}
 
 fn account_damaged(login: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 
 use async_trait::async_trait;
 use binhe_core::ticket::TicketId;
+use chrono::{DateTime, Utc};
 use sqlx::{
     ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Transaction, Type,
 };
@@ -138,6 +139,7 @@ where
     for<'q> Option<f64>: Encode<'q, B::Db> + Type<B::Db>,
     for<'q> Option<&'q str>: Encode<'q, B::Db> + Type<B::Db>,
     for<'q> bool: Encode<'q, B::Db> + Type<B::Db>,
+    for<'q> &'q [u8]: Encode<'q, B::Db> + Type<B::Db>,
 {
     async fn fetch(
         conn: &mut ConnectionOf<B>,
@@ -153,6 +155,7 @@ where
                 Value::Real(v) => query.bind(v),
                 Value::Text(v) => query.bind(v),
                 Value::Flag(v) => query.bind(v),
+                Value::Bytes(v) => query.bind(v),
             })
             .fetch_all(conn)
             .await
@@ -167,6 +170,7 @@ pub(crate) enum Value<'a> {
     Real(Option<f64>),
     Text(Option<&'a str>),
     Flag(bool),
+    Bytes(&'a [u8]),
 }
 
 impl From<i64> for Value<'_> {
@@ -211,6 +215,12 @@ impl From<bool> for Value<'_> {
     }
 }
 
+impl<'a> From<&'a [u8]> for Value<'a> {
+    fn from(value: &'a [u8]) -> Self {
+        Self::Bytes(value)
+    }
+}
+
 /// A transaction that holds the writer's turn until it commits or is dropped (rolled back).
 pub(crate) struct Writer<'a, DB: Database> {
     pub(crate) tx: Transaction<'static, DB>,
@@ -227,6 +237,19 @@ impl<DB: Database> Writer<'_, DB> {
     }
 }
 
+/// A time as stored: UTC milliseconds.
+pub(crate) fn millis(at: DateTime<Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+/// A stored time read back from `column`.
+pub(crate) fn time(row: &impl Columns, column: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::from_timestamp_millis(row.integer(column)).ok_or_else(|| StoreError::Corrupt {
+        code: column.to_owned(),
+        detail: "time out of range".to_owned(),
+    })
+}
+
 /// Typed reads of a result row, written once for every backend's row type.
 pub(crate) trait Columns {
     fn text(&self, column: &str) -> &str;
@@ -235,6 +258,7 @@ pub(crate) trait Columns {
     fn maybe_integer(&self, column: &str) -> Option<i64>;
     fn real(&self, column: &str) -> f64;
     fn flag(&self, column: &str) -> bool;
+    fn bytes(&self, column: &str) -> &[u8];
 }
 
 impl<R: Row> Columns for R
@@ -243,6 +267,7 @@ where
     for<'c> i64: Decode<'c, R::Database> + Type<R::Database>,
     for<'c> f64: Decode<'c, R::Database> + Type<R::Database>,
     for<'c> bool: Decode<'c, R::Database> + Type<R::Database>,
+    for<'c> &'c [u8]: Decode<'c, R::Database> + Type<R::Database>,
 {
     fn text(&self, column: &str) -> &str {
         self.get(column)
@@ -265,6 +290,10 @@ where
     }
 
     fn flag(&self, column: &str) -> bool {
+        self.get(column)
+    }
+
+    fn bytes(&self, column: &str) -> &[u8] {
         self.get(column)
     }
 }

@@ -66,6 +66,7 @@ fn device_from_row(row: &impl Columns) -> Result<Device, StoreError> {
         name: row.text("name").to_owned(),
         lon: row.real("lon"),
         lat: row.real("lat"),
+        stream: row.maybe_text("stream").map(str::to_owned),
         id: id.to_owned(),
     })
 }
@@ -226,12 +227,13 @@ impl<B: Run> GridRepository for B {
                     device.grid.as_str().into(),
                     device.lon.into(),
                     device.lat.into(),
+                    device.stream.as_deref().into(),
                 ]
             })
             .collect();
         B::insert_rows(
             &mut tx,
-            ("devices", "id, kind, name, grid_code, lon, lat", ""),
+            ("devices", "id, kind, name, grid_code, lon, lat, stream", ""),
             &devices,
             "storing devices",
         )

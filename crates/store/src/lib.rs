@@ -6,6 +6,8 @@
 mod account_tables;
 mod accounts;
 mod backend;
+mod device_tables;
+mod devices;
 mod grid_tables;
 mod postgres;
 mod sqlite;
@@ -18,6 +20,7 @@ use binhe_core::{Device, GridHierarchy, Worker};
 pub use accounts::{
     AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
 };
+pub use devices::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
 pub use postgres::{Notice, Notices, PgStore};
 pub use sqlite::SqliteStore;
 pub use tickets::{

@@ -279,6 +279,7 @@ impl Backend for PgStore {
                 Array::Real(values) => query.bind(values),
                 Array::Text(values) => query.bind(values),
                 Array::Flag(values) => query.bind(values),
+                Array::Bytes(values) => query.bind(values),
             })
             .execute(conn)
             .await
@@ -293,6 +294,7 @@ enum Array<'a> {
     Real(Vec<Option<f64>>),
     Text(Vec<Option<&'a str>>),
     Flag(Vec<bool>),
+    Bytes(Vec<&'a [u8]>),
 }
 
 impl<'a> Array<'a> {
@@ -303,6 +305,7 @@ impl<'a> Array<'a> {
             Value::Real(_) => Self::Real(Vec::with_capacity(rows)),
             Value::Text(_) => Self::Text(Vec::with_capacity(rows)),
             Value::Flag(_) => Self::Flag(Vec::with_capacity(rows)),
+            Value::Bytes(_) => Self::Bytes(Vec::with_capacity(rows)),
         }
     }
 
@@ -312,6 +315,7 @@ impl<'a> Array<'a> {
             (Self::Real(values), Value::Real(v)) => values.push(v),
             (Self::Text(values), Value::Text(v)) => values.push(v),
             (Self::Flag(values), Value::Flag(v)) => values.push(v),
+            (Self::Bytes(values), Value::Bytes(v)) => values.push(v),
             (_, value) => panic!("a column holds values of one type, not also {value:?}"),
         }
     }
@@ -322,6 +326,7 @@ impl<'a> Array<'a> {
             Self::Real(_) => "float8",
             Self::Text(_) => "text",
             Self::Flag(_) => "boolean",
+            Self::Bytes(_) => "bytea",
         }
     }
 }

@@ -10,12 +10,12 @@ use binhe_core::ticket::lifecycle::{Change, TicketEvent};
 use binhe_core::ticket::{
     Actor, ActorRole, Catalogue, Channel, SlaTable, Ticket, TicketId, TicketState, UnroutedReason,
 };
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::StoreError;
-use crate::backend::{Columns, ConnectionOf, Run, Topic, Value, Writer};
+use crate::backend::{Columns, ConnectionOf, Run, Topic, Value, Writer, millis};
 use crate::tickets::{
     ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository, TicketScope, TicketUpdate,
 };
@@ -56,10 +56,6 @@ fn audience_from_row(row: &impl Columns) -> Audience {
             .map(str::to_owned)
             .collect(),
     }
-}
-
-fn millis(at: DateTime<Utc>) -> i64 {
-    at.timestamp_millis()
 }
 
 fn damaged(id: i64, detail: impl std::fmt::Display) -> StoreError {

@@ -859,7 +859,7 @@ impl TicketGenerator {
                     .and_then(|p| self.places[p].worker.clone())
                     .unwrap_or_else(|| "patrol".to_owned()),
             ),
-            Channel::Camera => Some("camera".to_owned()),
+            // The server names the camera nearest the point (the generator knows no devices).
             _ => None,
         };
         let (reporter_name, reporter_phone) = draft
@@ -879,6 +879,7 @@ impl TicketGenerator {
             urgency: Some(urgency.as_str().to_owned()),
             received_at: Some(at.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
             source_ref,
+            snapshot: None,
         }
     }
 }

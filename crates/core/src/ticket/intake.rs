@@ -42,6 +42,8 @@ pub struct IntakeRequest {
     /// RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` in Beijing time as 12345 exports write it.
     pub received_at: Option<String>,
     pub source_ref: Option<String>,
+    /// The stored picture a camera alert came with (its SHA-256, hex), set by the server.
+    pub snapshot: Option<String>,
 }
 
 /// Where the requester says the problem is, best first.
@@ -72,6 +74,8 @@ pub struct Intake {
     pub received_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
 }
 
 /// What is wrong with one field.
@@ -109,6 +113,7 @@ fn field_label(field: &str) -> &'static str {
         "urgency" => "紧急程度",
         "received_at" => "受理时间",
         "source_ref" => "来源编号",
+        "snapshot" => "告警截图",
         _ => "字段",
     }
 }
@@ -430,6 +435,19 @@ pub fn validate(
         request.source_ref.as_ref(),
         MAX_SOURCE_REF_CHARS,
     );
+    let snapshot = request.snapshot.as_deref().map(str::trim).and_then(|id| {
+        let is_digest =
+            id.len() == 64 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !is_digest {
+            c.problem(
+                "snapshot",
+                "INVALID_SNAPSHOT",
+                "告警截图编号无效，应为 64 位十六进制 SHA-256".to_owned(),
+                format!("snapshot {id:?} is not a hex SHA-256"),
+            );
+        }
+        is_digest.then(|| id.to_owned())
+    });
     match (
         channel,
         category,
@@ -457,6 +475,7 @@ pub fn validate(
             urgency,
             received_at,
             source_ref,
+            snapshot,
         }),
         _ => Err(c.problems),
     }

@@ -787,6 +787,7 @@ impl Ticket {
             reporter_name: intake.reporter_name.clone(),
             reporter_phone: intake.reporter_phone.clone(),
             source_ref: intake.source_ref.clone(),
+            snapshot: intake.snapshot.clone(),
             address: intake.address.clone(),
             location: *location,
             routing: routing.clone(),

@@ -372,6 +372,9 @@ pub struct Ticket {
     /// Camera id, worker id or referral document number, by channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_ref: Option<String>,
+    /// The picture a camera alert came with (SHA-256 of the stored JPEG, hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -75,6 +75,7 @@ fn named(method: &Method, path: &str) -> (String, String) {
         ("POST", "/api/demo/feed", "demo_feed.control"),
         ("POST", "/api/accounts", "account.create"),
         ("PUT", "/api/desktop/center", "desktop.center"),
+        ("POST", "/api/door-access/events", "door_access.event"),
     ];
     if let Some((_, _, action)) = known
         .iter()

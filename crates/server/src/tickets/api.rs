@@ -2,12 +2,12 @@
 //! actions of the closed loop and the drag-to-dispatch drop.
 
 use axum::extract::{DefaultBodyLimit, Extension, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use binhe_core::access::{AccessError, Role};
-use binhe_core::ticket::intake::{IntakeLocation, IntakeRequest};
+use binhe_core::ticket::intake::{IntakeLocation, IntakeRequest, validate};
 use binhe_core::ticket::lifecycle::{Command, UNDO_WINDOW};
 use binhe_core::ticket::routing::route;
 use binhe_core::ticket::{
@@ -24,6 +24,7 @@ use super::view::ViewContext;
 use crate::api::{AppState, MAX_IMPORT_BYTES, uploaded_file_name};
 use crate::auth::Caller;
 use crate::auth::audit::AuditNote;
+use crate::cameras::alerts::{CheckedAlert, check_alert, take_picture};
 use crate::dataset::GridView;
 use crate::error::ApiError;
 
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/tickets.geojson", get(map_layer))
         .route("/api/tickets/{id}", get(card))
         .route("/api/tickets/{id}/actions", post(act))
+        .route("/api/tickets/{id}/snapshot.jpg", get(snapshot))
         .route("/api/tickets/{id}/drop", post(drop_on_grid))
         .route(
             "/api/tickets/import",
@@ -136,23 +138,48 @@ async fn replace_sla(
 async fn create(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    body: Result<Json<IntakeRequest>, axum::extract::rejection::JsonRejection>,
+    body: Result<Json<ReportBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     caller.must_be(
         &[Role::Dispatcher, Role::Commander, Role::Worker],
         "report a request",
     )?;
-    let Json(mut request) = body.map_err(|rejection| ApiError::BadRequest {
+    let Json(ReportBody {
+        mut request,
+        snapshot_jpeg,
+    }) = body.map_err(|rejection| ApiError::BadRequest {
         field: "body",
         reason: rejection.body_text(),
         reason_zh: format!("请求内容不是有效的工单 JSON：{}", rejection.body_text()),
     })?;
+    // The stored picture is named by the server only.
+    request.snapshot = None;
     // A grid worker's report is theirs: they follow it as its reporter.
     if let Some(worker) = &caller.principal.worker_id {
         request.source_ref = Some(worker.clone());
     }
     let view = state.view();
     let desk = state.desk();
+    let at = now();
+    let mut problems = Vec::new();
+    let alert =
+        check_alert(&view, &mut request, snapshot_jpeg.as_deref(), at).unwrap_or_else(|found| {
+            problems = found;
+            CheckedAlert::default()
+        });
+    if let Err(found) = validate(&request, &desk.catalogue(), view.hierarchy(), at) {
+        problems.extend(found);
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::IntakeRejected { problems });
+    }
+    // The request is good: keep its picture (or take one from the camera), then take it in.
+    if let Some(picture) = alert.picture {
+        state.devices().save_snapshot(&picture).await?;
+        request.snapshot = Some(picture.id);
+    } else if let Some(camera) = alert.camera {
+        request.snapshot = take_picture(&state, camera).await;
+    }
     let outcome = desk.intake_one(request, view.clone()).await?;
     let (catalogue, sla) = (desk.catalogue(), desk.sla());
     let ctx = context(&view, &catalogue, &sla);
@@ -749,6 +776,39 @@ async fn act_on(
 }
 
 /// The ticket, if the caller may see it: out of scope is 403 whether or not it exists beyond.
+/// A reported request: the intake fields, and for a camera alert the picture the video
+/// analytics took (a base64 JPEG).
+#[derive(Debug, Deserialize)]
+struct ReportBody {
+    #[serde(flatten)]
+    request: IntakeRequest,
+    #[serde(default)]
+    snapshot_jpeg: Option<String>,
+}
+
+/// `GET /api/tickets/{id}/snapshot.jpg`: the picture a camera alert came with.
+async fn snapshot(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Path(id): Path<TicketId>,
+) -> Result<Response, ApiError> {
+    let ticket = visible_ticket(&state.desk(), &caller, id).await?;
+    let picture = match &ticket.snapshot {
+        Some(snapshot) => state.devices().snapshot(snapshot).await?,
+        None => None,
+    }
+    .ok_or(ApiError::SnapshotNotFound { ticket: id })?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            // The same address always shows the same picture.
+            (header::CACHE_CONTROL, "private, max-age=86400, immutable"),
+        ],
+        picture.jpeg,
+    )
+        .into_response())
+}
+
 async fn visible_ticket(
     desk: &super::desk::TicketDesk,
     caller: &Caller,

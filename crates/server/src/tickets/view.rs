@@ -1,10 +1,11 @@
 //! JSON shapes of tickets and events as the UI reads them (see docs/api-tickets.md).
 
-use binhe_core::GridCode;
 use binhe_core::ticket::lifecycle::Change;
 use binhe_core::ticket::{
-    Catalogue, EscalationLevel, Outcome, Satisfaction, SlaStatus, SlaTable, Ticket, TicketState,
+    Catalogue, Channel, EscalationLevel, Outcome, Satisfaction, SlaStatus, SlaTable, Ticket,
+    TicketState,
 };
+use binhe_core::{DeviceKind, GridCode};
 use binhe_store::StoredEvent;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -39,12 +40,25 @@ impl ViewContext<'_> {
             .status(t.received_at, t.due_at, t.finished_at(), self.now)
     }
 
+    /// The camera a camera alert came from, if the street has it.
+    fn alert_camera(&self, t: &Ticket) -> Option<Value> {
+        let id = t
+            .source_ref
+            .as_deref()
+            .filter(|_| t.channel == Channel::Camera)?;
+        let camera = self
+            .view
+            .device(id)
+            .filter(|d| d.kind == DeviceKind::Camera)?;
+        Some(json!({ "id": camera.id, "name": camera.name, "lon": camera.lon, "lat": camera.lat }))
+    }
+
     pub fn ticket(&self, t: &Ticket, duplicates: u32) -> Value {
         let category = self.catalogue.find(&t.category);
         let unrouted = t.routing.unrouted.map(
             |r| json!({ "code": r.as_str(), "label_zh": r.label_zh(), "label_en": r.label_en() }),
         );
-        json!({
+        let mut ticket = json!({
             "id": t.id,
             "channel": t.channel.as_str(),
             "channel_zh": t.channel.label_zh(),
@@ -90,7 +104,15 @@ impl ViewContext<'_> {
             "duplicates": duplicates,
             "reopen_count": t.reopen_count,
             "updated_at": t.updated_at,
-        })
+        });
+        // Past what one json! can nest.
+        ticket["camera"] = json!(self.alert_camera(t));
+        ticket["snapshot_url"] = json!(
+            t.snapshot
+                .as_ref()
+                .map(|_| format!("/api/tickets/{}/snapshot.jpg", t.id))
+        );
+        ticket
     }
 
     pub fn event(&self, stored: &StoredEvent) -> Value {

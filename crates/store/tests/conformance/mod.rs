@@ -23,11 +23,12 @@ use binhe_store::{
     DatasetSource, GridDataset, GridRepository, ListedTicket, NewTicket, StoreError, TicketFilter,
     TicketRepository, TicketScope, TicketUpdate,
 };
+use binhe_store::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
 use chrono::{Duration, TimeZone, Utc};
 
 /// A fresh, empty database of one backend, for one test.
 pub trait Fixture: Sized {
-    type Store: GridRepository + TicketRepository + AccountRepository;
+    type Store: GridRepository + TicketRepository + AccountRepository + DeviceRepository;
 
     async fn create() -> Self;
 
@@ -52,6 +53,7 @@ macro_rules! tests {
             catalogue_and_sla_table_round_trip,
             lists_and_the_event_log_show_each_scope_only_what_it_reaches,
             accounts_sessions_and_the_audit_log_round_trip,
+            snapshots_and_door_events_round_trip,
         );
 
         /// A measurement, not a check of speed: prints tickets + events stored per second.
@@ -162,6 +164,7 @@ pub fn new_ticket(id: i64, external_id: Option<&str>, routed: bool, minutes: i64
         urgency: Urgency::Normal,
         received_at,
         source_ref: None,
+        snapshot: None,
     };
     let routing = Routing {
         community: routed.then(community),
@@ -732,4 +735,77 @@ pub async fn accounts_sessions_and_the_audit_log_round_trip(fixture: &impl Fixtu
     })
     .await;
     assert_eq!(total, 1);
+}
+
+pub async fn snapshots_and_door_events_round_trip<F: Fixture>(fixture: &F) {
+    let store = fixture.open().await;
+    // Every byte value, a NUL among them, comes back as it went in.
+    let jpeg: Vec<u8> = [0xFF, 0xD8]
+        .into_iter()
+        .chain(0..=255)
+        .chain([0xFF, 0xD9])
+        .collect();
+    let taken_at = Utc.with_ymd_and_hms(2026, 11, 28, 5, 30, 0).unwrap();
+    let snapshot = Snapshot {
+        id: "ab".repeat(32),
+        camera: "SXJ0001".to_owned(),
+        taken_at,
+        jpeg,
+    };
+    store.save_snapshot(&snapshot).await.unwrap();
+    store.save_snapshot(&snapshot).await.unwrap(); // the same picture twice: kept once
+    assert_eq!(
+        store.snapshot(&snapshot.id).await.unwrap(),
+        Some(snapshot.clone())
+    );
+    assert_eq!(store.snapshot("cd").await.unwrap(), None);
+
+    let event = |unit: &str, minutes: i64, kind, detail: Option<&str>| DoorEvent {
+        id: 0,
+        unit: unit.to_owned(),
+        at: taken_at + Duration::minutes(minutes),
+        kind,
+        detail: detail.map(str::to_owned),
+    };
+    let stored = store
+        .record_door_events(&[
+            event(
+                "MJ001",
+                0,
+                DoorEventKind::Forced,
+                Some("2 号门'; DROP TABLE door_events; --"),
+            ),
+            event("MJ002", 1, DoorEventKind::HeldOpen, None),
+            event("MJ001", 2, DoorEventKind::Restored, None),
+        ])
+        .await
+        .unwrap();
+    assert!(
+        stored.windows(2).all(|w| w[0].id < w[1].id),
+        "ids rise: {stored:?}"
+    );
+    let mj001 = store.door_events("MJ001", 0, 50).await.unwrap();
+    assert_eq!(
+        mj001,
+        [stored[2].clone(), stored[0].clone()],
+        "newest first, this unit only"
+    );
+    assert_eq!(
+        store.door_events("MJ001", stored[0].id, 50).await.unwrap(),
+        [stored[2].clone()]
+    );
+    assert_eq!(
+        store.door_events("MJ001", 0, 1).await.unwrap(),
+        [stored[2].clone()]
+    );
+    assert!(store.door_events("MJ999", 0, 50).await.unwrap().is_empty());
+    F::close(store).await;
+
+    // Kept across a restart.
+    let store = fixture.open().await;
+    assert_eq!(store.snapshot(&snapshot.id).await.unwrap(), Some(snapshot));
+    assert_eq!(
+        store.door_events("MJ002", 0, 50).await.unwrap(),
+        [stored[1].clone()]
+    );
 }

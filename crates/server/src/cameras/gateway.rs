@@ -1,4 +1,4 @@
-//! The camera gateway: live video as MJPEG (which every webview plays, WebKitGTK included),
+//! The gateway itself: live video as MJPEG (which every webview plays, WebKitGTK included),
 //! made by ffmpeg from the camera's source. An upstream is opened only while someone watches,
 //! shared by every viewer of that camera, and stopped (its ffmpeg process killed) when the last
 //! viewer leaves.
@@ -12,21 +12,14 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use axum::Json;
-use axum::body::{Body, Bytes};
-use axum::extract::{Extension, Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use binhe_core::DeviceKind;
-use binhe_core::access::AccessError;
-use serde_json::{Value, json};
+use axum::body::Bytes;
+use binhe_core::Device;
+use chrono::Utc;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
-use crate::api::AppState;
-use crate::auth::Caller;
-use crate::error::ApiError;
+use super::health::{Health, HealthBook};
 
 /// Upstreams open at once, at most: each is an ffmpeg process.
 pub const MAX_UPSTREAMS: usize = 16;
@@ -34,9 +27,10 @@ pub const MAX_UPSTREAMS: usize = 16;
 const FIRST_FRAME: Duration = Duration::from_secs(10);
 /// Pictures per second sent on.
 const FRAME_RATE: u32 = 10;
+/// The longest a demo camera may be set to play before it stops (a day).
+const MAX_STOP_AFTER_S: u32 = 86_400;
 /// A JPEG larger than this is not a camera picture.
 const MAX_FRAME_BYTES: usize = 4 * 1024 * 1024;
-const BOUNDARY: &str = "binhe-frame";
 const FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 
 /// Where a camera's pictures come from.
@@ -44,11 +38,82 @@ const FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 pub enum Source {
     /// A stream URL ffmpeg can open.
     Url(String),
-    /// The generated test picture, labelled (the synthetic demo street's cameras).
-    TestPicture { label: String },
+    /// The generated test picture, labelled (the synthetic demo street's cameras); it stops
+    /// after `stop_after` seconds if given, as a failing camera does.
+    TestPicture {
+        label: String,
+        stop_after: Option<u32>,
+    },
 }
 
+/// Stream addresses a camera record may hold.
+const SCHEMES: [&str; 5] = ["rtsp", "rtsps", "rtmp", "http", "https"];
+
 impl Source {
+    /// The source a camera record names: `testsrc:` (optionally `testsrc:?stop_after=S`), or
+    /// an RTSP/RTMP/HTTP(S) URL with a host.
+    pub fn of(camera: &Device) -> Result<Self, GatewayError> {
+        let invalid = |reason: String| GatewayError::InvalidSource {
+            camera: camera.id.clone(),
+            reason,
+        };
+        let stream = camera
+            .stream
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| GatewayError::NoStream {
+                camera: camera.id.clone(),
+            })?;
+        if let Some(options) = stream.strip_prefix("testsrc:") {
+            let stop_after = match options.strip_prefix('?') {
+                None if options.is_empty() => None,
+                Some(query) => {
+                    let seconds = query
+                        .strip_prefix("stop_after=")
+                        .and_then(|s| s.parse::<u32>().ok())
+                        .filter(|s| (1..=MAX_STOP_AFTER_S).contains(s))
+                        .ok_or_else(|| {
+                            invalid(format!(
+                                "testsrc takes ?stop_after=1..{MAX_STOP_AFTER_S}, not {query:?}"
+                            ))
+                        })?;
+                    Some(seconds)
+                }
+                None => return Err(invalid(format!("unknown testsrc options {options:?}"))),
+            };
+            return Ok(Self::TestPicture {
+                label: format!("{} {}", camera.name, camera.id),
+                stop_after,
+            });
+        }
+        let url = url::Url::parse(stream).map_err(|e| invalid(format!("{stream:?}: {e}")))?;
+        if !SCHEMES.contains(&url.scheme()) {
+            return Err(invalid(format!(
+                "{stream:?}: the gateway opens {} streams, not {}",
+                SCHEMES.join("/"),
+                url.scheme()
+            )));
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(invalid(format!("{stream:?} names no host")));
+        }
+        Ok(Self::Url(stream.to_owned()))
+    }
+
+    /// Host and port to knock at to see whether the camera answers (URL sources only).
+    pub fn address(&self) -> Option<(String, u16)> {
+        let Self::Url(text) = self else { return None };
+        let url = url::Url::parse(text).ok()?;
+        let port = url.port().or(match url.scheme() {
+            "rtsp" => Some(554),
+            "rtsps" => Some(322),
+            "rtmp" => Some(1935),
+            _ => url.port_or_known_default(),
+        })?;
+        Some((url.host_str()?.trim_matches(['[', ']']).to_owned(), port))
+    }
+
     fn ffmpeg(&self) -> Command {
         let mut command = Command::new("ffmpeg");
         command.args(["-hide_banner", "-nostdin", "-loglevel", "error"]);
@@ -60,7 +125,7 @@ impl Source {
                 command.args(["-rw_timeout", "5000000", "-i", url, "-an"]);
                 command.args(["-vf", &format!("fps={FRAME_RATE},scale=640:-2")]);
             }
-            Self::TestPicture { label } => {
+            Self::TestPicture { label, stop_after } => {
                 // drawtext's own escaping: backslash, colon and quote.
                 let text: String = label
                     .chars()
@@ -69,6 +134,9 @@ impl Source {
                         c => vec![c],
                     })
                     .collect();
+                if let Some(seconds) = stop_after {
+                    command.args(["-t", &seconds.to_string()]);
+                }
                 command.args([
                     "-re",
                     "-f",
@@ -99,6 +167,10 @@ pub enum GatewayError {
     Unreachable { camera: String, reason: String },
     #[error("{open} camera streams are open, the most this server runs at once")]
     Busy { open: usize },
+    #[error("camera {camera} has no stream address")]
+    NoStream { camera: String },
+    #[error("camera {camera} has an invalid stream address: {reason}")]
+    InvalidSource { camera: String, reason: String },
 }
 
 impl GatewayError {
@@ -106,6 +178,8 @@ impl GatewayError {
         match self {
             Self::Unreachable { .. } => "CAMERA_UNREACHABLE",
             Self::Busy { .. } => "GATEWAY_BUSY",
+            Self::NoStream { .. } => "CAMERA_NO_STREAM",
+            Self::InvalidSource { .. } => "CAMERA_SOURCE_INVALID",
         }
     }
 
@@ -116,6 +190,12 @@ impl GatewayError {
             }
             Self::Busy { open } => {
                 format!("已同时打开 {open} 路视频，达到本服务器上限，请先关闭其他画面")
+            }
+            Self::NoStream { camera } => {
+                format!("摄像头 {camera} 未登记视频流地址，请在设备台账中补充")
+            }
+            Self::InvalidSource { camera, reason } => {
+                format!("摄像头 {camera} 的视频流地址无效（{reason}），请在设备台账中更正")
             }
         }
     }
@@ -153,7 +233,9 @@ impl Viewer {
 #[derive(Debug, Clone)]
 pub struct Gateway {
     open: Arc<Mutex<HashMap<String, Weak<Upstream>>>>,
-    limit: usize,
+    pub(super) limit: usize,
+    /// What the gateway last saw of each camera.
+    pub(super) health: Arc<Mutex<HealthBook>>,
 }
 
 impl Default for Gateway {
@@ -180,7 +262,24 @@ impl Gateway {
         Self {
             open: Arc::default(),
             limit,
+            health: Arc::default(),
         }
+    }
+
+    /// Notes what was seen of a camera.
+    pub(super) fn mark(&self, camera: &str, health: Health, reason: Option<String>) {
+        self.health
+            .lock()
+            .expect("health lock is never poisoned")
+            .set(camera, health, reason, Utc::now());
+    }
+
+    /// The camera's health as last seen.
+    pub fn health_of(&self, camera: &str) -> Health {
+        self.health
+            .lock()
+            .expect("health lock is never poisoned")
+            .health_of(camera)
     }
 
     /// Watches a camera: joins its running upstream, or starts one and waits for its first
@@ -195,7 +294,7 @@ impl Gateway {
                 if open.len() >= self.limit {
                     return Err(GatewayError::Busy { open: open.len() });
                 }
-                let upstream = Arc::new(Self::start(camera, source)?);
+                let upstream = Arc::new(self.start(camera, source)?);
                 open.insert(camera.to_owned(), Arc::downgrade(&upstream));
                 upstream
             }
@@ -218,17 +317,19 @@ impl Gateway {
             camera: camera.to_owned(),
             reason,
         };
-        match first {
-            Ok(Ok(())) => Ok(Viewer { upstream }),
-            Ok(Err(reason)) => Err(unreachable(reason)),
-            Err(_) => Err(unreachable(format!(
-                "no picture within {} s",
-                FIRST_FRAME.as_secs()
-            ))),
-        }
+        let reason = match first {
+            Ok(Ok(())) => {
+                self.mark(camera, Health::Online, None);
+                return Ok(Viewer { upstream });
+            }
+            Ok(Err(reason)) => reason,
+            Err(_) => format!("no picture within {} s", FIRST_FRAME.as_secs()),
+        };
+        self.mark(camera, Health::of_failure(&reason), Some(reason.clone()));
+        Err(unreachable(reason))
     }
 
-    fn start(camera: &str, source: &Source) -> Result<Upstream, GatewayError> {
+    fn start(&self, camera: &str, source: &Source) -> Result<Upstream, GatewayError> {
         let mut process = source
             .ffmpeg()
             .spawn()
@@ -247,7 +348,10 @@ impl Gateway {
                 *heard.lock().expect("never poisoned") = line.chars().take(200).collect();
             }
         });
+        let gateway = self.clone();
+        let id = camera.to_owned();
         tokio::spawn(async move {
+            let mut pictures = 0_u64;
             let mut buffer = Vec::with_capacity(64 * 1024);
             let mut chunk = vec![0u8; 64 * 1024];
             loop {
@@ -256,6 +360,7 @@ impl Gateway {
                     Ok(n) => buffer.extend_from_slice(&chunk[..n]),
                 }
                 while let Some(picture) = take_picture(&mut buffer) {
+                    pictures += 1;
                     if tell.send(Feed::Picture(picture)).is_err() {
                         return; // every viewer left
                     }
@@ -272,6 +377,17 @@ impl Gateway {
             } else {
                 said
             };
+            if tell.is_closed() {
+                return; // stopped because its last viewer left
+            }
+            if pictures > 0 {
+                // It played, then stopped by itself: the camera is at fault.
+                gateway.mark(
+                    &id,
+                    Health::Fault,
+                    Some(format!("stopped after {pictures} pictures: {reason}")),
+                );
+            }
             let _ = tell.send(Feed::Ended(reason));
         });
         Ok(Upstream {
@@ -292,89 +408,6 @@ impl Gateway {
         status.sort();
         status
     }
-}
-
-/// `GET /api/cameras/{id}/live.mjpeg`: the camera's live picture as
-/// `multipart/x-mixed-replace` (an `<img>` plays it).
-pub async fn live(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let view = state.view();
-    let camera = view
-        .dataset
-        .devices
-        .iter()
-        .find(|d| d.id == id && d.kind == DeviceKind::Camera)
-        .ok_or_else(|| ApiError::CameraNotFound { id: id.clone() })?;
-    if !caller.principal.sees_grid(&camera.grid) {
-        return Err(AccessError::OutOfScope.into());
-    }
-    let source = Source::TestPicture {
-        label: format!("{} {}", camera.name, camera.id),
-    };
-    let viewer = state
-        .cameras()
-        .watch(&camera.id, &source)
-        .await
-        .map_err(ApiError::Camera)?;
-    let pictures = viewer.pictures();
-    let frames = futures_util::stream::unfold(
-        (viewer, pictures, true),
-        |(viewer, mut pictures, first)| async move {
-            if !first && pictures.changed().await.is_err() {
-                return None;
-            }
-            let feed = pictures.borrow_and_update().clone();
-            match feed {
-                Feed::Picture(jpeg) => {
-                    let mut part = format!(
-                        "--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {}\r\n\r\n",
-                        jpeg.len()
-                    )
-                    .into_bytes();
-                    part.extend_from_slice(&jpeg);
-                    part.extend_from_slice(b"\r\n");
-                    Some((
-                        Ok::<_, std::io::Error>(Bytes::from(part)),
-                        (viewer, pictures, false),
-                    ))
-                }
-                Feed::Starting => Some((Ok(Bytes::new()), (viewer, pictures, false))),
-                // The camera stopped: the response ends, the player shows it stopped.
-                Feed::Ended(_) => None,
-            }
-        },
-    );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                format!("multipart/x-mixed-replace; boundary={BOUNDARY}"),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        Body::from_stream(frames),
-    )
-        .into_response())
-}
-
-/// `GET /api/cameras/status`: which camera streams run now and how many watch each.
-pub async fn status(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-) -> Result<Json<Value>, ApiError> {
-    caller.must_administer()?;
-    let open: Vec<Value> = state
-        .cameras()
-        .status()
-        .into_iter()
-        .map(|(camera, viewers)| json!({ "camera": camera, "viewers": viewers }))
-        .collect();
-    Ok(Json(
-        json!({ "open": open, "limit": state.cameras().limit }),
-    ))
 }
 
 #[cfg(test)]
