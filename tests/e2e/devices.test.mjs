@@ -114,7 +114,12 @@ describe('devices on the map', { timeout: 600_000 }, () => {
     assert.equal((await card.locator('[data-field="name"]').innerText()).trim(), camera.properties.name);
     const micro = (await api('/api/grids.geojson')).body.features.find((f) => f.properties.code === camera.properties.grid);
     assert.equal((await card.locator('[data-field="grid"]').innerText()).trim(), `${micro.properties.name} · ${camera.properties.grid}`);
-    assert.match(await card.locator('[data-field="health"]').innerText(), /未知/);
+    // The card follows the server's health of the camera (the first patrol finds it online).
+    await page.waitForFunction((id) => fetch('/api/cameras/health').then((r) => r.json()).then((h) => {
+      const shown = document.querySelector('[data-testid="device-card"] [data-field="health"]');
+      return shown && shown.dataset.health === h.cameras.find((c) => c.id === id).health && shown.dataset.health !== 'unknown';
+    }), camera.properties.id, { timeout: 30_000, polling: 500 });
+    assert.match(await card.locator('[data-field="health"]').innerText(), /在线/);
     // The gateway's MJPEG plays in the card: pictures arrive and keep changing.
     await page.waitForFunction(() => {
       const img = document.querySelector('img[data-testid="camera-live"]');

@@ -10,7 +10,9 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fetchFromPage, mapIdle, offLoopback, openApp, pointInside, postFromPage, screenshot } from './harness.mjs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fetchFromPage, mapIdle, offLoopback, openApp, pointInside, postFromPage, repoRoot, screenshot } from './harness.mjs';
 
 // Fill colours of ui/src/map/devices.rs `health_colour`.
 const HEALTH_COLOUR = { online: '#4cd07d', offline: '#5d6875', fault: '#ef5f57', unknown: '#c3ccd6' };
@@ -80,9 +82,12 @@ describe('video wall and camera health', { timeout: 600_000 }, () => {
   before(async () => {
     ({ server, browser, page } = await openApp());
     cameras = (await api('/api/devices.geojson')).body.features.filter((f) => f.properties.kind === 'camera');
-    const answer = await api('/api/cameras/health');
-    assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    health = answer.body;
+    // The server's first patrol knocks at every camera: wait until each has a health.
+    health = await eventually(async () => {
+      const answer = await api('/api/cameras/health');
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      return answer.body.counts.unknown === 0 && answer.body;
+    }, { timeout: 60_000, message: 'the first patrol' });
   });
 
   after(async () => {
@@ -230,6 +235,120 @@ describe('video wall and camera health', { timeout: 600_000 }, () => {
     await page.locator('[data-testid="device-card-close"]').click();
     await page.locator('[data-testid="wall-close"]').click();
     await eventually(async () => (await upstreams()).length === 0, { timeout: 12_000, message: 'no upstream left' });
+  });
+
+  test('a camera that stops while watched: its tile says 画面中断, the map and the header count the fault', async () => {
+    // The demo dataset's cameras whose generated picture stops after 20 s.
+    const records = JSON.parse(readFileSync(join(repoRoot, 'assets', 'demo', 'devices.json'), 'utf8'));
+    const stopping = records.find((d) => d.kind === 'camera' && String(d.stream).includes('stop_after'));
+    assert.ok(stopping, 'the demo street has a camera that stops');
+    const camera = cameras.find((f) => f.properties.id === stopping.id);
+    await jump(camera.geometry.coordinates, 18);
+    await clickAt(camera.geometry.coordinates);
+    const card = page.locator(`[data-testid="device-card"][data-device-id="${stopping.id}"]`);
+    await card.waitFor({ timeout: 10_000 });
+    await card.locator('[data-testid="wall-add"]').click();
+    // The card's own picture would keep watching: close it, the wall alone watches.
+    await page.locator('[data-testid="device-card-close"]').click();
+    const tile = page.locator(`[data-testid="wall-tile"][data-camera-id="${stopping.id}"]`);
+    const state = () => tile.locator('.camera-live').getAttribute('data-state');
+    await eventually(async () => (await state()) === 'playing', { timeout: 25_000, message: 'the camera plays first' });
+    const started = Date.now();
+    await eventually(async () => (await state()) === 'interrupted', { timeout: 60_000, every: 500, message: 'picture interrupted' });
+    const after = Date.now() - started;
+    assert.match(await tile.locator('[data-testid="live-state"]').innerText(), /画面中断/);
+    assert.equal(await tile.locator('img[data-testid="camera-live"]').count(), 0, 'the stopped picture is let go');
+    await screenshot(page, 'video-wall-07-interrupted');
+    const fault = (await api('/api/cameras/health')).body.cameras.find((c) => c.id === stopping.id);
+    assert.equal(fault.health, 'fault', JSON.stringify(fault));
+    // The map draws it red, and the header counts it, without a reload.
+    await eventually(async () => page.evaluate(async (id) => (await window.binheMap.getSource('devices-camera').getData())
+      .features.find((f) => f.properties.id === id).properties.health === 'fault', stopping.id),
+    { timeout: 20_000, message: 'the map knows the fault' });
+    await eventually(async () => {
+      const { counts } = (await api('/api/cameras/health')).body;
+      return Number(await page.locator('[data-stat="cameras_fault"]').getAttribute('data-count')) === counts.fault && counts.fault >= 1;
+    }, { timeout: 20_000, message: 'the header counts the fault' });
+    console.log(`interrupted ${after} ms after the first picture was seen`);
+    await page.locator('[data-testid="wall-close"]').click();
+    await eventually(async () => (await upstreams()).length === 0, { timeout: 12_000, message: 'no upstream left' });
+  });
+
+  test('a camera alert shows its snapshot and its camera, one click from live video', async () => {
+    const camera = health.cameras.find((c) => c.health === 'online' && c.id !== health.cameras[0].id);
+    const category = (await api('/api/catalogue')).body.categories[0].code;
+    // No picture sent: the server takes one from the camera.
+    const created = await postFromPage(page, '/api/tickets', {
+      channel: 'camera', source_ref: camera.id, category, description: '视频分析告警：占道经营', urgency: 'normal',
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.ticket.id;
+    const detail = (await api(`/api/tickets/${id}`)).body;
+    assert.equal(detail.ticket.camera.id, camera.id);
+    assert.equal(detail.ticket.snapshot_url, `/api/tickets/${id}/snapshot.jpg`);
+
+    await page.locator(`[data-testid="ticket-queue"] .queue-row[data-ticket-id="${id}"]`).click({ timeout: 30_000 });
+    const card = page.locator(`[data-testid="ticket-card"][data-ticket-id="${id}"]`);
+    const alert = card.locator('[data-field="alert-camera"]');
+    await alert.waitFor({ timeout: 15_000 });
+    assert.equal(await alert.getAttribute('data-camera-id'), camera.id);
+    assert.match(await alert.innerText(), new RegExp(detail.ticket.camera.name));
+    assert.equal(await alert.locator('[data-field="alert-camera-health"]').getAttribute('data-health'), 'online');
+    const snapshot = alert.locator('img[data-testid="alert-snapshot"]');
+    await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await snapshot.elementHandle(), { timeout: 15_000 });
+    await snapshot.click();
+    const big = page.locator('[data-testid="snapshot-enlarged"]');
+    await big.waitFor();
+    await screenshot(page, 'video-wall-04-alert-snapshot');
+    await big.click();
+    await big.waitFor({ state: 'detached' });
+
+    await alert.locator('[data-testid="alert-watch"]').click();
+    const tile = page.locator(`[data-testid="wall-tile"][data-camera-id="${camera.id}"]`);
+    await eventually(async () => (await tile.locator('.camera-live').getAttribute('data-state')) === 'playing',
+      { timeout: 25_000, message: 'the alert camera plays on the wall' });
+    await screenshot(page, 'video-wall-05-alert-live');
+    await page.locator('[data-testid="wall-close"]').click();
+    await eventually(async () => (await upstreams()).length === 0, { timeout: 12_000, message: 'no upstream left' });
+    await page.locator('[data-testid="ticket-card-close"]').click();
+  });
+
+  test('a door-access unit\'s card lists its events as they come, newest first, in Beijing time', async () => {
+    const doors = (await api('/api/devices.geojson')).body.features.filter((f) => f.properties.kind === 'door_access');
+    const door = doors[0];
+    await page.locator('[data-testid="device-toggle-door_access"]').click();
+    await jump(door.geometry.coordinates, 18.5);
+    await clickAt(door.geometry.coordinates);
+    const card = page.locator(`[data-testid="device-card"][data-device-id="${door.properties.id}"]`);
+    await card.waitFor({ timeout: 10_000 });
+    assert.equal(await card.getAttribute('data-kind'), 'door_access');
+    // No demo feed in this server: nothing has happened at the door yet.
+    await card.locator('[data-testid="door-empty"]').waitFor({ timeout: 10_000 });
+    assert.match(await card.locator('[data-testid="door-empty"]').innerText(), /暂无门禁告警事件/);
+
+    const beijing = (at) => new Date(new Date(at).getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
+    const post = async (kind, detail) => {
+      const answer = await postFromPage(page, '/api/door-access/events', { unit: door.properties.id, kind, detail });
+      assert.equal(answer.status, 201, JSON.stringify(answer.body));
+      return answer.body.event;
+    };
+    const forced = await post('forced', '东门（e2e）');
+    const rows = card.locator('[data-testid="door-events"] .door-event');
+    await rows.first().waitFor({ timeout: 10_000 });
+    assert.equal(await rows.first().getAttribute('data-event-id'), String(forced.id));
+    const text = await rows.first().innerText();
+    assert.match(text, /门被强行打开/);
+    assert.match(text, /东门（e2e）/);
+    assert.ok(text.includes(beijing(forced.at)), `${text} shows ${beijing(forced.at)}`);
+
+    const restored = await post('restored', null);
+    await eventually(async () => (await rows.first().getAttribute('data-event-id')) === String(restored.id),
+      { timeout: 10_000, message: 'the newer event on top' });
+    assert.equal(await rows.count(), 2);
+    assert.match(await rows.first().innerText(), /已恢复/);
+    assert.match(await rows.nth(1).innerText(), /门被强行打开/);
+    await screenshot(page, 'video-wall-06-door-feed');
+    await page.locator('[data-testid="device-card-close"]').click();
   });
 
   test('no request leaves loopback', () => {

@@ -193,6 +193,10 @@ pub struct AlertCamera {
     pub name: String,
     #[serde(default)]
     pub health: Health,
+    #[serde(default)]
+    pub lon: Option<f64>,
+    #[serde(default)]
+    pub lat: Option<f64>,
 }
 
 impl Ticket {

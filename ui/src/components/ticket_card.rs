@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::ticket_actions::{ActionBar, ActionForm, choice_label, send};
 use crate::api::WorkerKind;
 use crate::api::auth::role_label;
+use crate::api::devices::Health;
 use crate::api::tickets::{Event, NearbyCamera, Ticket, TicketDetail, TicketWorker};
 use crate::app::AppState;
 use crate::cameras::{CameraHealth, VideoWall};
@@ -98,13 +99,14 @@ fn card_body(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, d: &TicketDetai
             {ticket.is_urgent().then(|| view! { <span class="urgent-tag">{move || t(Msg::UrgencyUrgent)}</span> })}
         </p>
         <p class="ticket-description" data-field="description">{ticket.description.clone()}</p>
+        // A camera alert's evidence comes first: what the analytics saw, and the camera live.
+        {alert_camera(lang, desk, &ticket)}
         {flag_box(lang, desk, form, &ticket)}
         <ActionBar ticket=ticket.clone() events=d.events.clone() form/>
         <dl class="card-fields ticket-fields">{fields(lang, desk, &ticket)}</dl>
         {duplicates(lang, desk, &d.duplicates)}
         {workers(lang, Msg::TicketResponsible, "responsible", &d.responsible)}
         {workers(lang, Msg::TicketNearest, "nearest", &d.nearest)}
-        {alert_camera(lang, &ticket)}
         {cameras(lang, desk, &d.cameras)}
         <h3 class="card-subtitle">{move || t(Msg::TicketTimeline)}" "<span class="count">{d.events.len()}</span></h3>
         {timeline(lang, desk, &d.events)}
@@ -320,23 +322,28 @@ fn workers(
     .into_any())
 }
 
-/// The cameras nearest the place; a click flies the map to one and rings it.
+/// The cameras nearest the place, dotted by health; a click flies the map to one and rings it,
+/// 全部上墙 puts them all on the video wall.
 fn cameras(lang: RwSignal<Lang>, desk: Desk, list: &[NearbyCamera]) -> Option<impl IntoView> {
     if list.is_empty() {
         return None;
     }
+    let health = expect_context::<CameraHealth>();
     let rows = list
         .iter()
         .map(|c| {
             let at = [c.lon, c.lat];
             let far = c.distance_m;
             let focused = move || desk.camera_focus.get() == Some(at);
+            let id = c.id.clone();
+            let now = Memo::new(move |_| health.status(&id).map_or(Health::Unknown, |s| s.0));
             view! {
                 <li>
                     <button type="button" class="camera-row" class:focused=focused
-                        data-camera-id=c.id.clone()
+                        data-camera-id=c.id.clone() data-health=move || now.get().as_str()
+                        title=move || health_label(now.get()).text(lang.get())
                         on:click=move |_| desk.camera_focus.set(Some(at))>
-                        <i class="dot camera"></i>
+                        <i class="dot" style=move || format!("background: {}", health_colour(now.get()))></i>
                         <span class="camera-name">{c.name.clone()}</span>
                         <span class="camera-distance mono" data-field="distance">
                             {move || distance(lang.get(), far)}
@@ -365,7 +372,7 @@ fn cameras(lang: RwSignal<Lang>, desk: Desk, list: &[NearbyCamera]) -> Option<im
 }
 
 /// A camera alert's snapshot (click to enlarge) and its camera, one click from live video.
-fn alert_camera(lang: RwSignal<Lang>, t: &Ticket) -> Option<impl IntoView> {
+fn alert_camera(lang: RwSignal<Lang>, desk: Desk, t: &Ticket) -> Option<impl IntoView> {
     let camera = t.camera.clone()?;
     let tx = move |m: Msg| m.text(lang.get());
     let wall = expect_context::<VideoWall>();
@@ -392,6 +399,14 @@ fn alert_camera(lang: RwSignal<Lang>, t: &Ticket) -> Option<impl IntoView> {
         }
     });
     let watch = (camera.id.clone(), camera.name.clone());
+    let locate = camera.lon.zip(camera.lat).map(|(lon, lat)| {
+        view! {
+            <button type="button" class="btn small" data-testid="alert-locate"
+                on:click=move |_| desk.camera_focus.set(Some([lon, lat]))>
+                {move || tx(Msg::ShowOnMap)}
+            </button>
+        }
+    });
     Some(view! {
         <h3 class="card-subtitle">{move || tx(Msg::AlertCamera)}</h3>
         <div class="alert-camera" data-field="alert-camera" data-camera-id=camera.id.clone()>
@@ -399,7 +414,10 @@ fn alert_camera(lang: RwSignal<Lang>, t: &Ticket) -> Option<impl IntoView> {
             <p class="alert-camera-line">
                 <i class="dot" style=move || format!("background: {}", health_colour(now.get()))></i>
                 <span class="camera-name">{camera.name.clone()}</span>
-                <span class="muted" data-field="alert-camera-health">{move || tx(health_label(now.get()))}</span>
+                <span class="muted" data-field="alert-camera-health" data-health=move || now.get().as_str()>
+                    {move || tx(health_label(now.get()))}
+                </span>
+                {locate}
                 <button type="button" class="btn small primary" data-testid="alert-watch"
                     on:click=move |_| wall.show(std::slice::from_ref(&watch))>
                     {move || tx(Msg::WatchLive)}
