@@ -10,7 +10,9 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fetchFromPage, mapIdle, offLoopback, openApp, pointInside, postFromPage, screenshot } from './harness.mjs';
+import {
+  fetchFromPage, jumpTo, mapIdle, offLoopback, openApp, pagePoint, pointInside, postFromPage, screenshot,
+} from './harness.mjs';
 
 // Layer ids of ui/src/map/devices.rs.
 const KINDS = ['camera', 'checkpoint', 'door_access'];
@@ -22,11 +24,7 @@ let page;
 
 const api = (path) => fetchFromPage(page, path);
 
-/** Centres the map on [lon, lat] at `zoom` and waits until it has drawn. */
-async function jump(center, zoom) {
-  await page.evaluate(({ center, zoom }) => window.binheMap.jumpTo({ center, zoom }), { center, zoom });
-  await mapIdle(page);
-}
+const jump = (center, zoom) => jumpTo(page, center, zoom);
 
 /** Devices in a kind's source, counting what its clusters hold. */
 function sourceCount(kind) {
@@ -101,12 +99,7 @@ describe('devices on the map', { timeout: 600_000 }, () => {
   test('a click on a camera opens its card with its live picture, stopped when the card closes', async () => {
     const camera = byKind.camera[0];
     await jump(camera.geometry.coordinates, 18);
-    const at = await page.evaluate((lonLat) => {
-      const m = window.binheMap;
-      const p = m.project(lonLat);
-      const rect = m.getCanvas().getBoundingClientRect();
-      return { x: rect.left + p.x, y: rect.top + p.y };
-    }, camera.geometry.coordinates);
+    const at = await pagePoint(page, camera.geometry.coordinates);
     await page.mouse.click(at.x, at.y);
     const card = page.locator('[data-testid="device-card"]');
     await card.waitFor({ timeout: 10_000 });

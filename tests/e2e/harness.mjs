@@ -194,6 +194,22 @@ export async function mapIdle(page) {
   );
 }
 
+/** Centres the page's map on [lon, lat] at `zoom` and waits until it has drawn. */
+export async function jumpTo(page, center, zoom) {
+  await page.evaluate(({ center, zoom }) => window.binheMap.jumpTo({ center, zoom }), { center, zoom });
+  await mapIdle(page);
+}
+
+/** The page pixel where the map shows [lon, lat], for mouse clicks: `{ x, y }`. */
+export function pagePoint(page, lonLat) {
+  return page.evaluate((lonLat) => {
+    const m = window.binheMap;
+    const p = m.project(lonLat);
+    const rect = m.getCanvas().getBoundingClientRect();
+    return { x: rect.left + p.x, y: rect.top + p.y };
+  }, lonLat);
+}
+
 /** Whether [x, y] lies inside a ring (even-odd rule). */
 function inRing([x, y], ring) {
   let inside = false;

@@ -12,7 +12,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fetchFromPage, mapIdle, offLoopback, openApp, pointInside, postFromPage, repoRoot, screenshot } from './harness.mjs';
+import {
+  fetchFromPage, jumpTo, offLoopback, openApp, pagePoint, pointInside, postFromPage, repoRoot, screenshot,
+} from './harness.mjs';
 
 // Fill colours of ui/src/map/devices.rs `health_colour`.
 const HEALTH_COLOUR = { online: '#4cd07d', offline: '#5d6875', fault: '#ef5f57', unknown: '#c3ccd6' };
@@ -59,19 +61,11 @@ function tileDigests() {
     }));
 }
 
-async function jump(center, zoom) {
-  await page.evaluate(({ center, zoom }) => window.binheMap.jumpTo({ center, zoom }), { center, zoom });
-  await mapIdle(page);
-}
+const jump = (center, zoom) => jumpTo(page, center, zoom);
 
-/** Clicks the device at [lon, lat] on the map. */
+/** Clicks what the map shows at [lon, lat]. */
 async function clickAt(lonLat) {
-  const at = await page.evaluate((lonLat) => {
-    const m = window.binheMap;
-    const p = m.project(lonLat);
-    const rect = m.getCanvas().getBoundingClientRect();
-    return { x: rect.left + p.x, y: rect.top + p.y };
-  }, lonLat);
+  const at = await pagePoint(page, lonLat);
   await page.mouse.click(at.x, at.y);
 }
 
