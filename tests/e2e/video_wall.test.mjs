@@ -45,6 +45,13 @@ async function upstreams() {
   return status.body.open.map((o) => o.camera).sort();
 }
 
+/** Closes the video wall and waits until the gateway runs no stream any more. */
+async function closeWall() {
+  await page.locator('[data-testid="wall-close"]').click();
+  await page.locator('[data-testid="video-wall"]').waitFor({ state: 'detached' });
+  await eventually(async () => (await upstreams()).length === 0, { timeout: 12_000, message: 'no upstream after closing the wall' });
+}
+
 /** A digest of what each wall tile's picture shows now (drawn into a canvas). */
 function tileDigests() {
   return page.evaluate(() => [...document.querySelectorAll('[data-testid="wall-tile"] img[data-testid="camera-live"]')]
@@ -198,9 +205,7 @@ describe('video wall and camera health', { timeout: 600_000 }, () => {
     await eventually(async () => (await upstreams()).length === 3, { timeout: 10_000, message: 'three upstreams' });
 
     // The wall closed: every stream ends.
-    await wall.locator('[data-testid="wall-close"]').click();
-    await wall.waitFor({ state: 'detached' });
-    await eventually(async () => (await upstreams()).length === 0, { timeout: 12_000, message: 'no upstream after closing' });
+    await closeWall();
   });
 
   test('an unreachable camera\'s tile says it is offline, within the gateway\'s limit', async () => {
@@ -227,8 +232,7 @@ describe('video wall and camera health', { timeout: 600_000 }, () => {
     assert.equal(await tile.locator('img[data-testid="camera-live"]').count(), 0, 'no picture left loading');
     await screenshot(page, 'video-wall-03-offline-tile');
     await page.locator('[data-testid="device-card-close"]').click();
-    await page.locator('[data-testid="wall-close"]').click();
-    await eventually(async () => (await upstreams()).length === 0, { timeout: 12_000, message: 'no upstream left' });
+    await closeWall();
   });
 
   test('a camera that stops while watched: its tile says 画面中断, the map and the header count the fault', async () => {
@@ -264,8 +268,7 @@ describe('video wall and camera health', { timeout: 600_000 }, () => {
       return Number(await page.locator('[data-stat="cameras_fault"]').getAttribute('data-count')) === counts.fault && counts.fault >= 1;
     }, { timeout: 20_000, message: 'the header counts the fault' });
     console.log(`interrupted ${after} ms after the first picture was seen`);
-    await page.locator('[data-testid="wall-close"]').click();
-    await eventually(async () => (await upstreams()).length === 0, { timeout: 12_000, message: 'no upstream left' });
+    await closeWall();
   });
 
   test('a camera alert shows its snapshot and its camera, one click from live video', async () => {
@@ -302,8 +305,7 @@ describe('video wall and camera health', { timeout: 600_000 }, () => {
     await eventually(async () => (await tile.locator('.camera-live').getAttribute('data-state')) === 'playing',
       { timeout: 25_000, message: 'the alert camera plays on the wall' });
     await screenshot(page, 'video-wall-05-alert-live');
-    await page.locator('[data-testid="wall-close"]').click();
-    await eventually(async () => (await upstreams()).length === 0, { timeout: 12_000, message: 'no upstream left' });
+    await closeWall();
     await page.locator('[data-testid="ticket-card-close"]').click();
   });
 

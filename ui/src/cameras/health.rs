@@ -1,6 +1,7 @@
-//! The cameras' health as the server last told it, asked again every [`POLL`] (and at once
-//! when a live picture fails): only the cameras changed since the version held come back, so
-//! the map, the header and the video wall follow without reloading anything.
+//! The cameras' health as the server last told it, asked again every [`POLL`] (more often
+//! while pictures play, and at once when a live picture fails): only the cameras changed since
+//! the version held come back, so the map, the header and the video wall follow without
+//! reloading anything.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -17,6 +18,9 @@ use crate::tickets::desk::SingleFlight;
 use crate::tickets::time::sleep;
 
 pub const POLL: Duration = Duration::from_secs(15);
+/// While some picture plays the health is asked this often: a camera that stops is a fault
+/// the viewer should hear of soon (the browser keeps showing its last picture).
+const POLL_WATCHED: Duration = Duration::from_secs(5);
 
 /// Every camera's health by id, and the version of the server's health log it reflects.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -51,6 +55,8 @@ pub struct CameraHealth {
     loads: StoredValue<Rc<SingleFlight>, LocalStorage>,
     /// Bumped when another account signs in: its scope may hold other cameras.
     round: StoredValue<u64>,
+    /// Pictures playing now.
+    playing: StoredValue<usize>,
 }
 
 impl CameraHealth {
@@ -60,14 +66,27 @@ impl CameraHealth {
             book: RwSignal::new(Arc::default()),
             loads: StoredValue::new_local(Rc::new(SingleFlight::default())),
             round: StoredValue::new(0),
+            playing: StoredValue::new(0),
         };
         spawn_local(async move {
+            let mut waited = POLL;
             loop {
-                health.refresh(state);
-                sleep(POLL).await;
+                if waited >= POLL || health.playing.get_value() > 0 {
+                    health.refresh(state);
+                    waited = Duration::ZERO;
+                }
+                sleep(POLL_WATCHED).await;
+                waited += POLL_WATCHED;
             }
         });
         health
+    }
+
+    /// A picture started (`true`) or stopped playing.
+    pub fn playing(self, on: bool) {
+        self.playing.update_value(|n| {
+            *n = if on { *n + 1 } else { n.saturating_sub(1) };
+        });
     }
 
     /// Asks the server for what changed since the version held (one request at a time).

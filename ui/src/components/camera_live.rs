@@ -6,6 +6,8 @@
 //! the request) as soon as there is nothing more to see, so the gateway stops the camera's
 //! upstream with its last viewer.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use leptos::html::Img;
@@ -103,6 +105,23 @@ pub fn CameraLive(#[prop(into)] camera: String, #[prop(into)] name: String) -> i
     });
 
     let src = devices::live_url(&camera);
+    // The health is asked more often while pictures play (see `CameraHealth::playing`).
+    let counted = Arc::new(AtomicBool::new(false));
+    Effect::new({
+        let counted = Arc::clone(&counted);
+        move || {
+            let now = phase.get() == Phase::Playing;
+            if counted.swap(now, Ordering::Relaxed) != now {
+                health.playing(now);
+            }
+        }
+    });
+    on_cleanup(move || {
+        if counted.swap(false, Ordering::Relaxed) {
+            health.playing(false);
+        }
+    });
+
     let failed = move || {
         if phase.get_untracked() != Phase::Connecting {
             return;
