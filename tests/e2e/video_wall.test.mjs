@@ -208,6 +208,65 @@ describe('video wall and camera health', { timeout: 600_000 }, () => {
     await closeWall();
   });
 
+  test('the wall holds nine tiles: a tenth replaces the oldest; four play at once, the rest wait their turn', async () => {
+    const grids = (await api('/api/grids.geojson')).body.features.filter((f) => f.properties.level === 'micro');
+    const category = (await api('/api/catalogue')).body.categories[0].code;
+    // Three places whose four nearest cameras play steadily (not unreachable, not stopping).
+    const steady = new Set((await api('/api/cameras/health')).body.cameras.filter((c) => c.health === 'online').map((c) => c.id));
+    const records = JSON.parse(readFileSync(join(repoRoot, 'assets', 'demo', 'devices.json'), 'utf8'));
+    for (const r of records) if (String(r.stream).includes('stop_after')) steady.delete(r.id);
+    const added = [];
+    for (let i = 0; added.length < 12 && i < 60; i++) {
+      const point = pointInside(grids[(40 + i * 17) % grids.length]);
+      const created = await postFromPage(page, '/api/tickets', {
+        channel: 'hotline', external_id: `BJ12345-E2E-NINE-${i}`, category, description: '多路监控核查',
+        lon: point[0], lat: point[1], reporter_name: '王先生', reporter_phone: '13900000002', urgency: 'normal',
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const id = created.body.ticket.id;
+      const near = (await api(`/api/tickets/${id}`)).body.cameras.map((c) => ({ id: String(c.id), name: c.name }));
+      if (near.length !== 4 || !near.every((c) => steady.has(c.id) && !added.some((a) => a.id === c.id))) continue;
+      added.push(...near);
+      await page.locator(`[data-testid="ticket-queue"] .queue-row[data-ticket-id="${id}"]`).click({ timeout: 30_000 });
+      await page.locator(`[data-testid="ticket-card"][data-ticket-id="${id}"] [data-testid="wall-add-all"]`).click();
+    }
+    assert.equal(new Set(added.map((c) => c.id)).size, 12, 'twelve different cameras');
+    const wall = page.locator('[data-testid="video-wall"]');
+    const tiles = wall.locator('[data-testid="wall-tile"]');
+    assert.equal(await tiles.count(), 9);
+    assert.equal(await wall.getAttribute('data-layout'), '3x3');
+    assert.equal((await wall.locator('[data-testid="wall-count"]').innerText()).trim(), '9 / 9');
+    const kept = added.slice(3).map((c) => c.id);
+    assert.deepEqual(await tiles.evaluateAll((els) => els.map((e) => e.dataset.cameraId)), kept);
+    // The oldest three went, and the wall says which.
+    const dropped = await wall.locator('[data-testid="wall-dropped"]').innerText();
+    assert.match(dropped, /最多 9 路/);
+    for (const c of added.slice(0, 3)) assert.ok(dropped.includes(c.name), `${dropped} names ${c.name}`);
+    assert.equal(await wall.locator('[data-layout="2x2"]').isDisabled(), true, '2×2 is offered only for four');
+    // A browser keeps six connections to a server, and each picture holds one: four play, the
+    // others wait their turn, and the app (its event stream, its API calls) keeps working.
+    const states = () => tiles.locator('.camera-live').evaluateAll((els) => els.map((e) => e.dataset.state));
+    await eventually(async () => {
+      const now = await states();
+      return now.slice(0, 4).every((x) => x === 'playing') && now.slice(4).every((x) => x === 'waiting');
+    }, { timeout: 30_000, message: 'four playing, five waiting' });
+    assert.deepEqual(await upstreams(), kept.slice(0, 4).sort(), 'only the playing tiles stream');
+    assert.match(await tiles.nth(4).locator('[data-testid="live-why"]').innerText(), /最多播放 4 路/);
+    await page.locator('[data-testid="lang-toggle"]').click();
+    await wall.locator('[data-testid="wall-dropped"]').filter({ hasText: 'replaced the oldest' }).waitFor();
+    await screenshot(page, 'video-wall-08-nine-tiles-en');
+    await page.locator('[data-testid="lang-toggle"]').click();
+    // One closed: the next in line starts.
+    await tiles.first().locator('[data-testid="wall-tile-close"]').click();
+    await eventually(async () => {
+      const now = await states();
+      return now.length === 8 && now.slice(0, 4).every((x) => x === 'playing') && now.slice(4).every((x) => x === 'waiting');
+    }, { timeout: 30_000, message: 'the next tile plays' });
+    assert.deepEqual(await upstreams(), kept.slice(1, 5).sort());
+    await closeWall();
+    await page.locator('[data-testid="ticket-card-close"]').click();
+  });
+
   test('an unreachable camera\'s tile says it is offline, within the gateway\'s limit', async () => {
     const offline = health.cameras.find((c) => c.health === 'offline');
     assert.ok(offline, 'the demo street has an unreachable camera');

@@ -17,7 +17,7 @@ use leptos::task::spawn_local;
 use crate::api::ApiError;
 use crate::api::devices::{self, Health};
 use crate::app::AppState;
-use crate::cameras::CameraHealth;
+use crate::cameras::{CameraHealth, LiveSlots};
 use crate::components::ErrorText;
 use crate::i18n::Msg;
 use crate::tickets::time::sleep;
@@ -39,10 +39,12 @@ enum Phase {
 /// What the state line says, and its `data-state` for tests.
 fn shown_state(
     phase: Phase,
+    granted: bool,
     health: Option<Health>,
     refusal: Option<&ApiError>,
 ) -> (&'static str, Msg) {
     match phase {
+        Phase::Connecting if !granted => ("waiting", Msg::LiveWaiting),
         Phase::Connecting => ("connecting", Msg::LiveConnecting),
         Phase::Playing => ("playing", Msg::LivePlaying),
         Phase::Interrupted => ("interrupted", Msg::LiveInterrupted),
@@ -151,9 +153,21 @@ pub fn CameraLive(#[prop(into)] camera: String, #[prop(into)] name: String) -> i
         }
     });
 
-    // Each attempt: watch for the first picture, give up after FIRST_PICTURE.
+    // A picture streams only with a slot (see `LiveSlots`): it waits its turn otherwise.
+    let slots = expect_context::<LiveSlots>();
+    let me = slots.ticket();
+    let wants = Memo::new(move |_| matches!(phase.get(), Phase::Connecting | Phase::Playing));
+    Effect::new(move || slots.want(me, wants.get()));
+    on_cleanup(move || slots.want(me, false));
+    let granted = Memo::new(move |_| slots.granted(me));
+    let streaming = Memo::new(move |_| wants.get() && granted.get());
+
+    // Each attempt, once it streams: watch for the first picture, give up after FIRST_PICTURE.
     Effect::new(move || {
         let round = attempt.get();
+        if !streaming.get() {
+            return;
+        }
         let failed = failed.clone();
         spawn_local(async move {
             let mut waited = Duration::ZERO;
@@ -174,16 +188,20 @@ pub fn CameraLive(#[prop(into)] camera: String, #[prop(into)] name: String) -> i
         });
     });
 
-    let streaming = Memo::new(move |_| matches!(phase.get(), Phase::Connecting | Phase::Playing));
     let picture = move || {
         let _ = attempt.get();
         streaming.get().then(|| {
             view! { <Picture src=src.clone() alt=name.clone() on_error node_ref=img/> }
         })
     };
-    let shown = move || refusal.with(|r| shown_state(phase.get(), current.get(), r.as_ref()));
-    // Why there is no picture: the gateway's answer, else the health's reason.
+    let shown = move || {
+        refusal.with(|r| shown_state(phase.get(), granted.get(), current.get(), r.as_ref()))
+    };
+    // Why there is no picture: no slot yet, the gateway's answer, else the health's reason.
     let why = move || {
+        if phase.get() == Phase::Connecting && !granted.get() {
+            return Some((move || Msg::LiveWaitingWhy.text(lang.get())).into_any());
+        }
         if matches!(phase.get(), Phase::Connecting | Phase::Playing) {
             return None;
         }

@@ -50,6 +50,7 @@ pub fn Header() -> impl IntoView {
                 .collect_view()
         })
     };
+    // First: the figures that do not fit (a narrow window, English) are the ones dropped.
     let camera_health = move || {
         counts.get().map(|c| {
             let (offline, fault) = (c.offline > 0, c.fault > 0);
@@ -94,7 +95,7 @@ pub fn Header() -> impl IntoView {
                     </span>
                 </Show>
             </div>
-            <div class="stats" data-testid="stats">{stats}{camera_health}</div>
+            <div class="stats" data-testid="stats">{camera_health}{stats}</div>
             <Show when=move || state.may().drive_demo_feed()>
                 <DemoFeedControl/>
             </Show>
