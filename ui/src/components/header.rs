@@ -50,7 +50,7 @@ pub fn Header() -> impl IntoView {
                 .collect_view()
         })
     };
-    // First: the figures that do not fit (a narrow window, English) are the ones dropped.
+    // Shown first, so it stays when the figures that do not fit (a narrow window, English) go.
     let camera_health = move || {
         counts.get().map(|c| {
             let (offline, fault) = (c.offline > 0, c.fault > 0);
