@@ -8,27 +8,15 @@ use std::time::Duration;
 
 use binhe_core::{Device, DeviceKind, GridCode};
 use binhe_server::cameras::{Feed, Gateway, GatewayError, Health, Source};
-use common::Harness;
+use common::{Harness, processes};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 /// The tests count this process's ffmpeg children, so they run one at a time.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// ffmpeg processes started by this test process.
 fn ffmpeg_children() -> usize {
-    let me = std::process::id().to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path().join("stat")).ok())
-        .filter(|stat| {
-            let Some((name, rest)) = stat.split_once(") ") else {
-                return false;
-            };
-            let parent = rest.split(' ').nth(1).unwrap_or_default();
-            name.ends_with("(ffmpeg") && parent == me
-        })
-        .count()
+    processes::ffmpeg_children().len()
 }
 
 async fn until(what: &str, check: impl Fn() -> bool) {
