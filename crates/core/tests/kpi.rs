@@ -81,8 +81,8 @@ fn empty_period_shows_dashes_not_nan() {
         assert_eq!(rate.value(), None);
         assert_eq!(rate.to_string(), "—");
     }
-    assert_eq!(kpis.monthly_received(), Some(0.0));
-    assert_eq!(kpis.per_10k_residents(), Some(0.0));
+    assert_eq!(kpis.monthly_received, Some(0.0));
+    assert_eq!(kpis.per_10k_residents, Some(0.0));
     assert!(kpis.categories.is_empty());
 }
 
@@ -91,14 +91,23 @@ fn zero_residents_gives_no_requests_per_10k() {
     let facts = [ticket(utc(2026, 3, 5, 2, 0))];
     let kpis = Kpis::compute(&facts, month(2026, 3), 0, now());
     assert_eq!(kpis.received, 1);
-    assert_eq!(kpis.per_10k_residents(), None);
+    assert_eq!(kpis.per_10k_residents, None);
 }
 
 #[test]
-fn seed_volume_gives_forty_requests_per_10k_residents_a_month() {
-    // 2,214 requests over January–November 2021 for about 50,000 residents.
+fn seed_year_reads_as_the_seed_reports_it() {
+    // 2,214 requests over January–November 2021 for about 50,000 residents: 7 contacted late,
+    // 22 unsolved, 18 not satisfied.
     let facts: Vec<KpiFacts> = (0..2214)
-        .map(|i| ticket(utc(2021, 1, 1, 0, 0) + Duration::minutes(i * 217)))
+        .map(|i| {
+            let at = utc(2021, 1, 1, 0, 0) + Duration::minutes(i * 217);
+            let rating = if i < 18 {
+                Satisfaction::Dissatisfied
+            } else {
+                Satisfaction::Satisfied
+            };
+            closed(at, if i < 7 { 30 } else { 2 }, i >= 22, rating)
+        })
         .collect();
     let period = Period::range(
         Period::month(2021, 1, now()).unwrap().from(),
@@ -109,8 +118,10 @@ fn seed_volume_gives_forty_requests_per_10k_residents_a_month() {
     let kpis = Kpis::compute(&facts, period.elapsed(now()), 50_000, now());
     assert_eq!(kpis.received, 2214);
     assert!((kpis.months - 11.0).abs() < 1e-9);
-    assert!((kpis.monthly_received().unwrap() - 201.27).abs() < 0.01);
-    assert!((kpis.per_10k_residents().unwrap() - 40.25).abs() < 0.01);
+    assert!((kpis.monthly_received.unwrap() - 201.27).abs() < 0.01);
+    assert!((kpis.per_10k_residents.unwrap() - 40.25).abs() < 0.01);
+    let shown = [kpis.response, kpis.resolution, kpis.satisfaction].map(|r| r.to_string());
+    assert_eq!(shown, ["99.7%", "99.0%", "99.2%"]);
 }
 
 #[test]
@@ -321,8 +332,8 @@ fn trend_has_twelve_months_even_when_empty_or_still_to_come() {
     let received: Vec<u64> = months.iter().map(|m| m.kpis.received).collect();
     assert_eq!(received, vec![0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     let december = &months[11].kpis;
-    assert_eq!(december.monthly_received(), None, "December has not begun");
-    assert_eq!(december.per_10k_residents(), None);
+    assert_eq!(december.monthly_received, None, "December has not begun");
+    assert_eq!(december.per_10k_residents, None);
     assert_eq!(december.overdue_open, 0);
     assert!(months[10].kpis.months < 1.0, "November is in progress");
 }
@@ -610,7 +621,7 @@ proptest! {
         prop_assert!(kpis.on_time_closure.numerator() <= kpis.closure.numerator());
         prop_assert!(kpis.open <= kpis.received);
         prop_assert_eq!(kpis.categories.iter().map(|c| c.share.numerator()).sum::<u64>(), kpis.received);
-        for figure in [kpis.monthly_received(), kpis.per_10k_residents()].into_iter().flatten() {
+        for figure in [kpis.monthly_received, kpis.per_10k_residents].into_iter().flatten() {
             prop_assert!(figure.is_finite() && figure >= 0.0);
         }
         let table = assess(&facts, window, SubjectKind::Community, &[], &Weights::default(), as_of);
@@ -622,5 +633,18 @@ proptest! {
         }
         let received: u64 = table.iter().map(|r| r.received).sum();
         prop_assert_eq!(received, kpis.received);
+        if let Ok(period) = Period::range(from, to, as_of) {
+            let yoy = YearOverYear::compute(&facts, &period, residents * 25_000, 40_000, as_of);
+            for change in [yoy.monthly_received, yoy.per_10k_residents] {
+                prop_assert!(change.relative().is_none_or(f64::is_finite));
+            }
+            let months = trend(&facts, &period, residents * 25_000, as_of);
+            prop_assert_eq!(months.iter().map(|m| m.kpis.received).sum::<u64>(), kpis.received);
+            for month in &months {
+                for rate in all_rates(&month.kpis) {
+                    prop_assert!(rate.numerator() <= rate.denominator());
+                }
+            }
+        }
     }
 }

@@ -75,7 +75,7 @@ impl Weights {
             ("satisfaction", satisfaction),
         ] {
             if !(value.is_finite() && value >= 0.0) {
-                return Err(KpiError::NegativeWeight { weight, value });
+                return Err(KpiError::InvalidWeight { weight, value });
             }
         }
         let sum = response + resolution + satisfaction;

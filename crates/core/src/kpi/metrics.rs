@@ -118,6 +118,11 @@ pub struct Kpis {
     /// Calendar months the window covers (a partial month counts its share).
     pub months: f64,
     pub residents: u32,
+    /// 月均受理量: received per calendar month; `None` for an empty window.
+    pub monthly_received: Option<f64>,
+    /// 万人诉求量: received per month per 10,000 residents; `None` for an empty window or no
+    /// residents.
+    pub per_10k_residents: Option<f64>,
     /// 受理量: counted tickets received in the window.
     pub received: u64,
     /// Cancelled or merged tickets received in the window, left out of every figure.
@@ -159,6 +164,8 @@ impl Kpis {
             window,
             months: window.months(),
             residents,
+            monthly_received: None,
+            per_10k_residents: None,
             received: 0,
             excluded: 0,
             open: 0,
@@ -229,19 +236,12 @@ impl Kpis {
                 })
             })
             .collect();
+        kpis.monthly_received = (kpis.months > 0.0).then(|| kpis.received as f64 / kpis.months);
+        kpis.per_10k_residents = kpis
+            .monthly_received
+            .filter(|_| residents > 0)
+            .map(|monthly| monthly * 10_000.0 / f64::from(residents));
         kpis
-    }
-
-    /// 月均受理量: received per calendar month; `None` for an empty window.
-    pub fn monthly_received(&self) -> Option<f64> {
-        (self.months > 0.0).then(|| self.received as f64 / self.months)
-    }
-
-    /// 万人诉求量: received per month per 10,000 residents; `None` for an empty window or no
-    /// residents.
-    pub fn per_10k_residents(&self) -> Option<f64> {
-        let monthly = self.monthly_received()?;
-        (self.residents > 0).then(|| monthly * 10_000.0 / f64::from(self.residents))
     }
 }
 
@@ -271,13 +271,10 @@ impl YearOverYear {
         let current = Kpis::compute(facts, window, residents, as_of);
         let earlier = Kpis::compute(facts, window.year_before(), residents_earlier, as_of);
         Self {
-            monthly_received: Change::between(
-                current.monthly_received(),
-                earlier.monthly_received(),
-            ),
+            monthly_received: Change::between(current.monthly_received, earlier.monthly_received),
             per_10k_residents: Change::between(
-                current.per_10k_residents(),
-                earlier.per_10k_residents(),
+                current.per_10k_residents,
+                earlier.per_10k_residents,
             ),
             current,
             earlier,

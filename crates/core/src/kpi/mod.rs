@@ -47,7 +47,7 @@ pub enum KpiError {
     #[error("{year} is not a year between 2000 and 2100")]
     InvalidYear { year: i32 },
     #[error("the {weight} weight must be a non-negative number, got {value}")]
-    NegativeWeight { weight: &'static str, value: f64 },
+    InvalidWeight { weight: &'static str, value: f64 },
     #[error("the weights must add up to 100, they add up to {sum}")]
     WeightsNotHundred { sum: f64 },
 }
@@ -61,7 +61,7 @@ impl KpiError {
             Self::FuturePeriod { .. } => "FUTURE_PERIOD",
             Self::InvalidMonth { .. } => "INVALID_MONTH",
             Self::InvalidYear { .. } => "INVALID_YEAR",
-            Self::NegativeWeight { .. } => "INVALID_WEIGHT",
+            Self::InvalidWeight { .. } => "INVALID_WEIGHT",
             Self::WeightsNotHundred { .. } => "WEIGHTS_NOT_100",
         }
     }
@@ -95,7 +95,7 @@ impl KpiError {
                 format!("{year} 年 {month} 月不是有效月份（年份须在 2000–2100 之间）")
             }
             Self::InvalidYear { year } => format!("{year} 年不在 2000–2100 之间"),
-            Self::NegativeWeight { weight, value } => {
+            Self::InvalidWeight { weight, value } => {
                 let name = match *weight {
                     "response" => "响应率",
                     "resolution" => "解决率",
