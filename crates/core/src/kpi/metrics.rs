@@ -153,6 +153,18 @@ pub struct Kpis {
 
 impl Kpis {
     /// Counts `facts` over `window` for a population of `residents`.
+    ///
+    /// ```
+    /// use binhe_core::kpi::{Kpis, Period};
+    /// use chrono::{TimeZone, Utc};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    /// let march = Period::month(2026, 3, now).unwrap().elapsed(now);
+    /// let kpis = Kpis::compute(&[], march, 0, now);
+    /// assert_eq!(kpis.received, 0);
+    /// assert_eq!(kpis.response.to_string(), "—");
+    /// assert_eq!(kpis.per_10k_residents, None, "no residents");
+    /// ```
     pub fn compute<'a>(
         facts: impl IntoIterator<Item = &'a KpiFacts>,
         window: Window,
