@@ -2,8 +2,8 @@
 //! server, so nine `<img>` MJPEG streams would starve the app's own API calls; the wall instead
 //! names the cameras it shows and gets every camera's pictures on this one connection.
 //!
-//! Client → server, text: `{"cameras": ["SXJ0001", …]}` (at most [`MAX_WALL`]; the list
-//! replaces the previous one). Server → client, text: `{"camera", "state": "playing"}`,
+//! Client → server, text: `{"cameras": ["SXJ0001", …]}` (at most [`MAX_WALL`]: a 3 × 3 wall
+//! and the cards open beside it; the list replaces the previous one). Server → client, text: `{"camera", "state": "playing"}`,
 //! `{"camera", "state": "ended", "reason"}`, `{"camera", "state": "error", "error": {code,
 //! message_zh, message_en}}`; binary: one picture = 1 byte id length, the id, the JPEG.
 
@@ -23,8 +23,8 @@ use crate::api::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 
-/// Tiles a wall shows at most (3 × 3).
-pub const MAX_WALL: usize = 9;
+/// Cameras one terminal's socket carries at most: as many as the gateway runs at all.
+pub const MAX_WALL: usize = super::MAX_UPSTREAMS;
 
 #[derive(Debug, Deserialize)]
 struct Wanted {
