@@ -1,6 +1,6 @@
 //! The Smart Binhe domain: the four-level grid of Binhe Street, its codes, spatial index and
 //! validation, the people and devices posted to it, the seeded demo dataset, and the tickets that
-//! travel the closed loop through it.
+//! travel the closed loop through it, and the KPIs and assessment (考核) counted from them.
 //!
 //! No IO and no async here: everything is plain functions over plain types.
 
@@ -10,6 +10,7 @@ pub mod demo;
 pub mod geojson;
 pub mod geometry;
 pub mod grid;
+pub mod kpi;
 pub mod people;
 pub mod problem;
 pub mod spatial;

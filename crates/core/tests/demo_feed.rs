@@ -306,7 +306,12 @@ fn cameras_report_only_what_a_camera_can_see() {
     ];
     for intake in s.intakes.iter().filter(|i| i.channel == Channel::Camera) {
         assert!(visible.contains(&intake.category.as_str()), "{intake:?}");
-        assert_eq!(intake.source_ref.as_deref(), Some("camera"));
+        // Placed by a point: the server names the camera nearest it.
+        assert!(
+            matches!(intake.location, IntakeLocation::Point(_)),
+            "{intake:?}"
+        );
+        assert_eq!(intake.source_ref, None);
     }
 }
 

@@ -8,6 +8,10 @@
 use std::time::{Duration, Instant};
 
 use binhe_server::{Database, ServerConfig, start};
+#[path = "../tests/common/processes.rs"]
+#[allow(dead_code, reason = "the benchmark counts, it does not wait")]
+mod processes;
+use processes::ffmpeg_children;
 use serde_json::Value;
 
 const VIEWERS: usize = 20;
@@ -49,22 +53,6 @@ fn cpu_ticks(pid: u32) -> u64 {
             .get(12)
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0)
-}
-
-/// The ffmpeg processes this process started.
-fn ffmpeg_children() -> Vec<u32> {
-    let me = std::process::id().to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|entry| {
-            let entry = entry.ok()?;
-            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
-            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
-            let (name, rest) = stat.split_once(") ")?;
-            (name.ends_with("(ffmpeg") && rest.split(' ').nth(1) == Some(me.as_str()))
-                .then_some(pid)
-        })
-        .collect()
 }
 
 fn median(mut values: Vec<f64>) -> f64 {

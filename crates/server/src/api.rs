@@ -143,6 +143,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/devices.geojson", get(devices_geojson))
         .route("/api/cameras/status", get(crate::cameras::status))
         .route("/api/cameras/health", get(crate::cameras::health))
+        .route("/api/cameras/wall", get(crate::cameras::wall))
         .route("/api/cameras/{id}/live.mjpeg", get(crate::cameras::live))
         .route("/api/grids/tree", get(tree))
         .route("/api/grids/search", get(search))

@@ -164,6 +164,36 @@ async fn every_route_checks_role_and_scope() {
         ),
         (
             Method::GET,
+            format!("/api/tickets/{foreign_id}/snapshot.jpg"),
+            None,
+            [S::NOT_FOUND, no, no, S::NOT_FOUND, anon],
+        ),
+        (
+            Method::GET,
+            "/api/cameras/health".into(),
+            None,
+            [ok, ok, ok, ok, anon],
+        ),
+        (
+            Method::GET,
+            "/api/cameras/status".into(),
+            None,
+            [ok, no, no, ok, anon],
+        ),
+        (
+            Method::POST,
+            "/api/door-access/events".into(),
+            Some(json!({"unit": "NO-SUCH-UNIT", "kind": "forced"})),
+            [S::NOT_FOUND, no, no, S::NOT_FOUND, anon],
+        ),
+        (
+            Method::GET,
+            "/api/door-access/NO-SUCH-UNIT/events".into(),
+            None,
+            [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, anon],
+        ),
+        (
+            Method::GET,
             "/api/catalogue".into(),
             None,
             [ok, ok, ok, ok, anon],

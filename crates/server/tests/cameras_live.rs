@@ -8,27 +8,15 @@ use std::time::Duration;
 
 use binhe_core::{Device, DeviceKind, GridCode};
 use binhe_server::cameras::{Feed, Gateway, GatewayError, Health, Source};
-use common::Harness;
+use common::{Harness, processes};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The tests count this process's ffmpeg children, so they run one at a time.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// ffmpeg processes started by this test process.
 fn ffmpeg_children() -> usize {
-    let me = std::process::id().to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path().join("stat")).ok())
-        .filter(|stat| {
-            let Some((name, rest)) = stat.split_once(") ") else {
-                return false;
-            };
-            let parent = rest.split(' ').nth(1).unwrap_or_default();
-            name.ends_with("(ffmpeg") && parent == me
-        })
-        .count()
+    processes::ffmpeg_children().len()
 }
 
 async fn until(what: &str, check: impl Fn() -> bool) {
@@ -391,4 +379,121 @@ fn a_camera_record_names_a_usable_stream_or_says_what_is_wrong() {
         assert_eq!(error.code(), "CAMERA_SOURCE_INVALID", "{bad}");
         assert!(error.message_zh().contains("视频流地址无效"), "{bad}");
     }
+}
+
+/// What the wall's socket said, by camera: states in order, and pictures received.
+#[derive(Debug, Default)]
+struct WallSeen {
+    states: std::collections::HashMap<String, Vec<Value>>,
+    pictures: std::collections::HashMap<String, Vec<Vec<u8>>>,
+}
+
+type WallSocket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Reads the socket until `done` holds on what was seen (at most 15 s).
+async fn read_wall(socket: &mut WallSocket, seen: &mut WallSeen, done: impl Fn(&WallSeen) -> bool) {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !done(seen) {
+        let message = tokio::time::timeout_at(deadline, socket.next())
+            .await
+            .unwrap_or_else(|_| panic!("the wall's socket went quiet: {seen:?}"))
+            .expect("the socket stays open")
+            .unwrap();
+        match message {
+            Message::Text(text) => {
+                let said: Value = serde_json::from_str(&text).unwrap();
+                let camera = said["camera"].as_str().unwrap_or_default().to_owned();
+                seen.states.entry(camera).or_default().push(said);
+            }
+            Message::Binary(frame) => {
+                let length = usize::from(frame[0]);
+                let camera = String::from_utf8(frame[1..=length].to_vec()).unwrap();
+                seen.pictures
+                    .entry(camera)
+                    .or_default()
+                    .push(frame[1 + length..].to_vec());
+            }
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_video_wall_gets_every_camera_on_one_socket() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("wall.sqlite")).await;
+    let mut request = format!("ws://{}/api/cameras/wall", h.server.address)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", h.server.secret()).parse().unwrap(),
+    );
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let ask = |cameras: &[&str]| Message::Text(json!({ "cameras": cameras }).to_string().into());
+
+    socket
+        .send(ask(&["SXJ0001", "SXJ0002", "SXJ0037", "SXJ9999"]))
+        .await
+        .unwrap();
+    let mut seen = WallSeen::default();
+    read_wall(&mut socket, &mut seen, |s| {
+        ["SXJ0001", "SXJ0002"]
+            .iter()
+            .all(|c| s.pictures.get(*c).is_some_and(|p| p.len() >= 15))
+            && s.states.contains_key("SXJ0037")
+            && s.states.contains_key("SXJ9999")
+    })
+    .await;
+    assert_eq!(seen.states["SXJ0001"][0]["state"], "playing");
+    assert_eq!(seen.states["SXJ0037"][0]["state"], "error");
+    assert_eq!(
+        seen.states["SXJ0037"][0]["error"]["code"],
+        "CAMERA_UNREACHABLE"
+    );
+    assert_eq!(
+        seen.states["SXJ9999"][0]["error"]["code"],
+        "CAMERA_NOT_FOUND"
+    );
+    for camera in ["SXJ0001", "SXJ0002"] {
+        let pictures = &seen.pictures[camera];
+        assert!(
+            pictures.iter().all(|p| p.starts_with(&[0xFF, 0xD8])),
+            "JPEGs"
+        );
+        assert!(
+            pictures.windows(2).any(|w| w[0] != w[1]),
+            "{camera}'s picture moves"
+        );
+    }
+    assert_eq!(ffmpeg_children(), 2, "one upstream per playing camera");
+
+    // Dropping a tile stops its camera; the other keeps playing.
+    socket.send(ask(&["SXJ0002"])).await.unwrap();
+    until("the dropped camera stops", || ffmpeg_children() == 1).await;
+    let mut later = WallSeen::default();
+    read_wall(&mut socket, &mut later, |s| {
+        s.pictures.get("SXJ0002").is_some_and(|p| p.len() >= 5)
+    })
+    .await;
+
+    // More cameras than the gateway runs: refused, the wall as it was.
+    let many: Vec<String> = (1..=17).map(|n| format!("SXJ{n:04}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    socket.send(ask(&many)).await.unwrap();
+    let mut refused = WallSeen::default();
+    read_wall(&mut socket, &mut refused, |s| s.states.contains_key("")).await;
+    assert_eq!(refused.states[""][0]["error"]["code"], "BAD_WALL_REQUEST");
+    assert_eq!(ffmpeg_children(), 1);
+
+    // Closing the wall stops everything.
+    socket.close(None).await.unwrap();
+    until("no ffmpeg left", || ffmpeg_children() == 0).await;
 }

@@ -76,6 +76,20 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
         "no ticket still open in {states:?}"
     );
 
+    // Camera alerts name the camera nearest their place.
+    let alerts: Vec<&Value> = all["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["channel"] == "camera")
+        .collect();
+    assert!(!alerts.is_empty(), "camera alerts in the history");
+    for alert in &alerts {
+        let camera = alert["camera"]["id"].as_str().expect("a camera named");
+        assert!(camera.starts_with("SXJ"), "{alert}");
+        assert_eq!(alert["source_ref"], camera);
+    }
+
     let status = get(&client, &base, &secret, "/api/demo/feed").await;
     assert_eq!(status["available"], true);
     assert_eq!(status["running"], true);
@@ -84,6 +98,35 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
         .as_u64()
         .unwrap();
     assert!(live >= 1, "600 a minute gives some within 1.5 s");
+
+    // A live camera alert comes with its camera's picture of the moment.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let picture = loop {
+        let all = get(&client, &base, &secret, "/api/tickets?scope=all&limit=5000").await;
+        let with_picture = all["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find_map(|t| t["snapshot_url"].as_str().map(str::to_owned));
+        if let Some(url) = with_picture {
+            break url;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no live camera alert with a picture within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let jpeg = client
+        .get(format!("{base}{picture}"))
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(jpeg.starts_with(&[0xFF, 0xD8]) && jpeg.len() > 1000);
 
     let (code, refused) = post(
         &client,

@@ -5,6 +5,7 @@
 pub mod alerts;
 mod gateway;
 mod health;
+mod wall;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -19,6 +20,7 @@ use serde_json::{Value, json};
 
 pub use gateway::{Feed, Gateway, GatewayError, MAX_UPSTREAMS, Source, Viewer};
 pub use health::{Health, HealthBook, PATROL_EVERY, Record};
+pub use wall::{MAX_WALL, wall};
 
 use crate::api::AppState;
 use crate::auth::Caller;

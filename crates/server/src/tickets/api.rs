@@ -35,12 +35,20 @@ const MAX_LIST_LIMIT: u32 = 5000;
 const MAP_LIMIT: u32 = 50_000;
 const NEAREST_WORKERS: usize = 5;
 const NEAREST_CAMERAS: usize = 4;
+/// A reported request with room for a camera alert's picture, which is checked for its own
+/// limit (`MAX_SNAPSHOT_BYTES`) with a clearer answer than the body limit gives.
+const MAX_REPORT_BYTES: usize = 8 * 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/catalogue", get(catalogue).put(replace_catalogue))
         .route("/api/sla", get(sla).put(replace_sla))
-        .route("/api/tickets", get(list).post(create))
+        .route(
+            "/api/tickets",
+            get(list)
+                .post(create)
+                .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES)),
+        )
         .route("/api/tickets.geojson", get(map_layer))
         .route("/api/tickets/{id}", get(card))
         .route("/api/tickets/{id}/actions", post(act))

@@ -2,6 +2,8 @@
 
 #[allow(dead_code, reason = "each test binary uses its own subset")]
 pub mod center;
+#[allow(dead_code, reason = "each test binary uses its own subset")]
+pub mod processes;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -1,0 +1,322 @@
+//! The dashboard figures for one set of tickets over one window.
+//!
+//! Counting rules (also in `docs/kpi.md`, which the UI shows on hover):
+//! - **Counted tickets**: every ticket except 已注销 (cancelled: not a case) and 已合并 (merged
+//!   duplicates: the ticket they were merged into counts once for them all).
+//! - **受理量** and the three assessment rates belong to the window the ticket was *received*
+//!   in; 结案率 and 按期结案率 to the window its closure was *due* in; the overdue count is a
+//!   snapshot at the window's end.
+//! - A result that cannot be known yet does not count against anyone: a ticket enters the
+//!   response denominator once it was contacted or its contact deadline passed, and the
+//!   resolution denominator once it has a result or its closure deadline passed.
+//! - `as_of` is the moment the facts were read ("now"); a window never reaches past it.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::period::{Period, Window};
+use super::{Change, Rate};
+use crate::code::GridCode;
+use crate::ticket::{Outcome, Satisfaction, Ticket, TicketState};
+
+/// What the figures need of one ticket. Every field is also a column of the `tickets` table
+/// (named alongside), so the store can compute the same figures in SQL.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KpiFacts {
+    /// `state`
+    pub state: TicketState,
+    /// `category`
+    pub category: String,
+    /// `community_code`
+    pub community: Option<GridCode>,
+    /// `micro_code`
+    pub micro: Option<GridCode>,
+    /// `assignee_worker`: the worker holding the order now (after any delegation).
+    pub worker: Option<String>,
+    /// `received_at`
+    pub received_at: DateTime<Utc>,
+    /// `contact_due_at`
+    pub contact_due_at: DateTime<Utc>,
+    /// `due_at`
+    pub due_at: DateTime<Utc>,
+    /// `first_contact_at`
+    pub first_contact_at: Option<DateTime<Utc>>,
+    /// `closed_at` (cleared again when a closed ticket is reopened).
+    pub closed_at: Option<DateTime<Utc>>,
+    /// `delegated`: ever delegated down (下交).
+    pub delegated: bool,
+    /// `outcome`
+    pub outcome: Option<Outcome>,
+    /// `satisfaction`
+    pub satisfaction: Option<Satisfaction>,
+}
+
+impl KpiFacts {
+    pub fn of(ticket: &Ticket) -> Self {
+        Self {
+            state: ticket.state,
+            category: ticket.category.clone(),
+            community: ticket.routing.community.clone(),
+            micro: ticket.routing.micro.clone(),
+            worker: ticket.assignment.as_ref().and_then(|a| a.worker_id.clone()),
+            received_at: ticket.received_at,
+            contact_due_at: ticket.contact_due_at,
+            due_at: ticket.due_at,
+            first_contact_at: ticket.first_contact_at,
+            closed_at: ticket.closed_at,
+            delegated: ticket.delegated,
+            outcome: ticket.outcome,
+            satisfaction: ticket.satisfaction,
+        }
+    }
+
+    /// Counted in the figures: not cancelled and not merged into another ticket.
+    pub fn counts(&self) -> bool {
+        !matches!(self.state, TicketState::Cancelled | TicketState::Merged)
+    }
+
+    /// 响应: first contact by the contact deadline (exactly at it is in time). `None` while
+    /// neither contacted nor past the deadline at `as_of`.
+    pub fn responded_in_time(&self, as_of: DateTime<Utc>) -> Option<bool> {
+        match self.first_contact_at {
+            Some(contact) => Some(contact <= self.contact_due_at),
+            None if as_of > self.contact_due_at => Some(false),
+            None => None,
+        }
+    }
+
+    /// 解决: the handler's result is "solved". `None` while there is no result and the closure
+    /// deadline has not passed at `as_of`; past it without a result counts as unsolved.
+    pub fn solved(&self, as_of: DateTime<Utc>) -> Option<bool> {
+        match self.outcome {
+            Some(outcome) => Some(outcome == Outcome::Solved),
+            None if as_of > self.due_at => Some(false),
+            None => None,
+        }
+    }
+
+    /// Open (not closed) at the instant `at`, as far as the current row tells.
+    fn open_at(&self, at: DateTime<Utc>) -> bool {
+        self.received_at < at && self.closed_at.is_none_or(|closed| closed >= at)
+    }
+}
+
+/// One category's part of the intake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryShare {
+    pub category: String,
+    /// Of the counted tickets received: this category's count over 受理量.
+    pub share: Rate,
+}
+
+/// The figures of one set of tickets over one window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Kpis {
+    pub window: Window,
+    /// Calendar months the window covers (a partial month counts its share).
+    pub months: f64,
+    pub residents: u32,
+    /// 月均受理量: received per calendar month; `None` for an empty window.
+    pub monthly_received: Option<f64>,
+    /// 万人诉求量: received per month per 10,000 residents; `None` for an empty window or no
+    /// residents.
+    pub per_10k_residents: Option<f64>,
+    /// 受理量: counted tickets received in the window.
+    pub received: u64,
+    /// Cancelled or merged tickets received in the window, left out of every figure.
+    pub excluded: u64,
+    /// Received in the window and still open at `as_of`.
+    pub open: u64,
+    /// 响应率: contacted by the contact deadline / received with the response known.
+    pub response: Rate,
+    /// 解决率: result "solved" / received with a result or past the closure deadline.
+    pub resolution: Rate,
+    /// 满意率: rated 满意 / rated (基本满意 and 不满意 count as rated, not satisfied).
+    pub satisfaction: Rate,
+    /// Rated 基本满意, of the rated.
+    pub basically_satisfied: u64,
+    /// 下交 received in the window (whatever their progress).
+    pub delegated: u64,
+    /// 下交解决率: 解决率 among the delegated tickets.
+    pub delegated_resolution: Rate,
+    /// 结案率: closed / due in the window (应结案).
+    pub closure: Rate,
+    /// 按期结案率: closed by the deadline / due in the window.
+    pub on_time_closure: Rate,
+    /// Open and past their deadline at the window's end.
+    pub overdue_open: u64,
+    /// Every category received, most first (ties by code).
+    pub categories: Vec<CategoryShare>,
+}
+
+impl Kpis {
+    /// Counts `facts` over `window` for a population of `residents`.
+    ///
+    /// ```
+    /// use binhe_core::kpi::{Kpis, Period};
+    /// use chrono::{TimeZone, Utc};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    /// let march = Period::month(2026, 3, now).unwrap().elapsed(now);
+    /// let kpis = Kpis::compute(&[], march, 0, now);
+    /// assert_eq!(kpis.received, 0);
+    /// assert_eq!(kpis.response.to_string(), "—");
+    /// assert_eq!(kpis.per_10k_residents, None, "no residents");
+    /// ```
+    pub fn compute<'a>(
+        facts: impl IntoIterator<Item = &'a KpiFacts>,
+        window: Window,
+        residents: u32,
+        as_of: DateTime<Utc>,
+    ) -> Self {
+        let window = window.clipped(as_of);
+        let mut kpis = Self {
+            window,
+            months: window.months(),
+            residents,
+            monthly_received: None,
+            per_10k_residents: None,
+            received: 0,
+            excluded: 0,
+            open: 0,
+            response: Rate::default(),
+            resolution: Rate::default(),
+            satisfaction: Rate::default(),
+            basically_satisfied: 0,
+            delegated: 0,
+            delegated_resolution: Rate::default(),
+            closure: Rate::default(),
+            on_time_closure: Rate::default(),
+            overdue_open: 0,
+            categories: Vec::new(),
+        };
+        // A window wholly after `as_of` (a month still to come) has no end to look back from.
+        let snapshot = (window.to <= as_of).then_some(window.to);
+        let mut categories: BTreeMap<&str, u64> = BTreeMap::new();
+        for fact in facts {
+            if !fact.counts() {
+                if window.contains(fact.received_at) {
+                    kpis.excluded += 1;
+                }
+                continue;
+            }
+            if window.contains(fact.due_at) {
+                kpis.closure.count(fact.closed_at.is_some());
+                kpis.on_time_closure
+                    .count(fact.closed_at.is_some_and(|closed| closed <= fact.due_at));
+            }
+            if snapshot.is_some_and(|end| fact.open_at(end) && fact.due_at < end) {
+                kpis.overdue_open += 1;
+            }
+            if !window.contains(fact.received_at) {
+                continue;
+            }
+            kpis.received += 1;
+            *categories.entry(fact.category.as_str()).or_default() += 1;
+            if fact.state.is_open() {
+                kpis.open += 1;
+            }
+            if let Some(in_time) = fact.responded_in_time(as_of) {
+                kpis.response.count(in_time);
+            }
+            if let Some(solved) = fact.solved(as_of) {
+                kpis.resolution.count(solved);
+                if fact.delegated {
+                    kpis.delegated_resolution.count(solved);
+                }
+            }
+            if fact.delegated {
+                kpis.delegated += 1;
+            }
+            if let Some(rating) = fact.satisfaction {
+                kpis.satisfaction.count(rating == Satisfaction::Satisfied);
+                if rating == Satisfaction::Basic {
+                    kpis.basically_satisfied += 1;
+                }
+            }
+        }
+        let mut categories: Vec<(&str, u64)> = categories.into_iter().collect();
+        categories.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        kpis.categories = categories
+            .into_iter()
+            .filter_map(|(category, count)| {
+                Some(CategoryShare {
+                    category: category.to_owned(),
+                    share: Rate::new(count, kpis.received)?,
+                })
+            })
+            .collect();
+        kpis.monthly_received = (kpis.months > 0.0).then(|| kpis.received as f64 / kpis.months);
+        kpis.per_10k_residents = kpis
+            .monthly_received
+            .filter(|_| residents > 0)
+            .map(|monthly| monthly * 10_000.0 / f64::from(residents));
+        kpis
+    }
+}
+
+/// The figures of a period next to those of the same span a year earlier.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct YearOverYear {
+    pub current: Kpis,
+    pub earlier: Kpis,
+    /// 同比 of 月均受理量.
+    pub monthly_received: Change,
+    /// 同比 of 万人诉求量.
+    pub per_10k_residents: Change,
+}
+
+impl YearOverYear {
+    /// Compares the elapsed part of `period` with the same span a year earlier (so a month in
+    /// progress is compared with the same days of last year). `residents_earlier` is the
+    /// population then; pass the current one when it is not known.
+    pub fn compute(
+        facts: &[KpiFacts],
+        period: &Period,
+        residents: u32,
+        residents_earlier: u32,
+        as_of: DateTime<Utc>,
+    ) -> Self {
+        let window = period.elapsed(as_of);
+        let current = Kpis::compute(facts, window, residents, as_of);
+        let earlier = Kpis::compute(facts, window.year_before(), residents_earlier, as_of);
+        Self {
+            monthly_received: Change::between(current.monthly_received, earlier.monthly_received),
+            per_10k_residents: Change::between(
+                current.per_10k_residents,
+                earlier.per_10k_residents,
+            ),
+            current,
+            earlier,
+        }
+    }
+}
+
+/// One month of a trend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthKpis {
+    pub year: i32,
+    pub month: u32,
+    pub kpis: Kpis,
+}
+
+/// The figures month by month over `period` (12 entries for a year), empty months and months
+/// still to come included, with no figures rather than zeros for their rates.
+pub fn trend(
+    facts: &[KpiFacts],
+    period: &Period,
+    residents: u32,
+    as_of: DateTime<Utc>,
+) -> Vec<MonthKpis> {
+    period
+        .months()
+        .into_iter()
+        .map(|(year, month, window)| MonthKpis {
+            year,
+            month,
+            kpis: Kpis::compute(facts, window, residents, as_of),
+        })
+        .collect()
+}
