@@ -1,18 +1,90 @@
 //! The video wall over the map: live tiles 2×2 or 3×3, each with its camera's name, its
-//! state and a ×; closing the wall ends every stream.
+//! state and a ×; every tile's pictures come on one socket ([`WallFeed`]), and closing the
+//! wall ends every stream.
 
 use leptos::prelude::*;
 
+use crate::api::ApiError;
 use crate::app::AppState;
-use crate::cameras::VideoWall;
+use crate::cameras::feed::FeedState;
 use crate::cameras::wall::{Layout, MAX_TILES};
-use crate::components::CameraLive;
+use crate::cameras::{VideoWall, WallFeed};
+use crate::components::ErrorText;
 use crate::i18n::Msg;
+
+/// What a tile's state line says, and its `data-state` for tests.
+fn shown_state(state: &FeedState) -> (&'static str, Msg) {
+    match state {
+        FeedState::Connecting => ("connecting", Msg::LiveConnecting),
+        FeedState::Playing => ("playing", Msg::LivePlaying),
+        FeedState::Ended(_) => ("interrupted", Msg::LiveInterrupted),
+        FeedState::Refused(e) => match e.code.as_str() {
+            "CAMERA_UNREACHABLE" => ("offline", Msg::HealthOffline),
+            "GATEWAY_BUSY" => ("busy", Msg::LiveBusy),
+            _ => ("failed", Msg::LiveFailed),
+        },
+    }
+}
+
+/// One tile's picture and state, fed by the wall's socket.
+#[component]
+fn WallPicture(camera: String, name: String) -> impl IntoView {
+    let lang = expect_context::<AppState>().lang;
+    let feed = expect_context::<WallFeed>();
+    let picture = RwSignal::new(None::<String>);
+    let state = RwSignal::new(FeedState::Connecting);
+    feed.attach(&camera, picture, state);
+    let id = camera.clone();
+    on_cleanup(move || feed.detach(&id));
+    let shown = move || state.with(shown_state);
+    let why = move || {
+        state.with(|s| match s {
+            FeedState::Ended(reason) => {
+                Some(view! { <span class="mono">{reason.clone()}</span> }.into_any())
+            }
+            FeedState::Refused(e) => {
+                let e: ApiError = e.clone();
+                Some(view! { <ErrorText error=e/> }.into_any())
+            }
+            _ => None,
+        })
+    };
+    let stopped = move || state.with(|s| matches!(s, FeedState::Ended(_) | FeedState::Refused(_)));
+    view! {
+        <div class="camera-live" data-state=move || shown().0>
+            {move || picture.get().map(|src| view! { <img src=src alt=name.clone() data-testid="camera-live"/> })}
+            <div class="picture-state" data-testid="live-state">
+                <span class="picture-label">{move || shown().1.text(lang.get())}</span>
+                {move || why().map(|w| view! { <span class="picture-why" data-testid="live-why">{w}</span> })}
+                <Show when=stopped>
+                    <button type="button" class="btn small" data-testid="live-retry" on:click={
+                        let camera = camera.clone();
+                        move |_| {
+                            state.set(FeedState::Connecting);
+                            feed.retry(&camera);
+                        }
+                    }>
+                        {move || Msg::Retry.text(lang.get())}
+                    </button>
+                </Show>
+            </div>
+        </div>
+    }
+}
 
 #[component]
 pub fn VideoWallPanel() -> impl IntoView {
     let state = expect_context::<AppState>();
     let wall = expect_context::<VideoWall>();
+    let feed = WallFeed::new();
+    provide_context(feed);
+    // The socket asks for exactly the cameras on the wall.
+    Effect::new(move || {
+        let cameras: Vec<String> = wall
+            .tiles
+            .with(|t| t.list.iter().map(|t| t.camera.clone()).collect());
+        feed.show(cameras);
+    });
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
     let open = move || wall.tiles.with(|t| !t.list.is_empty());
@@ -78,7 +150,7 @@ pub fn VideoWallPanel() -> impl IntoView {
                                         wall.dropped.set(Vec::new());
                                     }>"×"</button>
                             </figcaption>
-                            <CameraLive camera=tile.camera.clone() name=tile.name.clone()/>
+                            <WallPicture camera=tile.camera.clone() name=tile.name.clone()/>
                         </figure>
                     </For>
                 </div>
