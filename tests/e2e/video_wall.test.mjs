@@ -52,20 +52,28 @@ async function closeWall() {
   await eventually(async () => (await upstreams()).length === 0, { timeout: 12_000, message: 'no upstream after closing the wall' });
 }
 
-/** A digest of what each wall tile's picture shows now (drawn into a canvas). */
-function tileDigests() {
-  return page.evaluate(() => [...document.querySelectorAll('[data-testid="wall-tile"] img[data-testid="camera-live"]')]
-    .map((img) => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 160;
-      canvas.height = 90;
-      const ctx = canvas.getContext('2d');
-      ctx.drawImage(img, 0, 0, 160, 90);
-      const data = ctx.getImageData(0, 0, 160, 90).data;
-      let hash = 0;
-      for (let i = 0; i < data.length; i += 7) hash = (hash * 31 + data[i]) >>> 0;
-      return { width: img.naturalWidth, hash };
-    }));
+/**
+ * A digest of what each wall tile's picture shows now (drawn into a canvas). Each picture is a
+ * new image source: read when every tile has decoded its latest one.
+ */
+async function tileDigests() {
+  for (let attempt = 0; ; attempt++) {
+    const digests = await page.evaluate(() => [...document.querySelectorAll('[data-testid="wall-tile"] img[data-testid="camera-live"]')]
+      .map((img) => {
+        if (!img.complete || img.naturalWidth === 0) return { width: 0, hash: 0 };
+        const canvas = document.createElement('canvas');
+        canvas.width = 160;
+        canvas.height = 90;
+        const ctx = canvas.getContext('2d');
+        ctx.drawImage(img, 0, 0, 160, 90);
+        const data = ctx.getImageData(0, 0, 160, 90).data;
+        let hash = 0;
+        for (let i = 0; i < data.length; i += 7) hash = (hash * 31 + data[i]) >>> 0;
+        return { width: img.naturalWidth, hash };
+      }));
+    if (digests.every((d) => d.width > 0) || attempt === 40) return digests;
+    await sleep(50);
+  }
 }
 
 const jump = (center, zoom) => jumpTo(page, center, zoom);

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use crate::api::auth::{May, Session};
 use crate::api::{self, ApiError, Bbox, GRID_NOT_FOUND, GridDetail, Level};
-use crate::cameras::{CameraHealth, LiveSlots, VideoWall};
+use crate::cameras::{CameraHealth, VideoWall};
 use crate::components::{
     GridCard, GridChooser, GridTree, Header, IntakeForm, LoginPage, Notices, SearchBox, TicketCard,
     TicketQueue, TicketToast, VideoWallPanel,
@@ -329,7 +329,6 @@ fn Workspace() -> impl IntoView {
     provide_context(health);
     let wall = VideoWall::new();
     provide_context(wall);
-    provide_context(LiveSlots::new());
     let side = RwSignal::new(stored_side_tab());
     let t = move |m: Msg| m.text(state.lang.get());
     // While the login page stands in for a lost session, nothing of the last one shows.

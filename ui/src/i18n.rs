@@ -227,8 +227,6 @@ pub enum Msg {
     LiveBusy,
     LiveInterrupted,
     LiveNoPicture,
-    LiveWaiting,
-    LiveWaitingWhy,
     WallTitle,
     WallAdd,
     WallAddAll,
@@ -654,11 +652,6 @@ impl Msg {
             Msg::LiveFailed => ("无法播放", "Cannot play"),
             Msg::LiveBusy => ("视频路数已满", "Gateway full"),
             Msg::LiveInterrupted => ("画面中断", "Picture interrupted"),
-            Msg::LiveWaiting => ("排队等待播放", "Waiting to play"),
-            Msg::LiveWaitingWhy => (
-                "浏览器对同一服务器最多保持 6 个连接，画面同时最多播放 4 路；关闭其他画面后自动开始",
-                "A browser keeps at most 6 connections to one server: 4 pictures play at once; this one starts when another closes",
-            ),
             Msg::LiveNoPicture => (
                 "未收到画面，请稍后重试",
                 "No picture arrived; try again later",

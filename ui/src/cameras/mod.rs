@@ -2,10 +2,8 @@
 
 pub mod feed;
 pub mod health;
-pub mod slots;
 pub mod wall;
 
 pub use feed::WallFeed;
 pub use health::CameraHealth;
-pub use slots::LiveSlots;
 pub use wall::VideoWall;

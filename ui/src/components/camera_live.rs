@@ -1,6 +1,6 @@
 //! A camera's live picture with what it is doing: 连接中, 播放中, or why there is none — 离线
 //! with the gateway's own message, 画面中断 when the camera turns faulty while watched. The
-//! device card and every tile of the video wall show one.
+//! device card shows one (the video wall's tiles come on the wall's socket instead).
 //!
 //! The `<img>` plays the gateway's MJPEG; it is removed (and its source cleared, which ends
 //! the request) as soon as there is nothing more to see, so the gateway stops the camera's
@@ -17,7 +17,7 @@ use leptos::task::spawn_local;
 use crate::api::ApiError;
 use crate::api::devices::{self, Health};
 use crate::app::AppState;
-use crate::cameras::{CameraHealth, LiveSlots};
+use crate::cameras::CameraHealth;
 use crate::components::ErrorText;
 use crate::i18n::Msg;
 use crate::tickets::time::sleep;
@@ -39,12 +39,10 @@ enum Phase {
 /// What the state line says, and its `data-state` for tests.
 fn shown_state(
     phase: Phase,
-    granted: bool,
     health: Option<Health>,
     refusal: Option<&ApiError>,
 ) -> (&'static str, Msg) {
     match phase {
-        Phase::Connecting if !granted => ("waiting", Msg::LiveWaiting),
         Phase::Connecting => ("connecting", Msg::LiveConnecting),
         Phase::Playing => ("playing", Msg::LivePlaying),
         Phase::Interrupted => ("interrupted", Msg::LiveInterrupted),
@@ -153,16 +151,9 @@ pub fn CameraLive(#[prop(into)] camera: String, #[prop(into)] name: String) -> i
         }
     });
 
-    // A picture streams only with a slot (see `LiveSlots`): it waits its turn otherwise.
-    let slots = expect_context::<LiveSlots>();
-    let me = slots.ticket();
-    let wants = Memo::new(move |_| matches!(phase.get(), Phase::Connecting | Phase::Playing));
-    Effect::new(move || slots.want(me, wants.get()));
-    on_cleanup(move || slots.want(me, false));
-    let granted = Memo::new(move |_| slots.granted(me));
-    let streaming = Memo::new(move |_| wants.get() && granted.get());
+    let streaming = Memo::new(move |_| matches!(phase.get(), Phase::Connecting | Phase::Playing));
 
-    // Each attempt, once it streams: watch for the first picture, give up after FIRST_PICTURE.
+    // Each attempt: watch for the first picture, give up after FIRST_PICTURE.
     Effect::new(move || {
         let round = attempt.get();
         if !streaming.get() {
@@ -194,14 +185,9 @@ pub fn CameraLive(#[prop(into)] camera: String, #[prop(into)] name: String) -> i
             view! { <Picture src=src.clone() alt=name.clone() on_error node_ref=img/> }
         })
     };
-    let shown = move || {
-        refusal.with(|r| shown_state(phase.get(), granted.get(), current.get(), r.as_ref()))
-    };
-    // Why there is no picture: no slot yet, the gateway's answer, else the health's reason.
+    let shown = move || refusal.with(|r| shown_state(phase.get(), current.get(), r.as_ref()));
+    // Why there is no picture: the gateway's answer, else the health's reason.
     let why = move || {
-        if phase.get() == Phase::Connecting && !granted.get() {
-            return Some((move || Msg::LiveWaitingWhy.text(lang.get())).into_any());
-        }
         if matches!(phase.get(), Phase::Connecting | Phase::Playing) {
             return None;
         }
