@@ -80,6 +80,14 @@ macro_rules! tests {
             let fixture = <$fixture as conformance::Fixture>::create().await;
             conformance::insert_throughput_in_batches_of_1000(&fixture).await;
         }
+
+        /// A measurement: KPI counts in SQL against loading every ticket and counting in Rust.
+        #[tokio::test]
+        #[ignore = "measurement: BINHE_KPI_TICKETS=200000 cargo test --release -p binhe-store kpi_counts_in_sql_against -- --ignored --nocapture"]
+        async fn kpi_counts_in_sql_against_loading_every_ticket() {
+            let fixture = <$fixture as conformance::Fixture>::create().await;
+            conformance::kpi_counts_in_sql_against_loading_every_ticket(&fixture).await;
+        }
     };
     (@checks $fixture:ty; $($check:ident,)*) => {
         $(
@@ -1080,4 +1088,65 @@ pub async fn kpi_counts_of_an_empty_store_are_nothing_and_show_dashes(fixture: &
         .unwrap();
     assert_eq!(months.len(), 12);
     assert!(months.iter().all(|m| m.counts == KpiCounts::default()));
+}
+
+/// The fastest of three runs of `run`, in milliseconds, and its result.
+async fn fastest<T, F: Future<Output = T>>(mut run: impl FnMut() -> F) -> (f64, T) {
+    let mut best = None;
+    for _ in 0..3 {
+        let start = Instant::now();
+        let result = run().await;
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        if best.as_ref().is_none_or(|(fastest, _)| ms < *fastest) {
+            best = Some((ms, result));
+        }
+    }
+    best.unwrap()
+}
+
+pub async fn kpi_counts_in_sql_against_loading_every_ticket(fixture: &impl Fixture) {
+    let tickets: i64 = std::env::var("BINHE_KPI_TICKETS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let store = fixture.open().await;
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    let start = Instant::now();
+    for first in (1..=tickets).step_by(5000) {
+        let batch: Vec<NewTicket> = (first..(first + 5000).min(tickets + 1))
+            .map(|id| kpi_ticket(id, &mut rng))
+            .collect();
+        store.insert_tickets(&batch).await.unwrap();
+    }
+    println!(
+        "stored {tickets} tickets (Sep 2025 – Dec 2026) in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let as_of = kpi_as_of();
+    let every = TicketFilter {
+        scope: TicketScope::All,
+        limit: u32::MAX,
+        ..TicketFilter::default()
+    };
+    for (name, period) in [
+        ("March 2026", Period::month(2026, 3, as_of).unwrap()),
+        ("2026 to date", Period::year(2026, as_of).unwrap()),
+    ] {
+        let window = period.elapsed(as_of);
+        let (sql_ms, counted) =
+            fastest(|| store.kpi_counts(window, &KpiScope::Street, as_of)).await;
+        let (store, every) = (&store, &every);
+        let (naive_ms, loaded) = fastest(|| async move {
+            let (listed, _) = store.list(every).await.unwrap();
+            let facts: Vec<KpiFacts> = listed.iter().map(|l| KpiFacts::of(&l.ticket)).collect();
+            KpiCounts::count(&facts, window, as_of)
+        })
+        .await;
+        assert_eq!(counted.unwrap(), loaded, "{name}");
+        println!(
+            "{name}: kpi_counts {sql_ms:.1} ms, loading every ticket and counting in Rust \
+             {naive_ms:.1} ms: {:.0}× faster",
+            naive_ms / sql_ms
+        );
+    }
 }
