@@ -9,6 +9,8 @@ mod backend;
 mod device_tables;
 mod devices;
 mod grid_tables;
+mod kpi_tables;
+mod kpis;
 mod postgres;
 mod sqlite;
 mod ticket_tables;
@@ -21,6 +23,7 @@ pub use accounts::{
     AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
 };
 pub use devices::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
+pub use kpis::{KpiRepository, KpiScope, MonthCounts};
 pub use postgres::{Notice, Notices, PgStore};
 pub use sqlite::SqliteStore;
 pub use tickets::{

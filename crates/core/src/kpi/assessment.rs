@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::metrics::{KpiFacts, Kpis};
+use super::metrics::{KpiCounts, KpiFacts};
 use super::period::Window;
 use super::{KpiError, Rate};
 
@@ -160,6 +160,27 @@ pub struct Assessment {
     pub rank: Option<u32>,
 }
 
+/// What the score of one subject needs: its 受理量 and its three rates, as counted over a window
+/// by [`KpiCounts::count`] or by the store in SQL.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubjectCounts {
+    pub received: u64,
+    pub response: Rate,
+    pub resolution: Rate,
+    pub satisfaction: Rate,
+}
+
+impl From<&KpiCounts> for SubjectCounts {
+    fn from(counts: &KpiCounts) -> Self {
+        Self {
+            received: counts.received,
+            response: counts.response,
+            resolution: counts.resolution,
+            satisfaction: counts.satisfaction,
+        }
+    }
+}
+
 /// Scores and ranks every subject of `kind` over `window`. `subjects` lists them all as (key,
 /// name), so that one without tickets still shows, last and without a score; a subject found in
 /// the facts but not listed shows under its key.
@@ -171,33 +192,65 @@ pub fn assess(
     weights: &Weights,
     as_of: DateTime<Utc>,
 ) -> Vec<Assessment> {
-    let mut groups: BTreeMap<&str, (String, Vec<&KpiFacts>)> = subjects
-        .iter()
-        .map(|(key, name)| (key.as_str(), (name.clone(), Vec::new())))
-        .collect();
+    let mut groups: BTreeMap<&str, Vec<&KpiFacts>> = BTreeMap::new();
     for fact in facts {
         if let Some(key) = kind.key(fact) {
-            groups
-                .entry(key)
-                .or_insert_with(|| (key.to_owned(), Vec::new()))
-                .1
-                .push(fact);
+            groups.entry(key).or_default().push(fact);
         }
+    }
+    let counted: Vec<(String, SubjectCounts)> = groups
+        .into_iter()
+        .map(|(key, facts)| {
+            let counts = KpiCounts::count(facts, window, as_of);
+            (key.to_owned(), SubjectCounts::from(&counts))
+        })
+        .collect();
+    rank(&counted, subjects, weights)
+}
+
+/// Scores and ranks subjects from their counts. `subjects` lists them all as (key, name), so
+/// that one without counts still shows, last and without a score; a subject counted but not
+/// listed shows under its key.
+///
+/// ```
+/// use binhe_core::kpi::{Rate, SubjectCounts, Weights, rank};
+///
+/// let busy = SubjectCounts {
+///     received: 2,
+///     response: Rate::new(2, 2).unwrap(),
+///     ..SubjectCounts::default()
+/// };
+/// let subjects = [("A".to_owned(), "甲社区".to_owned()), ("B".to_owned(), "乙社区".to_owned())];
+/// let rows = rank(&[("B".to_owned(), busy)], &subjects, &Weights::default());
+/// assert_eq!((rows[0].subject.as_str(), rows[0].rank), ("B", Some(1)));
+/// assert_eq!((rows[1].subject.as_str(), rows[1].score), ("A", None));
+/// ```
+pub fn rank(
+    counted: &[(String, SubjectCounts)],
+    subjects: &[(String, String)],
+    weights: &Weights,
+) -> Vec<Assessment> {
+    let mut groups: BTreeMap<&str, (String, SubjectCounts)> = subjects
+        .iter()
+        .map(|(key, name)| (key.as_str(), (name.clone(), SubjectCounts::default())))
+        .collect();
+    for (key, counts) in counted {
+        groups
+            .entry(key)
+            .or_insert_with(|| (key.clone(), SubjectCounts::default()))
+            .1 = *counts;
     }
     let mut rows: Vec<Assessment> = groups
         .into_iter()
-        .map(|(key, (name, facts))| {
-            let kpis = Kpis::compute(facts, window, 0, as_of);
-            Assessment {
-                subject: key.to_owned(),
-                name,
-                received: kpis.received,
-                response: kpis.response,
-                resolution: kpis.resolution,
-                satisfaction: kpis.satisfaction,
-                score: weights.score(kpis.response, kpis.resolution, kpis.satisfaction),
-                rank: None,
-            }
+        .map(|(key, (name, counts))| Assessment {
+            subject: key.to_owned(),
+            name,
+            received: counts.received,
+            response: counts.response,
+            resolution: counts.resolution,
+            satisfaction: counts.satisfaction,
+            score: weights.score(counts.response, counts.resolution, counts.satisfaction),
+            rank: None,
         })
         .collect();
     // Best first, unscored last; ties in key order so the table is stable.

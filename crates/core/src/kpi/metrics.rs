@@ -151,6 +151,96 @@ pub struct Kpis {
     pub categories: Vec<CategoryShare>,
 }
 
+/// The counts behind [`Kpis`]: what [`KpiCounts::count`] finds among facts in memory, and what
+/// the store counts in SQL by the same rules. [`Kpis::from_counts`] turns either into figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KpiCounts {
+    /// 受理量: counted tickets received in the window.
+    pub received: u64,
+    /// Cancelled or merged tickets received in the window.
+    pub excluded: u64,
+    /// Received in the window and still open.
+    pub open: u64,
+    pub response: Rate,
+    pub resolution: Rate,
+    pub satisfaction: Rate,
+    pub basically_satisfied: u64,
+    pub delegated: u64,
+    pub delegated_resolution: Rate,
+    /// Due in the window.
+    pub closure: Rate,
+    pub on_time_closure: Rate,
+    pub overdue_open: u64,
+    /// Counted tickets received in the window, per category; only categories with some.
+    pub categories: BTreeMap<String, u64>,
+}
+
+impl KpiCounts {
+    /// Counts `facts` over `window` clipped to `as_of`, by the rules of the module.
+    ///
+    /// ```
+    /// use binhe_core::kpi::{KpiCounts, Period};
+    /// use chrono::{TimeZone, Utc};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    /// let march = Period::month(2026, 3, now).unwrap().elapsed(now);
+    /// assert_eq!(KpiCounts::count(&[], march, now), KpiCounts::default());
+    /// ```
+    pub fn count<'a>(
+        facts: impl IntoIterator<Item = &'a KpiFacts>,
+        window: Window,
+        as_of: DateTime<Utc>,
+    ) -> Self {
+        let window = window.clipped(as_of);
+        let snapshot = window.snapshot(as_of);
+        let mut counts = Self::default();
+        for fact in facts {
+            if !fact.counts() {
+                if window.contains(fact.received_at) {
+                    counts.excluded += 1;
+                }
+                continue;
+            }
+            if window.contains(fact.due_at) {
+                counts.closure.count(fact.closed_at.is_some());
+                counts
+                    .on_time_closure
+                    .count(fact.closed_at.is_some_and(|closed| closed <= fact.due_at));
+            }
+            if snapshot.is_some_and(|end| fact.open_at(end) && fact.due_at < end) {
+                counts.overdue_open += 1;
+            }
+            if !window.contains(fact.received_at) {
+                continue;
+            }
+            counts.received += 1;
+            *counts.categories.entry(fact.category.clone()).or_default() += 1;
+            if fact.state.is_open() {
+                counts.open += 1;
+            }
+            if let Some(in_time) = fact.responded_in_time(as_of) {
+                counts.response.count(in_time);
+            }
+            if let Some(solved) = fact.solved(as_of) {
+                counts.resolution.count(solved);
+                if fact.delegated {
+                    counts.delegated_resolution.count(solved);
+                }
+            }
+            if fact.delegated {
+                counts.delegated += 1;
+            }
+            if let Some(rating) = fact.satisfaction {
+                counts.satisfaction.count(rating == Satisfaction::Satisfied);
+                if rating == Satisfaction::Basic {
+                    counts.basically_satisfied += 1;
+                }
+            }
+        }
+        counts
+    }
+}
+
 impl Kpis {
     /// Counts `facts` over `window` for a population of `residents`.
     ///
@@ -171,89 +261,69 @@ impl Kpis {
         residents: u32,
         as_of: DateTime<Utc>,
     ) -> Self {
-        let window = window.clipped(as_of);
-        let mut kpis = Self {
+        Self::from_counts(
+            KpiCounts::count(facts, window, as_of),
             window,
-            months: window.months(),
             residents,
-            monthly_received: None,
-            per_10k_residents: None,
-            received: 0,
-            excluded: 0,
-            open: 0,
-            response: Rate::default(),
-            resolution: Rate::default(),
-            satisfaction: Rate::default(),
-            basically_satisfied: 0,
-            delegated: 0,
-            delegated_resolution: Rate::default(),
-            closure: Rate::default(),
-            on_time_closure: Rate::default(),
-            overdue_open: 0,
-            categories: Vec::new(),
-        };
-        // A window wholly after `as_of` (a month still to come) has no end to look back from.
-        let snapshot = (window.to <= as_of).then_some(window.to);
-        let mut categories: BTreeMap<&str, u64> = BTreeMap::new();
-        for fact in facts {
-            if !fact.counts() {
-                if window.contains(fact.received_at) {
-                    kpis.excluded += 1;
-                }
-                continue;
-            }
-            if window.contains(fact.due_at) {
-                kpis.closure.count(fact.closed_at.is_some());
-                kpis.on_time_closure
-                    .count(fact.closed_at.is_some_and(|closed| closed <= fact.due_at));
-            }
-            if snapshot.is_some_and(|end| fact.open_at(end) && fact.due_at < end) {
-                kpis.overdue_open += 1;
-            }
-            if !window.contains(fact.received_at) {
-                continue;
-            }
-            kpis.received += 1;
-            *categories.entry(fact.category.as_str()).or_default() += 1;
-            if fact.state.is_open() {
-                kpis.open += 1;
-            }
-            if let Some(in_time) = fact.responded_in_time(as_of) {
-                kpis.response.count(in_time);
-            }
-            if let Some(solved) = fact.solved(as_of) {
-                kpis.resolution.count(solved);
-                if fact.delegated {
-                    kpis.delegated_resolution.count(solved);
-                }
-            }
-            if fact.delegated {
-                kpis.delegated += 1;
-            }
-            if let Some(rating) = fact.satisfaction {
-                kpis.satisfaction.count(rating == Satisfaction::Satisfied);
-                if rating == Satisfaction::Basic {
-                    kpis.basically_satisfied += 1;
-                }
-            }
-        }
-        let mut categories: Vec<(&str, u64)> = categories.into_iter().collect();
-        categories.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        kpis.categories = categories
-            .into_iter()
-            .filter_map(|(category, count)| {
-                Some(CategoryShare {
-                    category: category.to_owned(),
-                    share: Rate::new(count, kpis.received)?,
+            as_of,
+        )
+    }
+
+    /// The figures of `counts` made over `window` (clipped to `as_of`, as the counting was) for a
+    /// population of `residents`: the per-month and per-10,000 figures and the category shares.
+    ///
+    /// ```
+    /// use binhe_core::kpi::{KpiCounts, Kpis, Period};
+    /// use chrono::{TimeZone, Utc};
+    ///
+    /// let now = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+    /// let march = Period::month(2026, 3, now).unwrap().elapsed(now);
+    /// let counts = KpiCounts { received: 200, ..KpiCounts::default() };
+    /// let kpis = Kpis::from_counts(counts, march, 50_000, now);
+    /// assert_eq!(kpis.per_10k_residents, Some(40.0));
+    /// ```
+    pub fn from_counts(
+        counts: KpiCounts,
+        window: Window,
+        residents: u32,
+        as_of: DateTime<Utc>,
+    ) -> Self {
+        let window = window.clipped(as_of);
+        let months = window.months();
+        let mut categories: Vec<(String, u64)> = counts.categories.into_iter().collect();
+        categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let received = counts.received;
+        let monthly_received = (months > 0.0).then(|| received as f64 / months);
+        Self {
+            window,
+            months,
+            residents,
+            monthly_received,
+            per_10k_residents: monthly_received
+                .filter(|_| residents > 0)
+                .map(|monthly| monthly * 10_000.0 / f64::from(residents)),
+            received,
+            excluded: counts.excluded,
+            open: counts.open,
+            response: counts.response,
+            resolution: counts.resolution,
+            satisfaction: counts.satisfaction,
+            basically_satisfied: counts.basically_satisfied,
+            delegated: counts.delegated,
+            delegated_resolution: counts.delegated_resolution,
+            closure: counts.closure,
+            on_time_closure: counts.on_time_closure,
+            overdue_open: counts.overdue_open,
+            categories: categories
+                .into_iter()
+                .filter_map(|(category, count)| {
+                    Some(CategoryShare {
+                        category,
+                        share: Rate::new(count, received)?,
+                    })
                 })
-            })
-            .collect();
-        kpis.monthly_received = (kpis.months > 0.0).then(|| kpis.received as f64 / kpis.months);
-        kpis.per_10k_residents = kpis
-            .monthly_received
-            .filter(|_| residents > 0)
-            .map(|monthly| monthly * 10_000.0 / f64::from(residents));
-        kpis
+                .collect(),
+        }
     }
 }
 

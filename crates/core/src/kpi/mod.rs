@@ -4,7 +4,7 @@
 //!
 //! - [`period`] fixes the span in Beijing time and refuses impossible ones;
 //! - [`metrics`] counts a set of [`KpiFacts`] (one per ticket, each fact a column of the
-//!   `tickets` table so SQL can count the same) into [`Kpis`];
+//!   `tickets` table so SQL can count the same) into [`KpiCounts`], and makes [`Kpis`] of them;
 //! - [`assessment`] weights the three rates into a score and ranks subjects.
 //!
 //! Nothing here divides by zero: a rate with an empty denominator is [`Rate`] with no value and
@@ -19,8 +19,8 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use assessment::{Assessment, SubjectKind, Weights, assess};
-pub use metrics::{CategoryShare, KpiFacts, Kpis, MonthKpis, YearOverYear, trend};
+pub use assessment::{Assessment, SubjectCounts, SubjectKind, Weights, assess, rank};
+pub use metrics::{CategoryShare, KpiCounts, KpiFacts, Kpis, MonthKpis, YearOverYear, trend};
 pub use period::{Period, PeriodKind, Window};
 
 /// Why a report cannot be computed as asked.

@@ -231,6 +231,13 @@ impl Window {
         }
     }
 
+    /// The end the overdue count looks back from: the window's end, unless the window lies
+    /// wholly after `as_of` (a month still to come has no end to look back from yet).
+    pub fn snapshot(&self, as_of: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let window = self.clipped(as_of);
+        (window.to <= as_of).then_some(window.to)
+    }
+
     /// The part of this window that has happened by `as_of`.
     #[must_use]
     pub fn clipped(&self, as_of: DateTime<Utc>) -> Self {

@@ -1,6 +1,7 @@
 //! The checks every backend passes, written against `GridRepository` and `TicketRepository`:
 //! the grid dataset, new tickets with their events, the optimistic version check, lists,
-//! upstream order numbers, the event log and the settings. `tests!` turns each check into a test
+//! upstream order numbers, the event log, the settings, and the KPI counts (equal to core's).
+//! `tests!` turns each check into a test
 //! for one backend's [`Fixture`].
 
 use std::time::Instant;
@@ -8,6 +9,11 @@ use std::time::Instant;
 use binhe_core::access::{Principal, Role, Visibility};
 use binhe_core::demo::{self, DEFAULT_SEED};
 use binhe_core::geojson::write_grids;
+use binhe_core::kpi::period::month_start;
+use binhe_core::kpi::{
+    KpiCounts, KpiFacts, Kpis, Period, SubjectCounts, SubjectKind, Weights, Window, assess, rank,
+    trend,
+};
 use binhe_core::ticket::intake::{Intake, IntakeLocation};
 use binhe_core::ticket::lifecycle::{self, Command};
 use binhe_core::ticket::routing::Routing;
@@ -15,6 +21,7 @@ use binhe_core::ticket::{
     Actor, ActorRole, Assignment, Catalogue, Channel, DuplicateFlag, Point, SlaTable, Ticket,
     TicketState, Urgency,
 };
+use binhe_core::ticket::{Outcome, Satisfaction};
 use binhe_core::{GridCode, GridLevel};
 use binhe_store::{
     AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
@@ -24,11 +31,19 @@ use binhe_store::{
     TicketRepository, TicketScope, TicketUpdate,
 };
 use binhe_store::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
+use binhe_store::{KpiRepository, KpiScope};
 use chrono::{Duration, TimeZone, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
 
 /// A fresh, empty database of one backend, for one test.
 pub trait Fixture: Sized {
-    type Store: GridRepository + TicketRepository + AccountRepository + DeviceRepository;
+    type Store: GridRepository
+        + TicketRepository
+        + AccountRepository
+        + DeviceRepository
+        + KpiRepository;
 
     async fn create() -> Self;
 
@@ -54,6 +69,8 @@ macro_rules! tests {
             lists_and_the_event_log_show_each_scope_only_what_it_reaches,
             accounts_sessions_and_the_audit_log_round_trip,
             snapshots_and_door_events_round_trip,
+            kpi_counts_in_sql_agree_with_core_over_varied_tickets,
+            kpi_counts_of_an_empty_store_are_nothing_and_show_dashes,
         );
 
         /// A measurement, not a check of speed: prints tickets + events stored per second.
@@ -62,6 +79,14 @@ macro_rules! tests {
         async fn insert_throughput_in_batches_of_1000() {
             let fixture = <$fixture as conformance::Fixture>::create().await;
             conformance::insert_throughput_in_batches_of_1000(&fixture).await;
+        }
+
+        /// A measurement: KPI counts in SQL against loading every ticket and counting in Rust.
+        #[tokio::test]
+        #[ignore = "measurement: BINHE_KPI_TICKETS=200000 cargo test --release -p binhe-store kpi_counts_in_sql_against -- --ignored --nocapture"]
+        async fn kpi_counts_in_sql_against_loading_every_ticket() {
+            let fixture = <$fixture as conformance::Fixture>::create().await;
+            conformance::kpi_counts_in_sql_against_loading_every_ticket(&fixture).await;
         }
     };
     (@checks $fixture:ty; $($check:ident,)*) => {
@@ -808,4 +833,320 @@ pub async fn snapshots_and_door_events_round_trip<F: Fixture>(fixture: &F) {
         store.door_events("MJ002", 0, 50).await.unwrap(),
         [stored[1].clone()]
     );
+}
+
+/// When the KPI checks read the store: figures are "to date" at this moment.
+fn kpi_as_of() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap()
+}
+
+/// A ticket for the KPI checks: received near a Beijing month boundary or anywhere from
+/// September 2025 to December 2026 (some after `kpi_as_of`), in any state, with deadlines,
+/// contact, closure, result, rating, delegation, routing and worker drawn at random, often
+/// exactly at a deadline, a month boundary or `kpi_as_of`.
+fn kpi_ticket(id: i64, rng: &mut ChaCha8Rng) -> NewTicket {
+    let mut new = new_ticket(id, None, true, 0);
+    let as_of = kpi_as_of();
+    let month: u32 = rng.random_range(8..24);
+    let start = |month: u32| month_start(2025 + (month / 12) as i32, month % 12 + 1).unwrap();
+    let (boundary, next) = (start(month), start(month + 1));
+    let near = |rng: &mut ChaCha8Rng, at: chrono::DateTime<Utc>| match rng.random_range(0..5) {
+        0 => at - Duration::milliseconds(1),
+        1 => at,
+        2 => at + Duration::milliseconds(1),
+        _ => at + Duration::minutes(rng.random_range(-40 * 24 * 60..40 * 24 * 60)),
+    };
+    let received_at = near(rng, boundary);
+    let contact_due_at = received_at + Duration::hours(rng.random_range(1..48));
+    let due_at = match rng.random_range(0..6) {
+        // Due exactly around a month boundary, or around the moment of reading.
+        0 => near(rng, next).max(received_at),
+        1 => near(rng, as_of).max(received_at),
+        _ => received_at + Duration::hours(rng.random_range(12..15 * 24)),
+    };
+    let t = &mut new.ticket;
+    t.state = TicketState::ALL[rng.random_range(0..TicketState::ALL.len())];
+    ["noise", "garbage", "parking", "water"][rng.random_range(0..4)].clone_into(&mut t.category);
+    t.received_at = received_at;
+    t.contact_due_at = contact_due_at;
+    t.due_at = due_at;
+    t.first_contact_at = match rng.random_range(0..5) {
+        0 => None,
+        1 => Some(contact_due_at),
+        2 => Some(contact_due_at + Duration::milliseconds(1)),
+        _ => Some(received_at + Duration::minutes(rng.random_range(1..72 * 60))),
+    };
+    let closed = t.state == TicketState::Closed || rng.random_bool(0.1);
+    t.closed_at = closed.then(|| match rng.random_range(0..4) {
+        0 => due_at,
+        1 => due_at + Duration::milliseconds(1),
+        2 => near(rng, next).max(received_at),
+        _ => received_at + Duration::hours(rng.random_range(1..30 * 24)),
+    });
+    t.outcome = [None, Some(Outcome::Solved), Some(Outcome::Unsolved)][rng.random_range(0..3)];
+    t.satisfaction = [
+        None,
+        Some(Satisfaction::Satisfied),
+        Some(Satisfaction::Basic),
+        Some(Satisfaction::Dissatisfied),
+    ][rng.random_range(0..4)];
+    t.delegated = rng.random_bool(0.3);
+    let street = GridCode::street("110117", 1);
+    let community = street.community(rng.random_range(1..=3));
+    let routed = rng.random_bool(0.9);
+    t.routing.community = routed.then(|| community.clone());
+    t.routing.micro = routed.then(|| community.micro(rng.random_range(1..=3)));
+    t.assignment = rng.random_bool(0.8).then(|| Assignment {
+        grid: t.routing.micro.clone(),
+        grid_name: "微网格".to_owned(),
+        worker_id: rng
+            .random_bool(0.9)
+            .then(|| format!("W{}", rng.random_range(1..=5))),
+        worker_name: None,
+    });
+    new
+}
+
+fn in_scope(fact: &KpiFacts, scope: &KpiScope) -> bool {
+    match scope {
+        KpiScope::Street => true,
+        KpiScope::Community(code) => fact.community.as_ref() == Some(code),
+        KpiScope::Micro(code) => fact.micro.as_ref() == Some(code),
+    }
+}
+
+fn subject_of(fact: &KpiFacts, kind: SubjectKind) -> Option<String> {
+    match kind {
+        SubjectKind::Community => fact.community.as_ref().map(|c| c.as_str().to_owned()),
+        SubjectKind::Micro => fact.micro.as_ref().map(|c| c.as_str().to_owned()),
+        SubjectKind::Worker => fact.worker.clone(),
+    }
+}
+
+/// What core counts for each subject with a counted ticket received in the window.
+fn core_counts_by(
+    facts: &[&KpiFacts],
+    window: Window,
+    kind: SubjectKind,
+    as_of: chrono::DateTime<Utc>,
+) -> Vec<(String, SubjectCounts)> {
+    let mut groups: BTreeMap<String, Vec<&KpiFacts>> = BTreeMap::new();
+    for fact in facts {
+        if let Some(key) = subject_of(fact, kind) {
+            groups.entry(key).or_default().push(fact);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(key, facts)| {
+            let counts = KpiCounts::count(facts, window, as_of);
+            (key, SubjectCounts::from(&counts))
+        })
+        .filter(|(_, counts)| counts.received > 0)
+        .collect()
+}
+
+pub async fn kpi_counts_in_sql_agree_with_core_over_varied_tickets(fixture: &impl Fixture) {
+    const TICKETS: i64 = 400;
+    const RESIDENTS: u32 = 50_000;
+    let store = fixture.open().await;
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    let batch: Vec<NewTicket> = (1..=TICKETS).map(|id| kpi_ticket(id, &mut rng)).collect();
+    store.insert_tickets(&batch).await.unwrap();
+    let all: Vec<KpiFacts> = batch.iter().map(|n| KpiFacts::of(&n.ticket)).collect();
+    let as_of = kpi_as_of();
+
+    let period = |p: Result<Period, _>| {
+        let p: Period = p.unwrap();
+        Window {
+            from: p.from(),
+            to: p.to(),
+        }
+    };
+    let windows = [
+        ("March 2026", period(Period::month(2026, 3, as_of))),
+        (
+            "November 2026, to date",
+            period(Period::month(2026, 11, as_of)),
+        ),
+        ("2025", period(Period::year(2025, as_of))),
+        ("2026, to date", period(Period::year(2026, as_of))),
+        (
+            "empty",
+            Window {
+                from: as_of - Duration::days(3),
+                to: as_of - Duration::days(3),
+            },
+        ),
+        (
+            "wholly after the reading",
+            Window {
+                from: as_of + Duration::days(1),
+                to: as_of + Duration::days(20),
+            },
+        ),
+    ];
+    let community = GridCode::street("110117", 1).community(2);
+    let scopes = [
+        KpiScope::Street,
+        KpiScope::Community(community.clone()),
+        KpiScope::Micro(community.micro(3)),
+        KpiScope::Community(GridCode::street("110117", 1).community(9)),
+    ];
+    let mut decided = 0;
+    for scope in &scopes {
+        let facts: Vec<&KpiFacts> = all.iter().filter(|f| in_scope(f, scope)).collect();
+        for (name, window) in windows {
+            let expected = KpiCounts::count(facts.iter().copied(), window, as_of);
+            let counted = store.kpi_counts(window, scope, as_of).await.unwrap();
+            assert_eq!(counted, expected, "{name}, {scope:?}");
+            assert_eq!(
+                Kpis::from_counts(counted, window, RESIDENTS, as_of),
+                Kpis::compute(facts.iter().copied(), window, RESIDENTS, as_of),
+                "{name}, {scope:?}"
+            );
+            decided += expected.response.denominator() + expected.closure.denominator();
+            for kind in [
+                SubjectKind::Community,
+                SubjectKind::Micro,
+                SubjectKind::Worker,
+            ] {
+                let by = store
+                    .kpi_counts_by(window, kind, scope, as_of)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    by,
+                    core_counts_by(&facts, window, kind, as_of),
+                    "{name}, {scope:?}, {kind:?}"
+                );
+                let subjects: Vec<(String, String)> = facts
+                    .iter()
+                    .filter_map(|f| subject_of(f, kind))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .map(|key| (key.clone(), key))
+                    .collect();
+                let weights = Weights::default();
+                assert_eq!(
+                    rank(&by, &subjects, &weights),
+                    assess(&all_in(&facts), window, kind, &subjects, &weights, as_of),
+                    "{name}, {scope:?}, {kind:?}"
+                );
+            }
+        }
+        let year = Period::year(2026, as_of).unwrap();
+        let months = store.kpi_trend(&year, scope, as_of).await.unwrap();
+        let expected = trend(&all_in(&facts), &year, RESIDENTS, as_of);
+        assert_eq!(months.len(), 12);
+        for (month, core) in months.into_iter().zip(expected) {
+            assert_eq!((month.year, month.month), (core.year, core.month));
+            assert_eq!(
+                Kpis::from_counts(month.counts, month.window, RESIDENTS, as_of),
+                core.kpis,
+                "{}-{}, {scope:?}",
+                core.year,
+                core.month
+            );
+        }
+    }
+    assert!(decided > 200, "the tickets decide many rates: {decided}");
+}
+
+fn all_in(facts: &[&KpiFacts]) -> Vec<KpiFacts> {
+    facts.iter().map(|f| (*f).clone()).collect()
+}
+
+pub async fn kpi_counts_of_an_empty_store_are_nothing_and_show_dashes(fixture: &impl Fixture) {
+    let store = fixture.open().await;
+    let as_of = kpi_as_of();
+    let year = Period::year(2026, as_of).unwrap().elapsed(as_of);
+    let counts = store
+        .kpi_counts(year, &KpiScope::Street, as_of)
+        .await
+        .unwrap();
+    assert_eq!(counts, KpiCounts::default());
+    let kpis = Kpis::from_counts(counts, year, 50_000, as_of);
+    assert_eq!(kpis.received, 0);
+    assert_eq!(kpis.response.to_string(), "—");
+    assert_eq!(kpis.closure.to_string(), "—");
+    assert_eq!(kpis.per_10k_residents, Some(0.0));
+    assert!(
+        store
+            .kpi_counts_by(year, SubjectKind::Worker, &KpiScope::Street, as_of)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let months = store
+        .kpi_trend(
+            &Period::year(2026, as_of).unwrap(),
+            &KpiScope::Street,
+            as_of,
+        )
+        .await
+        .unwrap();
+    assert_eq!(months.len(), 12);
+    assert!(months.iter().all(|m| m.counts == KpiCounts::default()));
+}
+
+/// The fastest of three runs of `run`, in milliseconds, and its result.
+async fn fastest<T, F: Future<Output = T>>(mut run: impl FnMut() -> F) -> (f64, T) {
+    let mut best = None;
+    for _ in 0..3 {
+        let start = Instant::now();
+        let result = run().await;
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        if best.as_ref().is_none_or(|(fastest, _)| ms < *fastest) {
+            best = Some((ms, result));
+        }
+    }
+    best.unwrap()
+}
+
+pub async fn kpi_counts_in_sql_against_loading_every_ticket(fixture: &impl Fixture) {
+    let tickets: i64 = std::env::var("BINHE_KPI_TICKETS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100_000);
+    let store = fixture.open().await;
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    let start = Instant::now();
+    for first in (1..=tickets).step_by(5000) {
+        let batch: Vec<NewTicket> = (first..(first + 5000).min(tickets + 1))
+            .map(|id| kpi_ticket(id, &mut rng))
+            .collect();
+        store.insert_tickets(&batch).await.unwrap();
+    }
+    println!(
+        "stored {tickets} tickets (Sep 2025 – Dec 2026) in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    let as_of = kpi_as_of();
+    let every = TicketFilter {
+        scope: TicketScope::All,
+        limit: u32::MAX,
+        ..TicketFilter::default()
+    };
+    for (name, period) in [
+        ("March 2026", Period::month(2026, 3, as_of).unwrap()),
+        ("2026 to date", Period::year(2026, as_of).unwrap()),
+    ] {
+        let window = period.elapsed(as_of);
+        let (sql_ms, counted) =
+            fastest(|| store.kpi_counts(window, &KpiScope::Street, as_of)).await;
+        let (store, every) = (&store, &every);
+        let (naive_ms, loaded) = fastest(|| async move {
+            let (listed, _) = store.list(every).await.unwrap();
+            let facts: Vec<KpiFacts> = listed.iter().map(|l| KpiFacts::of(&l.ticket)).collect();
+            KpiCounts::count(&facts, window, as_of)
+        })
+        .await;
+        assert_eq!(counted.unwrap(), loaded, "{name}");
+        println!(
+            "{name}: kpi_counts {sql_ms:.1} ms, loading every ticket and counting in Rust \
+             {naive_ms:.1} ms: {:.0}× faster",
+            naive_ms / sql_ms
+        );
+    }
 }
