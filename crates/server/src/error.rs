@@ -247,19 +247,14 @@ impl ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code, message_zh) = self.parts();
-        match &self {
-            Self::Store(error) => tracing::error!(%error, "store failure"),
-            Self::Internal(error) => tracing::error!(%error, "internal failure"),
-            _ => {}
-        }
+impl ApiError {
+    /// The `{"error": {code, message_zh, message_en, …}}` every refusal answers with, on HTTP
+    /// and on the video wall's socket alike.
+    pub fn body(&self) -> serde_json::Value {
+        let (_, code, message_zh) = self.parts();
         let mut body = json!({ "error": { "code": code, "message_zh": message_zh, "message_en": self.to_string() } });
-        if let Self::BadRequest { field, .. } = &self {
-            body["error"]["field"] = json!(field);
-        }
-        match &self {
+        match self {
+            Self::BadRequest { field, .. } => body["error"]["field"] = json!(field),
             Self::ImportRejected { problems } => body["error"]["problems"] = json!(problems),
             Self::IntakeRejected { problems } => body["error"]["problems"] = json!(problems),
             Self::Refused {
@@ -272,17 +267,30 @@ impl IntoResponse for ApiError {
                 body["error"]["expected"] = json!(expected);
                 body["error"]["found"] = json!(found);
             }
-            Self::LoginThrottled { wait } => {
-                body["error"]["retry_after_s"] = json!(wait);
-                return (
-                    status,
-                    [(axum::http::header::RETRY_AFTER, wait.to_string())],
-                    Json(body),
-                )
-                    .into_response();
-            }
+            Self::LoginThrottled { wait } => body["error"]["retry_after_s"] = json!(wait),
             _ => {}
         }
-        (status, Json(body)).into_response()
+        body
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, _, _) = self.parts();
+        match &self {
+            Self::Store(error) => tracing::error!(%error, "store failure"),
+            Self::Internal(error) => tracing::error!(%error, "internal failure"),
+            _ => {}
+        }
+        let body = Json(self.body());
+        if let Self::LoginThrottled { wait } = &self {
+            return (
+                status,
+                [(axum::http::header::RETRY_AFTER, wait.to_string())],
+                body,
+            )
+                .into_response();
+        }
+        (status, body).into_response()
     }
 }

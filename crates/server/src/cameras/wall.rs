@@ -47,10 +47,10 @@ enum Out {
 }
 
 fn error_text(camera: &str, error: &ApiError) -> String {
-    let (_, code, message_zh) = error.parts();
-    json!({ "camera": camera, "state": "error",
-            "error": { "code": code, "message_zh": message_zh, "message_en": error.to_string() } })
-    .to_string()
+    let mut said = error.body();
+    said["camera"] = json!(camera);
+    said["state"] = json!("error");
+    said.to_string()
 }
 
 /// Forwards one camera's pictures until it ends or the wall drops it.
