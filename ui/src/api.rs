@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod devices;
+pub mod kpi;
 pub mod tickets;
 
 use std::cell::RefCell;

@@ -10,8 +10,8 @@ use crate::api::auth::{May, Session};
 use crate::api::{self, ApiError, Bbox, GRID_NOT_FOUND, GridDetail, Level};
 use crate::cameras::{CameraHealth, VideoWall};
 use crate::components::{
-    GridCard, GridChooser, GridTree, Header, IntakeForm, LoginPage, Notices, SearchBox, TicketCard,
-    TicketQueue, TicketToast, VideoWallPanel,
+    Board, BoardPanel, GridCard, GridChooser, GridTree, Header, IntakeForm, LoginPage, Notices,
+    SearchBox, TicketCard, TicketQueue, TicketToast, VideoWallPanel,
 };
 use crate::i18n::{Lang, Msg};
 use crate::map::MapView;
@@ -329,6 +329,8 @@ fn Workspace() -> impl IntoView {
     provide_context(health);
     let wall = VideoWall::new();
     provide_context(wall);
+    let board = Board::new();
+    provide_context(board);
     let side = RwSignal::new(stored_side_tab());
     let t = move |m: Msg| m.text(state.lang.get());
     // While the login page stands in for a lost session, nothing of the last one shows.
@@ -344,6 +346,7 @@ fn Workspace() -> impl IntoView {
             desk.session_changed();
             health.session_changed(state);
             wall.close();
+            board.session_changed();
         }
         generation
     });
@@ -409,6 +412,7 @@ fn Workspace() -> impl IntoView {
                 <main class="map-area">
                     <MapView/>
                     <VideoWallPanel/>
+                    <BoardPanel/>
                     <GridCard/>
                     <TicketCard/>
                     <IntakeForm/>

@@ -8,6 +8,7 @@ mod cameras;
 mod components;
 mod format;
 mod i18n;
+mod kpi;
 mod local_file;
 mod map;
 mod session;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::api::{self, Summary};
 use crate::app::AppState;
 use crate::cameras::CameraHealth;
-use crate::components::{AccountMenu, DemoFeedControl, GridImport};
+use crate::components::{AccountMenu, BoardButton, DemoFeedControl, GridImport};
 use crate::format::thousands;
 use crate::i18n::Msg;
 
@@ -96,6 +96,7 @@ pub fn Header() -> impl IntoView {
                 </Show>
             </div>
             <div class="stats" data-testid="stats">{camera_health}{stats}</div>
+            <BoardButton/>
             <Show when=move || state.may().drive_demo_feed()>
                 <DemoFeedControl/>
             </Show>

@@ -4,6 +4,7 @@
 mod bindings;
 mod device_card;
 pub mod devices;
+mod heat;
 pub mod index;
 pub mod style;
 mod tickets;

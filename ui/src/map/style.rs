@@ -9,6 +9,7 @@
 //! | `basemap-road-lane`, `basemap-road-secondary`, `basemap-road-primary` | roads by class |
 //! | `community-fill` | 15 community polygons, one soft colour each |
 //! | `micro-fill` | micro-grids, tinted by kind (street/lane or compound) |
+//! | `micro-heat` | 诉求热力: micro-grids coloured by requests received ([`crate::kpi::heat`]), hidden until switched on |
 //! | `unit-fill` | units, transparent until hovered or selected (for picking), z ≥ 17 |
 //! | `unit-line` | unit outlines, z ≥ 17 |
 //! | `micro-line` | micro-grid outlines, stronger as you zoom in |
@@ -49,6 +50,7 @@ pub const SOURCES: [&str; 3] = [SOURCE_BASEMAP, SOURCE_GRIDS, SOURCE_LABELS];
 pub const COMMUNITY_FILL: &str = "community-fill";
 pub const MICRO_FILL: &str = "micro-fill";
 pub const UNIT_FILL: &str = "unit-fill";
+pub const MICRO_HEAT: &str = "micro-heat";
 pub const TICKETS_CLUSTER: &str = "tickets-cluster";
 pub const TICKETS_POINT: &str = "tickets-point";
 pub const TICKETS_SELECTED: &str = "tickets-selected";
@@ -285,6 +287,13 @@ fn grid_layers(community_codes: &[String]) -> Vec<Value> {
                     MICRO_PICK_ZOOM - 0.5, or_drop(0.45, &by_state(json!(0.3), json!(0.08), json!(0.03))),
                     MICRO_LABEL_ZOOM, or_drop(0.45, &by_state(json!(0.3), json!(0.22), json!(0.12)))],
             },
+        }),
+        // Above the micro-grid tint, below every outline; the filter and colours come with the data.
+        json!({
+            "id": MICRO_HEAT, "type": "fill", "source": SOURCE_GRIDS,
+            "filter": ["==", ["get", "level"], "none"],
+            "layout": {"visibility": "none"},
+            "paint": {"fill-color": "#fbbf24", "fill-opacity": 0.78},
         }),
         json!({
             "id": UNIT_FILL, "type": "fill", "source": SOURCE_GRIDS, "minzoom": UNIT_ZOOM,
@@ -609,6 +618,7 @@ mod tests {
             "community-line",
             "community-label",
             "micro-fill",
+            "micro-heat",
             "micro-line",
             "micro-label",
             "unit-line",
@@ -627,6 +637,7 @@ mod tests {
         let ids = ids(&layers);
         let at = |id: &str| ids.iter().position(|i| *i == id).unwrap();
         assert!(at("micro-fill") > at("community-fill"));
+        assert!(at("micro-heat") > at("micro-fill") && at("micro-heat") < at("micro-line"));
         assert!(at("community-line") > at("micro-line"));
         assert!(at("street-line") > at("community-line"));
         assert!(at("micro-label") > at("street-line"));

@@ -25,14 +25,17 @@ use web_sys::HtmlElement;
 use super::bindings::{MapLibreMap, MapMouseEvent, RenderedFeature, ScreenPoint, set_worker_url};
 use super::device_card::DeviceCard;
 use super::devices::{self, DeviceInfo, DeviceKind};
+use super::heat;
 use super::index::GridIndex;
 use super::style::{self, COMMUNITY_FILL, SOURCE_GRIDS, SOURCE_LABELS};
 use super::tickets::{self, Press};
 use crate::api::devices::Health;
+use crate::api::kpi::{self as kpi_api, Heat};
 use crate::api::tickets::TICKETS_GEOJSON;
 use crate::api::{self, ApiError, Bbox};
 use crate::app::{AppState, Fly};
 use crate::cameras::CameraHealth;
+use crate::components::Board;
 use crate::i18n::{Lang, Msg};
 use crate::tickets::Desk;
 use crate::tickets::desk::SingleFlight;
@@ -591,6 +594,43 @@ pub fn MapView() -> impl IntoView {
         });
     });
 
+    // 诉求热力 switched on, or the dashboard's period or scope changed → the heat layer.
+    let board = expect_context::<Board>();
+    let heat_data = RwSignal::new(None::<Heat>);
+    Effect::new(move || {
+        let on = board.heat_on.get();
+        let query = board.query();
+        if loading.get() {
+            return;
+        }
+        if !on {
+            heat_data.set(None);
+            store.with_value(|gm| {
+                if let Some(gm) = gm {
+                    heat::show(gm, None);
+                }
+            });
+            return;
+        }
+        spawn_local(async move {
+            let result = kpi_api::heat(&query).await;
+            if !board.heat_on.get_untracked() || board.query_untracked() != query {
+                return;
+            }
+            match result {
+                Ok(data) => {
+                    store.with_value(|gm| {
+                        if let Some(gm) = gm {
+                            heat::show(gm, Some(&data));
+                        }
+                    });
+                    heat_data.set(Some(data));
+                }
+                Err(e) => state.notify(Msg::ErrorLoadKpi, e),
+            }
+        });
+    });
+
     // A camera picked on the ticket card → fly there and ring it.
     Effect::new(move || {
         let at = desk.camera_focus.get();
@@ -681,6 +721,26 @@ pub fn MapView() -> impl IntoView {
             .collect_view()
     };
 
+    // The heat ramp with its counts, and the period it is for.
+    let heat_legend = move || {
+        let data = heat_data.get()?;
+        let period = board.dashboard.with(|d| match d {
+            Some(Ok(d)) => d.period.label.clone(),
+            _ => String::new(),
+        });
+        let steps = crate::kpi::heat::legend(data.max)
+            .into_iter()
+            .map(|(label, colour)| view! {
+                <span class="legend-item"><i class="swatch" style=format!("background: {colour}")></i>{label}</span>
+            })
+            .collect_view();
+        Some(view! {
+            <span class="legend-heat" data-testid="heat-scale" data-cells=data.cells.len() data-total=data.total>
+                {steps}<span class="muted">{period}</span>
+            </span>
+        })
+    };
+
     view! {
         <div class="map-wrap">
             <div class="map" node_ref=container data-testid="map"></div>
@@ -700,6 +760,17 @@ pub fn MapView() -> impl IntoView {
                     {ticket_legend}
                     <span class="legend-item"><i class="dot cluster"></i>{move || t(Msg::LegendCluster)}</span>
                 </div>
+                <Show when=move || crate::components::may_see_kpis(state)>
+                    <div class="legend-row" data-testid="heat-legend">
+                        <button type="button" class="device-toggle" class:on=move || board.heat_on.get()
+                            data-testid="heat-toggle" aria-pressed=move || board.heat_on.get().to_string()
+                            title=move || t(Msg::KpiHeatTitle)
+                            on:click=move |_| board.heat_on.update(|on| *on = !*on)>
+                            <i class="dot heat"></i>{move || t(Msg::KpiHeat)}
+                        </button>
+                        {heat_legend}
+                    </div>
+                </Show>
                 <div class="legend-row" data-testid="device-legend">
                     <span class="legend-title">{move || t(Msg::LegendDevices)}</span>
                     {device_toggles}

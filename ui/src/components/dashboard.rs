@@ -1,0 +1,727 @@
+//! 数据看板: the KPI dashboard over the map. A dispatcher sees the street or one community,
+//! a commander their own; the period is a Beijing month (default this one), a year or a
+//! range of days. Every figure carries its definition on hover and opens the tickets behind
+//! it; a ticket row opens the ticket card on the map.
+
+use std::sync::Arc;
+
+use chrono::Datelike;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::assessment::AssessmentPanel;
+use super::kpi_charts::{CategoryChart, TrendChart};
+use super::report::MonthlyReport;
+use crate::api::ApiError;
+use crate::api::kpi::{self, Change, Dashboard, Definition, Drill, DrillDown, Rate};
+use crate::api::tickets::Ticket;
+use crate::app::AppState;
+use crate::components::{CloseButton, ErrorText};
+use crate::i18n::{Lang, Msg};
+use crate::kpi::{
+    Period, Query, Trend, change, change_label, counts, one_decimal, parse_month, percent,
+};
+use crate::tickets::Desk;
+use crate::tickets::queue::Tone;
+use crate::tickets::time::{date_time, now};
+
+/// What the board shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BoardView {
+    Dashboard,
+    Report,
+}
+
+/// The dashboard's shared state: which period and scope, whether it is open, the heat layer
+/// on the map, and the list of tickets behind a figure. Every field is a signal.
+#[derive(Clone, Copy)]
+pub struct Board {
+    pub view: RwSignal<Option<BoardView>>,
+    pub period: RwSignal<Period>,
+    /// A community chosen by a dispatcher; `None` is the whole street (or a commander's own).
+    pub community: RwSignal<Option<String>>,
+    pub heat_on: RwSignal<bool>,
+    pub drill: RwSignal<Option<Drill>>,
+    pub dashboard: RwSignal<Option<Result<Arc<Dashboard>, ApiError>>>,
+}
+
+impl Board {
+    pub fn new() -> Self {
+        Board {
+            view: RwSignal::new(None),
+            period: RwSignal::new(Period::current_month(now())),
+            community: RwSignal::new(None),
+            heat_on: RwSignal::new(false),
+            drill: RwSignal::new(None),
+            dashboard: RwSignal::new(None),
+        }
+    }
+
+    /// The query of the figures shown (tracked).
+    pub fn query(self) -> Query {
+        Query {
+            period: self.period.get(),
+            community: self.community.get(),
+        }
+    }
+
+    /// Another account: the figures and the list were the last one's.
+    pub fn session_changed(self) {
+        self.view.set(None);
+        self.community.set(None);
+        self.drill.set(None);
+        self.dashboard.set(None);
+        self.heat_on.set(false);
+    }
+}
+
+/// Whether the signed-in role may see figures at all (grid workers may not).
+pub fn may_see_kpis(state: AppState) -> bool {
+    state
+        .session
+        .with(|s| s.as_ref().is_none_or(|s| s.account.role != "worker"))
+}
+
+/// A dispatcher (or the standalone window) chooses the scope; a commander has one.
+fn chooses_scope(state: AppState) -> bool {
+    state.session.with(|s| {
+        s.as_ref()
+            .is_none_or(|s| s.account.community.is_none() && s.account.role != "commander")
+    })
+}
+
+/// The header's 数据看板 button.
+#[component]
+pub fn BoardButton() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let board = expect_context::<Board>();
+    let t = move |m: Msg| m.text(state.lang.get());
+    view! {
+        <Show when=move || may_see_kpis(state)>
+            <button type="button" class="btn small board-open" data-testid="kpi-open"
+                class:active=move || board.view.get().is_some()
+                title=move || t(Msg::KpiOpenTitle)
+                on:click=move |_| board.view.update(|v| {
+                    *v = if v.is_some() { None } else { Some(BoardView::Dashboard) };
+                })>
+                {move || t(Msg::KpiOpen)}
+            </button>
+        </Show>
+    }
+}
+
+/// The definition of `key` for a hover title: `响应率：……`.
+pub fn hover(definition: Option<&Definition>, lang: Lang) -> String {
+    definition.map_or_else(String::new, |d| {
+        format!(
+            "{}：{}",
+            lang.pick(&d.label_zh, &d.label_en),
+            lang.pick(&d.definition_zh, &d.definition_en)
+        )
+    })
+}
+
+/// The board over the map: its head (tabs, period, scope), then the dashboard or the report.
+#[component]
+pub fn BoardPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let board = expect_context::<Board>();
+    let lang = state.lang;
+    let t = move |m: Msg| m.text(lang.get());
+
+    // The figures follow the period and scope while the board (or the heat layer) is in use.
+    Effect::new(move || {
+        let query = board.query();
+        if board.view.get().is_none() && !board.heat_on.get() {
+            return;
+        }
+        board.dashboard.set(None);
+        spawn_local(async move {
+            let result = kpi::dashboard(&query).await.map(Arc::new);
+            if board.query_untracked() == query {
+                if let Err(e) = &result
+                    && e.is_signed_out()
+                {
+                    return;
+                }
+                board.dashboard.set(Some(result));
+            }
+        });
+    });
+
+    let tab = move |view: BoardView, label: Msg, testid: &'static str| {
+        view! {
+            <button type="button" role="tab" class="board-tab" data-testid=testid
+                class:active=move || board.view.get() == Some(view)
+                aria-selected=move || (board.view.get() == Some(view)).to_string()
+                on:click=move |_| board.view.set(Some(view))>
+                {move || t(label)}
+            </button>
+        }
+    };
+    let heading = move || {
+        board.dashboard.with(|d| match d {
+            Some(Ok(d)) => format!("{} · {}", d.scope.name, d.period.label),
+            _ => String::new(),
+        })
+    };
+    let as_of = move || {
+        board.dashboard.with(|d| match d {
+            Some(Ok(d)) => format!("{} {}", t(Msg::KpiAsOf), date_time(d.as_of)),
+            _ => String::new(),
+        })
+    };
+
+    view! {
+        <Show when=move || board.view.get().is_some()>
+            <section class="board" data-testid="kpi-board"
+                data-view=move || match board.view.get() { Some(BoardView::Report) => "report", _ => "dashboard" }>
+                <header class="board-head">
+                    <h2 class="board-title">{move || t(Msg::KpiOpen)}</h2>
+                    <div class="board-tabs" role="tablist">
+                        {tab(BoardView::Dashboard, Msg::KpiTabDashboard, "kpi-tab-dashboard")}
+                        {tab(BoardView::Report, Msg::KpiTabReport, "kpi-tab-report")}
+                    </div>
+                    <span class="board-scope" data-testid="kpi-heading">{heading}</span>
+                    <span class="board-asof muted">{as_of}</span>
+                    <PeriodChooser/>
+                    <ScopeChooser/>
+                    <CloseButton testid="kpi-close" on_close=Callback::new(move |()| board.view.set(None))/>
+                </header>
+                {move || match board.view.get() {
+                    Some(BoardView::Report) => view! { <MonthlyReport/> }.into_any(),
+                    _ => view! { <DashboardBody/> }.into_any(),
+                }}
+            </section>
+        </Show>
+    }
+}
+
+impl Board {
+    pub fn query_untracked(self) -> Query {
+        Query {
+            period: self.period.get_untracked(),
+            community: self.community.get_untracked(),
+        }
+    }
+}
+
+/// Month, year or range; a month is the default.
+#[component]
+fn PeriodChooser() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let board = expect_context::<Board>();
+    let t = move |m: Msg| m.text(state.lang.get());
+    let kind = move || match board.period.get() {
+        Period::Month { .. } => "month",
+        Period::Year(_) => "year",
+        Period::Range { .. } => "range",
+    };
+    let on_kind = move |ev: leptos::ev::Event| {
+        let today = crate::kpi::beijing_date(now());
+        let period = match event_target_value(&ev).as_str() {
+            "year" => Period::Year(today.year()),
+            "range" => Period::Range {
+                from: today.with_day(1).unwrap_or(today),
+                to: today,
+            },
+            _ => Period::current_month(now()),
+        };
+        board.period.set(period);
+    };
+    let inputs = move || {
+        match board.period.get() {
+        Period::Month { .. } => view! {
+            <input type="month" class="board-input" data-testid="kpi-month"
+                prop:value=move || board.period.get().month_value()
+                on:change=move |ev| {
+                    if let Some(p) = parse_month(&event_target_value(&ev)) {
+                        board.period.set(p);
+                    }
+                }/>
+        }
+        .into_any(),
+        Period::Year(year) => view! {
+            <input type="number" class="board-input year" data-testid="kpi-year" min="2000" max="2100"
+                prop:value=year.to_string()
+                on:change=move |ev| {
+                    if let Ok(y) = event_target_value(&ev).trim().parse::<i32>() {
+                        board.period.set(Period::Year(y));
+                    }
+                }/>
+        }
+        .into_any(),
+        Period::Range { from, to } => {
+            let set = move |which: bool, value: String| {
+                if let Ok(day) = chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d") {
+                    board.period.update(|p| {
+                        if let Period::Range { from, to } = p {
+                            if which { *from = day } else { *to = day }
+                        }
+                    });
+                }
+            };
+            view! {
+                <input type="date" class="board-input" data-testid="kpi-from" prop:value=from.to_string()
+                    on:change=move |ev| set(true, event_target_value(&ev))/>
+                <span class="muted">"—"</span>
+                <input type="date" class="board-input" data-testid="kpi-to" prop:value=to.to_string()
+                    on:change=move |ev| set(false, event_target_value(&ev))/>
+            }
+            .into_any()
+        }
+    }
+    };
+    view! {
+        <div class="board-period" title=move || t(Msg::KpiPeriodLabel)>
+            <select class="board-input" data-testid="kpi-period-kind" aria-label=move || t(Msg::KpiPeriodLabel)
+                prop:value=kind on:change=on_kind>
+                <option value="month">{move || t(Msg::KpiPeriodMonth)}</option>
+                <option value="year">{move || t(Msg::KpiPeriodYear)}</option>
+                <option value="range">{move || t(Msg::KpiPeriodRange)}</option>
+            </select>
+            {inputs}
+        </div>
+    }
+}
+
+/// The street or one community, for those who may choose.
+#[component]
+fn ScopeChooser() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let board = expect_context::<Board>();
+    let lang = state.lang;
+    let options = move || {
+        state.index.with(|index| {
+            let Some(index) = index else {
+                return Vec::new();
+            };
+            index
+                .community_codes
+                .iter()
+                .map(|code| {
+                    let name = index.name(code).map_or_else(
+                        || code.clone(),
+                        |[zh, en]| lang.get().pick(&zh, &en).to_owned(),
+                    );
+                    (code.clone(), name)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <Show when=move || chooses_scope(state)>
+            <select class="board-input" data-testid="kpi-scope" aria-label=move || Msg::KpiScopeLabel.text(lang.get())
+                prop:value=move || board.community.get().unwrap_or_default()
+                on:change=move |ev| {
+                    let code = event_target_value(&ev);
+                    board.drill.set(None);
+                    board.community.set((!code.is_empty()).then_some(code));
+                }>
+                <option value="">{move || Msg::KpiScopeStreet.text(lang.get())}</option>
+                {move || options().into_iter().map(|(code, name)| view! {
+                    <option value=code.clone() selected=board.community.get_untracked().as_deref() == Some(code.as_str())>{name}</option>
+                }).collect_view()}
+            </select>
+        </Show>
+    }
+}
+
+/// Tiles, charts, the assessment and, beside them, the drill-down list.
+#[component]
+fn DashboardBody() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let board = expect_context::<Board>();
+    let t = move |m: Msg| m.text(state.lang.get());
+    view! {
+        <div class="board-body" class:with-drill=move || board.drill.with(Option::is_some)>
+            <div class="board-main">
+                {move || match board.dashboard.get() {
+                    None => view! { <p class="board-status">{move || t(Msg::KpiLoading)}</p> }.into_any(),
+                    Some(Err(e)) => view! {
+                        <p class="board-status card-error" data-testid="kpi-error">
+                            {move || t(Msg::ErrorLoadKpi)}"："<ErrorText error=e.clone()/>
+                        </p>
+                    }
+                    .into_any(),
+                    Some(Ok(d)) => view! {
+                        <Tiles dashboard=Arc::clone(&d)/>
+                        <div class="board-charts">
+                            <TrendChart dashboard=Arc::clone(&d)/>
+                            <CategoryChart dashboard=d/>
+                        </div>
+                    }
+                    .into_any(),
+                }}
+                <AssessmentPanel/>
+            </div>
+            <DrillList/>
+        </div>
+    }
+}
+
+/// One figure the tiles show, with the tickets behind it.
+struct Figure {
+    /// `definitions` key and `data-kpi` of the tile.
+    key: &'static str,
+    label: Msg,
+    value: String,
+    /// The tickets behind the big number (only for a count).
+    drill: Option<(&'static str, u64)>,
+    /// The rate's counts, and the tickets that missed it.
+    rate: Option<(Rate, Msg, &'static str)>,
+    /// Year over year.
+    yoy: Option<Change>,
+    /// Smaller counts under the number: label, value and maybe their tickets.
+    extra: Vec<(Msg, String, Option<&'static str>)>,
+}
+
+fn figures(d: &Dashboard) -> Vec<Figure> {
+    let k = &d.kpis;
+    let yoy = &d.year_over_year;
+    let rate = |key, label, r: Rate, miss, metric| Figure {
+        key,
+        label,
+        value: percent(&r),
+        drill: None,
+        rate: Some((r, miss, metric)),
+        yoy: None,
+        extra: Vec::new(),
+    };
+    let mut satisfaction = rate(
+        "satisfaction",
+        Msg::KpiSatisfaction,
+        k.satisfaction,
+        Msg::KpiMissSatisfaction,
+        "unsatisfied",
+    );
+    satisfaction.extra.push((
+        Msg::KpiBasicallySatisfied,
+        k.basically_satisfied.to_string(),
+        None,
+    ));
+    let mut delegated_rate = rate(
+        "delegated_resolution",
+        Msg::KpiDelegatedResolution,
+        k.delegated_resolution,
+        Msg::KpiMissDelegated,
+        "delegated_unsolved",
+    );
+    delegated_rate.extra.push((
+        Msg::KpiDelegated,
+        k.delegated.to_string(),
+        Some("delegated"),
+    ));
+    vec![
+        Figure {
+            key: "received",
+            label: Msg::KpiReceived,
+            value: k.received.to_string(),
+            drill: Some(("received", k.received)),
+            rate: None,
+            yoy: None,
+            extra: vec![
+                (Msg::KpiOpenNow, k.open.to_string(), Some("open")),
+                (Msg::KpiExcluded, k.excluded.to_string(), None),
+            ],
+        },
+        Figure {
+            key: "monthly_received",
+            label: Msg::KpiMonthlyReceived,
+            value: one_decimal(k.monthly_received),
+            drill: None,
+            rate: None,
+            yoy: Some(yoy.monthly_received),
+            extra: Vec::new(),
+        },
+        Figure {
+            key: "per_10k_residents",
+            label: Msg::KpiPer10k,
+            value: one_decimal(k.per_10k_residents),
+            drill: None,
+            rate: None,
+            yoy: Some(yoy.per_10k_residents),
+            extra: vec![(Msg::KpiResidents, k.residents.to_string(), None)],
+        },
+        rate(
+            "response",
+            Msg::KpiResponse,
+            k.response,
+            Msg::KpiMissResponse,
+            "not_responded",
+        ),
+        rate(
+            "resolution",
+            Msg::KpiResolution,
+            k.resolution,
+            Msg::KpiMissResolution,
+            "unsolved",
+        ),
+        satisfaction,
+        delegated_rate,
+        rate(
+            "closure",
+            Msg::KpiClosure,
+            k.closure,
+            Msg::KpiMissClosure,
+            "not_closed",
+        ),
+        rate(
+            "on_time_closure",
+            Msg::KpiOnTimeClosure,
+            k.on_time_closure,
+            Msg::KpiMissOnTime,
+            "closed_late",
+        ),
+        Figure {
+            key: "overdue_open",
+            label: Msg::KpiOverdue,
+            value: k.overdue_open.to_string(),
+            drill: Some(("overdue", k.overdue_open)),
+            rate: None,
+            yoy: None,
+            extra: Vec::new(),
+        },
+    ]
+}
+
+/// Definition keys the server might use for a tile, the tile's own first.
+fn definition<'a>(d: &'a Dashboard, key: &str) -> Option<&'a Definition> {
+    let aliases: &[&str] = match key {
+        "per_10k_residents" => &["per_10k_residents", "per_10k"],
+        "overdue_open" => &["overdue_open", "overdue"],
+        "delegated_resolution" => &["delegated_resolution", "delegated"],
+        "categories" => &["categories", "category", "top_categories"],
+        "year_over_year" => &["year_over_year", "yoy"],
+        other => return d.definition(other),
+    };
+    aliases.iter().find_map(|k| d.definition(k))
+}
+
+/// A count that opens its tickets.
+#[component]
+fn DrillNumber(metric: &'static str, value: String, #[prop(optional)] big: bool) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let active = move || {
+        board.drill.with(|d| {
+            d.as_ref()
+                .is_some_and(|d| d.metric == metric && d.category.is_none())
+        })
+    };
+    view! {
+        <button type="button" class="kpi-number" class:big=big class:active=active
+            data-testid="kpi-drill" data-metric=metric data-value=value.clone()
+            on:click=move |_| board.drill.set(Some(Drill::of(metric)))>
+            {value.clone()}
+        </button>
+    }
+}
+
+#[component]
+fn Tiles(dashboard: Arc<Dashboard>) -> impl IntoView {
+    let lang = expect_context::<AppState>().lang;
+    let t = move |m: Msg| m.text(lang.get());
+    let tiles = figures(&dashboard)
+        .into_iter()
+        .map(|f| {
+            let title = {
+                let d = Arc::clone(&dashboard);
+                move || hover(definition(&d, f.key), lang.get())
+            };
+            let number = match f.drill {
+                Some((metric, _)) => view! { <DrillNumber metric value=f.value.clone() big=true/> }.into_any(),
+                None => view! { <span class="kpi-number big static" data-testid="kpi-value">{f.value.clone()}</span> }.into_any(),
+            };
+            let trend_class = f.yoy.map_or(Trend::Unknown, |c| change(c.relative).0);
+            let yoy_source = Arc::clone(&dashboard);
+            let yoy = f.yoy.map(|c| {
+                let trend = change(c.relative).0;
+                // The definition, then the two figures compared.
+                let title = move || {
+                    let lang = lang.get();
+                    format!(
+                        "{}\n{} {} → {} {}",
+                        hover(definition(&yoy_source, "year_over_year"), lang),
+                        lang.pick("去年同期", "A year earlier"),
+                        one_decimal(c.earlier),
+                        lang.pick("本期", "now"),
+                        one_decimal(c.current),
+                    )
+                };
+                view! {
+                    <span class=format!("kpi-change {}", trend.as_str()) data-testid="kpi-yoy"
+                        data-trend=trend.as_str() title=title>
+                        {move || change_label(lang.get(), c.relative)}
+                    </span>
+                }
+            });
+            let rate = f.rate.map(|(r, miss, metric)| {
+                let missed = r.denominator - r.numerator;
+                view! {
+                    <span class="kpi-counts mono" data-testid="kpi-counts">{counts(&r)}</span>
+                    <span class="kpi-miss">{move || t(miss)}" "<DrillNumber metric value=missed.to_string()/></span>
+                }
+            });
+            let extra = f
+                .extra
+                .into_iter()
+                .map(|(label, value, metric)| {
+                    let number = match metric {
+                        Some(metric) => view! { <DrillNumber metric value/> }.into_any(),
+                        None => view! { <span class="mono">{value}</span> }.into_any(),
+                    };
+                    view! { <span class="kpi-extra">{move || t(label)}" "{number}</span> }
+                })
+                .collect_view();
+                        view! {
+                <div class="kpi-tile" data-kpi=f.key data-trend=trend_class.as_str() title=title>
+                    <span class="kpi-label">{move || t(f.label)}</span>
+                    {number}
+                    {yoy}
+                    {rate}
+                    {extra}
+                </div>
+            }
+        })
+        .collect_view();
+    view! { <div class="kpi-tiles" data-testid="kpi-tiles">{tiles}</div> }
+}
+
+/// The tickets behind the figure clicked last; a row opens the ticket card on the map.
+#[component]
+fn DrillList() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let board = expect_context::<Board>();
+    let desk = expect_context::<Desk>();
+    let lang = state.lang;
+    let t = move |m: Msg| m.text(lang.get());
+    let list = RwSignal::new(None::<Result<DrillDown, ApiError>>);
+    Effect::new(move || {
+        let Some(drill) = board.drill.get() else {
+            list.set(None);
+            return;
+        };
+        let query = board.query();
+        list.set(None);
+        spawn_local(async move {
+            let result = kpi::drill(&query, &drill).await;
+            if board.drill.get_untracked().as_ref() == Some(&drill) {
+                list.set(Some(result));
+            }
+        });
+    });
+    let title = move || {
+        let drill = board.drill.get()?;
+        let d = board.dashboard.get().and_then(Result::ok);
+        let label = match (drill.metric, &drill.category) {
+            (_, Some(code)) => d
+                .as_ref()
+                .map_or_else(|| code.clone(), |d| d.kpis.category_name(code).to_owned()),
+            (metric, None) => t(metric_label(metric)).to_owned(),
+        };
+        Some(label)
+    };
+    let open_ticket = move |ticket: &Ticket| {
+        desk.open(ticket.id);
+        if let (Some(lon), Some(lat)) = (ticket.lon, ticket.lat) {
+            const D: f64 = 0.0015;
+            state
+                .fly_target
+                .set(Some([lon - D, lat - D, lon + D, lat + D]));
+        }
+        board.view.set(None);
+    };
+    view! {
+        <Show when=move || board.drill.with(Option::is_some)>
+            <aside class="drill" data-testid="kpi-drill-list"
+                data-metric=move || board.drill.with(|d| d.as_ref().map(|d| d.metric))
+                data-total=move || list.with(|l| match l { Some(Ok(l)) => Some(l.total.to_string()), _ => None })>
+                <header class="drill-head">
+                    <h3>{move || t(Msg::KpiDrillTitle)}" · "{title}</h3>
+                    <span class="count" data-testid="kpi-drill-total">
+                        {move || list.with(|l| match l { Some(Ok(l)) => l.total.to_string(), _ => String::new() })}
+                    </span>
+                    <CloseButton testid="kpi-drill-close" on_close=Callback::new(move |()| board.drill.set(None))/>
+                </header>
+                <p class="queue-hint">{move || t(Msg::KpiDrillHint)}</p>
+                {move || match list.get() {
+                    None => view! { <p class="queue-empty">{t(Msg::KpiLoading)}</p> }.into_any(),
+                    Some(Err(e)) => view! { <p class="queue-empty card-error"><ErrorText error=e/></p> }.into_any(),
+                    Some(Ok(l)) if l.tickets.is_empty() => view! { <p class="queue-empty">{t(Msg::KpiDrillEmpty)}</p> }.into_any(),
+                    Some(Ok(l)) => {
+                        let shown = l.tickets.len() as u64;
+                        let more = (l.total > shown).then(|| view! {
+                            <p class="queue-note">{crate::i18n::shown_of_total(lang.get(), shown, l.total)}</p>
+                        });
+                        view! {
+                            <ul class="queue-list drill-list">
+                                {l.tickets.into_iter().map(|ticket| view! { <DrillRow ticket on_open=open_ticket/> }).collect_view()}
+                            </ul>
+                            {more}
+                        }
+                        .into_any()
+                    }
+                }}
+            </aside>
+        </Show>
+    }
+}
+
+fn metric_label(metric: &str) -> Msg {
+    match metric {
+        "open" => Msg::KpiOpenNow,
+        "not_responded" => Msg::KpiMissResponse,
+        "unsolved" => Msg::KpiMissResolution,
+        "unsatisfied" => Msg::KpiMissSatisfaction,
+        "delegated" => Msg::KpiDelegated,
+        "delegated_unsolved" => Msg::KpiMissDelegated,
+        "not_closed" => Msg::KpiMissClosure,
+        "closed_late" => Msg::KpiMissOnTime,
+        "overdue" => Msg::KpiOverdue,
+        _ => Msg::KpiReceived,
+    }
+}
+
+/// A ticket as the queue shows it: category, state, place and when it came in.
+#[component]
+fn DrillRow(ticket: Ticket, on_open: impl Fn(&Ticket) + Copy + 'static) -> impl IntoView {
+    let lang = expect_context::<AppState>().lang;
+    let tone = Tone::of(ticket.state, ticket.sla);
+    let place = match (
+        &ticket.routing.unrouted,
+        ticket
+            .routing
+            .micro
+            .as_ref()
+            .or(ticket.routing.community.as_ref()),
+    ) {
+        (_, Some(grid)) => grid.name.clone(),
+        _ => ticket.address.clone().unwrap_or_default(),
+    };
+    let received = date_time(ticket.received_at);
+    let id = ticket.id;
+    let (category, state) = {
+        let t = ticket.clone();
+        let t2 = ticket.clone();
+        (
+            move || t.category_name(lang.get()).to_owned(),
+            move || t2.state_name(lang.get()).to_owned(),
+        )
+    };
+    view! {
+        <li class=format!("queue-row drill-row tone-{}", tone.as_str()) data-testid="kpi-drill-row"
+            data-ticket-id=id.to_string() tabindex="0"
+            on:click=move |_| on_open(&ticket)>
+            <div class="queue-line">
+                <i class=format!("dot tone-{}", tone.as_str()) aria-hidden="true"></i>
+                <span class="queue-category">{category}</span>
+                <span class="mono muted">{format!("#{id}")}</span>
+                <span class=format!("sla-chip tone-{}", tone.as_str())>{state}</span>
+            </div>
+            <div class="queue-line sub">
+                <span class="queue-place">{place}</span>
+                <span class="queue-age mono">{received}</span>
+            </div>
+        </li>
+    }
+}

@@ -1,0 +1,172 @@
+//! 月报: the monthly report as a printable page, laid out like the outcome section of the
+//! street's write-up: a title, the summary sentence, the figures of the month and of the year
+//! to date, the categories and the community ranking. 打印 prints only this page (print CSS);
+//! 导出 XLSX downloads the same report as a workbook.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::dashboard::Board;
+use crate::api::ApiError;
+use crate::api::kpi::{self, Kpis, Rate, Report};
+use crate::app::AppState;
+use crate::components::ErrorText;
+use crate::i18n::{Lang, Msg};
+use crate::kpi::{Query, change, counts, one_decimal, percent, score};
+use crate::tickets::time::{date_time, now};
+
+/// One line of the figures table: the month's value and the year's.
+fn figure_rows(month: &Kpis, year: &Kpis) -> Vec<(Msg, [String; 2])> {
+    let both = |f: &dyn Fn(&Kpis) -> String| [f(month), f(year)];
+    let rate = |r: &Rate| format!("{}（{}）", percent(r), counts(r));
+    vec![
+        (Msg::KpiReceived, both(&|k| k.received.to_string())),
+        (
+            Msg::KpiMonthlyReceived,
+            both(&|k| one_decimal(k.monthly_received)),
+        ),
+        (Msg::KpiPer10k, both(&|k| one_decimal(k.per_10k_residents))),
+        (Msg::KpiResponse, both(&|k| rate(&k.response))),
+        (Msg::KpiResolution, both(&|k| rate(&k.resolution))),
+        (Msg::KpiSatisfaction, both(&|k| rate(&k.satisfaction))),
+        (
+            Msg::KpiDelegatedSolved,
+            both(&|k| {
+                format!(
+                    "{} / {}（{}）",
+                    k.delegated,
+                    k.delegated_resolution.numerator,
+                    percent(&k.delegated_resolution)
+                )
+            }),
+        ),
+        (Msg::KpiClosure, both(&|k| rate(&k.closure))),
+        (Msg::KpiOnTimeClosure, both(&|k| rate(&k.on_time_closure))),
+        (Msg::KpiOverdue, both(&|k| k.overdue_open.to_string())),
+    ]
+}
+
+#[component]
+pub fn MonthlyReport() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let board = expect_context::<Board>();
+    let lang = state.lang;
+    let t = move |m: Msg| m.text(lang.get());
+    let query = Memo::new(move |_| Query {
+        period: board.period.get().report_month(now()),
+        community: board.community.get(),
+    });
+    let report = RwSignal::new(None::<Result<Report, ApiError>>);
+    Effect::new(move || {
+        let q = query.get();
+        report.set(None);
+        spawn_local(async move {
+            let result = kpi::report(&q).await;
+            if query.try_get_untracked().as_ref() == Some(&q) {
+                report.set(Some(result));
+            }
+        });
+    });
+    let xlsx = move || kpi::report_xlsx_url(&query.get());
+
+    view! {
+        <div class="report-wrap">
+            <div class="report-actions">
+                <button type="button" class="btn small primary" data-testid="kpi-print"
+                    on:click=move |_| { let _ = window().print(); }>{move || t(Msg::KpiReportPrint)}</button>
+                <a class="btn small" data-testid="kpi-xlsx" href=xlsx download="">{move || t(Msg::KpiReportXlsx)}</a>
+            </div>
+            {move || match report.get() {
+                None => view! { <p class="board-status">{t(Msg::KpiLoading)}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="board-status card-error" data-testid="kpi-error"><ErrorText error=e/></p> }.into_any(),
+                Some(Ok(r)) => view! { <ReportPage report=r lang=lang.get()/> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn ReportPage(report: Report, lang: Lang) -> impl IntoView {
+    let t = |m: Msg| m.text(lang);
+    let title = if report.title.is_empty() {
+        format!(
+            "{} {} {}",
+            report.scope.name,
+            report.period.label,
+            t(Msg::KpiTabReport)
+        )
+    } else {
+        report.title.clone()
+    };
+    let figures = figure_rows(&report.month, &report.year_to_date)
+        .into_iter()
+        .map(|(label, [m, y])| view! { <tr><th>{t(label)}</th><td class="num">{m}</td><td class="num">{y}</td></tr> })
+        .collect_view();
+    let yoy = [
+        (Msg::KpiMonthlyReceived, report.year_over_year.monthly_received.relative),
+        (Msg::KpiPer10k, report.year_over_year.per_10k_residents.relative),
+    ]
+    .into_iter()
+    .map(|(label, r)| {
+        view! { <li>{t(label)}{if lang == Lang::Zh { " 同比 " } else { " YoY " }}<strong>{change(r).1}</strong></li> }
+    })
+    .collect_view();
+    let kpis = &report.month;
+    let categories = kpis
+        .categories
+        .iter()
+        .map(|c| {
+            view! {
+                <tr data-testid="report-category">
+                    <th>{kpis.category_name(&c.category).to_owned()}</th>
+                    <td class="num">{c.share.numerator}</td>
+                    <td class="num">{percent(&c.share)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let ranking = report
+        .ranking
+        .iter()
+        .map(|r| {
+            view! {
+                <tr data-testid="report-ranking-row">
+                    <td class="num">{r.rank.map_or_else(|| "—".to_owned(), |n| n.to_string())}</td>
+                    <th>{r.name.clone()}</th>
+                    <td class="num">{r.received}</td>
+                    <td class="num">{percent(&r.response)}</td>
+                    <td class="num">{percent(&r.resolution)}</td>
+                    <td class="num">{percent(&r.satisfaction)}</td>
+                    <td class="num">{score(r.score)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <article class="report-page" data-testid="kpi-report">
+            <h1 class="report-title" data-testid="report-title">{title}</h1>
+            <p class="report-meta muted">{format!("{} · {} {}", report.scope.name, t(Msg::KpiAsOf), date_time(report.as_of))}</p>
+            <p class="report-summary" data-testid="report-summary">{report.summary_zh.clone()}</p>
+            <ul class="report-yoy">{yoy}</ul>
+            <h2>{t(Msg::KpiReportFigures)}</h2>
+            <table class="report-table" data-testid="report-figures">
+                <thead><tr><th>{t(Msg::KpiReportFigure)}</th><th class="num">{t(Msg::KpiReportMonth)}</th><th class="num">{t(Msg::KpiReportYearToDate)}</th></tr></thead>
+                <tbody>{figures}</tbody>
+            </table>
+            <h2>{t(Msg::KpiCategoryTitle)}</h2>
+            <table class="report-table">
+                <thead><tr><th>{t(Msg::KpiCategoryTitle)}</th><th class="num">{t(Msg::KpiReportCount)}</th><th class="num">{t(Msg::KpiReportShare)}</th></tr></thead>
+                <tbody>{categories}</tbody>
+            </table>
+            <h2>{t(Msg::KpiRankingTitle)}</h2>
+            <table class="report-table">
+                <thead><tr>
+                    <th class="num">{t(Msg::KpiRank)}</th><th>{t(Msg::KpiSubject)}</th><th class="num">{t(Msg::KpiReceived)}</th>
+                    <th class="num">{t(Msg::KpiResponse)}</th><th class="num">{t(Msg::KpiResolution)}</th>
+                    <th class="num">{t(Msg::KpiSatisfaction)}</th><th class="num">{t(Msg::KpiScore)}</th>
+                </tr></thead>
+                <tbody>{ranking}</tbody>
+            </table>
+        </article>
+    }
+}

@@ -1,0 +1,340 @@
+//! The KPI dashboard's pure side: the period and scope asked for, how figures are written
+//! (one decimal for a rate, "—" for nothing to count, arrows for year over year), chart
+//! scaling and the heat map's colours. Unit-tested natively; the panels are in
+//! `components::dashboard`, `components::assessment` and `components::report`.
+
+pub mod chart;
+pub mod heat;
+
+use chrono::{Datelike, Duration, NaiveDate};
+
+use crate::api::kpi::Rate;
+use crate::i18n::Lang;
+
+/// The period of the figures, as the API takes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Period {
+    Month {
+        year: i32,
+        month: u32,
+    },
+    Year(i32),
+    /// Whole Beijing days, both included.
+    Range {
+        from: NaiveDate,
+        to: NaiveDate,
+    },
+}
+
+impl Period {
+    /// The Beijing calendar month `now` falls in (the dashboard's default).
+    pub fn current_month(now: chrono::DateTime<chrono::Utc>) -> Self {
+        let beijing = beijing_date(now);
+        Period::Month {
+            year: beijing.year(),
+            month: beijing.month(),
+        }
+    }
+
+    /// `month=2026-11`, `year=2026` or `from=2026-01-01&to=2026-11-30`.
+    pub fn to_query(self) -> String {
+        match self {
+            Period::Month { year, month } => format!("month={year:04}-{month:02}"),
+            Period::Year(year) => format!("year={year:04}"),
+            Period::Range { from, to } => format!("from={from}&to={to}"),
+        }
+    }
+
+    /// The month a monthly report is for: the month itself, or the last month a longer
+    /// period covers up to `now`.
+    pub fn report_month(self, now: chrono::DateTime<chrono::Utc>) -> Self {
+        let today = beijing_date(now);
+        let last = |year: i32, month: u32| {
+            if (year, month) > (today.year(), today.month()) {
+                Period::Month {
+                    year: today.year(),
+                    month: today.month(),
+                }
+            } else {
+                Period::Month { year, month }
+            }
+        };
+        match self {
+            Period::Month { .. } => self,
+            Period::Year(year) => last(year, 12),
+            Period::Range { to, .. } => last(to.year(), to.month()),
+        }
+    }
+
+    /// `2026-11` for a month input, `2026` for a year.
+    pub fn month_value(self) -> String {
+        match self {
+            Period::Month { year, month } => format!("{year:04}-{month:02}"),
+            Period::Year(year) => format!("{year:04}-01"),
+            Period::Range { from, .. } => format!("{:04}-{:02}", from.year(), from.month()),
+        }
+    }
+}
+
+/// The Beijing calendar day of an instant.
+pub fn beijing_date(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    (at + Duration::hours(8)).date_naive()
+}
+
+/// Parses a month input's `2026-11`.
+pub fn parse_month(value: &str) -> Option<Period> {
+    let (y, m) = value.trim().split_once('-')?;
+    let (year, month) = (y.parse().ok()?, m.parse().ok()?);
+    (1..=12)
+        .contains(&month)
+        .then_some(Period::Month { year, month })
+}
+
+/// What the figures are asked for: a period and, for a dispatcher, maybe one community (a
+/// commander's own is implied by the session).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Query {
+    pub period: Period,
+    pub community: Option<String>,
+}
+
+impl Query {
+    pub fn to_query(&self) -> String {
+        let mut q = self.period.to_query();
+        if let Some(code) = &self.community {
+            q.push_str("&community=");
+            q.push_str(code);
+        }
+        q
+    }
+}
+
+/// A rate as a percentage with one decimal, `99.7%`; "—" when nothing was counted.
+pub fn percent(rate: &Rate) -> String {
+    fraction_percent(rate.value)
+}
+
+/// A fraction (0.997) as `99.7%`; "—" for none.
+pub fn fraction_percent(value: Option<f64>) -> String {
+    value.filter(|v| v.is_finite()).map_or_else(
+        || "—".to_owned(),
+        |v| format!("{:.1}%", (v * 100.0).max(0.0)),
+    )
+}
+
+/// A figure with one decimal (`40.2`); "—" for none.
+pub fn one_decimal(value: Option<f64>) -> String {
+    value
+        .filter(|v| v.is_finite())
+        .map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
+}
+
+/// `16 / 18`: the counts a rate was made of.
+pub fn counts(rate: &Rate) -> String {
+    format!("{} / {}", rate.numerator, rate.denominator)
+}
+
+/// Which way a year-over-year change went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trend {
+    Up,
+    Down,
+    Flat,
+    /// No earlier figure (or it was 0): "—".
+    Unknown,
+}
+
+impl Trend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trend::Up => "up",
+            Trend::Down => "down",
+            Trend::Flat => "flat",
+            Trend::Unknown => "unknown",
+        }
+    }
+}
+
+/// A relative change (−0.18) as `↓18.0%` and its direction; below 0.05 % it is flat.
+pub fn change(relative: Option<f64>) -> (Trend, String) {
+    match relative.filter(|r| r.is_finite()) {
+        None => (Trend::Unknown, "—".to_owned()),
+        Some(r) if (r * 100.0).abs() < 0.05 => (Trend::Flat, "→0.0%".to_owned()),
+        Some(r) if r > 0.0 => (Trend::Up, format!("↑{:.1}%", r * 100.0)),
+        Some(r) => (Trend::Down, format!("↓{:.1}%", -r * 100.0)),
+    }
+}
+
+/// `同比 ↓18.0%` / `YoY ↓18.0%`.
+pub fn change_label(lang: Lang, relative: Option<f64>) -> String {
+    let (_, text) = change(relative);
+    lang.pick(&format!("同比 {text}"), &format!("YoY {text}"))
+        .to_owned()
+}
+
+/// The parsed weight inputs, or `None` when one is not a number (the server then says so).
+pub fn parse_weights(inputs: [&str; 3]) -> Option<[f64; 3]> {
+    let mut out = [0.0; 3];
+    for (slot, input) in out.iter_mut().zip(inputs) {
+        *slot = input.trim().parse::<f64>().ok().filter(|v| v.is_finite())?;
+    }
+    Some(out)
+}
+
+/// A weight as typed back into its input: `30`, `33.5`.
+pub fn weight_text(w: f64) -> String {
+    if w.fract() == 0.0 {
+        format!("{w:.0}")
+    } else {
+        format!("{w}")
+    }
+}
+
+/// A score out of 100 with two decimals; "—" for a subject with nothing to score.
+pub fn score(value: Option<f64>) -> String {
+    value
+        .filter(|v| v.is_finite())
+        .map_or_else(|| "—".to_owned(), |v| format!("{v:.2}"))
+}
+
+/// The order of the ranking table's rows: by score, best or worst first, subjects without
+/// a score always last; equal scores keep the server's order (code order).
+pub fn sort_by_score<T>(rows: &mut [T], score: impl Fn(&T) -> Option<f64>, best_first: bool) {
+    rows.sort_by(|a, b| match (score(a), score(b)) {
+        (Some(x), Some(y)) => {
+            let order = x.total_cmp(&y);
+            if best_first { order.reverse() } else { order }
+        }
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+
+    use super::*;
+
+    fn rate(n: u64, d: u64) -> Rate {
+        Rate {
+            numerator: n,
+            denominator: d,
+            value: (d > 0).then(|| n as f64 / d as f64),
+        }
+    }
+
+    #[test]
+    fn rates_show_one_decimal_and_a_dash_for_nothing_counted() {
+        assert_eq!(percent(&rate(997, 1000)), "99.7%");
+        assert_eq!(percent(&rate(16, 18)), "88.9%");
+        assert_eq!(percent(&rate(0, 0)), "—");
+        assert_eq!(percent(&rate(0, 5)), "0.0%");
+        assert_eq!(fraction_percent(Some(f64::NAN)), "—");
+        assert_eq!(counts(&rate(16, 18)), "16 / 18");
+    }
+
+    #[test]
+    fn year_over_year_reads_as_an_arrow() {
+        assert_eq!(change(Some(-0.18)), (Trend::Down, "↓18.0%".to_owned()));
+        assert_eq!(change(Some(0.024)), (Trend::Up, "↑2.4%".to_owned()));
+        assert_eq!(change(Some(0.0001)).0, Trend::Flat);
+        assert_eq!(change(None), (Trend::Unknown, "—".to_owned()));
+        assert_eq!(change_label(Lang::Zh, Some(-0.24)), "同比 ↓24.0%");
+        assert_eq!(change_label(Lang::En, None), "YoY —");
+    }
+
+    #[test]
+    fn the_default_month_is_beijings() {
+        // 16:30 UTC on 31 January is 00:30 on 1 February in Beijing.
+        let at = Utc.with_ymd_and_hms(2026, 1, 31, 16, 30, 0).unwrap();
+        assert_eq!(
+            Period::current_month(at),
+            Period::Month {
+                year: 2026,
+                month: 2
+            }
+        );
+    }
+
+    #[test]
+    fn periods_and_scope_become_the_apis_query() {
+        let month = Period::Month {
+            year: 2026,
+            month: 3,
+        };
+        assert_eq!(month.to_query(), "month=2026-03");
+        assert_eq!(Period::Year(2021).to_query(), "year=2021");
+        let range = Period::Range {
+            from: NaiveDate::from_ymd_opt(2021, 1, 1).unwrap(),
+            to: NaiveDate::from_ymd_opt(2021, 11, 30).unwrap(),
+        };
+        assert_eq!(range.to_query(), "from=2021-01-01&to=2021-11-30");
+        let q = Query {
+            period: month,
+            community: Some("110117011001".into()),
+        };
+        assert_eq!(q.to_query(), "month=2026-03&community=110117011001");
+        assert_eq!(
+            parse_month("2026-11"),
+            Some(Period::Month {
+                year: 2026,
+                month: 11
+            })
+        );
+        assert_eq!(parse_month("2026-13"), None);
+    }
+
+    #[test]
+    fn a_report_is_for_one_month_never_a_future_one() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+        assert_eq!(
+            Period::Year(2026).report_month(now),
+            Period::Month {
+                year: 2026,
+                month: 11
+            }
+        );
+        assert_eq!(
+            Period::Year(2025).report_month(now),
+            Period::Month {
+                year: 2025,
+                month: 12
+            }
+        );
+    }
+
+    #[test]
+    fn weights_parse_or_leave_it_to_the_server() {
+        assert_eq!(
+            parse_weights(["30", " 35 ", "35"]),
+            Some([30.0, 35.0, 35.0])
+        );
+        assert_eq!(parse_weights(["30", "", "35"]), None);
+        assert_eq!(weight_text(30.0), "30");
+        assert_eq!(weight_text(33.5), "33.5");
+    }
+
+    #[test]
+    fn ranking_sorts_by_score_with_unscored_last() {
+        let mut rows = vec![
+            ("a", Some(90.0)),
+            ("b", None),
+            ("c", Some(95.5)),
+            ("d", Some(90.0)),
+        ];
+        sort_by_score(&mut rows, |r| r.1, true);
+        assert_eq!(
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            ["c", "a", "d", "b"]
+        );
+        sort_by_score(&mut rows, |r| r.1, false);
+        assert_eq!(
+            rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+            ["a", "d", "c", "b"]
+        );
+        assert_eq!(score(Some(46.153)), "46.15");
+        assert_eq!(score(None), "—");
+    }
+}
