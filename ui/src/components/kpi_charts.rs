@@ -21,6 +21,11 @@ const RATE_LINES: [(&str, Msg, &str); 3] = [
 ];
 const BAR: &str = "#3f8fd6";
 
+/// An SVG length in percent of the chart's width.
+fn percent(v: f64) -> String {
+    format!("{v:.2}%")
+}
+
 fn rate_of<'a>(m: &'a TrendMonth, key: &str) -> &'a Rate {
     match key {
         "response" => &m.response,
@@ -155,10 +160,11 @@ pub fn TrendChart(dashboard: Arc<Dashboard>) -> impl IntoView {
 
 #[component]
 pub fn CategoryChart(dashboard: Arc<Dashboard>) -> impl IntoView {
-    const W: f64 = 420.0;
-    const ROW: f64 = 22.0;
-    const LABEL: f64 = 112.0;
-    const VALUE: f64 = 92.0;
+    // Across in percent of the chart's width, so the text keeps its size; down in pixels.
+    const W: f64 = 100.0;
+    const ROW: f64 = 24.0;
+    const LABEL: f64 = 30.0;
+    const VALUE: f64 = 24.0;
     const SHOWN: usize = 10;
     let lang = expect_context::<AppState>().lang;
     let board = expect_context::<Board>();
@@ -176,7 +182,7 @@ pub fn CategoryChart(dashboard: Arc<Dashboard>) -> impl IntoView {
             let name = kpis.category_name(&c.category).to_owned();
             let code = c.category.clone();
             let count = c.share.numerator;
-            let width = scale(count as f64, max, pw).max(1.0);
+            let width = scale(count as f64, max, pw).max(0.3);
             let active = {
                 let code = code.clone();
                 move || board.drill.with(|d| d.as_ref().is_some_and(|d| d.category.as_deref() == Some(code.as_str())))
@@ -186,10 +192,10 @@ pub fn CategoryChart(dashboard: Arc<Dashboard>) -> impl IntoView {
                     data-count=count role="button" tabindex="0"
                     on:click=move |_| board.drill.set(Some(Drill { category: Some(code.clone()), ..Drill::of("category") }))>
                     <title>{format!("{name}：{count} · {}", fraction_percent(c.share.value))}</title>
-                    <rect class="row-hit" x="0" y=y width=W height=ROW/>
-                    <text class="label" x=LABEL - 8.0 y=y + 15.0 text-anchor="end">{name.clone()}</text>
-                    <rect class="bar" x=LABEL y=y + 4.0 width=width height=ROW - 8.0/>
-                    <text class="value" x=LABEL + width + 6.0 y=y + 15.0>
+                    <rect class="row-hit" x="0" y=y width=percent(W) height=ROW/>
+                    <text class="label" x=percent(LABEL) dx="-8" y=y + 16.0 text-anchor="end">{name.clone()}</text>
+                    <rect class="bar" x=percent(LABEL) y=y + 5.0 width=percent(width) height=ROW - 10.0/>
+                    <text class="value" x=percent(LABEL + width) dx="6" y=y + 16.0>
                         {format!("{count} · {}", fraction_percent(c.share.value))}
                     </text>
                 </g>
@@ -211,7 +217,7 @@ pub fn CategoryChart(dashboard: Arc<Dashboard>) -> impl IntoView {
             {if empty {
                 view! { <p class="board-status">{move || t(Msg::KpiNoData)}</p> }.into_any()
             } else {
-                view! { <svg viewBox=format!("0 0 {W} {h}") role="img" aria-label=move || t(Msg::KpiCategoryTitle)>{rows}</svg> }.into_any()
+                view! { <svg width="100%" height=h role="img" aria-label=move || t(Msg::KpiCategoryTitle)>{rows}</svg> }.into_any()
             }}
         </figure>
     }
@@ -220,10 +226,10 @@ pub fn CategoryChart(dashboard: Arc<Dashboard>) -> impl IntoView {
 /// Bars by score, best first (the table beside it lists every subject).
 #[component]
 pub fn RankingChart(rows: Vec<AssessmentRow>) -> impl IntoView {
-    const W: f64 = 420.0;
-    const ROW: f64 = 20.0;
-    const LABEL: f64 = 150.0;
-    const VALUE: f64 = 54.0;
+    const W: f64 = 100.0;
+    const ROW: f64 = 22.0;
+    const LABEL: f64 = 38.0;
+    const VALUE: f64 = 14.0;
     const SHOWN: usize = 15;
     let lang = expect_context::<AppState>().lang;
     let t = move |m: Msg| m.text(lang.get());
@@ -238,14 +244,14 @@ pub fn RankingChart(rows: Vec<AssessmentRow>) -> impl IntoView {
         .enumerate()
         .map(|(i, r)| {
             let y = 4.0 + ROW * i as f64;
-            let width = scale(r.score.unwrap_or(0.0), 100.0, pw).max(1.0);
+            let width = scale(r.score.unwrap_or(0.0), 100.0, pw).max(0.3);
             let rank = r.rank.map_or_else(String::new, |n| format!("{n}. "));
             view! {
                 <g class="ranking-bar" data-testid="kpi-ranking-bar" data-subject=r.subject.clone()>
                     <title>{format!("{rank}{}：{}", r.name, score(r.score))}</title>
-                    <text class="label" x=LABEL - 8.0 y=y + 14.0 text-anchor="end">{format!("{rank}{}", r.name)}</text>
-                    <rect class="bar" x=LABEL y=y + 3.0 width=width height=ROW - 6.0/>
-                    <text class="value" x=LABEL + width + 6.0 y=y + 14.0>{score(r.score)}</text>
+                    <text class="label" x=percent(LABEL) dx="-8" y=y + 15.0 text-anchor="end">{format!("{rank}{}", r.name)}</text>
+                    <rect class="bar" x=percent(LABEL) y=y + 4.0 width=percent(width) height=ROW - 8.0/>
+                    <text class="value" x=percent(LABEL + width) dx="6" y=y + 15.0>{score(r.score)}</text>
                 </g>
             }
         })
@@ -256,7 +262,7 @@ pub fn RankingChart(rows: Vec<AssessmentRow>) -> impl IntoView {
             {if empty {
                 view! { <p class="board-status">{move || t(Msg::KpiNoData)}</p> }.into_any()
             } else {
-                view! { <svg viewBox=format!("0 0 {W} {h}") role="img" aria-label=move || t(Msg::KpiRankingTitle)>{bars}</svg> }.into_any()
+                view! { <svg width="100%" height=h role="img" aria-label=move || t(Msg::KpiRankingTitle)>{bars}</svg> }.into_any()
             }}
         </figure>
     }
