@@ -163,7 +163,7 @@ pub fn AssessmentPanel() -> impl IntoView {
                                     <tr data-testid="kpi-ranking-row" data-subject=r.subject.clone()
                                         data-rank=r.rank.map(|n| n.to_string()) data-score=r.score.map(|s| format!("{s:.2}"))>
                                         <td class="num rank">{r.rank.map_or_else(|| "—".to_owned(), |n| n.to_string())}</td>
-                                        <td>{r.name.clone()}<span class="mono muted subject-code">{r.subject.clone()}</span></td>
+                                        <td title=r.subject.clone()>{r.name.clone()}</td>
                                         <td class="num">{received}</td>
                                         <td class="num" title=counts(&r.response)>{percent(&r.response)}</td>
                                         <td class="num" title=counts(&r.resolution)>{percent(&r.resolution)}</td>

@@ -587,6 +587,9 @@ fn Tiles(dashboard: Arc<Dashboard>) -> impl IntoView {
     view! { <div class="kpi-tiles" data-testid="kpi-tiles">{tiles}</div> }
 }
 
+/// A drill-down's answer, with the figure and period it answers.
+type Loaded = (Drill, Query, Result<DrillDown, ApiError>);
+
 /// The tickets behind the figure clicked last; a row opens the ticket card on the map.
 #[component]
 fn DrillList() -> impl IntoView {
@@ -595,18 +598,26 @@ fn DrillList() -> impl IntoView {
     let desk = expect_context::<Desk>();
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
-    let list = RwSignal::new(None::<Result<DrillDown, ApiError>>);
+    let loaded = RwSignal::new(None::<Loaded>);
+    // What is shown: the answer for the figure and period asked now, nothing while it loads
+    // (never the last figure's list under the new figure's name).
+    let list = Memo::new(move |_| {
+        let (drill, query) = (board.drill.get()?, board.query());
+        loaded.with(|l| {
+            l.as_ref()
+                .filter(|(d, q, _)| *d == drill && *q == query)
+                .map(|(_, _, r)| r.clone())
+        })
+    });
     Effect::new(move || {
         let Some(drill) = board.drill.get() else {
-            list.set(None);
             return;
         };
         let query = board.query();
-        list.set(None);
         spawn_local(async move {
             let result = kpi::drill(&query, &drill).await;
             if board.drill.get_untracked().as_ref() == Some(&drill) {
-                list.set(Some(result));
+                loaded.set(Some((drill, query, result)));
             }
         });
     });
@@ -711,6 +722,14 @@ fn DrillRow(ticket: Ticket, on_open: impl Fn(&Ticket) + Copy + 'static) -> impl 
     view! {
         <li class=format!("queue-row drill-row tone-{}", tone.as_str()) data-testid="kpi-drill-row"
             data-ticket-id=id.to_string() tabindex="0"
+            on:keydown={
+                let ticket = ticket.clone();
+                move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Enter" {
+                        on_open(&ticket);
+                    }
+                }
+            }
             on:click=move |_| on_open(&ticket)>
             <div class="queue-line">
                 <i class=format!("dot tone-{}", tone.as_str()) aria-hidden="true"></i>

@@ -182,6 +182,10 @@ pub fn CategoryChart(dashboard: Arc<Dashboard>) -> impl IntoView {
             let name = kpis.category_name(&c.category).to_owned();
             let code = c.category.clone();
             let count = c.share.numerator;
+            let drill = Drill {
+                category: Some(code.clone()),
+                ..Drill::of("category")
+            };
             let width = scale(count as f64, max, pw).max(0.3);
             let active = {
                 let code = code.clone();
@@ -190,7 +194,15 @@ pub fn CategoryChart(dashboard: Arc<Dashboard>) -> impl IntoView {
             view! {
                 <g class="category-bar" class:active=active data-testid="kpi-category-bar" data-category=code.clone()
                     data-count=count role="button" tabindex="0"
-                    on:click=move |_| board.drill.set(Some(Drill { category: Some(code.clone()), ..Drill::of("category") }))>
+                    on:click={
+                        let drill = drill.clone();
+                        move |_| board.drill.set(Some(drill.clone()))
+                    }
+                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                        if ev.key() == "Enter" {
+                            board.drill.set(Some(drill.clone()));
+                        }
+                    }>
                     <title>{format!("{name}：{count} · {}", fraction_percent(c.share.value))}</title>
                     <rect class="row-hit" x="0" y=y width=percent(W) height=ROW/>
                     <text class="label" x=percent(LABEL) dx="-8" y=y + 16.0 text-anchor="end">{name.clone()}</text>
