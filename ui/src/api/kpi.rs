@@ -240,6 +240,18 @@ pub struct DrillDown {
     pub tickets: Vec<Ticket>,
 }
 
+/// A category in the monthly report: its requests in the month and in the year to date.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ReportCategory {
+    pub category: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub month: u64,
+    #[serde(default)]
+    pub year_to_date: u64,
+}
+
 /// `GET /api/kpi/report`: what the printable monthly report shows.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 pub struct Report {
@@ -251,10 +263,15 @@ pub struct Report {
     pub as_of: DateTime<Utc>,
     pub month: Kpis,
     pub year_to_date: Kpis,
+    /// The span of the year to date, `2026年1—11月`.
+    #[serde(default)]
+    pub months_label: String,
     #[serde(default)]
     pub year_over_year: YearOverYear,
     #[serde(default)]
     pub summary_zh: String,
+    #[serde(default)]
+    pub categories: Vec<ReportCategory>,
     #[serde(default)]
     pub ranking: Vec<AssessmentRow>,
 }
@@ -392,6 +409,23 @@ mod tests {
         assert_eq!(a.weights, Weights::default());
         assert_eq!(a.rows[0].rank, Some(1));
         assert_eq!(a.rows[1].score, None);
+    }
+
+    #[test]
+    fn report_lists_categories_for_the_month_and_the_year() {
+        let kpis = r#"{"received":522,"categories":[],"window":{"from":"2026-10-31T16:00:00Z","to":"2026-11-28T16:00:00Z"}}"#;
+        let body = format!(
+            r#"{{"title":"滨河街道2026年11月接诉即办工作月报","scope":{{"kind":"street","code":"110117011","name":"滨河街道","residents":50500}},
+            "period":{{"kind":"month","year":2026,"month":11,"label":"2026年11月","from":"2026-10-31T16:00:00Z","to":"2026-11-30T16:00:00Z"}},
+            "as_of":"2026-11-28T16:00:00Z","month":{kpis},"year_to_date":{kpis},"last_year_to_date":{kpis},"months_label":"2026年1—11月",
+            "year_over_year":{{"monthly_received":{{"current":47.7,"earlier":0.0,"relative":null}}}},"summary_zh":"共受理诉求522件",
+            "categories":[{{"category":"garbage","month":143,"name":"垃圾堆放","year_to_date":150}}],"ranking":[],"ranking_kind":"community"}}"#
+        );
+        let r: Report = serde_json::from_str(&body).unwrap();
+        assert_eq!(r.months_label, "2026年1—11月");
+        assert_eq!(r.categories[0].name, "垃圾堆放");
+        assert_eq!(r.categories[0].year_to_date, 150);
+        assert_eq!(r.year_over_year.monthly_received.relative, None);
     }
 
     #[test]

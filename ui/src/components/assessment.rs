@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::dashboard::Board;
+use super::dashboard::{Board, hover};
 use super::kpi_charts::RankingChart;
 use crate::api::ApiError;
 use crate::api::kpi::{self, Assessment, AssessmentRow, Drill, Weights};
@@ -101,12 +101,21 @@ pub fn AssessmentPanel() -> impl IntoView {
         })
     };
     let drills = move || kind.get() != "community";
+    // The server's definition of the score when the dashboard is in, else the UI's own.
+    let score_definition = move || {
+        board.dashboard.with(|d| match d {
+            Some(Ok(d)) if d.definition("score").is_some() => {
+                hover(d.definition("score"), lang.get())
+            }
+            _ => t(Msg::KpiScoreDefinition).to_owned(),
+        })
+    };
 
     view! {
         <section class="assessment" data-testid="kpi-assessment" data-kind=move || kind.get()
             aria-busy=move || loading.get().to_string()>
             <header class="assessment-head">
-                <h3 class="chart-title" title=move || t(Msg::KpiScoreDefinition)>{move || t(Msg::KpiAssessmentTitle)}</h3>
+                <h3 class="chart-title" title=score_definition>{move || t(Msg::KpiAssessmentTitle)}</h3>
                 <div class="board-tabs" role="tablist">{kind_buttons}</div>
                 <div class="weights" title=move || t(Msg::KpiWeightsHint)>
                     <span class="muted">{move || t(Msg::KpiWeights)}</span>

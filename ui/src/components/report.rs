@@ -12,7 +12,7 @@ use crate::api::kpi::{self, Kpis, Rate, Report};
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::i18n::{Lang, Msg};
-use crate::kpi::{Query, change, counts, one_decimal, percent, score};
+use crate::kpi::{Query, change, counts, fraction_percent, one_decimal, percent, score};
 use crate::tickets::time::{date_time, now};
 
 /// One line of the figures table: the month's value and the year's.
@@ -102,29 +102,65 @@ fn ReportPage(report: Report, lang: Lang) -> impl IntoView {
         .into_iter()
         .map(|(label, [m, y])| view! { <tr><th>{t(label)}</th><td class="num">{m}</td><td class="num">{y}</td></tr> })
         .collect_view();
+    // The report compares the year to date with the same span a year earlier.
+    let months_label = report.months_label.clone();
     let yoy = [
         (Msg::KpiMonthlyReceived, report.year_over_year.monthly_received.relative),
         (Msg::KpiPer10k, report.year_over_year.per_10k_residents.relative),
     ]
     .into_iter()
     .map(|(label, r)| {
-        view! { <li>{t(label)}{if lang == Lang::Zh { " 同比 " } else { " YoY " }}<strong>{change(r).1}</strong></li> }
+        view! { <li>{months_label.clone()}" "{t(label)}{if lang == Lang::Zh { " 同比 " } else { " YoY " }}<strong>{change(r).1}</strong></li> }
     })
     .collect_view();
-    let kpis = &report.month;
-    let categories = kpis
-        .categories
-        .iter()
-        .map(|c| {
+    // The report's own list (month and year to date); the month's figures if it has none.
+    let month = &report.month;
+    let rows: Vec<(String, u64, Option<u64>)> = if report.categories.is_empty() {
+        month
+            .categories
+            .iter()
+            .map(|c| {
+                (
+                    month.category_name(&c.category).to_owned(),
+                    c.share.numerator,
+                    None,
+                )
+            })
+            .collect()
+    } else {
+        report
+            .categories
+            .iter()
+            .map(|c| {
+                let name = if c.name.is_empty() {
+                    c.category.clone()
+                } else {
+                    c.name.clone()
+                };
+                (name, c.month, Some(c.year_to_date))
+            })
+            .collect()
+    };
+    let received = month.received;
+    let categories = rows
+        .into_iter()
+        .map(|(name, n, ytd)| {
+            let share = (received > 0).then(|| n as f64 / received as f64);
             view! {
                 <tr data-testid="report-category">
-                    <th>{kpis.category_name(&c.category).to_owned()}</th>
-                    <td class="num">{c.share.numerator}</td>
-                    <td class="num">{percent(&c.share)}</td>
+                    <th>{name}</th>
+                    <td class="num">{n}</td>
+                    <td class="num">{fraction_percent(share)}</td>
+                    <td class="num">{ytd.map_or_else(|| "—".to_owned(), |y| y.to_string())}</td>
                 </tr>
             }
         })
         .collect_view();
+    let year_label = if report.months_label.is_empty() {
+        t(Msg::KpiReportYearToDate).to_owned()
+    } else {
+        report.months_label.clone()
+    };
     let ranking = report
         .ranking
         .iter()
@@ -150,12 +186,15 @@ fn ReportPage(report: Report, lang: Lang) -> impl IntoView {
             <ul class="report-yoy">{yoy}</ul>
             <h2>{t(Msg::KpiReportFigures)}</h2>
             <table class="report-table" data-testid="report-figures">
-                <thead><tr><th>{t(Msg::KpiReportFigure)}</th><th class="num">{t(Msg::KpiReportMonth)}</th><th class="num">{t(Msg::KpiReportYearToDate)}</th></tr></thead>
+                <thead><tr><th>{t(Msg::KpiReportFigure)}</th><th class="num">{report.period.label.clone()}</th><th class="num">{year_label.clone()}</th></tr></thead>
                 <tbody>{figures}</tbody>
             </table>
             <h2>{t(Msg::KpiCategoryTitle)}</h2>
             <table class="report-table">
-                <thead><tr><th>{t(Msg::KpiCategoryTitle)}</th><th class="num">{t(Msg::KpiReportCount)}</th><th class="num">{t(Msg::KpiReportShare)}</th></tr></thead>
+                <thead><tr>
+                    <th>{t(Msg::KpiCategoryTitle)}</th><th class="num">{t(Msg::KpiReportCount)}</th>
+                    <th class="num">{t(Msg::KpiReportShare)}</th><th class="num">{year_label.clone()}</th>
+                </tr></thead>
                 <tbody>{categories}</tbody>
             </table>
             <h2>{t(Msg::KpiRankingTitle)}</h2>

@@ -3,14 +3,14 @@
 
 use std::fmt::Write;
 
-/// The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above `max` (at least 1), so an axis ends on a
-/// round number a little above the tallest bar.
+/// The smallest 1, 2, 2.5, 3, 4, 5, 6 or 8 × 10ⁿ at or above `max` (at least 1), so an axis
+/// ends on a round number a little above the tallest bar.
 pub fn nice_max(max: f64) -> f64 {
     if !max.is_finite() || max <= 1.0 {
         return 1.0;
     }
     let magnitude = 10_f64.powf(max.log10().floor());
-    for step in [1.0, 2.0, 2.5, 5.0, 10.0] {
+    for step in [1.0, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0] {
         let candidate = step * magnitude;
         if candidate >= max - 1e-9 {
             return candidate;
@@ -20,13 +20,18 @@ pub fn nice_max(max: f64) -> f64 {
 }
 
 /// How many steps an axis ending at a [`nice_max`] gets, so every tick is a round number:
-/// 250 → 5 steps of 50, 200 → 4 of 50, 1000 → 5 of 200.
+/// 250 → 5 steps of 50, 200 → 4 of 50, 600 → 6 of 100, 1000 → 5 of 200.
 pub fn tick_steps(max: f64) -> usize {
     if !max.is_finite() || max <= 0.0 {
         return 4;
     }
-    let leading = max / 10_f64.powf(max.log10().floor());
-    if (leading - 2.0).abs() < 1e-9 { 4 } else { 5 }
+    let leading = (max / 10_f64.powf(max.log10().floor()) * 10.0).round() as u32;
+    match leading {
+        20 | 40 | 80 => 4,
+        30 => 3,
+        60 => 6,
+        _ => 5,
+    }
 }
 
 /// `count + 1` evenly spaced tick values from 0 to `max`.
@@ -86,10 +91,12 @@ mod tests {
     #[test]
     fn axes_end_on_round_numbers() {
         assert_eq!(nice_max(0.0), 1.0);
-        assert_eq!(nice_max(7.0), 10.0);
+        assert_eq!(nice_max(7.0), 8.0);
+        assert_eq!(nice_max(9.0), 10.0);
         assert_eq!(nice_max(212.0), 250.0);
         assert_eq!(nice_max(250.0), 250.0);
-        assert_eq!(nice_max(251.0), 500.0);
+        assert_eq!(nice_max(251.0), 300.0);
+        assert_eq!(nice_max(522.0), 600.0);
         assert_eq!(nice_max(1800.0), 2000.0);
         assert_eq!(ticks(250.0, 5), vec![0.0, 50.0, 100.0, 150.0, 200.0, 250.0]);
         assert_eq!(tick_label(50.0), "50");
@@ -97,7 +104,9 @@ mod tests {
         assert_eq!(tick_steps(200.0), 4);
         assert_eq!(tick_steps(1.0), 5);
         // Every tick of every nice axis is a whole number from 10 up.
-        for top in [10.0, 20.0, 25.0, 50.0, 100.0, 250.0, 500.0] {
+        for top in [
+            10.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0, 80.0, 100.0, 250.0, 600.0,
+        ] {
             for v in ticks(top, tick_steps(top)) {
                 assert_eq!(v.fract(), 0.0, "{top}: {v}");
             }

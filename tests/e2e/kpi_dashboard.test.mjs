@@ -1,0 +1,307 @@
+// 数据看板 in a real browser against a demo-mode binhe-server (two weeks of played history):
+// the dashboard opens on this month with the API's figures; a figure lists exactly the tickets
+// behind it and a row opens the ticket card; new weights re-rank the communities and a sum
+// other than 100 shows the server's Chinese message; 诉求热力 paints the micro-grids the API
+// counts; the monthly report shows its summary and its XLSX link downloads a workbook; a
+// community commander sees only their community; nothing leaves loopback.
+//
+//   cd tests/e2e && npm ci
+//   BINHE_SERVER_BIN=…/binhe-server BINHE_UI_DIR=…/ui/dist node --test --test-concurrency=1 kpi_dashboard.test.mjs
+//
+// Screenshots go to tests/e2e/artifacts/kpi-*.png.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  fetchFromPage, launchBrowser, mapIdle, offLoopback, postFromPage, screenshot, startServer,
+} from './harness.mjs';
+
+const COMMANDER = { login: 'e2e-kpi-commander', name: '刘指挥', password: 'kpi-command-2026' };
+
+let server;
+let browser;
+let page;
+
+const api = async (path) => {
+  const r = await fetchFromPage(page, path);
+  assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
+  return r.body;
+};
+
+/** This Beijing month as the API spells it: `2026-11`. */
+function beijingMonth() {
+  const now = new Date(Date.now() + 8 * 3600 * 1000);
+  return `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+/** A rate as the UI writes it. */
+const percent = (rate) => (rate.value === null ? '—' : `${(rate.value * 100).toFixed(1)}%`);
+
+const board = () => page.locator('[data-testid="kpi-board"]');
+const tile = (key) => page.locator(`.kpi-tile[data-kpi="${key}"]`);
+const drillList = () => page.locator('[data-testid="kpi-drill-list"]');
+
+async function openBoard() {
+  if (!(await board().isVisible())) await page.locator('[data-testid="kpi-open"]').click();
+  await page.locator('[data-testid="kpi-tab-dashboard"]').click();
+  await page.locator('[data-testid="kpi-tiles"]').waitFor({ timeout: 60_000 });
+}
+
+/** Clicks a figure and waits for the list behind it: `{ total, rows }`. */
+async function drill(figure) {
+  const value = Number(await figure.getAttribute('data-value'));
+  const metric = await figure.getAttribute('data-metric');
+  await figure.click();
+  const list = page.locator(`[data-testid="kpi-drill-list"][data-metric="${metric}"][data-total]`);
+  await list.waitFor({ timeout: 60_000 });
+  return {
+    value,
+    metric,
+    total: Number(await list.getAttribute('data-total')),
+    rows: await page.locator('[data-testid="kpi-drill-row"]').count(),
+  };
+}
+
+/** Subjects of the ranking table, top to bottom. */
+const tableOrder = () => page.locator('[data-testid="kpi-ranking-row"]').evaluateAll(
+  (rows) => rows.map((r) => r.dataset.subject),
+);
+
+async function setWeights(weights) {
+  for (const [i, w] of weights.entries()) {
+    const input = page.locator(`[data-testid="kpi-weight-${i}"]`);
+    await input.fill(String(w));
+    await input.dispatchEvent('change');
+  }
+}
+
+describe('KPI dashboard', { timeout: 900_000 }, () => {
+  let month;
+  let dashboard;
+
+  before(async () => {
+    server = await startServer({ extraArgs: ['--demo-feed'] });
+    browser = await launchBrowser();
+    page = browser.page;
+    await page.goto(server.url, { waitUntil: 'load' });
+    await page.waitForFunction(() => window.binheReady === true, null, { timeout: 120_000, polling: 250 })
+      .catch((e) => {
+        throw new Error(`${e.message}\nbrowser problems:\n${browser.problems.join('\n')}`);
+      });
+    // The history is in; no new requests while figures are compared.
+    const paused = await postFromPage(page, '/api/demo/feed', { running: false, rate_per_minute: 2 });
+    assert.equal(paused.status, 200, JSON.stringify(paused.body));
+    month = beijingMonth();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('the dashboard opens on this month and shows the API\'s figures', async () => {
+    await openBoard();
+    dashboard = await api(`/api/kpi/dashboard?month=${month}`);
+    const k = dashboard.kpis;
+    assert.ok(k.received > 0, 'the demo history has requests this month');
+    assert.equal(await page.locator('[data-testid="kpi-heading"]').innerText(),
+      `${dashboard.scope.name} · ${dashboard.period.label}`);
+    assert.equal(await tile('received').locator('.kpi-number.big').innerText(), String(k.received));
+    assert.equal(await tile('overdue_open').locator('.kpi-number.big').innerText(), String(k.overdue_open));
+    for (const key of ['response', 'resolution', 'satisfaction', 'closure', 'on_time_closure', 'delegated_resolution']) {
+      assert.equal(await tile(key).locator('.kpi-number.big').innerText(), percent(k[key]), key);
+      assert.equal(await tile(key).locator('[data-testid="kpi-counts"]').innerText(),
+        `${k[key].numerator} / ${k[key].denominator}`, key);
+    }
+    // Every tile explains itself on hover, in the server's words.
+    const definition = dashboard.definitions.find((d) => d.key === 'response');
+    assert.ok(definition, 'the API defines 响应率');
+    assert.match(await tile('response').getAttribute('title'), new RegExp(definition.label_zh));
+    const untitled = await page.locator('.kpi-tile').evaluateAll((tiles) => tiles
+      .filter((t) => !t.getAttribute('title')).map((t) => t.dataset.kpi));
+    assert.deepEqual(untitled, [], 'every tile has its definition');
+    // The trend has one entry per month of the year, months to come greyed.
+    assert.equal(await page.locator('[data-testid="kpi-trend-month"]').count(), dashboard.trend.length);
+    const future = dashboard.trend.filter((m) => m.future).length;
+    assert.equal(await page.locator('[data-testid="kpi-trend-month"][data-future="true"]').count(), future);
+    const bars = page.locator('[data-testid="kpi-category-bar"]');
+    assert.equal(await bars.count(), Math.min(10, k.categories.length));
+    if (k.categories.length) {
+      assert.equal(await bars.first().getAttribute('data-count'), String(k.categories[0].share.numerator));
+    }
+    await screenshot(page, 'kpi-01-dashboard');
+  });
+
+  test('a figure lists exactly the tickets behind it, and a row opens the ticket card', async () => {
+    const received = await drill(tile('received').locator('[data-testid="kpi-drill"][data-metric="received"]'));
+    assert.equal(received.total, received.value, '受理量 and its list agree');
+    assert.equal(received.rows, Math.min(received.total, 1000));
+    // A rate's misses: the list is as long as the number says.
+    const misses = tile('resolution').locator('[data-testid="kpi-drill"]');
+    const unsolved = await drill(misses);
+    assert.equal(unsolved.metric, 'unsolved');
+    assert.equal(unsolved.total, unsolved.value);
+    assert.equal(unsolved.total, dashboard.kpis.resolution.denominator - dashboard.kpis.resolution.numerator);
+    // A category bar lists that category's tickets.
+    const bar = page.locator('[data-testid="kpi-category-bar"]').first();
+    const count = Number(await bar.getAttribute('data-count'));
+    await bar.click();
+    const list = page.locator('[data-testid="kpi-drill-list"][data-metric="category"][data-total]');
+    await list.waitFor({ timeout: 60_000 });
+    assert.equal(Number(await list.getAttribute('data-total')), count);
+
+    await drill(tile('received').locator('[data-testid="kpi-drill"][data-metric="received"]'));
+    await screenshot(page, 'kpi-02-drill');
+    const row = page.locator('[data-testid="kpi-drill-row"]').first();
+    const id = await row.getAttribute('data-ticket-id');
+    await row.click();
+    await page.locator(`[data-testid="ticket-card"][data-ticket-id="${id}"]`).waitFor({ timeout: 30_000 });
+    assert.equal(await board().count(), 0, 'the board steps aside for the card');
+    await mapIdle(page);
+    await screenshot(page, 'kpi-03-ticket-card');
+    await page.locator('[data-testid="ticket-card-close"]').click();
+  });
+
+  test('other weights re-rank the communities; a sum other than 100 shows the server\'s message', async () => {
+    await openBoard();
+    const assessment = page.locator('[data-testid="kpi-assessment"]');
+    await assessment.scrollIntoViewIfNeeded();
+    const rows = page.locator('[data-testid="kpi-ranking-row"]');
+    await rows.first().waitFor({ timeout: 60_000 });
+    const byDefault = await api(`/api/kpi/assessment?month=${month}&kind=community&weights=30,35,35`);
+    assert.deepEqual(await tableOrder(), byDefault.rows.map((r) => r.subject));
+    const ranks = await rows.evaluateAll((rs) => rs.map((r) => r.dataset.rank ?? null));
+    assert.deepEqual(ranks, byDefault.rows.map((r) => (r.rank === null ? null : String(r.rank))), 'ties share a rank');
+
+    await setWeights([100, 0, 0]);
+    const byResponse = await api(`/api/kpi/assessment?month=${month}&kind=community&weights=100,0,0`);
+    const wanted = byResponse.rows.map((r) => r.subject);
+    await page.waitForFunction((w) => JSON.stringify([...document.querySelectorAll('[data-testid="kpi-ranking-row"]')]
+      .map((r) => r.dataset.subject)) === JSON.stringify(w), wanted, { timeout: 30_000, polling: 250 });
+    const topScore = await rows.first().getAttribute('data-score');
+    assert.equal(topScore, byResponse.rows[0].score === null ? null : byResponse.rows[0].score.toFixed(2));
+
+    await setWeights([50, 35, 35]);
+    const error = page.locator('[data-testid="kpi-weights-error"]');
+    await error.waitFor({ timeout: 30_000 });
+    const refused = await fetchFromPage(page, `/api/kpi/assessment?month=${month}&kind=community&weights=50,35,35`);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.code, 'WEIGHTS_NOT_100');
+    assert.equal(await error.locator('[data-error-code]').getAttribute('data-error-code'), 'WEIGHTS_NOT_100');
+    assert.match(await error.innerText(), new RegExp(refused.body.error.message_zh.slice(0, 6)));
+    await screenshot(page, 'kpi-04-weights-refused');
+    await page.locator('[data-testid="kpi-weights-reset"]').click();
+    await error.waitFor({ state: 'detached', timeout: 30_000 });
+
+    // Workers are ranked too.
+    await page.locator('[data-testid="kpi-kind-worker"]').click();
+    await page.locator('[data-testid="kpi-assessment"][data-kind="worker"]').waitFor();
+    const workers = await api(`/api/kpi/assessment?month=${month}&kind=worker&weights=30,35,35`);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="kpi-ranking-row"]').length === n,
+      workers.rows.length, { timeout: 30_000, polling: 250 });
+    await page.locator('[data-testid="kpi-kind-community"]').click();
+  });
+
+  test('诉求热力 paints the micro-grids that received requests', async () => {
+    await page.locator('[data-testid="kpi-close"]').click();
+    // The whole street in view (the ticket card flew the map close to one ticket).
+    const street = (await fetchFromPage(page, '/api/grids.geojson')).body.features
+      .find((f) => f.properties.level === 'street');
+    const corners = street.geometry.coordinates.flat(street.geometry.type === 'Polygon' ? 1 : 2);
+    const xs = corners.map((p) => p[0]);
+    const ys = corners.map((p) => p[1]);
+    await page.evaluate((b) => window.binheMap.fitBounds(b, { animate: false, padding: 30 }),
+      [[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]]);
+    await page.locator('[data-testid="heat-toggle"]').click();
+    const heat = await api(`/api/kpi/heat?month=${month}`);
+    assert.ok(heat.cells.length > 0, 'requests fell in micro-grids this month');
+    const scale = page.locator(`[data-testid="heat-scale"][data-cells="${heat.cells.length}"]`);
+    await scale.waitFor({ timeout: 60_000 });
+    await mapIdle(page);
+    const painted = await page.evaluate(() => [...new Set(window.binheMap
+      .queryRenderedFeatures({ layers: ['micro-heat'] })
+      .map((f) => f.properties.code))].sort());
+    assert.deepEqual(painted, heat.cells.map((c) => c.code).sort(), 'one painted micro-grid per API cell');
+    await screenshot(page, 'kpi-05-heat');
+    await page.locator('[data-testid="heat-toggle"]').click();
+    await mapIdle(page);
+    const after = await page.evaluate(() => window.binheMap.queryRenderedFeatures({ layers: ['micro-heat'] }).length);
+    assert.equal(after, 0, 'switched off, nothing is painted');
+  });
+
+  test('the monthly report shows its summary, prints alone and exports a workbook', async () => {
+    await page.locator('[data-testid="kpi-open"]').click();
+    await page.locator('[data-testid="kpi-tab-report"]').click();
+    const summary = page.locator('[data-testid="report-summary"]');
+    await summary.waitFor({ timeout: 60_000 });
+    const report = await api(`/api/kpi/report?month=${month}`);
+    assert.ok(report.summary_zh.length > 0);
+    assert.equal(await summary.innerText(), report.summary_zh);
+    if (report.title) assert.equal(await page.locator('[data-testid="report-title"]').innerText(), report.title);
+    assert.equal(await page.locator('[data-testid="report-ranking-row"]').count(), report.ranking.length);
+    assert.equal(await page.locator('[data-testid="report-category"]').count(),
+      report.categories?.length ?? report.month.categories.length);
+    await screenshot(page, 'kpi-06-report');
+
+    const href = await page.locator('[data-testid="kpi-xlsx"]').getAttribute('href');
+    assert.equal(href, `/api/kpi/report.xlsx?month=${month}`);
+    const workbook = await page.evaluate(async (url) => {
+      const r = await fetch(url);
+      const bytes = new Uint8Array(await r.arrayBuffer());
+      return {
+        status: r.status, type: r.headers.get('content-type'), disposition: r.headers.get('content-disposition'),
+        magic: String.fromCharCode(bytes[0], bytes[1]), size: bytes.length,
+      };
+    }, href);
+    assert.equal(workbook.status, 200);
+    assert.match(workbook.type, /spreadsheetml|excel|octet-stream/);
+    assert.equal(workbook.magic, 'PK', 'an XLSX is a zip file');
+    assert.ok(workbook.size > 1000, `a workbook, not an empty file (${workbook.size} bytes)`);
+
+    // In print, only the report is on the page.
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('.header').isVisible(), false);
+    assert.equal(await page.locator('[data-testid="map"]').isVisible(), false);
+    assert.equal(await page.locator('[data-testid="kpi-print"]').isVisible(), false);
+    assert.equal(await summary.isVisible(), true);
+    await screenshot(page, 'kpi-07-report-print');
+    await page.emulateMedia({ media: 'screen' });
+    await page.locator('[data-testid="kpi-close"]').click();
+  });
+
+  test('a commander sees only their community, with no scope to choose', async () => {
+    const grids = (await fetchFromPage(page, '/api/grids.geojson')).body.features;
+    const community = grids.filter((f) => f.properties.level === 'community')
+      .sort((a, b) => a.properties.code.localeCompare(b.properties.code))[1];
+    const made = await postFromPage(page, '/api/accounts', {
+      login: COMMANDER.login, name: COMMANDER.name, role: 'commander',
+      community: community.properties.code, password: COMMANDER.password,
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    await page.locator('[data-testid="switch-account"]').click();
+    await page.locator('[data-testid="login-page"]').waitFor({ timeout: 30_000 });
+    await page.locator('[data-testid="login-login"]').fill(COMMANDER.login);
+    await page.locator('[data-testid="login-password"]').fill(COMMANDER.password);
+    await page.locator('[data-testid="login-submit"]').click();
+    await page.locator('[data-testid="account-name"]', { hasText: COMMANDER.name }).waitFor({ timeout: 30_000 });
+
+    await openBoard();
+    assert.equal(await page.locator('[data-testid="kpi-scope"]').count(), 0, 'a commander has no scope chooser');
+    const own = await api(`/api/kpi/dashboard?month=${month}`);
+    assert.equal(own.scope.code, community.properties.code);
+    await page.locator('[data-testid="kpi-heading"]', { hasText: own.scope.name }).waitFor({ timeout: 30_000 });
+    assert.equal(await tile('received').locator('.kpi-number.big').innerText(), String(own.kpis.received));
+    const elsewhere = grids.filter((f) => f.properties.level === 'community')
+      .find((f) => f.properties.code !== community.properties.code);
+    const refused = await fetchFromPage(page, `/api/kpi/dashboard?month=${month}&community=${elsewhere.properties.code}`);
+    assert.equal(refused.status, 403);
+    assert.equal(refused.body.error.code, 'OUT_OF_SCOPE');
+    const rows = await page.locator('[data-testid="kpi-ranking-row"]').evaluateAll((rs) => rs.map((r) => r.dataset.subject));
+    assert.deepEqual(rows, [community.properties.code], 'the ranking lists their community alone');
+    await screenshot(page, 'kpi-08-commander');
+  });
+
+  test('nothing left loopback', () => {
+    assert.deepEqual(offLoopback(browser), []);
+  });
+});
