@@ -366,8 +366,8 @@ struct Figure {
     key: &'static str,
     label: Msg,
     value: String,
-    /// The tickets behind the big number (only for a count).
-    drill: Option<(&'static str, u64)>,
+    /// The `metric` of the tickets behind the big number (only for a count).
+    drill: Option<&'static str>,
     /// The rate's counts, and the tickets that missed it.
     rate: Option<(Rate, Msg, &'static str)>,
     /// Year over year.
@@ -417,7 +417,7 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
             key: "received",
             label: Msg::KpiReceived,
             value: k.received.to_string(),
-            drill: Some(("received", k.received)),
+            drill: Some("received"),
             rate: None,
             yoy: None,
             extra: vec![
@@ -477,7 +477,7 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
             key: "overdue_open",
             label: Msg::KpiOverdue,
             value: k.overdue_open.to_string(),
-            drill: Some(("overdue", k.overdue_open)),
+            drill: Some("overdue"),
             rate: None,
             yoy: None,
             extra: Vec::new(),
@@ -529,7 +529,7 @@ fn Tiles(dashboard: Arc<Dashboard>) -> impl IntoView {
                 move || hover(definition(&d, f.key), lang.get())
             };
             let number = match f.drill {
-                Some((metric, _)) => view! { <DrillNumber metric value=f.value.clone() big=true/> }.into_any(),
+                Some(metric) => view! { <DrillNumber metric value=f.value.clone() big=true/> }.into_any(),
                 None => view! { <span class="kpi-number big static" data-testid="kpi-value">{f.value.clone()}</span> }.into_any(),
             };
             let trend_class = f.yoy.map_or(Trend::Unknown, |c| change(c.relative).0);
