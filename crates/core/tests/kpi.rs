@@ -4,8 +4,8 @@
 
 use binhe_core::GridCode;
 use binhe_core::kpi::{
-    Change, KpiError, KpiFacts, Kpis, Period, Rate, SubjectKind, Weights, Window, YearOverYear,
-    assess, trend,
+    Change, KpiCounts, KpiError, KpiFacts, KpiMetric, Kpis, Period, Rate, SubjectKind, Weights,
+    Window, YearOverYear, assess, trend,
 };
 use binhe_core::ticket::{Outcome, Satisfaction, Ticket, TicketState};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -646,5 +646,49 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+proptest! {
+    /// A drill-down list is exactly as long as the number it was opened from.
+    #[test]
+    fn every_figure_opens_into_as_many_tickets(
+        facts in proptest::collection::vec(arb_fact(), 0..60),
+        start in 0u32..24,
+        days in 1i64..400,
+        as_of_days in 0i64..800,
+    ) {
+        let as_of = utc(2025, 1, 1, 0, 0) + Duration::days(as_of_days);
+        let from = binhe_core::kpi::period::month_start(2025 + (start / 12) as i32, start % 12 + 1).unwrap();
+        let window = Window { from, to: from + Duration::days(days) };
+        let counts = KpiCounts::count(&facts, window, as_of);
+        let mut metrics: Vec<KpiMetric> = KpiMetric::NAMES
+            .iter()
+            .filter(|name| **name != "category")
+            .map(|name| KpiMetric::parse(name, None).unwrap())
+            .collect();
+        metrics.extend((0..5).map(|c| KpiMetric::Category(format!("c{c}"))));
+        for metric in metrics {
+            let listed = facts.iter().filter(|f| metric.matches(f, window, as_of)).count() as u64;
+            prop_assert_eq!(listed, metric.figure(&counts), "{:?}", metric);
+        }
+    }
+}
+
+#[test]
+fn drill_down_metrics_are_named_and_refused_by_name() {
+    assert_eq!(
+        KpiMetric::parse("category", Some("环境卫生")).unwrap(),
+        KpiMetric::Category("环境卫生".into())
+    );
+    let unknown = KpiMetric::parse("speed", None).unwrap_err();
+    assert_eq!(unknown.code(), "INVALID_METRIC");
+    assert!(unknown.message_zh().contains("speed") && unknown.message_zh().contains("unsolved"));
+    assert_eq!(
+        KpiMetric::parse("category", Some("  ")).unwrap_err().code(),
+        "CATEGORY_REQUIRED"
+    );
+    for name in KpiMetric::NAMES.iter().filter(|n| **n != "category") {
+        assert_eq!(KpiMetric::parse(name, None).unwrap().name(), *name);
     }
 }

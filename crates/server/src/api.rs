@@ -39,6 +39,7 @@ pub struct AppState {
     gate: Gate,
     cameras: Gateway,
     devices: Arc<dyn DeviceRepository>,
+    kpis: crate::kpi::SharedKpiStore,
 }
 
 impl AppState {
@@ -48,6 +49,7 @@ impl AppState {
         desk: TicketDesk,
         gate: Gate,
         devices: Arc<dyn DeviceRepository>,
+        kpis: crate::kpi::SharedKpiStore,
     ) -> Self {
         Self {
             view: Arc::new(RwLock::new(Arc::new(view))),
@@ -59,7 +61,13 @@ impl AppState {
             gate,
             cameras: Gateway::default(),
             devices,
+            kpis,
         }
+    }
+
+    /// The KPI counts and the tickets behind them.
+    pub fn kpi_store(&self) -> crate::kpi::SharedKpiStore {
+        Arc::clone(&self.kpis)
     }
 
     /// Camera alert pictures and door-access events.
@@ -166,6 +174,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/api/audit", get(audit::list))
         .merge(crate::tickets::api::routes())
         .merge(crate::door_access::routes())
+        .merge(crate::kpi::routes())
         .with_state(state)
 }
 

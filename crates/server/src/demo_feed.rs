@@ -113,7 +113,7 @@ fn demo_dispatcher() -> Actor {
     }
 }
 
-fn worker_of(assignment: &Assignment) -> Actor {
+pub(crate) fn worker_of(assignment: &Assignment) -> Actor {
     Actor {
         id: assignment
             .worker_id
@@ -128,7 +128,7 @@ fn worker_of(assignment: &Assignment) -> Actor {
 }
 
 /// The grid's first responsible worker, as a dispatcher's drop would choose.
-fn assignment_to(view: &GridView, code: &binhe_core::GridCode) -> Option<Assignment> {
+pub(crate) fn assignment_to(view: &GridView, code: &binhe_core::GridCode) -> Option<Assignment> {
     let index = view.hierarchy().index_of(code)?;
     let worker = view.responsible_workers(index).into_iter().next();
     Some(Assignment {

@@ -69,6 +69,15 @@ pub enum ApiError {
     SnapshotNotFound { ticket: i64 },
     #[error("{0}")]
     Camera(#[from] GatewayError),
+    #[error("{0}")]
+    Kpi(#[from] binhe_core::kpi::KpiError),
+    #[error("{field} is invalid: {reason}")]
+    KpiQuery {
+        code: &'static str,
+        field: &'static str,
+        reason: String,
+        reason_zh: String,
+    },
     #[error("the drop point lies in grid {found}, not in {expected}")]
     DropMismatch {
         expected: String,
@@ -238,6 +247,10 @@ impl ApiError {
                 "INTERNAL_ERROR",
                 "服务器内部错误，现有数据未作改动".to_owned(),
             ),
+            Self::Kpi(error) => (StatusCode::BAD_REQUEST, error.code(), error.message_zh()),
+            Self::KpiQuery {
+                code, reason_zh, ..
+            } => (StatusCode::BAD_REQUEST, code, reason_zh.clone()),
             Self::DropMismatch { found_name, .. } => (
                 StatusCode::CONFLICT,
                 "DROP_MISMATCH",
@@ -254,7 +267,9 @@ impl ApiError {
         let (_, code, message_zh) = self.parts();
         let mut body = json!({ "error": { "code": code, "message_zh": message_zh, "message_en": self.to_string() } });
         match self {
-            Self::BadRequest { field, .. } => body["error"]["field"] = json!(field),
+            Self::BadRequest { field, .. } | Self::KpiQuery { field, .. } => {
+                body["error"]["field"] = json!(field);
+            }
             Self::ImportRejected { problems } => body["error"]["problems"] = json!(problems),
             Self::IntakeRejected { problems } => body["error"]["problems"] = json!(problems),
             Self::Refused {

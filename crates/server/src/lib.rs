@@ -11,6 +11,8 @@ pub mod demo_feed;
 pub mod desktop;
 pub mod door_access;
 pub mod error;
+pub mod kpi;
+pub mod reference_year;
 pub mod tickets;
 pub mod work_orders;
 
@@ -145,12 +147,24 @@ fn new_secret() -> Result<String, ServerError> {
 
 /// One store behind every repository trait.
 trait Store:
-    GridRepository + TicketRepository + AccountRepository + DeviceRepository + Clone + 'static
+    GridRepository
+    + TicketRepository
+    + AccountRepository
+    + DeviceRepository
+    + kpi::KpiStore
+    + Clone
+    + 'static
 {
 }
 
 impl<S> Store for S where
-    S: GridRepository + TicketRepository + AccountRepository + DeviceRepository + Clone + 'static
+    S: GridRepository
+        + TicketRepository
+        + AccountRepository
+        + DeviceRepository
+        + kpi::KpiStore
+        + Clone
+        + 'static
 {
 }
 
@@ -185,6 +199,7 @@ async fn state_on(store: impl Store, mode: Mode) -> Result<AppState, ServerError
         Arc::new(store.clone()),
         desk,
         gate,
+        Arc::new(store.clone()),
         Arc::new(store),
     ))
 }

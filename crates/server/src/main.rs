@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use binhe_core::demo;
 use binhe_server::auth::accounts::NewAccount;
 use binhe_server::auth::{audit_entry, local_principal};
+use binhe_server::reference_year::{ReferenceYear, play};
 use binhe_server::{
     AppState, Database, FeedSettings, Mode, ServerConfig, default_database, open_state, start,
 };
@@ -70,6 +71,13 @@ enum Command {
         #[command(subcommand)]
         command: AccountCommand,
         #[arg(long, global = true)]
+        db: Option<String>,
+    },
+    /// Play the reference years (Binhe Street, January–November 2020 and 2021, the seed's
+    /// results) into a database for training: open the dashboard or the report for 2021-11 with
+    /// the cut-off 2021-11-30 to read them. Refused on a database that already holds tickets.
+    ReferenceYears {
+        #[arg(long)]
         db: Option<String>,
     },
     /// Write the synthetic demo dataset (grids, workers, devices, basemap) for a seed.
@@ -228,6 +236,35 @@ async fn run(command: Command) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?;
             manage_accounts(&state, command).await
+        }
+        Command::ReferenceYears { db } => {
+            let state = open_state(&database(db), Mode::Center)
+                .await
+                .map_err(|e| e.to_string())?;
+            let desk = state.desk();
+            let (_, held) = desk
+                .store()
+                .list(&binhe_store::TicketFilter {
+                    scope: binhe_store::TicketScope::All,
+                    state: None,
+                    community: None,
+                    visibility: binhe_core::access::Visibility::Everything,
+                    limit: 1,
+                })
+                .await
+                .map_err(|e| e.to_string())?;
+            if held > 0 {
+                return Err(format!(
+                    "数据库已有 {held} 件工单，参考年份只载入空库 / the database already holds {held} tickets; reference years go into an empty one"
+                ));
+            }
+            let view = state.view();
+            for year in [ReferenceYear::binhe_2020(), ReferenceYear::binhe_2021()] {
+                let created = play(&desk, &view, &year).await.map_err(|e| e.to_string())?;
+                println!("{created} tickets from {} to {}", year.from, year.until);
+            }
+            println!("月报 / report: /api/kpi/report?month=2021-11&as_of=2021-11-30");
+            Ok(())
         }
         Command::GenerateDemo { seed, out } => {
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;

@@ -194,6 +194,48 @@ async fn every_route_checks_role_and_scope() {
         ),
         (
             Method::GET,
+            "/api/kpi/dashboard".into(),
+            None,
+            [ok, ok, no, ok, anon],
+        ),
+        (
+            Method::GET,
+            format!("/api/kpi/dashboard?community={}", d.cast.other_community),
+            None,
+            [ok, no, no, ok, anon],
+        ),
+        (
+            Method::GET,
+            "/api/kpi/assessment?kind=worker".into(),
+            None,
+            [ok, ok, no, ok, anon],
+        ),
+        (
+            Method::GET,
+            "/api/kpi/heat".into(),
+            None,
+            [ok, ok, no, ok, anon],
+        ),
+        (
+            Method::GET,
+            "/api/kpi/tickets?metric=received".into(),
+            None,
+            [ok, ok, no, ok, anon],
+        ),
+        (
+            Method::GET,
+            "/api/kpi/report".into(),
+            None,
+            [ok, ok, no, ok, anon],
+        ),
+        (
+            Method::GET,
+            format!("/api/kpi/report.xlsx?community={}", d.cast.other_community),
+            None,
+            [ok, no, no, ok, anon],
+        ),
+        (
+            Method::GET,
             "/api/catalogue".into(),
             None,
             [ok, ok, ok, ok, anon],

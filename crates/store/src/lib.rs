@@ -9,6 +9,7 @@ mod backend;
 mod device_tables;
 mod devices;
 mod grid_tables;
+mod kpi_drill;
 mod kpi_tables;
 mod kpis;
 mod postgres;
@@ -23,6 +24,7 @@ pub use accounts::{
     AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
 };
 pub use devices::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
+pub use kpi_drill::{KpiTicketQuery, KpiTicketRepository};
 pub use kpis::{KpiRepository, KpiScope, MonthCounts};
 pub use postgres::{Notice, Notices, PgStore};
 pub use sqlite::SqliteStore;

@@ -88,7 +88,7 @@ fn settings_damaged(key: &str, error: &serde_json::Error) -> StoreError {
 }
 
 /// The stored row is a projection; the ticket itself is its JSON body.
-fn ticket_from_row(row: &impl Columns) -> Result<Ticket, StoreError> {
+pub(crate) fn ticket_from_row(row: &impl Columns) -> Result<Ticket, StoreError> {
     from_json(row.integer("id"), row.text("body"))
 }
 

@@ -11,6 +11,8 @@
 //! shows as "—". The counting rules are written out in `docs/kpi.md`.
 
 pub mod assessment;
+pub mod definitions;
+pub mod drill;
 pub mod metrics;
 pub mod period;
 
@@ -20,6 +22,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use assessment::{Assessment, SubjectCounts, SubjectKind, Weights, assess, rank};
+pub use definitions::{DEFINITIONS, Definition};
+pub use drill::KpiMetric;
 pub use metrics::{CategoryShare, KpiCounts, KpiFacts, Kpis, MonthKpis, YearOverYear, trend};
 pub use period::{Period, PeriodKind, Window};
 
@@ -50,6 +54,10 @@ pub enum KpiError {
     InvalidWeight { weight: &'static str, value: f64 },
     #[error("the weights must add up to 100, they add up to {sum}")]
     WeightsNotHundred { sum: f64 },
+    #[error("{metric:?} is not a dashboard figure")]
+    InvalidMetric { metric: String },
+    #[error("the category figure needs a category")]
+    CategoryRequired,
 }
 
 impl KpiError {
@@ -63,6 +71,8 @@ impl KpiError {
             Self::InvalidYear { .. } => "INVALID_YEAR",
             Self::InvalidWeight { .. } => "INVALID_WEIGHT",
             Self::WeightsNotHundred { .. } => "WEIGHTS_NOT_100",
+            Self::InvalidMetric { .. } => "INVALID_METRIC",
+            Self::CategoryRequired => "CATEGORY_REQUIRED",
         }
     }
 
@@ -106,6 +116,11 @@ impl KpiError {
             Self::WeightsNotHundred { sum } => {
                 format!("响应率、解决率、满意率的权重之和须为 100，当前为 {sum}")
             }
+            Self::InvalidMetric { metric } => format!(
+                "“{metric}”不是看板指标，应为 {}",
+                drill::KpiMetric::NAMES.join("、")
+            ),
+            Self::CategoryRequired => "按类别查看工单须指明类别".to_owned(),
         }
     }
 }

@@ -11,8 +11,8 @@ use binhe_core::demo::{self, DEFAULT_SEED};
 use binhe_core::geojson::write_grids;
 use binhe_core::kpi::period::month_start;
 use binhe_core::kpi::{
-    KpiCounts, KpiFacts, Kpis, Period, SubjectCounts, SubjectKind, Weights, Window, assess, rank,
-    trend,
+    KpiCounts, KpiFacts, KpiMetric, Kpis, Period, SubjectCounts, SubjectKind, Weights, Window,
+    assess, rank, trend,
 };
 use binhe_core::ticket::intake::{Intake, IntakeLocation};
 use binhe_core::ticket::lifecycle::{self, Command};
@@ -31,7 +31,7 @@ use binhe_store::{
     TicketRepository, TicketScope, TicketUpdate,
 };
 use binhe_store::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
-use binhe_store::{KpiRepository, KpiScope};
+use binhe_store::{KpiRepository, KpiScope, KpiTicketQuery, KpiTicketRepository};
 use chrono::{Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -43,7 +43,8 @@ pub trait Fixture: Sized {
         + TicketRepository
         + AccountRepository
         + DeviceRepository
-        + KpiRepository;
+        + KpiRepository
+        + KpiTicketRepository;
 
     async fn create() -> Self;
 
@@ -71,6 +72,7 @@ macro_rules! tests {
             snapshots_and_door_events_round_trip,
             kpi_counts_in_sql_agree_with_core_over_varied_tickets,
             kpi_counts_of_an_empty_store_are_nothing_and_show_dashes,
+            kpi_drill_down_lists_exactly_the_tickets_counted,
         );
 
         /// A measurement, not a check of speed: prints tickets + events stored per second.
@@ -1149,4 +1151,100 @@ pub async fn kpi_counts_in_sql_against_loading_every_ticket(fixture: &impl Fixtu
             naive_ms / sql_ms
         );
     }
+}
+
+/// Every dashboard number opens into exactly the tickets core counts for it, newest first, page
+/// by page.
+pub async fn kpi_drill_down_lists_exactly_the_tickets_counted(fixture: &impl Fixture) {
+    const TICKETS: i64 = 400;
+    let store = fixture.open().await;
+    let mut rng = ChaCha8Rng::seed_from_u64(61);
+    let batch: Vec<NewTicket> = (1..=TICKETS).map(|id| kpi_ticket(id, &mut rng)).collect();
+    store.insert_tickets(&batch).await.unwrap();
+    let as_of = kpi_as_of();
+    let tickets: Vec<&Ticket> = batch.iter().map(|n| &n.ticket).collect();
+    let whole = |p: Period| Window {
+        from: p.from(),
+        to: p.to(),
+    };
+    let windows = [
+        whole(Period::month(2026, 3, as_of).unwrap()),
+        whole(Period::month(2026, 11, as_of).unwrap()),
+        whole(Period::year(2026, as_of).unwrap()),
+        Window {
+            from: as_of + Duration::days(1),
+            to: as_of + Duration::days(20),
+        },
+    ];
+    let community = GridCode::street("110117", 1).community(2);
+    let scopes = [
+        (KpiScope::Street, None),
+        (KpiScope::Community(community.clone()), None),
+        (KpiScope::Micro(community.micro(3)), None),
+        (KpiScope::Street, Some("W1")),
+    ];
+    let mut metrics: Vec<KpiMetric> = KpiMetric::NAMES
+        .iter()
+        .filter(|name| **name != "category")
+        .map(|name| KpiMetric::parse(name, None).unwrap())
+        .collect();
+    metrics.extend(["noise", "water", "none such"].map(|c| KpiMetric::Category(c.to_owned())));
+    let mut listed_in_all = 0;
+    for (scope, worker) in &scopes {
+        let facts: Vec<(i64, KpiFacts)> = tickets
+            .iter()
+            .map(|t| (t.id, KpiFacts::of(t)))
+            .filter(|(_, f)| {
+                in_scope(f, scope) && worker.is_none_or(|w| f.worker.as_deref() == Some(w))
+            })
+            .collect();
+        for window in windows {
+            let counts = KpiCounts::count(facts.iter().map(|(_, f)| f), window, as_of);
+            for metric in &metrics {
+                let mut expected: Vec<(chrono::DateTime<Utc>, i64)> = facts
+                    .iter()
+                    .filter(|(_, f)| metric.matches(f, window, as_of))
+                    .map(|(id, f)| (f.received_at, *id))
+                    .collect();
+                expected.sort_by(|a, b| b.cmp(a));
+                let expected: Vec<i64> = expected.into_iter().map(|(_, id)| id).collect();
+                let query = KpiTicketQuery {
+                    metric,
+                    window,
+                    scope,
+                    worker: *worker,
+                    as_of,
+                    limit: 1000,
+                    offset: 0,
+                };
+                let (listed, total) = store.kpi_tickets(&query).await.unwrap();
+                let ids: Vec<i64> = listed.iter().map(|l| l.ticket.id).collect();
+                assert_eq!(
+                    ids, expected,
+                    "{metric:?}, {scope:?}, {worker:?}, {window:?}"
+                );
+                assert_eq!(
+                    total,
+                    metric.figure(&counts),
+                    "{metric:?}, {scope:?}, {window:?}"
+                );
+                listed_in_all += ids.len();
+                if expected.len() > 7 {
+                    let page = KpiTicketQuery {
+                        limit: 3,
+                        offset: 4,
+                        ..query
+                    };
+                    let (listed, total) = store.kpi_tickets(&page).await.unwrap();
+                    let ids: Vec<i64> = listed.iter().map(|l| l.ticket.id).collect();
+                    assert_eq!(ids, expected[4..7], "page of {metric:?}");
+                    assert_eq!(total, expected.len() as u64);
+                }
+            }
+        }
+    }
+    assert!(
+        listed_in_all > 1000,
+        "the checks list many tickets: {listed_in_all}"
+    );
 }

@@ -1,0 +1,168 @@
+//! The definition of every dashboard figure, as the UI shows it on hover and the monthly report
+//! prints it. The same sentences are the metrics table of `docs/kpi.md` (a test holds the two
+//! together).
+
+use serde::Serialize;
+
+/// One figure: its key (as in the API), its names and what it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Definition {
+    pub key: &'static str,
+    pub label_zh: &'static str,
+    pub label_en: &'static str,
+    pub definition_zh: &'static str,
+    pub definition_en: &'static str,
+}
+
+const fn define(
+    key: &'static str,
+    label_zh: &'static str,
+    label_en: &'static str,
+    definition_zh: &'static str,
+    definition_en: &'static str,
+) -> Definition {
+    Definition {
+        key,
+        label_zh,
+        label_en,
+        definition_zh,
+        definition_en,
+    }
+}
+
+/// Every figure, in the order the dashboard shows them.
+pub const DEFINITIONS: [Definition; 14] = [
+    define(
+        "received",
+        "受理量",
+        "Received",
+        "统计区间内受理的工单数（不含注销、合并件）",
+        "tickets received in the period, cancelled and merged ones excluded",
+    ),
+    define(
+        "monthly_received",
+        "月均受理量",
+        "Monthly received",
+        "受理量 ÷ 统计区间月数",
+        "received ÷ months of the period",
+    ),
+    define(
+        "response",
+        "响应率",
+        "Response rate",
+        "在首次联系时限内（含恰在时限）联系诉求人的工单 ÷ 已联系或已过联系时限的受理工单",
+        "tickets whose requester was first contacted by the contact deadline (exactly at it counts) ÷ received tickets contacted or past the contact deadline",
+    ),
+    define(
+        "resolution",
+        "解决率",
+        "Resolution rate",
+        "处置结果为“已解决”的工单 ÷ 已有处置结果或已过办结时限的受理工单（超期无结果按未解决计）",
+        "tickets whose result is \"solved\" ÷ received tickets with a result or past the closure deadline (no result by the deadline counts as unsolved)",
+    ),
+    define(
+        "satisfaction",
+        "满意率",
+        "Satisfaction rate",
+        "回访评价为“满意”的工单 ÷ 已回访评价的受理工单（“基本满意”“不满意”计入分母，不计入分子）",
+        "tickets rated \"satisfied\" ÷ received tickets rated; \"basically satisfied\" and \"dissatisfied\" count as rated, not satisfied (基本满意 is shown as its own count)",
+    ),
+    define(
+        "per_10k_residents",
+        "万人诉求量",
+        "Requests per 10,000 residents",
+        "月均受理量 ÷ 常住人口 × 10,000",
+        "monthly received ÷ residents × 10,000",
+    ),
+    define(
+        "delegated",
+        "下交件数",
+        "Delegated",
+        "受理工单中曾下交（交微网格、单元网格办理）的件数",
+        "received tickets ever delegated down to a micro-grid or unit grid",
+    ),
+    define(
+        "delegated_resolution",
+        "下交解决率",
+        "Delegated resolution rate",
+        "下交工单的解决率（口径同解决率）",
+        "the resolution rate among delegated tickets (same rule as 解决率)",
+    ),
+    define(
+        "closure",
+        "结案率",
+        "Closure rate",
+        "已结案 ÷ 应结案（办结时限在统计区间内的工单）",
+        "closed ÷ tickets due (closure deadline in the period)",
+    ),
+    define(
+        "on_time_closure",
+        "按期结案率",
+        "On-time closure rate",
+        "在办结时限前（含恰在时限）结案 ÷ 应结案",
+        "closed by the deadline (exactly at it counts) ÷ tickets due in the period",
+    ),
+    define(
+        "overdue_open",
+        "超期未结",
+        "Overdue",
+        "统计区间结束时已过办结时限且尚未结案的工单数",
+        "tickets open and past their closure deadline at the end of the period (now, for a period in progress)",
+    ),
+    define(
+        "categories",
+        "诉求类别",
+        "Top categories",
+        "各类别受理量及其占受理量的比例，由多到少",
+        "received per category and its share of all received, most first",
+    ),
+    define(
+        "year_over_year",
+        "同比",
+        "Year over year",
+        "（本期 − 去年同期）÷ 去年同期；去年同期为 0 或无数据时显示 —",
+        "(this period − same span a year earlier) ÷ the earlier figure; \"—\" when the earlier one is 0 or absent",
+    ),
+    define(
+        "score",
+        "综合得分",
+        "Score",
+        "综合得分 = 响应率 × 30% + 解决率 × 35% + 满意率 × 35%（权重可配置，须非负且合计 100）",
+        "(w₁ × response + w₂ × resolution + w₃ × satisfaction) ÷ (w₁ + w₂ + w₃), rates as percentages, two decimals",
+    ),
+];
+
+/// The definition of `key`, if it is a dashboard figure.
+pub fn definition(key: &str) -> Option<&'static Definition> {
+    DEFINITIONS.iter().find(|d| d.key == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hover text and docs/kpi.md say the same thing.
+    #[test]
+    fn every_definition_is_written_in_the_docs() {
+        let docs = include_str!("../../../../docs/kpi.md");
+        for definition in DEFINITIONS {
+            let zh = definition
+                .definition_zh
+                .split('（')
+                .next()
+                .unwrap_or(definition.definition_zh);
+            assert!(
+                docs.contains(zh),
+                "docs/kpi.md lacks the definition of {}: {zh}",
+                definition.key
+            );
+            assert!(
+                docs.contains(definition.label_zh),
+                "docs/kpi.md lacks {}",
+                definition.label_zh
+            );
+        }
+        assert_eq!(definition("response").map(|d| d.label_zh), Some("响应率"));
+        assert_eq!(definition("speed"), None);
+    }
+}
