@@ -274,6 +274,9 @@ pub struct Report {
     pub categories: Vec<ReportCategory>,
     #[serde(default)]
     pub ranking: Vec<AssessmentRow>,
+    /// `community` for the street's report, `micro` for a community's.
+    #[serde(default)]
+    pub ranking_kind: String,
 }
 
 /// The tickets behind a figure, as the drill-down asks for them.
@@ -349,13 +352,14 @@ pub async fn drill(query: &Query, drill: &Drill) -> Result<DrillDown, ApiError> 
     .await
 }
 
-pub async fn report(query: &Query) -> Result<Report, ApiError> {
-    get_json(&format!("/api/kpi/report?{}", query.to_query())).await
+/// `weights` is [`crate::kpi::weights_param`]'s, empty for the default ranking.
+pub async fn report(query: &Query, weights: &str) -> Result<Report, ApiError> {
+    get_json(&format!("/api/kpi/report?{}{weights}", query.to_query())).await
 }
 
 /// Where the workbook of the same report downloads from.
-pub fn report_xlsx_url(query: &Query) -> String {
-    format!("/api/kpi/report.xlsx?{}", query.to_query())
+pub fn report_xlsx_url(query: &Query, weights: &str) -> String {
+    format!("/api/kpi/report.xlsx?{}{weights}", query.to_query())
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ const KINDS: [(&str, Msg); 3] = [
     ("worker", Msg::KpiKindWorker),
 ];
 
-fn default_weights() -> [String; 3] {
+pub(super) fn default_weights() -> [String; 3] {
     let w = Weights::default();
     [w.response, w.resolution, w.satisfaction].map(weight_text)
 }
@@ -32,7 +32,7 @@ pub fn AssessmentPanel() -> impl IntoView {
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
     let kind = RwSignal::new("community");
-    let weights = RwSignal::new(default_weights());
+    let weights = board.weights;
     let best_first = RwSignal::new(true);
     // The last ranking the server gave; a refused weighting leaves it greyed under the error.
     let ranking = RwSignal::new(None::<Assessment>);

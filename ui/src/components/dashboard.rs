@@ -9,7 +9,7 @@ use chrono::Datelike;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::assessment::AssessmentPanel;
+use super::assessment::{AssessmentPanel, default_weights};
 use super::kpi_charts::{CategoryChart, TrendChart};
 use super::report::MonthlyReport;
 use crate::api::ApiError;
@@ -42,6 +42,8 @@ pub struct Board {
     pub community: RwSignal<Option<String>>,
     pub heat_on: RwSignal<bool>,
     pub drill: RwSignal<Option<Drill>>,
+    /// The assessment's weights as typed (the report ranks by them too when they are valid).
+    pub weights: RwSignal<[String; 3]>,
     pub dashboard: RwSignal<Option<Result<Arc<Dashboard>, ApiError>>>,
 }
 
@@ -53,6 +55,7 @@ impl Board {
             community: RwSignal::new(None),
             heat_on: RwSignal::new(false),
             drill: RwSignal::new(None),
+            weights: RwSignal::new(default_weights()),
             dashboard: RwSignal::new(None),
         }
     }
@@ -70,6 +73,7 @@ impl Board {
         self.view.set(None);
         self.community.set(None);
         self.drill.set(None);
+        self.weights.set(default_weights());
         self.dashboard.set(None);
         self.heat_on.set(false);
     }

@@ -12,7 +12,9 @@ use crate::api::kpi::{self, Kpis, Rate, Report};
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::i18n::{Lang, Msg};
-use crate::kpi::{Query, change, counts, fraction_percent, one_decimal, percent, score};
+use crate::kpi::{
+    Query, change, counts, fraction_percent, one_decimal, percent, score, weights_param,
+};
 use crate::tickets::time::{date_time, now};
 
 /// One line of the figures table: the month's value and the year's.
@@ -56,18 +58,20 @@ pub fn MonthlyReport() -> impl IntoView {
         period: board.period.get().report_month(now()),
         community: board.community.get(),
     });
+    let weights = Memo::new(move |_| board.weights.with(weights_param));
     let report = RwSignal::new(None::<Result<Report, ApiError>>);
     Effect::new(move || {
-        let q = query.get();
+        let (q, w) = (query.get(), weights.get());
         report.set(None);
         spawn_local(async move {
-            let result = kpi::report(&q).await;
-            if query.try_get_untracked().as_ref() == Some(&q) {
+            let result = kpi::report(&q, &w).await;
+            let current = query.try_get_untracked().zip(weights.try_get_untracked());
+            if current == Some((q, w)) {
                 report.set(Some(result));
             }
         });
     });
-    let xlsx = move || kpi::report_xlsx_url(&query.get());
+    let xlsx = move || kpi::report_xlsx_url(&query.get(), &weights.get());
 
     view! {
         <div class="report-wrap">
@@ -156,6 +160,11 @@ fn ReportPage(report: Report, lang: Lang) -> impl IntoView {
             }
         })
         .collect_view();
+    let ranking_kind = if report.ranking_kind == "micro" {
+        Msg::KpiKindMicro
+    } else {
+        Msg::StatCommunities
+    };
     let year_label = if report.months_label.is_empty() {
         t(Msg::KpiReportYearToDate).to_owned()
     } else {
@@ -197,7 +206,7 @@ fn ReportPage(report: Report, lang: Lang) -> impl IntoView {
                 </tr></thead>
                 <tbody>{categories}</tbody>
             </table>
-            <h2>{t(Msg::KpiRankingTitle)}</h2>
+            <h2>{t(Msg::KpiRankingTitle)}"（"{t(ranking_kind)}"）"</h2>
             <table class="report-table">
                 <thead><tr>
                     <th class="num">{t(Msg::KpiRank)}</th><th>{t(Msg::KpiSubject)}</th><th class="num">{t(Msg::KpiReceived)}</th>

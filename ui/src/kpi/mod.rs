@@ -8,7 +8,7 @@ pub mod heat;
 
 use chrono::{Datelike, Duration, NaiveDate};
 
-use crate::api::kpi::Rate;
+use crate::api::kpi::{Rate, Weights};
 use crate::i18n::Lang;
 
 /// The period of the figures, as the API takes it.
@@ -181,6 +181,24 @@ pub fn parse_weights(inputs: [&str; 3]) -> Option<[f64; 3]> {
     Some(out)
 }
 
+/// `&weights=50,25,25` for a report ranked by the weights typed in the assessment, when they
+/// are valid (each ≥ 0, together 100) and not the default; otherwise nothing (the default).
+pub fn weights_param(inputs: &[String; 3]) -> String {
+    let Some(w) = parse_weights([inputs[0].as_str(), inputs[1].as_str(), inputs[2].as_str()])
+    else {
+        return String::new();
+    };
+    let valid = w.iter().all(|v| *v >= 0.0) && (w.iter().sum::<f64>() - 100.0).abs() < 1e-9;
+    let text = |w: [f64; 3]| w.map(weight_text).join(",");
+    let d = Weights::default();
+    match text(w) {
+        typed if valid && typed != text([d.response, d.resolution, d.satisfaction]) => {
+            format!("&weights={typed}")
+        }
+        _ => String::new(),
+    }
+}
+
 /// A weight as typed back into its input: `30`, `33.5`.
 pub fn weight_text(w: f64) -> String {
     if w.fract() == 0.0 {
@@ -314,6 +332,19 @@ mod tests {
         assert_eq!(parse_weights(["30", "", "35"]), None);
         assert_eq!(weight_text(30.0), "30");
         assert_eq!(weight_text(33.5), "33.5");
+        let typed = |a: &str, b: &str, c: &str| [a.to_owned(), b.to_owned(), c.to_owned()];
+        assert_eq!(weights_param(&typed("50", "25", "25")), "&weights=50,25,25");
+        assert_eq!(
+            weights_param(&typed("30", "35", "35")),
+            "",
+            "the default needs no parameter"
+        );
+        assert_eq!(
+            weights_param(&typed("50", "35", "35")),
+            "",
+            "a refused sum falls back"
+        );
+        assert_eq!(weights_param(&typed("-10", "55", "55")), "");
     }
 
     #[test]
