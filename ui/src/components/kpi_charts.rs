@@ -10,7 +10,9 @@ use super::dashboard::{Board, hover};
 use crate::api::kpi::{AssessmentRow, Dashboard, Drill, Rate, TrendMonth};
 use crate::app::AppState;
 use crate::i18n::{Lang, Msg};
-use crate::kpi::chart::{band_centre, broken_line, nice_max, scale, tick_label, tick_steps, ticks};
+use crate::kpi::chart::{
+    band_centre, broken_line, nice_max, rate_floor, scale, tick_label, tick_steps, ticks,
+};
 use crate::kpi::{fraction_percent, score};
 
 /// The three rates' lines, in the app's tone colours.
@@ -60,7 +62,13 @@ pub fn TrendChart(dashboard: Arc<Dashboard>) -> impl IntoView {
     let band = pw / n as f64;
     let bar_w = (band * 0.56).max(2.0);
     let y = move |v: f64| TOP + ph - scale(v, max, ph);
-    let rate_y = move |v: f64| TOP + ph - scale(v, 1.0, ph);
+    let floor = rate_floor(months.iter().filter(|m| !m.future).flat_map(|m| {
+        RATE_LINES
+            .iter()
+            .filter_map(|(key, ..)| rate_of(m, key).value)
+            .collect::<Vec<_>>()
+    }));
+    let rate_y = move |v: f64| TOP + ph - scale(v - floor, 1.0 - floor, ph);
 
     let grid = ticks(max, tick_steps(max))
         .into_iter()
@@ -71,7 +79,7 @@ pub fn TrendChart(dashboard: Arc<Dashboard>) -> impl IntoView {
             }
         })
         .collect_view();
-    let rate_axis = [0.0, 0.5, 1.0]
+    let rate_axis = [floor, f64::midpoint(floor, 1.0), 1.0]
         .into_iter()
         .map(|v| view! { <text class="axis" x=LEFT + pw + 6.0 y=rate_y(v) + 4.0>{format!("{:.0}%", v * 100.0)}</text> })
         .collect_view();

@@ -34,6 +34,19 @@ pub fn tick_steps(max: f64) -> usize {
     }
 }
 
+/// Where the rate axis starts: a round tenth a little below the lowest rate shown, so rates
+/// of 97–100 % do not all lie on one line at the top (0 when there is none).
+pub fn rate_floor(rates: impl IntoIterator<Item = f64>) -> f64 {
+    let lowest = rates
+        .into_iter()
+        .filter(|r| r.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    if lowest.is_infinite() {
+        return 0.0;
+    }
+    (((lowest - 0.02) * 10.0).floor() / 10.0).clamp(0.0, 0.9)
+}
+
 /// `count + 1` evenly spaced tick values from 0 to `max`.
 pub fn ticks(max: f64, count: usize) -> Vec<f64> {
     let count = count.max(1);
@@ -112,6 +125,15 @@ mod tests {
             }
         }
         assert_eq!(tick_label(0.5), "0.5");
+    }
+
+    #[test]
+    fn the_rate_axis_starts_just_below_the_lowest_rate() {
+        assert_eq!(rate_floor([0.997, 0.99, 0.992]), 0.9);
+        assert_eq!(rate_floor([1.0]), 0.9);
+        assert_eq!(rate_floor([0.4, 0.95]), 0.3);
+        assert_eq!(rate_floor([0.01]), 0.0);
+        assert_eq!(rate_floor([]), 0.0);
     }
 
     #[test]
