@@ -130,6 +130,17 @@ describe('KPI dashboard', { timeout: 900_000 }, () => {
       assert.equal(await bars.first().getAttribute('data-count'), String(k.categories[0].share.numerator));
     }
     await screenshot(page, 'kpi-01-dashboard');
+
+    // The year's trend; a click on this month's bar opens the month again.
+    await page.locator('[data-testid="kpi-period-kind"]').selectOption('year');
+    const year = await api(`/api/kpi/dashboard?year=${month.slice(0, 4)}`);
+    const heading = (text) => page.waitForFunction((t) => document.querySelector('[data-testid="kpi-heading"]')?.textContent === t,
+      text, { timeout: 60_000, polling: 250 });
+    await heading(`${year.scope.name} · ${year.period.label}`);
+    assert.equal(await tile('received').locator('.kpi-number.big').innerText(), String(year.kpis.received));
+    await page.locator(`[data-testid="kpi-trend-month"][data-month="${Number(month.slice(5))}"]`).click();
+    await heading(`${dashboard.scope.name} · ${dashboard.period.label}`);
+    assert.equal(await page.locator('[data-testid="kpi-period-kind"]').inputValue(), 'month');
   });
 
   test('a figure lists exactly the tickets behind it, and a row opens the ticket card', async () => {

@@ -13,7 +13,7 @@ use crate::i18n::{Lang, Msg};
 use crate::kpi::chart::{
     band_centre, broken_line, nice_max, rate_floor, scale, tick_label, tick_steps, ticks,
 };
-use crate::kpi::{fraction_percent, score};
+use crate::kpi::{Period, fraction_percent, score};
 
 /// The three rates' lines, in the app's tone colours.
 const RATE_LINES: [(&str, Msg, &str); 3] = [
@@ -54,6 +54,7 @@ pub fn TrendChart(dashboard: Arc<Dashboard>) -> impl IntoView {
     const TOP: f64 = 12.0;
     const BOTTOM: f64 = 26.0;
     let lang = expect_context::<AppState>().lang;
+    let board = expect_context::<Board>();
     let t = move |m: Msg| m.text(lang.get());
     let months = dashboard.trend.clone();
     let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
@@ -89,6 +90,13 @@ pub fn TrendChart(dashboard: Arc<Dashboard>) -> impl IntoView {
         .map(|(i, m)| {
             let cx = LEFT + band_centre(i, n, pw);
             let received = m.received.unwrap_or(0);
+            let (future, month) = (
+                m.future,
+                Period::Month {
+                    year: m.year,
+                    month: m.month,
+                },
+            );
             let top = y(received as f64);
             let label = {
                 let m = m.clone();
@@ -107,7 +115,14 @@ pub fn TrendChart(dashboard: Arc<Dashboard>) -> impl IntoView {
             };
             view! {
                 <g class="trend-month" class:future=m.future data-testid="kpi-trend-month"
-                    data-month=m.month data-received=m.received.map(|r| r.to_string()) data-future=m.future.to_string()>
+                    data-month=m.month data-received=m.received.map(|r| r.to_string()) data-future=m.future.to_string()
+                    on:click=move |_| {
+                        // A month of a longer period opens that month's figures.
+                        if !future && board.period.get_untracked() != month {
+                            board.drill.set(None);
+                            board.period.set(month);
+                        }
+                    }>
                     <title>{tip}</title>
                     {m.future.then(|| view! { <rect class="future-band" x=cx - band / 2.0 y=TOP width=band height=ph/> })}
                     <rect class="bar" x=cx - bar_w / 2.0 y=top width=bar_w height=TOP + ph - top fill=BAR/>
