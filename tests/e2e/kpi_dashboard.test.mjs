@@ -1,5 +1,5 @@
 // 数据看板 in a real browser against a demo-mode binhe-server (two weeks of played history):
-// the dashboard opens on this month with the API's figures; a figure lists exactly the tickets
+// the dashboard opens on this month with the API's figures (also with a cut-off day); a figure lists exactly the tickets
 // behind it and a row opens the ticket card; new weights re-rank the communities and a sum
 // other than 100 shows the server's Chinese message; 诉求热力 paints the micro-grids the API
 // counts; the monthly report shows its summary and its XLSX link downloads a workbook; a
@@ -141,6 +141,23 @@ describe('KPI dashboard', { timeout: 900_000 }, () => {
     await page.locator(`[data-testid="kpi-trend-month"][data-month="${Number(month.slice(5))}"]`).click();
     await heading(`${dashboard.scope.name} · ${dashboard.period.label}`);
     assert.equal(await page.locator('[data-testid="kpi-period-kind"]').inputValue(), 'month');
+
+    // A cut-off day (截至) counts as things stood at its 00:00 Beijing time; emptied, up to now.
+    const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+    const cutOff = page.locator('[data-testid="kpi-as-of"]');
+    await cutOff.fill(today);
+    await cutOff.dispatchEvent('change');
+    const cut = await api(`/api/kpi/dashboard?month=${month}&as_of=${today}`);
+    await page.waitForFunction((t) => document.querySelector('.board-asof')?.textContent.includes(t),
+      `${today} 00:00`, { timeout: 60_000, polling: 250 });
+    assert.equal(await tile('received').locator('.kpi-number.big').innerText(), String(cut.kpis.received));
+    assert.equal(await tile('response').locator('[data-testid="kpi-counts"]').innerText(),
+      `${cut.kpis.response.numerator} / ${cut.kpis.response.denominator}`);
+    await cutOff.fill('');
+    await cutOff.dispatchEvent('change');
+    await page.waitForFunction((t) => !document.querySelector('.board-asof')?.textContent.includes(t),
+      `${today} 00:00`, { timeout: 60_000, polling: 250 });
+    assert.equal(await tile('received').locator('.kpi-number.big').innerText(), String(dashboard.kpis.received));
   });
 
   test('a figure lists exactly the tickets behind it, and a row opens the ticket card', async () => {

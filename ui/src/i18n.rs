@@ -415,6 +415,7 @@ pub enum Msg {
     KpiScopeLabel,
     KpiScopeStreet,
     KpiAsOf,
+    KpiAsOfHint,
     KpiReceived,
     KpiMonthlyReceived,
     KpiPer10k,
@@ -951,6 +952,10 @@ impl Msg {
             Msg::KpiScopeLabel => ("范围", "Scope"),
             Msg::KpiScopeStreet => ("全街道", "Whole street"),
             Msg::KpiAsOf => ("截至", "As of"),
+            Msg::KpiAsOfHint => (
+                "按该日 0 时（北京时间）的情况统计，如月报截至日；留空则统计到现在",
+                "Count as things stood at 00:00 Beijing time of this day, as a report's cut-off; empty counts up to now",
+            ),
             Msg::KpiReceived => ("受理量", "Received"),
             Msg::KpiMonthlyReceived => ("月均受理量", "Received per month"),
             Msg::KpiPer10k => ("万人诉求量", "Requests per 10,000 residents"),

@@ -40,6 +40,8 @@ pub struct Board {
     pub period: RwSignal<Period>,
     /// A community chosen by a dispatcher; `None` is the whole street (or a commander's own).
     pub community: RwSignal<Option<String>>,
+    /// The cut-off day (截至) typed; `None` counts up to now.
+    pub as_of: RwSignal<Option<chrono::NaiveDate>>,
     pub heat_on: RwSignal<bool>,
     pub drill: RwSignal<Option<Drill>>,
     /// The assessment's weights as typed (the report ranks by them too when they are valid).
@@ -53,6 +55,7 @@ impl Board {
             view: RwSignal::new(None),
             period: RwSignal::new(Period::current_month(now())),
             community: RwSignal::new(None),
+            as_of: RwSignal::new(None),
             heat_on: RwSignal::new(false),
             drill: RwSignal::new(None),
             weights: RwSignal::new(default_weights()),
@@ -65,6 +68,7 @@ impl Board {
         Query {
             period: self.period.get(),
             community: self.community.get(),
+            as_of: self.as_of.get(),
         }
     }
 
@@ -72,6 +76,7 @@ impl Board {
     pub fn session_changed(self) {
         self.view.set(None);
         self.community.set(None);
+        self.as_of.set(None);
         self.drill.set(None);
         self.weights.set(default_weights());
         self.dashboard.set(None);
@@ -206,6 +211,7 @@ impl Board {
         Query {
             period: self.period.get_untracked(),
             community: self.community.get_untracked(),
+            as_of: self.as_of.get_untracked(),
         }
     }
 }
@@ -285,6 +291,16 @@ fn PeriodChooser() -> impl IntoView {
                 <option value="range">{move || t(Msg::KpiPeriodRange)}</option>
             </select>
             {inputs}
+            <label class="board-asof-input" title=move || t(Msg::KpiAsOfHint)>
+                <span class="muted">{move || t(Msg::KpiAsOf)}</span>
+                <input type="date" class="board-input" data-testid="kpi-as-of"
+                    prop:value=move || board.as_of.get().map(|d| d.to_string()).unwrap_or_default()
+                    on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        board.drill.set(None);
+                        board.as_of.set(chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok());
+                    }/>
+            </label>
         </div>
     }
 }

@@ -57,6 +57,7 @@ pub fn MonthlyReport() -> impl IntoView {
     let query = Memo::new(move |_| Query {
         period: board.period.get().report_month(now()),
         community: board.community.get(),
+        as_of: board.as_of.get(),
     });
     let weights = Memo::new(move |_| board.weights.with(weights_param));
     let report = RwSignal::new(None::<Result<Report, ApiError>>);

@@ -96,6 +96,8 @@ pub fn parse_month(value: &str) -> Option<Period> {
 pub struct Query {
     pub period: Period,
     pub community: Option<String>,
+    /// Counted as things stood at 00:00 Beijing time of this day (截至); `None` is now.
+    pub as_of: Option<NaiveDate>,
 }
 
 impl Query {
@@ -104,6 +106,10 @@ impl Query {
         if let Some(code) = &self.community {
             q.push_str("&community=");
             q.push_str(code);
+        }
+        if let Some(day) = self.as_of {
+            q.push_str("&as_of=");
+            q.push_str(&day.to_string());
         }
         q
     }
@@ -292,8 +298,18 @@ mod tests {
         let q = Query {
             period: month,
             community: Some("110117011001".into()),
+            as_of: None,
         };
         assert_eq!(q.to_query(), "month=2026-03&community=110117011001");
+        let cut = Query {
+            period: Period::Month {
+                year: 2021,
+                month: 11,
+            },
+            community: None,
+            as_of: NaiveDate::from_ymd_opt(2021, 11, 30),
+        };
+        assert_eq!(cut.to_query(), "month=2021-11&as_of=2021-11-30");
         assert_eq!(
             parse_month("2026-11"),
             Some(Period::Month {
