@@ -7,7 +7,7 @@
 -- counts once in each grain. Codes a ticket lacks are stored as '' (a key column cannot be NULL).
 -- Only what does not depend on the moment of reading is summed here; "response known" and
 -- "resolution known" are the counted tickets less those still awaiting a contact or a result,
--- which a small live query finds (tickets_awaiting below).
+-- which a small live query finds (tickets_awaiting_* below).
 
 -- Tickets by the day and month they were received: the dashboard counts and categories.
 CREATE TABLE kpi_received (
@@ -67,10 +67,15 @@ CREATE TABLE kpi_deadlines (
     PRIMARY KEY (grain, at, community_code, micro_code)
 ) WITHOUT ROWID;
 
--- Counted tickets still without a contact or a result: the live part of the rates.
-CREATE INDEX tickets_awaiting ON tickets (received_at, contact_due_at, due_at, first_contact_at,
-    outcome, delegated, community_code, micro_code, assignee_worker, category)
-    WHERE (first_contact_at IS NULL OR outcome IS NULL) AND state NOT IN ('cancelled', 'merged');
+-- Counted tickets still without a contact or a result, by the deadline that decides it: those
+-- whose deadline is still to come at the moment of reading are the live part of the rates, and
+-- they are found by one short range from that moment on, however long the window.
+CREATE INDEX tickets_awaiting_contact ON tickets (contact_due_at, received_at, state,
+    first_contact_at, community_code, micro_code, assignee_worker, category)
+    WHERE first_contact_at IS NULL AND state NOT IN ('cancelled', 'merged');
+CREATE INDEX tickets_awaiting_outcome ON tickets (due_at, received_at, state, outcome,
+    delegated, community_code, micro_code, assignee_worker, category)
+    WHERE outcome IS NULL AND state NOT IN ('cancelled', 'merged');
 
 -- The tickets stored so far.
 CREATE TEMP VIEW kpi_backfill AS
