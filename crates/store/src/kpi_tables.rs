@@ -197,8 +197,8 @@ const AWAITING: [([usize; 2], &str); 2] = [
     ),
 ];
 
-/// A rollup bucket: a Beijing day (`at` = days since 1970-01-01 in Beijing time) or a Beijing
-/// month (`at` = year * 100 + month), as in migrations/*/0006_kpi_rollup.sql.
+/// The grain of a rollup bucket, as in migrations/*/0006_kpi_rollup.sql: a Beijing day (`at` =
+/// days since 1970-01-01 in Beijing time) or a Beijing month (`at` = year * 100 + month).
 const DAY: i64 = 1;
 const MONTH: i64 = 2;
 const DAY_MS: i64 = 86_400_000;
@@ -846,4 +846,65 @@ pub(crate) async fn roll_up<B: Run>(
         .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use binhe_core::kpi::period::month_start;
+    use chrono::Duration;
+
+    fn day(year: i32, month: u32, day: i64) -> i64 {
+        day_of(millis(month_start(year, month).unwrap())) + day - 1
+    }
+
+    #[test]
+    fn a_range_of_part_days_reads_whole_months_and_days_from_the_rollups_and_its_edges_live() {
+        let from = month_start(2026, 3).unwrap() + Duration::days(9) + Duration::minutes(817);
+        let to = month_start(2026, 7).unwrap() + Duration::days(1) + Duration::hours(5);
+        let split = Split::of(Window { from, to });
+        assert_eq!(
+            split.buckets,
+            [
+                (DAY, day(2026, 3, 11), day(2026, 4, 1)),
+                (MONTH, 202_604, 202_607),
+                (DAY, day(2026, 7, 1), day(2026, 7, 2)),
+            ]
+        );
+        let edges: Vec<(i64, i64)> = split
+            .edges
+            .iter()
+            .map(|w| (millis(w.from), millis(w.to)))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                (millis(from), day_start(day(2026, 3, 11))),
+                (day_start(day(2026, 7, 2)), millis(to)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_year_is_twelve_month_buckets_and_a_day_inside_one_is_counted_live() {
+        let year = Window {
+            from: month_start(2025, 1).unwrap(),
+            to: month_start(2026, 1).unwrap(),
+        };
+        let split = Split::of(year);
+        assert_eq!(split.buckets, [(MONTH, 202_501, 202_601)]);
+        assert!(split.edges.is_empty());
+        let afternoon = Window {
+            from: year.from + Duration::hours(14),
+            to: year.from + Duration::hours(17),
+        };
+        assert_eq!(Split::of(afternoon), Split::live(afternoon));
+        assert_eq!(
+            Split::before(day_start(day(2026, 6, 15))).buckets,
+            [
+                (MONTH, 0, 202_606),
+                (DAY, day(2026, 6, 1), day(2026, 6, 15))
+            ]
+        );
+    }
 }
