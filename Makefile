@@ -52,7 +52,9 @@ e2e:
 ## Benchmarks with in-run baselines (release build): point → micro-grid lookup, duplicate
 ## detection at 100k open tickets, intake throughput vs raw insert, live fan-out to 200
 ## terminals vs one (also on PostgreSQL, across two servers), camera gateway (first picture,
-## shared upstreams, CPU per stream). Figures in BENCHMARKS.md.
+## shared upstreams, CPU per stream), the KPI dashboard over a year of 5 M tickets vs a full
+## scan (SQLite and PostgreSQL; the generated databases are cached under ~/.cache/smart-binhe).
+## Figures in BENCHMARKS.md.
 bench:
 	trap 'scripts/postgres.sh stop' EXIT
 	scripts/postgres.sh start
@@ -63,6 +65,7 @@ bench:
 	cargo bench -p binhe-server --bench intake
 	cargo bench -p binhe-server --bench fanout
 	cargo bench -p binhe-server --bench cameras
+	cargo bench -p binhe-store --bench kpi
 
 ## Regenerate assets/demo from the seeded generator (commit the result).
 demo-dataset:

@@ -1,13 +1,24 @@
-//! The KPI counts in aggregate SQL, the same on every backend. Each figure is a `SUM(CASE …)`
-//! over one index range: tickets received in the window, tickets due in it, and the tickets
-//! overdue at its end.
+//! The KPI counts in aggregate SQL, the same on every backend, and the rollups they read.
+//!
+//! Tickets received in a window, tickets due in it and tickets overdue at its end are summed
+//! per Beijing day and month in `kpi_received`, `kpi_subjects` and `kpi_deadlines`
+//! (migrations/*/0006_kpi_rollup.sql), which [`roll_up`] keeps in step with every write of a
+//! ticket row: a year is then a dozen month rows per key rather than millions of tickets. What
+//! depends on the moment of reading (is a response or a result known yet?) comes from the few
+//! tickets still awaiting a contact or a result, and the parts of a window that are no whole
+//! Beijing days (a month to date, a range) are counted from the tickets as before: each figure a
+//! `SUM(CASE …)` over one index range.
+
+use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use binhe_core::kpi::{KpiCounts, Period, Rate, SubjectCounts, SubjectKind, Window};
-use chrono::{DateTime, Utc};
+use binhe_core::GridCode;
+use binhe_core::kpi::{KpiCounts, KpiFacts, Period, Rate, SubjectCounts, SubjectKind, Window};
+use binhe_core::ticket::{Outcome, Satisfaction, Ticket, TicketId};
+use chrono::{DateTime, Datelike, Months, NaiveDate, Utc};
 
 use crate::StoreError;
-use crate::backend::{Columns, Run, Value, millis};
+use crate::backend::{Columns, ConnectionOf, RowOf, Run, Value, millis};
 use crate::kpis::{KpiRepository, KpiScope, MonthCounts};
 
 /// Tickets that count: not cancelled and not merged into another.
@@ -75,6 +86,23 @@ impl Sums {
         self.0[0]
     }
 
+    /// Takes tickets awaiting a contact or a result out of the "known" counts in `columns`.
+    fn await_(
+        &mut self,
+        columns: [usize; 2],
+        awaiting: [i64; 2],
+        group: &str,
+    ) -> Result<(), StoreError> {
+        for (column, awaiting) in columns.into_iter().zip(awaiting) {
+            let known = &mut self.0[column];
+            *known = u64::try_from(awaiting)
+                .ok()
+                .and_then(|awaiting| known.checked_sub(awaiting))
+                .ok_or_else(|| out_of_step(group))?;
+        }
+        Ok(())
+    }
+
     /// Fills in the figures of tickets received in the window.
     fn into_counts(self, counts: &mut KpiCounts) -> Result<(), StoreError> {
         let [
@@ -140,41 +168,395 @@ fn with_scope<'a>(values: &[Value<'a>], scope: Option<Value<'a>>) -> Vec<Value<'
     values.iter().copied().chain(scope).collect()
 }
 
-/// The rows of tickets received in `window` grouped by `key`, each with [`RECEIVED_SUMS`];
-/// `only` narrows the tickets further.
+/// The sums of [`RECEIVED_SUMS`] as the rollups keep them: every counted ticket is "known"
+/// there, and [`AWAITING`] takes away those still waiting at the moment of reading.
+const ROLLED_SUMS: &str = "\
+    SUM(received) AS received, SUM(excluded) AS excluded, SUM(still_open) AS still_open, \
+    SUM(responded) AS responded, SUM(received) AS response_known, SUM(solved) AS solved, \
+    SUM(received) AS resolution_known, SUM(satisfied) AS satisfied, SUM(rated) AS rated, \
+    SUM(basic) AS basic, SUM(delegated) AS delegated, SUM(delegated_solved) AS delegated_solved, \
+    SUM(delegated) AS delegated_known";
+
+/// Counted tickets whose response (`contact`) or resolution (`outcome`) is not known yet at the
+/// `?` (`as_of`): the part of [`ROLLED_SUMS`]'s "known" counts that is not. Each condition names
+/// its partial index (`tickets_awaiting_contact`, `tickets_awaiting_outcome`) word for word, so
+/// both backends walk the short range of deadlines after `as_of`. Each comes with the
+/// [`SUM_COLUMNS`] its `awaiting` and its `delegated` are taken from.
+const AWAITING: [([usize; 2], &str); 2] = [
+    (
+        [4, 12],
+        "count(*) AS awaiting, CAST(0 AS BIGINT) AS delegated FROM tickets \
+         WHERE first_contact_at IS NULL AND state NOT IN ('cancelled', 'merged') \
+         AND contact_due_at >= ?",
+    ),
+    (
+        [6, 12],
+        "count(*) AS awaiting, SUM(CASE WHEN delegated THEN 1 ELSE 0 END) AS delegated \
+         FROM tickets WHERE outcome IS NULL AND state NOT IN ('cancelled', 'merged') \
+         AND due_at >= ?",
+    ),
+];
+
+/// The grain of a rollup bucket, as in migrations/*/0006_kpi_rollup.sql: a Beijing day (`at` =
+/// days since 1970-01-01 in Beijing time) or a Beijing month (`at` = year * 100 + month).
+const DAY: i64 = 1;
+const MONTH: i64 = 2;
+const DAY_MS: i64 = 86_400_000;
+const BEIJING_MS: i64 = 8 * 3_600_000;
+
+/// The Beijing day of a stored time.
+fn day_of(ms: i64) -> i64 {
+    (ms + BEIJING_MS).div_euclid(DAY_MS)
+}
+
+/// The first stored time of a Beijing day.
+fn day_start(day: i64) -> i64 {
+    day * DAY_MS - BEIJING_MS
+}
+
+fn date_of(day: i64) -> NaiveDate {
+    NaiveDate::default() + chrono::TimeDelta::days(day)
+}
+
+/// The Beijing month (year * 100 + month) a Beijing day falls in.
+fn month_of(day: i64) -> i64 {
+    let date = date_of(day);
+    i64::from(date.year()) * 100 + i64::from(date.month())
+}
+
+/// The first day of the month `day` falls in.
+fn month_start_day(day: i64) -> i64 {
+    day - i64::from(date_of(day).day0())
+}
+
+/// The first day of the month after the one `day` falls in.
+fn next_month_day(day: i64) -> i64 {
+    let date = date_of(day);
+    let next = date
+        .with_day(1)
+        .and_then(|first| first.checked_add_months(Months::new(1)))
+        .unwrap_or(date);
+    day + (next - date).num_days()
+}
+
+/// A window cut into the rollup buckets it covers whole and the edges it does not: those are
+/// counted from the tickets themselves.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Split {
+    /// (grain, first `at`, end `at` exclusive).
+    buckets: Vec<(i64, i64, i64)>,
+    /// The whole days, `[from, to)` in stored time, when there are any.
+    days: Option<(i64, i64)>,
+    /// The parts of the window outside whole days.
+    edges: Vec<Window>,
+}
+
+impl Split {
+    fn of(window: Window) -> Self {
+        let (from, to) = (millis(window.from), millis(window.to));
+        if from >= to {
+            return Self::default();
+        }
+        let first = day_of(from) + i64::from(day_start(day_of(from)) != from);
+        let end = day_of(to);
+        if first >= end {
+            return Self::live(window);
+        }
+        let mut split = Self {
+            days: Some((day_start(first), day_start(end))),
+            ..Self::default()
+        };
+        let at = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap_or(window.from);
+        if from < day_start(first) {
+            split.edges.push(Window {
+                from: window.from,
+                to: at(day_start(first)),
+            });
+        }
+        if day_start(end) < to {
+            split.edges.push(Window {
+                from: at(day_start(end)),
+                to: window.to,
+            });
+        }
+        let months_from = if month_start_day(first) == first {
+            first
+        } else {
+            next_month_day(first)
+        };
+        let months_to = month_start_day(end);
+        if months_from < months_to {
+            split.push(DAY, first, months_from);
+            split.push(MONTH, month_of(months_from), month_of(months_to));
+            split.push(DAY, months_to, end);
+        } else {
+            split.push(DAY, first, end);
+        }
+        split
+    }
+
+    /// Every bucket before the day starting at `end`.
+    fn before(end: i64) -> Self {
+        let day = day_of(end);
+        let mut split = Self::default();
+        split.push(MONTH, 0, month_of(day));
+        split.push(DAY, month_start_day(day), day);
+        split
+    }
+
+    /// No buckets: the whole window counted from the tickets.
+    fn live(window: Window) -> Self {
+        Self {
+            edges: (window.from < window.to)
+                .then_some(window)
+                .into_iter()
+                .collect(),
+            ..Self::default()
+        }
+    }
+
+    fn push(&mut self, grain: i64, from: i64, to: i64) {
+        if from < to {
+            self.buckets.push((grain, from, to));
+        }
+    }
+}
+
+/// What is grouped: categories of the dashboard, or subjects of an assessment.
+#[derive(Clone, Copy)]
+enum Grouping {
+    Category,
+    Subject(SubjectKind),
+}
+
+impl Grouping {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Category => "category",
+            Self::Subject(kind) => subject_column(kind),
+        }
+    }
+
+    /// What narrows the tickets counted live: a subject needs a counted ticket with its key.
+    fn only(self) -> String {
+        match self {
+            Self::Category => String::new(),
+            Self::Subject(_) => format!(" AND {COUNTED} AND {} IS NOT NULL", self.key()),
+        }
+    }
+
+    /// The rollup table of the grouping and what narrows its rows, if `scope` can be read
+    /// from it (the category rollup knows no micro-grids).
+    fn rollup(self, scope: &KpiScope) -> Option<(&'static str, String)> {
+        match (self, scope) {
+            (Self::Category, KpiScope::Micro(_)) => None,
+            (Self::Category, _) => Some(("kpi_received", String::new())),
+            (Self::Subject(_), _) => Some(("kpi_subjects", format!(" AND {} <> ''", self.key()))),
+        }
+    }
+}
+
+/// Tickets received in `window` grouped by `grouping`, each group with [`RECEIVED_SUMS`]: whole
+/// days and months from the rollups less the tickets still awaiting a contact or a result, the
+/// edges counted from the tickets.
 async fn received_by<B: Run>(
     store: &B,
-    key: &str,
-    only: &str,
+    grouping: Grouping,
     window: Window,
     scope: &KpiScope,
     as_of: DateTime<Utc>,
-) -> Result<Vec<(String, Sums)>, StoreError> {
+) -> Result<BTreeMap<String, Sums>, StoreError> {
+    let key = grouping.key();
+    let only = grouping.only();
     let (scope_clause, scope_value) = scope_sql(scope);
     let as_of = millis(as_of);
+    let rollup = grouping.rollup(scope);
+    let split = if rollup.is_some() {
+        Split::of(window)
+    } else {
+        Split::live(window)
+    };
+    let mut groups: BTreeMap<String, Sums> = BTreeMap::new();
+    let mut add = |rows: Vec<RowOf<B>>| {
+        for row in &rows {
+            groups
+                .entry(row.text("grouped").to_owned())
+                .or_default()
+                .add(&Sums::of(row));
+        }
+    };
+    for edge in &split.edges {
+        add(store
+            .read(
+                &format!(
+                    "SELECT {key} AS grouped, {RECEIVED_SUMS} FROM tickets \
+                     WHERE received_at >= ? AND received_at < ?{only}{scope_clause} GROUP BY {key}"
+                ),
+                &with_scope(
+                    &[
+                        as_of.into(),
+                        as_of.into(),
+                        as_of.into(),
+                        millis(edge.from).into(),
+                        millis(edge.to).into(),
+                    ],
+                    scope_value,
+                ),
+                "counting tickets received for KPIs",
+            )
+            .await?);
+    }
+    let (Some((table, rollup_only)), Some((from, to))) = (rollup, split.days) else {
+        return Ok(groups);
+    };
+    for &(grain, first, end) in &split.buckets {
+        add(store
+            .read(
+                &format!(
+                    "SELECT {key} AS grouped, {ROLLED_SUMS} FROM {table} \
+                     WHERE grain = ? AND at >= ? AND at < ?{rollup_only}{scope_clause} \
+                     GROUP BY {key}"
+                ),
+                &with_scope(&[grain.into(), first.into(), end.into()], scope_value),
+                "reading the KPI rollup",
+            )
+            .await?);
+    }
+    // Every other condition and the grouping are written so that no index can serve them (`+`,
+    // `|| ''`): SQLite, which keeps no statistics, would otherwise walk the whole window's
+    // tickets by tickets_by_received, tickets_by_community or tickets_by_micro rather than the
+    // few awaiting ones.
+    let only = only.replace(" IS NOT NULL", " || '' IS NOT NULL");
+    let scope_clause = scope_clause.replace(" = ?", " || '' = ?");
+    for (columns, awaiting) in AWAITING {
+        let rows = store
+            .read(
+                &format!(
+                    "SELECT {key} || '' AS grouped, {awaiting} \
+                     AND +received_at >= ? AND +received_at < ?{only}{scope_clause} \
+                     GROUP BY {key} || ''"
+                ),
+                &with_scope(&[as_of.into(), from.into(), to.into()], scope_value),
+                "counting tickets awaiting a contact or a result",
+            )
+            .await?;
+        for row in &rows {
+            let group = row.text("grouped");
+            let sums = groups.get_mut(group).ok_or_else(|| out_of_step(group))?;
+            sums.await_(
+                columns,
+                [row.integer("awaiting"), row.integer("delegated")],
+                group,
+            )?;
+        }
+    }
+    Ok(groups)
+}
+
+fn out_of_step(group: &str) -> StoreError {
+    StoreError::Corrupt {
+        code: "kpi_received".to_owned(),
+        detail: format!("the KPI rollup is out of step with the tickets of {group}"),
+    }
+}
+
+/// Tickets due in `window`: (due, closed, closed on time).
+async fn due_in<B: Run>(
+    store: &B,
+    window: Window,
+    scope: &KpiScope,
+) -> Result<[u64; 3], StoreError> {
+    let (scope_clause, scope_value) = scope_sql(scope);
+    let split = Split::of(window);
+    let mut due = [0; 3];
+    let mut add = |rows: Vec<RowOf<B>>| {
+        let row = rows.first();
+        for (sum, column) in due.iter_mut().zip(["due", "closed", "on_time"]) {
+            *sum += count(row, column);
+        }
+    };
+    for edge in &split.edges {
+        add(store
+            .read(
+                &format!(
+                    "SELECT count(*) AS due, \
+                     COALESCE(SUM(CASE WHEN closed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS closed, \
+                     COALESCE(SUM(CASE WHEN closed_at <= due_at THEN 1 ELSE 0 END), 0) AS on_time \
+                     FROM tickets WHERE due_at >= ? AND due_at < ? AND {COUNTED}{scope_clause}"
+                ),
+                &with_scope(&[millis(edge.from).into(), millis(edge.to).into()], scope_value),
+                "counting tickets due for KPIs",
+            )
+            .await?);
+    }
+    for &(grain, first, end) in &split.buckets {
+        add(store
+            .read(
+                &format!(
+                    "SELECT COALESCE(SUM(due), 0) AS due, COALESCE(SUM(closed), 0) AS closed, \
+                     COALESCE(SUM(on_time), 0) AS on_time FROM kpi_deadlines \
+                     WHERE grain = ? AND at >= ? AND at < ?{scope_clause}"
+                ),
+                &with_scope(&[grain.into(), first.into(), end.into()], scope_value),
+                "reading the KPI rollup of deadlines",
+            )
+            .await?);
+    }
+    Ok(due)
+}
+
+/// Counted tickets open and past their deadline at `end`: from the rollup when `end` starts a
+/// Beijing day, else from the tickets.
+async fn overdue_at<B: Run>(
+    store: &B,
+    end: DateTime<Utc>,
+    scope: &KpiScope,
+) -> Result<u64, StoreError> {
+    let (scope_clause, scope_value) = scope_sql(scope);
+    let end = millis(end);
+    if day_start(day_of(end)) == end {
+        let mut overdue: i64 = 0;
+        for (grain, first, end) in Split::before(end).buckets {
+            let rows = store
+                .read(
+                    &format!(
+                        "SELECT COALESCE(SUM(late_from), 0) - COALESCE(SUM(late_until), 0) \
+                         AS overdue FROM kpi_deadlines \
+                         WHERE grain = ? AND at >= ? AND at < ?{scope_clause}"
+                    ),
+                    &with_scope(&[grain.into(), first.into(), end.into()], scope_value),
+                    "reading the KPI rollup of deadlines",
+                )
+                .await?;
+            overdue += rows.first().map_or(0, |row| row.integer("overdue"));
+        }
+        return u64::try_from(overdue).map_err(|_| out_of_step("overdue tickets"));
+    }
+    // Open at the end: never closed, or closed only afterwards. Two counts rather than an OR,
+    // so each walks an index of its own.
+    let overdue = |closed: &str| {
+        format!(
+            "SELECT count(*) FROM tickets WHERE {closed} AND due_at < ? AND received_at < ? \
+             AND {COUNTED}{scope_clause}"
+        )
+    };
+    let values: Vec<Value> = [
+        with_scope(&[end.into(), end.into()], scope_value),
+        with_scope(&[end.into(), end.into(), end.into()], scope_value),
+    ]
+    .concat();
     let rows = store
         .read(
             &format!(
-                "SELECT {key} AS grouped, {RECEIVED_SUMS} FROM tickets \
-                 WHERE received_at >= ? AND received_at < ?{only}{scope_clause} GROUP BY {key}"
+                "SELECT ({}) + ({}) AS overdue",
+                overdue("closed_at IS NULL"),
+                overdue("closed_at >= ?")
             ),
-            &with_scope(
-                &[
-                    as_of.into(),
-                    as_of.into(),
-                    as_of.into(),
-                    millis(window.from).into(),
-                    millis(window.to).into(),
-                ],
-                scope_value,
-            ),
-            "counting tickets received for KPIs",
+            &values,
+            "counting overdue tickets for KPIs",
         )
         .await?;
-    Ok(rows
-        .iter()
-        .map(|row| (row.text("grouped").to_owned(), Sums::of(row)))
-        .collect())
+    Ok(count(rows.first(), "overdue"))
 }
 
 #[async_trait]
@@ -188,61 +570,18 @@ impl<B: Run> KpiRepository for B {
         let window = window.clipped(as_of);
         let mut counts = KpiCounts::default();
         let mut sums = Sums::default();
-        for (category, row) in received_by(self, "category", "", window, scope, as_of).await? {
+        for (category, row) in received_by(self, Grouping::Category, window, scope, as_of).await? {
             if row.received() > 0 {
                 counts.categories.insert(category, row.received());
             }
             sums.add(&row);
         }
         sums.into_counts(&mut counts)?;
-
-        let (scope_clause, scope_value) = scope_sql(scope);
-        let due = self
-            .read(
-                &format!(
-                    "SELECT count(*) AS due, \
-                     COALESCE(SUM(CASE WHEN closed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS closed, \
-                     COALESCE(SUM(CASE WHEN closed_at <= due_at THEN 1 ELSE 0 END), 0) AS on_time \
-                     FROM tickets WHERE due_at >= ? AND due_at < ? AND {COUNTED}{scope_clause}"
-                ),
-                &with_scope(
-                    &[millis(window.from).into(), millis(window.to).into()],
-                    scope_value,
-                ),
-                "counting tickets due for KPIs",
-            )
-            .await?;
-        let due_row = due.first();
-        counts.closure = rate(count(due_row, "closed"), count(due_row, "due"))?;
-        counts.on_time_closure = rate(count(due_row, "on_time"), count(due_row, "due"))?;
-
+        let [due, closed, on_time] = due_in(self, window, scope).await?;
+        counts.closure = rate(closed, due)?;
+        counts.on_time_closure = rate(on_time, due)?;
         if let Some(end) = window.snapshot(as_of) {
-            // Open at the end: never closed, or closed only afterwards. Two counts rather than
-            // an OR, so each walks an index of its own.
-            let end = millis(end);
-            let overdue = |closed: &str| {
-                format!(
-                    "SELECT count(*) FROM tickets WHERE {closed} AND due_at < ? AND received_at < ? \
-                     AND {COUNTED}{scope_clause}"
-                )
-            };
-            let values: Vec<Value> = [
-                with_scope(&[end.into(), end.into()], scope_value),
-                with_scope(&[end.into(), end.into(), end.into()], scope_value),
-            ]
-            .concat();
-            let rows = self
-                .read(
-                    &format!(
-                        "SELECT ({}) + ({}) AS overdue",
-                        overdue("closed_at IS NULL"),
-                        overdue("closed_at >= ?")
-                    ),
-                    &values,
-                    "counting overdue tickets for KPIs",
-                )
-                .await?;
-            counts.overdue_open = count(rows.first(), "overdue");
+            counts.overdue_open = overdue_at(self, end, scope).await?;
         }
         Ok(counts)
     }
@@ -254,19 +593,19 @@ impl<B: Run> KpiRepository for B {
         scope: &KpiScope,
         as_of: DateTime<Utc>,
     ) -> Result<Vec<(String, SubjectCounts)>, StoreError> {
-        let key = subject_column(kind);
-        let only = format!(" AND {COUNTED} AND {key} IS NOT NULL");
-        let mut subjects = received_by(self, key, &only, window.clipped(as_of), scope, as_of)
+        let grouping = Grouping::Subject(kind);
+        let subjects = received_by(self, grouping, window.clipped(as_of), scope, as_of)
             .await?
             .into_iter()
+            .filter(|(_, sums)| sums.received() > 0)
             .map(|(subject, sums)| {
                 let mut counts = KpiCounts::default();
                 sums.into_counts(&mut counts)?;
                 Ok((subject, SubjectCounts::from(&counts)))
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        // In byte order, the same on every backend (PostgreSQL's collation may differ).
-        subjects.sort_by(|a, b| a.0.cmp(&b.0));
+        // In byte order (a BTreeMap's), the same on every backend whatever PostgreSQL's
+        // collation.
         Ok(subjects)
     }
 
@@ -286,5 +625,286 @@ impl<B: Run> KpiRepository for B {
             });
         }
         Ok(months)
+    }
+}
+
+/// The sums a ticket adds to `kpi_received` and `kpi_subjects`, in their column order.
+const ROLLUP_SUMS: &str = "received, excluded, still_open, responded, solved, satisfied, rated, \
+    basic, delegated, delegated_solved";
+/// The sums a ticket adds to `kpi_deadlines`.
+const DEADLINE_SUMS: &str = "due, closed, on_time, late_from, late_until";
+
+/// How one write changes the rollups, by row key; rows that change by nothing are left alone.
+#[derive(Default)]
+struct Deltas {
+    received: BTreeMap<(i64, i64, String, String), [i64; 10]>,
+    subjects: BTreeMap<(i64, i64, String, String, String), [i64; 10]>,
+    deadlines: BTreeMap<(i64, i64, String, String), [i64; 5]>,
+}
+
+fn add_to<const N: usize>(sums: &mut [i64; N], part: [i64; N], sign: i64) {
+    for (sum, part) in sums.iter_mut().zip(part) {
+        *sum += sign * part;
+    }
+}
+
+/// The day and the month bucket of a stored time.
+fn buckets_of(ms: i64) -> [(i64, i64); 2] {
+    let day = day_of(ms);
+    [(DAY, day), (MONTH, month_of(day))]
+}
+
+impl Deltas {
+    /// Adds (`sign` 1) or takes away (-1) what one ticket counts in the rollups, by the same rules
+    /// as [`RECEIVED_SUMS`] and the counts of tickets due and overdue.
+    fn count(&mut self, fact: &KpiFacts, sign: i64) {
+        let code = |code: Option<&GridCode>| code.map_or("", GridCode::as_str).to_owned();
+        let (community, micro) = (code(fact.community.as_ref()), code(fact.micro.as_ref()));
+        let counted = fact.counts();
+        let flag = i64::from;
+        let solved = fact.outcome == Some(Outcome::Solved);
+        let sums = if counted {
+            [
+                1,
+                0,
+                flag(fact.state.is_open()),
+                flag(
+                    fact.first_contact_at
+                        .is_some_and(|contact| contact <= fact.contact_due_at),
+                ),
+                flag(solved),
+                flag(fact.satisfaction == Some(Satisfaction::Satisfied)),
+                flag(fact.satisfaction.is_some()),
+                flag(fact.satisfaction == Some(Satisfaction::Basic)),
+                flag(fact.delegated),
+                flag(fact.delegated && solved),
+            ]
+        } else {
+            [0, 1, 0, 0, 0, 0, 0, 0, 0, 0]
+        };
+        for (grain, at) in buckets_of(millis(fact.received_at)) {
+            let key = (grain, at, community.clone(), fact.category.clone());
+            add_to(self.received.entry(key).or_default(), sums, sign);
+            if counted {
+                let worker = fact.worker.clone().unwrap_or_default();
+                let key = (grain, at, community.clone(), micro.clone(), worker);
+                add_to(self.subjects.entry(key).or_default(), sums, sign);
+            }
+        }
+        if !counted {
+            return;
+        }
+        let late_from = fact.received_at.max(fact.due_at);
+        let parts = [
+            (
+                fact.due_at,
+                [
+                    1,
+                    flag(fact.closed_at.is_some()),
+                    flag(fact.closed_at.is_some_and(|closed| closed <= fact.due_at)),
+                    0,
+                    0,
+                ],
+            ),
+            (late_from, [0, 0, 0, 1, 0]),
+        ]
+        .into_iter()
+        .chain(
+            fact.closed_at
+                .map(|closed| (late_from.max(closed), [0, 0, 0, 0, 1])),
+        );
+        for (at, part) in parts {
+            for (grain, at) in buckets_of(millis(at)) {
+                let key = (grain, at, community.clone(), micro.clone());
+                add_to(self.deadlines.entry(key).or_default(), part, sign);
+            }
+        }
+    }
+}
+
+/// Adds `tickets` to the KPI rollups inside the write that stores them; with `replace`, the
+/// stored rows they overwrite are taken away first (read from their bodies, which hold the same
+/// facts as the columns).
+pub(crate) async fn roll_up<B: Run>(
+    conn: &mut ConnectionOf<B>,
+    tickets: &[&Ticket],
+    replace: bool,
+) -> Result<(), StoreError> {
+    // A ticket written twice in one statement ends as its last row.
+    let tickets: BTreeMap<TicketId, &Ticket> = tickets.iter().map(|t| (t.id, *t)).collect();
+    let mut deltas = Deltas::default();
+    if replace {
+        let ids: Vec<Value> = tickets.keys().map(|&id| id.into()).collect();
+        for chunk in ids.chunks(B::MAX_BINDS) {
+            let rows = B::fetch(
+                conn,
+                &format!(
+                    "SELECT id, body FROM tickets WHERE id IN ({})",
+                    vec!["?"; chunk.len()].join(", ")
+                ),
+                chunk,
+                "reading the tickets a write replaces",
+            )
+            .await?;
+            for row in &rows {
+                let old: Ticket =
+                    serde_json::from_str(row.text("body")).map_err(|e| StoreError::Corrupt {
+                        code: row.integer("id").to_string(),
+                        detail: e.to_string(),
+                    })?;
+                deltas.count(&KpiFacts::of(&old), -1);
+            }
+        }
+    }
+    for ticket in tickets.values() {
+        deltas.count(&KpiFacts::of(ticket), 1);
+    }
+    let received: Vec<Vec<Value>> = deltas
+        .received
+        .iter()
+        .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
+        .map(|((grain, at, community, category), sums)| {
+            [
+                (*grain).into(),
+                (*at).into(),
+                community.as_str().into(),
+                category.as_str().into(),
+            ]
+            .into_iter()
+            .chain(sums.iter().map(|&sum| sum.into()))
+            .collect()
+        })
+        .collect();
+    let subjects: Vec<Vec<Value>> = deltas
+        .subjects
+        .iter()
+        .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
+        .map(|((grain, at, community, micro, worker), sums)| {
+            [
+                (*grain).into(),
+                (*at).into(),
+                community.as_str().into(),
+                micro.as_str().into(),
+                worker.as_str().into(),
+            ]
+            .into_iter()
+            .chain(sums.iter().map(|&sum| sum.into()))
+            .collect()
+        })
+        .collect();
+    let deadlines: Vec<Vec<Value>> = deltas
+        .deadlines
+        .iter()
+        .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
+        .map(|((grain, at, community, micro), sums)| {
+            [
+                (*grain).into(),
+                (*at).into(),
+                community.as_str().into(),
+                micro.as_str().into(),
+            ]
+            .into_iter()
+            .chain(sums.iter().map(|&sum| sum.into()))
+            .collect()
+        })
+        .collect();
+    for (table, key, sums, rows) in [
+        (
+            "kpi_received",
+            "grain, at, community_code, category",
+            ROLLUP_SUMS,
+            received,
+        ),
+        (
+            "kpi_subjects",
+            "grain, at, community_code, micro_code, assignee_worker",
+            ROLLUP_SUMS,
+            subjects,
+        ),
+        (
+            "kpi_deadlines",
+            "grain, at, community_code, micro_code",
+            DEADLINE_SUMS,
+            deadlines,
+        ),
+    ] {
+        let added: Vec<String> = sums
+            .split(',')
+            .map(str::trim)
+            .map(|sum| format!("{sum} = {table}.{sum} + excluded.{sum}"))
+            .collect();
+        B::insert_rows(
+            conn,
+            (
+                table,
+                &format!("{key}, {sums}"),
+                &format!(" ON CONFLICT ({key}) DO UPDATE SET {}", added.join(", ")),
+            ),
+            &rows,
+            "keeping the KPI rollup in step",
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use binhe_core::kpi::period::month_start;
+    use chrono::Duration;
+
+    fn day(year: i32, month: u32, day: i64) -> i64 {
+        day_of(millis(month_start(year, month).unwrap())) + day - 1
+    }
+
+    #[test]
+    fn a_range_of_part_days_reads_whole_months_and_days_from_the_rollups_and_its_edges_live() {
+        let from = month_start(2026, 3).unwrap() + Duration::days(9) + Duration::minutes(817);
+        let to = month_start(2026, 7).unwrap() + Duration::days(1) + Duration::hours(5);
+        let split = Split::of(Window { from, to });
+        assert_eq!(
+            split.buckets,
+            [
+                (DAY, day(2026, 3, 11), day(2026, 4, 1)),
+                (MONTH, 202_604, 202_607),
+                (DAY, day(2026, 7, 1), day(2026, 7, 2)),
+            ]
+        );
+        let edges: Vec<(i64, i64)> = split
+            .edges
+            .iter()
+            .map(|w| (millis(w.from), millis(w.to)))
+            .collect();
+        assert_eq!(
+            edges,
+            [
+                (millis(from), day_start(day(2026, 3, 11))),
+                (day_start(day(2026, 7, 2)), millis(to)),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_year_is_twelve_month_buckets_and_a_day_inside_one_is_counted_live() {
+        let year = Window {
+            from: month_start(2025, 1).unwrap(),
+            to: month_start(2026, 1).unwrap(),
+        };
+        let split = Split::of(year);
+        assert_eq!(split.buckets, [(MONTH, 202_501, 202_601)]);
+        assert!(split.edges.is_empty());
+        let afternoon = Window {
+            from: year.from + Duration::hours(14),
+            to: year.from + Duration::hours(17),
+        };
+        assert_eq!(Split::of(afternoon), Split::live(afternoon));
+        assert_eq!(
+            Split::before(day_start(day(2026, 6, 15))).buckets,
+            [
+                (MONTH, 0, 202_606),
+                (DAY, day(2026, 6, 1), day(2026, 6, 15))
+            ]
+        );
     }
 }

@@ -280,6 +280,7 @@ async fn write<B: Run>(
             },
         )
         .collect();
+    crate::kpi_tables::roll_up::<B>(&mut writer.tx, tickets, replace).await?;
     let upsert = if replace {
         let sets: Vec<String> = TICKET_COLUMNS
             .split(',')

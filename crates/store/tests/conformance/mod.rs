@@ -73,6 +73,7 @@ macro_rules! tests {
             kpi_counts_in_sql_agree_with_core_over_varied_tickets,
             kpi_counts_of_an_empty_store_are_nothing_and_show_dashes,
             kpi_drill_down_lists_exactly_the_tickets_counted,
+            kpi_rollups_follow_every_change_of_a_ticket_and_windows_of_part_days,
         );
 
         /// A measurement, not a check of speed: prints tickets + events stored per second.
@@ -950,7 +951,6 @@ fn core_counts_by(
 
 pub async fn kpi_counts_in_sql_agree_with_core_over_varied_tickets(fixture: &impl Fixture) {
     const TICKETS: i64 = 400;
-    const RESIDENTS: u32 = 50_000;
     let store = fixture.open().await;
     let mut rng = ChaCha8Rng::seed_from_u64(6);
     let batch: Vec<NewTicket> = (1..=TICKETS).map(|id| kpi_ticket(id, &mut rng)).collect();
@@ -988,6 +988,22 @@ pub async fn kpi_counts_in_sql_agree_with_core_over_varied_tickets(fixture: &imp
             },
         ),
     ];
+    assert!(
+        kpis_in_sql_agree_with_core(&store, &all, &windows).await > 200,
+        "the tickets decide many rates"
+    );
+}
+
+/// Checks every count, assessment and trend of the store against core's over `all` (the facts
+/// of every stored ticket), in four scopes and `windows`; answers how many rates the tickets
+/// decide.
+async fn kpis_in_sql_agree_with_core(
+    store: &impl KpiRepository,
+    all: &[KpiFacts],
+    windows: &[(&str, Window)],
+) -> u64 {
+    const RESIDENTS: u32 = 50_000;
+    let as_of = kpi_as_of();
     let community = GridCode::street("110117", 1).community(2);
     let scopes = [
         KpiScope::Street,
@@ -998,7 +1014,7 @@ pub async fn kpi_counts_in_sql_agree_with_core_over_varied_tickets(fixture: &imp
     let mut decided = 0;
     for scope in &scopes {
         let facts: Vec<&KpiFacts> = all.iter().filter(|f| in_scope(f, scope)).collect();
-        for (name, window) in windows {
+        for &(name, window) in windows {
             let expected = KpiCounts::count(facts.iter().copied(), window, as_of);
             let counted = store.kpi_counts(window, scope, as_of).await.unwrap();
             assert_eq!(counted, expected, "{name}, {scope:?}");
@@ -1052,7 +1068,149 @@ pub async fn kpi_counts_in_sql_agree_with_core_over_varied_tickets(fixture: &imp
             );
         }
     }
-    assert!(decided > 200, "the tickets decide many rates: {decided}");
+    decided
+}
+
+/// Changes a stored ticket as far as its KPI facts go, the way one kind of action does: an action
+/// moving it on, a first contact, feedback, a rating, closure, reopening, a merge, a
+/// cancellation, a delegation to another worker, or a re-route to another community.
+fn change_kpi_facts(t: &mut Ticket, change: usize, rng: &mut ChaCha8Rng) {
+    match change % 10 {
+        0 => t.state = TicketState::ALL[rng.random_range(0..TicketState::ALL.len())],
+        1 => {
+            t.first_contact_at =
+                Some(t.contact_due_at + Duration::minutes(rng.random_range(-600..600)));
+        }
+        2 => t.outcome = Some([Outcome::Solved, Outcome::Unsolved][rng.random_range(0..2)]),
+        3 => {
+            t.satisfaction = Some(
+                [
+                    Satisfaction::Satisfied,
+                    Satisfaction::Basic,
+                    Satisfaction::Dissatisfied,
+                ][rng.random_range(0..3)],
+            );
+        }
+        4 => {
+            t.state = TicketState::Closed;
+            t.closed_at = Some(t.due_at + Duration::hours(rng.random_range(-48..48)));
+        }
+        5 => {
+            t.state = TicketState::Handling;
+            t.closed_at = None;
+            t.outcome = None;
+            t.satisfaction = None;
+            t.reopen_count += 1;
+        }
+        6 => t.state = TicketState::Merged,
+        7 => t.state = TicketState::Cancelled,
+        8 => {
+            t.delegated = true;
+            t.assignment = Some(Assignment {
+                grid: t.routing.micro.clone(),
+                grid_name: "微网格".to_owned(),
+                worker_id: Some(format!("W{}", rng.random_range(6..=8))),
+                worker_name: None,
+            });
+        }
+        _ => {
+            let community = GridCode::street("110117", 1).community(rng.random_range(1..=3));
+            t.routing.micro = Some(community.micro(rng.random_range(1..=3)));
+            t.routing.community = Some(community);
+        }
+    }
+}
+
+pub async fn kpi_rollups_follow_every_change_of_a_ticket_and_windows_of_part_days(
+    fixture: &impl Fixture,
+) {
+    let store = fixture.open().await;
+    let mut rng = ChaCha8Rng::seed_from_u64(66);
+    let batch: Vec<NewTicket> = (1..=300).map(|id| kpi_ticket(id, &mut rng)).collect();
+    store.insert_tickets(&batch).await.unwrap();
+    let mut tickets: Vec<Ticket> = batch.into_iter().map(|n| n.ticket).collect();
+    let as_of = kpi_as_of();
+    let beijing = |month: u32, day: u32, hour: u32, minute: u32| {
+        month_start(2026, month).unwrap()
+            + Duration::days(i64::from(day) - 1)
+            + Duration::minutes(i64::from(hour * 60 + minute))
+    };
+    let month = |month: u32| Window {
+        from: month_start(2026, month).unwrap(),
+        to: month_start(2026, month + 1).unwrap(),
+    };
+    let windows = [
+        ("March 2026", month(3)),
+        (
+            "November 2026, to date",
+            Window {
+                from: month_start(2026, 11).unwrap(),
+                to: as_of,
+            },
+        ),
+        (
+            "10 March 13:37 to 2 July 05:00",
+            Window {
+                from: beijing(3, 10, 13, 37),
+                to: beijing(7, 2, 5, 0),
+            },
+        ),
+        (
+            "one afternoon",
+            Window {
+                from: beijing(5, 20, 14, 0),
+                to: beijing(5, 20, 17, 30),
+            },
+        ),
+        (
+            "1 June to 15 June, whole days",
+            Window {
+                from: beijing(6, 1, 0, 0),
+                to: beijing(6, 15, 0, 0),
+            },
+        ),
+        (
+            "4 February to 16 March 05:00",
+            Window {
+                from: beijing(2, 4, 0, 0),
+                to: beijing(3, 16, 5, 0),
+            },
+        ),
+        (
+            "20 September 2025 to 11 October 08:00",
+            Window {
+                from: month_start(2025, 9).unwrap() + Duration::days(19),
+                to: beijing(10, 11, 8, 0),
+            },
+        ),
+    ];
+    kpis_in_sql_agree_with_core(
+        &store,
+        &tickets.iter().map(KpiFacts::of).collect::<Vec<_>>(),
+        &windows,
+    )
+    .await;
+    for round in 0..4 {
+        let mut updates = Vec::new();
+        for (n, t) in tickets.iter_mut().enumerate() {
+            if rng.random_bool(0.4) {
+                let expected_version = t.version;
+                change_kpi_facts(t, n + round, &mut rng);
+                t.version += 1;
+                updates.push(TicketUpdate {
+                    expected_version,
+                    ticket: t.clone(),
+                    events: Vec::new(),
+                });
+            }
+        }
+        // One ticket at a time, and batches of several.
+        for chunk in updates.chunks(1 + 20 * round) {
+            store.append(chunk).await.unwrap();
+        }
+        let all: Vec<KpiFacts> = tickets.iter().map(KpiFacts::of).collect();
+        kpis_in_sql_agree_with_core(&store, &all, &windows).await;
+    }
 }
 
 fn all_in(facts: &[&KpiFacts]) -> Vec<KpiFacts> {
