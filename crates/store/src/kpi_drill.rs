@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use crate::StoreError;
 use crate::backend::{Columns, Run, Value, millis};
 use crate::kpis::KpiScope;
-use crate::ticket_tables::ticket_from_row;
+use crate::ticket_tables::{LISTED_COLUMNS, listed_from_rows};
 use crate::tickets::ListedTicket;
 
 /// Which tickets of which number, and which page of them.
@@ -148,22 +148,13 @@ impl<B: Run> KpiTicketRepository for B {
         let rows = self
             .read(
                 &format!(
-                    "SELECT id, body, (SELECT count(*) FROM tickets d WHERE d.duplicate_of = tickets.id) AS duplicates \
-                     FROM tickets{clause} ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?"
+                    "SELECT {LISTED_COLUMNS} FROM tickets{clause} \
+                     ORDER BY received_at DESC, id DESC LIMIT ? OFFSET ?"
                 ),
                 &values,
                 "listing the tickets behind a KPI",
             )
             .await?;
-        let listed = rows
-            .iter()
-            .map(|row| {
-                Ok(ListedTicket {
-                    ticket: ticket_from_row(row)?,
-                    duplicates: u32::try_from(row.integer("duplicates")).unwrap_or(0),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok((listed, u64::try_from(total).unwrap_or(0)))
+        Ok((listed_from_rows(&rows)?, u64::try_from(total).unwrap_or(0)))
     }
 }

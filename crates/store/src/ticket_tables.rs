@@ -87,6 +87,22 @@ fn settings_damaged(key: &str, error: &serde_json::Error) -> StoreError {
     }
 }
 
+/// What a list reads of each ticket: its body and how many tickets were merged into it.
+pub(crate) const LISTED_COLUMNS: &str =
+    "id, body, (SELECT count(*) FROM tickets d WHERE d.duplicate_of = tickets.id) AS duplicates";
+
+/// The rows of a [`LISTED_COLUMNS`] query as listed tickets.
+pub(crate) fn listed_from_rows<R: Columns>(rows: &[R]) -> Result<Vec<ListedTicket>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            Ok(ListedTicket {
+                ticket: ticket_from_row(row)?,
+                duplicates: u32::try_from(row.integer("duplicates")).unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
 /// The stored row is a projection; the ticket itself is its JSON body.
 pub(crate) fn ticket_from_row(row: &impl Columns) -> Result<Ticket, StoreError> {
     from_json(row.integer("id"), row.text("body"))
@@ -537,23 +553,13 @@ impl<B: Run> TicketRepository for B {
         let rows = self
             .read(
                 &format!(
-                    "SELECT id, body, (SELECT count(*) FROM tickets d WHERE d.duplicate_of = tickets.id) AS duplicates \
-                     FROM tickets{clause} ORDER BY received_at DESC, id DESC LIMIT ?"
+                    "SELECT {LISTED_COLUMNS} FROM tickets{clause} ORDER BY received_at DESC, id DESC LIMIT ?"
                 ),
                 &values,
                 "listing tickets",
             )
             .await?;
-        let listed = rows
-            .iter()
-            .map(|row| {
-                Ok(ListedTicket {
-                    ticket: ticket_from_row(row)?,
-                    duplicates: u32::try_from(row.integer("duplicates")).unwrap_or(0),
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        Ok((listed, u64::try_from(total).unwrap_or(0)))
+        Ok((listed_from_rows(&rows)?, u64::try_from(total).unwrap_or(0)))
     }
 
     async fn duplicates_of(&self, id: TicketId) -> Result<Vec<Ticket>, StoreError> {
