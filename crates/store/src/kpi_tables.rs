@@ -722,39 +722,18 @@ impl Deltas {
     }
 }
 
-/// Adds `tickets` to the KPI rollups inside the write that stores them; with `replace`, the
-/// stored rows they overwrite are taken away first (read from their bodies, which hold the same
-/// facts as the columns).
+/// Adds `tickets` to the KPI rollups inside the write that stores them, taking away first what
+/// the rows they overwrite counted (`replaced`, read by the write's version check).
 pub(crate) async fn roll_up<B: Run>(
     conn: &mut ConnectionOf<B>,
     tickets: &[&Ticket],
-    replace: bool,
+    replaced: &[&KpiFacts],
 ) -> Result<(), StoreError> {
     // A ticket written twice in one statement ends as its last row.
     let tickets: BTreeMap<TicketId, &Ticket> = tickets.iter().map(|t| (t.id, *t)).collect();
     let mut deltas = Deltas::default();
-    if replace {
-        let ids: Vec<Value> = tickets.keys().map(|&id| id.into()).collect();
-        for chunk in ids.chunks(B::MAX_BINDS) {
-            let rows = B::fetch(
-                conn,
-                &format!(
-                    "SELECT id, body FROM tickets WHERE id IN ({})",
-                    vec!["?"; chunk.len()].join(", ")
-                ),
-                chunk,
-                "reading the tickets a write replaces",
-            )
-            .await?;
-            for row in &rows {
-                let old: Ticket =
-                    serde_json::from_str(row.text("body")).map_err(|e| StoreError::Corrupt {
-                        code: row.integer("id").to_string(),
-                        detail: e.to_string(),
-                    })?;
-                deltas.count(&KpiFacts::of(&old), -1);
-            }
-        }
+    for old in replaced {
+        deltas.count(old, -1);
     }
     for ticket in tickets.values() {
         deltas.count(&KpiFacts::of(ticket), 1);

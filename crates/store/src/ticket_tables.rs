@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use binhe_core::GridCode;
 use binhe_core::access::{Audience, Visibility};
+use binhe_core::kpi::KpiFacts;
 use binhe_core::ticket::lifecycle::{Change, TicketEvent};
 use binhe_core::ticket::{
     Actor, ActorRole, Catalogue, Channel, SlaTable, Ticket, TicketId, TicketState, UnroutedReason,
@@ -85,6 +86,12 @@ fn settings_damaged(key: &str, error: &serde_json::Error) -> StoreError {
         code: format!("settings.{key}"),
         detail: error.to_string(),
     }
+}
+
+/// What a ticket's stored row was before a write replaces it.
+struct Replaced {
+    audience: Audience,
+    facts: KpiFacts,
 }
 
 /// What a list reads of each ticket: its body and how many tickets were merged into it.
@@ -215,7 +222,7 @@ async fn write<B: Run>(
     tickets: &[&Ticket],
     replace: bool,
     events: Vec<TicketEvent>,
-    before: &HashMap<TicketId, Audience>,
+    before: &HashMap<TicketId, Replaced>,
 ) -> Result<Vec<StoredEvent>, StoreError> {
     let audiences: HashMap<TicketId, Audience> = tickets
         .iter()
@@ -223,7 +230,7 @@ async fn write<B: Run>(
             let after = Audience::of(t);
             let seen = before
                 .get(&t.id)
-                .map_or_else(|| after.clone(), |b| b.union(&after));
+                .map_or_else(|| after.clone(), |b| b.audience.union(&after));
             (t.id, seen)
         })
         .collect();
@@ -296,7 +303,8 @@ async fn write<B: Run>(
             },
         )
         .collect();
-    crate::kpi_tables::roll_up::<B>(&mut writer.tx, tickets, replace).await?;
+    let replaced: Vec<&KpiFacts> = before.values().map(|b| &b.facts).collect();
+    crate::kpi_tables::roll_up::<B>(&mut writer.tx, tickets, &replaced).await?;
     let upsert = if replace {
         let sets: Vec<String> = TICKET_COLUMNS
             .split(',')
@@ -450,7 +458,7 @@ impl<B: Run> TicketRepository for B {
             let t = &update.ticket;
             let rows = B::fetch(
                 &mut writer.tx,
-                "SELECT version, audience_communities, audience_workers FROM tickets WHERE id = ?",
+                "SELECT id, version, audience_communities, audience_workers, body FROM tickets WHERE id = ?",
                 &[t.id.into()],
                 "checking ticket versions",
             )
@@ -459,7 +467,12 @@ impl<B: Run> TicketRepository for B {
                 u32::try_from(row.integer("version")).unwrap_or(u32::MAX)
             });
             if let Some(row) = rows.first() {
-                before.insert(t.id, audience_from_row(row));
+                // Read once: whom the row reached and what it counted in the KPI rollups.
+                let replaced = Replaced {
+                    audience: audience_from_row(row),
+                    facts: KpiFacts::of(&ticket_from_row(row)?),
+                };
+                before.insert(t.id, replaced);
             }
             if stored != update.expected_version {
                 return Err(StoreError::Conflict {

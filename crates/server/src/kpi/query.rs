@@ -2,7 +2,6 @@
 //! caller), the weights, the subject kind. Every refusal names the parameter, in Chinese too.
 
 use binhe_core::access::{AccessError, Role};
-use binhe_core::kpi::period::month_start;
 use binhe_core::kpi::{Period, SubjectKind, Weights};
 use binhe_core::ticket::intake::beijing;
 use binhe_core::{GridCode, GridLevel};
@@ -335,9 +334,4 @@ impl KpiQuery {
         }
         Ok(Some(worker.id.clone()))
     }
-}
-
-/// The first instant of the Beijing year of a month, for the year-to-date figures.
-pub fn year_start(year: i32) -> Option<DateTime<Utc>> {
-    month_start(year, 1)
 }

@@ -5,12 +5,13 @@
 
 use std::fmt::Write as _;
 
+use binhe_core::kpi::period::month_start;
 use binhe_core::kpi::{Assessment, Change, Kpis, Period, PeriodKind, Rate, SubjectKind};
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 use serde_json::{Value, json};
 
-use super::query::{KpiQuery, Scope, year_start};
+use super::query::{KpiQuery, Scope};
 use super::{figures, period_json, ranking};
 use crate::api::AppState;
 use crate::auth::Caller;
@@ -156,7 +157,7 @@ impl MonthlyReport {
         let as_of = asked.as_of;
         let store = state.kpi_store();
         let month_window = asked.period.elapsed(as_of);
-        let from = year_start(year).unwrap_or(asked.period.from());
+        let from = month_start(year, 1).unwrap_or(asked.period.from());
         let year_window = Period::range(from, asked.period.to(), as_of)?.elapsed(as_of);
         let this_month = figures(store.as_ref(), month_window, &asked.scope, as_of).await?;
         let year_to_date = figures(store.as_ref(), year_window, &asked.scope, as_of).await?;
@@ -174,7 +175,7 @@ impl MonthlyReport {
         let weights = query.weights()?;
         let ranking = ranking(state, &view, month_window, ranking_kind, &weights, &asked).await?;
         let catalogue = state.desk().catalogue();
-        let mut category_names: Vec<(String, String)> = year_to_date
+        let category_names: Vec<(String, String)> = year_to_date
             .categories
             .iter()
             .map(|c| c.category.clone())
@@ -185,7 +186,6 @@ impl MonthlyReport {
                 (code, name)
             })
             .collect();
-        category_names.dedup();
         Ok(Self {
             scope: asked.scope,
             year,
