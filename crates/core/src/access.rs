@@ -12,34 +12,18 @@ use crate::code::GridCode;
 use crate::ticket::lifecycle::Command;
 use crate::ticket::{Actor, ActorRole, Ticket};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Dispatcher,
-    Commander,
-    Worker,
-    Administrator,
+crate::labelled! {
+    pub enum Role {
+        Dispatcher = "dispatcher", "调度员", "Dispatcher";
+        Commander = "commander", "社区指挥", "Community commander";
+        Worker = "worker", "网格员", "Grid worker";
+        Administrator = "administrator", "管理员", "Administrator";
+    }
 }
 
 impl Role {
-    pub const ALL: [Self; 4] = [
-        Self::Dispatcher,
-        Self::Commander,
-        Self::Worker,
-        Self::Administrator,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Dispatcher => "dispatcher",
-            Self::Commander => "commander",
-            Self::Worker => "worker",
-            Self::Administrator => "administrator",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.as_str() == text)
+        Self::from_code(text)
     }
 
     fn actor_role(self) -> ActorRole {

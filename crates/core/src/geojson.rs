@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
-use serde_json::{Map, Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::code::GridCode;
 use crate::grid::{Grid, GridHierarchy, GridLevel, MicroKind};
@@ -317,57 +318,156 @@ fn check_coordinate(lon: f64, lat: f64) -> Result<(), GridProblem> {
     Ok(())
 }
 
-/// Writes the whole hierarchy as a FeatureCollection; the map feature `id` of a grid is its
-/// index in the hierarchy plus one, stable for one loaded dataset.
-pub fn write_grids(hierarchy: &GridHierarchy) -> Value {
-    let features: Vec<Value> = hierarchy
-        .grids()
-        .iter()
-        .enumerate()
-        .map(|(index, grid)| {
-            json!({
-                "type": "Feature",
-                "id": index + 1,
-                "properties": {
-                    "code": grid.code,
-                    "name": grid.name,
-                    "name_en": grid.name_en,
-                    "level": grid.level().as_str(),
-                    "parent": grid.code.parent(),
-                    "community": grid.code.community_code(),
-                    "population": grid.population,
-                    "area_m2": (grid.area_m2() * 10.0).round() / 10.0,
-                    "kind": grid.kind.map(MicroKind::as_str),
-                    "synthetic": grid.synthetic,
-                },
-                "geometry": shape_to_geojson(&grid.shape),
+/// What a grid feature of the street's GeoJSON says besides its shape (the map layer's
+/// properties, and those of a written grid file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GridProperties {
+    pub code: GridCode,
+    pub name: String,
+    pub name_en: String,
+    pub level: GridLevel,
+    pub parent: Option<GridCode>,
+    pub community: Option<GridCode>,
+    pub population: u32,
+    pub area_m2: f64,
+    pub kind: Option<MicroKind>,
+    pub synthetic: bool,
+}
+
+/// The hierarchy as GeoJSON features; the map feature `id` of a grid is its index in the
+/// hierarchy plus one, stable for one loaded dataset.
+pub fn grid_features(hierarchy: &GridHierarchy) -> FeatureCollection<GridProperties> {
+    FeatureCollection::new(
+        hierarchy
+            .grids()
+            .iter()
+            .enumerate()
+            .map(|(index, grid)| {
+                let properties = GridProperties {
+                    code: grid.code.clone(),
+                    name: grid.name.clone(),
+                    name_en: grid.name_en.clone(),
+                    level: grid.level(),
+                    parent: grid.code.parent(),
+                    community: grid.code.community_code(),
+                    population: grid.population,
+                    area_m2: (grid.area_m2() * 10.0).round() / 10.0,
+                    kind: grid.kind,
+                    synthetic: grid.synthetic,
+                };
+                Feature::new(
+                    Some(index as u64 + 1),
+                    shape_geometry(&grid.shape),
+                    properties,
+                )
             })
-        })
-        .collect();
-    json!({ "type": "FeatureCollection", "features": features })
+            .collect(),
+    )
+}
+
+/// Writes the whole hierarchy as a FeatureCollection (see [`grid_features`]).
+pub fn write_grids(hierarchy: &GridHierarchy) -> Value {
+    serde_json::to_value(grid_features(hierarchy)).expect("plain data")
+}
+
+/// `"type": "FeatureCollection"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeatureCollectionType {
+    FeatureCollection,
+}
+
+/// `"type": "Feature"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FeatureType {
+    Feature,
+}
+
+/// A GeoJSON FeatureCollection whose features carry properties `P`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureCollection<P> {
+    #[serde(rename = "type")]
+    pub kind: FeatureCollectionType,
+    pub features: Vec<Feature<P>>,
+}
+
+impl<P> FeatureCollection<P> {
+    pub fn new(features: Vec<Feature<P>>) -> Self {
+        Self {
+            kind: FeatureCollectionType::FeatureCollection,
+            features,
+        }
+    }
+}
+
+/// A GeoJSON Feature; `id` is the map's feature id where the layer keeps feature state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Feature<P> {
+    #[serde(rename = "type")]
+    pub kind: FeatureType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    pub geometry: Geometry,
+    pub properties: P,
+}
+
+/// A GeoJSON geometry in WGS84 longitude/latitude.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Geometry {
+    Point {
+        coordinates: [f64; 2],
+    },
+    Polygon {
+        coordinates: Vec<Vec<[f64; 2]>>,
+    },
+    MultiPolygon {
+        coordinates: Vec<Vec<Vec<[f64; 2]>>>,
+    },
+}
+
+impl<P> Feature<P> {
+    pub fn new(id: Option<u64>, geometry: Geometry, properties: P) -> Self {
+        Self {
+            kind: FeatureType::Feature,
+            id,
+            geometry,
+            properties,
+        }
+    }
+}
+
+impl Geometry {
+    pub fn point(lon: f64, lat: f64) -> Self {
+        Self::Point {
+            coordinates: [lon, lat],
+        }
+    }
 }
 
 /// GeoJSON geometry with coordinates rounded to 1e-7° (about 1 cm).
 pub fn shape_to_geojson(shape: &MultiPolygon<f64>) -> Value {
-    let ring = |line: &LineString<f64>| -> Value {
-        Value::Array(
-            line.coords()
-                .map(|c| json!([round7(c.x), round7(c.y)]))
-                .collect(),
-        )
+    serde_json::to_value(shape_geometry(shape)).expect("plain data")
+}
+
+/// A shape as a `Polygon` (one part) or `MultiPolygon`, rounded to 1e-7° (about 1 cm).
+pub fn shape_geometry(shape: &MultiPolygon<f64>) -> Geometry {
+    let ring = |line: &LineString<f64>| -> Vec<[f64; 2]> {
+        line.coords().map(|c| [round7(c.x), round7(c.y)]).collect()
     };
-    let polygon = |p: &Polygon<f64>| -> Value {
-        Value::Array(
-            std::iter::once(p.exterior())
-                .chain(p.interiors())
-                .map(ring)
-                .collect(),
-        )
+    let polygon = |p: &Polygon<f64>| -> Vec<Vec<[f64; 2]>> {
+        std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .map(ring)
+            .collect()
     };
     if let [single] = shape.0.as_slice() {
-        json!({ "type": "Polygon", "coordinates": polygon(single) })
+        Geometry::Polygon {
+            coordinates: polygon(single),
+        }
     } else {
-        json!({ "type": "MultiPolygon", "coordinates": shape.0.iter().map(polygon).collect::<Vec<_>>() })
+        Geometry::MultiPolygon {
+            coordinates: shape.0.iter().map(polygon).collect(),
+        }
     }
 }
 

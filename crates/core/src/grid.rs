@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use geo::{BoundingRect, MultiPolygon, Rect};
 use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
-use serde::{Deserialize, Serialize};
 
 use crate::code::GridCode;
 use crate::geometry::{self, LocalProjection};
@@ -31,74 +30,49 @@ fn boundary_length_m(shape: &MultiPolygon<f64>) -> f64 {
         .sum()
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum GridLevel {
-    Street,
-    Community,
-    Micro,
-    Unit,
+crate::labelled! {
+    /// The four levels of the grid; the label is the seed's term, the short form the level.
+    #[derive(PartialOrd, Ord)]
+    pub enum GridLevel {
+        Street = "street", "街道网格", "Street grid", short "街道", "Street";
+        Community = "community", "社区网格", "Community grid", short "社区", "Community";
+        Micro = "micro", "微网格", "Micro-grid";
+        Unit = "unit", "单元网格", "Unit grid", short "单元", "Unit";
+    }
 }
 
 impl GridLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Street => "street",
-            Self::Community => "community",
-            Self::Micro => "micro",
-            Self::Unit => "unit",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "street" => Some(Self::Street),
-            "community" => Some(Self::Community),
-            "micro" => Some(Self::Micro),
-            "unit" => Some(Self::Unit),
-            _ => None,
-        }
-    }
-
-    /// The seed's Chinese term.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::Street => "街道网格",
-            Self::Community => "社区网格",
-            Self::Micro => "微网格",
-            Self::Unit => "单元网格",
-        }
+        Self::from_code(text)
     }
 }
 
-/// What a micro-grid covers, which decides who is posted to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MicroKind {
-    /// Main streets and lanes: full-time grid workers.
-    StreetLane,
-    /// Inside a residential compound: part-time grid workers.
-    Compound,
+crate::labelled! {
+    /// Where the stored grids came from.
+    pub enum DatasetSource {
+        /// The generated, synthetic demo dataset.
+        Demo = "demo", "演示数据（合成）", "Synthetic demo data";
+        /// A surveyed dataset imported by an operator.
+        Import = "import", "导入的测绘数据", "Imported survey";
+    }
+}
+
+crate::labelled! {
+    /// What a micro-grid covers, which decides who is posted to it.
+    pub enum MicroKind {
+        /// Main streets and lanes: full-time grid workers.
+        StreetLane = "street_lane", "主要街巷", "Main street/lane";
+        /// Inside a residential compound: part-time grid workers.
+        Compound = "compound", "小区", "Residential compound";
+    }
 }
 
 impl MicroKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::StreetLane => "street_lane",
-            Self::Compound => "compound",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "street_lane" => Some(Self::StreetLane),
-            "compound" => Some(Self::Compound),
-            _ => None,
-        }
+        Self::from_code(text)
     }
 }
 
-/// One grid of any level.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grid {
     pub code: GridCode,

@@ -6,11 +6,13 @@
 
 pub mod access;
 pub mod code;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod geojson;
 pub mod geometry;
 pub mod grid;
 pub mod kpi;
+pub mod label;
 pub mod people;
 pub mod problem;
 pub mod spatial;
@@ -18,6 +20,9 @@ pub mod ticket;
 
 pub use code::{CodeError, GridCode};
 pub use grid::{Grid, GridHierarchy, GridIndex, GridLevel, MicroKind};
-pub use people::{Device, DeviceKind, Worker, WorkerKind, WorkerRole};
+pub use people::{Device, DeviceKind, DoorEventKind, Health, Worker, WorkerKind, WorkerRole};
 pub use problem::{FeatureProblem, GridProblem};
 pub use spatial::{GridLocator, NearestIndex};
+
+#[doc(hidden)]
+pub use serde as __serde;

@@ -30,84 +30,35 @@ pub fn repost(
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkerKind {
-    /// 专职网格员: main streets and lanes.
-    FullTime,
-    /// 兼职网格员: residents inside compounds.
-    PartTime,
+crate::labelled! {
+    pub enum WorkerKind {
+        /// 专职网格员: main streets and lanes.
+        FullTime = "full_time", "专职网格员", "Full-time grid worker", short "专职", "Full-time";
+        /// 兼职网格员: residents inside compounds.
+        PartTime = "part_time", "兼职网格员", "Part-time grid worker", short "兼职", "Part-time";
+    }
 }
 
 impl WorkerKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::FullTime => "full_time",
-            Self::PartTime => "part_time",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "full_time" => Some(Self::FullTime),
-            "part_time" => Some(Self::PartTime),
-            _ => None,
-        }
+        Self::from_code(text)
     }
 }
 
-/// What a worker does, in the seed's terms.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkerRole {
-    FullTimeWorker,
-    SocialWorker,
-    BuildingLeader,
-    UnitLeader,
-    ResidentRepresentative,
+crate::labelled! {
+    /// What a worker does, in the seed's terms.
+    pub enum WorkerRole {
+        FullTimeWorker = "full_time_worker", "专职网格员", "Full-time grid worker";
+        SocialWorker = "social_worker", "社工", "Social worker";
+        BuildingLeader = "building_leader", "楼长", "Building leader";
+        UnitLeader = "unit_leader", "单元长", "Unit leader";
+        ResidentRepresentative = "resident_representative", "居民代表", "Residents' representative";
+    }
 }
 
 impl WorkerRole {
-    pub const ALL: [Self; 5] = [
-        Self::FullTimeWorker,
-        Self::SocialWorker,
-        Self::BuildingLeader,
-        Self::UnitLeader,
-        Self::ResidentRepresentative,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::FullTimeWorker => "full_time_worker",
-            Self::SocialWorker => "social_worker",
-            Self::BuildingLeader => "building_leader",
-            Self::UnitLeader => "unit_leader",
-            Self::ResidentRepresentative => "resident_representative",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|role| role.as_str() == text)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::FullTimeWorker => "专职网格员",
-            Self::SocialWorker => "社工",
-            Self::BuildingLeader => "楼长",
-            Self::UnitLeader => "单元长",
-            Self::ResidentRepresentative => "居民代表",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::FullTimeWorker => "Full-time grid worker",
-            Self::SocialWorker => "Social worker",
-            Self::BuildingLeader => "Building leader",
-            Self::UnitLeader => "Unit leader",
-            Self::ResidentRepresentative => "Residents' representative",
-        }
+        Self::from_code(text)
     }
 }
 
@@ -125,30 +76,47 @@ pub struct Worker {
     pub lat: f64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeviceKind {
-    Camera,
-    Checkpoint,
-    DoorAccess,
+crate::labelled! {
+    pub enum DeviceKind {
+        Camera = "camera", "摄像头", "Camera";
+        Checkpoint = "checkpoint", "卡口", "Checkpoint";
+        DoorAccess = "door_access", "门禁", "Door access unit";
+    }
 }
 
 impl DeviceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Camera => "camera",
-            Self::Checkpoint => "checkpoint",
-            Self::DoorAccess => "door_access",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "camera" => Some(Self::Camera),
-            "checkpoint" => Some(Self::Checkpoint),
-            "door_access" => Some(Self::DoorAccess),
-            _ => None,
-        }
+        Self::from_code(text)
+    }
+}
+
+crate::labelled! {
+    /// A camera's health as the camera gateway sees it: online (pictures came, or the camera
+    /// answers), offline (it does not answer), fault (it answers but its stream is broken or
+    /// stopped), or unknown (not looked at yet).
+    pub enum Health {
+        Online = "online", "在线", "Online";
+        Offline = "offline", "离线", "Offline";
+        Fault = "fault", "故障", "Fault";
+        Unknown = "unknown", "未知（未接入）", "Unknown (not connected)", short "未知", "Unknown";
+    }
+}
+
+crate::labelled! {
+    /// What a door-access unit reports.
+    pub enum DoorEventKind {
+        /// Opened without a card, a code or the exit button.
+        Forced = "forced", "门被强行打开", "Door forced open";
+        /// Left open past the unit's limit.
+        HeldOpen = "held_open", "门长时间未关", "Door held open";
+        /// Closed and locked again.
+        Restored = "restored", "已恢复", "Restored";
+    }
+}
+
+impl DoorEventKind {
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::from_code(text)
     }
 }
 

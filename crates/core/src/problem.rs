@@ -1,6 +1,6 @@
 //! Everything that can be wrong with a grid dataset, worded for the operator who fixes it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::code::CodeError;
 
@@ -154,14 +154,14 @@ fn code_error_zh(error: &CodeError) -> String {
 }
 
 /// A problem located in an input file: which feature, which code, what is wrong.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureProblem {
     /// Zero-based index of the feature in the file; `None` for a problem of the whole file.
     pub feature_index: Option<usize>,
     /// The feature's grid code as written, when it has one.
     pub grid_code: Option<String>,
     /// Stable English code, e.g. `OVERLAPS_SIBLING`.
-    pub code: &'static str,
+    pub code: String,
     pub message_zh: String,
     pub message_en: String,
 }
@@ -175,7 +175,7 @@ impl FeatureProblem {
         Self {
             feature_index,
             grid_code,
-            code: problem.code(),
+            code: problem.code().to_owned(),
             message_zh: problem.message_zh(),
             message_en: problem.to_string(),
         }

@@ -179,7 +179,7 @@ impl<T> NearestIndex<T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "demo"))]
 mod tests {
     use super::*;
     use crate::demo::{self, DEFAULT_SEED};

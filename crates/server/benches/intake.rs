@@ -14,7 +14,7 @@ use std::time::Instant;
 use binhe_core::ticket::demo_feed::TicketGenerator;
 use binhe_core::ticket::{Catalogue, TicketState};
 use binhe_server::dataset::{GridView, demo_dataset};
-use binhe_server::tickets::TicketDesk;
+use binhe_server::desk::TicketDesk;
 use binhe_store::SqliteStore;
 use chrono::{Duration, TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};

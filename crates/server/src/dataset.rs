@@ -1,18 +1,23 @@
 //! The loaded grid dataset and everything derived from it that requests read: the spatial
-//! index, the GeoJSON and tree the map and side panel draw, and the card data.
+//! index, the GeoJSON and tree the map and side panel draw, and the card data ([`GridView`]);
+//! and [`Grids`], the street's grids as every room reads them, replaced whole by an import or
+//! by another server process.
 
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
+use binhe_api::grids::{Summary, TreeNode};
+use binhe_core::access::{AccessError, Principal, Role};
 use binhe_core::demo::DEFAULT_SEED;
-use binhe_core::geojson::{read_grids, write_grids};
+use binhe_core::geojson::{FeatureCollection, grid_features, read_grids};
 use binhe_core::geometry::LocalProjection;
 use binhe_core::people::repost;
 use binhe_core::{
     Device, DeviceKind, FeatureProblem, GridCode, GridHierarchy, GridIndex, GridLevel, GridLocator,
     NearestIndex, Worker, WorkerKind, WorkerRole,
 };
-use binhe_store::{DatasetSource, GridDataset};
-use serde_json::{Value, json};
+use binhe_store::{DatasetSource, GridDataset, GridRepository, StoreError};
+use tokio::sync::Mutex;
 
 const DEMO_GRIDS: &str = include_str!("../../../assets/demo/grids.geojson");
 const DEMO_WORKERS: &str = include_str!("../../../assets/demo/workers.json");
@@ -72,83 +77,72 @@ pub fn imported_dataset(
 #[derive(Debug)]
 pub struct CommunityView {
     pub grids_geojson: String,
-    pub tree: Value,
-    pub summary: Value,
+    pub tree: TreeNode,
+    pub summary: Summary,
 }
 
 /// The counts of the header for one grid (the street, or a commander's community) and all
 /// inside it.
-fn summary_of(dataset: &GridDataset, index: GridIndex) -> Value {
+fn summary_of(dataset: &GridDataset, index: GridIndex) -> Summary {
     let h = &dataset.hierarchy;
     let grid = h.get(index);
     let prefix = grid.code.scope_prefix();
     let inside = |code: &GridCode| code.as_str().starts_with(prefix);
+    let count = |n: usize| n as u64;
     let grids = |level| {
-        h.grids()
-            .iter()
-            .filter(|g| g.level() == level && inside(&g.code))
-            .count()
+        count(
+            h.grids()
+                .iter()
+                .filter(|g| g.level() == level && inside(&g.code))
+                .count(),
+        )
     };
     let devices = |kind| {
-        dataset
-            .devices
-            .iter()
-            .filter(|d| d.kind == kind && inside(&d.grid))
-            .count()
+        count(
+            dataset
+                .devices
+                .iter()
+                .filter(|d| d.kind == kind && inside(&d.grid))
+                .count(),
+        )
     };
     let workers = |kind| {
-        dataset
-            .workers
-            .iter()
-            .filter(|w| w.kind == kind && inside(&w.grid))
-            .count()
+        count(
+            dataset
+                .workers
+                .iter()
+                .filter(|w| w.kind == kind && inside(&w.grid))
+                .count(),
+        )
     };
     let street = h.street();
-    json!({
-        "street_code": street.code,
-        "street_name": street.name,
-        "street_name_en": street.name_en,
-        "scope_code": grid.code,
-        "scope_name": grid.name,
-        "scope_level": grid.level().as_str(),
-        "bbox": [grid.bbox().min().x, grid.bbox().min().y, grid.bbox().max().x, grid.bbox().max().y],
-        "communities": grids(GridLevel::Community),
-        "micro_grids": grids(GridLevel::Micro),
-        "units": grids(GridLevel::Unit),
-        "population": grid.population,
-        "full_time_workers": workers(WorkerKind::FullTime),
-        "part_time_workers": workers(WorkerKind::PartTime),
-        "cameras": devices(DeviceKind::Camera),
-        "checkpoints": devices(DeviceKind::Checkpoint),
-        "door_access_units": devices(DeviceKind::DoorAccess),
-        "synthetic": dataset.source == DatasetSource::Demo || street.synthetic,
-        "source": dataset.source.as_str(),
-        "source_description": dataset.description,
-    })
+    Summary {
+        street_code: street.code.clone(),
+        street_name: street.name.clone(),
+        street_name_en: street.name_en.clone(),
+        scope_code: grid.code.clone(),
+        scope_name: grid.name.clone(),
+        scope_level: grid.level(),
+        bbox: bbox_of(h, index),
+        communities: grids(GridLevel::Community),
+        micro_grids: grids(GridLevel::Micro),
+        units: grids(GridLevel::Unit),
+        population: grid.population,
+        full_time_workers: workers(WorkerKind::FullTime),
+        part_time_workers: workers(WorkerKind::PartTime),
+        cameras: devices(DeviceKind::Camera),
+        checkpoints: devices(DeviceKind::Checkpoint),
+        door_access_units: devices(DeviceKind::DoorAccess),
+        synthetic: dataset.source == DatasetSource::Demo || street.synthetic,
+        source: dataset.source,
+        source_description: dataset.description.clone(),
+    }
 }
 
-/// Field devices as map features: kind, name, grid, the community they lie in and their
-/// health (`health` says it for each device).
-pub fn devices_layer(
-    devices: &[Device],
-    keep: impl Fn(&Device) -> bool,
-    health: impl Fn(&Device) -> &'static str,
-) -> String {
-    let features: Vec<Value> = devices
-        .iter()
-        .filter(|d| keep(d))
-        .map(|d| {
-            json!({
-                "type": "Feature",
-                "geometry": { "type": "Point", "coordinates": [d.lon, d.lat] },
-                "properties": {
-                    "id": d.id, "kind": d.kind.as_str(), "name": d.name, "grid": d.grid,
-                    "community": d.grid.community_code(), "health": health(d),
-                },
-            })
-        })
-        .collect();
-    json!({ "type": "FeatureCollection", "features": features }).to_string()
+/// A grid's `[min_lon, min_lat, max_lon, max_lat]`.
+pub fn bbox_of(h: &GridHierarchy, index: GridIndex) -> binhe_api::Bbox {
+    let r = h.get(index).bbox();
+    [r.min().x, r.min().y, r.max().x, r.max().y]
 }
 
 /// Read-only view of one dataset, rebuilt whenever the dataset is replaced.
@@ -157,8 +151,8 @@ pub struct GridView {
     pub dataset: GridDataset,
     pub locator: GridLocator,
     pub grids_geojson: String,
-    pub tree: Value,
-    pub summary: Value,
+    pub tree: TreeNode,
+    pub summary: Summary,
     workers_by_grid: HashMap<GridCode, Vec<usize>>,
     /// What a community commander is shown instead of the street's layers.
     communities: HashMap<GridCode, CommunityView>,
@@ -211,23 +205,21 @@ impl GridView {
             .enumerate()
             .map(|(i, w)| (w.id.clone(), i))
             .collect();
-        let all_grids = write_grids(h);
+        let all_grids = grid_features(h);
         let communities = h
             .grids()
             .iter()
             .enumerate()
             .filter(|(_, g)| g.level() == GridLevel::Community)
             .map(|(index, community)| {
-                let code = json!(community.code);
-                let features: Vec<&Value> = all_grids["features"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .filter(|f| f["properties"]["community"] == code)
+                let features = all_grids
+                    .features
+                    .iter()
+                    .filter(|f| f.properties.community.as_ref() == Some(&community.code))
+                    .cloned()
                     .collect();
                 let view = CommunityView {
-                    grids_geojson: json!({ "type": "FeatureCollection", "features": features })
-                        .to_string(),
+                    grids_geojson: layer_text(&FeatureCollection::new(features)),
                     tree: tree_node(h, index),
                     summary: summary_of(&dataset, index),
                 };
@@ -240,7 +232,7 @@ impl GridView {
             cameras_nearby,
             devices_by_id,
             locator: GridLocator::new(h),
-            grids_geojson: all_grids.to_string(),
+            grids_geojson: layer_text(&all_grids),
             tree: tree_node(h, h.street_index()),
             summary,
             communities,
@@ -252,6 +244,23 @@ impl GridView {
     /// The layers a community commander sees: only their community's grids.
     pub fn community(&self, code: &GridCode) -> Option<&CommunityView> {
         self.communities.get(code)
+    }
+
+    /// What `principal` is shown instead of the street's layers: a commander's community
+    /// (a commander without one sees none); `None` for everyone else, who sees the street.
+    pub fn community_view_for(
+        &self,
+        principal: &Principal,
+    ) -> Result<Option<&CommunityView>, AccessError> {
+        if principal.role != Role::Commander {
+            return Ok(None);
+        }
+        principal
+            .community
+            .as_ref()
+            .and_then(|code| self.community(code))
+            .map(Some)
+            .ok_or(AccessError::OutOfScope)
     }
 
     pub fn hierarchy(&self) -> &GridHierarchy {
@@ -343,18 +352,93 @@ impl GridView {
     }
 }
 
-fn tree_node(h: &GridHierarchy, index: GridIndex) -> Value {
+fn tree_node(h: &GridHierarchy, index: GridIndex) -> TreeNode {
     let grid = h.get(index);
-    let children: Vec<Value> = h
-        .children_of(index)
-        .iter()
-        .map(|&k| tree_node(h, k))
-        .collect();
-    json!({
-        "code": grid.code,
-        "name": grid.name,
-        "name_en": grid.name_en,
-        "level": grid.level().as_str(),
-        "children": children,
-    })
+    TreeNode {
+        code: grid.code.clone(),
+        name: grid.name.clone(),
+        name_en: grid.name_en.clone(),
+        level: grid.level(),
+        children: h
+            .children_of(index)
+            .iter()
+            .map(|&k| tree_node(h, k))
+            .collect(),
+    }
+}
+
+/// A map layer as the GeoJSON text it is served as (made once per loaded dataset).
+pub fn layer_text<P: serde::Serialize>(layer: &FeatureCollection<P>) -> String {
+    serde_json::to_string(layer).expect("plain data")
+}
+
+/// The street's grids as every room reads them: one [`GridView`] at a time, replaced whole
+/// (by an import, or when another server process replaced them) while readers keep theirs.
+#[derive(Clone)]
+pub struct Grids {
+    view: Arc<RwLock<Arc<GridView>>>,
+    store: Arc<dyn GridRepository>,
+    /// One replacement at a time: the second waits rather than interleaving.
+    replacing: Arc<Mutex<()>>,
+}
+
+/// Why a grid file did not replace the grids.
+#[derive(Debug)]
+pub enum Replaced {
+    /// Every problem of the file; nothing stored changed.
+    Rejected(Vec<FeatureProblem>),
+    Store(StoreError),
+}
+
+impl Grids {
+    pub fn new(view: GridView, store: Arc<dyn GridRepository>) -> Self {
+        Self {
+            view: Arc::new(RwLock::new(Arc::new(view))),
+            store,
+            replacing: Arc::new(Mutex::new(())),
+        }
+    }
+
+    /// The view as it is now.
+    pub fn view(&self) -> Arc<GridView> {
+        Arc::clone(
+            &self
+                .view
+                .read()
+                .expect("view lock is never poisoned: writers only swap an Arc"),
+        )
+    }
+
+    fn swap(&self, view: Arc<GridView>) {
+        *self.view.write().expect("view lock is never poisoned") = view;
+    }
+
+    /// Reads the grids again (another server process replaced them).
+    pub async fn reload(&self) -> Result<(), StoreError> {
+        let _one_at_a_time = self.replacing.lock().await;
+        if let Some(dataset) = self.store.load().await? {
+            self.swap(Arc::new(GridView::new(dataset)));
+        }
+        Ok(())
+    }
+
+    /// Validates a grid file and, only if all of it is valid, replaces the stored grids in one
+    /// transaction and then the view.
+    pub async fn replace(
+        &self,
+        text: &str,
+        description: String,
+    ) -> Result<Arc<GridView>, Replaced> {
+        let _one_at_a_time = self.replacing.lock().await;
+        let current = self.view();
+        let dataset =
+            imported_dataset(text, description, &current.dataset).map_err(Replaced::Rejected)?;
+        self.store
+            .replace(&dataset)
+            .await
+            .map_err(Replaced::Store)?;
+        let view = Arc::new(GridView::new(dataset));
+        self.swap(Arc::clone(&view));
+        Ok(view)
+    }
 }

@@ -5,29 +5,37 @@
 //! loop close. Every request goes through the same intake as real ones.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration as StdDuration;
 
-use binhe_core::Device;
+use axum::Router;
+use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use binhe_api::error::code;
+use binhe_api::tickets::{DemoFeedStatus, FeedControl};
 use binhe_core::ticket::demo_feed::TicketGenerator;
 use binhe_core::ticket::intake::IntakeRequest;
 use binhe_core::ticket::lifecycle::Command;
 use binhe_core::ticket::{
     Actor, ActorRole, Assignment, Channel, Outcome, Satisfaction, Ticket, TicketState,
 };
+use binhe_core::{Device, DeviceKind, DoorEventKind};
+use binhe_store::{DeviceRepository, DoorEvent};
 use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use crate::api::AppState;
-use crate::cameras::alerts::take_picture;
-use crate::dataset::GridView;
-use crate::tickets::desk::{IntakeOutcome, Step, TicketDesk, now};
+use crate::dataset::{GridView, Grids};
+use crate::desk::alerts::take_picture;
+use crate::desk::{DeskError, IntakeOutcome, Step, TicketDesk, now};
+use crate::gateway::Gateway;
+use crate::http::extract::Json;
+use crate::http::{ApiError, Caller, Refusal, RequestError};
 
 /// Allowed feed rates, requests per minute.
-pub const RATE_RANGE: std::ops::RangeInclusive<f64> = 0.1..=600.0;
+pub const RATE_RANGE: std::ops::RangeInclusive<f64> = binhe_api::tickets::FEED_RATE_RANGE;
 /// A gap longer than this (a quiet night at a low rate) is cut short so the demo keeps moving.
 const LONGEST_GAP: StdDuration = StdDuration::from_mins(5);
 
@@ -69,12 +77,13 @@ pub struct DemoFeed {
 }
 
 impl DemoFeed {
-    pub fn status(&self) -> Value {
-        json!({
-            "running": self.state.running.load(Ordering::Relaxed),
-            "rate_per_minute": *self.state.rate_per_minute.lock().expect("rate lock is never poisoned"),
-            "generated": self.state.generated.load(Ordering::Relaxed),
-        })
+    pub fn status(&self) -> DemoFeedStatus {
+        DemoFeedStatus {
+            available: true,
+            running: self.running(),
+            rate_per_minute: self.rate(),
+            generated: self.state.generated.load(Ordering::Relaxed),
+        }
     }
 
     /// Changes the feed; the rate must lie in [`RATE_RANGE`] (checked by the caller).
@@ -328,7 +337,7 @@ pub async fn seed_history(
     view: &GridView,
     settings: FeedSettings,
     now: DateTime<Utc>,
-) -> Result<usize, crate::tickets::DeskError> {
+) -> Result<usize, DeskError> {
     if settings.history_days == 0 {
         return Ok(0);
     }
@@ -373,8 +382,18 @@ pub async fn seed_history(
     Ok(created)
 }
 
+/// What the demo feed drives: the desk takes its requests in, the gateway gives its camera
+/// alerts a picture, the device store keeps the pictures and the door events.
+#[derive(Clone)]
+pub struct FeedServices {
+    pub desk: TicketDesk,
+    pub grids: Grids,
+    pub gateway: Gateway,
+    pub devices: Arc<dyn DeviceRepository>,
+}
+
 /// Starts the live feed and the simulated workers in the background.
-pub fn spawn(state: AppState, settings: FeedSettings) -> DemoFeed {
+pub fn spawn(services: FeedServices, settings: FeedSettings) -> DemoFeed {
     let feed = DemoFeed {
         state: Arc::new(FeedState {
             running: AtomicBool::new(true),
@@ -383,20 +402,22 @@ pub fn spawn(state: AppState, settings: FeedSettings) -> DemoFeed {
             changed: Notify::new(),
         }),
     };
-    tokio::spawn(feed_requests(state.clone(), feed.clone(), settings.seed));
+    tokio::spawn(feed_requests(services.clone(), feed.clone(), settings.seed));
     let doors = feed.clone();
-    tokio::spawn(crate::door_access::demo_doors(
-        state.clone(),
-        settings.seed,
-        move || doors.running(),
+    tokio::spawn(demo_doors(services.clone(), settings.seed, move || {
+        doors.running()
+    }));
+    tokio::spawn(simulate_workers(
+        services.desk,
+        feed.clone(),
+        settings.worker_delay,
     ));
-    tokio::spawn(simulate_workers(state, feed.clone(), settings.worker_delay));
     feed
 }
 
-async fn feed_requests(state: AppState, feed: DemoFeed, seed: u64) {
-    let desk = state.desk();
-    let mut view = state.view();
+async fn feed_requests(services: FeedServices, feed: DemoFeed, seed: u64) {
+    let desk = &services.desk;
+    let mut view = services.grids.view();
     // A different stream from the history's, so live requests do not repeat it.
     let mut generator =
         TicketGenerator::new(seed.wrapping_add(1), view.hierarchy(), &desk.catalogue());
@@ -414,7 +435,7 @@ async fn feed_requests(state: AppState, feed: DemoFeed, seed: u64) {
             () = tokio::time::sleep(gap) => {}
             () = feed.state.changed.notified() => continue,
         }
-        let current = state.view();
+        let current = services.grids.view();
         if !Arc::ptr_eq(&current, &view) {
             // The grids were replaced: generate inside the new ones.
             view = current;
@@ -425,7 +446,8 @@ async fn feed_requests(state: AppState, feed: DemoFeed, seed: u64) {
         let mut request = generator.request_at(at);
         // A live camera alert comes with the camera's picture of the moment.
         if let Some(camera) = name_camera(&view, &mut request) {
-            request.snapshot = take_picture(&state, camera).await;
+            request.snapshot =
+                take_picture(&services.gateway, services.devices.as_ref(), camera).await;
         }
         match desk.intake(std::slice::from_ref(&request), &view, at).await {
             Ok(_) => {
@@ -439,8 +461,7 @@ async fn feed_requests(state: AppState, feed: DemoFeed, seed: u64) {
 /// Simulated grid workers: an order dispatched, delegated or escalated to a grid is picked up
 /// (contact + start) after a short while and reported back as solved a little later, unless a
 /// person acted on the ticket meanwhile.
-async fn simulate_workers(state: AppState, feed: DemoFeed, delay: StdDuration) {
-    let desk = state.desk();
+async fn simulate_workers(desk: TicketDesk, feed: DemoFeed, delay: StdDuration) {
     let mut live = desk.subscribe();
     loop {
         let stored = match live.recv().await {
@@ -495,4 +516,137 @@ async fn simulate_workers(state: AppState, feed: DemoFeed, delay: StdDuration) {
             }
         });
     }
+}
+
+/// The demo street's door-access units while the demo feed runs: now and then a door is held
+/// open (or, less often, forced) and put right a few minutes later.
+async fn demo_doors(services: FeedServices, seed: u64, running: impl Fn() -> bool) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xd00_a11e);
+    let mut pending: Vec<(DateTime<Utc>, DoorEvent)> = Vec::new();
+    loop {
+        tokio::time::sleep(StdDuration::from_secs(rng.random_range(20..90))).await;
+        let now = Utc::now();
+        let mut due: Vec<DoorEvent> = Vec::new();
+        pending.retain(|(when, event)| {
+            let ripe = *when <= now;
+            if ripe {
+                due.push(DoorEvent {
+                    at: now,
+                    ..event.clone()
+                });
+            }
+            !ripe
+        });
+        if running() {
+            let units: Vec<Device> = services
+                .grids
+                .view()
+                .dataset
+                .devices
+                .iter()
+                .filter(|d| d.kind == DeviceKind::DoorAccess)
+                .cloned()
+                .collect();
+            if !units.is_empty() {
+                let unit = &units[rng.random_range(0..units.len())];
+                let forced = rng.random_bool(0.2);
+                let door = rng.random_range(1..=2);
+                let event = DoorEvent {
+                    id: 0,
+                    unit: unit.id.clone(),
+                    at: now,
+                    kind: if forced {
+                        DoorEventKind::Forced
+                    } else {
+                        DoorEventKind::HeldOpen
+                    },
+                    detail: Some(format!("{door} 号门")),
+                };
+                let after = Duration::seconds(rng.random_range(60..300));
+                pending.push((
+                    now + after,
+                    DoorEvent {
+                        kind: DoorEventKind::Restored,
+                        ..event.clone()
+                    },
+                ));
+                due.push(event);
+            }
+        }
+        if let Err(error) = services.devices.record_door_events(&due).await {
+            tracing::warn!(%error, "demo door-access events not stored");
+        }
+    }
+}
+
+/// The running feed, once it is started (demo mode only).
+#[derive(Clone, Default)]
+pub struct FeedSlot(Arc<OnceLock<DemoFeed>>);
+
+impl FeedSlot {
+    /// Attaches the running demo feed (once, at start).
+    pub fn set(&self, feed: DemoFeed) {
+        let _ = self.0.set(feed);
+    }
+
+    pub fn get(&self) -> Option<&DemoFeed> {
+        self.0.get()
+    }
+}
+
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    FeedSlot: FromRef<S>,
+{
+    Router::new().route("/api/demo/feed", get(feed_status).post(feed_control))
+}
+
+/// Why the demo feed's controls refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DemoError {
+    #[error("this server runs without the demo feed")]
+    FeedOff,
+}
+
+impl Refusal for DemoError {
+    fn status(&self) -> StatusCode {
+        StatusCode::CONFLICT
+    }
+
+    fn code(&self) -> &str {
+        code::DEMO_FEED_OFF
+    }
+
+    fn message_zh(&self) -> String {
+        "本服务器未启用演示数据流".to_owned()
+    }
+}
+
+async fn feed_status(State(slot): State<FeedSlot>) -> Json<DemoFeedStatus> {
+    Json(
+        slot.get()
+            .map_or_else(DemoFeedStatus::default, DemoFeed::status),
+    )
+}
+
+async fn feed_control(
+    State(slot): State<FeedSlot>,
+    caller: Caller,
+    Json(control): Json<FeedControl>,
+) -> Result<Json<DemoFeedStatus>, ApiError> {
+    caller.must_administer()?;
+    let feed = slot.get().ok_or(DemoError::FeedOff)?;
+    if let Some(rate) = control.rate_per_minute
+        && !RATE_RANGE.contains(&rate)
+    {
+        return Err(RequestError::bad(
+            "rate_per_minute",
+            format!("rate_per_minute must be 0.1–600, got {rate}"),
+            format!("每分钟工单数须在 0.1–600 之间，收到 {rate}"),
+        )
+        .into());
+    }
+    feed.set(control.running, control.rate_per_minute);
+    Ok(Json(feed.status()))
 }

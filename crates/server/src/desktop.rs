@@ -7,18 +7,19 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Extension, State};
+use axum::Router;
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{any, get};
-use axum::{Json, Router};
+use binhe_api::auth::DesktopCenter;
+use binhe_api::error::{ErrorDetail, code};
 use binhe_core::access::AccessError;
-use serde_json::{Value, json};
+use serde_json::Value;
 use url::Url;
 
-use crate::auth::Caller;
-use crate::auth::audit::AuditNote;
-use crate::error::ApiError;
+use crate::http::extract::Json;
+use crate::http::{ApiError, AuditNote, Caller, Refusal};
 
 /// What the desktop shell offers the embedded server.
 pub trait CenterChoice: Send + Sync + std::fmt::Debug {
@@ -37,35 +38,48 @@ pub enum DesktopError {
     InvalidUrl { given: String },
     #[error("the desktop app could not save the choice: {0}")]
     SaveFailed(String),
+    #[error("only the desktop app's embedded server offers this")]
+    NotDesktop,
 }
 
-impl IntoResponse for DesktopError {
-    fn into_response(self) -> Response {
+impl Refusal for DesktopError {
+    fn status(&self) -> StatusCode {
         match self {
-            Self::MissingUrl => ApiError::BadRequest {
-                field: "url",
-                reason: self.to_string(),
-                reason_zh: "缺少 url：请填写中心服务器地址，或填 null 使用本机模式".to_owned(),
-            }
-            .into_response(),
-            Self::InvalidUrl { ref given } => ApiError::BadRequest {
-                field: "url",
-                reason_zh: format!(
-                    "“{given}”不是有效的中心服务器地址：须为以 http:// 或 https:// 开头、含主机名的完整地址，例如 http://192.168.1.10:8080/"
-                ),
-                reason: self.to_string(),
-            }
-            .into_response(),
-            Self::SaveFailed(_) => {
-                tracing::error!(error = %self, "desktop center choice");
-                let body = json!({ "error": {
-                    "code": "DESKTOP_SETTINGS_FAILED",
-                    "message_zh": "桌面程序未能保存连接设置，仍保持原来的连接方式",
-                    "message_en": self.to_string(),
-                }});
-                (StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response()
-            }
+            Self::MissingUrl | Self::InvalidUrl { .. } => StatusCode::BAD_REQUEST,
+            Self::SaveFailed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::NotDesktop => StatusCode::NOT_FOUND,
         }
+    }
+
+    fn code(&self) -> &str {
+        match self {
+            Self::MissingUrl | Self::InvalidUrl { .. } => code::BAD_REQUEST,
+            Self::SaveFailed(_) => code::DESKTOP_SETTINGS_FAILED,
+            Self::NotDesktop => code::NOT_DESKTOP,
+        }
+    }
+
+    fn message_zh(&self) -> String {
+        match self {
+            Self::MissingUrl => "缺少 url：请填写中心服务器地址，或填 null 使用本机模式".to_owned(),
+            Self::InvalidUrl { given } => format!(
+                "“{given}”不是有效的中心服务器地址：须为以 http:// 或 https:// 开头、含主机名的完整地址，例如 http://192.168.1.10:8080/"
+            ),
+            Self::SaveFailed(_) => "桌面程序未能保存连接设置，仍保持原来的连接方式".to_owned(),
+            Self::NotDesktop => "只有桌面程序的内置服务器提供此接口".to_owned(),
+        }
+    }
+
+    fn detail(&self) -> ErrorDetail {
+        let mut detail = ErrorDetail::new(self.code(), self.message_zh(), self.to_string());
+        if matches!(self, Self::MissingUrl | Self::InvalidUrl { .. }) {
+            detail.field = Some("url".to_owned());
+        }
+        detail
+    }
+
+    fn is_failure(&self) -> bool {
+        matches!(self, Self::SaveFailed(_))
     }
 }
 
@@ -97,28 +111,23 @@ pub fn routes(hook: Option<Hook>) -> Router {
     }
 }
 
-async fn not_desktop() -> Response {
-    let body = json!({ "error": {
-        "code": "NOT_DESKTOP",
-        "message_zh": "只有桌面程序的内置服务器提供此接口",
-        "message_en": "only the desktop app's embedded server offers this",
-    }});
-    (StatusCode::NOT_FOUND, Json(body)).into_response()
+async fn not_desktop() -> ApiError {
+    DesktopError::NotDesktop.into()
 }
 
-fn answer(url: Option<&Url>) -> Json<Value> {
-    Json(json!({ "url": url.map(Url::as_str) }))
+fn answer(url: Option<&Url>) -> Json<DesktopCenter> {
+    Json(DesktopCenter {
+        url: url.map(|u| u.as_str().to_owned()),
+    })
 }
 
-async fn current(State(hook): State<Hook>) -> Json<Value> {
+async fn current(State(hook): State<Hook>) -> Json<DesktopCenter> {
     answer(hook.current().as_ref())
 }
 
-async fn choose(
-    State(hook): State<Hook>,
-    Extension(caller): Extension<Caller>,
-    Json(body): Json<Value>,
-) -> Response {
+/// `PUT /api/desktop/center`: `{"url": "http://…"}`, or `{"url": null}` for standalone. Read as
+/// any JSON so that a missing `url` and a `null` one are told apart.
+async fn choose(State(hook): State<Hook>, caller: Caller, Json(body): Json<Value>) -> Response {
     let target = match body.get("url") {
         Some(Value::String(given)) => given.trim().chars().take(200).collect(),
         Some(Value::Null) => "standalone".to_owned(),
@@ -128,15 +137,15 @@ async fn choose(
     // The person at this desktop (its launch key) chooses; an account a trainer logged in as
     // may only if it may run the street's settings.
     if caller.session.is_some() && !caller.principal.may_administer() {
-        return note.attach(ApiError::Access(AccessError::Role {
+        return note.attach(ApiError::from(AccessError::Role {
             role: caller.principal.role.as_str(),
             action: "choose the center server",
         }));
     }
-    note.attach(change(hook, &body).await)
+    note.attach(change(hook, &body).await.map_err(ApiError::from))
 }
 
-async fn change(hook: Hook, body: &Value) -> Result<Json<Value>, DesktopError> {
+async fn change(hook: Hook, body: &Value) -> Result<Json<DesktopCenter>, DesktopError> {
     let center = match body.get("url") {
         None => return Err(DesktopError::MissingUrl),
         Some(Value::Null) => None,

@@ -1,123 +1,139 @@
 //! Door-access units: what they report (door forced, held open, back to normal) is kept per
 //! unit and read as a live feed by its card. Units report through `POST /api/door-access/events`
 //! (the access-control system's integration account); the demo street's units report by
-//! themselves while the demo feed runs.
+//! themselves while the demo feed runs (`crate::demo_feed`).
 
-use std::time::Duration as StdDuration;
+use std::sync::Arc;
 
-use axum::extract::{Extension, Path, Query, State};
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use binhe_api::devices::{
+    DEFAULT_DOOR_EVENTS, DoorEventView, DoorEvents, DoorEventsQuery, DoorRecorded, DoorReport,
+    DoorUnit, MAX_DOOR_DETAIL_CHARS, MAX_DOOR_EVENTS,
+};
+use binhe_api::error::code;
 use binhe_core::access::{AccessError, Role};
-use binhe_core::{Device, DeviceKind};
-use binhe_store::{DoorEvent, DoorEventKind};
-use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use binhe_core::{Device, DeviceKind, DoorEventKind};
+use binhe_store::{DeviceRepository, DoorEvent};
+use chrono::{DateTime, Duration, Utc};
 
-use crate::api::AppState;
-use crate::auth::Caller;
-use crate::error::ApiError;
+use crate::dataset::Grids;
+use crate::http::extract::{Json, Path, Query};
+use crate::http::{ApiError, Caller, Refusal, RequestError};
 
-const DEFAULT_LIMIT: u32 = 50;
-const MAX_LIMIT: u32 = 500;
-const MAX_DETAIL_CHARS: usize = 200;
 /// A unit's clock may run this far ahead of the server's.
 const CLOCK_SLACK: Duration = Duration::minutes(5);
 
-pub fn routes() -> Router<AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Grids: FromRef<S>,
+    Arc<dyn DeviceRepository>: FromRef<S>,
+{
     Router::new()
         .route("/api/door-access/events", post(record))
         .route("/api/door-access/{id}/events", get(events))
 }
 
-fn event_json(event: &DoorEvent) -> Value {
-    json!({
-        "id": event.id,
-        "unit": event.unit,
-        "at": event.at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        "kind": event.kind.as_str(),
-        "kind_zh": event.kind.label_zh(),
-        "detail": event.detail,
-    })
+/// Why the door-access routes refused.
+#[derive(Debug, thiserror::Error)]
+pub enum DoorError {
+    #[error("device {id} does not exist")]
+    DeviceNotFound { id: String },
+}
+
+impl Refusal for DoorError {
+    fn status(&self) -> StatusCode {
+        StatusCode::NOT_FOUND
+    }
+
+    fn code(&self) -> &str {
+        code::DEVICE_NOT_FOUND
+    }
+
+    fn message_zh(&self) -> String {
+        match self {
+            Self::DeviceNotFound { id } => format!("设备 {id} 不存在"),
+        }
+    }
+}
+
+fn event_view(event: &DoorEvent) -> DoorEventView {
+    DoorEventView {
+        id: event.id,
+        unit: event.unit.clone(),
+        at: event.at,
+        kind: event.kind,
+        kind_zh: event.kind.label_zh().to_owned(),
+        detail: event.detail.clone(),
+    }
 }
 
 /// A door-access unit of the street the caller may see.
-fn unit_in_view(state: &AppState, caller: &Caller, id: &str) -> Result<Device, ApiError> {
-    let view = state.view();
+fn unit_in_view(grids: &Grids, caller: &Caller, id: &str) -> Result<Device, ApiError> {
+    let view = grids.view();
     let unit = view
         .device(id)
         .filter(|d| d.kind == DeviceKind::DoorAccess)
-        .ok_or_else(|| ApiError::DeviceNotFound { id: id.to_owned() })?;
+        .ok_or_else(|| DoorError::DeviceNotFound { id: id.to_owned() })?;
     if !caller.principal.sees_grid(&unit.grid) {
         return Err(AccessError::OutOfScope.into());
     }
     Ok(unit.clone())
 }
 
-#[derive(Debug, Deserialize)]
-struct EventsQuery {
-    after: Option<i64>,
-    limit: Option<u32>,
-}
-
 /// `GET /api/door-access/{id}/events?after=&limit=`: the unit's events, newest first.
 async fn events(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    State(grids): State<Grids>,
+    State(devices): State<Arc<dyn DeviceRepository>>,
+    caller: Caller,
     Path(id): Path<String>,
-    Query(query): Query<EventsQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let unit = unit_in_view(&state, &caller, &id)?;
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
-    let events = state
-        .devices()
+    Query(query): Query<DoorEventsQuery>,
+) -> Result<Json<DoorEvents>, ApiError> {
+    let unit = unit_in_view(&grids, &caller, &id)?;
+    let limit = query
+        .limit
+        .unwrap_or(DEFAULT_DOOR_EVENTS)
+        .clamp(1, MAX_DOOR_EVENTS);
+    let events = devices
         .door_events(&unit.id, query.after.unwrap_or(0), limit)
         .await?;
-    Ok(Json(json!({
-        "unit": { "id": unit.id, "name": unit.name, "grid": unit.grid },
-        "events": events.iter().map(event_json).collect::<Vec<_>>(),
-    })))
-}
-
-#[derive(Debug, Deserialize)]
-struct Reported {
-    unit: String,
-    kind: String,
-    /// RFC 3339; the server's clock when left out.
-    at: Option<String>,
-    detail: Option<String>,
+    Ok(Json(DoorEvents {
+        unit: DoorUnit {
+            id: unit.id,
+            name: unit.name,
+            grid: unit.grid,
+        },
+        events: events.iter().map(event_view).collect(),
+    }))
 }
 
 fn bad(field: &'static str, reason: String, reason_zh: String) -> ApiError {
-    ApiError::BadRequest {
-        field,
-        reason,
-        reason_zh,
-    }
+    RequestError::bad(field, reason, reason_zh).into()
 }
 
 /// `POST /api/door-access/events`: what a unit reports, `{unit, kind, at?, detail?}`.
 async fn record(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    body: Result<Json<Reported>, axum::extract::rejection::JsonRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    State(grids): State<Grids>,
+    State(devices): State<Arc<dyn DeviceRepository>>,
+    caller: Caller,
+    body: Result<axum::Json<DoorReport>, JsonRejection>,
+) -> Result<(StatusCode, Json<DoorRecorded>), ApiError> {
     caller.must_be(
         &[Role::Dispatcher, Role::Administrator],
         "record door-access events",
     )?;
-    let Json(reported) = body.map_err(|rejection| {
+    let axum::Json(reported) = body.map_err(|rejection| {
         bad(
             "body",
             rejection.body_text(),
             format!("门禁事件内容无效：{}", rejection.body_text()),
         )
     })?;
-    let unit = unit_in_view(&state, &caller, reported.unit.trim())?;
+    let unit = unit_in_view(&grids, &caller, reported.unit.trim())?;
     let kind = DoorEventKind::parse(reported.kind.trim()).ok_or_else(|| {
         bad(
             "kind",
@@ -159,16 +175,17 @@ async fn record(
         .map(str::trim)
         .filter(|d| !d.is_empty());
     if let Some(detail) = detail
-        && (detail.chars().count() > MAX_DETAIL_CHARS || detail.chars().any(char::is_control))
+        && (detail.chars().count() > MAX_DOOR_DETAIL_CHARS || detail.chars().any(char::is_control))
     {
         return Err(bad(
             "detail",
-            format!("detail has control characters or more than {MAX_DETAIL_CHARS} characters"),
-            format!("事件说明过长（最多 {MAX_DETAIL_CHARS} 个字符）或含有控制字符"),
+            format!(
+                "detail has control characters or more than {MAX_DOOR_DETAIL_CHARS} characters"
+            ),
+            format!("事件说明过长（最多 {MAX_DOOR_DETAIL_CHARS} 个字符）或含有控制字符"),
         ));
     }
-    let stored = state
-        .devices()
+    let stored = devices
         .record_door_events(&[DoorEvent {
             id: 0,
             unit: unit.id,
@@ -179,66 +196,8 @@ async fn record(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "event": stored.first().map(event_json) })),
+        Json(DoorRecorded {
+            event: stored.first().map(event_view),
+        }),
     ))
-}
-
-/// The demo street's door-access units while the demo feed runs: now and then a door is held
-/// open (or, less often, forced) and put right a few minutes later.
-pub async fn demo_doors(state: AppState, seed: u64, running: impl Fn() -> bool) {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xd00_a11e);
-    let mut pending: Vec<(DateTime<Utc>, DoorEvent)> = Vec::new();
-    loop {
-        tokio::time::sleep(StdDuration::from_secs(rng.random_range(20..90))).await;
-        let now = Utc::now();
-        let mut due: Vec<DoorEvent> = Vec::new();
-        pending.retain(|(when, event)| {
-            let ripe = *when <= now;
-            if ripe {
-                due.push(DoorEvent {
-                    at: now,
-                    ..event.clone()
-                });
-            }
-            !ripe
-        });
-        if running() {
-            let units: Vec<Device> = state
-                .view()
-                .dataset
-                .devices
-                .iter()
-                .filter(|d| d.kind == DeviceKind::DoorAccess)
-                .cloned()
-                .collect();
-            if !units.is_empty() {
-                let unit = &units[rng.random_range(0..units.len())];
-                let forced = rng.random_bool(0.2);
-                let door = rng.random_range(1..=2);
-                let event = DoorEvent {
-                    id: 0,
-                    unit: unit.id.clone(),
-                    at: now,
-                    kind: if forced {
-                        DoorEventKind::Forced
-                    } else {
-                        DoorEventKind::HeldOpen
-                    },
-                    detail: Some(format!("{door} 号门")),
-                };
-                let after = Duration::seconds(rng.random_range(60..300));
-                pending.push((
-                    now + after,
-                    DoorEvent {
-                        kind: DoorEventKind::Restored,
-                        ..event.clone()
-                    },
-                ));
-                due.push(event);
-            }
-        }
-        if let Err(error) = state.devices().record_door_events(&due).await {
-            tracing::warn!(%error, "demo door-access events not stored");
-        }
-    }
 }

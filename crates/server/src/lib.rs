@@ -2,40 +2,51 @@
 //!
 //! The desktop shell runs it in-process through [`start`]; the `binhe-server` binary runs the
 //! same thing headless and offers the command-line tools (grid import, demo generation).
+//!
+//! Layers, each using only those below it (`tests/layers.rs` holds them to it):
+//! - top: [`start`] here, [`router`] (the one place routes are merged), [`state`] (what the
+//!   server holds), [`reference_year`] (a command-line tool);
+//! - rooms, each with its routes and its error enum, none importing another:
+//!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`auth`], [`desktop`],
+//!   [`demo_feed`];
+//! - services the rooms share: [`desk`] (intake and the closed loop), [`gateway`] (cameras);
+//! - foundation: [`http`] (refusals, extractors, who is asking), [`dataset`] (the grids).
 
-pub mod api;
 pub mod auth;
 pub mod cameras;
 pub mod dataset;
 pub mod demo_feed;
+pub mod desk;
 pub mod desktop;
 pub mod door_access;
-pub mod error;
+pub mod gateway;
+pub mod grids;
+pub mod http;
 pub mod kpi;
 pub mod reference_year;
+pub mod router;
+pub mod state;
 pub mod tickets;
-pub mod work_orders;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::Router;
-use axum::http::{HeaderValue, header};
 use binhe_store::{
     AccountRepository, DeviceRepository, GridRepository, Notice, Notices, PgStore, SqliteStore,
     StoreError, TicketRepository,
 };
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 
-pub use api::AppState;
 pub use auth::Mode;
-use dataset::{GridView, demo_dataset};
+use dataset::{GridView, Grids, demo_dataset};
 pub use demo_feed::FeedSettings;
-use tickets::TicketDesk;
+use desk::TicketDesk;
+use desk::import::ImportJobs;
+use gateway::Gateway;
+pub use router::router;
+pub use state::AppState;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -193,15 +204,18 @@ async fn state_on(store: impl Store, mode: Mode) -> Result<AppState, ServerError
     };
     let view = GridView::new(dataset);
     let desk = TicketDesk::open(Arc::new(store.clone()), &view).await?;
-    let gate = auth::Gate::new(mode, Arc::new(store.clone()));
-    Ok(AppState::new(
-        view,
-        Arc::new(store.clone()),
+    let accounts: Arc<dyn AccountRepository> = Arc::new(store.clone());
+    Ok(AppState {
+        grids: Grids::new(view, Arc::new(store.clone())),
         desk,
-        gate,
-        Arc::new(store.clone()),
-        Arc::new(store),
-    ))
+        imports: ImportJobs::default(),
+        gateway: Gateway::default(),
+        devices: Arc::new(store.clone()),
+        gate: auth::Gate::new(mode, Arc::clone(&accounts)),
+        accounts,
+        feed: demo_feed::FeedSlot::default(),
+        kpis: Arc::new(store),
+    })
 }
 
 /// Follows what other server processes write to a shared PostgreSQL database: their ticket
@@ -227,7 +241,7 @@ async fn follow_others(store: PgStore, state: AppState) {
             let caught_up = async {
                 state.desk().catch_up().await?;
                 state.desk().reload_settings().await?;
-                state.reload_grids().await
+                state.grids.reload().await
             };
             match caught_up.await {
                 Ok(()) => missed = false,
@@ -246,7 +260,7 @@ async fn follow_others(store: PgStore, state: AppState) {
             Ok(Notice::Events { newest, own }) if own || newest <= state.desk().relayed() => Ok(()),
             Ok(Notice::Events { .. }) => state.desk().catch_up().await.map(drop),
             Ok(Notice::Settings) => state.desk().reload_settings().await,
-            Ok(Notice::Grids) => state.reload_grids().await,
+            Ok(Notice::Grids) => state.grids.reload().await,
             Ok(Notice::Lost) => {
                 missed = true;
                 Ok(())
@@ -274,33 +288,15 @@ async fn start_demo_feed(state: &AppState, settings: FeedSettings) -> Result<(),
         })
         .await?;
     if stored == 0 && view.dataset.source == binhe_store::DatasetSource::Demo {
-        let created = demo_feed::seed_history(&desk, &view, settings, tickets::desk::now())
+        let created = demo_feed::seed_history(&desk, &view, settings, desk::now())
             .await
             .map_err(|e| ServerError::DemoFeed(e.to_string()))?;
         tracing::info!(created, "demo history played into the new database");
     }
-    state.set_demo_feed(demo_feed::spawn(state.clone(), settings));
+    state
+        .feed
+        .set(demo_feed::spawn(state.feed_services(), settings));
     Ok(())
-}
-
-pub fn router(
-    state: AppState,
-    ui_dir: &Path,
-    desktop: Option<Arc<dyn desktop::CenterChoice>>,
-) -> Router {
-    let gate = state.gate();
-    api::routes(state)
-        .merge(desktop::routes(desktop))
-        .fallback_service(ServeDir::new(ui_dir))
-        .layer(axum::middleware::from_fn_with_state(gate, auth::gate))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::HeaderName::from_static("x-content-type-options"),
-            HeaderValue::from_static("nosniff"),
-        ))
 }
 
 /// Starts the server in the background of the current tokio runtime: on 127.0.0.1 with a
@@ -347,7 +343,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     } else {
         open_state(&config.database, mode).await?
     };
-    background.push(tokio::spawn(cameras::patrol_forever(state.clone())));
+    background.push(tokio::spawn(gateway::patrol_forever(
+        state.gateway.clone(),
+        state.grids.clone(),
+    )));
     if let Some(settings) = config.demo_feed {
         start_demo_feed(&state, settings).await?;
     }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use binhe_core::demo;
 use binhe_server::auth::accounts::NewAccount;
 use binhe_server::auth::{audit_entry, local_principal};
+use binhe_server::dataset::Replaced;
 use binhe_server::reference_year::{ReferenceYear, play};
 use binhe_server::{
     AppState, Database, FeedSettings, Mode, ServerConfig, default_database, open_state, start,
@@ -178,7 +179,8 @@ async fn run(command: Command) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             let name = file_name(&file);
             match state
-                .import_grids(&text, format!("导入 / import: {name}"))
+                .grids
+                .replace(&text, format!("导入 / import: {name}"))
                 .await
             {
                 Ok(view) => {
@@ -186,13 +188,13 @@ async fn run(command: Command) -> Result<(), String> {
                     println!(
                         "已导入 / imported {}: {} 个社区网格 communities, {} 个微网格 micro-grids, {} 个单元网格 units",
                         file.display(),
-                        s["communities"],
-                        s["micro_grids"],
-                        s["units"]
+                        s.communities,
+                        s.micro_grids,
+                        s.units
                     );
                     Ok(())
                 }
-                Err(binhe_server::error::ApiError::ImportRejected { problems }) => {
+                Err(Replaced::Rejected(problems)) => {
                     let header = format!(
                         "未导入 / NOT imported {}: {} 个问题 problem(s); 现有数据未改动 / stored data unchanged",
                         file.display(),
@@ -214,7 +216,7 @@ async fn run(command: Command) -> Result<(), String> {
                         .collect::<Vec<_>>()
                         .join("\n"))
                 }
-                Err(other) => Err(other.to_string()),
+                Err(Replaced::Store(error)) => Err(error.to_string()),
             }
         }
         Command::ImportOrders { file, db } => {
@@ -304,8 +306,11 @@ async fn manage_accounts(state: &AppState, command: AccountCommand) -> Result<()
             let account = binhe_server::auth::accounts::create(accounts.as_ref(), &view, request)
                 .await
                 .map_err(|e| {
-                    let (_, code, zh) = e.parts();
-                    format!("未创建 / NOT created: {code} {zh} / {e}")
+                    format!(
+                        "未创建 / NOT created: {} {} / {e}",
+                        e.code(),
+                        e.message_zh()
+                    )
                 })?;
             let p = &account.principal;
             let entry = audit_entry(
@@ -353,7 +358,7 @@ fn file_name(file: &std::path::Path) -> String {
 
 fn report_import(
     file: &std::path::Path,
-    p: &binhe_server::tickets::import::JobProgress,
+    p: &binhe_api::tickets::JobProgress,
 ) -> Result<(), String> {
     if let Some(failure) = &p.failed {
         return Err(format!(

@@ -21,8 +21,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::dataset::GridView;
 use crate::demo_feed::{assignment_to, worker_of};
-use crate::tickets::desk::{IntakeOutcome, Step};
-use crate::tickets::{DeskError, TicketDesk};
+use crate::desk::{DeskError, IntakeOutcome, Step, TicketDesk};
 
 /// What a reference year holds: how many requests over which span, and how many of them miss
 /// each figure.

@@ -6,8 +6,9 @@ mod common;
 
 use std::time::Duration;
 
+use binhe_core::Health;
 use binhe_core::{Device, DeviceKind, GridCode};
-use binhe_server::cameras::{Feed, Gateway, GatewayError, Health, Source};
+use binhe_server::gateway::{Feed, Gateway, GatewayError, Source};
 use common::{Harness, processes};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

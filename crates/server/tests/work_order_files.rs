@@ -7,7 +7,7 @@ use std::time::Instant;
 use binhe_core::demo;
 use binhe_core::ticket::intake::{parse_time, validate};
 use binhe_core::ticket::{Catalogue, IntakeRequest};
-use binhe_server::work_orders::{
+use binhe_server::desk::work_orders::{
     FileFormat, MAX_ROWS, WorkOrderFileError, WorkOrderRow, detect_format, read_work_orders,
 };
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, Worksheet, XlsxError};

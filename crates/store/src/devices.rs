@@ -15,40 +15,7 @@ pub struct Snapshot {
     pub jpeg: Vec<u8>,
 }
 
-/// What a door-access unit reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DoorEventKind {
-    /// Opened without a card, a code or the exit button: 门被强行打开.
-    Forced,
-    /// Left open past the unit's limit: 门长时间未关.
-    HeldOpen,
-    /// Closed and locked again: 已恢复.
-    Restored,
-}
-
-impl DoorEventKind {
-    pub const ALL: [Self; 3] = [Self::Forced, Self::HeldOpen, Self::Restored];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Forced => "forced",
-            Self::HeldOpen => "held_open",
-            Self::Restored => "restored",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == text)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::Forced => "门被强行打开",
-            Self::HeldOpen => "门长时间未关",
-            Self::Restored => "已恢复",
-        }
-    }
-}
+pub use binhe_core::people::DoorEventKind;
 
 /// A door-access event as stored; `id` rises with every event of the street.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,23 +32,7 @@ pub use tickets::{
     ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository, TicketScope, TicketUpdate,
 };
 
-/// Where the stored grids came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DatasetSource {
-    /// The generated, synthetic demo dataset.
-    Demo,
-    /// A surveyed dataset imported by an operator.
-    Import,
-}
-
-impl DatasetSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Demo => "demo",
-            Self::Import => "import",
-        }
-    }
-}
+pub use binhe_core::grid::DatasetSource;
 
 /// Everything about a street's grid that is stored: the grids, who is posted where, and the
 /// devices in them.

@@ -122,16 +122,16 @@ impl Weights {
     }
 }
 
-/// What is being assessed, and which fact names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SubjectKind {
-    /// By `community_code`.
-    Community,
-    /// By `micro_code`.
-    Micro,
-    /// By `assignee_worker`.
-    Worker,
+crate::labelled! {
+    /// What is being assessed, and which fact names it.
+    pub enum SubjectKind {
+        /// By `community_code`.
+        Community = "community", "社区", "Communities";
+        /// By `micro_code`.
+        Micro = "micro", "网格", "Grids";
+        /// By `assignee_worker`.
+        Worker = "worker", "网格员", "Workers";
+    }
 }
 
 impl SubjectKind {

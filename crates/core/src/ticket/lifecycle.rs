@@ -207,54 +207,65 @@ pub enum Command {
     DismissFlag,
 }
 
+crate::labelled! {
+    /// The actions of the closed loop as terminals name them (`action` of the ticket actions
+    /// route); a [`Command`] is one of them with what it needs.
+    pub enum ActionKind {
+        Register = "register", "立案", "Register";
+        Cancel = "cancel", "注销", "Cancel ticket";
+        Dispatch = "dispatch", "分派", "Dispatch";
+        UndoDispatch = "undo_dispatch", "撤销分派", "Undo dispatch", short "撤销", "Undo";
+        SelfHandle = "self_handle", "自行处置", "Handle on the spot";
+        Start = "start", "开始处置", "Start handling";
+        Escalate = "escalate", "上交", "Escalate";
+        Delegate = "delegate", "下交", "Delegate";
+        Contact = "contact", "联系诉求人", "Contact the requester", short "联系", "Contact";
+        Feedback = "feedback", "反馈", "Feed back";
+        Verify = "verify", "核查通过", "Verify";
+        Reject = "reject", "核查退回", "Send back";
+        Close = "close", "结案", "Close";
+        Reopen = "reopen", "重新办理", "Reopen";
+        Relocate = "relocate", "更正位置", "Correct location";
+        Merge = "merge", "合并", "Merge";
+        Unmerge = "unmerge", "取消合并", "Unmerge";
+        /// The intake's own: no terminal asks for it.
+        FlagDuplicate = "flag_duplicate", "标记疑似重复", "Flag as possible duplicate";
+        DismissFlag = "dismiss_flag", "忽略疑似重复", "Dismiss the duplicate flag", short "忽略", "Ignore";
+    }
+}
+
 impl Command {
-    /// The action's name as a dispatcher knows it.
-    pub fn label_zh(&self) -> &'static str {
+    pub fn kind(&self) -> ActionKind {
         match self {
-            Self::Register { .. } => "立案",
-            Self::Cancel { .. } => "注销",
-            Self::Dispatch { .. } => "分派",
-            Self::UndoDispatch => "撤销分派",
-            Self::SelfHandle { .. } => "自行处置",
-            Self::Start => "开始处置",
-            Self::Escalate { .. } => "上交",
-            Self::Delegate { .. } => "下交",
-            Self::Contact { .. } => "联系诉求人",
-            Self::Feedback { .. } => "反馈",
-            Self::Verify { .. } => "核查通过",
-            Self::Reject { .. } => "核查退回",
-            Self::Close => "结案",
-            Self::Reopen { .. } => "重新办理",
-            Self::Relocate { .. } => "更正位置",
-            Self::Merge { .. } => "合并",
-            Self::Unmerge => "取消合并",
-            Self::FlagDuplicate { .. } => "标记疑似重复",
-            Self::DismissFlag => "忽略疑似重复",
+            Self::Register { .. } => ActionKind::Register,
+            Self::Cancel { .. } => ActionKind::Cancel,
+            Self::Dispatch { .. } => ActionKind::Dispatch,
+            Self::UndoDispatch => ActionKind::UndoDispatch,
+            Self::SelfHandle { .. } => ActionKind::SelfHandle,
+            Self::Start => ActionKind::Start,
+            Self::Escalate { .. } => ActionKind::Escalate,
+            Self::Delegate { .. } => ActionKind::Delegate,
+            Self::Contact { .. } => ActionKind::Contact,
+            Self::Feedback { .. } => ActionKind::Feedback,
+            Self::Verify { .. } => ActionKind::Verify,
+            Self::Reject { .. } => ActionKind::Reject,
+            Self::Close => ActionKind::Close,
+            Self::Reopen { .. } => ActionKind::Reopen,
+            Self::Relocate { .. } => ActionKind::Relocate,
+            Self::Merge { .. } => ActionKind::Merge,
+            Self::Unmerge => ActionKind::Unmerge,
+            Self::FlagDuplicate { .. } => ActionKind::FlagDuplicate,
+            Self::DismissFlag => ActionKind::DismissFlag,
         }
     }
 
+    /// The action's name as a dispatcher knows it.
+    pub fn label_zh(&self) -> &'static str {
+        self.kind().label_zh()
+    }
+
     pub fn name(&self) -> &'static str {
-        match self {
-            Self::Register { .. } => "register",
-            Self::Cancel { .. } => "cancel",
-            Self::Dispatch { .. } => "dispatch",
-            Self::UndoDispatch => "undo_dispatch",
-            Self::SelfHandle { .. } => "self_handle",
-            Self::Start => "start",
-            Self::Escalate { .. } => "escalate",
-            Self::Delegate { .. } => "delegate",
-            Self::Contact { .. } => "contact",
-            Self::Feedback { .. } => "feedback",
-            Self::Verify { .. } => "verify",
-            Self::Reject { .. } => "reject",
-            Self::Close => "close",
-            Self::Reopen { .. } => "reopen",
-            Self::Relocate { .. } => "relocate",
-            Self::Merge { .. } => "merge",
-            Self::Unmerge => "unmerge",
-            Self::FlagDuplicate { .. } => "flag_duplicate",
-            Self::DismissFlag => "dismiss_flag",
-        }
+        self.kind().as_str()
     }
 
     /// Whether a role may ask for this at all (scope checks come on top, per community).
@@ -980,5 +991,170 @@ pub fn receipt(
             contact_due_at: deadlines.0,
             due_at: deadlines.1,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ticket::intake::IntakeLocation;
+    use crate::ticket::{Channel, Urgency};
+
+    /// One change of every kind. The match below has no catch-all, so a new kind does not
+    /// compile until it is listed here too.
+    fn one_of_each() -> Vec<Change> {
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let assignment = Assignment {
+            grid: None,
+            grid_name: "区级职能部门".to_owned(),
+            worker_id: None,
+            worker_name: None,
+        };
+        let intake = Intake {
+            channel: Channel::Hotline,
+            external_id: None,
+            category: "garbage".to_owned(),
+            description: "楼下垃圾".to_owned(),
+            location: IntakeLocation::Address {
+                text: "滨河小区".to_owned(),
+            },
+            address: None,
+            reporter_name: None,
+            reporter_phone: None,
+            urgency: Urgency::Normal,
+            received_at: at,
+            source_ref: None,
+            snapshot: None,
+        };
+        let changes = vec![
+            Change::Received {
+                intake,
+                location: None,
+                routing: Routing::default(),
+                contact_due_at: at,
+                due_at: at,
+            },
+            Change::Registered { note: None },
+            Change::Cancelled { reason: "x".into() },
+            Change::Dispatched {
+                assignment: assignment.clone(),
+                previous: None,
+                sets_owner: true,
+            },
+            Change::DispatchUndone {
+                restored: None,
+                owner_cleared: true,
+            },
+            Change::SelfHandled {
+                assignment: assignment.clone(),
+            },
+            Change::Started,
+            Change::Escalated {
+                level: EscalationLevel::District,
+                assignment: assignment.clone(),
+                reason: "x".into(),
+            },
+            Change::Delegated {
+                assignment,
+                note: None,
+            },
+            Change::Contacted { note: None },
+            Change::FedBack {
+                outcome: Outcome::Solved,
+                note: "x".into(),
+                photos: Vec::new(),
+            },
+            Change::Verified {
+                satisfaction: Satisfaction::Basic,
+                note: None,
+            },
+            Change::Rejected { note: "x".into() },
+            Change::Closed,
+            Change::Reopened { reason: "x".into() },
+            Change::Relocated {
+                location: None,
+                address: None,
+                routing: Routing::default(),
+            },
+            Change::Merged {
+                into: 1,
+                distance_m: None,
+                automatic: false,
+            },
+            Change::Unmerged,
+            Change::DuplicateFlagged {
+                flag: DuplicateFlag {
+                    of: 1,
+                    distance_m: 2.0,
+                },
+            },
+            Change::FlagDismissed,
+        ];
+        for change in &changes {
+            match change {
+                Change::Received { .. }
+                | Change::Registered { .. }
+                | Change::Cancelled { .. }
+                | Change::Dispatched { .. }
+                | Change::DispatchUndone { .. }
+                | Change::SelfHandled { .. }
+                | Change::Started
+                | Change::Escalated { .. }
+                | Change::Delegated { .. }
+                | Change::Contacted { .. }
+                | Change::FedBack { .. }
+                | Change::Verified { .. }
+                | Change::Rejected { .. }
+                | Change::Closed
+                | Change::Reopened { .. }
+                | Change::Relocated { .. }
+                | Change::Merged { .. }
+                | Change::Unmerged
+                | Change::DuplicateFlagged { .. }
+                | Change::FlagDismissed => {}
+            }
+        }
+        changes
+    }
+
+    #[test]
+    fn every_change_is_stored_under_the_kind_it_names() {
+        let changes = one_of_each();
+        for change in &changes {
+            let stored = serde_json::to_value(change).unwrap();
+            assert_eq!(stored["type"], change.kind(), "{change:?}");
+            let read: Change = serde_json::from_value(stored).unwrap();
+            assert_eq!(&read, change);
+        }
+        let mut kinds: Vec<&str> = changes.iter().map(Change::kind).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        assert_eq!(kinds.len(), changes.len(), "two changes share a kind");
+    }
+
+    #[test]
+    fn every_command_is_named_by_its_action() {
+        let assignment = Assignment {
+            grid: None,
+            grid_name: "区级职能部门".to_owned(),
+            worker_id: None,
+            worker_name: None,
+        };
+        let commands = [
+            Command::UndoDispatch,
+            Command::Contact { note: None },
+            Command::DismissFlag,
+            Command::Escalate {
+                level: EscalationLevel::Street,
+                assignment,
+                reason: "x".into(),
+            },
+        ];
+        for command in &commands {
+            assert_eq!(command.name(), command.kind().as_str());
+            assert_eq!(command.label_zh(), command.kind().label_zh());
+            assert_eq!(ActionKind::from_code(command.name()), Some(command.kind()));
+        }
+        assert_eq!(Command::Contact { note: None }.label_zh(), "联系诉求人");
     }
 }

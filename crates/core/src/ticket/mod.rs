@@ -10,6 +10,7 @@
 
 pub mod catalogue;
 pub mod dedupe;
+#[cfg(feature = "demo")]
 pub mod demo_feed;
 pub mod intake;
 pub mod lifecycle;
@@ -25,48 +26,30 @@ use crate::grid::GridLevel;
 pub use catalogue::{Catalogue, Category};
 pub use dedupe::{DedupeRule, DuplicateIndex, DuplicateMatch};
 pub use intake::{Intake, IntakeProblem, IntakeRequest};
-pub use lifecycle::{Command, TransitionError};
+pub use lifecycle::{ActionKind, Command, TransitionError};
 pub use routing::{Routing, UnroutedReason};
 pub use sla::{SlaClass, SlaStatus, SlaTable};
 
 /// Database id of a ticket.
 pub type TicketId = i64;
 
-/// Where a request came from ("多个龙头进水").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// 12345 市民服务热线 work order.
-    Hotline,
-    /// 网格员巡查上报.
-    Patrol,
-    /// 视频监控告警.
-    Camera,
-    /// 居民自主上报.
-    Resident,
-    /// 上级交办.
-    Referral,
+crate::labelled! {
+    /// Where a request came from ("多个龙头进水").
+    pub enum Channel {
+        /// 12345 市民服务热线 work order.
+        Hotline = "hotline", "12345热线", "12345 hotline", short "12345", "12345";
+        /// 网格员巡查上报.
+        Patrol = "patrol", "网格巡查", "Grid patrol", short "巡查", "Patrol";
+        /// 视频监控告警.
+        Camera = "camera", "视频告警", "Camera alert", short "视频", "Camera";
+        /// 居民自主上报.
+        Resident = "resident", "居民上报", "Resident report", short "居民", "Resident";
+        /// 上级交办.
+        Referral = "referral", "上级交办", "Referral from above", short "交办", "Referral";
+    }
 }
 
 impl Channel {
-    pub const ALL: [Self; 5] = [
-        Self::Hotline,
-        Self::Patrol,
-        Self::Camera,
-        Self::Resident,
-        Self::Referral,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Hotline => "hotline",
-            Self::Patrol => "patrol",
-            Self::Camera => "camera",
-            Self::Resident => "resident",
-            Self::Referral => "referral",
-        }
-    }
-
     /// Accepts the English code or the Chinese name a 12345 export uses.
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
@@ -82,43 +65,17 @@ impl Channel {
                 _ => None,
             })
     }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::Hotline => "12345热线",
-            Self::Patrol => "网格巡查",
-            Self::Camera => "视频告警",
-            Self::Resident => "居民上报",
-            Self::Referral => "上级交办",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Hotline => "12345 hotline",
-            Self::Patrol => "Grid patrol",
-            Self::Camera => "Camera alert",
-            Self::Resident => "Resident report",
-            Self::Referral => "Referral from above",
-        }
-    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Urgency {
-    Normal,
-    Urgent,
+crate::labelled! {
+    #[derive(PartialOrd, Ord)]
+    pub enum Urgency {
+        Normal = "normal", "一般", "Normal";
+        Urgent = "urgent", "紧急", "Urgent", short "急", "Urgent";
+    }
 }
 
 impl Urgency {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Normal => "normal",
-            Self::Urgent => "urgent",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim() {
             "normal" | "Normal" | "一般" | "普通" | "" => Some(Self::Normal),
@@ -128,87 +85,34 @@ impl Urgency {
     }
 }
 
-/// Where the ticket is in the closed loop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TicketState {
-    /// 已上报（待受理）: received from a channel, reported to the center.
-    Reported,
-    /// 已立案（待分派）: accepted as a case, waiting for a grid.
-    Registered,
-    /// 已分派（待处置）: a grid and its worker have the order.
-    Dispatched,
-    /// 处置中: self-handled or commanded handling under way.
-    Handling,
-    /// 已反馈（待核查）: the handler reported a result.
-    FedBack,
-    /// 已核查（待结案）: result verified, satisfaction recorded.
-    Verified,
-    /// 已结案.
-    Closed,
-    /// 已注销: not a case (with the reason).
-    Cancelled,
-    /// 已合并: a duplicate attached to another open ticket.
-    Merged,
+crate::labelled! {
+    /// Where the ticket is in the closed loop.
+    #[derive(PartialOrd, Ord)]
+    pub enum TicketState {
+        /// 已上报（待受理）: received from a channel, reported to the center.
+        Reported = "reported", "待受理", "Awaiting acceptance";
+        /// 已立案（待分派）: accepted as a case, waiting for a grid.
+        Registered = "registered", "待分派", "Awaiting dispatch";
+        /// 已分派（待处置）: a grid and its worker have the order.
+        Dispatched = "dispatched", "已分派", "Dispatched";
+        /// 处置中: self-handled or commanded handling under way.
+        Handling = "handling", "处置中", "Being handled";
+        /// 已反馈（待核查）: the handler reported a result.
+        FedBack = "fed_back", "待核查", "Awaiting check";
+        /// 已核查（待结案）: result verified, satisfaction recorded.
+        Verified = "verified", "待结案", "Awaiting closure";
+        /// 已结案.
+        Closed = "closed", "已结案", "Closed";
+        /// 已注销: not a case (with the reason).
+        Cancelled = "cancelled", "已注销", "Cancelled";
+        /// 已合并: a duplicate attached to another open ticket.
+        Merged = "merged", "已合并", "Merged";
+    }
 }
 
 impl TicketState {
-    pub const ALL: [Self; 9] = [
-        Self::Reported,
-        Self::Registered,
-        Self::Dispatched,
-        Self::Handling,
-        Self::FedBack,
-        Self::Verified,
-        Self::Closed,
-        Self::Cancelled,
-        Self::Merged,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Reported => "reported",
-            Self::Registered => "registered",
-            Self::Dispatched => "dispatched",
-            Self::Handling => "handling",
-            Self::FedBack => "fed_back",
-            Self::Verified => "verified",
-            Self::Closed => "closed",
-            Self::Cancelled => "cancelled",
-            Self::Merged => "merged",
-        }
-    }
-
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::Reported => "待受理",
-            Self::Registered => "待分派",
-            Self::Dispatched => "已分派",
-            Self::Handling => "处置中",
-            Self::FedBack => "待核查",
-            Self::Verified => "待结案",
-            Self::Closed => "已结案",
-            Self::Cancelled => "已注销",
-            Self::Merged => "已合并",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::Reported => "Awaiting acceptance",
-            Self::Registered => "Awaiting dispatch",
-            Self::Dispatched => "Dispatched",
-            Self::Handling => "Being handled",
-            Self::FedBack => "Awaiting check",
-            Self::Verified => "Awaiting closure",
-            Self::Closed => "Closed",
-            Self::Cancelled => "Cancelled",
-            Self::Merged => "Merged",
-        }
+        Self::from_code(text)
     }
 
     /// Still on someone's desk: neither closed, cancelled nor merged into another ticket.
@@ -225,35 +129,13 @@ pub struct Actor {
     pub role: ActorRole,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActorRole {
-    Dispatcher,
-    Commander,
-    Worker,
-    Administrator,
-    System,
-}
-
-impl ActorRole {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Dispatcher => "dispatcher",
-            Self::Commander => "commander",
-            Self::Worker => "worker",
-            Self::Administrator => "administrator",
-            Self::System => "system",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::Dispatcher => "调度员",
-            Self::Commander => "社区指挥",
-            Self::Worker => "网格员",
-            Self::Administrator => "管理员",
-            Self::System => "系统",
-        }
+crate::labelled! {
+    pub enum ActorRole {
+        Dispatcher = "dispatcher", "调度员", "Dispatcher";
+        Commander = "commander", "社区指挥", "Community commander";
+        Worker = "worker", "网格员", "Grid worker";
+        Administrator = "administrator", "管理员", "Administrator";
+        System = "system", "系统", "System";
     }
 }
 
@@ -301,50 +183,40 @@ pub struct Owner {
     pub since: DateTime<Utc>,
 }
 
-/// 自行处置 (the finder solves it on the spot) or 指挥处置 (the center commands someone).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HandlingMode {
-    SelfHandled,
-    Commanded,
-}
-
-/// Up to where an order is escalated (上交).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EscalationLevel {
-    Community,
-    Street,
-    District,
-}
-
-impl EscalationLevel {
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::Community => "社区",
-            Self::Street => "街道",
-            Self::District => "区级部门",
-        }
+crate::labelled! {
+    /// 自行处置 (the finder solves it on the spot) or 指挥处置 (the center commands someone).
+    pub enum HandlingMode {
+        SelfHandled = "self_handled", "自行处置", "Handled on the spot";
+        Commanded = "commanded", "指挥处置", "Commanded";
     }
 }
 
-/// The handler's result in the feedback step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// 已解决.
-    Solved,
-    /// 未解决（已解释说明）.
-    Unsolved,
+crate::labelled! {
+    /// Up to where an order is escalated (上交).
+    pub enum EscalationLevel {
+        Community = "community", "社区", "Community";
+        Street = "street", "街道", "Street";
+        District = "district", "区级部门", "District";
+    }
 }
 
-/// The requester's rating at the verification call-back (回访).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Satisfaction {
-    Satisfied,
-    Basic,
-    Dissatisfied,
+crate::labelled! {
+    /// The handler's result in the feedback step.
+    pub enum Outcome {
+        /// 已解决.
+        Solved = "solved", "已解决", "Solved";
+        /// 未解决（已解释说明）.
+        Unsolved = "unsolved", "未解决（已解释说明）", "Unsolved (explained)";
+    }
+}
+
+crate::labelled! {
+    /// The requester's rating at the verification call-back (回访).
+    pub enum Satisfaction {
+        Satisfied = "satisfied", "满意", "Satisfied";
+        Basic = "basic", "基本满意", "Fairly satisfied";
+        Dissatisfied = "dissatisfied", "不满意", "Dissatisfied";
+    }
 }
 
 /// A borderline possible duplicate the dispatcher should look at.

@@ -10,45 +10,19 @@ use crate::code::GridCode;
 use crate::grid::{GridHierarchy, GridLevel};
 use crate::spatial::GridLocator;
 
-/// Why a ticket could not be placed in a grid; the dispatcher fixes its location or cancels it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum UnroutedReason {
-    /// The point lies outside every grid of the street.
-    OutsideStreet,
-    /// No grid name appears in the address.
-    AddressNotFound,
-    /// Only the street as a whole was named.
-    TooVague,
-}
-
-impl UnroutedReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OutsideStreet => "outside_street",
-            Self::AddressNotFound => "address_not_found",
-            Self::TooVague => "too_vague",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::OutsideStreet => "位置不在本街道网格内",
-            Self::AddressNotFound => "地址无法匹配到网格",
-            Self::TooVague => "仅指明街道，未指明社区或网格",
-        }
-    }
-
-    pub fn label_en(self) -> &'static str {
-        match self {
-            Self::OutsideStreet => "Location is outside the street's grids",
-            Self::AddressNotFound => "Address matches no grid",
-            Self::TooVague => "Only the street was named",
-        }
+crate::labelled! {
+    /// Why a ticket could not be placed in a grid; the dispatcher fixes its location or cancels
+    /// it.
+    pub enum UnroutedReason {
+        /// The point lies outside every grid of the street.
+        OutsideStreet = "outside_street", "位置不在本街道网格内", "Location is outside the street's grids";
+        /// No grid name appears in the address.
+        AddressNotFound = "address_not_found", "地址无法匹配到网格", "Address matches no grid";
+        /// Only the street as a whole was named.
+        TooVague = "too_vague", "仅指明街道，未指明社区或网格", "Only the street was named";
     }
 }
 
-/// The grids a ticket lies in. A routed ticket has at least a community.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Routing {
     pub community: Option<GridCode>,

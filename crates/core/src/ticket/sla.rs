@@ -9,34 +9,16 @@ use serde::{Deserialize, Serialize};
 
 use super::Urgency;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaClass {
-    /// 紧急安全隐患.
-    UrgentSafety,
-    /// 水电气热.
-    Utilities,
-    /// 一般事项.
-    Ordinary,
-    /// 复杂疑难.
-    Complex,
-}
-
-impl SlaClass {
-    pub const ALL: [Self; 4] = [
-        Self::UrgentSafety,
-        Self::Utilities,
-        Self::Ordinary,
-        Self::Complex,
-    ];
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::UrgentSafety => "紧急安全",
-            Self::Utilities => "水电气热",
-            Self::Ordinary => "一般事项",
-            Self::Complex => "复杂疑难",
-        }
+crate::labelled! {
+    pub enum SlaClass {
+        /// 紧急安全隐患.
+        UrgentSafety = "urgent_safety", "紧急安全", "Urgent safety";
+        /// 水电气热.
+        Utilities = "utilities", "水电气热", "Utilities";
+        /// 一般事项.
+        Ordinary = "ordinary", "一般事项", "Ordinary";
+        /// 复杂疑难.
+        Complex = "complex", "复杂疑难", "Complex";
     }
 }
 
@@ -58,28 +40,16 @@ pub struct SlaTable {
     pub due_soon_share: f64,
 }
 
-/// How a ticket stands against its deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaStatus {
-    OnTime,
-    DueSoon,
-    Overdue,
-    /// Closed (or cancelled/merged) by the deadline.
-    Met,
-    /// Closed after the deadline.
-    Missed,
-}
-
-impl SlaStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::OnTime => "on_time",
-            Self::DueSoon => "due_soon",
-            Self::Overdue => "overdue",
-            Self::Met => "met",
-            Self::Missed => "missed",
-        }
+crate::labelled! {
+    /// How a ticket stands against its deadline.
+    pub enum SlaStatus {
+        OnTime = "on_time", "按期", "On time";
+        DueSoon = "due_soon", "临期", "Due soon";
+        Overdue = "overdue", "超期", "Overdue";
+        /// Closed (or cancelled/merged) by the deadline.
+        Met = "met", "按期办结", "Closed on time";
+        /// Closed after the deadline.
+        Missed = "missed", "超期办结", "Closed late";
     }
 }
 

@@ -1,48 +1,22 @@
 //! Account management: list, create, rename, new password, disable.
 
-use axum::Json;
-use axum::extract::{Extension, Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use binhe_api::auth::{AccountList, MAX_NAME_CHARS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+pub use binhe_api::auth::{AccountPatch, NewAccount};
 use binhe_core::access::{Principal, Role};
 use binhe_core::{GridCode, GridLevel};
 use binhe_store::{AccountChange, AccountRepository, StoredAccount};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::audit::AuditNote;
-use super::passwords::{self, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
-use super::sessions::stored_json;
-use super::{Caller, LOCAL_ACCOUNT};
-use crate::api::AppState;
-use crate::dataset::GridView;
-use crate::error::ApiError;
-
-const MAX_NAME_CHARS: usize = 32;
-
-#[derive(Debug, Deserialize)]
-pub struct NewAccount {
-    pub login: Option<String>,
-    pub name: Option<String>,
-    pub role: Option<String>,
-    pub community: Option<String>,
-    pub worker_id: Option<String>,
-    pub password: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct AccountPatch {
-    name: Option<String>,
-    password: Option<String>,
-    disabled: Option<bool>,
-}
+use super::sessions::stored_view;
+use super::{AuthError, Gate, LOCAL_ACCOUNT, passwords};
+use crate::dataset::{GridView, Grids};
+use crate::http::extract::{Json, Path};
+use crate::http::{ApiError, AuditNote, Caller, RequestError};
 
 fn bad(field: &'static str, en: String, zh: String) -> ApiError {
-    ApiError::BadRequest {
-        field,
-        reason: en,
-        reason_zh: zh,
-    }
+    RequestError::bad(field, en, zh).into()
 }
 
 fn checked_name(name: Option<String>) -> Result<String, ApiError> {
@@ -150,7 +124,7 @@ pub async fn create(
         disabled: false,
         password_hash: passwords::hash(password)
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+            .map_err(|e| RequestError::Internal(e.to_string()))?,
         failed_logins: 0,
         locked_until: None,
     };
@@ -158,50 +132,52 @@ pub async fn create(
         .create_account(&account, chrono::Utc::now())
         .await
         .map_err(|error| match error {
-            binhe_store::StoreError::AccountExists { login } => ApiError::AccountExists { login },
-            other => other.into(),
+            binhe_store::StoreError::AccountExists { login } => {
+                ApiError::from(AuthError::AccountExists { login })
+            }
+            other => ApiError::from(other),
         })?;
     Ok(account)
 }
 
 pub async fn list(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-) -> Result<Json<Value>, ApiError> {
+    State(gate): State<Gate>,
+    State(grids): State<Grids>,
+    caller: Caller,
+) -> Result<Json<AccountList>, ApiError> {
     caller.must_administer()?;
-    let view = state.view();
-    let accounts: Vec<Value> = state
-        .gate()
+    let view = grids.view();
+    let accounts = gate
         .accounts
         .accounts()
         .await?
         .iter()
-        .map(|a| stored_json(&view, a))
+        .map(|a| stored_view(&view, a))
         .collect();
-    Ok(Json(json!({ "accounts": accounts })))
+    Ok(Json(AccountList { accounts }))
 }
 
 pub async fn add(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    State(gate): State<Gate>,
+    State(grids): State<Grids>,
+    caller: Caller,
     Json(request): Json<NewAccount>,
 ) -> Result<Response, ApiError> {
     caller.must_administer()?;
     let login = request.login.clone().unwrap_or_default();
     let note = AuditNote::new("account.create", &login)
         .detail(request.role.as_deref().unwrap_or_default());
-    let view = state.view();
-    Ok(
-        match create(state.gate().accounts.as_ref(), &view, request).await {
-            Ok(account) => note.attach((StatusCode::CREATED, Json(stored_json(&view, &account)))),
-            Err(error) => note.attach(error),
-        },
-    )
+    let view = grids.view();
+    Ok(match create(gate.accounts.as_ref(), &view, request).await {
+        Ok(account) => note.attach((StatusCode::CREATED, Json(stored_view(&view, &account)))),
+        Err(error) => note.attach(error),
+    })
 }
 
 pub async fn change(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    State(gate): State<Gate>,
+    State(grids): State<Grids>,
+    caller: Caller,
     Path(login): Path<String>,
     Json(patch): Json<AccountPatch>,
 ) -> Result<Response, ApiError> {
@@ -217,7 +193,7 @@ pub async fn change(
             Some(
                 passwords::hash(checked_password(Some(password))?)
                     .await
-                    .map_err(|e| ApiError::Internal(e.to_string()))?,
+                    .map_err(|e| RequestError::Internal(e.to_string()))?,
             )
         }
         None => None,
@@ -232,16 +208,14 @@ pub async fn change(
         password_hash,
         disabled: patch.disabled,
     };
-    let gate = state.gate();
     let account = gate
         .accounts
         .update_account(&login, &change, chrono::Utc::now())
         .await?
-        .ok_or_else(|| ApiError::AccountNotFound {
+        .ok_or_else(|| AuthError::AccountNotFound {
             login: login.clone(),
         })?;
-    let view = state.view();
     Ok(AuditNote::new("account.update", &login)
         .detail(&what.join(","))
-        .attach(Json(stored_json(&view, &account))))
+        .attach(Json(stored_view(&grids.view(), &account))))
 }

@@ -1,67 +1,16 @@
 //! The audit log: every change asked of the server (refused ones too), every login and logout,
 //! with who asked, from which terminal and address, and what the server answered.
 
-use axum::Json;
-use axum::extract::{Extension, Query, State};
+use axum::extract::State;
 use axum::http::Method;
-use axum::response::{IntoResponse, Response};
-use binhe_core::access::Principal;
+use axum::response::Response;
+use binhe_api::auth::{AuditLine, AuditPage, AuditQuery, DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT};
 use binhe_store::{AuditEntry, AuditFilter};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::{Caller, Gate, Peer};
-use crate::api::AppState;
-use crate::error::ApiError;
-
-const DEFAULT_LIMIT: u32 = 200;
-const MAX_LIMIT: u32 = 1000;
-const MAX_DETAIL_CHARS: usize = 500;
-
-/// What a handler says about the request it answered, for its audit line; without one the
-/// line is named after the method and path.
-#[derive(Debug, Clone, Default)]
-pub struct AuditNote {
-    pub action: String,
-    pub target: String,
-    pub detail: String,
-    /// The account acted for, when the caller was not signed in yet (a login).
-    pub account: Option<(String, String)>,
-    pub terminal: Option<String>,
-}
-
-impl AuditNote {
-    pub fn new(action: &str, target: &str) -> Self {
-        Self {
-            action: action.to_owned(),
-            target: target.to_owned(),
-            ..Self::default()
-        }
-    }
-
-    #[must_use]
-    pub fn detail(mut self, detail: &str) -> Self {
-        self.detail = detail.chars().take(MAX_DETAIL_CHARS).collect();
-        self
-    }
-
-    #[must_use]
-    pub fn as_account(mut self, principal: &Principal) -> Self {
-        self.account = Some((
-            principal.account.clone(),
-            principal.role.as_str().to_owned(),
-        ));
-        self
-    }
-
-    /// `response` with this note attached.
-    pub fn attach(self, response: impl IntoResponse) -> Response {
-        let mut response = response.into_response();
-        response.extensions_mut().insert(self);
-        response
-    }
-}
+use super::Gate;
+use crate::http::extract::{Json, Query};
+use crate::http::{ApiError, AuditNote, Caller, Peer, RequestError};
 
 /// The action and target of a request no handler described: `POST /api/tickets/12/drop` is
 /// `tickets.drop` on `12`.
@@ -155,28 +104,20 @@ pub async fn record(
     response
 }
 
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    account: Option<String>,
-    action: Option<String>,
-    ticket: Option<String>,
-    target: Option<String>,
-    since: Option<String>,
-    until: Option<String>,
-    limit: Option<u32>,
-}
-
 fn time(field: &'static str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     text.filter(|t| !t.trim().is_empty())
         .map(|t| {
             DateTime::parse_from_rfc3339(t.trim())
                 .map(|at| at.with_timezone(&Utc))
-                .map_err(|_| ApiError::BadRequest {
-                    field,
-                    reason: format!("{field} must be an RFC 3339 time, got {t:?}"),
-                    reason_zh: format!(
-                        "{field} 须为 RFC 3339 时间（如 2026-11-28T08:00:00+08:00），收到“{t}”"
-                    ),
+                .map_err(|_| {
+                    RequestError::bad(
+                        field,
+                        format!("{field} must be an RFC 3339 time, got {t:?}"),
+                        format!(
+                            "{field} 须为 RFC 3339 时间（如 2026-11-28T08:00:00+08:00），收到“{t}”"
+                        ),
+                    )
+                    .into()
                 })
         })
         .transpose()
@@ -187,18 +128,19 @@ fn given(text: Option<String>) -> Option<String> {
 }
 
 pub async fn list(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+    State(gate): State<Gate>,
+    caller: Caller,
     Query(query): Query<AuditQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<AuditPage>, ApiError> {
     caller.must_administer()?;
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(ApiError::BadRequest {
-            field: "limit",
-            reason: format!("limit must be 1–{MAX_LIMIT}, got {limit}"),
-            reason_zh: format!("limit 须在 1–{MAX_LIMIT} 之间，收到 {limit}"),
-        });
+    let limit = query.limit.unwrap_or(DEFAULT_AUDIT_LIMIT);
+    if limit == 0 || limit > MAX_AUDIT_LIMIT {
+        return Err(RequestError::bad(
+            "limit",
+            format!("limit must be 1–{MAX_AUDIT_LIMIT}, got {limit}"),
+            format!("limit 须在 1–{MAX_AUDIT_LIMIT} 之间，收到 {limit}"),
+        )
+        .into());
     }
     let filter = AuditFilter {
         account: given(query.account),
@@ -208,18 +150,23 @@ pub async fn list(
         until: time("until", query.until.as_deref())?,
         limit,
     };
-    let (entries, total) = state.gate().accounts.audit(&filter).await?;
-    let entries: Vec<Value> = entries
-        .iter()
-        .map(|e| {
-            json!({
-                "id": e.id, "at": e.at.to_rfc3339(), "account": e.account, "role": e.role,
-                "terminal": e.terminal, "address": e.address, "action": e.action,
-                "target": e.target, "status": e.status, "detail": e.detail,
-            })
+    let (entries, total) = gate.accounts.audit(&filter).await?;
+    let entries = entries
+        .into_iter()
+        .map(|e| AuditLine {
+            id: e.id,
+            at: e.at,
+            account: e.account,
+            role: e.role,
+            terminal: e.terminal,
+            address: e.address,
+            action: e.action,
+            target: e.target,
+            status: e.status,
+            detail: e.detail,
         })
         .collect();
-    Ok(Json(json!({ "entries": entries, "total": total })))
+    Ok(Json(AuditPage { entries, total }))
 }
 
 #[cfg(test)]

@@ -21,20 +21,100 @@ pub mod sessions;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRef, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, patch, post};
+pub use binhe_api::auth::LOCAL_ACCOUNT;
+use binhe_api::auth::ServerMode;
+use binhe_api::error::code;
 use binhe_core::access::{Principal, Role};
 use binhe_store::{AccountRepository, AuditEntry};
 
-use crate::error::ApiError;
+use crate::dataset::Grids;
+use crate::http::{ApiError, Caller, CallerError, Peer, Refusal};
 use sessions::LoginLimiter;
 
 pub const COOKIE_NAME: &str = "binhe_key";
 pub const SESSION_COOKIE: &str = "binhe_session";
-/// The account the launch key stands for.
-pub const LOCAL_ACCOUNT: &str = "local-dispatcher";
+
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Gate: FromRef<S>,
+    Grids: FromRef<S>,
+{
+    Router::new()
+        .route("/api/login", post(sessions::login))
+        .route("/api/logout", post(sessions::logout))
+        .route("/api/session", get(sessions::current))
+        .route("/api/accounts", get(accounts::list).post(accounts::add))
+        .route("/api/accounts/{login}", patch(accounts::change))
+        .route("/api/audit", get(audit::list))
+}
+
+/// Why a login or an account change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    #[error("login and password are both required")]
+    LoginInvalid,
+    #[error("wrong login or password")]
+    LoginFailed,
+    #[error("too many failed logins; try again in {wait} s")]
+    LoginThrottled { wait: u64 },
+    #[error("this account is disabled")]
+    AccountDisabled,
+    #[error("account {login} exists already")]
+    AccountExists { login: String },
+    #[error("account {login} does not exist")]
+    AccountNotFound { login: String },
+}
+
+impl Refusal for AuthError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::LoginInvalid => StatusCode::BAD_REQUEST,
+            Self::LoginFailed => StatusCode::UNAUTHORIZED,
+            Self::LoginThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::AccountDisabled => StatusCode::FORBIDDEN,
+            Self::AccountExists { .. } => StatusCode::CONFLICT,
+            Self::AccountNotFound { .. } => StatusCode::NOT_FOUND,
+        }
+    }
+
+    fn code(&self) -> &str {
+        match self {
+            Self::LoginInvalid => code::LOGIN_INVALID,
+            Self::LoginFailed => code::LOGIN_FAILED,
+            Self::LoginThrottled { .. } => code::LOGIN_THROTTLED,
+            Self::AccountDisabled => code::ACCOUNT_DISABLED,
+            Self::AccountExists { .. } => code::ACCOUNT_EXISTS,
+            Self::AccountNotFound { .. } => code::ACCOUNT_NOT_FOUND,
+        }
+    }
+
+    fn message_zh(&self) -> String {
+        match self {
+            Self::LoginInvalid => "请输入账号和密码".to_owned(),
+            Self::LoginFailed => "账号或密码错误".to_owned(),
+            Self::LoginThrottled { wait } => format!("登录失败次数过多，请 {wait} 秒后再试"),
+            Self::AccountDisabled => "该账号已停用，请联系管理员".to_owned(),
+            Self::AccountExists { login } => format!("账号 {login} 已存在"),
+            Self::AccountNotFound { login } => format!("账号 {login} 不存在"),
+        }
+    }
+
+    fn detail(&self) -> binhe_api::ErrorDetail {
+        let mut detail =
+            binhe_api::ErrorDetail::new(self.code(), self.message_zh(), self.to_string());
+        if let Self::LoginThrottled { wait } = self {
+            detail.retry_after_s = Some(*wait);
+        }
+        detail
+    }
+}
 
 /// How the server is reached, and so how callers prove who they are.
 #[derive(Debug, Clone)]
@@ -46,49 +126,12 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub fn name(&self) -> &'static str {
+    /// What a session says of it.
+    pub fn name(&self) -> ServerMode {
         match self {
-            Self::Standalone { .. } => "standalone",
-            Self::Center => "center",
+            Self::Standalone { .. } => ServerMode::Standalone,
+            Self::Center => ServerMode::Center,
         }
-    }
-}
-
-/// The person behind a request, and where it came from (for the audit log).
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub principal: Principal,
-    /// The hash of the session token; `None` for the launch key.
-    pub session: Option<String>,
-    /// The terminal's name for itself (given at login), else the browser's user agent.
-    pub terminal: String,
-    pub address: String,
-}
-
-impl Caller {
-    /// Refuses unless the caller's role may run the street's settings, grids and accounts.
-    pub fn must_administer(&self) -> Result<(), ApiError> {
-        if self.principal.may_administer() {
-            Ok(())
-        } else {
-            Err(self.role_refused("administer"))
-        }
-    }
-
-    /// Refuses unless the caller is one of `roles`.
-    pub fn must_be(&self, roles: &[Role], action: &'static str) -> Result<(), ApiError> {
-        if roles.contains(&self.principal.role) {
-            Ok(())
-        } else {
-            Err(self.role_refused(action))
-        }
-    }
-
-    fn role_refused(&self, action: &'static str) -> ApiError {
-        ApiError::Access(binhe_core::access::AccessError::Role {
-            role: self.principal.role.as_str(),
-            action,
-        })
     }
 }
 
@@ -101,13 +144,6 @@ pub fn local_principal() -> Principal {
         community: None,
         worker_id: None,
     }
-}
-
-/// Where a request came from, known before anyone is signed in.
-#[derive(Debug, Clone)]
-pub struct Peer {
-    pub address: String,
-    pub user_agent: String,
 }
 
 #[derive(Clone)]
@@ -195,8 +231,12 @@ fn refuse(api: bool, error: ApiError) -> Response {
     if api {
         return error.into_response();
     }
-    let (status, code, zh) = error.parts();
-    refuse_page(status, code, &zh, &error.to_string())
+    refuse_page(
+        error.status(),
+        error.code(),
+        &error.message_zh(),
+        &error.to_string(),
+    )
 }
 
 /// Routes that answer without a session: the login itself and the health check; in center mode
@@ -206,6 +246,43 @@ fn public(mode: &Mode, method: &Method, path: &str) -> bool {
         return true;
     }
     matches!(mode, Mode::Center) && !path.starts_with("/api/")
+}
+
+/// Requests the gate turns away before anyone is asked who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+enum GateError {
+    #[error("Forbidden: Host is not this loopback server")]
+    HostNotAllowed,
+    #[error("Forbidden: request from another origin")]
+    OriginNotAllowed,
+    #[error("Launch key required: open this page from the Smart Binhe desktop app")]
+    LaunchKeyRequired,
+}
+
+impl Refusal for GateError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::HostNotAllowed | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
+            Self::LaunchKeyRequired => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    fn code(&self) -> &str {
+        match self {
+            Self::HostNotAllowed => code::HOST_NOT_ALLOWED,
+            Self::OriginNotAllowed => code::ORIGIN_NOT_ALLOWED,
+            Self::LaunchKeyRequired => code::LAUNCH_KEY_REQUIRED,
+        }
+    }
+
+    fn message_zh(&self) -> String {
+        match self {
+            Self::HostNotAllowed => "拒绝访问：主机名不是本机回环地址",
+            Self::OriginNotAllowed => "拒绝访问：请求来自其他网页",
+            Self::LaunchKeyRequired => "需要启动密钥：请从智慧滨河桌面程序打开本页面",
+        }
+        .to_owned()
+    }
 }
 
 /// What the session token (if any) says about the caller.
@@ -251,22 +328,12 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
         .unwrap_or_default()
         .to_owned();
     if !gate.host_allowed(&host) {
-        return refuse_page(
-            StatusCode::FORBIDDEN,
-            "HOST_NOT_ALLOWED",
-            "拒绝访问：主机名不是本机回环地址",
-            "Forbidden: Host is not this loopback server",
-        );
+        return refuse(api, GateError::HostNotAllowed.into());
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
         && !gate.origin_allowed(origin, &host)
     {
-        return refuse_page(
-            StatusCode::FORBIDDEN,
-            "ORIGIN_NOT_ALLOWED",
-            "拒绝访问：请求来自其他网页",
-            "Forbidden: request from another origin",
-        );
+        return refuse(api, GateError::OriginNotAllowed.into());
     }
     let peer = Peer {
         address: request
@@ -333,17 +400,10 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
         let cookie = format!("{COOKIE_NAME}={secret}; HttpOnly; SameSite=Strict; Path=/");
         return ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response();
     }
-    let refusal = match (&gate.mode, expired) {
-        (_, true) => ApiError::SessionExpired,
-        (Mode::Standalone { .. }, _) if !api => {
-            return refuse_page(
-                StatusCode::UNAUTHORIZED,
-                "LAUNCH_KEY_REQUIRED",
-                "需要启动密钥：请从智慧滨河桌面程序打开本页面",
-                "Launch key required: open this page from the Smart Binhe desktop app",
-            );
-        }
-        _ => ApiError::AuthRequired,
+    let refusal: ApiError = match (&gate.mode, expired) {
+        (_, true) => CallerError::SessionExpired.into(),
+        (Mode::Standalone { .. }, _) if !api => GateError::LaunchKeyRequired.into(),
+        _ => CallerError::AuthRequired.into(),
     };
     let response = refuse(api, refusal);
     audit::record(&gate, &method, &path, None, &peer, response).await

@@ -6,10 +6,9 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use sha2::{Digest, Sha256};
 
-/// Shortest password an account may have.
-pub const MIN_PASSWORD_CHARS: usize = 8;
-/// Longest password hashed: a very long one would only cost time.
-pub const MAX_PASSWORD_CHARS: usize = 256;
+/// Shortest password an account may have, and the longest hashed (a very long one would only
+/// cost time).
+pub use binhe_api::auth::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {

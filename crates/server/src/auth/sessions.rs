@@ -4,28 +4,23 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::Json;
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+pub use binhe_api::auth::SESSION_HOURS;
+use binhe_api::auth::{Account, LoggedIn, LoginRequest, MAX_TERMINAL_CHARS, May, SessionView};
 use binhe_core::access::{Principal, Role};
 use binhe_store::{Session, StoredAccount};
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
-use super::audit::AuditNote;
-use super::{Caller, Peer, SESSION_COOKIE, passwords};
-use crate::api::AppState;
-use crate::dataset::GridView;
-use crate::error::ApiError;
+use super::{AuthError, Gate, SESSION_COOKIE, passwords};
+use crate::dataset::{GridView, Grids};
+use crate::http::extract::Json;
+use crate::http::{ApiError, AuditNote, Caller, Peer, RequestError};
 
-/// How long a session lasts from login.
-pub const SESSION_HOURS: i64 = 12;
 /// Failed logins one address may make inside [`ADDRESS_WINDOW`] before it is slowed.
 const ADDRESS_FAILURES: usize = 30;
 const ADDRESS_WINDOW: Duration = Duration::from_mins(10);
-const MAX_TERMINAL_CHARS: usize = 64;
 
 /// Failed logins per network address, in this process: slows password spraying across many
 /// accounts (each account's own count is in the store).
@@ -77,38 +72,22 @@ impl LoginLimiter {
 }
 
 /// An account as the API shows it.
-pub fn account_json(view: &GridView, account: &Principal, disabled: bool) -> Value {
+pub fn account_view(view: &GridView, account: &Principal, disabled: bool) -> Account {
     let community_name = account.community.as_ref().and_then(|code| {
         view.hierarchy()
             .index_of(code)
             .map(|i| view.hierarchy().get(i).name.clone())
     });
-    json!({
-        "login": account.account,
-        "name": account.name,
-        "role": account.role.as_str(),
-        "role_zh": role_zh(account.role),
-        "community": account.community,
-        "community_name": community_name,
-        "worker_id": account.worker_id,
-        "disabled": disabled,
-    })
-}
-
-pub fn role_zh(role: Role) -> &'static str {
-    match role {
-        Role::Dispatcher => "调度员",
-        Role::Commander => "社区指挥",
-        Role::Worker => "网格员",
-        Role::Administrator => "管理员",
+    Account {
+        login: account.account.clone(),
+        name: account.name.clone(),
+        role: account.role,
+        role_zh: account.role.label_zh().to_owned(),
+        community: account.community.clone(),
+        community_name,
+        worker_id: account.worker_id.clone(),
+        disabled,
     }
-}
-
-#[derive(Deserialize)]
-pub struct LoginRequest {
-    login: Option<String>,
-    password: Option<String>,
-    terminal: Option<String>,
 }
 
 fn session_cookie(token: &str, max_age: i64) -> String {
@@ -116,19 +95,20 @@ fn session_cookie(token: &str, max_age: i64) -> String {
 }
 
 pub async fn login(
-    State(state): State<AppState>,
-    Extension(peer): Extension<Peer>,
+    State(gate): State<Gate>,
+    State(grids): State<Grids>,
+    peer: Peer,
     Json(request): Json<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let login = request.login.unwrap_or_default().trim().to_owned();
     let password = request.password.unwrap_or_default();
     let note = |action: &str, detail: &str| AuditNote::new(action, &login).detail(detail);
     if login.is_empty() || password.is_empty() {
-        return Err(ApiError::LoginInvalid);
+        return Err(AuthError::LoginInvalid.into());
     }
-    let gate = state.gate();
+    let throttled = |wait| ApiError::from(AuthError::LoginThrottled { wait });
     if let Some(wait) = gate.limiter.wait(&peer.address) {
-        return Ok(note("login_throttled", "address").attach(ApiError::LoginThrottled { wait }));
+        return Ok(note("login_throttled", "address").attach(throttled(wait)));
     }
     let now = Utc::now();
     let stored = gate.accounts.account(&login).await?;
@@ -138,7 +118,7 @@ pub async fn login(
         let wait = u64::try_from((until - now).num_seconds())
             .unwrap_or(0)
             .max(1);
-        return Ok(note("login_throttled", "account").attach(ApiError::LoginThrottled { wait }));
+        return Ok(note("login_throttled", "account").attach(throttled(wait)));
     }
     let password = password
         .chars()
@@ -146,19 +126,21 @@ pub async fn login(
         .collect::<String>();
     let matches = passwords::verify(&password, stored.as_ref().map(|a| a.password_hash.as_str()))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(|e| RequestError::Internal(e.to_string()))?;
     let Some(account) = stored.filter(|_| matches) else {
         gate.limiter.failed(&peer.address);
         if gate.accounts.account(&login).await?.is_some() {
             gate.accounts.record_login_failure(&login, now).await?;
         }
-        return Ok(note("login_failed", "").attach(ApiError::LoginFailed));
+        return Ok(note("login_failed", "").attach(ApiError::from(AuthError::LoginFailed)));
     };
     if account.disabled {
-        return Ok(note("login_failed", "disabled").attach(ApiError::AccountDisabled));
+        return Ok(
+            note("login_failed", "disabled").attach(ApiError::from(AuthError::AccountDisabled))
+        );
     }
     gate.accounts.record_login_success(&login).await?;
-    let token = passwords::new_token().map_err(|e| ApiError::Internal(e.to_string()))?;
+    let token = passwords::new_token().map_err(|e| RequestError::Internal(e.to_string()))?;
     let terminal: String = request
         .terminal
         .unwrap_or_default()
@@ -182,12 +164,11 @@ pub async fn login(
     gate.accounts.create_session(&session).await?;
     // Expired sessions go when someone logs in, so the table never grows without bound.
     gate.accounts.delete_expired_sessions(now).await?;
-    let view = state.view();
-    let body = json!({
-        "account": account_json(&view, &account.principal, false),
-        "token": token,
-        "expires_at": session.expires_at.to_rfc3339(),
-    });
+    let body = LoggedIn {
+        account: account_view(&grids.view(), &account.principal, false),
+        token: token.clone(),
+        expires_at: session.expires_at,
+    };
     let mut response = (
         [(
             header::SET_COOKIE,
@@ -204,12 +185,9 @@ pub async fn login(
     Ok(response)
 }
 
-pub async fn logout(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-) -> Result<Response, ApiError> {
+pub async fn logout(State(gate): State<Gate>, caller: Caller) -> Result<Response, ApiError> {
     if let Some(hash) = &caller.session {
-        state.gate().accounts.delete_session(hash).await?;
+        gate.accounts.delete_session(hash).await?;
     }
     let mut response = (
         StatusCode::NO_CONTENT,
@@ -224,36 +202,35 @@ pub async fn logout(
 
 /// What the terminal needs to know about whoever is signed in.
 pub async fn current(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-) -> Result<Json<Value>, ApiError> {
-    let gate = state.gate();
+    State(gate): State<Gate>,
+    State(grids): State<Grids>,
+    caller: Caller,
+) -> Result<Json<SessionView>, ApiError> {
     let expires_at = match &caller.session {
         Some(hash) => gate
             .accounts
             .session(hash)
             .await?
-            .map(|(session, _)| session.expires_at.to_rfc3339()),
+            .map(|(session, _)| session.expires_at),
         None => None,
     };
     let p = &caller.principal;
-    let view = state.view();
-    Ok(Json(json!({
-        "account": account_json(&view, p, false),
-        "mode": gate.mode.name(),
-        "expires_at": expires_at,
-        "terminal": caller.terminal,
-        "may": {
-            "administer": p.may_administer(),
-            "dispatch": matches!(p.role, Role::Dispatcher | Role::Commander),
-            "intake": !matches!(p.role, Role::Administrator),
-            "import_orders": p.role == Role::Dispatcher,
-            "audit": p.may_administer(),
+    Ok(Json(SessionView {
+        account: account_view(&grids.view(), p, false),
+        mode: gate.mode.name(),
+        expires_at,
+        terminal: caller.terminal,
+        may: May {
+            administer: p.may_administer(),
+            dispatch: matches!(p.role, Role::Dispatcher | Role::Commander),
+            intake: !matches!(p.role, Role::Administrator),
+            import_orders: p.role == Role::Dispatcher,
+            audit: p.may_administer(),
         },
-    })))
+    }))
 }
 
 /// A stored account as the API shows it.
-pub fn stored_json(view: &GridView, account: &StoredAccount) -> Value {
-    account_json(view, &account.principal, account.disabled)
+pub fn stored_view(view: &GridView, account: &StoredAccount) -> Account {
+    account_view(view, &account.principal, account.disabled)
 }

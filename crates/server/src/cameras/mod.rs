@@ -1,33 +1,81 @@
-//! The camera gateway and its routes: live pictures as MJPEG (which every webview plays,
-//! WebKitGTK included), camera health for the map and the dashboard, and single pictures for
-//! camera alerts.
+//! The camera routes: the devices layer of the map (cameras with their health, checkpoints,
+//! door-access units), a camera's live picture as MJPEG, the video wall's socket, and the
+//! gateway's health and open streams. The gateway itself is `crate::gateway`.
 
-pub mod alerts;
-mod gateway;
-mod health;
 mod wall;
 
-use axum::Json;
+use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Extension, Path, Query, State};
-use axum::http::header;
+use axum::extract::{FromRef, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use binhe_api::devices::{
+    CameraStatus, GatewayStatus, HealthCounts, HealthQuery, HealthReport, OpenStream, WALL,
+};
+use binhe_api::error::code;
+use binhe_api::grids::{DEVICES_GEOJSON, DeviceProperties};
 use binhe_core::access::AccessError;
-use binhe_core::{Device, DeviceKind};
-use chrono::SecondsFormat;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use binhe_core::geojson::{Feature, FeatureCollection, Geometry};
+use binhe_core::{Device, DeviceKind, Health};
 
-pub use gateway::{Feed, Gateway, GatewayError, MAX_UPSTREAMS, Source, Viewer};
-pub use health::{Health, HealthBook, PATROL_EVERY, Record};
-pub use wall::{MAX_WALL, wall};
-
-use crate::api::AppState;
-use crate::auth::Caller;
-use crate::dataset::GridView;
-use crate::error::ApiError;
+use crate::dataset::{GridView, Grids, layer_text};
+use crate::gateway::{Feed, Gateway, GatewayError, watch_camera};
+use crate::http::extract::{Json, Path, Query};
+use crate::http::{ApiError, Caller, Refusal};
 
 const BOUNDARY: &str = "binhe-frame";
+
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Grids: FromRef<S>,
+    Gateway: FromRef<S>,
+{
+    Router::new()
+        .route(DEVICES_GEOJSON, get(devices_geojson))
+        .route("/api/cameras/status", get(status))
+        .route("/api/cameras/health", get(health))
+        .route(WALL, get(wall::wall))
+        .route("/api/cameras/{id}/live.mjpeg", get(live))
+}
+
+/// Why the camera routes refused.
+#[derive(Debug, thiserror::Error)]
+pub enum CameraError {
+    #[error("camera {id} does not exist")]
+    NotFound { id: String },
+    #[error("{0}")]
+    Gateway(#[from] GatewayError),
+}
+
+impl Refusal for CameraError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound { .. } | Self::Gateway(GatewayError::NoStream { .. }) => {
+                StatusCode::NOT_FOUND
+            }
+            Self::Gateway(
+                GatewayError::Unreachable { .. } | GatewayError::InvalidSource { .. },
+            ) => StatusCode::BAD_GATEWAY,
+            Self::Gateway(GatewayError::Busy { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn code(&self) -> &str {
+        match self {
+            Self::NotFound { .. } => code::CAMERA_NOT_FOUND,
+            Self::Gateway(error) => error.code(),
+        }
+    }
+
+    fn message_zh(&self) -> String {
+        match self {
+            Self::NotFound { id } => format!("摄像头 {id} 不存在"),
+            Self::Gateway(error) => error.message_zh(),
+        }
+    }
+}
 
 /// A camera of the view the caller may see.
 fn camera_in_view<'v>(
@@ -36,118 +84,116 @@ fn camera_in_view<'v>(
     id: &str,
 ) -> Result<&'v Device, ApiError> {
     let camera = view
-        .dataset
-        .devices
-        .iter()
-        .find(|d| d.id == id && d.kind == DeviceKind::Camera)
-        .ok_or_else(|| ApiError::CameraNotFound { id: id.to_owned() })?;
+        .device(id)
+        .filter(|d| d.kind == DeviceKind::Camera)
+        .ok_or_else(|| CameraError::NotFound { id: id.to_owned() })?;
     if !caller.principal.sees_grid(&camera.grid) {
         return Err(AccessError::OutOfScope.into());
     }
     Ok(camera)
 }
 
-/// Starts watching a camera of the dataset; a camera whose record names no usable stream is
-/// noted at fault.
-async fn watch(gateway: &Gateway, camera: &Device) -> Result<Viewer, ApiError> {
-    let source = Source::of(camera).inspect_err(|error| {
-        gateway.mark(&camera.id, Health::Fault, Some(error.to_string()));
-    })?;
-    Ok(gateway.watch(&camera.id, &source).await?)
+/// Starts watching a camera the caller may see.
+async fn watch(
+    gateway: &Gateway,
+    view: &GridView,
+    caller: &Caller,
+    id: &str,
+) -> Result<crate::gateway::Viewer, ApiError> {
+    let camera = camera_in_view(view, caller, id)?;
+    Ok(watch_camera(gateway, camera)
+        .await
+        .map_err(CameraError::Gateway)?)
 }
 
-/// One picture from a camera now (for a camera alert that came without one).
-pub async fn grab_picture(gateway: &Gateway, camera: &Device) -> Result<Bytes, ApiError> {
-    let viewer = watch(gateway, camera).await?;
-    let picture = match &*viewer.pictures().borrow() {
-        Feed::Picture(jpeg) => jpeg.clone(),
-        Feed::Starting | Feed::Ended(_) => {
-            return Err(GatewayError::Unreachable {
-                camera: camera.id.clone(),
-                reason: "the stream ended".to_owned(),
-            }
-            .into());
-        }
-    };
-    Ok(picture)
-}
-
-/// Knocks at every camera of the current view now and then, as long as the server runs.
-pub async fn patrol_forever(state: AppState) {
-    loop {
-        let view = state.view();
-        let cameras: Vec<(String, Result<Source, GatewayError>)> = view
-            .dataset
-            .devices
-            .iter()
-            .filter(|d| d.kind == DeviceKind::Camera)
-            .map(|d| (d.id.clone(), Source::of(d)))
-            .collect();
-        drop(view);
-        state.cameras().patrol(cameras).await;
-        tokio::time::sleep(PATROL_EVERY).await;
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct HealthQuery {
-    since: Option<u64>,
+/// Cameras, checkpoints and door-access units (a commander: those in their community), with
+/// each camera's health; checkpoints and door-access units report through their own systems.
+async fn devices_geojson(
+    State(grids): State<Grids>,
+    State(gateway): State<Gateway>,
+    caller: Caller,
+) -> Result<impl IntoResponse, ApiError> {
+    let view = grids.view();
+    view.community_view_for(&caller.principal)?; // a commander without a community sees none
+    let features = view
+        .dataset
+        .devices
+        .iter()
+        .filter(|d| caller.principal.sees_grid(&d.grid))
+        .map(|d| {
+            let health = match d.kind {
+                DeviceKind::Camera => gateway.health_of(&d.id),
+                DeviceKind::Checkpoint | DeviceKind::DoorAccess => Health::Unknown,
+            };
+            Feature::new(
+                None,
+                Geometry::point(d.lon, d.lat),
+                DeviceProperties {
+                    id: d.id.clone(),
+                    kind: d.kind,
+                    name: d.name.clone(),
+                    grid: d.grid.clone(),
+                    community: d.grid.community_code(),
+                    health,
+                },
+            )
+        })
+        .collect();
+    Ok((
+        [(header::CONTENT_TYPE, "application/geo+json; charset=utf-8")],
+        layer_text(&FeatureCollection::new(features)),
+    ))
 }
 
 /// `GET /api/cameras/health[?since=V]`: the health of the cameras the caller sees — counts
 /// by health, and each camera's (only those changed after version `V` when given).
-pub async fn health(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+async fn health(
+    State(grids): State<Grids>,
+    State(gateway): State<Gateway>,
+    caller: Caller,
     Query(query): Query<HealthQuery>,
-) -> Json<Value> {
-    let view = state.view();
+) -> Json<HealthReport> {
+    let view = grids.view();
     let cameras = view
         .dataset
         .devices
         .iter()
         .filter(|d| d.kind == DeviceKind::Camera && caller.principal.sees_grid(&d.grid));
-    let answer = state.cameras().with_health(|book| {
-        let mut counts = std::collections::HashMap::<Health, u64>::new();
+    Json(gateway.with_health(|book| {
+        let mut counts = HealthCounts::default();
         let mut listed = Vec::new();
         for camera in cameras {
             let record = book.record(&camera.id);
             let health = record.map_or(Health::Unknown, |r| r.health);
-            *counts.entry(health).or_default() += 1;
+            counts.count(health);
             let changed = record.map_or(0, |r| r.version);
             if query.since.is_none_or(|since| changed > since) {
-                listed.push(json!({
-                    "id": camera.id,
-                    "health": health.as_str(),
-                    "since": record.map(|r| r.since.to_rfc3339_opts(SecondsFormat::Secs, true)),
-                    "reason": record.and_then(|r| r.reason.clone()),
-                }));
+                listed.push(CameraStatus {
+                    id: camera.id.clone(),
+                    health,
+                    since: record.map(|r| r.since),
+                    reason: record.and_then(|r| r.reason.clone()),
+                });
             }
         }
-        let counts: serde_json::Map<String, Value> = Health::ALL
-            .iter()
-            .map(|h| {
-                (
-                    h.as_str().to_owned(),
-                    json!(counts.get(h).copied().unwrap_or(0)),
-                )
-            })
-            .collect();
-        json!({ "version": book.version(), "counts": counts, "cameras": listed })
-    });
-    Json(answer)
+        HealthReport {
+            version: book.version(),
+            counts,
+            cameras: listed,
+        }
+    }))
 }
 
 /// `GET /api/cameras/{id}/live.mjpeg`: the camera's live picture as
 /// `multipart/x-mixed-replace` (an `<img>` plays it).
-pub async fn live(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+async fn live(
+    State(grids): State<Grids>,
+    State(gateway): State<Gateway>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let view = state.view();
-    let camera = camera_in_view(&view, &caller, &id)?;
-    let viewer = watch(state.cameras(), camera).await?;
+    let view = grids.view();
+    let viewer = watch(&gateway, &view, &caller, &id).await?;
     let pictures = viewer.pictures();
     let frames = futures_util::stream::unfold(
         (viewer, pictures, true),
@@ -190,18 +236,17 @@ pub async fn live(
 }
 
 /// `GET /api/cameras/status`: which camera streams run now and how many watch each.
-pub async fn status(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-) -> Result<Json<Value>, ApiError> {
+async fn status(
+    State(gateway): State<Gateway>,
+    caller: Caller,
+) -> Result<Json<GatewayStatus>, ApiError> {
     caller.must_administer()?;
-    let open: Vec<Value> = state
-        .cameras()
-        .status()
-        .into_iter()
-        .map(|(camera, viewers)| json!({ "camera": camera, "viewers": viewers }))
-        .collect();
-    Ok(Json(
-        json!({ "open": open, "limit": state.cameras().limit }),
-    ))
+    Ok(Json(GatewayStatus {
+        open: gateway
+            .status()
+            .into_iter()
+            .map(|(camera, viewers)| OpenStream { camera, viewers })
+            .collect(),
+        limit: gateway.limit,
+    }))
 }

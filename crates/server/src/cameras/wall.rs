@@ -10,34 +10,27 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
+use axum::extract::State;
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Extension, State};
 use axum::response::Response;
-use serde::Deserialize;
-use serde_json::json;
+use binhe_api::devices::{MAX_WALL, WallNotice, WallRequest, WallState};
+use binhe_api::error::{ErrorDetail, code};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::{Feed, camera_in_view, watch};
-use crate::api::AppState;
-use crate::auth::Caller;
-use crate::error::ApiError;
-
-/// Cameras one terminal's socket carries at most: as many as the gateway runs at all.
-pub const MAX_WALL: usize = super::MAX_UPSTREAMS;
-
-#[derive(Debug, Deserialize)]
-struct Wanted {
-    cameras: Vec<String>,
-}
+use super::watch;
+use crate::dataset::Grids;
+use crate::gateway::{Feed, Gateway};
+use crate::http::Caller;
 
 /// `GET /api/cameras/wall` (WebSocket): the pictures of the cameras the wall names.
-pub async fn wall(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+pub(super) async fn wall(
+    State(grids): State<Grids>,
+    State(gateway): State<Gateway>,
+    caller: Caller,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    upgrade.on_upgrade(move |socket| run(state, caller, socket))
+    upgrade.on_upgrade(move |socket| run(grids, gateway, caller, socket))
 }
 
 /// What the per-camera tasks hand the writer.
@@ -46,29 +39,42 @@ enum Out {
     Picture(Vec<u8>),
 }
 
-fn error_text(camera: &str, error: &ApiError) -> String {
-    let mut said = error.body();
-    said["camera"] = json!(camera);
-    said["state"] = json!("error");
-    said.to_string()
+/// What the socket says of a camera.
+fn notice(
+    camera: &str,
+    state: WallState,
+    reason: Option<String>,
+    error: Option<ErrorDetail>,
+) -> String {
+    serde_json::to_string(&WallNotice {
+        camera: Some(camera.to_owned()),
+        state: Some(state),
+        reason,
+        error,
+    })
+    .expect("plain data")
 }
 
 /// Forwards one camera's pictures until it ends or the wall drops it.
-async fn follow(state: AppState, caller: Caller, camera: String, out: mpsc::Sender<Out>) {
-    let view = state.view();
-    let viewer = match camera_in_view(&view, &caller, &camera) {
-        Ok(device) => watch(state.cameras(), device).await,
-        Err(error) => Err(error),
-    };
+async fn follow(
+    grids: Grids,
+    gateway: Gateway,
+    caller: Caller,
+    camera: String,
+    out: mpsc::Sender<Out>,
+) {
+    let view = grids.view();
+    let viewer = watch(&gateway, &view, &caller, &camera).await;
     drop(view);
     let viewer = match viewer {
         Ok(viewer) => viewer,
         Err(error) => {
-            let _ = out.send(Out::Text(error_text(&camera, &error))).await;
+            let refusal = notice(&camera, WallState::Error, None, Some(error.body().error));
+            let _ = out.send(Out::Text(refusal)).await;
             return;
         }
     };
-    let playing = json!({ "camera": camera, "state": "playing" }).to_string();
+    let playing = notice(&camera, WallState::Playing, None, None);
     if out.send(Out::Text(playing)).await.is_err() {
         return;
     }
@@ -87,8 +93,8 @@ async fn follow(state: AppState, caller: Caller, camera: String, out: mpsc::Send
                 }
             }
             Feed::Ended(reason) => {
-                let ended = json!({ "camera": camera, "state": "ended", "reason": reason });
-                let _ = out.send(Out::Text(ended.to_string())).await;
+                let ended = notice(&camera, WallState::Ended, Some(reason), None);
+                let _ = out.send(Out::Text(ended)).await;
                 return;
             }
             Feed::Starting => {}
@@ -99,7 +105,7 @@ async fn follow(state: AppState, caller: Caller, camera: String, out: mpsc::Send
     }
 }
 
-async fn run(state: AppState, caller: Caller, mut socket: WebSocket) {
+async fn run(grids: Grids, gateway: Gateway, caller: Caller, mut socket: WebSocket) {
     // Room for a picture of every tile: a slow terminal makes the cameras skip pictures
     // (each follower only ever holds the newest), never the server's memory grow.
     let (out, mut pictures) = mpsc::channel::<Out>(MAX_WALL * 2);
@@ -109,15 +115,10 @@ async fn run(state: AppState, caller: Caller, mut socket: WebSocket) {
             incoming = socket.recv() => {
                 let Some(Ok(message)) = incoming else { break };
                 let Message::Text(text) = message else { continue };
-                let wanted = match serde_json::from_str::<Wanted>(&text) {
+                let wanted = match serde_json::from_str::<WallRequest>(&text) {
                     Ok(wanted) if wanted.cameras.len() <= MAX_WALL => wanted.cameras,
                     Ok(_) | Err(_) => {
-                        let refusal = json!({ "error": {
-                            "code": "BAD_WALL_REQUEST",
-                            "message_zh": format!("视频墙请求无效：应为 {{\"cameras\": [...]}}，最多 {MAX_WALL} 路"),
-                            "message_en": format!("expected {{\"cameras\": [...]}} with at most {MAX_WALL} cameras"),
-                        }});
-                        let _ = socket.send(Message::Text(Utf8Bytes::from(refusal.to_string()))).await;
+                        let _ = socket.send(Message::Text(Utf8Bytes::from(bad_request()))).await;
                         continue;
                     }
                 };
@@ -131,7 +132,7 @@ async fn run(state: AppState, caller: Caller, mut socket: WebSocket) {
                 for camera in wanted {
                     if let Entry::Vacant(tile) = showing.entry(camera) {
                         let camera = tile.key().clone();
-                        tile.insert(tokio::spawn(follow(state.clone(), caller.clone(), camera, out.clone())));
+                        tile.insert(tokio::spawn(follow(grids.clone(), gateway.clone(), caller.clone(), camera, out.clone())));
                     }
                 }
             }
@@ -149,4 +150,19 @@ async fn run(state: AppState, caller: Caller, mut socket: WebSocket) {
     for task in showing.into_values() {
         task.abort();
     }
+}
+
+/// What the socket answers a request it could not read.
+fn bad_request() -> String {
+    serde_json::to_string(&WallNotice {
+        camera: None,
+        state: None,
+        reason: None,
+        error: Some(ErrorDetail::new(
+            code::BAD_WALL_REQUEST,
+            format!("视频墙请求无效：应为 {{\"cameras\": [...]}}，最多 {MAX_WALL} 路"),
+            format!("expected {{\"cameras\": [...]}} with at most {MAX_WALL} cameras"),
+        )),
+    })
+    .expect("plain data")
 }

@@ -7,27 +7,32 @@
 mod query;
 pub mod report;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::extract::{Extension, Query, State};
-use axum::http::header;
+use axum::Router;
+use axum::extract::{FromRef, State};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::{Json, Router};
+use binhe_api::kpi::{
+    AssessmentAnswer, Counted, Dashboard, DrillDown, Heat, HeatCell, KpiParams, NamedKpis,
+    PeriodInfo, PeriodKindName, TrendMonth, YearOverYear,
+};
 use binhe_core::GridLevel;
 use binhe_core::kpi::{
-    Assessment, Change, DEFINITIONS, KpiMetric, Kpis, Period, PeriodKind, SubjectKind, Weights,
-    Window, rank,
+    Assessment, Change, DEFINITIONS, KpiError, KpiMetric, Kpis, Period, PeriodKind, SubjectKind,
+    Weights, Window, rank,
 };
 use binhe_store::{KpiRepository, KpiTicketQuery, KpiTicketRepository};
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
 
-use crate::api::AppState;
-use crate::auth::Caller;
-use crate::dataset::GridView;
-use crate::error::ApiError;
-pub use query::{Asked, KpiQuery, Scope};
+use crate::dataset::{GridView, Grids};
+use crate::desk::TicketDesk;
+use crate::desk::view::ViewContext;
+use crate::http::extract::{Json, Query};
+use crate::http::{ApiError, Caller, Refusal};
+pub use query::{Asked, Scope};
 
 /// The store's KPI side: counts in SQL, and the tickets behind a count.
 pub trait KpiStore: KpiRepository + KpiTicketRepository {}
@@ -36,10 +41,23 @@ impl<S: KpiRepository + KpiTicketRepository> KpiStore for S {}
 
 pub type SharedKpiStore = Arc<dyn KpiStore>;
 
-const DEFAULT_DRILL_LIMIT: u32 = 100;
-const MAX_DRILL_LIMIT: u32 = 1000;
+/// What the KPI routes read: the grids (scopes, names, residents), the counts, and the ticket
+/// desk's catalogue for category names and drill-down rows.
+#[derive(Clone)]
+pub struct KpiSources {
+    pub grids: Grids,
+    pub store: SharedKpiStore,
+    pub desk: TicketDesk,
+}
 
-pub fn routes() -> Router<AppState> {
+const DEFAULT_DRILL_LIMIT: u32 = binhe_api::kpi::DEFAULT_DRILL_LIMIT;
+const MAX_DRILL_LIMIT: u32 = binhe_api::kpi::MAX_DRILL_LIMIT;
+
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    KpiSources: FromRef<S>,
+{
     Router::new()
         .route("/api/kpi/dashboard", get(dashboard))
         .route("/api/kpi/assessment", get(assessment))
@@ -47,6 +65,56 @@ pub fn routes() -> Router<AppState> {
         .route("/api/kpi/tickets", get(tickets))
         .route("/api/kpi/report", get(report_json))
         .route("/api/kpi/report.xlsx", get(report_xlsx))
+}
+
+/// Why the KPI routes refused a question: a parameter they could not read, or figures core
+/// cannot count as asked.
+#[derive(Debug, thiserror::Error)]
+pub enum KpiRequestError {
+    #[error("{field} is invalid: {reason}")]
+    Parameter {
+        code: &'static str,
+        field: &'static str,
+        reason: String,
+        reason_zh: String,
+    },
+    #[error("{0}")]
+    Figures(#[from] KpiError),
+}
+
+impl Refusal for KpiRequestError {
+    fn status(&self) -> StatusCode {
+        StatusCode::BAD_REQUEST
+    }
+
+    fn code(&self) -> &str {
+        match self {
+            Self::Parameter { code, .. } => code,
+            Self::Figures(error) => error.code(),
+        }
+    }
+
+    fn message_zh(&self) -> String {
+        match self {
+            Self::Parameter { reason_zh, .. } => reason_zh.clone(),
+            Self::Figures(error) => error.message_zh(),
+        }
+    }
+
+    fn detail(&self) -> binhe_api::ErrorDetail {
+        let mut detail =
+            binhe_api::ErrorDetail::new(self.code(), self.message_zh(), self.to_string());
+        if let Self::Parameter { field, .. } = self {
+            detail.field = Some((*field).to_owned());
+        }
+        detail
+    }
+}
+
+impl From<KpiError> for ApiError {
+    fn from(error: KpiError) -> Self {
+        KpiRequestError::Figures(error).into()
+    }
 }
 
 /// The figures of `scope` over `window`, as core makes them of the store's counts.
@@ -61,17 +129,21 @@ pub(crate) async fn figures(
 }
 
 /// A period as the UI labels it, with its span.
-pub(crate) fn period_json(period: &Period) -> Value {
-    let (kind, label) = match period.kind() {
+pub(crate) fn period_info(period: &Period) -> PeriodInfo {
+    let (kind, year, month, label) = match period.kind() {
         PeriodKind::Month { year, month } => (
-            json!({ "kind": "month", "year": year, "month": month }),
+            PeriodKindName::Month,
+            Some(year),
+            Some(month),
             format!("{year}年{month}月"),
         ),
-        PeriodKind::Year { year } => (json!({ "kind": "year", "year": year }), format!("{year}年")),
+        PeriodKind::Year { year } => (PeriodKindName::Year, Some(year), None, format!("{year}年")),
         PeriodKind::Range => {
             let last = period.to() - chrono::Duration::milliseconds(1);
             (
-                json!({ "kind": "range" }),
+                PeriodKindName::Range,
+                None,
+                None,
                 format!(
                     "{} 至 {}",
                     query::beijing_day(period.from()),
@@ -80,41 +152,42 @@ pub(crate) fn period_json(period: &Period) -> Value {
             )
         }
     };
-    let mut value = kind;
-    value["label"] = json!(label);
-    value["from"] = json!(period.from());
-    value["to"] = json!(period.to());
-    value
+    PeriodInfo {
+        kind,
+        year,
+        month,
+        label,
+        from: period.from(),
+        to: period.to(),
+    }
 }
 
-/// Kpis as JSON, with the names of the categories it lists.
-pub(crate) fn kpis_json(kpis: &Kpis, state: &AppState) -> Value {
-    let catalogue = state.desk().catalogue();
-    let names: serde_json::Map<String, Value> = kpis
+/// Kpis with the names of the categories they list.
+fn named(kpis: Kpis, desk: &TicketDesk) -> NamedKpis {
+    let catalogue = desk.catalogue();
+    let category_names: BTreeMap<String, String> = kpis
         .categories
         .iter()
         .map(|c| {
             let name = catalogue
                 .find(&c.category)
                 .map_or_else(|| c.category.clone(), |found| found.name_zh.clone());
-            (c.category.clone(), json!(name))
+            (c.category.clone(), name)
         })
         .collect();
-    let mut value = serde_json::to_value(kpis).unwrap_or(Value::Null);
-    value["category_names"] = Value::Object(names);
-    value
+    NamedKpis {
+        kpis,
+        category_names,
+    }
 }
 
-fn change_json(change: &Change) -> Value {
-    serde_json::to_value(change).unwrap_or(Value::Null)
-}
-
-/// An answer about `asked`: `body` with the scope, the period and the cut-off it was counted for.
-fn answer(asked: &Asked, mut body: Value) -> Json<Value> {
-    body["scope"] = asked.scope.json();
-    body["period"] = period_json(&asked.period);
-    body["as_of"] = json!(asked.as_of);
-    Json(body)
+/// What an answer about `asked` was counted for.
+fn counted(asked: &Asked) -> Counted {
+    Counted {
+        scope: asked.scope.info(),
+        period: period_info(&asked.period),
+        as_of: asked.as_of,
+    }
 }
 
 /// The months the trend shows: the year of a month or a year, the months a range touches.
@@ -126,49 +199,59 @@ fn trend_period(period: &Period, as_of: DateTime<Utc>) -> Result<Period, ApiErro
     Ok(Period::year(year, as_of)?)
 }
 
+/// The question of a KPI route, read and checked against the caller.
+fn ask(
+    sources: &KpiSources,
+    caller: &Caller,
+    query: &KpiParams,
+) -> Result<(std::sync::Arc<GridView>, Asked), ApiError> {
+    let view = sources.grids.view();
+    let asked = query::asked(query, caller, &view)?;
+    Ok((view, asked))
+}
+
 async fn dashboard(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Query(query): Query<KpiQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let view = state.view();
-    let asked = query.asked(&caller, &view)?;
-    let store = state.kpi_store();
+    State(sources): State<KpiSources>,
+    caller: Caller,
+    Query(query): Query<KpiParams>,
+) -> Result<Json<Dashboard>, ApiError> {
+    let (_, asked) = ask(&sources, &caller, &query)?;
+    let store = sources.store.as_ref();
     let (scope, as_of) = (&asked.scope, asked.as_of);
     let window = asked.period.elapsed(as_of);
-    let current = figures(store.as_ref(), window, scope, as_of).await?;
-    let earlier = figures(store.as_ref(), window.year_before(), scope, as_of).await?;
+    let current = figures(store, window, scope, as_of).await?;
+    let earlier = figures(store, window.year_before(), scope, as_of).await?;
     let trend_period = trend_period(&asked.period, as_of)?;
     let months = store.kpi_trend(&trend_period, &scope.kpi, as_of).await?;
-    let trend: Vec<Value> = months
+    let trend = months
         .into_iter()
         .map(|month| {
             let kpis = Kpis::from_counts(month.counts, month.window, scope.residents, as_of);
-            json!({
-                "year": month.year,
-                "month": month.month,
-                "label": format!("{}月", month.month),
-                "received": kpis.received,
-                "response": kpis.response,
-                "resolution": kpis.resolution,
-                "satisfaction": kpis.satisfaction,
-                "per_10k_residents": kpis.per_10k_residents,
-                "future": month.window.from >= as_of,
-            })
+            TrendMonth {
+                year: month.year,
+                month: month.month,
+                label: format!("{}月", month.month),
+                received: kpis.received,
+                response: kpis.response,
+                resolution: kpis.resolution,
+                satisfaction: kpis.satisfaction,
+                per_10k_residents: kpis.per_10k_residents,
+                future: month.window.from >= as_of,
+            }
         })
         .collect();
-    let year_over_year = json!({
-        "earlier": kpis_json(&earlier, &state),
-        "monthly_received": change_json(&Change::between(current.monthly_received, earlier.monthly_received)),
-        "per_10k_residents": change_json(&Change::between(current.per_10k_residents, earlier.per_10k_residents)),
-    });
-    let mut body = json!({
-        "kpis": kpis_json(&current, &state),
-        "trend": trend,
-        "definitions": DEFINITIONS,
-    });
-    body["year_over_year"] = year_over_year;
-    Ok(answer(&asked, body))
+    let year_over_year = YearOverYear {
+        monthly_received: Change::between(current.monthly_received, earlier.monthly_received),
+        per_10k_residents: Change::between(current.per_10k_residents, earlier.per_10k_residents),
+        earlier: named(earlier, &sources.desk),
+    };
+    Ok(Json(Dashboard {
+        counted: counted(&asked),
+        kpis: named(current, &sources.desk),
+        year_over_year,
+        trend,
+        definitions: DEFINITIONS.to_vec(),
+    }))
 }
 
 /// Every subject of `kind` in the scope, as (key, name), for the ranking table.
@@ -197,15 +280,14 @@ pub(crate) fn subjects(view: &GridView, kind: SubjectKind, scope: &Scope) -> Vec
 
 /// The ranking of `kind` in the scope over `window` with `weights`.
 pub(crate) async fn ranking(
-    state: &AppState,
+    store: &dyn KpiStore,
     view: &GridView,
     window: Window,
     kind: SubjectKind,
     weights: &Weights,
     asked: &Asked,
 ) -> Result<Vec<Assessment>, ApiError> {
-    let counted = state
-        .kpi_store()
+    let counted = store
         .kpi_counts_by(window, kind, &asked.scope.kpi, asked.as_of)
         .await?;
     let subjects = subjects(view, kind, &asked.scope);
@@ -214,45 +296,47 @@ pub(crate) async fn ranking(
 }
 
 async fn assessment(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Query(query): Query<KpiQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let view = state.view();
-    let asked = query.asked(&caller, &view)?;
-    let kind = query.subject_kind()?;
-    let weights = query.weights()?;
+    State(sources): State<KpiSources>,
+    caller: Caller,
+    Query(query): Query<KpiParams>,
+) -> Result<Json<AssessmentAnswer>, ApiError> {
+    let (view, asked) = ask(&sources, &caller, &query)?;
+    let kind = query::subject_kind(&query)?;
+    let weights = query::weights(&query)?;
     let window = asked.period.elapsed(asked.as_of);
-    let rows = ranking(&state, &view, window, kind, &weights, &asked).await?;
-    let body = json!({
-        "kind": kind,
-        "weights": {
-            "response": weights.response(),
-            "resolution": weights.resolution(),
-            "satisfaction": weights.satisfaction(),
-        },
-        "rows": rows,
-    });
-    Ok(answer(&asked, body))
+    let rows = ranking(
+        sources.store.as_ref(),
+        &view,
+        window,
+        kind,
+        &weights,
+        &asked,
+    )
+    .await?;
+    Ok(Json(AssessmentAnswer {
+        counted: counted(&asked),
+        kind,
+        weights,
+        rows,
+    }))
 }
 
 async fn heat(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Query(query): Query<KpiQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let view = state.view();
-    let asked = query.asked(&caller, &view)?;
+    State(sources): State<KpiSources>,
+    caller: Caller,
+    Query(query): Query<KpiParams>,
+) -> Result<Json<Heat>, ApiError> {
+    let (view, asked) = ask(&sources, &caller, &query)?;
     let window = asked.period.elapsed(asked.as_of);
-    let counted = state
-        .kpi_store()
+    let counted_by = sources
+        .store
         .kpi_counts_by(window, SubjectKind::Micro, &asked.scope.kpi, asked.as_of)
         .await?;
     let months = window.clipped(asked.as_of).months();
     let hierarchy = view.hierarchy();
     let mut total = 0;
     let mut max = 0;
-    let cells: Vec<Value> = counted
+    let cells = counted_by
         .iter()
         .filter(|(_, counts)| counts.received > 0)
         .map(|(code, counts)| {
@@ -265,32 +349,33 @@ async fn heat(
                 .as_ref()
                 .filter(|g| g.population > 0 && months > 0.0)
                 .map(|g| counts.received as f64 / months * 10_000.0 / f64::from(g.population));
-            json!({
-                "code": code,
-                "name": grid.map_or_else(|| code.clone(), |g| g.name),
-                "received": counts.received,
-                "per_10k": per_10k,
-            })
+            HeatCell {
+                code: code.clone(),
+                name: grid.map_or_else(|| code.clone(), |g| g.name),
+                received: counts.received,
+                per_10k,
+            }
         })
         .collect();
-    Ok(answer(
-        &asked,
-        json!({ "max": max, "total": total, "cells": cells }),
-    ))
+    Ok(Json(Heat {
+        counted: counted(&asked),
+        max,
+        total,
+        cells,
+    }))
 }
 
 async fn tickets(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Query(query): Query<KpiQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let view = state.view();
-    let asked = query.asked(&caller, &view)?;
+    State(sources): State<KpiSources>,
+    caller: Caller,
+    Query(query): Query<KpiParams>,
+) -> Result<Json<DrillDown>, ApiError> {
+    let (view, asked) = ask(&sources, &caller, &query)?;
     let metric = KpiMetric::parse(
         query.metric.as_deref().unwrap_or_default(),
         query.category.as_deref(),
     )?;
-    let worker = query.worker(&view, &asked.scope)?;
+    let worker = query::worker(&query, &view, &asked.scope)?;
     let limit = query::number(query.limit.as_deref(), "limit", DEFAULT_DRILL_LIMIT)?;
     let offset = query::number(query.offset.as_deref(), "offset", 0)?;
     let ticket_query = KpiTicketQuery {
@@ -302,43 +387,41 @@ async fn tickets(
         limit: limit.clamp(1, MAX_DRILL_LIMIT),
         offset,
     };
-    let (listed, total) = state.kpi_store().kpi_tickets(&ticket_query).await?;
-    let desk = state.desk();
-    let (catalogue, sla) = (desk.catalogue(), desk.sla());
-    let ctx = crate::tickets::view::ViewContext {
+    let (listed, total) = sources.store.kpi_tickets(&ticket_query).await?;
+    let (catalogue, sla) = (sources.desk.catalogue(), sources.desk.sla());
+    let ctx = ViewContext {
         view: &view,
         catalogue: &catalogue,
         sla: &sla,
-        now: crate::tickets::desk::now(),
+        now: crate::desk::now(),
     };
-    let rows: Vec<Value> = listed
-        .iter()
-        .map(|l| ctx.ticket(&l.ticket, l.duplicates))
-        .collect();
-    let body = json!({
-        "metric": metric.name(),
-        "category": query.category,
-        "total": total,
-        "tickets": rows,
-    });
-    Ok(answer(&asked, body))
+    Ok(Json(DrillDown {
+        counted: counted(&asked),
+        metric: metric.name().to_owned(),
+        category: query.category.clone(),
+        total,
+        tickets: listed
+            .iter()
+            .map(|l| ctx.ticket(&l.ticket, l.duplicates))
+            .collect(),
+    }))
 }
 
 async fn report_json(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Query(query): Query<KpiQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let report = report::MonthlyReport::build(&state, &caller, &query).await?;
-    Ok(Json(report.json()))
+    State(sources): State<KpiSources>,
+    caller: Caller,
+    Query(query): Query<KpiParams>,
+) -> Result<Json<binhe_api::kpi::Report>, ApiError> {
+    let report = report::MonthlyReport::build(&sources, &caller, &query).await?;
+    Ok(Json(report.answer()))
 }
 
 async fn report_xlsx(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
-    Query(query): Query<KpiQuery>,
+    State(sources): State<KpiSources>,
+    caller: Caller,
+    Query(query): Query<KpiParams>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let report = report::MonthlyReport::build(&state, &caller, &query).await?;
+    let report = report::MonthlyReport::build(&sources, &caller, &query).await?;
     let bytes = report.xlsx()?;
     let filename = report.file_name();
     let encoded =

@@ -5,17 +5,15 @@
 
 use std::fmt::Write as _;
 
+use binhe_api::kpi::{KpiParams, Report, ReportCategory, ReportChanges};
 use binhe_core::kpi::period::month_start;
 use binhe_core::kpi::{Assessment, Change, Kpis, Period, PeriodKind, Rate, SubjectKind};
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
-use serde_json::{Value, json};
 
-use super::query::{KpiQuery, Scope};
-use super::{figures, period_json, ranking};
-use crate::api::AppState;
-use crate::auth::Caller;
-use crate::error::ApiError;
+use super::query::{self, Scope};
+use super::{KpiRequestError, KpiSources, counted, figures, ranking};
+use crate::http::{ApiError, Caller, RequestError};
 
 /// Everything a monthly report shows.
 pub struct MonthlyReport {
@@ -140,22 +138,23 @@ fn change_text(change: &Change) -> Option<String> {
 
 impl MonthlyReport {
     pub async fn build(
-        state: &AppState,
+        sources: &KpiSources,
         caller: &Caller,
-        query: &KpiQuery,
+        params: &KpiParams,
     ) -> Result<Self, ApiError> {
-        let view = state.view();
-        let asked = query.asked(caller, &view)?;
+        let view = sources.grids.view();
+        let asked = query::asked(params, caller, &view)?;
         let PeriodKind::Month { year, month } = asked.period.kind() else {
-            return Err(ApiError::KpiQuery {
+            return Err(KpiRequestError::Parameter {
                 code: "INVALID_PERIOD",
                 field: "month",
                 reason: "the monthly report takes month=YYYY-MM".to_owned(),
                 reason_zh: "月报须按月份生成：month=YYYY-MM".to_owned(),
-            });
+            }
+            .into());
         };
         let as_of = asked.as_of;
-        let store = state.kpi_store();
+        let store = &sources.store;
         let month_window = asked.period.elapsed(as_of);
         let from = month_start(year, 1).unwrap_or(asked.period.from());
         let year_window = Period::range(from, asked.period.to(), as_of)?.elapsed(as_of);
@@ -172,9 +171,17 @@ impl MonthlyReport {
             binhe_store::KpiScope::Street => SubjectKind::Community,
             _ => SubjectKind::Micro,
         };
-        let weights = query.weights()?;
-        let ranking = ranking(state, &view, month_window, ranking_kind, &weights, &asked).await?;
-        let catalogue = state.desk().catalogue();
+        let weights = query::weights(params)?;
+        let ranking = ranking(
+            store.as_ref(),
+            &view,
+            month_window,
+            ranking_kind,
+            &weights,
+            &asked,
+        )
+        .await?;
+        let catalogue = sources.desk.catalogue();
         let category_names: Vec<(String, String)> = year_to_date
             .categories
             .iter()
@@ -268,9 +275,10 @@ impl MonthlyReport {
         text
     }
 
-    pub fn json(&self) -> Value {
-        let (volume, per_10k) = self.changes();
-        let categories: Vec<Value> = self
+    /// The report as the printable page reads it.
+    pub fn answer(&self) -> Report {
+        let (monthly_received, per_10k_residents) = self.changes();
+        let categories = self
             .category_names
             .iter()
             .map(|(code, name)| {
@@ -280,35 +288,40 @@ impl MonthlyReport {
                         .find(|c| &c.category == code)
                         .map_or(0, |c| c.share.numerator())
                 };
-                json!({
-                    "category": code,
-                    "name": name,
-                    "month": of(&self.this_month),
-                    "year_to_date": of(&self.year_to_date),
-                })
+                ReportCategory {
+                    category: code.clone(),
+                    name: name.clone(),
+                    month: of(&self.this_month),
+                    year_to_date: of(&self.year_to_date),
+                }
             })
             .collect();
-        json!({
-            "title": self.title(),
-            "scope": self.scope.json(),
-            "period": period_json(&self.period),
-            "months_label": self.months_label(),
-            "as_of": self.as_of,
-            "summary_zh": self.summary_zh(),
-            "month": serde_json::to_value(&self.this_month).unwrap_or(Value::Null),
-            "year_to_date": serde_json::to_value(&self.year_to_date).unwrap_or(Value::Null),
-            "last_year_to_date": serde_json::to_value(&self.last_year_to_date).unwrap_or(Value::Null),
-            "year_over_year": { "monthly_received": volume, "per_10k_residents": per_10k },
-            "categories": categories,
-            "ranking_kind": self.ranking_kind,
-            "ranking": self.ranking,
-        })
+        Report {
+            counted: counted(&query::Asked {
+                period: self.period,
+                as_of: self.as_of,
+                scope: self.scope.clone(),
+            }),
+            title: self.title(),
+            months_label: self.months_label(),
+            summary_zh: self.summary_zh(),
+            month: self.this_month.clone(),
+            year_to_date: self.year_to_date.clone(),
+            last_year_to_date: self.last_year_to_date.clone(),
+            year_over_year: ReportChanges {
+                monthly_received,
+                per_10k_residents,
+            },
+            categories,
+            ranking_kind: self.ranking_kind,
+            ranking: self.ranking.clone(),
+        }
     }
 
     /// The report as a workbook: 月报 (summary and figures), 分类 (categories), 考核排名.
     pub fn xlsx(&self) -> Result<Vec<u8>, ApiError> {
         self.workbook().map_err(|error| {
-            ApiError::Internal(format!("cannot write the report workbook: {error}"))
+            RequestError::Internal(format!("cannot write the report workbook: {error}")).into()
         })
     }
 
@@ -379,7 +392,7 @@ impl MonthlyReport {
                 )?;
             }
             if let Some(definition) = binhe_core::kpi::definitions::definition(figure.key) {
-                sheet.write_string(row, 5, definition.definition_zh)?;
+                sheet.write_string(row, 5, &*definition.definition_zh)?;
             }
         }
         let (volume, per_10k) = self.changes();

@@ -1,10 +1,220 @@
-//! The ticket desk and its HTTP face: intake from every channel, the closed loop's actions,
-//! drag-to-dispatch, 12345 file import and the live event stream.
+//! The ticket routes (`docs/api-tickets.md`), the ticket desk's HTTP face: intake from every
+//! channel and 12345 file imports ([`intake`]), the queue's and the map's lists and a ticket's
+//! card ([`lists`]), the closed loop's actions and drag-to-dispatch ([`actions`]), and the live
+//! event stream ([`stream`]).
 
-pub mod api;
-pub mod desk;
-pub mod import;
-pub mod stream;
-pub mod view;
+mod actions;
+mod intake;
+mod lists;
+mod stream;
 
-pub use desk::{DeskError, IntakeOutcome, TicketDesk};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use binhe_api::error::code;
+use binhe_api::grids::MAX_IMPORT_BYTES;
+use binhe_api::tickets::{MAX_REPORT_BYTES, TicketView};
+use binhe_api::{ErrorDetail, Problem};
+use binhe_core::access::AccessError;
+use binhe_core::ticket::{IntakeProblem, Ticket, TicketId, TransitionError};
+use binhe_store::{AccountRepository, DeviceRepository};
+
+use crate::dataset::{GridView, Grids};
+use crate::desk::import::ImportJobs;
+use crate::desk::view::ViewContext;
+use crate::desk::{DeskError, TicketDesk, now};
+use crate::gateway::Gateway;
+use crate::http::{ApiError, Caller, Refusal};
+
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    TicketDesk: FromRef<S>,
+    Grids: FromRef<S>,
+    ImportJobs: FromRef<S>,
+    Gateway: FromRef<S>,
+    Arc<dyn DeviceRepository>: FromRef<S>,
+    Arc<dyn AccountRepository>: FromRef<S>,
+{
+    Router::new()
+        .route(
+            "/api/catalogue",
+            get(intake::catalogue).put(intake::replace_catalogue),
+        )
+        .route("/api/sla", get(intake::sla).put(intake::replace_sla))
+        .route(
+            "/api/tickets",
+            get(lists::list)
+                .post(intake::create)
+                .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES)),
+        )
+        .route("/api/tickets.geojson", get(lists::map_layer))
+        .route("/api/tickets/{id}", get(lists::card))
+        .route("/api/tickets/{id}/actions", post(actions::act))
+        .route("/api/tickets/{id}/snapshot.jpg", get(lists::snapshot))
+        .route("/api/tickets/{id}/drop", post(actions::drop_on_grid))
+        .route(
+            "/api/tickets/import",
+            post(intake::import_file).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+        .route("/api/imports/{job}", get(intake::import_progress))
+        .route(binhe_api::tickets::STREAM, get(stream::stream))
+}
+
+/// Why the ticket routes refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TicketError {
+    #[error("ticket {id} does not exist")]
+    NotFound { id: TicketId },
+    #[error("request not taken in: {} problem(s)", problems.len())]
+    IntakeRejected { problems: Vec<IntakeProblem> },
+    /// The closed loop refused the action; `ticket` is the ticket as it stands, so the terminal
+    /// can show the current state.
+    #[error("{error}")]
+    Refused {
+        error: TransitionError,
+        ticket: Option<Box<TicketView>>,
+    },
+    #[error("import job {job} does not exist (finished jobs are kept for a while only)")]
+    JobNotFound { job: u64 },
+    #[error("the drop point lies in no grid of the street")]
+    DropOutside,
+    #[error("the drop point lies in grid {found}, not in {expected}")]
+    DropMismatch {
+        expected: String,
+        found: String,
+        found_name: String,
+    },
+    #[error("ticket {ticket} came with no camera picture")]
+    SnapshotNotFound { ticket: TicketId },
+}
+
+impl Refusal for TicketError {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound { .. } | Self::JobNotFound { .. } | Self::SnapshotNotFound { .. } => {
+                StatusCode::NOT_FOUND
+            }
+            Self::IntakeRejected { .. } | Self::DropOutside => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Refused { error, .. } => match error {
+                TransitionError::Required { .. } | TransitionError::TooLong { .. } => {
+                    StatusCode::BAD_REQUEST
+                }
+                TransitionError::RoleNotPermitted { .. } => StatusCode::FORBIDDEN,
+                _ => StatusCode::CONFLICT,
+            },
+            Self::DropMismatch { .. } => StatusCode::CONFLICT,
+        }
+    }
+
+    fn code(&self) -> &str {
+        match self {
+            Self::NotFound { .. } => code::TICKET_NOT_FOUND,
+            Self::IntakeRejected { .. } => code::INTAKE_REJECTED,
+            Self::Refused { error, .. } => error.code(),
+            Self::JobNotFound { .. } => code::JOB_NOT_FOUND,
+            Self::DropOutside => code::DROP_OUTSIDE_GRID,
+            Self::DropMismatch { .. } => code::DROP_MISMATCH,
+            Self::SnapshotNotFound { .. } => code::SNAPSHOT_NOT_FOUND,
+        }
+    }
+
+    fn message_zh(&self) -> String {
+        match self {
+            Self::NotFound { id } => format!("工单 #{id} 不存在"),
+            Self::IntakeRejected { problems } => format!(
+                "工单未受理：{}",
+                problems
+                    .iter()
+                    .map(|p| p.message_zh.as_str())
+                    .collect::<Vec<_>>()
+                    .join("；")
+            ),
+            Self::Refused { error, .. } => error.message_zh(),
+            Self::JobNotFound { job } => {
+                format!("导入任务 {job} 不存在（已完成的任务只保留一段时间）")
+            }
+            Self::DropOutside => "拖放位置不在本街道任何网格内，工单未分派".to_owned(),
+            Self::DropMismatch { found_name, .. } => {
+                format!("拖放位置实际位于“{found_name}”，与高亮网格不符，工单未分派")
+            }
+            Self::SnapshotNotFound { ticket } => format!("工单 {ticket} 没有告警截图"),
+        }
+    }
+
+    fn detail(&self) -> ErrorDetail {
+        let mut detail = ErrorDetail::new(self.code(), self.message_zh(), self.to_string());
+        match self {
+            Self::IntakeRejected { problems } => {
+                detail.problems = problems.iter().cloned().map(Problem::Intake).collect();
+            }
+            Self::Refused { ticket, .. } => detail.ticket.clone_from(ticket),
+            Self::DropMismatch {
+                expected, found, ..
+            } => {
+                detail.expected = Some(expected.clone());
+                detail.found = Some(found.clone());
+            }
+            _ => {}
+        }
+        detail
+    }
+}
+
+impl From<DeskError> for ApiError {
+    fn from(error: DeskError) -> Self {
+        match error {
+            DeskError::NotFound(id) => TicketError::NotFound { id }.into(),
+            DeskError::Transition(error) => TicketError::Refused {
+                error,
+                ticket: None,
+            }
+            .into(),
+            DeskError::Store(error) => error.into(),
+            DeskError::Access(error) => error.into(),
+        }
+    }
+}
+
+/// How tickets are shown now: the view, the catalogue and the SLA table as they stand.
+struct Shown {
+    view: Arc<GridView>,
+    catalogue: Arc<binhe_core::ticket::Catalogue>,
+    sla: Arc<binhe_core::ticket::SlaTable>,
+}
+
+impl Shown {
+    fn now(desk: &TicketDesk, grids: &Grids) -> Self {
+        Self {
+            view: grids.view(),
+            catalogue: desk.catalogue(),
+            sla: desk.sla(),
+        }
+    }
+
+    fn context(&self) -> ViewContext<'_> {
+        ViewContext {
+            view: &self.view,
+            catalogue: &self.catalogue,
+            sla: &self.sla,
+            now: now(),
+        }
+    }
+}
+
+/// The ticket, if the caller may see it: out of scope is 403 whether or not it exists beyond.
+async fn visible_ticket(
+    desk: &TicketDesk,
+    caller: &Caller,
+    id: TicketId,
+) -> Result<Ticket, ApiError> {
+    let ticket = desk.ticket(id).await?;
+    if caller.principal.sees_ticket(&ticket) {
+        Ok(ticket)
+    } else {
+        Err(AccessError::OutOfScope.into())
+    }
+}

@@ -8,33 +8,24 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Extension, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use binhe_api::tickets::{LiveEvent, StreamQuery};
 use binhe_core::access::Principal;
-use binhe_store::AccountRepository;
+use binhe_store::{AccountRepository, StoredEvent};
 use futures_util::Stream;
-use serde::Deserialize;
-use serde_json::json;
 use tokio::sync::broadcast;
 use tokio::time::Instant;
 
-use super::desk::TicketDesk;
-use crate::api::AppState;
-use crate::auth::Caller;
-use crate::error::ApiError;
-use binhe_store::StoredEvent;
+use crate::desk::TicketDesk;
+use crate::http::extract::Query;
+use crate::http::{ApiError, Caller};
 
 const LOG_PAGE: u32 = 500;
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// How often a live stream checks that its session still holds.
 const SESSION_CHECK: Duration = Duration::from_secs(30);
-
-#[derive(Deserialize)]
-pub struct StreamQuery {
-    /// For clients that cannot set headers: the last event id seen.
-    after: Option<i64>,
-}
 
 struct Tail {
     desk: TicketDesk,
@@ -57,16 +48,14 @@ fn to_sse(stored: &StoredEvent) -> Event {
     Event::default()
         .event("ticket")
         .id(stored.id.to_string())
-        .data(
-            json!({
-                "event_id": stored.id,
-                "ticket_id": e.ticket_id,
-                "version": e.version,
-                "type": e.change.kind(),
-                "state": e.to.as_str(),
-            })
-            .to_string(),
-        )
+        .json_data(LiveEvent {
+            event_id: stored.id,
+            ticket_id: e.ticket_id,
+            version: e.version,
+            kind: e.change.kind().to_owned(),
+            state: e.to,
+        })
+        .expect("plain data")
 }
 
 impl Tail {
@@ -135,13 +124,13 @@ impl Tail {
     }
 }
 
-pub async fn stream(
-    State(state): State<AppState>,
-    Extension(caller): Extension<Caller>,
+pub(super) async fn stream(
+    State(desk): State<TicketDesk>,
+    State(accounts): State<Arc<dyn AccountRepository>>,
+    caller: Caller,
     headers: HeaderMap,
     Query(query): Query<StreamQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let desk = state.desk();
     // Subscribe before reading the log so that nothing falls between the two.
     let live = desk.subscribe();
     let resume = headers
@@ -157,7 +146,7 @@ pub async fn stream(
         desk,
         live,
         principal: caller.principal,
-        session: caller.session.map(|hash| (hash, state.gate().accounts)),
+        session: caller.session.map(|hash| (hash, accounts)),
         next_check: Instant::now() + SESSION_CHECK,
         sent,
         backlog: VecDeque::new(),

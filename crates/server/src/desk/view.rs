@@ -1,18 +1,22 @@
-//! JSON shapes of tickets and events as the UI reads them (see docs/api-tickets.md).
+//! Tickets and events as terminals read them (`binhe_api::tickets::TicketView`,
+//! `EventView`, the card's workers): the ticket with the names of its grids, category,
+//! state and channel, and a line per event for the timeline in both languages.
 
+use binhe_api::grids::{GridWorker, NamedGrid};
+use binhe_api::tickets::{
+    ActorView, AlertCamera, EventView, Labelled, RoutingView, TicketView, TicketWorker,
+};
 use binhe_core::ticket::lifecycle::Change;
 use binhe_core::ticket::{
     Catalogue, Channel, EscalationLevel, Outcome, Satisfaction, SlaStatus, SlaTable, Ticket,
-    TicketState,
 };
-use binhe_core::{DeviceKind, GridCode};
+use binhe_core::{DeviceKind, GridCode, Worker};
 use binhe_store::StoredEvent;
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
 
 use crate::dataset::GridView;
 
-/// What a ticket's JSON needs besides the ticket.
+/// What a ticket's view needs besides the ticket.
 pub struct ViewContext<'a> {
     pub view: &'a GridView,
     pub catalogue: &'a Catalogue,
@@ -28,11 +32,11 @@ impl ViewContext<'_> {
             .map_or_else(|| code.to_string(), |g| g.name.clone())
     }
 
-    fn grid_ref(&self, code: Option<&GridCode>) -> Value {
-        code.map_or(
-            Value::Null,
-            |c| json!({ "code": c, "name": self.grid_name(c) }),
-        )
+    fn named(&self, code: Option<&GridCode>) -> Option<NamedGrid> {
+        code.map(|c| NamedGrid {
+            code: c.clone(),
+            name: self.grid_name(c),
+        })
     }
 
     pub fn sla_status(&self, t: &Ticket) -> SlaStatus {
@@ -41,7 +45,7 @@ impl ViewContext<'_> {
     }
 
     /// The camera a camera alert came from, if the street has it.
-    fn alert_camera(&self, t: &Ticket) -> Option<Value> {
+    fn alert_camera(&self, t: &Ticket) -> Option<AlertCamera> {
         let id = t
             .source_ref
             .as_deref()
@@ -50,88 +54,125 @@ impl ViewContext<'_> {
             .view
             .device(id)
             .filter(|d| d.kind == DeviceKind::Camera)?;
-        Some(json!({ "id": camera.id, "name": camera.name, "lon": camera.lon, "lat": camera.lat }))
+        Some(AlertCamera {
+            id: camera.id.clone(),
+            name: camera.name.clone(),
+            lon: camera.lon,
+            lat: camera.lat,
+        })
     }
 
-    pub fn ticket(&self, t: &Ticket, duplicates: u32) -> Value {
-        let category = self.catalogue.find(&t.category);
-        let unrouted = t.routing.unrouted.map(
-            |r| json!({ "code": r.as_str(), "label_zh": r.label_zh(), "label_en": r.label_en() }),
-        );
-        let mut ticket = json!({
-            "id": t.id,
-            "channel": t.channel.as_str(),
-            "channel_zh": t.channel.label_zh(),
-            "channel_en": t.channel.label_en(),
-            "external_id": t.external_id,
-            "category": t.category,
-            "category_zh": category.map_or(t.category.as_str(), |c| c.name_zh.as_str()),
-            "category_en": category.map_or(t.category.as_str(), |c| c.name_en.as_str()),
-            "description": t.description,
-            "urgency": t.urgency.as_str(),
-            "reporter_name": t.reporter_name,
-            "reporter_phone": t.reporter_phone,
-            "source_ref": t.source_ref,
-            "address": t.address,
-            "lon": t.location.map(|p| p.lon),
-            "lat": t.location.map(|p| p.lat),
-            "routing": {
-                "community": self.grid_ref(t.routing.community.as_ref()),
-                "micro": self.grid_ref(t.routing.micro.as_ref()),
-                "unit": self.grid_ref(t.routing.unit.as_ref()),
-                "unrouted": unrouted,
+    /// The category's names (its code where the catalogue no longer has it).
+    pub fn category_names(&self, code: &str) -> (String, String) {
+        self.catalogue.find(code).map_or_else(
+            || (code.to_owned(), code.to_owned()),
+            |c| (c.name_zh.clone(), c.name_en.clone()),
+        )
+    }
+
+    pub fn ticket(&self, t: &Ticket, duplicates: u32) -> TicketView {
+        let (category_zh, category_en) = self.category_names(&t.category);
+        TicketView {
+            id: t.id,
+            channel: t.channel,
+            channel_zh: t.channel.label_zh().to_owned(),
+            channel_en: t.channel.label_en().to_owned(),
+            external_id: t.external_id.clone(),
+            category: t.category.clone(),
+            category_zh,
+            category_en,
+            description: t.description.clone(),
+            urgency: t.urgency,
+            reporter_name: t.reporter_name.clone(),
+            reporter_phone: t.reporter_phone.clone(),
+            source_ref: t.source_ref.clone(),
+            address: t.address.clone(),
+            lon: t.location.map(|p| p.lon),
+            lat: t.location.map(|p| p.lat),
+            routing: RoutingView {
+                community: self.named(t.routing.community.as_ref()),
+                micro: self.named(t.routing.micro.as_ref()),
+                unit: self.named(t.routing.unit.as_ref()),
+                unrouted: t.routing.unrouted.map(Labelled::of),
             },
-            "received_at": t.received_at,
-            "contact_due_at": t.contact_due_at,
-            "due_at": t.due_at,
-            "sla": self.sla_status(t).as_str(),
-            "state": t.state.as_str(),
-            "state_zh": t.state.label_zh(),
-            "state_en": t.state.label_en(),
-            "version": t.version,
-            "owner": t.owner,
-            "assignment": t.assignment,
-            "handling_mode": t.handling_mode,
-            "escalated_to": t.escalated_to,
-            "delegated": t.delegated,
-            "first_contact_at": t.first_contact_at,
-            "outcome": t.outcome,
-            "satisfaction": t.satisfaction,
-            "closed_at": t.closed_at,
-            "cancel_reason": t.cancel_reason,
-            "duplicate_of": t.duplicate_of,
-            "duplicate_flag": t.duplicate_flag,
-            "duplicates": duplicates,
-            "reopen_count": t.reopen_count,
-            "updated_at": t.updated_at,
-        });
-        // Past what one json! can nest.
-        ticket["camera"] = json!(self.alert_camera(t));
-        ticket["snapshot_url"] = json!(
-            t.snapshot
+            received_at: t.received_at,
+            contact_due_at: t.contact_due_at,
+            due_at: t.due_at,
+            sla: self.sla_status(t),
+            state: t.state,
+            state_zh: t.state.label_zh().to_owned(),
+            state_en: t.state.label_en().to_owned(),
+            version: t.version,
+            owner: t.owner.clone(),
+            assignment: t.assignment.clone(),
+            handling_mode: t.handling_mode,
+            escalated_to: t.escalated_to,
+            delegated: t.delegated,
+            first_contact_at: t.first_contact_at,
+            outcome: t.outcome,
+            satisfaction: t.satisfaction,
+            closed_at: t.closed_at,
+            cancel_reason: t.cancel_reason.clone(),
+            duplicate_of: t.duplicate_of,
+            duplicate_flag: t.duplicate_flag,
+            duplicates,
+            reopen_count: t.reopen_count,
+            updated_at: t.updated_at,
+            camera: self.alert_camera(t),
+            snapshot_url: t
+                .snapshot
                 .as_ref()
-                .map(|_| format!("/api/tickets/{}/snapshot.jpg", t.id))
-        );
-        ticket
+                .map(|_| format!("/api/tickets/{}/snapshot.jpg", t.id)),
+        }
     }
 
-    pub fn event(&self, stored: &StoredEvent) -> Value {
+    pub fn event(&self, stored: &StoredEvent) -> EventView {
         let e = &stored.event;
         let (summary_zh, summary_en) = describe(&e.change, self.catalogue);
-        json!({
-            "event_id": stored.id,
-            "ticket_id": e.ticket_id,
-            "version": e.version,
-            "at": e.at,
-            "actor": { "id": e.actor.id, "name": e.actor.name, "role": e.actor.role.as_str(), "role_zh": e.actor.role.label_zh() },
-            "from": e.from.map(TicketState::as_str),
-            "to": e.to.as_str(),
-            "to_zh": e.to.label_zh(),
-            "type": e.change.kind(),
-            "summary_zh": summary_zh,
-            "summary_en": summary_en,
-            "change": e.change,
-        })
+        EventView {
+            event_id: stored.id,
+            ticket_id: e.ticket_id,
+            version: e.version,
+            at: e.at,
+            actor: ActorView {
+                id: e.actor.id.clone(),
+                name: e.actor.name.clone(),
+                role: e.actor.role,
+                role_zh: e.actor.role.label_zh().to_owned(),
+            },
+            from: e.from,
+            to: e.to,
+            to_zh: e.to.label_zh().to_owned(),
+            kind: e.change.kind().to_owned(),
+            summary_zh,
+            summary_en,
+            change: e.change.clone(),
+        }
+    }
+
+    /// A worker named on a ticket's card, with how many open tickets they hold.
+    pub fn worker(&self, w: &Worker, open_tickets: u32, distance_m: Option<f64>) -> TicketWorker {
+        TicketWorker {
+            worker: grid_worker(w),
+            grid_name: self.grid_name(&w.grid),
+            lon: w.lon,
+            lat: w.lat,
+            distance_m,
+            open_tickets,
+        }
+    }
+}
+
+/// A worker as a grid's card lists them.
+pub fn grid_worker(w: &Worker) -> GridWorker {
+    GridWorker {
+        id: w.id.clone(),
+        name: w.name.clone(),
+        kind: w.kind,
+        role: w.role.label_zh().to_owned(),
+        role_en: w.role.label_en().to_owned(),
+        phone: w.phone.clone(),
+        grid: w.grid.clone(),
     }
 }
 

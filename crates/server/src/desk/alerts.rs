@@ -4,19 +4,16 @@
 //! from the camera through the gateway.
 
 use base64::Engine;
+use binhe_api::tickets::MAX_SNAPSHOT_BYTES;
 use binhe_core::ticket::intake::IntakeRequest;
 use binhe_core::ticket::{Channel, IntakeProblem};
 use binhe_core::{Device, DeviceKind};
-use binhe_store::Snapshot;
+use binhe_store::{DeviceRepository, Snapshot};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use super::{Gateway, grab_picture};
-use crate::api::AppState;
 use crate::dataset::GridView;
-
-/// The largest alert picture taken in.
-pub const MAX_SNAPSHOT_BYTES: usize = 2 * 1024 * 1024;
+use crate::gateway::{Gateway, grab_picture};
 
 /// A picture of `camera` as it will be stored: known by its SHA-256.
 pub fn snapshot_of(camera: &str, taken_at: DateTime<Utc>, jpeg: Vec<u8>) -> Snapshot {
@@ -162,8 +159,11 @@ pub fn check_alert<'v>(
 }
 
 /// Takes a picture from the camera now and keeps it; `None` (logged) when the camera gives none.
-pub async fn take_picture(state: &AppState, camera: &Device) -> Option<String> {
-    let gateway: &Gateway = state.cameras();
+pub async fn take_picture(
+    gateway: &Gateway,
+    devices: &dyn DeviceRepository,
+    camera: &Device,
+) -> Option<String> {
     let jpeg = match grab_picture(gateway, camera).await {
         Ok(jpeg) => jpeg,
         Err(error) => {
@@ -172,7 +172,7 @@ pub async fn take_picture(state: &AppState, camera: &Device) -> Option<String> {
         }
     };
     let snapshot = snapshot_of(&camera.id, Utc::now(), jpeg.to_vec());
-    match state.devices().save_snapshot(&snapshot).await {
+    match devices.save_snapshot(&snapshot).await {
         Ok(()) => Some(snapshot.id),
         Err(error) => {
             tracing::warn!(camera = %camera.id, %error, "cannot keep a camera alert's picture");

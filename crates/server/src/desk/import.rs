@@ -7,50 +7,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use binhe_api::tickets::{JobFailure, JobProgress, RowError};
 use binhe_core::ticket::intake::IntakeRequest;
-use serde::Serialize;
 
-use super::desk::{IntakeOutcome, TicketDesk, now};
+use super::work_orders::{WorkOrderRow, read_work_orders};
+use super::{DeskError, IntakeOutcome, TicketDesk, now};
 use crate::dataset::GridView;
-use crate::work_orders::{WorkOrderRow, read_work_orders};
 
 /// Rows per intake call: big enough for multi-row inserts, small enough for a lively bar.
 const CHUNK_ROWS: usize = 500;
 /// Finished jobs kept for the terminals that still poll them.
 const KEEP_JOBS: usize = 20;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RowError {
-    pub row: usize,
-    pub field: String,
-    pub code: String,
-    pub message_zh: String,
-    pub message_en: String,
-}
-
-/// Why a whole file was refused.
-#[derive(Debug, Clone, Serialize)]
-pub struct JobFailure {
-    pub code: String,
-    pub message_zh: String,
-    pub message_en: String,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct JobProgress {
-    pub job: u64,
-    pub file_name: String,
-    pub total: usize,
-    pub done: usize,
-    pub created: usize,
-    pub merged: usize,
-    pub flagged: usize,
-    pub existing: usize,
-    pub rejected: usize,
-    pub finished: bool,
-    pub failed: Option<JobFailure>,
-    pub errors: Vec<RowError>,
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct ImportJobs {
@@ -183,7 +150,7 @@ impl ImportJobs {
         desk: &TicketDesk,
         view: &GridView,
         chunk: &[WorkOrderRow],
-    ) -> Result<(), super::desk::DeskError> {
+    ) -> Result<(), DeskError> {
         let mut errors = Vec::new();
         let mut requests: Vec<IntakeRequest> = Vec::new();
         let mut rows_of_requests = Vec::new();

@@ -1,11 +1,14 @@
-//! The gateway itself: live video as MJPEG (which every webview plays, WebKitGTK included),
+//! The camera gateway: live video as MJPEG (which every webview plays, WebKitGTK included),
 //! made by ffmpeg from the camera's source. An upstream is opened only while someone watches,
 //! shared by every viewer of that camera, and stopped (its ffmpeg process killed) when the last
-//! viewer leaves.
+//! viewer leaves. It also keeps every camera's health ([`health`]) and takes single pictures
+//! for camera alerts.
 //!
 //! Sources: a stream URL (RTSP, HTTP-FLV/HLS/MJPEG from an upstream gateway such as ZLMediaKit
 //! or go2rtc), or — for the synthetic demo street — ffmpeg's generated test picture with the
 //! camera's name and the time burnt in.
+
+pub mod health;
 
 use std::collections::HashMap;
 use std::process::Stdio;
@@ -13,16 +16,18 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use binhe_core::Device;
+use binhe_core::{Device, DeviceKind, Health};
 use chrono::Utc;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
-use super::health::{Health, HealthBook};
+pub use health::{HealthBook, PATROL_EVERY, Record, health_of_failure};
+
+use crate::dataset::Grids;
 
 /// Upstreams open at once, at most: each is an ffmpeg process.
-pub const MAX_UPSTREAMS: usize = 16;
+pub const MAX_UPSTREAMS: usize = binhe_api::devices::MAX_STREAMS;
 /// How long a new upstream may take to deliver its first picture.
 const FIRST_FRAME: Duration = Duration::from_secs(10);
 /// Pictures per second sent on.
@@ -325,7 +330,7 @@ impl Gateway {
             Ok(Err(reason)) => reason,
             Err(_) => format!("no picture within {} s", FIRST_FRAME.as_secs()),
         };
-        self.mark(camera, Health::of_failure(&reason), Some(reason.clone()));
+        self.mark(camera, health_of_failure(&reason), Some(reason.clone()));
         Err(unreachable(reason))
     }
 
@@ -407,6 +412,47 @@ impl Gateway {
             .collect();
         status.sort();
         status
+    }
+}
+
+/// Starts watching a camera of the dataset; a camera whose record names no usable stream is
+/// noted at fault.
+pub async fn watch_camera(gateway: &Gateway, camera: &Device) -> Result<Viewer, GatewayError> {
+    let source = Source::of(camera).inspect_err(|error| {
+        gateway.mark(&camera.id, Health::Fault, Some(error.to_string()));
+    })?;
+    gateway.watch(&camera.id, &source).await
+}
+
+/// One picture from a camera now (for a camera alert that came without one).
+pub async fn grab_picture(gateway: &Gateway, camera: &Device) -> Result<Bytes, GatewayError> {
+    let viewer = watch_camera(gateway, camera).await?;
+    let picture = match &*viewer.pictures().borrow() {
+        Feed::Picture(jpeg) => jpeg.clone(),
+        Feed::Starting | Feed::Ended(_) => {
+            return Err(GatewayError::Unreachable {
+                camera: camera.id.clone(),
+                reason: "the stream ended".to_owned(),
+            });
+        }
+    };
+    Ok(picture)
+}
+
+/// Knocks at every camera of the current grids now and then, as long as the server runs.
+pub async fn patrol_forever(gateway: Gateway, grids: Grids) {
+    loop {
+        let view = grids.view();
+        let cameras: Vec<(String, Result<Source, GatewayError>)> = view
+            .dataset
+            .devices
+            .iter()
+            .filter(|d| d.kind == DeviceKind::Camera)
+            .map(|d| (d.id.clone(), Source::of(d)))
+            .collect();
+        drop(view);
+        gateway.patrol(cameras).await;
+        tokio::time::sleep(PATROL_EVERY).await;
     }
 }
 

@@ -10,11 +10,11 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
+use binhe_core::Health;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use serde::Serialize;
 
-use super::gateway::{Gateway, Source};
+use super::{Gateway, GatewayError, Source};
 
 /// How often the patrol knocks at every camera.
 pub const PATROL_EVERY: Duration = Duration::from_mins(1);
@@ -23,48 +23,26 @@ const KNOCK_TIMEOUT: Duration = Duration::from_secs(3);
 /// Cameras knocked at together.
 const KNOCKS_AT_ONCE: usize = 32;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Health {
-    Unknown,
-    Online,
-    Offline,
-    Fault,
-}
-
-impl Health {
-    pub const ALL: [Self; 4] = [Self::Online, Self::Offline, Self::Fault, Self::Unknown];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Unknown => "unknown",
-            Self::Online => "online",
-            Self::Offline => "offline",
-            Self::Fault => "fault",
-        }
-    }
-
-    /// What a failed first picture says of the camera: no answer at its address is offline;
-    /// an answer that is not a picture is a fault.
-    pub fn of_failure(reason: &str) -> Self {
-        const NO_ANSWER: [&str; 10] = [
-            "connection refused",
-            "timed out",
-            "timeout",
-            "no route to host",
-            "network is unreachable",
-            "host is down",
-            "name or service not known",
-            "temporary failure in name resolution",
-            "failed to resolve",
-            "no picture within",
-        ];
-        let reason = reason.to_ascii_lowercase();
-        if NO_ANSWER.iter().any(|words| reason.contains(words)) {
-            Self::Offline
-        } else {
-            Self::Fault
-        }
+/// What a failed first picture says of the camera: no answer at its address is offline;
+/// an answer that is not a picture is a fault.
+pub fn health_of_failure(reason: &str) -> Health {
+    const NO_ANSWER: [&str; 10] = [
+        "connection refused",
+        "timed out",
+        "timeout",
+        "no route to host",
+        "network is unreachable",
+        "host is down",
+        "name or service not known",
+        "temporary failure in name resolution",
+        "failed to resolve",
+        "no picture within",
+    ];
+    let reason = reason.to_ascii_lowercase();
+    if NO_ANSWER.iter().any(|words| reason.contains(words)) {
+        Health::Offline
+    } else {
+        Health::Fault
     }
 }
 
@@ -149,7 +127,7 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// What the patrol found at one camera.
-async fn knock(source: &Result<Source, super::GatewayError>) -> (Health, Option<String>) {
+async fn knock(source: &Result<Source, GatewayError>) -> (Health, Option<String>) {
     let source = match source {
         Ok(source) => source,
         Err(error) => return (Health::Fault, Some(error.to_string())),
@@ -179,7 +157,7 @@ async fn knock(source: &Result<Source, super::GatewayError>) -> (Health, Option<
 impl Gateway {
     /// Knocks at every camera once and notes what answered. A camera at fault stays so until
     /// a picture plays; one that no longer answers is offline.
-    pub async fn patrol(&self, cameras: Vec<(String, Result<Source, super::GatewayError>)>) {
+    pub async fn patrol(&self, cameras: Vec<(String, Result<Source, GatewayError>)>) {
         let found: Vec<(String, (Health, Option<String>))> = futures_util::stream::iter(cameras)
             .map(|(id, source)| async move {
                 let found = knock(&source).await;
@@ -240,13 +218,13 @@ mod tests {
             "no picture within 10 s",
             "Failed to resolve hostname cam.invalid: Temporary failure in name resolution",
         ] {
-            assert_eq!(Health::of_failure(reason), Health::Offline, "{reason}");
+            assert_eq!(health_of_failure(reason), Health::Offline, "{reason}");
         }
         for reason in [
             "http://127.0.0.1:8080/x: Invalid data found when processing input",
             "Server returned 404 Not Found",
         ] {
-            assert_eq!(Health::of_failure(reason), Health::Fault, "{reason}");
+            assert_eq!(health_of_failure(reason), Health::Fault, "{reason}");
         }
     }
 }

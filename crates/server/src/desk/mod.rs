@@ -1,6 +1,12 @@
 //! The ticket desk: the one intake path every channel goes through, and every later step of
 //! the closed loop. It keeps the duplicate index in step with the store and announces each
-//! stored event to live clients.
+//! stored event to live clients. The rooms that take requests in (the ticket routes, 12345
+//! file imports, the demo feed, camera alerts) all come through here.
+
+pub mod alerts;
+pub mod import;
+pub mod view;
+pub mod work_orders;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex as StdMutex, OnceLock, RwLock};

@@ -1,0 +1,259 @@
+//! The KPI routes (`docs/api-kpi.md`): the dashboard, the assessment (考核), the heat map of
+//! requests per micro-grid, the drill-down into the tickets behind a figure and the monthly
+//! report (月报). The figures are `binhe_core::kpi`'s own types; definitions in `docs/kpi.md`.
+
+use std::collections::BTreeMap;
+use std::ops::Deref;
+
+use binhe_core::GridCode;
+use binhe_core::kpi::{Assessment, Change, Definition, Kpis, Rate, SubjectKind, Weights};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::query::QueryString;
+use crate::tickets::TicketView;
+
+/// Tickets a drill-down list answers with unless `limit` says otherwise, and at most.
+pub const DEFAULT_DRILL_LIMIT: u32 = 100;
+pub const MAX_DRILL_LIMIT: u32 = 1000;
+
+crate::core::labelled! {
+    /// Whose tickets are counted.
+    pub enum ScopeKind {
+        Street = "street", "街道", "Street";
+        Community = "community", "社区", "Community";
+        Micro = "micro", "微网格", "Micro-grid";
+    }
+}
+
+/// Whose figures: the street, a community or a micro-grid, with its residents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScopeInfo {
+    pub kind: ScopeKind,
+    pub code: GridCode,
+    pub name: String,
+    pub residents: u32,
+}
+
+crate::core::labelled! {
+    /// How a period was asked for.
+    pub enum PeriodKindName {
+        Month = "month", "月", "Month";
+        Year = "year", "年", "Year";
+        /// Whole Beijing days.
+        Range = "range", "区间", "Range";
+    }
+}
+
+/// The period as the server understood it, with its label (`2026年11月`) and span.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodInfo {
+    pub kind: PeriodKindName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub month: Option<u32>,
+    pub label: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// What every KPI answer was counted for: the scope, the period and the cut-off (截至).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counted {
+    pub scope: ScopeInfo,
+    pub period: PeriodInfo,
+    pub as_of: DateTime<Utc>,
+}
+
+/// [`Kpis`] with the names of the categories they list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedKpis {
+    #[serde(flatten)]
+    pub kpis: Kpis,
+    pub category_names: BTreeMap<String, String>,
+}
+
+impl NamedKpis {
+    /// Display name of a category code (the code itself when it has none).
+    pub fn category_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.category_names.get(code).map_or(code, String::as_str)
+    }
+}
+
+impl Deref for NamedKpis {
+    type Target = Kpis;
+
+    fn deref(&self) -> &Kpis {
+        &self.kpis
+    }
+}
+
+/// One Beijing month of the dashboard's trend; `future` months have no figures yet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrendMonth {
+    pub year: i32,
+    pub month: u32,
+    pub label: String,
+    pub received: u64,
+    pub response: Rate,
+    pub resolution: Rate,
+    pub satisfaction: Rate,
+    pub per_10k_residents: Option<f64>,
+    pub future: bool,
+}
+
+/// The dashboard's 同比: the same span a year earlier, and the change of two figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct YearOverYear {
+    pub earlier: NamedKpis,
+    pub monthly_received: Change,
+    pub per_10k_residents: Change,
+}
+
+/// `GET /api/kpi/dashboard`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    #[serde(flatten)]
+    pub counted: Counted,
+    pub kpis: NamedKpis,
+    pub year_over_year: YearOverYear,
+    /// The months of the period's year (of a range: the months it touches).
+    pub trend: Vec<TrendMonth>,
+    /// What each figure counts, for the hover.
+    pub definitions: Vec<Definition>,
+}
+
+impl Dashboard {
+    pub fn definition(&self, key: &str) -> Option<&Definition> {
+        self.definitions.iter().find(|d| d.key == key)
+    }
+}
+
+/// `GET /api/kpi/assessment`: every subject of the scope ranked by its weighted score
+/// (idle ones last, without a score).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssessmentAnswer {
+    #[serde(flatten)]
+    pub counted: Counted,
+    pub kind: SubjectKind,
+    pub weights: Weights,
+    pub rows: Vec<Assessment>,
+}
+
+/// Requests received in one micro-grid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeatCell {
+    pub code: String,
+    pub name: String,
+    pub received: u64,
+    /// Per month per 10,000 residents; none without residents.
+    pub per_10k: Option<f64>,
+}
+
+/// `GET /api/kpi/heat`: requests per micro-grid (those without any left out).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Heat {
+    #[serde(flatten)]
+    pub counted: Counted,
+    pub max: u64,
+    pub total: u64,
+    pub cells: Vec<HeatCell>,
+}
+
+/// `GET /api/kpi/tickets`: the tickets behind one figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DrillDown {
+    #[serde(flatten)]
+    pub counted: Counted,
+    pub metric: String,
+    pub category: Option<String>,
+    pub total: u64,
+    pub tickets: Vec<TicketView>,
+}
+
+/// A category of the monthly report: its requests in the month and in the year to date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportCategory {
+    pub category: String,
+    pub name: String,
+    pub month: u64,
+    pub year_to_date: u64,
+}
+
+/// The report's 同比 of the year to date.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ReportChanges {
+    pub monthly_received: Change,
+    pub per_10k_residents: Change,
+}
+
+/// `GET /api/kpi/report`: what the printable monthly report (and its XLSX) shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    #[serde(flatten)]
+    pub counted: Counted,
+    pub title: String,
+    /// The span of the year to date, `2026年1—11月`.
+    pub months_label: String,
+    pub summary_zh: String,
+    pub month: Kpis,
+    pub year_to_date: Kpis,
+    pub last_year_to_date: Kpis,
+    pub year_over_year: ReportChanges,
+    pub categories: Vec<ReportCategory>,
+    /// Communities for the street's report, micro-grids for a community's.
+    pub ranking_kind: SubjectKind,
+    pub ranking: Vec<Assessment>,
+}
+
+/// Every parameter the KPI routes take, as written (each route reads the ones it needs and
+/// names a wrong one in its refusal): the period as `month=YYYY-MM`, `year=YYYY` or
+/// `from=YYYY-MM-DD&to=YYYY-MM-DD`; `as_of` a day (its 00:00 Beijing time); `community` /
+/// `micro` / `worker` narrow the scope; `kind` and `weights` (`30,35,35`) the assessment;
+/// `metric`, `category`, `limit`, `offset` the drill-down.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KpiParams {
+    pub month: Option<String>,
+    pub year: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub as_of: Option<String>,
+    pub community: Option<String>,
+    pub micro: Option<String>,
+    pub worker: Option<String>,
+    pub kind: Option<String>,
+    pub weights: Option<String>,
+    pub metric: Option<String>,
+    pub category: Option<String>,
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+}
+
+impl KpiParams {
+    /// The query string (without `?`).
+    pub fn to_query(&self) -> String {
+        let fields = [
+            ("month", &self.month),
+            ("year", &self.year),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("as_of", &self.as_of),
+            ("community", &self.community),
+            ("micro", &self.micro),
+            ("worker", &self.worker),
+            ("kind", &self.kind),
+            ("weights", &self.weights),
+            ("metric", &self.metric),
+            ("category", &self.category),
+            ("limit", &self.limit),
+            ("offset", &self.offset),
+        ];
+        fields
+            .into_iter()
+            .fold(QueryString::new(), |q, (key, value)| {
+                q.with_opt(key, value.as_deref())
+            })
+            .finish()
+    }
+}

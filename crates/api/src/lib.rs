@@ -1,0 +1,33 @@
+//! The wire contract of Smart Binhe: the request and the answer of every HTTP route, the error
+//! body every refusal answers with, the codes a terminal reacts to, and the limits it must
+//! respect. The server builds its answers from these types and the wasm UI reads the same
+//! types, so the two cannot drift; `crates/server/tests/contract.rs` plays every route family
+//! through real HTTP into them.
+//!
+//! Domain values travel as `binhe_core`'s own types (ticket states, channels, roles, grid
+//! levels, KPI figures …), whose codes and zh/en labels are defined once there
+//! ([`binhe_core::labelled!`]).
+//!
+//! | module | routes |
+//! |---|---|
+//! | [`grids`] | `/api/summary`, `/api/grids/…`, `/api/locate`, `/api/*.geojson`, `/api/health` |
+//! | [`tickets`] | `/api/tickets…`, `/api/catalogue`, `/api/sla`, `/api/imports/{job}`, `/api/stream`, `/api/demo/feed` |
+//! | [`devices`] | `/api/cameras/…`, `/api/door-access/…` |
+//! | [`kpi`] | `/api/kpi/…` |
+//! | [`auth`] | `/api/login`, `/api/logout`, `/api/session`, `/api/accounts…`, `/api/audit`, `/api/desktop/center` |
+//! | [`error`] | the `{"error": {code, message_zh, message_en, …}}` body and its codes |
+
+pub mod auth;
+pub mod devices;
+pub mod error;
+pub mod grids;
+pub mod kpi;
+pub mod query;
+pub mod tickets;
+pub mod time;
+
+pub use binhe_core as core;
+pub use error::{ErrorBody, ErrorDetail, Problem};
+
+/// `[min_lon, min_lat, max_lon, max_lat]` in WGS84.
+pub type Bbox = [f64; 4];

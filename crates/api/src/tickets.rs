@@ -1,0 +1,446 @@
+//! The ticket desk (`docs/api-tickets.md`): intake, the lists of the queue and the map, a
+//! ticket's card, the actions of the closed loop, drag-to-dispatch, 12345 file imports, the
+//! live event stream and the demo feed.
+
+use std::ops::RangeInclusive;
+
+use binhe_core::GridCode;
+use binhe_core::geojson::FeatureCollection;
+use binhe_core::label::Labelled as LabelledValue;
+use binhe_core::ticket::lifecycle::Change;
+use binhe_core::ticket::{
+    ActionKind, ActorRole, Assignment, Category, Channel, DuplicateFlag, EscalationLevel,
+    HandlingMode, IntakeRequest, Outcome, Owner, Satisfaction, SlaStatus, TicketId, TicketState,
+    UnroutedReason, Urgency,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::grids::{GridWorker, NamedGrid};
+use crate::query::QueryString;
+
+/// How long after a dispatch its author may take it back.
+pub const UNDO_WINDOW: Duration = binhe_core::ticket::lifecycle::UNDO_WINDOW;
+/// Tickets a list answers with unless `limit` says otherwise …
+pub const DEFAULT_LIST_LIMIT: u32 = 500;
+/// … and at most (the queue loads this many open tickets).
+pub const MAX_LIST_LIMIT: u32 = 5000;
+/// Every open ticket with a location goes on the map; a street rarely has more than a few
+/// thousand open at once.
+pub const MAP_LIMIT: u32 = 50_000;
+/// A reported request with room for a camera alert's picture.
+pub const MAX_REPORT_BYTES: usize = 8 * 1024 * 1024;
+/// The largest camera alert picture taken in.
+pub const MAX_SNAPSHOT_BYTES: usize = 2 * 1024 * 1024;
+/// Requests per minute the demo feed may be set to.
+pub const FEED_RATE_RANGE: RangeInclusive<f64> = 0.1..=600.0;
+
+/// The open tickets as map points.
+pub const TICKETS_GEOJSON: &str = "/api/tickets.geojson?scope=open";
+/// The live event stream (Server-Sent Events, `event: ticket`, data [`LiveEvent`]).
+pub const STREAM: &str = "/api/stream";
+
+/// A coded value with its labels in both languages, for terminals that list the choices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Labelled<T> {
+    pub code: T,
+    pub label_zh: String,
+    pub label_en: String,
+}
+
+impl<T: LabelledValue> Labelled<T> {
+    pub fn of(value: T) -> Self {
+        Self {
+            code: value,
+            label_zh: value.label_zh().to_owned(),
+            label_en: value.label_en().to_owned(),
+        }
+    }
+}
+
+/// Where the spatial index placed a ticket, by name, or why it could not.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RoutingView {
+    pub community: Option<NamedGrid>,
+    pub micro: Option<NamedGrid>,
+    pub unit: Option<NamedGrid>,
+    pub unrouted: Option<Labelled<UnroutedReason>>,
+}
+
+/// The camera a camera alert came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertCamera {
+    pub id: String,
+    pub name: String,
+    pub lon: f64,
+    pub lat: f64,
+}
+
+/// `TicketView` of the contract: a ticket with the names a terminal shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub id: TicketId,
+    pub channel: Channel,
+    pub channel_zh: String,
+    pub channel_en: String,
+    pub external_id: Option<String>,
+    pub category: String,
+    pub category_zh: String,
+    pub category_en: String,
+    pub description: String,
+    pub urgency: Urgency,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub source_ref: Option<String>,
+    pub address: Option<String>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub routing: RoutingView,
+    pub received_at: DateTime<Utc>,
+    pub contact_due_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub sla: SlaStatus,
+    pub state: TicketState,
+    pub state_zh: String,
+    pub state_en: String,
+    pub version: u32,
+    /// 首接责任: the first grid that received the order.
+    pub owner: Option<Owner>,
+    /// Who holds the order now; its `grid` is `None` at the district.
+    pub assignment: Option<Assignment>,
+    pub handling_mode: Option<HandlingMode>,
+    pub escalated_to: Option<EscalationLevel>,
+    pub delegated: bool,
+    pub first_contact_at: Option<DateTime<Utc>>,
+    pub outcome: Option<Outcome>,
+    pub satisfaction: Option<Satisfaction>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
+    pub duplicate_of: Option<TicketId>,
+    pub duplicate_flag: Option<DuplicateFlag>,
+    /// How many tickets were merged into this one.
+    pub duplicates: u32,
+    pub reopen_count: u32,
+    pub updated_at: DateTime<Utc>,
+    /// The camera whose video analytics raised a camera-channel ticket.
+    pub camera: Option<AlertCamera>,
+    /// The picture the analytics sent with the alert.
+    pub snapshot_url: Option<String>,
+}
+
+impl TicketView {
+    pub fn is_urgent(&self) -> bool {
+        self.urgency == Urgency::Urgent
+    }
+}
+
+/// Who took a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActorView {
+    pub id: String,
+    pub name: String,
+    pub role: ActorRole,
+    pub role_zh: String,
+}
+
+/// `EventView`: one step of a ticket's history, with a line for the timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventView {
+    pub event_id: i64,
+    pub ticket_id: TicketId,
+    pub version: u32,
+    pub at: DateTime<Utc>,
+    pub actor: ActorView,
+    pub from: Option<TicketState>,
+    pub to: TicketState,
+    pub to_zh: String,
+    /// The change's kind (`dispatched`, `fed_back` …), as `change.type`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub summary_zh: String,
+    pub summary_en: String,
+    pub change: Change,
+}
+
+/// A grid worker named on a ticket's card; `distance_m` in the nearest list only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketWorker {
+    #[serde(flatten)]
+    pub worker: GridWorker,
+    pub grid_name: String,
+    pub lon: f64,
+    pub lat: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+    /// Open tickets the worker holds now, so the nearest free one stands out.
+    pub open_tickets: u32,
+}
+
+/// A camera near a ticket, to watch the place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearbyCamera {
+    pub id: String,
+    pub name: String,
+    pub grid: GridCode,
+    pub lon: f64,
+    pub lat: f64,
+    pub distance_m: f64,
+}
+
+/// `GET /api/tickets/{id}`: a ticket's card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketDetail {
+    pub ticket: TicketView,
+    pub events: Vec<EventView>,
+    /// The tickets merged into this one.
+    pub duplicates: Vec<TicketView>,
+    /// Who answers for the ticket's grid.
+    pub responsible: Vec<TicketWorker>,
+    /// The workers nearest the place, closest first.
+    pub nearest: Vec<TicketWorker>,
+    /// The cameras nearest the place, closest first.
+    pub cameras: Vec<NearbyCamera>,
+}
+
+/// `GET /api/tickets`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketList {
+    pub tickets: Vec<TicketView>,
+    /// All that match, beyond `limit` too.
+    pub total: u64,
+}
+
+/// The answer to an action or a drop: the ticket as it is now and the events added.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Acted {
+    pub ticket: TicketView,
+    pub events: Vec<EventView>,
+    /// A dispatch may be taken back until then (see [`UNDO_WINDOW`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo_until: Option<DateTime<Utc>>,
+}
+
+/// An open ticket the new request repeats.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DuplicateFound {
+    pub of: TicketId,
+    pub distance_m: f64,
+    pub hours_apart: f64,
+    /// Merged into it at once (a clear repeat), rather than flagged for a look.
+    pub merged: bool,
+}
+
+/// `POST /api/tickets` answered 201 (taken in) or 200 (`existing`: the same channel and
+/// external id was taken in before).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Created {
+    pub ticket: TicketView,
+    pub duplicate: Option<DuplicateFound>,
+    pub existing: bool,
+}
+
+/// `POST /api/tickets`: the intake fields, and for a camera alert the picture the video
+/// analytics took (base64 JPEG, at most [`MAX_SNAPSHOT_BYTES`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReportRequest {
+    #[serde(flatten)]
+    pub request: IntakeRequest,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_jpeg: Option<String>,
+}
+
+/// `GET /api/catalogue`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CatalogueView {
+    pub categories: Vec<Category>,
+    pub channels: Vec<Labelled<Channel>>,
+    pub states: Vec<Labelled<TicketState>>,
+}
+
+impl CatalogueView {
+    pub fn category(&self, code: &str) -> Option<&Category> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+}
+
+/// `POST /api/tickets/{id}/actions`. Every field is optional on the wire so a missing one is
+/// refused by name; each action reads what it needs (`docs/api-tickets.md`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ActionRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// The version of the ticket the terminal saw; a newer one refuses the action.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_id: Option<String>,
+    /// `community`, `street` or `district` ([`EscalationLevel`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<String>,
+    /// `solved` or `unsolved` ([`Outcome`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    /// `satisfied`, `basic` or `dissatisfied` ([`Satisfaction`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grid_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub into: Option<TicketId>,
+}
+
+impl ActionRequest {
+    /// `action` on the ticket at `version`, with nothing else filled in yet.
+    pub fn new(action: ActionKind, version: u32) -> Self {
+        Self {
+            action: Some(action.as_str().to_owned()),
+            version: Some(version),
+            ..Self::default()
+        }
+    }
+}
+
+/// `POST /api/tickets/{id}/drop`: the grid the terminal highlighted (none when the drop hit
+/// no grid on screen) and the drop point; the server checks the point itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DropRequest {
+    pub grid: Option<String>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub version: Option<u32>,
+}
+
+/// Which tickets a list or the map layer shows: `scope` open (default), all, unrouted or
+/// flagged; `state` a [`TicketState`] code; `community` a community's code; `limit` up to
+/// [`MAX_LIST_LIMIT`] (the map: [`MAP_LIMIT`]). Read as written, so a wrong value is named.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListQuery {
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub community: Option<String>,
+    pub limit: Option<String>,
+}
+
+impl ListQuery {
+    /// The query string (without `?`).
+    pub fn to_query(&self) -> String {
+        QueryString::new()
+            .with_opt("scope", self.scope.as_deref())
+            .with_opt("state", self.state.as_deref())
+            .with_opt("community", self.community.as_deref())
+            .with_opt("limit", self.limit.as_deref())
+            .finish()
+    }
+}
+
+/// What an open ticket's point on the map says (`GET /api/tickets.geojson`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketPoint {
+    pub id: TicketId,
+    pub state: TicketState,
+    pub sla: SlaStatus,
+    pub category: String,
+    pub category_zh: String,
+    pub urgency: Urgency,
+    pub channel: Channel,
+    pub duplicates: u32,
+    pub flagged: bool,
+}
+
+/// `GET /api/tickets.geojson`.
+pub type TicketLayer = FeatureCollection<TicketPoint>;
+
+/// `POST /api/tickets/import` answered 202: the job to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportStarted {
+    pub job: u64,
+}
+
+/// One refused row of a 12345 file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowError {
+    /// The row as a spreadsheet numbers it (the header is row 1).
+    pub row: usize,
+    pub field: String,
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+/// Why a whole file was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobFailure {
+    pub code: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+/// `GET /api/imports/{job}`: how far an import has come.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobProgress {
+    pub job: u64,
+    pub file_name: String,
+    pub total: usize,
+    pub done: usize,
+    pub created: usize,
+    pub merged: usize,
+    pub flagged: usize,
+    pub existing: usize,
+    pub rejected: usize,
+    pub finished: bool,
+    pub failed: Option<JobFailure>,
+    pub errors: Vec<RowError>,
+}
+
+/// The data of one `ticket` event of the live stream (`GET /api/stream`); its SSE id is
+/// `event_id`, which a reconnecting terminal names in `Last-Event-ID` (or `?after=`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    pub event_id: i64,
+    pub ticket_id: TicketId,
+    pub version: u32,
+    /// The change's kind, as [`EventView::kind`].
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub state: TicketState,
+}
+
+/// `GET /api/stream?after=`: for clients that cannot set `Last-Event-ID`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StreamQuery {
+    pub after: Option<i64>,
+}
+
+/// `GET`/`POST /api/demo/feed`: the demo street's request generator; a server without one
+/// answers `available: false` and zeros.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct DemoFeedStatus {
+    pub available: bool,
+    pub running: bool,
+    pub rate_per_minute: f64,
+    pub generated: u64,
+}
+
+/// `POST /api/demo/feed`: what changes (the rate within [`FEED_RATE_RANGE`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FeedControl {
+    pub running: Option<bool>,
+    pub rate_per_minute: Option<f64>,
+}

@@ -1,0 +1,70 @@
+//! The one place the rooms' routes are merged, with what stands in front of all of them: the
+//! gate (who is asking), the answers for an API path no room serves, and the static UI.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::routing::{any, get};
+use binhe_api::grids::ServerHealth;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::http::extract::Json;
+use crate::http::{ApiError, RequestError};
+use crate::state::AppState;
+use crate::{auth, cameras, demo_feed, desktop, door_access, grids, kpi, tickets};
+
+pub fn router(
+    state: AppState,
+    ui_dir: &Path,
+    desktop: Option<Arc<dyn desktop::CenterChoice>>,
+) -> Router {
+    let gate = state.gate();
+    let api = Router::new()
+        .route("/api/health", get(health))
+        .merge(grids::routes())
+        .merge(tickets::routes())
+        .merge(cameras::routes())
+        .merge(door_access::routes())
+        .merge(kpi::routes())
+        .merge(auth::routes())
+        .merge(demo_feed::routes())
+        .route("/api/{*rest}", any(no_route))
+        .with_state(state);
+    api.merge(desktop::routes(desktop))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback_service(ServeDir::new(ui_dir))
+        .layer(axum::middleware::from_fn_with_state(gate, auth::gate))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::HeaderName::from_static("x-content-type-options"),
+            HeaderValue::from_static("nosniff"),
+        ))
+}
+
+async fn health() -> Json<ServerHealth> {
+    Json(ServerHealth {
+        status: "ok".to_owned(),
+    })
+}
+
+/// An API path no room serves: the error body, not the static files' empty 404.
+async fn no_route(request: Request) -> ApiError {
+    RequestError::NoRoute {
+        path: request.uri().path().to_owned(),
+    }
+    .into()
+}
+
+async fn method_not_allowed(request: Request) -> ApiError {
+    RequestError::MethodNotAllowed {
+        method: request.method().to_string(),
+    }
+    .into()
+}

@@ -1,0 +1,76 @@
+//! What the server holds while it runs: the services every room reads, as one [`AppState`].
+//! Rooms never name it: each handler takes the parts it needs (`State<TicketDesk>`,
+//! `State<Grids>` …), which axum finds here through `FromRef`.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use binhe_store::{AccountRepository, DeviceRepository};
+
+use crate::auth::Gate;
+use crate::dataset::{GridView, Grids};
+use crate::demo_feed::{FeedServices, FeedSlot};
+use crate::desk::TicketDesk;
+use crate::desk::import::ImportJobs;
+use crate::gateway::Gateway;
+use crate::kpi::{KpiSources, SharedKpiStore};
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// The street's grids (replaced whole by an import).
+    pub grids: Grids,
+    /// Intake and the closed loop.
+    pub desk: TicketDesk,
+    /// 12345 file imports under way.
+    pub imports: ImportJobs,
+    /// Live pictures and camera health.
+    pub gateway: Gateway,
+    /// Camera alert pictures and door-access events.
+    pub devices: Arc<dyn DeviceRepository>,
+    /// Accounts, sessions and the audit log.
+    pub accounts: Arc<dyn AccountRepository>,
+    /// How callers sign in.
+    pub gate: Gate,
+    /// The demo feed, in demo mode.
+    pub feed: FeedSlot,
+    /// The KPI counts and the tickets behind them.
+    pub kpis: SharedKpiStore,
+}
+
+impl FromRef<AppState> for KpiSources {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            grids: state.grids.clone(),
+            store: Arc::clone(&state.kpis),
+            desk: state.desk.clone(),
+        }
+    }
+}
+
+impl AppState {
+    pub fn view(&self) -> Arc<GridView> {
+        self.grids.view()
+    }
+
+    pub fn desk(&self) -> TicketDesk {
+        self.desk.clone()
+    }
+
+    pub fn gate(&self) -> Gate {
+        self.gate.clone()
+    }
+
+    pub fn imports(&self) -> &ImportJobs {
+        &self.imports
+    }
+
+    /// What the demo feed drives.
+    pub fn feed_services(&self) -> FeedServices {
+        FeedServices {
+            desk: self.desk.clone(),
+            grids: self.grids.clone(),
+            gateway: self.gateway.clone(),
+            devices: Arc::clone(&self.devices),
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Requests in: one at a time from any channel (`POST /api/tickets`, camera alerts with their
+//! picture), a whole 12345 export as a background job, and the catalogue and SLA table intake
+//! checks against.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
+use axum::http::{HeaderMap, StatusCode};
+use binhe_api::tickets::{
+    CatalogueView, Created, DuplicateFound, ImportStarted, JobProgress, Labelled, ReportRequest,
+};
+use binhe_core::access::Role;
+use binhe_core::ticket::intake::validate;
+use binhe_core::ticket::{Catalogue, Category, Channel, SlaTable, TicketState};
+use binhe_store::DeviceRepository;
+
+use super::{Shown, TicketError};
+use crate::dataset::Grids;
+use crate::desk::alerts::{CheckedAlert, check_alert, take_picture};
+use crate::desk::import::ImportJobs;
+use crate::desk::{IntakeOutcome, SettingsError, TicketDesk, now};
+use crate::gateway::Gateway;
+use crate::http::extract::{Json, Path, uploaded_file_name};
+use crate::http::{ApiError, Caller, RequestError};
+
+fn catalogue_view(catalogue: &Catalogue) -> CatalogueView {
+    CatalogueView {
+        categories: catalogue.categories.clone(),
+        channels: Channel::ALL.into_iter().map(Labelled::of).collect(),
+        states: TicketState::ALL.into_iter().map(Labelled::of).collect(),
+    }
+}
+
+pub(super) async fn catalogue(State(desk): State<TicketDesk>) -> Json<CatalogueView> {
+    Json(catalogue_view(&desk.catalogue()))
+}
+
+pub(super) async fn sla(State(desk): State<TicketDesk>) -> Json<SlaTable> {
+    Json((*desk.sla()).clone())
+}
+
+fn settings_error(field: &'static str, error: SettingsError) -> ApiError {
+    match error {
+        SettingsError::Invalid(problems) => RequestError::bad(
+            field,
+            problems
+                .iter()
+                .map(|(en, _)| en.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            problems
+                .iter()
+                .map(|(_, zh)| zh.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+        )
+        .into(),
+        SettingsError::Store(error) => error.into(),
+    }
+}
+
+/// A settings body, or what is wrong with it (`field` `body`).
+fn settings_body<T>(body: Result<axum::Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    body.map(|axum::Json(b)| b).map_err(|rejection| {
+        RequestError::bad(
+            "body",
+            rejection.body_text(),
+            format!("请求内容无效：{}", rejection.body_text()),
+        )
+        .into()
+    })
+}
+
+/// Replaces the category catalogue (the whole list, as `GET` returns its `categories`).
+pub(super) async fn replace_catalogue(
+    State(desk): State<TicketDesk>,
+    caller: Caller,
+    body: Result<axum::Json<Vec<Category>>, JsonRejection>,
+) -> Result<Json<CatalogueView>, ApiError> {
+    caller.must_administer()?;
+    let categories = settings_body(body)?;
+    desk.replace_catalogue(Catalogue { categories })
+        .await
+        .map_err(|e| settings_error("categories", e))?;
+    Ok(Json(catalogue_view(&desk.catalogue())))
+}
+
+pub(super) async fn replace_sla(
+    State(desk): State<TicketDesk>,
+    caller: Caller,
+    body: Result<axum::Json<SlaTable>, JsonRejection>,
+) -> Result<Json<SlaTable>, ApiError> {
+    caller.must_administer()?;
+    let table = settings_body(body)?;
+    desk.replace_sla(table)
+        .await
+        .map_err(|e| settings_error("sla", e))?;
+    Ok(Json((*desk.sla()).clone()))
+}
+
+/// `POST /api/tickets`: one request through the intake; a camera alert keeps the picture it
+/// came with, or gets one from its camera.
+pub(super) async fn create(
+    State(desk): State<TicketDesk>,
+    State(grids): State<Grids>,
+    State(gateway): State<Gateway>,
+    State(devices): State<Arc<dyn DeviceRepository>>,
+    caller: Caller,
+    body: Result<axum::Json<ReportRequest>, JsonRejection>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    caller.must_be(
+        &[Role::Dispatcher, Role::Commander, Role::Worker],
+        "report a request",
+    )?;
+    let axum::Json(ReportRequest {
+        mut request,
+        snapshot_jpeg,
+    }) = body.map_err(|rejection| {
+        RequestError::bad(
+            "body",
+            rejection.body_text(),
+            format!("请求内容不是有效的工单 JSON：{}", rejection.body_text()),
+        )
+    })?;
+    // The stored picture is named by the server only.
+    request.snapshot = None;
+    // A grid worker's report is theirs: they follow it as its reporter.
+    if let Some(worker) = &caller.principal.worker_id {
+        request.source_ref = Some(worker.clone());
+    }
+    let view = grids.view();
+    let at = now();
+    let mut problems = Vec::new();
+    let alert =
+        check_alert(&view, &mut request, snapshot_jpeg.as_deref(), at).unwrap_or_else(|found| {
+            problems = found;
+            CheckedAlert::default()
+        });
+    if let Err(found) = validate(&request, &desk.catalogue(), view.hierarchy(), at) {
+        problems.extend(found);
+    }
+    if !problems.is_empty() {
+        return Err(TicketError::IntakeRejected { problems }.into());
+    }
+    // The request is good: keep its picture (or take one from the camera), then take it in.
+    if let Some(picture) = alert.picture {
+        devices.save_snapshot(&picture).await?;
+        request.snapshot = Some(picture.id);
+    } else if let Some(camera) = alert.camera {
+        request.snapshot = take_picture(&gateway, devices.as_ref(), camera).await;
+    }
+    let outcome = desk.intake_one(request, view.clone()).await?;
+    let shown = Shown::now(&desk, &grids);
+    let ctx = shown.context();
+    match outcome {
+        IntakeOutcome::Created { ticket, duplicate } => {
+            let duplicate = duplicate.map(|d| DuplicateFound {
+                of: d.of,
+                distance_m: (d.distance_m * 10.0).round() / 10.0,
+                hours_apart: (d.hours_apart * 100.0).round() / 100.0,
+                merged: d.clear,
+            });
+            Ok((
+                StatusCode::CREATED,
+                Json(Created {
+                    ticket: ctx.ticket(&ticket, 0),
+                    duplicate,
+                    existing: false,
+                }),
+            ))
+        }
+        IntakeOutcome::Existing { id } => {
+            let ticket = desk.ticket(id).await?;
+            Ok((
+                StatusCode::OK,
+                Json(Created {
+                    ticket: ctx.ticket(&ticket, 0),
+                    duplicate: None,
+                    existing: true,
+                }),
+            ))
+        }
+        IntakeOutcome::Rejected { problems } => {
+            Err(TicketError::IntakeRejected { problems }.into())
+        }
+    }
+}
+
+/// Starts importing a 12345 work-order file (CSV or XLSX, the raw file as the body).
+pub(super) async fn import_file(
+    State(desk): State<TicketDesk>,
+    State(grids): State<Grids>,
+    State(imports): State<ImportJobs>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<ImportStarted>), ApiError> {
+    caller.must_be(&[Role::Dispatcher], "import work orders")?;
+    let body = body?;
+    if body.is_empty() {
+        return Err(
+            RequestError::bad("body", "the uploaded file is empty", "上传的文件为空").into(),
+        );
+    }
+    let file_name = uploaded_file_name(&headers);
+    let job = imports.start(desk, grids.view(), body.to_vec(), file_name);
+    Ok((StatusCode::ACCEPTED, Json(ImportStarted { job })))
+}
+
+pub(super) async fn import_progress(
+    State(imports): State<ImportJobs>,
+    caller: Caller,
+    Path(job): Path<u64>,
+) -> Result<Json<JobProgress>, ApiError> {
+    caller.must_be(&[Role::Dispatcher], "import work orders")?;
+    imports
+        .progress(job)
+        .map(Json)
+        .ok_or_else(|| TicketError::JobNotFound { job }.into())
+}
