@@ -2,6 +2,20 @@
 //!
 //! Strings that come from the server (grid names, error messages, roles) arrive in both
 //! languages already; this module holds only what the UI itself says.
+//!
+//! # Adding a message
+//!
+//! A fixed text is one entry of the `messages!` table, `Name => "中文", "English";`, which
+//! declares the variant `Msg::Name` and its texts for [`Msg::text`]; a `///` line above an entry
+//! becomes the variant's doc. A text with values in it is one entry of the `formatted!` table,
+//! `name(arg: Type) => "中文 {arg}", "English {arg}";`, which declares
+//! `pub fn name(lang: Lang, arg: Type) -> String`. Only a text whose wording changes with the
+//! values (a plural, a part left out) is a hand-written function, below the tables.
+//!
+//! The tests at the bottom refuse an empty text, Chinese in the English column or none in the
+//! Chinese one, a stray space at either end, and two messages with the same words in both
+//! languages. If a new message is meant to read exactly like another (a button and the dialog it
+//! opens), add the pair to `SHARED_TEXTS` there.
 
 use serde::{Deserialize, Serialize};
 
@@ -39,993 +53,572 @@ impl Lang {
     }
 }
 
-/// A fixed UI text. `Msg::text` gives it in one language.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Msg {
-    AppTitle,
-    LangToggle,
-    LangToggleTitle,
-    SyntheticBadge,
-    SyntheticBadgeTitle,
-    StatCommunities,
-    StatMicroGrids,
-    StatPopulation,
-    StatFullTime,
-    StatPartTime,
-    StatCameras,
-    StatCheckpoints,
-    SearchPlaceholder,
-    SearchLabel,
-    SearchNoResults,
-    SearchSearching,
-    TreeTitle,
-    TreeLoading,
-    Expand,
-    Collapse,
-    CardCode,
-    CardName,
-    CardLevel,
-    CardParent,
-    CardArea,
-    CardPopulation,
-    CardKind,
-    CardWorkers,
-    CardNoWorkers,
-    CardChildren,
-    Close,
-    CardLoading,
-    CardSynthetic,
-    LevelStreet,
-    LevelCommunity,
-    LevelMicro,
-    LevelUnit,
-    KindStreetLane,
-    KindCompound,
-    WorkerFullTime,
-    WorkerPartTime,
-    PickLevelPrefix,
-    PickLevelHint,
-    LegendCommunity,
-    LegendStreetLane,
-    LegendCompound,
-    LegendRiver,
-    MapLoading,
-    ErrorLoadSummary,
-    ErrorLoadTree,
-    ErrorLoadMap,
-    ErrorLoadGrid,
-    ErrorSearch,
-    ErrorDismiss,
-    ErrorNetwork,
-    ErrorBadResponse,
-    ErrorMapUnavailable,
-    PeopleUnit,
-    StatUnits,
-    Bytes,
-    ImportButton,
-    ImportButtonTitle,
-    ImportTitle,
-    ImportRuleFormat,
-    ImportRuleProperties,
-    ImportRuleHierarchy,
-    ImportRuleAllOrNothing,
-    ImportChooseFile,
-    ImportNoFile,
-    ImportStart,
-    ImportBusy,
-    ImportDone,
-    ImportReloading,
-    ImportFailed,
-    ImportUnchanged,
-    ImportColFeature,
-    ImportColGridCode,
-    ImportColProblem,
-    ImportColMessage,
-    ImportWholeFile,
-    ImportFeatureNote,
-    FileNotUtf8,
-    FileUnreadable,
-    SideTickets,
-    QueueTitle,
-    QueueNew,
-    QueueInProgress,
-    QueueDeadline,
-    QueueUnrouted,
-    QueueFlagged,
-    QueueEmpty,
-    QueueLoading,
-    QueueHint,
-    QueueHintReadOnly,
-    LiveStream,
-    LivePolling,
-    LiveConnecting,
-    LiveTitle,
-    IntakeOpen,
-    IntakeTitle,
-    IntakeChannel,
-    IntakeCategory,
-    IntakeDescription,
-    IntakeReporter,
-    IntakePhone,
-    IntakeExternalId,
-    IntakeUrgency,
-    IntakeSubmit,
-    UrgencyNormal,
-    UrgencyUrgent,
-    UrgentShort,
-    FlagShort,
-    FieldLocation,
-    FieldAddressPlaceholder,
-    FieldReason,
-    FieldNote,
-    FieldNoteOptional,
-    FieldInto,
-    PickOnMap,
-    PickHint,
-    Confirm,
-    Cancel,
-    Yes,
-    ActRegister,
-    ActCancel,
-    ActDispatch,
-    ActUndo,
-    ActSelfHandle,
-    ActStart,
-    ActEscalate,
-    ActDelegate,
-    ActContact,
-    ActFeedback,
-    ActVerify,
-    ActReject,
-    ActClose,
-    ActReopen,
-    ActRelocate,
-    ActMerge,
-    ActUnmerge,
-    ActDismissFlag,
-    OutcomeSolved,
-    OutcomeUnsolved,
-    SatisfactionSatisfied,
-    SatisfactionBasic,
-    SatisfactionDissatisfied,
-    EscalateCommunity,
-    EscalateStreet,
-    EscalateDistrict,
-    ModeSelfHandled,
-    ModeCommanded,
-    RoleDispatcher,
-    RoleCommander,
-    RoleWorker,
-    RoleAdministrator,
-    RoleSystem,
-    ChannelHotline,
-    ChannelPatrol,
-    ChannelCamera,
-    ChannelResident,
-    ChannelReferral,
-    ToneOverdue,
-    ToneDueSoon,
-    ToneNew,
-    ToneActive,
-    ToneReview,
-    ToneDone,
-    LegendTickets,
-    LegendCluster,
-    LegendDevices,
-    DeviceDoorAccess,
-    DeviceGrid,
-    HealthUnknown,
-    HealthOnline,
-    HealthOffline,
-    HealthFault,
-    CameraVideoLive,
-    TicketCameras,
-    StatCamerasOnline,
-    ErrorLoadHealth,
-    LivePlaying,
-    LiveFailed,
-    LiveBusy,
-    LiveInterrupted,
-    LiveNoPicture,
-    WallTitle,
-    WallAdd,
-    WallAddAll,
-    WallClose,
-    WallTileClose,
-    WallFold,
-    WallUnfold,
-    WallDropped,
-    WallLayoutTooSmall,
-    AlertCamera,
-    AlertSnapshot,
-    SnapshotFailed,
-    SnapshotEnlarge,
-    WatchLive,
-    ShowOnMap,
-    DoorEvents,
-    DoorEventsLive,
-    DoorNoEvents,
-    DoorForced,
-    DoorHeldOpen,
-    DoorRestored,
-    DoorOther,
-    ErrorLoadDoorEvents,
-    DropInto,
-    DropNoGrid,
-    TicketLoading,
-    TicketReceived,
-    TicketLocation,
-    TicketRouting,
-    TicketOwner,
-    TicketAssignment,
-    TicketContactDue,
-    TicketDue,
-    TicketReporter,
-    TicketSourceRef,
-    TicketMode,
-    TicketEscalated,
-    TicketDelegated,
-    TicketOutcome,
-    TicketSatisfaction,
-    TicketClosedAt,
-    TicketCancelReason,
-    TicketMergedInto,
-    TicketReopened,
-    TicketDuplicates,
-    TicketResponsible,
-    TicketNearest,
-    TicketTimeline,
-    FirstContactAt,
-    FlagText,
-    ChooserTitle,
-    ChooserHint,
-    ToastUndone,
-    ToastCreated,
-    ToastExisting,
-    ToastMergedInto,
-    ToastFlagged,
-    ErrorLoadTickets,
-    ErrorLoadTicket,
-    ErrorDispatch,
-    ErrorDrop,
-    ErrorUndo,
-    ErrorDemoFeed,
-    DemoFeed,
-    DemoRunning,
-    DemoPaused,
-    DemoPauseTitle,
-    DemoResumeTitle,
-    DemoRate,
-    TicketImportOpen,
-    TicketImportTitle,
-    TicketImportRuleFormat,
-    TicketImportRuleColumns,
-    TicketImportRuleAgain,
-    TicketImportBusy,
-    TicketImportRunning,
-    TicketImportDone,
-    TicketImportCreated,
-    TicketImportMerged,
-    TicketImportFlagged,
-    TicketImportExisting,
-    TicketImportRejected,
-    TicketImportRowsRefused,
-    TicketImportColRow,
-    TicketImportColField,
-    LoginHeading,
-    LoginAccount,
-    LoginPassword,
-    LoginTerminal,
-    LoginTerminalHint,
-    LoginSubmit,
-    LoginBusy,
-    LoginFailed,
-    LoginDisabled,
-    LoginInvalid,
-    LoginUnreachable,
-    LoginSwitchHeading,
-    LoginLocalNote,
-    SessionExpired,
-    Retry,
-    AccountMenu,
-    Logout,
-    SwitchAccount,
-    Standalone,
-    ErrorLogout,
-    ErrorAction,
-    AccountsOpen,
-    AccountsTitle,
-    AccountsLoading,
-    ErrorLoadAccounts,
-    ColLogin,
-    ColName,
-    ColRole,
-    ColCommunity,
-    ColWorkerId,
-    ColStatus,
-    ColActions,
-    AccountActive,
-    AccountDisabled,
-    AccountDisable,
-    AccountEnable,
-    AccountChangePassword,
-    AccountNewPassword,
-    AccountPasswordChanged,
-    AccountSave,
-    AccountNewTitle,
-    AccountCreate,
-    AccountCreated,
-    AccountLoginRule,
-    AccountPasswordRule,
-    AccountChooseCommunity,
-    AccountYou,
-    AuditOpen,
-    AuditTitle,
-    AuditAccount,
-    AuditAction,
-    AuditAnyAction,
-    AuditSince,
-    AuditUntil,
-    AuditSearch,
-    AuditClear,
-    AuditColTime,
-    AuditColTerminal,
-    AuditColAddress,
-    AuditColTarget,
-    AuditColStatus,
-    AuditColDetail,
-    AuditEmpty,
-    AuditLoading,
-    ErrorLoadAudit,
-    AuditLogin,
-    AuditLoginFailed,
-    AuditLoginThrottled,
-    AuditDemoFeed,
-    AuditTicket,
-    AuditLogout,
-    AuditTicketCreate,
-    AuditTicketDispatch,
-    AuditTicketDrop,
-    AuditTicketsImport,
-    AuditGridsImport,
-    AuditCatalogueReplace,
-    AuditSlaChange,
-    AuditAccountCreate,
-    AuditAccountUpdate,
-    AuditDesktopCenter,
-    ConnectionOpen,
-    ConnectionTitle,
-    ConnectionCurrent,
-    ConnectionLocal,
-    ConnectionUrl,
-    ConnectionConnect,
-    ConnectionUseLocal,
-    ConnectionBadUrl,
-    ConnectionSaved,
-    ConnectionNote,
-    KpiOpen,
-    KpiOpenTitle,
-    KpiTabDashboard,
-    KpiTabReport,
-    KpiLoading,
-    KpiPeriodMonth,
-    KpiPeriodYear,
-    KpiPeriodRange,
-    KpiPeriodLabel,
-    KpiScopeLabel,
-    KpiScopeStreet,
-    KpiAsOf,
-    KpiAsOfHint,
-    KpiReceived,
-    KpiMonthlyReceived,
-    KpiPer10k,
-    KpiResponse,
-    KpiResolution,
-    KpiSatisfaction,
-    KpiDelegated,
-    KpiDelegatedResolution,
-    KpiClosure,
-    KpiOnTimeClosure,
-    KpiOverdue,
-    KpiOpenNow,
-    KpiExcluded,
-    KpiResidents,
-    KpiBasicallySatisfied,
-    KpiMissResponse,
-    KpiMissResolution,
-    KpiMissSatisfaction,
-    KpiMissDelegated,
-    KpiMissClosure,
-    KpiMissOnTime,
-    KpiTrendTitle,
-    KpiCategoryTitle,
-    KpiRankingTitle,
-    KpiAssessmentTitle,
-    KpiKindMicro,
-    KpiKindWorker,
-    KpiWeights,
-    KpiWeightsHint,
-    KpiWeightsReset,
-    KpiRank,
-    KpiSubject,
-    KpiScore,
-    KpiScoreDefinition,
-    KpiSortByScore,
-    KpiNoData,
-    KpiDrillTitle,
-    KpiDrillEmpty,
-    KpiDrillHint,
-    KpiLegendFuture,
-    KpiHeat,
-    KpiHeatTitle,
-    KpiReportPrint,
-    KpiReportXlsx,
-    KpiReportYearToDate,
-    KpiReportFigure,
-    KpiReportShare,
-    KpiReportCount,
-    KpiReportFigures,
-    KpiDelegatedSolved,
-    ErrorLoadKpi,
+/// Declares [`Msg`] and [`Msg::text`] from one table of `Name => "中文", "English";` entries.
+macro_rules! messages {
+    ($($(#[$doc:meta])* $name:ident => $zh:literal, $en:literal;)*) => {
+        /// A fixed UI text. `Msg::text` gives it in one language.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Msg {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Msg {
+            /// Every message, in table order.
+            #[cfg(test)]
+            const ALL: &[Msg] = &[$(Msg::$name),*];
+
+            /// The text in `lang`.
+            pub fn text(self, lang: Lang) -> &'static str {
+                let (zh, en) = match self {
+                    $(Msg::$name => ($zh, $en),)*
+                };
+                lang.pick(zh, en)
+            }
+        }
+    };
 }
 
-impl Msg {
-    /// The text in `lang`.
-    pub fn text(self, lang: Lang) -> &'static str {
-        let (zh, en) = match self {
-            Msg::AppTitle => (
-                "智慧滨河 · 网格指挥中心",
-                "Smart Binhe · Grid Command Center",
-            ),
-            Msg::LangToggle => ("English", "中文"),
-            Msg::LangToggleTitle => ("切换到英文界面", "Switch to Chinese"),
-            Msg::SyntheticBadge => ("演示数据（合成）", "Demo data (synthetic)"),
-            Msg::SyntheticBadgeTitle => (
-                "本系统当前展示的是合成的演示数据，不代表真实人口与人员信息",
-                "The figures shown are synthetic demo data, not real residents or staff",
-            ),
-            Msg::StatCommunities => ("社区", "Communities"),
-            Msg::StatMicroGrids => ("微网格", "Micro-grids"),
-            Msg::StatFullTime => ("专职网格员", "Full-time workers"),
-            Msg::StatPartTime => ("兼职网格员", "Part-time workers"),
-            Msg::StatCameras => ("摄像头", "Cameras"),
-            Msg::StatCheckpoints => ("卡口", "Checkpoints"),
-            Msg::SearchPlaceholder => ("搜索网格名称或编码", "Search grid name or code"),
-            Msg::SearchLabel => ("网格搜索", "Grid search"),
-            Msg::SearchNoResults => ("没有匹配的网格", "No matching grid"),
-            Msg::SearchSearching => ("正在搜索…", "Searching…"),
-            Msg::TreeTitle => ("网格目录", "Grid directory"),
-            Msg::TreeLoading => ("正在加载网格目录…", "Loading grid directory…"),
-            Msg::Expand => ("展开", "Expand"),
-            Msg::Collapse => ("收起", "Collapse"),
-            Msg::CardCode | Msg::ImportColGridCode => ("网格编码", "Grid code"),
-            Msg::CardName => ("名称", "Name"),
-            Msg::CardLevel => ("层级", "Level"),
-            Msg::CardParent => ("上级网格", "Parent grid"),
-            Msg::CardArea => ("面积", "Area"),
-            Msg::StatPopulation | Msg::CardPopulation => ("人口", "Population"),
-            Msg::CardKind => ("类型", "Type"),
-            Msg::CardWorkers | Msg::TicketResponsible => ("责任网格员", "Responsible workers"),
-            Msg::CardNoWorkers => ("暂无责任网格员", "No responsible worker"),
-            Msg::CardChildren => ("下级网格数", "Child grids"),
-            Msg::Close => ("关闭", "Close"),
-            Msg::CardLoading => ("正在加载网格信息…", "Loading grid…"),
-            Msg::CardSynthetic => ("合成数据", "Synthetic"),
-            Msg::LevelStreet | Msg::EscalateStreet => ("街道", "Street"),
-            Msg::LevelCommunity | Msg::EscalateCommunity | Msg::ColCommunity => {
-                ("社区", "Community")
-            }
-            Msg::LevelMicro => ("微网格", "Micro-grid"),
-            Msg::LevelUnit => ("单元", "Unit"),
-            Msg::KindStreetLane => ("主要街巷", "Main street/lane"),
-            Msg::KindCompound => ("小区", "Residential compound"),
-            Msg::WorkerFullTime => ("专职", "Full-time"),
-            Msg::WorkerPartTime => ("兼职", "Part-time"),
-            Msg::PickLevelPrefix => ("点击选择：", "Click selects: "),
-            Msg::PickLevelHint => (
-                "放大地图可逐级选择社区、微网格和单元",
-                "Zoom in to select communities, then micro-grids, then units",
-            ),
-            Msg::LegendCommunity => ("社区边界", "Community boundary"),
-            Msg::LegendStreetLane => ("街巷微网格", "Street/lane micro-grid"),
-            Msg::LegendCompound => ("小区微网格", "Compound micro-grid"),
-            Msg::LegendRiver => ("河流水系", "River"),
-            Msg::MapLoading => ("正在加载地图…", "Loading map…"),
-            Msg::ErrorLoadSummary => ("加载街道概况失败", "Could not load the street summary"),
-            Msg::ErrorLoadTree => ("加载网格目录失败", "Could not load the grid directory"),
-            Msg::ErrorLoadMap => ("加载地图数据失败", "Could not load the map data"),
-            Msg::ErrorLoadGrid => ("加载网格信息失败", "Could not load the grid"),
-            Msg::ErrorSearch => ("网格搜索失败", "Grid search failed"),
-            Msg::ErrorDismiss => ("知道了", "Dismiss"),
-            Msg::ErrorNetwork => ("无法连接到服务器", "Cannot reach the server"),
-            Msg::ErrorBadResponse => (
-                "服务器返回了无法识别的数据",
-                "The server sent data the UI cannot read",
-            ),
-            Msg::ErrorMapUnavailable => (
-                "地图组件无法启动（需要 WebGL）",
-                "The map cannot start (WebGL is required)",
-            ),
-            Msg::PeopleUnit => ("人", "people"),
-            Msg::StatUnits => ("单元网格", "Units"),
-            Msg::Bytes => ("字节", "bytes"),
-            Msg::ImportButton => ("导入网格", "Import grids"),
-            Msg::ImportButtonTitle => (
-                "用测绘的网格文件替换现有网格",
-                "Replace the grids with a surveyed grid file",
-            ),
-            Msg::ImportTitle => ("导入测绘网格", "Import surveyed grids"),
-            Msg::ImportRuleFormat => (
-                "GeoJSON 要素集合（FeatureCollection），坐标为 WGS84 经纬度（EPSG:4326），UTF-8 编码，不超过 64 MiB。",
-                "A GeoJSON FeatureCollection in WGS84 longitude/latitude (EPSG:4326), UTF-8 encoded, at most 64 MiB.",
-            ),
-            Msg::ImportRuleProperties => (
-                "每个网格一个 Polygon 或 MultiPolygon 要素。属性 code（15 位网格编码，单元网格 17 位）和 name 必填；level（street / community / micro / unit）须与编码一致；population、name_en、kind 可选。",
-                "One Polygon or MultiPolygon feature per grid. Properties code (15-digit grid code, 17 for units) and name are required; level (street / community / micro / unit) must match the code; population, name_en and kind are optional.",
-            ),
-            Msg::ImportRuleHierarchy => (
-                "上下级由编码确定：下级网格须位于上级之内、互不重叠并铺满上级。",
-                "Codes define the hierarchy: child grids must lie inside their parent, must not overlap, and must cover it.",
-            ),
-            Msg::ImportRuleAllOrNothing => (
-                "全部校验通过才会导入，并整体替换现有网格；只要发现问题，现有数据不作任何改动。",
-                "All or nothing: the file replaces all grids only if every check passes; if any problem is found, nothing is changed.",
-            ),
-            Msg::ImportChooseFile => ("选择文件…", "Choose file…"),
-            Msg::ImportNoFile => ("尚未选择文件", "No file chosen"),
-            Msg::ImportStart => ("导入", "Import"),
-            Msg::ImportBusy => ("正在校验并导入…", "Validating and importing…"),
-            Msg::ImportDone => (
-                "导入成功，现有网格已全部替换",
-                "Imported: all grids were replaced",
-            ),
-            Msg::ImportReloading => (
-                "地图、网格目录和顶部统计随即按新数据刷新。",
-                "The map, the grid directory and the header figures now reload with the new grids.",
-            ),
-            Msg::ImportFailed => ("导入失败", "Import failed"),
-            Msg::ImportUnchanged => (
-                "现有网格、网格员和设备数据均保持原样。请按下表修正文件后重新导入。",
-                "The existing grids, workers and devices are unchanged. Fix the file as listed below and import it again.",
-            ),
-            Msg::ImportColFeature => ("要素序号", "Feature #"),
-            Msg::ImportColProblem => ("问题代码", "Problem code"),
-            Msg::ImportColMessage => ("说明", "Description"),
-            Msg::ImportWholeFile => ("整个文件", "Whole file"),
-            Msg::ImportFeatureNote => (
-                "要素序号从 0 起，即该要素在文件 features 数组中的位置。",
-                "Feature # counts from 0: the feature's position in the file's features array.",
-            ),
-            Msg::FileNotUtf8 => (
-                "文件不是 UTF-8 编码，未上传。请在 GIS 软件中以 UTF-8 编码重新导出 GeoJSON",
-                "The file is not UTF-8 encoded and was not uploaded. Export the GeoJSON again as UTF-8 from your GIS software",
-            ),
-            Msg::FileUnreadable => (
-                "无法读取所选文件（可能已被移动或修改），请重新选择",
-                "Cannot read the chosen file (it may have been moved or changed); choose it again",
-            ),
-            Msg::SideTickets | Msg::LegendTickets => ("工单", "Tickets"),
-            Msg::QueueTitle => ("工单队列", "Ticket queue"),
-            Msg::QueueNew => ("待受理/待分派", "New"),
-            Msg::QueueInProgress | Msg::ToneActive => ("处置中", "In progress"),
-            Msg::QueueDeadline => ("超期/临期", "Overdue / due soon"),
-            Msg::QueueUnrouted => ("未定位", "Unrouted"),
-            Msg::QueueFlagged => ("疑似重复", "Possible duplicates"),
-            Msg::QueueEmpty => ("此栏暂无工单", "No tickets here"),
-            Msg::QueueLoading => ("正在加载工单…", "Loading tickets…"),
-            Msg::QueueHint => (
-                "拖动工单到地图上的网格即可分派；↑↓ 选择，Enter 打开，D 选择网格分派",
-                "Drag a ticket onto a grid on the map to dispatch it; ↑↓ select, Enter opens, D picks a grid",
-            ),
-            Msg::QueueHintReadOnly => (
-                "↑↓ 选择，Enter 打开工单",
-                "↑↓ select, Enter opens the ticket",
-            ),
-            Msg::LiveStream => ("实时", "Live"),
-            Msg::LivePolling => ("轮询", "Polling"),
-            Msg::LiveConnecting => ("连接中", "Connecting"),
-            Msg::LiveTitle => (
-                "工单变化的接收方式：实时推送，或服务器不支持推送时每 3 秒查询一次",
-                "How changes arrive: pushed live, or asked for every 3 s when the server cannot push",
-            ),
-            Msg::IntakeOpen | Msg::IntakeTitle | Msg::AuditTicketCreate => {
-                ("新建工单", "New ticket")
-            }
-            Msg::IntakeChannel => ("来源渠道", "Channel"),
-            Msg::IntakeCategory => ("问题类别", "Category"),
-            Msg::IntakeDescription => ("问题描述", "Description"),
-            Msg::IntakeReporter | Msg::TicketReporter => ("反映人", "Reporter"),
-            Msg::IntakePhone => ("联系电话", "Phone"),
-            Msg::IntakeExternalId => ("工单编号", "Work order no."),
-            Msg::IntakeUrgency => ("紧急程度", "Urgency"),
-            Msg::IntakeSubmit => ("受理", "Take in"),
-            Msg::UrgencyNormal => ("一般", "Normal"),
-            Msg::UrgencyUrgent => ("紧急", "Urgent"),
-            Msg::UrgentShort => ("急", "Urgent"),
-            Msg::FlagShort => ("疑重", "Dup?"),
-            Msg::FieldLocation | Msg::TicketLocation => ("位置", "Location"),
-            Msg::FieldAddressPlaceholder => (
-                "地址或网格编码，或在地图上点选",
-                "Address or grid code, or pick on the map",
-            ),
-            Msg::FieldReason => ("原因", "Reason"),
-            Msg::FieldNote => ("说明", "Note"),
-            Msg::FieldNoteOptional => ("说明（可选）", "Note (optional)"),
-            Msg::FieldInto => ("合并到工单号", "Merge into ticket no."),
-            Msg::PickOnMap => ("在地图上点选", "Pick on map"),
-            Msg::PickHint => ("请在地图上点击问题位置", "Click the location on the map"),
-            Msg::Confirm => ("确定", "Confirm"),
-            Msg::Cancel => ("取消", "Cancel"),
-            Msg::Yes => ("是", "Yes"),
-            Msg::ActRegister => ("立案", "Register"),
-            Msg::ActCancel => ("注销", "Cancel ticket"),
-            Msg::ActDispatch => ("分派", "Dispatch"),
-            Msg::ActUndo => ("撤销", "Undo"),
-            Msg::ActSelfHandle => ("自行处置", "Handle on the spot"),
-            Msg::ActStart => ("开始处置", "Start handling"),
-            Msg::ActEscalate => ("上交", "Escalate"),
-            Msg::ActDelegate => ("下交", "Delegate"),
-            Msg::ActContact => ("联系", "Contact"),
-            Msg::ActFeedback => ("反馈", "Feed back"),
-            Msg::ActVerify => ("核查通过", "Verify"),
-            Msg::ActReject => ("核查退回", "Send back"),
-            Msg::ActClose => ("结案", "Close"),
-            Msg::ActReopen => ("重新办理", "Reopen"),
-            Msg::ActRelocate => ("更正位置", "Correct location"),
-            Msg::ActMerge => ("合并", "Merge"),
-            Msg::ActUnmerge => ("取消合并", "Unmerge"),
-            Msg::ActDismissFlag => ("忽略", "Ignore"),
-            Msg::OutcomeSolved => ("已解决", "Solved"),
-            Msg::OutcomeUnsolved => ("未解决（已解释说明）", "Unsolved (explained)"),
-            Msg::SatisfactionSatisfied => ("满意", "Satisfied"),
-            Msg::SatisfactionBasic => ("基本满意", "Fairly satisfied"),
-            Msg::SatisfactionDissatisfied => ("不满意", "Dissatisfied"),
-            Msg::EscalateDistrict => ("区级部门", "District"),
-            Msg::ModeSelfHandled => ("自行处置", "Handled on the spot"),
-            Msg::ModeCommanded => ("指挥处置", "Commanded"),
-            Msg::RoleDispatcher => ("调度员", "Dispatcher"),
-            Msg::RoleCommander => ("社区指挥", "Community commander"),
-            Msg::RoleWorker => ("网格员", "Grid worker"),
-            Msg::RoleAdministrator => ("管理员", "Administrator"),
-            Msg::RoleSystem => ("系统", "System"),
-            Msg::ChannelHotline => ("12345", "12345"),
-            Msg::ChannelPatrol => ("巡查", "Patrol"),
-            Msg::ChannelCamera => ("视频", "Camera"),
-            Msg::ChannelResident => ("居民", "Resident"),
-            Msg::ChannelReferral => ("交办", "Referral"),
-            Msg::ToneOverdue => ("超期", "Overdue"),
-            Msg::ToneDueSoon => ("临期", "Due soon"),
-            Msg::ToneNew => ("待分派", "New"),
-            Msg::ToneReview => ("待核查/结案", "To check / close"),
-            Msg::ToneDone => ("已办结", "Done"),
-            Msg::LegendDevices => ("设备", "Devices"),
-            Msg::DeviceDoorAccess => ("门禁", "Door access"),
-            Msg::DeviceGrid => ("网格", "Grid"),
-            Msg::HealthUnknown => ("未知（未接入）", "Unknown (not connected)"),
-            Msg::HealthOnline => ("在线", "Online"),
-            Msg::HealthOffline => ("离线", "Offline"),
-            Msg::HealthFault => ("故障", "Fault"),
-            Msg::CameraVideoLive => (
-                "实时画面（关闭卡片即停止）",
-                "Live picture (stops when the card closes)",
-            ),
-            Msg::TicketCameras => ("附近摄像头", "Nearby cameras"),
-            Msg::StatCamerasOnline => ("摄像头在线", "Cameras online"),
-            Msg::ErrorLoadHealth => ("加载摄像头状态失败", "Could not load the camera health"),
-            Msg::LivePlaying => ("播放中", "Playing"),
-            Msg::LiveFailed => ("无法播放", "Cannot play"),
-            Msg::LiveBusy => ("视频路数已满", "Gateway full"),
-            Msg::LiveInterrupted => ("画面中断", "Picture interrupted"),
-            Msg::LiveNoPicture => (
-                "未收到画面，请稍后重试",
-                "No picture arrived; try again later",
-            ),
-            Msg::WallTitle => ("视频墙", "Video wall"),
-            Msg::WallAdd => ("加入视频墙", "Add to the video wall"),
-            Msg::WallAddAll => ("全部上墙", "All on the wall"),
-            Msg::WallClose => (
-                "关闭视频墙（停止全部画面）",
-                "Close the wall (stops every picture)",
-            ),
-            Msg::WallFold => ("收起（画面继续播放）", "Fold (pictures keep playing)"),
-            Msg::WallUnfold => ("展开", "Unfold"),
-            Msg::WallTileClose => ("关闭此画面", "Close this picture"),
-            Msg::WallDropped => (
-                "视频墙最多 9 路画面，已替换最早的：",
-                "The wall holds 9 pictures; replaced the oldest: ",
-            ),
-            Msg::WallLayoutTooSmall => (
-                "画面多于 4 路，先关闭部分画面才能改为 2×2",
-                "More than 4 pictures: close some to go back to 2×2",
-            ),
-            Msg::AlertCamera => ("告警摄像头", "Alert camera"),
-            Msg::AlertSnapshot => ("告警抓拍", "Alert snapshot"),
-            Msg::SnapshotFailed => ("抓拍图片无法加载", "The snapshot could not be loaded"),
-            Msg::SnapshotEnlarge => (
-                "点击放大，再次点击关闭",
-                "Click to enlarge, click again to close",
-            ),
-            Msg::ShowOnMap => ("定位", "Show on map"),
-            Msg::WatchLive => ("查看实时画面", "Watch live"),
-            Msg::DoorEvents => ("门禁事件", "Door events"),
-            Msg::DoorEventsLive => ("每 3 秒更新，最新在上", "Updated every 3 s, newest first"),
-            Msg::DoorNoEvents => ("暂无门禁告警事件", "No door events yet"),
-            Msg::DoorForced => ("门被强行打开", "Door forced open"),
-            Msg::DoorHeldOpen => ("门长时间未关", "Door held open"),
-            Msg::DoorRestored => ("已恢复", "Restored"),
-            Msg::DoorOther => ("其他事件", "Other event"),
-            Msg::ErrorLoadDoorEvents => ("加载门禁事件失败", "Could not load the door events"),
-            Msg::LegendCluster => ("聚合（红圈含超期）", "Cluster (red ring: overdue inside)"),
-            Msg::DropInto => ("松开即分派至 ", "Release to dispatch to "),
-            Msg::DropNoGrid => ("此处不在任何网格内", "Not inside any grid here"),
-            Msg::TicketLoading => ("正在加载工单…", "Loading ticket…"),
-            Msg::TicketReceived => ("受理时间", "Received"),
-            Msg::TicketRouting => ("所属网格", "Grid"),
-            Msg::TicketOwner => ("首接责任", "First receiver"),
-            Msg::TicketAssignment => ("当前承办", "Assigned to"),
-            Msg::TicketContactDue => ("响应时限", "Contact due"),
-            Msg::TicketDue => ("办结时限", "Due"),
-            Msg::TicketSourceRef => ("来源编号", "Source ref."),
-            Msg::TicketMode => ("处置方式", "Handling"),
-            Msg::TicketEscalated => ("上交至", "Escalated to"),
-            Msg::TicketDelegated => ("已下交", "Delegated"),
-            Msg::TicketOutcome => ("办理结果", "Outcome"),
-            Msg::TicketSatisfaction => ("满意度", "Satisfaction"),
-            Msg::TicketClosedAt => ("结案时间", "Closed"),
-            Msg::TicketCancelReason => ("注销原因", "Cancel reason"),
-            Msg::TicketMergedInto => ("已合并至", "Merged into"),
-            Msg::TicketReopened => ("重新办理次数", "Reopened"),
-            Msg::TicketDuplicates => ("已合并的重复工单", "Merged duplicates"),
-            Msg::TicketNearest => ("附近网格员", "Nearest workers"),
-            Msg::TicketTimeline => ("办理过程", "Timeline"),
-            Msg::FirstContactAt => ("已联系", "contacted"),
-            Msg::FlagText => ("疑似与此工单重复：", "Possibly the same as"),
-            Msg::ChooserTitle => ("选择分派网格", "Choose a grid"),
-            Msg::ChooserHint => (
-                "输入网格名称或编码，↑↓ 选择，Enter 分派，Esc 关闭",
-                "Type a grid name or code, ↑↓ to choose, Enter dispatches, Esc closes",
-            ),
-            Msg::ToastUndone => ("已撤销分派", "Dispatch undone"),
-            Msg::ToastCreated => ("已受理工单", "Ticket taken in"),
-            Msg::ToastExisting => ("该工单此前已受理", "Already taken in as ticket"),
-            Msg::ToastMergedInto => ("已自动合并至", "merged into"),
-            Msg::ToastFlagged => ("疑似重复于", "possible duplicate of"),
-            Msg::ErrorLoadTickets => ("加载工单失败", "Could not load the tickets"),
-            Msg::ErrorLoadTicket => ("加载工单详情失败", "Could not load the ticket"),
-            Msg::ErrorDispatch => ("分派未成功", "Dispatch refused"),
-            Msg::ErrorDrop => ("拖放分派未成功", "Drop refused"),
-            Msg::ErrorUndo => ("撤销未成功", "Undo refused"),
-            Msg::ErrorDemoFeed => ("演示工单流操作失败", "Demo feed change failed"),
-            Msg::DemoFeed => ("演示工单流", "Demo feed"),
-            Msg::DemoRunning => ("运行中", "Running"),
-            Msg::DemoPaused => ("已暂停", "Paused"),
-            Msg::DemoPauseTitle => ("暂停生成演示工单", "Pause the demo requests"),
-            Msg::DemoResumeTitle => ("继续生成演示工单", "Resume the demo requests"),
-            Msg::DemoRate => ("生成速度", "Rate"),
-            Msg::TicketImportOpen => ("导入12345工单", "Import 12345"),
-            Msg::TicketImportTitle => ("导入12345工单", "Import 12345 work orders"),
-            Msg::TicketImportRuleFormat => (
-                "12345 系统导出的 CSV（UTF-8 或 GBK）或 XLSX 文件，第一行为列名。",
-                "A CSV (UTF-8 or GBK) or XLSX export of the 12345 system, column names in the first row.",
-            ),
-            Msg::TicketImportRuleColumns => (
-                "每行一张工单：工单编号、受理时间、问题类别、问题描述、地址（或经纬度、网格编码）、反映人、联系电话、紧急程度。",
-                "One work order per row: order no., received time, category, description, address (or longitude/latitude, grid code), reporter, phone, urgency.",
-            ),
-            Msg::TicketImportRuleAgain => (
-                "有问题的行单独列出，其余照常受理；同一文件重复导入不会产生新工单。",
-                "Rows with problems are listed, the others are taken in; importing the same file again creates nothing new.",
-            ),
-            Msg::TicketImportBusy => ("正在上传…", "Uploading…"),
-            Msg::TicketImportRunning => ("正在导入", "Importing"),
-            Msg::TicketImportDone => ("导入完成", "Import finished"),
-            Msg::TicketImportCreated => ("新建", "Created"),
-            Msg::TicketImportMerged => ("自动合并", "Merged"),
-            Msg::TicketImportFlagged => ("疑似重复", "Flagged"),
-            Msg::TicketImportExisting => ("此前已导入", "Already in"),
-            Msg::TicketImportRejected => ("未受理", "Refused"),
-            Msg::TicketImportRowsRefused => (
-                "以下行未受理，请修正后重新导入：",
-                "These rows were refused; fix them and import again:",
-            ),
-            Msg::TicketImportColRow => ("行号", "Row"),
-            Msg::TicketImportColField => ("字段", "Field"),
-            Msg::LoginHeading => ("账号登录", "Sign in"),
-            Msg::LoginAccount | Msg::AuditAccount => ("账号", "Account"),
-            Msg::LoginPassword => ("密码", "Password"),
-            Msg::LoginTerminal => ("终端名称（选填）", "Terminal name (optional)"),
-            Msg::LoginTerminalHint => (
-                "记入操作日志，例如：金海社区指挥终端；本机会记住它",
-                "Recorded in the audit log, e.g. Jinhai community desk; this computer remembers it",
-            ),
-            Msg::LoginSubmit => ("登录", "Sign in"),
-            Msg::LoginBusy => ("正在登录…", "Signing in…"),
-            Msg::LoginFailed => ("账号或密码错误", "Wrong account or password"),
-            Msg::LoginDisabled => (
-                "该账号已停用，请联系管理员",
-                "This account is disabled: ask an administrator",
-            ),
-            Msg::LoginInvalid => ("请输入账号和密码", "Enter your account and password"),
-            Msg::LoginUnreachable => ("无法连接服务器", "Cannot reach the server"),
-            Msg::LoginSwitchHeading | Msg::SwitchAccount => ("切换账号", "Switch account"),
-            Msg::LoginLocalNote => (
-                "以其他账号登录后，本窗口按该账号的角色和范围显示；退出登录即回到本机调度员。",
-                "After signing in as another account the window shows that account's role and area; signing out returns to the local dispatcher.",
-            ),
-            Msg::SessionExpired => (
-                "会话已过期，请重新登录",
-                "Your session has expired: please sign in again",
-            ),
-            Msg::Retry => ("重试", "Retry"),
-            Msg::AccountMenu => ("账号与设置", "Account and settings"),
-            Msg::Logout => ("退出登录", "Sign out"),
-            Msg::Standalone => ("本机模式", "Standalone"),
-            Msg::ErrorLogout => ("退出登录失败", "Could not sign out"),
-            Msg::ErrorAction => ("操作未执行", "Action refused"),
-            Msg::AccountsOpen | Msg::AccountsTitle => ("账号管理", "Accounts"),
-            Msg::AccountsLoading => ("正在加载账号…", "Loading the accounts…"),
-            Msg::ErrorLoadAccounts => ("加载账号失败", "Could not load the accounts"),
-            Msg::ColLogin => ("账号", "Login"),
-            Msg::ColName => ("姓名", "Name"),
-            Msg::ColRole => ("角色", "Role"),
-            Msg::ColWorkerId => ("网格员编号", "Worker ID"),
-            Msg::ColStatus => ("状态", "Status"),
-            Msg::ColActions => ("操作", "Actions"),
-            Msg::AccountActive => ("正常", "Active"),
-            Msg::AccountDisabled => ("已停用", "Disabled"),
-            Msg::AccountDisable => ("停用", "Disable"),
-            Msg::AccountEnable => ("启用", "Enable"),
-            Msg::AccountChangePassword => ("改密码", "Change password"),
-            Msg::AccountNewPassword => ("新密码", "New password"),
-            Msg::AccountPasswordChanged => ("密码已修改", "Password changed"),
-            Msg::AccountSave => ("保存", "Save"),
-            Msg::AccountNewTitle | Msg::AuditAccountCreate => ("新建账号", "New account"),
-            Msg::AccountCreate => ("创建账号", "Create account"),
-            Msg::AccountCreated => ("已创建账号", "Account created"),
-            Msg::AccountLoginRule => ("3–32 位小写字母、数字或 - _ .", "3–32 of a–z, 0–9, - _ ."),
-            Msg::AccountPasswordRule => ("密码（至少 8 位）", "Password (8 characters or more)"),
-            Msg::AccountChooseCommunity => ("选择社区", "Choose a community"),
-            Msg::AccountYou => ("当前登录", "You"),
-            Msg::AuditOpen | Msg::AuditTitle => ("操作日志", "Audit log"),
-            Msg::AuditAction => ("操作", "Action"),
-            Msg::AuditAnyAction => ("全部操作", "Any action"),
-            Msg::AuditSince => ("起始日期", "From"),
-            Msg::AuditUntil => ("截止日期", "To"),
-            Msg::AuditSearch => ("查询", "Search"),
-            Msg::AuditClear => ("清除条件", "Clear"),
-            Msg::AuditColTime => ("时间（北京时间）", "Time (Beijing)"),
-            Msg::AuditColTerminal => ("终端", "Terminal"),
-            Msg::AuditColAddress => ("地址", "Address"),
-            Msg::AuditColTarget => ("对象", "Target"),
-            Msg::AuditColStatus => ("结果", "Status"),
-            Msg::AuditColDetail => ("详情", "Detail"),
-            Msg::AuditEmpty => ("没有符合条件的记录", "No matching entries"),
-            Msg::AuditLoading => ("正在查询…", "Searching…"),
-            Msg::ErrorLoadAudit => ("加载操作日志失败", "Could not load the audit log"),
-            Msg::AuditLogin => ("登录", "Sign-in"),
-            Msg::AuditLoginFailed => ("登录失败", "Failed sign-in"),
-            Msg::AuditLoginThrottled => ("登录受限", "Sign-in throttled"),
-            Msg::AuditDemoFeed => ("演示工单设置", "Demo feed setting"),
-            Msg::AuditTicket => ("工单", "Ticket"),
-            Msg::AuditLogout => ("退出登录", "Sign-out"),
-            Msg::AuditTicketDispatch => ("分派工单", "Dispatch"),
-            Msg::AuditTicketDrop => ("拖放分派", "Drag-dispatch"),
-            Msg::AuditTicketsImport => ("导入12345工单", "12345 import"),
-            Msg::AuditGridsImport => ("导入网格", "Grid import"),
-            Msg::AuditCatalogueReplace => ("修改分类目录", "Catalogue change"),
-            Msg::AuditSlaChange => ("修改时限", "SLA change"),
-            Msg::AuditAccountUpdate => ("修改账号", "Account change"),
-            Msg::AuditDesktopCenter => ("修改连接设置", "Connection change"),
-            Msg::ConnectionOpen | Msg::ConnectionTitle => ("连接设置", "Connection"),
-            Msg::ConnectionCurrent => ("当前连接", "Connected to"),
-            Msg::ConnectionLocal => (
-                "本机模式（本机内置服务器与数据）",
-                "Standalone (this computer's built-in server and data)",
-            ),
-            Msg::ConnectionUrl => ("指挥中心服务器地址", "Center server address"),
-            Msg::ConnectionConnect => ("连接指挥中心", "Connect to the center"),
-            Msg::ConnectionUseLocal => ("改用本机模式", "Use standalone mode"),
-            Msg::ConnectionBadUrl => (
-                "请输入以 http:// 或 https:// 开头的完整地址，例如 http://center:8080/",
-                "Enter a full address starting with http:// or https://, e.g. http://center:8080/",
-            ),
-            Msg::ConnectionSaved => (
-                "已保存：窗口将转到所选服务器",
-                "Saved: the window moves to the chosen server",
-            ),
-            Msg::ConnectionNote => (
-                "连接指挥中心后，本窗口显示该服务器的登录页面，使用中心的账号与数据；本机模式使用本机内置服务器。下次启动沿用此设置。",
-                "Connected to a center, this window shows that server's login page and uses the center's accounts and data; standalone mode uses the built-in server. The next start keeps this choice.",
-            ),
-            Msg::KpiOpen => ("数据看板", "Dashboard"),
-            Msg::KpiOpenTitle => (
-                "打开数据看板：受理、响应、解决、满意与考核排名",
-                "Open the dashboard: intake, response, resolution, satisfaction and ranking",
-            ),
-            Msg::KpiTabDashboard => ("看板", "Dashboard"),
-            Msg::KpiTabReport => ("月报", "Monthly report"),
-            Msg::KpiLoading => ("正在统计…", "Counting…"),
-            Msg::KpiPeriodMonth => ("月", "Month"),
-            Msg::KpiPeriodYear => ("年", "Year"),
-            Msg::KpiPeriodRange => ("区间", "Range"),
-            Msg::KpiPeriodLabel => ("统计区间", "Period"),
-            Msg::KpiScopeLabel => ("范围", "Scope"),
-            Msg::KpiScopeStreet => ("全街道", "Whole street"),
-            Msg::KpiAsOf => ("截至", "As of"),
-            Msg::KpiAsOfHint => (
-                "按该日 0 时（北京时间）的情况统计，如月报截至日；留空则统计到现在",
-                "Count as things stood at 00:00 Beijing time of this day, as a report's cut-off; empty counts up to now",
-            ),
-            Msg::KpiReceived => ("受理量", "Received"),
-            Msg::KpiMonthlyReceived => ("月均受理量", "Received per month"),
-            Msg::KpiPer10k => ("万人诉求量", "Requests per 10,000 residents"),
-            Msg::KpiResponse => ("响应率", "Response rate"),
-            Msg::KpiResolution => ("解决率", "Resolution rate"),
-            Msg::KpiSatisfaction => ("满意率", "Satisfaction rate"),
-            Msg::KpiDelegated => ("下交", "Delegated"),
-            Msg::KpiDelegatedResolution => ("下交解决率", "Delegated resolution rate"),
-            Msg::KpiClosure => ("结案率", "Closure rate"),
-            Msg::KpiOnTimeClosure => ("按期结案率", "On-time closure rate"),
-            Msg::KpiOverdue => ("超期未结", "Overdue"),
-            Msg::KpiOpenNow => ("未办结", "Open"),
-            Msg::KpiExcluded => ("不计入（注销、合并）", "Left out (cancelled, merged)"),
-            Msg::KpiResidents => ("常住人口", "Residents"),
-            Msg::KpiBasicallySatisfied => ("基本满意", "Basically satisfied"),
-            Msg::KpiMissResponse => ("未按时响应", "Not contacted in time"),
-            Msg::KpiMissResolution => ("未解决", "Not solved"),
-            Msg::KpiMissSatisfaction => ("未满意", "Not satisfied"),
-            Msg::KpiMissDelegated => ("下交未解决", "Delegated, not solved"),
-            Msg::KpiMissClosure => ("未结案", "Not closed"),
-            Msg::KpiMissOnTime => ("未按期结案", "Not closed on time"),
-            Msg::KpiTrendTitle => ("月度趋势", "Monthly trend"),
-            Msg::KpiCategoryTitle => ("诉求类别", "Top categories"),
-            Msg::KpiRankingTitle => ("考核排名", "Ranking"),
-            Msg::KpiAssessmentTitle => ("考核（综合得分）", "Assessment (score)"),
-            Msg::KpiKindMicro => ("网格", "Grids"),
-            Msg::KpiKindWorker => ("网格员", "Workers"),
-            Msg::KpiWeights => ("权重", "Weights"),
-            Msg::KpiWeightsHint => (
-                "响应率、解决率、满意率的权重，合计须为 100",
-                "Weights of response, resolution and satisfaction; they must add up to 100",
-            ),
-            Msg::KpiWeightsReset => ("恢复 30/35/35", "Reset to 30/35/35"),
-            Msg::KpiRank => ("名次", "Rank"),
-            Msg::KpiSubject => ("对象", "Subject"),
-            Msg::KpiScore => ("综合得分", "Score"),
-            Msg::KpiScoreDefinition => (
-                "综合得分 = 响应率 × 权重 + 解决率 × 权重 + 满意率 × 权重（合计 100）；无数据的指标不计入，其权重按比例分给其余指标；得分相同者名次并列",
-                "Score = response × weight + resolution × weight + satisfaction × weight (weights add up to 100); a rate with no value leaves the score and its weight is shared among the others; equal scores share a rank",
-            ),
-            Msg::KpiSortByScore => ("按得分排序", "Sort by score"),
-            Msg::KpiNoData => ("本期无数据", "No data for this period"),
-            Msg::KpiDrillTitle => ("工单明细", "Tickets"),
-            Msg::KpiDrillEmpty => ("没有工单", "No tickets"),
-            Msg::KpiDrillHint => (
-                "点击一行打开工单卡片并在地图上定位",
-                "Click a row to open its card and find it on the map",
-            ),
-            Msg::KpiLegendFuture => ("未到月份", "Months to come"),
-            Msg::KpiHeat => ("诉求热力", "Request heat"),
-            Msg::KpiHeatTitle => (
-                "按数据看板的统计区间，以受理量为各微网格着色",
-                "Colour the micro-grids by requests received in the dashboard's period",
-            ),
-            Msg::KpiReportPrint => ("打印", "Print"),
-            Msg::KpiReportXlsx => ("导出 XLSX", "Export XLSX"),
-            Msg::KpiReportYearToDate => ("本年累计", "Year to date"),
-            Msg::KpiReportFigure => ("指标", "Figure"),
-            Msg::KpiReportShare => ("占比", "Share"),
-            Msg::KpiReportCount => ("件数", "Count"),
-            Msg::KpiDelegatedSolved => (
-                "下交件数 / 解决件数（下交解决率）",
-                "Delegated / solved (rate)",
-            ),
-            Msg::KpiReportFigures => ("主要指标", "Key figures"),
-            Msg::ErrorLoadKpi => ("无法加载统计数据", "Could not load the figures"),
-        };
-        lang.pick(zh, en)
-    }
+messages! {
+    AppTitle => "智慧滨河 · 网格指挥中心", "Smart Binhe · Grid Command Center";
+    /// Names the language the button switches to, so each text is in the other language.
+    LangToggle => "English", "中文";
+    LangToggleTitle => "切换到英文界面", "Switch to Chinese";
+    SyntheticBadge => "演示数据（合成）", "Demo data (synthetic)";
+    SyntheticBadgeTitle =>
+        "本系统当前展示的是合成的演示数据，不代表真实人口与人员信息",
+        "The figures shown are synthetic demo data, not real residents or staff";
+    StatCommunities => "社区", "Communities";
+    StatMicroGrids => "微网格", "Micro-grids";
+    StatPopulation => "人口", "Population";
+    StatFullTime => "专职网格员", "Full-time workers";
+    StatPartTime => "兼职网格员", "Part-time workers";
+    StatCameras => "摄像头", "Cameras";
+    StatCheckpoints => "卡口", "Checkpoints";
+    SearchPlaceholder => "搜索网格名称或编码", "Search grid name or code";
+    SearchLabel => "网格搜索", "Grid search";
+    SearchNoResults => "没有匹配的网格", "No matching grid";
+    SearchSearching => "正在搜索…", "Searching…";
+    TreeTitle => "网格目录", "Grid directory";
+    TreeLoading => "正在加载网格目录…", "Loading grid directory…";
+    Expand => "展开", "Expand";
+    Collapse => "收起", "Collapse";
+    CardCode => "网格编码", "Grid code";
+    CardName => "名称", "Name";
+    CardLevel => "层级", "Level";
+    CardParent => "上级网格", "Parent grid";
+    CardArea => "面积", "Area";
+    CardPopulation => "人口", "Population";
+    CardKind => "类型", "Type";
+    CardWorkers => "责任网格员", "Responsible workers";
+    CardNoWorkers => "暂无责任网格员", "No responsible worker";
+    CardChildren => "下级网格数", "Child grids";
+    Close => "关闭", "Close";
+    CardLoading => "正在加载网格信息…", "Loading grid…";
+    CardSynthetic => "合成数据", "Synthetic";
+    LevelStreet => "街道", "Street";
+    LevelCommunity => "社区", "Community";
+    LevelMicro => "微网格", "Micro-grid";
+    LevelUnit => "单元", "Unit";
+    KindStreetLane => "主要街巷", "Main street/lane";
+    KindCompound => "小区", "Residential compound";
+    WorkerFullTime => "专职", "Full-time";
+    WorkerPartTime => "兼职", "Part-time";
+    /// Runs straight into the level's name, hence the trailing space.
+    PickLevelPrefix => "点击选择：", "Click selects: ";
+    PickLevelHint =>
+        "放大地图可逐级选择社区、微网格和单元",
+        "Zoom in to select communities, then micro-grids, then units";
+    LegendCommunity => "社区边界", "Community boundary";
+    LegendStreetLane => "街巷微网格", "Street/lane micro-grid";
+    LegendCompound => "小区微网格", "Compound micro-grid";
+    LegendRiver => "河流水系", "River";
+    MapLoading => "正在加载地图…", "Loading map…";
+    ErrorLoadSummary => "加载街道概况失败", "Could not load the street summary";
+    ErrorLoadTree => "加载网格目录失败", "Could not load the grid directory";
+    ErrorLoadMap => "加载地图数据失败", "Could not load the map data";
+    ErrorLoadGrid => "加载网格信息失败", "Could not load the grid";
+    ErrorSearch => "网格搜索失败", "Grid search failed";
+    ErrorDismiss => "知道了", "Dismiss";
+    ErrorNetwork => "无法连接到服务器", "Cannot reach the server";
+    ErrorBadResponse => "服务器返回了无法识别的数据", "The server sent data the UI cannot read";
+    ErrorMapUnavailable =>
+        "地图组件无法启动（需要 WebGL）",
+        "The map cannot start (WebGL is required)";
+    PeopleUnit => "人", "people";
+    StatUnits => "单元网格", "Units";
+    Bytes => "字节", "bytes";
+    ImportButton => "导入网格", "Import grids";
+    ImportButtonTitle =>
+        "用测绘的网格文件替换现有网格",
+        "Replace the grids with a surveyed grid file";
+    ImportTitle => "导入测绘网格", "Import surveyed grids";
+    ImportRuleFormat =>
+        "GeoJSON 要素集合（FeatureCollection），坐标为 WGS84 经纬度（EPSG:4326），UTF-8 编码，不超过 64 MiB。",
+        "A GeoJSON FeatureCollection in WGS84 longitude/latitude (EPSG:4326), UTF-8 encoded, at most 64 MiB.";
+    ImportRuleProperties =>
+        "每个网格一个 Polygon 或 MultiPolygon 要素。属性 code（15 位网格编码，单元网格 17 位）和 name 必填；level（street / community / micro / unit）须与编码一致；population、name_en、kind 可选。",
+        "One Polygon or MultiPolygon feature per grid. Properties code (15-digit grid code, 17 for units) and name are required; level (street / community / micro / unit) must match the code; population, name_en and kind are optional.";
+    ImportRuleHierarchy =>
+        "上下级由编码确定：下级网格须位于上级之内、互不重叠并铺满上级。",
+        "Codes define the hierarchy: child grids must lie inside their parent, must not overlap, and must cover it.";
+    ImportRuleAllOrNothing =>
+        "全部校验通过才会导入，并整体替换现有网格；只要发现问题，现有数据不作任何改动。",
+        "All or nothing: the file replaces all grids only if every check passes; if any problem is found, nothing is changed.";
+    ImportChooseFile => "选择文件…", "Choose file…";
+    ImportNoFile => "尚未选择文件", "No file chosen";
+    ImportStart => "导入", "Import";
+    ImportBusy => "正在校验并导入…", "Validating and importing…";
+    ImportDone => "导入成功，现有网格已全部替换", "Imported: all grids were replaced";
+    ImportReloading =>
+        "地图、网格目录和顶部统计随即按新数据刷新。",
+        "The map, the grid directory and the header figures now reload with the new grids.";
+    ImportFailed => "导入失败", "Import failed";
+    ImportUnchanged =>
+        "现有网格、网格员和设备数据均保持原样。请按下表修正文件后重新导入。",
+        "The existing grids, workers and devices are unchanged. Fix the file as listed below and import it again.";
+    ImportColFeature => "要素序号", "Feature #";
+    ImportColGridCode => "网格编码", "Grid code";
+    ImportColProblem => "问题代码", "Problem code";
+    ImportColMessage => "说明", "Description";
+    ImportWholeFile => "整个文件", "Whole file";
+    ImportFeatureNote =>
+        "要素序号从 0 起，即该要素在文件 features 数组中的位置。",
+        "Feature # counts from 0: the feature's position in the file's features array.";
+    FileNotUtf8 =>
+        "文件不是 UTF-8 编码，未上传。请在 GIS 软件中以 UTF-8 编码重新导出 GeoJSON",
+        "The file is not UTF-8 encoded and was not uploaded. Export the GeoJSON again as UTF-8 from your GIS software";
+    FileUnreadable =>
+        "无法读取所选文件（可能已被移动或修改），请重新选择",
+        "Cannot read the chosen file (it may have been moved or changed); choose it again";
+    SideTickets => "工单", "Tickets";
+    QueueTitle => "工单队列", "Ticket queue";
+    QueueNew => "待受理/待分派", "New";
+    QueueInProgress => "处置中", "In progress";
+    QueueDeadline => "超期/临期", "Overdue / due soon";
+    QueueUnrouted => "未定位", "Unrouted";
+    QueueFlagged => "疑似重复", "Possible duplicates";
+    QueueEmpty => "此栏暂无工单", "No tickets here";
+    QueueLoading => "正在加载工单…", "Loading tickets…";
+    QueueHint =>
+        "拖动工单到地图上的网格即可分派；↑↓ 选择，Enter 打开，D 选择网格分派",
+        "Drag a ticket onto a grid on the map to dispatch it; ↑↓ select, Enter opens, D picks a grid";
+    QueueHintReadOnly => "↑↓ 选择，Enter 打开工单", "↑↓ select, Enter opens the ticket";
+    LiveStream => "实时", "Live";
+    LivePolling => "轮询", "Polling";
+    LiveConnecting => "连接中", "Connecting";
+    LiveTitle =>
+        "工单变化的接收方式：实时推送，或服务器不支持推送时每 3 秒查询一次",
+        "How changes arrive: pushed live, or asked for every 3 s when the server cannot push";
+    IntakeOpen => "新建工单", "New ticket";
+    IntakeTitle => "新建工单", "New ticket";
+    IntakeChannel => "来源渠道", "Channel";
+    IntakeCategory => "问题类别", "Category";
+    IntakeDescription => "问题描述", "Description";
+    IntakeReporter => "反映人", "Reporter";
+    IntakePhone => "联系电话", "Phone";
+    IntakeExternalId => "工单编号", "Work order no.";
+    IntakeUrgency => "紧急程度", "Urgency";
+    IntakeSubmit => "受理", "Take in";
+    UrgencyNormal => "一般", "Normal";
+    UrgencyUrgent => "紧急", "Urgent";
+    UrgentShort => "急", "Urgent";
+    FlagShort => "疑重", "Dup?";
+    FieldLocation => "位置", "Location";
+    FieldAddressPlaceholder =>
+        "地址或网格编码，或在地图上点选",
+        "Address or grid code, or pick on the map";
+    FieldReason => "原因", "Reason";
+    FieldNote => "说明", "Note";
+    FieldNoteOptional => "说明（可选）", "Note (optional)";
+    FieldInto => "合并到工单号", "Merge into ticket no.";
+    PickOnMap => "在地图上点选", "Pick on map";
+    PickHint => "请在地图上点击问题位置", "Click the location on the map";
+    Confirm => "确定", "Confirm";
+    Cancel => "取消", "Cancel";
+    Yes => "是", "Yes";
+    ActRegister => "立案", "Register";
+    ActCancel => "注销", "Cancel ticket";
+    ActDispatch => "分派", "Dispatch";
+    ActUndo => "撤销", "Undo";
+    ActSelfHandle => "自行处置", "Handle on the spot";
+    ActStart => "开始处置", "Start handling";
+    ActEscalate => "上交", "Escalate";
+    ActDelegate => "下交", "Delegate";
+    ActContact => "联系", "Contact";
+    ActFeedback => "反馈", "Feed back";
+    ActVerify => "核查通过", "Verify";
+    ActReject => "核查退回", "Send back";
+    ActClose => "结案", "Close";
+    ActReopen => "重新办理", "Reopen";
+    ActRelocate => "更正位置", "Correct location";
+    ActMerge => "合并", "Merge";
+    ActUnmerge => "取消合并", "Unmerge";
+    ActDismissFlag => "忽略", "Ignore";
+    OutcomeSolved => "已解决", "Solved";
+    OutcomeUnsolved => "未解决（已解释说明）", "Unsolved (explained)";
+    SatisfactionSatisfied => "满意", "Satisfied";
+    SatisfactionBasic => "基本满意", "Fairly satisfied";
+    SatisfactionDissatisfied => "不满意", "Dissatisfied";
+    EscalateCommunity => "社区", "Community";
+    EscalateStreet => "街道", "Street";
+    EscalateDistrict => "区级部门", "District";
+    ModeSelfHandled => "自行处置", "Handled on the spot";
+    ModeCommanded => "指挥处置", "Commanded";
+    RoleDispatcher => "调度员", "Dispatcher";
+    RoleCommander => "社区指挥", "Community commander";
+    RoleWorker => "网格员", "Grid worker";
+    RoleAdministrator => "管理员", "Administrator";
+    RoleSystem => "系统", "System";
+    /// The city hotline goes by its number in both languages.
+    ChannelHotline => "12345", "12345";
+    ChannelPatrol => "巡查", "Patrol";
+    ChannelCamera => "视频", "Camera";
+    ChannelResident => "居民", "Resident";
+    ChannelReferral => "交办", "Referral";
+    ToneOverdue => "超期", "Overdue";
+    ToneDueSoon => "临期", "Due soon";
+    ToneNew => "待分派", "New";
+    ToneActive => "处置中", "In progress";
+    ToneReview => "待核查/结案", "To check / close";
+    ToneDone => "已办结", "Done";
+    LegendTickets => "工单", "Tickets";
+    LegendCluster => "聚合（红圈含超期）", "Cluster (red ring: overdue inside)";
+    LegendDevices => "设备", "Devices";
+    DeviceDoorAccess => "门禁", "Door access";
+    DeviceGrid => "网格", "Grid";
+    HealthUnknown => "未知（未接入）", "Unknown (not connected)";
+    HealthOnline => "在线", "Online";
+    HealthOffline => "离线", "Offline";
+    HealthFault => "故障", "Fault";
+    CameraVideoLive => "实时画面（关闭卡片即停止）", "Live picture (stops when the card closes)";
+    TicketCameras => "附近摄像头", "Nearby cameras";
+    StatCamerasOnline => "摄像头在线", "Cameras online";
+    ErrorLoadHealth => "加载摄像头状态失败", "Could not load the camera health";
+    LivePlaying => "播放中", "Playing";
+    LiveFailed => "无法播放", "Cannot play";
+    LiveBusy => "视频路数已满", "Gateway full";
+    LiveInterrupted => "画面中断", "Picture interrupted";
+    LiveNoPicture => "未收到画面，请稍后重试", "No picture arrived; try again later";
+    WallTitle => "视频墙", "Video wall";
+    WallAdd => "加入视频墙", "Add to the video wall";
+    WallAddAll => "全部上墙", "All on the wall";
+    WallClose => "关闭视频墙（停止全部画面）", "Close the wall (stops every picture)";
+    WallTileClose => "关闭此画面", "Close this picture";
+    WallFold => "收起（画面继续播放）", "Fold (pictures keep playing)";
+    WallUnfold => "展开", "Unfold";
+    /// Runs straight into the cameras' names, hence the trailing space.
+    WallDropped =>
+        "视频墙最多 9 路画面，已替换最早的：",
+        "The wall holds 9 pictures; replaced the oldest: ";
+    WallLayoutTooSmall =>
+        "画面多于 4 路，先关闭部分画面才能改为 2×2",
+        "More than 4 pictures: close some to go back to 2×2";
+    AlertCamera => "告警摄像头", "Alert camera";
+    AlertSnapshot => "告警抓拍", "Alert snapshot";
+    SnapshotFailed => "抓拍图片无法加载", "The snapshot could not be loaded";
+    SnapshotEnlarge => "点击放大，再次点击关闭", "Click to enlarge, click again to close";
+    WatchLive => "查看实时画面", "Watch live";
+    ShowOnMap => "定位", "Show on map";
+    DoorEvents => "门禁事件", "Door events";
+    DoorEventsLive => "每 3 秒更新，最新在上", "Updated every 3 s, newest first";
+    DoorNoEvents => "暂无门禁告警事件", "No door events yet";
+    DoorForced => "门被强行打开", "Door forced open";
+    DoorHeldOpen => "门长时间未关", "Door held open";
+    DoorRestored => "已恢复", "Restored";
+    DoorOther => "其他事件", "Other event";
+    ErrorLoadDoorEvents => "加载门禁事件失败", "Could not load the door events";
+    /// Runs straight into the grid's name, hence the trailing space.
+    DropInto => "松开即分派至 ", "Release to dispatch to ";
+    DropNoGrid => "此处不在任何网格内", "Not inside any grid here";
+    TicketLoading => "正在加载工单…", "Loading ticket…";
+    TicketReceived => "受理时间", "Received";
+    TicketLocation => "位置", "Location";
+    TicketRouting => "所属网格", "Grid";
+    TicketOwner => "首接责任", "First receiver";
+    TicketAssignment => "当前承办", "Assigned to";
+    TicketContactDue => "响应时限", "Contact due";
+    TicketDue => "办结时限", "Due";
+    TicketReporter => "反映人", "Reporter";
+    TicketSourceRef => "来源编号", "Source ref.";
+    TicketMode => "处置方式", "Handling";
+    TicketEscalated => "上交至", "Escalated to";
+    TicketDelegated => "已下交", "Delegated";
+    TicketOutcome => "办理结果", "Outcome";
+    TicketSatisfaction => "满意度", "Satisfaction";
+    TicketClosedAt => "结案时间", "Closed";
+    TicketCancelReason => "注销原因", "Cancel reason";
+    TicketMergedInto => "已合并至", "Merged into";
+    TicketReopened => "重新办理次数", "Reopened";
+    TicketDuplicates => "已合并的重复工单", "Merged duplicates";
+    TicketResponsible => "责任网格员", "Responsible workers";
+    TicketNearest => "附近网格员", "Nearest workers";
+    TicketTimeline => "办理过程", "Timeline";
+    FirstContactAt => "已联系", "contacted";
+    FlagText => "疑似与此工单重复：", "Possibly the same as";
+    ChooserTitle => "选择分派网格", "Choose a grid";
+    ChooserHint =>
+        "输入网格名称或编码，↑↓ 选择，Enter 分派，Esc 关闭",
+        "Type a grid name or code, ↑↓ to choose, Enter dispatches, Esc closes";
+    ToastUndone => "已撤销分派", "Dispatch undone";
+    ToastCreated => "已受理工单", "Ticket taken in";
+    ToastExisting => "该工单此前已受理", "Already taken in as ticket";
+    ToastMergedInto => "已自动合并至", "merged into";
+    ToastFlagged => "疑似重复于", "possible duplicate of";
+    ErrorLoadTickets => "加载工单失败", "Could not load the tickets";
+    ErrorLoadTicket => "加载工单详情失败", "Could not load the ticket";
+    ErrorDispatch => "分派未成功", "Dispatch refused";
+    ErrorDrop => "拖放分派未成功", "Drop refused";
+    ErrorUndo => "撤销未成功", "Undo refused";
+    ErrorDemoFeed => "演示工单流操作失败", "Demo feed change failed";
+    DemoFeed => "演示工单流", "Demo feed";
+    DemoRunning => "运行中", "Running";
+    DemoPaused => "已暂停", "Paused";
+    DemoPauseTitle => "暂停生成演示工单", "Pause the demo requests";
+    DemoResumeTitle => "继续生成演示工单", "Resume the demo requests";
+    DemoRate => "生成速度", "Rate";
+    TicketImportOpen => "导入12345工单", "Import 12345";
+    TicketImportTitle => "导入12345工单", "Import 12345 work orders";
+    TicketImportRuleFormat =>
+        "12345 系统导出的 CSV（UTF-8 或 GBK）或 XLSX 文件，第一行为列名。",
+        "A CSV (UTF-8 or GBK) or XLSX export of the 12345 system, column names in the first row.";
+    TicketImportRuleColumns =>
+        "每行一张工单：工单编号、受理时间、问题类别、问题描述、地址（或经纬度、网格编码）、反映人、联系电话、紧急程度。",
+        "One work order per row: order no., received time, category, description, address (or longitude/latitude, grid code), reporter, phone, urgency.";
+    TicketImportRuleAgain =>
+        "有问题的行单独列出，其余照常受理；同一文件重复导入不会产生新工单。",
+        "Rows with problems are listed, the others are taken in; importing the same file again creates nothing new.";
+    TicketImportBusy => "正在上传…", "Uploading…";
+    TicketImportRunning => "正在导入", "Importing";
+    TicketImportDone => "导入完成", "Import finished";
+    TicketImportCreated => "新建", "Created";
+    TicketImportMerged => "自动合并", "Merged";
+    TicketImportFlagged => "疑似重复", "Flagged";
+    TicketImportExisting => "此前已导入", "Already in";
+    TicketImportRejected => "未受理", "Refused";
+    TicketImportRowsRefused =>
+        "以下行未受理，请修正后重新导入：",
+        "These rows were refused; fix them and import again:";
+    TicketImportColRow => "行号", "Row";
+    TicketImportColField => "字段", "Field";
+    LoginHeading => "账号登录", "Sign in";
+    LoginAccount => "账号", "Account";
+    LoginPassword => "密码", "Password";
+    LoginTerminal => "终端名称（选填）", "Terminal name (optional)";
+    LoginTerminalHint =>
+        "记入操作日志，例如：金海社区指挥终端；本机会记住它",
+        "Recorded in the audit log, e.g. Jinhai community desk; this computer remembers it";
+    LoginSubmit => "登录", "Sign in";
+    LoginBusy => "正在登录…", "Signing in…";
+    LoginFailed => "账号或密码错误", "Wrong account or password";
+    LoginDisabled => "该账号已停用，请联系管理员", "This account is disabled: ask an administrator";
+    LoginInvalid => "请输入账号和密码", "Enter your account and password";
+    LoginUnreachable => "无法连接服务器", "Cannot reach the server";
+    LoginSwitchHeading => "切换账号", "Switch account";
+    LoginLocalNote =>
+        "以其他账号登录后，本窗口按该账号的角色和范围显示；退出登录即回到本机调度员。",
+        "After signing in as another account the window shows that account's role and area; signing out returns to the local dispatcher.";
+    SessionExpired => "会话已过期，请重新登录", "Your session has expired: please sign in again";
+    Retry => "重试", "Retry";
+    AccountMenu => "账号与设置", "Account and settings";
+    Logout => "退出登录", "Sign out";
+    SwitchAccount => "切换账号", "Switch account";
+    Standalone => "本机模式", "Standalone";
+    ErrorLogout => "退出登录失败", "Could not sign out";
+    ErrorAction => "操作未执行", "Action refused";
+    AccountsOpen => "账号管理", "Accounts";
+    AccountsTitle => "账号管理", "Accounts";
+    AccountsLoading => "正在加载账号…", "Loading the accounts…";
+    ErrorLoadAccounts => "加载账号失败", "Could not load the accounts";
+    ColLogin => "账号", "Login";
+    ColName => "姓名", "Name";
+    ColRole => "角色", "Role";
+    ColCommunity => "社区", "Community";
+    ColWorkerId => "网格员编号", "Worker ID";
+    ColStatus => "状态", "Status";
+    ColActions => "操作", "Actions";
+    AccountActive => "正常", "Active";
+    AccountDisabled => "已停用", "Disabled";
+    AccountDisable => "停用", "Disable";
+    AccountEnable => "启用", "Enable";
+    AccountChangePassword => "改密码", "Change password";
+    AccountNewPassword => "新密码", "New password";
+    AccountPasswordChanged => "密码已修改", "Password changed";
+    AccountSave => "保存", "Save";
+    AccountNewTitle => "新建账号", "New account";
+    AccountCreate => "创建账号", "Create account";
+    AccountCreated => "已创建账号", "Account created";
+    AccountLoginRule => "3–32 位小写字母、数字或 - _ .", "3–32 of a–z, 0–9, - _ .";
+    AccountPasswordRule => "密码（至少 8 位）", "Password (8 characters or more)";
+    AccountChooseCommunity => "选择社区", "Choose a community";
+    AccountYou => "当前登录", "You";
+    AuditOpen => "操作日志", "Audit log";
+    AuditTitle => "操作日志", "Audit log";
+    AuditAccount => "账号", "Account";
+    AuditAction => "操作", "Action";
+    AuditAnyAction => "全部操作", "Any action";
+    AuditSince => "起始日期", "From";
+    AuditUntil => "截止日期", "To";
+    AuditSearch => "查询", "Search";
+    AuditClear => "清除条件", "Clear";
+    AuditColTime => "时间（北京时间）", "Time (Beijing)";
+    AuditColTerminal => "终端", "Terminal";
+    AuditColAddress => "地址", "Address";
+    AuditColTarget => "对象", "Target";
+    AuditColStatus => "结果", "Status";
+    AuditColDetail => "详情", "Detail";
+    AuditEmpty => "没有符合条件的记录", "No matching entries";
+    AuditLoading => "正在查询…", "Searching…";
+    ErrorLoadAudit => "加载操作日志失败", "Could not load the audit log";
+    AuditLogin => "登录", "Sign-in";
+    AuditLoginFailed => "登录失败", "Failed sign-in";
+    AuditLoginThrottled => "登录受限", "Sign-in throttled";
+    AuditDemoFeed => "演示工单设置", "Demo feed setting";
+    AuditTicket => "工单", "Ticket";
+    AuditLogout => "退出登录", "Sign-out";
+    AuditTicketCreate => "新建工单", "New ticket";
+    AuditTicketDispatch => "分派工单", "Dispatch";
+    AuditTicketDrop => "拖放分派", "Drag-dispatch";
+    AuditTicketsImport => "导入12345工单", "12345 import";
+    AuditGridsImport => "导入网格", "Grid import";
+    AuditCatalogueReplace => "修改分类目录", "Catalogue change";
+    AuditSlaChange => "修改时限", "SLA change";
+    AuditAccountCreate => "新建账号", "New account";
+    AuditAccountUpdate => "修改账号", "Account change";
+    AuditDesktopCenter => "修改连接设置", "Connection change";
+    ConnectionOpen => "连接设置", "Connection";
+    ConnectionTitle => "连接设置", "Connection";
+    ConnectionCurrent => "当前连接", "Connected to";
+    ConnectionLocal =>
+        "本机模式（本机内置服务器与数据）",
+        "Standalone (this computer's built-in server and data)";
+    ConnectionUrl => "指挥中心服务器地址", "Center server address";
+    ConnectionConnect => "连接指挥中心", "Connect to the center";
+    ConnectionUseLocal => "改用本机模式", "Use standalone mode";
+    ConnectionBadUrl =>
+        "请输入以 http:// 或 https:// 开头的完整地址，例如 http://center:8080/",
+        "Enter a full address starting with http:// or https://, e.g. http://center:8080/";
+    ConnectionSaved =>
+        "已保存：窗口将转到所选服务器",
+        "Saved: the window moves to the chosen server";
+    ConnectionNote =>
+        "连接指挥中心后，本窗口显示该服务器的登录页面，使用中心的账号与数据；本机模式使用本机内置服务器。下次启动沿用此设置。",
+        "Connected to a center, this window shows that server's login page and uses the center's accounts and data; standalone mode uses the built-in server. The next start keeps this choice.";
+    KpiOpen => "数据看板", "Dashboard";
+    KpiOpenTitle =>
+        "打开数据看板：受理、响应、解决、满意与考核排名",
+        "Open the dashboard: intake, response, resolution, satisfaction and ranking";
+    KpiTabDashboard => "看板", "Dashboard";
+    KpiTabReport => "月报", "Monthly report";
+    KpiLoading => "正在统计…", "Counting…";
+    KpiPeriodMonth => "月", "Month";
+    KpiPeriodYear => "年", "Year";
+    KpiPeriodRange => "区间", "Range";
+    KpiPeriodLabel => "统计区间", "Period";
+    KpiScopeLabel => "范围", "Scope";
+    KpiScopeStreet => "全街道", "Whole street";
+    KpiAsOf => "截至", "As of";
+    KpiAsOfHint =>
+        "按该日 0 时（北京时间）的情况统计，如月报截至日；留空则统计到现在",
+        "Count as things stood at 00:00 Beijing time of this day, as a report's cut-off; empty counts up to now";
+    KpiReceived => "受理量", "Received";
+    KpiMonthlyReceived => "月均受理量", "Received per month";
+    KpiPer10k => "万人诉求量", "Requests per 10,000 residents";
+    KpiResponse => "响应率", "Response rate";
+    KpiResolution => "解决率", "Resolution rate";
+    KpiSatisfaction => "满意率", "Satisfaction rate";
+    KpiDelegated => "下交", "Delegated";
+    KpiDelegatedResolution => "下交解决率", "Delegated resolution rate";
+    KpiClosure => "结案率", "Closure rate";
+    KpiOnTimeClosure => "按期结案率", "On-time closure rate";
+    KpiOverdue => "超期未结", "Overdue";
+    KpiOpenNow => "未办结", "Open";
+    KpiExcluded => "不计入（注销、合并）", "Left out (cancelled, merged)";
+    KpiResidents => "常住人口", "Residents";
+    KpiBasicallySatisfied => "基本满意", "Basically satisfied";
+    KpiMissResponse => "未按时响应", "Not contacted in time";
+    KpiMissResolution => "未解决", "Not solved";
+    KpiMissSatisfaction => "未满意", "Not satisfied";
+    KpiMissDelegated => "下交未解决", "Delegated, not solved";
+    KpiMissClosure => "未结案", "Not closed";
+    KpiMissOnTime => "未按期结案", "Not closed on time";
+    KpiTrendTitle => "月度趋势", "Monthly trend";
+    KpiCategoryTitle => "诉求类别", "Top categories";
+    KpiRankingTitle => "考核排名", "Ranking";
+    KpiAssessmentTitle => "考核（综合得分）", "Assessment (score)";
+    KpiKindMicro => "网格", "Grids";
+    KpiKindWorker => "网格员", "Workers";
+    KpiWeights => "权重", "Weights";
+    KpiWeightsHint =>
+        "响应率、解决率、满意率的权重，合计须为 100",
+        "Weights of response, resolution and satisfaction; they must add up to 100";
+    KpiWeightsReset => "恢复 30/35/35", "Reset to 30/35/35";
+    KpiRank => "名次", "Rank";
+    KpiSubject => "对象", "Subject";
+    KpiScore => "综合得分", "Score";
+    KpiScoreDefinition =>
+        "综合得分 = 响应率 × 权重 + 解决率 × 权重 + 满意率 × 权重（合计 100）；无数据的指标不计入，其权重按比例分给其余指标；得分相同者名次并列",
+        "Score = response × weight + resolution × weight + satisfaction × weight (weights add up to 100); a rate with no value leaves the score and its weight is shared among the others; equal scores share a rank";
+    KpiSortByScore => "按得分排序", "Sort by score";
+    KpiNoData => "本期无数据", "No data for this period";
+    KpiDrillTitle => "工单明细", "Tickets";
+    KpiDrillEmpty => "没有工单", "No tickets";
+    KpiDrillHint =>
+        "点击一行打开工单卡片并在地图上定位",
+        "Click a row to open its card and find it on the map";
+    KpiLegendFuture => "未到月份", "Months to come";
+    KpiHeat => "诉求热力", "Request heat";
+    KpiHeatTitle =>
+        "按数据看板的统计区间，以受理量为各微网格着色",
+        "Colour the micro-grids by requests received in the dashboard's period";
+    KpiReportPrint => "打印", "Print";
+    KpiReportXlsx => "导出 XLSX", "Export XLSX";
+    KpiReportYearToDate => "本年累计", "Year to date";
+    KpiReportFigure => "指标", "Figure";
+    KpiReportShare => "占比", "Share";
+    KpiReportCount => "件数", "Count";
+    KpiReportFigures => "主要指标", "Key figures";
+    KpiDelegatedSolved => "下交件数 / 解决件数（下交解决率）", "Delegated / solved (rate)";
+    ErrorLoadKpi => "无法加载统计数据", "Could not load the figures";
 }
+
+/// Declares one `pub fn name(lang: Lang, args…) -> String` per entry of
+/// `name(arg: Type) => "中文 {arg}", "English {arg}";`.
+macro_rules! formatted {
+    ($($(#[$doc:meta])* $name:ident($($arg:ident: $ty:ty),*) => $zh:literal, $en:literal;)*) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(lang: Lang, $($arg: $ty),*) -> String {
+                match lang {
+                    Lang::Zh => format!($zh),
+                    Lang::En => format!($en),
+                }
+            }
+        )*
+    };
+}
+
+formatted! {
+    /// Why a file over the import limit was refused, e.g. sizes "80.0 MiB" and "64 MiB".
+    file_too_large(size: &str, limit: &str) =>
+        "文件大小 {size}，超过导入上限 {limit}，未上传。可减少坐标小数位数或简化边界后再试",
+        "The file is {size}, over the {limit} import limit, and was not uploaded. Reduce the coordinate precision or simplify the boundaries and try again";
+    /// Seconds left to undo: `27 秒` / `27 s`.
+    seconds_left(secs: i64) => "{secs} 秒", "{secs} s";
+    /// A worker's open orders: `在办 2 件` / `2 open`.
+    open_load(n: u32) => "在办 {n} 件", "{n} open";
+    /// A rate: `每分钟 6 条` / `6 per minute`.
+    per_minute(rate: f64) => "每分钟 {rate} 条", "{rate} per minute";
+    /// The queue holds only the newest tickets: `显示最新 5000 条，共 6120 条未办结工单`.
+    shown_of_total(shown: u64, total: u64) =>
+        "显示最新 {shown} 条，共 {total} 条未办结工单",
+        "Showing the newest {shown} of {total} open tickets";
+    /// `登录失败次数过多，请 8 秒后再试` / `Too many failed attempts: try again in 8 s`.
+    login_throttled(secs: u64) =>
+        "登录失败次数过多，请 {secs} 秒后再试",
+        "Too many failed attempts: try again in {secs} s";
+}
+
+// Texts whose wording, not only a value in it, changes with the values.
 
 /// Number of search results, e.g. "3 个结果" / "3 results".
 pub fn result_count(lang: Lang, n: usize) -> String {
@@ -1036,18 +629,6 @@ pub fn result_count(lang: Lang, n: usize) -> String {
     }
 }
 
-/// Why a file over the import limit was refused, e.g. sizes "80.0 MiB" and "64 MiB".
-pub fn file_too_large(lang: Lang, size: &str, limit: &str) -> String {
-    match lang {
-        Lang::Zh => format!(
-            "文件大小 {size}，超过导入上限 {limit}，未上传。可减少坐标小数位数或简化边界后再试"
-        ),
-        Lang::En => format!(
-            "The file is {size}, over the {limit} import limit, and was not uploaded. Reduce the coordinate precision or simplify the boundaries and try again"
-        ),
-    }
-}
-
 /// `已分派至 滨河一巷 · 网格员 张三` / `Dispatched to Binhe Lane 1 · worker 张三`.
 pub fn dispatched_to(lang: Lang, grid: &str, worker: Option<&str>) -> String {
     match (lang, worker) {
@@ -1055,40 +636,6 @@ pub fn dispatched_to(lang: Lang, grid: &str, worker: Option<&str>) -> String {
         (Lang::Zh, None) => format!("已分派至 {grid}"),
         (Lang::En, Some(w)) => format!("Dispatched to {grid} · worker {w}"),
         (Lang::En, None) => format!("Dispatched to {grid}"),
-    }
-}
-
-/// Seconds left to undo: `27 秒` / `27 s`.
-pub fn seconds_left(lang: Lang, secs: i64) -> String {
-    lang.pick(&format!("{secs} 秒"), &format!("{secs} s"))
-        .to_owned()
-}
-
-/// A worker's open orders: `在办 2 件` / `2 open`.
-pub fn open_load(lang: Lang, n: u32) -> String {
-    lang.pick(&format!("在办 {n} 件"), &format!("{n} open"))
-        .to_owned()
-}
-
-/// A rate: `每分钟 6 条` / `6 per minute`.
-pub fn per_minute(lang: Lang, rate: f64) -> String {
-    lang.pick(&format!("每分钟 {rate} 条"), &format!("{rate} per minute"))
-        .to_owned()
-}
-
-/// The queue holds only the newest tickets: `显示最新 5000 条，共 6120 条`.
-pub fn shown_of_total(lang: Lang, shown: u64, total: u64) -> String {
-    match lang {
-        Lang::Zh => format!("显示最新 {shown} 条，共 {total} 条未办结工单"),
-        Lang::En => format!("Showing the newest {shown} of {total} open tickets"),
-    }
-}
-
-/// `登录失败次数过多，请 8 秒后再试` / `Too many failed attempts: try again in 8 s`.
-pub fn login_throttled(lang: Lang, secs: u64) -> String {
-    match lang {
-        Lang::Zh => format!("登录失败次数过多，请 {secs} 秒后再试"),
-        Lang::En => format!("Too many failed attempts: try again in {secs} s"),
     }
 }
 
@@ -1134,5 +681,129 @@ mod tests {
     fn english_result_count_is_singular_for_one() {
         assert_eq!(result_count(Lang::En, 1), "1 result");
         assert_eq!(result_count(Lang::Zh, 12), "12 个结果");
+    }
+
+    #[test]
+    fn formatted_texts_put_each_value_in_its_place() {
+        assert_eq!(
+            shown_of_total(Lang::Zh, 5000, 6120),
+            "显示最新 5000 条，共 6120 条未办结工单"
+        );
+        assert_eq!(
+            shown_of_total(Lang::En, 5000, 6120),
+            "Showing the newest 5000 of 6120 open tickets"
+        );
+        assert_eq!(
+            file_too_large(Lang::En, "80.0 MiB", "64 MiB"),
+            "The file is 80.0 MiB, over the 64 MiB import limit, and was not uploaded. \
+             Reduce the coordinate precision or simplify the boundaries and try again"
+        );
+        assert_eq!(seconds_left(Lang::En, 27), "27 s");
+    }
+
+    /// Messages that read the same in both languages on purpose: one text in several places,
+    /// such as a button and the dialog it opens, or a card field and a table column.
+    const SHARED_TEXTS: &[&[Msg]] = &[
+        &[Msg::StatPopulation, Msg::CardPopulation],
+        &[Msg::CardCode, Msg::ImportColGridCode],
+        &[Msg::CardWorkers, Msg::TicketResponsible],
+        &[Msg::LevelStreet, Msg::EscalateStreet],
+        &[
+            Msg::LevelCommunity,
+            Msg::EscalateCommunity,
+            Msg::ColCommunity,
+        ],
+        &[Msg::SideTickets, Msg::LegendTickets],
+        &[Msg::QueueInProgress, Msg::ToneActive],
+        &[Msg::IntakeOpen, Msg::IntakeTitle, Msg::AuditTicketCreate],
+        &[Msg::IntakeReporter, Msg::TicketReporter],
+        &[Msg::FieldLocation, Msg::TicketLocation],
+        &[Msg::LoginAccount, Msg::AuditAccount],
+        &[Msg::LoginSwitchHeading, Msg::SwitchAccount],
+        &[Msg::AccountsOpen, Msg::AccountsTitle],
+        &[Msg::AccountNewTitle, Msg::AuditAccountCreate],
+        &[Msg::AuditOpen, Msg::AuditTitle],
+        &[Msg::ConnectionOpen, Msg::ConnectionTitle],
+    ];
+
+    const LANGS: [Lang; 2] = [Lang::Zh, Lang::En];
+
+    fn has_chinese(text: &str) -> bool {
+        text.chars().any(|c| {
+            matches!(c, '\u{3000}'..='\u{303f}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
+        })
+    }
+
+    #[test]
+    fn every_message_has_chinese_and_english_text() {
+        for &msg in Msg::ALL {
+            for lang in LANGS {
+                assert!(
+                    !msg.text(lang).trim().is_empty(),
+                    "{msg:?} has no {lang:?} text"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn chinese_text_is_in_the_chinese_column_and_english_in_the_english_one() {
+        for &msg in Msg::ALL {
+            // The toggle names the other language; the hotline is a number in both.
+            if msg == Msg::LangToggle {
+                continue;
+            }
+            let (zh, en) = (msg.text(Lang::Zh), msg.text(Lang::En));
+            assert!(
+                !has_chinese(en),
+                "{msg:?}: Chinese in its English text {en:?}"
+            );
+            assert!(
+                has_chinese(zh) || msg == Msg::ChannelHotline,
+                "{msg:?}: no Chinese in its Chinese text {zh:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn no_text_starts_or_ends_with_a_stray_space() {
+        // These run straight into a name.
+        let prefixes = [Msg::PickLevelPrefix, Msg::WallDropped, Msg::DropInto];
+        for &msg in Msg::ALL {
+            for lang in LANGS {
+                let text = msg.text(lang);
+                let trimmed = if prefixes.contains(&msg) {
+                    text.trim_start()
+                } else {
+                    text.trim()
+                };
+                assert_eq!(text, trimmed, "{msg:?} ({lang:?}) has a stray space");
+            }
+        }
+    }
+
+    #[test]
+    fn no_two_messages_read_the_same_in_both_languages_unless_listed_as_shared() {
+        let texts = |msg: Msg| (msg.text(Lang::Zh), msg.text(Lang::En));
+        for (i, &a) in Msg::ALL.iter().enumerate() {
+            for &b in &Msg::ALL[i + 1..] {
+                let same = texts(a) == texts(b);
+                let listed = SHARED_TEXTS
+                    .iter()
+                    .any(|group| group.contains(&a) && group.contains(&b));
+                assert!(
+                    listed || !same,
+                    "{a:?} and {b:?} both read {:?}: give one its own words, or list them in \
+                     SHARED_TEXTS if they are one text in two places",
+                    texts(a)
+                );
+                assert!(
+                    same || !listed,
+                    "{a:?} and {b:?} are listed in SHARED_TEXTS but read {:?} and {:?}",
+                    texts(a),
+                    texts(b)
+                );
+            }
+        }
     }
 }
