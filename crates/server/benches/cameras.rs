@@ -7,16 +7,23 @@
 
 use std::time::{Duration, Instant};
 
-use binhe_server::{Database, ServerConfig, start};
+#[path = "../tests/common/harness.rs"]
+#[allow(dead_code, reason = "the benchmark uses a part")]
+mod harness;
 #[path = "../tests/common/processes.rs"]
 #[allow(dead_code, reason = "the benchmark counts, it does not wait")]
 mod processes;
+use harness::Harness;
 use processes::ffmpeg_children;
-use serde_json::Value;
 
 const VIEWERS: usize = 20;
 const CAMERAS: usize = 4;
 const SAMPLES: usize = 5;
+
+/// A viewer asking for a camera's pictures.
+async fn watch(h: &Harness, camera: &str) -> reqwest::Response {
+    h.get(&format!("/api/cameras/{camera}/live.mjpeg")).await
+}
 
 /// Reads a response until its first complete JPEG.
 async fn first_picture(response: &mut reqwest::Response) {
@@ -63,29 +70,8 @@ fn median(mut values: Vec<f64>) -> f64 {
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
-    let server = start(ServerConfig {
-        database: Database::Sqlite(dir.path().join("cameras.sqlite")),
-        center: None,
-        ui_dir: dir.path().to_owned(),
-        port: 0,
-        demo_feed: None,
-        desktop: None,
-    })
-    .await
-    .unwrap();
-    let base = format!("http://{}", server.address);
-    let secret = server.secret().to_owned();
-    let client = reqwest::Client::new();
-    let layer: Value = client
-        .get(format!("{base}/api/devices.geojson"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h = Harness::start(&dir.path().join("cameras.sqlite")).await;
+    let layer = h.json("/api/devices.geojson").await;
     let cameras: Vec<String> = layer["features"]
         .as_array()
         .unwrap()
@@ -93,22 +79,16 @@ async fn main() {
         .filter(|f| f["properties"]["kind"] == "camera")
         .map(|f| f["properties"]["id"].as_str().unwrap().to_owned())
         .collect();
-    let watch = |camera: &str| {
-        client
-            .get(format!("{base}/api/cameras/{camera}/live.mjpeg"))
-            .bearer_auth(&secret)
-            .send()
-    };
 
     // Click to first picture: a cold camera (ffmpeg starts) and a warm one (already watched).
     let (mut cold, mut warm) = (Vec::new(), Vec::new());
     for camera in cameras.iter().skip(100).take(SAMPLES) {
         let at = Instant::now();
-        let mut first = watch(camera).await.unwrap();
+        let mut first = watch(&h, camera).await;
         first_picture(&mut first).await;
         cold.push(at.elapsed().as_secs_f64() * 1e3);
         let at = Instant::now();
-        let mut second = watch(camera).await.unwrap();
+        let mut second = watch(&h, camera).await;
         first_picture(&mut second).await;
         warm.push(at.elapsed().as_secs_f64() * 1e3);
         drop((first, second));
@@ -118,7 +98,7 @@ async fn main() {
     // 20 viewers on 4 cameras.
     let mut viewers = Vec::new();
     for n in 0..VIEWERS {
-        let mut response = watch(&cameras[n % CAMERAS]).await.unwrap();
+        let mut response = watch(&h, &cameras[n % CAMERAS]).await;
         first_picture(&mut response).await;
         viewers.push(tokio::spawn(keep_watching(response)));
     }
@@ -140,21 +120,13 @@ async fn main() {
         / ticks_per_second
         / window.as_secs_f64()
         * 100.0;
-    let status: Value = client
-        .get(format!("{base}/api/cameras/status"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let status = h.json("/api/cameras/status").await;
     for viewer in &viewers {
         viewer.abort();
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let left = ffmpeg_children().len();
-    server.shutdown().await;
+    h.server.shutdown().await;
 
     println!("camera gateway, demo cameras (ffmpeg test picture 640x360, 10 pictures/s, MJPEG)");
     println!(

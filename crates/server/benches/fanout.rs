@@ -16,10 +16,14 @@ use std::time::{Duration, Instant};
 
 use binhe_core::demo::{self, DEFAULT_SEED};
 use binhe_core::{GridLevel, ticket::Catalogue};
-use binhe_server::{Database, ServerConfig, start};
+use binhe_server::Database;
+use binhe_testkit::ScratchDatabase;
 use geo::InteriorPoint;
+#[path = "../tests/common/harness.rs"]
+#[allow(dead_code, reason = "the benchmark uses a part")]
+mod harness;
+use harness::Harness;
 use serde_json::{Value, json};
-use sqlx::{Connection, Executor, PgConnection};
 
 const EVENTS_PER_SECOND: u64 = 200;
 const SECONDS: u64 = 10;
@@ -67,29 +71,16 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 /// Runs one measurement; returns (p50 ms, p99 ms, delivered / expected).
 async fn measure(terminals: usize, round: u64, servers: Servers<'_>) -> (f64, f64, f64) {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
-    let config = |database| ServerConfig {
-        database,
-        center: None,
-        ui_dir: dir.path().to_owned(),
-        port: 0,
-        demo_feed: None,
-        desktop: None,
-    };
     let scratch = BenchDatabase::create(servers).await;
-    let listening = start(config(scratch.database())).await.unwrap();
+    let listening = Harness::start_with(scratch.database(), |_| ()).await;
     let posting = match servers {
-        Servers::TwoOnPostgres(_) => Some(start(config(scratch.database())).await.unwrap()),
+        Servers::TwoOnPostgres(_) => Some(Harness::start_with(scratch.database(), |_| ()).await),
         _ => None,
     };
-    let (base, secret) = (
-        format!("http://{}", listening.address),
-        listening.secret().to_owned(),
-    );
+    let (base, secret) = (listening.base(), listening.server.secret().to_owned());
     let (post_base, post_secret) = posting.as_ref().map_or_else(
         || (base.clone(), secret.clone()),
-        |s| (format!("http://{}", s.address), s.secret().to_owned()),
+        |s| (s.base(), s.server.secret().to_owned()),
     );
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(terminals + 8)
@@ -167,11 +158,11 @@ async fn measure(terminals: usize, round: u64, servers: Servers<'_>) -> (f64, f6
     for l in &listeners {
         l.abort();
     }
-    listening.shutdown().await;
+    listening.server.shutdown().await;
     if let Some(posting) = posting {
-        posting.shutdown().await;
+        posting.server.shutdown().await;
     }
-    scratch.drop_database().await;
+    drop(scratch);
 
     let sent = sent.lock().unwrap();
     let received = received.lock().unwrap();
@@ -203,10 +194,10 @@ enum Servers<'a> {
     TwoOnPostgres(&'a str),
 }
 
-/// A scratch database for one measurement.
+/// A scratch database for one measurement, gone when dropped.
 enum BenchDatabase {
     Sqlite(tempfile::TempDir),
-    Postgres { admin: String, name: String },
+    Postgres(ScratchDatabase),
 }
 
 impl BenchDatabase {
@@ -214,15 +205,7 @@ impl BenchDatabase {
         match servers {
             Servers::OneOnSqlite => Self::Sqlite(tempfile::tempdir().unwrap()),
             Servers::OneOnPostgres(admin) | Servers::TwoOnPostgres(admin) => {
-                let name = format!("fanout_{:016x}", getrandom::u64().unwrap());
-                let mut conn = PgConnection::connect(admin).await.unwrap();
-                conn.execute(format!("CREATE DATABASE {name}").as_str())
-                    .await
-                    .unwrap();
-                Self::Postgres {
-                    admin: admin.to_owned(),
-                    name,
-                }
+                Self::Postgres(ScratchDatabase::on(admin, "fanout").await)
             }
         }
     }
@@ -230,20 +213,7 @@ impl BenchDatabase {
     fn database(&self) -> Database {
         match self {
             Self::Sqlite(dir) => Database::Sqlite(dir.path().join("fanout.sqlite")),
-            Self::Postgres { admin, name } => {
-                let mut url = url::Url::parse(admin).unwrap();
-                url.set_path(name);
-                Database::Postgres(url.into())
-            }
-        }
-    }
-
-    async fn drop_database(self) {
-        if let Self::Postgres { admin, name } = self {
-            let mut conn = PgConnection::connect(&admin).await.unwrap();
-            conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                .await
-                .unwrap();
+            Self::Postgres(scratch) => Database::Postgres(scratch.url().to_owned()),
         }
     }
 }

@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use binhe_server::Database;
 use binhe_store::{AccountRepository, Session, SqliteStore};
-use common::center::{Cast, Center, PASSWORD, Terminal, make_accounts, point_in, request_at};
+use common::Harness;
+use common::center::{Cast, PASSWORD, Terminal, make_accounts, point_in, request_at};
 use reqwest::{Method, StatusCode, StatusCode as S};
 use serde_json::{Value, json};
 
 struct Desk {
-    center: Center,
+    center: Harness,
     cast: Cast,
     disp: Terminal,
     cmdr: Terminal,
@@ -29,7 +30,7 @@ async fn desk() -> Desk {
     let path = dir.path().join("center.sqlite");
     let database = Database::Sqlite(path.clone());
     let cast = make_accounts(&database).await;
-    let center = Center::start(database).await;
+    let center = Harness::center(database).await;
     let base = center.base();
     Desk {
         disp: Terminal::login(&base, "disp").await,

@@ -13,51 +13,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use binhe_server::Database;
-use common::center::{Center, Terminal, make_accounts, point_in, request_at};
+use binhe_testkit::ScratchDatabase;
+use common::Harness;
+use common::center::{Terminal, make_accounts, point_in, request_at};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use sqlx::{Connection, Executor, PgConnection};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
-
-/// A database of its own on the test server, dropped at the end.
-struct TestDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl TestDatabase {
-    async fn create() -> Self {
-        let admin_url = std::env::var("BINHE_TEST_PG_URL").unwrap_or_else(|_| {
-            panic!(
-                "BINHE_TEST_PG_URL is not set: run scripts/postgres.sh start and \
-                 BINHE_TEST_PG_URL=$(scripts/postgres.sh url) cargo test (make unit does both)"
-            )
-        });
-        let name = format!("c_{:016x}", getrandom::u64().unwrap());
-        let mut admin = PgConnection::connect(&admin_url).await.unwrap();
-        admin
-            .execute(format!("CREATE DATABASE {name}").as_str())
-            .await
-            .unwrap();
-        let mut url = url::Url::parse(&admin_url).unwrap();
-        url.set_path(&name);
-        Self {
-            admin_url,
-            name,
-            url: url.into(),
-        }
-    }
-
-    async fn drop_database(self) {
-        let mut admin = PgConnection::connect(&self.admin_url).await.unwrap();
-        admin
-            .execute(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name).as_str())
-            .await
-            .unwrap();
-    }
-}
 
 /// A `binhe-server serve --center` process, killed when dropped.
 struct ServerProcess {
@@ -68,12 +30,7 @@ struct ServerProcess {
 
 impl ServerProcess {
     async fn start(database_url: &str) -> Self {
-        let ui = tempfile::tempdir().unwrap();
-        std::fs::write(
-            ui.path().join("index.html"),
-            "<!doctype html><title>智慧滨河</title>",
-        )
-        .unwrap();
+        let ui = common::harness::ui_dir();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_binhe-server"))
             .args([
                 "serve",
@@ -120,9 +77,12 @@ async fn create_at(terminal: &Terminal, community: &str, n: usize) -> Value {
 
 #[tokio::test]
 async fn two_server_processes_share_live_events_in_order_without_gaps() {
-    let db = TestDatabase::create().await;
-    let cast = make_accounts(&Database::Postgres(db.url.clone())).await;
-    let (one, two) = tokio::join!(ServerProcess::start(&db.url), ServerProcess::start(&db.url));
+    let db = ScratchDatabase::on_test_server("c").await;
+    let cast = make_accounts(&Database::Postgres(db.url().to_owned())).await;
+    let (one, two) = tokio::join!(
+        ServerProcess::start(db.url()),
+        ServerProcess::start(db.url())
+    );
 
     // One login is good on both processes: sessions live in the database.
     let watcher = Terminal::login(&one.base, "disp").await;
@@ -256,7 +216,6 @@ async fn two_server_processes_share_live_events_in_order_without_gaps() {
     assert!(followed, "process one took process two's SLA table");
 
     drop((one, two));
-    db.drop_database().await;
 }
 
 /// A TCP relay to the database that can be cut and restored, as a network or database outage.
@@ -310,9 +269,9 @@ impl Outage {
 
 #[tokio::test]
 async fn the_server_stays_up_while_the_database_is_away_and_recovers() {
-    let db = TestDatabase::create().await;
-    let cast = make_accounts(&Database::Postgres(db.url.clone())).await;
-    let target_url = url::Url::parse(&db.url).unwrap();
+    let db = ScratchDatabase::on_test_server("c").await;
+    let cast = make_accounts(&Database::Postgres(db.url().to_owned())).await;
+    let target_url = url::Url::parse(db.url()).unwrap();
     let target = tokio::net::lookup_host((
         target_url.host_str().unwrap(),
         target_url.port().unwrap_or(5432),
@@ -325,7 +284,7 @@ async fn the_server_stays_up_while_the_database_is_away_and_recovers() {
     let mut relayed = target_url.clone();
     relayed.set_host(Some("127.0.0.1")).unwrap();
     relayed.set_port(Some(outage.port)).unwrap();
-    let center = Center::start(Database::Postgres(relayed.into())).await;
+    let center = Harness::center(Database::Postgres(relayed.into())).await;
     let disp = Terminal::login(&center.base(), "disp").await;
     let before = create_at(&disp, &cast.community, 0).await;
     let (lon, lat) = (
@@ -366,5 +325,4 @@ async fn the_server_stays_up_while_the_database_is_away_and_recovers() {
     assert_eq!(disp.json("/api/tickets?scope=all").await["total"], 2);
 
     center.server.shutdown().await;
-    db.drop_database().await;
 }

@@ -1,65 +1,30 @@
 //! Demo mode: a new demo database gets a played history, live requests keep arriving through
 //! the real intake, and simulated workers answer a dispatch.
 
+mod common;
+
 use std::time::Duration;
 
-use binhe_server::{Database, FeedSettings, ServerConfig, start};
+use binhe_server::{Database, FeedSettings};
+use common::Harness;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn get(client: &reqwest::Client, base: &str, secret: &str, path: &str) -> Value {
-    let response = client
-        .get(format!("{base}{path}"))
-        .bearer_auth(secret)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    response.json().await.unwrap()
-}
-
-async fn post(
-    client: &reqwest::Client,
-    base: &str,
-    secret: &str,
-    path: &str,
-    body: Value,
-) -> (StatusCode, Value) {
-    let response = client
-        .post(format!("{base}{path}"))
-        .bearer_auth(secret)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.json().await.unwrap())
-}
 
 #[tokio::test]
 async fn demo_street_has_history_live_requests_and_workers_that_answer() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("index.html"), "<!doctype html>").unwrap();
-    let server = start(ServerConfig {
-        database: Database::Sqlite(dir.path().join("demo.sqlite")),
-        center: None,
-        ui_dir: dir.path().to_owned(),
-        port: 0,
-        demo_feed: Some(FeedSettings {
+    let h = Harness::start_with(Database::Sqlite(dir.path().join("demo.sqlite")), |config| {
+        config.demo_feed = Some(FeedSettings {
             rate_per_minute: 600.0,
             history_days: 3,
             history_per_day: 30,
             worker_delay: Duration::from_millis(300),
             ..FeedSettings::default()
-        }),
-        desktop: None,
+        });
     })
-    .await
-    .unwrap();
-    let base = format!("http://{}", server.address);
-    let secret = server.secret().to_owned();
-    let client = reqwest::Client::new();
+    .await;
 
-    let all = get(&client, &base, &secret, "/api/tickets?scope=all&limit=5000").await;
+    let all = h.json("/api/tickets?scope=all&limit=5000").await;
     let history = all["total"].as_u64().unwrap();
     assert!(history >= 60, "three days of history, got {history}");
     let states: std::collections::HashSet<&str> = all["tickets"]
@@ -90,14 +55,14 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
         assert_eq!(alert["source_ref"], camera);
     }
 
-    let status = get(&client, &base, &secret, "/api/demo/feed").await;
+    let status = h.json("/api/demo/feed").await;
     assert_eq!(status["available"], true);
     assert_eq!(status["running"], true);
     // 600 a minute: the first live request comes within a tick; waited for generously, since a
     // loaded machine may hold the first write back.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let status = get(&client, &base, &secret, "/api/demo/feed").await;
+        let status = h.json("/api/demo/feed").await;
         if status["generated"].as_u64().unwrap() >= 1 {
             break;
         }
@@ -111,7 +76,7 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
     // A live camera alert comes with its camera's picture of the moment.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let picture = loop {
-        let all = get(&client, &base, &secret, "/api/tickets?scope=all&limit=5000").await;
+        let all = h.json("/api/tickets?scope=all&limit=5000").await;
         let with_picture = all["tickets"]
             .as_array()
             .unwrap()
@@ -126,36 +91,19 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
-    let jpeg = client
-        .get(format!("{base}{picture}"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let jpeg = h.get(&picture).await.bytes().await.unwrap();
     assert!(jpeg.starts_with(&[0xFF, 0xD8]) && jpeg.len() > 1000);
 
-    let (code, refused) = post(
-        &client,
-        &base,
-        &secret,
-        "/api/demo/feed",
-        json!({ "rate_per_minute": 0.0 }),
-    )
-    .await;
+    let (code, refused) = h
+        .post("/api/demo/feed", &json!({ "rate_per_minute": 0.0 }))
+        .await;
     assert_eq!(code, StatusCode::BAD_REQUEST);
     assert_eq!(refused["error"]["field"], "rate_per_minute");
 
     // A dispatch is picked up and reported back by the simulated worker.
-    let open = get(
-        &client,
-        &base,
-        &secret,
-        "/api/tickets?scope=open&state=reported&limit=50",
-    )
-    .await;
+    let open = h
+        .json("/api/tickets?scope=open&state=reported&limit=50")
+        .await;
     let ticket = open["tickets"]
         .as_array()
         .unwrap()
@@ -165,27 +113,20 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
         .clone();
     let id = ticket["id"].as_i64().unwrap();
     let micro = ticket["routing"]["micro"]["code"].as_str().unwrap();
-    let (code, registered) = post(
-        &client,
-        &base,
-        &secret,
-        &format!("/api/tickets/{id}/actions"),
-        json!({ "action": "register", "version": ticket["version"] }),
-    )
-    .await;
+    let (code, registered) = h
+        .post(
+            &format!("/api/tickets/{id}/actions"),
+            &json!({ "action": "register", "version": ticket["version"] }),
+        )
+        .await;
     assert_eq!(code, StatusCode::OK, "{registered}");
-    let (code, _) = post(
-        &client,
-        &base,
-        &secret,
-        &format!("/api/tickets/{id}/actions"),
-        json!({ "action": "dispatch", "version": registered["ticket"]["version"], "grid": micro }),
+    let (code, _) = h.post(&format!("/api/tickets/{id}/actions"), &json!({ "action": "dispatch", "version": registered["ticket"]["version"], "grid": micro }),
     )
     .await;
     assert_eq!(code, StatusCode::OK);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
-        let card = get(&client, &base, &secret, &format!("/api/tickets/{id}")).await;
+        let card = h.json(&format!("/api/tickets/{id}")).await;
         if card["ticket"]["state"] == "fed_back" {
             break;
         }
@@ -196,15 +137,8 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let (code, paused) = post(
-        &client,
-        &base,
-        &secret,
-        "/api/demo/feed",
-        json!({ "running": false }),
-    )
-    .await;
+    let (code, paused) = h.post("/api/demo/feed", &json!({ "running": false })).await;
     assert_eq!(code, StatusCode::OK);
     assert_eq!(paused["running"], false);
-    server.shutdown().await;
+    h.server.shutdown().await;
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use binhe_server::desktop::CenterChoice;
 use common::Harness;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -43,16 +43,7 @@ impl Shell {
 }
 
 async fn put(h: &Harness, body: &Value) -> (StatusCode, Value) {
-    let response = h
-        .client
-        .put(h.url("/api/desktop/center"))
-        .bearer_auth(h.server.secret())
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap())
+    h.send(Method::PUT, "/api/desktop/center", body).await
 }
 
 async fn desktop(shell: &Arc<Shell>) -> (tempfile::TempDir, Harness) {
@@ -168,9 +159,7 @@ async fn only_the_logged_in_window_may_move_it() {
         .unwrap();
     assert_eq!(without_key.status(), StatusCode::UNAUTHORIZED);
     let other_origin = h
-        .client
-        .put(h.url("/api/desktop/center"))
-        .bearer_auth(h.server.secret())
+        .request(Method::PUT, "/api/desktop/center")
         .header("origin", "http://evil.example")
         .json(&json!({ "url": "http://evil.example/" }))
         .send()
@@ -194,9 +183,7 @@ async fn without_a_hook_there_is_no_such_route() {
 
 async fn put_status(h: &Harness) -> (StatusCode, String) {
     let response = h
-        .client
-        .put(h.url("/api/desktop/center"))
-        .bearer_auth(h.server.secret())
+        .request(Method::PUT, "/api/desktop/center")
         .json(&json!({ "url": "http://center:8080/" }))
         .send()
         .await

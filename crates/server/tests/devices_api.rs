@@ -3,7 +3,8 @@
 mod common;
 
 use binhe_server::Database;
-use common::center::{Center, Terminal, make_accounts, point_in, request_at};
+use common::Harness;
+use common::center::{Terminal, make_accounts, point_in, request_at};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -21,7 +22,7 @@ async fn device_layers_and_the_cameras_nearest_a_ticket() {
     let dir = tempfile::tempdir().unwrap();
     let database = Database::Sqlite(dir.path().join("devices.sqlite"));
     let cast = make_accounts(&database).await;
-    let center = Center::start(database).await;
+    let center = Harness::center(database).await;
     let disp = Terminal::login(&center.base(), "disp").await;
     let cmdr = Terminal::login(&center.base(), "cmdr").await;
 

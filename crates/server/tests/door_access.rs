@@ -4,7 +4,8 @@
 mod common;
 
 use binhe_server::Database;
-use common::center::{Center, Terminal, make_accounts};
+use common::Harness;
+use common::center::{Terminal, make_accounts};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -39,7 +40,7 @@ async fn door_events_are_kept_per_unit_and_read_as_a_feed() {
     let dir = tempfile::tempdir().unwrap();
     let database = Database::Sqlite(dir.path().join("doors.sqlite"));
     let cast = make_accounts(&database).await;
-    let center = Center::start(database).await;
+    let center = Harness::center(database).await;
     let disp = Terminal::login(&center.base(), "disp").await;
     let cmdr = Terminal::login(&center.base(), "cmdr").await;
     let admin = Terminal::login(&center.base(), "admin").await;

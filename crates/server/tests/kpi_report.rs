@@ -11,14 +11,15 @@ use binhe_server::Database;
 use binhe_server::auth::Mode;
 use binhe_server::reference_year::{ReferenceYear, play};
 use calamine::{Data, Reader, Xlsx};
-use common::center::{Center, Terminal, make_accounts};
+use common::Harness;
+use common::center::{Terminal, make_accounts};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 const AS_OF: &str = "as_of=2021-11-30";
 
 /// A server on a database holding the two reference years, and a dispatcher's terminal.
-async fn reference_street(dir: &tempfile::TempDir) -> (Center, Terminal, common::center::Cast) {
+async fn reference_street(dir: &tempfile::TempDir) -> (Harness, Terminal, common::center::Cast) {
     let database = Database::Sqlite(dir.path().join("reference.sqlite"));
     let cast = make_accounts(&database).await;
     let state = binhe_server::open_state(&database, Mode::Center)
@@ -30,7 +31,7 @@ async fn reference_street(dir: &tempfile::TempDir) -> (Center, Terminal, common:
         assert_eq!(created, year.received);
     }
     drop(state);
-    let center = Center::start(database).await;
+    let center = Harness::center(database).await;
     let disp = Terminal::login(&center.base(), "disp").await;
     (center, disp, cast)
 }
@@ -242,7 +243,7 @@ async fn kpi_questions_are_scoped_and_bad_ones_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let database = Database::Sqlite(dir.path().join("kpi.sqlite"));
     let cast = make_accounts(&database).await;
-    let center = Center::start(database).await;
+    let center = Harness::center(database).await;
     let disp = Terminal::login(&center.base(), "disp").await;
     let cmdr = Terminal::login(&center.base(), "cmdr").await;
 

@@ -12,7 +12,7 @@ use binhe_core::{GridHierarchy, GridLevel};
 use binhe_store::{SqliteStore, TicketFilter, TicketRepository, TicketScope};
 use common::Harness;
 use geo::{Coord, InteriorPoint};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 fn demo_grids() -> GridHierarchy {
@@ -463,10 +463,7 @@ async fn drop_onto_a_micro_grid_dispatches_to_its_worker_and_undo_takes_it_back(
 
 /// Reads SSE `id:` lines from a live stream until `count` events have arrived.
 async fn read_events(h: &Harness, last_event_id: Option<i64>, count: usize) -> Vec<Value> {
-    let mut request = h
-        .client
-        .get(h.url("/api/stream"))
-        .bearer_auth(h.server.secret());
+    let mut request = h.request(Method::GET, "/api/stream");
     if let Some(id) = last_event_id {
         request = request.header("Last-Event-ID", id.to_string());
     }
@@ -592,13 +589,7 @@ async fn sla_table_and_catalogue_are_configurable_and_checked() {
             rule["resolve_hours"] = json!(48.0);
         }
     }
-    let put = |path: &str, body: &Value| {
-        h.client
-            .put(h.url(path))
-            .bearer_auth(h.server.secret())
-            .json(body)
-            .send()
-    };
+    let put = |path: &str, body: &Value| h.request(Method::PUT, path).json(body).send();
     assert_eq!(
         put("/api/sla", &table).await.unwrap().status(),
         StatusCode::OK

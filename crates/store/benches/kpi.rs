@@ -522,7 +522,7 @@ async fn sqlite(tickets: usize) -> (SqliteStore, PathBuf) {
 /// The cached PostgreSQL database of `tickets` tickets on the server of `admin_url`.
 async fn postgres(admin_url: &str, tickets: usize) -> (PgStore, String) {
     let name = format!("kpi_bench_{tickets}_{SEED}_v{GENERATION}");
-    let mut admin = sqlx::PgConnection::connect(admin_url).await.unwrap();
+    let mut admin = binhe_testkit::connect(admin_url).await;
     let note: Option<Option<String>> = sqlx::query_scalar(
         "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1",
     )
@@ -530,9 +530,7 @@ async fn postgres(admin_url: &str, tickets: usize) -> (PgStore, String) {
     .fetch_optional(&mut admin)
     .await
     .unwrap();
-    let mut url = url::Url::parse(admin_url).unwrap();
-    url.set_path(&name);
-    let url = url.to_string();
+    let url = binhe_testkit::database_url(admin_url, &name);
     let seconds = if let Some(seconds) = note.flatten() {
         seconds
     } else {

@@ -10,78 +10,25 @@ use std::time::Duration;
 
 use binhe_core::ticket::lifecycle::Command;
 use binhe_store::{PgStore, StoreError, TicketRepository, TicketUpdate};
+use binhe_testkit::ScratchDatabase;
 use conformance::{Fixture, dispatcher, new_ticket};
-use sqlx::{Connection, Executor, PgConnection};
-
-const HOW_TO_START: &str = "These tests need a PostgreSQL server they may create databases \
-    on. Start the private one and run the tests against it:\n    \
-    scripts/postgres.sh start && BINHE_TEST_PG_URL=$(scripts/postgres.sh url) cargo test -p binhe-store\n\
-    (`make unit` does both and stops the server afterwards.)";
 
 /// A database made for one test on the server under test, dropped with the fixture.
-struct Database {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-async fn admin_connection(admin_url: &str) -> PgConnection {
-    PgConnection::connect(admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("cannot reach BINHE_TEST_PG_URL: {e}\n{HOW_TO_START}"))
-}
+struct Database(ScratchDatabase);
 
 impl Fixture for Database {
     type Store = PgStore;
 
     async fn create() -> Self {
-        let admin_url = std::env::var("BINHE_TEST_PG_URL")
-            .unwrap_or_else(|_| panic!("BINHE_TEST_PG_URL is not set. {HOW_TO_START}"));
-        let name = format!("t_{:016x}", getrandom::u64().unwrap());
-        admin_connection(&admin_url)
-            .await
-            .execute(format!("CREATE DATABASE {name}").as_str())
-            .await
-            .unwrap();
-        let mut url = url::Url::parse(&admin_url).unwrap();
-        url.set_path(&name);
-        Self {
-            admin_url,
-            name,
-            url: url.into(),
-        }
+        Self(ScratchDatabase::on_test_server("t").await)
     }
 
     async fn open(&self) -> PgStore {
-        PgStore::connect(&self.url).await.unwrap()
+        PgStore::connect(self.0.url()).await.unwrap()
     }
 
     async fn close(store: PgStore) {
         store.close().await;
-    }
-}
-
-impl Drop for Database {
-    /// Drops the database also when the test panicked; a thread of its own, as `Drop` cannot
-    /// wait for the test's runtime.
-    fn drop(&mut self) {
-        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
-        let dropped = std::thread::spawn(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap()
-                .block_on(async {
-                    admin_connection(&admin_url)
-                        .await
-                        .execute(format!("DROP DATABASE {name} WITH (FORCE)").as_str())
-                        .await
-                })
-        })
-        .join();
-        if !matches!(dropped, Ok(Ok(_))) {
-            eprintln!("test database {} was left behind", self.name);
-        }
     }
 }
 

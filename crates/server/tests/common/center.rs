@@ -1,11 +1,11 @@
-//! A center server (accounts and sessions, no launch key) and the terminals that log in to it,
-//! over real HTTP.
+//! The accounts of a center server ([`super::Harness::center`]: accounts and sessions, no launch
+//! key) and the terminals that log in to it, over real HTTP.
 
 use std::time::Duration;
 
 use binhe_core::GridLevel;
 use binhe_server::auth::accounts::{NewAccount, create};
-use binhe_server::{Database, Mode, RunningServer, ServerConfig, open_state, start};
+use binhe_server::{Database, Mode, open_state};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -69,38 +69,6 @@ pub async fn make_accounts(database: &Database) -> Cast {
     }
 }
 
-/// A center server in this process on a temporary UI folder.
-pub struct Center {
-    pub server: RunningServer,
-    _ui: tempfile::TempDir,
-}
-
-impl Center {
-    pub async fn start(database: Database) -> Self {
-        let ui = tempfile::tempdir().unwrap();
-        std::fs::write(
-            ui.path().join("index.html"),
-            "<!doctype html><title>智慧滨河</title>",
-        )
-        .unwrap();
-        let server = start(ServerConfig {
-            database,
-            ui_dir: ui.path().to_owned(),
-            port: 0,
-            demo_feed: None,
-            center: Some(std::net::Ipv4Addr::LOCALHOST.into()),
-            desktop: None,
-        })
-        .await
-        .unwrap();
-        Self { server, _ui: ui }
-    }
-
-    pub fn base(&self) -> String {
-        format!("http://{}", self.server.address)
-    }
-}
-
 /// One terminal: an HTTP client with (perhaps) a session token.
 #[derive(Clone)]
 pub struct Terminal {
@@ -114,10 +82,7 @@ impl Terminal {
         Self {
             base: base.to_owned(),
             token: None,
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
+            client: super::harness::client(),
         }
     }
 
