@@ -13,10 +13,8 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import {
-  fetchFromPage, freshDatabase, launchBrowser, mapIdle, offLoopback, openApp, pointInside, postFromPage, screenshot,
-  startServer,
+  fetchFromPage, launchBrowser, mapIdle, offLoopback, openApp, pointInside, postFromPage, screenshot, startCenter,
 } from './harness.mjs';
 
 const DISPATCHER = { login: 'e2e-dispatcher', name: '赵调度', password: 'dispatch-pass-2026' };
@@ -26,14 +24,6 @@ const TERMINAL = '社区指挥终端（测试）';
 let server;
 let browser;
 let page;
-
-/** Makes an account with the command line, as an operator sets up a new center. */
-function addAccountOnCommandLine(db, who, role) {
-  const r = spawnSync(process.env.BINHE_SERVER_BIN,
-    ['account', 'add', '--db', db, '--login', who.login, '--name', who.name, '--role', role],
-    { input: `${who.password}\n`, encoding: 'utf8', timeout: 180_000 });
-  assert.equal(r.status, 0, `account add failed:\n${r.stdout}\n${r.stderr}`);
-}
 
 /** A JSON request from outside the browser with a session token: `{ status, body }`. */
 async function call(token, method, path, body) {
@@ -92,9 +82,7 @@ describe('accounts and roles on a center server', { timeout: 600_000 }, () => {
   let awayTicket;
 
   before(async () => {
-    const database = freshDatabase();
-    addAccountOnCommandLine(database.db, DISPATCHER, 'dispatcher');
-    server = await startServer({ database, extraArgs: ['--center'] });
+    server = await startCenter([{ ...DISPATCHER, role: 'dispatcher' }]);
     dispatcherToken = await tokenOf(DISPATCHER);
 
     // Two communities with micro-grids: the commander's, and one beyond it.

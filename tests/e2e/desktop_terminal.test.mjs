@@ -12,169 +12,39 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { createServer } from 'node:net';
-import { createInterface } from 'node:readline';
-import { artifactsDir, withTimeout, repoRoot } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { rmSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sleep, startCenter } from './harness.mjs';
+import { desktopHome, freePort, openDesktop } from './desktop.mjs';
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const LOGIN = 'binhe-dd';
 const PASSWORD = 'terminal-e2e-密码';
 
-/** `binhe-server serve --center` on a fresh SQLite file with one dispatcher account. */
-async function startCenter(uiDir, dir) {
-  const bin = resolve(process.env.BINHE_SERVER_BIN || '');
-  assert.ok(existsSync(bin), `BINHE_SERVER_BIN must point to the built binhe-server (got ${bin})`);
-  const db = join(dir, 'center.sqlite');
-  execFileSync(bin, ['account', 'add', '--db', db, '--login', LOGIN, '--name', '滨河调度员', '--role', 'dispatcher'], {
-    input: `${PASSWORD}\n`,
-    env: { ...process.env, RUST_LOG: 'warn' },
-  });
-  const child = spawn(bin, ['serve', '--center', '--db', db, '--port', '0', '--ui-dir', uiDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, RUST_LOG: 'warn' },
-  });
-  let output = '';
-  child.stderr.on('data', (c) => { output += c; });
-  const exited = new Promise((r) => child.once('exit', r));
-  const url = await withTimeout(new Promise((resolveUrl, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const m = line.match(/^SMART_BINHE_URL=(\S+)$/);
-      if (m) resolveUrl(m[1]);
-    });
-    exited.then((code) => reject(new Error(`the center exited (${code}):\n${output}`)));
-  }), 180_000, 'the center did not print SMART_BINHE_URL');
-  assert.doesNotMatch(url, /key=/, 'a center has no launch key');
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([exited, sleep(5_000)]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
-  };
-  return { url, origin: new URL(url).origin, stop };
-}
-
-function freePort() {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-let app;
-let driver;
-let driverExited;
-let driverLog = '';
-let base;
-let session;
-let dataDir;
-let configDir;
-let appEnv;
+let home;
 let center;
-
-async function webdriver(method, path, body) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (!response.ok) {
-    throw new Error(`WebDriver ${method} ${path}: ${response.status} ${JSON.stringify(json).slice(0, 500)}`);
-  }
-  return json.value;
-}
-
-const run = (script) => webdriver('POST', `/session/${session}/execute/sync`, { script, args: [] });
+let desktop;
 
 /**
- * Starts Xvfb + tauri-driver and opens the app with these arguments (a fresh driver per app:
- * one session each, as in desktop_window.test.mjs). Returns the app's log from then on.
+ * Opens the app with these arguments, after closing the one before (a fresh driver per app:
+ * one session each). Returns the app's log from then on.
  */
 async function openApp(args) {
-  if (driver) await closeApp();
-  const port = await freePort();
-  const nativePort = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  driverLog = '';
-  driver = spawn(
-    'xvfb-run',
-    ['-a', '-s', '-screen 0 1600x1000x24', 'tauri-driver', '--port', String(port), '--native-port', String(nativePort)],
-    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: appEnv },
-  );
-  driver.stdout.on('data', (c) => { driverLog += c; });
-  driver.stderr.on('data', (c) => { driverLog += c; });
-  driverExited = new Promise((r) => driver.once('exit', r));
-  await withTimeout((async () => {
-    for (;;) {
-      try {
-        const r = await fetch(`${base}/status`);
-        if (r.ok) return;
-      } catch { /* not listening yet */ }
-      await sleep(250);
-    }
-  })(), 60_000, `tauri-driver did not start:\n${driverLog}`);
-  const created = await withTimeout(
-    webdriver('POST', '/session', {
-      capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application: app, args } } },
-    }),
-    120_000,
-    'the desktop window did not open',
-  );
-  session = created.sessionId;
-  // eslint-disable-next-line no-control-regex
-  return () => driverLog.replace(/\x1B\[[0-9;]*m/g, '');
+  await desktop?.close();
+  desktop = undefined;
+  desktop = await openDesktop({ env: home.env, args });
+  return desktop.log;
 }
 
-async function closeApp() {
-  if (session) await webdriver('DELETE', `/session/${session}`).catch(() => {});
-  session = undefined;
-  if (driver && driver.exitCode === null) {
-    try { process.kill(-driver.pid, 'SIGTERM'); } catch { /* already gone */ }
-    await Promise.race([driverExited, sleep(5_000)]);
-    try { process.kill(-driver.pid, 'SIGKILL'); } catch { /* already gone */ }
-  }
-  driver = undefined;
-}
-
-/**
- * Polls the window until `check(state)` holds; `state` = { url, title, ready, state, text, message },
- * `message` being the connect page's line under its form (null elsewhere).
- */
-async function waitForWindow(check, message, ms = 180_000) {
-  let last;
-  try {
-    return await withTimeout((async () => {
-      for (;;) {
-        try {
-          last = await run(`return { url: location.href, title: document.title, ready: window.binheReady === true,
-            state: document.body ? document.body.dataset.state || null : null,
-            text: document.body ? document.body.innerText : '',
-            message: document.getElementById('message')?.textContent ?? null };`);
-          if (check(last)) return last;
-        } catch (e) { last = `error: ${e.message}`; /* the page may be changing under us */ }
-        await sleep(500);
-      }
-    })(), ms, message);
-  } catch (e) {
-    e.message += `\nlast window state: ${JSON.stringify(last)?.slice(0, 600)}\nlog:\n${driverLog.slice(-3000)}`;
-    throw e;
-  }
-}
+const run = (script) => desktop.run(script);
+const waitForWindow = (check, message, ms) => desktop.waitForWindow(check, message, ms);
+const screenshot = (name) => desktop.screenshot(name);
 
 /** The TCP ports the running smart-binhe processes of this test listen on. */
 function appListeningPorts() {
   const ps = execFileSync('ps', ['-e', '-o', 'pid=,pgid=,comm=']).toString();
   const pids = ps.split('\n').map((l) => l.trim().split(/\s+/))
-    .filter(([, pgid, comm]) => pgid === String(driver.pid) && comm === 'smart-binhe').map(([pid]) => pid);
+    .filter(([, pgid, comm]) => pgid === String(desktop.pgid) && comm === 'smart-binhe').map(([pid]) => pid);
   assert.ok(pids.length > 0, `no smart-binhe process under the driver:\n${ps}`);
   // WebKitWebDriver has WebKit listen for its automation (WEBKIT_INSPECTOR_SERVER): not ours.
   const inspector = pids.map((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
@@ -184,40 +54,19 @@ function appListeningPorts() {
     .map((l) => l.trim().split(/\s+/)[3]).filter((address) => !inspector.includes(address));
 }
 
-async function screenshot(name) {
-  mkdirSync(artifactsDir, { recursive: true });
-  const png = Buffer.from(await webdriver('GET', `/session/${session}/screenshot`), 'base64');
-  const shot = join(artifactsDir, `${name}.png`);
-  writeFileSync(shot, png);
-  return Number(execFileSync('convert', [shot, '-format', '%k', 'info:']).toString());
-}
-
-const settingsFile = () => join(configDir, 'smart-binhe', 'desktop.json');
+const settingsFile = () => join(home.config, 'smart-binhe', 'desktop.json');
 const savedChoice = () => (existsSync(settingsFile()) ? JSON.parse(readFileSync(settingsFile(), 'utf8')) : null);
 
 before(async () => {
-  app = resolve(process.env.BINHE_DESKTOP_BIN || '');
-  assert.ok(existsSync(app), `BINHE_DESKTOP_BIN must point to the built smart-binhe (got ${app})`);
-  const uiDir = resolve(process.env.BINHE_UI_DIR || join(repoRoot, 'ui', 'dist'));
-  dataDir = mkdtempSync(join(tmpdir(), 'binhe-terminal-'));
-  configDir = join(dataDir, 'config');
-  center = await startCenter(uiDir, dataDir);
-  appEnv = {
-    ...process.env,
-    BINHE_DB: join(dataDir, 'desktop.sqlite'),
-    BINHE_UI_DIR: uiDir,
-    XDG_CONFIG_HOME: configDir,
-    // The webview's own data (cookies) too: nothing from another run.
-    XDG_DATA_HOME: join(dataDir, 'data'),
-    RUST_LOG: 'warn,smart_binhe=info',
-  };
-  delete appEnv.BINHE_CENTER_URL;
+  home = desktopHome();
+  center = await startCenter([{ login: LOGIN, name: '滨河调度员', password: PASSWORD, role: 'dispatcher' }]);
+  assert.doesNotMatch(center.url, /key=/, 'a center has no launch key');
 });
 
 after(async () => {
-  await closeApp();
-  if (center) await center.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await desktop?.close();
+  await center?.stop();
+  home?.remove();
 });
 
 /** The window is on the center's page (served to anyone, so its login can load). */

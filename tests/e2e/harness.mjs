@@ -4,7 +4,7 @@
 // Env: BINHE_SERVER_BIN (path of the built binhe-server), BINHE_UI_DIR (built ui/dist),
 //      CHROMIUM (default /usr/bin/chromium).
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -29,7 +29,8 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-function requiredPath(name, fallback) {
+/** The absolute path in env `name` (else `fallback`), which must exist. */
+export function requiredPath(name, fallback) {
   const value = process.env[name] || fallback;
   if (!value || !existsSync(value)) {
     throw new Error(`${name} must point to an existing path (got ${JSON.stringify(value)})`);
@@ -44,6 +45,25 @@ export function withTimeout(promise, ms, message) {
     timer = setTimeout(() => reject(new Error(`${message} (after ${ms} ms)`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Calls `attempt` every `everyMs` until it returns something other than undefined, and resolves
+ * with that; rejects with `message` after `ms`, and then stops calling (a loop left running
+ * would keep the test process alive after its tests).
+ */
+export function poll(attempt, everyMs, ms, message) {
+  let over = false;
+  return withTimeout((async () => {
+    while (!over) {
+      const value = await attempt();
+      if (value !== undefined) return value;
+      await sleep(everyMs);
+    }
+    return undefined;
+  })(), ms, message).finally(() => { over = true; });
 }
 
 /** A fresh temp folder and the SQLite file a server will use there: `{ dir, db }`. */
@@ -104,6 +124,27 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [], databas
     await stop();
     throw e;
   }
+}
+
+/**
+ * `binhe-server serve --center` (accounts and sessions, no launch key) on a fresh database, with
+ * these accounts (`{ login, name, password, role }`) made on the command line first, as an
+ * operator sets up a new center. Returns what [`startServer`] returns.
+ */
+export async function startCenter(accounts) {
+  const database = freshDatabase();
+  try {
+    for (const { login, name, password, role } of accounts) {
+      const r = spawnSync(requiredPath('BINHE_SERVER_BIN'),
+        ['account', 'add', '--db', database.db, '--login', login, '--name', name, '--role', role],
+        { input: `${password}\n`, encoding: 'utf8', timeout: 180_000 });
+      if (r.status !== 0) throw new Error(`account add failed:\n${r.stdout}\n${r.stderr}`);
+    }
+  } catch (e) {
+    rmSync(database.dir, { recursive: true, force: true });
+    throw e;
+  }
+  return startServer({ database, extraArgs: ['--center'] });
 }
 
 export function isLoopbackHost(host) {
