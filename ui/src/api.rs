@@ -1,4 +1,6 @@
 //! Client of the `binhe-server` HTTP API (same origin; the session cookie travels by itself).
+//! Every request and answer is a type of the wire contract (`binhe_api`), the same the server
+//! builds its answers from; this module only sends them.
 //!
 //! Every call returns `Result<_, ApiError>`: server errors keep the server's code and its
 //! Chinese/English messages, network and decoding failures get a code of their own, so the
@@ -7,217 +9,39 @@
 pub mod auth;
 pub mod devices;
 pub mod kpi;
+pub mod texts;
 pub mod tickets;
 
 use std::cell::RefCell;
+use std::ops::Deref;
 use std::rc::Rc;
-use std::sync::Arc;
 
+pub use binhe_api::Bbox;
+use binhe_api::error::{ErrorBody, ErrorDetail, code};
+use binhe_api::grids::{GridDetail, GridsImported, SearchHit, Summary, TreeNode};
+pub use binhe_api::query::encode_component;
 use gloo_net::http::{Request, Response};
 use js_sys::JsString;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use crate::i18n::{Lang, Msg};
 
-/// `[min_lon, min_lat, max_lon, max_lat]` in WGS84.
-pub type Bbox = [f64; 4];
-
-/// Grid hierarchy level, as the server spells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Level {
-    Street,
-    Community,
-    Micro,
-    Unit,
-}
-
-impl Level {
-    /// The level's display name.
-    pub fn label(self) -> Msg {
-        match self {
-            Level::Street => Msg::LevelStreet,
-            Level::Community => Msg::LevelCommunity,
-            Level::Micro => Msg::LevelMicro,
-            Level::Unit => Msg::LevelUnit,
-        }
-    }
-
-    /// Short stable name used in CSS classes and map filters.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Street => "street",
-            Level::Community => "community",
-            Level::Micro => "micro",
-            Level::Unit => "unit",
-        }
-    }
-}
-
-/// `GET /api/summary`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct Summary {
-    pub street_name: String,
-    pub street_name_en: String,
-    pub communities: u64,
-    pub micro_grids: u64,
-    #[serde(default)]
-    pub units: u64,
-    pub population: u64,
-    pub full_time_workers: u64,
-    pub part_time_workers: u64,
-    pub cameras: u64,
-    pub checkpoints: u64,
-    #[serde(default)]
-    pub door_access_units: u64,
-    pub synthetic: bool,
-}
-
-/// A node of `GET /api/grids/tree`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct TreeNode {
-    pub code: String,
-    pub name: String,
-    pub name_en: String,
-    pub level: Level,
-    #[serde(default)]
-    pub children: Vec<Arc<TreeNode>>,
-}
-
-/// The parent reference inside a grid detail.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct GridRef {
-    pub code: String,
-    pub name: String,
-    pub name_en: String,
-}
-
-/// Employment kind of a grid worker.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkerKind {
-    FullTime,
-    PartTime,
-}
-
-impl WorkerKind {
-    pub fn label(self) -> Msg {
-        match self {
-            WorkerKind::FullTime => Msg::WorkerFullTime,
-            WorkerKind::PartTime => Msg::WorkerPartTime,
-        }
-    }
-}
-
-/// A worker responsible for a grid.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct Worker {
-    pub name: String,
-    pub kind: WorkerKind,
-    pub role: String,
-    pub role_en: String,
-    pub phone: String,
-}
-
-/// `GET /api/grids/{code}`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct GridDetail {
-    pub code: String,
-    pub name: String,
-    pub name_en: String,
-    pub level: Level,
-    pub parent: Option<GridRef>,
-    pub area_m2: f64,
-    pub population: u64,
-    pub synthetic: bool,
-    pub kind: Option<String>,
-    pub children_count: u64,
-    pub bbox: Bbox,
-    #[serde(default)]
-    pub workers: Vec<Worker>,
-}
-
-/// One hit of `GET /api/grids/search`.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct SearchHit {
-    pub code: String,
-    pub name: String,
-    pub name_en: String,
-    pub level: Level,
-    pub parent_name: Option<String>,
-    /// Not in the contract yet; used when the server sends it.
-    #[serde(default)]
-    pub parent_name_en: Option<String>,
-    pub bbox: Bbox,
-}
-
-/// Display text of a micro-grid `kind` from the API (`street_lane` / `compound`).
-pub fn kind_label(kind: &str) -> Option<Msg> {
-    match kind {
-        "street_lane" => Some(Msg::KindStreetLane),
-        "compound" => Some(Msg::KindCompound),
-        _ => None,
-    }
-}
-
-/// Error code of a grid that does not exist (any more).
-pub const GRID_NOT_FOUND: &str = "GRID_NOT_FOUND";
-
-/// An error to show to the user: the server's own, or one the client made up.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// An error to show to the user: the server's own refusal, or one the client found, in the
+/// contract's form.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ApiError {
-    pub code: String,
-    pub message_zh: String,
-    pub message_en: String,
-    /// What is wrong with a rejected grid file (`GRID_IMPORT_REJECTED`, feature by feature) or
-    /// a rejected ticket intake (`INTAKE_REJECTED`, field by field).
-    #[serde(default)]
-    pub problems: Vec<Problem>,
-    /// The ticket as it is now, sent with a refused action (409).
-    #[serde(default)]
-    pub ticket: Option<Box<tickets::Ticket>>,
-    /// The request field a 400 is about (`BAD_REQUEST` of the account and desktop APIs).
-    #[serde(default)]
-    pub field: Option<String>,
-    /// How long to wait before trying again (`LOGIN_THROTTLED`).
-    #[serde(default)]
-    pub retry_after_s: Option<u64>,
+    pub detail: ErrorDetail,
     /// HTTP status of a server error; `None` for errors the client found.
-    #[serde(skip)]
     pub status: Option<u16>,
 }
 
-/// One problem the server found in a grid file or an intake request; nothing was stored.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct Problem {
-    /// Zero-based position in the file's `features`; `None` for a problem of the whole file.
-    pub feature_index: Option<u64>,
-    /// The feature's grid code as written, when it has one.
-    pub grid_code: Option<String>,
-    /// The intake field the problem is about.
-    pub field: Option<String>,
-    /// Stable English code, e.g. `NOT_POLYGON`.
-    pub code: String,
-    pub message_zh: String,
-    pub message_en: String,
-}
+impl Deref for ApiError {
+    type Target = ErrorDetail;
 
-impl Problem {
-    pub fn message(&self, lang: Lang) -> &str {
-        lang.pick(&self.message_zh, &self.message_en)
+    fn deref(&self) -> &ErrorDetail {
+        &self.detail
     }
-}
-
-/// `POST /api/grids/import` answered 200.
-#[derive(Deserialize)]
-struct Imported {
-    summary: Summary,
-}
-
-#[derive(Deserialize)]
-struct ErrorBody {
-    error: ApiError,
 }
 
 impl ApiError {
@@ -240,13 +64,7 @@ impl ApiError {
     /// An error the UI itself found, worded in both languages.
     pub fn client(code: &str, message_zh: String, message_en: String) -> Self {
         ApiError {
-            code: code.to_owned(),
-            message_zh,
-            message_en,
-            problems: Vec::new(),
-            ticket: None,
-            field: None,
-            retry_after_s: None,
+            detail: ErrorDetail::new(code, message_zh, message_en),
             status: None,
         }
     }
@@ -272,14 +90,25 @@ impl ApiError {
 
     /// The server asks for a login: there is no session, or it has ended.
     pub fn is_signed_out(&self) -> bool {
-        self.status == Some(401) && matches!(self.code.as_str(), AUTH_REQUIRED | SESSION_EXPIRED)
+        self.status == Some(401)
+            && matches!(
+                self.code.as_str(),
+                code::AUTH_REQUIRED | code::SESSION_EXPIRED
+            )
+    }
+
+    /// What a refusal's body says.
+    fn from_body(text: &str, status: u16, url: &str) -> Self {
+        let detail = serde_json::from_str::<ErrorBody>(text).map_or_else(
+            |_| ApiError::bad_response(&format!("HTTP {status} {url}")).detail,
+            |body| body.error,
+        );
+        ApiError {
+            detail,
+            status: Some(status),
+        }
     }
 }
-
-/// No session (never logged in, logged out, or a token that is not a live session).
-pub const AUTH_REQUIRED: &str = "AUTH_REQUIRED";
-/// The session has run out (12 hours after login).
-pub const SESSION_EXPIRED: &str = "SESSION_EXPIRED";
 
 /// Told about every answer that says the session is gone (see [`on_signed_out`]).
 type SignedOutHandler = Rc<dyn Fn(&ApiError)>;
@@ -312,11 +141,7 @@ async fn send(request: Result<Request, gloo_net::Error>, url: &str) -> Result<Re
     }
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
-    let mut error = serde_json::from_str::<ErrorBody>(&text).map_or_else(
-        |_| ApiError::bad_response(&format!("HTTP {status} {url}")),
-        |body| body.error,
-    );
-    error.status = Some(status);
+    let error = ApiError::from_body(&text, status, url);
     if error.is_signed_out() {
         signed_out(&error);
     }
@@ -390,27 +215,8 @@ pub async fn import_grids(text: &JsString, file_name: &str) -> Result<Summary, A
         .header("content-type", "application/geo+json; charset=utf-8")
         .header("x-file-name", &header_safe(file_name))
         .body(text.clone());
-    let imported: Imported = read_json(send(request, URL).await?, URL).await?;
+    let imported: GridsImported = read_json(send(request, URL).await?, URL).await?;
     Ok(imported.summary)
-}
-
-/// URL paths of the two GeoJSON layers.
-pub const GRIDS_GEOJSON: &str = "/api/grids.geojson";
-pub const BASEMAP_GEOJSON: &str = "/api/basemap.geojson";
-pub const DEVICES_GEOJSON: &str = "/api/devices.geojson";
-
-/// Percent-encodes a query or path component (UTF-8), so Chinese names search correctly.
-fn encode_component(s: &str) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 /// A file name as an HTTP header value: printable ASCII names as they are, others (Chinese
@@ -428,49 +234,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chinese_query_is_percent_encoded() {
-        assert_eq!(encode_component("滨河 1"), "%E6%BB%A8%E6%B2%B3%201");
-        assert_eq!(encode_component("110117001"), "110117001");
-    }
-
-    #[test]
     fn server_error_body_keeps_both_messages() {
-        let body = r#"{"error":{"code":"GRID_NOT_FOUND","message_zh":"未找到网格","message_en":"Grid not found","code_given":"1"}}"#;
-        let e = serde_json::from_str::<ErrorBody>(body).unwrap().error;
+        let body = r#"{"error":{"code":"GRID_NOT_FOUND","message_zh":"未找到网格","message_en":"Grid not found"}}"#;
+        let e = ApiError::from_body(body, 404, "/api/grids/1");
         assert_eq!(e.code, "GRID_NOT_FOUND");
         assert_eq!(e.message(Lang::Zh), "未找到网格");
         assert_eq!(e.message(Lang::En), "Grid not found");
+        assert_eq!(e.status, Some(404));
+    }
+
+    #[test]
+    fn an_answer_that_is_not_the_error_body_is_named_as_such() {
+        let e = ApiError::from_body("<html>502</html>", 502, "/api/summary");
+        assert_eq!(e.code, "BAD_RESPONSE");
+        assert!(e.message(Lang::En).contains("HTTP 502 /api/summary"));
+    }
+
+    #[test]
+    fn only_a_refused_session_signs_out() {
+        let e = |code: &str, status| {
+            ApiError::from_body(
+                &format!(r#"{{"error":{{"code":"{code}","message_zh":"甲","message_en":"a"}}}}"#),
+                status,
+                "/api/x",
+            )
+        };
+        assert!(e("AUTH_REQUIRED", 401).is_signed_out());
+        assert!(e("SESSION_EXPIRED", 401).is_signed_out());
+        assert!(!e("LOGIN_FAILED", 401).is_signed_out());
+        assert!(!e("OUT_OF_SCOPE", 403).is_signed_out());
     }
 
     #[test]
     fn chinese_file_names_travel_percent_encoded() {
         assert_eq!(header_safe("survey 2026.geojson"), "survey 2026.geojson");
         assert_eq!(header_safe("测绘.json"), "%E6%B5%8B%E7%BB%98.json");
-    }
-
-    #[test]
-    fn rejected_import_lists_every_problem() {
-        let body = r#"{"error":{"code":"GRID_IMPORT_REJECTED","message_zh":"网格文件未导入：发现 2 个问题，现有数据未作任何改动",
-            "message_en":"the grid file was rejected: 2 problem(s)","problems":[
-            {"feature_index":21,"grid_code":"110117001001006","code":"NOT_POLYGON","message_zh":"几何类型为 Point","message_en":"geometry is Point"},
-            {"feature_index":null,"grid_code":null,"code":"STREET_COUNT","message_zh":"街道","message_en":"street"}]}}"#;
-        let e = serde_json::from_str::<ErrorBody>(body).unwrap().error;
-        assert_eq!(e.problems.len(), 2);
-        assert_eq!(e.problems[0].feature_index, Some(21));
-        assert_eq!(e.problems[0].message(Lang::En), "geometry is Point");
-        assert_eq!(e.problems[1].grid_code, None);
-    }
-
-    #[test]
-    fn grid_detail_matches_the_contract() {
-        let body = r#"{"code":"110117001001001","name":"滨河一巷","name_en":"Binhe Lane 1","level":"micro",
-            "parent":{"code":"110117001001000","name":"社区","name_en":"Community"},"area_m2":1234.5,
-            "population":321,"synthetic":true,"kind":"street_lane","children_count":4,
-            "bbox":[117.1,40.1,117.2,40.2],"workers":[{"id":7,"name":"王芳","kind":"full_time",
-            "role":"专职网格员","role_en":"Full-time grid worker","phone":"010-0000"}]}"#;
-        let d: GridDetail = serde_json::from_str(body).unwrap();
-        assert_eq!(d.level, Level::Micro);
-        assert_eq!(d.workers[0].kind, WorkerKind::FullTime);
-        assert_eq!(d.parent.unwrap().code, "110117001001000");
     }
 }

@@ -6,8 +6,13 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::auth::{May, Session};
-use crate::api::{self, ApiError, Bbox, GRID_NOT_FOUND, GridDetail, Level};
+use binhe_api::auth::{May, SessionView};
+use binhe_api::error::code::GRID_NOT_FOUND;
+use binhe_api::grids::GridDetail;
+use binhe_core::GridLevel;
+
+use crate::api::auth::MAY_ALL;
+use crate::api::{self, ApiError, Bbox};
 use crate::cameras::{CameraHealth, VideoWall};
 use crate::components::{
     Board, BoardPanel, GridCard, GridChooser, GridTree, Header, IntakeForm, LoginPage, Notices,
@@ -18,9 +23,9 @@ use crate::map::MapView;
 use crate::map::index::GridIndex;
 use crate::session::Auth;
 use crate::tickets::Desk;
-use crate::tickets::actions::Action;
 use crate::tickets::desk::ChooseGrid;
 use crate::tickets::queue::QueueTab;
+use binhe_core::ticket::ActionKind;
 
 const LANG_STORAGE_KEY: &str = "smart-binhe.lang";
 const SIDE_TAB_STORAGE_KEY: &str = "smart-binhe.side-tab";
@@ -76,12 +81,12 @@ pub struct AppState {
     /// Codes of the expanded tree nodes.
     pub expanded: RwSignal<HashSet<String>>,
     /// Which level a click on the map selects at the current zoom.
-    pub pick_level: RwSignal<Level>,
+    pub pick_level: RwSignal<GridLevel>,
     /// Counts the times the server's grids were replaced (imported): every panel that shows
     /// grid data loads it again when this changes.
     pub data_version: RwSignal<u64>,
     /// Who is signed in; `None` from a server without accounts.
-    pub session: RwSignal<Option<Session>>,
+    pub session: RwSignal<Option<SessionView>>,
 }
 
 impl AppState {
@@ -94,7 +99,7 @@ impl AppState {
             notices: RwSignal::new(Vec::new()),
             index: RwSignal::new(None),
             expanded: RwSignal::new(HashSet::new()),
-            pick_level: RwSignal::new(Level::Community),
+            pick_level: RwSignal::new(GridLevel::Community),
             data_version: RwSignal::new(0),
             session: RwSignal::new(None),
         }
@@ -102,19 +107,20 @@ impl AppState {
 
     /// What the signed-in role may do (tracked).
     pub fn may(self) -> May {
-        self.session
-            .with(|s| s.as_ref().map_or(May::ALL, |s| s.may))
+        self.session.with(|s| s.as_ref().map_or(MAY_ALL, |s| s.may))
     }
 
     pub fn may_untracked(self) -> May {
         self.session
-            .with_untracked(|s| s.as_ref().map_or(May::ALL, |s| s.may))
+            .with_untracked(|s| s.as_ref().map_or(MAY_ALL, |s| s.may))
     }
 
     /// The community a commander is limited to (untracked): the map opens on it.
     pub fn home_community(self) -> Option<String> {
-        self.session
-            .with_untracked(|s| s.as_ref().and_then(|s| s.account.community.clone()))
+        self.session.with_untracked(|s| {
+            s.as_ref()
+                .and_then(|s| s.account.community.as_ref().map(ToString::to_string))
+        })
     }
 
     /// Another account took over: nothing of the last one's stays open, and every panel
@@ -285,7 +291,7 @@ fn on_global_key(desk: &Desk, may: May, ev: &web_sys::KeyboardEvent) {
         ev.prevent_default();
         desk.chooser.set(Some(ChooseGrid {
             ticket: id,
-            action: Action::Dispatch,
+            action: ActionKind::Dispatch,
         }));
     }
 }

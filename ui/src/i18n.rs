@@ -115,14 +115,6 @@ messages! {
     Close => "关闭", "Close";
     CardLoading => "正在加载网格信息…", "Loading grid…";
     CardSynthetic => "合成数据", "Synthetic";
-    LevelStreet => "街道", "Street";
-    LevelCommunity => "社区", "Community";
-    LevelMicro => "微网格", "Micro-grid";
-    LevelUnit => "单元", "Unit";
-    KindStreetLane => "主要街巷", "Main street/lane";
-    KindCompound => "小区", "Residential compound";
-    WorkerFullTime => "专职", "Full-time";
-    WorkerPartTime => "兼职", "Part-time";
     /// Runs straight into the level's name, hence the trailing space.
     PickLevelPrefix => "点击选择：", "Click selects: ";
     PickLevelHint =>
@@ -219,9 +211,6 @@ messages! {
     IntakeExternalId => "工单编号", "Work order no.";
     IntakeUrgency => "紧急程度", "Urgency";
     IntakeSubmit => "受理", "Take in";
-    UrgencyNormal => "一般", "Normal";
-    UrgencyUrgent => "紧急", "Urgent";
-    UrgentShort => "急", "Urgent";
     FlagShort => "疑重", "Dup?";
     FieldLocation => "位置", "Location";
     FieldAddressPlaceholder =>
@@ -236,45 +225,6 @@ messages! {
     Confirm => "确定", "Confirm";
     Cancel => "取消", "Cancel";
     Yes => "是", "Yes";
-    ActRegister => "立案", "Register";
-    ActCancel => "注销", "Cancel ticket";
-    ActDispatch => "分派", "Dispatch";
-    ActUndo => "撤销", "Undo";
-    ActSelfHandle => "自行处置", "Handle on the spot";
-    ActStart => "开始处置", "Start handling";
-    ActEscalate => "上交", "Escalate";
-    ActDelegate => "下交", "Delegate";
-    ActContact => "联系", "Contact";
-    ActFeedback => "反馈", "Feed back";
-    ActVerify => "核查通过", "Verify";
-    ActReject => "核查退回", "Send back";
-    ActClose => "结案", "Close";
-    ActReopen => "重新办理", "Reopen";
-    ActRelocate => "更正位置", "Correct location";
-    ActMerge => "合并", "Merge";
-    ActUnmerge => "取消合并", "Unmerge";
-    ActDismissFlag => "忽略", "Ignore";
-    OutcomeSolved => "已解决", "Solved";
-    OutcomeUnsolved => "未解决（已解释说明）", "Unsolved (explained)";
-    SatisfactionSatisfied => "满意", "Satisfied";
-    SatisfactionBasic => "基本满意", "Fairly satisfied";
-    SatisfactionDissatisfied => "不满意", "Dissatisfied";
-    EscalateCommunity => "社区", "Community";
-    EscalateStreet => "街道", "Street";
-    EscalateDistrict => "区级部门", "District";
-    ModeSelfHandled => "自行处置", "Handled on the spot";
-    ModeCommanded => "指挥处置", "Commanded";
-    RoleDispatcher => "调度员", "Dispatcher";
-    RoleCommander => "社区指挥", "Community commander";
-    RoleWorker => "网格员", "Grid worker";
-    RoleAdministrator => "管理员", "Administrator";
-    RoleSystem => "系统", "System";
-    /// The city hotline goes by its number in both languages.
-    ChannelHotline => "12345", "12345";
-    ChannelPatrol => "巡查", "Patrol";
-    ChannelCamera => "视频", "Camera";
-    ChannelResident => "居民", "Resident";
-    ChannelReferral => "交办", "Referral";
     ToneOverdue => "超期", "Overdue";
     ToneDueSoon => "临期", "Due soon";
     ToneNew => "待分派", "New";
@@ -286,10 +236,6 @@ messages! {
     LegendDevices => "设备", "Devices";
     DeviceDoorAccess => "门禁", "Door access";
     DeviceGrid => "网格", "Grid";
-    HealthUnknown => "未知（未接入）", "Unknown (not connected)";
-    HealthOnline => "在线", "Online";
-    HealthOffline => "离线", "Offline";
-    HealthFault => "故障", "Fault";
     CameraVideoLive => "实时画面（关闭卡片即停止）", "Live picture (stops when the card closes)";
     TicketCameras => "附近摄像头", "Nearby cameras";
     StatCamerasOnline => "摄像头在线", "Cameras online";
@@ -322,10 +268,6 @@ messages! {
     DoorEvents => "门禁事件", "Door events";
     DoorEventsLive => "每 3 秒更新，最新在上", "Updated every 3 s, newest first";
     DoorNoEvents => "暂无门禁告警事件", "No door events yet";
-    DoorForced => "门被强行打开", "Door forced open";
-    DoorHeldOpen => "门长时间未关", "Door held open";
-    DoorRestored => "已恢复", "Restored";
-    DoorOther => "其他事件", "Other event";
     ErrorLoadDoorEvents => "加载门禁事件失败", "Could not load the door events";
     /// Runs straight into the grid's name, hence the trailing space.
     DropInto => "松开即分派至 ", "Release to dispatch to ";
@@ -545,8 +487,6 @@ messages! {
     KpiCategoryTitle => "诉求类别", "Top categories";
     KpiRankingTitle => "考核排名", "Ranking";
     KpiAssessmentTitle => "考核（综合得分）", "Assessment (score)";
-    KpiKindMicro => "网格", "Grids";
-    KpiKindWorker => "网格员", "Workers";
     KpiWeights => "权重", "Weights";
     KpiWeightsHint =>
         "响应率、解决率、满意率的权重，合计须为 100",
@@ -707,12 +647,6 @@ mod tests {
         &[Msg::StatPopulation, Msg::CardPopulation],
         &[Msg::CardCode, Msg::ImportColGridCode],
         &[Msg::CardWorkers, Msg::TicketResponsible],
-        &[Msg::LevelStreet, Msg::EscalateStreet],
-        &[
-            Msg::LevelCommunity,
-            Msg::EscalateCommunity,
-            Msg::ColCommunity,
-        ],
         &[Msg::SideTickets, Msg::LegendTickets],
         &[Msg::QueueInProgress, Msg::ToneActive],
         &[Msg::IntakeOpen, Msg::IntakeTitle, Msg::AuditTicketCreate],
@@ -749,7 +683,7 @@ mod tests {
     #[test]
     fn chinese_text_is_in_the_chinese_column_and_english_in_the_english_one() {
         for &msg in Msg::ALL {
-            // The toggle names the other language; the hotline is a number in both.
+            // The toggle names the other language.
             if msg == Msg::LangToggle {
                 continue;
             }
@@ -759,7 +693,7 @@ mod tests {
                 "{msg:?}: Chinese in its English text {en:?}"
             );
             assert!(
-                has_chinese(zh) || msg == Msg::ChannelHotline,
+                has_chinese(zh),
                 "{msg:?}: no Chinese in its Chinese text {zh:?}"
             );
         }

@@ -10,10 +10,12 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::auth::{
-    self as api, ACCOUNT_DISABLED, LOGIN_FAILED, LOGIN_INVALID, LOGIN_THROTTLED,
+use binhe_api::error::code::{
+    ACCOUNT_DISABLED, LOGIN_FAILED, LOGIN_INVALID, LOGIN_THROTTLED, SESSION_EXPIRED,
 };
-use crate::api::{self as base, ApiError, SESSION_EXPIRED};
+
+use crate::api::auth as api;
+use crate::api::{self as base, ApiError};
 use crate::app::AppState;
 use crate::i18n::{Lang, Msg, login_throttled};
 
@@ -198,7 +200,7 @@ mod tests {
         let failed = LoginProblem::of(error(401, LOGIN_FAILED));
         assert_eq!(failed.text(Lang::Zh, 0), "账号或密码错误");
         let mut throttled = error(429, LOGIN_THROTTLED);
-        throttled.retry_after_s = Some(8);
+        throttled.detail.retry_after_s = Some(8);
         let throttled = LoginProblem::of(throttled);
         assert_eq!(throttled, LoginProblem::Throttled(8));
         assert_eq!(

@@ -205,3 +205,74 @@ impl AuditQuery {
 pub struct DesktopCenter {
     pub url: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COMMANDER: &str = r#"{"login":"jinhai-cmd","name":"王磊","role":"commander","role_zh":"社区指挥",
+        "community":"110117001003000","community_name":"金海社区","worker_id":null,"disabled":false}"#;
+
+    #[test]
+    fn session_of_a_commander_matches_the_contract() {
+        let body = format!(
+            r#"{{"account":{COMMANDER},"mode":"center","expires_at":"2026-11-28T21:00:00+00:00",
+            "terminal":"金海社区指挥终端",
+            "may":{{"administer":false,"dispatch":true,"intake":true,"import_orders":false,"audit":false}}}}"#
+        );
+        let s: SessionView = serde_json::from_str(&body).unwrap();
+        assert_eq!(s.mode, ServerMode::Center);
+        assert_eq!(
+            s.account.community.as_ref().map(GridCode::as_str),
+            Some("110117001003000")
+        );
+        assert_eq!(s.account.role, Role::Commander);
+        assert!(s.may.dispatch && !s.may.administer && s.may.act_on_tickets());
+        assert!(!s.is_launch_key());
+    }
+
+    #[test]
+    fn the_desktop_key_is_the_local_account() {
+        let body = r#"{"account":{"login":"local-dispatcher","name":"本机调度员","role":"dispatcher","role_zh":"调度员",
+            "community":null,"community_name":null,"worker_id":null,"disabled":false},
+            "mode":"standalone","expires_at":null,"terminal":"本机窗口 / desktop window",
+            "may":{"administer":true,"dispatch":true,"intake":true,"import_orders":true,"audit":true}}"#;
+        let s: SessionView = serde_json::from_str(body).unwrap();
+        assert!(s.is_launch_key());
+    }
+
+    #[test]
+    fn audit_query_leaves_out_what_is_empty() {
+        let query = AuditQuery {
+            account: Some(" jinhai-cmd ".into()),
+            action: Some(String::new()),
+            since: Some("2026-11-27T16:00:00Z".into()),
+            limit: Some(200),
+            ..AuditQuery::default()
+        };
+        assert_eq!(
+            query.to_query(),
+            "account=jinhai-cmd&since=2026-11-27T16%3A00%3A00Z&limit=200"
+        );
+        assert_eq!(AuditQuery::default().to_query(), "");
+    }
+
+    #[test]
+    fn new_account_leaves_out_what_the_role_does_not_need() {
+        let v = serde_json::to_value(NewAccount {
+            login: Some("a-1".into()),
+            name: Some("甲".into()),
+            role: Some("dispatcher".into()),
+            password: Some("12345678".into()),
+            ..NewAccount::default()
+        })
+        .unwrap();
+        assert!(v.get("community").is_none() && v.get("worker_id").is_none());
+        let change = serde_json::to_value(AccountPatch {
+            disabled: Some(true),
+            ..AccountPatch::default()
+        })
+        .unwrap();
+        assert_eq!(change.to_string(), r#"{"disabled":true}"#);
+    }
+}

@@ -175,3 +175,39 @@ pub struct DoorReport {
 pub struct DoorRecorded {
     pub event: Option<DoorEventView>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn health_report_matches_the_contract() {
+        let body = r#"{"version": 12, "counts": {"online": 820, "offline": 25, "fault": 2, "unknown": 0},
+            "cameras": [{"id": "SXJ0001", "health": "online", "since": "2026-11-28T13:00:00Z", "reason": null},
+                        {"id": "SXJ0002", "health": "offline", "since": "2026-11-28T13:00:05Z", "reason": "connection refused"}]}"#;
+        let r: HealthReport = serde_json::from_str(body).unwrap();
+        assert_eq!(r.version, 12);
+        assert_eq!(r.counts.total(), 847);
+        assert_eq!(r.cameras[1].health, Health::Offline);
+        assert_eq!(r.cameras[1].reason.as_deref(), Some("connection refused"));
+    }
+
+    #[test]
+    fn counting_a_camera_moves_only_its_health() {
+        let mut counts = HealthCounts::default();
+        counts.count(Health::Fault);
+        counts.count(Health::Fault);
+        counts.count(Health::Online);
+        assert_eq!((counts.fault, counts.online, counts.total()), (2, 1, 3));
+    }
+
+    #[test]
+    fn door_events_match_the_contract() {
+        let body = r#"{"unit": {"id": "MJ0001", "name": "1 号楼门禁", "grid": "110117001001001"},
+            "events": [{"id": 7, "unit": "MJ0001", "at": "2026-11-28T13:00:00Z", "kind": "held_open", "kind_zh": "门长时间未关", "detail": null},
+                       {"id": 6, "unit": "MJ0001", "at": "2026-11-28T12:59:00Z", "kind": "forced", "kind_zh": "门被强行打开", "detail": "东门"}]}"#;
+        let events = serde_json::from_str::<DoorEvents>(body).unwrap().events;
+        assert_eq!(events[0].kind, DoorEventKind::HeldOpen);
+        assert_eq!(events[1].detail.as_deref(), Some("东门"));
+    }
+}

@@ -234,3 +234,23 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod login_tests {
+    use super::*;
+
+    #[test]
+    fn throttled_login_carries_the_wait() {
+        let body = r#"{"error":{"code":"LOGIN_THROTTLED","message_zh":"登录尝试过多","message_en":"Too many attempts","retry_after_s":8}}"#;
+        let e = serde_json::from_str::<ErrorBody>(body).unwrap().error;
+        assert_eq!(e.code, code::LOGIN_THROTTLED);
+        assert_eq!(e.retry_after_s, Some(8));
+    }
+
+    #[test]
+    fn a_bad_field_is_named() {
+        let body = r#"{"error":{"code":"BAD_REQUEST","message_zh":"密码至少 8 个字符","message_en":"password too short","field":"password"}}"#;
+        let e = serde_json::from_str::<ErrorBody>(body).unwrap().error;
+        assert_eq!(e.field.as_deref(), Some("password"));
+    }
+}

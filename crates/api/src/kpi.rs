@@ -257,3 +257,49 @@ impl KpiParams {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use binhe_core::kpi::{DEFINITIONS, KpiCounts, Period};
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn named_figures_read_as_plain_figures_with_their_category_names() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+        let window = Period::month(2026, 11, now).unwrap().elapsed(now);
+        let kpis = Kpis::from_counts(KpiCounts::default(), window, 50_000, now);
+        let named = NamedKpis {
+            kpis: kpis.clone(),
+            category_names: BTreeMap::from([("garbage".to_owned(), "垃圾堆放".to_owned())]),
+        };
+        assert_eq!(named.category_name("garbage"), "垃圾堆放");
+        assert_eq!(named.category_name("other"), "other");
+        assert_eq!(named.residents, 50_000);
+        let wire = serde_json::to_value(&named).unwrap();
+        assert_eq!(wire["category_names"]["garbage"], "垃圾堆放");
+        assert_eq!(
+            wire["residents"], 50_000,
+            "the figures sit beside the names"
+        );
+        assert_eq!(serde_json::from_value::<NamedKpis>(wire).unwrap(), named);
+    }
+
+    #[test]
+    fn kpi_params_write_the_period_the_cut_off_and_the_drill_down() {
+        let params = KpiParams {
+            month: Some("2021-11".into()),
+            as_of: Some("2021-11-30".into()),
+            metric: Some("category".into()),
+            category: Some("垃圾".into()),
+            weights: Some("30,35,35".into()),
+            ..KpiParams::default()
+        };
+        assert_eq!(
+            params.to_query(),
+            "month=2021-11&as_of=2021-11-30&weights=30%2C35%2C35&metric=category&category=%E5%9E%83%E5%9C%BE"
+        );
+        assert!(DEFINITIONS.iter().any(|d| d.key == "response"));
+    }
+}

@@ -444,3 +444,58 @@ pub struct FeedControl {
     pub running: Option<bool>,
     pub rate_per_minute: Option<f64>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_leaves_out_empty_fields() {
+        let r = ReportRequest {
+            request: IntakeRequest {
+                channel: Some("hotline".into()),
+                category: Some("garbage".into()),
+                description: Some("x".into()),
+                urgency: Some("normal".into()),
+                grid_code: Some("110117001001003".into()),
+                ..IntakeRequest::default()
+            },
+            snapshot_jpeg: None,
+        };
+        let v = serde_json::to_value(&r).unwrap();
+        assert!(v.get("lon").is_none() && v.get("snapshot_jpeg").is_none());
+        assert_eq!(v["grid_code"], "110117001001003");
+        assert_eq!(serde_json::from_value::<ReportRequest>(v).unwrap(), r);
+    }
+
+    #[test]
+    fn demo_feed_is_absent_outside_demo_mode() {
+        let off = DemoFeedStatus::default();
+        assert!(!off.available);
+        let on: DemoFeedStatus = serde_json::from_str(
+            r#"{"available":true,"running":true,"rate_per_minute":2.0,"generated":5}"#,
+        )
+        .unwrap();
+        assert!(on.available && on.running);
+    }
+
+    #[test]
+    fn an_action_names_only_what_it_carries() {
+        let mut request = ActionRequest::new(ActionKind::Dispatch, 3);
+        request.grid = Some("110117001001003".into());
+        assert_eq!(
+            serde_json::to_value(&request).unwrap(),
+            serde_json::json!({"action": "dispatch", "version": 3, "grid": "110117001001003"})
+        );
+    }
+
+    #[test]
+    fn list_queries_name_only_what_is_set() {
+        let query = ListQuery {
+            scope: Some("open".into()),
+            limit: Some("5000".into()),
+            ..ListQuery::default()
+        };
+        assert_eq!(query.to_query(), "scope=open&limit=5000");
+    }
+}

@@ -7,14 +7,13 @@ use std::collections::HashMap;
 
 use js_sys::{Array, ArrayBuffer, Uint8Array};
 use leptos::prelude::*;
-use serde::Deserialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{BinaryType, Blob, BlobPropertyBag, MessageEvent, Url, WebSocket};
 
-use crate::api::ApiError;
+use binhe_api::devices::{WALL, WallNotice, WallRequest, WallState};
 
-const PATH: &str = "/api/cameras/wall";
+use crate::api::ApiError;
 
 /// What the server last said of a tile's camera.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,19 +24,6 @@ pub enum FeedState {
     Ended(String),
     /// It could not be shown at all.
     Refused(ApiError),
-}
-
-/// A text message of the socket.
-#[derive(Deserialize)]
-struct Said {
-    #[serde(default)]
-    camera: Option<String>,
-    #[serde(default)]
-    state: Option<String>,
-    #[serde(default)]
-    reason: Option<String>,
-    #[serde(default)]
-    error: Option<ApiError>,
 }
 
 /// One tile's signals, which the tile owns.
@@ -118,8 +104,12 @@ impl WallFeed {
     }
 
     fn send(self, socket: &WebSocket) {
-        let list = serde_json::json!({ "cameras": self.wanted.get_value() });
-        let _ = socket.send_with_str(&list.to_string());
+        let list = WallRequest {
+            cameras: self.wanted.get_value(),
+        };
+        if let Ok(text) = serde_json::to_string(&list) {
+            let _ = socket.send_with_str(&text);
+        }
     }
 
     fn open(self) {
@@ -130,7 +120,7 @@ impl WallFeed {
             "ws"
         };
         let host = location.host().unwrap_or_default();
-        let Ok(socket) = WebSocket::new(&format!("{scheme}://{host}{PATH}")) else {
+        let Ok(socket) = WebSocket::new(&format!("{scheme}://{host}{WALL}")) else {
             self.all_refused("cannot open the wall's socket");
             return;
         };
@@ -164,7 +154,7 @@ impl WallFeed {
         if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
             self.picture(&Uint8Array::new(buffer));
         } else if let Some(text) = data.as_string()
-            && let Ok(said) = serde_json::from_str::<Said>(&text)
+            && let Ok(said) = serde_json::from_str::<WallNotice>(&text)
         {
             self.said(said);
         }
@@ -197,15 +187,18 @@ impl WallFeed {
         }
     }
 
-    fn said(self, said: Said) {
+    fn said(self, said: WallNotice) {
         let Some(tile) = said.camera.as_deref().and_then(|c| self.tile(c)) else {
             return;
         };
-        let state = match (said.state.as_deref(), said.error) {
+        let state = match (said.state, said.error) {
             // Playing shows with the first picture.
-            (Some("playing"), _) => return,
-            (Some("ended"), _) => FeedState::Ended(said.reason.unwrap_or_default()),
-            (_, Some(error)) => FeedState::Refused(error),
+            (Some(WallState::Playing), _) => return,
+            (Some(WallState::Ended), _) => FeedState::Ended(said.reason.unwrap_or_default()),
+            (_, Some(detail)) => FeedState::Refused(ApiError {
+                detail,
+                status: None,
+            }),
             _ => return,
         };
         tile.show(None);

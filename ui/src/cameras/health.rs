@@ -11,7 +11,10 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::devices::{self, CameraStatus, Health, HealthCounts, HealthReport};
+use binhe_api::devices::{CameraStatus, HealthCounts, HealthReport};
+use binhe_core::Health;
+
+use crate::api::devices;
 use crate::app::AppState;
 use crate::i18n::Msg;
 use crate::tickets::desk::SingleFlight;

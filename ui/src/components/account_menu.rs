@@ -9,7 +9,10 @@ use wasm_bindgen::JsCast;
 use web_sys::Node;
 
 use super::{AccountsDialog, AuditDialog, ConnectionDialog};
-use crate::api::auth::{self as api, Mode};
+use binhe_api::auth::ServerMode;
+
+use crate::api::auth as api;
+use crate::api::texts;
 use crate::app::AppState;
 use crate::i18n::Msg;
 use crate::session::Auth;
@@ -65,19 +68,19 @@ pub fn AccountMenu() -> impl IntoView {
     let who = move || {
         let s = session()?;
         let launch_key = s.is_launch_key();
-        let standalone = s.mode == Mode::Standalone;
+        let standalone = s.mode == ServerMode::Standalone;
         let may = s.may;
         let account = s.account;
         let role = account.clone();
         let has_menu = may.administer || may.audit || desktop.get() || (standalone && !launch_key);
         Some(view! {
-            <div class="account" data-testid="account" data-login=account.login.clone() data-role=account.role.clone()
+            <div class="account" data-testid="account" data-login=account.login.clone() data-role=account.role.as_str()
                 node_ref=menu>
                 <button type="button" class="account-chip" data-testid="account-menu" disabled=!has_menu
                     aria-haspopup="menu" aria-expanded=move || menu_open.get().to_string()
                     title=move || t(Msg::AccountMenu) on:click=move |_| menu_open.update(|o| *o = !*o)>
                     <span class="account-name" data-testid="account-name">{account.name.clone()}</span>
-                    <span class="account-role" data-testid="account-role">{move || role.role_name(lang.get())}</span>
+                    <span class="account-role" data-testid="account-role">{move || texts::role_name(&role, lang.get()).to_owned()}</span>
                     {account.community_name.clone().map(|c| view! {
                         <span class="account-community" data-testid="account-community">{c}</span>
                     })}

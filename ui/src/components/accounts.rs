@@ -8,8 +8,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::upload::Modal;
-use crate::api::auth::{self as api, ACCOUNT_EXISTS, Account, AccountChange, NewAccount, ROLES};
-use crate::api::{self as base, ApiError, Level};
+use binhe_api::auth::{Account, AccountPatch, NewAccount};
+use binhe_api::error::code::ACCOUNT_EXISTS;
+use binhe_core::GridLevel;
+use binhe_core::access::Role;
+
+use crate::api::auth as api;
+use crate::api::texts::{self, Named};
+use crate::api::{self as base, ApiError};
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::i18n::{Lang, Msg};
@@ -51,7 +57,7 @@ impl NewForm {
         NewForm {
             login: RwSignal::new(String::new()),
             name: RwSignal::new(String::new()),
-            role: RwSignal::new(ROLES[0].to_owned()),
+            role: RwSignal::new(Role::ALL[0].as_str().to_owned()),
             community: RwSignal::new(String::new()),
             worker_id: RwSignal::new(String::new()),
             password: RwSignal::new(String::new()),
@@ -68,14 +74,16 @@ impl NewForm {
             Some(s.get_untracked().trim().to_owned()).filter(|s| !s.is_empty())
         };
         NewAccount {
-            login: self.login.get_untracked().trim().to_owned(),
-            name: self.name.get_untracked().trim().to_owned(),
-            community: (role == "commander")
+            login: Some(self.login.get_untracked().trim().to_owned()),
+            name: Some(self.name.get_untracked().trim().to_owned()),
+            community: (role == Role::Commander.as_str())
                 .then(|| text(self.community))
                 .flatten(),
-            worker_id: (role == "worker").then(|| text(self.worker_id)).flatten(),
-            role,
-            password: self.password.get_untracked(),
+            worker_id: (role == Role::Worker.as_str())
+                .then(|| text(self.worker_id))
+                .flatten(),
+            role: Some(role),
+            password: Some(self.password.get_untracked()),
         }
     }
 
@@ -132,8 +140,8 @@ pub fn AccountsDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) 
                 let list = tree
                     .children
                     .iter()
-                    .filter(|c| c.level == Level::Community)
-                    .map(|c| (c.code.clone(), c.name.clone(), c.name_en.clone()))
+                    .filter(|c| c.level == GridLevel::Community)
+                    .map(|c| (c.code.to_string(), c.name.clone(), c.name_en.clone()))
                     .collect();
                 communities.set(list);
             }
@@ -150,7 +158,7 @@ pub fn AccountsDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) 
             }
         });
     };
-    let change = move |login: String, change: AccountChange, done: Msg| {
+    let change = move |login: String, change: AccountPatch, done: Msg| {
         edit.outcome.set(None);
         spawn_local(async move {
             match api::change_account(&login, &change).await {
@@ -244,7 +252,7 @@ fn account_row(
     a: &Account,
     is_me: bool,
     edit: RowEdit,
-    change: impl Fn(String, AccountChange, Msg) + Copy + Send + Sync + 'static,
+    change: impl Fn(String, AccountPatch, Msg) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let t = move |m: Msg| m.text(lang.get());
     let login = a.login.clone();
@@ -268,9 +276,9 @@ fn account_row(
             let password = edit.password.get_untracked();
             change(
                 login.clone(),
-                AccountChange {
+                AccountPatch {
                     password: Some(password),
-                    ..AccountChange::default()
+                    ..AccountPatch::default()
                 },
                 Msg::AccountPasswordChanged,
             );
@@ -283,8 +291,8 @@ fn account_row(
                 {is_me.then(|| view! { <span class="you-tag">{move || t(Msg::AccountYou)}</span> })}
             </td>
             <td>{a.name.clone()}</td>
-            <td>{move || role.role_name(lang.get())}</td>
-            <td>{a.community_name.clone().or_else(|| a.community.clone()).unwrap_or_else(|| "—".to_owned())}</td>
+            <td>{move || texts::role_name(&role, lang.get()).to_owned()}</td>
+            <td>{a.community_name.clone().or_else(|| a.community.as_ref().map(ToString::to_string)).unwrap_or_else(|| "—".to_owned())}</td>
             <td class="mono">{a.worker_id.clone().unwrap_or_else(|| "—".to_owned())}</td>
             <td data-field="status">
                 <span class=if disabled { "status-tag off" } else { "status-tag on" }>
@@ -301,7 +309,7 @@ fn account_row(
                 <button type="button" class="btn small" data-action=if disabled { "enable" } else { "disable" }
                     on:click=move |_| change(
                         for_switch.clone(),
-                        AccountChange { disabled: Some(!disabled), ..AccountChange::default() },
+                        AccountPatch { disabled: Some(!disabled), ..AccountPatch::default() },
                         if disabled { Msg::AccountEnable } else { Msg::AccountDisable },
                     )>
                     {move || t(if disabled { Msg::AccountEnable } else { Msg::AccountDisable })}
@@ -358,11 +366,11 @@ fn new_account_form(
             </label>
         }
     };
-    let roles = ROLES
+    let roles = Role::ALL
         .into_iter()
         .map(|role| {
-            let label = api::role_label(role).unwrap_or(Msg::RoleDispatcher);
-            view! { <option value=role selected=move || form.role.get() == role>{move || t(label)}</option> }
+            let code = role.as_str();
+            view! { <option value=code selected=move || form.role.get() == code>{move || role.name(lang.get())}</option> }
         })
         .collect_view();
     let community_options = move || {
@@ -380,7 +388,7 @@ fn new_account_form(
             })
             .collect_view()
     };
-    let role_is = move |role: &'static str| move || form.role.get() == role;
+    let role_is = move |role: Role| move || form.role.get() == role.as_str();
     view! {
         <form class="account-form" data-testid="account-form" on:submit=move |ev| ev.prevent_default()>
             <p class="form-title">{move || t(Msg::AccountNewTitle)}</p>
@@ -397,7 +405,7 @@ fn new_account_form(
                     <select data-input="role" on:change=move |ev| form.role.set(event_target_value(&ev))>{roles}</select>
                     {error_at("role")}
                 </label>
-                <Show when=role_is("commander")>
+                <Show when=role_is(Role::Commander)>
                     <label class="form-field">
                         <span class="form-label">{move || t(Msg::ColCommunity)}</span>
                         <select data-input="community" on:change=move |ev| form.community.set(event_target_value(&ev))>
@@ -407,7 +415,7 @@ fn new_account_form(
                         {error_at("community")}
                     </label>
                 </Show>
-                <Show when=role_is("worker")>
+                <Show when=role_is(Role::Worker)>
                     {input("worker_id", Msg::ColWorkerId, "text", form.worker_id)}
                 </Show>
                 {input("password", Msg::AccountPasswordRule, "password", form.password)}
@@ -433,7 +441,7 @@ mod tests {
     fn bad(code: &str, field: Option<&str>) -> ApiError {
         let mut e = ApiError::client(code, "错".into(), "wrong".into());
         e.status = Some(400);
-        e.field = field.map(str::to_owned);
+        e.detail.field = field.map(str::to_owned);
         e
     }
 

@@ -8,21 +8,19 @@ use leptos::task::spawn_local;
 use super::dashboard::{Board, hover};
 use super::kpi_charts::RankingChart;
 use crate::api::ApiError;
-use crate::api::kpi::{self, Assessment, AssessmentRow, Drill, Weights};
+use binhe_api::kpi::AssessmentAnswer;
+use binhe_core::kpi::{Assessment, SubjectKind, Weights};
+
+use crate::api::kpi::{self, Drill};
+use crate::api::texts::Named;
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::i18n::Msg;
 use crate::kpi::{counts, percent, score, sort_by_score, weight_text};
 
-const KINDS: [(&str, Msg); 3] = [
-    ("community", Msg::StatCommunities),
-    ("micro", Msg::KpiKindMicro),
-    ("worker", Msg::KpiKindWorker),
-];
-
 pub(super) fn default_weights() -> [String; 3] {
     let w = Weights::default();
-    [w.response, w.resolution, w.satisfaction].map(weight_text)
+    [w.response(), w.resolution(), w.satisfaction()].map(weight_text)
 }
 
 #[component]
@@ -31,11 +29,11 @@ pub fn AssessmentPanel() -> impl IntoView {
     let board = expect_context::<Board>();
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
-    let kind = RwSignal::new("community");
+    let kind = RwSignal::new(SubjectKind::Community);
     let weights = board.weights;
     let best_first = RwSignal::new(true);
     // The last ranking the server gave; a refused weighting leaves it greyed under the error.
-    let ranking = RwSignal::new(None::<Assessment>);
+    let ranking = RwSignal::new(None::<AssessmentAnswer>);
     let error = RwSignal::new(None::<ApiError>);
     let loading = RwSignal::new(false);
 
@@ -43,7 +41,7 @@ pub fn AssessmentPanel() -> impl IntoView {
         let asked = (board.query(), kind.get(), weights.get());
         loading.set(true);
         spawn_local(async move {
-            let result = kpi::assessment(&asked.0, asked.1, &asked.2).await;
+            let result = kpi::assessment(&asked.0, asked.1.as_str(), &asked.2).await;
             // An answer to a question since changed (or to a panel since closed) is dropped.
             let now_asked = kind.try_get_untracked().zip(weights.try_get_untracked());
             if board.query_untracked() != asked.0 || now_asked != Some((asked.1, asked.2)) {
@@ -60,14 +58,14 @@ pub fn AssessmentPanel() -> impl IntoView {
         });
     });
 
-    let kind_buttons = KINDS
+    let kind_buttons = SubjectKind::ALL
         .into_iter()
-        .map(|(k, label)| {
+        .map(|k| {
             view! {
-                <button type="button" role="tab" class="board-tab small" data-testid=format!("kpi-kind-{k}")
+                <button type="button" role="tab" class="board-tab small" data-testid=format!("kpi-kind-{}", k.as_str())
                     class:active=move || kind.get() == k aria-selected=move || (kind.get() == k).to_string()
                     on:click=move |_| kind.set(k)>
-                    {move || t(label)}
+                    {move || k.name(lang.get())}
                 </button>
             }
         })
@@ -94,13 +92,12 @@ pub fn AssessmentPanel() -> impl IntoView {
     };
     let rows = move || {
         ranking.with(|r| {
-            let mut rows: Vec<AssessmentRow> =
-                r.as_ref().map(|a| a.rows.clone()).unwrap_or_default();
+            let mut rows: Vec<Assessment> = r.as_ref().map(|a| a.rows.clone()).unwrap_or_default();
             sort_by_score(&mut rows, |r| r.score, best_first.get());
             rows
         })
     };
-    let drills = move || kind.get() != "community";
+    let drills = move || kind.get() != SubjectKind::Community;
     // The server's definition of the score when the dashboard is in, else the UI's own.
     let score_definition = move || {
         board.dashboard.with(|d| match d {
@@ -112,7 +109,7 @@ pub fn AssessmentPanel() -> impl IntoView {
     };
 
     view! {
-        <section class="assessment" data-testid="kpi-assessment" data-kind=move || kind.get()
+        <section class="assessment" data-testid="kpi-assessment" data-kind=move || kind.get().as_str()
             aria-busy=move || loading.get().to_string()>
             <header class="assessment-head">
                 <h3 class="chart-title" title=score_definition>{move || t(Msg::KpiAssessmentTitle)}</h3>
@@ -155,8 +152,8 @@ pub fn AssessmentPanel() -> impl IntoView {
                             {move || rows().into_iter().map(|r| {
                                 let received = if drills() {
                                     let drill = Drill {
-                                        micro: (kind.get_untracked() == "micro").then(|| r.subject.clone()),
-                                        worker: (kind.get_untracked() == "worker").then(|| r.subject.clone()),
+                                        micro: (kind.get_untracked() == SubjectKind::Micro).then(|| r.subject.clone()),
+                                        worker: (kind.get_untracked() == SubjectKind::Worker).then(|| r.subject.clone()),
                                         ..Drill::of("received")
                                     };
                                     view! {

@@ -6,12 +6,16 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::upload::Modal;
+use binhe_api::auth::{AuditLine, AuditPage, AuditQuery};
+use binhe_core::ticket::{ActionKind, ActorRole};
+use chrono::SecondsFormat;
+
 use crate::api::ApiError;
-use crate::api::auth::{self as api, AuditEntry, AuditFilter, AuditPage, role_label};
+use crate::api::auth as api;
+use crate::api::texts::Named;
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::i18n::{Lang, Msg, audit_count};
-use crate::tickets::actions::Action;
 use crate::tickets::time::{day_end, day_start, full};
 
 /// Entries asked for at once (the server's default).
@@ -43,20 +47,19 @@ fn action_name(code: &str, lang: Lang) -> String {
         return m.text(lang).to_owned();
     }
     code.strip_prefix("ticket.")
-        .and_then(|name| Action::ALL.into_iter().find(|a| a.as_str() == name))
+        .and_then(ActionKind::from_code)
         .map_or_else(
             || code.to_owned(),
-            |a| format!("{}·{}", Msg::AuditTicket.text(lang), a.label().text(lang)),
+            |a| format!("{}·{}", Msg::AuditTicket.text(lang), a.short(lang)),
         )
 }
 
 /// How an answered status reads at a glance.
-fn status_class(status: Option<u16>) -> &'static str {
+fn status_class(status: u16) -> &'static str {
     match status {
-        Some(200..=399) => "status-tag on",
-        Some(400..=499) => "status-tag refused",
-        Some(_) => "status-tag off",
-        None => "status-tag",
+        200..=399 => "status-tag on",
+        400..=499 => "status-tag refused",
+        _ => "status-tag off",
     }
 }
 
@@ -73,12 +76,16 @@ pub fn AuditDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -> 
     let busy = RwSignal::new(false);
 
     let search = move || {
-        let filter = AuditFilter {
-            account: account.get_untracked(),
-            action: action.get_untracked(),
-            since: day_start(&since.get_untracked()),
-            until: day_end(&until.get_untracked()),
-            limit: LIMIT,
+        let day = |at: Option<chrono::DateTime<chrono::Utc>>| {
+            at.map(|at| at.to_rfc3339_opts(SecondsFormat::Secs, true))
+        };
+        let filter = AuditQuery {
+            account: Some(account.get_untracked()),
+            action: Some(action.get_untracked()),
+            since: day(day_start(&since.get_untracked())),
+            until: day(day_end(&until.get_untracked())),
+            limit: Some(LIMIT),
+            ..AuditQuery::default()
         };
         busy.set(true);
         spawn_local(async move {
@@ -179,21 +186,27 @@ pub fn AuditDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -> 
     }
 }
 
-fn entry_row(lang: RwSignal<Lang>, e: &AuditEntry) -> impl IntoView {
+fn entry_row(lang: RwSignal<Lang>, e: &AuditLine) -> impl IntoView {
     let dash = || "—".to_owned();
-    let text =
-        |field: &Option<String>| AuditEntry::given(field.as_ref()).map_or_else(dash, str::to_owned);
-    let role = AuditEntry::given(e.role.as_ref()).map(str::to_owned);
+    // The server leaves a field empty where there is nothing to say (no account before a
+    // login, …).
+    let text = |field: &str| {
+        Some(field)
+            .filter(|f| !f.is_empty())
+            .map_or_else(dash, str::to_owned)
+    };
+    let role = e.role.clone();
     let role = move || {
-        role.as_deref().map_or_else(dash, |r| {
-            role_label(r).map_or_else(|| r.to_owned(), |m| m.text(lang.get()).to_owned())
-        })
+        if role.is_empty() {
+            return dash();
+        }
+        ActorRole::from_code(&role).map_or_else(|| role.clone(), |r| r.name(lang.get()).to_owned())
     };
     let code = e.action.clone();
     let title = code.clone();
-    let detail = e.detail_text();
+    let detail = e.detail.clone();
     view! {
-        <tr data-action=e.action.clone() data-id=e.id.clone()>
+        <tr data-action=e.action.clone() data-id=e.id.to_string()>
             <td class="mono nowrap">{full(e.at)}</td>
             <td class="mono">{text(&e.account)}</td>
             <td class="nowrap">{role}</td>
@@ -201,7 +214,7 @@ fn entry_row(lang: RwSignal<Lang>, e: &AuditEntry) -> impl IntoView {
             <td class="mono">{text(&e.address)}</td>
             <td class="nowrap" title=title>{move || action_name(&code, lang.get())}</td>
             <td class="mono">{text(&e.target)}</td>
-            <td><span class=status_class(e.status)>{e.status.map_or_else(dash, |s| s.to_string())}</span></td>
+            <td><span class=status_class(e.status)>{e.status.to_string()}</span></td>
             <td class="detail" title=detail.clone()>{detail.clone()}</td>
         </tr>
     }
@@ -221,8 +234,8 @@ mod tests {
 
     #[test]
     fn refused_requests_stand_out() {
-        assert_eq!(status_class(Some(204)), "status-tag on");
-        assert_eq!(status_class(Some(403)), "status-tag refused");
-        assert_eq!(status_class(Some(500)), "status-tag off");
+        assert_eq!(status_class(204), "status-tag on");
+        assert_eq!(status_class(403), "status-tag refused");
+        assert_eq!(status_class(500), "status-tag off");
     }
 }

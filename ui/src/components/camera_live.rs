@@ -14,10 +14,13 @@ use leptos::html::Img;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use binhe_api::error::code;
+use binhe_core::Health;
+
 use crate::api::ApiError;
-use crate::api::devices::{self, Health};
+use crate::api::devices;
 use crate::app::AppState;
-use crate::cameras::CameraHealth;
+use crate::cameras::{CameraHealth, Caption};
 use crate::components::ErrorText;
 use crate::i18n::Msg;
 use crate::tickets::time::sleep;
@@ -41,18 +44,18 @@ fn shown_state(
     phase: Phase,
     health: Option<Health>,
     refusal: Option<&ApiError>,
-) -> (&'static str, Msg) {
+) -> (&'static str, Caption) {
     match phase {
-        Phase::Connecting => ("connecting", Msg::LiveConnecting),
-        Phase::Playing => ("playing", Msg::LivePlaying),
-        Phase::Interrupted => ("interrupted", Msg::LiveInterrupted),
+        Phase::Connecting => ("connecting", Caption::Said(Msg::LiveConnecting)),
+        Phase::Playing => ("playing", Caption::Said(Msg::LivePlaying)),
+        Phase::Interrupted => ("interrupted", Caption::Said(Msg::LiveInterrupted)),
         Phase::Failed => match (refusal.map(|e| e.code.as_str()), health) {
-            (Some("GATEWAY_BUSY"), _) => ("busy", Msg::LiveBusy),
-            (Some("CAMERA_UNREACHABLE"), _) | (_, Some(Health::Offline)) => {
-                ("offline", Msg::HealthOffline)
+            (Some(code::GATEWAY_BUSY), _) => ("busy", Caption::Said(Msg::LiveBusy)),
+            (Some(code::CAMERA_UNREACHABLE), _) | (_, Some(Health::Offline)) => {
+                ("offline", Caption::Health(Health::Offline))
             }
-            (_, Some(Health::Fault)) => ("fault", Msg::HealthFault),
-            _ => ("failed", Msg::LiveFailed),
+            (_, Some(Health::Fault)) => ("fault", Caption::Health(Health::Fault)),
+            _ => ("failed", Caption::Said(Msg::LiveFailed)),
         },
     }
 }

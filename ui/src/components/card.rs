@@ -2,7 +2,10 @@
 
 use leptos::prelude::*;
 
-use crate::api::{GridDetail, WorkerKind, kind_label};
+use binhe_api::grids::GridDetail;
+use binhe_core::WorkerKind;
+
+use crate::api::texts::Named;
 use crate::app::{AppState, Fly};
 use crate::components::{CloseButton, ErrorText};
 use crate::format::{area, thousands};
@@ -45,12 +48,12 @@ fn card_body(state: AppState, d: &GridDetail) -> impl IntoView {
     let name = move || lang.get().pick(&names.0, &names.1).to_owned();
     let level = d.level;
     let area_m2 = d.area_m2;
-    let kind = d.kind.as_deref().and_then(kind_label);
+    let kind = d.kind;
     let parent = match d.parent.clone() {
         Some(p) => {
-            let code = p.code.clone();
+            let code = p.code.to_string();
             view! {
-                <button type="button" class="link parent-link" data-code=p.code.clone()
+                <button type="button" class="link parent-link" data-code=p.code.to_string()
                     on:click=move |_| state.select(code.clone(), Fly::ToDetail)>
                     {move || lang.get().pick(&p.name, &p.name_en).to_owned()}
                 </button>
@@ -72,7 +75,7 @@ fn card_body(state: AppState, d: &GridDetail) -> impl IntoView {
                     <li class="worker">
                         <span class="worker-name">{w.name.clone()}</span>
                         <span class="worker-kind" class:full-time=kind == WorkerKind::FullTime>
-                            {move || t(kind.label())}
+                            {move || kind.short(lang.get())}
                         </span>
                         <span class="worker-role">{move || lang.get().pick(&role.0, &role.1).to_owned()}</span>
                         <span class="worker-phone mono">{w.phone.clone()}</span>
@@ -85,24 +88,24 @@ fn card_body(state: AppState, d: &GridDetail) -> impl IntoView {
 
     view! {
         <header class="card-head">
-            <span class=format!("level-tag level-{}", level.as_str())>{move || t(level.label())}</span>
+            <span class=format!("level-tag level-{}", level.as_str())>{move || level.short(lang.get())}</span>
             <h2 class="card-title" data-field="title">{name.clone()}</h2>
             {d.synthetic.then(|| view! { <span class="badge-synthetic small">{move || t(Msg::CardSynthetic)}</span> })}
         </header>
         <dl class="card-fields">
             <dt>{move || t(Msg::CardCode)}</dt>
-            <dd class="mono code" data-field="code">{d.code.clone()}</dd>
+            <dd class="mono code" data-field="code">{d.code.to_string()}</dd>
             <dt>{move || t(Msg::CardName)}</dt>
             <dd data-field="name">{name}</dd>
             <dt>{move || t(Msg::CardLevel)}</dt>
-            <dd data-field="level">{move || t(level.label())}</dd>
-            {kind.map(|k| view! { <dt>{move || t(Msg::CardKind)}</dt><dd data-field="kind">{move || t(k)}</dd> })}
+            <dd data-field="level">{move || level.short(lang.get())}</dd>
+            {kind.map(|k| view! { <dt>{move || t(Msg::CardKind)}</dt><dd data-field="kind">{move || k.name(lang.get())}</dd> })}
             <dt>{move || t(Msg::CardParent)}</dt>
             <dd data-field="parent">{parent}</dd>
             <dt>{move || t(Msg::CardArea)}</dt>
             <dd data-field="area">{move || area(lang.get(), area_m2)}</dd>
             <dt>{move || t(Msg::CardPopulation)}</dt>
-            <dd data-field="population">{thousands(d.population)}" "<span class="unit">{move || t(Msg::PeopleUnit)}</span></dd>
+            <dd data-field="population">{thousands(u64::from(d.population))}" "<span class="unit">{move || t(Msg::PeopleUnit)}</span></dd>
             <dt>{move || t(Msg::CardChildren)}</dt>
             <dd data-field="children">{d.children_count}</dd>
         </dl>

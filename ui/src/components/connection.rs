@@ -7,7 +7,9 @@ use leptos::task::spawn_local;
 
 use super::upload::Modal;
 use crate::api::ApiError;
-use crate::api::auth::{self as api, DesktopCenter};
+use binhe_api::auth::DesktopCenter;
+
+use crate::api::auth as api;
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::i18n::Msg;

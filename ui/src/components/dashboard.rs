@@ -12,9 +12,14 @@ use leptos::task::spawn_local;
 use super::assessment::{AssessmentPanel, default_weights};
 use super::kpi_charts::{CategoryChart, TrendChart};
 use super::report::MonthlyReport;
+use binhe_api::kpi::{Dashboard, DrillDown};
+use binhe_api::tickets::TicketView;
+use binhe_core::access::Role;
+use binhe_core::kpi::{Change, Definition, Rate};
+
 use crate::api::ApiError;
-use crate::api::kpi::{self, Change, Dashboard, Definition, Drill, DrillDown, Rate};
-use crate::api::tickets::Ticket;
+use crate::api::kpi::{self, Drill};
+use crate::api::texts::TicketNames;
 use crate::app::AppState;
 use crate::components::{CloseButton, ErrorText};
 use crate::i18n::{Lang, Msg};
@@ -88,14 +93,14 @@ impl Board {
 pub fn may_see_kpis(state: AppState) -> bool {
     state
         .session
-        .with(|s| s.as_ref().is_none_or(|s| s.account.role != "worker"))
+        .with(|s| s.as_ref().is_none_or(|s| s.account.role != Role::Worker))
 }
 
 /// A dispatcher (or the standalone window) chooses the scope; a commander has one.
 fn chooses_scope(state: AppState) -> bool {
     state.session.with(|s| {
         s.as_ref()
-            .is_none_or(|s| s.account.community.is_none() && s.account.role != "commander")
+            .is_none_or(|s| s.account.community.is_none() && s.account.role != Role::Commander)
     })
 }
 
@@ -170,13 +175,13 @@ pub fn BoardPanel() -> impl IntoView {
     };
     let heading = move || {
         board.dashboard.with(|d| match d {
-            Some(Ok(d)) => format!("{} · {}", d.scope.name, d.period.label),
+            Some(Ok(d)) => format!("{} · {}", d.counted.scope.name, d.counted.period.label),
             _ => String::new(),
         })
     };
     let as_of = move || {
         board.dashboard.with(|d| match d {
-            Some(Ok(d)) => format!("{} {}", t(Msg::KpiAsOf), date_time(d.as_of)),
+            Some(Ok(d)) => format!("{} {}", t(Msg::KpiAsOf), date_time(d.counted.as_of)),
             _ => String::new(),
         })
     };
@@ -576,7 +581,7 @@ fn Tiles(dashboard: Arc<Dashboard>) -> impl IntoView {
                 }
             });
             let rate = f.rate.map(|(r, miss, metric)| {
-                let missed = r.denominator - r.numerator;
+                let missed = r.denominator() - r.numerator();
                 view! {
                     <span class="kpi-counts mono" data-testid="kpi-counts">{counts(&r)}</span>
                     <span class="kpi-miss">{move || t(miss)}" "<DrillNumber metric value=missed.to_string()/></span>
@@ -652,7 +657,7 @@ fn DrillList() -> impl IntoView {
         };
         Some(label)
     };
-    let open_ticket = move |ticket: &Ticket| {
+    let open_ticket = move |ticket: &TicketView| {
         desk.open(ticket.id);
         if let (Some(lon), Some(lat)) = (ticket.lon, ticket.lat) {
             const D: f64 = 0.0015;
@@ -715,7 +720,7 @@ fn metric_label(metric: &str) -> Msg {
 
 /// A ticket as the queue shows it: category, state, place and when it came in.
 #[component]
-fn DrillRow(ticket: Ticket, on_open: impl Fn(&Ticket) + Copy + 'static) -> impl IntoView {
+fn DrillRow(ticket: TicketView, on_open: impl Fn(&TicketView) + Copy + 'static) -> impl IntoView {
     let lang = expect_context::<AppState>().lang;
     let tone = Tone::of(ticket.state, ticket.sla);
     let place = match (

@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::tickets::{self as api, DemoFeed};
+use binhe_api::tickets::DemoFeedStatus;
+
+use crate::api::tickets as api;
 use crate::app::AppState;
 use crate::i18n::{Msg, per_minute};
 
@@ -16,7 +18,7 @@ pub fn DemoFeedControl() -> impl IntoView {
     let state = expect_context::<AppState>();
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
-    let feed = RwSignal::new(None::<DemoFeed>);
+    let feed = RwSignal::new(None::<DemoFeedStatus>);
     spawn_local(async move {
         match api::demo_feed().await {
             Ok(answer) => feed.set(answer),

@@ -6,8 +6,11 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use binhe_api::devices::DoorEventView;
+
 use crate::api::ApiError;
-use crate::api::devices::{self, DoorEvent, DoorEventKind};
+use crate::api::devices;
+use crate::api::texts::Named;
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::i18n::Msg;
@@ -17,19 +20,10 @@ const POLL: Duration = Duration::from_secs(3);
 /// Events kept on the card.
 const KEEP: usize = 50;
 
-fn kind_label(kind: DoorEventKind) -> Msg {
-    match kind {
-        DoorEventKind::Forced => Msg::DoorForced,
-        DoorEventKind::HeldOpen => Msg::DoorHeldOpen,
-        DoorEventKind::Restored => Msg::DoorRestored,
-        DoorEventKind::Other => Msg::DoorOther,
-    }
-}
-
 /// Puts newer events (newest first, as the server sends them) on top of those shown.
-fn merge(shown: &mut Vec<DoorEvent>, newer: Vec<DoorEvent>) {
+fn merge(shown: &mut Vec<DoorEventView>, newer: Vec<DoorEventView>) {
     let newest = shown.first().map(|e| e.id);
-    let mut fresh: Vec<DoorEvent> = newer
+    let mut fresh: Vec<DoorEventView> = newer
         .into_iter()
         .filter(|e| newest.is_none_or(|n| e.id > n))
         .collect();
@@ -44,7 +38,7 @@ pub fn DoorFeed(#[prop(into)] unit: String) -> impl IntoView {
     let state = expect_context::<AppState>();
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
-    let events = RwSignal::new(None::<Vec<DoorEvent>>);
+    let events = RwSignal::new(None::<Vec<DoorEventView>>);
     let error = RwSignal::new(None::<ApiError>);
 
     // Runs while the card is open: the signals go with it, and the loop ends on the next turn.
@@ -83,7 +77,7 @@ pub fn DoorFeed(#[prop(into)] unit: String) -> impl IntoView {
                         view! {
                             <li class="door-event" data-event-id=e.id data-kind=kind.as_str()>
                                 <time class="mono">{full(e.at)}</time>
-                                <span class="door-kind">{move || t(kind_label(kind))}</span>
+                                <span class="door-kind">{move || kind.name(lang.get())}</span>
                                 {e.detail.clone().map(|d| view! { <span class="muted">{d}</span> })}
                             </li>
                         }
@@ -107,14 +101,17 @@ pub fn DoorFeed(#[prop(into)] unit: String) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
+    use binhe_core::DoorEventKind;
+
     use super::*;
 
-    fn event(id: u64) -> DoorEvent {
-        DoorEvent {
+    fn event(id: i64) -> DoorEventView {
+        DoorEventView {
             id,
             unit: "MJ0001".into(),
             at: chrono::DateTime::UNIX_EPOCH,
             kind: DoorEventKind::Forced,
+            kind_zh: DoorEventKind::Forced.label_zh().into(),
             detail: None,
         }
     }
@@ -123,7 +120,7 @@ mod tests {
     fn newer_events_go_on_top_once() {
         let mut shown = vec![event(5), event(3)];
         merge(&mut shown, vec![event(7), event(6), event(5)]);
-        let ids: Vec<u64> = shown.iter().map(|e| e.id).collect();
+        let ids: Vec<i64> = shown.iter().map(|e| e.id).collect();
         assert_eq!(ids, [7, 6, 5, 3]);
     }
 

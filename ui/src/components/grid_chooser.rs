@@ -5,11 +5,14 @@ use leptos::prelude::*;
 
 use super::search::GridSearch;
 use super::upload::Modal;
-use crate::api::{Level, SearchHit};
+use binhe_api::grids::SearchHit;
+use binhe_core::GridLevel;
+use binhe_core::ticket::ActionKind;
+
+use crate::api::texts::{Named, TicketNames};
 use crate::app::AppState;
 use crate::i18n::Msg;
 use crate::tickets::Desk;
-use crate::tickets::actions::Action;
 
 #[component]
 pub fn GridChooser() -> impl IntoView {
@@ -20,7 +23,7 @@ pub fn GridChooser() -> impl IntoView {
     let on_choose = Callback::new(move |hit: SearchHit| {
         if let Some(choose) = desk.chooser.get_untracked() {
             desk.chooser.set(None);
-            desk.dispatch(choose, hit.code);
+            desk.dispatch(choose, hit.code.to_string());
         }
     });
     let heading = move || {
@@ -32,7 +35,7 @@ pub fn GridChooser() -> impl IntoView {
             .unwrap_or_default();
         Some(format!(
             "{} · #{} {category}",
-            choose.action.label().text(lang),
+            choose.action.short(lang),
             choose.ticket
         ))
     };
@@ -44,10 +47,10 @@ pub fn GridChooser() -> impl IntoView {
             {move || desk.chooser.get().map(|choose| {
                 // Orders are dispatched to communities and micro-grids, and delegated down to
                 // micro-grids and units.
-                let accept: fn(Level) -> bool = if choose.action == Action::Delegate {
-                    |level| matches!(level, Level::Micro | Level::Unit)
+                let accept: fn(GridLevel) -> bool = if choose.action == ActionKind::Delegate {
+                    |level| matches!(level, GridLevel::Micro | GridLevel::Unit)
                 } else {
-                    |level| matches!(level, Level::Community | Level::Micro)
+                    |level| matches!(level, GridLevel::Community | GridLevel::Micro)
                 };
                 view! {
                     <GridSearch id="chooser-search" testid="chooser" label=Msg::ChooserTitle autofocus=true

@@ -3,7 +3,12 @@
 
 use leptos::prelude::*;
 
-use crate::api::{self, Summary};
+use binhe_api::grids::Summary;
+use binhe_core::Health;
+
+use crate::api;
+use crate::api::auth::Offers;
+use crate::api::texts::Named;
 use crate::app::AppState;
 use crate::cameras::CameraHealth;
 use crate::components::{AccountMenu, BoardButton, DemoFeedControl, GridImport};
@@ -30,7 +35,7 @@ pub fn Header() -> impl IntoView {
             let figures = [
                 ("communities", Msg::StatCommunities, s.communities),
                 ("micro_grids", Msg::StatMicroGrids, s.micro_grids),
-                ("population", Msg::StatPopulation, s.population),
+                ("population", Msg::StatPopulation, u64::from(s.population)),
                 ("full_time_workers", Msg::StatFullTime, s.full_time_workers),
                 ("part_time_workers", Msg::StatPartTime, s.part_time_workers),
                 ("cameras", Msg::StatCameras, s.cameras),
@@ -63,10 +68,10 @@ pub fn Header() -> impl IntoView {
                     <span class="stat-label">
                         {move || t(Msg::StatCamerasOnline)}
                         <span class="health-count" class:alert=offline data-stat="cameras_offline" data-count=c.offline>
-                            {move || format!("{} {}", t(Msg::HealthOffline), c.offline)}
+                            {move || format!("{} {}", Health::Offline.name(lang.get()), c.offline)}
                         </span>
                         <span class="health-count fault" class:alert=fault data-stat="cameras_fault" data-count=c.fault>
-                            {move || format!("{} {}", t(Msg::HealthFault), c.fault)}
+                            {move || format!("{} {}", Health::Fault.name(lang.get()), c.fault)}
                         </span>
                     </span>
                 </div>

@@ -7,7 +7,9 @@ use leptos::task::spawn_local;
 use web_sys::File;
 
 use super::upload::{FilePicker, Modal, Place, ProblemRow, ProblemTable};
-use crate::api::{self, ApiError, Summary};
+use binhe_api::grids::Summary;
+
+use crate::api::{self, ApiError};
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::format::thousands;
@@ -93,7 +95,7 @@ fn imported_view(lang: RwSignal<Lang>, s: &Summary) -> impl IntoView {
         ("communities", Msg::StatCommunities, s.communities),
         ("micro_grids", Msg::StatMicroGrids, s.micro_grids),
         ("units", Msg::StatUnits, s.units),
-        ("population", Msg::StatPopulation, s.population),
+        ("population", Msg::StatPopulation, u64::from(s.population)),
     ];
     view! {
         <div class="import-result ok" data-testid="import-success" role="status">
@@ -122,15 +124,18 @@ pub fn count_row(lang: RwSignal<Lang>, counts: Vec<(&'static str, Msg, u64)>) ->
 
 fn rejected_view(lang: RwSignal<Lang>, error: ApiError) -> impl IntoView {
     let t = move |m: Msg| m.text(lang.get());
+    let error = error.detail;
     let rows = error
         .problems
-        .into_iter()
+        .iter()
         .map(|p| ProblemRow {
-            place: p.feature_index.map_or(Place::Whole, Place::Number),
-            what: p.grid_code,
-            code: p.code,
-            message_zh: p.message_zh,
-            message_en: p.message_en,
+            place: p
+                .feature_index()
+                .map_or(Place::Whole, |i| Place::Number(i as u64)),
+            what: p.grid_code().map(str::to_owned),
+            code: p.code().to_owned(),
+            message_zh: p.message_zh().to_owned(),
+            message_en: p.message_en().to_owned(),
         })
         .collect();
     let (message_zh, message_en) = (error.message_zh, error.message_en);

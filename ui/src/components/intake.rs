@@ -7,8 +7,13 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::tickets::{self as api, IntakeRequest};
-use crate::api::{ApiError, Problem};
+use binhe_api::Problem;
+use binhe_api::tickets::ReportRequest;
+use binhe_core::ticket::{IntakeRequest, Urgency};
+
+use crate::api::ApiError;
+use crate::api::texts::{self, Named};
+use crate::api::tickets as api;
 use crate::app::AppState;
 use crate::components::location::LocationField;
 use crate::components::{CloseButton, ErrorText};
@@ -43,7 +48,7 @@ struct Form {
 }
 
 impl Form {
-    fn request(self, point: Option<[f64; 2]>) -> IntakeRequest {
+    fn request(self, point: Option<[f64; 2]>) -> ReportRequest {
         let text = |s: RwSignal<String>| {
             Some(s.get_untracked().trim().to_owned()).filter(|s| !s.is_empty())
         };
@@ -52,23 +57,27 @@ impl Form {
             Some(p) if is_grid_code(&p) => (Some(p), None),
             other => (None, other),
         };
-        IntakeRequest {
-            channel: self.channel.get_untracked(),
-            category: self.category.get_untracked(),
-            description: self.description.get_untracked().trim().to_owned(),
-            urgency: if self.urgent.get_untracked() {
-                "urgent"
-            } else {
-                "normal"
-            }
-            .to_owned(),
-            external_id: text(self.external_id),
-            lon: point.map(|p| p[0]),
-            lat: point.map(|p| p[1]),
-            address,
-            grid_code,
-            reporter_name: text(self.reporter_name),
-            reporter_phone: text(self.reporter_phone),
+        let urgency = if self.urgent.get_untracked() {
+            Urgency::Urgent
+        } else {
+            Urgency::Normal
+        };
+        ReportRequest {
+            request: IntakeRequest {
+                channel: Some(self.channel.get_untracked()),
+                category: Some(self.category.get_untracked()),
+                description: Some(self.description.get_untracked().trim().to_owned()),
+                urgency: Some(urgency.as_str().to_owned()),
+                external_id: text(self.external_id),
+                lon: point.map(|p| p[0]),
+                lat: point.map(|p| p[1]),
+                address,
+                grid_code,
+                reporter_name: text(self.reporter_name),
+                reporter_phone: text(self.reporter_phone),
+                ..IntakeRequest::default()
+            },
+            snapshot_jpeg: None,
         }
     }
 }
@@ -117,8 +126,8 @@ pub fn IntakeForm() -> impl IntoView {
                 }
                 Err(mut e) => {
                     let mut by_field = HashMap::<String, Vec<Problem>>::new();
-                    for p in std::mem::take(&mut e.problems) {
-                        let field = p.field.clone().unwrap_or_default();
+                    for p in std::mem::take(&mut e.detail.problems) {
+                        let field = p.field().unwrap_or_default().to_owned();
                         let key = if LOCATION_FIELDS.contains(&field.as_str()) {
                             "location".to_owned()
                         } else {
@@ -143,11 +152,11 @@ pub fn IntakeForm() -> impl IntoView {
                     list.iter()
                         .map(|p| {
                             let p = p.clone();
-                            let code = p.code.clone();
+                            let code = p.code().to_owned();
                             let attr_code = code.clone();
                             view! {
                                 <span class="field-error" data-problem-field=key data-problem-code=attr_code>
-                                    {move || p.message(lang.get()).to_owned()}
+                                    {move || texts::problem(&p, lang.get()).to_owned()}
                                     <code class="notice-code">{code}</code>
                                 </span>
                             }
@@ -162,7 +171,7 @@ pub fn IntakeForm() -> impl IntoView {
             let lang = lang.get();
             desk.catalogue.get().map(|c| {
                 let items: Vec<(String, String)> = if which == "channel" {
-                    c.channels.iter().map(|ch| (ch.code.clone(), ch.label(lang).to_owned())).collect()
+                    c.channels.iter().map(|ch| (ch.code.as_str().to_owned(), texts::label(ch, lang).to_owned())).collect()
                 } else {
                     c.categories.iter().map(|k| (k.code.clone(), lang.pick(&k.name_zh, &k.name_en).to_owned())).collect()
                 };
@@ -240,12 +249,12 @@ pub fn IntakeForm() -> impl IntoView {
                                 <label class="choice">
                                     <input type="radio" name="intake-urgency" prop:checked=move || !form.urgent.get()
                                         on:change=move |_| form.urgent.set(false)/>
-                                    {move || t(Msg::UrgencyNormal)}
+                                    {move || Urgency::Normal.name(lang.get())}
                                 </label>
                                 <label class="choice">
                                     <input type="radio" name="intake-urgency" data-input="urgent" prop:checked=move || form.urgent.get()
                                         on:change=move |_| form.urgent.set(true)/>
-                                    {move || t(Msg::UrgencyUrgent)}
+                                    {move || Urgency::Urgent.name(lang.get())}
                                 </label>
                             </div>
                         </div>

@@ -7,7 +7,10 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::dashboard::{Board, hover};
-use crate::api::kpi::{AssessmentRow, Dashboard, Drill, Rate, TrendMonth};
+use binhe_api::kpi::{Dashboard, TrendMonth};
+use binhe_core::kpi::{Assessment, Rate};
+
+use crate::api::kpi::Drill;
 use crate::app::AppState;
 use crate::i18n::{Lang, Msg};
 use crate::kpi::chart::{
@@ -59,14 +62,14 @@ pub fn TrendChart(dashboard: Arc<Dashboard>) -> impl IntoView {
     let months = dashboard.trend.clone();
     let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
     let n = months.len().max(1);
-    let max = nice_max(months.iter().filter_map(|m| m.received).max().unwrap_or(0) as f64);
+    let max = nice_max(months.iter().map(|m| m.received).max().unwrap_or(0) as f64);
     let band = pw / n as f64;
     let bar_w = (band * 0.56).max(2.0);
     let y = move |v: f64| TOP + ph - scale(v, max, ph);
     let floor = rate_floor(months.iter().filter(|m| !m.future).flat_map(|m| {
         RATE_LINES
             .iter()
-            .filter_map(|(key, ..)| rate_of(m, key).value)
+            .filter_map(|(key, ..)| rate_of(m, key).value())
             .collect::<Vec<_>>()
     }));
     let rate_y = move |v: f64| TOP + ph - scale(v - floor, 1.0 - floor, ph);
@@ -89,7 +92,7 @@ pub fn TrendChart(dashboard: Arc<Dashboard>) -> impl IntoView {
         .enumerate()
         .map(|(i, m)| {
             let cx = LEFT + band_centre(i, n, pw);
-            let received = m.received.unwrap_or(0);
+            let received = m.received;
             let (future, month) = (
                 m.future,
                 Period::Month {
@@ -106,16 +109,16 @@ pub fn TrendChart(dashboard: Arc<Dashboard>) -> impl IntoView {
                 let m = m.clone();
                 move || {
                     let lang = lang.get();
-                    let mut parts = vec![format!("{}：{}", month_label(&m, lang), m.received.map_or("—".to_owned(), |r| r.to_string()))];
+                    let mut parts = vec![format!("{}：{}", month_label(&m, lang), m.received.to_string())];
                     for (key, label, _) in RATE_LINES {
-                        parts.push(format!("{} {}", label.text(lang), fraction_percent(rate_of(&m, key).value)));
+                        parts.push(format!("{} {}", label.text(lang), fraction_percent(rate_of(&m, key).value())));
                     }
                     parts.join(" · ")
                 }
             };
             view! {
                 <g class="trend-month" class:future=m.future data-testid="kpi-trend-month"
-                    data-month=m.month data-received=m.received.map(|r| r.to_string()) data-future=m.future.to_string()
+                    data-month=m.month data-received=m.received.to_string() data-future=m.future.to_string()
                     on:click=move |_| {
                         // A month of a longer period opens that month's figures.
                         if !future && board.period.get_untracked() != month {
@@ -138,7 +141,7 @@ pub fn TrendChart(dashboard: Arc<Dashboard>) -> impl IntoView {
                 .iter()
                 .enumerate()
                 .map(|(i, m)| {
-                    let v = rate_of(m, key).value.filter(|_| !m.future)?;
+                    let v = rate_of(m, key).value().filter(|_| !m.future)?;
                     Some((LEFT + band_centre(i, n, pw), rate_y(v)))
                 })
                 .collect();
@@ -194,7 +197,7 @@ pub fn CategoryChart(dashboard: Arc<Dashboard>) -> impl IntoView {
     let t = move |m: Msg| m.text(lang.get());
     let kpis = &dashboard.kpis;
     let shown: Vec<_> = kpis.categories.iter().take(SHOWN).cloned().collect();
-    let max = nice_max(shown.iter().map(|c| c.share.numerator).max().unwrap_or(0) as f64);
+    let max = nice_max(shown.iter().map(|c| c.share.numerator()).max().unwrap_or(0) as f64);
     let pw = W - LABEL - VALUE;
     let h = ROW * shown.len().max(1) as f64 + 6.0;
     let rows = shown
@@ -204,7 +207,7 @@ pub fn CategoryChart(dashboard: Arc<Dashboard>) -> impl IntoView {
             let y = 4.0 + ROW * i as f64;
             let name = kpis.category_name(&c.category).to_owned();
             let code = c.category.clone();
-            let count = c.share.numerator;
+            let count = c.share.numerator();
             let drill = Drill {
                 category: Some(code.clone()),
                 ..Drill::of("category")
@@ -226,12 +229,12 @@ pub fn CategoryChart(dashboard: Arc<Dashboard>) -> impl IntoView {
                             board.drill.set(Some(drill.clone()));
                         }
                     }>
-                    <title>{format!("{name}：{count} · {}", fraction_percent(c.share.value))}</title>
+                    <title>{format!("{name}：{count} · {}", fraction_percent(c.share.value()))}</title>
                     <rect class="row-hit" x="0" y=y width=percent(W) height=ROW/>
                     <text class="label" x=percent(LABEL) dx="-8" y=y + 16.0 text-anchor="end">{name.clone()}</text>
                     <rect class="bar" x=percent(LABEL) y=y + 5.0 width=percent(width) height=ROW - 10.0/>
                     <text class="value" x=percent(LABEL + width) dx="6" y=y + 16.0>
-                        {format!("{count} · {}", fraction_percent(c.share.value))}
+                        {format!("{count} · {}", fraction_percent(c.share.value()))}
                     </text>
                 </g>
             }
@@ -260,7 +263,7 @@ pub fn CategoryChart(dashboard: Arc<Dashboard>) -> impl IntoView {
 
 /// Bars by score, best first (the table beside it lists every subject).
 #[component]
-pub fn RankingChart(rows: Vec<AssessmentRow>) -> impl IntoView {
+pub fn RankingChart(rows: Vec<Assessment>) -> impl IntoView {
     const W: f64 = 100.0;
     const ROW: f64 = 22.0;
     const LABEL: f64 = 38.0;
@@ -268,7 +271,7 @@ pub fn RankingChart(rows: Vec<AssessmentRow>) -> impl IntoView {
     const SHOWN: usize = 15;
     let lang = expect_context::<AppState>().lang;
     let t = move |m: Msg| m.text(lang.get());
-    let mut scored: Vec<AssessmentRow> = rows.into_iter().filter(|r| r.score.is_some()).collect();
+    let mut scored: Vec<Assessment> = rows.into_iter().filter(|r| r.score.is_some()).collect();
     crate::kpi::sort_by_score(&mut scored, |r| r.score, true);
     scored.truncate(SHOWN);
     let pw = W - LABEL - VALUE;

@@ -7,15 +7,17 @@ use std::collections::HashMap;
 use leptos::ev::{DragEvent, KeyboardEvent};
 use leptos::prelude::*;
 
+use binhe_api::tickets::TicketView;
+use binhe_core::ticket::{ActionKind, TicketId, Urgency};
+
 use super::TicketImport;
-use crate::api::tickets::{Ticket, TicketId};
+use crate::api::texts::{self, Named, TicketNames};
 use crate::app::AppState;
 use crate::i18n::{Msg, shown_of_total};
 use crate::map::DRAG_MIME;
 use crate::tickets::Desk;
-use crate::tickets::actions::Action;
 use crate::tickets::desk::{ChooseGrid, Live};
-use crate::tickets::queue::{QueueTab, Tone, channel_short, rows, sla_at};
+use crate::tickets::queue::{QueueTab, Tone, rows, sla_at};
 use crate::tickets::time::{age, time_left};
 
 #[component]
@@ -45,7 +47,7 @@ pub fn TicketQueue() -> impl IntoView {
             rows(list, tab, |t| sla_at(t, now, share))
                 .into_iter()
                 .cloned()
-                .collect::<Vec<Ticket>>()
+                .collect::<Vec<TicketView>>()
         })
     });
 
@@ -88,7 +90,7 @@ pub fn TicketQueue() -> impl IntoView {
                     ev.stop_propagation();
                     desk.chooser.set(Some(ChooseGrid {
                         ticket: id,
-                        action: Action::Dispatch,
+                        action: ActionKind::Dispatch,
                     }));
                 }
             }
@@ -133,7 +135,7 @@ pub fn TicketQueue() -> impl IntoView {
                         {move || t(Msg::IntakeOpen)}
                     </button>
                 </Show>
-                <Show when=move || state.may().import_orders()>
+                <Show when=move || state.may().import_orders>
                     <button type="button" class="btn small" data-testid="ticket-import-open" aria-haspopup="dialog"
                         on:click=move |_| import_open.set(true)>
                         {move || t(Msg::TicketImportOpen)}
@@ -169,7 +171,7 @@ pub fn TicketQueue() -> impl IntoView {
 }
 
 #[component]
-fn QueueRow(ticket: Ticket, cursor: RwSignal<Option<TicketId>>) -> impl IntoView {
+fn QueueRow(ticket: TicketView, cursor: RwSignal<Option<TicketId>>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let desk = expect_context::<Desk>();
     let lang = state.lang;
@@ -185,19 +187,15 @@ fn QueueRow(ticket: Ticket, cursor: RwSignal<Option<TicketId>>) -> impl IntoView
             &t.routing.unrouted,
             t.routing.micro.as_ref().or(t.routing.community.as_ref()),
         ) {
-            (Some(reason), _) => reason.label(lang.get()).to_owned(),
+            (Some(reason), _) => texts::label(reason, lang.get()).to_owned(),
             (None, Some(grid)) => grid.name.clone(),
             (None, None) => t.address.clone().unwrap_or_default(),
         }
     };
+    // The narrow row shows the channel's short name; the card shows the server's full one.
     let channel = {
-        let t = ticket.clone();
-        move || {
-            channel_short(&t.channel).map_or_else(
-                || t.channel_name(lang.get()).to_owned(),
-                |m| m.text(lang.get()).to_owned(),
-            )
-        }
+        let channel = ticket.channel;
+        move || channel.short(lang.get())
     };
     let category = {
         let t = ticket.clone();
@@ -229,7 +227,7 @@ fn QueueRow(ticket: Ticket, cursor: RwSignal<Option<TicketId>>) -> impl IntoView
             <div class="queue-line">
                 <i class=move || format!("dot tone-{}", tone().as_str()) aria-hidden="true"></i>
                 <span class="queue-category">{category}</span>
-                {ticket.is_urgent().then(|| view! { <span class="urgent-tag">{move || Msg::UrgentShort.text(lang.get())}</span> })}
+                {ticket.is_urgent().then(|| view! { <span class="urgent-tag">{move || Urgency::Urgent.short(lang.get())}</span> })}
                 {ticket.duplicate_flag.is_some().then(|| view! {
                     <span class="flag-tag" title=move || Msg::QueueFlagged.text(lang.get())>{move || Msg::FlagShort.text(lang.get())}</span>
                 })}

@@ -7,8 +7,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::dashboard::Board;
+use binhe_api::kpi::Report;
+use binhe_core::kpi::{Kpis, Rate};
+
 use crate::api::ApiError;
-use crate::api::kpi::{self, Kpis, Rate, Report};
+use crate::api::kpi;
+use crate::api::texts::Named;
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::i18n::{Lang, Msg};
@@ -37,7 +41,7 @@ fn figure_rows(month: &Kpis, year: &Kpis) -> Vec<(Msg, [String; 2])> {
                 format!(
                     "{} / {}（{}）",
                     k.delegated,
-                    k.delegated_resolution.numerator,
+                    k.delegated_resolution.numerator(),
                     percent(&k.delegated_resolution)
                 )
             }),
@@ -65,14 +69,14 @@ pub fn MonthlyReport() -> impl IntoView {
         let (q, w) = (query.get(), weights.get());
         report.set(None);
         spawn_local(async move {
-            let result = kpi::report(&q, &w).await;
+            let result = kpi::report(&q, w.clone()).await;
             let current = query.try_get_untracked().zip(weights.try_get_untracked());
             if current == Some((q, w)) {
                 report.set(Some(result));
             }
         });
     });
-    let xlsx = move || kpi::report_xlsx_url(&query.get(), &weights.get());
+    let xlsx = move || kpi::report_xlsx_url(&query.get(), weights.get());
 
     view! {
         <div class="report-wrap">
@@ -96,8 +100,8 @@ fn ReportPage(report: Report, lang: Lang) -> impl IntoView {
     let title = if report.title.is_empty() {
         format!(
             "{} {} {}",
-            report.scope.name,
-            report.period.label,
+            report.counted.scope.name,
+            report.counted.period.label,
             t(Msg::KpiTabReport)
         )
     } else {
@@ -125,11 +129,8 @@ fn ReportPage(report: Report, lang: Lang) -> impl IntoView {
             .categories
             .iter()
             .map(|c| {
-                (
-                    month.category_name(&c.category).to_owned(),
-                    c.share.numerator,
-                    None,
-                )
+                // The month's figures name no categories: their codes stand.
+                (c.category.clone(), c.share.numerator(), None)
             })
             .collect()
     } else {
@@ -161,11 +162,7 @@ fn ReportPage(report: Report, lang: Lang) -> impl IntoView {
             }
         })
         .collect_view();
-    let ranking_kind = if report.ranking_kind == "micro" {
-        Msg::KpiKindMicro
-    } else {
-        Msg::StatCommunities
-    };
+    let ranking_kind = report.ranking_kind.name(lang);
     let year_label = if report.months_label.is_empty() {
         t(Msg::KpiReportYearToDate).to_owned()
     } else {
@@ -191,12 +188,12 @@ fn ReportPage(report: Report, lang: Lang) -> impl IntoView {
     view! {
         <article class="report-page" data-testid="kpi-report">
             <h1 class="report-title" data-testid="report-title">{title}</h1>
-            <p class="report-meta muted">{format!("{} · {} {}", report.scope.name, t(Msg::KpiAsOf), date_time(report.as_of))}</p>
+            <p class="report-meta muted">{format!("{} · {} {}", report.counted.scope.name, t(Msg::KpiAsOf), date_time(report.counted.as_of))}</p>
             <p class="report-summary" data-testid="report-summary">{report.summary_zh.clone()}</p>
             <ul class="report-yoy">{yoy}</ul>
             <h2>{t(Msg::KpiReportFigures)}</h2>
             <table class="report-table" data-testid="report-figures">
-                <thead><tr><th>{t(Msg::KpiReportFigure)}</th><th class="num">{report.period.label.clone()}</th><th class="num">{year_label.clone()}</th></tr></thead>
+                <thead><tr><th>{t(Msg::KpiReportFigure)}</th><th class="num">{report.counted.period.label.clone()}</th><th class="num">{year_label.clone()}</th></tr></thead>
                 <tbody>{figures}</tbody>
             </table>
             <h2>{t(Msg::KpiCategoryTitle)}</h2>
@@ -207,7 +204,7 @@ fn ReportPage(report: Report, lang: Lang) -> impl IntoView {
                 </tr></thead>
                 <tbody>{categories}</tbody>
             </table>
-            <h2>{t(Msg::KpiRankingTitle)}"（"{t(ranking_kind)}"）"</h2>
+            <h2>{t(Msg::KpiRankingTitle)}"（"{ranking_kind}"）"</h2>
             <table class="report-table">
                 <thead><tr>
                     <th class="num">{t(Msg::KpiRank)}</th><th>{t(Msg::KpiSubject)}</th><th class="num">{t(Msg::KpiReceived)}</th>

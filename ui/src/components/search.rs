@@ -5,7 +5,11 @@ use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, Level, SearchHit};
+use binhe_api::grids::SearchHit;
+use binhe_core::GridLevel;
+
+use crate::api;
+use crate::api::texts::Named;
 use crate::app::{AppState, Fly};
 use crate::i18n::{Msg, result_count};
 
@@ -24,7 +28,7 @@ pub fn SearchBox() -> impl IntoView {
     view! {
         <div class="search">
             <GridSearch id="grid-search" testid="search" label=Msg::SearchLabel
-                on_choose=Callback::new(move |hit: SearchHit| state.select(hit.code.clone(), Fly::To(hit.bbox)))/>
+                on_choose=Callback::new(move |hit: SearchHit| state.select(hit.code.to_string(), Fly::To(hit.bbox)))/>
         </div>
     }
 }
@@ -40,7 +44,7 @@ pub fn GridSearch(
     testid: &'static str,
     label: Msg,
     on_choose: Callback<SearchHit>,
-    #[prop(default = |_| true)] accept: fn(Level) -> bool,
+    #[prop(default = |_| true)] accept: fn(GridLevel) -> bool,
     /// Focus the field when its dialog opens.
     #[prop(optional)]
     autofocus: bool,
@@ -157,11 +161,11 @@ pub fn GridSearch(
                                 hit.parent_name_en.clone().or_else(|| hit.parent_name.clone()).unwrap_or_default(),
                             );
                             view! {
-                                <li class="search-hit" role="option" data-code=hit.code.clone()
+                                <li class="search-hit" role="option" data-code=hit.code.to_string()
                                     class:highlighted=move || highlighted.get() == i
                                     on:click=move |_| choose(chosen.clone())>
                                     <span class=format!("level-tag level-{}", level.as_str())>
-                                        {move || t(level.label())}
+                                        {move || level.short(lang.get())}
                                     </span>
                                     <span class="hit-name">
                                         {move || lang.get().pick(&name.0, &name.1).to_owned()}
@@ -169,7 +173,7 @@ pub fn GridSearch(
                                     <span class="hit-parent">
                                         {move || lang.get().pick(&parent.0, &parent.1).to_owned()}
                                     </span>
-                                    <span class="hit-code mono">{hit.code.clone()}</span>
+                                    <span class="hit-code mono">{hit.code.to_string()}</span>
                                 </li>
                             }
                         })

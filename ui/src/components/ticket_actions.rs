@@ -5,21 +5,24 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use binhe_api::tickets::{EventView, TicketView};
+use binhe_core::ticket::ActionKind;
+
 use crate::api::ApiError;
-use crate::api::tickets::{Event, Ticket};
+use crate::api::texts::Named;
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::components::location::LocationField;
 use crate::i18n::{Lang, Msg};
 use crate::tickets::Desk;
-use crate::tickets::actions::{Action, Filled, Input, LEVELS, OUTCOMES, SATISFACTIONS};
+use crate::tickets::actions::{CARD_ORDER, Filled, Input, OnTheCard, choices};
 use crate::tickets::desk::{ChooseGrid, PickFor};
 
 /// The action form's state. It lives in the card, not in the part drawn from the ticket, so
 /// a reload of the ticket does not wipe what the dispatcher is typing.
 #[derive(Clone, Copy)]
 pub struct ActionForm {
-    pub open: RwSignal<Option<Action>>,
+    pub open: RwSignal<Option<ActionKind>>,
     text: RwSignal<String>,
     choice: RwSignal<String>,
     into: RwSignal<String>,
@@ -73,7 +76,7 @@ impl ActionForm {
     }
 
     /// Whether every required input is there.
-    fn complete(self, action: Action, desk: Desk) -> bool {
+    fn complete(self, action: ActionKind, desk: Desk) -> bool {
         action.inputs().iter().all(|input| match input {
             Input::Reason | Input::Note => !self.text.with(|t| t.trim().is_empty()),
             Input::Into => self
@@ -92,7 +95,7 @@ impl ActionForm {
 }
 
 /// Sends `action` as filled in; on success the form closes.
-pub fn send(desk: Desk, form: ActionForm, ticket: &Ticket, action: Action) {
+pub fn send(desk: Desk, form: ActionForm, ticket: &TicketView, action: ActionKind) {
     let id = ticket.id;
     let filled = form.filled(desk);
     form.busy.set(true);
@@ -103,7 +106,7 @@ pub fn send(desk: Desk, form: ActionForm, ticket: &Ticket, action: Action) {
         match result {
             Ok(_) => {
                 form.reset();
-                if action == Action::Relocate {
+                if action == ActionKind::Relocate {
                     desk.picked.set(None);
                 }
             }
@@ -116,7 +119,7 @@ pub fn send(desk: Desk, form: ActionForm, ticket: &Ticket, action: Action) {
 }
 
 /// A click on an action button: send it, open its form, or open the grid chooser.
-fn start(desk: Desk, form: ActionForm, ticket: &Ticket, action: Action) {
+fn start(desk: Desk, form: ActionForm, ticket: &TicketView, action: ActionKind) {
     let inputs = action.inputs();
     form.error.set(None);
     if inputs.contains(&Input::Grid) {
@@ -131,47 +134,30 @@ fn start(desk: Desk, form: ActionForm, ticket: &Ticket, action: Action) {
         let first_choice = inputs
             .iter()
             .find_map(|i| choices(*i))
-            .and_then(|c| c.first());
+            .and_then(|c| c.first().copied());
         form.choice
-            .set(first_choice.map_or_else(String::new, |(code, _)| (*code).to_owned()));
+            .set(first_choice.map_or_else(String::new, |c| c.code.to_owned()));
         form.open.set(Some(action));
     }
 }
 
-fn choices(input: Input) -> Option<&'static [(&'static str, Msg)]> {
-    match input {
-        Input::Outcome => Some(&OUTCOMES),
-        Input::Satisfaction => Some(&SATISFACTIONS),
-        Input::Level => Some(&LEVELS),
-        _ => None,
-    }
-}
-
-/// The label of a coded value of the ticket (outcome, satisfaction, escalation level).
-pub fn choice_label(input: Input, code: &str, lang: Lang) -> String {
-    choices(input)
-        .and_then(|c| c.iter().find(|(c, _)| *c == code))
-        .map_or_else(|| code.to_owned(), |(_, m)| m.text(lang).to_owned())
-}
-
 #[component]
-pub fn ActionBar(ticket: Ticket, events: Vec<Event>, form: ActionForm) -> impl IntoView {
+pub fn ActionBar(ticket: TicketView, events: Vec<EventView>, form: ActionForm) -> impl IntoView {
     let state = expect_context::<AppState>();
     let desk = expect_context::<Desk>();
     let lang = state.lang;
-    let t = move |m: Msg| m.text(lang.get());
     let allowed = {
         let ticket = ticket.clone();
         move || {
             let now = desk.now.get();
             let may = state.may();
-            Action::ALL
+            CARD_ORDER
                 .into_iter()
                 .filter(|_| may.act_on_tickets())
                 // Choosing a grid is dispatching: only for roles that may.
                 .filter(|a| may.dispatch || !a.inputs().contains(&Input::Grid))
                 // Merging and dismissing a flag have their own buttons beside the flag.
-                .filter(|a| !(ticket.duplicate_flag.is_some() && *a == Action::DismissFlag))
+                .filter(|a| !(ticket.duplicate_flag.is_some() && *a == ActionKind::DismissFlag))
                 .filter(|a| a.allowed(&ticket, &events, now))
                 .collect::<Vec<_>>()
         }
@@ -189,8 +175,8 @@ pub fn ActionBar(ticket: Ticket, events: Vec<Event>, form: ActionForm) -> impl I
                             class:active=move || form.open.get() == Some(action)
                             disabled=move || form.busy.get()
                             on:click=move |_| start(desk, form, &ticket, action)>
-                            {move || t(action.label())}
-                            {(action == Action::Dispatch).then(|| view! { <kbd>"D"</kbd> })}
+                            {move || action.short(lang.get())}
+                            {(action == ActionKind::Dispatch).then(|| view! { <kbd>"D"</kbd> })}
                         </button>
                     }
                 })
@@ -212,8 +198,8 @@ fn action_form(
     lang: RwSignal<Lang>,
     desk: Desk,
     form: ActionForm,
-    ticket: &Ticket,
-    action: Action,
+    ticket: &TicketView,
+    action: ActionKind,
 ) -> impl IntoView + use<> {
     let t = move |m: Msg| m.text(lang.get());
     let id = ticket.id;
@@ -239,16 +225,15 @@ fn action_form(
             Input::Outcome | Input::Satisfaction | Input::Level => {
                 let options = choices(*input).unwrap_or_default();
                 let radios = options
-                    .iter()
-                    .map(|(code, label)| {
-                        let code = *code;
-                        let label = *label;
+                    .into_iter()
+                    .map(|choice| {
+                        let code = choice.code;
                         view! {
                             <label class="choice">
                                 <input type="radio" name="action-choice" value=code
                                     prop:checked=move || form.choice.get() == code
                                     on:change=move |_| form.choice.set(code.to_owned())/>
-                                {move || t(label)}
+                                {move || choice.name(lang.get())}
                             </label>
                         }
                     })
@@ -277,7 +262,7 @@ fn action_form(
     view! {
         <form class="action-form" data-testid="action-form" data-action=action.as_str()
             on:submit=move |ev| ev.prevent_default()>
-            <p class="form-title">{move || t(action.label())}</p>
+            <p class="form-title">{move || action.short(lang.get())}</p>
             {fields}
             <div class="form-buttons">
                 <button type="button" class="btn small primary" data-testid="action-submit"

@@ -4,18 +4,19 @@
 
 use leptos::prelude::*;
 
-use super::ticket_actions::{ActionBar, ActionForm, choice_label, send};
-use crate::api::WorkerKind;
-use crate::api::auth::role_label;
-use crate::api::devices::Health;
-use crate::api::tickets::{Event, NearbyCamera, Ticket, TicketDetail, TicketWorker};
+use binhe_api::tickets::{EventView, NearbyCamera, TicketDetail, TicketView, TicketWorker};
+use binhe_core::ticket::{ActionKind, ActorRole, Urgency};
+use binhe_core::{Health, WorkerKind};
+
+use super::ticket_actions::{ActionBar, ActionForm, send};
+use crate::api::texts::{self, Named, TicketNames};
 use crate::app::AppState;
 use crate::cameras::{CameraHealth, VideoWall};
 use crate::components::{CloseButton, ErrorText};
 use crate::i18n::{Lang, Msg, open_load};
-use crate::map::devices::{health_colour, health_label};
+use crate::map::devices::health_colour;
 use crate::tickets::Desk;
-use crate::tickets::actions::{Action, Input};
+use crate::tickets::actions::OnTheCard;
 use crate::tickets::queue::Tone;
 use crate::tickets::time::{date_time, distance, short_with_seconds, time_left};
 
@@ -96,7 +97,7 @@ fn card_body(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, d: &TicketDetai
             <span class="mono" data-field="id">{format!("#{}", ticket.id)}</span>
             <span>{move || names.2.channel_name(lang.get()).to_owned()}</span>
             {ticket.external_id.clone().map(|e| view! { <span class="mono">{e}</span> })}
-            {ticket.is_urgent().then(|| view! { <span class="urgent-tag">{move || t(Msg::UrgencyUrgent)}</span> })}
+            {ticket.is_urgent().then(|| view! { <span class="urgent-tag">{move || Urgency::Urgent.name(lang.get())}</span> })}
         </p>
         <p class="ticket-description" data-field="description">{ticket.description.clone()}</p>
         // A camera alert's evidence comes first: what the analytics saw, and the camera live.
@@ -114,11 +115,11 @@ fn card_body(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, d: &TicketDetai
     .into_any()
 }
 
-fn fields(lang: RwSignal<Lang>, desk: Desk, t: &Ticket) -> AnyView {
+fn fields(lang: RwSignal<Lang>, desk: Desk, t: &TicketView) -> AnyView {
     let tx = move |m: Msg| m.text(lang.get());
     let routing = t.routing.clone();
     let place = if let Some(reason) = routing.unrouted.clone() {
-        view! { <span class="unrouted">{move || reason.label(lang.get()).to_owned()}</span> }
+        view! { <span class="unrouted">{move || texts::label(&reason, lang.get()).to_owned()}</span> }
             .into_any()
     } else {
         let parts: Vec<String> = [&routing.community, &routing.micro, &routing.unit]
@@ -145,7 +146,7 @@ fn fields(lang: RwSignal<Lang>, desk: Desk, t: &Ticket) -> AnyView {
     let assignment = t.assignment.clone().map(|a| {
         let worker = a.worker_name.clone();
         view! {
-            <span data-field="assignment-grid" data-code=a.grid.clone().unwrap_or_default()>{a.grid_name}</span>
+            <span data-field="assignment-grid" data-code=a.grid.as_ref().map(ToString::to_string).unwrap_or_default()>{a.grid_name}</span>
             {worker.map(|w| view! { " · "<span data-field="assignment-worker">{w}</span> })}
         }
     });
@@ -175,23 +176,12 @@ fn fields(lang: RwSignal<Lang>, desk: Desk, t: &Ticket) -> AnyView {
             }
         }
     };
-    let mode = t.handling_mode.clone().map(|m| {
-        move || {
-            tx(if m == "self_handled" {
-                Msg::ModeSelfHandled
-            } else {
-                Msg::ModeCommanded
-            })
-        }
-    });
+    let mode = t.handling_mode.map(|m| move || m.name(lang.get()));
     let reporter = [t.reporter_name.clone(), t.reporter_phone.clone()]
         .into_iter()
         .flatten()
         .collect::<Vec<_>>()
         .join(" · ");
-    let coded = |input: Input, code: Option<String>| {
-        code.map(|c| move || choice_label(input, &c, lang.get()))
-    };
     view! {
         {field(lang, Msg::TicketReceived, "received", date_time(t.received_at))}
         {field(lang, Msg::TicketLocation, "location", location)}
@@ -203,10 +193,10 @@ fn fields(lang: RwSignal<Lang>, desk: Desk, t: &Ticket) -> AnyView {
         {(!reporter.is_empty()).then(|| field(lang, Msg::TicketReporter, "reporter", reporter))}
         {t.source_ref.clone().map(|s| field(lang, Msg::TicketSourceRef, "source-ref", view! { <span class="mono">{s}</span> }))}
         {mode.map(|m| field(lang, Msg::TicketMode, "mode", m))}
-        {coded(Input::Level, t.escalated_to.clone()).map(|v| field(lang, Msg::TicketEscalated, "escalated", v))}
+        {t.escalated_to.map(|v| field(lang, Msg::TicketEscalated, "escalated", move || v.name(lang.get())))}
         {t.delegated.then(|| field(lang, Msg::TicketDelegated, "delegated", move || tx(Msg::Yes)))}
-        {coded(Input::Outcome, t.outcome.clone()).map(|v| field(lang, Msg::TicketOutcome, "outcome", v))}
-        {coded(Input::Satisfaction, t.satisfaction.clone()).map(|v| field(lang, Msg::TicketSatisfaction, "satisfaction", v))}
+        {t.outcome.map(|v| field(lang, Msg::TicketOutcome, "outcome", move || v.name(lang.get())))}
+        {t.satisfaction.map(|v| field(lang, Msg::TicketSatisfaction, "satisfaction", move || v.name(lang.get())))}
         {t.closed_at.map(|c| field(lang, Msg::TicketClosedAt, "closed-at", date_time(c)))}
         {t.cancel_reason.clone().map(|r| field(lang, Msg::TicketCancelReason, "cancel-reason", r))}
         {t.duplicate_of.map(|of| field(lang, Msg::TicketMergedInto, "merged-into", view! {
@@ -218,10 +208,10 @@ fn fields(lang: RwSignal<Lang>, desk: Desk, t: &Ticket) -> AnyView {
 }
 
 /// The possible-duplicate flag with its two answers.
-fn flag_box(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, t: &Ticket) -> Option<AnyView> {
+fn flag_box(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, t: &TicketView) -> Option<AnyView> {
     let flag = t.duplicate_flag?;
     let tx = move |m: Msg| m.text(lang.get());
-    let can_merge = Action::Merge.allowed(t, &[], desk.now.get_untracked());
+    let can_merge = ActionKind::Merge.allowed(t, &[], desk.now.get_untracked());
     let (merge_ticket, dismiss_ticket) = (t.clone(), t.clone());
     let may_act = expect_context::<AppState>()
         .may_untracked()
@@ -238,12 +228,12 @@ fn flag_box(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, t: &Ticket) -> O
                     {can_merge.then(|| view! {
                         <button type="button" class="btn small primary" data-action="merge" on:click=move |_| {
                             form.into_set(flag.of);
-                            send(desk, form, &merge_ticket, Action::Merge);
-                        }>{move || tx(Msg::ActMerge)}</button>
+                            send(desk, form, &merge_ticket, ActionKind::Merge);
+                        }>{move || ActionKind::Merge.short(lang.get())}</button>
                     })}
                     <button type="button" class="btn small" data-action="dismiss_flag"
-                        on:click=move |_| send(desk, form, &dismiss_ticket, Action::DismissFlag)>
-                        {move || tx(Msg::ActDismissFlag)}
+                        on:click=move |_| send(desk, form, &dismiss_ticket, ActionKind::DismissFlag)>
+                        {move || ActionKind::DismissFlag.short(lang.get())}
                     </button>
                 </div>
             })}
@@ -252,7 +242,7 @@ fn flag_box(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, t: &Ticket) -> O
     .into_any())
 }
 
-fn duplicates(lang: RwSignal<Lang>, desk: Desk, list: &[Ticket]) -> Option<AnyView> {
+fn duplicates(lang: RwSignal<Lang>, desk: Desk, list: &[TicketView]) -> Option<AnyView> {
     if list.is_empty() {
         return None;
     }
@@ -290,25 +280,24 @@ fn workers(
     let rows = list
         .iter()
         .map(|w| {
-            let kind = w.kind;
-            let role = (w.role.clone(), w.role_en.clone());
+            let kind = w.worker.kind;
+            let role = (w.worker.role.clone(), w.worker.role_en.clone());
             let far = w.distance_m;
+            let load = w.open_tickets;
             view! {
                 <li class="worker">
-                    <span class="worker-name">{w.name.clone()}</span>
+                    <span class="worker-name">{w.worker.name.clone()}</span>
                     <span class="worker-kind" class:full-time=kind == WorkerKind::FullTime>
-                        {move || kind.label().text(lang.get())}
+                        {move || kind.short(lang.get())}
                     </span>
                     <span class="worker-role">
                         {move || lang.get().pick(&role.0, &role.1).to_owned()}
-                        {w.grid_name.clone().map(|g| format!(" · {g}"))}
-                        {w.open_tickets.map(|n| view! {
-                            <span class="worker-load" class:free=n == 0>{move || open_load(lang.get(), n)}</span>
-                        })}
+                        {format!(" · {}", w.grid_name)}
+                        <span class="worker-load" class:free=load == 0>{move || open_load(lang.get(), load)}</span>
                     </span>
                     <span class="worker-phone mono">
                         {far.map(|m| move || distance(lang.get(), m))}
-                        {far.is_none().then(|| w.phone.clone())}
+                        {far.is_none().then(|| w.worker.phone.clone())}
                     </span>
                 </li>
             }
@@ -341,7 +330,7 @@ fn cameras(lang: RwSignal<Lang>, desk: Desk, list: &[NearbyCamera]) -> Option<im
                 <li>
                     <button type="button" class="camera-row" class:focused=focused
                         data-camera-id=c.id.clone() data-health=move || now.get().as_str()
-                        title=move || health_label(now.get()).text(lang.get())
+                        title=move || now.get().name(lang.get())
                         on:click=move |_| desk.camera_focus.set(Some(at))>
                         <i class="dot" style=move || format!("background: {}", health_colour(now.get()))></i>
                         <span class="camera-name">{c.name.clone()}</span>
@@ -372,14 +361,13 @@ fn cameras(lang: RwSignal<Lang>, desk: Desk, list: &[NearbyCamera]) -> Option<im
 }
 
 /// A camera alert's snapshot (click to enlarge) and its camera, one click from live video.
-fn alert_camera(lang: RwSignal<Lang>, desk: Desk, t: &Ticket) -> Option<impl IntoView> {
+fn alert_camera(lang: RwSignal<Lang>, desk: Desk, t: &TicketView) -> Option<impl IntoView> {
     let camera = t.camera.clone()?;
     let tx = move |m: Msg| m.text(lang.get());
     let wall = expect_context::<VideoWall>();
     let health = expect_context::<CameraHealth>();
     let id = camera.id.clone();
-    let sent = camera.health;
-    let now = Memo::new(move |_| health.status(&id).map_or(sent, |s| s.0));
+    let now = Memo::new(move |_| health.status(&id).map_or(Health::Unknown, |s| s.0));
     let enlarged = RwSignal::new(false);
     let broken = RwSignal::new(false);
     let snapshot = t.snapshot_url.clone().map(|url| {
@@ -399,14 +387,13 @@ fn alert_camera(lang: RwSignal<Lang>, desk: Desk, t: &Ticket) -> Option<impl Int
         }
     });
     let watch = (camera.id.clone(), camera.name.clone());
-    let locate = camera.lon.zip(camera.lat).map(|(lon, lat)| {
-        view! {
-            <button type="button" class="btn small" data-testid="alert-locate"
-                on:click=move |_| desk.camera_focus.set(Some([lon, lat]))>
-                {move || tx(Msg::ShowOnMap)}
-            </button>
-        }
-    });
+    let (lon, lat) = (camera.lon, camera.lat);
+    let locate = view! {
+        <button type="button" class="btn small" data-testid="alert-locate"
+            on:click=move |_| desk.camera_focus.set(Some([lon, lat]))>
+            {move || tx(Msg::ShowOnMap)}
+        </button>
+    };
     Some(view! {
         <h3 class="card-subtitle">{move || tx(Msg::AlertCamera)}</h3>
         <div class="alert-camera" data-field="alert-camera" data-camera-id=camera.id.clone()>
@@ -415,7 +402,7 @@ fn alert_camera(lang: RwSignal<Lang>, desk: Desk, t: &Ticket) -> Option<impl Int
                 <i class="dot" style=move || format!("background: {}", health_colour(now.get()))></i>
                 <span class="camera-name">{camera.name.clone()}</span>
                 <span class="muted" data-field="alert-camera-health" data-health=move || now.get().as_str()>
-                    {move || tx(health_label(now.get()))}
+                    {move || now.get().name(lang.get())}
                 </span>
                 {locate}
                 <button type="button" class="btn small primary" data-testid="alert-watch"
@@ -427,7 +414,7 @@ fn alert_camera(lang: RwSignal<Lang>, desk: Desk, t: &Ticket) -> Option<impl Int
     })
 }
 
-fn timeline(lang: RwSignal<Lang>, desk: Desk, events: &[Event]) -> AnyView {
+fn timeline(lang: RwSignal<Lang>, desk: Desk, events: &[EventView]) -> AnyView {
     let mut events = events.to_vec();
     events.sort_by_key(|e| e.version);
     let items = events
@@ -438,15 +425,15 @@ fn timeline(lang: RwSignal<Lang>, desk: Desk, events: &[Event]) -> AnyView {
                 let label = |s| {
                     catalogue
                         .as_ref()
-                        .map_or_else(|| format!("{s:?}"), |c| c.state_label(s, lang.get()).to_owned())
+                        .map_or_else(|| format!("{s:?}"), |c| texts::state_label(c, s, lang.get()).to_owned())
                 };
                 match (e.from, e.to) {
-                    (Some(from), Some(to)) if from != to => Some(format!("{} → {}", label(from), label(to))),
-                    (None, Some(to)) => Some(label(to)),
+                    (Some(from), to) if from != to => Some(format!("{} → {}", label(from), label(to))),
+                    (None, to) => Some(label(to)),
                     _ => None,
                 }
             };
-            let role = role_label(&e.actor.role);
+            let role = e.actor.role;
             let actor = e.actor.name.clone();
             let summary = e.clone();
             view! {
@@ -456,7 +443,7 @@ fn timeline(lang: RwSignal<Lang>, desk: Desk, events: &[Event]) -> AnyView {
                         <span class="tl-actor">{move || actor_label(role, &actor, lang.get())}</span>
                     </div>
                     {move || states().map(|s| view! { <div class="tl-states">{s}</div> })}
-                    <p class="tl-summary">{move || summary.summary(lang.get()).to_owned()}</p>
+                    <p class="tl-summary">{move || texts::summary(&summary, lang.get()).to_owned()}</p>
                 </li>
             }
         })
@@ -465,9 +452,9 @@ fn timeline(lang: RwSignal<Lang>, desk: Desk, events: &[Event]) -> AnyView {
 }
 
 /// `调度员 · 张三`; the system is named once.
-fn actor_label(role: Option<Msg>, name: &str, lang: Lang) -> String {
-    match role.map(|r| r.text(lang)) {
-        Some(role) if role != name => format!("{role} · {name}"),
+fn actor_label(role: ActorRole, name: &str, lang: Lang) -> String {
+    match role.name(lang) {
+        role if role != name => format!("{role} · {name}"),
         _ => name.to_owned(),
     }
 }

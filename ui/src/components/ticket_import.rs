@@ -10,7 +10,9 @@ use web_sys::File;
 use super::import::{count_row, failed_view};
 use super::upload::{FilePicker, Modal, Place, ProblemRow, ProblemTable};
 use crate::api::ApiError;
-use crate::api::tickets::{self as api, ImportJob};
+use binhe_api::tickets::JobProgress;
+
+use crate::api::tickets as api;
 use crate::app::AppState;
 use crate::i18n::{Lang, Msg};
 use crate::local_file::check_size;
@@ -25,7 +27,7 @@ enum Outcome {
     Waiting,
     /// Uploading, before the server named the job.
     Uploading,
-    Running(ImportJob),
+    Running(JobProgress),
     Failed(ApiError),
 }
 
@@ -82,9 +84,9 @@ pub fn TicketImport(open: RwSignal<bool>) -> impl IntoView {
 }
 
 /// Asks for the job's progress until it has finished; new tickets reach the queue as they come.
-async fn follow(job: String, outcome: RwSignal<Outcome>, desk: Desk) {
+async fn follow(job: u64, outcome: RwSignal<Outcome>, desk: Desk) {
     loop {
-        match api::import_job(&job).await {
+        match api::import_job(job).await {
             Ok(progress) => {
                 let finished = progress.finished;
                 outcome.set(Outcome::Running(progress));
@@ -102,7 +104,7 @@ async fn follow(job: String, outcome: RwSignal<Outcome>, desk: Desk) {
     }
 }
 
-fn job_view(lang: RwSignal<Lang>, job: ImportJob) -> impl IntoView {
+fn job_view(lang: RwSignal<Lang>, job: JobProgress) -> impl IntoView {
     let t = move |m: Msg| m.text(lang.get());
     let share = if job.total == 0 {
         0.0
@@ -110,18 +112,18 @@ fn job_view(lang: RwSignal<Lang>, job: ImportJob) -> impl IntoView {
         job.done as f64 / job.total as f64 * 100.0
     };
     let counts = vec![
-        ("created", Msg::TicketImportCreated, job.created),
-        ("merged", Msg::TicketImportMerged, job.merged),
-        ("flagged", Msg::TicketImportFlagged, job.flagged),
-        ("existing", Msg::TicketImportExisting, job.existing),
-        ("rejected", Msg::TicketImportRejected, job.rejected),
+        ("created", Msg::TicketImportCreated, job.created as u64),
+        ("merged", Msg::TicketImportMerged, job.merged as u64),
+        ("flagged", Msg::TicketImportFlagged, job.flagged as u64),
+        ("existing", Msg::TicketImportExisting, job.existing as u64),
+        ("rejected", Msg::TicketImportRejected, job.rejected as u64),
     ];
     let rows: Vec<ProblemRow> = job
         .errors
         .into_iter()
         .map(|e| ProblemRow {
-            place: Place::Number(e.row),
-            what: e.field,
+            place: Place::Number(e.row as u64),
+            what: Some(e.field),
             code: e.code,
             message_zh: e.message_zh,
             message_en: e.message_en,

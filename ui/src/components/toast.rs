@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
+use binhe_core::ticket::ActionKind;
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
+use crate::api::texts::Named;
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::i18n::{Lang, Msg, dispatched_to, seconds_left};
@@ -99,7 +101,7 @@ fn dispatched(
             <span class="toast-text" data-testid="toast-text">{text}</span>
             {move || left().map(|secs| view! {
                 <button type="button" class="btn small undo" data-testid="undo" on:click=move |_| desk.undo(ticket)>
-                    {Msg::ActUndo.text(lang.get())}
+                    {ActionKind::UndoDispatch.short(lang.get())}
                     <span class="muted mono">{seconds_left(lang.get(), secs)}</span>
                 </button>
             })}

@@ -8,7 +8,10 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use crate::api::{self, Level, TreeNode};
+use binhe_api::grids::TreeNode;
+use binhe_core::GridLevel;
+
+use crate::api;
 use crate::app::{AppState, Fly};
 use crate::i18n::Msg;
 
@@ -21,7 +24,7 @@ pub fn GridTree() -> impl IntoView {
         Ok(tree) => {
             // The street is open from the start: its communities are the first choice.
             state.expanded.update(|open| {
-                open.insert(tree.code.clone());
+                open.insert(tree.code.to_string());
             });
             root.set(Some(Arc::new(tree)));
         }
@@ -54,7 +57,7 @@ pub fn GridTree() -> impl IntoView {
 fn tree_node(node: &TreeNode, depth: usize) -> AnyView {
     let state = expect_context::<AppState>();
     let lang = state.lang;
-    let code = node.code.clone();
+    let code = node.code.to_string();
     let has_children = !node.children.is_empty();
     let is_open = {
         let code = code.clone();
@@ -88,7 +91,7 @@ fn tree_node(node: &TreeNode, depth: usize) -> AnyView {
     let children = node.children.clone();
     let child_count = children.len();
     // Units are the leaves; their count would only repeat the list.
-    let show_count = has_children && level != Level::Micro;
+    let show_count = has_children && level != GridLevel::Micro;
 
     view! {
         <li class="tree-item" role="treeitem" aria-expanded=move || has_children.then(|| is_open.get().to_string())>

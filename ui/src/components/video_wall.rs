@@ -4,24 +4,27 @@
 
 use leptos::prelude::*;
 
+use binhe_api::error::code;
+use binhe_core::Health;
+
 use crate::api::ApiError;
 use crate::app::AppState;
 use crate::cameras::feed::FeedState;
 use crate::cameras::wall::{Layout, MAX_TILES};
-use crate::cameras::{VideoWall, WallFeed};
+use crate::cameras::{Caption, VideoWall, WallFeed};
 use crate::components::ErrorText;
 use crate::i18n::Msg;
 
 /// What a tile's state line says, and its `data-state` for tests.
-fn shown_state(state: &FeedState) -> (&'static str, Msg) {
+fn shown_state(state: &FeedState) -> (&'static str, Caption) {
     match state {
-        FeedState::Connecting => ("connecting", Msg::LiveConnecting),
-        FeedState::Playing => ("playing", Msg::LivePlaying),
-        FeedState::Ended(_) => ("interrupted", Msg::LiveInterrupted),
+        FeedState::Connecting => ("connecting", Caption::Said(Msg::LiveConnecting)),
+        FeedState::Playing => ("playing", Caption::Said(Msg::LivePlaying)),
+        FeedState::Ended(_) => ("interrupted", Caption::Said(Msg::LiveInterrupted)),
         FeedState::Refused(e) => match e.code.as_str() {
-            "CAMERA_UNREACHABLE" => ("offline", Msg::HealthOffline),
-            "GATEWAY_BUSY" => ("busy", Msg::LiveBusy),
-            _ => ("failed", Msg::LiveFailed),
+            code::CAMERA_UNREACHABLE => ("offline", Caption::Health(Health::Offline)),
+            code::GATEWAY_BUSY => ("busy", Caption::Said(Msg::LiveBusy)),
+            _ => ("failed", Caption::Said(Msg::LiveFailed)),
         },
     }
 }

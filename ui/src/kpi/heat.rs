@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::api::kpi::Heat;
+use binhe_api::kpi::Heat;
 
 /// From few to many requests; readable over the dark basemap.
 pub const RAMP: [&str; 5] = ["#fde68a", "#fbbf24", "#f97316", "#dc2626", "#7f1d1d"];
@@ -72,11 +72,14 @@ pub fn legend(max: u64) -> Vec<(String, &'static str)> {
 
 #[cfg(test)]
 mod tests {
+    use binhe_api::kpi::HeatCell;
+
     use super::*;
-    use crate::api::kpi::HeatCell;
+    use crate::kpi::tests::counted;
 
     fn heat(counts: &[(&str, u64)]) -> Heat {
         Heat {
+            counted: counted(),
             max: counts.iter().map(|c| c.1).max().unwrap_or(0),
             total: counts.iter().map(|c| c.1).sum(),
             cells: counts

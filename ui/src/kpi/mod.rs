@@ -6,9 +6,10 @@
 pub mod chart;
 pub mod heat;
 
+use binhe_api::kpi::KpiParams;
+use binhe_core::kpi::{Rate, Weights};
 use chrono::{Datelike, Duration, NaiveDate};
 
-use crate::api::kpi::{Rate, Weights};
 use crate::i18n::Lang;
 
 /// The period of the figures, as the API takes it.
@@ -37,11 +38,21 @@ impl Period {
     }
 
     /// `month=2026-11`, `year=2026` or `from=2026-01-01&to=2026-11-30`.
-    pub fn to_query(self) -> String {
+    pub fn params(self) -> KpiParams {
         match self {
-            Period::Month { year, month } => format!("month={year:04}-{month:02}"),
-            Period::Year(year) => format!("year={year:04}"),
-            Period::Range { from, to } => format!("from={from}&to={to}"),
+            Period::Month { year, month } => KpiParams {
+                month: Some(format!("{year:04}-{month:02}")),
+                ..KpiParams::default()
+            },
+            Period::Year(year) => KpiParams {
+                year: Some(format!("{year:04}")),
+                ..KpiParams::default()
+            },
+            Period::Range { from, to } => KpiParams {
+                from: Some(from.to_string()),
+                to: Some(to.to_string()),
+                ..KpiParams::default()
+            },
         }
     }
 
@@ -101,23 +112,19 @@ pub struct Query {
 }
 
 impl Query {
-    pub fn to_query(&self) -> String {
-        let mut q = self.period.to_query();
-        if let Some(code) = &self.community {
-            q.push_str("&community=");
-            q.push_str(code);
+    /// The question's parameters; each route adds its own.
+    pub fn params(&self) -> KpiParams {
+        KpiParams {
+            community: self.community.clone(),
+            as_of: self.as_of.map(|day| day.to_string()),
+            ..self.period.params()
         }
-        if let Some(day) = self.as_of {
-            q.push_str("&as_of=");
-            q.push_str(&day.to_string());
-        }
-        q
     }
 }
 
 /// A rate as a percentage with one decimal, `99.7%`; "—" when nothing was counted.
 pub fn percent(rate: &Rate) -> String {
-    fraction_percent(rate.value)
+    fraction_percent(rate.value())
 }
 
 /// A fraction (0.997) as `99.7%`; "—" for none.
@@ -137,7 +144,7 @@ pub fn one_decimal(value: Option<f64>) -> String {
 
 /// `16 / 18`: the counts a rate was made of.
 pub fn counts(rate: &Rate) -> String {
-    format!("{} / {}", rate.numerator, rate.denominator)
+    format!("{} / {}", rate.numerator(), rate.denominator())
 }
 
 /// Which way a year-over-year change went.
@@ -187,22 +194,15 @@ pub fn parse_weights(inputs: [&str; 3]) -> Option<[f64; 3]> {
     Some(out)
 }
 
-/// `&weights=50,25,25` for a report ranked by the weights typed in the assessment, when they
-/// are valid (each ≥ 0, together 100) and not the default; otherwise nothing (the default).
-pub fn weights_param(inputs: &[String; 3]) -> String {
-    let Some(w) = parse_weights([inputs[0].as_str(), inputs[1].as_str(), inputs[2].as_str()])
-    else {
-        return String::new();
-    };
+/// `50,25,25` for a report ranked by the weights typed in the assessment, when they are valid
+/// (each ≥ 0, together 100) and not the default; otherwise `None` (the default).
+pub fn weights_param(inputs: &[String; 3]) -> Option<String> {
+    let w = parse_weights([inputs[0].as_str(), inputs[1].as_str(), inputs[2].as_str()])?;
     let valid = w.iter().all(|v| *v >= 0.0) && (w.iter().sum::<f64>() - 100.0).abs() < 1e-9;
     let text = |w: [f64; 3]| w.map(weight_text).join(",");
     let d = Weights::default();
-    match text(w) {
-        typed if valid && typed != text([d.response, d.resolution, d.satisfaction]) => {
-            format!("&weights={typed}")
-        }
-        _ => String::new(),
-    }
+    let typed = text(w);
+    (valid && typed != text([d.response(), d.resolution(), d.satisfaction()])).then_some(typed)
 }
 
 /// A weight as typed back into its input: `30`, `33.5`.
@@ -236,16 +236,35 @@ pub fn sort_by_score<T>(rows: &mut [T], score: impl Fn(&T) -> Option<f64>, best_
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use binhe_api::kpi::{Counted, PeriodInfo, PeriodKindName, ScopeInfo, ScopeKind};
     use chrono::{TimeZone, Utc};
 
     use super::*;
 
     fn rate(n: u64, d: u64) -> Rate {
-        Rate {
-            numerator: n,
-            denominator: d,
-            value: (d > 0).then(|| n as f64 / d as f64),
+        Rate::new(n, d).unwrap()
+    }
+
+    /// What an answer was counted for, where a test needs one.
+    pub(crate) fn counted() -> Counted {
+        let at = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+        Counted {
+            scope: ScopeInfo {
+                kind: ScopeKind::Street,
+                code: binhe_core::GridCode::parse("110117011000000").unwrap(),
+                name: "滨河街道".into(),
+                residents: 50_000,
+            },
+            period: PeriodInfo {
+                kind: PeriodKindName::Month,
+                year: Some(2026),
+                month: Some(11),
+                label: "2026年11月".into(),
+                from: at,
+                to: at,
+            },
+            as_of: at,
         }
     }
 
@@ -288,19 +307,22 @@ mod tests {
             year: 2026,
             month: 3,
         };
-        assert_eq!(month.to_query(), "month=2026-03");
-        assert_eq!(Period::Year(2021).to_query(), "year=2021");
+        assert_eq!(month.params().to_query(), "month=2026-03");
+        assert_eq!(Period::Year(2021).params().to_query(), "year=2021");
         let range = Period::Range {
             from: NaiveDate::from_ymd_opt(2021, 1, 1).unwrap(),
             to: NaiveDate::from_ymd_opt(2021, 11, 30).unwrap(),
         };
-        assert_eq!(range.to_query(), "from=2021-01-01&to=2021-11-30");
+        assert_eq!(range.params().to_query(), "from=2021-01-01&to=2021-11-30");
         let q = Query {
             period: month,
             community: Some("110117011001".into()),
             as_of: None,
         };
-        assert_eq!(q.to_query(), "month=2026-03&community=110117011001");
+        assert_eq!(
+            q.params().to_query(),
+            "month=2026-03&community=110117011001"
+        );
         let cut = Query {
             period: Period::Month {
                 year: 2021,
@@ -309,7 +331,7 @@ mod tests {
             community: None,
             as_of: NaiveDate::from_ymd_opt(2021, 11, 30),
         };
-        assert_eq!(cut.to_query(), "month=2021-11&as_of=2021-11-30");
+        assert_eq!(cut.params().to_query(), "month=2021-11&as_of=2021-11-30");
         assert_eq!(
             parse_month("2026-11"),
             Some(Period::Month {
@@ -349,18 +371,21 @@ mod tests {
         assert_eq!(weight_text(30.0), "30");
         assert_eq!(weight_text(33.5), "33.5");
         let typed = |a: &str, b: &str, c: &str| [a.to_owned(), b.to_owned(), c.to_owned()];
-        assert_eq!(weights_param(&typed("50", "25", "25")), "&weights=50,25,25");
+        assert_eq!(
+            weights_param(&typed("50", "25", "25")).as_deref(),
+            Some("50,25,25")
+        );
         assert_eq!(
             weights_param(&typed("30", "35", "35")),
-            "",
+            None,
             "the default needs no parameter"
         );
         assert_eq!(
             weights_param(&typed("50", "35", "35")),
-            "",
+            None,
             "a refused sum falls back"
         );
-        assert_eq!(weights_param(&typed("-10", "55", "55")), "");
+        assert_eq!(weights_param(&typed("-10", "55", "55")), None);
     }
 
     #[test]

@@ -4,8 +4,10 @@
 
 use leptos::prelude::*;
 
-use super::devices::{DeviceInfo, DeviceKind, health_label};
-use crate::api::devices::Health;
+use binhe_core::{DeviceKind, Health};
+
+use super::devices::{DeviceInfo, OnTheMap};
+use crate::api::texts::Named;
 use crate::app::AppState;
 use crate::cameras::{CameraHealth, VideoWall};
 use crate::components::{CameraLive, DoorFeed};
@@ -68,7 +70,7 @@ pub fn DeviceCard(device: RwSignal<Option<DeviceInfo>>) -> impl IntoView {
                     <dt>{move || t(Msg::LegendDevices)}</dt>
                     <dd data-field="kind">
                         <i class="dot" style=format!("background: {}", kind.colour())></i>
-                        {move || t(kind.label())}
+                        {move || t(kind.legend())}
                     </dd>
                     <dt>{move || t(Msg::DeviceGrid)}</dt>
                     <dd data-field="grid">
@@ -77,7 +79,7 @@ pub fn DeviceCard(device: RwSignal<Option<DeviceInfo>>) -> impl IntoView {
                     </dd>
                     <dt>{move || t(Msg::ColStatus)}</dt>
                     <dd data-field="health" data-health=move || status.with(|s| s.0.as_str())>
-                        {move || t(health_label(status.with(|s| s.0)))}
+                        {move || status.with(|s| s.0).name(lang.get())}
                     </dd>
                     {move || reason().map(|r| view! {
                         <dt>{move || t(Msg::FieldReason)}</dt>

@@ -10,7 +10,8 @@ use wasm_bindgen::prelude::*;
 
 use super::bindings::{MapLibreMap, MapMouseEvent, RenderedFeature};
 use super::view::{GridMap, js};
-use crate::api::devices::Health;
+use binhe_core::{DeviceKind, Health};
+
 use crate::cameras::health::HealthBook;
 use crate::i18n::Msg;
 
@@ -19,30 +20,29 @@ pub const SOURCE_FOCUS: &str = "device-focus";
 /// Zoom a picked camera is shown at: single devices, not clusters.
 const FOCUS_ZOOM: f64 = 17.5;
 
-/// A kind of field device, as `kind` in `/api/devices.geojson`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum DeviceKind {
-    Camera,
-    Checkpoint,
-    DoorAccess,
+/// How a kind of field device is drawn: the map's own side of the contract's [`DeviceKind`].
+pub trait OnTheMap: Copy {
+    /// Its switch in the legend.
+    fn legend(self) -> Msg;
+    /// Marker colour: hues the ticket tones (red, amber, blue, teal, violet) do not use.
+    fn colour(self) -> &'static str;
+    /// The character drawn in the marker at street zoom.
+    fn glyph(self) -> &'static str;
+    fn source(self) -> &'static str;
+    /// Cluster circle, cluster count, device marker, marker glyph.
+    fn layers(self) -> [&'static str; 4];
+
+    fn point_layer(self) -> &'static str {
+        self.layers()[2]
+    }
+
+    fn cluster_layer(self) -> &'static str {
+        self.layers()[0]
+    }
 }
 
-impl DeviceKind {
-    pub const ALL: [Self; 3] = [Self::Camera, Self::Checkpoint, Self::DoorAccess];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Camera => "camera",
-            Self::Checkpoint => "checkpoint",
-            Self::DoorAccess => "door_access",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    pub fn label(self) -> Msg {
+impl OnTheMap for DeviceKind {
+    fn legend(self) -> Msg {
         match self {
             Self::Camera => Msg::StatCameras,
             Self::Checkpoint => Msg::StatCheckpoints,
@@ -50,8 +50,7 @@ impl DeviceKind {
         }
     }
 
-    /// Marker colour: hues the ticket tones (red, amber, blue, teal, violet) do not use.
-    pub fn colour(self) -> &'static str {
+    fn colour(self) -> &'static str {
         match self {
             Self::Camera => "#f472d0",
             Self::Checkpoint => "#b5e853",
@@ -59,8 +58,7 @@ impl DeviceKind {
         }
     }
 
-    /// The character drawn in the marker at street zoom.
-    pub fn glyph(self) -> &'static str {
+    fn glyph(self) -> &'static str {
         match self {
             Self::Camera => "摄",
             Self::Checkpoint => "卡",
@@ -68,7 +66,7 @@ impl DeviceKind {
         }
     }
 
-    pub fn source(self) -> &'static str {
+    fn source(self) -> &'static str {
         match self {
             Self::Camera => "devices-camera",
             Self::Checkpoint => "devices-checkpoint",
@@ -76,8 +74,7 @@ impl DeviceKind {
         }
     }
 
-    /// Cluster circle, cluster count, device marker, marker glyph.
-    pub fn layers(self) -> [&'static str; 4] {
+    fn layers(self) -> [&'static str; 4] {
         match self {
             Self::Camera => [
                 "devices-camera-cluster",
@@ -98,24 +95,6 @@ impl DeviceKind {
                 "devices-door_access-glyph",
             ],
         }
-    }
-
-    fn point_layer(self) -> &'static str {
-        self.layers()[2]
-    }
-
-    fn cluster_layer(self) -> &'static str {
-        self.layers()[0]
-    }
-}
-
-/// A device's health, as `health` in `/api/devices.geojson`.
-pub fn health_label(health: Health) -> Msg {
-    match health {
-        Health::Online => Msg::HealthOnline,
-        Health::Offline => Msg::HealthOffline,
-        Health::Fault => Msg::HealthFault,
-        Health::Unknown => Msg::HealthUnknown,
     }
 }
 
@@ -209,10 +188,10 @@ fn hit(map: &MapLibreMap, point: &JsValue) -> Option<Hit> {
     }
     Some(Hit::Device(DeviceInfo {
         id: prop_str(&props, "id"),
-        kind: DeviceKind::parse(&prop_str(&props, "kind"))?,
+        kind: DeviceKind::from_code(&prop_str(&props, "kind"))?,
         name: prop_str(&props, "name"),
         grid: prop_str(&props, "grid"),
-        health: Health::parse(&prop_str(&props, "health")),
+        health: Health::from_code(&prop_str(&props, "health")).unwrap_or(Health::Unknown),
     }))
 }
 
@@ -335,7 +314,7 @@ mod tests {
 
     #[test]
     fn health_changes_recolour_only_the_cameras_named() {
-        use crate::api::devices::{CameraStatus, HealthCounts, HealthReport};
+        use binhe_api::devices::{CameraStatus, HealthCounts, HealthReport};
         let camera = |id: &str| {
             json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [117.1, 40.1]},
                    "properties": {"id": id, "kind": "camera", "health": "online"}})
@@ -380,7 +359,7 @@ mod tests {
             DeviceKind::ALL.iter().map(|k| k.colour()).collect();
         assert_eq!(colours.len(), 3);
         for kind in DeviceKind::ALL {
-            assert_eq!(DeviceKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(DeviceKind::from_code(kind.as_str()), Some(kind));
             assert!(kind.layers().iter().all(|l| l.starts_with(kind.source())));
         }
     }

@@ -5,8 +5,8 @@ use wasm_bindgen::JsValue;
 
 use super::style::MICRO_HEAT;
 use super::view::{GridMap, js};
-use crate::api::kpi::Heat;
 use crate::kpi::heat;
+use binhe_api::kpi::Heat;
 
 /// Paints `heat` (or hides the layer for `None`).
 pub(super) fn show(gm: &GridMap, data: Option<&Heat>) {

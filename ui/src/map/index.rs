@@ -4,17 +4,19 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use binhe_api::grids::GridLayer;
+use binhe_core::GridLevel;
+use binhe_core::geojson::Geometry;
 use serde_json::{Value, json};
 
-use crate::api::{Bbox, Level};
+use crate::api::Bbox;
 
 /// One grid of the GeoJSON, without its geometry.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GridEntry {
     pub id: u32,
     pub code: String,
-    pub level: Level,
+    pub level: GridLevel,
     pub parent: Option<String>,
     pub community: Option<String>,
     pub bbox: Bbox,
@@ -30,69 +32,34 @@ pub struct GridIndex {
     pub labels: Value,
 }
 
-#[derive(Deserialize)]
-struct FeatureCollection {
-    features: Vec<Feature>,
-}
-
-#[derive(Deserialize)]
-struct Feature {
-    id: u32,
-    properties: Properties,
-    geometry: Geometry,
-}
-
-#[derive(Deserialize)]
-struct Properties {
-    code: String,
-    name: String,
-    #[serde(default)]
-    name_en: String,
-    level: Level,
-    parent: Option<String>,
-    community: Option<String>,
-    #[serde(default)]
-    kind: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "type")]
-enum Geometry {
-    Polygon {
-        coordinates: Vec<Vec<[f64; 2]>>,
-    },
-    MultiPolygon {
-        coordinates: Vec<Vec<Vec<[f64; 2]>>>,
-    },
-}
-
-impl Geometry {
-    /// The polygons (each a list of rings, outer ring first).
-    fn polygons(&self) -> Vec<&[Vec<[f64; 2]>]> {
-        match self {
-            Geometry::Polygon { coordinates } => vec![coordinates.as_slice()],
-            Geometry::MultiPolygon { coordinates } => {
-                coordinates.iter().map(Vec::as_slice).collect()
-            }
-        }
+/// The polygons of a grid's geometry (each a list of rings, outer ring first).
+fn polygons(geometry: &Geometry) -> Vec<&[Vec<[f64; 2]>]> {
+    match geometry {
+        Geometry::Polygon { coordinates } => vec![coordinates.as_slice()],
+        Geometry::MultiPolygon { coordinates } => coordinates.iter().map(Vec::as_slice).collect(),
+        Geometry::Point { .. } => Vec::new(),
     }
 }
 
 impl GridIndex {
     /// Reads the grid GeoJSON text as served by `/api/grids.geojson`.
     pub fn from_geojson(text: &str) -> Result<Self, serde_json::Error> {
-        let fc: FeatureCollection = serde_json::from_str(text)?;
+        let fc: GridLayer = serde_json::from_str(text)?;
         let mut by_code = HashMap::with_capacity(fc.features.len());
         let mut community_codes = Vec::new();
         let mut labels = Vec::new();
         for f in fc.features {
-            let polygons = f.geometry.polygons();
+            let polygons = polygons(&f.geometry);
             let bbox = bbox_of(&polygons);
+            let id =
+                f.id.and_then(|id| u32::try_from(id).ok())
+                    .unwrap_or_default();
             let p = f.properties;
-            if p.level == Level::Community {
-                community_codes.push(p.code.clone());
+            let code = p.code.to_string();
+            if p.level == GridLevel::Community {
+                community_codes.push(code.clone());
             }
-            if matches!(p.level, Level::Community | Level::Micro) {
+            if matches!(p.level, GridLevel::Community | GridLevel::Micro) {
                 // The label goes in the largest part of a multi-polygon.
                 let biggest = polygons
                     .iter()
@@ -100,23 +67,23 @@ impl GridIndex {
                 if let Some(point) = biggest.and_then(|rings| label_point(rings)) {
                     labels.push(json!({
                         "type": "Feature",
-                        "id": f.id,
+                        "id": id,
                         "geometry": {"type": "Point", "coordinates": point},
                         "properties": {
-                            "code": p.code, "name": p.name, "name_en": p.name_en,
+                            "code": code, "name": p.name, "name_en": p.name_en,
                             "level": p.level.as_str(), "kind": p.kind,
                         },
                     }));
                 }
             }
             by_code.insert(
-                p.code.clone(),
+                code.clone(),
                 GridEntry {
-                    id: f.id,
-                    code: p.code,
+                    id,
+                    code,
                     level: p.level,
-                    parent: p.parent,
-                    community: p.community,
+                    parent: p.parent.map(|c| c.to_string()),
+                    community: p.community.map(|c| c.to_string()),
                     bbox,
                 },
             );
@@ -170,7 +137,7 @@ impl GridIndex {
     pub fn street_bbox(&self) -> Option<Bbox> {
         self.by_code
             .values()
-            .find(|e| e.level == Level::Street)
+            .find(|e| e.level == GridLevel::Street)
             .map(|e| e.bbox)
     }
 
@@ -297,46 +264,58 @@ mod tests {
         assert!(!((1.0..=3.0).contains(&x) && (1.0..=3.0).contains(&y)));
     }
 
+    const S: &str = "110117001000000";
+    const C: &str = "110117001001000";
+    const M: &str = "110117001001001";
+
+    /// A grid feature as `/api/grids.geojson` sends it.
+    fn grid(
+        id: u64,
+        code: &str,
+        name: [&str; 2],
+        level: &str,
+        parent: Option<&str>,
+        ring: Vec<[f64; 2]>,
+    ) -> Value {
+        let community = (level != "street").then_some(C);
+        json!({"type": "Feature", "id": id, "geometry": {"type": "Polygon", "coordinates": [ring]},
+               "properties": {"code": code, "name": name[0], "name_en": name[1], "level": level, "parent": parent,
+                              "community": community, "population": 9, "area_m2": 1.0, "synthetic": true,
+                              "kind": (level == "micro").then_some("compound")}})
+    }
+
     #[test]
     fn a_commanders_map_opens_on_the_community_even_without_the_street() {
         let geojson = json!({"type": "FeatureCollection", "features": [
-            {"type": "Feature", "id": 2, "geometry": {"type": "Polygon", "coordinates": [square(1.0, 1.0, 2.0)]},
-             "properties": {"code": "C", "name": "社区", "level": "community", "parent": "S", "community": "C"}},
-            {"type": "Feature", "id": 3, "geometry": {"type": "Polygon", "coordinates": [square(2.5, 0.5, 1.0)]},
-             "properties": {"code": "M", "name": "微网格", "level": "micro", "parent": "C", "community": "C"}}
+            grid(2, C, ["社区", ""], "community", Some(S), square(1.0, 1.0, 2.0)),
+            grid(3, M, ["微网格", ""], "micro", Some(C), square(2.5, 0.5, 1.0)),
         ]});
         let index = GridIndex::from_geojson(&geojson.to_string()).unwrap();
         assert_eq!(index.street_bbox(), None);
-        assert_eq!(index.home_bbox(Some("C")), Some([1.0, 1.0, 3.0, 3.0]));
+        assert_eq!(index.home_bbox(Some(C)), Some([1.0, 1.0, 3.0, 3.0]));
         assert_eq!(index.home_bbox(None), Some([1.0, 0.5, 3.5, 3.0]));
     }
 
     #[test]
     fn index_knows_ids_parents_and_labels() {
         let geojson = json!({"type": "FeatureCollection", "features": [
-            {"type": "Feature", "id": 1, "geometry": {"type": "Polygon", "coordinates": [square(0.0, 0.0, 4.0)]},
-             "properties": {"code": "S", "name": "街道", "name_en": "Street", "level": "street", "parent": null,
-                            "community": null, "population": 9, "area_m2": 1.0, "synthetic": true, "kind": null}},
-            {"type": "Feature", "id": 2, "geometry": {"type": "Polygon", "coordinates": [square(0.0, 0.0, 2.0)]},
-             "properties": {"code": "C", "name": "社区", "name_en": "Community", "level": "community", "parent": "S",
-                            "community": "C", "population": 9, "area_m2": 1.0, "synthetic": true, "kind": null}},
-            {"type": "Feature", "id": 3, "geometry": {"type": "Polygon", "coordinates": [square(0.0, 0.0, 1.0)]},
-             "properties": {"code": "M", "name": "微网格", "name_en": "Micro", "level": "micro", "parent": "C",
-                            "community": "C", "population": 9, "area_m2": 1.0, "synthetic": true, "kind": "compound"}}
+            grid(1, S, ["街道", "Street"], "street", None, square(0.0, 0.0, 4.0)),
+            grid(2, C, ["社区", "Community"], "community", Some(S), square(0.0, 0.0, 2.0)),
+            grid(3, M, ["微网格", "Micro"], "micro", Some(C), square(0.0, 0.0, 1.0)),
         ]});
         let index = GridIndex::from_geojson(&geojson.to_string()).unwrap();
-        assert_eq!(index.get("M").unwrap().id, 3);
-        assert_eq!(index.ancestors("M"), vec!["S".to_owned(), "C".to_owned()]);
+        assert_eq!(index.get(M).unwrap().id, 3);
+        assert_eq!(index.ancestors(M), vec![S.to_owned(), C.to_owned()]);
         assert_eq!(index.street_bbox(), Some([0.0, 0.0, 4.0, 4.0]));
         assert_eq!(index.home_bbox(None), Some([0.0, 0.0, 4.0, 4.0]));
-        assert_eq!(index.home_bbox(Some("C")), Some([0.0, 0.0, 2.0, 2.0]));
+        assert_eq!(index.home_bbox(Some(C)), Some([0.0, 0.0, 2.0, 2.0]));
         assert_eq!(index.home_bbox(Some("X")), Some([0.0, 0.0, 4.0, 4.0]));
-        assert_eq!(index.community_codes, vec!["C".to_owned()]);
+        assert_eq!(index.community_codes, vec![C.to_owned()]);
         assert_eq!(index.labels["features"].as_array().unwrap().len(), 2);
         assert_eq!(
-            index.name("M"),
+            index.name(M),
             Some(["微网格".to_owned(), "Micro".to_owned()])
         );
-        assert_eq!(index.name("S"), None, "the street carries no label");
+        assert_eq!(index.name(S), None, "the street carries no label");
     }
 }

@@ -32,10 +32,10 @@
 
 use serde_json::{Value, json};
 
-use super::devices::{self, DeviceKind};
-use crate::api::Level;
-use crate::api::devices::Health;
-use crate::api::tickets::State;
+use binhe_core::ticket::TicketState;
+use binhe_core::{DeviceKind, GridLevel, Health};
+
+use super::devices::{self, OnTheMap};
 use crate::i18n::Lang;
 use crate::tickets::queue::Tone;
 
@@ -84,24 +84,24 @@ const COMMUNITY_PALETTE: [&str; 15] = [
 ];
 
 /// Which grid level a click selects at `zoom` (and which one is highlighted on hover).
-pub fn pick_level(zoom: f64) -> Level {
+pub fn pick_level(zoom: f64) -> GridLevel {
     if zoom >= UNIT_ZOOM {
-        Level::Unit
+        GridLevel::Unit
     } else if zoom >= MICRO_PICK_ZOOM {
-        Level::Micro
+        GridLevel::Micro
     } else {
-        Level::Community
+        GridLevel::Community
     }
 }
 
 /// The fill layers a click looks at, at that level. `queryRenderedFeatures` answers topmost
 /// first and finer levels are drawn above coarser ones, so where a micro-grid lies inside its
 /// community the micro-grid wins; the coarser layer only catches clicks on uncovered ground.
-pub fn pick_layers(level: Level) -> &'static [&'static str] {
+pub fn pick_layers(level: GridLevel) -> &'static [&'static str] {
     match level {
-        Level::Unit => &[UNIT_FILL, MICRO_FILL, COMMUNITY_FILL],
-        Level::Micro => &[MICRO_FILL, COMMUNITY_FILL],
-        Level::Community | Level::Street => &[COMMUNITY_FILL],
+        GridLevel::Unit => &[UNIT_FILL, MICRO_FILL, COMMUNITY_FILL],
+        GridLevel::Micro => &[MICRO_FILL, COMMUNITY_FILL],
+        GridLevel::Community | GridLevel::Street => &[COMMUNITY_FILL],
     }
 }
 
@@ -109,8 +109,8 @@ pub fn pick_layers(level: Level) -> &'static [&'static str] {
 /// finer than a micro-grid (units take delegated orders, not dispatches).
 pub fn dispatch_layers(zoom: f64) -> &'static [&'static str] {
     match pick_level(zoom) {
-        Level::Community | Level::Street => pick_layers(Level::Community),
-        Level::Micro | Level::Unit => pick_layers(Level::Micro),
+        GridLevel::Community | GridLevel::Street => pick_layers(GridLevel::Community),
+        GridLevel::Micro | GridLevel::Unit => pick_layers(GridLevel::Micro),
     }
 }
 
@@ -152,7 +152,7 @@ pub fn label_fields(lang: Lang) -> Vec<(&'static str, Value)> {
     ]
 }
 
-fn level_is(level: Level) -> Value {
+fn level_is(level: GridLevel) -> Value {
     json!(["==", ["get", "level"], level.as_str()])
 }
 
@@ -269,7 +269,7 @@ fn grid_layers(community_codes: &[String]) -> Vec<Value> {
     vec![
         json!({
             "id": COMMUNITY_FILL, "type": "fill", "source": SOURCE_GRIDS,
-            "filter": level_is(Level::Community),
+            "filter": level_is(GridLevel::Community),
             "paint": {
                 "fill-color": or_drop(DROP, &community_colour(community_codes)),
                 // Communities fade back once micro-grids take over the picking.
@@ -280,7 +280,7 @@ fn grid_layers(community_codes: &[String]) -> Vec<Value> {
         }),
         json!({
             "id": MICRO_FILL, "type": "fill", "source": SOURCE_GRIDS,
-            "filter": level_is(Level::Micro),
+            "filter": level_is(GridLevel::Micro),
             "paint": {
                 "fill-color": or_drop(DROP, &by_state(json!(SELECTED), json!(HOVER_LINE), micro_kind_colour)),
                 "fill-opacity": ["interpolate", ["linear"], ["zoom"],
@@ -297,7 +297,7 @@ fn grid_layers(community_codes: &[String]) -> Vec<Value> {
         }),
         json!({
             "id": UNIT_FILL, "type": "fill", "source": SOURCE_GRIDS, "minzoom": UNIT_ZOOM,
-            "filter": level_is(Level::Unit),
+            "filter": level_is(GridLevel::Unit),
             "paint": {
                 "fill-color": by_state(json!(SELECTED), json!(HOVER_LINE), json!("#c8d6e5")),
                 "fill-opacity": by_state(json!(0.35), json!(0.22), json!(0.0)),
@@ -305,7 +305,7 @@ fn grid_layers(community_codes: &[String]) -> Vec<Value> {
         }),
         json!({
             "id": "unit-line", "type": "line", "source": SOURCE_GRIDS, "minzoom": UNIT_ZOOM,
-            "filter": level_is(Level::Unit),
+            "filter": level_is(GridLevel::Unit),
             "paint": {
                 "line-color": by_state(json!(SELECTED), json!(HOVER_LINE), json!("#b7c7d8")),
                 "line-width": by_state(json!(2.5), json!(1.5), json!(0.8)),
@@ -314,7 +314,7 @@ fn grid_layers(community_codes: &[String]) -> Vec<Value> {
         }),
         json!({
             "id": "micro-line", "type": "line", "source": SOURCE_GRIDS,
-            "filter": level_is(Level::Micro),
+            "filter": level_is(GridLevel::Micro),
             "paint": {
                 "line-color": or_drop(DROP, &by_state(json!(SELECTED), json!(HOVER_LINE), json!("#9cc0e4"))),
                 "line-width": ["interpolate", ["linear"], ["zoom"],
@@ -327,7 +327,7 @@ fn grid_layers(community_codes: &[String]) -> Vec<Value> {
         }),
         json!({
             "id": "community-line", "type": "line", "source": SOURCE_GRIDS,
-            "filter": level_is(Level::Community),
+            "filter": level_is(GridLevel::Community),
             "layout": {"line-join": "round"},
             "paint": {
                 "line-color": or_drop(DROP, &by_state(json!(SELECTED), json!(HOVER_LINE), json!("#8db4dc"))),
@@ -339,7 +339,7 @@ fn grid_layers(community_codes: &[String]) -> Vec<Value> {
         }),
         json!({
             "id": "street-line", "type": "line", "source": SOURCE_GRIDS,
-            "filter": level_is(Level::Street),
+            "filter": level_is(GridLevel::Street),
             "layout": {"line-join": "round"},
             "paint": {
                 "line-color": "#58b6ff",
@@ -354,7 +354,7 @@ fn label_layers(lang: Lang) -> Vec<Value> {
     vec![
         json!({
             "id": "community-label", "type": "symbol", "source": SOURCE_LABELS, "maxzoom": 15.5,
-            "filter": level_is(Level::Community),
+            "filter": level_is(GridLevel::Community),
             "layout": {
                 "text-field": name_field(lang), "text-font": TEXT_FONT,
                 "text-size": ["interpolate", ["linear"], ["zoom"], 12, 12, 15, 16],
@@ -364,7 +364,7 @@ fn label_layers(lang: Lang) -> Vec<Value> {
         }),
         json!({
             "id": "micro-label", "type": "symbol", "source": SOURCE_LABELS, "minzoom": MICRO_LABEL_ZOOM,
-            "filter": level_is(Level::Micro),
+            "filter": level_is(GridLevel::Micro),
             "layout": {
                 "text-field": micro_label_field(lang), "text-font": TEXT_FONT,
                 "text-size": ["interpolate", ["linear"], ["zoom"], 15, 12, 18, 15],
@@ -390,10 +390,10 @@ pub fn ticket_source() -> Value {
 pub fn tone_colour() -> Value {
     let mut by_state = vec![json!("match"), json!(["get", "state"])];
     for tone in Tone::ALL {
-        let states: Vec<&str> = State::ALL
+        let states: Vec<&str> = TicketState::ALL
             .into_iter()
             .filter(|s| Tone::of_state(*s) == tone)
-            .map(State::as_str)
+            .map(TicketState::as_str)
             .collect();
         if !states.is_empty() {
             by_state.push(json!(states));
@@ -662,12 +662,12 @@ mod tests {
 
     #[test]
     fn zooming_in_picks_finer_grids() {
-        assert_eq!(pick_level(13.0), Level::Community);
-        assert_eq!(pick_level(MICRO_PICK_ZOOM), Level::Micro);
-        assert_eq!(pick_level(16.9), Level::Micro);
-        assert_eq!(pick_level(UNIT_ZOOM), Level::Unit);
-        assert_eq!(pick_layers(Level::Micro)[0], "micro-fill");
-        assert_eq!(pick_layers(Level::Community), ["community-fill"]);
+        assert_eq!(pick_level(13.0), GridLevel::Community);
+        assert_eq!(pick_level(MICRO_PICK_ZOOM), GridLevel::Micro);
+        assert_eq!(pick_level(16.9), GridLevel::Micro);
+        assert_eq!(pick_level(UNIT_ZOOM), GridLevel::Unit);
+        assert_eq!(pick_layers(GridLevel::Micro)[0], "micro-fill");
+        assert_eq!(pick_layers(GridLevel::Community), ["community-fill"]);
     }
 
     #[test]

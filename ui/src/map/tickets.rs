@@ -17,9 +17,9 @@ use web_sys::{DragEvent, HtmlElement, Node};
 use super::bindings::{MapLibreMap, MapMouseEvent, RenderedFeature};
 use super::style::{self, TICKETS_CLUSTER, TICKETS_POINT};
 use super::view::{GridMap, js, leak};
-use crate::api::tickets::TicketId;
 use crate::app::AppState;
 use crate::tickets::Desk;
+use binhe_core::ticket::TicketId;
 
 /// The data type a queue row puts on an HTML5 drag: the ticket id.
 pub const DRAG_MIME: &str = "application/x-binhe-ticket";

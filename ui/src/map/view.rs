@@ -24,14 +24,18 @@ use web_sys::HtmlElement;
 
 use super::bindings::{MapLibreMap, MapMouseEvent, RenderedFeature, ScreenPoint, set_worker_url};
 use super::device_card::DeviceCard;
-use super::devices::{self, DeviceInfo, DeviceKind};
+use super::devices::{self, DeviceInfo, OnTheMap};
 use super::heat;
 use super::index::GridIndex;
 use super::style::{self, COMMUNITY_FILL, SOURCE_GRIDS, SOURCE_LABELS};
 use super::tickets::{self, Press};
-use crate::api::devices::Health;
-use crate::api::kpi::{self as kpi_api, Heat};
-use crate::api::tickets::TICKETS_GEOJSON;
+use binhe_api::grids::{BASEMAP_GEOJSON, DEVICES_GEOJSON, GRIDS_GEOJSON};
+use binhe_api::kpi::Heat;
+use binhe_api::tickets::TICKETS_GEOJSON;
+use binhe_core::{DeviceKind, Health};
+
+use crate::api::kpi as kpi_api;
+use crate::api::texts::{Named, TicketNames};
 use crate::api::{self, ApiError, Bbox};
 use crate::app::{AppState, Fly};
 use crate::cameras::CameraHealth;
@@ -335,10 +339,10 @@ async fn start(
     set_window_prop("binheMap", &map);
     let loaded = next_event(&map, "load");
 
-    let grids = api::get_text(api::GRIDS_GEOJSON).await?;
-    let basemap = api::get_text(api::BASEMAP_GEOJSON).await?;
+    let grids = api::get_text(GRIDS_GEOJSON).await?;
+    let basemap = api::get_text(BASEMAP_GEOJSON).await?;
     let index = GridIndex::from_geojson(&grids)
-        .map_err(|e| ApiError::bad_response(&format!("{}: {e}", api::GRIDS_GEOJSON)))?;
+        .map_err(|e| ApiError::bad_response(&format!("{GRIDS_GEOJSON}: {e}")))?;
     let _ = JsFuture::from(loaded).await;
 
     let grid_map = Rc::new(GridMap {
@@ -370,12 +374,12 @@ async fn reload(
     home: StoredValue<Option<Bbox>>,
 ) -> Result<(), ApiError> {
     let version = state.data_version.get_untracked();
-    let grids = api::get_text(api::GRIDS_GEOJSON).await?;
+    let grids = api::get_text(GRIDS_GEOJSON).await?;
     if state.data_version.get_untracked() != version {
         return Ok(()); // replaced once more meanwhile: the newer reload applies
     }
     let index = GridIndex::from_geojson(&grids)
-        .map_err(|e| ApiError::bad_response(&format!("{}: {e}", api::GRIDS_GEOJSON)))?;
+        .map_err(|e| ApiError::bad_response(&format!("{GRIDS_GEOJSON}: {e}")))?;
     grid_map
         .replace_grids(&grids, &index)
         .map_err(|e| ApiError::bad_response(&error_text(&e)))?;
@@ -545,7 +549,7 @@ pub fn MapView() -> impl IntoView {
             return done.unwrap_or(false);
         }
         spawn_local(async move {
-            match api::get_text(api::DEVICES_GEOJSON).await {
+            match api::get_text(DEVICES_GEOJSON).await {
                 Ok(text) => store.with_value(|gm| {
                     let Some(gm) = gm else { return };
                     match health
@@ -645,7 +649,7 @@ pub fn MapView() -> impl IntoView {
     });
 
     let t = move |m: Msg| m.text(lang.get());
-    let pick_label = move || t(state.pick_level.get().label());
+    let pick_label = move || state.pick_level.get().short(lang.get());
     let drag_hint = move || {
         desk.dragging.get()?;
         let lang = lang.get();
@@ -701,7 +705,7 @@ pub fn MapView() -> impl IntoView {
                         }
                     })>
                     <i class="dot" style=format!("background: {}", kind.colour())></i>
-                    {move || t(kind.label())}
+                    {move || t(kind.legend())}
                 </button>
             }
         })
@@ -714,7 +718,7 @@ pub fn MapView() -> impl IntoView {
                 view! {
                     <span class="legend-item" data-health=h.as_str()>
                         <i class="dot" style=format!("background: {}", devices::health_colour(h))></i>
-                        {move || t(devices::health_label(h))}
+                        {move || h.name(lang.get())}
                     </span>
                 }
             })
@@ -725,7 +729,7 @@ pub fn MapView() -> impl IntoView {
     let heat_legend = move || {
         let data = heat_data.get()?;
         let period = board.dashboard.with(|d| match d {
-            Some(Ok(d)) => d.period.label.clone(),
+            Some(Ok(d)) => d.counted.period.label.clone(),
             _ => String::new(),
         });
         let steps = crate::kpi::heat::legend(data.max)

@@ -1,38 +1,17 @@
 //! What a dispatcher may do with a ticket in its current state (the table of
-//! `docs/api-tickets.md`), and what each action asks for before it is sent.
+//! `docs/api-tickets.md`), and what each action asks for before it is sent. The actions are
+//! the contract's ([`ActionKind`], with their names); this adds what the card needs.
 //!
 //! The server decides; this only keeps buttons that would be refused off the card.
 
-use chrono::{DateTime, Duration, Utc};
-use serde_json::{Map, Value, json};
+use binhe_api::tickets::{ActionRequest, EventView, TicketView, UNDO_WINDOW};
+use binhe_core::label::Labelled;
+use binhe_core::ticket::{
+    ActionKind, EscalationLevel, Outcome, Satisfaction, TicketId, TicketState,
+};
+use chrono::{DateTime, Utc};
 
-use crate::api::tickets::{Event, State, Ticket, TicketId};
-use crate::i18n::Msg;
-
-/// How long after a dispatch its author may take it back (the contract's undo window).
-pub const UNDO_WINDOW: Duration = Duration::seconds(30);
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Action {
-    Register,
-    Dispatch,
-    SelfHandle,
-    Start,
-    Contact,
-    Feedback,
-    Verify,
-    Reject,
-    Close,
-    Reopen,
-    Escalate,
-    Delegate,
-    Relocate,
-    Merge,
-    Unmerge,
-    DismissFlag,
-    UndoDispatch,
-    Cancel,
-}
+use crate::i18n::Lang;
 
 /// Something an action needs from the dispatcher besides the ticket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,158 +36,137 @@ pub enum Input {
     Location,
 }
 
-/// The choices of the select inputs: (wire value, label).
-pub const OUTCOMES: [(&str, Msg); 2] = [
-    ("solved", Msg::OutcomeSolved),
-    ("unsolved", Msg::OutcomeUnsolved),
-];
-pub const SATISFACTIONS: [(&str, Msg); 3] = [
-    ("satisfied", Msg::SatisfactionSatisfied),
-    ("basic", Msg::SatisfactionBasic),
-    ("dissatisfied", Msg::SatisfactionDissatisfied),
-];
-pub const LEVELS: [(&str, Msg); 3] = [
-    ("community", Msg::EscalateCommunity),
-    ("street", Msg::EscalateStreet),
-    ("district", Msg::EscalateDistrict),
-];
+/// One choice of a select input: its wire code and its name in both languages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Choice {
+    pub code: &'static str,
+    zh: &'static str,
+    en: &'static str,
+}
 
-impl Action {
-    /// Card order: the loop's next step first, corrections and refusals last.
-    pub const ALL: [Action; 18] = [
-        Action::Register,
-        Action::Dispatch,
-        Action::SelfHandle,
-        Action::Start,
-        Action::Contact,
-        Action::Feedback,
-        Action::Verify,
-        Action::Reject,
-        Action::Close,
-        Action::Reopen,
-        Action::Escalate,
-        Action::Delegate,
-        Action::Relocate,
-        Action::Merge,
-        Action::Unmerge,
-        Action::DismissFlag,
-        Action::UndoDispatch,
-        Action::Cancel,
-    ];
-
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Register => "register",
-            Action::Dispatch => "dispatch",
-            Action::SelfHandle => "self_handle",
-            Action::Start => "start",
-            Action::Contact => "contact",
-            Action::Feedback => "feedback",
-            Action::Verify => "verify",
-            Action::Reject => "reject",
-            Action::Close => "close",
-            Action::Reopen => "reopen",
-            Action::Escalate => "escalate",
-            Action::Delegate => "delegate",
-            Action::Relocate => "relocate",
-            Action::Merge => "merge",
-            Action::Unmerge => "unmerge",
-            Action::DismissFlag => "dismiss_flag",
-            Action::UndoDispatch => "undo_dispatch",
-            Action::Cancel => "cancel",
+impl Choice {
+    fn of<T: Labelled>(value: T) -> Self {
+        Self {
+            code: value.code(),
+            zh: value.label_zh(),
+            en: value.label_en(),
         }
     }
 
-    pub fn label(self) -> Msg {
-        match self {
-            Action::Register => Msg::ActRegister,
-            Action::Dispatch => Msg::ActDispatch,
-            Action::SelfHandle => Msg::ActSelfHandle,
-            Action::Start => Msg::ActStart,
-            Action::Contact => Msg::ActContact,
-            Action::Feedback => Msg::ActFeedback,
-            Action::Verify => Msg::ActVerify,
-            Action::Reject => Msg::ActReject,
-            Action::Close => Msg::ActClose,
-            Action::Reopen => Msg::ActReopen,
-            Action::Escalate => Msg::ActEscalate,
-            Action::Delegate => Msg::ActDelegate,
-            Action::Relocate => Msg::ActRelocate,
-            Action::Merge => Msg::ActMerge,
-            Action::Unmerge => Msg::ActUnmerge,
-            Action::DismissFlag => Msg::ActDismissFlag,
-            Action::UndoDispatch => Msg::ActUndo,
-            Action::Cancel => Msg::ActCancel,
-        }
+    pub fn name(self, lang: Lang) -> &'static str {
+        lang.pick(self.zh, self.en)
     }
+}
 
+/// The choices of a select input, in the order offered (the first is preselected).
+pub fn choices(input: Input) -> Option<Vec<Choice>> {
+    match input {
+        Input::Outcome => Some(Outcome::ALL.map(Choice::of).to_vec()),
+        Input::Satisfaction => Some(Satisfaction::ALL.map(Choice::of).to_vec()),
+        Input::Level => Some(EscalationLevel::ALL.map(Choice::of).to_vec()),
+        _ => None,
+    }
+}
+
+/// Card order: the loop's next step first, corrections and refusals last (flagging a
+/// duplicate is the intake's own and never offered).
+pub const CARD_ORDER: [ActionKind; 18] = [
+    ActionKind::Register,
+    ActionKind::Dispatch,
+    ActionKind::SelfHandle,
+    ActionKind::Start,
+    ActionKind::Contact,
+    ActionKind::Feedback,
+    ActionKind::Verify,
+    ActionKind::Reject,
+    ActionKind::Close,
+    ActionKind::Reopen,
+    ActionKind::Escalate,
+    ActionKind::Delegate,
+    ActionKind::Relocate,
+    ActionKind::Merge,
+    ActionKind::Unmerge,
+    ActionKind::DismissFlag,
+    ActionKind::UndoDispatch,
+    ActionKind::Cancel,
+];
+
+/// What the card needs of an action besides its name.
+pub trait OnTheCard {
     /// What the action asks for, in form order.
-    pub fn inputs(self) -> &'static [Input] {
+    fn inputs(self) -> &'static [Input];
+    /// Refusals and corrections are drawn quieter than the loop's own steps.
+    fn is_secondary(&self) -> bool;
+    /// Whether the contract allows the action on `t` now; `events` is its history (for undo).
+    fn allowed(self, t: &TicketView, events: &[EventView], now: DateTime<Utc>) -> bool;
+}
+
+impl OnTheCard for ActionKind {
+    fn inputs(self) -> &'static [Input] {
         match self {
-            Action::Register | Action::Contact => &[Input::OptionalNote],
-            Action::Cancel | Action::Reopen => &[Input::Reason],
-            Action::Dispatch | Action::SelfHandle => &[Input::Grid],
-            Action::Delegate => &[Input::Grid, Input::OptionalNote],
-            Action::Escalate => &[Input::Level, Input::Reason],
-            Action::Feedback => &[Input::Outcome, Input::Note],
-            Action::Verify => &[Input::Satisfaction, Input::OptionalNote],
-            Action::Reject => &[Input::Note],
-            Action::Relocate => &[Input::Location],
-            Action::Merge => &[Input::Into],
-            Action::Start
-            | Action::Close
-            | Action::Unmerge
-            | Action::DismissFlag
-            | Action::UndoDispatch => &[],
+            Self::Register | Self::Contact => &[Input::OptionalNote],
+            Self::Cancel | Self::Reopen => &[Input::Reason],
+            Self::Dispatch | Self::SelfHandle => &[Input::Grid],
+            Self::Delegate => &[Input::Grid, Input::OptionalNote],
+            Self::Escalate => &[Input::Level, Input::Reason],
+            Self::Feedback => &[Input::Outcome, Input::Note],
+            Self::Verify => &[Input::Satisfaction, Input::OptionalNote],
+            Self::Reject => &[Input::Note],
+            Self::Relocate => &[Input::Location],
+            Self::Merge => &[Input::Into],
+            Self::Start
+            | Self::Close
+            | Self::Unmerge
+            | Self::DismissFlag
+            | Self::UndoDispatch
+            | Self::FlagDuplicate => &[],
         }
     }
 
-    /// Refusals and corrections are drawn quieter than the loop's own steps.
-    pub fn is_secondary(self) -> bool {
+    fn is_secondary(&self) -> bool {
         matches!(
-            self,
-            Action::Contact
-                | Action::Escalate
-                | Action::Delegate
-                | Action::Relocate
-                | Action::Merge
-                | Action::Cancel
-                | Action::Reopen
-                | Action::UndoDispatch
+            *self,
+            Self::Contact
+                | Self::Escalate
+                | Self::Delegate
+                | Self::Relocate
+                | Self::Merge
+                | Self::Cancel
+                | Self::Reopen
+                | Self::UndoDispatch
         )
     }
 
-    /// Whether the contract allows the action on `t` now; `events` is its history (for undo).
-    pub fn allowed(self, t: &Ticket, events: &[Event], now: DateTime<Utc>) -> bool {
-        use State::{
+    fn allowed(self, t: &TicketView, events: &[EventView], now: DateTime<Utc>) -> bool {
+        use TicketState::{
             Closed, Dispatched, FedBack, Handling, Merged, Registered, Reported, Verified,
         };
         let s = t.state;
         let at_district = t.assignment.as_ref().is_some_and(|a| a.grid.is_none());
         match self {
-            Action::Register => s == Reported,
-            Action::Cancel | Action::SelfHandle | Action::Relocate | Action::Merge => {
+            Self::Register => s == Reported,
+            Self::Cancel | Self::SelfHandle | Self::Relocate | Self::Merge => {
                 matches!(s, Reported | Registered)
             }
-            Action::Dispatch => matches!(s, Registered | Dispatched),
-            Action::UndoDispatch => undo_until(events).is_some_and(|until| now <= until),
-            Action::Start => s == Dispatched && !at_district,
-            Action::Escalate => matches!(s, Registered | Dispatched | Handling),
-            Action::Delegate => matches!(s, Dispatched | Handling) && !at_district,
-            Action::Contact => s.is_open(),
-            Action::Feedback => s == Handling || (s == Dispatched && at_district),
-            Action::Verify | Action::Reject => s == FedBack,
-            Action::Close => s == Verified,
-            Action::Reopen => matches!(s, Verified | Closed),
-            Action::Unmerge => s == Merged,
-            Action::DismissFlag => t.duplicate_flag.is_some(),
+            Self::Dispatch => matches!(s, Registered | Dispatched),
+            Self::UndoDispatch => undo_until(events).is_some_and(|until| now <= until),
+            Self::Start => s == Dispatched && !at_district,
+            Self::Escalate => matches!(s, Registered | Dispatched | Handling),
+            Self::Delegate => matches!(s, Dispatched | Handling) && !at_district,
+            Self::Contact => s.is_open(),
+            Self::Feedback => s == Handling || (s == Dispatched && at_district),
+            Self::Verify | Self::Reject => s == FedBack,
+            Self::Close => s == Verified,
+            Self::Reopen => matches!(s, Verified | Closed),
+            Self::Unmerge => s == Merged,
+            Self::DismissFlag => t.duplicate_flag.is_some(),
+            Self::FlagDuplicate => false,
         }
     }
 }
 
 /// Until when the latest dispatch may be undone, if the latest event is a dispatch.
-pub fn undo_until(events: &[Event]) -> Option<DateTime<Utc>> {
+pub fn undo_until(events: &[EventView]) -> Option<DateTime<Utc>> {
     let last = events.iter().max_by_key(|e| e.version)?;
     (last.kind == "dispatched").then(|| last.at + UNDO_WINDOW)
 }
@@ -225,54 +183,36 @@ pub struct Filled {
 }
 
 /// The body of `POST /api/tickets/{id}/actions`.
-pub fn request(action: Action, version: u32, filled: &Filled) -> Value {
-    let mut body = Map::new();
-    body.insert("action".into(), json!(action.as_str()));
-    body.insert("version".into(), json!(version));
+pub fn request(action: ActionKind, version: u32, filled: &Filled) -> ActionRequest {
+    let mut body = ActionRequest::new(action, version);
     let text = filled.text.trim();
     for input in action.inputs() {
         match input {
-            Input::Grid => {
-                body.insert("grid".into(), json!(filled.grid));
-            }
-            Input::Reason => {
-                body.insert("reason".into(), json!(text));
-            }
-            Input::Note => {
-                body.insert("note".into(), json!(text));
-            }
-            Input::OptionalNote if !text.is_empty() => {
-                body.insert("note".into(), json!(text));
-            }
+            Input::Grid => body.grid.clone_from(&filled.grid),
+            Input::Reason => body.reason = Some(text.to_owned()),
+            Input::Note => body.note = Some(text.to_owned()),
+            Input::OptionalNote if !text.is_empty() => body.note = Some(text.to_owned()),
             Input::OptionalNote => {}
-            Input::Outcome => {
-                body.insert("outcome".into(), json!(filled.choice));
-            }
-            Input::Satisfaction => {
-                body.insert("satisfaction".into(), json!(filled.choice));
-            }
-            Input::Level => {
-                body.insert("level".into(), json!(filled.choice));
-            }
-            Input::Into => {
-                body.insert("into".into(), json!(filled.into));
-            }
+            Input::Outcome => body.outcome = Some(filled.choice.clone()),
+            Input::Satisfaction => body.satisfaction = Some(filled.choice.clone()),
+            Input::Level => body.level = Some(filled.choice.clone()),
+            Input::Into => body.into = filled.into,
             Input::Location => location(&mut body, filled),
         }
     }
-    Value::Object(body)
+    body
 }
 
 /// A picked point wins; otherwise a 15-digit code is a grid code and anything else an address.
-fn location(body: &mut Map<String, Value>, filled: &Filled) {
+fn location(body: &mut ActionRequest, filled: &Filled) {
     let typed = filled.address.trim();
     if let Some([lon, lat]) = filled.point {
-        body.insert("lon".into(), json!(lon));
-        body.insert("lat".into(), json!(lat));
+        body.lon = Some(lon);
+        body.lat = Some(lat);
     } else if is_grid_code(typed) {
-        body.insert("grid_code".into(), json!(typed));
+        body.grid_code = Some(typed.to_owned());
     } else {
-        body.insert("address".into(), json!(typed));
+        body.address = Some(typed.to_owned());
     }
 }
 
@@ -283,31 +223,38 @@ pub fn is_grid_code(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::tickets::queue::tests::ticket;
 
-    fn event(version: u32, kind: &str, at: &str) -> Event {
+    fn event(version: u32, kind: &str, at: &str) -> EventView {
         serde_json::from_value(json!({
-            "event_id": version, "version": version, "at": at,
-            "actor": {"id": "d1", "name": "调度员", "role": "dispatcher"},
-            "from": null, "to": null, "type": kind, "summary_zh": "", "summary_en": "",
+            "event_id": version, "ticket_id": 1, "version": version, "at": at,
+            "actor": {"id": "d1", "name": "调度员", "role": "dispatcher", "role_zh": "调度员"},
+            "from": null, "to": "dispatched", "to_zh": "已分派", "type": kind, "summary_zh": "", "summary_en": "",
+            "change": {"type": "started"},
         }))
         .unwrap()
     }
 
-    fn allowed(t: &Ticket) -> Vec<Action> {
+    fn allowed(t: &TicketView) -> Vec<ActionKind> {
         let now = t.received_at;
-        Action::ALL
+        CARD_ORDER
             .into_iter()
             .filter(|a| a.allowed(t, &[], now))
             .collect()
+    }
+
+    fn request_json(action: ActionKind, version: u32, filled: &Filled) -> serde_json::Value {
+        serde_json::to_value(request(action, version, filled)).unwrap()
     }
 
     #[test]
     fn a_reported_ticket_can_be_registered_handled_corrected_or_cancelled() {
         let mut t = ticket(
             1,
-            State::Reported,
+            TicketState::Reported,
             "2026-11-28T01:00:00Z",
             "2026-12-05T01:00:00Z",
         );
@@ -315,12 +262,12 @@ mod tests {
         assert_eq!(
             allowed(&t),
             vec![
-                Action::Register,
-                Action::SelfHandle,
-                Action::Contact,
-                Action::Relocate,
-                Action::Merge,
-                Action::Cancel
+                ActionKind::Register,
+                ActionKind::SelfHandle,
+                ActionKind::Contact,
+                ActionKind::Relocate,
+                ActionKind::Merge,
+                ActionKind::Cancel
             ]
         );
     }
@@ -329,22 +276,22 @@ mod tests {
     fn a_ticket_at_the_district_is_fed_back_without_starting() {
         let mut t = ticket(
             1,
-            State::Dispatched,
+            TicketState::Dispatched,
             "2026-11-28T01:00:00Z",
             "2026-12-05T01:00:00Z",
         );
-        assert!(Action::Start.allowed(&t, &[], t.received_at));
-        assert!(!Action::Feedback.allowed(&t, &[], t.received_at));
+        assert!(ActionKind::Start.allowed(&t, &[], t.received_at));
+        assert!(!ActionKind::Feedback.allowed(&t, &[], t.received_at));
         t.assignment.as_mut().unwrap().grid = None;
-        assert!(!Action::Start.allowed(&t, &[], t.received_at));
-        assert!(Action::Feedback.allowed(&t, &[], t.received_at));
+        assert!(!ActionKind::Start.allowed(&t, &[], t.received_at));
+        assert!(ActionKind::Feedback.allowed(&t, &[], t.received_at));
     }
 
     #[test]
     fn undo_is_offered_for_thirty_seconds_after_the_latest_dispatch() {
         let t = ticket(
             1,
-            State::Dispatched,
+            TicketState::Dispatched,
             "2026-11-28T01:00:00Z",
             "2026-12-05T01:00:00Z",
         );
@@ -353,14 +300,14 @@ mod tests {
             event(2, "dispatched", "2026-11-28T01:01:00Z"),
         ];
         let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
-        assert!(Action::UndoDispatch.allowed(&t, &events, at("2026-11-28T01:01:30Z")));
-        assert!(!Action::UndoDispatch.allowed(&t, &events, at("2026-11-28T01:01:31Z")));
+        assert!(ActionKind::UndoDispatch.allowed(&t, &events, at("2026-11-28T01:01:30Z")));
+        assert!(!ActionKind::UndoDispatch.allowed(&t, &events, at("2026-11-28T01:01:31Z")));
         let later = [
             events[0].clone(),
             events[1].clone(),
             event(3, "started", "2026-11-28T01:01:10Z"),
         ];
-        assert!(!Action::UndoDispatch.allowed(&t, &later, at("2026-11-28T01:01:20Z")));
+        assert!(!ActionKind::UndoDispatch.allowed(&t, &later, at("2026-11-28T01:01:20Z")));
     }
 
     #[test]
@@ -372,16 +319,16 @@ mod tests {
             ..Filled::default()
         };
         assert_eq!(
-            request(Action::Dispatch, 3, &filled),
+            request_json(ActionKind::Dispatch, 3, &filled),
             json!({"action": "dispatch", "version": 3, "grid": "110117001001003"})
         );
         assert_eq!(
-            request(Action::Feedback, 5, &filled),
+            request_json(ActionKind::Feedback, 5, &filled),
             json!({"action": "feedback", "version": 5, "outcome": "solved", "note": "已到场处理"})
         );
         let empty = Filled::default();
         assert_eq!(
-            request(Action::Register, 1, &empty),
+            request_json(ActionKind::Register, 1, &empty),
             json!({"action": "register", "version": 1})
         );
     }
@@ -393,16 +340,16 @@ mod tests {
             ..Filled::default()
         };
         assert_eq!(
-            request(Action::Relocate, 1, &filled)["grid_code"],
+            request_json(ActionKind::Relocate, 1, &filled)["grid_code"],
             "110117001001003"
         );
         filled.address = "金谷东园 3 号楼".into();
         assert_eq!(
-            request(Action::Relocate, 1, &filled)["address"],
+            request_json(ActionKind::Relocate, 1, &filled)["address"],
             "金谷东园 3 号楼"
         );
         filled.point = Some([117.1, 40.1]);
-        let body = request(Action::Relocate, 1, &filled);
+        let body = request_json(ActionKind::Relocate, 1, &filled);
         assert_eq!(
             (body["lon"].as_f64(), body.get("address")),
             (Some(117.1), None)

@@ -10,18 +10,17 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+use binhe_api::tickets::{Acted, ActionRequest, CatalogueView, TicketDetail, TicketView};
+use binhe_core::ticket::{ActionKind, SlaStatus, TicketId, TicketState};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use serde_json::Value;
 
-use super::actions::{Action, Filled, request, undo_until};
+use super::actions::{Filled, request, undo_until};
 use super::queue::sla_at;
 use super::time;
 use crate::api::ApiError;
-use crate::api::tickets::{
-    self as api, Acted, Catalogue, Sla, State, Ticket, TicketDetail, TicketId,
-};
+use crate::api::tickets as api;
 use crate::app::AppState;
 use crate::i18n::Msg;
 
@@ -113,20 +112,20 @@ pub enum PickFor {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ChooseGrid {
     pub ticket: TicketId,
-    pub action: Action,
+    pub action: ActionKind,
 }
 
 /// The desk's shared state; every field is a signal, so it is `Copy`.
 #[derive(Clone, Copy)]
 pub struct Desk {
     /// Open tickets, newest first, as last loaded.
-    pub tickets: RwSignal<Arc<Vec<Ticket>>>,
+    pub tickets: RwSignal<Arc<Vec<TicketView>>>,
     /// Open tickets on the server (the list may stop at the server's limit).
     pub total: RwSignal<u64>,
     pub loaded: RwSignal<bool>,
     /// Bumped whenever tickets changed on the server.
     pub revision: RwSignal<u64>,
-    pub catalogue: RwSignal<Option<Arc<Catalogue>>>,
+    pub catalogue: RwSignal<Option<Arc<CatalogueView>>>,
     pub due_soon_share: RwSignal<Option<f64>>,
     /// The clock the time-left chips are computed against.
     pub now: RwSignal<DateTime<Utc>>,
@@ -285,12 +284,12 @@ impl Desk {
     }
 
     /// Deadline status of `t` now (tracks the clock).
-    pub fn sla(self, t: &Ticket) -> Sla {
+    pub fn sla(self, t: &TicketView) -> SlaStatus {
         sla_at(t, self.now.get(), self.due_soon_share.get())
     }
 
     /// The loaded ticket `id`, without tracking.
-    pub fn find(self, id: TicketId) -> Option<Ticket> {
+    pub fn find(self, id: TicketId) -> Option<TicketView> {
         self.tickets
             .with_untracked(|list| list.iter().find(|t| t.id == id).cloned())
             .or_else(|| {
@@ -317,7 +316,7 @@ impl Desk {
 
     /// Puts a ticket the server sent back into the list (or takes it out once it is no longer
     /// open) and onto the card, before the reload the stream will bring.
-    fn apply(self, ticket: Ticket) {
+    fn apply(self, ticket: TicketView) {
         self.tickets.update(|list| {
             let list = Arc::make_mut(list);
             list.retain(|t| t.id != ticket.id);
@@ -340,14 +339,14 @@ impl Desk {
     pub async fn act(
         self,
         id: TicketId,
-        action: Action,
+        action: ActionKind,
         filled: &Filled,
     ) -> Result<Acted, ApiError> {
         let version = self.find(id).map_or(0, |t| t.version);
         self.send(id, &request(action, version, filled)).await
     }
 
-    async fn send(self, id: TicketId, body: &Value) -> Result<Acted, ApiError> {
+    async fn send(self, id: TicketId, body: &ActionRequest) -> Result<Acted, ApiError> {
         let result = api::act(id, body).await;
         self.settle(&result);
         result
@@ -370,10 +369,10 @@ impl Desk {
             // A ticket not yet registered is registered first, as the drop gesture does.
             let unregistered = self
                 .find(choose.ticket)
-                .is_some_and(|t| t.state == State::Reported);
-            if choose.action == Action::Dispatch && unregistered {
+                .is_some_and(|t| t.state == TicketState::Reported);
+            if choose.action == ActionKind::Dispatch && unregistered {
                 let registered = self
-                    .act(choose.ticket, Action::Register, &Filled::default())
+                    .act(choose.ticket, ActionKind::Register, &Filled::default())
                     .await;
                 if let Err(error) = registered {
                     self.announce(Msg::ErrorDispatch, Err(error));
@@ -403,7 +402,10 @@ impl Desk {
 
     pub fn undo(self, id: TicketId) {
         spawn_local(async move {
-            match self.act(id, Action::UndoDispatch, &Filled::default()).await {
+            match self
+                .act(id, ActionKind::UndoDispatch, &Filled::default())
+                .await
+            {
                 Ok(_) => self.toast.set(Some(Toast::Undone { ticket: id })),
                 Err(error) => self.toast.set(Some(Toast::Refused {
                     context: Msg::ErrorUndo,
@@ -434,7 +436,7 @@ impl Desk {
     }
 
     /// A new ticket was taken in: its card opens and the strip says what became of it.
-    pub fn created(self, ticket: Ticket, duplicate: Option<(TicketId, bool)>, existing: bool) {
+    pub fn created(self, ticket: TicketView, duplicate: Option<(TicketId, bool)>, existing: bool) {
         let id = ticket.id;
         self.apply(ticket);
         self.toast.set(Some(Toast::Created {

@@ -17,7 +17,7 @@ use wasm_bindgen::closure::Closure;
 use web_sys::EventSource;
 
 use super::desk::{Desk, Live};
-use crate::api::tickets::STREAM;
+use binhe_api::tickets::STREAM;
 
 const POLL: Duration = Duration::from_secs(3);
 const RETRY_STREAM: Duration = Duration::from_mins(1);

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::api::tickets::{Sla, State, Ticket};
+use binhe_api::tickets::TicketView;
+use binhe_core::ticket::{SlaStatus, TicketState};
+
 use crate::i18n::Msg;
 
 /// A ticket's colour family. Deadlines come first: an overdue or soon-due ticket shows that,
@@ -33,21 +35,21 @@ impl Tone {
         Tone::Done,
     ];
 
-    pub fn of(state: State, sla: Sla) -> Tone {
+    pub fn of(state: TicketState, sla: SlaStatus) -> Tone {
         match (sla, state.is_open()) {
-            (Sla::Overdue, true) => Tone::Overdue,
-            (Sla::DueSoon, true) => Tone::DueSoon,
+            (SlaStatus::Overdue, true) => Tone::Overdue,
+            (SlaStatus::DueSoon, true) => Tone::DueSoon,
             _ => Tone::of_state(state),
         }
     }
 
     /// The tone of a state alone (on time).
-    pub fn of_state(state: State) -> Tone {
+    pub fn of_state(state: TicketState) -> Tone {
         match state {
-            State::Reported | State::Registered => Tone::New,
-            State::Dispatched | State::Handling => Tone::Active,
-            State::FedBack | State::Verified => Tone::Review,
-            State::Closed | State::Cancelled | State::Merged => Tone::Done,
+            TicketState::Reported | TicketState::Registered => Tone::New,
+            TicketState::Dispatched | TicketState::Handling => Tone::Active,
+            TicketState::FedBack | TicketState::Verified => Tone::Review,
+            TicketState::Closed | TicketState::Cancelled | TicketState::Merged => Tone::Done,
         }
     }
 
@@ -90,7 +92,7 @@ impl Tone {
 /// Where an open ticket stands against its closure deadline at `now`, by the server's rule
 /// (`due_soon_share` of the whole window left). The server's `sla` is as of the last load;
 /// this keeps chips right between loads. Closed tickets keep the server's verdict.
-pub fn sla_at(ticket: &Ticket, now: DateTime<Utc>, due_soon_share: Option<f64>) -> Sla {
+pub fn sla_at(ticket: &TicketView, now: DateTime<Utc>, due_soon_share: Option<f64>) -> SlaStatus {
     let Some(share) = due_soon_share else {
         return ticket.sla;
     };
@@ -98,16 +100,16 @@ pub fn sla_at(ticket: &Ticket, now: DateTime<Utc>, due_soon_share: Option<f64>) 
         return ticket.sla;
     }
     if now > ticket.due_at {
-        return Sla::Overdue;
+        return SlaStatus::Overdue;
     }
     let window = (ticket.due_at - ticket.received_at)
         .num_milliseconds()
         .max(1) as f64;
     let left = (ticket.due_at - now).num_milliseconds() as f64;
     if left <= window * share {
-        Sla::DueSoon
+        SlaStatus::DueSoon
     } else {
-        Sla::OnTime
+        SlaStatus::OnTime
     }
 }
 
@@ -156,20 +158,23 @@ impl QueueTab {
     }
 
     /// Whether `t` (whose deadline status at this moment is `sla`) is listed under this tab.
-    pub fn holds(self, t: &Ticket, sla: Sla) -> bool {
+    pub fn holds(self, t: &TicketView, sla: SlaStatus) -> bool {
         if !t.state.is_open() {
             return false;
         }
         match self {
             QueueTab::New => {
-                matches!(t.state, State::Reported | State::Registered)
+                matches!(t.state, TicketState::Reported | TicketState::Registered)
                     && t.routing.unrouted.is_none()
             }
             QueueTab::InProgress => matches!(
                 t.state,
-                State::Dispatched | State::Handling | State::FedBack | State::Verified
+                TicketState::Dispatched
+                    | TicketState::Handling
+                    | TicketState::FedBack
+                    | TicketState::Verified
             ),
-            QueueTab::Deadline => matches!(sla, Sla::Overdue | Sla::DueSoon),
+            QueueTab::Deadline => matches!(sla, SlaStatus::Overdue | SlaStatus::DueSoon),
             QueueTab::Unrouted => t.routing.unrouted.is_some(),
             QueueTab::Flagged => t.duplicate_flag.is_some(),
         }
@@ -178,8 +183,12 @@ impl QueueTab {
 
 /// The tickets of `tab`, in the order the dispatcher works them: newest first, except under
 /// 超期/临期, where the most urgent (earliest deadline) comes first.
-pub fn rows(tickets: &[Ticket], tab: QueueTab, sla: impl Fn(&Ticket) -> Sla) -> Vec<&Ticket> {
-    let mut rows: Vec<&Ticket> = tickets.iter().filter(|t| tab.holds(t, sla(t))).collect();
+pub fn rows(
+    tickets: &[TicketView],
+    tab: QueueTab,
+    sla: impl Fn(&TicketView) -> SlaStatus,
+) -> Vec<&TicketView> {
+    let mut rows: Vec<&TicketView> = tickets.iter().filter(|t| tab.holds(t, sla(t))).collect();
     if tab == QueueTab::Deadline {
         rows.sort_by(|a, b| a.due_at.cmp(&b.due_at).then(b.id.cmp(&a.id)));
     } else {
@@ -188,24 +197,13 @@ pub fn rows(tickets: &[Ticket], tab: QueueTab, sla: impl Fn(&Ticket) -> Sla) -> 
     rows
 }
 
-/// A short channel label for the narrow queue row; the card shows the server's full name.
-pub fn channel_short(channel: &str) -> Option<Msg> {
-    match channel {
-        "hotline" => Some(Msg::ChannelHotline),
-        "patrol" => Some(Msg::ChannelPatrol),
-        "camera" => Some(Msg::ChannelCamera),
-        "resident" => Some(Msg::ChannelResident),
-        "referral" => Some(Msg::ChannelReferral),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
 
-    pub(crate) fn ticket(id: i64, state: State, received: &str, due: &str) -> Ticket {
-        let mut t: Ticket = serde_json::from_str(crate::api::tickets::tests::TICKET_JSON).unwrap();
+    pub(crate) fn ticket(id: i64, state: TicketState, received: &str, due: &str) -> TicketView {
+        let mut t: TicketView =
+            serde_json::from_str(crate::api::tickets::tests::TICKET_JSON).unwrap();
         t.id = id;
         t.state = state;
         t.duplicate_flag = None;
@@ -220,13 +218,28 @@ pub(crate) mod tests {
 
     #[test]
     fn deadline_colours_win_over_state_colours() {
-        assert_eq!(Tone::of(State::Handling, Sla::Overdue), Tone::Overdue);
-        assert_eq!(Tone::of(State::Reported, Sla::DueSoon), Tone::DueSoon);
-        assert_eq!(Tone::of(State::Registered, Sla::OnTime), Tone::New);
-        assert_eq!(Tone::of(State::Dispatched, Sla::OnTime), Tone::Active);
-        assert_eq!(Tone::of(State::FedBack, Sla::OnTime), Tone::Review);
+        assert_eq!(
+            Tone::of(TicketState::Handling, SlaStatus::Overdue),
+            Tone::Overdue
+        );
+        assert_eq!(
+            Tone::of(TicketState::Reported, SlaStatus::DueSoon),
+            Tone::DueSoon
+        );
+        assert_eq!(
+            Tone::of(TicketState::Registered, SlaStatus::OnTime),
+            Tone::New
+        );
+        assert_eq!(
+            Tone::of(TicketState::Dispatched, SlaStatus::OnTime),
+            Tone::Active
+        );
+        assert_eq!(
+            Tone::of(TicketState::FedBack, SlaStatus::OnTime),
+            Tone::Review
+        );
         // A closed ticket that missed its deadline is done, not alarming.
-        assert_eq!(Tone::of(State::Closed, Sla::Missed), Tone::Done);
+        assert_eq!(Tone::of(TicketState::Closed, SlaStatus::Missed), Tone::Done);
     }
 
     #[test]
@@ -234,14 +247,23 @@ pub(crate) mod tests {
         // A 10-hour window; due soon in the last 20 %, i.e. the last 2 hours.
         let t = ticket(
             1,
-            State::Dispatched,
+            TicketState::Dispatched,
             "2026-11-28T00:00:00Z",
             "2026-11-28T10:00:00Z",
         );
         let share = Some(0.2);
-        assert_eq!(sla_at(&t, at("2026-11-28T07:59:00Z"), share), Sla::OnTime);
-        assert_eq!(sla_at(&t, at("2026-11-28T08:00:00Z"), share), Sla::DueSoon);
-        assert_eq!(sla_at(&t, at("2026-11-28T10:00:01Z"), share), Sla::Overdue);
+        assert_eq!(
+            sla_at(&t, at("2026-11-28T07:59:00Z"), share),
+            SlaStatus::OnTime
+        );
+        assert_eq!(
+            sla_at(&t, at("2026-11-28T08:00:00Z"), share),
+            SlaStatus::DueSoon
+        );
+        assert_eq!(
+            sla_at(&t, at("2026-11-28T10:00:01Z"), share),
+            SlaStatus::Overdue
+        );
         // Without the server's table the server's own verdict stands.
         assert_eq!(sla_at(&t, at("2026-11-28T10:00:01Z"), None), t.sla);
     }
@@ -250,45 +272,43 @@ pub(crate) mod tests {
     fn tabs_sort_newest_first_and_deadlines_by_urgency() {
         let mut unrouted = ticket(
             4,
-            State::Reported,
+            TicketState::Reported,
             "2026-11-28T04:00:00Z",
             "2026-11-29T00:00:00Z",
         );
-        unrouted.routing = crate::api::tickets::Routing::default();
-        unrouted.routing.unrouted = Some(crate::api::tickets::Labelled {
-            code: "outside_street".into(),
-            label_zh: "位置不在本街道网格内".into(),
-            label_en: "outside".into(),
-        });
+        unrouted.routing = binhe_api::tickets::RoutingView::default();
+        unrouted.routing.unrouted = Some(binhe_api::tickets::Labelled::of(
+            binhe_core::ticket::UnroutedReason::OutsideStreet,
+        ));
         let tickets = vec![
             ticket(
                 1,
-                State::Reported,
+                TicketState::Reported,
                 "2026-11-28T01:00:00Z",
                 "2026-11-28T12:00:00Z",
             ),
             ticket(
                 2,
-                State::Registered,
+                TicketState::Registered,
                 "2026-11-28T03:00:00Z",
                 "2026-11-28T05:00:00Z",
             ),
             ticket(
                 3,
-                State::Handling,
+                TicketState::Handling,
                 "2026-11-28T02:00:00Z",
                 "2026-11-28T03:00:00Z",
             ),
             unrouted,
             ticket(
                 5,
-                State::Closed,
+                TicketState::Closed,
                 "2026-11-28T05:00:00Z",
                 "2026-11-28T06:00:00Z",
             ),
         ];
         let now = at("2026-11-28T04:40:00Z");
-        let sla = |t: &Ticket| sla_at(t, now, Some(0.2));
+        let sla = |t: &TicketView| sla_at(t, now, Some(0.2));
         let ids = |tab| {
             rows(&tickets, tab, sla)
                 .iter()
@@ -307,15 +327,15 @@ pub(crate) mod tests {
     fn flagged_tickets_stay_in_their_state_tab_too() {
         let mut t = ticket(
             7,
-            State::Reported,
+            TicketState::Reported,
             "2026-11-28T01:00:00Z",
             "2026-12-05T01:00:00Z",
         );
-        t.duplicate_flag = Some(crate::api::tickets::DuplicateFlag {
+        t.duplicate_flag = Some(binhe_core::ticket::DuplicateFlag {
             of: 3,
             distance_m: 20.0,
         });
-        assert!(QueueTab::Flagged.holds(&t, Sla::OnTime));
-        assert!(QueueTab::New.holds(&t, Sla::OnTime));
+        assert!(QueueTab::Flagged.holds(&t, SlaStatus::OnTime));
+        assert!(QueueTab::New.holds(&t, SlaStatus::OnTime));
     }
 }
