@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::query::QueryString;
+pub use crate::vocabulary::ServerMode;
 
 /// The account the desktop window's launch key stands for (the built-in local dispatcher).
 pub const LOCAL_ACCOUNT: &str = "local-dispatcher";
@@ -22,14 +23,6 @@ pub const MAX_TERMINAL_CHARS: usize = 64;
 /// Audit lines a page answers with unless `limit` says otherwise, and at most.
 pub const DEFAULT_AUDIT_LIMIT: u32 = 200;
 pub const MAX_AUDIT_LIMIT: u32 = 1000;
-
-crate::core::labelled! {
-    /// How the server is reached: the desktop app's embedded server, or a shared center.
-    pub enum ServerMode {
-        Standalone = "standalone", "本机模式", "Standalone";
-        Center = "center", "中心服务器", "Center server";
-    }
-}
 
 /// `Account` of the contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

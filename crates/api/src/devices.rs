@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorDetail;
+pub use crate::vocabulary::WallState;
 
 /// Camera streams the gateway runs at once …
 pub const MAX_STREAMS: usize = 16;
@@ -97,15 +98,6 @@ pub struct GatewayStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WallRequest {
     pub cameras: Vec<String>,
-}
-
-crate::core::labelled! {
-    /// What became of a camera on the wall's socket.
-    pub enum WallState {
-        Playing = "playing", "播放中", "Playing";
-        Ended = "ended", "已停止", "Ended";
-        Error = "error", "无法播放", "Cannot play";
-    }
 }
 
 /// A text message of the wall's socket: a camera `playing`, `ended` (with the reason) or in

@@ -12,19 +12,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::query::QueryString;
 use crate::tickets::TicketView;
+pub use crate::vocabulary::{PeriodKindName, ScopeKind};
 
 /// Tickets a drill-down list answers with unless `limit` says otherwise, and at most.
 pub const DEFAULT_DRILL_LIMIT: u32 = 100;
 pub const MAX_DRILL_LIMIT: u32 = 1000;
-
-crate::core::labelled! {
-    /// Whose tickets are counted.
-    pub enum ScopeKind {
-        Street = "street", "街道", "Street";
-        Community = "community", "社区", "Community";
-        Micro = "micro", "微网格", "Micro-grid";
-    }
-}
 
 /// Whose figures: the street, a community or a micro-grid, with its residents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,16 +25,6 @@ pub struct ScopeInfo {
     pub code: GridCode,
     pub name: String,
     pub residents: u32,
-}
-
-crate::core::labelled! {
-    /// How a period was asked for.
-    pub enum PeriodKindName {
-        Month = "month", "月", "Month";
-        Year = "year", "年", "Year";
-        /// Whole Beijing days.
-        Range = "range", "区间", "Range";
-    }
 }
 
 /// The period as the server understood it, with its label (`2026年11月`) and span.

@@ -25,6 +25,7 @@ pub mod kpi;
 pub mod query;
 pub mod tickets;
 pub mod time;
+pub mod vocabulary;
 
 pub use binhe_core as core;
 pub use error::{ErrorBody, ErrorDetail, Problem};

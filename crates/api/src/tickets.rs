@@ -450,7 +450,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_report_leaves_out_empty_fields() {
+    fn a_report_carries_its_picture_beside_the_intake_fields() {
         let r = ReportRequest {
             request: IntakeRequest {
                 channel: Some("hotline".into()),
@@ -463,8 +463,9 @@ mod tests {
             snapshot_jpeg: None,
         };
         let v = serde_json::to_value(&r).unwrap();
-        assert!(v.get("lon").is_none() && v.get("snapshot_jpeg").is_none());
+        assert!(v.get("snapshot_jpeg").is_none(), "no picture, no field");
         assert_eq!(v["grid_code"], "110117001001003");
+        assert_eq!(v["channel"], "hotline");
         assert_eq!(serde_json::from_value::<ReportRequest>(v).unwrap(), r);
     }
 

@@ -1,82 +1,70 @@
 //! How times are written where the contract fixes a form other than chrono's default
 //! (`2026-11-28T08:00:00.123Z`). Every form is RFC 3339 and reads back the same instant.
 
-/// Whole seconds in UTC: `2026-11-28T12:01:00Z` (door events, camera health).
-pub mod seconds {
-    use chrono::{DateTime, SecondsFormat, Utc};
-    use serde::{Deserialize, Deserializer, Serializer};
+/// Declares a serde `with` module writing an instant as `$form` does (and reading any RFC 3339),
+/// with an `option` submodule for an optional instant.
+macro_rules! written_as {
+    ($(#[$doc:meta])* $name:ident, $form:expr) => {
+        $(#[$doc])*
+        pub mod $name {
+            use chrono::{DateTime, Utc};
+            use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&at.to_rfc3339_opts(SecondsFormat::Secs, true))
-    }
+            fn text(at: &DateTime<Utc>) -> String {
+                let form: fn(&DateTime<Utc>) -> String = $form;
+                form(at)
+            }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<DateTime<Utc>, D::Error> {
-        DateTime::<Utc>::deserialize(deserializer)
-    }
+            pub fn serialize<S: Serializer>(
+                at: &DateTime<Utc>,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&text(at))
+            }
 
-    /// The same for an optional time.
-    pub mod option {
-        use chrono::{DateTime, Utc};
-        use serde::{Deserialize, Deserializer, Serializer};
+            pub fn deserialize<'de, D: Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<DateTime<Utc>, D::Error> {
+                DateTime::<Utc>::deserialize(deserializer)
+            }
 
-        pub fn serialize<S: Serializer>(
-            at: &Option<DateTime<Utc>>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
-            match at {
-                Some(at) => super::serialize(at, serializer),
-                None => serializer.serialize_none(),
+            /// The same for an optional instant.
+            pub mod option {
+                use chrono::{DateTime, Utc};
+                use serde::{Deserialize, Deserializer, Serializer};
+
+                pub fn serialize<S: Serializer>(
+                    at: &Option<DateTime<Utc>>,
+                    serializer: S,
+                ) -> Result<S::Ok, S::Error> {
+                    match at {
+                        Some(at) => serializer.serialize_str(&super::text(at)),
+                        None => serializer.serialize_none(),
+                    }
+                }
+
+                pub fn deserialize<'de, D: Deserializer<'de>>(
+                    deserializer: D,
+                ) -> Result<Option<DateTime<Utc>>, D::Error> {
+                    Option::<DateTime<Utc>>::deserialize(deserializer)
+                }
             }
         }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Option<DateTime<Utc>>, D::Error> {
-            Option::<DateTime<Utc>>::deserialize(deserializer)
-        }
-    }
+    };
 }
 
-/// With an offset, as `DateTime::to_rfc3339` writes it: `2026-11-28T12:01:00.5+00:00`
-/// (sessions and the audit log).
-pub mod offset {
-    use chrono::{DateTime, Utc};
-    use serde::{Deserialize, Deserializer, Serializer};
+written_as!(
+    /// Whole seconds in UTC: `2026-11-28T12:01:00Z` (door events, camera health).
+    seconds,
+    |at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+);
 
-    pub fn serialize<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&at.to_rfc3339())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<DateTime<Utc>, D::Error> {
-        DateTime::<Utc>::deserialize(deserializer)
-    }
-
-    /// The same for an optional time.
-    pub mod option {
-        use chrono::{DateTime, Utc};
-        use serde::{Deserialize, Deserializer, Serializer};
-
-        pub fn serialize<S: Serializer>(
-            at: &Option<DateTime<Utc>>,
-            serializer: S,
-        ) -> Result<S::Ok, S::Error> {
-            match at {
-                Some(at) => super::serialize(at, serializer),
-                None => serializer.serialize_none(),
-            }
-        }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<Option<DateTime<Utc>>, D::Error> {
-            Option::<DateTime<Utc>>::deserialize(deserializer)
-        }
-    }
-}
+written_as!(
+    /// With an offset, as `DateTime::to_rfc3339` writes it: `2026-11-28T12:01:00.5+00:00`
+    /// (sessions and the audit log).
+    offset,
+    DateTime::to_rfc3339
+);
 
 #[cfg(test)]
 mod tests {

@@ -11,21 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::code::GridCode;
 use crate::ticket::lifecycle::Command;
 use crate::ticket::{Actor, ActorRole, Ticket};
-
-crate::labelled! {
-    pub enum Role {
-        Dispatcher = "dispatcher", "调度员", "Dispatcher";
-        Commander = "commander", "社区指挥", "Community commander";
-        Worker = "worker", "网格员", "Grid worker";
-        Administrator = "administrator", "管理员", "Administrator";
-    }
-}
+pub use crate::vocabulary::Role;
 
 impl Role {
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::from_code(text)
-    }
-
     fn actor_role(self) -> ActorRole {
         match self {
             Self::Dispatcher => ActorRole::Dispatcher,

@@ -136,7 +136,7 @@ fn read_feature(feature: &Value) -> Result<Grid, Vec<GridProblem>> {
     };
     let code = code.map_err(|p| problems.push(p)).ok();
     if let (Some(code), Some(declared)) = (&code, properties.get("level").and_then(Value::as_str)) {
-        match GridLevel::parse(declared) {
+        match GridLevel::from_code(declared) {
             Some(level) if level == code.level() => {}
             Some(_) => problems.push(GridProblem::LevelMismatch {
                 declared: declared.to_owned(),
@@ -179,7 +179,7 @@ fn read_feature(feature: &Value) -> Result<Grid, Vec<GridProblem>> {
     let kind = properties
         .get("kind")
         .and_then(Value::as_str)
-        .and_then(MicroKind::parse);
+        .and_then(MicroKind::from_code);
     let shape = read_geometry(feature.get("geometry"))
         .map_err(|p| problems.push(p))
         .ok();

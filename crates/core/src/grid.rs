@@ -8,6 +8,7 @@ use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
 use crate::code::GridCode;
 use crate::geometry::{self, LocalProjection};
 use crate::problem::GridProblem;
+pub use crate::vocabulary::{DatasetSource, GridLevel, MicroKind};
 
 /// Coordinates are kept at 1e-7° (about 1 cm), so a shared boundary may wobble by that much:
 /// a sliver up to this wide along a grid's boundary is rounding, not an overlap or a gap.
@@ -28,49 +29,6 @@ fn boundary_length_m(shape: &MultiPolygon<f64>) -> f64 {
         .flat_map(geo::LineString::lines)
         .map(|line| line.dx().hypot(line.dy()))
         .sum()
-}
-
-crate::labelled! {
-    /// The four levels of the grid; the label is the seed's term, the short form the level.
-    #[derive(PartialOrd, Ord)]
-    pub enum GridLevel {
-        Street = "street", "街道网格", "Street grid", short "街道", "Street";
-        Community = "community", "社区网格", "Community grid", short "社区", "Community";
-        Micro = "micro", "微网格", "Micro-grid";
-        Unit = "unit", "单元网格", "Unit grid", short "单元", "Unit";
-    }
-}
-
-impl GridLevel {
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::from_code(text)
-    }
-}
-
-crate::labelled! {
-    /// Where the stored grids came from.
-    pub enum DatasetSource {
-        /// The generated, synthetic demo dataset.
-        Demo = "demo", "演示数据（合成）", "Synthetic demo data";
-        /// A surveyed dataset imported by an operator.
-        Import = "import", "导入的测绘数据", "Imported survey";
-    }
-}
-
-crate::labelled! {
-    /// What a micro-grid covers, which decides who is posted to it.
-    pub enum MicroKind {
-        /// Main streets and lanes: full-time grid workers.
-        StreetLane = "street_lane", "主要街巷", "Main street/lane";
-        /// Inside a residential compound: part-time grid workers.
-        Compound = "compound", "小区", "Residential compound";
-    }
-}
-
-impl MicroKind {
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::from_code(text)
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

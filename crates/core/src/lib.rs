@@ -17,6 +17,7 @@ pub mod people;
 pub mod problem;
 pub mod spatial;
 pub mod ticket;
+pub mod vocabulary;
 
 pub use code::{CodeError, GridCode};
 pub use grid::{Grid, GridHierarchy, GridIndex, GridLevel, MicroKind};

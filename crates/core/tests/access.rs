@@ -3,10 +3,10 @@
 
 use binhe_core::GridCode;
 use binhe_core::access::{Principal, Role};
-use binhe_core::ticket::intake::{Intake, IntakeLocation};
+use binhe_core::ticket::intake::Intake;
 use binhe_core::ticket::lifecycle::{self, Command};
 use binhe_core::ticket::routing::Routing;
-use binhe_core::ticket::{Actor, Assignment, Channel, Point, Ticket, Urgency};
+use binhe_core::ticket::{Actor, Assignment, Channel, Point, Ticket};
 use chrono::{Duration, TimeZone, Utc};
 
 fn community(n: u16) -> GridCode {
@@ -25,22 +25,13 @@ fn to(grid: &GridCode, worker: &str) -> Assignment {
 /// A registered ticket routed to a micro-grid of community `n`.
 fn ticket_in(n: u16, reporter: Option<&str>) -> Ticket {
     let at = Utc.with_ymd_and_hms(2026, 11, 28, 1, 0, 0).unwrap();
+    let point = Point {
+        lon: 117.1,
+        lat: 40.1,
+    };
     let intake = Intake {
-        channel: Channel::Patrol,
-        external_id: None,
-        category: "garbage".to_owned(),
-        description: "垃圾堆放".to_owned(),
-        location: IntakeLocation::Point(Point {
-            lon: 117.1,
-            lat: 40.1,
-        }),
-        address: None,
-        reporter_name: None,
-        reporter_phone: None,
-        urgency: Urgency::Normal,
-        received_at: at,
         source_ref: reporter.map(str::to_owned),
-        snapshot: None,
+        ..Intake::at_point(Channel::Patrol, "garbage", "垃圾堆放", point, at)
     };
     let routing = Routing {
         community: Some(community(n)),
@@ -213,7 +204,7 @@ fn administrator_configures_but_acts_on_no_ticket() {
     assert!(!commander(3).may_administer() && !worker("W1").may_administer());
     assert!(dispatcher().may_administer());
     for role in Role::ALL {
-        assert_eq!(Role::parse(role.as_str()), Some(role));
+        assert_eq!(Role::from_code(role.as_str()), Some(role));
     }
 }
 

@@ -4,14 +4,14 @@
 //! carry their result and rating).
 
 use binhe_core::GridCode;
-use binhe_core::ticket::intake::{Intake, IntakeLocation};
+use binhe_core::ticket::intake::Intake;
 use binhe_core::ticket::lifecycle::{
     self, Change, Command, TicketEvent, TransitionError, UNDO_WINDOW, replay,
 };
 use binhe_core::ticket::routing::Routing;
 use binhe_core::ticket::{
     Actor, ActorRole, Assignment, Channel, DuplicateFlag, EscalationLevel, Outcome, Point,
-    Satisfaction, Ticket, TicketState, Urgency,
+    Satisfaction, Ticket, TicketState,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
@@ -63,22 +63,13 @@ fn dispatcher() -> Actor {
 }
 
 fn new_ticket() -> (Ticket, Vec<TicketEvent>) {
+    let point = Point {
+        lon: 117.12,
+        lat: 40.14,
+    };
     let intake = Intake {
-        channel: Channel::Hotline,
         external_id: Some("12345-1".to_owned()),
-        category: "garbage".to_owned(),
-        description: "垃圾堆放".to_owned(),
-        location: IntakeLocation::Point(Point {
-            lon: 117.12,
-            lat: 40.14,
-        }),
-        address: None,
-        reporter_name: None,
-        reporter_phone: None,
-        urgency: Urgency::Normal,
-        received_at: start_time(),
-        source_ref: None,
-        snapshot: None,
+        ..Intake::at_point(Channel::Hotline, "garbage", "垃圾堆放", point, start_time())
     };
     let routing = Routing {
         community: Some(community(1)),

@@ -134,7 +134,7 @@ async fn record(
         )
     })?;
     let unit = unit_in_view(&grids, &caller, reported.unit.trim())?;
-    let kind = DoorEventKind::parse(reported.kind.trim()).ok_or_else(|| {
+    let kind = DoorEventKind::from_code(reported.kind.trim()).ok_or_else(|| {
         bad(
             "kind",
             format!(

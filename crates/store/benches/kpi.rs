@@ -21,11 +21,11 @@ use std::time::Instant;
 use binhe_core::GridCode;
 use binhe_core::kpi::period::month_start;
 use binhe_core::kpi::{KpiCounts, KpiFacts, Period, SubjectCounts, SubjectKind, Window};
-use binhe_core::ticket::intake::{Intake, IntakeLocation};
+use binhe_core::ticket::intake::Intake;
 use binhe_core::ticket::lifecycle;
 use binhe_core::ticket::routing::Routing;
 use binhe_core::ticket::{
-    Actor, Assignment, Channel, Outcome, Point, Satisfaction, Ticket, TicketState, Urgency,
+    Actor, Assignment, Channel, Outcome, Point, Satisfaction, Ticket, TicketState,
 };
 use binhe_store::{KpiRepository, KpiScope, NewTicket, PgStore, SqliteStore, TicketRepository};
 use chrono::{DateTime, Duration, Utc};
@@ -106,23 +106,11 @@ fn as_of() -> DateTime<Utc> {
 /// A new ticket as the intake makes it, to be filled in with a year's history.
 fn template() -> Ticket {
     let at = month_start(YEAR, 1).unwrap();
-    let intake = Intake {
-        channel: Channel::Hotline,
-        external_id: None,
-        category: "noise".to_owned(),
-        description: "夜间施工噪音".to_owned(),
-        location: IntakeLocation::Point(Point {
-            lon: 117.12,
-            lat: 40.14,
-        }),
-        address: None,
-        reporter_name: None,
-        reporter_phone: None,
-        urgency: Urgency::Normal,
-        received_at: at,
-        source_ref: None,
-        snapshot: None,
+    let point = Point {
+        lon: 117.12,
+        lat: 40.14,
     };
+    let intake = Intake::at_point(Channel::Hotline, "noise", "夜间施工噪音", point, at);
     let receipt = lifecycle::receipt(intake, None, Routing::default(), (at, at), &Actor::system());
     Ticket::received(&receipt).unwrap()
 }

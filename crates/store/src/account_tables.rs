@@ -23,7 +23,7 @@ fn account_damaged(login: &str, detail: impl std::fmt::Display) -> StoreError {
 
 fn account_from_row(row: &impl Columns) -> Result<StoredAccount, StoreError> {
     let login = row.text("login");
-    let role = Role::parse(row.text("role"))
+    let role = Role::from_code(row.text("role"))
         .ok_or_else(|| account_damaged(login, format!("role {}", row.text("role"))))?;
     let community = row
         .maybe_text("community")

@@ -12,7 +12,7 @@ fn door_event_from_row(row: &impl Columns) -> Result<DoorEvent, StoreError> {
         id: row.integer("id"),
         unit: row.text("unit_id").to_owned(),
         at: time(row, "at")?,
-        kind: DoorEventKind::parse(kind).ok_or_else(|| StoreError::Corrupt {
+        kind: DoorEventKind::from_code(kind).ok_or_else(|| StoreError::Corrupt {
             code: row.text("unit_id").to_owned(),
             detail: format!("door event kind {kind}"),
         })?,

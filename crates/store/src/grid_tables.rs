@@ -31,7 +31,7 @@ fn grid_from_row(row: &impl Columns) -> Result<Grid, StoreError> {
             .integer("population")
             .try_into()
             .map_err(|e| corrupt(code, e))?,
-        kind: row.maybe_text("kind").and_then(MicroKind::parse),
+        kind: row.maybe_text("kind").and_then(MicroKind::from_code),
         synthetic: row.flag("synthetic"),
     })
 }
@@ -44,9 +44,9 @@ fn worker_from_row(row: &impl Columns) -> Result<Worker, StoreError> {
         row.text("grid_code"),
     );
     Ok(Worker {
-        kind: WorkerKind::parse(kind)
+        kind: WorkerKind::from_code(kind)
             .ok_or_else(|| corrupt(grid, format!("worker {id} has kind {kind}")))?,
-        role: WorkerRole::parse(role)
+        role: WorkerRole::from_code(role)
             .ok_or_else(|| corrupt(grid, format!("worker {id} has role {role}")))?,
         grid: GridCode::parse(grid).map_err(|e| corrupt(grid, e))?,
         name: row.text("name").to_owned(),
@@ -60,7 +60,7 @@ fn worker_from_row(row: &impl Columns) -> Result<Worker, StoreError> {
 fn device_from_row(row: &impl Columns) -> Result<Device, StoreError> {
     let (id, kind, grid) = (row.text("id"), row.text("kind"), row.text("grid_code"));
     Ok(Device {
-        kind: DeviceKind::parse(kind)
+        kind: DeviceKind::from_code(kind)
             .ok_or_else(|| corrupt(grid, format!("device {id} has kind {kind}")))?,
         grid: GridCode::parse(grid).map_err(|e| corrupt(grid, e))?,
         name: row.text("name").to_owned(),

@@ -119,7 +119,9 @@ fn event_from_row(row: &impl Columns) -> Result<StoredEvent, StoreError> {
     let ticket_id = row.integer("ticket_id");
     let state = |column: &str| -> Result<Option<TicketState>, StoreError> {
         row.maybe_text(column)
-            .map(|s| TicketState::parse(s).ok_or_else(|| damaged(ticket_id, format!("state {s}"))))
+            .map(|s| {
+                TicketState::from_code(s).ok_or_else(|| damaged(ticket_id, format!("state {s}")))
+            })
             .transpose()
     };
     let role = row.text("actor_role");

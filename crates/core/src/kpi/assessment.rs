@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::metrics::{KpiCounts, KpiFacts};
 use super::period::Window;
 use super::{KpiError, Rate};
+pub use crate::vocabulary::SubjectKind;
 
 /// The weight of each rate in the score, in per cent of the whole.
 ///
@@ -119,18 +120,6 @@ impl Weights {
         }
         // Two decimals, the precision shown, so that equal-looking scores tie.
         (weight > 0.0).then(|| (points / weight * 10_000.0).round() / 100.0)
-    }
-}
-
-crate::labelled! {
-    /// What is being assessed, and which fact names it.
-    pub enum SubjectKind {
-        /// By `community_code`.
-        Community = "community", "社区", "Communities";
-        /// By `micro_code`.
-        Micro = "micro", "网格", "Grids";
-        /// By `assignee_worker`.
-        Worker = "worker", "网格员", "Workers";
     }
 }
 

@@ -28,35 +28,21 @@ pub fn beijing() -> FixedOffset {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct IntakeRequest {
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub grid_code: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reporter_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reporter_phone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub urgency: Option<String>,
     /// RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` in Beijing time as 12345 exports write it.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source_ref: Option<String>,
     /// The stored picture a camera alert came with (its SHA-256, hex), set by the server.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<String>,
 }
 
@@ -90,6 +76,33 @@ pub struct Intake {
     pub source_ref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<String>,
+}
+
+impl Intake {
+    /// A normal-urgency request on `channel` at a point, with nothing optional filled in (as
+    /// tests and generated streets make them).
+    pub fn at_point(
+        channel: Channel,
+        category: &str,
+        description: &str,
+        point: Point,
+        received_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            channel,
+            external_id: None,
+            category: category.to_owned(),
+            description: description.to_owned(),
+            location: IntakeLocation::Point(point),
+            address: None,
+            reporter_name: None,
+            reporter_phone: None,
+            urgency: Urgency::Normal,
+            received_at,
+            source_ref: None,
+            snapshot: None,
+        }
+    }
 }
 
 /// What is wrong with one field.

@@ -22,6 +22,7 @@ use super::{
     Point, Satisfaction, Ticket, TicketId, TicketState,
 };
 use crate::grid::GridLevel;
+pub use crate::vocabulary::ActionKind;
 
 /// How long after a dispatch its author may take it back.
 pub const UNDO_WINDOW: Duration = Duration::seconds(30);
@@ -205,33 +206,6 @@ pub enum Command {
         flag: DuplicateFlag,
     },
     DismissFlag,
-}
-
-crate::labelled! {
-    /// The actions of the closed loop as terminals name them (`action` of the ticket actions
-    /// route); a [`Command`] is one of them with what it needs.
-    pub enum ActionKind {
-        Register = "register", "立案", "Register";
-        Cancel = "cancel", "注销", "Cancel ticket";
-        Dispatch = "dispatch", "分派", "Dispatch";
-        UndoDispatch = "undo_dispatch", "撤销分派", "Undo dispatch", short "撤销", "Undo";
-        SelfHandle = "self_handle", "自行处置", "Handle on the spot";
-        Start = "start", "开始处置", "Start handling";
-        Escalate = "escalate", "上交", "Escalate";
-        Delegate = "delegate", "下交", "Delegate";
-        Contact = "contact", "联系诉求人", "Contact the requester", short "联系", "Contact";
-        Feedback = "feedback", "反馈", "Feed back";
-        Verify = "verify", "核查通过", "Verify";
-        Reject = "reject", "核查退回", "Send back";
-        Close = "close", "结案", "Close";
-        Reopen = "reopen", "重新办理", "Reopen";
-        Relocate = "relocate", "更正位置", "Correct location";
-        Merge = "merge", "合并", "Merge";
-        Unmerge = "unmerge", "取消合并", "Unmerge";
-        /// The intake's own: no terminal asks for it.
-        FlagDuplicate = "flag_duplicate", "标记疑似重复", "Flag as possible duplicate";
-        DismissFlag = "dismiss_flag", "忽略疑似重复", "Dismiss the duplicate flag", short "忽略", "Ignore";
-    }
 }
 
 impl Command {
@@ -997,8 +971,7 @@ pub fn receipt(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ticket::intake::IntakeLocation;
-    use crate::ticket::{Channel, Urgency};
+    use crate::ticket::Channel;
 
     /// One change of every kind. The match below has no catch-all, so a new kind does not
     /// compile until it is listed here too.
@@ -1010,22 +983,16 @@ mod tests {
             worker_id: None,
             worker_name: None,
         };
-        let intake = Intake {
-            channel: Channel::Hotline,
-            external_id: None,
-            category: "garbage".to_owned(),
-            description: "楼下垃圾".to_owned(),
-            location: IntakeLocation::Address {
-                text: "滨河小区".to_owned(),
+        let intake = Intake::at_point(
+            Channel::Hotline,
+            "garbage",
+            "楼下垃圾",
+            Point {
+                lon: 117.1,
+                lat: 40.1,
             },
-            address: None,
-            reporter_name: None,
-            reporter_phone: None,
-            urgency: Urgency::Normal,
-            received_at: at,
-            source_ref: None,
-            snapshot: None,
-        };
+            at,
+        );
         let changes = vec![
             Change::Received {
                 intake,

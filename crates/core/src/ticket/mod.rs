@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 use crate::code::GridCode;
 use crate::grid::GridLevel;
 
+pub use crate::vocabulary::{
+    ActorRole, Channel, EscalationLevel, HandlingMode, Outcome, Satisfaction, TicketState, Urgency,
+};
 pub use catalogue::{Catalogue, Category};
 pub use dedupe::{DedupeRule, DuplicateIndex, DuplicateMatch};
 pub use intake::{Intake, IntakeProblem, IntakeRequest};
@@ -32,22 +35,6 @@ pub use sla::{SlaClass, SlaStatus, SlaTable};
 
 /// Database id of a ticket.
 pub type TicketId = i64;
-
-crate::labelled! {
-    /// Where a request came from ("多个龙头进水").
-    pub enum Channel {
-        /// 12345 市民服务热线 work order.
-        Hotline = "hotline", "12345热线", "12345 hotline", short "12345", "12345";
-        /// 网格员巡查上报.
-        Patrol = "patrol", "网格巡查", "Grid patrol", short "巡查", "Patrol";
-        /// 视频监控告警.
-        Camera = "camera", "视频告警", "Camera alert", short "视频", "Camera";
-        /// 居民自主上报.
-        Resident = "resident", "居民上报", "Resident report", short "居民", "Resident";
-        /// 上级交办.
-        Referral = "referral", "上级交办", "Referral from above", short "交办", "Referral";
-    }
-}
 
 impl Channel {
     /// Accepts the English code or the Chinese name a 12345 export uses.
@@ -67,14 +54,6 @@ impl Channel {
     }
 }
 
-crate::labelled! {
-    #[derive(PartialOrd, Ord)]
-    pub enum Urgency {
-        Normal = "normal", "一般", "Normal";
-        Urgent = "urgent", "紧急", "Urgent", short "急", "Urgent";
-    }
-}
-
 impl Urgency {
     pub fn parse(text: &str) -> Option<Self> {
         match text.trim() {
@@ -85,36 +64,7 @@ impl Urgency {
     }
 }
 
-crate::labelled! {
-    /// Where the ticket is in the closed loop.
-    #[derive(PartialOrd, Ord)]
-    pub enum TicketState {
-        /// 已上报（待受理）: received from a channel, reported to the center.
-        Reported = "reported", "待受理", "Awaiting acceptance";
-        /// 已立案（待分派）: accepted as a case, waiting for a grid.
-        Registered = "registered", "待分派", "Awaiting dispatch";
-        /// 已分派（待处置）: a grid and its worker have the order.
-        Dispatched = "dispatched", "已分派", "Dispatched";
-        /// 处置中: self-handled or commanded handling under way.
-        Handling = "handling", "处置中", "Being handled";
-        /// 已反馈（待核查）: the handler reported a result.
-        FedBack = "fed_back", "待核查", "Awaiting check";
-        /// 已核查（待结案）: result verified, satisfaction recorded.
-        Verified = "verified", "待结案", "Awaiting closure";
-        /// 已结案.
-        Closed = "closed", "已结案", "Closed";
-        /// 已注销: not a case (with the reason).
-        Cancelled = "cancelled", "已注销", "Cancelled";
-        /// 已合并: a duplicate attached to another open ticket.
-        Merged = "merged", "已合并", "Merged";
-    }
-}
-
 impl TicketState {
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::from_code(text)
-    }
-
     /// Still on someone's desk: neither closed, cancelled nor merged into another ticket.
     pub fn is_open(self) -> bool {
         !matches!(self, Self::Closed | Self::Cancelled | Self::Merged)
@@ -127,16 +77,6 @@ pub struct Actor {
     pub id: String,
     pub name: String,
     pub role: ActorRole,
-}
-
-crate::labelled! {
-    pub enum ActorRole {
-        Dispatcher = "dispatcher", "调度员", "Dispatcher";
-        Commander = "commander", "社区指挥", "Community commander";
-        Worker = "worker", "网格员", "Grid worker";
-        Administrator = "administrator", "管理员", "Administrator";
-        System = "system", "系统", "System";
-    }
 }
 
 impl Actor {
@@ -181,42 +121,6 @@ pub struct Owner {
     pub grid: GridCode,
     pub grid_name: String,
     pub since: DateTime<Utc>,
-}
-
-crate::labelled! {
-    /// 自行处置 (the finder solves it on the spot) or 指挥处置 (the center commands someone).
-    pub enum HandlingMode {
-        SelfHandled = "self_handled", "自行处置", "Handled on the spot";
-        Commanded = "commanded", "指挥处置", "Commanded";
-    }
-}
-
-crate::labelled! {
-    /// Up to where an order is escalated (上交).
-    pub enum EscalationLevel {
-        Community = "community", "社区", "Community";
-        Street = "street", "街道", "Street";
-        District = "district", "区级部门", "District";
-    }
-}
-
-crate::labelled! {
-    /// The handler's result in the feedback step.
-    pub enum Outcome {
-        /// 已解决.
-        Solved = "solved", "已解决", "Solved";
-        /// 未解决（已解释说明）.
-        Unsolved = "unsolved", "未解决（已解释说明）", "Unsolved (explained)";
-    }
-}
-
-crate::labelled! {
-    /// The requester's rating at the verification call-back (回访).
-    pub enum Satisfaction {
-        Satisfied = "satisfied", "满意", "Satisfied";
-        Basic = "basic", "基本满意", "Fairly satisfied";
-        Dissatisfied = "dissatisfied", "不满意", "Dissatisfied";
-    }
 }
 
 /// A borderline possible duplicate the dispatcher should look at.

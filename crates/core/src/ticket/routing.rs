@@ -9,19 +9,7 @@ use super::intake::IntakeLocation;
 use crate::code::GridCode;
 use crate::grid::{GridHierarchy, GridLevel};
 use crate::spatial::GridLocator;
-
-crate::labelled! {
-    /// Why a ticket could not be placed in a grid; the dispatcher fixes its location or cancels
-    /// it.
-    pub enum UnroutedReason {
-        /// The point lies outside every grid of the street.
-        OutsideStreet = "outside_street", "位置不在本街道网格内", "Location is outside the street's grids";
-        /// No grid name appears in the address.
-        AddressNotFound = "address_not_found", "地址无法匹配到网格", "Address matches no grid";
-        /// Only the street as a whole was named.
-        TooVague = "too_vague", "仅指明街道，未指明社区或网格", "Only the street was named";
-    }
-}
+pub use crate::vocabulary::UnroutedReason;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Routing {

@@ -8,19 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Urgency;
-
-crate::labelled! {
-    pub enum SlaClass {
-        /// 紧急安全隐患.
-        UrgentSafety = "urgent_safety", "紧急安全", "Urgent safety";
-        /// 水电气热.
-        Utilities = "utilities", "水电气热", "Utilities";
-        /// 一般事项.
-        Ordinary = "ordinary", "一般事项", "Ordinary";
-        /// 复杂疑难.
-        Complex = "complex", "复杂疑难", "Complex";
-    }
-}
+pub use crate::vocabulary::{SlaClass, SlaStatus};
 
 /// One row: how long a class of request may take, at one urgency.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -38,19 +26,6 @@ pub struct SlaTable {
     pub rules: Vec<SlaRule>,
     /// Share of the window left at which a ticket shows as soon due.
     pub due_soon_share: f64,
-}
-
-crate::labelled! {
-    /// How a ticket stands against its deadline.
-    pub enum SlaStatus {
-        OnTime = "on_time", "按期", "On time";
-        DueSoon = "due_soon", "临期", "Due soon";
-        Overdue = "overdue", "超期", "Overdue";
-        /// Closed (or cancelled/merged) by the deadline.
-        Met = "met", "按期办结", "Closed on time";
-        /// Closed after the deadline.
-        Missed = "missed", "超期办结", "Closed late";
-    }
 }
 
 fn hours(h: f64) -> Duration {

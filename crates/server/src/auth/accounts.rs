@@ -69,7 +69,7 @@ pub async fn create(
     }
     let name = checked_name(request.name)?;
     let role_text = request.role.unwrap_or_default();
-    let role = Role::parse(role_text.trim()).ok_or_else(|| {
+    let role = Role::from_code(role_text.trim()).ok_or_else(|| {
         bad(
             "role",
             format!("role must be dispatcher, commander, worker or administrator, got {role_text:?}"),

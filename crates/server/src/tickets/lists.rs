@@ -16,7 +16,7 @@ use binhe_core::GridCode;
 use binhe_core::access::Visibility;
 use binhe_core::geojson::{Feature, FeatureCollection, Geometry};
 use binhe_core::ticket::{TicketId, TicketState};
-use binhe_store::{DeviceRepository, TicketFilter, TicketScope};
+use binhe_store::{DeviceRepository, ListedTicket, TicketFilter, TicketScope};
 
 use super::{Shown, TicketError, visible_ticket};
 use crate::dataset::{Grids, layer_text};
@@ -51,7 +51,7 @@ fn parse_filter(query: &ListQuery, default_limit: u32, max: u32) -> Result<Ticke
         .state
         .as_deref()
         .map(|s| {
-            TicketState::parse(s).ok_or_else(|| {
+            TicketState::from_code(s).ok_or_else(|| {
                 RequestError::bad(
                     "state",
                     format!("state {s:?} is unknown"),
@@ -89,63 +89,101 @@ fn parse_filter(query: &ListQuery, default_limit: u32, max: u32) -> Result<Ticke
     })
 }
 
+/// The tickets a list or the map layer asks for, cut to what the caller sees, with what shows
+/// them.
+struct Found {
+    listed: Vec<ListedTicket>,
+    total: u64,
+    shown: Shown,
+}
+
+impl Found {
+    async fn of(
+        desk: &TicketDesk,
+        grids: &Grids,
+        caller: &Caller,
+        query: &ListQuery,
+        limits: (u32, u32),
+    ) -> Result<Self, ApiError> {
+        let mut filter = parse_filter(query, limits.0, limits.1)?;
+        filter.visibility = caller.principal.visibility();
+        let (listed, total) = desk.store().list(&filter).await?;
+        Ok(Self {
+            listed,
+            total,
+            shown: Shown::now(desk, grids),
+        })
+    }
+
+    fn list(&self) -> TicketList {
+        let ctx = self.shown.context();
+        TicketList {
+            tickets: self
+                .listed
+                .iter()
+                .map(|l| ctx.ticket(&l.ticket, l.duplicates))
+                .collect(),
+            total: self.total,
+        }
+    }
+
+    /// The located ones as map points.
+    fn layer(&self) -> String {
+        let ctx = self.shown.context();
+        let features = self
+            .listed
+            .iter()
+            .filter_map(|l| {
+                let t = &l.ticket;
+                let p = t.location?;
+                let point = TicketPoint {
+                    id: t.id,
+                    state: t.state,
+                    sla: ctx.sla_status(t),
+                    category: t.category.clone(),
+                    category_zh: ctx.category_names(&t.category).0,
+                    urgency: t.urgency,
+                    channel: t.channel,
+                    duplicates: l.duplicates,
+                    flagged: t.duplicate_flag.is_some(),
+                };
+                Some(Feature::new(
+                    u64::try_from(t.id).ok(),
+                    Geometry::point(p.lon, p.lat),
+                    point,
+                ))
+            })
+            .collect();
+        layer_text(&FeatureCollection::new(features))
+    }
+}
+
 pub(super) async fn list(
     State(desk): State<TicketDesk>,
     State(grids): State<Grids>,
     caller: Caller,
     Query(query): Query<ListQuery>,
 ) -> Result<Json<TicketList>, ApiError> {
-    let mut filter = parse_filter(&query, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?;
-    filter.visibility = caller.principal.visibility();
-    let (listed, total) = desk.store().list(&filter).await?;
-    let shown = Shown::now(&desk, &grids);
-    let ctx = shown.context();
-    Ok(Json(TicketList {
-        tickets: listed
-            .iter()
-            .map(|l| ctx.ticket(&l.ticket, l.duplicates))
-            .collect(),
-        total,
-    }))
+    let limits = (DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
+    Ok(Json(
+        Found::of(&desk, &grids, &caller, &query, limits)
+            .await?
+            .list(),
+    ))
 }
 
+/// `GET /api/tickets.geojson`: every located ticket of the list asked for (up to
+/// [`MAP_LIMIT`]), as GeoJSON points.
 pub(super) async fn map_layer(
     State(desk): State<TicketDesk>,
     State(grids): State<Grids>,
     caller: Caller,
     Query(query): Query<ListQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let mut filter = parse_filter(&query, MAP_LIMIT, MAP_LIMIT)?;
-    filter.visibility = caller.principal.visibility();
-    let (listed, _) = desk.store().list(&filter).await?;
-    let shown = Shown::now(&desk, &grids);
-    let ctx = shown.context();
-    let features = listed
-        .iter()
-        .filter_map(|l| {
-            let t = &l.ticket;
-            let p = t.location?;
-            let point = TicketPoint {
-                id: t.id,
-                state: t.state,
-                sla: ctx.sla_status(t),
-                category: t.category.clone(),
-                category_zh: ctx.category_names(&t.category).0,
-                urgency: t.urgency,
-                channel: t.channel,
-                duplicates: l.duplicates,
-                flagged: t.duplicate_flag.is_some(),
-            };
-            Some(Feature::new(
-                u64::try_from(t.id).ok(),
-                Geometry::point(p.lon, p.lat),
-                point,
-            ))
-        })
-        .collect();
+    let found = Found::of(&desk, &grids, &caller, &query, (MAP_LIMIT, MAP_LIMIT)).await?;
     Ok((
         [(header::CONTENT_TYPE, "application/geo+json; charset=utf-8")],
-        layer_text(&FeatureCollection::new(features)),
+        found.layer(),
     ))
 }
 

@@ -14,12 +14,12 @@ use binhe_core::kpi::{
     KpiCounts, KpiFacts, KpiMetric, Kpis, Period, SubjectCounts, SubjectKind, Weights, Window,
     assess, rank, trend,
 };
-use binhe_core::ticket::intake::{Intake, IntakeLocation};
+use binhe_core::ticket::intake::Intake;
 use binhe_core::ticket::lifecycle::{self, Command};
 use binhe_core::ticket::routing::Routing;
 use binhe_core::ticket::{
     Actor, ActorRole, Assignment, Catalogue, Channel, DuplicateFlag, Point, SlaTable, Ticket,
-    TicketState, Urgency,
+    TicketState,
 };
 use binhe_core::ticket::{Outcome, Satisfaction};
 use binhe_core::{GridCode, GridLevel};
@@ -177,22 +177,20 @@ fn community() -> GridCode {
 pub fn new_ticket(id: i64, external_id: Option<&str>, routed: bool, minutes: i64) -> NewTicket {
     let received_at =
         Utc.with_ymd_and_hms(2026, 11, 28, 1, 0, 0).unwrap() + Duration::minutes(minutes);
+    let point = Point {
+        lon: 117.12,
+        lat: 40.14,
+    };
     let intake = Intake {
-        channel: Channel::Hotline,
         external_id: external_id.map(str::to_owned),
-        category: "noise".to_owned(),
-        description: "夜间施工噪音 '; DROP TABLE tickets; --".to_owned(),
-        location: IntakeLocation::Point(Point {
-            lon: 117.12,
-            lat: 40.14,
-        }),
-        address: None,
         reporter_name: Some("李女士".to_owned()),
-        reporter_phone: None,
-        urgency: Urgency::Normal,
-        received_at,
-        source_ref: None,
-        snapshot: None,
+        ..Intake::at_point(
+            Channel::Hotline,
+            "noise",
+            "夜间施工噪音 '; DROP TABLE tickets; --",
+            point,
+            received_at,
+        )
     };
     let routing = Routing {
         community: routed.then(community),
