@@ -10,7 +10,8 @@
 //! - rooms, each with its routes and its error enum, none importing another:
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`auth`], [`desktop`],
 //!   [`demo_feed`];
-//! - services the rooms share: [`desk`] (intake and the closed loop), [`gateway`] (cameras);
+//! - services the rooms share: [`desk`] (intake and the closed loop, which takes camera
+//!   pictures through the gateway), [`gateway`] (cameras);
 //! - foundation: [`http`] (refusals, extractors, who is asking), [`dataset`] (the grids).
 
 pub mod auth;
