@@ -21,7 +21,7 @@ use binhe_store::{DeviceRepository, DoorEvent};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::dataset::Grids;
-use crate::http::extract::{Json, Path, Query};
+use crate::http::extract::{Json, Path, Query, read_body};
 use crate::http::{ApiError, Caller, Refusal, RequestError};
 
 /// A unit's clock may run this far ahead of the server's.
@@ -126,13 +126,7 @@ async fn record(
         &[Role::Dispatcher, Role::Administrator],
         "record door-access events",
     )?;
-    let axum::Json(reported) = body.map_err(|rejection| {
-        bad(
-            "body",
-            rejection.body_text(),
-            format!("门禁事件内容无效：{}", rejection.body_text()),
-        )
-    })?;
+    let reported = read_body(body, "门禁事件内容无效")?;
     let unit = unit_in_view(&grids, &caller, reported.unit.trim())?;
     let kind = DoorEventKind::from_code(reported.kind.trim()).ok_or_else(|| {
         bad(

@@ -5,11 +5,13 @@
 //!
 //! Layers, each using only those below it (`tests/layers.rs` holds them to it):
 //! - top: [`start`] here, [`router`] (the one place routes are merged), [`state`] (what the
-//!   server holds), [`reference_year`] (a command-line tool);
+//!   server holds), [`uri_guard`] (what hyper would refuse before the router sees it),
+//!   [`reference_year`] (a command-line tool);
 //! - rooms, each with its routes and its error enum, none importing another:
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`auth`], [`desktop`],
 //!   [`demo_feed`];
-//! - services the rooms share: [`desk`] (intake and the closed loop), [`gateway`] (cameras);
+//! - services the rooms share: [`desk`] (intake and the closed loop, which takes camera
+//!   pictures through the gateway), [`gateway`] (cameras);
 //! - foundation: [`http`] (refusals, extractors, who is asking), [`dataset`] (the grids).
 
 pub mod auth;
@@ -27,11 +29,13 @@ pub mod reference_year;
 pub mod router;
 pub mod state;
 pub mod tickets;
+pub mod uri_guard;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
 use binhe_store::{
     AccountRepository, DeviceRepository, GridRepository, Notice, Notices, PgStore, SqliteStore,
     StoreError, TicketRepository,
@@ -354,6 +358,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let desktop = config.desktop.filter(|_| config.center.is_none());
     let app =
         router(state, &config.ui_dir, desktop).into_make_service_with_connect_info::<SocketAddr>();
+    // The tap does nothing but is how axum gives a wrapped listener's connections their
+    // address (`ConnectInfo`), which the gate and the audit log read.
+    let listener = uri_guard::Guarded(listener).tap_io(|_| {});
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)

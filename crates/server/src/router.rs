@@ -1,5 +1,6 @@
 //! The one place the rooms' routes are merged, with what stands in front of all of them: the
-//! gate (who is asking), the answers for an API path no room serves, and the static UI.
+//! gate (who is asking), the answers for an API path no room serves (and for an address too
+//! long to serve, which [`uri_guard`] hands in as its stand-in), and the static UI.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -12,10 +13,10 @@ use binhe_api::grids::ServerHealth;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::http::extract::Json;
+use crate::http::extract::{self, Json};
 use crate::http::{ApiError, RequestError};
 use crate::state::AppState;
-use crate::{auth, cameras, demo_feed, desktop, door_access, grids, kpi, tickets};
+use crate::{auth, cameras, demo_feed, desktop, door_access, grids, kpi, tickets, uri_guard};
 
 pub fn router(
     state: AppState,
@@ -32,6 +33,10 @@ pub fn router(
         .merge(kpi::routes())
         .merge(auth::routes())
         .merge(demo_feed::routes())
+        .route(
+            &format!("{}/{{length}}", uri_guard::STAND_IN),
+            any(uri_too_long),
+        )
         .route("/api/{*rest}", any(no_route))
         .with_state(state);
     api.merge(desktop::routes(desktop))
@@ -58,6 +63,14 @@ async fn health() -> Json<ServerHealth> {
 async fn no_route(request: Request) -> ApiError {
     RequestError::NoRoute {
         path: request.uri().path().to_owned(),
+    }
+    .into()
+}
+
+async fn uri_too_long(extract::Path(length): extract::Path<usize>) -> ApiError {
+    RequestError::UriTooLong {
+        length,
+        limit: uri_guard::MAX_TARGET,
     }
     .into()
 }

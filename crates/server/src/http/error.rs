@@ -109,6 +109,8 @@ pub enum RequestError {
     NoRoute { path: String },
     #[error("{method} is not allowed here")]
     MethodNotAllowed { method: String },
+    #[error("the address is {length} bytes long; the server reads at most {limit}")]
+    UriTooLong { length: usize, limit: usize },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -135,6 +137,7 @@ impl Refusal for RequestError {
                 StatusCode::NOT_FOUND
             }
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -146,6 +149,7 @@ impl Refusal for RequestError {
             Self::WorkerNotFound { .. } => code::WORKER_NOT_FOUND,
             Self::NoRoute { .. } => code::NOT_FOUND,
             Self::MethodNotAllowed { .. } => code::METHOD_NOT_ALLOWED,
+            Self::UriTooLong { .. } => code::URI_TOO_LONG,
             Self::Internal(_) => code::INTERNAL_ERROR,
         }
     }
@@ -157,6 +161,9 @@ impl Refusal for RequestError {
             Self::WorkerNotFound { id } => format!("网格员 {id} 不存在"),
             Self::NoRoute { path } => format!("接口 {path} 不存在"),
             Self::MethodNotAllowed { method } => format!("此接口不支持 {method} 请求"),
+            Self::UriTooLong { length, limit } => {
+                format!("请求地址过长（{length} 字节，最多 {limit} 字节），请缩短查询内容")
+            }
             Self::Internal(_) => "服务器内部错误，现有数据未作改动".to_owned(),
         }
     }

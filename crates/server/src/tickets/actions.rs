@@ -19,22 +19,11 @@ use binhe_store::StoredEvent;
 use super::{Shown, TicketError, visible_ticket};
 use crate::dataset::{GridView, Grids};
 use crate::desk::{DeskError, DropCheck, TicketDesk, now};
-use crate::http::extract::{Json, Path};
+use crate::http::extract::{Json, Path, read_body};
 use crate::http::{ApiError, AuditNote, Caller, RequestError};
 
 fn bad(field: &'static str, en: impl Into<String>, zh: impl Into<String>) -> ApiError {
     RequestError::bad(field, en, zh).into()
-}
-
-/// A body the route could not read (`field` `body`).
-fn body_or_error<T>(body: Result<axum::Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|axum::Json(b)| b).map_err(|rejection| {
-        bad(
-            "body",
-            rejection.body_text(),
-            format!("请求内容无效：{}", rejection.body_text()),
-        )
-    })
 }
 
 fn required<'a>(
@@ -357,7 +346,7 @@ async fn act_on(
         &[Role::Dispatcher, Role::Commander, Role::Worker],
         "act on tickets",
     )?;
-    let body = body_or_error(body)?;
+    let body = read_body(body, "请求内容无效")?;
     let version = required_version(body.version)?;
     let view = grids.view();
     let ticket = visible_ticket(desk, caller, id).await?;
@@ -404,7 +393,7 @@ async fn drop_checked(
     id: TicketId,
     body: Result<axum::Json<DropRequest>, JsonRejection>,
 ) -> Result<Acted, ApiError> {
-    let body = body_or_error(body)?;
+    let body = read_body(body, "请求内容无效")?;
     caller.must_be(&[Role::Dispatcher, Role::Commander], "dispatch")?;
     visible_ticket(desk, caller, id).await?;
     let version = required_version(body.version)?;

@@ -21,7 +21,7 @@ use crate::desk::alerts::{CheckedAlert, check_alert, take_picture};
 use crate::desk::import::ImportJobs;
 use crate::desk::{IntakeOutcome, SettingsError, TicketDesk, now};
 use crate::gateway::Gateway;
-use crate::http::extract::{Json, Path, uploaded_file_name};
+use crate::http::extract::{Json, Path, read_body, uploaded_file_name};
 use crate::http::{ApiError, Caller, RequestError};
 
 fn catalogue_view(catalogue: &Catalogue) -> CatalogueView {
@@ -60,18 +60,6 @@ fn settings_error(field: &'static str, error: SettingsError) -> ApiError {
     }
 }
 
-/// A settings body, or what is wrong with it (`field` `body`).
-fn settings_body<T>(body: Result<axum::Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    body.map(|axum::Json(b)| b).map_err(|rejection| {
-        RequestError::bad(
-            "body",
-            rejection.body_text(),
-            format!("请求内容无效：{}", rejection.body_text()),
-        )
-        .into()
-    })
-}
-
 /// Replaces the category catalogue (the whole list, as `GET` returns its `categories`).
 pub(super) async fn replace_catalogue(
     State(desk): State<TicketDesk>,
@@ -79,7 +67,7 @@ pub(super) async fn replace_catalogue(
     body: Result<axum::Json<Vec<Category>>, JsonRejection>,
 ) -> Result<Json<CatalogueView>, ApiError> {
     caller.must_administer()?;
-    let categories = settings_body(body)?;
+    let categories = read_body(body, "请求内容无效")?;
     desk.replace_catalogue(Catalogue { categories })
         .await
         .map_err(|e| settings_error("categories", e))?;
@@ -92,7 +80,7 @@ pub(super) async fn replace_sla(
     body: Result<axum::Json<SlaTable>, JsonRejection>,
 ) -> Result<Json<SlaTable>, ApiError> {
     caller.must_administer()?;
-    let table = settings_body(body)?;
+    let table = read_body(body, "请求内容无效")?;
     desk.replace_sla(table)
         .await
         .map_err(|e| settings_error("sla", e))?;
@@ -113,16 +101,10 @@ pub(super) async fn create(
         &[Role::Dispatcher, Role::Commander, Role::Worker],
         "report a request",
     )?;
-    let axum::Json(ReportRequest {
+    let ReportRequest {
         mut request,
         snapshot_jpeg,
-    }) = body.map_err(|rejection| {
-        RequestError::bad(
-            "body",
-            rejection.body_text(),
-            format!("请求内容不是有效的工单 JSON：{}", rejection.body_text()),
-        )
-    })?;
+    } = read_body(body, "请求内容不是有效的工单 JSON")?;
     // The stored picture is named by the server only.
     request.snapshot = None;
     // A grid worker's report is theirs: they follow it as its reporter.
