@@ -23,7 +23,7 @@ use binhe_core::ticket::SlaTable;
 use binhe_server::Database;
 use binhe_server::desktop::CenterChoice;
 use common::Harness;
-use common::center::{Cast, Center, Terminal, make_accounts, point_in, request_at};
+use common::center::{Cast, Terminal, make_accounts, point_in, request_at};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -66,7 +66,7 @@ fn first_difference(sent: &Value, back: &Value, at: &str) -> Option<String> {
 
 /// A center with its accounts, and tickets in several states made through the API.
 struct Street {
-    center: Center,
+    center: Harness,
     cast: Cast,
     disp: Terminal,
     cmdr: Terminal,
@@ -110,7 +110,7 @@ async fn street() -> Street {
     let dir = tempfile::tempdir().unwrap();
     let database = Database::Sqlite(dir.path().join("contract.sqlite"));
     let cast = make_accounts(&database).await;
-    let center = Center::start(database).await;
+    let center = Harness::center(database).await;
     let base = center.base();
     let disp = Terminal::login(&base, "disp").await;
     let place = point_in(&disp, &cast.community, 0).await;

@@ -10,7 +10,7 @@ use binhe_api::ErrorBody;
 use binhe_server::Database;
 use binhe_server::desktop::CenterChoice;
 use common::Harness;
-use common::center::{Cast, Center, Terminal, make_accounts};
+use common::center::{Cast, Terminal, make_accounts};
 use reqwest::{Method, StatusCode as S};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -92,7 +92,7 @@ async fn all_refused(cases: Vec<Case<'_>>) {
 
 /// A center with its accounts.
 struct Desk {
-    center: Center,
+    center: Harness,
     cast: Cast,
     _dir: tempfile::TempDir,
 }
@@ -101,7 +101,7 @@ async fn desk() -> Desk {
     let dir = tempfile::tempdir().unwrap();
     let database = Database::Sqlite(dir.path().join("shape.sqlite"));
     let cast = make_accounts(&database).await;
-    let center = Center::start(database).await;
+    let center = Harness::center(database).await;
     Desk {
         center,
         cast,
