@@ -18,6 +18,7 @@ use crate::api::texts::{self, Named};
 use crate::api::{self as base, ApiError};
 use crate::app::AppState;
 use crate::components::ErrorText;
+use crate::components::table::data_table;
 use crate::i18n::{Lang, Msg};
 
 /// The fields of the new-account form, as the server names them.
@@ -109,6 +110,17 @@ struct RowEdit {
     /// The login an answer is about: an error, or a done message.
     outcome: RwSignal<Option<(String, Result<Msg, ApiError>)>>,
 }
+
+/// The accounts table's columns, left to right.
+const ACCOUNT_COLUMNS: &[Msg] = &[
+    Msg::ColLogin,
+    Msg::ColName,
+    Msg::ColRole,
+    Msg::ColCommunity,
+    Msg::ColWorkerId,
+    Msg::ColStatus,
+    Msg::ColActions,
+];
 
 #[component]
 pub fn AccountsDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -> impl IntoView {
@@ -221,20 +233,7 @@ pub fn AccountsDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) 
             })
             .collect_view();
         view! {
-            <div class="problem-scroll">
-                <table class="data-table" data-testid="accounts-table">
-                    <thead><tr>
-                        <th>{t(Msg::ColLogin)}</th>
-                        <th>{t(Msg::ColName)}</th>
-                        <th>{t(Msg::ColRole)}</th>
-                        <th>{t(Msg::ColCommunity)}</th>
-                        <th>{t(Msg::ColWorkerId)}</th>
-                        <th>{t(Msg::ColStatus)}</th>
-                        <th>{t(Msg::ColActions)}</th>
-                    </tr></thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            {data_table(lang, ACCOUNT_COLUMNS, ("accounts-table", ""), rows)}
         }
         .into_any()
     };

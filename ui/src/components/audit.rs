@@ -15,6 +15,7 @@ use crate::api::auth as api;
 use crate::api::texts::Named;
 use crate::app::AppState;
 use crate::components::ErrorText;
+use crate::components::table::data_table;
 use crate::i18n::{Lang, Msg, audit_count};
 use crate::tickets::time::{day_end, day_start, full};
 
@@ -62,6 +63,19 @@ fn status_class(status: u16) -> &'static str {
         _ => "status-tag off",
     }
 }
+
+/// The audit table's columns, left to right.
+const AUDIT_COLUMNS: &[Msg] = &[
+    Msg::AuditColTime,
+    Msg::AuditAccount,
+    Msg::ColRole,
+    Msg::AuditColTerminal,
+    Msg::AuditColAddress,
+    Msg::AuditAction,
+    Msg::AuditColTarget,
+    Msg::AuditColStatus,
+    Msg::AuditColDetail,
+];
 
 #[component]
 pub fn AuditDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -> impl IntoView {
@@ -135,22 +149,7 @@ pub fn AuditDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -> 
                 let rows = p.entries.iter().map(|e| entry_row(lang, e)).collect_view();
                 view! {
                     <p class="result-note" data-testid="audit-count">{count}</p>
-                    <div class="problem-scroll">
-                        <table class="data-table audit-table" data-testid="audit-table">
-                            <thead><tr>
-                                <th>{t(Msg::AuditColTime)}</th>
-                                <th>{t(Msg::AuditAccount)}</th>
-                                <th>{t(Msg::ColRole)}</th>
-                                <th>{t(Msg::AuditColTerminal)}</th>
-                                <th>{t(Msg::AuditColAddress)}</th>
-                                <th>{t(Msg::AuditAction)}</th>
-                                <th>{t(Msg::AuditColTarget)}</th>
-                                <th>{t(Msg::AuditColStatus)}</th>
-                                <th>{t(Msg::AuditColDetail)}</th>
-                            </tr></thead>
-                            <tbody>{rows}</tbody>
-                        </table>
-                    </div>
+                    {data_table(lang, AUDIT_COLUMNS, ("audit-table", "audit-table"), rows)}
                 }
                 .into_any()
             }
