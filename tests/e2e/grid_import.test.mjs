@@ -152,10 +152,11 @@ describe('grid import', { timeout: 600_000 }, () => {
     await page.locator(`.tree-row[data-code="${RENAMED_COMMUNITY}"] .tree-label`).click();
     await page.locator('[data-testid="grid-card"] [data-field="code"]', { hasText: RENAMED_COMMUNITY })
       .waitFor({ timeout: 30_000 });
-    await page.locator('[data-testid="grid-card"] [data-field="name"]', { hasText: '金谷东园社区' })
+    const grids = demoGrids();
+    const before = grids.features.find((f) => f.properties.code === RENAMED_COMMUNITY).properties.name;
+    await page.locator('[data-testid="grid-card"] [data-field="name"]', { hasText: before })
       .waitFor({ timeout: 30_000 });
 
-    const grids = demoGrids();
     for (const f of grids.features) {
       f.properties.synthetic = false;
       if (f.properties.code === RENAMED_COMMUNITY) f.properties.name = NEW_NAME;

@@ -204,7 +204,7 @@ mod tests {
     use super::*;
 
     const COMMANDER: &str = r#"{"login":"jinhai-cmd","name":"王磊","role":"commander","role_zh":"社区指挥",
-        "community":"110117001003000","community_name":"金海社区","worker_id":null,"disabled":false}"#;
+        "community":"110117001010000","community_name":"金海社区","worker_id":null,"disabled":false}"#;
 
     #[test]
     fn session_of_a_commander_matches_the_contract() {
@@ -217,7 +217,7 @@ mod tests {
         assert_eq!(s.mode, ServerMode::Center);
         assert_eq!(
             s.account.community.as_ref().map(GridCode::as_str),
-            Some("110117001003000")
+            Some("110117001010000")
         );
         assert_eq!(s.account.role, Role::Commander);
         assert!(s.may.dispatch && !s.may.administer && s.may.act_on_tickets());

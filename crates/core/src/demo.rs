@@ -1,8 +1,9 @@
 //! The demo dataset: a deterministic, seeded, **synthetic** Binhe Street.
 //!
-//! Only the figures and the place names come from the seed article (15 communities, 312
-//! micro-grids, 18 full-time and 388 part-time workers, 847 cameras, 90 checkpoints, door
-//! access in 72 units, about 50,500 residents; 滨河, 林荫, 金谷东园, 建西, 承平园, 金海, 渔阳大厦).
+//! Only the figures and the place names are real: the figures from the seed article (15
+//! communities, 312 micro-grids, 18 full-time and 388 part-time workers, 847 cameras, 90
+//! checkpoints, door access in 72 units, about 50,500 residents), the 15 communities' names and
+//! division codes from the National Bureau of Statistics (2021), and 渔阳大厦 from the article.
 //! Every geometry, name of a person, phone number and position is made up, and every record
 //! says so. A real deployment imports its surveyed grids instead.
 //!
@@ -57,29 +58,72 @@ const MICRO_COUNTS: [(usize, usize); 15] = [
 const STREET_LANES: [usize; 15] = [2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1];
 
 struct CommunityName {
+    /// The community's number in its National Bureau of Statistics division code
+    /// (`110117001` + 3 digits, 2021), which is also its part of the DB11 grid code.
+    number: u16,
     name: &'static str,
     name_en: &'static str,
     /// Compounds inside it, with English names; the seed's are real names, the rest invented.
     compounds: &'static [(&'static str, &'static str)],
 }
 
+/// Binhe Street's 15 residents' committees (社区居委会) with their public division codes
+/// (National Bureau of Statistics, 2021; 013 and 014 do not exist). Their places on the
+/// generated map are not their real ones.
 const COMMUNITIES: [CommunityName; 15] = [
     CommunityName {
-        name: "滨河社区",
-        name_en: "Binhe",
-        compounds: &[("滨河小区", "Binhe Xiaoqu"), ("滨河西里", "Binhe Xili")],
-    },
-    CommunityName {
-        name: "林荫社区",
-        name_en: "Linyin",
-        compounds: &[("林荫家园", "Linyin Jiayuan"), ("林荫北里", "Linyin Beili")],
-    },
-    CommunityName {
+        number: 1,
         name: "金谷东园社区",
         name_en: "Jingu Dongyuan",
-        compounds: &[("金谷东园", "Jingu Dongyuan"), ("金谷园", "Jinguyuan")],
+        compounds: &[
+            ("金谷东园", "Jingu Dongyuan"),
+            ("金谷东园北区", "Jingu Dongyuan North"),
+        ],
     },
     CommunityName {
+        number: 2,
+        name: "平粮社区",
+        name_en: "Pingliang",
+        compounds: &[
+            ("平粮小区", "Pingliang Xiaoqu"),
+            ("粮库宿舍", "Grain Depot Quarters"),
+        ],
+    },
+    CommunityName {
+        number: 3,
+        name: "向阳社区",
+        name_en: "Xiangyang",
+        compounds: &[
+            ("向阳小区", "Xiangyang Xiaoqu"),
+            ("向阳东里", "Xiangyang Dongli"),
+        ],
+    },
+    CommunityName {
+        number: 4,
+        name: "金谷园社区",
+        name_en: "Jinguyuan",
+        compounds: &[("金谷园", "Jinguyuan"), ("金谷园西区", "Jinguyuan West")],
+    },
+    CommunityName {
+        number: 5,
+        name: "承平园社区",
+        name_en: "Chengpingyuan",
+        compounds: &[
+            ("承平园小区", "Chengpingyuan Xiaoqu"),
+            ("承平里", "Chengpingli"),
+        ],
+    },
+    CommunityName {
+        number: 6,
+        name: "北小区社区",
+        name_en: "Beixiaoqu",
+        compounds: &[
+            ("北小区", "Beixiaoqu"),
+            ("北小区东院", "Beixiaoqu East Yard"),
+        ],
+    },
+    CommunityName {
+        number: 7,
         name: "建西社区",
         name_en: "Jianxi",
         compounds: &[
@@ -89,71 +133,61 @@ const COMMUNITIES: [CommunityName; 15] = [
         ],
     },
     CommunityName {
-        name: "承平园社区",
-        name_en: "Chengpingyuan",
+        number: 8,
+        name: "南小区社区",
+        name_en: "Nanxiaoqu",
         compounds: &[
-            ("承平园小区", "Chengpingyuan Xiaoqu"),
-            ("承平里", "Chengpingli"),
+            ("南小区", "Nanxiaoqu"),
+            ("南小区西院", "Nanxiaoqu West Yard"),
         ],
     },
     CommunityName {
+        number: 9,
+        name: "滨河社区",
+        name_en: "Binhe",
+        compounds: &[("滨河小区", "Binhe Xiaoqu"), ("滨河西里", "Binhe Xili")],
+    },
+    CommunityName {
+        number: 10,
         name: "金海社区",
         name_en: "Jinhai",
         compounds: &[("金海小区", "Jinhai Xiaoqu"), ("金海湾", "Jinhaiwan")],
     },
     CommunityName {
+        number: 11,
+        name: "建南社区",
+        name_en: "Jiannan",
+        compounds: &[("建南小区", "Jiannan Xiaoqu"), ("建南里", "Jiannanli")],
+    },
+    CommunityName {
+        number: 12,
         name: "府前社区",
         name_en: "Fuqian",
         compounds: &[("府前小区", "Fuqian Xiaoqu"), ("府前东里", "Fuqian Dongli")],
     },
     CommunityName {
-        name: "新开街社区",
-        name_en: "Xinkaijie",
-        compounds: &[("新开街小区", "Xinkaijie Xiaoqu")],
+        number: 15,
+        name: "林荫家园社区",
+        name_en: "Linyin Jiayuan",
+        compounds: &[("林荫家园", "Linyin Jiayuan"), ("林荫北里", "Linyin Beili")],
     },
     CommunityName {
-        name: "平翔社区",
-        name_en: "Pingxiang",
+        number: 16,
+        name: "绿谷新苑社区",
+        name_en: "Lügu Xinyuan",
         compounds: &[
-            ("平翔小区", "Pingxiang Xiaoqu"),
-            ("平翔南里", "Pingxiang Nanli"),
+            ("绿谷新苑", "Lügu Xinyuan"),
+            ("绿谷新苑南区", "Lügu Xinyuan South"),
         ],
     },
     CommunityName {
-        name: "兴谷社区",
-        name_en: "Xinggu",
-        compounds: &[("兴谷家园", "Xinggu Jiayuan"), ("兴谷北区", "Xinggu Beiqu")],
-    },
-    CommunityName {
+        number: 17,
         name: "泃河湾社区",
         name_en: "Juhewan",
         compounds: &[
             ("泃河湾小区", "Juhewan Xiaoqu"),
             ("滨水家园", "Binshui Jiayuan"),
         ],
-    },
-    CommunityName {
-        name: "峪园社区",
-        name_en: "Yuyuan",
-        compounds: &[("峪园小区", "Yuyuan Xiaoqu")],
-    },
-    CommunityName {
-        name: "绿谷社区",
-        name_en: "Lügu",
-        compounds: &[("绿谷家园", "Lügu Jiayuan"), ("绿谷西区", "Lügu Xiqu")],
-    },
-    CommunityName {
-        name: "向阳社区",
-        name_en: "Xiangyang",
-        compounds: &[
-            ("向阳小区", "Xiangyang Xiaoqu"),
-            ("向阳东里", "Xiangyang Dongli"),
-        ],
-    },
-    CommunityName {
-        name: "乐园社区",
-        name_en: "Leyuan",
-        compounds: &[("乐园小区", "Leyuan Xiaoqu"), ("乐园北里", "Leyuan Beili")],
     },
 ];
 
@@ -328,7 +362,7 @@ pub fn generate(seed: u64) -> DemoDataset {
                 lattice[row + 1][column],
             ]);
             let names = &COMMUNITIES[order[slot]];
-            let code = street_code.community(slot as u16 + 1);
+            let code = street_code.community(names.number);
             grids.push(Grid {
                 code: code.clone(),
                 name: names.name.to_owned(),
@@ -623,7 +657,14 @@ fn random_point(rng: &mut ChaCha8Rng, quad: &Quad) -> Coord<f64> {
 
 fn post_workers(rng: &mut ChaCha8Rng, cells: &[MicroCell]) -> Vec<Worker> {
     let mut workers = Vec::new();
-    for cell in cells.iter().filter(|c| c.kind == MicroKind::StreetLane) {
+    // Numbered in the grids' code order, which the demo feed relies on to name the worker of a
+    // street lane (the lattice order is not the code order: community codes are the real ones).
+    let mut lanes: Vec<&MicroCell> = cells
+        .iter()
+        .filter(|c| c.kind == MicroKind::StreetLane)
+        .collect();
+    lanes.sort_by(|a, b| a.code.cmp(&b.code));
+    for cell in lanes {
         let at = cell.quad.at(0.5, 0.5);
         workers.push(Worker {
             id: format!("ZZ{:03}", workers.len() + 1),

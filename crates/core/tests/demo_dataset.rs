@@ -27,19 +27,37 @@ fn demo_dataset_has_the_seed_figures() {
     assert_eq!(count(DeviceKind::Camera), 847);
     assert_eq!(count(DeviceKind::Checkpoint), 90);
     assert_eq!(count(DeviceKind::DoorAccess), 72);
-    for name in [
-        "滨河社区",
-        "林荫社区",
-        "金谷东园社区",
-        "建西社区",
-        "承平园社区",
-        "金海社区",
-    ] {
-        assert!(
-            h.grids().iter().any(|g| g.name == name),
-            "seed community {name} missing"
-        );
-    }
+    // The public division codes (National Bureau of Statistics, 2021) of Binhe Street's 15
+    // residents' committees; 013 and 014 do not exist.
+    let real = [
+        ("110117001001", "金谷东园社区"),
+        ("110117001002", "平粮社区"),
+        ("110117001003", "向阳社区"),
+        ("110117001004", "金谷园社区"),
+        ("110117001005", "承平园社区"),
+        ("110117001006", "北小区社区"),
+        ("110117001007", "建西社区"),
+        ("110117001008", "南小区社区"),
+        ("110117001009", "滨河社区"),
+        ("110117001010", "金海社区"),
+        ("110117001011", "建南社区"),
+        ("110117001012", "府前社区"),
+        ("110117001015", "林荫家园社区"),
+        ("110117001016", "绿谷新苑社区"),
+        ("110117001017", "泃河湾社区"),
+    ];
+    let mut communities: Vec<(String, String)> = h
+        .grids()
+        .iter()
+        .filter(|g| g.code.level() == GridLevel::Community)
+        .map(|g| (g.code.as_str()[..12].to_owned(), g.name.clone()))
+        .collect();
+    communities.sort();
+    let real: Vec<(String, String)> = real
+        .iter()
+        .map(|&(code, name)| (code.to_owned(), name.to_owned()))
+        .collect();
+    assert_eq!(communities, real);
     assert!(h.grids().iter().any(|g| g.name.starts_with("渔阳大厦")));
     assert!(
         h.grids().iter().all(|g| g.synthetic),
