@@ -9,9 +9,9 @@ use binhe_core::geojson::FeatureCollection;
 use binhe_core::label::Labelled as LabelledValue;
 use binhe_core::ticket::lifecycle::Change;
 use binhe_core::ticket::{
-    ActionKind, ActorRole, Assignment, Category, Channel, DuplicateFlag, EscalationLevel,
-    HandlingMode, IntakeRequest, Outcome, Owner, Satisfaction, SlaStatus, TicketId, TicketState,
-    UnroutedReason, Urgency,
+    ActionKind, ActorRole, Assignment, Category, Channel, ColumnMapping, DuplicateFlag,
+    EscalationLevel, HandlingMode, IntakeRequest, Outcome, Owner, Satisfaction, SlaStatus,
+    TicketId, TicketState, UnroutedReason, Urgency, WorkOrderField,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -372,15 +372,61 @@ pub struct ImportStarted {
     pub job: u64,
 }
 
-/// One refused row of a 12345 file.
+/// One refused row of a 12345 file, or (in [`JobProgress::notices`]) one taken in with a
+/// remark for the dispatcher.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowError {
     /// The row as a spreadsheet numbers it (the header is row 1).
     pub row: usize,
     pub field: String,
+    /// The file's header of the column the value came from.
+    #[serde(default)]
+    pub column: Option<String>,
     pub code: String,
     pub message_zh: String,
     pub message_en: String,
+}
+
+/// `POST /api/tickets/import` and `…/import/preview` take `?columns=` with the operator's
+/// choice of column per field as JSON (`{"category":"诉求类型"}`); the same headers are read
+/// the same way next time without it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportQuery {
+    #[serde(default)]
+    pub columns: Option<String>,
+}
+
+/// A field a column of a work-order file can fill, for the mapping step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportField {
+    pub field: WorkOrderField,
+    pub label_zh: String,
+    pub label_en: String,
+    pub required: bool,
+}
+
+/// `POST /api/tickets/import/preview`: the file's header and first rows, and how each column
+/// would be read; nothing is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportPreview {
+    pub file_name: String,
+    pub sheet: Option<String>,
+    /// The row taken as the header (the first non-empty row when none looked like one).
+    pub header_row: usize,
+    pub header_found: bool,
+    pub headers: Vec<String>,
+    /// Per header, the field it fills (null: not read).
+    pub fields: Vec<Option<WorkOrderField>>,
+    /// The first data rows, cell by cell as text.
+    pub rows: Vec<Vec<String>>,
+    /// Required fields no column fills yet: the import is refused until they are mapped.
+    pub missing: Vec<WorkOrderField>,
+    /// The mapping used: remembered for these headers, or the one sent.
+    pub columns: ColumnMapping,
+    /// True when `columns` was remembered from an earlier file with the same headers.
+    pub remembered: bool,
+    /// Every field that can be mapped.
+    pub all_fields: Vec<ImportField>,
 }
 
 /// Why a whole file was refused.
@@ -403,9 +449,19 @@ pub struct JobProgress {
     pub flagged: usize,
     pub existing: usize,
     pub rejected: usize,
+    /// Rows that are not orders (a 合计 row, a row blank in every column read).
+    #[serde(default)]
+    pub skipped: usize,
+    /// Orders taken in as 其他 because their category is not in the catalogue (also in
+    /// `created`); each is listed in `notices`.
+    #[serde(default)]
+    pub unclassified: usize,
     pub finished: bool,
     pub failed: Option<JobFailure>,
     pub errors: Vec<RowError>,
+    /// Rows taken in with a remark (UNCLASSIFIED_CATEGORY).
+    #[serde(default)]
+    pub notices: Vec<RowError>,
 }
 
 /// The data of one `ticket` event of the live stream (`GET /api/stream`); its SSE id is

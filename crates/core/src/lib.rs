@@ -16,6 +16,7 @@ pub mod label;
 pub mod people;
 pub mod problem;
 pub mod spatial;
+pub mod text;
 pub mod ticket;
 pub mod vocabulary;
 

@@ -283,3 +283,24 @@ crate::labelled! {
         Worker = "worker", "网格员", "Workers";
     }
 }
+
+// Work-order files
+
+crate::labelled! {
+    /// A field a work-order column can fill; the code is the [`super::IntakeRequest`] field.
+    pub enum WorkOrderField {
+        ExternalId = "external_id", "工单编号", "Work-order number";
+        Category = "category", "问题类别", "Category";
+        Description = "description", "问题描述", "Description";
+        ReceivedAt = "received_at", "受理时间", "Received at";
+        Address = "address", "地址", "Address";
+        Lon = "lon", "经度", "Longitude";
+        Lat = "lat", "纬度", "Latitude";
+        GridCode = "grid_code", "网格编码", "Grid code";
+        ReporterName = "reporter_name", "反映人", "Reporter";
+        ReporterPhone = "reporter_phone", "联系电话", "Phone";
+        Urgency = "urgency", "紧急程度", "Urgency";
+        Channel = "channel", "来源渠道", "Channel";
+        SourceRef = "source_ref", "来源编号", "Source reference";
+    }
+}

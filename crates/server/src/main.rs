@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use binhe_core::demo;
+use binhe_core::ticket::{ColumnMapping, WorkOrderField};
 use binhe_server::auth::accounts::NewAccount;
 use binhe_server::auth::{audit_entry, local_principal};
 use binhe_server::dataset::Replaced;
@@ -66,6 +67,15 @@ enum Command {
         file: PathBuf,
         #[arg(long)]
         db: Option<String>,
+        /// Which column holds a field, where the header is not recognised:
+        /// `--column category=诉求类型` (fields: external_id, category, description,
+        /// received_at, address, lon, lat, grid_code, reporter_name, reporter_phone, urgency,
+        /// channel, source_ref). Remembered for the next file with the same headers.
+        #[arg(long = "column", value_name = "FIELD=HEADER")]
+        columns: Vec<String>,
+        /// The same as a file: one `field=header` per line, or a JSON object.
+        #[arg(long, value_name = "FILE")]
+        columns_file: Option<PathBuf>,
     },
     /// Manage accounts (the first administrator of a new center is made here).
     Account {
@@ -219,7 +229,13 @@ async fn run(command: Command) -> Result<(), String> {
                 Err(Replaced::Store(error)) => Err(error.to_string()),
             }
         }
-        Command::ImportOrders { file, db } => {
+        Command::ImportOrders {
+            file,
+            db,
+            columns,
+            columns_file,
+        } => {
+            let columns = column_mapping(&columns, columns_file.as_deref())?;
             let bytes = std::fs::read(&file)
                 .map_err(|e| format!("无法读取 {} / cannot read it: {e}", file.display()))?;
             let state = open_state(&database(db), Mode::Center)
@@ -229,7 +245,7 @@ async fn run(command: Command) -> Result<(), String> {
             let view = state.view();
             let progress = state
                 .imports()
-                .run_now(&state.desk(), &view, bytes, &name)
+                .run_now(&state.desk(), &view, bytes, &name, columns)
                 .await;
             report_import(&file, &progress)
         }
@@ -356,6 +372,53 @@ fn file_name(file: &std::path::Path) -> String {
     )
 }
 
+/// `--column field=header` flags and a `--columns-file` as one mapping (flags win).
+fn column_mapping(
+    flags: &[String],
+    file: Option<&std::path::Path>,
+) -> Result<Option<ColumnMapping>, String> {
+    let mut mapping = ColumnMapping::new();
+    let mut add = |line: &str, source: &str| -> Result<(), String> {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return Ok(());
+        }
+        let (field, header) = line.split_once('=').ok_or_else(|| {
+            format!("{source}：“{line}”应为 字段=列名 / {source}: {line:?} must be field=header")
+        })?;
+        let field = field.trim();
+        if WorkOrderField::from_code(field).is_none() {
+            let known: Vec<&str> = WorkOrderField::ALL.iter().map(|f| f.as_str()).collect();
+            return Err(format!(
+                "{source}：字段“{field}”不存在，可用 {} / {source}: unknown field {field:?}",
+                known.join(", ")
+            ));
+        }
+        mapping.insert(field.to_owned(), header.trim().to_owned());
+        Ok(())
+    };
+    if let Some(path) = file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("无法读取 {} / cannot read it: {e}", path.display()))?;
+        let source = path.display().to_string();
+        if text.trim_start().starts_with('{') {
+            let json: ColumnMapping = serde_json::from_str(&text)
+                .map_err(|e| format!("{source}：不是有效的 JSON / not valid JSON: {e}"))?;
+            for (field, header) in json {
+                add(&format!("{field}={header}"), &source)?;
+            }
+        } else {
+            for line in text.lines() {
+                add(line, &source)?;
+            }
+        }
+    }
+    for flag in flags {
+        add(flag, "--column")?;
+    }
+    Ok((!mapping.is_empty()).then_some(mapping))
+}
+
 fn report_import(
     file: &std::path::Path,
     p: &binhe_api::tickets::JobProgress,
@@ -370,16 +433,18 @@ fn report_import(
         ));
     }
     println!(
-        "已导入 / imported {}: {} 行 rows, 新建 created {}（其中合并 merged {}, 疑似重复 flagged {}），已存在 existing {}, 拒收 rejected {}",
+        "已导入 / imported {}: {} 行 rows, 新建 created {}（其中合并 merged {}, 疑似重复 flagged {}, 按“其他”受理 unclassified {}），已存在 existing {}, 拒收 rejected {}, 跳过非工单行 skipped {}",
         file.display(),
         p.total,
         p.created,
         p.merged,
         p.flagged,
+        p.unclassified,
         p.existing,
-        p.rejected
+        p.rejected,
+        p.skipped
     );
-    for e in &p.errors {
+    for e in p.notices.iter().chain(&p.errors) {
         println!(
             "  第 {} 行 row [{}] {}: {} / {}",
             e.row, e.field, e.code, e.message_zh, e.message_en

@@ -99,7 +99,7 @@ fn sample_csv_with_bom_and_chinese_headers_reads_every_row() {
     let bad_lon = rows.iter().find(|r| r.row == 15).expect("row 15");
     assert_eq!(problems(bad_lon), [("lon", "INVALID_COORDINATE")]);
     let problem = &bad_lon.request.as_ref().unwrap_err()[0];
-    assert_eq!(problem.message_zh, "第 15 行：经度“117.1x2”不是数字");
+    assert_eq!(problem.message_zh, "第 15 行“经度”列：“117.1x2”不是数字");
     assert_eq!(
         problem.message_en,
         "row 15: lon \"117.1x2\" is not a number"
@@ -209,7 +209,7 @@ fn extra_cells_and_bad_coordinates_are_reported_per_row_while_good_rows_come_thr
         [("lon", "INVALID_COORDINATE"), ("lat", "INVALID_COORDINATE")]
     );
     let nan = &by_row(6).request.as_ref().unwrap_err()[1];
-    assert_eq!(nan.message_zh, "第 6 行：纬度“NaN”不是数字");
+    assert_eq!(nan.message_zh, "第 6 行“纬度”列：“NaN”不是数字");
     assert!(
         request(by_row(7))
             .description
@@ -279,7 +279,7 @@ fn xlsx_keeps_numbers_dates_and_long_work_order_ids() {
     assert_eq!(problems(&rows[2]), [("lon", "INVALID_COORDINATE")]);
     assert_eq!(
         rows[2].request.as_ref().unwrap_err()[0].message_zh,
-        "第 5 行：经度“东经117度”不是数字"
+        "第 5 行“经度”列：“东经117度”不是数字"
     );
 }
 

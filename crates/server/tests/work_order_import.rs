@@ -3,44 +3,16 @@
 
 mod common;
 
-use std::time::Duration;
 
 use common::Harness;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use rust_xlsxwriter::Workbook;
 use serde_json::{Value, json};
 
 const SAMPLE: &[u8] = include_bytes!("../fixtures/12345_sample.csv");
 
 async fn upload(h: &Harness, bytes: Vec<u8>, name: &str) -> Value {
-    let response = h
-        .request(Method::POST, "/api/tickets/import")
-        .header(
-            "x-file-name",
-            percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
-                .to_string(),
-        )
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::ACCEPTED);
-    let job = response.json::<Value>().await.unwrap()["job"]
-        .as_u64()
-        .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let progress = h.json(&format!("/api/imports/{job}")).await;
-        assert!(progress["done"].as_u64() <= progress["total"].as_u64());
-        if progress["finished"] == true {
-            return progress;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "import did not finish"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    h.import_orders("/api/tickets/import", bytes, name).await
 }
 
 #[tokio::test]
@@ -51,31 +23,56 @@ async fn sample_file_imports_with_row_errors_and_a_second_import_creates_nothing
     assert_eq!(first["file_name"], "12345工单.csv");
     assert_eq!(first["total"], 20);
     assert_eq!(first["done"], 20);
-    assert_eq!(first["created"], 18);
-    assert_eq!(first["rejected"], 2);
+    // Row 17's category is in no catalogue: taken in as 其他 with a notice, not refused.
+    assert_eq!(first["created"], 19);
+    assert_eq!(first["rejected"], 1);
+    assert_eq!(first["unclassified"], 1);
+    assert_eq!(first["skipped"], 0);
     assert!(first["failed"].is_null());
-    let codes: Vec<(u64, &str)> = first["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["row"].as_u64().unwrap(), e["code"].as_str().unwrap()))
-        .collect();
+    let codes = |list: &Value| -> Vec<(u64, String)> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["row"].as_u64().unwrap(),
+                    e["code"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
     assert_eq!(
-        codes,
-        [(15, "INVALID_COORDINATE"), (17, "UNKNOWN_CATEGORY")]
+        codes(&first["errors"]),
+        [(15, "INVALID_COORDINATE".to_owned())]
+    );
+    assert_eq!(
+        codes(&first["notices"]),
+        [(17, "UNCLASSIFIED_CATEGORY".to_owned())]
     );
     assert!(
-        first["errors"][1]["message_zh"]
+        first["notices"][0]["message_zh"]
             .as_str()
             .unwrap()
             .starts_with("第 17 行")
     );
+    assert_eq!(first["errors"][0]["column"], "经度");
     let stored = h.json("/api/tickets?scope=all").await["total"].clone();
-    assert_eq!(stored, 18);
+    assert_eq!(stored, 19);
+    let ticket = h.ticket_of_order("2026112700116").await;
+    assert_eq!(ticket["category"], "other");
+    assert_eq!(ticket["category_zh"], "其他");
+    assert!(
+        ticket["description"]
+            .as_str()
+            .unwrap()
+            .ends_with("（原分类：广告牌松动）"),
+        "{ticket}"
+    );
 
     let again = upload(&h, SAMPLE.to_vec(), "12345工单.csv").await;
     assert_eq!(again["created"], 0);
-    assert_eq!(again["existing"], 18);
+    assert_eq!(again["existing"], 19);
+    assert_eq!(again["unclassified"], 0, "nothing new was classified");
     assert_eq!(h.json("/api/tickets?scope=all").await["total"], stored);
 }
 

@@ -29,7 +29,8 @@ pub use kpis::{KpiRepository, KpiScope, MonthCounts};
 pub use postgres::{Notice, Notices, PgStore};
 pub use sqlite::SqliteStore;
 pub use tickets::{
-    ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository, TicketScope, TicketUpdate,
+    ColumnMappings, ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository,
+    TicketScope, TicketUpdate,
 };
 
 pub use binhe_core::grid::DatasetSource;

@@ -18,7 +18,8 @@ use serde::de::DeserializeOwned;
 use crate::StoreError;
 use crate::backend::{Columns, ConnectionOf, Run, Topic, Value, Writer, millis};
 use crate::tickets::{
-    ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository, TicketScope, TicketUpdate,
+    ColumnMappings, ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository,
+    TicketScope, TicketUpdate,
 };
 
 const CLOSED_STATES: &str = "('closed', 'cancelled', 'merged')";
@@ -660,6 +661,16 @@ impl<B: Run> TicketRepository for B {
 
     async fn load_sla(&self) -> Result<Option<SlaTable>, StoreError> {
         setting(self, "sla").await
+    }
+
+    async fn load_column_mappings(&self) -> Result<ColumnMappings, StoreError> {
+        Ok(setting(self, "work_order_columns")
+            .await?
+            .unwrap_or_default())
+    }
+
+    async fn save_column_mappings(&self, mappings: &ColumnMappings) -> Result<(), StoreError> {
+        save_setting(self, "work_order_columns", mappings).await
     }
 
     async fn save_sla(&self, table: &SlaTable) -> Result<(), StoreError> {

@@ -9,6 +9,9 @@ use binhe_core::ticket::{Catalogue, Channel, SlaTable, Ticket, TicketId, TicketS
 
 use crate::StoreError;
 
+/// Column mappings of work-order files by their headers' signature.
+pub type ColumnMappings = std::collections::BTreeMap<String, binhe_core::ticket::ColumnMapping>;
+
 /// An event as stored: its place in the street-wide log (the live stream's event id).
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
@@ -114,4 +117,8 @@ pub trait TicketRepository: Send + Sync {
     async fn save_catalogue(&self, catalogue: &Catalogue) -> Result<(), StoreError>;
     async fn load_sla(&self) -> Result<Option<SlaTable>, StoreError>;
     async fn save_sla(&self, table: &SlaTable) -> Result<(), StoreError>;
+    /// The column mappings operators chose for work-order files, by the files' headers
+    /// ([`binhe_core::ticket::columns::headers_signature`]); empty when none was made.
+    async fn load_column_mappings(&self) -> Result<ColumnMappings, StoreError>;
+    async fn save_column_mappings(&self, mappings: &ColumnMappings) -> Result<(), StoreError>;
 }

@@ -1,7 +1,7 @@
 //! One intake path for every channel: a raw request (from the API, a 12345 file row, a camera
 //! alert, the demo generator) is checked field by field before anything is stored.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::catalogue::Catalogue;
@@ -290,8 +290,12 @@ impl Checker<'_> {
             self.problem(
                 "received_at",
                 "INVALID_TIME",
-                format!("受理时间“{raw}”无法识别，应为 2026-11-28 09:30 或 RFC 3339 格式"),
-                format!("received_at {raw:?} is not a time (use 2026-11-28 09:30 or RFC 3339)"),
+                format!(
+                    "受理时间“{raw}”无法识别，应为 2026-11-28 09:30、2026年11月28日 9:30 或 RFC 3339 格式"
+                ),
+                format!(
+                    "received_at {raw:?} is not a time (use 2026-11-28 09:30, 2026年11月28日 9:30 or RFC 3339)"
+                ),
             );
             return None;
         };
@@ -319,28 +323,106 @@ impl Checker<'_> {
     }
 }
 
-/// Reads RFC 3339, or a Beijing wall-clock time `YYYY-MM-DD HH:MM[:SS]` (also with `/` or `T`).
+/// Reads RFC 3339, or a Beijing wall-clock time as people and other systems write it: a date
+/// `2021-11-25`, `2021/11/25`, `2021.11.25`, `20211125` or `2021年11月25日`, months and days with
+/// or without a leading zero, then optionally a time `6:25`, `06:25:00`, `06:25:00.5` or
+/// `6时25分`, after a space or `T`; full-width digits are read as digits.
+///
+/// ```
+/// use binhe_core::ticket::intake::parse_time;
+/// let at = parse_time("2021-11-24T22:25:00Z");
+/// assert_eq!(parse_time("2021年11月25日 6:25"), at);
+/// assert_eq!(parse_time("２０２１/１１/２５ ０６:２５:００"), at);
+/// assert_eq!(parse_time("2021.11.25 6时25分"), at);
+/// ```
 pub fn parse_time(raw: &str) -> Option<DateTime<Utc>> {
+    let raw = crate::text::fold_width(raw);
+    let raw = raw.trim();
     if let Ok(at) = DateTime::parse_from_rfc3339(raw) {
         return Some(at.with_timezone(&Utc));
     }
-    let normalised = raw.replace('/', "-").replace('T', " ");
-    let wall = [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-    ]
-    .into_iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(&normalised, f).ok())
-    .or_else(|| {
-        NaiveDate::parse_from_str(&normalised, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-    })?;
+    let (date, time) = split_date_time(raw);
+    let date = parse_date(date)?;
+    let wall = match time {
+        None => date.and_hms_opt(0, 0, 0)?,
+        Some(time) => date.and_time(parse_clock(time)?),
+    };
     beijing()
         .from_local_datetime(&wall)
         .single()
         .map(|at| at.with_timezone(&Utc))
+}
+
+/// The date and, if there is one, the time of day: split at the first space, at a `T` after
+/// the date, or after `日`/`号`.
+fn split_date_time(raw: &str) -> (&str, Option<&str>) {
+    let cut = raw.char_indices().find_map(|(i, ch)| match ch {
+        ' ' | 'T' | 't' => Some((i, i + 1)),
+        '日' | '号' => Some((i, i + ch.len_utf8())),
+        _ => None,
+    });
+    match cut {
+        None => (raw, None),
+        Some((end, start)) => {
+            let time = raw[start..].trim();
+            (&raw[..end], (!time.is_empty()).then_some(time))
+        }
+    }
+}
+
+fn parse_date(date: &str) -> Option<NaiveDate> {
+    let date = date.trim();
+    if date.len() == 8 && date.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(date, "%Y%m%d").ok();
+    }
+    let parts: Vec<&str> = date
+        .split(['-', '/', '.', '年', '月'])
+        .map(str::trim)
+        .collect();
+    let [year, month, day] = parts.as_slice() else {
+        return None;
+    };
+    let number = |text: &str, digits: std::ops::RangeInclusive<usize>| {
+        (digits.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse::<u32>().ok())
+            .flatten()
+    };
+    NaiveDate::from_ymd_opt(
+        i32::try_from(number(year, 4..=4)?).ok()?,
+        number(month, 1..=2)?,
+        number(day, 1..=2)?,
+    )
+}
+
+fn parse_clock(time: &str) -> Option<chrono::NaiveTime> {
+    let time: String = time
+        .trim()
+        .replace(['时', '点', '分'], ":")
+        .replace('秒', "");
+    let time = time.trim_end_matches(':');
+    let (clock, fraction) = match time.split_once('.') {
+        Some((clock, fraction)) => (clock, Some(fraction)),
+        None => (time, None),
+    };
+    let parts: Vec<&str> = clock.split(':').collect();
+    let number = |text: &str| {
+        ((1..=2).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse::<u32>().ok())
+            .flatten()
+    };
+    let (hour, minute, second) = match parts.as_slice() {
+        [hour, minute] => (number(hour)?, number(minute)?, 0),
+        [hour, minute, second] => (number(hour)?, number(minute)?, number(second)?),
+        _ => return None,
+    };
+    let nanos = match fraction {
+        None => 0,
+        Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
+            f.parse::<u32>().ok()? * 10u32.pow(9 - f.len() as u32)
+        }
+        Some(_) => return None,
+    };
+    chrono::NaiveTime::from_hms_nano_opt(hour, minute, second, nanos)
 }
 
 /// Checks a request against the catalogue and the street's grids. `now` stands in for a missing
@@ -426,22 +508,30 @@ pub fn validate(
         request.reporter_name.as_ref(),
         MAX_NAME_CHARS,
     );
-    let reporter_phone = c.text(
-        "reporter_phone",
-        request.reporter_phone.as_ref(),
-        MAX_PHONE_CHARS,
-    );
-    // 12345 exports mask the middle digits (138****1234), so `*` counts as a digit.
+    // Full-width digits are digits (`１３８…`).
+    let phone_text = request
+        .reporter_phone
+        .as_deref()
+        .map(|p| crate::text::fold_width(p).into_owned());
+    let reporter_phone = c.text("reporter_phone", phone_text.as_ref(), MAX_PHONE_CHARS);
+    // 12345 exports mask the middle digits (138****1234), so `*` counts as a digit; two numbers
+    // are written with a separator, an extension after 转.
     if let Some(phone) = &reporter_phone
-        && !phone
-            .chars()
-            .all(|ch| ch.is_ascii_digit() || matches!(ch, '+' | '-' | ' ' | '(' | ')' | '*'))
+        && !phone.chars().all(|ch| {
+            ch.is_ascii_digit()
+                || matches!(
+                    ch,
+                    '+' | '-' | ' ' | '(' | ')' | '*' | '/' | ',' | ';' | '、' | '转'
+                )
+        })
     {
         c.problem(
             "reporter_phone",
             "INVALID_PHONE",
-            format!("联系电话“{phone}”只能包含数字、空格和 + - ( ) *"),
-            format!("reporter_phone {phone:?} may only hold digits, spaces and + - ( ) *"),
+            format!("联系电话“{phone}”只能包含数字、空格、分隔符 / , ; 、和 + - ( ) * 转"),
+            format!(
+                "reporter_phone {phone:?} may only hold digits, spaces, separators / , ; 、 and + - ( ) * 转"
+            ),
         );
     }
     let urgency = match request.urgency.as_deref() {

@@ -9,6 +9,7 @@
 //! - [`sla`] turns category and urgency into deadlines and tells overdue from soon-due.
 
 pub mod catalogue;
+pub mod columns;
 pub mod dedupe;
 #[cfg(feature = "demo")]
 pub mod demo_feed;
@@ -26,7 +27,8 @@ use crate::grid::GridLevel;
 pub use crate::vocabulary::{
     ActorRole, Channel, EscalationLevel, HandlingMode, Outcome, Satisfaction, TicketState, Urgency,
 };
-pub use catalogue::{Catalogue, Category};
+pub use catalogue::{Catalogue, Category, Classification, UNCLASSIFIED};
+pub use columns::{ColumnMapping, WorkOrderField};
 pub use dedupe::{DedupeRule, DuplicateIndex, DuplicateMatch};
 pub use intake::{Intake, IntakeProblem, IntakeRequest};
 pub use lifecycle::{ActionKind, Command, TransitionError};

@@ -4,13 +4,18 @@
 //! imported twice (or again after an interruption) creates nothing new.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use binhe_api::tickets::{JobFailure, JobProgress, RowError};
+use binhe_api::tickets::{ImportField, ImportPreview, JobFailure, JobProgress, RowError};
+use binhe_core::ticket::columns::headers_signature;
 use binhe_core::ticket::intake::IntakeRequest;
+use binhe_core::ticket::{Catalogue, Classification, ColumnMapping, UNCLASSIFIED, WorkOrderField};
 
-use super::work_orders::{WorkOrderRow, read_work_orders};
+use super::work_orders::{
+    WorkOrderFileError, WorkOrderRow, WorkOrders, preview_work_orders, read_work_orders_with,
+};
 use super::{DeskError, IntakeOutcome, TicketDesk, now};
 use crate::dataset::GridView;
 
@@ -48,11 +53,13 @@ impl ImportJobs {
         view: Arc<GridView>,
         bytes: Vec<u8>,
         file_name: String,
+        columns: Option<ColumnMapping>,
     ) -> u64 {
         let job = self.register(&file_name);
         let jobs = self.clone();
         tokio::spawn(async move {
-            jobs.run(job, &desk, &view, bytes, &file_name).await;
+            jobs.run(job, &desk, &view, bytes, &file_name, columns)
+                .await;
         });
         job
     }
@@ -64,9 +71,10 @@ impl ImportJobs {
         view: &GridView,
         bytes: Vec<u8>,
         file_name: &str,
+        columns: Option<ColumnMapping>,
     ) -> JobProgress {
         let job = self.register(file_name);
-        self.run(job, desk, view, bytes, file_name).await;
+        self.run(job, desk, view, bytes, file_name, columns).await;
         self.progress(job).expect("a job just run is kept")
     }
 
@@ -97,11 +105,19 @@ impl ImportJobs {
         view: &GridView,
         bytes: Vec<u8>,
         file_name: &str,
+        columns: Option<ColumnMapping>,
     ) {
+        let remembered = match desk.column_mappings().await {
+            Ok(remembered) => remembered,
+            Err(error) => return self.store_failed(job, &error),
+        };
         let name = file_name.to_owned();
-        let read = tokio::task::spawn_blocking(move || read_work_orders(&bytes, &name)).await;
-        let rows = match read {
-            Ok(Ok(rows)) => rows,
+        let read = tokio::task::spawn_blocking(move || {
+            read_with_columns(&bytes, &name, columns, &remembered)
+        })
+        .await;
+        let (orders, chosen) = match read {
+            Ok(Ok(read)) => read,
             Ok(Err(error)) => {
                 self.fail(job, error.code(), error.message_zh(), error.to_string());
                 return;
@@ -116,21 +132,40 @@ impl ImportJobs {
                 return;
             }
         };
-        self.update(job, |p| p.total = rows.len());
-        for chunk in rows.chunks(CHUNK_ROWS) {
-            if let Err(error) = self.import_chunk(job, desk, view, chunk).await {
-                self.fail(
-                    job,
-                    "STORE_FAILED",
-                    format!(
-                        "保存时数据库出错，已导入的部分完整保留；重新导入同一文件即可从中断处继续（{error}）"
-                    ),
-                    format!("the database failed; rows stored so far are complete, import the same file again to continue ({error})"),
-                );
-                return;
+        // The operator's choice is kept for the next file with the same headers.
+        if let Some((signature, columns)) = chosen
+            && let Err(error) = desk.remember_columns(signature, columns).await
+        {
+            return self.store_failed(job, &error);
+        }
+        self.update(job, |p| {
+            p.total = orders.rows.len();
+            p.skipped = orders.skipped;
+        });
+        let catalogue = desk.catalogue();
+        for chunk in orders.rows.chunks(CHUNK_ROWS) {
+            if let Err(error) = self
+                .import_chunk(job, desk, view, &catalogue, &orders, chunk)
+                .await
+            {
+                return self.store_failed(job, &error);
             }
         }
         self.update(job, |p| p.finished = true);
+    }
+
+    fn store_failed(&self, job: u64, error: &dyn std::fmt::Display) {
+        self.fail(
+            job,
+            "STORE_FAILED",
+            format!(
+                "保存时数据库出错，已导入的部分完整保留；重新导入同一文件即可从中断处继续（{error}）"
+            ),
+            format!(
+                "the database failed; rows stored so far are complete, import the same file \
+                 again to continue ({error})"
+            ),
+        );
     }
 
     fn fail(&self, job: u64, code: &str, message_zh: String, message_en: String) {
@@ -149,20 +184,26 @@ impl ImportJobs {
         job: u64,
         desk: &TicketDesk,
         view: &GridView,
+        catalogue: &Catalogue,
+        orders: &WorkOrders,
         chunk: &[WorkOrderRow],
     ) -> Result<(), DeskError> {
         let mut errors = Vec::new();
         let mut requests: Vec<IntakeRequest> = Vec::new();
         let mut rows_of_requests = Vec::new();
+        let mut notices_of_requests = Vec::new();
         for row in chunk {
             match &row.request {
                 Ok(request) => {
-                    requests.push(request.clone());
+                    let mut request = request.clone();
+                    notices_of_requests.push(classify(&mut request, row, catalogue, orders));
+                    requests.push(request);
                     rows_of_requests.push(row.row);
                 }
                 Err(problems) => errors.extend(problems.iter().map(|p| RowError {
                     row: row.row,
                     field: p.field.clone(),
+                    column: orders.header_of(&p.field).map(str::to_owned),
                     code: p.code.clone(),
                     message_zh: p.message_zh.clone(),
                     message_en: p.message_en.clone(),
@@ -172,7 +213,15 @@ impl ImportJobs {
         let file_rejected = chunk.len() - requests.len();
         let outcomes = desk.intake(&requests, view, now()).await?;
         let mut counts: HashMap<&str, usize> = HashMap::new();
-        for (outcome, row) in outcomes.iter().zip(rows_of_requests) {
+        let mut notices = Vec::new();
+        for ((outcome, row), notice) in outcomes
+            .iter()
+            .zip(rows_of_requests)
+            .zip(notices_of_requests)
+        {
+            if matches!(outcome, IntakeOutcome::Created { .. }) {
+                notices.extend(notice);
+            }
             let kind = match outcome {
                 IntakeOutcome::Created {
                     duplicate: Some(d), ..
@@ -183,12 +232,23 @@ impl ImportJobs {
                 IntakeOutcome::Created { .. } => "created",
                 IntakeOutcome::Existing { .. } => "existing",
                 IntakeOutcome::Rejected { problems } => {
-                    errors.extend(problems.iter().map(|p| RowError {
-                        row,
-                        field: p.field.clone(),
-                        code: p.code.clone(),
-                        message_zh: format!("第 {row} 行：{}", p.message_zh),
-                        message_en: format!("row {row}: {}", p.message_en),
+                    errors.extend(problems.iter().map(|p| {
+                        let column = orders.header_of(&p.field).map(str::to_owned);
+                        let (zh, en) = match &column {
+                            Some(c) => (
+                                format!("第 {row} 行“{c}”列："),
+                                format!("row {row}, column {c:?}: "),
+                            ),
+                            None => (format!("第 {row} 行："), format!("row {row}: ")),
+                        };
+                        RowError {
+                            row,
+                            field: p.field.clone(),
+                            column,
+                            code: p.code.clone(),
+                            message_zh: format!("{zh}{}", p.message_zh),
+                            message_en: format!("{en}{}", p.message_en),
+                        }
                     }));
                     "rejected"
                 }
@@ -205,8 +265,129 @@ impl ImportJobs {
             p.flagged += counts.get("flagged").copied().unwrap_or(0);
             p.existing += counts.get("existing").copied().unwrap_or(0);
             p.rejected += file_rejected + counts.get("rejected").copied().unwrap_or(0);
+            p.unclassified += notices.len();
             p.errors.extend(errors);
+            p.notices.extend(notices);
         });
         Ok(())
     }
+}
+
+/// Reads the file with the operator's columns, or with those remembered for its headers.
+/// Answers the mapping to remember: the operator's, once the file was read with it.
+fn read_with_columns(
+    bytes: &[u8],
+    file_name: &str,
+    columns: Option<ColumnMapping>,
+    remembered: &BTreeMap<String, ColumnMapping>,
+) -> Result<(WorkOrders, Option<(String, ColumnMapping)>), WorkOrderFileError> {
+    let chosen = columns.filter(|c| !c.is_empty());
+    let mapping = if let Some(columns) = &chosen {
+        columns.clone()
+    } else {
+        let preview = preview_work_orders(bytes, file_name, &ColumnMapping::new())?;
+        remembered
+            .get(&headers_signature(&preview.headers))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let orders = read_work_orders_with(bytes, file_name, &mapping)?;
+    let keep = match chosen {
+        Some(columns) => {
+            let preview = preview_work_orders(bytes, file_name, &columns)?;
+            Some((headers_signature(&preview.headers), columns))
+        }
+        None => None,
+    };
+    Ok((orders, keep))
+}
+
+/// Puts the row's category in the catalogue's terms. One the catalogue does not know is taken
+/// in as 其他 with the name it had kept in the description, and a notice for the dispatcher.
+fn classify(
+    request: &mut IntakeRequest,
+    row: &WorkOrderRow,
+    catalogue: &Catalogue,
+    orders: &WorkOrders,
+) -> Option<RowError> {
+    match catalogue.classify(&row.categories) {
+        Classification::Known(code) => {
+            request.category = Some(code);
+            None
+        }
+        Classification::Unclassified(_) if catalogue.find(UNCLASSIFIED).is_none() => None,
+        Classification::Unclassified(name) => {
+            request.category = Some(UNCLASSIFIED.to_owned());
+            let row = row.row;
+            let (message_zh, message_en) = if name.is_empty() {
+                (
+                    format!("第 {row} 行：问题类别为空，已按“其他”受理，请调度员确定类别"),
+                    format!(
+                        "row {row}: no category; taken in as Other for a dispatcher to classify"
+                    ),
+                )
+            } else {
+                if let Some(description) = &mut request.description {
+                    let _ = write!(description, "（原分类：{name}）");
+                }
+                (
+                    format!(
+                        "第 {row} 行：问题类别“{name}”不在分类目录中，已按“其他”受理，请调度员确定类别（可在分类目录中为它添加别名）"
+                    ),
+                    format!(
+                        "row {row}: category {name:?} is not in the catalogue; taken in as Other for a dispatcher to classify (add it as an alias in the catalogue)"
+                    ),
+                )
+            };
+            Some(RowError {
+                row,
+                field: "category".to_owned(),
+                column: orders.header_of("category").map(str::to_owned),
+                code: "UNCLASSIFIED_CATEGORY".to_owned(),
+                message_zh,
+                message_en,
+            })
+        }
+    }
+}
+
+/// What `POST /api/tickets/import/preview` answers for a file (its name left empty): read with
+/// the operator's columns, or with those remembered for its headers.
+pub fn preview_import(
+    bytes: &[u8],
+    file_name: &str,
+    columns: Option<ColumnMapping>,
+    remembered: &BTreeMap<String, ColumnMapping>,
+) -> Result<ImportPreview, WorkOrderFileError> {
+    let (columns, remembered) = if let Some(columns) = columns.filter(|c| !c.is_empty()) {
+        (columns, false)
+    } else {
+        let plain = preview_work_orders(bytes, file_name, &ColumnMapping::new())?;
+        match remembered.get(&headers_signature(&plain.headers)) {
+            Some(columns) => (columns.clone(), true),
+            None => (ColumnMapping::new(), false),
+        }
+    };
+    let preview = preview_work_orders(bytes, file_name, &columns)?;
+    Ok(ImportPreview {
+        file_name: String::new(),
+        sheet: preview.sheet,
+        header_row: preview.header_row,
+        header_found: preview.header_found,
+        headers: preview.headers,
+        fields: preview.fields,
+        rows: preview.rows,
+        missing: preview.missing,
+        columns,
+        remembered,
+        all_fields: WorkOrderField::ALL
+            .into_iter()
+            .map(|field| ImportField {
+                field,
+                label_zh: field.label_zh().to_owned(),
+                label_en: field.label_en().to_owned(),
+                required: WorkOrderField::REQUIRED.contains(&field),
+            })
+            .collect(),
+    })
 }

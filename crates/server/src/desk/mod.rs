@@ -19,9 +19,12 @@ use binhe_core::ticket::intake::{self, IntakeProblem, IntakeRequest};
 use binhe_core::ticket::lifecycle::{self, Command, TicketEvent, TransitionError};
 use binhe_core::ticket::routing::route;
 use binhe_core::ticket::{
-    Actor, Catalogue, Channel, DuplicateFlag, DuplicateIndex, SlaTable, Ticket, TicketId,
+    Actor, Catalogue, Channel, ColumnMapping, DuplicateFlag, DuplicateIndex, SlaTable, Ticket,
+    TicketId,
 };
-use binhe_store::{NewTicket, StoreError, StoredEvent, TicketRepository, TicketUpdate};
+use binhe_store::{
+    ColumnMappings, NewTicket, StoreError, StoredEvent, TicketRepository, TicketUpdate,
+};
 use chrono::{DateTime, Utc};
 use tokio::sync::{Mutex, broadcast, mpsc, oneshot};
 
@@ -168,7 +171,11 @@ impl TicketDesk {
         view: &GridView,
     ) -> Result<Self, StoreError> {
         let catalogue = if let Some(catalogue) = store.load_catalogue().await? {
-            catalogue
+            let upgraded = catalogue.clone().upgraded();
+            if upgraded != catalogue {
+                store.save_catalogue(&upgraded).await?;
+            }
+            upgraded
         } else {
             let defaults = Catalogue::defaults();
             store.save_catalogue(&defaults).await?;
@@ -239,6 +246,25 @@ impl TicketDesk {
             .write()
             .expect("catalogue lock is never poisoned") = Arc::new(catalogue);
         Ok(())
+    }
+
+    /// The column mappings operators chose for work-order files, by their headers.
+    pub async fn column_mappings(&self) -> Result<ColumnMappings, StoreError> {
+        self.store.load_column_mappings().await
+    }
+
+    /// Keeps an operator's choice of columns for files with these headers.
+    pub async fn remember_columns(
+        &self,
+        signature: String,
+        columns: ColumnMapping,
+    ) -> Result<(), StoreError> {
+        let mut all = self.store.load_column_mappings().await?;
+        if all.get(&signature) == Some(&columns) {
+            return Ok(());
+        }
+        all.insert(signature, columns);
+        self.store.save_column_mappings(&all).await
     }
 
     /// Replaces the SLA table after checking it; deadlines already fixed on tickets stay.

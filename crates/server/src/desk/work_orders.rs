@@ -8,7 +8,9 @@
 use std::borrow::Cow;
 use std::io::Cursor;
 
-use binhe_core::ticket::{Channel, IntakeProblem, IntakeRequest};
+use binhe_core::text::fold_width;
+use binhe_core::ticket::columns::header_key;
+use binhe_core::ticket::{Channel, ColumnMapping, IntakeProblem, IntakeRequest, WorkOrderField};
 use calamine::{
     DataRef, ExcelDateTime, ExcelDateTimeType, Reader, SheetType, SheetVisible, Xlsx, XlsxError,
 };
@@ -19,6 +21,13 @@ pub const MAX_ROWS: usize = 100_000;
 const HEADER_SEARCH_ROWS: usize = 10;
 /// Excel's last date, 9999-12-31, as a serial; larger numbers are not times.
 const MAX_EXCEL_SERIAL: f64 = 2_958_466.0;
+/// Serials a time column written as plain text may hold (1954–2119): a CSV saved from a sheet
+/// whose time column lost its format has `44525.2673611` where a date was.
+const TEXT_SERIALS: std::ops::Range<f64> = 20_000.0..80_000.0;
+/// Data rows shown by a preview.
+pub const PREVIEW_ROWS: usize = 5;
+/// Words of a totals row under the orders (合计, 总计, 小计).
+const TOTAL_WORDS: [&str; 3] = ["合计", "总计", "小计"];
 const SECONDS_PER_DAY: f64 = 86_400.0;
 /// Excel's column count (A to XFD). A cell beyond it comes from a damaged or hostile file and
 /// is ignored rather than allowed to size a row buffer.
@@ -30,6 +39,47 @@ pub struct WorkOrderRow {
     /// 1-based, as the user finds it: the XLSX row number, or the CSV line the record starts on.
     pub row: usize,
     pub request: Result<IntakeRequest, Vec<IntakeProblem>>,
+    /// What the row's category columns say, the most specific first (三级分类 before
+    /// 一级分类); `request.category` is the first of them. The import classifies them.
+    pub categories: Vec<String>,
+}
+
+/// A whole file read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkOrders {
+    pub rows: Vec<WorkOrderRow>,
+    /// Rows under the header that are not orders: a totals row (合计, 总计), or one blank in
+    /// every column read. (Empty lines of a CSV and empty rows of a sheet are not rows at all.)
+    pub skipped: usize,
+    /// Which column each field was read from, as the file heads it.
+    pub columns: Vec<(WorkOrderField, String)>,
+}
+
+impl WorkOrders {
+    /// The file's header of the column a field was read from.
+    pub fn header_of(&self, field: &str) -> Option<&str> {
+        self.columns
+            .iter()
+            .find(|(f, _)| f.as_str() == field)
+            .map(|(_, h)| h.as_str())
+    }
+}
+
+/// The first rows of a file and how its columns would be read: what an operator sees before
+/// mapping columns by hand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkOrderPreview {
+    pub sheet: Option<String>,
+    /// The row taken as the header (1-based), or the first non-empty row when none was found.
+    pub header_row: usize,
+    pub headers: Vec<String>,
+    /// For each header, the field it would fill.
+    pub fields: Vec<Option<WorkOrderField>>,
+    pub rows: Vec<Vec<String>>,
+    /// Required fields no column fills.
+    pub missing: Vec<WorkOrderField>,
+    /// False when no row looked like a header.
+    pub header_found: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,13 +162,13 @@ impl WorkOrderFileError {
             } => {
                 let columns: Vec<String> = missing
                     .iter()
-                    .filter_map(|name| Field::ALL.into_iter().find(|f| f.name() == *name))
+                    .filter_map(|name| WorkOrderField::from_code(name))
                     .map(|f| {
                         format!(
-                            "{}（{}；列名可为 {}）",
-                            f.label(),
-                            f.name(),
-                            f.headers_zh().join("、")
+                            "{}（{}；列名可为 {} 等，或在导入时指定哪一列是它）",
+                            f.label_zh(),
+                            f.as_str(),
+                            f.headers()[..f.headers().len().min(6)].join("、")
                         )
                     })
                     .collect();
@@ -172,29 +222,83 @@ pub fn detect_format(bytes: &[u8], file_name: &str) -> Option<FileFormat> {
     }
 }
 
-/// Reads every data row of a work-order file. A row's own problems (a broken coordinate, a
-/// row with more cells than the header) stay with that row; only a file that cannot be read
-/// as a whole is an error.
+/// Reads every data row of a work-order file, the columns recognised from its header.
 pub fn read_work_orders(
     bytes: &[u8],
     file_name: &str,
 ) -> Result<Vec<WorkOrderRow>, WorkOrderFileError> {
+    read_work_orders_with(bytes, file_name, &ColumnMapping::new()).map(|orders| orders.rows)
+}
+
+/// Reads every data row of a work-order file. `mapping` names the header of a field where an
+/// operator chose it; other fields are recognised from the header. A row's own problems (a
+/// broken coordinate, a row with more cells than the header) stay with that row; only a file
+/// that cannot be read as a whole is an error.
+pub fn read_work_orders_with(
+    bytes: &[u8],
+    file_name: &str,
+    mapping: &ColumnMapping,
+) -> Result<WorkOrders, WorkOrderFileError> {
+    let format = format_of(bytes, file_name)?;
+    let mut table = Table::new(file_name, format == FileFormat::Csv, mapping);
+    read_rows(bytes, file_name, format, &mut table)?;
+    table.finish()
+}
+
+/// The first rows of a file and how its columns would be read with `mapping`.
+pub fn preview_work_orders(
+    bytes: &[u8],
+    file_name: &str,
+    mapping: &ColumnMapping,
+) -> Result<WorkOrderPreview, WorkOrderFileError> {
+    let format = format_of(bytes, file_name)?;
+    let mut preview = Preview {
+        mapping,
+        rows: Vec::new(),
+        sheet: None,
+        is_1904: false,
+    };
+    read_rows(bytes, file_name, format, &mut preview)?;
+    preview.finish(file_name)
+}
+
+fn format_of(bytes: &[u8], file_name: &str) -> Result<FileFormat, WorkOrderFileError> {
     if bytes.is_empty() {
         return Err(WorkOrderFileError::EmptyFile {
             file: file_name.to_owned(),
             sheet: None,
         });
     }
-    match detect_format(bytes, file_name) {
-        Some(FileFormat::Csv) => read_csv(bytes, file_name),
-        Some(FileFormat::Xlsx) => read_xlsx(bytes, file_name),
-        None => Err(WorkOrderFileError::UnknownFormat {
-            file: file_name.to_owned(),
-        }),
+    detect_format(bytes, file_name).ok_or_else(|| WorkOrderFileError::UnknownFormat {
+        file: file_name.to_owned(),
+    })
+}
+
+/// Where the rows of a file go, in file order; `Stop` ends the reading early.
+trait Rows {
+    fn start(&mut self, sheet: Option<&str>, is_1904: bool);
+    fn push(&mut self, row: usize, cells: &[Cell]) -> Result<Flow, WorkOrderFileError>;
+}
+
+#[derive(PartialEq)]
+enum Flow {
+    Go,
+    Stop,
+}
+
+fn read_rows(
+    bytes: &[u8],
+    file: &str,
+    format: FileFormat,
+    rows: &mut impl Rows,
+) -> Result<(), WorkOrderFileError> {
+    match format {
+        FileFormat::Csv => read_csv(bytes, file, rows),
+        FileFormat::Xlsx => read_xlsx(bytes, file, rows),
     }
 }
 
-fn read_csv(bytes: &[u8], file: &str) -> Result<Vec<WorkOrderRow>, WorkOrderFileError> {
+fn read_csv(bytes: &[u8], file: &str, rows: &mut impl Rows) -> Result<(), WorkOrderFileError> {
     let text = decode(bytes).ok_or_else(|| WorkOrderFileError::CsvEncoding {
         file: file.to_owned(),
     })?;
@@ -203,7 +307,7 @@ fn read_csv(bytes: &[u8], file: &str) -> Result<Vec<WorkOrderRow>, WorkOrderFile
         // Rows of any length are read so that a too-long one is reported on its own row.
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut table = Table::new(file, None, true, false);
+    rows.start(None, false);
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -223,9 +327,11 @@ fn read_csv(bytes: &[u8], file: &str) -> Result<Vec<WorkOrderRow>, WorkOrderFile
             .iter()
             .map(|c| Cell::Text(Cow::Borrowed(c)))
             .collect();
-        table.push(line, &cells)?;
+        if rows.push(line, &cells)? == Flow::Stop {
+            break;
+        }
     }
-    table.finish()
+    Ok(())
 }
 
 /// The 1-based line a CSV record starts on, also when a quoted cell spans several lines.
@@ -250,7 +356,7 @@ fn decode(bytes: &[u8]) -> Option<Cow<'_, str>> {
     (!had_errors).then_some(text)
 }
 
-fn read_xlsx(bytes: &[u8], file: &str) -> Result<Vec<WorkOrderRow>, WorkOrderFileError> {
+fn read_xlsx(bytes: &[u8], file: &str, rows: &mut impl Rows) -> Result<(), WorkOrderFileError> {
     let unreadable = |source| WorkOrderFileError::UnreadableXlsx {
         file: file.to_owned(),
         source,
@@ -273,13 +379,15 @@ fn read_xlsx(bytes: &[u8], file: &str) -> Result<Vec<WorkOrderRow>, WorkOrderFil
     let mut cells = workbook
         .worksheet_cells_reader(&sheet)
         .map_err(unreadable)?;
-    let mut table = Table::new(file, Some(&sheet), false, is_1904);
+    rows.start(Some(&sheet), is_1904);
     let mut row: Vec<DataRef> = Vec::new();
     let mut row_index = 0;
     while let Some(cell) = cells.next_cell().map_err(unreadable)? {
         let (r, c) = cell.get_position();
         if r != row_index {
-            table.push_xlsx(row_index, &row)?;
+            if push_xlsx(rows, row_index, &row)? == Flow::Stop {
+                return Ok(());
+            }
             row.clear();
             row_index = r;
         }
@@ -292,8 +400,18 @@ fn read_xlsx(bytes: &[u8], file: &str) -> Result<Vec<WorkOrderRow>, WorkOrderFil
         }
         row[c] = cell.get_value().clone();
     }
-    table.push_xlsx(row_index, &row)?;
-    table.finish()
+    push_xlsx(rows, row_index, &row)?;
+    Ok(())
+}
+
+/// `row_index` is calamine's 0-based row.
+fn push_xlsx(
+    rows: &mut impl Rows,
+    row_index: u32,
+    values: &[DataRef],
+) -> Result<Flow, WorkOrderFileError> {
+    let cells: Vec<Cell> = values.iter().map(Cell::from_xlsx).collect();
+    rows.push(row_index as usize + 1, &cells)
 }
 
 /// A cell as either file kind delivers it.
@@ -347,6 +465,13 @@ impl<'a> Cell<'a> {
     fn time(&self, is_1904: bool) -> Option<String> {
         match self {
             Self::Number(n) if (0.0..MAX_EXCEL_SERIAL).contains(n) => Some(wall_clock(*n, is_1904)),
+            Self::Text(t) => {
+                let t = fold_width(t.trim()).into_owned();
+                match t.parse::<f64>() {
+                    Ok(n) if TEXT_SERIALS.contains(&n) => Some(wall_clock(n, is_1904)),
+                    _ => Some(t).filter(|t| !t.is_empty()),
+                }
+            }
             _ => self.text(is_1904),
         }
     }
@@ -362,7 +487,7 @@ impl<'a> Cell<'a> {
                     return Ok(None);
                 }
                 // `parse` accepts "NaN" and "inf"; neither is a place.
-                match t.parse::<f64>() {
+                match fold_width(t).parse::<f64>() {
                     Ok(n) if n.is_finite() => Ok(Some(n)),
                     _ => Err(Cow::Borrowed(t)),
                 }
@@ -382,100 +507,14 @@ fn wall_clock(serial: f64, is_1904: bool) -> String {
     format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}")
 }
 
-/// A field of [`IntakeRequest`] and the column headers that mean it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Field {
-    Channel,
-    ExternalId,
-    Category,
-    Description,
-    Lon,
-    Lat,
-    Address,
-    GridCode,
-    ReporterName,
-    ReporterPhone,
-    Urgency,
-    ReceivedAt,
-    SourceRef,
-}
-
-impl Field {
-    const ALL: [Self; 13] = [
-        Self::Channel,
-        Self::ExternalId,
-        Self::Category,
-        Self::Description,
-        Self::Lon,
-        Self::Lat,
-        Self::Address,
-        Self::GridCode,
-        Self::ReporterName,
-        Self::ReporterPhone,
-        Self::Urgency,
-        Self::ReceivedAt,
-        Self::SourceRef,
-    ];
-    const REQUIRED: [Self; 3] = [Self::ExternalId, Self::Category, Self::Description];
-
-    fn name(self) -> &'static str {
-        match self {
-            Self::Channel => "channel",
-            Self::ExternalId => "external_id",
-            Self::Category => "category",
-            Self::Description => "description",
-            Self::Lon => "lon",
-            Self::Lat => "lat",
-            Self::Address => "address",
-            Self::GridCode => "grid_code",
-            Self::ReporterName => "reporter_name",
-            Self::ReporterPhone => "reporter_phone",
-            Self::Urgency => "urgency",
-            Self::ReceivedAt => "received_at",
-            Self::SourceRef => "source_ref",
-        }
-    }
-
-    /// Headers of 12345 exports; the first is the field's label in messages.
-    fn headers_zh(self) -> &'static [&'static str] {
-        match self {
-            Self::Channel => &["来源渠道", "来源", "渠道"],
-            Self::ExternalId => &["工单编号", "工单号", "编号"],
-            Self::Category => &["问题类别", "诉求类别", "类别", "问题分类"],
-            Self::Description => &["问题描述", "诉求内容", "内容", "描述"],
-            Self::Lon => &["经度"],
-            Self::Lat => &["纬度"],
-            Self::Address => &["地址", "事发地址", "诉求地址"],
-            Self::GridCode => &["网格编码", "网格"],
-            Self::ReporterName => &["反映人", "诉求人", "联系人"],
-            Self::ReporterPhone => &["联系电话", "电话"],
-            Self::Urgency => &["紧急程度", "缓急程度"],
-            Self::ReceivedAt => &["受理时间", "来电时间", "派单时间"],
-            Self::SourceRef => &["来源编号"],
-        }
-    }
-
-    fn label(self) -> &'static str {
-        self.headers_zh()[0]
-    }
-
-    /// The field a header names: a Chinese header exactly, or the English field name in any
-    /// case, with a space or hyphen for the underscore ("External ID").
-    fn from_header(header: &str) -> Option<Self> {
-        let header = header.trim();
-        Self::ALL.into_iter().find(|f| {
-            f.headers_zh().contains(&header)
-                || (f.name().len() == header.len()
-                    && f.name().bytes().zip(header.bytes()).all(|(n, h)| {
-                        n == h.to_ascii_lowercase() || (n == b'_' && matches!(h, b' ' | b'-'))
-                    }))
-        })
-    }
-}
-
 /// Which column holds which field, learnt from the header row.
 struct Layout {
-    columns: Vec<(usize, Field)>,
+    /// One column per field, left to right.
+    columns: Vec<(usize, WorkOrderField)>,
+    /// Every column holding a category, the most specific first.
+    categories: Vec<usize>,
+    /// The headers of the columns read, as the file writes them.
+    headers: Vec<(WorkOrderField, String)>,
     /// The header's cell count, for CSV: more non-empty cells in a row mean a comma inside an
     /// unquoted cell shifted every cell after it.
     width: Option<usize>,
@@ -483,6 +522,68 @@ struct Layout {
 }
 
 impl Layout {
+    /// Reads a header row: a column an operator mapped is that field; the others are
+    /// recognised, the preferred header of a field winning (then the left one, as a reader of
+    /// the sheet would take it).
+    fn of(cells: &[Cell], mapping: &ColumnMapping) -> Self {
+        let mapped: Vec<(String, WorkOrderField)> = mapping
+            .iter()
+            .filter_map(|(field, header)| {
+                WorkOrderField::from_code(field).map(|f| (header_key(header), f))
+            })
+            .filter(|(header, _)| !header.is_empty())
+            .collect();
+        // (column, field, rank): rank 0 for a mapped column.
+        let mut found: Vec<(usize, WorkOrderField, usize, String)> = Vec::new();
+        for (column, cell) in cells.iter().enumerate() {
+            let Cell::Text(text) = cell else { continue };
+            let key = header_key(text);
+            let chosen = mapped
+                .iter()
+                .find(|(header, _)| *header == key)
+                .map(|&(_, field)| (field, 0))
+                .or_else(|| {
+                    WorkOrderField::recognise(text)
+                        // A field the operator mapped elsewhere is not guessed again.
+                        .filter(|(field, _)| !mapped.iter().any(|(_, f)| f == field))
+                        .map(|(field, rank)| (field, rank + 1))
+                });
+            if let Some((field, rank)) = chosen {
+                found.push((column, field, rank, text.trim().to_owned()));
+            }
+        }
+        found.sort_by_key(|&(column, field, rank, _)| (field.as_str(), rank, column));
+        let mut columns: Vec<(usize, WorkOrderField)> = Vec::new();
+        let mut categories = Vec::new();
+        let mut headers = Vec::new();
+        for (column, field, _, header) in found {
+            let taken = headers.iter().any(|&(f, _)| f == field);
+            if field.takes_several() {
+                categories.push(column);
+            }
+            if !taken {
+                columns.push((column, field));
+                headers.push((field, header));
+            }
+        }
+        // Read left to right, so a row's problems come in the order of its cells.
+        columns.sort_by_key(|&(column, _)| column);
+        Self {
+            has_channel: columns.iter().any(|&(_, f)| f == WorkOrderField::Channel),
+            columns,
+            categories,
+            headers,
+            width: None,
+        }
+    }
+
+    fn missing(&self) -> Vec<WorkOrderField> {
+        WorkOrderField::REQUIRED
+            .into_iter()
+            .filter(|f| !self.columns.iter().any(|&(_, c)| c == *f))
+            .collect()
+    }
+
     /// The header's width when the row has more non-empty cells than that.
     fn too_wide(&self, cells: &[Cell]) -> Option<usize> {
         self.width.filter(|&width| {
@@ -492,35 +593,44 @@ impl Layout {
         })
     }
 
-    /// True when every column read is blank, as under a "合计" footer in an unread 序号 column:
-    /// such a row is not a work order.
-    fn reads_nothing(&self, cells: &[Cell]) -> bool {
-        self.columns
+    /// True for a row that is not a work order: blank in every column read (as under a "合计"
+    /// footer in an unread 序号 column), or a totals row.
+    fn not_an_order(&self, cells: &[Cell]) -> bool {
+        let blank = self
+            .columns
             .iter()
-            .all(|&(column, _)| cells.get(column).is_none_or(Cell::is_blank))
-            && self.too_wide(cells).is_none()
+            .map(|&(column, _)| column)
+            .chain(self.categories.iter().copied())
+            .all(|column| cells.get(column).is_none_or(Cell::is_blank))
+            && self.too_wide(cells).is_none();
+        let totals = cells.iter().find(|c| !c.is_blank()).is_some_and(|c| {
+            matches!(c, Cell::Text(t) if {
+                let t: String = t.chars().filter(|ch| !ch.is_whitespace()).collect();
+                TOTAL_WORDS.iter().any(|w| t.starts_with(w))
+            })
+        });
+        blank || totals
     }
 
-    fn request(
-        &self,
-        row: usize,
-        cells: &[Cell],
-        is_1904: bool,
-    ) -> Result<IntakeRequest, Vec<IntakeProblem>> {
+    fn request(&self, row: usize, cells: &[Cell], is_1904: bool) -> WorkOrderRow {
         if let Some(width) = self.too_wide(cells) {
-            return Err(vec![IntakeProblem::new(
-                "row",
-                "MALFORMED_ROW",
-                format!(
-                    "第 {row} 行有 {} 个单元格，表头只有 {width} 列：内容中的英文逗号须用双引号括起",
-                    cells.len()
-                ),
-                format!(
-                    "row {row} has {} cells but the header has {width}; a comma inside a cell \
-                     must be quoted",
-                    cells.len()
-                ),
-            )]);
+            return WorkOrderRow {
+                row,
+                request: Err(vec![IntakeProblem::new(
+                    "row",
+                    "MALFORMED_ROW",
+                    format!(
+                        "第 {row} 行有 {} 个单元格，表头只有 {width} 列：内容中的英文逗号须用双引号括起",
+                        cells.len()
+                    ),
+                    format!(
+                        "row {row} has {} cells but the header has {width}; a comma inside a \
+                         cell must be quoted",
+                        cells.len()
+                    ),
+                )]),
+                categories: Vec::new(),
+            };
         }
         let mut request = IntakeRequest {
             // A file without a channel column is a plain 12345 export.
@@ -528,159 +638,261 @@ impl Layout {
             ..IntakeRequest::default()
         };
         let mut problems = Vec::new();
+        // Codes, numbers and times are read as a person reads them: `１３８` is 138.
+        let folded = |cell: &Cell| cell.text(is_1904).map(|t| fold_width(&t).into_owned());
         for &(column, field) in &self.columns {
             let cell = cells.get(column).unwrap_or(&Cell::Empty);
             match field {
-                Field::Lon | Field::Lat => {
+                WorkOrderField::Lon | WorkOrderField::Lat => {
                     let value = cell.coordinate().unwrap_or_else(|raw| {
+                        let header = self.header(field);
                         problems.push(IntakeProblem::new(
-                            field.name(),
+                            field.as_str(),
                             "INVALID_COORDINATE",
-                            format!("第 {row} 行：{}“{raw}”不是数字", field.label()),
-                            format!("row {row}: {} {raw:?} is not a number", field.name()),
+                            format!("第 {row} 行“{header}”列：“{raw}”不是数字"),
+                            format!("row {row}: {} {raw:?} is not a number", field.as_str()),
                         ));
                         None
                     });
-                    if field == Field::Lon {
+                    if field == WorkOrderField::Lon {
                         request.lon = value;
                     } else {
                         request.lat = value;
                     }
                 }
-                Field::ReceivedAt => request.received_at = cell.time(is_1904),
-                Field::Channel => request.channel = cell.text(is_1904),
-                Field::ExternalId => request.external_id = cell.text(is_1904),
-                Field::Category => request.category = cell.text(is_1904),
-                Field::Description => request.description = cell.text(is_1904),
-                Field::Address => request.address = cell.text(is_1904),
-                Field::GridCode => request.grid_code = cell.text(is_1904),
-                Field::ReporterName => request.reporter_name = cell.text(is_1904),
-                Field::ReporterPhone => request.reporter_phone = cell.text(is_1904),
-                Field::Urgency => request.urgency = cell.text(is_1904),
-                Field::SourceRef => request.source_ref = cell.text(is_1904),
+                WorkOrderField::Category => {}
+                WorkOrderField::ReceivedAt => request.received_at = cell.time(is_1904),
+                WorkOrderField::Channel => request.channel = cell.text(is_1904),
+                WorkOrderField::ExternalId => request.external_id = folded(cell),
+                WorkOrderField::Description => request.description = cell.text(is_1904),
+                WorkOrderField::Address => request.address = cell.text(is_1904),
+                WorkOrderField::GridCode => request.grid_code = folded(cell),
+                WorkOrderField::ReporterName => request.reporter_name = cell.text(is_1904),
+                WorkOrderField::ReporterPhone => request.reporter_phone = folded(cell),
+                WorkOrderField::Urgency => request.urgency = cell.text(is_1904),
+                WorkOrderField::SourceRef => request.source_ref = folded(cell),
             }
         }
-        if problems.is_empty() {
-            Ok(request)
-        } else {
-            Err(problems)
+        let categories: Vec<String> = self
+            .categories
+            .iter()
+            .filter_map(|&column| cells.get(column).and_then(|c| c.text(is_1904)))
+            .collect();
+        request.category = categories.first().cloned();
+        WorkOrderRow {
+            row,
+            request: if problems.is_empty() {
+                Ok(request)
+            } else {
+                Err(problems)
+            },
+            categories,
         }
+    }
+
+    /// The file's header of a field's column, for messages.
+    fn header(&self, field: WorkOrderField) -> &str {
+        self.headers
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map_or(field.label_zh(), |(_, h)| h.as_str())
     }
 }
 
 /// Rows in file order, turned into work orders once the header is found.
 struct Table<'f> {
     file: &'f str,
-    sheet: Option<&'f str>,
+    sheet: Option<String>,
     /// CSV rows are checked against the header's width; XLSX cells cannot shift.
     check_width: bool,
     is_1904: bool,
+    mapping: &'f ColumnMapping,
     layout: Option<Layout>,
     /// Non-empty rows seen while looking for the header, and the first of them.
     before_header: usize,
     first_row: usize,
     rows: Vec<WorkOrderRow>,
+    skipped: usize,
 }
 
 impl<'f> Table<'f> {
-    fn new(file: &'f str, sheet: Option<&'f str>, check_width: bool, is_1904: bool) -> Self {
+    fn new(file: &'f str, check_width: bool, mapping: &'f ColumnMapping) -> Self {
         Self {
             file,
-            sheet,
+            sheet: None,
             check_width,
-            is_1904,
+            is_1904: false,
+            mapping,
             layout: None,
             before_header: 0,
             first_row: 0,
             rows: Vec::new(),
+            skipped: 0,
         }
-    }
-
-    /// `row_index` is calamine's 0-based row.
-    fn push_xlsx(&mut self, row_index: u32, values: &[DataRef]) -> Result<(), WorkOrderFileError> {
-        let cells: Vec<Cell> = values.iter().map(Cell::from_xlsx).collect();
-        self.push(row_index as usize + 1, &cells)
-    }
-
-    fn push(&mut self, row: usize, cells: &[Cell]) -> Result<(), WorkOrderFileError> {
-        if cells.iter().all(Cell::is_blank) {
-            return Ok(());
-        }
-        let Some(layout) = &self.layout else {
-            return self.try_header(row, cells);
-        };
-        if layout.reads_nothing(cells) {
-            return Ok(());
-        }
-        if self.rows.len() == MAX_ROWS {
-            return Err(WorkOrderFileError::TooManyRows {
-                file: self.file.to_owned(),
-            });
-        }
-        let request = layout.request(row, cells, self.is_1904);
-        self.rows.push(WorkOrderRow { row, request });
-        Ok(())
     }
 
     fn try_header(&mut self, row: usize, cells: &[Cell]) -> Result<(), WorkOrderFileError> {
         if self.before_header == 0 {
             self.first_row = row;
         }
-        let mut columns: Vec<(usize, Field)> = Vec::new();
-        for (column, cell) in cells.iter().enumerate() {
-            if let Cell::Text(text) = cell
-                && let Some(field) = Field::from_header(text)
-                // The first of two columns for one field wins, as a reader of the sheet would
-                // take the left one.
-                && !columns.iter().any(|&(_, f)| f == field)
-            {
-                columns.push((column, field));
-            }
-        }
-        if columns.is_empty() {
+        let mut layout = Layout::of(cells, self.mapping);
+        if layout.columns.is_empty() {
             self.before_header += 1;
             if self.before_header == HEADER_SEARCH_ROWS {
                 return Err(self.no_header());
             }
             return Ok(());
         }
-        let missing: Vec<&'static str> = Field::REQUIRED
-            .into_iter()
-            .filter(|f| !columns.iter().any(|&(_, c)| c == *f))
-            .map(Field::name)
-            .collect();
+        let missing = layout.missing();
         if !missing.is_empty() {
             return Err(WorkOrderFileError::MissingColumns {
                 file: self.file.to_owned(),
-                sheet: self.sheet.map(str::to_owned),
+                sheet: self.sheet.clone(),
                 header_row: row,
-                missing,
+                missing: missing.iter().map(|f| f.as_str()).collect(),
             });
         }
-        self.layout = Some(Layout {
-            has_channel: columns.iter().any(|&(_, f)| f == Field::Channel),
-            columns,
-            width: self.check_width.then_some(cells.len()),
-        });
+        layout.width = self.check_width.then_some(cells.len());
+        self.layout = Some(layout);
         Ok(())
     }
 
     fn no_header(&self) -> WorkOrderFileError {
         WorkOrderFileError::NoHeader {
             file: self.file.to_owned(),
-            sheet: self.sheet.map(str::to_owned),
+            sheet: self.sheet.clone(),
             first_row: self.first_row,
         }
     }
 
-    fn finish(self) -> Result<Vec<WorkOrderRow>, WorkOrderFileError> {
+    fn finish(self) -> Result<WorkOrders, WorkOrderFileError> {
         match self.layout {
-            Some(_) => Ok(self.rows),
+            Some(layout) => Ok(WorkOrders {
+                rows: self.rows,
+                skipped: self.skipped,
+                columns: layout.headers,
+            }),
             None if self.before_header == 0 => Err(WorkOrderFileError::EmptyFile {
                 file: self.file.to_owned(),
-                sheet: self.sheet.map(str::to_owned),
+                sheet: self.sheet,
             }),
             None => Err(self.no_header()),
         }
+    }
+}
+
+impl Rows for Table<'_> {
+    fn start(&mut self, sheet: Option<&str>, is_1904: bool) {
+        self.sheet = sheet.map(str::to_owned);
+        self.is_1904 = is_1904;
+    }
+
+    fn push(&mut self, row: usize, cells: &[Cell]) -> Result<Flow, WorkOrderFileError> {
+        if cells.iter().all(Cell::is_blank) {
+            // Under the header a row of empty cells (`,,,,`) is a row that is not an order.
+            self.skipped += usize::from(self.layout.is_some());
+            return Ok(Flow::Go);
+        }
+        let Some(layout) = &self.layout else {
+            self.try_header(row, cells)?;
+            return Ok(Flow::Go);
+        };
+        if layout.not_an_order(cells) {
+            self.skipped += 1;
+            return Ok(Flow::Go);
+        }
+        if self.rows.len() == MAX_ROWS {
+            return Err(WorkOrderFileError::TooManyRows {
+                file: self.file.to_owned(),
+            });
+        }
+        let order = layout.request(row, cells, self.is_1904);
+        self.rows.push(order);
+        Ok(Flow::Go)
+    }
+}
+
+/// The first non-empty rows of a file, as text.
+struct Preview<'m> {
+    mapping: &'m ColumnMapping,
+    rows: Vec<(usize, Vec<String>, bool)>,
+    sheet: Option<String>,
+    is_1904: bool,
+}
+
+impl Rows for Preview<'_> {
+    fn start(&mut self, sheet: Option<&str>, is_1904: bool) {
+        self.sheet = sheet.map(str::to_owned);
+        self.is_1904 = is_1904;
+    }
+
+    fn push(&mut self, row: usize, cells: &[Cell]) -> Result<Flow, WorkOrderFileError> {
+        if cells.iter().all(Cell::is_blank) {
+            return Ok(Flow::Go);
+        }
+        let texts = cells
+            .iter()
+            .map(|c| c.text(self.is_1904).unwrap_or_default())
+            .collect();
+        let looks_like_header = !Layout::of(cells, self.mapping).columns.is_empty();
+        self.rows.push((row, texts, looks_like_header));
+        let header_at = self.rows.iter().position(|(_, _, h)| *h);
+        Ok(match header_at {
+            Some(at) if self.rows.len() > at + PREVIEW_ROWS => Flow::Stop,
+            None if self.rows.len() >= HEADER_SEARCH_ROWS + PREVIEW_ROWS => Flow::Stop,
+            _ => Flow::Go,
+        })
+    }
+}
+
+impl Preview<'_> {
+    fn finish(self, file: &str) -> Result<WorkOrderPreview, WorkOrderFileError> {
+        let header_at = self
+            .rows
+            .iter()
+            .take(HEADER_SEARCH_ROWS)
+            .position(|(_, _, h)| *h);
+        let at = header_at.unwrap_or(0);
+        let Some((header_row, headers, _)) = self.rows.get(at).cloned() else {
+            return Err(WorkOrderFileError::EmptyFile {
+                file: file.to_owned(),
+                sheet: self.sheet,
+            });
+        };
+        let cells: Vec<Cell> = headers
+            .iter()
+            .map(|h| Cell::Text(Cow::Borrowed(h.as_str())))
+            .collect();
+        let layout = Layout::of(&cells, self.mapping);
+        let fields = (0..headers.len())
+            .map(|column| {
+                layout
+                    .columns
+                    .iter()
+                    .find(|&&(c, _)| c == column)
+                    .map(|&(_, f)| f)
+                    .or_else(|| {
+                        layout
+                            .categories
+                            .contains(&column)
+                            .then_some(WorkOrderField::Category)
+                    })
+            })
+            .collect();
+        Ok(WorkOrderPreview {
+            sheet: self.sheet,
+            header_row,
+            fields,
+            missing: layout.missing(),
+            header_found: header_at.is_some(),
+            rows: self
+                .rows
+                .into_iter()
+                .skip(at + 1)
+                .take(PREVIEW_ROWS)
+                .map(|(_, texts, _)| texts)
+                .collect(),
+            headers,
+        })
     }
 }

@@ -8,20 +8,23 @@ use axum::extract::State;
 use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::http::{HeaderMap, StatusCode};
 use binhe_api::tickets::{
-    CatalogueView, Created, DuplicateFound, ImportStarted, JobProgress, Labelled, ReportRequest,
+    CatalogueView, Created, DuplicateFound, ImportPreview, ImportQuery, ImportStarted, JobProgress,
+    Labelled, ReportRequest,
 };
 use binhe_core::access::Role;
 use binhe_core::ticket::intake::validate;
-use binhe_core::ticket::{Catalogue, Category, Channel, SlaTable, TicketState};
+use binhe_core::ticket::{
+    Catalogue, Category, Channel, ColumnMapping, SlaTable, TicketState, WorkOrderField,
+};
 use binhe_store::DeviceRepository;
 
 use super::{Shown, TicketError};
 use crate::dataset::Grids;
 use crate::desk::alerts::{CheckedAlert, check_alert, take_picture};
-use crate::desk::import::ImportJobs;
+use crate::desk::import::{ImportJobs, preview_import};
 use crate::desk::{IntakeOutcome, SettingsError, TicketDesk, now};
 use crate::gateway::Gateway;
-use crate::http::extract::{Json, Path, read_body, uploaded_file_name};
+use crate::http::extract::{Json, Path, Query, read_body, uploaded_file_name};
 use crate::http::{ApiError, Caller, RequestError};
 
 fn catalogue_view(catalogue: &Catalogue) -> CatalogueView {
@@ -169,25 +172,91 @@ pub(super) async fn create(
     }
 }
 
-/// Starts importing a 12345 work-order file (CSV or XLSX, the raw file as the body).
+/// Starts importing a 12345 work-order file (CSV or XLSX, the raw file as the body), with the
+/// operator's choice of columns if `?columns=` gives one.
 pub(super) async fn import_file(
     State(desk): State<TicketDesk>,
     State(grids): State<Grids>,
     State(imports): State<ImportJobs>,
     caller: Caller,
     headers: HeaderMap,
+    Query(query): Query<ImportQuery>,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<ImportStarted>), ApiError> {
     caller.must_be(&[Role::Dispatcher], "import work orders")?;
+    let columns = columns_of(&query)?;
+    let body = uploaded(body)?;
+    let file_name = uploaded_file_name(&headers);
+    let job = imports.start(desk, grids.view(), body.to_vec(), file_name, columns);
+    Ok((StatusCode::ACCEPTED, Json(ImportStarted { job })))
+}
+
+/// The header and first rows of a work-order file and how its columns would be read — with
+/// `?columns=`, or as remembered for these headers. Nothing is stored.
+pub(super) async fn preview_file(
+    State(desk): State<TicketDesk>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(query): Query<ImportQuery>,
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<Json<ImportPreview>, ApiError> {
+    caller.must_be(&[Role::Dispatcher], "import work orders")?;
+    let columns = columns_of(&query)?;
+    let body = uploaded(body)?;
+    let file_name = uploaded_file_name(&headers);
+    let remembered = desk.column_mappings().await?;
+    let name = file_name.clone();
+    let preview =
+        tokio::task::spawn_blocking(move || preview_import(&body, &name, columns, &remembered))
+            .await
+            .map_err(|e| RequestError::Internal(e.to_string()))?
+            .map_err(|e| TicketError::UnreadableFile {
+                code: e.code(),
+                message_zh: e.message_zh(),
+                message_en: e.to_string(),
+            })?;
+    Ok(Json(ImportPreview {
+        file_name,
+        ..preview
+    }))
+}
+
+fn uploaded(
+    body: Result<axum::body::Bytes, BytesRejection>,
+) -> Result<axum::body::Bytes, ApiError> {
     let body = body?;
     if body.is_empty() {
         return Err(
             RequestError::bad("body", "the uploaded file is empty", "上传的文件为空").into(),
         );
     }
-    let file_name = uploaded_file_name(&headers);
-    let job = imports.start(desk, grids.view(), body.to_vec(), file_name);
-    Ok((StatusCode::ACCEPTED, Json(ImportStarted { job })))
+    Ok(body)
+}
+
+/// `?columns=` as a mapping of known fields; an unknown field or a broken text is named.
+fn columns_of(query: &ImportQuery) -> Result<Option<ColumnMapping>, ApiError> {
+    let Some(text) = query.columns.as_deref().filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let columns: ColumnMapping = serde_json::from_str(text).map_err(|e| {
+        RequestError::bad(
+            "columns",
+            format!("columns must be a JSON object of field → header: {e}"),
+            "列对应关系（columns）应为“字段: 列名”形式的 JSON 对象",
+        )
+    })?;
+    if let Some(unknown) = columns
+        .keys()
+        .find(|f| WorkOrderField::from_code(f).is_none())
+    {
+        return Err(RequestError::bad(
+            "columns",
+            format!("columns names an unknown field {unknown:?}"),
+            format!("列对应关系中的字段“{unknown}”不存在"),
+        )
+        .into());
+    }
+    Ok(Some(columns))
 }
 
 pub(super) async fn import_progress(

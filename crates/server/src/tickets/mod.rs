@@ -60,6 +60,10 @@ where
             "/api/tickets/import",
             post(intake::import_file).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
         )
+        .route(
+            "/api/tickets/import/preview",
+            post(intake::preview_file).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
         .route("/api/imports/{job}", get(intake::import_progress))
         .route(binhe_api::tickets::STREAM, get(stream::stream))
 }
@@ -90,6 +94,14 @@ pub enum TicketError {
     },
     #[error("ticket {ticket} came with no camera picture")]
     SnapshotNotFound { ticket: TicketId },
+    /// A work-order file that cannot be read as a whole (its own code: UNKNOWN_FORMAT,
+    /// MISSING_COLUMNS …).
+    #[error("{message_en}")]
+    UnreadableFile {
+        code: &'static str,
+        message_zh: String,
+        message_en: String,
+    },
 }
 
 impl Refusal for TicketError {
@@ -98,7 +110,9 @@ impl Refusal for TicketError {
             Self::NotFound { .. } | Self::JobNotFound { .. } | Self::SnapshotNotFound { .. } => {
                 StatusCode::NOT_FOUND
             }
-            Self::IntakeRejected { .. } | Self::DropOutside => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::IntakeRejected { .. } | Self::DropOutside | Self::UnreadableFile { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::Refused { error, .. } => match error {
                 TransitionError::Required { .. } | TransitionError::TooLong { .. } => {
                     StatusCode::BAD_REQUEST
@@ -119,6 +133,7 @@ impl Refusal for TicketError {
             Self::DropOutside => code::DROP_OUTSIDE_GRID,
             Self::DropMismatch { .. } => code::DROP_MISMATCH,
             Self::SnapshotNotFound { .. } => code::SNAPSHOT_NOT_FOUND,
+            Self::UnreadableFile { code, .. } => code,
         }
     }
 
@@ -142,6 +157,7 @@ impl Refusal for TicketError {
                 format!("拖放位置实际位于“{found_name}”，与高亮网格不符，工单未分派")
             }
             Self::SnapshotNotFound { ticket } => format!("工单 {ticket} 没有告警截图"),
+            Self::UnreadableFile { message_zh, .. } => message_zh.clone(),
         }
     }
 

@@ -116,6 +116,55 @@ impl Harness {
         self.send(Method::POST, path, body).await
     }
 
+    /// POSTs a file as the body, named in `x-file-name` as the UI sends it.
+    pub async fn upload(&self, path: &str, bytes: Vec<u8>, name: &str) -> reqwest::Response {
+        self.request(Method::POST, path)
+            .header(
+                "x-file-name",
+                percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+                    .to_string(),
+            )
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Starts a work-order import at `path` (`/api/tickets/import` with its query) and follows
+    /// the job to its end: the last progress.
+    pub async fn import_orders(&self, path: &str, bytes: Vec<u8>, name: &str) -> Value {
+        let response = self.upload(path, bytes, name).await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        let job = response.json::<Value>().await.unwrap()["job"]
+            .as_u64()
+            .unwrap();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_mins(1);
+        loop {
+            let progress = self.json(&format!("/api/imports/{job}")).await;
+            assert!(progress["done"].as_u64() <= progress["total"].as_u64());
+            if progress["finished"] == true {
+                return progress;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "import did not finish"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The ticket of an upstream order number, as the queue lists it.
+    pub async fn ticket_of_order(&self, external_id: &str) -> Value {
+        let list = self.json("/api/tickets?scope=all&limit=1000").await;
+        list["tickets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["external_id"] == external_id)
+            .unwrap_or_else(|| panic!("no ticket of order {external_id}"))
+            .clone()
+    }
+
     pub async fn import(&self, body: String) -> reqwest::Response {
         self.request(Method::POST, "/api/grids/import")
             .header("x-file-name", "%E6%B5%8B%E7%BB%98.geojson")

@@ -463,6 +463,18 @@ pub async fn catalogue_and_sla_table_round_trip(fixture: &impl Fixture) {
     store.save_catalogue(&catalogue).await.unwrap();
     store.save_catalogue(&catalogue).await.unwrap();
     assert_eq!(store.load_catalogue().await.unwrap(), Some(catalogue));
+
+    // The column mappings operators made for work-order files, kept with the settings.
+    assert!(store.load_column_mappings().await.unwrap().is_empty());
+    let mut mappings = binhe_store::ColumnMappings::new();
+    mappings.insert(
+        "内容\u{1f}工单号\u{1f}诉求类型".to_owned(),
+        [("category".to_owned(), "诉求类型".to_owned())]
+            .into_iter()
+            .collect(),
+    );
+    store.save_column_mappings(&mappings).await.unwrap();
+    assert_eq!(store.load_column_mappings().await.unwrap(), mappings);
     let mut table = SlaTable::defaults();
     table.contact_hours = 12.0;
     store.save_sla(&table).await.unwrap();
