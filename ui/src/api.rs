@@ -7,6 +7,7 @@
 //! UI can always show the user what went wrong.
 
 pub mod auth;
+pub mod basemap;
 pub mod devices;
 pub mod kpi;
 pub mod texts;

@@ -87,6 +87,8 @@ pub struct AppState {
     pub data_version: RwSignal<u64>,
     /// Who is signed in; `None` from a server without accounts.
     pub session: RwSignal<Option<SessionView>>,
+    /// The street's own basemap the map draws under the grids; `None`: the generated one.
+    pub basemap: RwSignal<Option<binhe_api::basemap::BasemapInfo>>,
 }
 
 impl AppState {
@@ -102,6 +104,7 @@ impl AppState {
             pick_level: RwSignal::new(GridLevel::Community),
             data_version: RwSignal::new(0),
             session: RwSignal::new(None),
+            basemap: RwSignal::new(None),
         }
     }
 

@@ -394,6 +394,28 @@ messages! {
     AccountChooseCommunity => "选择社区", "Choose a community";
     AccountYou => "当前登录", "You";
     AuditOpen => "操作日志", "Audit log";
+    BasemapOpen => "底图管理", "Basemap";
+    BasemapTitle => "街道底图", "Street basemap";
+    BasemapRuleFormat =>
+        "支持 MBTiles 或 PMTiles 文件（栅格 PNG/JPEG/WebP 或矢量 MVT 切片），最大 16 GiB",
+        "MBTiles or PMTiles files (raster PNG/JPEG/WebP or vector MVT tiles), up to 16 GiB";
+    BasemapRuleKeep =>
+        "服务器校验文件后才替换当前底图；校验不通过时原底图保持不变",
+        "The file replaces the current basemap only once the server has checked it; a file that fails leaves the current one";
+    BasemapRuleOffline =>
+        "切片由本服务器提供，不访问任何外部地图服务",
+        "Tiles come from this server; no outside map service is used";
+    BasemapNone => "当前显示系统生成的底图", "The generated basemap is shown";
+    BasemapUploading => "正在上传并校验底图…", "Uploading and checking the basemap…";
+    BasemapDone => "底图已更新，地图已改用新底图", "Basemap replaced: the map shows it now";
+    BasemapRemove => "移除底图", "Remove basemap";
+    BasemapRemoveConfirm => "确认移除（改用生成的底图）", "Confirm: back to the generated basemap";
+    BasemapRemoved => "底图已移除，地图改用生成的底图", "Basemap removed: the generated one is shown";
+    BasemapZooms => "缩放级别", "Zoom levels";
+    BasemapSize => "文件大小", "File size";
+    BasemapAdded => "添加于", "Added";
+    BasemapLayers => "矢量图层", "Vector layers";
+    ErrorBasemap => "加载街道底图失败", "Could not load the street basemap";
     AuditTitle => "操作日志", "Audit log";
     AuditAccount => "账号", "Account";
     AuditAction => "操作", "Action";

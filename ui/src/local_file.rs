@@ -12,7 +12,7 @@ use crate::format::file_size;
 use crate::i18n::{Lang, Msg, file_too_large};
 
 /// Largest grid file the server accepts (`MAX_IMPORT_BYTES` of binhe-server).
-const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
+pub const MAX_IMPORT_BYTES: u64 = 64 * 1024 * 1024;
 const MAX_IMPORT_TEXT: &str = "64 MiB";
 
 #[wasm_bindgen]

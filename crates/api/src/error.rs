@@ -168,6 +168,16 @@ pub mod code {
     pub const GRID_NOT_FOUND: &str = "GRID_NOT_FOUND";
     pub const GRID_IMPORT_REJECTED: &str = "GRID_IMPORT_REJECTED";
 
+    // The basemap.
+    /// No basemap file, or not the one asked for (replaced meanwhile).
+    pub const BASEMAP_NOT_FOUND: &str = "BASEMAP_NOT_FOUND";
+    /// The uploaded file is no MBTiles or PMTiles the map can draw (`message_*` say why).
+    pub const BASEMAP_INVALID: &str = "BASEMAP_INVALID";
+    /// A tile address outside the tile pyramid.
+    pub const TILE_OUT_OF_RANGE: &str = "TILE_OUT_OF_RANGE";
+    /// A Range request for bytes the file does not have.
+    pub const RANGE_NOT_SATISFIABLE: &str = "RANGE_NOT_SATISFIABLE";
+
     // Tickets.
     pub const TICKET_NOT_FOUND: &str = "TICKET_NOT_FOUND";
     pub const WORKER_NOT_FOUND: &str = "WORKER_NOT_FOUND";

@@ -10,6 +10,7 @@
 //!
 //! | module | routes |
 //! |---|---|
+//! | [`basemap`] | `/api/basemap`, `/api/basemap/tiles/…`, `/api/basemap/archive/…` |
 //! | [`grids`] | `/api/summary`, `/api/grids/…`, `/api/locate`, `/api/*.geojson`, `/api/health` |
 //! | [`tickets`] | `/api/tickets…`, `/api/catalogue`, `/api/sla`, `/api/imports/{job}`, `/api/stream`, `/api/demo/feed` |
 //! | [`devices`] | `/api/cameras/…`, `/api/door-access/…` |
@@ -18,6 +19,7 @@
 //! | [`error`] | the `{"error": {code, message_zh, message_en, …}}` body and its codes |
 
 pub mod auth;
+pub mod basemap;
 pub mod devices;
 pub mod error;
 pub mod grids;

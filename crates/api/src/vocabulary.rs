@@ -43,3 +43,31 @@ crate::core::labelled! {
         Range = "range", "区间", "Range";
     }
 }
+
+// The basemap
+
+crate::core::labelled! {
+    /// What a basemap's tiles are: pictures, or vector data the map styles itself.
+    pub enum BasemapKind {
+        Raster = "raster", "栅格底图", "Raster";
+        Vector = "vector", "矢量底图", "Vector";
+    }
+}
+
+crate::core::labelled! {
+    /// The file a basemap came in.
+    pub enum BasemapContainer {
+        Mbtiles = "mbtiles", "MBTiles", "MBTiles";
+        Pmtiles = "pmtiles", "PMTiles", "PMTiles";
+    }
+}
+
+crate::core::labelled! {
+    /// The format of a basemap's tiles.
+    pub enum TileFormat {
+        Png = "png", "PNG 图片", "PNG";
+        Jpg = "jpg", "JPEG 图片", "JPEG";
+        Webp = "webp", "WebP 图片", "WebP";
+        Pbf = "pbf", "矢量切片（MVT）", "Vector tiles (MVT)";
+    }
+}

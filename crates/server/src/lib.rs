@@ -9,12 +9,13 @@
 //!   [`reference_year`] (a command-line tool);
 //! - rooms, each with its routes and its error enum, none importing another:
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`auth`], [`desktop`],
-//!   [`demo_feed`];
+//!   [`demo_feed`], [`basemap`];
 //! - services the rooms share: [`desk`] (intake and the closed loop, which takes camera
 //!   pictures through the gateway), [`gateway`] (cameras);
 //! - foundation: [`http`] (refusals, extractors, who is asking), [`dataset`] (the grids).
 
 pub mod auth;
+pub mod basemap;
 pub mod cameras;
 pub mod dataset;
 pub mod demo_feed;
@@ -37,8 +38,8 @@ use std::sync::Arc;
 
 use axum::serve::ListenerExt;
 use binhe_store::{
-    AccountRepository, DeviceRepository, GridRepository, Notice, Notices, PgStore, SqliteStore,
-    StoreError, TicketRepository,
+    AccountRepository, BasemapRepository, DeviceRepository, GridRepository, Notice, Notices,
+    PgStore, SqliteStore, StoreError, TicketRepository,
 };
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -78,6 +79,10 @@ pub enum Database {
     Postgres(String),
 }
 
+/// Where a PostgreSQL center keeps its files (the basemaps): `BINHE_DATA_DIR`, else the
+/// per-user data folder. Servers sharing one database share this folder too.
+pub const DATA_DIR_VARIABLE: &str = "BINHE_DATA_DIR";
+
 impl Database {
     /// A `postgres://` or `postgresql://` URL, else a SQLite file path.
     pub fn parse(text: &str) -> Self {
@@ -85,6 +90,26 @@ impl Database {
             Self::Postgres(text.to_owned())
         } else {
             Self::Sqlite(PathBuf::from(text))
+        }
+    }
+
+    /// The folder of the basemap files: `basemaps/` beside a SQLite file; for PostgreSQL in
+    /// the data folder ([`DATA_DIR_VARIABLE`]).
+    pub fn basemap_folder(&self) -> PathBuf {
+        match self {
+            Self::Sqlite(path) => path
+                .parent()
+                .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
+                .join("basemaps"),
+            Self::Postgres(_) => std::env::var_os(DATA_DIR_VARIABLE)
+                .map(PathBuf::from)
+                .or_else(|| {
+                    default_database()
+                        .parent()
+                        .map(std::path::Path::to_path_buf)
+                })
+                .unwrap_or_else(|| PathBuf::from("."))
+                .join("basemaps"),
         }
     }
 }
@@ -167,6 +192,7 @@ trait Store:
     + AccountRepository
     + DeviceRepository
     + kpi::KpiStore
+    + BasemapRepository
     + Clone
     + 'static
 {
@@ -178,6 +204,7 @@ impl<S> Store for S where
         + AccountRepository
         + DeviceRepository
         + kpi::KpiStore
+        + BasemapRepository
         + Clone
         + 'static
 {
@@ -191,13 +218,17 @@ pub async fn open_state(database: &Database, mode: Mode) -> Result<AppState, Ser
             if let Some(folder) = path.parent() {
                 let _ = std::fs::create_dir_all(folder);
             }
-            state_on(SqliteStore::open(path).await?, mode).await
+            state_on(SqliteStore::open(path).await?, mode, database).await
         }
-        Database::Postgres(url) => state_on(PgStore::connect(url).await?, mode).await,
+        Database::Postgres(url) => state_on(PgStore::connect(url).await?, mode, database).await,
     }
 }
 
-async fn state_on(store: impl Store, mode: Mode) -> Result<AppState, ServerError> {
+async fn state_on(
+    store: impl Store,
+    mode: Mode,
+    database: &Database,
+) -> Result<AppState, ServerError> {
     let dataset = if let Some(dataset) = store.load().await? {
         dataset
     } else {
@@ -209,6 +240,8 @@ async fn state_on(store: impl Store, mode: Mode) -> Result<AppState, ServerError
     let view = GridView::new(dataset);
     let desk = TicketDesk::open(Arc::new(store.clone()), &view).await?;
     let accounts: Arc<dyn AccountRepository> = Arc::new(store.clone());
+    let basemaps = basemap::Basemaps::new(database.basemap_folder(), Arc::new(store.clone()));
+    basemaps.reload().await?;
     Ok(AppState {
         grids: Grids::new(view, Arc::new(store.clone())),
         desk,
@@ -219,6 +252,7 @@ async fn state_on(store: impl Store, mode: Mode) -> Result<AppState, ServerError
         accounts,
         feed: demo_feed::FeedSlot::default(),
         kpis: Arc::new(store),
+        basemaps,
     })
 }
 
@@ -245,6 +279,7 @@ async fn follow_others(store: PgStore, state: AppState) {
             let caught_up = async {
                 state.desk().catch_up().await?;
                 state.desk().reload_settings().await?;
+                state.basemaps.reload().await?;
                 state.grids.reload().await
             };
             match caught_up.await {
@@ -263,7 +298,10 @@ async fn follow_others(store: PgStore, state: AppState) {
             // This process's own events, or ones already passed on, need no reading.
             Ok(Notice::Events { newest, own }) if own || newest <= state.desk().relayed() => Ok(()),
             Ok(Notice::Events { .. }) => state.desk().catch_up().await.map(drop),
-            Ok(Notice::Settings) => state.desk().reload_settings().await,
+            Ok(Notice::Settings) => match state.desk().reload_settings().await {
+                Ok(()) => state.basemaps.reload().await,
+                Err(error) => Err(error),
+            },
             Ok(Notice::Grids) => state.grids.reload().await,
             Ok(Notice::Lost) => {
                 missed = true;
@@ -341,7 +379,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let mut background = Vec::new();
     let state = if let Database::Postgres(url) = &config.database {
         let store = PgStore::connect(url).await?;
-        let state = state_on(store.clone(), mode).await?;
+        let state = state_on(store.clone(), mode, &config.database).await?;
         background.push(tokio::spawn(follow_others(store, state.clone())));
         state
     } else {

@@ -8,6 +8,7 @@ use binhe_core::ticket::{ColumnMapping, WorkOrderField};
 use binhe_server::auth::accounts::NewAccount;
 use binhe_server::auth::{audit_entry, local_principal};
 use binhe_server::dataset::Replaced;
+use binhe_server::http::ApiError;
 use binhe_server::reference_year::{ReferenceYear, play};
 use binhe_server::{
     AppState, Database, FeedSettings, Mode, ServerConfig, default_database, open_state, start,
@@ -84,6 +85,15 @@ enum Command {
         #[arg(long, global = true)]
         db: Option<String>,
     },
+    /// The street's own basemap (MBTiles or PMTiles, raster or vector tiles), drawn under the
+    /// grids instead of the generated one. The file is copied into `basemaps/` beside the
+    /// SQLite file (PostgreSQL: into `$BINHE_DATA_DIR/basemaps`).
+    Basemap {
+        #[command(subcommand)]
+        command: BasemapCommand,
+        #[arg(long, global = true)]
+        db: Option<String>,
+    },
     /// Play the reference years (Binhe Street, January–November 2020 and 2021, the seed's
     /// results) into a database for training: open the dashboard or the report for 2021-11 with
     /// the cut-off 2021-11-30 to read them. Refused on a database that already holds tickets.
@@ -98,6 +108,17 @@ enum Command {
         #[arg(long, default_value = "assets/demo")]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+enum BasemapCommand {
+    /// Add a basemap file, replacing the current one; a file that is not a basemap the map can
+    /// draw is refused and the current one stays.
+    Add { file: PathBuf },
+    /// Go back to the generated basemap (the file is removed).
+    Remove,
+    /// Say which basemap is served.
+    Show,
 }
 
 #[derive(Subcommand)]
@@ -255,6 +276,12 @@ async fn run(command: Command) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             manage_accounts(&state, command).await
         }
+        Command::Basemap { command, db } => {
+            let state = open_state(&database(db), Mode::Center)
+                .await
+                .map_err(|e| e.to_string())?;
+            manage_basemap(&state, command).await
+        }
         Command::ReferenceYears { db } => {
             let state = open_state(&database(db), Mode::Center)
                 .await
@@ -363,6 +390,83 @@ async fn manage_accounts(state: &AppState, command: AccountCommand) -> Result<()
             Ok(())
         }
     }
+}
+
+/// One line on a basemap: name, file kind, tiles, zooms, bounds, size and where it lies.
+fn describe_basemap(current: &binhe_server::basemap::Current) -> String {
+    let info = current.info();
+    let set = &info.tile_set;
+    format!(
+        "{} [{}] {} {}, {}, z {}–{}, {:?}, {} 字节 bytes → {}",
+        info.name,
+        info.id,
+        set.container.as_str(),
+        set.kind.as_str(),
+        set.format.as_str(),
+        set.min_zoom,
+        set.max_zoom,
+        set.bounds,
+        info.bytes,
+        current.archive.path.display()
+    )
+}
+
+/// A refusal as the command line prints it: code, Chinese, English.
+fn refused(what: &str, error: &ApiError) -> String {
+    format!("{what}: {} {} / {error}", error.code(), error.message_zh())
+}
+
+async fn manage_basemap(state: &AppState, command: BasemapCommand) -> Result<(), String> {
+    let basemaps = &state.basemaps;
+    let record = |action: &str, target: &str| {
+        audit_entry(&local_principal(), "命令行 / command line", action, target)
+    };
+    let entry = match command {
+        BasemapCommand::Add { file } => {
+            let staged = basemaps
+                .stage_copy(&file)
+                .await
+                .map_err(|e| refused("未添加 / NOT added", &e.into()))?;
+            let current = basemaps
+                .install(staged, &file_name(&file), "命令行")
+                .await
+                .map_err(|e| {
+                    refused(
+                        "未添加 / NOT added, 原底图不变 / current one kept",
+                        &e.into(),
+                    )
+                })?;
+            let id = current.stored.id.clone();
+            println!("已添加底图 / basemap added: {}", describe_basemap(&current));
+            record("basemap.replace", &id)
+        }
+        BasemapCommand::Remove => {
+            let removed = basemaps
+                .remove()
+                .await
+                .map_err(|e| refused("未移除 / NOT removed", &e.into()))?;
+            println!(
+                "已移除底图 / basemap removed: {}; 地图改用生成的底图 / the generated basemap is shown",
+                removed.original_name
+            );
+            record("basemap.remove", &removed.id)
+        }
+        BasemapCommand::Show => {
+            match basemaps.current() {
+                Some(current) => println!("{}", describe_basemap(&current)),
+                None => println!(
+                    "无底图文件，地图使用生成的底图 / no basemap file: the generated basemap is shown"
+                ),
+            }
+            return Ok(());
+        }
+    };
+    state
+        .gate()
+        .accounts
+        .record_audit(&[entry])
+        .await
+        .map_err(|e| e.to_string())
 }
 
 fn file_name(file: &std::path::Path) -> String {

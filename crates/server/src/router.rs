@@ -16,7 +16,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use crate::http::extract::{self, Json};
 use crate::http::{ApiError, RequestError};
 use crate::state::AppState;
-use crate::{auth, cameras, demo_feed, desktop, door_access, grids, kpi, tickets, uri_guard};
+use crate::{
+    auth, basemap, cameras, demo_feed, desktop, door_access, grids, kpi, tickets, uri_guard,
+};
 
 pub fn router(
     state: AppState,
@@ -33,6 +35,7 @@ pub fn router(
         .merge(kpi::routes())
         .merge(auth::routes())
         .merge(demo_feed::routes())
+        .merge(basemap::routes())
         .route(
             &format!("{}/{{length}}", uri_guard::STAND_IN),
             any(uri_too_long),
@@ -43,7 +46,9 @@ pub fn router(
         .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(ServeDir::new(ui_dir))
         .layer(axum::middleware::from_fn_with_state(gate, auth::gate))
-        .layer(SetResponseHeaderLayer::overriding(
+        // Answers are not kept, unless a route says so (tiles and pictures whose URL names
+        // their content).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))

@@ -8,6 +8,7 @@ use axum::extract::FromRef;
 use binhe_store::{AccountRepository, DeviceRepository};
 
 use crate::auth::Gate;
+use crate::basemap::Basemaps;
 use crate::dataset::{GridView, Grids};
 use crate::demo_feed::{FeedServices, FeedSlot};
 use crate::desk::TicketDesk;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub feed: FeedSlot,
     /// The KPI counts and the tickets behind them.
     pub kpis: SharedKpiStore,
+    /// The street's own basemap, if one was added.
+    pub basemaps: Basemaps,
 }
 
 impl FromRef<AppState> for KpiSources {

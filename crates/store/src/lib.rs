@@ -6,6 +6,7 @@
 mod account_tables;
 mod accounts;
 mod backend;
+mod basemaps;
 mod device_tables;
 mod devices;
 mod grid_tables;
@@ -23,6 +24,7 @@ use binhe_core::{Device, GridHierarchy, Worker};
 pub use accounts::{
     AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
 };
+pub use basemaps::{BasemapRepository, StoredBasemap};
 pub use devices::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
 pub use kpi_drill::{KpiTicketQuery, KpiTicketRepository};
 pub use kpis::{KpiRepository, KpiScope, MonthCounts};

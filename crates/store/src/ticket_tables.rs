@@ -17,6 +17,7 @@ use serde::de::DeserializeOwned;
 
 use crate::StoreError;
 use crate::backend::{Columns, ConnectionOf, Run, Topic, Value, Writer, millis};
+use crate::basemaps::{BasemapRepository, StoredBasemap};
 use crate::tickets::{
     ColumnMappings, ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository,
     TicketScope, TicketUpdate,
@@ -675,6 +676,20 @@ impl<B: Run> TicketRepository for B {
 
     async fn save_sla(&self, table: &SlaTable) -> Result<(), StoreError> {
         save_setting(self, "sla", table).await
+    }
+}
+
+#[async_trait]
+impl<B: Run> BasemapRepository for B {
+    async fn load_basemap(&self) -> Result<Option<StoredBasemap>, StoreError> {
+        // Removing one stores `null`.
+        Ok(setting::<B, Option<StoredBasemap>>(self, "basemap")
+            .await?
+            .flatten())
+    }
+
+    async fn save_basemap(&self, basemap: Option<&StoredBasemap>) -> Result<(), StoreError> {
+        save_setting(self, "basemap", &basemap).await
     }
 }
 

@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::components::CloseButton;
 use crate::format::file_size;
 use crate::i18n::Msg;
-use crate::local_file::{is_too_large, size_of};
+use crate::local_file::{MAX_IMPORT_BYTES, size_of};
 
 /// A modal dialog shown while `open` is true. Escape, the × button and a click on the
 /// backdrop ask `on_close`; closing while busy is fine, the work goes on and its result is
@@ -78,9 +78,13 @@ pub fn FilePicker(
     busy_label: Msg,
     on_choose: Callback<File>,
     on_start: Callback<()>,
+    /// The largest file the server takes here.
+    #[prop(default = MAX_IMPORT_BYTES)]
+    max_bytes: u64,
 ) -> impl IntoView {
     let lang = expect_context::<AppState>().lang;
     let t = move |m: Msg| m.text(lang.get());
+    let is_too_large = move |file: &File| size_of(file) > max_bytes;
     let too_large = move || chosen.with(|f| f.as_ref().is_some_and(is_too_large));
     let on_change = move |ev: Event| {
         let input: HtmlInputElement = event_target(&ev);

@@ -39,6 +39,20 @@ extern "C" {
     #[wasm_bindgen(method, js_name = addLayer, catch)]
     pub fn add_layer(this: &MapLibreMap, layer: &JsValue) -> Result<(), JsValue>;
 
+    /// `map.addLayer(layer, beforeId)`: drawn under the layer `before`.
+    #[wasm_bindgen(method, js_name = addLayer, catch)]
+    pub fn add_layer_before(
+        this: &MapLibreMap,
+        layer: &JsValue,
+        before: &str,
+    ) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, js_name = removeLayer)]
+    pub fn remove_layer(this: &MapLibreMap, id: &str);
+
+    #[wasm_bindgen(method, js_name = removeSource)]
+    pub fn remove_source(this: &MapLibreMap, id: &str);
+
     #[wasm_bindgen(method, js_name = setFeatureState)]
     pub fn set_feature_state(this: &MapLibreMap, feature: &JsValue, state: &JsValue);
 

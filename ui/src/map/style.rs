@@ -7,6 +7,8 @@
 //! | `background` | dark canvas |
 //! | `basemap-block`, `basemap-park`, `basemap-water`, `basemap-water-line` | synthetic land use and the 泃河 river |
 //! | `basemap-road-lane`, `basemap-road-secondary`, `basemap-road-primary` | roads by class |
+//! | `street-basemap-raster` | the street's own raster basemap ([`street_basemap_layers`]), in place of the generated one |
+//! | `street-basemap-{layer}-fill`, `-line`, `-point`, `-label` | the street's own vector basemap, a neutral style per vector layer |
 //! | `community-fill` | 15 community polygons, one soft colour each |
 //! | `micro-fill` | micro-grids, tinted by kind (street/lane or compound) |
 //! | `micro-heat` | 诉求热力: micro-grids coloured by requests received ([`crate::kpi::heat`]), hidden until switched on |
@@ -27,9 +29,11 @@
 //!
 //! Feature states used: `hover`, `selected` and `drop` (the grid under a dragged ticket),
 //! booleans on the `grids` source.
-//! No glyph server and no tiles: every source is GeoJSON data handed over by the UI, and
-//! text is drawn with local fonts (`localIdeographFontFamily`).
+//! No glyph server: text is drawn with local fonts (`localIdeographFontFamily`). Every source
+//! is GeoJSON handed over by the UI, except the street's own basemap, whose tiles come from
+//! this server (`/api/basemap/tiles/…`).
 
+use binhe_api::basemap::{BasemapInfo, BasemapKind, VectorLayer};
 use serde_json::{Value, json};
 
 use binhe_core::ticket::TicketState;
@@ -44,6 +48,10 @@ pub const SOURCE_LABELS: &str = "grid-labels";
 pub const SOURCE_BASEMAP: &str = "basemap";
 pub const SOURCE_TICKETS: &str = "tickets";
 pub const SOURCE_PICK: &str = "pick-point";
+/// The street's own basemap (raster or vector tiles), when one was added.
+pub const SOURCE_STREET_BASEMAP: &str = "street-basemap";
+/// The street's own basemap is drawn under this layer, the first of the grids.
+pub const STREET_BASEMAP_BELOW: &str = COMMUNITY_FILL;
 /// Every source the map must have loaded before it counts as ready.
 pub const SOURCES: [&str; 3] = [SOURCE_BASEMAP, SOURCE_GRIDS, SOURCE_LABELS];
 
@@ -256,6 +264,104 @@ fn basemap_layers(lang: Lang) -> Vec<Value> {
             "paint": {"text-color": "#7fb8e6", "text-halo-color": HALO, "text-halo-width": 1.4},
         }),
     ]
+}
+
+/// Ids of the generated basemap's layers, hidden while the street's own is shown.
+pub fn generated_basemap_layers() -> Vec<String> {
+    basemap_layers(Lang::Zh)
+        .iter()
+        .filter_map(|l| l["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The source of the street's own basemap; tile URLs are made absolute against `origin`
+/// (MapLibre's workers fetch them).
+pub fn street_basemap_source(info: &BasemapInfo, origin: &str) -> Value {
+    let set = &info.tile_set;
+    let mut source = json!({
+        "type": match set.kind { BasemapKind::Raster => "raster", BasemapKind::Vector => "vector" },
+        "tiles": [format!("{origin}{}", info.tiles)],
+        "bounds": set.bounds,
+        "minzoom": set.min_zoom,
+        "maxzoom": set.max_zoom,
+    });
+    if set.kind == BasemapKind::Raster {
+        source["tileSize"] = json!(256);
+    }
+    if let Some(attribution) = &set.attribution {
+        source["attribution"] = json!(attribution);
+    }
+    source
+}
+
+/// The layers of a vector basemap's layer: a neutral fill, line and point by geometry (all
+/// three where the file does not say which), and its names where it has a name field.
+fn vector_layer_style(layer: &VectorLayer) -> Vec<Value> {
+    let id = |part: &str| format!("street-basemap-{}-{part}", layer.id);
+    let is = |geometry: &str| layer.geometry.as_deref().is_none_or(|g| g == geometry);
+    let geometry = |geometry: &str| json!(["==", ["geometry-type"], geometry]);
+    let base = |part: &str, kind: &str, geometry_type: &str| {
+        let mut style = json!({
+            "id": id(part), "type": kind, "source": SOURCE_STREET_BASEMAP,
+            "source-layer": layer.id, "filter": geometry(geometry_type),
+        });
+        if let Some(z) = layer.min_zoom {
+            style["minzoom"] = json!(z);
+        }
+        style
+    };
+    let mut layers = Vec::new();
+    if is("Polygon") {
+        let mut fill = base("fill", "fill", "Polygon");
+        fill["paint"] =
+            json!({"fill-color": "#1a2a3c", "fill-opacity": 0.85, "fill-outline-color": "#2a3d52"});
+        layers.push(fill);
+    }
+    if is("LineString") {
+        let mut line = base("line", "line", "LineString");
+        line["layout"] = json!({"line-cap": "round", "line-join": "round"});
+        line["paint"] = json!({
+            "line-color": "#4a5f78",
+            "line-width": ["interpolate", ["exponential", 1.6], ["zoom"], 12, 0.8, 15, 2.0, 18, 6.0],
+        });
+        layers.push(line);
+    }
+    if is("Point") {
+        let mut point = base("point", "circle", "Point");
+        point["paint"] =
+            json!({"circle-radius": 2.5, "circle-color": "#6c849e", "circle-opacity": 0.8});
+        layers.push(point);
+    }
+    if let Some(field) = layer.name_field() {
+        let along_lines = layer.geometry.as_deref() == Some("LineString");
+        layers.push(json!({
+            "id": id("label"), "type": "symbol", "source": SOURCE_STREET_BASEMAP,
+            "source-layer": layer.id, "minzoom": layer.min_zoom.unwrap_or(0).max(13),
+            "layout": {
+                "symbol-placement": if along_lines { "line" } else { "point" },
+                "text-field": ["get", field], "text-font": TEXT_FONT, "text-size": 11,
+            },
+            "paint": {"text-color": "#8ea3b8", "text-halo-color": HALO, "text-halo-width": 1.4},
+        }));
+    }
+    layers
+}
+
+/// The layers that draw the street's own basemap under the grids.
+pub fn street_basemap_layers(info: &BasemapInfo) -> Vec<Value> {
+    match info.tile_set.kind {
+        BasemapKind::Raster => vec![json!({
+            "id": "street-basemap-raster", "type": "raster", "source": SOURCE_STREET_BASEMAP,
+            // Dimmed a little, so the grids on top stay the brightest thing on the map.
+            "paint": {"raster-brightness-max": 0.85, "raster-saturation": -0.2},
+        })],
+        BasemapKind::Vector => info
+            .tile_set
+            .vector_layers
+            .iter()
+            .flat_map(vector_layer_style)
+            .collect(),
+    }
 }
 
 fn grid_layers(community_codes: &[String]) -> Vec<Value> {
@@ -607,6 +713,97 @@ mod tests {
 
     fn ids(layers: &[Value]) -> Vec<&str> {
         layers.iter().map(|l| l["id"].as_str().unwrap()).collect()
+    }
+
+    fn basemap(kind: BasemapKind, layers: Vec<VectorLayer>) -> BasemapInfo {
+        use binhe_api::basemap::{BasemapContainer, TileFormat, TileSet};
+        BasemapInfo {
+            id: "ab12".to_owned(),
+            name: "滨河".to_owned(),
+            file_name: "binhe.pmtiles".to_owned(),
+            tile_set: TileSet {
+                kind,
+                format: if kind == BasemapKind::Raster {
+                    TileFormat::Png
+                } else {
+                    TileFormat::Pbf
+                },
+                container: BasemapContainer::Pmtiles,
+                attribution: Some("平谷区测绘".to_owned()),
+                bounds: [117.0, 40.0, 117.2, 40.2],
+                center: None,
+                min_zoom: 10,
+                max_zoom: 16,
+                vector_layers: layers,
+            },
+            bytes: 1,
+            added_at: chrono::DateTime::UNIX_EPOCH,
+            added_by: "admin".to_owned(),
+            tiles: "/api/basemap/tiles/ab12/{z}/{x}/{y}".to_owned(),
+            archive: None,
+        }
+    }
+
+    #[test]
+    fn a_raster_basemap_is_one_layer_of_tiles_from_this_server() {
+        let info = basemap(BasemapKind::Raster, Vec::new());
+        let source = street_basemap_source(&info, "http://127.0.0.1:8080");
+        assert_eq!(source["type"], "raster");
+        assert_eq!(
+            source["tiles"][0],
+            "http://127.0.0.1:8080/api/basemap/tiles/ab12/{z}/{x}/{y}"
+        );
+        assert_eq!(
+            (source["minzoom"].as_u64(), source["maxzoom"].as_u64()),
+            (Some(10), Some(16))
+        );
+        assert_eq!(source["attribution"], "平谷区测绘");
+        let drawn = street_basemap_layers(&info);
+        assert_eq!(ids(&drawn), ["street-basemap-raster"]);
+        // It goes under the grids, and the generated basemap it replaces is known by id.
+        assert!(
+            layers(Lang::Zh, &[])
+                .iter()
+                .any(|l| l["id"] == STREET_BASEMAP_BELOW)
+        );
+        assert!(generated_basemap_layers().contains(&"basemap-road-primary".to_owned()));
+    }
+
+    #[test]
+    fn a_vector_basemap_gets_a_neutral_style_per_layer_by_geometry() {
+        let layer = |id: &str, geometry: Option<&str>, fields: &[&str]| VectorLayer {
+            id: id.to_owned(),
+            fields: fields
+                .iter()
+                .map(|f| ((*f).to_owned(), "String".to_owned()))
+                .collect(),
+            geometry: geometry.map(str::to_owned),
+            min_zoom: None,
+            max_zoom: None,
+        };
+        let info = basemap(
+            BasemapKind::Vector,
+            vec![
+                layer("roads", Some("LineString"), &["name", "class"]),
+                layer("landuse", None, &["class"]),
+            ],
+        );
+        assert_eq!(street_basemap_source(&info, "")["type"], "vector");
+        let styled = street_basemap_layers(&info);
+        assert_eq!(
+            ids(&styled),
+            [
+                "street-basemap-roads-line",
+                "street-basemap-roads-label",
+                "street-basemap-landuse-fill",
+                "street-basemap-landuse-line",
+                "street-basemap-landuse-point",
+            ]
+        );
+        assert!(styled.iter().all(|l| l["source"] == SOURCE_STREET_BASEMAP));
+        assert_eq!(styled[1]["layout"]["symbol-placement"], "line");
+        assert_eq!(styled[1]["layout"]["text-field"], json!(["get", "name"]));
+        assert_eq!(styled[2]["source-layer"], "landuse");
     }
 
     #[test]

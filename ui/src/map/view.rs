@@ -8,7 +8,7 @@
 //! `window.binheReady` becomes `true` once the style, all sources and layers are loaded
 //! and the map is idle.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -29,11 +29,13 @@ use super::heat;
 use super::index::GridIndex;
 use super::style::{self, COMMUNITY_FILL, SOURCE_GRIDS, SOURCE_LABELS};
 use super::tickets::{self, Press};
+use binhe_api::basemap::BasemapInfo;
 use binhe_api::grids::{BASEMAP_GEOJSON, DEVICES_GEOJSON, GRIDS_GEOJSON};
 use binhe_api::kpi::Heat;
 use binhe_api::tickets::TICKETS_GEOJSON;
 use binhe_core::{DeviceKind, Health};
 
+use crate::api::basemap as basemap_api;
 use crate::api::kpi as kpi_api;
 use crate::api::texts::{Named, TicketNames};
 use crate::api::{self, ApiError, Bbox};
@@ -110,6 +112,8 @@ pub(super) struct GridMap {
     pub(super) drop_target: Cell<Option<u32>>,
     /// A ticket marker pressed (and maybe dragged) with the mouse.
     pub(super) press: Cell<Option<Press>>,
+    /// The street's own basemap shown (its id) and the layers drawing it.
+    street_basemap: RefCell<(Option<String>, Vec<String>)>,
 }
 
 impl GridMap {
@@ -173,6 +177,43 @@ impl GridMap {
             .add_source(devices::SOURCE_FOCUS, &js(&style::geojson_source()))?;
         for layer in style::layers(lang, &index.community_codes) {
             self.map.add_layer(&js(&layer))?;
+        }
+        Ok(())
+    }
+
+    /// Draws the street's own basemap under the grids (hiding the generated one), or goes back
+    /// to the generated basemap.
+    fn show_street_basemap(&self, info: Option<&BasemapInfo>) -> Result<(), JsValue> {
+        let mut shown = self.street_basemap.borrow_mut();
+        if shown.0.as_deref() == info.map(|i| i.id.as_str()) {
+            return Ok(());
+        }
+        for layer in shown.1.drain(..) {
+            self.map.remove_layer(&layer);
+        }
+        if shown.0.take().is_some() {
+            self.map.remove_source(style::SOURCE_STREET_BASEMAP);
+        }
+        let visibility = js(&json!(if info.is_some() { "none" } else { "visible" }));
+        for layer in style::generated_basemap_layers() {
+            self.map
+                .set_layout_property(&layer, "visibility", &visibility);
+        }
+        let Some(info) = info else {
+            return Ok(());
+        };
+        let origin = window().location().origin()?;
+        self.map.add_source(
+            style::SOURCE_STREET_BASEMAP,
+            &js(&style::street_basemap_source(info, &origin)),
+        )?;
+        shown.0 = Some(info.id.clone());
+        for layer in style::street_basemap_layers(info) {
+            self.map
+                .add_layer_before(&js(&layer), style::STREET_BASEMAP_BELOW)?;
+            if let Some(id) = layer["id"].as_str() {
+                shown.1.push(id.to_owned());
+            }
         }
         Ok(())
     }
@@ -350,6 +391,7 @@ async fn start(
         hovered: Cell::new(None),
         drop_target: Cell::new(None),
         press: Cell::new(None),
+        street_basemap: RefCell::new((None, Vec::new())),
     });
     grid_map
         .add_layers(&grids, &basemap, &index, state.lang.get_untracked())
@@ -361,6 +403,11 @@ async fn start(
     install_interaction(&grid_map, state, desk, device);
     tickets::install(&grid_map, state, desk, &container, ghost);
     store.set_value(Some(grid_map));
+    // The street's own basemap, if it has one (the effect in `MapView` draws it).
+    match basemap_api::current().await {
+        Ok(basemap) => state.basemap.set(basemap),
+        Err(e) => state.notify(Msg::ErrorBasemap, e),
+    }
     state.index.set(Some(Arc::new(index)));
     Ok(())
 }
@@ -470,6 +517,18 @@ pub fn MapView() -> impl IntoView {
         spawn_local(async move {
             if let Err(e) = reload(&gm, state, selected_id, home).await {
                 state.notify(Msg::ErrorLoadMap, e);
+            }
+        });
+    });
+
+    // The street's own basemap added, replaced or removed → drawn under the grids.
+    Effect::new(move || {
+        let basemap = state.basemap.get();
+        store.with_value(|gm| {
+            if let Some(gm) = gm
+                && let Err(e) = gm.show_street_basemap(basemap.as_ref())
+            {
+                state.notify(Msg::ErrorBasemap, ApiError::bad_response(&error_text(&e)));
             }
         });
     });

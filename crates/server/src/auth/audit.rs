@@ -25,6 +25,8 @@ fn named(method: &Method, path: &str) -> (String, String) {
         ("POST", "/api/accounts", "account.create"),
         ("PUT", "/api/desktop/center", "desktop.center"),
         ("POST", "/api/door-access/events", "door_access.event"),
+        ("PUT", "/api/basemap", "basemap.replace"),
+        ("DELETE", "/api/basemap", "basemap.remove"),
     ];
     if let Some((_, _, action)) = known
         .iter()

@@ -26,6 +26,7 @@ use binhe_core::{GridCode, GridLevel};
 use binhe_store::{
     AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
 };
+use binhe_store::{BasemapRepository, StoredBasemap};
 use binhe_store::{
     DatasetSource, GridDataset, GridRepository, ListedTicket, NewTicket, StoreError, TicketFilter,
     TicketRepository, TicketScope, TicketUpdate,
@@ -44,7 +45,8 @@ pub trait Fixture: Sized {
         + AccountRepository
         + DeviceRepository
         + KpiRepository
-        + KpiTicketRepository;
+        + KpiTicketRepository
+        + BasemapRepository;
 
     async fn create() -> Self;
 
@@ -67,6 +69,7 @@ macro_rules! tests {
             lists_filter_by_scope_state_and_community_newest_first,
             a_batch_beyond_one_statements_bind_limit_is_stored_whole,
             catalogue_and_sla_table_round_trip,
+            the_basemap_choice_survives_reopening_and_removing_it_leaves_none,
             lists_and_the_event_log_show_each_scope_only_what_it_reaches,
             accounts_sessions_and_the_audit_log_round_trip,
             snapshots_and_door_events_round_trip,
@@ -479,6 +482,28 @@ pub async fn catalogue_and_sla_table_round_trip(fixture: &impl Fixture) {
     table.contact_hours = 12.0;
     store.save_sla(&table).await.unwrap();
     assert_eq!(store.load_sla().await.unwrap(), Some(table));
+}
+
+pub async fn the_basemap_choice_survives_reopening_and_removing_it_leaves_none<F: Fixture>(
+    fixture: &F,
+) {
+    let store = fixture.open().await;
+    assert_eq!(store.load_basemap().await.unwrap(), None);
+    let chosen = StoredBasemap {
+        id: "0f3a9c".to_owned(),
+        file: "0f3a9c.pmtiles".to_owned(),
+        original_name: "平谷影像.pmtiles".to_owned(),
+        bytes: 123_456_789_012,
+        added_at: Utc.with_ymd_and_hms(2026, 11, 28, 8, 30, 0).unwrap(),
+        added_by: "admin".to_owned(),
+    };
+    store.save_basemap(Some(&chosen)).await.unwrap();
+    F::close(store).await;
+    let store = fixture.open().await;
+    assert_eq!(store.load_basemap().await.unwrap(), Some(chosen));
+    store.save_basemap(None).await.unwrap();
+    assert_eq!(store.load_basemap().await.unwrap(), None);
+    F::close(store).await;
 }
 
 pub async fn insert_throughput_in_batches_of_1000(fixture: &impl Fixture) {
