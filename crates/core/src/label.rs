@@ -126,6 +126,7 @@ mod tests {
         ActionKind, ActorRole, Channel, EscalationLevel, HandlingMode, Outcome, Satisfaction,
         SlaClass, SlaStatus, TicketState, UnroutedReason, Urgency,
     };
+    use crate::vocabulary::MappingField;
     use crate::{Crs, GridLevel, MicroKind};
 
     fn check<T: Labelled + serde::Serialize + serde::de::DeserializeOwned + PartialEq>(all: &[T]) {
@@ -172,6 +173,7 @@ mod tests {
         check(&GridLevel::ALL);
         check(&MicroKind::ALL);
         check(&Crs::ALL);
+        check(&MappingField::ALL);
         check(&WorkerKind::ALL);
         check(&WorkerRole::ALL);
         check(&DeviceKind::ALL);

@@ -17,6 +17,7 @@ pub mod label;
 pub mod people;
 pub mod problem;
 pub mod spatial;
+pub mod survey;
 pub mod ticket;
 pub mod vocabulary;
 

@@ -53,6 +53,21 @@ crate::labelled! {
     }
 }
 
+crate::labelled! {
+    /// What an attribute of a surveyed layer is mapped to.
+    pub enum MappingField {
+        Code = "code", "网格编码", "grid code", short "编码", "Code";
+        Name = "name", "网格名称", "grid name", short "名称", "Name";
+        NameEn = "name_en", "英文名称", "English name", short "英文名", "English name";
+        Level = "level", "层级", "level";
+        ParentCode = "parent_code", "上级编码", "parent's code";
+        ParentName = "parent_name", "上级名称", "parent's name";
+        Population = "population", "人口", "population";
+        Kind = "kind", "微网格类型", "micro-grid kind", short "类型", "Kind";
+        Order = "order", "序号（生成编码用）", "order (to generate codes)", short "序号", "Order";
+    }
+}
+
 // People and devices
 
 crate::labelled! {
