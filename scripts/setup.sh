@@ -13,6 +13,7 @@ apt_packages=(
   xvfb xauth imagemagick webkit2gtk-driver binaryen
   chromium chromium-driver fonts-noto-cjk ffmpeg
   postgresql
+  gdal-bin
 )
 # Node.js may already come from another source (with its own npm); only add Debian's when absent.
 command -v npm >/dev/null || apt_packages+=(nodejs npm)

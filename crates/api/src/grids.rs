@@ -2,7 +2,8 @@
 //! "which grid holds this point", and the import of a surveyed grid file.
 
 use binhe_core::geojson::{FeatureCollection, GridProperties};
-use binhe_core::{DeviceKind, GridCode, GridLevel, Health, MicroKind, WorkerKind};
+use binhe_core::survey::{GeneratedCode, LayerCrs, SurveyMapping};
+use binhe_core::{DeviceKind, FeatureProblem, GridCode, GridLevel, Health, MicroKind, WorkerKind};
 use serde::{Deserialize, Serialize};
 
 use crate::Bbox;
@@ -20,6 +21,14 @@ pub const SEARCH_LIMIT: usize = 20;
 pub const SEARCH_MAX_CHARS: usize = 64;
 /// Largest grid file (and 12345 export) accepted for import.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
+/// Most bytes a survey upload may unpack to (zip archives inside it included).
+pub const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+
+/// `POST /api/grids/import`: replaces the grids with a documented GeoJSON file (the body as
+/// it is) or with a survey ([`SurveyUpload`] as JSON); all or nothing.
+pub const GRIDS_IMPORT: &str = "/api/grids/import";
+/// `POST /api/grids/import/preview`: a [`SurveyUpload`] read and checked, nothing stored.
+pub const GRIDS_IMPORT_PREVIEW: &str = "/api/grids/import/preview";
 
 /// The grids layer as `GET /api/grids.geojson` sends it.
 pub type GridLayer = FeatureCollection<GridProperties>;
@@ -139,6 +148,73 @@ pub struct Located {
     pub lat: f64,
     pub micro: Option<NamedGrid>,
     pub community: Option<NamedGrid>,
+}
+
+/// One file of a survey: a shapefile part (`.shp`, `.shx`, `.dbf`, `.prj`, `.cpg`), a `.zip`
+/// holding shapefiles or GeoJSON, or a `.geojson`/`.json` file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyFile {
+    pub name: String,
+    /// The file's bytes in standard base64.
+    pub base64: String,
+}
+
+/// A survey as delivered (one file with every level, or one per level) with the operator's
+/// mapping; the body of the preview and of a survey import.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyUpload {
+    pub files: Vec<SurveyFile>,
+    #[serde(default)]
+    pub mapping: SurveyMapping,
+}
+
+/// A layer found in the upload, with what the operator needs to map it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyLayerInfo {
+    pub name: String,
+    pub crs: LayerCrs,
+    pub feature_count: u64,
+    pub attributes: Vec<String>,
+    /// The first few features' attributes, to recognise the columns by their values.
+    pub samples: Vec<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// What a grid of the preview layer says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewGridProperties {
+    pub layer: String,
+    pub feature_index: u64,
+    pub code: Option<GridCode>,
+    pub name: Option<String>,
+    pub level: Option<GridLevel>,
+    /// The code was generated from the parent's code and the order.
+    pub generated: bool,
+    /// Some problem concerns this feature.
+    pub problem: bool,
+}
+
+/// Grids of each level in a preview.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SurveyCounts {
+    pub streets: u64,
+    pub communities: u64,
+    pub micro_grids: u64,
+    pub units: u64,
+}
+
+/// `POST /api/grids/import/preview`: the survey as it would be imported, nothing stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurveyPreview {
+    pub layers: Vec<SurveyLayerInfo>,
+    /// The mapping applied: the operator's, every layer's suggestion filled in.
+    pub mapping: SurveyMapping,
+    /// The readable grids in WGS84, for the map.
+    pub grids: FeatureCollection<PreviewGridProperties>,
+    pub generated: Vec<GeneratedCode>,
+    pub counts: SurveyCounts,
+    /// Every problem, Chinese first; importing is refused while there is one.
+    pub problems: Vec<FeatureProblem>,
+    pub importable: bool,
 }
 
 /// `POST /api/grids/import` answered 200: the grids were replaced.

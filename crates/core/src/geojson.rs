@@ -74,7 +74,7 @@ pub fn read_grids(text: &str) -> Result<GridHierarchy, Vec<FeatureProblem>> {
     };
     // Duplicates point at the later feature: the first one with the code is kept in the map.
     let duplicate_indexes = duplicate_feature_indexes(features);
-    let hierarchy = GridHierarchy::build(grids).map_err(|found| {
+    GridHierarchy::build_tiled(grids).map_err(|found| {
         found
             .iter()
             .map(|(code, problem)| match problem {
@@ -85,17 +85,8 @@ pub fn read_grids(text: &str) -> Result<GridHierarchy, Vec<FeatureProblem>> {
                 ),
                 _ => locate(code.as_ref(), problem),
             })
-            .collect::<Vec<_>>()
-    })?;
-    let tiling = hierarchy.tiling_problems();
-    if tiling.is_empty() {
-        Ok(hierarchy)
-    } else {
-        Err(tiling
-            .iter()
-            .map(|(code, problem)| locate(Some(code), problem))
-            .collect())
-    }
+            .collect()
+    })
 }
 
 fn duplicate_feature_indexes(features: &[Value]) -> HashMap<String, usize> {
@@ -227,8 +218,19 @@ fn read_geometry(geometry: Option<&Value>) -> Result<MultiPolygon<f64>, GridProb
     }
 }
 
+/// A polygon shape as written in a file, before any conversion: polygons → rings → positions.
+pub type RawShape = Vec<Vec<Vec<[f64; 2]>>>;
+
 /// Reads a GeoJSON Polygon or MultiPolygon in WGS84 inside China, valid by OGC rules.
 pub fn read_shape(geometry: &Value) -> Result<MultiPolygon<f64>, GridProblem> {
+    shape_from_raw(&read_raw_shape(geometry)?, |lon, lat| {
+        check_coordinate(lon, lat)?;
+        Ok((lon, lat))
+    })
+}
+
+/// The rings of a GeoJSON Polygon or MultiPolygon as written, in whatever system.
+pub fn read_raw_shape(geometry: &Value) -> Result<RawShape, GridProblem> {
     let malformed = |detail: &str| GridProblem::MalformedGeometry {
         detail: detail.to_owned(),
     };
@@ -239,23 +241,87 @@ pub fn read_shape(geometry: &Value) -> Result<MultiPolygon<f64>, GridProblem> {
     let coordinates = geometry
         .get("coordinates")
         .ok_or_else(|| malformed("geometry has no coordinates"))?;
-    let shape = match kind {
-        "Polygon" => MultiPolygon::new(vec![read_polygon(coordinates)?]),
-        "MultiPolygon" => {
-            let parts = coordinates
-                .as_array()
-                .ok_or_else(|| malformed("MultiPolygon coordinates are not an array"))?;
-            MultiPolygon::new(parts.iter().map(read_polygon).collect::<Result<_, _>>()?)
-        }
-        other => {
-            return Err(GridProblem::NotPolygon {
-                found: other.to_owned(),
-            });
-        }
-    };
-    if shape.0.is_empty() {
-        return Err(malformed("MultiPolygon has no polygons"));
+    match kind {
+        "Polygon" => Ok(vec![read_raw_polygon(coordinates)?]),
+        "MultiPolygon" => coordinates
+            .as_array()
+            .ok_or_else(|| malformed("MultiPolygon coordinates are not an array"))?
+            .iter()
+            .map(read_raw_polygon)
+            .collect(),
+        other => Err(GridProblem::NotPolygon {
+            found: other.to_owned(),
+        }),
     }
+}
+
+fn read_raw_polygon(rings: &Value) -> Result<Vec<Vec<[f64; 2]>>, GridProblem> {
+    let malformed = |detail: String| GridProblem::MalformedGeometry { detail };
+    let rings = rings
+        .as_array()
+        .ok_or_else(|| malformed("polygon is not an array of rings".to_owned()))?;
+    rings
+        .iter()
+        .enumerate()
+        .map(|(ring_index, ring)| {
+            ring.as_array()
+                .ok_or_else(|| malformed(format!("ring {ring_index} is not an array")))?
+                .iter()
+                .map(|position| {
+                    let pair = position.as_array().filter(|p| p.len() >= 2);
+                    match (
+                        pair.and_then(|p| p[0].as_f64()),
+                        pair.and_then(|p| p[1].as_f64()),
+                    ) {
+                        (Some(x), Some(y)) => Ok([x, y]),
+                        _ => Err(malformed(format!(
+                            "ring {ring_index} has a position that is not [lon, lat]"
+                        ))),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A valid WGS84 shape from written rings, each position converted by `convert` (which
+/// refuses what is not a position of the file's system, or lies outside China).
+pub fn shape_from_raw(
+    raw: &RawShape,
+    convert: impl Fn(f64, f64) -> Result<(f64, f64), GridProblem>,
+) -> Result<MultiPolygon<f64>, GridProblem> {
+    let malformed = |detail: String| GridProblem::MalformedGeometry { detail };
+    let mut polygons = Vec::with_capacity(raw.len());
+    for rings in raw {
+        let mut parsed = Vec::with_capacity(rings.len());
+        for (ring_index, ring) in rings.iter().enumerate() {
+            let coords = ring
+                .iter()
+                .map(|&[x, y]| convert(x, y).map(|(x, y)| Coord { x, y }))
+                .collect::<Result<Vec<_>, _>>()?;
+            if coords.len() < 4 {
+                return Err(malformed(format!(
+                    "ring {ring_index} has {} positions, at least 4 are needed",
+                    coords.len()
+                )));
+            }
+            if ring.first() != ring.last() {
+                return Err(malformed(format!(
+                    "ring {ring_index} is not closed (first and last positions differ)"
+                )));
+            }
+            parsed.push(LineString::new(coords));
+        }
+        let mut parsed = parsed.into_iter();
+        let exterior = parsed
+            .next()
+            .ok_or_else(|| malformed("polygon has no rings".to_owned()))?;
+        polygons.push(Polygon::new(exterior, parsed.collect()));
+    }
+    if polygons.is_empty() {
+        return Err(malformed("MultiPolygon has no polygons".to_owned()));
+    }
+    let shape = MultiPolygon::new(polygons);
     shape
         .check_validation()
         .map_err(|e| GridProblem::InvalidPolygon {
@@ -264,51 +330,8 @@ pub fn read_shape(geometry: &Value) -> Result<MultiPolygon<f64>, GridProblem> {
     Ok(shape)
 }
 
-fn read_polygon(rings: &Value) -> Result<Polygon<f64>, GridProblem> {
-    let malformed = |detail: String| GridProblem::MalformedGeometry { detail };
-    let rings = rings
-        .as_array()
-        .ok_or_else(|| malformed("polygon is not an array of rings".to_owned()))?;
-    let mut parsed = Vec::with_capacity(rings.len());
-    for (ring_index, ring) in rings.iter().enumerate() {
-        let positions = ring
-            .as_array()
-            .ok_or_else(|| malformed(format!("ring {ring_index} is not an array")))?;
-        let mut coords = Vec::with_capacity(positions.len());
-        for position in positions {
-            let pair = position.as_array().filter(|p| p.len() >= 2);
-            let (Some(lon), Some(lat)) = (
-                pair.and_then(|p| p[0].as_f64()),
-                pair.and_then(|p| p[1].as_f64()),
-            ) else {
-                return Err(malformed(format!(
-                    "ring {ring_index} has a position that is not [lon, lat]"
-                )));
-            };
-            check_coordinate(lon, lat)?;
-            coords.push(Coord { x: lon, y: lat });
-        }
-        if coords.len() < 4 {
-            return Err(malformed(format!(
-                "ring {ring_index} has {} positions, at least 4 are needed",
-                coords.len()
-            )));
-        }
-        if coords.first() != coords.last() {
-            return Err(malformed(format!(
-                "ring {ring_index} is not closed (first and last positions differ)"
-            )));
-        }
-        parsed.push(LineString::new(coords));
-    }
-    let mut parsed = parsed.into_iter();
-    let exterior = parsed
-        .next()
-        .ok_or_else(|| malformed("polygon has no rings".to_owned()))?;
-    Ok(Polygon::new(exterior, parsed.collect()))
-}
-
-fn check_coordinate(lon: f64, lat: f64) -> Result<(), GridProblem> {
+/// A WGS84 position inside China, or the problem with it.
+pub fn check_coordinate(lon: f64, lat: f64) -> Result<(), GridProblem> {
     if !(lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0) {
         return Err(GridProblem::NotWgs84 { lon, lat });
     }

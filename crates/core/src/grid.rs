@@ -31,6 +31,18 @@ fn boundary_length_m(shape: &MultiPolygon<f64>) -> f64 {
         .sum()
 }
 
+impl GridLevel {
+    /// The level of a grid's parent, `None` for the street.
+    pub fn parent_level(self) -> Option<Self> {
+        match self {
+            Self::Street => None,
+            Self::Community => Some(Self::Street),
+            Self::Micro => Some(Self::Community),
+            Self::Unit => Some(Self::Micro),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grid {
     pub code: GridCode,
@@ -134,6 +146,18 @@ impl GridHierarchy {
             parent,
             children,
         })
+    }
+
+    /// Links grids ([`Self::build`]) and checks their tiling ([`Self::tiling_problems`]):
+    /// the hierarchy only when both find nothing.
+    pub fn build_tiled(grids: Vec<Grid>) -> Result<Self, Vec<(Option<GridCode>, GridProblem)>> {
+        let hierarchy = Self::build(grids)?;
+        let tiling = hierarchy.tiling_problems();
+        if tiling.is_empty() {
+            Ok(hierarchy)
+        } else {
+            Err(tiling.into_iter().map(|(c, p)| (Some(c), p)).collect())
+        }
     }
 
     pub fn grids(&self) -> &[Grid] {

@@ -126,7 +126,8 @@ mod tests {
         ActionKind, ActorRole, Channel, EscalationLevel, HandlingMode, Outcome, Satisfaction,
         SlaClass, SlaStatus, TicketState, UnroutedReason, Urgency,
     };
-    use crate::{GridLevel, MicroKind};
+    use crate::vocabulary::MappingField;
+    use crate::{Crs, GridLevel, MicroKind};
 
     fn check<T: Labelled + serde::Serialize + serde::de::DeserializeOwned + PartialEq>(all: &[T]) {
         let mut codes: Vec<&str> = all.iter().map(|v| v.code()).collect();
@@ -171,6 +172,8 @@ mod tests {
         check(&ActionKind::ALL);
         check(&GridLevel::ALL);
         check(&MicroKind::ALL);
+        check(&Crs::ALL);
+        check(&MappingField::ALL);
         check(&WorkerKind::ALL);
         check(&WorkerRole::ALL);
         check(&DeviceKind::ALL);

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod code;
+pub mod crs;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod geojson;
@@ -16,11 +17,13 @@ pub mod label;
 pub mod people;
 pub mod problem;
 pub mod spatial;
+pub mod survey;
 pub mod text;
 pub mod ticket;
 pub mod vocabulary;
 
 pub use code::{CodeError, GridCode};
+pub use crs::Crs;
 pub use grid::{Grid, GridHierarchy, GridIndex, GridLevel, MicroKind};
 pub use people::{Device, DeviceKind, DoorEventKind, Health, Worker, WorkerKind, WorkerRole};
 pub use problem::{FeatureProblem, GridProblem};

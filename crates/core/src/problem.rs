@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::code::CodeError;
+use crate::crs::Crs;
+use crate::vocabulary::{GridLevel, MappingField};
 
 /// One problem with one grid (or with the dataset as a whole).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -50,6 +52,61 @@ pub enum GridProblem {
     ChildrenLeaveGap { gap_m2: f64 },
     #[error("the dataset holds no grids")]
     Empty,
+    // A survey as delivered: its files, coordinate system and field mapping.
+    #[error("file {file} cannot be read: {detail}")]
+    UnreadableFile { file: String, detail: String },
+    #[error("the upload is larger than {limit_mib} MiB once unpacked")]
+    TooLargeUnpacked { limit_mib: u64 },
+    #[error("shapefile {layer} has no {part} file")]
+    ShapefileIncomplete { layer: String, part: String },
+    #[error("code page {cpg:?} of the .cpg file is not known (UTF-8, GBK, GB18030 …)")]
+    UnknownEncoding { cpg: String },
+    #[error("no layer found: upload shapefiles (.shp with .shx, .dbf, .prj) or GeoJSON files")]
+    NoLayers,
+    #[error("the coordinate system is not stated (no .prj or crs): choose one")]
+    CrsUnknown,
+    #[error("the declared coordinate system {declared:?} is not supported: choose one")]
+    CrsUnsupported { declared: String },
+    #[error("position ({x}, {y}) is not a position in {}", crs.label_en())]
+    NotInCrs { x: f64, y: f64, crs: Crs },
+    #[error("the mapping names attribute {attribute:?} as the {}, but the layer has no such attribute", field.label_en())]
+    UnknownAttribute {
+        attribute: String,
+        field: MappingField,
+    },
+    #[error("no attribute is chosen as the {}", field.label_en())]
+    UnmappedField { field: MappingField },
+    #[error("attribute {attribute:?} ({}) has value {value:?}, which is not {expected}", field.label_en())]
+    BadValue {
+        attribute: String,
+        field: MappingField,
+        value: String,
+        expected: &'static str,
+    },
+    #[error(
+        "the level is unknown: the layer has no level, and the feature no code or level attribute"
+    )]
+    LevelUnknown,
+    #[error("no {} matches {value:?} of attribute {attribute:?}", parent_level.label_en())]
+    ParentNotFound {
+        attribute: String,
+        value: String,
+        parent_level: GridLevel,
+    },
+    #[error("{count} {} are named {value:?}: the parent is ambiguous", parent_level.label_en())]
+    ParentAmbiguous {
+        value: String,
+        count: usize,
+        parent_level: GridLevel,
+    },
+    #[error("no {} contains this grid, so its code cannot be generated", parent_level.label_en())]
+    NoParentByPosition { parent_level: GridLevel },
+    #[error("the code says the parent is {implied}, the parent attribute says {written}")]
+    ParentMismatch { implied: String, written: String },
+    #[error("the street grid has no code: enter the street's 15-digit code to generate the others")]
+    StreetCodeNeeded,
+    #[error("parent {parent} has more children than its code part can number ({max})")]
+    SequenceFull { parent: String, max: u16 },
 }
 
 impl GridProblem {
@@ -76,6 +133,23 @@ impl GridProblem {
             Self::OverlapsSibling { .. } => "OVERLAPS_SIBLING",
             Self::ChildrenLeaveGap { .. } => "CHILDREN_LEAVE_GAP",
             Self::Empty => "EMPTY_DATASET",
+            Self::UnreadableFile { .. } => "FILE_UNREADABLE",
+            Self::TooLargeUnpacked { .. } => "UNPACKED_TOO_LARGE",
+            Self::ShapefileIncomplete { .. } => "SHAPEFILE_INCOMPLETE",
+            Self::UnknownEncoding { .. } => "UNKNOWN_ENCODING",
+            Self::NoLayers => "NO_LAYERS",
+            Self::CrsUnknown => "CRS_UNKNOWN",
+            Self::CrsUnsupported { .. } => "CRS_UNSUPPORTED",
+            Self::NotInCrs { .. } => "NOT_IN_CRS",
+            Self::UnknownAttribute { .. } => "UNKNOWN_ATTRIBUTE",
+            Self::UnmappedField { .. } => "UNMAPPED_FIELD",
+            Self::BadValue { .. } => "BAD_ATTRIBUTE_VALUE",
+            Self::LevelUnknown => "LEVEL_UNKNOWN",
+            Self::ParentNotFound { .. } | Self::NoParentByPosition { .. } => "PARENT_NOT_FOUND",
+            Self::ParentAmbiguous { .. } => "PARENT_AMBIGUOUS",
+            Self::ParentMismatch { .. } => "PARENT_MISMATCH",
+            Self::StreetCodeNeeded => "STREET_CODE_NEEDED",
+            Self::SequenceFull { .. } => "SEQUENCE_FULL",
         }
     }
 
@@ -124,6 +198,74 @@ impl GridProblem {
                 format!("下级网格未覆盖本网格，留有 {gap_m2:.1} 平方米空隙")
             }
             Self::Empty => "数据中没有任何网格".to_owned(),
+            Self::UnreadableFile { file, detail } => format!("文件 {file} 无法读取：{detail}"),
+            Self::TooLargeUnpacked { limit_mib } => {
+                format!("上传内容解压后超过 {limit_mib} MiB")
+            }
+            Self::ShapefileIncomplete { layer, part } => {
+                format!("Shapefile 图层 {layer} 缺少 {part} 文件")
+            }
+            Self::UnknownEncoding { cpg } => {
+                format!(".cpg 文件中的编码“{cpg}”无法识别（应为 UTF-8、GBK、GB18030 等）")
+            }
+            Self::NoLayers => {
+                "未找到任何图层：请上传 Shapefile（.shp 及 .shx、.dbf、.prj）或 GeoJSON 文件"
+                    .to_owned()
+            }
+            Self::CrsUnknown => "文件未说明坐标系（没有 .prj 或 crs），请选择坐标系".to_owned(),
+            Self::CrsUnsupported { declared } => {
+                format!("文件声明的坐标系“{declared}”不受支持，请选择坐标系")
+            }
+            Self::NotInCrs { x, y, crs } => {
+                format!("坐标 ({x}, {y}) 不是{}中的坐标", crs.label_zh())
+            }
+            Self::UnknownAttribute { attribute, field } => format!(
+                "映射指定属性“{attribute}”为{}，但图层中没有这个属性",
+                field.label_zh()
+            ),
+            Self::UnmappedField { field } => format!("尚未指定哪个属性是{}", field.label_zh()),
+            Self::BadValue {
+                attribute,
+                field,
+                value,
+                expected,
+            } => format!(
+                "属性“{attribute}”（{}）的值“{value}”不是{}",
+                field.label_zh(),
+                expected_zh(expected)
+            ),
+            Self::LevelUnknown => {
+                "无法确定层级：图层未指定层级，要素也没有编码或层级属性".to_owned()
+            }
+            Self::ParentNotFound {
+                attribute,
+                value,
+                parent_level,
+            } => format!(
+                "找不到上级{}：属性“{attribute}”的值“{value}”没有对应的网格",
+                parent_level.label_zh()
+            ),
+            Self::ParentAmbiguous {
+                value,
+                count,
+                parent_level,
+            } => format!(
+                "有 {count} 个{}名为“{value}”，无法确定上级",
+                parent_level.label_zh()
+            ),
+            Self::NoParentByPosition { parent_level } => format!(
+                "没有任何{}包含本网格，无法生成编码",
+                parent_level.label_zh()
+            ),
+            Self::ParentMismatch { implied, written } => {
+                format!("编码表示上级为 {implied}，上级属性却为 {written}")
+            }
+            Self::StreetCodeNeeded => {
+                "街道网格没有编码：请填写街道的 15 位编码，以生成下级编码".to_owned()
+            }
+            Self::SequenceFull { parent, max } => {
+                format!("上级网格 {parent} 的下级超过编码可容纳的 {max} 个")
+            }
         }
     }
 }
@@ -133,6 +275,10 @@ fn expected_zh(expected: &str) -> &'static str {
         "string" => "文本",
         "non-negative integer" => "非负整数",
         "boolean" => "布尔值",
+        "grid code" => "网格编码（15 位数字）",
+        "grid level" => "层级（街道、社区、微网格、单元）",
+        "micro-grid kind" => "微网格类型（主要街巷、小区）",
+        "positive integer" => "正整数",
         _ => "正确类型",
     }
 }
@@ -164,6 +310,9 @@ pub struct FeatureProblem {
     pub code: String,
     pub message_zh: String,
     pub message_en: String,
+    /// The layer (file) of a survey with several, when the problem is in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
 }
 
 impl FeatureProblem {
@@ -178,6 +327,14 @@ impl FeatureProblem {
             code: problem.code().to_owned(),
             message_zh: problem.message_zh(),
             message_en: problem.to_string(),
+            layer: None,
         }
+    }
+
+    /// The same problem, placed in a layer of a survey.
+    #[must_use]
+    pub fn in_layer(mut self, layer: &str) -> Self {
+        self.layer = Some(layer.to_owned());
+        self
     }
 }

@@ -36,6 +36,38 @@ crate::labelled! {
     }
 }
 
+crate::labelled! {
+    /// A coordinate reference system a survey may come in; what [`crate::crs`] converts to
+    /// WGS84 longitude/latitude.
+    pub enum Crs {
+        /// EPSG:4326, what the map and the stored grids use.
+        Wgs84 = "wgs84", "WGS84 经纬度（EPSG:4326）", "WGS84 longitude/latitude (EPSG:4326)", short "WGS84", "WGS84";
+        /// EPSG:4490, geographic; within a few centimetres of WGS84.
+        Cgcs2000 = "cgcs2000", "CGCS2000 经纬度（EPSG:4490）", "CGCS2000 longitude/latitude (EPSG:4490)", short "CGCS2000", "CGCS2000";
+        /// EPSG:4548 (CM 117°E), or EPSG:4527 with the zone prefix 39 before the easting.
+        Cgcs2000Gk3 = "cgcs2000_gk3", "CGCS2000 高斯-克吕格 3 度带（中央经线 117°E，EPSG:4548/4527）", "CGCS2000 3-degree Gauss–Krüger, CM 117°E (EPSG:4548/4527)", short "CGCS2000 3度带", "CGCS2000 GK 3°";
+        /// The offset coordinates of Amap (高德) and Tencent maps.
+        Gcj02 = "gcj02", "GCJ-02（高德/腾讯地图坐标）", "GCJ-02 (Amap/Tencent map coordinates)", short "GCJ-02", "GCJ-02";
+        /// Baidu's offset on top of GCJ-02.
+        Bd09 = "bd09", "BD-09（百度地图坐标）", "BD-09 (Baidu map coordinates)", short "BD-09", "BD-09";
+    }
+}
+
+crate::labelled! {
+    /// What an attribute of a surveyed layer is mapped to.
+    pub enum MappingField {
+        Code = "code", "网格编码", "grid code", short "编码", "Code";
+        Name = "name", "网格名称", "grid name", short "名称", "Name";
+        NameEn = "name_en", "英文名称", "English name", short "英文名", "English name";
+        Level = "level", "层级", "level";
+        ParentCode = "parent_code", "上级编码", "parent's code";
+        ParentName = "parent_name", "上级名称", "parent's name";
+        Population = "population", "人口", "population";
+        Kind = "kind", "微网格类型", "micro-grid kind", short "类型", "Kind";
+        Order = "order", "序号（生成编码用）", "order (to generate codes)", short "序号", "Order";
+    }
+}
+
 // People and devices
 
 crate::labelled! {

@@ -42,11 +42,10 @@ pub fn demo_dataset() -> GridDataset {
 /// A surveyed grid file replacing the current grids. Workers and devices keep their posts
 /// where the new grids allow and are re-posted by position otherwise.
 pub fn imported_dataset(
-    text: &str,
+    hierarchy: GridHierarchy,
     description: String,
     current: &GridDataset,
-) -> Result<GridDataset, Vec<FeatureProblem>> {
-    let hierarchy = read_grids(text)?;
+) -> GridDataset {
     let locator = GridLocator::new(&hierarchy);
     let workers = current
         .workers
@@ -64,13 +63,13 @@ pub fn imported_dataset(
             ..d.clone()
         })
         .collect();
-    Ok(GridDataset {
+    GridDataset {
         hierarchy,
         workers,
         devices,
         source: DatasetSource::Import,
         description,
-    })
+    }
 }
 
 /// One community's share of the view: its grids, its subtree and its counts.
@@ -429,10 +428,20 @@ impl Grids {
         text: &str,
         description: String,
     ) -> Result<Arc<GridView>, Replaced> {
+        self.replace_with(read_grids(text), description).await
+    }
+
+    /// Replaces the stored grids with a checked hierarchy (a survey's), or refuses with every
+    /// problem found while reading it.
+    pub async fn replace_with(
+        &self,
+        read: Result<GridHierarchy, Vec<FeatureProblem>>,
+        description: String,
+    ) -> Result<Arc<GridView>, Replaced> {
+        let hierarchy = read.map_err(Replaced::Rejected)?;
         let _one_at_a_time = self.replacing.lock().await;
         let current = self.view();
-        let dataset =
-            imported_dataset(text, description, &current.dataset).map_err(Replaced::Rejected)?;
+        let dataset = imported_dataset(hierarchy, description, &current.dataset);
         self.store
             .replace(&dataset)
             .await

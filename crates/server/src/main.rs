@@ -55,12 +55,29 @@ enum Command {
         #[arg(long, default_value_t = 2.0)]
         feed_rate: f64,
     },
-    /// Replace the stored grids with a surveyed GeoJSON file. Nothing is imported unless every
-    /// feature is valid; each problem is listed with its feature.
+    /// Replace the stored grids with a surveyed dataset: one documented GeoJSON file, or a
+    /// survey as delivered (shapefile parts, zips of them, GeoJSON with other property names;
+    /// one file with every level or one per level). Nothing is imported unless every feature
+    /// is valid; each problem is listed with its layer and feature.
     ImportGrids {
-        file: PathBuf,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         #[arg(long)]
         db: Option<String>,
+        /// Coordinate system of layers that do not declare one: wgs84, cgcs2000, cgcs2000_gk3,
+        /// gcj02 or bd09.
+        #[arg(long)]
+        crs: Option<String>,
+        /// A JSON file with the field mapping (`{"layers": [{"layer": "…", "code": "WGBM", …}]}`,
+        /// as the preview answers it); unmapped layers use the suggested mapping.
+        #[arg(long)]
+        mapping: Option<PathBuf>,
+        /// The street's 15-digit code when the street outline has none (default: the current).
+        #[arg(long)]
+        street_code: Option<String>,
+        /// Read even a single GeoJSON file as a survey (suggested mapping).
+        #[arg(long)]
+        survey: bool,
     },
     /// Take in a 12345 work-order export (CSV or XLSX). Orders already taken in are skipped,
     /// so importing a file twice creates nothing new; every refused row is listed.
@@ -202,33 +219,96 @@ async fn run(command: Command) -> Result<(), String> {
             server.shutdown().await;
             Ok(())
         }
-        Command::ImportGrids { file, db } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| format!("无法读取 {} / cannot read it: {e}", file.display()))?;
+        Command::ImportGrids {
+            files,
+            db,
+            crs,
+            mapping,
+            street_code,
+            survey,
+        } => {
+            let documented = !survey
+                && crs.is_none()
+                && mapping.is_none()
+                && street_code.is_none()
+                && files.len() == 1
+                && files[0].extension().is_some_and(|e| {
+                    e.eq_ignore_ascii_case("geojson") || e.eq_ignore_ascii_case("json")
+                });
+            let read = |file: &PathBuf| {
+                std::fs::read(file)
+                    .map_err(|e| format!("无法读取 {} / cannot read it: {e}", file.display()))
+            };
+            let names: Vec<String> = files.iter().map(|f| file_name(f)).collect();
+            let label = files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut survey_mapping: binhe_core::survey::SurveyMapping = match &mapping {
+                Some(path) => serde_json::from_slice(&read(path)?).map_err(|e| {
+                    format!(
+                        "映射文件 {} 格式错误 / bad mapping file: {e}",
+                        path.display()
+                    )
+                })?,
+                None => binhe_core::survey::SurveyMapping::default(),
+            };
+            if let Some(code) = &crs {
+                survey_mapping.crs = Some(binhe_core::Crs::from_code(code).ok_or_else(|| {
+                    format!(
+                        "未知坐标系 / unknown --crs {code:?}: {}",
+                        binhe_core::Crs::ALL.map(binhe_core::Crs::as_str).join(", ")
+                    )
+                })?);
+            }
+            if street_code.is_some() {
+                survey_mapping.street_code = street_code;
+            }
+            let mut contents = Vec::with_capacity(files.len());
+            for (file, name) in files.iter().zip(&names) {
+                contents.push((name.clone(), read(file)?));
+            }
             let state = open_state(&database(db), Mode::Center)
                 .await
                 .map_err(|e| e.to_string())?;
-            let name = file_name(&file);
-            match state
-                .grids
-                .replace(&text, format!("导入 / import: {name}"))
-                .await
-            {
+            let description = format!("导入 / import: {}", names.join(", "));
+            let outcome = if documented {
+                let text = String::from_utf8(contents.remove(0).1)
+                    .map_err(|e| format!("{label}: 不是 UTF-8 文本 / not UTF-8 text: {e}"))?;
+                state.grids.replace(&text, description).await
+            } else {
+                if survey_mapping.street_code.is_none() {
+                    survey_mapping.street_code =
+                        Some(state.grids.view().hierarchy().street().code.to_string());
+                }
+                let mut read = binhe_server::grids::ReadSurvey::default();
+                binhe_server::grids::read_files(contents, &mut read);
+                let assembly = read.assemble(&survey_mapping);
+                for generated in &assembly.generated {
+                    println!(
+                        "生成编码 / generated code {} {} ({} #{})",
+                        generated.code, generated.name, generated.layer, generated.feature_index
+                    );
+                }
+                state
+                    .grids
+                    .replace_with(assembly.hierarchy.ok_or(assembly.problems), description)
+                    .await
+            };
+            match outcome {
                 Ok(view) => {
                     let s = &view.summary;
                     println!(
                         "已导入 / imported {}: {} 个社区网格 communities, {} 个微网格 micro-grids, {} 个单元网格 units",
-                        file.display(),
-                        s.communities,
-                        s.micro_grids,
-                        s.units
+                        label, s.communities, s.micro_grids, s.units
                     );
                     Ok(())
                 }
                 Err(Replaced::Rejected(problems)) => {
                     let header = format!(
                         "未导入 / NOT imported {}: {} 个问题 problem(s); 现有数据未改动 / stored data unchanged",
-                        file.display(),
+                        label,
                         problems.len()
                     );
                     let lines = problems.iter().map(|p| {
@@ -236,6 +316,10 @@ async fn run(command: Command) -> Result<(), String> {
                             || "文件 file".to_owned(),
                             |i| format!("要素 feature #{i}"),
                         );
+                        let feature = match &p.layer {
+                            Some(layer) => format!("{layer} {feature}"),
+                            None => feature,
+                        };
                         let code = p.grid_code.as_deref().unwrap_or("-");
                         format!(
                             "  {feature} [{code}] {}: {} / {}",

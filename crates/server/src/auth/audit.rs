@@ -21,6 +21,7 @@ fn named(method: &Method, path: &str) -> (String, String) {
         ("PUT", "/api/catalogue", "catalogue.replace"),
         ("PUT", "/api/sla", "sla.replace"),
         ("POST", "/api/grids/import", "grids.import"),
+        ("POST", "/api/grids/import/preview", "grids.import_preview"),
         ("POST", "/api/demo/feed", "demo_feed.control"),
         ("POST", "/api/accounts", "account.create"),
         ("PUT", "/api/desktop/center", "desktop.center"),

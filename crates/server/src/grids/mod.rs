@@ -1,6 +1,11 @@
 //! The grid map's routes: the header's counts, the grid and basemap layers, the tree, a grid's
-//! card, search, locate, and the import of a surveyed grid file (administrators). A commander
-//! sees their own community's share of each.
+//! card, search, locate, and the import of surveyed grids (administrators): a documented
+//! GeoJSON file, or a survey as delivered (shapefiles or GeoJSON, mapped and previewed first).
+//! A commander sees their own community's share of each.
+
+mod survey;
+
+pub use survey::{ReadSurvey, read_files};
 
 use axum::Router;
 use axum::extract::rejection::StringRejection;
@@ -10,11 +15,12 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use binhe_api::error::code;
 use binhe_api::grids::{
-    BASEMAP_GEOJSON, GRIDS_GEOJSON, GridDetail, GridRef, GridsImported, LocateQuery, Located,
-    MAX_IMPORT_BYTES, NamedGrid, SEARCH_LIMIT, SEARCH_MAX_CHARS, SearchHit, SearchQuery, Summary,
-    TreeNode,
+    BASEMAP_GEOJSON, GRIDS_GEOJSON, GRIDS_IMPORT, GRIDS_IMPORT_PREVIEW, GridDetail, GridRef,
+    GridsImported, LocateQuery, Located, MAX_IMPORT_BYTES, NamedGrid, SEARCH_LIMIT,
+    SEARCH_MAX_CHARS, SearchHit, SearchQuery, Summary, SurveyPreview, SurveyUpload, TreeNode,
 };
 use binhe_core::access::AccessError;
+use binhe_core::survey::SurveyMapping;
 use binhe_core::{FeatureProblem, GridCode, GridLevel};
 
 use crate::dataset::{DEMO_BASEMAP, GridView, Grids, Replaced, bbox_of};
@@ -35,8 +41,12 @@ where
         .route("/api/grids/tree", get(tree))
         .route("/api/grids/search", get(search))
         .route(
-            "/api/grids/import",
+            GRIDS_IMPORT,
             post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+        .route(
+            GRIDS_IMPORT_PREVIEW,
+            post(preview).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
         )
         .route("/api/grids/{code}", get(card))
         .route("/api/locate", get(locate))
@@ -305,13 +315,72 @@ async fn import(
 ) -> Result<Json<GridsImported>, ApiError> {
     caller.must_administer()?;
     let body = body?;
-    let file_name = uploaded_file_name(&headers);
-    let view = grids
-        .replace(&body, format!("导入 / import: {file_name}"))
-        .await?;
-    tracing::info!(file = %file_name, "grids imported");
+    let view = if let Some(upload) = survey_upload(&body)? {
+        let names: Vec<&str> = upload.files.iter().map(|f| f.name.as_str()).collect();
+        let description = format!("测绘导入 / survey import: {}", names.join(", "));
+        let mapping = with_street_code(upload.mapping, &grids);
+        let assembly = survey::read_upload(&upload.files).assemble(&mapping);
+        let read = assembly.hierarchy.ok_or(assembly.problems);
+        tracing::info!(files = ?names, "survey import");
+        grids.replace_with(read, description).await?
+    } else {
+        let file_name = uploaded_file_name(&headers);
+        tracing::info!(file = %file_name, "grid file import");
+        grids
+            .replace(&body, format!("导入 / import: {file_name}"))
+            .await?
+    };
     Ok(Json(GridsImported {
         imported: true,
         summary: view.summary.clone(),
     }))
+}
+
+/// `POST /api/grids/import/preview`: the survey read, mapped and checked; nothing stored.
+async fn preview(
+    State(grids): State<Grids>,
+    caller: Caller,
+    Json(upload): Json<SurveyUpload>,
+) -> Result<Json<SurveyPreview>, ApiError> {
+    caller.must_administer()?;
+    let mapping = with_street_code(upload.mapping, &grids);
+    Ok(Json(survey::read_upload(&upload.files).preview(&mapping)))
+}
+
+/// A survey upload rather than a documented GeoJSON file: a JSON object with `files` and no
+/// GeoJSON `type`.
+fn survey_upload(body: &str) -> Result<Option<SurveyUpload>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Shape {
+        #[serde(rename = "type")]
+        kind: Option<serde::de::IgnoredAny>,
+        files: Option<serde::de::IgnoredAny>,
+    }
+    match serde_json::from_str::<Shape>(body) {
+        Ok(Shape {
+            kind: None,
+            files: Some(_),
+        }) => serde_json::from_str(body).map(Some).map_err(|e| {
+            RequestError::bad(
+                "body",
+                format!("not a survey upload: {e}"),
+                format!("测绘上传内容格式错误：{e}"),
+            )
+            .into()
+        }),
+        _ => Ok(None),
+    }
+}
+
+/// A survey whose street outline has no code keeps the current street's, unless the operator
+/// gives another.
+fn with_street_code(mut mapping: SurveyMapping, grids: &Grids) -> SurveyMapping {
+    if mapping
+        .street_code
+        .as_deref()
+        .is_none_or(|c| c.trim().is_empty())
+    {
+        mapping.street_code = Some(grids.view().hierarchy().street().code.to_string());
+    }
+    mapping
 }
