@@ -5,6 +5,7 @@
 use std::ops::RangeInclusive;
 
 use binhe_core::GridCode;
+use binhe_core::crs::Crs;
 use binhe_core::geojson::FeatureCollection;
 use binhe_core::label::Labelled as LabelledValue;
 use binhe_core::ticket::lifecycle::Change;
@@ -394,6 +395,10 @@ pub struct RowError {
 pub struct ImportQuery {
     #[serde(default)]
     pub columns: Option<String>,
+    /// The coordinate system of the longitude/latitude columns (default WGS84; many hotline
+    /// systems export GCJ-02 or BD-09); remembered with the columns.
+    #[serde(default)]
+    pub crs: Option<Crs>,
 }
 
 /// A field a column of a work-order file can fill, for the mapping step.
@@ -423,6 +428,8 @@ pub struct ImportPreview {
     pub missing: Vec<WorkOrderField>,
     /// The mapping used: remembered for these headers, or the one sent.
     pub columns: ColumnMapping,
+    /// The coordinate system the longitude/latitude columns are read in.
+    pub crs: Crs,
     /// True when `columns` was remembered from an earlier file with the same headers.
     pub remembered: bool,
     /// Every field that can be mapped.

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use binhe_core::crs::Crs;
 use binhe_core::demo;
+use binhe_core::ticket::columns::CRS_KEY;
 use binhe_core::ticket::{ColumnMapping, WorkOrderField};
 use binhe_server::auth::accounts::NewAccount;
 use binhe_server::auth::{audit_entry, local_principal};
@@ -94,6 +96,10 @@ enum Command {
         /// The same as a file: one `field=header` per line, or a JSON object.
         #[arg(long, value_name = "FILE")]
         columns_file: Option<PathBuf>,
+        /// The coordinate system of the longitude/latitude columns: wgs84 (default), cgcs2000,
+        /// cgcs2000_gk3, gcj02 (高德/腾讯) or bd09 (百度). Remembered with the columns.
+        #[arg(long)]
+        crs: Option<String>,
     },
     /// Manage accounts (the first administrator of a new center is made here).
     Account {
@@ -339,8 +345,21 @@ async fn run(command: Command) -> Result<(), String> {
             db,
             columns,
             columns_file,
+            crs,
         } => {
-            let columns = column_mapping(&columns, columns_file.as_deref())?;
+            let mut columns = column_mapping(&columns, columns_file.as_deref())?;
+            if let Some(code) = crs {
+                let crs = Crs::from_code(&code).ok_or_else(|| {
+                    let known: Vec<&str> = Crs::ALL.iter().map(|c| c.as_str()).collect();
+                    format!(
+                        "--crs：坐标系“{code}”不存在，可用 {} / unknown coordinate system {code:?}",
+                        known.join(", ")
+                    )
+                })?;
+                columns
+                    .get_or_insert_with(ColumnMapping::new)
+                    .insert(CRS_KEY.to_owned(), crs.as_str().to_owned());
+            }
             let bytes = std::fs::read(&file)
                 .map_err(|e| format!("无法读取 {} / cannot read it: {e}", file.display()))?;
             let state = open_state(&database(db), Mode::Center)

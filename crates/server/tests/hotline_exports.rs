@@ -6,6 +6,7 @@ mod common;
 
 use std::fmt::Write as _;
 
+use binhe_core::crs::Crs;
 use common::Harness;
 use reqwest::StatusCode;
 use rust_xlsxwriter::Workbook;
@@ -274,4 +275,61 @@ async fn columns_mapped_once_are_remembered_for_the_same_headers() {
     let first = h.ticket_of_order("WX-44531-0000").await;
     assert_eq!(first["received_at"], "2021-11-30T16:00:00Z");
     assert_eq!(first["category"], "street_light");
+}
+
+/// A hotline system that exports GCJ-02 (高德) positions: read as WGS84 they land about half a
+/// kilometre off; with `?crs=gcj02` they are where the caller was, and the choice is kept for
+/// the next file with the same headers.
+#[tokio::test]
+async fn gcj02_positions_are_converted_when_the_operator_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("db.sqlite")).await;
+    let truth: Vec<(f64, f64)> = (0..20)
+        .map(|i| {
+            (
+                117.100 + f64::from(i) * 0.0015,
+                40.131 + f64::from(i % 5) * 0.004,
+            )
+        })
+        .collect();
+    let file = |month: u32| {
+        let mut csv = String::from("工单编号,问题类别,问题描述,经度,纬度,受理时间\n");
+        for (i, &(lon, lat)) in truth.iter().enumerate() {
+            let (x, y) = Crs::Gcj02.from_wgs84(lon, lat).unwrap();
+            writeln!(
+                csv,
+                "GCJ-{month}-{i},路灯不亮,路灯不亮了,{x:.7},{y:.7},2021-{month:02}-05 10:00"
+            )
+            .unwrap();
+        }
+        csv.into_bytes()
+    };
+    let done = h
+        .import_orders("/api/tickets/import?crs=gcj02", file(10), "高德坐标.csv")
+        .await;
+    assert_eq!(done["created"], 20, "{done}");
+    let mut worst: f64 = 0.0;
+    for (i, &(lon, lat)) in truth.iter().enumerate() {
+        let t = h.ticket_of_order(&format!("GCJ-10-{i}")).await;
+        let dx = (t["lon"].as_f64().unwrap() - lon) * 85_000.0;
+        let dy = (t["lat"].as_f64().unwrap() - lat) * 111_000.0;
+        worst = worst.max(dx.hypot(dy));
+    }
+    eprintln!("GCJ-02 export converted: largest error {worst:.3} m against the WGS84 truth");
+    assert!(worst < 0.1, "{worst} m");
+
+    // November, same headers, nothing said: the choice was remembered.
+    let done = h
+        .import_orders("/api/tickets/import", file(11), "高德坐标.csv")
+        .await;
+    assert_eq!(done["created"], 20, "{done}");
+    let t = h.ticket_of_order("GCJ-11-0").await;
+    let dx = (t["lon"].as_f64().unwrap() - truth[0].0) * 85_000.0;
+    let dy = (t["lat"].as_f64().unwrap() - truth[0].1) * 111_000.0;
+    assert!(dx.hypot(dy) < 0.1, "remembered: {t}");
+    // An unknown system is refused naming the parameter.
+    let bad = h
+        .upload("/api/tickets/import?crs=utm50", file(12), "x.csv")
+        .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }

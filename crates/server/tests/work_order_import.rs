@@ -3,7 +3,6 @@
 
 mod common;
 
-
 use common::Harness;
 use reqwest::StatusCode;
 use rust_xlsxwriter::Workbook;

@@ -8,8 +8,21 @@ use crate::text::key;
 
 pub use crate::vocabulary::WorkOrderField;
 
-/// Which header an operator chose for a field: field code → header as the file writes it.
+/// Which header an operator chose for a field: field code → header as the file writes it;
+/// and under [`CRS_KEY`] the coordinate system of the longitude/latitude columns, when not WGS84.
 pub type ColumnMapping = BTreeMap<String, String>;
+
+/// The entry of a [`ColumnMapping`] that names the coordinate system (a [`crate::crs::Crs`]
+/// code) rather than a column.
+pub const CRS_KEY: &str = "crs";
+
+/// The coordinate system a mapping names; WGS84 when it names none.
+pub fn mapping_crs(mapping: &ColumnMapping) -> crate::crs::Crs {
+    mapping
+        .get(CRS_KEY)
+        .and_then(|code| crate::crs::Crs::from_code(code))
+        .unwrap_or(crate::crs::Crs::Wgs84)
+}
 
 impl WorkOrderField {
     /// Without these a file is not a work-order list.

@@ -9,7 +9,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use binhe_api::tickets::{ImportField, ImportPreview, JobFailure, JobProgress, RowError};
-use binhe_core::ticket::columns::headers_signature;
+use binhe_core::crs::Crs;
+use binhe_core::ticket::columns::{CRS_KEY, headers_signature, mapping_crs};
+use binhe_core::ticket::intake::IntakeProblem;
 use binhe_core::ticket::intake::IntakeRequest;
 use binhe_core::ticket::{Catalogue, Classification, ColumnMapping, UNCLASSIFIED, WorkOrderField};
 
@@ -116,7 +118,7 @@ impl ImportJobs {
             read_with_columns(&bytes, &name, columns, &remembered)
         })
         .await;
-        let (orders, chosen) = match read {
+        let (orders, chosen, crs) = match read {
             Ok(Ok(read)) => read,
             Ok(Err(error)) => {
                 self.fail(job, error.code(), error.message_zh(), error.to_string());
@@ -145,7 +147,7 @@ impl ImportJobs {
         let catalogue = desk.catalogue();
         for chunk in orders.rows.chunks(CHUNK_ROWS) {
             if let Err(error) = self
-                .import_chunk(job, desk, view, &catalogue, &orders, chunk)
+                .import_chunk(job, desk, view, (&catalogue, crs), &orders, chunk)
                 .await
             {
                 return self.store_failed(job, &error);
@@ -184,7 +186,7 @@ impl ImportJobs {
         job: u64,
         desk: &TicketDesk,
         view: &GridView,
-        catalogue: &Catalogue,
+        (catalogue, crs): (&Catalogue, Crs),
         orders: &WorkOrders,
         chunk: &[WorkOrderRow],
     ) -> Result<(), DeskError> {
@@ -193,7 +195,7 @@ impl ImportJobs {
         let mut rows_of_requests = Vec::new();
         let mut notices_of_requests = Vec::new();
         for row in chunk {
-            match &row.request {
+            match &converted(row, crs) {
                 Ok(request) => {
                     let mut request = request.clone();
                     notices_of_requests.push(classify(&mut request, row, catalogue, orders));
@@ -273,6 +275,9 @@ impl ImportJobs {
     }
 }
 
+/// An operator's mapping to keep, by the signature of the headers it was made for.
+type Remembered = (String, ColumnMapping);
+
 /// Reads the file with the operator's columns, or with those remembered for its headers.
 /// Answers the mapping to remember: the operator's, once the file was read with it.
 fn read_with_columns(
@@ -280,7 +285,7 @@ fn read_with_columns(
     file_name: &str,
     columns: Option<ColumnMapping>,
     remembered: &BTreeMap<String, ColumnMapping>,
-) -> Result<(WorkOrders, Option<(String, ColumnMapping)>), WorkOrderFileError> {
+) -> Result<(WorkOrders, Option<Remembered>, Crs), WorkOrderFileError> {
     let chosen = columns.filter(|c| !c.is_empty());
     let mapping = if let Some(columns) = &chosen {
         columns.clone()
@@ -299,7 +304,33 @@ fn read_with_columns(
         }
         None => None,
     };
-    Ok((orders, keep))
+    Ok((orders, keep, mapping_crs(&mapping)))
+}
+
+/// The row with its longitude/latitude in WGS84; a pair the coordinate system cannot convert
+/// (a projected easting where degrees were expected) is the row's problem.
+fn converted(row: &WorkOrderRow, crs: Crs) -> Result<IntakeRequest, Vec<IntakeProblem>> {
+    let mut request = row.request.clone()?;
+    if crs == Crs::Wgs84 {
+        return Ok(request);
+    }
+    if let (Some(x), Some(y)) = (request.lon, request.lat) {
+        let Some((lon, lat)) = crs.to_wgs84(x, y) else {
+            let n = row.row;
+            return Err(vec![IntakeProblem::new(
+                "lon",
+                "INVALID_COORDINATE",
+                format!("第 {n} 行：坐标（{x}, {y}）不是{}中的位置", crs.label_zh()),
+                format!(
+                    "row {n}: ({x}, {y}) is not a position in {}",
+                    crs.label_en()
+                ),
+            )]);
+        };
+        request.lon = Some(lon);
+        request.lat = Some(lat);
+    }
+    Ok(request)
 }
 
 /// Puts the row's category in the catalogue's terms. One the catalogue does not know is taken
@@ -369,7 +400,11 @@ pub fn preview_import(
         }
     };
     let preview = preview_work_orders(bytes, file_name, &columns)?;
+    let crs = mapping_crs(&columns);
+    let mut columns = columns;
+    columns.remove(CRS_KEY);
     Ok(ImportPreview {
+        crs,
         file_name: String::new(),
         sheet: preview.sheet,
         header_row: preview.header_row,

@@ -12,6 +12,7 @@ use binhe_api::tickets::{
     Labelled, ReportRequest,
 };
 use binhe_core::access::Role;
+use binhe_core::ticket::columns::CRS_KEY;
 use binhe_core::ticket::intake::validate;
 use binhe_core::ticket::{
     Catalogue, Category, Channel, ColumnMapping, SlaTable, TicketState, WorkOrderField,
@@ -233,12 +234,14 @@ fn uploaded(
     Ok(body)
 }
 
-/// `?columns=` as a mapping of known fields; an unknown field or a broken text is named.
+/// `?columns=` as a mapping of known fields (with `?crs=` under [`CRS_KEY`]); an unknown field
+/// or a broken text is named.
 fn columns_of(query: &ImportQuery) -> Result<Option<ColumnMapping>, ApiError> {
-    let Some(text) = query.columns.as_deref().filter(|t| !t.trim().is_empty()) else {
+    let text = query.columns.as_deref().filter(|t| !t.trim().is_empty());
+    if text.is_none() && query.crs.is_none() {
         return Ok(None);
-    };
-    let columns: ColumnMapping = serde_json::from_str(text).map_err(|e| {
+    }
+    let columns: ColumnMapping = serde_json::from_str(text.unwrap_or("{}")).map_err(|e| {
         RequestError::bad(
             "columns",
             format!("columns must be a JSON object of field → header: {e}"),
@@ -255,6 +258,10 @@ fn columns_of(query: &ImportQuery) -> Result<Option<ColumnMapping>, ApiError> {
             format!("列对应关系中的字段“{unknown}”不存在"),
         )
         .into());
+    }
+    let mut columns = columns;
+    if let Some(crs) = query.crs {
+        columns.insert(CRS_KEY.to_owned(), crs.as_str().to_owned());
     }
     Ok(Some(columns))
 }
