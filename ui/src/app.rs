@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use binhe_api::auth::{May, SessionView};
 use binhe_api::error::code::GRID_NOT_FOUND;
-use binhe_api::grids::GridDetail;
+use binhe_api::grids::{GridDetail, PreviewGrids};
 use binhe_core::GridLevel;
 
 use crate::api::auth::MAY_ALL;
@@ -87,6 +87,9 @@ pub struct AppState {
     pub data_version: RwSignal<u64>,
     /// Who is signed in; `None` from a server without accounts.
     pub session: RwSignal<Option<SessionView>>,
+    /// The grids of a survey being previewed in the import dialog, drawn over the map's own
+    /// while it is open.
+    pub survey_preview: RwSignal<Option<Arc<PreviewGrids>>>,
 }
 
 impl AppState {
@@ -102,6 +105,7 @@ impl AppState {
             pick_level: RwSignal::new(GridLevel::Community),
             data_version: RwSignal::new(0),
             session: RwSignal::new(None),
+            survey_preview: RwSignal::new(None),
         }
     }
 
