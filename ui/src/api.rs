@@ -19,7 +19,10 @@ use std::rc::Rc;
 
 pub use binhe_api::Bbox;
 use binhe_api::error::{ErrorBody, ErrorDetail, code};
-use binhe_api::grids::{GridDetail, GridsImported, SearchHit, Summary, TreeNode};
+use binhe_api::grids::{
+    GRIDS_IMPORT, GRIDS_IMPORT_PREVIEW, GridDetail, GridsImported, SearchHit, Summary,
+    SurveyPreview, SurveyUpload, TreeNode,
+};
 pub use binhe_api::query::encode_component;
 use gloo_net::http::{Request, Response};
 use js_sys::JsString;
@@ -211,12 +214,23 @@ pub async fn search(query: &str) -> Result<Vec<SearchHit>, ApiError> {
 /// large file is not copied through wasm memory). All or nothing: on `GRID_IMPORT_REJECTED`
 /// the error lists the problems and the server has changed nothing.
 pub async fn import_grids(text: &JsString, file_name: &str) -> Result<Summary, ApiError> {
-    const URL: &str = "/api/grids/import";
-    let request = Request::post(URL)
+    let request = Request::post(GRIDS_IMPORT)
         .header("content-type", "application/geo+json; charset=utf-8")
         .header("x-file-name", &header_safe(file_name))
         .body(text.clone());
-    let imported: GridsImported = read_json(send(request, URL).await?, URL).await?;
+    let imported: GridsImported =
+        read_json(send(request, GRIDS_IMPORT).await?, GRIDS_IMPORT).await?;
+    Ok(imported.summary)
+}
+
+/// A survey read, mapped and checked by the server; nothing is stored.
+pub async fn preview_survey(upload: &SurveyUpload) -> Result<SurveyPreview, ApiError> {
+    post_json(GRIDS_IMPORT_PREVIEW, upload).await
+}
+
+/// Replaces the grids with a survey, all or nothing (the same body as its preview).
+pub async fn import_survey(upload: &SurveyUpload) -> Result<Summary, ApiError> {
+    let imported: GridsImported = post_json(GRIDS_IMPORT, upload).await?;
     Ok(imported.summary)
 }
 

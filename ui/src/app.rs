@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use binhe_api::auth::{May, SessionView};
 use binhe_api::error::code::GRID_NOT_FOUND;
-use binhe_api::grids::GridDetail;
+use binhe_api::grids::{GridDetail, PreviewGrids};
 use binhe_core::GridLevel;
 
 use crate::api::auth::MAY_ALL;
@@ -89,6 +89,9 @@ pub struct AppState {
     pub session: RwSignal<Option<SessionView>>,
     /// The street's own basemap the map draws under the grids; `None`: the generated one.
     pub basemap: RwSignal<Option<binhe_api::basemap::BasemapInfo>>,
+    /// The grids of a survey being previewed in the import dialog, drawn over the map's own
+    /// while it is open.
+    pub survey_preview: RwSignal<Option<Arc<PreviewGrids>>>,
 }
 
 impl AppState {
@@ -105,6 +108,7 @@ impl AppState {
             data_version: RwSignal::new(0),
             session: RwSignal::new(None),
             basemap: RwSignal::new(None),
+            survey_preview: RwSignal::new(None),
         }
     }
 

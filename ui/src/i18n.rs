@@ -176,6 +176,40 @@ messages! {
     ImportFeatureNote =>
         "要素序号从 0 起，即该要素在文件 features 数组中的位置。",
         "Feature # counts from 0: the feature's position in the file's features array.";
+    ImportRuleSurvey =>
+        "测绘成果也可直接导入：Shapefile（.zip，或同时选中 .shp、.shx、.dbf、.prj、.cpg）或任意属性名的 GeoJSON，全部层级一个文件或每层一个文件；选中后先在地图上预览，核对层级、坐标系和字段映射，再导入。",
+        "Surveys can be imported as delivered: shapefiles (a .zip, or .shp, .shx, .dbf, .prj and .cpg chosen together) or GeoJSON with any property names, one file for every level or one per level. They are previewed on the map first, to check the levels, the coordinate system and the field mapping, then imported.";
+    SurveyIntro =>
+        "测绘成果预览：核对每个图层的层级、坐标系和字段映射，修改后立即重新预览。没有任何问题时才能导入。",
+        "Survey preview: check each layer's level, coordinate system and field mapping; every change previews again. Importing is possible once no problem is left.";
+    SurveyMapLegend =>
+        "地图上：洋红色轮廓为预览的网格，红色为有问题的网格。",
+        "On the map: the previewed grids are outlined in magenta, grids with a problem in red.";
+    SurveyPreviewing => "正在预览…", "Previewing…";
+    SurveyReading => "正在读取文件…", "Reading the files…";
+    SurveyLayersTitle => "图层与字段映射", "Layers and field mapping";
+    SurveyLayerLevel => "本层层级", "Layer level";
+    SurveyLevelByCode => "按编码或层级属性判断", "From the code or level attribute";
+    SurveyCrs => "坐标系", "Coordinate system";
+    SurveyCrsChoose => "请选择坐标系", "Choose a coordinate system";
+    SurveyCrsDeclared => "由 .prj 或 crs 声明", "Declared by the .prj or crs";
+    SurveyCrsAssumed => "未声明，GeoJSON 默认 WGS84", "Not declared: GeoJSON defaults to WGS84";
+    SurveyCrsUnknown => "文件未说明坐标系", "The file does not state it";
+    SurveyCrsShared =>
+        "未声明坐标系的图层共用这一选择",
+        "Layers that do not declare their system share this choice";
+    SurveyFieldUnused => "—（不使用）", "— (not used)";
+    SurveyStreets => "街道", "Street";
+    SurveyGeneratedCount => "生成编码", "Codes generated";
+    SurveyGeneratedTitle => "生成的网格编码", "Generated grid codes";
+    SurveyGeneratedNote =>
+        "测绘数据中没有编码的网格，按上级编码和序号（自西向东、自北向南）生成。",
+        "Grids without a code in the survey get one from their parent's code and their order (west to east, north to south).";
+    SurveyReady => "未发现问题，可以导入", "No problem found: ready to import";
+    SurveyColLayer => "图层", "Layer";
+    SurveyFeatureNote =>
+        "要素序号从 0 起，即要素在其图层（Shapefile 的记录或 GeoJSON 的 features）中的位置。",
+        "Feature # counts from 0: the feature's position in its layer (the shapefile's records or the GeoJSON's features).";
     FileNotUtf8 =>
         "文件不是 UTF-8 编码，未上传。请在 GIS 软件中以 UTF-8 编码重新导出 GeoJSON",
         "The file is not UTF-8 encoded and was not uploaded. Export the GeoJSON again as UTF-8 from your GIS software";
@@ -564,6 +598,12 @@ formatted! {
     file_too_large(size: &str, limit: &str) =>
         "文件大小 {size}，超过导入上限 {limit}，未上传。可减少坐标小数位数或简化边界后再试",
         "The file is {size}, over the {limit} import limit, and was not uploaded. Reduce the coordinate precision or simplify the boundaries and try again";
+    /// Why a survey too large for one upload was refused: the files' total and the limit.
+    survey_too_large(size: &str, limit: &str) =>
+        "所选文件共 {size}，编码上传后将超过导入上限 {limit}，未上传。请压缩为 .zip 或分层简化后再试",
+        "The chosen files total {size} and would exceed the {limit} import limit once encoded for upload; nothing was uploaded. Zip them or simplify the layers and try again";
+    /// A layer's size: `要素 12 个` / `12 features`.
+    survey_features(n: u64) => "要素 {n} 个", "features: {n}";
     /// Seconds left to undo: `27 秒` / `27 s`.
     seconds_left(secs: i64) => "{secs} 秒", "{secs} s";
     /// A worker's open orders: `在办 2 件` / `2 open`.
@@ -608,6 +648,20 @@ pub fn audit_count(lang: Lang, shown: usize, total: u64) -> String {
         Lang::Zh => format!("共 {total} 条，显示最新 {shown} 条"),
         Lang::En if shown as u64 >= total => format!("{total} entries"),
         Lang::En => format!("Newest {shown} of {total} entries"),
+    }
+}
+
+/// Why a survey cannot be imported yet: `发现 3 个问题，修正后才能导入`.
+pub fn survey_problems(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::Zh => format!("发现 {n} 个问题，修正映射、坐标系或文件后才能导入"),
+        Lang::En if n == 1 => {
+            "1 problem found: fix the mapping, the coordinate system or the files to import"
+                .to_owned()
+        }
+        Lang::En => format!(
+            "{n} problems found: fix the mapping, the coordinate system or the files to import"
+        ),
     }
 }
 

@@ -202,6 +202,9 @@ pub struct SurveyCounts {
     pub units: u64,
 }
 
+/// The readable grids of a survey preview, in WGS84.
+pub type PreviewGrids = FeatureCollection<PreviewGridProperties>;
+
 /// `POST /api/grids/import/preview`: the survey as it would be imported, nothing stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SurveyPreview {
@@ -209,7 +212,7 @@ pub struct SurveyPreview {
     /// The mapping applied: the operator's, every layer's suggestion filled in.
     pub mapping: SurveyMapping,
     /// The readable grids in WGS84, for the map.
-    pub grids: FeatureCollection<PreviewGridProperties>,
+    pub grids: PreviewGrids,
     pub generated: Vec<GeneratedCode>,
     pub counts: SurveyCounts,
     /// Every problem, Chinese first; importing is refused while there is one.

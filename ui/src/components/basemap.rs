@@ -32,7 +32,7 @@ pub fn BasemapDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -
     let state = expect_context::<AppState>();
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
-    let chosen = RwSignal::new_local(None::<File>);
+    let chosen = RwSignal::new_local(Vec::<File>::new());
     let outcome = RwSignal::new(Outcome::Idle);
     let confirm = RwSignal::new(false);
     let busy = Signal::derive(move || matches!(outcome.get(), Outcome::Uploading(..)));
@@ -49,11 +49,11 @@ pub fn BasemapDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -
         }
     });
 
-    let on_choose = Callback::new(move |_file: File| {
+    let on_choose = Callback::new(move |_files: Vec<File>| {
         outcome.set(Outcome::Idle);
     });
     let on_start = Callback::new(move |()| {
-        let Some(file) = chosen.get_untracked() else {
+        let Some(file) = chosen.with_untracked(|files| files.first().cloned()) else {
             return;
         };
         outcome.set(Outcome::Uploading(0.0, file.size()));
@@ -66,7 +66,7 @@ pub fn BasemapDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -
             match api::upload(&file, progress).await {
                 Ok(info) => {
                     state.basemap.set(Some(info));
-                    chosen.set(None);
+                    chosen.set(Vec::new());
                     outcome.set(Outcome::Added);
                 }
                 Err(e) => outcome.set(Outcome::Failed(e)),

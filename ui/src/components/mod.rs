@@ -22,6 +22,7 @@ mod notices;
 mod queue;
 mod report;
 mod search;
+mod survey;
 mod table;
 mod ticket_actions;
 mod ticket_card;

@@ -37,7 +37,7 @@ pub fn TicketImport(open: RwSignal<bool>) -> impl IntoView {
     let desk = expect_context::<Desk>();
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
-    let chosen = RwSignal::new_local(None::<File>);
+    let chosen = RwSignal::new_local(Vec::<File>::new());
     let outcome = RwSignal::new(Outcome::Waiting);
     let busy = Signal::derive(move || {
         outcome.with(|o| match o {
@@ -47,11 +47,12 @@ pub fn TicketImport(open: RwSignal<bool>) -> impl IntoView {
         })
     });
 
-    let on_choose = Callback::new(move |file: File| {
-        outcome.set(check_size(&file).map_or_else(Outcome::Failed, |()| Outcome::Waiting));
+    let on_choose = Callback::new(move |files: Vec<File>| {
+        let checked = files.first().map_or(Ok(()), check_size);
+        outcome.set(checked.map_or_else(Outcome::Failed, |()| Outcome::Waiting));
     });
     let on_start = Callback::new(move |()| {
-        let Some(file) = chosen.get_untracked() else {
+        let Some(file) = chosen.with_untracked(|files| files.first().cloned()) else {
             return;
         };
         outcome.set(Outcome::Uploading);
@@ -122,6 +123,7 @@ fn job_view(lang: RwSignal<Lang>, job: JobProgress) -> impl IntoView {
         .errors
         .into_iter()
         .map(|e| ProblemRow {
+            layer: None,
             place: Place::Number(e.row as u64),
             what: Some(e.field),
             code: e.code,

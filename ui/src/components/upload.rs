@@ -23,7 +23,7 @@ pub fn Modal(
     title: Msg,
     testid: &'static str,
     #[prop(into, default = Signal::stored(false))] busy: Signal<bool>,
-    #[prop(default = "")] class: &'static str,
+    #[prop(into, default = Signal::stored(""))] class: Signal<&'static str>,
     children: Children,
 ) -> impl IntoView {
     let lang = expect_context::<AppState>().lang;
@@ -53,7 +53,7 @@ pub fn Modal(
     let title_id = format!("{testid}-title");
     let labelled_by = title_id.clone();
     view! {
-        <dialog class=format!("import-dialog {class}") node_ref=dialog data-testid=format!("{testid}-dialog")
+        <dialog class=move || format!("import-dialog {}", class.get()) node_ref=dialog data-testid=format!("{testid}-dialog")
             aria-labelledby=labelled_by aria-busy=move || busy.get().to_string()
             on:click=on_click on:close=move |_| on_close.run(())>
             <div class="dialog-body">
@@ -67,17 +67,20 @@ pub fn Modal(
     }
 }
 
-/// Choose a file, see its name and size, start. Test ids: `{testid}-file`,
-/// `{testid}-file-name`, `{testid}-file-size`, `{testid}-start`.
+/// Choose a file (or several, with `multiple`), see the names and size, start. Test ids:
+/// `{testid}-file`, `{testid}-file-name`, `{testid}-file-size`, `{testid}-start`. The start
+/// button waits for `ready` too (a preview without problems, say).
 #[component]
 pub fn FilePicker(
     testid: &'static str,
     accept: &'static str,
-    chosen: RwSignal<Option<File>, LocalStorage>,
+    chosen: RwSignal<Vec<File>, LocalStorage>,
     #[prop(into)] busy: Signal<bool>,
     busy_label: Msg,
-    on_choose: Callback<File>,
+    on_choose: Callback<Vec<File>>,
     on_start: Callback<()>,
+    #[prop(optional)] multiple: bool,
+    #[prop(into, default = Signal::stored(true))] ready: Signal<bool>,
     /// The largest file the server takes here.
     #[prop(default = MAX_IMPORT_BYTES)]
     max_bytes: u64,
@@ -85,44 +88,50 @@ pub fn FilePicker(
     let lang = expect_context::<AppState>().lang;
     let t = move |m: Msg| m.text(lang.get());
     let is_too_large = move |file: &File| size_of(file) > max_bytes;
-    let too_large = move || chosen.with(|f| f.as_ref().is_some_and(is_too_large));
+    let too_large = move || chosen.with(|files| files.iter().any(is_too_large));
     let on_change = move |ev: Event| {
         let input: HtmlInputElement = event_target(&ev);
+        let files: Vec<File> = input
+            .files()
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+            .unwrap_or_default();
         // Cancelling the file chooser keeps the previous choice.
-        if let Some(file) = input.files().and_then(|list| list.get(0)) {
-            chosen.set(Some(file.clone()));
-            on_choose.run(file);
+        if !files.is_empty() {
+            chosen.set(files.clone());
+            on_choose.run(files);
         }
     };
     // Choosing the same (since edited) file again must fire `change` too.
     let on_chooser_click =
         move |ev: MouseEvent| event_target::<HtmlInputElement>(&ev).set_value("");
-    let file_info = move || match chosen.get() {
-        Some(file) => {
-            let size = size_of(&file);
-            let over_limit = is_too_large(&file);
+    let file_info = move || match chosen.get().as_slice() {
+        [] => {
+            view! { <span class="file-name muted">{move || t(Msg::ImportNoFile)}</span> }.into_any()
+        }
+        files => {
+            let size = files.iter().map(size_of).sum();
+            let over_limit = files.iter().any(is_too_large);
+            let names = files.iter().map(File::name).collect::<Vec<_>>().join("、");
+            let title = names.clone();
             view! {
-                <span class="file-name" data-testid=format!("{testid}-file-name")>{file.name()}</span>
+                <span class="file-name" data-testid=format!("{testid}-file-name") title=title>{names}</span>
                 <span class="file-size" data-testid=format!("{testid}-file-size") class:too-large=over_limit>
                     {move || file_size(lang.get(), size)}
                 </span>
             }
             .into_any()
         }
-        None => {
-            view! { <span class="file-name muted">{move || t(Msg::ImportNoFile)}</span> }.into_any()
-        }
     };
     let input_id = format!("{testid}-file-input");
     view! {
         <div class="import-file">
             <input id=input_id.clone() class="visually-hidden file-input" data-testid=format!("{testid}-file")
-                type="file" accept=accept disabled=busy
+                type="file" accept=accept multiple=multiple disabled=busy
                 on:click=on_chooser_click on:change=on_change/>
             <label for=input_id class="btn" class:disabled=busy>{move || t(Msg::ImportChooseFile)}</label>
             <div class="file-info">{file_info}</div>
             <button type="button" class="btn primary" data-testid=format!("{testid}-start")
-                disabled=move || busy.get() || too_large() || chosen.with(Option::is_none)
+                disabled=move || busy.get() || !ready.get() || too_large() || chosen.with(Vec::is_empty)
                 on:click=move |_| on_start.run(())>
                 {move || if busy.get() {
                     view! { <span class="spinner" aria-hidden="true"></span>{t(busy_label)}}.into_any()
@@ -146,6 +155,8 @@ pub enum Place {
 /// One refused entry: where, what (a grid code or a field), the error code and the message.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProblemRow {
+    /// The layer of a survey with several (shown in a first column when any row has one).
+    pub layer: Option<String>,
     pub place: Place,
     pub what: Option<String>,
     pub code: String,
@@ -163,19 +174,28 @@ pub fn ProblemTable(
 ) -> impl IntoView {
     let lang = expect_context::<AppState>().lang;
     let t = move |m: Msg| m.text(lang.get());
+    let layered = rows.iter().any(|r| r.layer.is_some());
     let rows = rows
         .into_iter()
         .map(|p| {
             let place = p.place.clone();
+            let layer = layered.then(|| {
+                view! { <td class="layer-cell">{p.layer.clone().unwrap_or_else(|| "—".to_owned())}</td> }
+            });
+            // The message in the chosen language; the other one on hover.
+            let (zh, en) = (p.message_zh.clone(), p.message_en.clone());
             view! {
-                <tr data-problem-code=p.code.clone()>
+                <tr data-problem-code=p.code.clone() data-layer=p.layer.clone()>
+                    {layer}
                     <td class="mono">{move || match place {
                         Place::Number(n) => n.to_string(),
                         Place::Whole => t(Msg::ImportWholeFile).to_owned(),
                     }}</td>
                     <td class="mono">{p.what.clone().unwrap_or_else(|| "—".to_owned())}</td>
                     <td><code class="problem-code">{p.code.clone()}</code></td>
-                    <td>{move || lang.get().pick(&p.message_zh, &p.message_en).to_owned()}</td>
+                    <td title=move || lang.get().toggled().pick(&zh, &en).to_owned()>
+                        {move || lang.get().pick(&p.message_zh, &p.message_en).to_owned()}
+                    </td>
                 </tr>
             }
         })
@@ -185,6 +205,7 @@ pub fn ProblemTable(
             <table class="problem-table" data-testid=testid>
                 <thead>
                     <tr>
+                        {layered.then(|| view! { <th class="col-layer">{move || t(Msg::SurveyColLayer)}</th> })}
                         <th class="col-feature">{move || t(columns[0])}</th>
                         <th class="col-grid">{move || t(columns[1])}</th>
                         <th class="col-code">{move || t(Msg::ImportColProblem)}</th>

@@ -53,6 +53,10 @@ extern "C" {
     #[wasm_bindgen(method, js_name = removeSource)]
     pub fn remove_source(this: &MapLibreMap, id: &str);
 
+    /// The style layer `id`, if the map has one.
+    #[wasm_bindgen(method, js_name = getLayer)]
+    pub fn get_layer(this: &MapLibreMap, id: &str) -> Option<js_sys::Object>;
+
     #[wasm_bindgen(method, js_name = setFeatureState)]
     pub fn set_feature_state(this: &MapLibreMap, feature: &JsValue, state: &JsValue);
 

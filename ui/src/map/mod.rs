@@ -7,6 +7,7 @@ pub mod devices;
 mod heat;
 pub mod index;
 pub mod style;
+mod survey;
 mod tickets;
 mod view;
 

@@ -28,6 +28,7 @@ use super::devices::{self, DeviceInfo, OnTheMap};
 use super::heat;
 use super::index::GridIndex;
 use super::style::{self, COMMUNITY_FILL, SOURCE_GRIDS, SOURCE_LABELS};
+use super::survey;
 use super::tickets::{self, Press};
 use binhe_api::basemap::BasemapInfo;
 use binhe_api::grids::{BASEMAP_GEOJSON, DEVICES_GEOJSON, GRIDS_GEOJSON};
@@ -130,6 +131,11 @@ impl GridMap {
 
     fn fit(&self, bbox: Bbox, card_open: bool, animate: bool) {
         let right = if card_open { CARD_PAD } else { PAD };
+        self.fit_beside(bbox, right, animate);
+    }
+
+    /// Fits `bbox` in what is left of the map right of nothing and left of `right` pixels.
+    fn fit_beside(&self, bbox: Bbox, right: f64, animate: bool) {
         self.map.fit_bounds(
             &bounds(bbox),
             &js(&json!({
@@ -241,6 +247,27 @@ impl GridMap {
             .remove_all_feature_states(&js(&json!({"source": SOURCE_GRIDS})));
         self.hovered.set(None);
         Ok(())
+    }
+}
+
+/// How far into the map, from its right edge, an open dialog reaches (0 without one).
+fn covered_right(container: &NodeRef<Div>) -> f64 {
+    let Some(map) = container.get_untracked() else {
+        return 0.0;
+    };
+    let rect = map.get_bounding_client_rect();
+    let covered = document()
+        .query_selector("dialog[open]")
+        .ok()
+        .flatten()
+        .map_or(0.0, |dialog| {
+            rect.right() - dialog.get_bounding_client_rect().left()
+        });
+    // A dialog over (nearly) the whole map: fit as if it were not there.
+    if covered > rect.width() - 240.0 {
+        0.0
+    } else {
+        covered.max(0.0)
     }
 }
 
@@ -531,6 +558,29 @@ pub fn MapView() -> impl IntoView {
                 state.notify(Msg::ErrorBasemap, ApiError::bad_response(&error_text(&e)));
             }
         });
+    });
+
+    // A survey previewed in the import dialog → drawn over the grids, the map fitted to it in
+    // the part the dialog leaves uncovered; gone when the dialog closes.
+    // Once it is gone, the map goes back home.
+    Effect::new(move |shown_before: Option<bool>| {
+        let preview = state.survey_preview.get();
+        if loading.get() {
+            return false;
+        }
+        store.with_value(|gm| {
+            let Some(gm) = gm else { return };
+            if let Err(e) = survey::show(gm, preview.as_deref()) {
+                state.notify(Msg::ErrorLoadMap, ApiError::bad_response(&error_text(&e)));
+            } else if let Some(bbox) = preview.as_deref().and_then(survey::bbox) {
+                gm.fit_beside(bbox, covered_right(&container) + PAD, true);
+            } else if shown_before == Some(true)
+                && let Some(bbox) = home.get_value()
+            {
+                gm.fit(bbox, state.selected.with_untracked(Option::is_some), true);
+            }
+        });
+        preview.is_some()
     });
 
     // Fly requests → camera.
