@@ -222,3 +222,27 @@ fn projected_positions_declared_as_degrees_are_refused_with_the_position() {
     let value: Value = serde_json::to_value(&assembly.problems[0]).unwrap();
     assert!(value.get("layer").is_some());
 }
+
+#[test]
+fn a_level_without_population_counts_its_childrens() {
+    let truth = street();
+    let mut survey = layers(&truth, Crs::Wgs84, true);
+    for layer in &mut survey {
+        for feature in &mut layer.features {
+            if feature.attributes.get("WGBM").and_then(|c| c.as_str())
+                == Some(truth.street().code.as_str())
+            {
+                feature.attributes.remove("RK");
+            }
+        }
+    }
+    let mapping = SurveyMapping {
+        crs: Some(Crs::Wgs84),
+        ..SurveyMapping::default()
+    };
+    let assembly = assemble(&survey, &mapping);
+    assert_eq!(assembly.problems, vec![]);
+    let h = assembly.hierarchy.unwrap();
+    assert_eq!(h.street().population, truth.street().population);
+    assert!(h.street().population > 0);
+}

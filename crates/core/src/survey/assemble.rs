@@ -65,7 +65,8 @@ struct Node {
     level: Option<GridLevel>,
     name: Option<String>,
     name_en: String,
-    population: u32,
+    /// `None` when the survey gives none: then the sum of its children's.
+    population: Option<u32>,
     kind: Option<MicroKind>,
     /// (attribute, value as written).
     parent_code: Option<(String, String)>,
@@ -267,8 +268,8 @@ fn read_node(layer: usize, index: usize, feature: &SurveyFeature, checked: &Chec
         _ => None,
     };
     let population = match value(&m.population) {
-        Some((_, Value::Null)) | None => 0,
-        Some((attribute, v)) => whole_number(&v).unwrap_or_else(|| {
+        Some((_, Value::Null)) | None => None,
+        Some((attribute, v)) => Some(whole_number(&v).unwrap_or_else(|| {
             bad(
                 &attribute,
                 MappingField::Population,
@@ -276,7 +277,7 @@ fn read_node(layer: usize, index: usize, feature: &SurveyFeature, checked: &Chec
                 "non-negative integer",
             );
             0
-        }),
+        })),
     };
     let kind = match value(&m.kind) {
         Some((_, Value::Null)) | None => None,
@@ -567,7 +568,7 @@ fn build_hierarchy(
             name: name.clone(),
             name_en: node.name_en.clone(),
             shape: shape.clone(),
-            population: node.population,
+            population: node.population.unwrap_or(0),
             kind: node.kind,
             synthetic: false,
         });
@@ -586,6 +587,21 @@ fn build_hierarchy(
             None => placed,
         }
     };
+    // A level the survey gives no population (a street outline, say) counts its children's.
+    let given: HashMap<&GridCode, bool> = nodes
+        .iter()
+        .filter_map(|n| n.code.as_ref().map(|c| (c, n.population.is_some())))
+        .collect();
+    grids.sort_by_key(|g| std::cmp::Reverse(g.code.level()));
+    let mut sums: HashMap<GridCode, u32> = HashMap::new();
+    for grid in &mut grids {
+        if !given.get(&grid.code).copied().unwrap_or(true) {
+            grid.population = sums.get(&grid.code).copied().unwrap_or(0);
+        }
+        if let Some(parent) = grid.code.parent() {
+            *sums.entry(parent).or_default() += grid.population;
+        }
+    }
     GridHierarchy::build_tiled(grids).map_err(|found| {
         found
             .iter()
