@@ -4,7 +4,8 @@
 // runs, skips the 合计 row, and takes the order whose category (供暖不热) is not in the catalogue
 // in as 其他, listed for the dispatcher and tagged 待分类 in the queue and on the card. A second
 // file with the same headers is read with the remembered mapping. An administrator adds an
-// alias in 分类别名 and the whole catalogue is otherwise kept.
+// alias in 分类别名 and the whole catalogue is otherwise kept; an alias naming another category
+// is refused with the server's message.
 //
 //   cd tests/e2e && npm ci
 //   BINHE_SERVER_BIN=…/binhe-server BINHE_UI_DIR=…/ui/dist node --test --test-concurrency=1 ticket_import.test.mjs
@@ -183,10 +184,23 @@ describe('12345 import as the hotline writes it', { timeout: 600_000 }, () => {
     await screenshot(page, 'import-06-aliases');
     await tid('aliases-save').click();
     await tid('aliases-saved').waitFor({ timeout: 15_000 });
+    // The field shows what was stored: the repeat left out.
+    assert.equal(await input.inputValue(), [...light.aliases, '路灯全灭'].join('，'));
     const after = (await api('/api/catalogue')).body.categories;
     assert.deepEqual(after.find((c) => c.code === 'street_light').aliases, [...light.aliases, '路灯全灭']);
     const rest = (list) => list.map((c) => (c.code === 'street_light' ? { ...c, aliases: [] } : c));
     assert.deepEqual(rest(after), rest(before), 'every other field and category is unchanged');
+
+    // Another category's name as an alias is refused by the server, in its words, and nothing
+    // is changed.
+    const noise = before.find((c) => c.code === 'noise');
+    await input.fill(`${await input.inputValue()}，${noise.name_zh}`);
+    await tid('aliases-save').click();
+    const error = page.locator('[data-testid="aliases-error"] [data-error-code="BAD_REQUEST"]');
+    await error.waitFor({ timeout: 15_000 });
+    assert.match(await error.innerText(), new RegExp(`别名“${noise.name_zh}”已是分类“${noise.name_zh}”的名称或别名`));
+    await screenshot(page, 'import-07-alias-refused');
+    assert.deepEqual((await api('/api/catalogue')).body.categories, after);
     await tid('aliases-close').click();
   });
 

@@ -136,7 +136,7 @@ pub fn AliasesDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -
                             <td class="mono">{code.clone()}</td>
                             <td class="alias-cell">
                                 <input type="text" class="alias-input" data-testid=format!("aliases-input-{code}")
-                                    value=initial aria-label=move || t(Msg::AliasesColAliases)
+                                    prop:value=initial aria-label=move || t(Msg::AliasesColAliases)
                                     on:input=move |ev| {
                                         let text = event_target_value(&ev);
                                         edited.update(|e| {
