@@ -280,6 +280,16 @@ export function pointInside(feature) {
   return point;
 }
 
+/** The first micro-grid of each community among grid `features`, in layer order: places whose
+ *  tickets are never duplicates of each other. */
+export function microPerCommunity(features) {
+  const byCommunity = new Map();
+  for (const f of features.filter((f) => f.properties.level === 'micro')) {
+    if (!byCommunity.has(f.properties.community)) byCommunity.set(f.properties.community, f);
+  }
+  return [...byCommunity.values()];
+}
+
 /** GET `path` from inside the page, so the request carries its session cookie. */
 export function fetchFromPage(page, path) {
   return page.evaluate(async (p) => {

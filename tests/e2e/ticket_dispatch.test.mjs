@@ -13,7 +13,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fetchFromPage, mapIdle, offLoopback, openApp, pointInside, postFromPage, screenshot } from './harness.mjs';
+import {
+  fetchFromPage, mapIdle, microPerCommunity, offLoopback, openApp, pointInside, postFromPage, screenshot,
+} from './harness.mjs';
 
 // Between MICRO_PICK_ZOOM (14.5) and UNIT_ZOOM (17) of ui/src/map/style.rs: a drop goes to the
 // micro-grid, and tickets are single markers (clustered up to z 15).
@@ -96,11 +98,7 @@ describe('ticket dispatch', { timeout: 600_000 }, () => {
     ({ server, browser, page } = await openApp());
     const grids = (await api('/api/grids.geojson')).body.features;
     // Three micro-grids in different communities, so the test tickets are never duplicates.
-    const byCommunity = new Map();
-    for (const f of grids.filter((f) => f.properties.level === 'micro')) {
-      if (!byCommunity.has(f.properties.community)) byCommunity.set(f.properties.community, f);
-    }
-    micros = [...byCommunity.values()].slice(2, 5);
+    micros = microPerCommunity(grids).slice(2, 5);
     categories = (await api('/api/catalogue')).body.categories.map((c) => c.code);
     await page.locator('[data-testid="side-tab-tickets"]').click();
     await page.locator('[data-testid="ticket-queue"]').waitFor();
@@ -278,7 +276,7 @@ describe('ticket dispatch', { timeout: 600_000 }, () => {
     await screenshot(page, 'tickets-08-timeline');
   });
 
-  test('a 12345 export is imported with progress and its refused rows listed', async () => {
+  test('a 12345 export is imported with progress, an unknown category taken in as 其他', async () => {
     const csv = join(dir, '12345工单.csv');
     const [lon, lat] = pointInside(micros[1]);
     writeFileSync(csv, [
@@ -292,10 +290,14 @@ describe('ticket dispatch', { timeout: 600_000 }, () => {
     await page.locator('[data-testid="ticket-import-start"]').click();
     await page.locator('[data-testid="ticket-import-progress"][data-finished="true"]').waitFor({ timeout: 30_000 });
     assert.match(await page.locator('[data-testid="ticket-import-count"]').innerText(), /2 \/ 2/);
-    const rows = await page.locator('[data-testid="ticket-import-problems"] tbody tr').evaluateAll((trs) =>
+    // No row refused: the category the catalogue does not know is taken in as 其他 and listed.
+    assert.equal(await page.locator('[data-testid="ticket-import-problems"]').count(), 0);
+    assert.equal(await page.locator('[data-testid="ticket-import-unclassified"]').getAttribute('data-count'), '1');
+    const rows = await page.locator('[data-testid="ticket-import-notice-rows"] tbody tr').evaluateAll((trs) =>
       trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.innerText.trim())));
     assert.equal(rows.length, 1, JSON.stringify(rows));
-    assert.equal(rows[0][0], '3', 'the refused row is the file\'s third line');
+    assert.equal(rows[0][0], '3', 'the order taken in as 其他 is the file\'s third line');
+    assert.equal(rows[0][1], '问题类别', 'named by the file\'s column');
     await screenshot(page, 'tickets-09-import');
     await page.locator('[data-testid="ticket-import-close"]').click();
   });

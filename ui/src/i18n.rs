@@ -358,8 +358,8 @@ messages! {
         "12345 系统导出的 CSV（UTF-8 或 GBK）或 XLSX 文件，第一行为列名。",
         "A CSV (UTF-8 or GBK) or XLSX export of the 12345 system, column names in the first row.";
     TicketImportRuleColumns =>
-        "每行一张工单：工单编号、受理时间、问题类别、问题描述、地址（或经纬度、网格编码）、反映人、联系电话、紧急程度。",
-        "One work order per row: order no., received time, category, description, address (or longitude/latitude, grid code), reporter, phone, urgency.";
+        "每行一张工单：工单编号、问题类别、问题描述必有，另可有受理时间、地址（或经纬度、网格编码）、反映人、联系电话、紧急程度；列名按热线导出的常见写法识别，识别不出的可手动对应。",
+        "One work order per row: order no., category and description, and optionally received time, address (or longitude/latitude, grid code), reporter, phone, urgency; the hotline's usual column names are recognised, others can be mapped by hand.";
     TicketImportRuleAgain =>
         "有问题的行单独列出，其余照常受理；同一文件重复导入不会产生新工单。",
         "Rows with problems are listed, the others are taken in; importing the same file again creates nothing new.";
@@ -375,7 +375,45 @@ messages! {
         "以下行未受理，请修正后重新导入：",
         "These rows were refused; fix them and import again:";
     TicketImportColRow => "行号", "Row";
-    TicketImportColField => "字段", "Field";
+    TicketImportColColumn => "列", "Column";
+    TicketImportPreviewing => "正在读取文件的列…", "Reading the file's columns…";
+    TicketImportReadAs => "各列将这样读取：", "The columns will be read as:";
+    TicketImportUnread => "不读取：", "Not read:";
+    TicketImportRemembered => "已按上次的列对应关系读取", "Read with the column mapping used last time";
+    TicketImportAdjust => "调整列对应", "Adjust columns";
+    TicketImportAdjustHide => "收起列对应", "Hide the column mapping";
+    TicketImportMissing =>
+        "以下必填项在文件中没有找到对应的列，请在下表中为它们选择列，然后导入：",
+        "No column of the file was found for these required fields; choose one for each below, then import:";
+    TicketImportSample => "文件的前几行", "First rows of the file";
+    TicketImportMappingTitle => "列对应关系", "Column mapping";
+    TicketImportMappingHint =>
+        "为每个字段选择文件中的列；更改后重新读取预览。导入后，同样列名的文件下次自动按此读取。",
+        "Choose the file's column for each field; the preview is read again on each change. Files with the same columns are read this way next time.";
+    TicketImportNoColumn => "（未对应）", "(none)";
+    TicketImportRequired => "必填", "Required";
+    TicketImportNotRead => "不读取", "Not read";
+    TicketImportCrs => "经纬度坐标系", "Coordinates in";
+    TicketImportNoticesTitle =>
+        "以下工单的类别不在分类目录中，已按“其他”受理（可在“分类别名”中为这些名称添加别名）：",
+        "These orders' categories are not in the catalogue and were taken in as Other (add the names as aliases under Category aliases):";
+    UnclassifiedTag => "待分类", "Unclassified";
+    UnclassifiedTitle =>
+        "类别不在分类目录中，已按“其他”受理，请调度员确定类别",
+        "Its category is not in the catalogue: taken in as Other for a dispatcher to classify";
+    AliasesOpen => "分类别名", "Category aliases";
+    AliasesTitle => "分类别名", "Category aliases";
+    AliasesHint =>
+        "导入12345工单时，问题类别写作这些名称的按该分类受理。多个别名用逗号或顿号分隔；未能识别的按“其他”受理。",
+        "When importing 12345 orders, a category written as one of these names is read as that category. Separate aliases with commas; names not recognised are taken in as Other.";
+    AliasesColCategory => "分类", "Category";
+    AliasesColCode => "编码", "Code";
+    AliasesColAliases => "别名", "Aliases";
+    AliasesSave => "保存别名", "Save aliases";
+    AliasesSaving => "正在保存…", "Saving…";
+    AliasesSaved => "别名已保存，下次导入即按新别名识别", "Aliases saved: the next import reads them";
+    AliasesLoading => "正在加载分类目录…", "Loading the catalogue…";
+    ErrorLoadCatalogue => "无法加载分类目录", "Could not load the catalogue";
     LoginHeading => "账号登录", "Sign in";
     LoginAccount => "账号", "Account";
     LoginPassword => "密码", "Password";
@@ -615,6 +653,12 @@ formatted! {
         "显示最新 {shown} 条，共 {total} 条未办结工单",
         "Showing the newest {shown} of {total} open tickets";
     /// `登录失败次数过多，请 8 秒后再试` / `Too many failed attempts: try again in 8 s`.
+    /// Rows of an import that were not orders (a 合计 row, blank rows).
+    import_skipped(n: usize) => "跳过 {n} 行非工单行", "Skipped {n} rows that are not orders";
+    /// Orders of an import taken in as 其他.
+    import_unclassified(n: usize) =>
+        "{n} 条按“其他”受理，待调度员确定类别",
+        "{n} taken in as Other, for a dispatcher to classify";
     login_throttled(secs: u64) =>
         "登录失败次数过多，请 {secs} 秒后再试",
         "Too many failed attempts: try again in {secs} s";
@@ -734,6 +778,7 @@ mod tests {
         &[Msg::AccountNewTitle, Msg::AuditAccountCreate],
         &[Msg::AuditOpen, Msg::AuditTitle],
         &[Msg::ConnectionOpen, Msg::ConnectionTitle],
+        &[Msg::AliasesOpen, Msg::AliasesTitle],
     ];
 
     const LANGS: [Lang; 2] = [Lang::Zh, Lang::En];

@@ -401,6 +401,25 @@ pub struct ImportQuery {
     pub crs: Option<Crs>,
 }
 
+impl ImportQuery {
+    /// The operator's columns and coordinate system; empty columns are left out.
+    pub fn new(columns: &ColumnMapping, crs: Option<Crs>) -> Self {
+        Self {
+            columns: (!columns.is_empty())
+                .then(|| serde_json::to_string(columns).expect("a map of strings serialises")),
+            crs,
+        }
+    }
+
+    /// The query string (without `?`).
+    pub fn to_query(&self) -> String {
+        QueryString::new()
+            .with_opt("columns", self.columns.as_deref())
+            .with_opt("crs", self.crs.map(Crs::as_str))
+            .finish()
+    }
+}
+
 /// A field a column of a work-order file can fill, for the mapping step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportField {
@@ -551,6 +570,18 @@ mod tests {
             serde_json::to_value(&request).unwrap(),
             serde_json::json!({"action": "dispatch", "version": 3, "grid": "110117001001003"})
         );
+    }
+
+    #[test]
+    fn an_import_query_carries_the_columns_as_json_and_the_crs_by_code() {
+        assert_eq!(ImportQuery::new(&ColumnMapping::new(), None).to_query(), "");
+        let columns = ColumnMapping::from([("description".to_owned(), "情况说明".to_owned())]);
+        let query = ImportQuery::new(&columns, Some(Crs::Gcj02));
+        let text = query.to_query();
+        assert!(text.starts_with("columns=%7B%22description%22"), "{text}");
+        assert!(text.ends_with("&crs=gcj02"), "{text}");
+        let read: ColumnMapping = serde_json::from_str(query.columns.as_deref().unwrap()).unwrap();
+        assert_eq!(read, columns);
     }
 
     #[test]

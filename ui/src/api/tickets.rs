@@ -6,14 +6,16 @@
 
 use binhe_api::tickets::{
     Acted, ActionRequest, CatalogueView, Created, DemoFeedStatus, DropRequest, FeedControl,
-    ImportStarted, JobProgress, ListQuery, MAX_LIST_LIMIT, ReportRequest, TicketDetail, TicketList,
-    TicketView,
+    ImportPreview, ImportQuery, ImportStarted, JobProgress, ListQuery, MAX_LIST_LIMIT,
+    ReportRequest, TicketDetail, TicketList, TicketView,
 };
-use binhe_core::ticket::{SlaTable, TicketId};
+use binhe_core::ticket::{Category, SlaTable, TicketId};
 use gloo_net::http::Request;
 use web_sys::File;
 
-use super::{ApiError, encode_component, get_json, header_safe, post_json, read_json, send};
+use super::{
+    ApiError, encode_component, get_json, header_safe, post_json, put_json, read_json, send,
+};
 
 /// Open tickets, newest first (as many as the server lists at most), and how many there are.
 pub async fn open_tickets() -> Result<(Vec<TicketView>, u64), ApiError> {
@@ -32,6 +34,11 @@ pub async fn ticket(id: TicketId) -> Result<TicketDetail, ApiError> {
 
 pub async fn catalogue() -> Result<CatalogueView, ApiError> {
     get_json("/api/catalogue").await
+}
+
+/// Replaces the whole category catalogue (administrators); answers the catalogue as stored.
+pub async fn replace_catalogue(categories: &[Category]) -> Result<CatalogueView, ApiError> {
+    put_json("/api/catalogue", categories).await
 }
 
 pub async fn sla() -> Result<SlaTable, ApiError> {
@@ -64,15 +71,36 @@ pub async fn create(request: &ReportRequest) -> Result<Created, ApiError> {
     post_json("/api/tickets", request).await
 }
 
-/// Sends a 12345 export (CSV or XLSX, as picked: the browser streams the file) and returns the
-/// job to follow.
-pub async fn start_import(file: &File) -> Result<u64, ApiError> {
-    const URL: &str = "/api/tickets/import";
-    let request = Request::post(URL)
+/// `url` with the operator's choice of columns and coordinate system, if any.
+fn with_query(url: &str, query: &ImportQuery) -> String {
+    let query = query.to_query();
+    if query.is_empty() {
+        url.to_owned()
+    } else {
+        format!("{url}?{query}")
+    }
+}
+
+/// A work-order file as the body, with its name.
+fn upload(url: &str, file: &File) -> Result<Request, gloo_net::Error> {
+    Request::post(url)
         .header("content-type", "application/octet-stream")
         .header("x-file-name", &header_safe(&file.name()))
-        .body(file.clone());
-    let started: ImportStarted = read_json(send(request, URL).await?, URL).await?;
+        .body(file.clone())
+}
+
+/// How the server would read a 12345 export with the operator's columns (or as remembered for
+/// its headers when the query names none); nothing is stored.
+pub async fn preview_import(file: &File, query: &ImportQuery) -> Result<ImportPreview, ApiError> {
+    let url = with_query("/api/tickets/import/preview", query);
+    read_json(send(upload(&url, file), &url).await?, &url).await
+}
+
+/// Sends a 12345 export (CSV or XLSX, as picked: the browser streams the file) read with the
+/// query's columns (none: as recognised or remembered) and returns the job to follow.
+pub async fn start_import(file: &File, query: &ImportQuery) -> Result<u64, ApiError> {
+    let url = with_query("/api/tickets/import", query);
+    let started: ImportStarted = read_json(send(upload(&url, file), &url).await?, &url).await?;
     Ok(started.job)
 }
 

@@ -1,6 +1,6 @@
 //! Who is signed in, in the header: name, role, a commander's community, and 退出登录 (or,
-//! on the desktop's own login, 切换账号). The menu under the name opens 账号管理, 操作日志 and
-//! 底图管理 and 连接设置 for the roles and servers that have them.
+//! on the desktop's own login, 切换账号). The menu under the name opens 账号管理, 分类别名,
+//! 操作日志, 底图管理 and 连接设置 for the roles and servers that have them.
 
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::Node;
 
-use super::{AccountsDialog, AuditDialog, BasemapDialog, ConnectionDialog};
+use super::{AccountsDialog, AliasesDialog, AuditDialog, BasemapDialog, ConnectionDialog};
 use binhe_api::auth::ServerMode;
 
 use crate::api::auth as api;
@@ -21,6 +21,7 @@ use crate::session::Auth;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Panel {
     Accounts,
+    Aliases,
     Audit,
     Basemap,
     Connection,
@@ -91,6 +92,7 @@ pub fn AccountMenu() -> impl IntoView {
                 <Show when=move || menu_open.get()>
                     <div class="account-dropdown" role="menu" data-testid="account-dropdown">
                         {may.administer.then(|| item("accounts-open", Msg::AccountsOpen, Panel::Accounts))}
+                        {may.administer.then(|| item("aliases-open", Msg::AliasesOpen, Panel::Aliases))}
                         {may.audit.then(|| item("audit-open", Msg::AuditOpen, Panel::Audit))}
                         {may.administer.then(|| item("basemap-open", Msg::BasemapOpen, Panel::Basemap))}
                         {move || desktop.get().then(|| item("connection-open", Msg::ConnectionOpen, Panel::Connection))}
@@ -123,6 +125,7 @@ pub fn AccountMenu() -> impl IntoView {
     view! {
         {who}
         <AccountsDialog open=shown(Panel::Accounts) on_close=close/>
+        <AliasesDialog open=shown(Panel::Aliases) on_close=close/>
         <AuditDialog open=shown(Panel::Audit) on_close=close/>
         <BasemapDialog open=shown(Panel::Basemap) on_close=close/>
         <ConnectionDialog open=shown(Panel::Connection) on_close=close/>

@@ -2,6 +2,7 @@
 
 mod account_menu;
 mod accounts;
+mod aliases;
 mod assessment;
 mod audit;
 mod basemap;
@@ -34,6 +35,7 @@ mod video_wall;
 
 pub use account_menu::AccountMenu;
 pub use accounts::AccountsDialog;
+pub use aliases::AliasesDialog;
 pub use audit::AuditDialog;
 pub use basemap::BasemapDialog;
 pub use camera_live::CameraLive;

@@ -8,7 +8,7 @@ use leptos::ev::{DragEvent, KeyboardEvent};
 use leptos::prelude::*;
 
 use binhe_api::tickets::TicketView;
-use binhe_core::ticket::{ActionKind, TicketId, Urgency};
+use binhe_core::ticket::{ActionKind, TicketId, UNCLASSIFIED, Urgency};
 
 use super::TicketImport;
 use crate::api::texts::{self, Named, TicketNames};
@@ -228,6 +228,7 @@ fn QueueRow(ticket: TicketView, cursor: RwSignal<Option<TicketId>>) -> impl Into
                 <i class=move || format!("dot tone-{}", tone().as_str()) aria-hidden="true"></i>
                 <span class="queue-category">{category}</span>
                 {ticket.is_urgent().then(|| view! { <span class="urgent-tag">{move || Urgency::Urgent.short(lang.get())}</span> })}
+                {unclassified_tag(lang, &ticket)}
                 {ticket.duplicate_flag.is_some().then(|| view! {
                     <span class="flag-tag" title=move || Msg::QueueFlagged.text(lang.get())>{move || Msg::FlagShort.text(lang.get())}</span>
                 })}
@@ -242,4 +243,20 @@ fn QueueRow(ticket: TicketView, cursor: RwSignal<Option<TicketId>>) -> impl Into
             </div>
         </li>
     }
+}
+
+/// 待分类 on a ticket taken in as 其他 because its category was not known: a dispatcher still
+/// has to give it one.
+pub(super) fn unclassified_tag(
+    lang: RwSignal<crate::i18n::Lang>,
+    ticket: &TicketView,
+) -> Option<impl IntoView + use<>> {
+    (ticket.category == UNCLASSIFIED).then(|| {
+        view! {
+            <span class="unclassified-tag" data-testid="unclassified-tag"
+                title=move || Msg::UnclassifiedTitle.text(lang.get())>
+                {move || Msg::UnclassifiedTag.text(lang.get())}
+            </span>
+        }
+    })
 }

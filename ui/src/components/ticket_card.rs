@@ -8,6 +8,7 @@ use binhe_api::tickets::{EventView, NearbyCamera, TicketDetail, TicketView, Tick
 use binhe_core::ticket::{ActionKind, ActorRole, Urgency};
 use binhe_core::{Health, WorkerKind};
 
+use super::queue::unclassified_tag;
 use super::ticket_actions::{ActionBar, ActionForm, send};
 use crate::api::texts::{self, Named, TicketNames};
 use crate::app::AppState;
@@ -87,6 +88,7 @@ fn card_body(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, d: &TicketDetai
                 {move || names.0.state_name(lang.get()).to_owned()}
             </span>
             <h2 class="card-title" data-field="category">{move || names.1.category_name(lang.get()).to_owned()}</h2>
+            {unclassified_tag(lang, &ticket)}
             {ticket.state.is_open().then(|| view! {
                 <span class=move || format!("sla-chip tone-{}", tone().as_str()) data-field="time-left">
                     {move || time_left(lang.get(), due, desk.now.get())}

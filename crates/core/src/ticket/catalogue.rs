@@ -454,6 +454,48 @@ impl Catalogue {
                 ));
             }
         }
+        problems.extend(self.alias_problems());
+        problems
+    }
+
+    /// An alias that names another category too (its code, a name or an alias of it): which
+    /// one an imported order meant could not be told. Each clash is named once.
+    fn alias_problems(&self) -> Vec<(String, String)> {
+        let names = |c: &Category| -> Vec<String> {
+            [&c.code, &c.name_zh, &c.name_en]
+                .into_iter()
+                .map(|n| key(n))
+                .filter(|n| !n.is_empty())
+                .collect()
+        };
+        let mut problems = Vec::new();
+        for (i, c) in self.categories.iter().enumerate() {
+            for alias in &c.aliases {
+                let k = key(alias);
+                let clash = self.categories.iter().enumerate().find(|&(j, other)| {
+                    j != i
+                        && (names(other).contains(&k)
+                            // Two categories sharing an alias: named at the first of them.
+                            || (j > i && other.aliases.iter().any(|a| key(a) == k)))
+                });
+                if let Some((_, other)) = clash {
+                    problems.push((
+                        format!(
+                            "category {} ({}): alias {alias:?} also names category {}",
+                            i + 1,
+                            c.code,
+                            other.code
+                        ),
+                        format!(
+                            "第 {} 个分类（{}）的别名“{alias}”已是分类“{}”的名称或别名",
+                            i + 1,
+                            c.name_zh,
+                            other.name_zh
+                        ),
+                    ));
+                }
+            }
+        }
         problems
     }
 }
@@ -519,8 +561,40 @@ mod tests {
         let mut catalogue = Catalogue::defaults();
         let mut copy = catalogue.categories[0].clone();
         copy.dedupe.radius_m = f64::NAN;
+        copy.aliases.clear();
         catalogue.categories.push(copy);
         let problems = catalogue.problems();
         assert_eq!(problems.len(), 2, "{problems:?}");
+    }
+
+    #[test]
+    fn an_alias_naming_another_category_is_reported_once() {
+        let mut catalogue = Catalogue::defaults();
+        let noise = catalogue.find("noise").unwrap().name_zh.clone();
+        let light = catalogue
+            .categories
+            .iter()
+            .position(|c| c.code == "street_light")
+            .unwrap();
+        // Another category's name, written with other widths and spaces.
+        catalogue.categories[light]
+            .aliases
+            .push(format!(" {noise} "));
+        // And one alias given to two categories.
+        catalogue.categories[0].aliases.push("占道".to_owned());
+        catalogue.categories[light].aliases.push("占道".to_owned());
+        let problems = catalogue.problems();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].1.contains("已是分类“"), "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .any(|(en, _)| en.contains("also names category noise"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|(en, _)| en.contains("also names category street_light"))
+        );
     }
 }
