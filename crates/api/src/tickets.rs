@@ -367,6 +367,19 @@ pub struct TicketPoint {
 /// `GET /api/tickets.geojson`.
 pub type TicketLayer = FeatureCollection<TicketPoint>;
 
+/// `GET /api/tickets/export.csv` and `…/export.geojson`: the list's filters, and how the file
+/// is written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportQuery {
+    pub scope: Option<String>,
+    pub state: Option<String>,
+    pub community: Option<String>,
+    /// `utf-8` (default, with a BOM) or `gbk`, for the CSV.
+    pub encoding: Option<String>,
+    /// `masked` (default) or `full` (dispatchers only).
+    pub phones: Option<String>,
+}
+
 /// `POST /api/tickets/import` answered 202: the job to follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportStarted {

@@ -398,6 +398,7 @@ async fn run(command: Command) -> Result<(), String> {
                     community: None,
                     visibility: binhe_core::access::Visibility::Everything,
                     limit: 1,
+                    after: None,
                 })
                 .await
                 .map_err(|e| e.to_string())?;

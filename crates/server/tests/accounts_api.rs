@@ -450,6 +450,25 @@ async fn a_commander_sees_nothing_outside_their_community() {
         ))
         .await;
     assert_eq!(filtered["total"], 0);
+    // An export is cut the same way, and full phone numbers are a dispatcher's only.
+    let (status, csv) = d.cmdr.get("/api/tickets/export.csv?scope=all").await;
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<&str> = csv.as_str().unwrap().lines().collect();
+    assert_eq!(lines.len(), 2, "the header and their own ticket: {csv}");
+    assert!(lines[1].starts_with(&format!("{own_id},")), "{csv}");
+    let (status, refused) = d
+        .cmdr
+        .get("/api/tickets/export.csv?scope=all&phones=full")
+        .await;
+    assert_eq!(
+        (status, code(&refused)),
+        (StatusCode::FORBIDDEN, "ROLE_NOT_PERMITTED")
+    );
+    let (status, _) = d
+        .disp
+        .get("/api/tickets/export.csv?scope=all&phones=full")
+        .await;
+    assert_eq!(status, StatusCode::OK);
     // The worker sees only what they hold or reported: nothing yet.
     assert_eq!(d.wkr.json("/api/tickets?scope=all").await["total"], 0);
 

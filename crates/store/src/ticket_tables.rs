@@ -207,6 +207,14 @@ fn filter_sql<'a>(filter: &'a TicketFilter, pattern: Option<&'a str>) -> (String
     if let Some(pattern) = pattern {
         values.push(pattern.into());
     }
+    if let Some((received_at, id)) = filter.after {
+        sql.push_str(" AND (received_at < ? OR (received_at = ? AND id < ?))");
+        values.extend([
+            Value::from(received_at),
+            Value::from(received_at),
+            Value::from(id),
+        ]);
+    }
     (sql, values)
 }
 

@@ -61,6 +61,9 @@ pub struct TicketFilter {
     /// Only what the asking principal may see.
     pub visibility: Visibility,
     pub limit: u32,
+    /// Only tickets listed after this one (its receipt time in ms and id), for reading a long
+    /// list page by page in the list's order (newest first).
+    pub after: Option<(i64, TicketId)>,
 }
 
 /// A ticket with how many others were merged into it.

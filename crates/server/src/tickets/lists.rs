@@ -32,7 +32,11 @@ fn decimetres(metres: f64) -> f64 {
     (metres * 10.0).round() / 10.0
 }
 
-fn parse_filter(query: &ListQuery, default_limit: u32, max: u32) -> Result<TicketFilter, ApiError> {
+pub(super) fn parse_filter(
+    query: &ListQuery,
+    default_limit: u32,
+    max: u32,
+) -> Result<TicketFilter, ApiError> {
     let scope = match query.scope.as_deref().unwrap_or("open") {
         "open" => TicketScope::Open,
         "all" => TicketScope::All,
@@ -86,6 +90,7 @@ fn parse_filter(query: &ListQuery, default_limit: u32, max: u32) -> Result<Ticke
         // Narrowed to the caller's scope by each route.
         visibility: Visibility::Everything,
         limit,
+        after: None,
     })
 }
 

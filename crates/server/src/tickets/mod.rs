@@ -4,6 +4,7 @@
 //! event stream ([`stream`]).
 
 mod actions;
+mod export;
 mod intake;
 mod lists;
 mod stream;
@@ -52,6 +53,8 @@ where
                 .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES)),
         )
         .route("/api/tickets.geojson", get(lists::map_layer))
+        .route("/api/tickets/export.csv", get(export::csv))
+        .route("/api/tickets/export.geojson", get(export::geojson))
         .route("/api/tickets/{id}", get(lists::card))
         .route("/api/tickets/{id}/actions", post(actions::act))
         .route("/api/tickets/{id}/snapshot.jpg", get(lists::snapshot))

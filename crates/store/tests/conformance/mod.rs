@@ -393,6 +393,23 @@ pub async fn lists_filter_by_scope_state_and_community_newest_first(fixture: &im
     let ids = |listed: Vec<ListedTicket>| listed.iter().map(|l| l.ticket.id).collect::<Vec<_>>();
     let (listed, total) = store.list(&all()).await.unwrap();
     assert_eq!((ids(listed.clone()), total), (vec![4, 3, 2, 1], 4));
+    // Read page by page after the last one seen: the same list, in the same order.
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let (page, _) = store
+            .list(&TicketFilter {
+                limit: 3,
+                after,
+                ..all()
+            })
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = Some((last.ticket.received_at.timestamp_millis(), last.ticket.id));
+        paged.extend(ids(page));
+    }
+    assert_eq!(paged, [4, 3, 2, 1]);
     assert_eq!(
         listed.iter().find(|l| l.ticket.id == 1).unwrap().duplicates,
         1
