@@ -397,6 +397,9 @@ async fn run(command: Command) -> Result<(), String> {
                     state: None,
                     community: None,
                     visibility: binhe_core::access::Visibility::Everything,
+                    category: None,
+                    received_from: None,
+                    received_until: None,
                     limit: 1,
                 })
                 .await

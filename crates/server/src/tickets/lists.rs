@@ -85,6 +85,9 @@ fn parse_filter(query: &ListQuery, default_limit: u32, max: u32) -> Result<Ticke
         community,
         // Narrowed to the caller's scope by each route.
         visibility: Visibility::Everything,
+        category: None,
+        received_from: None,
+        received_until: None,
         limit,
     })
 }

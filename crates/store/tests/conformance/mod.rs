@@ -361,6 +361,7 @@ pub async fn lists_filter_by_scope_state_and_community_newest_first(fixture: &im
     let mut batch: Vec<NewTicket> = (1..=4)
         .map(|id| new_ticket(id, None, id != 4, id * 10))
         .collect();
+    "stray_animals".clone_into(&mut batch[3].ticket.category);
     let flag = DuplicateFlag {
         of: 1,
         distance_m: 30.0,
@@ -426,6 +427,38 @@ pub async fn lists_filter_by_scope_state_and_community_newest_first(fixture: &im
     };
     let (page, total) = store.list(&in_community).await.unwrap();
     assert_eq!((ids(page), total), (vec![3, 2], 3));
+    // Off every desk (closed, cancelled, merged): the merged one.
+    assert_eq!(
+        ids(store.list(&open(TicketScope::Finished)).await.unwrap().0),
+        [3]
+    );
+    let of_category = |category: &str| TicketFilter {
+        category: Some(category.to_owned()),
+        ..all()
+    };
+    assert_eq!(
+        ids(store.list(&of_category("noise")).await.unwrap().0),
+        [3, 2, 1]
+    );
+    assert_eq!(
+        ids(store.list(&of_category("stray_animals")).await.unwrap().0),
+        [4]
+    );
+    assert!(store.list(&of_category("none")).await.unwrap().0.is_empty());
+    // Received 01:20 to 01:30 inclusive: tickets 2 and 3 (01:10 … 01:40 in steps of ten).
+    let start = Utc.with_ymd_and_hms(2026, 11, 28, 1, 0, 0).unwrap();
+    let between = TicketFilter {
+        received_from: Some(start + Duration::minutes(20)),
+        received_until: Some(start + Duration::minutes(30)),
+        ..all()
+    };
+    let (window, total) = store.list(&between).await.unwrap();
+    assert_eq!((ids(window), total), (vec![3, 2], 2));
+    let from = TicketFilter {
+        received_from: Some(start + Duration::minutes(31)),
+        ..all()
+    };
+    assert_eq!(ids(store.list(&from).await.unwrap().0), [4]);
     assert_eq!(store.duplicates_of(1).await.unwrap()[0].id, 3);
     assert_eq!(store.open_located().await.unwrap().len(), 3);
 }

@@ -1,0 +1,513 @@
+//! Open311 GeoReport v2 over real HTTP with a real SQLite file, read by a small client written
+//! from the specification's text (wiki.open311.org/GeoReport_v2), not from the server's types:
+//! every route in JSON and XML, the filters, the error list with its codes, and that nothing an
+//! answer publishes names the reporter or carries their phone number.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use binhe_core::GridLevel;
+use binhe_core::demo::{self, DEFAULT_SEED};
+use common::Harness;
+use geo::InteriorPoint;
+use quick_xml::events::Event;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+// ---------------------------------------------------------------------------------------------
+// The client, from the specification.
+
+/// An XML element as the specification's examples show them: a name, text, children.
+#[derive(Debug, Clone)]
+struct Element {
+    name: String,
+    text: String,
+    children: Vec<Element>,
+}
+
+impl Element {
+    fn child(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name == name)
+    }
+
+    fn all(&self, name: &str) -> Vec<&Element> {
+        self.children.iter().filter(|c| c.name == name).collect()
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.children.iter().map(|c| c.name.clone()).collect()
+    }
+}
+
+fn parse_xml(text: &str) -> Element {
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut stack = vec![Element {
+        name: String::new(),
+        text: String::new(),
+        children: Vec::new(),
+    }];
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(start) => stack.push(Element {
+                name: start.name().as_ref().to_owned(),
+                text: String::new(),
+                children: Vec::new(),
+            }),
+            Event::Empty(empty) => stack.last_mut().unwrap().children.push(Element {
+                name: empty.name().as_ref().to_owned(),
+                text: String::new(),
+                children: Vec::new(),
+            }),
+            Event::Text(t) => {
+                let raw = t.into_inner().into_owned();
+                stack.last_mut().unwrap().text += &unescape(&raw);
+            }
+            Event::GeneralRef(r) => {
+                let name = r.into_inner().into_owned();
+                stack.last_mut().unwrap().text += &unescape(&format!("&{name};"));
+            }
+            Event::End(_) => {
+                let done = stack.pop().unwrap();
+                stack.last_mut().unwrap().children.push(done);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let mut document = stack.pop().unwrap();
+    assert_eq!(document.children.len(), 1, "one root element: {text}");
+    document.children.pop().unwrap()
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+/// A GeoReport v2 client: GETs `{base}/{path}.{format}` without any session.
+struct Client {
+    base: String,
+    http: reqwest::Client,
+    requests: AtomicUsize,
+}
+
+impl Client {
+    async fn fetch(&self, path: &str, format: &str) -> (StatusCode, String, String) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
+        let mut url = format!("{}/open311/v2/{path}.{format}", self.base);
+        if !query.is_empty() {
+            url = format!("{url}?{query}");
+        }
+        let response = self.http.get(url).send().await.unwrap();
+        let status = response.status();
+        let kind = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .cloned();
+        let kind = kind.map_or_else(String::new, |k| k.to_str().unwrap().to_owned());
+        (status, kind, response.text().await.unwrap())
+    }
+
+    /// The JSON and the XML answer of one route, both with the same status.
+    async fn both(&self, path: &str) -> (StatusCode, Value, Element, String) {
+        let (status, kind, json) = self.fetch(path, "json").await;
+        assert!(kind.starts_with("application/json"), "{path}: {kind}");
+        let (xml_status, kind, xml) = self.fetch(path, "xml").await;
+        assert!(kind.starts_with("text/xml"), "{path}: {kind}");
+        assert_eq!(status, xml_status, "{path}");
+        assert!(
+            xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+            "{xml}"
+        );
+        let text = format!("{json}\n{xml}");
+        (
+            status,
+            serde_json::from_str(&json).unwrap(),
+            parse_xml(&xml),
+            text,
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The specification's shapes, as schemas written from its text (fields, types, required).
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Str,
+    StrOrNull,
+    Bool,
+    NumOrNull,
+    Int,
+    Array,
+}
+
+fn check(value: &Value, fields: &[(&str, Kind, bool)], what: &str) {
+    let object = value
+        .as_object()
+        .unwrap_or_else(|| panic!("{what}: not an object: {value}"));
+    for (name, kind, required) in fields {
+        let Some(v) = object.get(*name) else {
+            assert!(!required, "{what}: {name} is required: {value}");
+            continue;
+        };
+        let fits = match kind {
+            Kind::Str => v.is_string(),
+            Kind::StrOrNull => v.is_string() || v.is_null(),
+            Kind::Bool => v.is_boolean(),
+            Kind::NumOrNull => v.is_number() || v.is_null(),
+            Kind::Int => v.is_i64(),
+            Kind::Array => v.is_array(),
+        };
+        assert!(fits, "{what}: {name} has the wrong type: {v}");
+    }
+    for key in object.keys() {
+        assert!(
+            fields.iter().any(|(name, _, _)| name == key),
+            "{what}: {key} is not a field of the specification"
+        );
+    }
+}
+
+const SERVICE: &[(&str, Kind, bool)] = &[
+    ("service_code", Kind::Str, true),
+    ("service_name", Kind::Str, true),
+    ("description", Kind::StrOrNull, false),
+    ("metadata", Kind::Bool, true),
+    ("type", Kind::Str, true),
+    ("keywords", Kind::StrOrNull, false),
+    ("group", Kind::StrOrNull, false),
+];
+
+const REQUEST: &[(&str, Kind, bool)] = &[
+    ("service_request_id", Kind::Str, true),
+    ("status", Kind::Str, true),
+    ("status_notes", Kind::StrOrNull, false),
+    ("service_name", Kind::StrOrNull, false),
+    ("service_code", Kind::Str, true),
+    ("description", Kind::StrOrNull, false),
+    ("agency_responsible", Kind::StrOrNull, false),
+    ("service_notice", Kind::StrOrNull, false),
+    ("requested_datetime", Kind::Str, true),
+    ("updated_datetime", Kind::StrOrNull, false),
+    ("expected_datetime", Kind::StrOrNull, false),
+    ("address", Kind::StrOrNull, false),
+    ("address_id", Kind::StrOrNull, false),
+    ("zipcode", Kind::StrOrNull, false),
+    ("lat", Kind::NumOrNull, false),
+    ("long", Kind::NumOrNull, false),
+    ("media_url", Kind::StrOrNull, false),
+];
+
+const ERROR: &[(&str, Kind, bool)] = &[("code", Kind::Int, true), ("description", Kind::Str, true)];
+
+/// A list answer: a JSON array of `item`s and `<outer><item>…</item></outer>` with the same
+/// fields in the same number.
+fn check_list(json: &Value, xml: &Element, outer: &str, item: &str, fields: &[(&str, Kind, bool)]) {
+    let array = json
+        .as_array()
+        .unwrap_or_else(|| panic!("{outer}: not an array: {json}"));
+    assert_eq!(xml.name, outer);
+    let items = xml.all(item);
+    assert_eq!(items.len(), xml.children.len(), "{outer} holds only {item}");
+    assert_eq!(
+        items.len(),
+        array.len(),
+        "{outer}: JSON and XML list the same"
+    );
+    for (j, x) in array.iter().zip(items) {
+        check(j, fields, item);
+        let mut keys: Vec<String> = j.as_object().unwrap().keys().cloned().collect();
+        let mut names = x.names();
+        keys.sort();
+        names.sort();
+        assert_eq!(keys, names, "{item}: JSON fields and XML elements");
+        for (key, value) in j.as_object().unwrap() {
+            let text = &x.child(key).unwrap().text;
+            match value {
+                Value::String(s) => assert_eq!(text, s, "{item}.{key}"),
+                Value::Null => assert!(text.is_empty(), "{item}.{key}"),
+                Value::Number(n) => {
+                    assert!((text.parse::<f64>().unwrap() - n.as_f64().unwrap()).abs() < 1e-9);
+                }
+                Value::Bool(b) => assert_eq!(text, &b.to_string()),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn check_error(status: StatusCode, json: &Value, xml: &Element, code: u16) {
+    assert_eq!(status.as_u16(), code, "{json}");
+    check_list(json, xml, "errors", "error", ERROR);
+    assert_eq!(json[0]["code"], code);
+    assert!(!json[0]["description"].as_str().unwrap().is_empty());
+}
+
+/// A W3C date-time with the offset of Beijing.
+fn is_local_datetime(text: &str) -> bool {
+    chrono::DateTime::parse_from_rfc3339(text).is_ok() && text.ends_with("+08:00")
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const NAME: &str = "王先生";
+const PHONE: &str = "13812345678";
+
+#[tokio::test]
+async fn every_route_in_json_and_xml_publishes_only_what_the_street_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("db.sqlite")).await;
+    let catalogue = h.json("/api/catalogue").await;
+    let codes: Vec<String> = catalogue["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap().to_owned())
+        .collect();
+    let hierarchy = demo::generate(DEFAULT_SEED).hierarchy;
+    let point = |n: usize| {
+        let grid = hierarchy.get(hierarchy.at_level(GridLevel::Micro).nth(n).unwrap());
+        let p = grid.shape.interior_point().unwrap();
+        (p.x(), p.y())
+    };
+    // Three requests, far apart (no duplicates): two of the first category, one of the second.
+    let mut ids = Vec::new();
+    for (n, (external, category)) in [
+        ("O311-A", &codes[0]),
+        ("O311-B", &codes[1]),
+        ("O311-C", &codes[0]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (lon, lat) = point(n * 7);
+        let (status, answer) = h
+            .post(
+                "/api/tickets",
+                &json!({
+                    "channel": "hotline", "external_id": external, "category": category,
+                    "description": format!("{NAME}反映问题，电话 {PHONE}，请处理"),
+                    "lon": lon, "lat": lat, "address": format!("滨河路{n}号"),
+                    "reporter_name": NAME, "reporter_phone": PHONE,
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        ids.push((answer["ticket"]["id"].as_i64().unwrap(), lon, lat));
+    }
+    // The third is registered, then cancelled: closed for Open311.
+    let closed = ids[2].0;
+    for (version, body) in [
+        (1, json!({ "action": "register" })),
+        (2, json!({ "action": "cancel", "reason": "重复反映" })),
+    ] {
+        let mut body = body;
+        body["version"] = json!(version);
+        let (status, answer) = h
+            .post(&format!("/api/tickets/{closed}/actions"), &body)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+    }
+
+    let client = Client {
+        base: h.base(),
+        http: reqwest::Client::new(),
+        requests: AtomicUsize::new(0),
+    };
+    let mut published = String::new();
+
+    // discovery
+    let (status, json, xml, text) = client.both("discovery").await;
+    published += &text;
+    assert_eq!(status, StatusCode::OK);
+    check(
+        &json,
+        &[
+            ("changeset", Kind::Str, true),
+            ("contact", Kind::Str, true),
+            ("key_service", Kind::Str, true),
+            ("endpoints", Kind::Array, true),
+        ],
+        "discovery",
+    );
+    assert_eq!(xml.name, "discovery");
+    let endpoint = &json["endpoints"][0];
+    check(
+        endpoint,
+        &[
+            ("specification", Kind::Str, true),
+            ("url", Kind::Str, true),
+            ("changeset", Kind::Str, true),
+            ("type", Kind::Str, true),
+            ("formats", Kind::Array, true),
+        ],
+        "endpoint",
+    );
+    assert_eq!(endpoint["url"], "/open311/v2");
+    let xml_endpoint = xml.child("endpoints").unwrap().child("endpoint").unwrap();
+    let formats: Vec<&str> = xml_endpoint
+        .child("formats")
+        .unwrap()
+        .all("format")
+        .iter()
+        .map(|f| f.text.as_str())
+        .collect();
+    assert_eq!(formats, ["text/xml", "application/json"]);
+
+    // services: the catalogue's categories
+    let (status, json, xml, text) = client.both("services").await;
+    published += &text;
+    assert_eq!(status, StatusCode::OK);
+    check_list(&json, &xml, "services", "service", SERVICE);
+    let offered: Vec<&str> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["service_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(offered, codes);
+
+    // services/{code}: a definition with no attributes
+    let (status, json, xml, text) = client.both(&format!("services/{}", codes[1])).await;
+    published += &text;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json, json!({ "service_code": codes[1], "attributes": [] }));
+    assert_eq!(xml.name, "service_definition");
+    assert_eq!(xml.child("service_code").unwrap().text, codes[1]);
+    assert!(xml.child("attributes").unwrap().children.is_empty());
+    let (status, json, xml, _) = client.both("services/no_such_service").await;
+    check_error(status, &json, &xml, 404);
+
+    // requests: the last 90 days, all three, newest first
+    let (status, json, xml, text) = client.both("requests").await;
+    published += &text;
+    assert_eq!(status, StatusCode::OK);
+    check_list(&json, &xml, "service_requests", "request", REQUEST);
+    let listed: Vec<String> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["service_request_id"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = ids.iter().rev().map(|(id, _, _)| id.to_string()).collect();
+    assert_eq!(listed, expected);
+    for request in json.as_array().unwrap() {
+        let id: i64 = request["service_request_id"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let (_, lon, lat) = ids.iter().find(|(i, _, _)| *i == id).unwrap();
+        assert!((request["lat"].as_f64().unwrap() - lat).abs() < 1e-9);
+        assert!((request["long"].as_f64().unwrap() - lon).abs() < 1e-9);
+        assert_eq!(
+            request["status"],
+            if id == closed { "closed" } else { "open" }
+        );
+        for field in [
+            "requested_datetime",
+            "updated_datetime",
+            "expected_datetime",
+        ] {
+            assert!(
+                is_local_datetime(request[field].as_str().unwrap()),
+                "{request}"
+            );
+        }
+        assert!(!request["agency_responsible"].as_str().unwrap().is_empty());
+    }
+
+    // filters
+    let count = |json: &Value| json.as_array().unwrap().len();
+    for (query, expected) in [
+        ("requests?status=open", 2),
+        ("requests?status=closed", 1),
+        ("requests?status=open,closed", 3),
+        (&format!("requests?service_code={}", codes[0]) as &str, 2),
+        (
+            &format!("requests?service_code={}&status=open", codes[0]),
+            1,
+        ),
+        (
+            &format!("requests?service_code={},{}", codes[0], codes[1]),
+            3,
+        ),
+        (
+            &format!("requests?service_request_id={},{}", ids[0].0, closed),
+            2,
+        ),
+        (
+            "requests?start_date=2001-01-01T00:00:00%2B08:00&end_date=2001-02-01T00:00:00Z",
+            0,
+        ),
+        ("requests?start_date=2001-01-01T00:00:00%2B08:00", 3),
+        ("requests?end_date=2099-01-01T00:00:00Z", 3),
+        ("requests?start_date=2099-01-01T00:00:00Z", 0),
+    ] {
+        let (status, json, xml, text) = client.both(query).await;
+        published += &text;
+        assert_eq!(status, StatusCode::OK, "{query}: {json}");
+        check_list(&json, &xml, "service_requests", "request", REQUEST);
+        assert_eq!(count(&json), expected, "{query}: {json}");
+    }
+    for query in [
+        "requests?status=pending",
+        "requests?start_date=yesterday",
+        "requests?start_date=2026-02-01T00:00:00Z&end_date=2026-01-01T00:00:00Z",
+        "requests?service_request_id=abc",
+        "requests?status=%FF",
+    ] {
+        let (status, json, xml, _) = client.both(query).await;
+        check_error(status, &json, &xml, 400);
+    }
+
+    // requests/{id}: a list of one
+    for (id, _, _) in &ids {
+        let (status, json, xml, text) = client.both(&format!("requests/{id}")).await;
+        published += &text;
+        assert_eq!(status, StatusCode::OK);
+        check_list(&json, &xml, "service_requests", "request", REQUEST);
+        assert_eq!(json[0]["service_request_id"], id.to_string());
+    }
+    let (status, json, xml, _) = client.both("requests/999999").await;
+    check_error(status, &json, &xml, 404);
+    let (status, json, xml, _) = client.both("no_such_route").await;
+    check_error(status, &json, &xml, 404);
+
+    // Privacy: the reporter is nowhere, though the description named them.
+    assert!(published.contains("反映问题"), "descriptions are published");
+    assert!(!published.contains(NAME), "reporter's name published");
+    assert!(!published.contains(PHONE), "reporter's phone published");
+    assert!(!published.contains("reporter"), "{published}");
+
+    println!(
+        "open311 client: {} requests",
+        client.requests.load(Ordering::Relaxed)
+    );
+}
+
+#[tokio::test]
+async fn a_center_server_publishes_open311_without_a_session_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::center(binhe_server::Database::Sqlite(dir.path().join("db.sqlite"))).await;
+    let client = Client {
+        base: h.base(),
+        http: reqwest::Client::new(),
+        requests: AtomicUsize::new(0),
+    };
+    let (status, json, xml, _) = client.both("services").await;
+    assert_eq!(status, StatusCode::OK);
+    check_list(&json, &xml, "services", "service", SERVICE);
+    let (status, json, xml, _) = client.both("requests").await;
+    assert_eq!(status, StatusCode::OK);
+    check_list(&json, &xml, "service_requests", "request", REQUEST);
+    // The rest of the server still wants a session.
+    let response = client.http.get(h.url("/api/tickets")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}
