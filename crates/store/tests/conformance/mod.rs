@@ -72,6 +72,7 @@ macro_rules! tests {
             the_basemap_choice_survives_reopening_and_removing_it_leaves_none,
             lists_and_the_event_log_show_each_scope_only_what_it_reaches,
             accounts_sessions_and_the_audit_log_round_trip,
+            open311_clients_are_registered_found_by_key_and_revoked_once,
             snapshots_and_door_events_round_trip,
             kpi_counts_in_sql_agree_with_core_over_varied_tickets,
             kpi_counts_of_an_empty_store_are_nothing_and_show_dashes,
@@ -831,6 +832,60 @@ pub async fn accounts_sessions_and_the_audit_log_round_trip(fixture: &impl Fixtu
     })
     .await;
     assert_eq!(total, 1);
+}
+
+pub async fn open311_clients_are_registered_found_by_key_and_revoked_once<F: Fixture>(fixture: &F) {
+    let store = fixture.open().await;
+    assert!(store.open311_clients().await.unwrap().is_empty());
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap();
+    let app = store
+        .create_open311_client("城市App '; --", &"a".repeat(64), "admin", at)
+        .await
+        .unwrap();
+    assert_eq!(app.name, "城市App '; --");
+    assert_eq!((app.created_by.as_str(), app.created_at), ("admin", at));
+    assert_eq!(app.revoked_at, None);
+    let portal = store
+        .create_open311_client("portal", &"b".repeat(64), "admin", at)
+        .await
+        .unwrap();
+    assert_ne!(app.id, portal.id);
+    let taken = store
+        .create_open311_client("portal", &"c".repeat(64), "admin", at)
+        .await;
+    assert!(
+        matches!(&taken, Err(StoreError::Open311ClientExists { name }) if name == "portal"),
+        "{taken:?}"
+    );
+    assert_eq!(
+        store.open311_client_by_key(&"b".repeat(64)).await.unwrap(),
+        Some(portal.clone())
+    );
+    assert_eq!(
+        store.open311_client_by_key(&"c".repeat(64)).await.unwrap(),
+        None
+    );
+
+    let later = at + Duration::hours(1);
+    let revoked = store
+        .revoke_open311_client(portal.id, later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(later));
+    // A second revocation keeps the first time.
+    let again = store
+        .revoke_open311_client(portal.id, later + Duration::hours(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.revoked_at, Some(later));
+    assert_eq!(store.revoke_open311_client(999, later).await.unwrap(), None);
+
+    F::close(store).await;
+    let store = fixture.open().await;
+    let clients = store.open311_clients().await.unwrap();
+    assert_eq!(clients, [app, revoked]);
 }
 
 pub async fn snapshots_and_door_events_round_trip<F: Fixture>(fixture: &F) {
