@@ -511,3 +511,186 @@ async fn a_center_server_publishes_open311_without_a_session_and_nothing_else() 
     let response = client.http.get(h.url("/api/tickets")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+impl Client {
+    /// `POST requests.{format}` as the specification's form (`application/x-www-form-urlencoded`).
+    async fn post(&self, format: &str, form: &[(&str, String)]) -> (StatusCode, String) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let response = self
+            .http
+            .post(format!("{}/open311/v2/requests.{format}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn a_client_posts_with_its_key_and_reads_the_request_back_until_the_key_is_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("db.sqlite")).await;
+    let catalogue = h.json("/api/catalogue").await;
+    let service = catalogue["categories"][0]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hierarchy = demo::generate(DEFAULT_SEED).hierarchy;
+    let grid = hierarchy.get(hierarchy.at_level(GridLevel::Micro).nth(3).unwrap());
+    let p = grid.shape.interior_point().unwrap();
+    let client = Client {
+        base: h.base(),
+        http: reqwest::Client::new(),
+        requests: AtomicUsize::new(0),
+    };
+
+    // The administrator registers the client: the key is shown once, never listed.
+    let (status, created) = h
+        .post("/api/open311/clients", &json!({ "name": "滨河随手拍" }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let key = created["api_key"].as_str().unwrap().to_owned();
+    assert_eq!(key.len(), 64);
+    let id = created["client"]["id"].as_i64().unwrap();
+    let (status, again) = h
+        .post("/api/open311/clients", &json!({ "name": "滨河随手拍" }))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_eq!(again["error"]["code"], "OPEN311_CLIENT_EXISTS");
+    let (status, blank) = h
+        .post("/api/open311/clients", &json!({ "name": " " }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{blank}");
+    let listed = h.json("/api/open311/clients").await;
+    assert_eq!(listed["clients"][0]["name"], "滨河随手拍");
+    assert!(!listed.to_string().contains(&key));
+
+    let form = |key: &str, lat: f64| {
+        vec![
+            ("api_key", key.to_owned()),
+            ("service_code", service.clone()),
+            ("lat", lat.to_string()),
+            ("long", p.x().to_string()),
+            ("description", "路灯不亮，联系 13900001111".to_owned()),
+            ("first_name", "小明".to_owned()),
+            ("last_name", "张".to_owned()),
+            ("phone", "13900001111".to_owned()),
+            ("email", "zhang@example.org".to_owned()),
+        ]
+    };
+    // Posted in JSON and in XML, read back through both formats.
+    let (status, body) = client.post("json", &form(&key, p.y())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    check(
+        &answer[0],
+        &[
+            ("service_request_id", Kind::Str, true),
+            ("service_notice", Kind::StrOrNull, false),
+            ("account_id", Kind::StrOrNull, false),
+        ],
+        "posted request",
+    );
+    let first = answer[0]["service_request_id"].as_str().unwrap().to_owned();
+    // A second report 500 m away (not a duplicate), in XML.
+    let (status, body) = client.post("xml", &form(&key, p.y() + 0.0045)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let xml = parse_xml(&body);
+    assert_eq!(xml.name, "service_requests");
+    let second = xml
+        .child("request")
+        .unwrap()
+        .child("service_request_id")
+        .unwrap()
+        .text
+        .clone();
+    assert_ne!(first, second);
+    for id in [&first, &second] {
+        let (status, json, xml, text) = client.both(&format!("requests/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        check_list(&json, &xml, "service_requests", "request", REQUEST);
+        assert_eq!(json[0]["service_code"], service.as_str());
+        assert_eq!(json[0]["status"], "open");
+        assert!((json[0]["long"].as_f64().unwrap() - p.x()).abs() < 1e-9);
+        for private in ["张小明", "小明", "13900001111", "zhang@example.org"] {
+            assert!(!text.contains(private), "{private} published: {text}");
+        }
+    }
+    // The desk took it in as a resident's report brought by the client.
+    let ticket = h.json(&format!("/api/tickets/{first}")).await;
+    assert_eq!(ticket["ticket"]["channel"], "resident", "{ticket}");
+    assert_eq!(ticket["ticket"]["source_ref"], "滨河随手拍");
+    assert_eq!(ticket["ticket"]["reporter_name"], "张小明");
+
+    // Refused: no key, a wrong key, a bad request (with the spec's codes).
+    let mut no_key = form(&key, p.y());
+    no_key.remove(0);
+    for (format, fields, code) in [
+        ("json", no_key.clone(), 403),
+        ("xml", no_key, 403),
+        ("json", form("0".repeat(64).as_str(), p.y()), 403),
+        ("xml", form(&key, 95.0), 400),
+    ] {
+        let (status, body) = client.post(format, &fields).await;
+        assert_eq!(status.as_u16(), code, "{body}");
+        let errors = if format == "json" {
+            let json: Value = serde_json::from_str(&body).unwrap();
+            check(&json[0], ERROR, "error");
+            json[0]["code"].as_i64().unwrap()
+        } else {
+            let xml = parse_xml(&body);
+            assert_eq!(xml.name, "errors");
+            xml.child("error")
+                .unwrap()
+                .child("code")
+                .unwrap()
+                .text
+                .parse()
+                .unwrap()
+        };
+        assert_eq!(errors, i64::from(code));
+    }
+
+    // Revoked: the key no longer posts, but reading stays open.
+    let (status, revoked) = h
+        .post(&format!("/api/open311/clients/{id}/revoke"), &json!({}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{revoked}");
+    assert!(revoked["revoked_at"].is_string());
+    let (status, body) = client.post("json", &form(&key, p.y() - 0.0045)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body.contains("revoked"));
+    let (status, _, _, _) = client.both(&format!("requests/{first}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, missing) = h.post("/api/open311/clients/999/revoke", &json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+
+    // Every use is audited, as the client; refusals too; creation and revocation as the admin.
+    let audit = h.json("/api/audit?action=open311.request&limit=100").await;
+    let lines = audit["entries"].as_array().unwrap();
+    let by_client: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["account"] == "open311:滨河随手拍")
+        .collect();
+    assert_eq!(by_client.len(), 3, "{audit}");
+    assert!(
+        by_client
+            .iter()
+            .any(|l| l["target"] == first.as_str() && l["status"] == 200)
+    );
+    assert!(by_client.iter().any(|l| l["status"] == 400));
+    assert_eq!(
+        lines.iter().filter(|l| l["status"] == 403).count(),
+        4,
+        "{audit}"
+    );
+    for action in ["open311_client.create", "open311_client.revoke"] {
+        let audit = h.json(&format!("/api/audit?action={action}")).await;
+        assert_eq!(audit["entries"][0]["target"], id.to_string(), "{audit}");
+    }
+    println!(
+        "open311 client (posting): {} requests",
+        client.requests.load(Ordering::Relaxed)
+    );
+}

@@ -3,22 +3,28 @@
 //! (`.json`/`.xml` suffix) and with its error list. No reporter's name or phone number is ever
 //! part of an answer, and digit runs and the reporter's own name are masked in descriptions.
 
+pub mod clients;
 mod shape;
 
+use std::sync::Arc;
+
 use axum::Router;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
+use binhe_api::error::code;
+use binhe_core::ticket::intake::IntakeRequest;
 use binhe_core::ticket::{Ticket, TicketId, TicketState};
+use binhe_store::AccountRepository;
 use binhe_store::{TicketFilter, TicketScope};
 use chrono::{DateTime, Duration, FixedOffset, SecondsFormat, Utc};
 
 use crate::dataset::{GridView, Grids};
-use crate::desk::{DeskError, TicketDesk, now};
-use crate::http::Refusal;
+use crate::desk::{DeskError, IntakeOutcome, TicketDesk, now};
 use crate::http::extract::Path;
+use crate::http::{AuditNote, Refusal};
 use shape::{Format, Record, Val};
 
 /// The base of every route.
@@ -41,15 +47,27 @@ where
     S: Clone + Send + Sync + 'static,
     TicketDesk: FromRef<S>,
     Grids: FromRef<S>,
+    Arc<dyn AccountRepository>: FromRef<S>,
 {
     Router::new()
+        .route(
+            "/api/open311/clients",
+            get(clients::list).post(clients::create),
+        )
+        .route("/api/open311/clients/{id}/revoke", post(clients::revoke))
         .route("/open311/v2/discovery.json", get(discovery::<JSON>))
         .route("/open311/v2/discovery.xml", get(discovery::<XML>))
         .route("/open311/v2/services.json", get(services::<JSON>))
         .route("/open311/v2/services.xml", get(services::<XML>))
         .route("/open311/v2/services/{file}", get(service_definition))
-        .route("/open311/v2/requests.json", get(requests::<JSON>))
-        .route("/open311/v2/requests.xml", get(requests::<XML>))
+        .route(
+            "/open311/v2/requests.json",
+            get(requests::<JSON>).post(post_request::<JSON>),
+        )
+        .route(
+            "/open311/v2/requests.xml",
+            get(requests::<XML>).post(post_request::<XML>),
+        )
         .route("/open311/v2/requests/{file}", get(request_one))
         .route("/open311/v2/{*rest}", any(no_route))
 }
@@ -61,24 +79,38 @@ pub enum Open311Error {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// The request was not taken in: each problem, as the intake names it.
+    #[error("{}", .0.join("; "))]
+    Rejected(Vec<String>),
+    #[error("{0}")]
+    KeyRefused(String),
     #[error("the server failed: {0}")]
     Failed(String),
+    #[error("an Open311 client named {name} exists already")]
+    ClientExists { name: String },
+    #[error("Open311 client {id} does not exist")]
+    ClientNotFound { id: i64 },
 }
 
 impl Refusal for Open311Error {
     fn status(&self) -> StatusCode {
         match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) | Self::Rejected(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) | Self::ClientNotFound { .. } => StatusCode::NOT_FOUND,
+            Self::KeyRefused(_) => StatusCode::FORBIDDEN,
+            Self::ClientExists { .. } => StatusCode::CONFLICT,
             Self::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn code(&self) -> &str {
         match self {
-            Self::BadRequest(_) => "OPEN311_BAD_REQUEST",
-            Self::NotFound(_) => "OPEN311_NOT_FOUND",
-            Self::Failed(_) => "OPEN311_FAILED",
+            Self::BadRequest(_) | Self::Rejected(_) => code::OPEN311_BAD_REQUEST,
+            Self::NotFound(_) => code::OPEN311_NOT_FOUND,
+            Self::KeyRefused(_) => code::OPEN311_KEY_REFUSED,
+            Self::Failed(_) => code::OPEN311_FAILED,
+            Self::ClientExists { .. } => code::OPEN311_CLIENT_EXISTS,
+            Self::ClientNotFound { .. } => code::OPEN311_CLIENT_NOT_FOUND,
         }
     }
 
@@ -86,7 +118,11 @@ impl Refusal for Open311Error {
         match self {
             Self::BadRequest(en) => format!("Open311 请求有误：{en}"),
             Self::NotFound(en) => format!("Open311 未找到：{en}"),
+            Self::Rejected(problems) => format!("诉求未受理：{}", problems.join("；")),
+            Self::KeyRefused(en) => format!("Open311 API 密钥无效：{en}"),
             Self::Failed(_) => "服务器内部错误".to_owned(),
+            Self::ClientExists { name } => format!("Open311 客户端“{name}”已存在"),
+            Self::ClientNotFound { id } => format!("Open311 客户端 {id} 不存在"),
         }
     }
 
@@ -105,11 +141,20 @@ impl IntoResponse for Refused {
         if error.is_failure() {
             tracing::error!("open311: {error}");
         }
-        let record = Record(vec![
-            ("code", Val::Int(i64::from(status.as_u16()))),
-            ("description", Val::Text(error.to_string())),
-        ]);
-        (status, format.list("errors", "error", &[record])).into_response()
+        let descriptions = match &error {
+            Open311Error::Rejected(problems) => problems.clone(),
+            other => vec![other.to_string()],
+        };
+        let records: Vec<Record> = descriptions
+            .into_iter()
+            .map(|description| {
+                Record(vec![
+                    ("code", Val::Int(i64::from(status.as_u16()))),
+                    ("description", Val::Text(description)),
+                ])
+            })
+            .collect();
+        (status, format.list("errors", "error", &records)).into_response()
     }
 }
 
@@ -523,4 +568,138 @@ async fn request_one(
     Ok(format
         .list("service_requests", "request", &[record])
         .into_response())
+}
+
+/// A form field: present and not blank.
+fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.trim())
+        .filter(|v| !v.is_empty())
+}
+
+fn coordinate(form: &[(String, String)], name: &str) -> Result<Option<f64>, Open311Error> {
+    field(form, name)
+        .map(|raw| {
+            raw.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| Open311Error::BadRequest(format!("{name} {raw:?} is not a number")))
+        })
+        .transpose()
+}
+
+/// The client a key belongs to, unless it is missing, unknown or revoked.
+async fn client_of(
+    accounts: &dyn AccountRepository,
+    form: &[(String, String)],
+) -> Result<binhe_store::Open311Client, Open311Error> {
+    let key = field(form, "api_key")
+        .ok_or_else(|| Open311Error::KeyRefused("api_key is required to post a request".into()))?;
+    match accounts
+        .open311_client_by_key(&clients::key_hash(key))
+        .await?
+    {
+        Some(client) if client.revoked_at.is_none() => Ok(client),
+        Some(_) => Err(Open311Error::KeyRefused("this api_key was revoked".into())),
+        None => Err(Open311Error::KeyRefused("api_key is not valid".into())),
+    }
+}
+
+/// `POST requests`: a new request through the one intake, as a resident's report brought by
+/// the client (its name is the ticket's source).
+async fn take_in(
+    desk: &TicketDesk,
+    grids: &Grids,
+    client: &binhe_store::Open311Client,
+    form: &[(String, String)],
+) -> Result<Record, Open311Error> {
+    let name: Vec<&str> = ["last_name", "first_name"]
+        .into_iter()
+        .filter_map(|n| field(form, n))
+        .collect();
+    let request = IntakeRequest {
+        channel: Some("resident".to_owned()),
+        category: field(form, "service_code").map(str::to_owned),
+        description: field(form, "description").map(str::to_owned),
+        lon: coordinate(form, "long")?,
+        lat: coordinate(form, "lat")?,
+        address: field(form, "address_string").map(str::to_owned),
+        reporter_name: (!name.is_empty()).then(|| name.concat()),
+        reporter_phone: field(form, "phone").map(str::to_owned),
+        source_ref: Some(client.name.clone()),
+        ..IntakeRequest::default()
+    };
+    if request.category.is_none() {
+        return Err(Open311Error::BadRequest("service_code is required".into()));
+    }
+    if request.lat.is_none() && request.address.is_none() {
+        return Err(Open311Error::BadRequest(
+            "lat and long, or address_string, is required".into(),
+        ));
+    }
+    let id = match desk.intake_one(request, grids.view()).await? {
+        IntakeOutcome::Created { ticket, .. } => ticket.id,
+        IntakeOutcome::Existing { id } => id,
+        IntakeOutcome::Rejected { problems } => {
+            return Err(Open311Error::Rejected(
+                problems
+                    .into_iter()
+                    .map(|p| format!("{}: {}", p.field, p.message_en))
+                    .collect(),
+            ));
+        }
+    };
+    let ticket = desk.ticket(id).await?;
+    Ok(Record(vec![
+        ("service_request_id", Val::Text(id.to_string())),
+        (
+            "service_notice",
+            Val::Text(format!("办结时限 / due by {}", local(ticket.due_at))),
+        ),
+        ("account_id", Val::Null),
+    ]))
+}
+
+async fn post_request<const AS_XML: bool>(
+    State(desk): State<TicketDesk>,
+    State(grids): State<Grids>,
+    State(accounts): State<Arc<dyn AccountRepository>>,
+    form: Result<axum::Form<Vec<(String, String)>>, FormRejection>,
+) -> Response {
+    let format = format_of(AS_XML);
+    let form = match form {
+        Ok(axum::Form(form)) => form,
+        Err(e) => {
+            let error = Open311Error::BadRequest(format!("the form is unreadable: {e}"));
+            return AuditNote::new("open311.request", "")
+                .detail(&error.to_string())
+                .attach(Refused(format, error));
+        }
+    };
+    let client = match client_of(accounts.as_ref(), &form).await {
+        Ok(client) => client,
+        Err(error) => {
+            return AuditNote::new("open311.request", "")
+                .detail(&error.to_string())
+                .attach(Refused(format, error));
+        }
+    };
+    let mut note = AuditNote::new("open311.request", "");
+    note.account = Some((
+        format!("open311:{}", client.name),
+        "open311_client".to_owned(),
+    ));
+    note.terminal = Some(format!("Open311 client {}", client.id));
+    match take_in(&desk, &grids, &client, &form).await {
+        Ok(record) => {
+            if let Some((_, Val::Text(id))) = record.0.first() {
+                note.target.clone_from(id);
+            }
+            note.attach(format.list("service_requests", "request", &[record]))
+        }
+        Err(error) => note
+            .detail(&error.to_string())
+            .attach(Refused(format, error)),
+    }
 }
