@@ -694,3 +694,74 @@ async fn a_client_posts_with_its_key_and_reads_the_request_back_until_the_key_is
         client.requests.load(Ordering::Relaxed)
     );
 }
+
+/// `binhe-server open311-client … --db FILE`, its standard output.
+fn cli(database: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_binhe-server"))
+        .arg("open311-client")
+        .args(args)
+        .arg("--db")
+        .arg(database)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn a_key_made_on_the_command_line_posts_until_it_is_revoked_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite");
+    let (ok, out) = cli(&db, &["add", "街道公众号"]);
+    assert!(ok, "{out}");
+    let key = out
+        .lines()
+        .find_map(|l| l.strip_prefix("api_key="))
+        .unwrap()
+        .to_owned();
+    assert_eq!(key.len(), 64);
+    let (ok, again) = cli(&db, &["add", "街道公众号"]);
+    assert!(!ok && again.contains("OPEN311_CLIENT_EXISTS"), "{again}");
+    let (ok, listed) = cli(&db, &["list"]);
+    assert!(
+        ok && listed.contains("街道公众号") && !listed.contains(&key),
+        "{listed}"
+    );
+    let id = listed.split('\t').next().unwrap().trim().to_owned();
+
+    let h = Harness::start(&db).await;
+    let service = h.json("/api/catalogue").await["categories"][0]["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let hierarchy = demo::generate(DEFAULT_SEED).hierarchy;
+    let grid = hierarchy.get(hierarchy.at_level(GridLevel::Micro).nth(9).unwrap());
+    let p = grid.shape.interior_point().unwrap();
+    let client = Client {
+        base: h.base(),
+        http: reqwest::Client::new(),
+        requests: AtomicUsize::new(0),
+    };
+    let form = vec![
+        ("api_key", key.clone()),
+        ("service_code", service),
+        ("lat", p.y().to_string()),
+        ("long", p.x().to_string()),
+        ("description", "井盖缺失".to_owned()),
+    ];
+    let (status, body) = client.post("json", &form).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (ok, out) = cli(&db, &["revoke", &id]);
+    assert!(ok, "{out}");
+    let (status, body) = client.post("json", &form).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (ok, out) = cli(&db, &["revoke", "999"]);
+    assert!(!ok, "{out}");
+    let audit = h.json("/api/audit?action=open311_client.create").await;
+    assert_eq!(audit["entries"][0]["target"], id.as_str(), "{audit}");
+}
