@@ -765,3 +765,57 @@ async fn a_key_made_on_the_command_line_posts_until_it_is_revoked_there() {
     let audit = h.json("/api/audit?action=open311_client.create").await;
     assert_eq!(audit["entries"][0]["target"], id.as_str(), "{audit}");
 }
+
+#[tokio::test]
+async fn a_camera_alerts_picture_is_its_media_url() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("db.sqlite")).await;
+    let made = std::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=160x90")
+        .args(["-frames:v", "1", "-f", "mjpeg", "pipe:1"])
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let jpeg = made.stdout;
+    let camera = h.first_camera().await;
+    let catalogue = h.json("/api/catalogue").await;
+    let service = catalogue["categories"][0]["code"].as_str().unwrap();
+    let (status, answer) = h
+        .post(
+            "/api/tickets",
+            &json!({
+                "channel": "camera", "category": service, "description": "视频分析告警",
+                "source_ref": camera,
+                "snapshot_jpeg": base64::engine::general_purpose::STANDARD.encode(&jpeg),
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let id = answer["ticket"]["id"].as_i64().unwrap();
+    let client = Client {
+        base: h.base(),
+        http: reqwest::Client::new(),
+        requests: AtomicUsize::new(0),
+    };
+    let (status, json, xml, _) = client.both(&format!("requests/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    check_list(&json, &xml, "service_requests", "request", REQUEST);
+    let url = json[0]["media_url"].as_str().unwrap();
+    assert_eq!(url, format!("{}/open311/v2/media/{id}.jpg", h.base()));
+    // Fetched without any session: the same picture.
+    let response = client.http.get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    assert_eq!(response.bytes().await.unwrap().to_vec(), jpeg);
+    let missing = client
+        .http
+        .get(format!("{}/open311/v2/media/999.jpg", h.base()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let body: Value = missing.json().await.unwrap();
+    check(&body[0], ERROR, "error");
+}

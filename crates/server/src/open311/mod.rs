@@ -11,13 +11,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{FromRef, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post};
 use binhe_api::error::code;
 use binhe_core::ticket::intake::IntakeRequest;
 use binhe_core::ticket::{Ticket, TicketId, TicketState};
-use binhe_store::AccountRepository;
+use binhe_store::{AccountRepository, DeviceRepository};
 use binhe_store::{TicketFilter, TicketScope};
 use chrono::{DateTime, Duration, FixedOffset, SecondsFormat, Utc};
 
@@ -48,6 +48,7 @@ where
     TicketDesk: FromRef<S>,
     Grids: FromRef<S>,
     Arc<dyn AccountRepository>: FromRef<S>,
+    Arc<dyn DeviceRepository>: FromRef<S>,
 {
     Router::new()
         .route(
@@ -69,6 +70,7 @@ where
             get(requests::<XML>).post(post_request::<XML>),
         )
         .route("/open311/v2/requests/{file}", get(request_one))
+        .route("/open311/v2/media/{file}", get(media))
         .route("/open311/v2/{*rest}", any(no_route))
 }
 
@@ -448,7 +450,21 @@ fn status_notes(ticket: &Ticket) -> String {
     }
 }
 
-fn request_record(ticket: &Ticket, desk: &TicketDesk, view: &GridView) -> Record {
+/// The address of this server as the client reached it (`http://host:port`), for `media_url`.
+fn origin(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .map(|h| format!("http://{h}"))
+}
+
+fn request_record(
+    ticket: &Ticket,
+    desk: &TicketDesk,
+    view: &GridView,
+    origin: Option<&str>,
+) -> Record {
     let catalogue = desk.catalogue();
     let service_name = catalogue
         .categories
@@ -498,7 +514,15 @@ fn request_record(ticket: &Ticket, desk: &TicketDesk, view: &GridView) -> Record
             "long",
             ticket.location.map_or(Val::Null, |p| Val::Float(p.lon)),
         ),
-        ("media_url", Val::Null),
+        (
+            "media_url",
+            match (&ticket.snapshot, origin) {
+                (Some(_), Some(origin)) => {
+                    Val::Text(format!("{origin}{BASE}/media/{}.jpg", ticket.id))
+                }
+                _ => Val::Null,
+            },
+        ),
     ])
 }
 
@@ -533,6 +557,7 @@ fn requests_query(raw: RawQuery) -> Result<RequestsQuery, Open311Error> {
 async fn requests<const AS_XML: bool>(
     State(desk): State<TicketDesk>,
     State(grids): State<Grids>,
+    headers: HeaderMap,
     raw: RawQuery,
 ) -> Result<Response, Refused> {
     let format = format_of(AS_XML);
@@ -541,7 +566,7 @@ async fn requests<const AS_XML: bool>(
     let view = grids.view();
     let records: Vec<Record> = found
         .iter()
-        .map(|t| request_record(t, &desk, &view))
+        .map(|t| request_record(t, &desk, &view, origin(&headers).as_deref()))
         .collect();
     Ok(format
         .list("service_requests", "request", &records)
@@ -551,6 +576,7 @@ async fn requests<const AS_XML: bool>(
 async fn request_one(
     State(desk): State<TicketDesk>,
     State(grids): State<Grids>,
+    headers: HeaderMap,
     Path(file): Path<String>,
 ) -> Result<Response, Refused> {
     let (raw, format) = split_file(&file)?;
@@ -564,7 +590,7 @@ async fn request_one(
         .ticket(id)
         .await
         .map_err(|e| Refused(format, e.into()))?;
-    let record = request_record(&ticket, &desk, &grids.view());
+    let record = request_record(&ticket, &desk, &grids.view(), origin(&headers).as_deref());
     Ok(format
         .list("service_requests", "request", &[record])
         .into_response())
@@ -702,4 +728,43 @@ async fn post_request<const AS_XML: bool>(
             .detail(&error.to_string())
             .attach(Refused(format, error)),
     }
+}
+
+/// `media/{id}.jpg`: the camera picture a request came with (its `media_url`).
+async fn media(
+    State(desk): State<TicketDesk>,
+    State(devices): State<Arc<dyn DeviceRepository>>,
+    Path(file): Path<String>,
+) -> Result<Response, Refused> {
+    let missing = || {
+        Refused(
+            Format::Json,
+            Open311Error::NotFound(format!("no picture {file:?}")),
+        )
+    };
+    let id: TicketId = file
+        .strip_suffix(".jpg")
+        .and_then(|id| id.parse().ok())
+        .ok_or_else(missing)?;
+    let ticket = desk
+        .store()
+        .ticket(id)
+        .await
+        .map_err(|e| Refused(Format::Json, e.into()))?;
+    let picture = match ticket.and_then(|t| t.snapshot) {
+        Some(snapshot) => devices
+            .snapshot(&snapshot)
+            .await
+            .map_err(|e| Refused(Format::Json, e.into()))?,
+        None => None,
+    }
+    .ok_or_else(missing)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "public, max-age=86400, immutable"),
+        ],
+        picture.jpeg,
+    )
+        .into_response())
 }
