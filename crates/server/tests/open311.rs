@@ -147,31 +147,42 @@ enum Kind {
     Array,
 }
 
+/// The JSON Schema of an object with these fields (types, which are required, no others).
+fn schema(fields: &[(&str, Kind, bool)]) -> Value {
+    let mut properties = serde_json::Map::new();
+    for (name, kind, _) in fields {
+        let types = match kind {
+            Kind::Str => json!("string"),
+            Kind::StrOrNull => json!(["string", "null"]),
+            Kind::Bool => json!("boolean"),
+            Kind::NumOrNull => json!(["number", "null"]),
+            Kind::Int => json!("integer"),
+            Kind::Array => json!("array"),
+        };
+        properties.insert((*name).to_owned(), json!({ "type": types }));
+    }
+    let required: Vec<&str> = fields
+        .iter()
+        .filter(|(_, _, required)| *required)
+        .map(|(name, _, _)| *name)
+        .collect();
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": false,
+    })
+}
+
+/// Validates one JSON object against the schema of its fields.
 fn check(value: &Value, fields: &[(&str, Kind, bool)], what: &str) {
-    let object = value
-        .as_object()
-        .unwrap_or_else(|| panic!("{what}: not an object: {value}"));
-    for (name, kind, required) in fields {
-        let Some(v) = object.get(*name) else {
-            assert!(!required, "{what}: {name} is required: {value}");
-            continue;
-        };
-        let fits = match kind {
-            Kind::Str => v.is_string(),
-            Kind::StrOrNull => v.is_string() || v.is_null(),
-            Kind::Bool => v.is_boolean(),
-            Kind::NumOrNull => v.is_number() || v.is_null(),
-            Kind::Int => v.is_i64(),
-            Kind::Array => v.is_array(),
-        };
-        assert!(fits, "{what}: {name} has the wrong type: {v}");
-    }
-    for key in object.keys() {
-        assert!(
-            fields.iter().any(|(name, _, _)| name == key),
-            "{what}: {key} is not a field of the specification"
-        );
-    }
+    let validator = jsonschema::validator_for(&schema(fields)).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(value)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{what}: {errors:?} in {value}");
 }
 
 const SERVICE: &[(&str, Kind, bool)] = &[
@@ -818,4 +829,18 @@ async fn a_camera_alerts_picture_is_its_media_url() {
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     let body: Value = missing.json().await.unwrap();
     check(&body[0], ERROR, "error");
+}
+
+#[test]
+fn the_schemas_refuse_what_the_specification_does_not_allow() {
+    let validator = jsonschema::validator_for(&schema(ERROR)).unwrap();
+    assert!(validator.is_valid(&json!({ "code": 404, "description": "not found" })));
+    for bad in [
+        json!({ "code": "404", "description": "code as text" }),
+        json!({ "description": "no code" }),
+        json!({ "code": 400, "description": "x", "message_zh": "not in the spec" }),
+        json!([{ "code": 400, "description": "a list, not an error" }]),
+    ] {
+        assert!(!validator.is_valid(&bad), "{bad}");
+    }
 }
