@@ -200,6 +200,15 @@ pub mod code {
     // The desktop app's embedded server.
     pub const NOT_DESKTOP: &str = "NOT_DESKTOP";
     pub const DESKTOP_SETTINGS_FAILED: &str = "DESKTOP_SETTINGS_FAILED";
+
+    // Open311 (the GeoReport v2 routes answer with the specification's error list; these are
+    // for the audit log and the administrator's client routes).
+    pub const OPEN311_BAD_REQUEST: &str = "OPEN311_BAD_REQUEST";
+    pub const OPEN311_NOT_FOUND: &str = "OPEN311_NOT_FOUND";
+    pub const OPEN311_KEY_REFUSED: &str = "OPEN311_KEY_REFUSED";
+    pub const OPEN311_FAILED: &str = "OPEN311_FAILED";
+    pub const OPEN311_CLIENT_EXISTS: &str = "OPEN311_CLIENT_EXISTS";
+    pub const OPEN311_CLIENT_NOT_FOUND: &str = "OPEN311_CLIENT_NOT_FOUND";
 }
 
 #[cfg(test)]

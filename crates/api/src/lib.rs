@@ -24,6 +24,7 @@ pub mod devices;
 pub mod error;
 pub mod grids;
 pub mod kpi;
+pub mod open311;
 pub mod query;
 pub mod tickets;
 pub mod time;

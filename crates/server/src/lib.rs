@@ -9,7 +9,7 @@
 //!   [`reference_year`] (a command-line tool);
 //! - rooms, each with its routes and its error enum, none importing another:
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`auth`], [`desktop`],
-//!   [`demo_feed`], [`basemap`];
+//!   [`demo_feed`], [`basemap`], [`open311`];
 //! - services the rooms share: [`desk`] (intake and the closed loop, which takes camera
 //!   pictures through the gateway), [`gateway`] (cameras);
 //! - foundation: [`http`] (refusals, extractors, who is asking), [`dataset`] (the grids).
@@ -26,6 +26,7 @@ pub mod gateway;
 pub mod grids;
 pub mod http;
 pub mod kpi;
+pub mod open311;
 pub mod reference_year;
 pub mod router;
 pub mod state;
@@ -325,6 +326,9 @@ async fn start_demo_feed(state: &AppState, settings: FeedSettings) -> Result<(),
         .store()
         .list(&binhe_store::TicketFilter {
             scope: binhe_store::TicketScope::All,
+            category: None,
+            received_from: None,
+            received_until: None,
             limit: 1,
             ..binhe_store::TicketFilter::default()
         })

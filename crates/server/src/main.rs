@@ -108,6 +108,14 @@ enum Command {
         #[arg(long, global = true)]
         db: Option<String>,
     },
+    /// Open311 clients: the outside apps that post requests with their own API key
+    /// (docs/api-open311.md).
+    Open311Client {
+        #[command(subcommand)]
+        command: Open311ClientCommand,
+        #[arg(long, global = true)]
+        db: Option<String>,
+    },
     /// The street's own basemap (MBTiles or PMTiles, raster or vector tiles), drawn under the
     /// grids instead of the generated one. The file is copied into `basemaps/` beside the
     /// SQLite file (PostgreSQL: into `$BINHE_DATA_DIR/basemaps`).
@@ -142,6 +150,16 @@ enum BasemapCommand {
     Remove,
     /// Say which basemap is served.
     Show,
+}
+
+#[derive(Subcommand)]
+enum Open311ClientCommand {
+    /// Register a client; prints its API key, shown this once (only its hash is kept).
+    Add { name: String },
+    /// List the clients (id, name, created by, created at, revoked at).
+    List,
+    /// Revoke a client's key.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -379,6 +397,12 @@ async fn run(command: Command) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             manage_accounts(&state, command).await
         }
+        Command::Open311Client { command, db } => {
+            let state = open_state(&database(db), Mode::Center)
+                .await
+                .map_err(|e| e.to_string())?;
+            manage_open311_clients(&state, command).await
+        }
         Command::Basemap { command, db } => {
             let state = open_state(&database(db), Mode::Center)
                 .await
@@ -397,6 +421,9 @@ async fn run(command: Command) -> Result<(), String> {
                     state: None,
                     community: None,
                     visibility: binhe_core::access::Visibility::Everything,
+                    category: None,
+                    received_from: None,
+                    received_until: None,
                     limit: 1,
                     after: None,
                 })
@@ -494,6 +521,75 @@ async fn manage_accounts(state: &AppState, command: AccountCommand) -> Result<()
             Ok(())
         }
     }
+}
+
+async fn manage_open311_clients(
+    state: &AppState,
+    command: Open311ClientCommand,
+) -> Result<(), String> {
+    use binhe_server::open311::clients;
+    let accounts = state.gate().accounts;
+    let refused = |e: ApiError| format!("{} {} / {e}", e.code(), e.message_zh());
+    let audit = |action: &str, target: &str, detail: &str| {
+        let mut entry = audit_entry(&local_principal(), "命令行 / command line", action, target);
+        detail.clone_into(&mut entry.detail);
+        entry
+    };
+    match command {
+        Open311ClientCommand::Add { name } => {
+            let name = clients::checked_name(Some(&name))
+                .map_err(|e| format!("未创建 / NOT created: {}", refused(e)))?;
+            let (client, key) =
+                clients::register(accounts.as_ref(), &name, "命令行 / command line")
+                    .await
+                    .map_err(|e| format!("未创建 / NOT created: {}", refused(e)))?;
+            let entry = audit(
+                "open311_client.create",
+                &client.id.to_string(),
+                &client.name,
+            );
+            accounts
+                .record_audit(&[entry])
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("已创建 / created {} {}", client.id, client.name);
+            println!("api_key={key}");
+            println!("密钥只显示这一次 / the key is shown this once");
+        }
+        Open311ClientCommand::List => {
+            for c in accounts
+                .open311_clients()
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    c.id,
+                    c.name,
+                    c.created_by,
+                    c.created_at.to_rfc3339(),
+                    c.revoked_at.map_or_else(
+                        || "-".to_owned(),
+                        |at| format!("已吊销 revoked {}", at.to_rfc3339())
+                    )
+                );
+            }
+        }
+        Open311ClientCommand::Revoke { id } => {
+            let client = accounts
+                .revoke_open311_client(id, chrono::Utc::now())
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("没有客户端 {id} / no Open311 client {id}"))?;
+            let entry = audit("open311_client.revoke", &id.to_string(), &client.name);
+            accounts
+                .record_audit(&[entry])
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("已吊销 / revoked {} {}", client.id, client.name);
+        }
+    }
+    Ok(())
 }
 
 /// One line on a basemap: name, file kind, tiles, zooms, bounds, size and where it lies.

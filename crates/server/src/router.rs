@@ -17,7 +17,8 @@ use crate::http::extract::{self, Json};
 use crate::http::{ApiError, RequestError};
 use crate::state::AppState;
 use crate::{
-    auth, basemap, cameras, demo_feed, desktop, door_access, grids, kpi, tickets, uri_guard,
+    auth, basemap, cameras, demo_feed, desktop, door_access, grids, kpi, open311, tickets,
+    uri_guard,
 };
 
 pub fn router(
@@ -36,6 +37,7 @@ pub fn router(
         .merge(auth::routes())
         .merge(demo_feed::routes())
         .merge(basemap::routes())
+        .merge(open311::routes())
         .route(
             &format!("{}/{{length}}", uri_guard::STAND_IN),
             any(uri_too_long),

@@ -57,16 +57,7 @@ async fn viewers_share_one_upstream_that_stops_with_the_last_of_them() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let h = Harness::start(&dir.path().join("cameras.sqlite")).await;
-    let layer = h.json("/api/devices.geojson").await;
-    let camera = layer["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["properties"]["kind"] == "camera")
-        .unwrap()["properties"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let camera = h.first_camera().await;
     let path = format!("/api/cameras/{camera}/live.mjpeg");
     assert_eq!(ffmpeg_children(), 0);
 

@@ -561,6 +561,9 @@ async fn every_stored_ticket_equals_the_replay_of_its_events() {
     let (tickets, total) = store
         .list(&TicketFilter {
             scope: TicketScope::All,
+            category: None,
+            received_from: None,
+            received_until: None,
             limit: 100,
             ..TicketFilter::default()
         })

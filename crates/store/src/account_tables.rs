@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use crate::StoreError;
 use crate::accounts::{
-    AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
+    AccountChange, AccountRepository, AuditEntry, AuditFilter, Open311Client, Session,
+    StoredAccount,
 };
 use crate::backend::{Columns, Run, Value, millis, time};
 
@@ -59,6 +60,27 @@ fn session_from_row(row: &impl Columns) -> Result<Session, StoreError> {
         expires_at: time(row, "expires_at")?,
         terminal: row.text("terminal").to_owned(),
         address: row.text("address").to_owned(),
+    })
+}
+
+const CLIENT_COLUMNS: &str = "id, name, key_hash, created_by, created_at, revoked_at";
+
+fn client_from_row(row: &impl Columns) -> Result<Open311Client, StoreError> {
+    Ok(Open311Client {
+        id: row.integer("id"),
+        name: row.text("name").to_owned(),
+        key_hash: row.text("key_hash").to_owned(),
+        created_by: row.text("created_by").to_owned(),
+        created_at: time(row, "created_at")?,
+        revoked_at: row
+            .maybe_integer("revoked_at")
+            .map(|ms| {
+                DateTime::from_timestamp_millis(ms).ok_or_else(|| StoreError::Corrupt {
+                    code: format!("open311 client {}", row.integer("id")),
+                    detail: "revocation time out of range".to_owned(),
+                })
+            })
+            .transpose()?,
     })
 }
 
@@ -390,5 +412,101 @@ impl<B: Run> AccountRepository for B {
             .map(audit_from_row)
             .collect::<Result<Vec<_>, _>>()?;
         Ok((entries, u64::try_from(total).unwrap_or(0)))
+    }
+
+    async fn create_open311_client(
+        &self,
+        name: &str,
+        key_hash: &str,
+        created_by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Open311Client, StoreError> {
+        let mut writer = self
+            .begin_side_write("registering an Open311 client")
+            .await?;
+        let taken = !B::fetch(
+            &mut writer.tx,
+            "SELECT id FROM open311_clients WHERE name = ?",
+            &[name.into()],
+            "checking the client name is free",
+        )
+        .await?
+        .is_empty();
+        if taken {
+            return Err(StoreError::Open311ClientExists {
+                name: name.to_owned(),
+            });
+        }
+        let rows = B::fetch(
+            &mut writer.tx,
+            &format!(
+                "INSERT INTO open311_clients (name, key_hash, created_by, created_at) \
+                 VALUES (?, ?, ?, ?) RETURNING {CLIENT_COLUMNS}"
+            ),
+            &[
+                name.into(),
+                key_hash.into(),
+                created_by.into(),
+                millis(at).into(),
+            ],
+            "registering an Open311 client",
+        )
+        .await?;
+        let client = rows
+            .first()
+            .map(client_from_row)
+            .transpose()?
+            .ok_or_else(|| StoreError::Corrupt {
+                code: format!("open311 client {name}"),
+                detail: "not returned by its insert".to_owned(),
+            })?;
+        writer.commit("registering an Open311 client").await?;
+        Ok(client)
+    }
+
+    async fn open311_clients(&self) -> Result<Vec<Open311Client>, StoreError> {
+        self.read(
+            &format!("SELECT {CLIENT_COLUMNS} FROM open311_clients ORDER BY id"),
+            &[],
+            "reading Open311 clients",
+        )
+        .await?
+        .iter()
+        .map(client_from_row)
+        .collect()
+    }
+
+    async fn open311_client_by_key(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<Open311Client>, StoreError> {
+        self.read(
+            &format!("SELECT {CLIENT_COLUMNS} FROM open311_clients WHERE key_hash = ?"),
+            &[key_hash.into()],
+            "reading an Open311 client",
+        )
+        .await?
+        .first()
+        .map(client_from_row)
+        .transpose()
+    }
+
+    async fn revoke_open311_client(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Open311Client>, StoreError> {
+        self.write_one(
+            &format!(
+                "UPDATE open311_clients SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? \
+                 RETURNING {CLIENT_COLUMNS}"
+            ),
+            &[millis(at).into(), id.into()],
+            "revoking an Open311 client",
+        )
+        .await?
+        .first()
+        .map(client_from_row)
+        .transpose()
     }
 }

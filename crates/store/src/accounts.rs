@@ -66,6 +66,19 @@ pub struct AuditFilter {
     pub limit: u32,
 }
 
+/// An outside app that may post Open311 requests with its own API key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Open311Client {
+    pub id: i64,
+    pub name: String,
+    /// SHA-256 of the key, hex; the key itself is never stored.
+    pub key_hash: String,
+    /// The administrator's login.
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
 #[async_trait]
 pub trait AccountRepository: Send + Sync {
     async fn account(&self, login: &str) -> Result<Option<StoredAccount>, StoreError>;
@@ -114,4 +127,30 @@ pub trait AccountRepository: Send + Sync {
 
     /// Newest first, with the total that matched before the limit.
     async fn audit(&self, filter: &AuditFilter) -> Result<(Vec<AuditEntry>, u64), StoreError>;
+
+    /// Registers an Open311 client; `Open311ClientExists` when the name is taken.
+    async fn create_open311_client(
+        &self,
+        name: &str,
+        key_hash: &str,
+        created_by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Open311Client, StoreError>;
+
+    /// Every Open311 client, revoked ones too, in the order they were registered.
+    async fn open311_clients(&self) -> Result<Vec<Open311Client>, StoreError>;
+
+    /// The client whose key has this hash, revoked or not.
+    async fn open311_client_by_key(
+        &self,
+        key_hash: &str,
+    ) -> Result<Option<Open311Client>, StoreError>;
+
+    /// Revokes a client's key (once: a revoked client keeps its first revocation time); `None`
+    /// when there is no such client.
+    async fn revoke_open311_client(
+        &self,
+        id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<Option<Open311Client>, StoreError>;
 }

@@ -22,7 +22,8 @@ use async_trait::async_trait;
 use binhe_core::{Device, GridHierarchy, Worker};
 
 pub use accounts::{
-    AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
+    AccountChange, AccountRepository, AuditEntry, AuditFilter, Open311Client, Session,
+    StoredAccount,
 };
 pub use basemaps::{BasemapRepository, StoredBasemap};
 pub use devices::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
@@ -71,6 +72,8 @@ pub enum StoreError {
     Conflict { id: i64, expected: u32, actual: u32 },
     #[error("account {login} exists already")]
     AccountExists { login: String },
+    #[error("an Open311 client named {name} exists already")]
+    Open311ClientExists { name: String },
 }
 
 impl StoreError {

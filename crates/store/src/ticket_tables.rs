@@ -180,12 +180,19 @@ fn visibility_pattern(visibility: &Visibility) -> Option<String> {
 /// [`visibility_pattern`] of the filter's visibility.
 fn filter_sql<'a>(filter: &'a TicketFilter, pattern: Option<&'a str>) -> (String, Vec<Value<'a>>) {
     let mut sql = " WHERE 1 = 1".to_owned();
-    if filter.scope != TicketScope::All {
-        sql += " AND state NOT IN ";
-        sql += CLOSED_STATES;
+    match filter.scope {
+        TicketScope::All => {}
+        TicketScope::Finished => {
+            sql += " AND state IN ";
+            sql += CLOSED_STATES;
+        }
+        TicketScope::Open | TicketScope::Unrouted | TicketScope::Flagged => {
+            sql += " AND state NOT IN ";
+            sql += CLOSED_STATES;
+        }
     }
     match filter.scope {
-        TicketScope::All | TicketScope::Open => {}
+        TicketScope::All | TicketScope::Open | TicketScope::Finished => {}
         TicketScope::Unrouted => sql += " AND community_code IS NULL",
         TicketScope::Flagged => sql += " AND flagged_of IS NOT NULL",
     }
@@ -197,6 +204,18 @@ fn filter_sql<'a>(filter: &'a TicketFilter, pattern: Option<&'a str>) -> (String
     if let Some(community) = &filter.community {
         sql.push_str(" AND community_code = ?");
         values.push(community.as_str().into());
+    }
+    if let Some(category) = &filter.category {
+        sql.push_str(" AND category = ?");
+        values.push(category.as_str().into());
+    }
+    if let Some(from) = filter.received_from {
+        sql.push_str(" AND received_at >= ?");
+        values.push(millis(from).into());
+    }
+    if let Some(until) = filter.received_until {
+        sql.push_str(" AND received_at <= ?");
+        values.push(millis(until).into());
     }
     match &filter.visibility {
         Visibility::Everything => {}

@@ -7,6 +7,8 @@ use binhe_core::access::{Audience, Visibility};
 use binhe_core::ticket::lifecycle::TicketEvent;
 use binhe_core::ticket::{Catalogue, Channel, SlaTable, Ticket, TicketId, TicketState};
 
+use chrono::{DateTime, Utc};
+
 use crate::StoreError;
 
 /// Column mappings of work-order files by their headers' signature.
@@ -50,6 +52,8 @@ pub enum TicketScope {
     Unrouted,
     /// Open tickets flagged as possible duplicates.
     Flagged,
+    /// Off every desk: closed, cancelled or merged into another.
+    Finished,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -60,6 +64,12 @@ pub struct TicketFilter {
     pub community: Option<GridCode>,
     /// Only what the asking principal may see.
     pub visibility: Visibility,
+    /// Only tickets of this category (its code).
+    pub category: Option<String>,
+    /// Only tickets received at or after this time.
+    pub received_from: Option<DateTime<Utc>>,
+    /// Only tickets received at or before this time.
+    pub received_until: Option<DateTime<Utc>>,
     pub limit: u32,
     /// Only tickets listed after this one (its receipt time in ms and id), for reading a long
     /// list page by page in the list's order (newest first).

@@ -245,6 +245,13 @@ fn public(mode: &Mode, method: &Method, path: &str) -> bool {
     if path == "/api/health" || (path == "/api/login" && method == Method::POST) {
         return true;
     }
+    // Open311 GeoReport v2: what the street publishes, for any client; a client posts with
+    // its own API key, which the route checks (docs/api-open311.md).
+    if path.starts_with("/open311/")
+        && (method == Method::GET || method == Method::HEAD || method == Method::POST)
+    {
+        return true;
+    }
     matches!(mode, Mode::Center) && !path.starts_with("/api/")
 }
 

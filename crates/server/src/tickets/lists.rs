@@ -89,6 +89,9 @@ pub(super) fn parse_filter(
         community,
         // Narrowed to the caller's scope by each route.
         visibility: Visibility::Everything,
+        category: None,
+        received_from: None,
+        received_until: None,
         limit,
         after: None,
     })

@@ -153,6 +153,20 @@ impl Harness {
         }
     }
 
+    /// The id of the first camera on the devices layer.
+    pub async fn first_camera(&self) -> String {
+        let layer = self.json("/api/devices.geojson").await;
+        layer["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["kind"] == "camera")
+            .unwrap_or_else(|| panic!("no camera in {layer}"))["properties"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// The ticket of an upstream order number, as the queue lists it.
     pub async fn ticket_of_order(&self, external_id: &str) -> Value {
         let list = self.json("/api/tickets?scope=all&limit=1000").await;

@@ -72,6 +72,7 @@ macro_rules! tests {
             the_basemap_choice_survives_reopening_and_removing_it_leaves_none,
             lists_and_the_event_log_show_each_scope_only_what_it_reaches,
             accounts_sessions_and_the_audit_log_round_trip,
+            open311_clients_are_registered_found_by_key_and_revoked_once,
             snapshots_and_door_events_round_trip,
             kpi_counts_in_sql_agree_with_core_over_varied_tickets,
             kpi_counts_of_an_empty_store_are_nothing_and_show_dashes,
@@ -361,6 +362,7 @@ pub async fn lists_filter_by_scope_state_and_community_newest_first(fixture: &im
     let mut batch: Vec<NewTicket> = (1..=4)
         .map(|id| new_ticket(id, None, id != 4, id * 10))
         .collect();
+    "stray_animals".clone_into(&mut batch[3].ticket.category);
     let flag = DuplicateFlag {
         of: 1,
         distance_m: 30.0,
@@ -443,6 +445,38 @@ pub async fn lists_filter_by_scope_state_and_community_newest_first(fixture: &im
     };
     let (page, total) = store.list(&in_community).await.unwrap();
     assert_eq!((ids(page), total), (vec![3, 2], 3));
+    // Off every desk (closed, cancelled, merged): the merged one.
+    assert_eq!(
+        ids(store.list(&open(TicketScope::Finished)).await.unwrap().0),
+        [3]
+    );
+    let of_category = |category: &str| TicketFilter {
+        category: Some(category.to_owned()),
+        ..all()
+    };
+    assert_eq!(
+        ids(store.list(&of_category("noise")).await.unwrap().0),
+        [3, 2, 1]
+    );
+    assert_eq!(
+        ids(store.list(&of_category("stray_animals")).await.unwrap().0),
+        [4]
+    );
+    assert!(store.list(&of_category("none")).await.unwrap().0.is_empty());
+    // Received 01:20 to 01:30 inclusive: tickets 2 and 3 (01:10 … 01:40 in steps of ten).
+    let start = Utc.with_ymd_and_hms(2026, 11, 28, 1, 0, 0).unwrap();
+    let between = TicketFilter {
+        received_from: Some(start + Duration::minutes(20)),
+        received_until: Some(start + Duration::minutes(30)),
+        ..all()
+    };
+    let (window, total) = store.list(&between).await.unwrap();
+    assert_eq!((ids(window), total), (vec![3, 2], 2));
+    let from = TicketFilter {
+        received_from: Some(start + Duration::minutes(31)),
+        ..all()
+    };
+    assert_eq!(ids(store.list(&from).await.unwrap().0), [4]);
     assert_eq!(store.duplicates_of(1).await.unwrap()[0].id, 3);
     assert_eq!(store.open_located().await.unwrap().len(), 3);
 }
@@ -815,6 +849,60 @@ pub async fn accounts_sessions_and_the_audit_log_round_trip(fixture: &impl Fixtu
     })
     .await;
     assert_eq!(total, 1);
+}
+
+pub async fn open311_clients_are_registered_found_by_key_and_revoked_once<F: Fixture>(fixture: &F) {
+    let store = fixture.open().await;
+    assert!(store.open311_clients().await.unwrap().is_empty());
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap();
+    let app = store
+        .create_open311_client("城市App '; --", &"a".repeat(64), "admin", at)
+        .await
+        .unwrap();
+    assert_eq!(app.name, "城市App '; --");
+    assert_eq!((app.created_by.as_str(), app.created_at), ("admin", at));
+    assert_eq!(app.revoked_at, None);
+    let portal = store
+        .create_open311_client("portal", &"b".repeat(64), "admin", at)
+        .await
+        .unwrap();
+    assert_ne!(app.id, portal.id);
+    let taken = store
+        .create_open311_client("portal", &"c".repeat(64), "admin", at)
+        .await;
+    assert!(
+        matches!(&taken, Err(StoreError::Open311ClientExists { name }) if name == "portal"),
+        "{taken:?}"
+    );
+    assert_eq!(
+        store.open311_client_by_key(&"b".repeat(64)).await.unwrap(),
+        Some(portal.clone())
+    );
+    assert_eq!(
+        store.open311_client_by_key(&"c".repeat(64)).await.unwrap(),
+        None
+    );
+
+    let later = at + Duration::hours(1);
+    let revoked = store
+        .revoke_open311_client(portal.id, later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(later));
+    // A second revocation keeps the first time.
+    let again = store
+        .revoke_open311_client(portal.id, later + Duration::hours(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.revoked_at, Some(later));
+    assert_eq!(store.revoke_open311_client(999, later).await.unwrap(), None);
+
+    F::close(store).await;
+    let store = fixture.open().await;
+    let clients = store.open311_clients().await.unwrap();
+    assert_eq!(clients, [app, revoked]);
 }
 
 pub async fn snapshots_and_door_events_round_trip<F: Fixture>(fixture: &F) {
