@@ -371,7 +371,9 @@ fn neutralised(cell: &str) -> String {
 /// `13812345678` → `138****5678`; shorter numbers keep their last 4 digits only.
 pub fn mask_phone(phone: &str) -> String {
     let chars: Vec<char> = phone.chars().collect();
-    let digits = chars.iter().filter(|c| c.is_ascii_digit()).count();
+    // A digit already masked (`139****0001`) still holds its place.
+    let is_place = |c: &char| c.is_ascii_digit() || *c == '*';
+    let digits = chars.iter().filter(|c| is_place(c)).count();
     if digits <= 4 {
         return "*".repeat(chars.len());
     }
@@ -380,7 +382,7 @@ pub fn mask_phone(phone: &str) -> String {
     chars
         .iter()
         .map(|&c| {
-            if !c.is_ascii_digit() {
+            if !is_place(&c) {
                 return c;
             }
             seen += 1;
