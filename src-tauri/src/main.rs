@@ -96,7 +96,13 @@ fn main() {
         ])
         .setup(move |app| {
             shell.install_menu(app.handle())?;
+            let loaded = Arc::clone(&shell);
             WebviewWindowBuilder::new(app, shell::WINDOW, WebviewUrl::External(first_page))
+                .on_page_load(move |_, payload| {
+                    if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                        loaded.page_loaded();
+                    }
+                })
                 .title("智慧滨河 · 网格指挥中心 Smart Binhe")
                 .inner_size(1440.0, 900.0)
                 .min_inner_size(1024.0, 680.0)

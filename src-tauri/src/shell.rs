@@ -8,6 +8,7 @@
 
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -18,6 +19,9 @@ use tauri::{AppHandle, Manager, WebviewWindow};
 use url::Url;
 
 use crate::settings::Saved;
+
+/// The longest the shell waits for the window's first page before moving it anyway.
+const FIRST_LOAD_WAIT: Duration = Duration::from_secs(15);
 
 pub const WINDOW: &str = "main";
 const MENU_STANDALONE: &str = "connect.standalone";
@@ -100,6 +104,11 @@ pub struct Shell {
     embedded: tokio::sync::Mutex<Option<Embedded>>,
     app: OnceLock<AppHandle>,
     menu: OnceLock<(CheckMenuItem<tauri::Wry>, CheckMenuItem<tauri::Wry>)>,
+    /// Set once the window's first page has finished loading. Moving the window while that
+    /// first load is still under way (the start-up "connecting" page, at the moment a WebDriver
+    /// session attaches) could lose the page's automation session: the tests saw it as
+    /// "invalid session id". The shell waits for it before it moves the window.
+    first_load_done: AtomicBool,
 }
 
 impl std::fmt::Debug for Shell {
@@ -139,6 +148,7 @@ impl Shell {
             embedded: tokio::sync::Mutex::new(None),
             app: OnceLock::new(),
             menu: OnceLock::new(),
+            first_load_done: AtomicBool::new(false),
         })
     }
 
@@ -154,6 +164,19 @@ impl Shell {
 
     fn window(&self) -> Option<WebviewWindow> {
         self.app.get()?.get_webview_window(WINDOW)
+    }
+
+    /// Called by the window when a page has finished loading.
+    pub fn page_loaded(&self) {
+        self.first_load_done.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits (on a thread of its own) until the first page has loaded, at most `FIRST_LOAD_WAIT`.
+    fn wait_for_first_load(&self) {
+        let deadline = std::time::Instant::now() + FIRST_LOAD_WAIT;
+        while !self.first_load_done.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     fn navigate(&self, url: Url) {
@@ -223,12 +246,19 @@ impl Shell {
         self.refresh_menu();
         println!("SMART_BINHE_CENTER={center}");
         tracing::info!(%center, "terminal mode: the window opens the center");
-        self.navigate(connect_page("connecting", Some(&center), None));
+        // At start-up the window already shows this page (its first page): not loaded twice.
+        if self.first_load_done.load(Ordering::SeqCst) {
+            self.navigate(connect_page("connecting", Some(&center), None));
+        }
         let shell = Arc::clone(self);
         std::thread::spawn(move || match reachable(&center) {
-            Ok(()) => shell.navigate(center),
+            Ok(()) => {
+                shell.wait_for_first_load();
+                shell.navigate(center);
+            }
             Err(detail) => {
                 tracing::warn!(center = %center, %detail, "center not reachable");
+                shell.wait_for_first_load();
                 shell.navigate(connect_page("unreachable", Some(&center), Some(&detail)));
             }
         });
