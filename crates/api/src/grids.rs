@@ -14,6 +14,10 @@ pub const GRIDS_GEOJSON: &str = "/api/grids.geojson";
 pub const BASEMAP_GEOJSON: &str = "/api/basemap.geojson";
 /// `GET /api/devices.geojson`: cameras, checkpoints and door-access units.
 pub const DEVICES_GEOJSON: &str = "/api/devices.geojson";
+/// The street's grids as a file for the district: GeoJSON (`?level=community|micro`, both
+/// without it) and a zip of Shapefiles (one per level, with `.prj` and `.cpg`).
+pub const GRIDS_EXPORT_GEOJSON: &str = "/api/grids/export.geojson";
+pub const GRIDS_EXPORT_SHAPEFILE: &str = "/api/grids/export.shp.zip";
 
 /// Most hits a search answers with.
 pub const SEARCH_LIMIT: usize = 20;

@@ -210,6 +210,11 @@ pub struct KpiParams {
     pub category: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
+    /// A drill-down's export (`/api/kpi/tickets/export.{csv,xlsx,geojson}`): as in
+    /// [`crate::tickets::ExportQuery`].
+    pub encoding: Option<String>,
+    pub phones: Option<String>,
+    pub progress: Option<String>,
 }
 
 impl KpiParams {
@@ -230,6 +235,9 @@ impl KpiParams {
             ("category", &self.category),
             ("limit", &self.limit),
             ("offset", &self.offset),
+            ("encoding", &self.encoding),
+            ("phones", &self.phones),
+            ("progress", &self.progress),
         ];
         fields
             .into_iter()

@@ -378,7 +378,34 @@ pub struct ExportQuery {
     pub encoding: Option<String>,
     /// `masked` (default) or `full` (dispatchers only).
     pub phones: Option<String>,
+    /// A token the terminal chose ([`EXPORT_PROGRESS_TOKEN`] rules) to follow the export at
+    /// [`EXPORT_PROGRESS`] while the file arrives.
+    pub progress: Option<String>,
 }
+
+/// `GET /api/exports/{token}`: how far the export started with `progress={token}` has come.
+pub const EXPORT_PROGRESS: &str = "/api/exports/{token}";
+
+/// A progress token: 8 to 64 characters of `A–Z a–z 0–9 - _`.
+pub const EXPORT_PROGRESS_TOKEN: std::ops::RangeInclusive<usize> = 8..=64;
+
+/// `GET /api/exports/{token}`: rows written of the rows the export holds (tickets for a ticket
+/// list; located tickets are counted for GeoJSON as they are read), and whether the file is
+/// complete. Only the account that started the export may read it; kept ten minutes after the
+/// end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportProgress {
+    pub written: u64,
+    pub total: u64,
+    pub done: bool,
+}
+
+/// The formats of a ticket export: `/api/tickets/export.{ext}` (the list's filters) and
+/// `/api/kpi/tickets/export.{ext}` (a KPI drill-down's parameters).
+pub const EXPORT_FORMATS: [&str; 3] = ["csv", "xlsx", "geojson"];
+
+/// `GET /api/tickets/{id}/timeline.csv` and `…/timeline.xlsx`: a ticket's event log.
+pub const TIMELINE_FORMATS: [&str; 2] = ["csv", "xlsx"];
 
 /// `POST /api/tickets/import` answered 202: the job to follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
