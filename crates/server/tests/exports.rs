@@ -5,7 +5,9 @@ mod common;
 
 use std::fmt::Write as _;
 
+use binhe_api::tickets::ExportProgress;
 use common::Harness;
+use common::center::{Terminal, make_accounts};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -33,29 +35,50 @@ fn orders(count: usize) -> Vec<u8> {
     csv.into_bytes()
 }
 
-#[tokio::test]
-async fn a_long_list_comes_out_whole_in_pages_with_masked_phones_and_an_audit_line() {
+/// A server on a scratch database holding `count` imported orders.
+async fn with_orders(count: usize) -> (tempfile::TempDir, Harness) {
     let dir = tempfile::tempdir().unwrap();
     let h = Harness::start(&dir.path().join("db.sqlite")).await;
-    let count = 2_345;
     let done = h
         .import_orders("/api/tickets/import", orders(count), "orders.csv")
         .await;
     assert_eq!(done["created"], count, "{done}");
+    (dir, h)
+}
 
-    let response = h.get("/api/tickets/export.csv?scope=all").await;
-    assert_eq!(response.status(), StatusCode::OK);
+/// The file at `path` (an export of `count` tickets named `name-…`), its headers checked.
+async fn exported(h: &Harness, path: &str, name: &str, count: usize) -> Vec<u8> {
+    let response = h.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let headers = response.headers().clone();
     assert_eq!(
-        response.headers()["x-export-total"],
-        count.to_string().as_str()
+        headers["x-export-total"],
+        count.to_string().as_str(),
+        "{path}"
     );
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    let ext = path.split('?').next().unwrap().rsplit('.').next().unwrap();
     assert!(
-        response.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment; filename=\"tickets-")
+        disposition.starts_with(&format!("attachment; filename=\"{name}-"))
+            && disposition.contains(&format!(".{ext}\";")),
+        "{disposition}"
     );
-    let bytes = response.bytes().await.unwrap();
+    let content_type = headers["content-type"].to_str().unwrap();
+    let expected = match ext {
+        "csv" => "text/csv",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "application/geo+json",
+    };
+    assert!(content_type.starts_with(expected), "{content_type}");
+    response.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test]
+async fn a_long_list_comes_out_whole_in_pages_with_masked_phones_and_an_audit_line() {
+    let count = 2_345;
+    let (_dir, h) = with_orders(count).await;
+
+    let bytes = exported(&h, "/api/tickets/export.csv?scope=all", "tickets", count).await;
     assert!(
         bytes.starts_with(b"\xEF\xBB\xBF"),
         "a BOM so that Excel reads UTF-8"
@@ -129,4 +152,212 @@ async fn a_long_list_comes_out_whole_in_pages_with_masked_phones_and_an_audit_li
             .any(|l| l["detail"].as_str().unwrap().contains("完整电话")),
         "{audit}"
     );
+}
+
+#[tokio::test]
+async fn an_export_followed_by_its_token_counts_to_the_end_for_its_account_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("center.sqlite");
+    let database = binhe_server::Database::Sqlite(path.clone());
+    make_accounts(&database).await;
+    let center = Harness::center(database).await;
+    let base = center.base();
+    let disp = Terminal::login(&base, "disp").await;
+    let cmdr = Terminal::login(&base, "cmdr").await;
+    let count = 2_345;
+    let started = disp
+        .client
+        .post(format!("{base}/api/tickets/import"))
+        .bearer_auth(disp.token.as_deref().unwrap())
+        .header("x-file-name", "orders.csv")
+        .body(orders(count))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    let job = started.json::<Value>().await.unwrap()["job"]
+        .as_u64()
+        .unwrap();
+    loop {
+        let progress = disp.json(&format!("/api/imports/{job}")).await;
+        if progress["finished"] == true {
+            assert_eq!(progress["created"], count, "{progress}");
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    let token = "disp-export-0001";
+    let (status, unknown) = disp.get(&format!("/api/exports/{token}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}");
+    assert_eq!(unknown["error"]["code"], "EXPORT_UNKNOWN");
+    assert!(
+        unknown["error"]["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains(token)
+    );
+
+    for ext in ["csv", "xlsx", "geojson"] {
+        let (status, file) = disp
+            .get(&format!(
+                "/api/tickets/export.{ext}?scope=all&progress={token}"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{ext}: {file}");
+        let progress: ExportProgress =
+            serde_json::from_value(disp.json(&format!("/api/exports/{token}")).await).unwrap();
+        assert_eq!(
+            progress,
+            ExportProgress {
+                written: count as u64,
+                total: count as u64,
+                done: true
+            },
+            "{ext}"
+        );
+    }
+    // Another account's token is unknown to the commander, even under the same name.
+    let (status, theirs) = cmdr.get(&format!("/api/exports/{token}")).await;
+    assert_eq!(
+        (status, theirs["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("EXPORT_UNKNOWN"))
+    );
+    // A token out of the rules is refused before anything is written, naming the field.
+    for bad in ["short", "has%20space-in-it", &"x".repeat(65)] {
+        let (status, refused) = disp
+            .get(&format!("/api/tickets/export.csv?scope=all&progress={bad}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {refused}");
+        assert_eq!(refused["error"]["field"], "progress");
+        let (status, refused) = disp.get(&format!("/api/exports/{bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {refused}");
+        assert_eq!(refused["error"]["field"], "token");
+    }
+}
+
+/// The sheet of an XLSX answer, as calamine reads it.
+fn sheet_of(bytes: Vec<u8>) -> calamine::Range<calamine::Data> {
+    use calamine::Reader as _;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let name = book.sheet_names()[0].clone();
+    book.worksheet_range(&name).unwrap()
+}
+
+#[tokio::test]
+async fn an_xlsx_export_has_chinese_headers_beijing_date_cells_numbers_and_masked_phones() {
+    use calamine::{Data, DataType as _};
+    let count = 1_234;
+    let (_dir, h) = with_orders(count).await;
+
+    let sheet =
+        sheet_of(exported(&h, "/api/tickets/export.xlsx?scope=all", "tickets", count).await);
+    assert_eq!(sheet.height(), count + 1, "the header and every ticket");
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    // The CSV's columns, in the same order.
+    let csv = h
+        .get("/api/tickets/export.csv?scope=all")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let csv_text = std::str::from_utf8(&csv[3..]).unwrap();
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let csv_header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header, csv_header);
+    let csv_rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().skip(1).collect();
+    for (row, csv_row) in rows.iter().zip(&csv_rows) {
+        // Same ticket, same order.
+        assert_eq!(
+            row[column("工单号")].as_f64().unwrap().to_string(),
+            &csv_row[0]
+        );
+        assert_eq!(row[column("外部编号")].to_string(), &csv_row[1]);
+        assert!(
+            row[column("联系电话")].to_string().starts_with("138****"),
+            "masked"
+        );
+        // Times: date cells showing the CSV's Beijing wall-clock.
+        let Data::DateTime(received) = &row[column("受理时间")] else {
+            panic!("a date cell: {:?}", row[column("受理时间")]);
+        };
+        assert_eq!(wall_of(received.as_f64()), csv_row[15].to_owned());
+    }
+    let Data::DateTime(oldest) = &rows[count - 1][column("受理时间")] else {
+        panic!("a date cell");
+    };
+    assert_eq!(
+        wall_of(oldest.as_f64()),
+        "2021-11-01 00:00:00",
+        "the oldest, 00:00 in Beijing"
+    );
+    // Coordinates are numbers; the unlocated ones are empty cells.
+    let located = rows
+        .iter()
+        .filter(|r| matches!(r[column("经度")], Data::Float(_)))
+        .count();
+    assert_eq!(located, count - count / 10);
+    assert!(rows.iter().all(
+        |r| matches!(r[column("纬度")], Data::Float(v) if (v - 40.14).abs() < 1e-9)
+            || r[column("纬度")] == Data::Empty
+    ));
+    // A formula-like description is text, not a formula.
+    assert!(
+        rows[0][column("问题描述")]
+            .to_string()
+            .starts_with("=HYPERLINK")
+    );
+
+    // Full numbers on a dispatcher's request, as in the CSV.
+    let full = sheet_of(
+        h.get("/api/tickets/export.xlsx?scope=all&phones=full")
+            .await
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+    );
+    assert!(
+        full.rows()
+            .skip(1)
+            .all(|r| r[column("联系电话")].to_string().starts_with("1380000"))
+    );
+    let audit = h.json("/api/audit?action=tickets.export").await;
+    let details: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        details.iter().filter(|d| d.starts_with("XLSX")).count(),
+        2,
+        "{audit}"
+    );
+}
+
+/// Excel's serial day number as `YYYY-MM-DD HH:MM:SS`.
+fn wall_of(serial: f64) -> String {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    #[allow(clippy::cast_possible_truncation)]
+    let millis = (serial * 86_400_000.0).round() as i64;
+    (epoch + chrono::Duration::milliseconds(millis))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
