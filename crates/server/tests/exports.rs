@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use binhe_api::tickets::ExportProgress;
 use common::Harness;
-use common::center::{Terminal, make_accounts};
+use common::center::{Cast, Terminal, make_accounts, point_in};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -154,23 +154,23 @@ async fn a_long_list_comes_out_whole_in_pages_with_masked_phones_and_an_audit_li
     );
 }
 
-#[tokio::test]
-async fn an_export_followed_by_its_token_counts_to_the_end_for_its_account_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("center.sqlite");
-    let database = binhe_server::Database::Sqlite(path.clone());
-    make_accounts(&database).await;
-    let center = Harness::center(database).await;
-    let base = center.base();
-    let disp = Terminal::login(&base, "disp").await;
-    let cmdr = Terminal::login(&base, "cmdr").await;
-    let count = 2_345;
-    let started = disp
+/// A center server with the cast's accounts, and `count` orders imported by the dispatcher.
+struct Center {
+    _dir: tempfile::TempDir,
+    _server: Harness,
+    cast: Cast,
+    disp: Terminal,
+    cmdr: Terminal,
+}
+
+/// Imports a work-order file as `terminal` and waits for the job: `created` tickets made.
+async fn import_as(terminal: &Terminal, file: Vec<u8>, created: usize) {
+    let started = terminal
         .client
-        .post(format!("{base}/api/tickets/import"))
-        .bearer_auth(disp.token.as_deref().unwrap())
+        .post(format!("{}/api/tickets/import", terminal.base))
+        .bearer_auth(terminal.token.as_deref().unwrap())
         .header("x-file-name", "orders.csv")
-        .body(orders(count))
+        .body(file)
         .send()
         .await
         .unwrap();
@@ -179,13 +179,39 @@ async fn an_export_followed_by_its_token_counts_to_the_end_for_its_account_only(
         .as_u64()
         .unwrap();
     loop {
-        let progress = disp.json(&format!("/api/imports/{job}")).await;
+        let progress = terminal.json(&format!("/api/imports/{job}")).await;
         if progress["finished"] == true {
-            assert_eq!(progress["created"], count, "{progress}");
-            break;
+            assert_eq!(progress["created"], created, "{progress}");
+            return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+async fn center_with_orders(count: usize) -> Center {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("center.sqlite");
+    let database = binhe_server::Database::Sqlite(path.clone());
+    let cast = make_accounts(&database).await;
+    let center = Harness::center(database).await;
+    let base = center.base();
+    let disp = Terminal::login(&base, "disp").await;
+    let cmdr = Terminal::login(&base, "cmdr").await;
+    import_as(&disp, orders(count), count).await;
+    Center {
+        _dir: dir,
+        _server: center,
+        cast,
+        disp,
+        cmdr,
+    }
+}
+
+#[tokio::test]
+async fn an_export_followed_by_its_token_counts_to_the_end_for_its_account_only() {
+    let count = 2_345;
+    let c = center_with_orders(count).await;
+    let (disp, cmdr) = (&c.disp, &c.cmdr);
 
     let token = "disp-export-0001";
     let (status, unknown) = disp.get(&format!("/api/exports/{token}")).await;
@@ -360,4 +386,142 @@ fn wall_of(serial: f64) -> String {
     (epoch + chrono::Duration::milliseconds(millis))
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
+}
+
+/// A terminal's file at `path`, as bytes, with its `x-export-total`.
+async fn download(terminal: &Terminal, path: &str) -> (StatusCode, u64, Vec<u8>) {
+    let mut request = terminal.client.get(format!("{}{path}", terminal.base));
+    if let Some(token) = &terminal.token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let total = response
+        .headers()
+        .get("x-export-total")
+        .map_or(0, |v| v.to_str().unwrap().parse().unwrap());
+    (status, total, response.bytes().await.unwrap().to_vec())
+}
+
+/// The ticket numbers of a drill-down, every page of it, and how many of them are located.
+async fn drilled(terminal: &Terminal, question: &str) -> (Vec<i64>, usize) {
+    let mut ids = Vec::new();
+    let mut located = 0;
+    loop {
+        let page = terminal
+            .json(&format!(
+                "/api/kpi/tickets?{question}&limit=1000&offset={}",
+                ids.len()
+            ))
+            .await;
+        let tickets = page["tickets"].as_array().unwrap();
+        ids.extend(tickets.iter().map(|t| t["id"].as_i64().unwrap()));
+        located += tickets.iter().filter(|t| t["lon"].is_number()).count();
+        if tickets.len() < 1000 {
+            assert_eq!(page["total"], ids.len(), "{question}");
+            return (ids, located);
+        }
+    }
+}
+
+/// The first column of a CSV export (after its BOM), as ticket numbers.
+fn csv_ids(bytes: &[u8]) -> Vec<i64> {
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap()).unwrap();
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[0].parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_kpi_figure_exports_every_ticket_behind_it_in_the_drill_downs_scope() {
+    let count = 2_345;
+    let c = center_with_orders(count).await;
+    let (disp, cmdr, cast) = (&c.disp, &c.cmdr, &c.cast);
+    // A few in the commander's community too.
+    let (lon, lat, _) = point_in(disp, &cast.community, 0).await;
+    let mut theirs = String::from("工单编号,问题类别,问题描述,经度,纬度,联系电话,受理时间\n");
+    for i in 0..7 {
+        writeln!(
+            theirs,
+            "CMDR-{i},噪音扰民,楼上装修 {i},{lon},{lat},1390000{i:04},2021-11-0{} 09:00",
+            i + 2
+        )
+        .unwrap();
+    }
+    import_as(disp, theirs.into_bytes(), 7).await;
+    // `limit` and `offset` do not cut the file: the whole figure is exported.
+    let question = "month=2021-11&as_of=2021-12-31&metric=received";
+    let (all, located) = drilled(disp, question).await;
+    assert!(all.len() > 1000, "more than a page: {}", all.len());
+    let (status, total, csv) = download(
+        disp,
+        &format!("/api/kpi/tickets/export.csv?{question}&limit=5&offset=7&progress=kpi-export-01"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(total, all.len() as u64);
+    assert_eq!(csv_ids(&csv), all, "the drill-down's tickets in its order");
+    let progress = disp.json("/api/exports/kpi-export-01").await;
+    assert_eq!(
+        (progress["written"].as_u64(), progress["done"].as_bool()),
+        (Some(all.len() as u64), Some(true))
+    );
+    let (status, _, xlsx) =
+        download(disp, &format!("/api/kpi/tickets/export.xlsx?{question}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sheet_of(xlsx).height(), all.len() + 1);
+    let (status, _, geojson) =
+        download(disp, &format!("/api/kpi/tickets/export.geojson?{question}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let layer: Value = serde_json::from_slice(&geojson).unwrap();
+    assert_eq!(layer["features"].as_array().unwrap().len(), located);
+
+    // The commander's figure is their community's, and so is the file.
+    let (theirs, _) = drilled(cmdr, question).await;
+    let (status, total, csv) =
+        download(cmdr, &format!("/api/kpi/tickets/export.csv?{question}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((total, csv_ids(&csv)), (theirs.len() as u64, theirs));
+    assert!(
+        total > 0 && total < all.len() as u64,
+        "their part of the street: {total}"
+    );
+    let other = format!("{question}&community={}", cast.other_community);
+    let (list_status, list_refusal) = cmdr.get(&format!("/api/kpi/tickets?{other}")).await;
+    let (status, _, refusal) =
+        download(cmdr, &format!("/api/kpi/tickets/export.csv?{other}")).await;
+    let refusal: Value = serde_json::from_slice(&refusal).unwrap();
+    assert_eq!(
+        (status, &refusal["error"]["code"]),
+        (list_status, &list_refusal["error"]["code"]),
+        "refused as the drill-down is: {refusal}"
+    );
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = download(
+        cmdr,
+        &format!("/api/kpi/tickets/export.csv?{question}&phones=full"),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "full numbers: dispatchers only"
+    );
+    let (status, _, bad) = download(disp, "/api/kpi/tickets/export.csv?metric=speed").await;
+    let bad: Value = serde_json::from_slice(&bad).unwrap();
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("INVALID_METRIC"))
+    );
+
+    let audit = disp.json("/api/audit?action=kpi.export").await;
+    let lines = audit["entries"].as_array().unwrap();
+    assert_eq!(lines.len(), 4, "{audit}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["detail"].as_str().unwrap().contains("指标 received")),
+        "{audit}"
+    );
 }
