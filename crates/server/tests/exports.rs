@@ -787,11 +787,9 @@ async fn the_grids_export_as_geojson_and_as_shapefiles_the_survey_importer_and_g
                 .output()
                 .unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
-            assert!(
-                out.status.success(),
-                "{text}{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let complaints = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{text}{complaints}");
+            assert!(complaints.trim().is_empty(), "GDAL complains: {complaints}");
             assert!(text.contains(&format!("Feature Count: {count}")), "{text}");
             assert!(text.contains("Geometry: Polygon"), "{text}");
             assert!(text.contains("WGS") && text.contains("84"), "{text}");
