@@ -7,6 +7,7 @@ mod actions;
 mod export;
 mod intake;
 mod lists;
+mod photos;
 mod stream;
 
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use binhe_api::tickets::{MAX_REPORT_BYTES, TicketView};
 use binhe_api::{ErrorDetail, Problem};
 use binhe_core::access::AccessError;
 use binhe_core::ticket::{IntakeProblem, Ticket, TicketId, TransitionError};
-use binhe_store::{AccountRepository, DeviceRepository};
+use binhe_store::{AccountRepository, DeviceRepository, PhotoRepository};
 
 use crate::dataset::{GridView, Grids};
 use crate::desk::import::ImportJobs;
@@ -39,6 +40,7 @@ where
     Gateway: FromRef<S>,
     Arc<dyn DeviceRepository>: FromRef<S>,
     Arc<dyn AccountRepository>: FromRef<S>,
+    Arc<dyn PhotoRepository>: FromRef<S>,
 {
     Router::new()
         .route(
@@ -59,6 +61,12 @@ where
         .route("/api/tickets/{id}/actions", post(actions::act))
         .route("/api/tickets/{id}/snapshot.jpg", get(lists::snapshot))
         .route("/api/tickets/{id}/drop", post(actions::drop_on_grid))
+        // The body is read by the handler itself, refused past the photo limit.
+        .route(
+            "/api/tickets/{id}/photos",
+            post(photos::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/api/tickets/{id}/photos/{photo}", get(photos::show))
         .route(
             "/api/tickets/import",
             post(intake::import_file).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
@@ -95,6 +103,11 @@ pub enum TicketError {
         found: String,
         found_name: String,
     },
+    #[error("{0}")]
+    Photo(photos::PhotoError),
+    /// A feedback names photos that were not uploaded to its ticket.
+    #[error("photos {} are no photos of ticket {ticket}", refs.join(", "))]
+    PhotosNotOfTicket { ticket: TicketId, refs: Vec<String> },
     #[error("ticket {ticket} came with no camera picture")]
     SnapshotNotFound { ticket: TicketId },
     /// A work-order file that cannot be read as a whole (its own code: UNKNOWN_FORMAT,
@@ -124,6 +137,16 @@ impl Refusal for TicketError {
                 _ => StatusCode::CONFLICT,
             },
             Self::DropMismatch { .. } => StatusCode::CONFLICT,
+            Self::PhotosNotOfTicket { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Photo(error) => match error {
+                photos::PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                photos::PhotoError::Unsupported { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                photos::PhotoError::Unreadable { .. } | photos::PhotoError::NotConverted { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                photos::PhotoError::NotFound { .. } => StatusCode::NOT_FOUND,
+                photos::PhotoError::Broken(_) => StatusCode::BAD_REQUEST,
+            },
         }
     }
 
@@ -137,6 +160,15 @@ impl Refusal for TicketError {
             Self::DropMismatch { .. } => code::DROP_MISMATCH,
             Self::SnapshotNotFound { .. } => code::SNAPSHOT_NOT_FOUND,
             Self::UnreadableFile { code, .. } => code,
+            Self::PhotosNotOfTicket { .. } => code::PHOTO_NOT_OF_TICKET,
+            Self::Photo(error) => match error {
+                photos::PhotoError::TooLarge { .. } => code::PAYLOAD_TOO_LARGE,
+                photos::PhotoError::Unsupported { .. } => code::PHOTO_TYPE_UNSUPPORTED,
+                photos::PhotoError::Unreadable { .. } => code::PHOTO_UNREADABLE,
+                photos::PhotoError::NotConverted { .. } => code::PHOTO_NOT_CONVERTED,
+                photos::PhotoError::NotFound { .. } => code::PHOTO_NOT_FOUND,
+                photos::PhotoError::Broken(_) => code::BAD_REQUEST,
+            },
         }
     }
 
@@ -161,6 +193,11 @@ impl Refusal for TicketError {
             }
             Self::SnapshotNotFound { ticket } => format!("工单 {ticket} 没有告警截图"),
             Self::UnreadableFile { message_zh, .. } => message_zh.clone(),
+            Self::Photo(error) => error.message_zh(),
+            Self::PhotosNotOfTicket { ticket, refs } => format!(
+                "反馈所附照片 {} 张不是工单 #{ticket} 上传的照片，反馈未保存；请先上传照片",
+                refs.len()
+            ),
         }
     }
 
@@ -176,6 +213,15 @@ impl Refusal for TicketError {
             } => {
                 detail.expected = Some(expected.clone());
                 detail.found = Some(found.clone());
+            }
+            Self::Photo(photos::PhotoError::Unsupported { kind, .. }) => {
+                detail.field = Some("body".to_owned());
+                detail.expected = Some("image/jpeg, image/png, image/heic".to_owned());
+                detail.found = Some(kind.media_type().to_owned());
+            }
+            Self::PhotosNotOfTicket { refs, .. } => {
+                detail.field = Some("photos".to_owned());
+                detail.found = Some(refs.join(","));
             }
             _ => {}
         }
