@@ -45,6 +45,7 @@ pub fn router(
         .route("/api/{*rest}", any(no_route))
         .with_state(state);
     api.merge(desktop::routes(desktop))
+        .merge(phone_page(ui_dir))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(ServeDir::new(ui_dir))
         .layer(axum::middleware::from_fn_with_state(gate, auth::gate))
@@ -58,6 +59,28 @@ pub fn router(
             header::HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),
         ))
+}
+
+/// The grid worker's phone view at `/m/`: the same app (it lays itself out for the phone when
+/// opened there), its page with `<base href="../">` so the app's relative assets load from `/`.
+fn phone_page(ui_dir: &Path) -> Router {
+    let index = ui_dir.join("index.html");
+    Router::new()
+        .route(
+            "/m",
+            get(|| async { axum::response::Redirect::permanent("/m/") }),
+        )
+        .route(
+            "/m/",
+            get(move || {
+                let index = index.clone();
+                async move {
+                    let page = tokio::fs::read_to_string(&index).await.unwrap_or_default();
+                    let page = page.replacen("<head>", "<head><base href=\"../\">", 1);
+                    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page)
+                }
+            }),
+        )
 }
 
 async fn health() -> Json<ServerHealth> {
