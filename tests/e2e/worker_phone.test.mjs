@@ -4,7 +4,8 @@
 // link and the small map, attaches a JPEG (and an 11 MB file and a non-image, refused with their
 // messages) and sends the feedback; a patrol report at the phone's position becomes a ticket of
 // channel patrol in the micro-grid of that position; a desktop-sized dispatcher page then shows
-// the photo on the ticket card. Everything is tapped (touch), nothing leaves loopback.
+// the photo on the ticket card. A worker opening `/` on the phone is sent on to `/m/`.
+// Everything is tapped (touch), nothing leaves loopback.
 //
 //   cd tests/e2e && npm ci
 //   BINHE_SERVER_BIN=…/binhe-server BINHE_UI_DIR=…/ui/dist node --test --test-concurrency=1 worker_phone.test.mjs
@@ -252,6 +253,10 @@ describe('the grid worker\'s phone', { timeout: 900_000 }, () => {
     await noSideways('ticket at 360');
     await screenshot(page, 'phone-09-ticket-360');
     await page.setViewportSize(PHONE);
+    // A worker who opens the center's address on the phone is sent on to the phone view.
+    await page.goto(`${server.origin}/`, { waitUntil: 'load' });
+    await page.waitForURL(/\/m\/$/, { timeout: 60_000 });
+    await testid('m-tickets').waitFor();
     assert.deepEqual(offLoopback(phone), [], 'nothing beyond loopback');
     assert.deepEqual(phone.problems.filter((p) => !/status of 4\d\d/.test(p)), [], 'no page errors');
   });

@@ -756,3 +756,31 @@ fn PatrolReport(page: RwSignal<Page>, position: Position) -> impl IntoView {
         })}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use binhe_core::ticket::{TicketState, Urgency};
+
+    use super::*;
+    use crate::tickets::queue::tests::ticket;
+
+    #[test]
+    fn urgent_first_then_the_nearest_deadline_then_the_newest() {
+        let normal = |id, received, due| {
+            let mut t = ticket(id, TicketState::Dispatched, received, due);
+            t.urgency = Urgency::Normal;
+            t
+        };
+        let mut urgent = normal(4, "2026-11-28T01:00:00Z", "2026-12-01T00:00:00Z");
+        urgent.urgency = Urgency::Urgent;
+        let mut list = vec![
+            normal(1, "2026-11-28T01:00:00Z", "2026-11-30T00:00:00Z"),
+            normal(2, "2026-11-28T02:00:00Z", "2026-11-29T00:00:00Z"),
+            normal(3, "2026-11-28T03:00:00Z", "2026-11-29T00:00:00Z"),
+            urgent,
+        ];
+        urgency_order(&mut list);
+        let ids: Vec<_> = list.iter().map(|t| t.id).collect();
+        assert_eq!(ids, [4, 3, 2, 1]);
+    }
+}

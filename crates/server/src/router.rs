@@ -76,11 +76,26 @@ fn phone_page(ui_dir: &Path) -> Router {
                 let index = index.clone();
                 async move {
                     let page = tokio::fs::read_to_string(&index).await.unwrap_or_default();
-                    let page = page.replacen("<head>", "<head><base href=\"../\">", 1);
+                    let page = with_base(&page);
                     ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page)
                 }
             }),
         )
+}
+
+/// The page with `<base href="../">` first in its head (or first of all, for a page without
+/// one), so its relative URLs resolve one folder up.
+fn with_base(page: &str) -> String {
+    const BASE: &str = "<base href=\"../\">";
+    const DOCTYPE: &str = "<!doctype html>";
+    let at = if let Some(head) = page.find("<head>") {
+        head + "<head>".len()
+    } else if page.to_ascii_lowercase().starts_with(DOCTYPE) {
+        DOCTYPE.len()
+    } else {
+        0
+    };
+    format!("{}{BASE}{}", &page[..at], &page[at..])
 }
 
 async fn health() -> Json<ServerHealth> {

@@ -3,7 +3,8 @@
 //! back with them; the photos show on the card for whoever sees the ticket. Too large, other
 //! types, damaged pictures and refs of another ticket are refused with their own codes and
 //! nothing is kept. The pictures are made here: PNG with the png crate, JPEG with ffmpeg, HEIC
-//! with libheif's `heif-enc` (scripts/setup.sh installs both).
+//! with libheif's `heif-enc` (scripts/setup.sh installs both). The phone's page is the app at
+//! `/m/`.
 
 mod common;
 
@@ -319,4 +320,26 @@ async fn too_large_other_types_damaged_and_foreign_photos_are_refused_and_nothin
     assert_eq!(status, StatusCode::OK, "{kept}");
     let (status, answer) = d.cmdr.get(kept["url"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+}
+
+#[tokio::test]
+async fn the_phone_view_is_the_same_app_at_m_with_its_assets_one_folder_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("db.sqlite")).await;
+    let response = h.get("/m/").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = response.text().await.unwrap();
+    assert_eq!(
+        page, "<!doctype html><base href=\"../\"><title>智慧滨河</title>",
+        "the built index.html with a base one folder up"
+    );
+    let response = h.get("/m").await;
+    assert_eq!(response.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(response.headers()["location"], "/m/");
 }
