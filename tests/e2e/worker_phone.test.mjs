@@ -198,7 +198,7 @@ describe('the grid worker\'s phone', { timeout: 900_000 }, () => {
     await row('site.jpg').and(page.locator('[data-status="sent"]')).waitFor({ timeout: 60_000 });
     const huge = row('huge.jpg');
     assert.equal(await huge.getAttribute('data-status'), 'refused');
-    assert.match(await huge.innerText(), /照片超过 10 MB 上限/);
+    assert.match(await huge.innerText(), /照片 11\.0 MB，超过 10 MB 上限，未上传/);
     const notes = row('notes.jpg');
     assert.equal(await notes.getAttribute('data-status'), 'refused');
     assert.match(await notes.innerText(), /不是照片[\s\S]*JPEG、PNG、HEIC/);

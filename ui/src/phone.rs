@@ -474,15 +474,11 @@ impl Photos {
 async fn check_photo(file: &File) -> PhotoStatus {
     let size = crate::local_file::size_of(file);
     if size > MAX_PHOTO_BYTES as u64 {
+        #[allow(clippy::cast_precision_loss, reason = "a size for people to read")]
+        let megabytes = format!("{:.1} MB", size as f64 / (1024.0 * 1024.0));
         return PhotoStatus::Refused(
-            format!(
-                "照片超过 {MAX_PHOTO_LABEL} 上限（{}），未上传，请压缩或重拍",
-                file_size(Lang::Zh, size)
-            ),
-            format!(
-                "Larger than the {MAX_PHOTO_LABEL} limit ({}): not sent",
-                file_size(Lang::En, size)
-            ),
+            format!("照片 {megabytes}，超过 {MAX_PHOTO_LABEL} 上限，未上传，请压缩或重拍"),
+            format!("The photo is {megabytes}, over the {MAX_PHOTO_LABEL} limit: not sent"),
         );
     }
     let Some(head) = head_of(file).await else {
