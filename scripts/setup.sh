@@ -12,6 +12,7 @@ apt_packages=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   xvfb xauth imagemagick webkit2gtk-driver binaryen
   chromium chromium-driver fonts-noto-cjk ffmpeg
+  libheif-examples
   postgresql
   gdal-bin
 )

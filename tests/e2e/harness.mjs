@@ -162,11 +162,11 @@ export function isLocalUrl(raw) {
 }
 
 /**
- * Launches chromium with a fresh profile. Every request (pages and workers) is recorded;
+ * Launches chromium with a fresh profile (as a phone with `device`'s playwright context options). Every request (pages and workers) is recorded;
  * anything not on loopback is aborted and listed in `blocked`. Console errors and page
  * errors are kept in `problems` for failure messages.
  */
-export async function launchBrowser({ viewport = { width: 1600, height: 1000 }, locale = 'zh-CN' } = {}) {
+export async function launchBrowser({ viewport = { width: 1600, height: 1000 }, locale = 'zh-CN', device = {} } = {}) {
   const executablePath = requiredPath('CHROMIUM', '/usr/bin/chromium');
   const profile = mkdtempSync(join(tmpdir(), 'binhe-chromium-'));
   const context = await withTimeout(
@@ -177,6 +177,8 @@ export async function launchBrowser({ viewport = { width: 1600, height: 1000 }, 
       viewport,
       locale,
       timeout: 60_000,
+      // A phone: { isMobile, hasTouch, geolocation, permissions, deviceScaleFactor }.
+      ...device,
     }),
     90_000,
     'chromium did not start',

@@ -234,6 +234,61 @@ pub async fn import_survey(upload: &SurveyUpload) -> Result<Summary, ApiError> {
     Ok(imported.summary)
 }
 
+fn xhr_failed(e: &wasm_bindgen::JsValue) -> ApiError {
+    ApiError::network(&e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+/// Sends `file` as the body of `method url` (named in `x-file-name` if `named`) and reads the
+/// answer; `progress(sent, total)` follows the upload, which only `XMLHttpRequest` reports. The
+/// browser streams the file from disk: it never passes through wasm memory.
+pub async fn upload_file<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    file: &web_sys::File,
+    named: bool,
+    progress: impl Fn(f64, f64) + 'static,
+) -> Result<T, ApiError> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::Closure;
+    use web_sys::{ProgressEvent, XmlHttpRequest};
+
+    let xhr = XmlHttpRequest::new().map_err(|e| xhr_failed(&e))?;
+    xhr.open(method, url).map_err(|e| xhr_failed(&e))?;
+    if named {
+        xhr.set_request_header("x-file-name", &header_safe(&file.name()))
+            .map_err(|e| xhr_failed(&e))?;
+    }
+    let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |e: ProgressEvent| {
+        progress(e.loaded(), e.total());
+    });
+    xhr.upload()
+        .map_err(|e| xhr_failed(&e))?
+        .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+    let done = js_sys::Promise::new(&mut |resolve, reject| {
+        xhr.set_onload(Some(&resolve));
+        xhr.set_onerror(Some(&reject));
+        xhr.set_onabort(Some(&reject));
+    });
+    xhr.send_with_opt_blob(Some(file))
+        .map_err(|e| xhr_failed(&e))?;
+    let finished = wasm_bindgen_futures::JsFuture::from(done).await;
+    drop(on_progress);
+    if finished.is_err() {
+        return Err(ApiError::network("the upload broke off"));
+    }
+    let status = xhr.status().unwrap_or(0);
+    let text = xhr.response_text().ok().flatten().unwrap_or_default();
+    if (200..300).contains(&status) {
+        return serde_json::from_str(&text)
+            .map_err(|e| ApiError::bad_response(&format!("{url}: {e}")));
+    }
+    let error = ApiError::from_body(&text, status, url);
+    if error.is_signed_out() {
+        signed_out(&error);
+    }
+    Err(error)
+}
+
 /// A file name as an HTTP header value: printable ASCII names as they are, others (Chinese
 /// names) percent-encoded, since `fetch` refuses header values beyond Latin-1.
 fn header_safe(name: &str) -> String {

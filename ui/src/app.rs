@@ -322,9 +322,23 @@ pub fn App() -> impl IntoView {
         document.set_title(Msg::AppTitle.text(lang));
     });
 
+    // A worker signing in on a narrow screen at `/` gets the phone view.
+    let phone = crate::phone::is_phone_path();
+    if !phone {
+        Effect::new(move || {
+            let worker = state.session.with(|s| {
+                s.as_ref()
+                    .is_some_and(|s| s.account.role == binhe_core::access::Role::Worker)
+            });
+            if worker && crate::phone::is_narrow_screen() {
+                let _ = window().location().replace("m/");
+            }
+        });
+    }
+
     view! {
         <Show when=move || auth.started.get()>
-            <Workspace/>
+            {if phone { view! { <crate::phone::PhoneApp/> }.into_any() } else { view! { <Workspace/> }.into_any() }}
         </Show>
         {move || auth.prompt.get().map(|reason| view! { <LoginPage reason/> })}
     }

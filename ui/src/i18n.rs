@@ -613,6 +613,37 @@ messages! {
     KpiReportFigures => "主要指标", "Key figures";
     KpiDelegatedSolved => "下交件数 / 解决件数（下交解决率）", "Delegated / solved (rate)";
     ErrorLoadKpi => "无法加载统计数据", "Could not load the figures";
+    // The grid worker's phone (`/m/`).
+    TicketPhotos => "现场照片", "Photos";
+    PhoneTitle => "网格员", "Grid worker";
+    PhoneBack => "返回我的工单", "Back to my tickets";
+    PhoneLogout => "退出", "Sign out";
+    PhoneMyTickets => "我的工单", "My tickets";
+    PhoneRefresh => "刷新", "Refresh";
+    PhoneNoTickets => "暂无待办工单", "No open tickets";
+    PhonePatrol => "巡查上报", "Report on patrol";
+    PhoneReporter => "诉求人", "Requester";
+    PhoneStart => "接单", "Take it";
+    PhoneCall => "拨打电话", "Call";
+    PhoneNavigate => "用手机地图导航", "Navigate in the phone's map";
+    PhoneLocate => "重新定位", "Locate me";
+    PhoneLocating => "正在定位…", "Locating…";
+    PhonePositionAt => "当前位置", "Position";
+    PhoneNoPosition => "无法获取手机位置，请开启定位后重试", "The phone's position is unknown; turn location on and try again";
+    PhoneNoGeolocation => "此浏览器不支持定位", "This browser cannot tell its position";
+    PhoneFeedback => "办结反馈", "Report the result";
+    PhoneSolved => "已解决", "Solved";
+    PhoneNoteHint => "处置情况（必填）", "What was done (required)";
+    PhoneTakePhoto => "拍照 / 选择照片", "Take or choose photos";
+    PhonePhotoChecking => "检查中", "Checking";
+    PhonePhotoWaiting => "待上传", "Waiting";
+    PhonePhotoSending => "上传中", "Sending";
+    PhonePhotoSent => "已上传", "Sent";
+    PhoneSubmitFeedback => "提交反馈", "Send the result";
+    PhoneChooseCategory => "请选择类别", "Choose a category";
+    PhoneSubmitPatrol => "上报", "Report";
+    PhonePatrolDone => "已上报工单", "Reported as ticket";
+    PhoneOpenTicket => "查看工单", "Open the ticket";
 }
 
 /// Declares one `pub fn name(lang: Lang, args…) -> String` per entry of

@@ -32,6 +32,14 @@ extern "C" {
     fn decode(this: &StrictDecoder, input: &ArrayBuffer) -> Result<JsString, JsValue>;
 }
 
+/// The files chosen in a file input (none when the chooser was cancelled).
+pub fn chosen_files(input: &web_sys::HtmlInputElement) -> Vec<File> {
+    input
+        .files()
+        .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+        .unwrap_or_default()
+}
+
 /// The file's size in bytes.
 pub fn size_of(file: &File) -> u64 {
     file.size() as u64

@@ -190,6 +190,16 @@ pub mod code {
     /// No export of the caller's under this progress token (never started, another account's,
     /// or ended more than ten minutes ago).
     pub const EXPORT_UNKNOWN: &str = "EXPORT_UNKNOWN";
+    // Photos of a ticket (the grid worker's phone).
+    /// The upload is no JPEG, PNG or HEIC (415).
+    pub const PHOTO_TYPE_UNSUPPORTED: &str = "PHOTO_TYPE_UNSUPPORTED";
+    /// A JPEG or PNG whose header cannot be read (damaged or cut off).
+    pub const PHOTO_UNREADABLE: &str = "PHOTO_UNREADABLE";
+    /// A HEIC photo that could not be converted to JPEG.
+    pub const PHOTO_NOT_CONVERTED: &str = "PHOTO_NOT_CONVERTED";
+    pub const PHOTO_NOT_FOUND: &str = "PHOTO_NOT_FOUND";
+    /// A feedback names a photo that was not uploaded to that ticket.
+    pub const PHOTO_NOT_OF_TICKET: &str = "PHOTO_NOT_OF_TICKET";
 
     // Cameras and door-access units.
     pub const CAMERA_NOT_FOUND: &str = "CAMERA_NOT_FOUND";

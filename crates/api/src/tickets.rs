@@ -33,6 +33,11 @@ pub const MAP_LIMIT: u32 = 50_000;
 pub const MAX_REPORT_BYTES: usize = 8 * 1024 * 1024;
 /// The largest camera alert picture taken in.
 pub const MAX_SNAPSHOT_BYTES: usize = 2 * 1024 * 1024;
+/// The largest photo a worker may upload (10 MB): larger is refused with 413 before it is read
+/// to the end, on the phone before it is sent.
+pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
+/// The limit as messages name it.
+pub const MAX_PHOTO_LABEL: &str = "10 MB";
 /// Requests per minute the demo feed may be set to.
 pub const FEED_RATE_RANGE: RangeInclusive<f64> = 0.1..=600.0;
 
@@ -201,6 +206,9 @@ pub struct TicketDetail {
     pub nearest: Vec<TicketWorker>,
     /// The cameras nearest the place, closest first.
     pub cameras: Vec<NearbyCamera>,
+    /// Photos kept with the ticket (feedback and patrol pictures), oldest first: their URLs.
+    #[serde(default)]
+    pub photos: Vec<String>,
 }
 
 /// `GET /api/tickets`.
@@ -633,4 +641,25 @@ mod tests {
         };
         assert_eq!(query.to_query(), "scope=open&limit=5000");
     }
+}
+
+/// `POST /api/tickets/{id}/photos` (the body is the picture): the photo as kept. Its `photo` is
+/// the ref a feedback names in `photos`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoUploaded {
+    /// The ref: the SHA-256 (hex) of the bytes kept.
+    pub photo: String,
+    pub url: String,
+    /// `image/jpeg` or `image/png` (a HEIC photo is kept as the JPEG it was converted to).
+    pub content_type: String,
+    pub bytes: u64,
+    pub width: u32,
+    pub height: u32,
+    /// The kind the upload was (`heif` when it was converted).
+    pub uploaded_as: binhe_core::ticket::photo::PhotoKind,
+}
+
+/// Where a ticket's photo is shown from.
+pub fn photo_url(ticket: TicketId, photo: &str) -> String {
+    format!("/api/tickets/{ticket}/photos/{photo}")
 }

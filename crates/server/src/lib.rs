@@ -40,7 +40,7 @@ use std::sync::Arc;
 use axum::serve::ListenerExt;
 use binhe_store::{
     AccountRepository, BasemapRepository, DeviceRepository, GridRepository, Notice, Notices,
-    PgStore, SqliteStore, StoreError, TicketRepository,
+    PgStore, PhotoRepository, SqliteStore, StoreError, TicketRepository,
 };
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -194,6 +194,7 @@ trait Store:
     + DeviceRepository
     + kpi::KpiStore
     + BasemapRepository
+    + PhotoRepository
     + Clone
     + 'static
 {
@@ -206,6 +207,7 @@ impl<S> Store for S where
         + DeviceRepository
         + kpi::KpiStore
         + BasemapRepository
+        + PhotoRepository
         + Clone
         + 'static
 {
@@ -250,6 +252,7 @@ async fn state_on(
         exports: crate::desk::export::ExportBoard::default(),
         gateway: Gateway::default(),
         devices: Arc::new(store.clone()),
+        photos: Arc::new(store.clone()),
         gate: auth::Gate::new(mode, Arc::clone(&accounts)),
         accounts,
         feed: demo_feed::FeedSlot::default(),

@@ -45,6 +45,7 @@ pub fn router(
         .route("/api/{*rest}", any(no_route))
         .with_state(state);
     api.merge(desktop::routes(desktop))
+        .merge(phone_page(ui_dir))
         .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(ServeDir::new(ui_dir))
         .layer(axum::middleware::from_fn_with_state(gate, auth::gate))
@@ -58,6 +59,43 @@ pub fn router(
             header::HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),
         ))
+}
+
+/// The grid worker's phone view at `/m/`: the same app (it lays itself out for the phone when
+/// opened there), its page with `<base href="../">` so the app's relative assets load from `/`.
+fn phone_page(ui_dir: &Path) -> Router {
+    let index = ui_dir.join("index.html");
+    Router::new()
+        .route(
+            "/m",
+            get(|| async { axum::response::Redirect::permanent("/m/") }),
+        )
+        .route(
+            "/m/",
+            get(move || {
+                let index = index.clone();
+                async move {
+                    let page = tokio::fs::read_to_string(&index).await.unwrap_or_default();
+                    let page = with_base(&page);
+                    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page)
+                }
+            }),
+        )
+}
+
+/// The page with `<base href="../">` first in its head (or first of all, for a page without
+/// one), so its relative URLs resolve one folder up.
+fn with_base(page: &str) -> String {
+    const BASE: &str = "<base href=\"../\">";
+    const DOCTYPE: &str = "<!doctype html>";
+    let at = if let Some(head) = page.find("<head>") {
+        head + "<head>".len()
+    } else if page.to_ascii_lowercase().starts_with(DOCTYPE) {
+        DOCTYPE.len()
+    } else {
+        0
+    };
+    format!("{}{BASE}{}", &page[..at], &page[at..])
 }
 
 async fn health() -> Json<ServerHealth> {

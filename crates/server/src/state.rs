@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use binhe_store::{AccountRepository, DeviceRepository};
+use binhe_store::{AccountRepository, DeviceRepository, PhotoRepository};
 
 use crate::auth::Gate;
 use crate::basemap::Basemaps;
@@ -31,6 +31,8 @@ pub struct AppState {
     pub gateway: Gateway,
     /// Camera alert pictures and door-access events.
     pub devices: Arc<dyn DeviceRepository>,
+    /// Photos grid workers took of tickets.
+    pub photos: Arc<dyn PhotoRepository>,
     /// Accounts, sessions and the audit log.
     pub accounts: Arc<dyn AccountRepository>,
     /// How callers sign in.

@@ -106,6 +106,21 @@ async fn report(terminal: &Terminal, at: (f64, f64, String), text: &str) -> Valu
 /// A JPEG as far as the intake looks (start and end markers).
 const TINY_JPEG_BASE64: &str = "/9j/2Q==";
 
+/// Uploads a generated PNG as a photo of ticket `id`; answers its ref.
+async fn upload_photo(terminal: &Terminal, id: i64) -> String {
+    let response = terminal
+        .client
+        .post(format!("{}/api/tickets/{id}/photos", terminal.base))
+        .bearer_auth(terminal.token.as_deref().unwrap())
+        .body(common::pictures::png_photo(8, 6))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let kept: binhe_api::tickets::PhotoUploaded = response.json().await.unwrap();
+    kept.photo
+}
+
 async fn street() -> Street {
     let dir = tempfile::tempdir().unwrap();
     let database = Database::Sqlite(dir.path().join("contract.sqlite"));
@@ -119,6 +134,7 @@ async fn street() -> Street {
     // The same place again: merged into the first, which then lists it.
     report(&disp, place, "楼道堆放杂物，无人清理").await;
     let mut closed = first["ticket"].clone();
+    let photo = upload_photo(&disp, closed["id"].as_i64().unwrap()).await;
     for (action, extra) in [
         ("register", json!({ "note": "属实" })),
         ("dispatch", json!({ "grid": micro })),
@@ -126,7 +142,7 @@ async fn street() -> Street {
         ("start", json!({})),
         (
             "feedback",
-            json!({ "outcome": "solved", "note": "已清理", "photos": ["a.jpg"] }),
+            json!({ "outcome": "solved", "note": "已清理", "photos": [photo] }),
         ),
         ("verify", json!({ "satisfaction": "satisfied" })),
         ("close", json!({})),

@@ -257,11 +257,20 @@ async fn the_closed_loop_runs_end_to_end_with_a_timeline() {
     .await;
     assert_eq!(t["delegated"], true);
     t = step(&h, &t, "start", json!({})).await;
+    let photo = h
+        .upload(
+            &format!("/api/tickets/{}/photos", t["id"]),
+            common::pictures::png_photo(12, 9),
+            "roof.png",
+        )
+        .await;
+    assert_eq!(photo.status(), StatusCode::OK);
+    let photo: Value = photo.json().await.unwrap();
     t = step(
         &h,
         &t,
         "feedback",
-        json!({ "outcome": "solved", "note": "6户商户分摊维修", "photos": ["roof.jpg"] }),
+        json!({ "outcome": "solved", "note": "6户商户分摊维修", "photos": [photo["photo"]] }),
     )
     .await;
     t = step(&h, &t, "verify", json!({ "satisfaction": "satisfied" })).await;

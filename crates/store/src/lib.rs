@@ -13,6 +13,7 @@ mod grid_tables;
 mod kpi_drill;
 mod kpi_tables;
 mod kpis;
+mod photos;
 mod postgres;
 mod sqlite;
 mod ticket_tables;
@@ -29,6 +30,7 @@ pub use basemaps::{BasemapRepository, StoredBasemap};
 pub use devices::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
 pub use kpi_drill::{KpiTicketQuery, KpiTicketRepository};
 pub use kpis::{KpiRepository, KpiScope, MonthCounts};
+pub use photos::{PhotoRepository, StoredPhoto};
 pub use postgres::{Notice, Notices, PgStore};
 pub use sqlite::SqliteStore;
 pub use tickets::{

@@ -7,7 +7,7 @@
 use binhe_api::tickets::{
     Acted, ActionRequest, CatalogueView, Created, DemoFeedStatus, DropRequest, FeedControl,
     ImportPreview, ImportQuery, ImportStarted, JobProgress, ListQuery, MAX_LIST_LIMIT,
-    ReportRequest, TicketDetail, TicketList, TicketView,
+    PhotoUploaded, ReportRequest, TicketDetail, TicketList, TicketView,
 };
 use binhe_core::ticket::{Category, SlaTable, TicketId};
 use gloo_net::http::Request;
@@ -65,6 +65,22 @@ pub async fn drop_on_grid(
         version: Some(version),
     };
     post_json(&format!("/api/tickets/{id}/drop"), &body).await
+}
+
+/// Sends a photo of ticket `id` (the server reads its kind from the bytes); answers its ref.
+pub async fn upload_photo(
+    id: TicketId,
+    file: &File,
+    progress: impl Fn(f64, f64) + 'static,
+) -> Result<PhotoUploaded, ApiError> {
+    super::upload_file(
+        "POST",
+        &format!("/api/tickets/{id}/photos"),
+        file,
+        false,
+        progress,
+    )
+    .await
 }
 
 pub async fn create(request: &ReportRequest) -> Result<Created, ApiError> {

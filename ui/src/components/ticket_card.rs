@@ -13,7 +13,7 @@ use super::ticket_actions::{ActionBar, ActionForm, send};
 use crate::api::texts::{self, Named, TicketNames};
 use crate::app::AppState;
 use crate::cameras::{CameraHealth, VideoWall};
-use crate::components::{CloseButton, ErrorText};
+use crate::components::{CloseButton, ErrorText, PhotoStrip};
 use crate::i18n::{Lang, Msg, open_load};
 use crate::map::devices::health_colour;
 use crate::tickets::Desk;
@@ -104,6 +104,11 @@ fn card_body(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, d: &TicketDetai
         <p class="ticket-description" data-field="description">{ticket.description.clone()}</p>
         // A camera alert's evidence comes first: what the analytics saw, and the camera live.
         {alert_camera(lang, desk, &ticket)}
+        // What the worker found and left there: the photos kept with the ticket.
+        {(!d.photos.is_empty()).then(|| view! {
+            <h3 class="card-subtitle">{move || t(Msg::TicketPhotos)}" "<span class="count">{d.photos.len()}</span></h3>
+            <PhotoStrip lang urls=d.photos.clone()/>
+        })}
         {flag_box(lang, desk, form, &ticket)}
         <ActionBar ticket=ticket.clone() events=d.events.clone() form/>
         <dl class="card-fields ticket-fields">{fields(lang, desk, &ticket)}</dl>

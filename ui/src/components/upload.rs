@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::components::CloseButton;
 use crate::format::file_size;
 use crate::i18n::Msg;
-use crate::local_file::{MAX_IMPORT_BYTES, size_of};
+use crate::local_file::{MAX_IMPORT_BYTES, chosen_files, size_of};
 
 /// A modal dialog shown while `open` is true. Escape, the × button and a click on the
 /// backdrop ask `on_close`; closing while busy is fine, the work goes on and its result is
@@ -90,11 +90,7 @@ pub fn FilePicker(
     let is_too_large = move |file: &File| size_of(file) > max_bytes;
     let too_large = move || chosen.with(|files| files.iter().any(is_too_large));
     let on_change = move |ev: Event| {
-        let input: HtmlInputElement = event_target(&ev);
-        let files: Vec<File> = input
-            .files()
-            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
-            .unwrap_or_default();
+        let files = chosen_files(&event_target::<HtmlInputElement>(&ev));
         // Cancelling the file chooser keeps the previous choice.
         if !files.is_empty() {
             chosen.set(files.clone());

@@ -6,10 +6,12 @@ mod device_card;
 pub mod devices;
 mod heat;
 pub mod index;
+mod phone;
 pub mod style;
 mod survey;
 mod tickets;
 mod view;
 
+pub use phone::PhoneMap;
 pub use tickets::DRAG_MIME;
 pub use view::MapView;

@@ -371,6 +371,31 @@ fn install_interaction(
     map.on("idle", &on_idle);
 }
 
+/// A map in `container` with the empty base style and no rotation, `camera` (`center`, `zoom`
+/// …) added to its options.
+pub(super) fn new_map(container: &HtmlElement, camera: Value) -> Result<MapLibreMap, JsValue> {
+    // MapLibre 6 would also find its worker beside its own module, but only under http(s);
+    // saying where it is keeps the desktop (custom scheme) build working too.
+    let base = document().base_uri().ok().flatten().unwrap_or_default();
+    let worker = web_sys::Url::new_with_base(WORKER_PATH, &base)
+        .map_or_else(|_| WORKER_PATH.to_owned(), |u| u.href());
+    set_worker_url(&worker);
+    let mut options = json!({
+        "style": style::base_style(),
+        "localIdeographFontFamily": style::LOCAL_FONT_FAMILY,
+        "attributionControl": false,
+        "dragRotate": false,
+        "pitchWithRotate": false,
+        "touchPitch": false,
+    });
+    if let (Some(options), Value::Object(camera)) = (options.as_object_mut(), camera) {
+        options.extend(camera);
+    }
+    let options = js(&options);
+    Reflect::set(&options, &JsValue::from_str("container"), container)?;
+    MapLibreMap::new(&options)
+}
+
 /// Creates the map in `container`, loads the data, then wires it to the state.
 async fn start(
     container: HtmlElement,
@@ -381,29 +406,10 @@ async fn start(
     home: StoredValue<Option<Bbox>>,
     device: RwSignal<Option<DeviceInfo>>,
 ) -> Result<(), ApiError> {
-    // MapLibre 6 would also find its worker beside its own module, but only under http(s);
-    // saying where it is keeps the desktop (custom scheme) build working too.
-    let base = document().base_uri().ok().flatten().unwrap_or_default();
-    let worker = web_sys::Url::new_with_base(WORKER_PATH, &base)
-        .map_or_else(|_| WORKER_PATH.to_owned(), |u| u.href());
-    set_worker_url(&worker);
-
-    let options = js(&json!({
-        "style": style::base_style(),
-        "localIdeographFontFamily": style::LOCAL_FONT_FAMILY,
-        "attributionControl": false,
-        "dragRotate": false,
-        "pitchWithRotate": false,
-        "touchPitch": false,
-        "minZoom": 10,
-        "maxZoom": 19.5,
-        // Pinggu, until the street's own bbox is known and fitted.
-        "center": [117.12, 40.14],
-        "zoom": 12,
-    }));
-    Reflect::set(&options, &JsValue::from_str("container"), &container)
-        .map_err(|e| ApiError::map_unavailable(&error_text(&e)))?;
-    let map = MapLibreMap::new(&options).map_err(|e| ApiError::map_unavailable(&error_text(&e)))?;
+    // Pinggu, until the street's own bbox is known and fitted.
+    let camera = json!({"minZoom": 10, "maxZoom": 19.5, "center": [117.12, 40.14], "zoom": 12});
+    let map =
+        new_map(&container, camera).map_err(|e| ApiError::map_unavailable(&error_text(&e)))?;
     set_window_prop("binheMap", &map);
     let loaded = next_event(&map, "load");
 

@@ -15,6 +15,7 @@ pub mod dedupe;
 pub mod demo_feed;
 pub mod intake;
 pub mod lifecycle;
+pub mod photo;
 pub mod routing;
 pub mod sla;
 

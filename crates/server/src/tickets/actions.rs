@@ -2,6 +2,8 @@
 //! drag-to-dispatch drop (`POST /api/tickets/{id}/drop`), which the server checks against its
 //! own spatial index before assigning anything. A refusal carries the ticket as it stands.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::response::Response;
@@ -14,7 +16,7 @@ use binhe_core::ticket::{
     Assignment, EscalationLevel, Outcome, Point, Satisfaction, Ticket, TicketId, TicketState,
 };
 use binhe_core::{GridCode, GridLevel};
-use binhe_store::StoredEvent;
+use binhe_store::{PhotoRepository, StoredEvent};
 
 use super::{Shown, TicketError, visible_ticket};
 use crate::dataset::{GridView, Grids};
@@ -322,6 +324,7 @@ async fn respond(
 pub(super) async fn act(
     State(desk): State<TicketDesk>,
     State(grids): State<Grids>,
+    State(photos): State<Arc<dyn PhotoRepository>>,
     caller: Caller,
     Path(id): Path<TicketId>,
     body: Result<axum::Json<ActionRequest>, JsonRejection>,
@@ -332,12 +335,17 @@ pub(super) async fn act(
         .and_then(|axum::Json(b)| b.action.clone())
         .unwrap_or_default();
     let note = AuditNote::new(&format!("ticket.{action}"), &id.to_string());
-    note.attach(act_on(&desk, &grids, &caller, id, body).await.map(Json))
+    note.attach(
+        act_on(&desk, &grids, photos.as_ref(), &caller, id, body)
+            .await
+            .map(Json),
+    )
 }
 
 async fn act_on(
     desk: &TicketDesk,
     grids: &Grids,
+    photos: &dyn PhotoRepository,
     caller: &Caller,
     id: TicketId,
     body: Result<axum::Json<ActionRequest>, JsonRejection>,
@@ -351,6 +359,17 @@ async fn act_on(
     let view = grids.view();
     let ticket = visible_ticket(desk, caller, id).await?;
     let command = command(&view, &ticket, &body)?;
+    if let Command::Feedback { photos: refs, .. } = &command {
+        // Only photos uploaded to this ticket: a feedback cannot show another ticket's pictures.
+        let foreign = super::photos::foreign_refs(photos, id, refs).await?;
+        if !foreign.is_empty() {
+            return Err(TicketError::PhotosNotOfTicket {
+                ticket: id,
+                refs: foreign,
+            }
+            .into());
+        }
+    }
     let dispatching = matches!(command, Command::Dispatch { .. });
     let at = now();
     let result = desk

@@ -10,13 +10,13 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use binhe_api::tickets::{
     DEFAULT_LIST_LIMIT, ListQuery, MAP_LIMIT, MAX_LIST_LIMIT, NearbyCamera, TicketDetail,
-    TicketList, TicketPoint,
+    TicketList, TicketPoint, photo_url,
 };
 use binhe_core::GridCode;
 use binhe_core::access::Visibility;
 use binhe_core::geojson::{Feature, FeatureCollection, Geometry};
 use binhe_core::ticket::{TicketId, TicketState};
-use binhe_store::{DeviceRepository, ListedTicket, TicketFilter, TicketScope};
+use binhe_store::{DeviceRepository, ListedTicket, PhotoRepository, TicketFilter, TicketScope};
 
 use super::{Shown, TicketError, visible_ticket};
 use crate::dataset::{Grids, layer_text};
@@ -198,6 +198,7 @@ pub(super) async fn map_layer(
 pub(super) async fn card(
     State(desk): State<TicketDesk>,
     State(grids): State<Grids>,
+    State(photos): State<Arc<dyn PhotoRepository>>,
     caller: Caller,
     Path(id): Path<TicketId>,
 ) -> Result<Json<TicketDetail>, ApiError> {
@@ -263,6 +264,12 @@ pub(super) async fn card(
             .map(|(w, distance)| ctx.worker(w, open(&w.id), Some(decimetres(distance))))
             .collect(),
         cameras,
+        photos: photos
+            .photo_refs(id)
+            .await?
+            .iter()
+            .map(|p| photo_url(id, p))
+            .collect(),
     }))
 }
 

@@ -7,6 +7,7 @@ mod actions;
 mod export;
 mod intake;
 mod lists;
+mod photos;
 mod stream;
 mod timeline;
 
@@ -22,7 +23,7 @@ use binhe_api::tickets::{MAX_REPORT_BYTES, TicketView};
 use binhe_api::{ErrorDetail, Problem};
 use binhe_core::access::AccessError;
 use binhe_core::ticket::{IntakeProblem, Ticket, TicketId, TransitionError};
-use binhe_store::{AccountRepository, DeviceRepository};
+use binhe_store::{AccountRepository, DeviceRepository, PhotoRepository};
 
 use crate::dataset::{GridView, Grids};
 use crate::desk::export::ExportBoard;
@@ -42,6 +43,7 @@ where
     Gateway: FromRef<S>,
     Arc<dyn DeviceRepository>: FromRef<S>,
     Arc<dyn AccountRepository>: FromRef<S>,
+    Arc<dyn PhotoRepository>: FromRef<S>,
 {
     Router::new()
         .route(
@@ -66,6 +68,12 @@ where
         .route("/api/tickets/{id}/actions", post(actions::act))
         .route("/api/tickets/{id}/snapshot.jpg", get(lists::snapshot))
         .route("/api/tickets/{id}/drop", post(actions::drop_on_grid))
+        // The body is read by the handler itself, refused past the photo limit.
+        .route(
+            "/api/tickets/{id}/photos",
+            post(photos::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/api/tickets/{id}/photos/{photo}", get(photos::show))
         .route(
             "/api/tickets/import",
             post(intake::import_file).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
@@ -106,6 +114,11 @@ pub enum TicketError {
         found: String,
         found_name: String,
     },
+    #[error("{0}")]
+    Photo(photos::PhotoError),
+    /// A feedback names photos that were not uploaded to its ticket.
+    #[error("photos {} are no photos of ticket {ticket}", refs.join(", "))]
+    PhotosNotOfTicket { ticket: TicketId, refs: Vec<String> },
     #[error("ticket {ticket} came with no camera picture")]
     SnapshotNotFound { ticket: TicketId },
     /// A work-order file that cannot be read as a whole (its own code: UNKNOWN_FORMAT,
@@ -136,6 +149,16 @@ impl Refusal for TicketError {
                 _ => StatusCode::CONFLICT,
             },
             Self::DropMismatch { .. } => StatusCode::CONFLICT,
+            Self::PhotosNotOfTicket { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Photo(error) => match error {
+                photos::PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                photos::PhotoError::Unsupported { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                photos::PhotoError::Unreadable { .. } | photos::PhotoError::NotConverted { .. } => {
+                    StatusCode::UNPROCESSABLE_ENTITY
+                }
+                photos::PhotoError::NotFound { .. } => StatusCode::NOT_FOUND,
+                photos::PhotoError::Broken(_) => StatusCode::BAD_REQUEST,
+            },
         }
     }
 
@@ -150,6 +173,15 @@ impl Refusal for TicketError {
             Self::DropMismatch { .. } => code::DROP_MISMATCH,
             Self::SnapshotNotFound { .. } => code::SNAPSHOT_NOT_FOUND,
             Self::UnreadableFile { code, .. } => code,
+            Self::PhotosNotOfTicket { .. } => code::PHOTO_NOT_OF_TICKET,
+            Self::Photo(error) => match error {
+                photos::PhotoError::TooLarge { .. } => code::PAYLOAD_TOO_LARGE,
+                photos::PhotoError::Unsupported { .. } => code::PHOTO_TYPE_UNSUPPORTED,
+                photos::PhotoError::Unreadable { .. } => code::PHOTO_UNREADABLE,
+                photos::PhotoError::NotConverted { .. } => code::PHOTO_NOT_CONVERTED,
+                photos::PhotoError::NotFound { .. } => code::PHOTO_NOT_FOUND,
+                photos::PhotoError::Broken(_) => code::BAD_REQUEST,
+            },
         }
     }
 
@@ -177,6 +209,11 @@ impl Refusal for TicketError {
             }
             Self::SnapshotNotFound { ticket } => format!("工单 {ticket} 没有告警截图"),
             Self::UnreadableFile { message_zh, .. } => message_zh.clone(),
+            Self::Photo(error) => error.message_zh(),
+            Self::PhotosNotOfTicket { ticket, refs } => format!(
+                "反馈所附照片 {} 张不是工单 #{ticket} 上传的照片，反馈未保存；请先上传照片",
+                refs.len()
+            ),
         }
     }
 
@@ -192,6 +229,15 @@ impl Refusal for TicketError {
             } => {
                 detail.expected = Some(expected.clone());
                 detail.found = Some(found.clone());
+            }
+            Self::Photo(photos::PhotoError::Unsupported { kind, .. }) => {
+                detail.field = Some("body".to_owned());
+                detail.expected = Some("image/jpeg, image/png, image/heic".to_owned());
+                detail.found = Some(kind.media_type().to_owned());
+            }
+            Self::PhotosNotOfTicket { refs, .. } => {
+                detail.field = Some("photos".to_owned());
+                detail.found = Some(refs.join(","));
             }
             _ => {}
         }

@@ -33,6 +33,7 @@ use binhe_store::{
 };
 use binhe_store::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
 use binhe_store::{KpiRepository, KpiScope, KpiTicketQuery, KpiTicketRepository};
+use binhe_store::{PhotoRepository, StoredPhoto};
 use chrono::{Duration, TimeZone, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -46,7 +47,8 @@ pub trait Fixture: Sized {
         + DeviceRepository
         + KpiRepository
         + KpiTicketRepository
-        + BasemapRepository;
+        + BasemapRepository
+        + PhotoRepository;
 
     async fn create() -> Self;
 
@@ -74,6 +76,7 @@ macro_rules! tests {
             accounts_sessions_and_the_audit_log_round_trip,
             open311_clients_are_registered_found_by_key_and_revoked_once,
             snapshots_and_door_events_round_trip,
+            photos_are_kept_with_their_ticket_once_and_survive_reopening,
             kpi_counts_in_sql_agree_with_core_over_varied_tickets,
             kpi_counts_of_an_empty_store_are_nothing_and_show_dashes,
             kpi_drill_down_lists_exactly_the_tickets_counted,
@@ -979,6 +982,88 @@ pub async fn snapshots_and_door_events_round_trip<F: Fixture>(fixture: &F) {
 }
 
 /// When the KPI checks read the store: figures are "to date" at this moment.
+pub async fn photos_are_kept_with_their_ticket_once_and_survive_reopening<F: Fixture>(fixture: &F) {
+    let store = fixture.open().await;
+    let ids = store.reserve_ticket_ids(2).await.unwrap();
+    store
+        .insert_tickets(&[
+            new_ticket(ids[0], None, true, 0),
+            new_ticket(ids[1], None, true, 1),
+        ])
+        .await
+        .unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap();
+    // Every byte value, a NUL among them, comes back as it went in.
+    let image: Vec<u8> = b"\x89PNG\r\n\x1a\n"
+        .iter()
+        .copied()
+        .chain(0..=255)
+        .collect();
+    let photo = |ticket, sha: &str, minutes| StoredPhoto {
+        ticket,
+        sha256: sha.to_owned(),
+        content_type: "image/png".to_owned(),
+        width: 4032,
+        height: 3024,
+        uploaded_as: "png".to_owned(),
+        uploaded_by: "worker-1".to_owned(),
+        uploaded_at: at + Duration::minutes(minutes),
+        image: image.clone(),
+    };
+    let first = photo(ids[0], &"a1".repeat(32), 0);
+    let second = StoredPhoto {
+        content_type: "image/jpeg".to_owned(),
+        uploaded_as: "heif".to_owned(),
+        ..photo(ids[0], &"b2".repeat(32), 1)
+    };
+    store.save_photo(&second).await.unwrap();
+    store.save_photo(&first).await.unwrap();
+    // The same bytes again for the same ticket: kept once, the first upload stays.
+    store
+        .save_photo(&StoredPhoto {
+            uploaded_by: "someone-else".to_owned(),
+            ..first.clone()
+        })
+        .await
+        .unwrap();
+    // The same bytes for another ticket are that ticket's own.
+    store
+        .save_photo(&photo(ids[1], &"a1".repeat(32), 2))
+        .await
+        .unwrap();
+    assert_eq!(first.size(), 264);
+    F::close(store).await;
+
+    let store = fixture.open().await;
+    assert_eq!(
+        store.photo(ids[0], &first.sha256).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(
+        store.photo(ids[0], &second.sha256).await.unwrap(),
+        Some(second.clone())
+    );
+    assert_eq!(
+        store.photo_refs(ids[0]).await.unwrap(),
+        [first.sha256.clone(), second.sha256.clone()],
+        "oldest first"
+    );
+    assert_eq!(
+        store.photo_refs(ids[1]).await.unwrap(),
+        std::slice::from_ref(&first.sha256)
+    );
+    assert_eq!(store.photo(ids[1], &second.sha256).await.unwrap(), None);
+    assert!(store.photo_refs(999).await.unwrap().is_empty());
+    // A photo of a ticket that does not exist is refused: nothing is kept without its ticket.
+    assert!(
+        store
+            .save_photo(&photo(999, &"c3".repeat(32), 3))
+            .await
+            .is_err()
+    );
+    assert_eq!(store.photo(999, &"c3".repeat(32)).await.unwrap(), None);
+}
+
 fn kpi_as_of() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 28, 6, 0, 0).unwrap()
 }
