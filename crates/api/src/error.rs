@@ -187,6 +187,9 @@ pub mod code {
     pub const DROP_MISMATCH: &str = "DROP_MISMATCH";
     pub const DEMO_FEED_OFF: &str = "DEMO_FEED_OFF";
     pub const SNAPSHOT_NOT_FOUND: &str = "SNAPSHOT_NOT_FOUND";
+    /// No export of the caller's under this progress token (never started, another account's,
+    /// or ended more than ten minutes ago).
+    pub const EXPORT_UNKNOWN: &str = "EXPORT_UNKNOWN";
 
     // Cameras and door-access units.
     pub const CAMERA_NOT_FOUND: &str = "CAMERA_NOT_FOUND";

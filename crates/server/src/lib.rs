@@ -247,6 +247,7 @@ async fn state_on(
         grids: Grids::new(view, Arc::new(store.clone())),
         desk,
         imports: ImportJobs::default(),
+        exports: crate::desk::export::ExportBoard::default(),
         gateway: Gateway::default(),
         devices: Arc::new(store.clone()),
         gate: auth::Gate::new(mode, Arc::clone(&accounts)),

@@ -12,6 +12,7 @@ use crate::basemap::Basemaps;
 use crate::dataset::{GridView, Grids};
 use crate::demo_feed::{FeedServices, FeedSlot};
 use crate::desk::TicketDesk;
+use crate::desk::export::ExportBoard;
 use crate::desk::import::ImportJobs;
 use crate::gateway::Gateway;
 use crate::kpi::{KpiSources, SharedKpiStore};
@@ -24,6 +25,8 @@ pub struct AppState {
     pub desk: TicketDesk,
     /// 12345 file imports under way.
     pub imports: ImportJobs,
+    /// Ticket exports under way and lately ended, for the progress bars.
+    pub exports: ExportBoard,
     /// Live pictures and camera health.
     pub gateway: Gateway,
     /// Camera alert pictures and door-access events.

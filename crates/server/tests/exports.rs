@@ -5,7 +5,9 @@ mod common;
 
 use std::fmt::Write as _;
 
+use binhe_api::tickets::ExportProgress;
 use common::Harness;
+use common::center::{Cast, Terminal, make_accounts, point_in};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -33,29 +35,50 @@ fn orders(count: usize) -> Vec<u8> {
     csv.into_bytes()
 }
 
-#[tokio::test]
-async fn a_long_list_comes_out_whole_in_pages_with_masked_phones_and_an_audit_line() {
+/// A server on a scratch database holding `count` imported orders.
+async fn with_orders(count: usize) -> (tempfile::TempDir, Harness) {
     let dir = tempfile::tempdir().unwrap();
     let h = Harness::start(&dir.path().join("db.sqlite")).await;
-    let count = 2_345;
     let done = h
         .import_orders("/api/tickets/import", orders(count), "orders.csv")
         .await;
     assert_eq!(done["created"], count, "{done}");
+    (dir, h)
+}
 
-    let response = h.get("/api/tickets/export.csv?scope=all").await;
-    assert_eq!(response.status(), StatusCode::OK);
+/// The file at `path` (an export of `count` tickets named `name-…`), its headers checked.
+async fn exported(h: &Harness, path: &str, name: &str, count: usize) -> Vec<u8> {
+    let response = h.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let headers = response.headers().clone();
     assert_eq!(
-        response.headers()["x-export-total"],
-        count.to_string().as_str()
+        headers["x-export-total"],
+        count.to_string().as_str(),
+        "{path}"
     );
+    let disposition = headers["content-disposition"].to_str().unwrap();
+    let ext = path.split('?').next().unwrap().rsplit('.').next().unwrap();
     assert!(
-        response.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
-            .starts_with("attachment; filename=\"tickets-")
+        disposition.starts_with(&format!("attachment; filename=\"{name}-"))
+            && disposition.contains(&format!(".{ext}\";")),
+        "{disposition}"
     );
-    let bytes = response.bytes().await.unwrap();
+    let content_type = headers["content-type"].to_str().unwrap();
+    let expected = match ext {
+        "csv" => "text/csv",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        _ => "application/geo+json",
+    };
+    assert!(content_type.starts_with(expected), "{content_type}");
+    response.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test]
+async fn a_long_list_comes_out_whole_in_pages_with_masked_phones_and_an_audit_line() {
+    let count = 2_345;
+    let (_dir, h) = with_orders(count).await;
+
+    let bytes = exported(&h, "/api/tickets/export.csv?scope=all", "tickets", count).await;
     assert!(
         bytes.starts_with(b"\xEF\xBB\xBF"),
         "a BOM so that Excel reads UTF-8"
@@ -127,6 +150,378 @@ async fn a_long_list_comes_out_whole_in_pages_with_masked_phones_and_an_audit_li
         lines
             .iter()
             .any(|l| l["detail"].as_str().unwrap().contains("完整电话")),
+        "{audit}"
+    );
+}
+
+/// A center server with the cast's accounts, and `count` orders imported by the dispatcher.
+struct Center {
+    _dir: tempfile::TempDir,
+    _server: Harness,
+    cast: Cast,
+    disp: Terminal,
+    cmdr: Terminal,
+}
+
+/// Imports a work-order file as `terminal` and waits for the job: `created` tickets made.
+async fn import_as(terminal: &Terminal, file: Vec<u8>, created: usize) {
+    let started = terminal
+        .client
+        .post(format!("{}/api/tickets/import", terminal.base))
+        .bearer_auth(terminal.token.as_deref().unwrap())
+        .header("x-file-name", "orders.csv")
+        .body(file)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    let job = started.json::<Value>().await.unwrap()["job"]
+        .as_u64()
+        .unwrap();
+    loop {
+        let progress = terminal.json(&format!("/api/imports/{job}")).await;
+        if progress["finished"] == true {
+            assert_eq!(progress["created"], created, "{progress}");
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn center_with_orders(count: usize) -> Center {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("center.sqlite");
+    let database = binhe_server::Database::Sqlite(path.clone());
+    let cast = make_accounts(&database).await;
+    let center = Harness::center(database).await;
+    let base = center.base();
+    let disp = Terminal::login(&base, "disp").await;
+    let cmdr = Terminal::login(&base, "cmdr").await;
+    import_as(&disp, orders(count), count).await;
+    Center {
+        _dir: dir,
+        _server: center,
+        cast,
+        disp,
+        cmdr,
+    }
+}
+
+#[tokio::test]
+async fn an_export_followed_by_its_token_counts_to_the_end_for_its_account_only() {
+    let count = 2_345;
+    let c = center_with_orders(count).await;
+    let (disp, cmdr) = (&c.disp, &c.cmdr);
+
+    let token = "disp-export-0001";
+    let (status, unknown) = disp.get(&format!("/api/exports/{token}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{unknown}");
+    assert_eq!(unknown["error"]["code"], "EXPORT_UNKNOWN");
+    assert!(
+        unknown["error"]["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains(token)
+    );
+
+    for ext in ["csv", "xlsx", "geojson"] {
+        let (status, file) = disp
+            .get(&format!(
+                "/api/tickets/export.{ext}?scope=all&progress={token}"
+            ))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{ext}: {file}");
+        let progress: ExportProgress =
+            serde_json::from_value(disp.json(&format!("/api/exports/{token}")).await).unwrap();
+        assert_eq!(
+            progress,
+            ExportProgress {
+                written: count as u64,
+                total: count as u64,
+                done: true
+            },
+            "{ext}"
+        );
+    }
+    // Another account's token is unknown to the commander, even under the same name.
+    let (status, theirs) = cmdr.get(&format!("/api/exports/{token}")).await;
+    assert_eq!(
+        (status, theirs["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("EXPORT_UNKNOWN"))
+    );
+    // A token out of the rules is refused before anything is written, naming the field.
+    for bad in ["short", "has%20space-in-it", &"x".repeat(65)] {
+        let (status, refused) = disp
+            .get(&format!("/api/tickets/export.csv?scope=all&progress={bad}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {refused}");
+        assert_eq!(refused["error"]["field"], "progress");
+        let (status, refused) = disp.get(&format!("/api/exports/{bad}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {refused}");
+        assert_eq!(refused["error"]["field"], "token");
+    }
+}
+
+/// The sheet of an XLSX answer, as calamine reads it.
+fn sheet_of(bytes: Vec<u8>) -> calamine::Range<calamine::Data> {
+    use calamine::Reader as _;
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+    let name = book.sheet_names()[0].clone();
+    book.worksheet_range(&name).unwrap()
+}
+
+#[tokio::test]
+async fn an_xlsx_export_has_chinese_headers_beijing_date_cells_numbers_and_masked_phones() {
+    use calamine::{Data, DataType as _};
+    let count = 1_234;
+    let (_dir, h) = with_orders(count).await;
+
+    let sheet =
+        sheet_of(exported(&h, "/api/tickets/export.xlsx?scope=all", "tickets", count).await);
+    assert_eq!(sheet.height(), count + 1, "the header and every ticket");
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    // The CSV's columns, in the same order.
+    let csv = h
+        .get("/api/tickets/export.csv?scope=all")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let csv_text = std::str::from_utf8(&csv[3..]).unwrap();
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let csv_header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header, csv_header);
+    let csv_rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().skip(1).collect();
+    for (row, csv_row) in rows.iter().zip(&csv_rows) {
+        // Same ticket, same order.
+        assert_eq!(
+            row[column("工单号")].as_f64().unwrap().to_string(),
+            &csv_row[0]
+        );
+        assert_eq!(row[column("外部编号")].to_string(), &csv_row[1]);
+        assert!(
+            row[column("联系电话")].to_string().starts_with("138****"),
+            "masked"
+        );
+        // Times: date cells showing the CSV's Beijing wall-clock.
+        let Data::DateTime(received) = &row[column("受理时间")] else {
+            panic!("a date cell: {:?}", row[column("受理时间")]);
+        };
+        assert_eq!(wall_of(received.as_f64()), csv_row[15].to_owned());
+    }
+    let Data::DateTime(oldest) = &rows[count - 1][column("受理时间")] else {
+        panic!("a date cell");
+    };
+    assert_eq!(
+        wall_of(oldest.as_f64()),
+        "2021-11-01 00:00:00",
+        "the oldest, 00:00 in Beijing"
+    );
+    // Coordinates are numbers; the unlocated ones are empty cells.
+    let located = rows
+        .iter()
+        .filter(|r| matches!(r[column("经度")], Data::Float(_)))
+        .count();
+    assert_eq!(located, count - count / 10);
+    assert!(rows.iter().all(
+        |r| matches!(r[column("纬度")], Data::Float(v) if (v - 40.14).abs() < 1e-9)
+            || r[column("纬度")] == Data::Empty
+    ));
+    // A formula-like description is text, not a formula.
+    assert!(
+        rows[0][column("问题描述")]
+            .to_string()
+            .starts_with("=HYPERLINK")
+    );
+
+    // Full numbers on a dispatcher's request, as in the CSV.
+    let full = sheet_of(
+        h.get("/api/tickets/export.xlsx?scope=all&phones=full")
+            .await
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+    );
+    assert!(
+        full.rows()
+            .skip(1)
+            .all(|r| r[column("联系电话")].to_string().starts_with("1380000"))
+    );
+    let audit = h.json("/api/audit?action=tickets.export").await;
+    let details: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["detail"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        details.iter().filter(|d| d.starts_with("XLSX")).count(),
+        2,
+        "{audit}"
+    );
+}
+
+/// Excel's serial day number as `YYYY-MM-DD HH:MM:SS`.
+fn wall_of(serial: f64) -> String {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    #[allow(clippy::cast_possible_truncation)]
+    let millis = (serial * 86_400_000.0).round() as i64;
+    (epoch + chrono::Duration::milliseconds(millis))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// A terminal's file at `path`, as bytes, with its `x-export-total`.
+async fn download(terminal: &Terminal, path: &str) -> (StatusCode, u64, Vec<u8>) {
+    let mut request = terminal.client.get(format!("{}{path}", terminal.base));
+    if let Some(token) = &terminal.token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let total = response
+        .headers()
+        .get("x-export-total")
+        .map_or(0, |v| v.to_str().unwrap().parse().unwrap());
+    (status, total, response.bytes().await.unwrap().to_vec())
+}
+
+/// The ticket numbers of a drill-down, every page of it, and how many of them are located.
+async fn drilled(terminal: &Terminal, question: &str) -> (Vec<i64>, usize) {
+    let mut ids = Vec::new();
+    let mut located = 0;
+    loop {
+        let page = terminal
+            .json(&format!(
+                "/api/kpi/tickets?{question}&limit=1000&offset={}",
+                ids.len()
+            ))
+            .await;
+        let tickets = page["tickets"].as_array().unwrap();
+        ids.extend(tickets.iter().map(|t| t["id"].as_i64().unwrap()));
+        located += tickets.iter().filter(|t| t["lon"].is_number()).count();
+        if tickets.len() < 1000 {
+            assert_eq!(page["total"], ids.len(), "{question}");
+            return (ids, located);
+        }
+    }
+}
+
+/// The first column of a CSV export (after its BOM), as ticket numbers.
+fn csv_ids(bytes: &[u8]) -> Vec<i64> {
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap()).unwrap();
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[0].parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_kpi_figure_exports_every_ticket_behind_it_in_the_drill_downs_scope() {
+    let count = 2_345;
+    let c = center_with_orders(count).await;
+    let (disp, cmdr, cast) = (&c.disp, &c.cmdr, &c.cast);
+    // A few in the commander's community too.
+    let (lon, lat, _) = point_in(disp, &cast.community, 0).await;
+    let mut theirs = String::from("工单编号,问题类别,问题描述,经度,纬度,联系电话,受理时间\n");
+    for i in 0..7 {
+        writeln!(
+            theirs,
+            "CMDR-{i},噪音扰民,楼上装修 {i},{lon},{lat},1390000{i:04},2021-11-0{} 09:00",
+            i + 2
+        )
+        .unwrap();
+    }
+    import_as(disp, theirs.into_bytes(), 7).await;
+    // `limit` and `offset` do not cut the file: the whole figure is exported.
+    let question = "month=2021-11&as_of=2021-12-31&metric=received";
+    let (all, located) = drilled(disp, question).await;
+    assert!(all.len() > 1000, "more than a page: {}", all.len());
+    let (status, total, csv) = download(
+        disp,
+        &format!("/api/kpi/tickets/export.csv?{question}&limit=5&offset=7&progress=kpi-export-01"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(total, all.len() as u64);
+    assert_eq!(csv_ids(&csv), all, "the drill-down's tickets in its order");
+    let progress = disp.json("/api/exports/kpi-export-01").await;
+    assert_eq!(
+        (progress["written"].as_u64(), progress["done"].as_bool()),
+        (Some(all.len() as u64), Some(true))
+    );
+    let (status, _, xlsx) =
+        download(disp, &format!("/api/kpi/tickets/export.xlsx?{question}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sheet_of(xlsx).height(), all.len() + 1);
+    let (status, _, geojson) =
+        download(disp, &format!("/api/kpi/tickets/export.geojson?{question}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let layer: Value = serde_json::from_slice(&geojson).unwrap();
+    assert_eq!(layer["features"].as_array().unwrap().len(), located);
+
+    // The commander's figure is their community's, and so is the file.
+    let (theirs, _) = drilled(cmdr, question).await;
+    let (status, total, csv) =
+        download(cmdr, &format!("/api/kpi/tickets/export.csv?{question}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!((total, csv_ids(&csv)), (theirs.len() as u64, theirs));
+    assert!(
+        total > 0 && total < all.len() as u64,
+        "their part of the street: {total}"
+    );
+    let other = format!("{question}&community={}", cast.other_community);
+    let (list_status, list_refusal) = cmdr.get(&format!("/api/kpi/tickets?{other}")).await;
+    let (status, _, refusal) =
+        download(cmdr, &format!("/api/kpi/tickets/export.csv?{other}")).await;
+    let refusal: Value = serde_json::from_slice(&refusal).unwrap();
+    assert_eq!(
+        (status, &refusal["error"]["code"]),
+        (list_status, &list_refusal["error"]["code"]),
+        "refused as the drill-down is: {refusal}"
+    );
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = download(
+        cmdr,
+        &format!("/api/kpi/tickets/export.csv?{question}&phones=full"),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "full numbers: dispatchers only"
+    );
+    let (status, _, bad) = download(disp, "/api/kpi/tickets/export.csv?metric=speed").await;
+    let bad: Value = serde_json::from_slice(&bad).unwrap();
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("INVALID_METRIC"))
+    );
+
+    let audit = disp.json("/api/audit?action=kpi.export").await;
+    let lines = audit["entries"].as_array().unwrap();
+    assert_eq!(lines.len(), 4, "{audit}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["detail"].as_str().unwrap().contains("指标 received")),
         "{audit}"
     );
 }

@@ -4,6 +4,7 @@
 //! file imports, the demo feed, camera alerts) all come through here.
 
 pub mod alerts;
+pub mod export;
 pub mod import;
 pub mod view;
 pub mod work_orders;

@@ -4,6 +4,7 @@
 //! core's (`binhe_core::kpi`); here the question is read, scoped to the caller and answered.
 //! Contract: docs/api-kpi.md.
 
+mod export;
 mod query;
 pub mod report;
 
@@ -29,6 +30,7 @@ use chrono::{DateTime, Utc};
 
 use crate::dataset::{GridView, Grids};
 use crate::desk::TicketDesk;
+use crate::desk::export::ExportBoard;
 use crate::desk::view::ViewContext;
 use crate::http::extract::{Json, Query};
 use crate::http::{ApiError, Caller, Refusal};
@@ -57,12 +59,16 @@ pub fn routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     KpiSources: FromRef<S>,
+    ExportBoard: FromRef<S>,
 {
     Router::new()
         .route("/api/kpi/dashboard", get(dashboard))
         .route("/api/kpi/assessment", get(assessment))
         .route("/api/kpi/heat", get(heat))
         .route("/api/kpi/tickets", get(tickets))
+        .route("/api/kpi/tickets/export.csv", get(export::drill_down))
+        .route("/api/kpi/tickets/export.xlsx", get(export::drill_down))
+        .route("/api/kpi/tickets/export.geojson", get(export::drill_down))
         .route("/api/kpi/report", get(report_json))
         .route("/api/kpi/report.xlsx", get(report_xlsx))
 }
@@ -365,17 +371,41 @@ async fn heat(
     }))
 }
 
+/// A drill-down's question: which figure, of whom, over what.
+struct Drill {
+    view: std::sync::Arc<GridView>,
+    asked: Asked,
+    metric: KpiMetric,
+    /// Only this worker's tickets.
+    worker: Option<String>,
+}
+
+fn drill(sources: &KpiSources, caller: &Caller, query: &KpiParams) -> Result<Drill, ApiError> {
+    let (view, asked) = ask(sources, caller, query)?;
+    let metric = KpiMetric::parse(
+        query.metric.as_deref().unwrap_or_default(),
+        query.category.as_deref(),
+    )?;
+    let worker = query::worker(query, &view, &asked.scope)?;
+    Ok(Drill {
+        view,
+        asked,
+        metric,
+        worker,
+    })
+}
+
 async fn tickets(
     State(sources): State<KpiSources>,
     caller: Caller,
     Query(query): Query<KpiParams>,
 ) -> Result<Json<DrillDown>, ApiError> {
-    let (view, asked) = ask(&sources, &caller, &query)?;
-    let metric = KpiMetric::parse(
-        query.metric.as_deref().unwrap_or_default(),
-        query.category.as_deref(),
-    )?;
-    let worker = query::worker(&query, &view, &asked.scope)?;
+    let Drill {
+        view,
+        asked,
+        metric,
+        worker,
+    } = drill(&sources, &caller, &query)?;
     let limit = query::number(query.limit.as_deref(), "limit", DEFAULT_DRILL_LIMIT)?;
     let offset = query::number(query.offset.as_deref(), "offset", 0)?;
     let ticket_query = KpiTicketQuery {

@@ -24,6 +24,7 @@ use binhe_core::ticket::{IntakeProblem, Ticket, TicketId, TransitionError};
 use binhe_store::{AccountRepository, DeviceRepository};
 
 use crate::dataset::{GridView, Grids};
+use crate::desk::export::ExportBoard;
 use crate::desk::import::ImportJobs;
 use crate::desk::view::ViewContext;
 use crate::desk::{DeskError, TicketDesk, now};
@@ -36,6 +37,7 @@ where
     TicketDesk: FromRef<S>,
     Grids: FromRef<S>,
     ImportJobs: FromRef<S>,
+    ExportBoard: FromRef<S>,
     Gateway: FromRef<S>,
     Arc<dyn DeviceRepository>: FromRef<S>,
     Arc<dyn AccountRepository>: FromRef<S>,
@@ -53,8 +55,10 @@ where
                 .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES)),
         )
         .route("/api/tickets.geojson", get(lists::map_layer))
-        .route("/api/tickets/export.csv", get(export::csv))
-        .route("/api/tickets/export.geojson", get(export::geojson))
+        .route("/api/tickets/export.csv", get(export::ticket_list))
+        .route("/api/tickets/export.xlsx", get(export::ticket_list))
+        .route("/api/tickets/export.geojson", get(export::ticket_list))
+        .route(binhe_api::tickets::EXPORT_PROGRESS, get(export::progress))
         .route("/api/tickets/{id}", get(lists::card))
         .route("/api/tickets/{id}/actions", post(actions::act))
         .route("/api/tickets/{id}/snapshot.jpg", get(lists::snapshot))
@@ -87,6 +91,10 @@ pub enum TicketError {
     },
     #[error("import job {job} does not exist (finished jobs are kept for a while only)")]
     JobNotFound { job: u64 },
+    /// No export of the caller's under this progress token (never started, or ended more
+    /// than ten minutes ago).
+    #[error("no export of yours is under way as {token} (ended ones are kept ten minutes)")]
+    ExportUnknown { token: String },
     #[error("the drop point lies in no grid of the street")]
     DropOutside,
     #[error("the drop point lies in grid {found}, not in {expected}")]
@@ -110,9 +118,10 @@ pub enum TicketError {
 impl Refusal for TicketError {
     fn status(&self) -> StatusCode {
         match self {
-            Self::NotFound { .. } | Self::JobNotFound { .. } | Self::SnapshotNotFound { .. } => {
-                StatusCode::NOT_FOUND
-            }
+            Self::NotFound { .. }
+            | Self::JobNotFound { .. }
+            | Self::ExportUnknown { .. }
+            | Self::SnapshotNotFound { .. } => StatusCode::NOT_FOUND,
             Self::IntakeRejected { .. } | Self::DropOutside | Self::UnreadableFile { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
@@ -133,6 +142,7 @@ impl Refusal for TicketError {
             Self::IntakeRejected { .. } => code::INTAKE_REJECTED,
             Self::Refused { error, .. } => error.code(),
             Self::JobNotFound { .. } => code::JOB_NOT_FOUND,
+            Self::ExportUnknown { .. } => code::EXPORT_UNKNOWN,
             Self::DropOutside => code::DROP_OUTSIDE_GRID,
             Self::DropMismatch { .. } => code::DROP_MISMATCH,
             Self::SnapshotNotFound { .. } => code::SNAPSHOT_NOT_FOUND,
@@ -154,6 +164,9 @@ impl Refusal for TicketError {
             Self::Refused { error, .. } => error.message_zh(),
             Self::JobNotFound { job } => {
                 format!("导入任务 {job} 不存在（已完成的任务只保留一段时间）")
+            }
+            Self::ExportUnknown { token } => {
+                format!("没有进度标识为“{token}”的导出（已结束的导出只保留十分钟）")
             }
             Self::DropOutside => "拖放位置不在本街道任何网格内，工单未分派".to_owned(),
             Self::DropMismatch { found_name, .. } => {
