@@ -21,6 +21,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import {
   launchBrowser, mapIdle, microPerCommunity, offLoopback, pointInside, poll, screenshot, startCenter,
 } from './harness.mjs';
@@ -118,6 +119,39 @@ function csvRows(text) {
   }
   if (field !== '' || row.length) { row.push(field); rows.push(row); }
   return rows;
+}
+
+/** The files of a zip by name (read from its central directory; stored or deflated). */
+function unzip(bytes) {
+  let end = bytes.length - 22;
+  while (end >= 0 && bytes.readUInt32LE(end) !== 0x06054b50) end--;
+  assert.ok(end >= 0, 'a zip has an end of central directory');
+  const count = bytes.readUInt16LE(end + 10);
+  let at = bytes.readUInt32LE(end + 16);
+  const files = new Map();
+  for (let i = 0; i < count; i++) {
+    assert.equal(bytes.readUInt32LE(at), 0x02014b50, 'a central directory entry');
+    const method = bytes.readUInt16LE(at + 10);
+    const size = bytes.readUInt32LE(at + 20);
+    const nameLength = bytes.readUInt16LE(at + 28);
+    const extra = bytes.readUInt16LE(at + 30);
+    const comment = bytes.readUInt16LE(at + 32);
+    const local = bytes.readUInt32LE(at + 42);
+    const name = bytes.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    const start = local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28);
+    const data = bytes.subarray(start, start + size);
+    files.set(name, method === 0 ? data : inflateRawSync(data));
+    at += 46 + nameLength + extra + comment;
+  }
+  return files;
+}
+
+/** The rows of an XLSX's first sheet, as the texts of their cells. */
+function sheetRows(bytes) {
+  const xml = unzip(bytes).get('xl/worksheets/sheet1.xml')?.toString('utf8');
+  assert.ok(xml, 'the workbook has a first sheet');
+  return [...xml.matchAll(/<row[^>]*>(.*?)<\/row>/gs)].map((m) =>
+    [...m[1].matchAll(/<c[^>]*?(?:\/>|>(.*?)<\/c>)/gs)].map((c) => (c[1] ?? '').replace(/<[^>]+>/g, '')));
 }
 
 /** The file name a Content-Disposition names (the UTF-8 one first). */
@@ -323,6 +357,10 @@ describe('exports and Open311 clients', { timeout: 900_000 }, () => {
     const file = await download(page.locator('[data-testid="queue-export-xlsx"]'));
     assert.equal(file.bytes.subarray(0, 2).toString('latin1'), 'PK', 'an XLSX is a zip');
     assert.match(file.name, /\.xlsx$/);
+    const [header, ...body] = sheetRows(file.bytes);
+    assert.equal(header[0], '工单号', 'Chinese headers');
+    assert.ok(header.includes('联系电话'));
+    assert.equal(body.length, openTickets, 'one row per ticket of the list');
   });
 
   test('a KPI drill-down exports the tickets behind its figure', async (t) => {
@@ -368,6 +406,7 @@ describe('exports and Open311 clients', { timeout: 900_000 }, () => {
     assert.equal(body.length, detail.events.length, 'one row per event');
     const xlsx = await download(page.locator('[data-testid="timeline-export-xlsx"]'));
     assert.equal(xlsx.bytes.subarray(0, 2).toString('latin1'), 'PK');
+    assert.equal(sheetRows(xlsx.bytes).length - 1, detail.events.length, 'one row per event under the header');
   });
 
   test('the grids export as GeoJSON and as a Shapefile zip', async (t) => {
