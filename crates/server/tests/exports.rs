@@ -145,7 +145,8 @@ async fn a_long_list_comes_out_whole_in_pages_with_masked_phones_and_an_audit_li
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     let audit = h.json("/api/audit?action=tickets.export").await;
     let lines = audit["entries"].as_array().unwrap();
-    assert_eq!(lines.len(), 4, "{audit}");
+    assert_eq!(lines.len(), 5, "the refused one too: {audit}");
+    assert_eq!(lines[0]["status"], 400, "{audit}");
     assert!(
         lines
             .iter()
@@ -517,11 +518,126 @@ async fn a_kpi_figure_exports_every_ticket_behind_it_in_the_drill_downs_scope() 
 
     let audit = disp.json("/api/audit?action=kpi.export").await;
     let lines = audit["entries"].as_array().unwrap();
-    assert_eq!(lines.len(), 4, "{audit}");
+    assert_eq!(lines.len(), 7, "the refused ones too: {audit}");
+    assert_eq!(
+        lines.iter().filter(|l| l["status"] == 403).count(),
+        2,
+        "{audit}"
+    );
     assert!(
         lines
             .iter()
             .any(|l| l["detail"].as_str().unwrap().contains("指标 received")),
         "{audit}"
+    );
+}
+
+#[tokio::test]
+async fn a_tickets_timeline_comes_out_as_the_card_shows_it_to_who_may_see_the_card() {
+    let c = center_with_orders(0).await;
+    let (disp, cmdr, cast) = (&c.disp, &c.cmdr, &c.cast);
+    // A ticket outside the commander's community, registered and dispatched.
+    let (lon, lat, micro) = point_in(disp, &cast.other_community, 1).await;
+    let (status, created) = disp
+        .post(
+            "/api/tickets",
+            serde_json::json!({
+                "channel": "hotline", "external_id": "TL-1", "category": "garbage",
+                "description": "楼道堆物，=SUM(A1)", "lon": lon, "lat": lat,
+                "reporter_name": "王先生", "reporter_phone": "13812345678",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let mut ticket = created["ticket"].clone();
+    let id = ticket["id"].as_i64().unwrap();
+    for (action, extra) in [
+        ("register", serde_json::json!({ "note": "属实" })),
+        ("dispatch", serde_json::json!({ "grid": micro })),
+    ] {
+        let mut body = serde_json::json!({ "action": action, "version": ticket["version"] });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (status, answer) = disp.post(&format!("/api/tickets/{id}/actions"), body).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {answer}");
+        ticket = answer["ticket"].clone();
+    }
+    let card = disp.json(&format!("/api/tickets/{id}")).await;
+    let events = card["events"].as_array().unwrap();
+    assert!(events.len() >= 3, "{card}");
+    let micro_name = disp.json(&format!("/api/grids/{micro}")).await["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let (status, _, csv) = download(disp, &format!("/api/tickets/{id}/timeline.csv")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = std::str::from_utf8(csv.strip_prefix(b"\xEF\xBB\xBF").unwrap()).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["序号", "时间", "动作", "操作人", "角色", "网格", "说明"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), events.len(), "one row per step");
+    for (n, (row, event)) in rows.iter().zip(events).enumerate() {
+        assert_eq!(&row[0], (n + 1).to_string().as_str());
+        let at = chrono::DateTime::parse_from_rfc3339(event["at"].as_str().unwrap()).unwrap();
+        let beijing = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+        assert_eq!(
+            &row[1],
+            at.with_timezone(&beijing)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+                .as_str()
+        );
+        assert_eq!(&row[3], event["actor"]["name"].as_str().unwrap());
+        assert_eq!(&row[4], event["actor"]["role_zh"].as_str().unwrap());
+        let summary = event["summary_zh"].as_str().unwrap();
+        assert!(
+            row[6] == *summary || row[6] == format!("'{summary}"),
+            "{} vs {summary}",
+            &row[6]
+        );
+    }
+    assert_eq!(&rows[0][2], "接收上报");
+    let dispatched = rows.iter().position(|r| &r[2] == "分派").unwrap();
+    assert_eq!(&rows[dispatched][5], micro_name.as_str(), "where it went");
+    assert!(rows[dispatched][6].contains(&micro_name));
+
+    let (status, _, xlsx) = download(disp, &format!("/api/tickets/{id}/timeline.xlsx")).await;
+    assert_eq!(status, StatusCode::OK);
+    let sheet = sheet_of(xlsx);
+    assert_eq!(sheet.height(), events.len() + 1);
+    for (row, csv_row) in sheet.rows().skip(1).zip(&rows) {
+        let calamine::Data::DateTime(at) = &row[1] else {
+            panic!("a date cell: {:?}", row[1]);
+        };
+        assert_eq!(wall_of(at.as_f64()), &csv_row[1]);
+        for column in [2, 3, 4, 5] {
+            assert_eq!(row[column].to_string(), &csv_row[column]);
+        }
+    }
+
+    // The commander of another community may not see the card, nor the file.
+    let (card_status, _) = cmdr.get(&format!("/api/tickets/{id}")).await;
+    let (status, _, refused) = download(cmdr, &format!("/api/tickets/{id}/timeline.csv")).await;
+    assert_eq!(
+        (status, card_status),
+        (StatusCode::FORBIDDEN, StatusCode::FORBIDDEN)
+    );
+    let refused: Value = serde_json::from_slice(&refused).unwrap();
+    assert!(refused["error"]["code"].is_string(), "{refused}");
+    let (status, _, _) = download(disp, "/api/tickets/999999/timeline.xlsx").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let audit = disp.json("/api/audit?action=ticket.timeline_export").await;
+    let lines = audit["entries"].as_array().unwrap();
+    assert_eq!(lines.len(), 4, "the refused ones too: {audit}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| [id.to_string().as_str(), "999999"].contains(&l["target"].as_str().unwrap()))
     );
 }

@@ -25,7 +25,7 @@ pub struct ViewContext<'a> {
 }
 
 impl ViewContext<'_> {
-    fn grid_name(&self, code: &GridCode) -> String {
+    pub fn grid_name(&self, code: &GridCode) -> String {
         self.view
             .hierarchy()
             .by_code(code)

@@ -19,9 +19,20 @@ use crate::http::{ApiError, AuditNote, Caller};
 
 /// `GET /api/kpi/tickets/export.{csv,xlsx,geojson}`: the format is the route's extension.
 pub(super) async fn drill_down(
+    sources: State<KpiSources>,
+    board: State<ExportBoard>,
+    route: MatchedPath,
+    caller: Caller,
+    query: Query<KpiParams>,
+) -> Response {
+    let answer = answer(sources, board, &route, caller, query).await;
+    export::audited("kpi.export", "", answer)
+}
+
+async fn answer(
     State(sources): State<KpiSources>,
     State(board): State<ExportBoard>,
-    route: MatchedPath,
+    route: &MatchedPath,
     caller: Caller,
     Query(query): Query<KpiParams>,
 ) -> Result<Response, ApiError> {

@@ -18,10 +18,22 @@ use crate::http::{ApiError, AuditNote, Caller, RequestError};
 
 /// `GET /api/tickets/export.{csv,xlsx,geojson}`: the format is the route's extension.
 pub(super) async fn ticket_list(
+    desk: State<TicketDesk>,
+    grids: State<Grids>,
+    board: State<ExportBoard>,
+    route: MatchedPath,
+    caller: Caller,
+    query: Query<ExportQuery>,
+) -> Response {
+    let answer = answer(desk, grids, board, &route, caller, query).await;
+    export::audited("tickets.export", "", answer)
+}
+
+async fn answer(
     State(desk): State<TicketDesk>,
     State(grids): State<Grids>,
     State(board): State<ExportBoard>,
-    route: MatchedPath,
+    route: &MatchedPath,
     caller: Caller,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {

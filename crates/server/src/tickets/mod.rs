@@ -8,6 +8,7 @@ mod export;
 mod intake;
 mod lists;
 mod stream;
+mod timeline;
 
 use std::sync::Arc;
 
@@ -60,6 +61,8 @@ where
         .route("/api/tickets/export.geojson", get(export::ticket_list))
         .route(binhe_api::tickets::EXPORT_PROGRESS, get(export::progress))
         .route("/api/tickets/{id}", get(lists::card))
+        .route("/api/tickets/{id}/timeline.csv", get(timeline::timeline))
+        .route("/api/tickets/{id}/timeline.xlsx", get(timeline::timeline))
         .route("/api/tickets/{id}/actions", post(actions::act))
         .route("/api/tickets/{id}/snapshot.jpg", get(lists::snapshot))
         .route("/api/tickets/{id}/drop", post(actions::drop_on_grid))

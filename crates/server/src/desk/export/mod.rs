@@ -248,6 +248,21 @@ impl TicketExport {
     }
 }
 
+/// The answer of an export route: the file, or the refusal with an audit line of its own (an
+/// export refused — full numbers asked by a commander, a ticket out of scope — is on the record
+/// too).
+pub fn audited(action: &str, target: &str, answer: Result<Response, ApiError>) -> Response {
+    match answer {
+        Ok(response) => response,
+        Err(error) => {
+            let detail = format!("拒绝：{}", error.code());
+            AuditNote::new(action, target)
+                .detail(&detail)
+                .attach(error.into_response())
+        }
+    }
+}
+
 /// `attachment` with an ASCII name and the Chinese one (RFC 5987), both stamped with the
 /// Beijing minute.
 pub fn disposition(ascii: &str, chinese: &str, extension: &str) -> String {
