@@ -398,6 +398,7 @@ describe('exports and Open311 clients', { timeout: 900_000 }, () => {
     const id = [...phones.keys()][0];
     await page.locator(`[data-testid="ticket-queue"] .queue-row[data-ticket-id="${id}"]`).click();
     await page.locator('[data-testid="timeline-export"]').waitFor();
+    await page.locator('[data-testid="timeline-export"]').scrollIntoViewIfNeeded();
     if (!(await has(`/api/tickets/${id}/timeline.csv`))) {
       t.skip(`waits for GET /api/tickets/{id}/timeline.csv`);
       return;
@@ -410,6 +411,7 @@ describe('exports and Open311 clients', { timeout: 900_000 }, () => {
     const xlsx = await download(page.locator('[data-testid="timeline-export-xlsx"]'));
     assert.equal(xlsx.bytes.subarray(0, 2).toString('latin1'), 'PK');
     assert.equal(sheetRows(xlsx.bytes).length - 1, detail.events.length, 'one row per event under the header');
+    await screenshot(page, 'exports-09-timeline');
   });
 
   test('the grids export as GeoJSON and as a Shapefile zip', async (t) => {
