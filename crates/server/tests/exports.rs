@@ -641,3 +641,176 @@ async fn a_tickets_timeline_comes_out_as_the_card_shows_it_to_who_may_see_the_ca
             .all(|l| [id.to_string().as_str(), "999999"].contains(&l["target"].as_str().unwrap()))
     );
 }
+
+/// The grid codes and names of the street's tree at `level` (`community` or `micro`).
+fn tree_grids(tree: &Value, level: &str) -> std::collections::BTreeMap<String, String> {
+    let mut found = std::collections::BTreeMap::new();
+    let mut stack = vec![tree];
+    while let Some(node) = stack.pop() {
+        if node["level"] == level {
+            found.insert(
+                node["code"].as_str().unwrap().to_owned(),
+                node["name"].as_str().unwrap().to_owned(),
+            );
+        }
+        stack.extend(node["children"].as_array().into_iter().flatten());
+    }
+    found
+}
+
+#[tokio::test]
+async fn the_grids_export_as_geojson_and_as_shapefiles_the_survey_importer_and_gdal_read_back() {
+    use binhe_core::survey::SurveyMapping;
+    let c = center_with_orders(0).await;
+    let (disp, cmdr, cast) = (&c.disp, &c.cmdr, &c.cast);
+    let tree = disp.json("/api/grids/tree").await;
+    let communities = tree_grids(&tree, "community");
+    let micros = tree_grids(&tree, "micro");
+    assert!(communities.len() > 1 && micros.len() > communities.len());
+
+    // GeoJSON: both levels without `level`, with their parents and shapes as the map has them.
+    let (status, _, bytes) = download(disp, "/api/grids/export.geojson").await;
+    assert_eq!(status, StatusCode::OK);
+    let layer: Value = serde_json::from_slice(&bytes).unwrap();
+    let features = layer["features"].as_array().unwrap();
+    assert_eq!(features.len(), communities.len() + micros.len());
+    let map_layer = disp.json("/api/grids.geojson").await;
+    for feature in features {
+        let p = &feature["properties"];
+        let code = p["code"].as_str().unwrap();
+        let level = p["level"].as_str().unwrap();
+        let names = if level == "community" {
+            &communities
+        } else {
+            &micros
+        };
+        assert_eq!(
+            p["name"].as_str(),
+            names.get(code).map(String::as_str),
+            "{p}"
+        );
+        let parent = p["parent_code"].as_str().unwrap();
+        assert!(code.starts_with(&parent[..parent.trim_end_matches('0').len().min(parent.len())]));
+        assert!(p["parent_name"].is_string(), "{p}");
+        let on_map = map_layer["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["code"] == code)
+            .unwrap();
+        assert_eq!(feature["geometry"], on_map["geometry"], "{code}");
+    }
+    let (_, _, bytes) = download(disp, "/api/grids/export.geojson?level=community").await;
+    let only: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(
+        only["features"].as_array().unwrap().len(),
+        communities.len()
+    );
+    let (status, _, refused) = download(disp, "/api/grids/export.geojson?level=street").await;
+    let refused: Value = serde_json::from_slice(&refused).unwrap();
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused["error"]["field"], "level");
+
+    // Shapefiles: one per level, read back by the survey importer as they would be imported.
+    let (status, _, zip) = download(disp, "/api/grids/export.shp.zip").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut read = binhe_server::grids::ReadSurvey::default();
+    binhe_server::grids::read_files(vec![("grids.zip".to_owned(), zip.clone())], &mut read);
+    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let mut layer_names: Vec<&str> = read.layers.iter().map(|l| l.name.as_str()).collect();
+    layer_names.sort_unstable();
+    assert_eq!(
+        layer_names,
+        ["grids.zip/community.shp", "grids.zip/micro.shp"]
+    );
+    for layer in &read.layers {
+        assert_eq!(
+            layer.crs,
+            binhe_core::survey::LayerCrs::Declared(binhe_core::Crs::Wgs84),
+            "the .prj says WGS84"
+        );
+        assert!(
+            layer.attributes.iter().all(|a| a.len() <= 10),
+            "{:?}",
+            layer.attributes
+        );
+    }
+    let assembly = read.assemble(&SurveyMapping::default());
+    // Every grid reads back; what the importer misses is only the street outline, which the
+    // export (communities and micro-grids) does not carry.
+    let street = tree["code"].as_str().unwrap();
+    for problem in &assembly.problems {
+        assert!(
+            problem.code == "STREET_COUNT"
+                || (problem.code == "MISSING_PARENT" && problem.message_en.contains(street)),
+            "{problem:?}"
+        );
+    }
+    let mut read_back = std::collections::BTreeMap::new();
+    for grid in &assembly.grids {
+        assert!(grid.shape.is_some(), "{grid:?}");
+        assert!(!grid.generated, "the codes were in the file: {grid:?}");
+        read_back.insert(
+            grid.code.as_ref().unwrap().to_string(),
+            grid.name.clone().unwrap(),
+        );
+    }
+    let mut expected = communities.clone();
+    expected.extend(micros.clone());
+    assert_eq!(
+        read_back, expected,
+        "codes and Chinese names, through UTF-8"
+    );
+
+    // GDAL reads the same, if it is on the machine.
+    let gdal = std::process::Command::new("ogrinfo")
+        .arg("--version")
+        .output();
+    if gdal.is_ok_and(|o| o.status.success()) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grids.zip");
+        std::fs::write(&path, &zip).unwrap();
+        for (layer, count) in [("community", communities.len()), ("micro", micros.len())] {
+            let out = std::process::Command::new("ogrinfo")
+                .args(["-ro", "-so"])
+                .arg(format!("/vsizip/{}", path.display()))
+                .arg(layer)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{text}{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(text.contains(&format!("Feature Count: {count}")), "{text}");
+            assert!(text.contains("Geometry: Polygon"), "{text}");
+            assert!(text.contains("WGS") && text.contains("84"), "{text}");
+            assert!(text.contains("PARENTNAME: String"), "{text}");
+        }
+        let first = communities.values().next().unwrap();
+        let out = std::process::Command::new("ogrinfo")
+            .args(["-ro", "-q", "-geom=NO"])
+            .arg(format!("/vsizip/{}", path.display()))
+            .arg("community")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(&format!("NAME (String) = {first}")), "{text}");
+    } else {
+        println!("note: ogrinfo (gdal-bin) is not on this machine; the GDAL check is skipped");
+    }
+
+    // A commander gets their community's share; the exports are on the record.
+    let (status, _, bytes) = download(cmdr, "/api/grids/export.geojson").await;
+    assert_eq!(status, StatusCode::OK);
+    let theirs: Value = serde_json::from_slice(&bytes).unwrap();
+    let features = theirs["features"].as_array().unwrap();
+    assert!(!features.is_empty());
+    assert!(features.iter().all(|f| {
+        let code = f["properties"]["code"].as_str().unwrap();
+        code == cast.community || f["properties"]["parent_code"] == cast.community.as_str()
+    }));
+    let audit = disp.json("/api/audit?action=grids.export").await;
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 5, "{audit}");
+}

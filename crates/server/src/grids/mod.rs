@@ -3,6 +3,7 @@
 //! GeoJSON file, or a survey as delivered (shapefiles or GeoJSON, mapped and previewed first).
 //! A commander sees their own community's share of each.
 
+mod export;
 mod survey;
 
 pub use survey::{ReadSurvey, read_files};
@@ -37,6 +38,8 @@ where
     Router::new()
         .route("/api/summary", get(summary))
         .route(GRIDS_GEOJSON, get(grids_geojson))
+        .route(binhe_api::grids::GRIDS_EXPORT_GEOJSON, get(export::grids))
+        .route(binhe_api::grids::GRIDS_EXPORT_SHAPEFILE, get(export::grids))
         .route(BASEMAP_GEOJSON, get(basemap_geojson))
         .route("/api/grids/tree", get(tree))
         .route("/api/grids/search", get(search))
