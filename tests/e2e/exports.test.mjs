@@ -423,15 +423,25 @@ describe('exports and Open311 clients', { timeout: 900_000 }, () => {
       t.skip('waits for GET /api/grids/export.geojson and /api/grids/export.shp.zip');
       return;
     }
-    const grids = (await call('GET', '/api/grids.geojson')).body.features;
-    const geo = await download(page.locator('[data-testid="grids-export-geojson"]'));
-    const collection = JSON.parse(geo.bytes.toString('utf8'));
-    assert.equal(collection.features.length, grids.length, 'every grid');
-    const shp = await download(page.locator('[data-testid="grids-export-shapefile"]'));
-    assert.equal(shp.bytes.subarray(0, 2).toString('latin1'), 'PK');
-    const names = shp.bytes.toString('latin1');
-    for (const part of ['.shp', '.shx', '.dbf', '.prj', '.cpg']) assert.ok(names.includes(part), `the zip holds a ${part}`);
-    await page.locator('[data-testid="import-close"]').click();
+    try {
+      // Communities and micro-grids, as the district takes them (units stay the street's).
+      const grids = (await call('GET', '/api/grids.geojson')).body.features
+        .filter((f) => ['community', 'micro'].includes(f.properties.level));
+      const geo = await download(page.locator('[data-testid="grids-export-geojson"]'));
+      const collection = JSON.parse(geo.bytes.toString('utf8'));
+      assert.equal(collection.features.length, grids.length, 'every community and micro-grid');
+      assert.deepEqual(new Set(collection.features.map((f) => f.properties.code)),
+        new Set(grids.map((f) => f.properties.code)));
+      const shp = await download(page.locator('[data-testid="grids-export-shapefile"]'));
+      assert.match(shp.name, /\.zip$/);
+      const names = [...unzip(shp.bytes).keys()];
+      for (const part of ['.shp', '.shx', '.dbf', '.prj', '.cpg']) {
+        assert.equal(names.filter((n) => n.endsWith(part)).length, 2, `a ${part} per level: ${names}`);
+      }
+      await page.locator('[data-testid="grids-export-saved"]').waitFor();
+    } finally {
+      await page.locator('[data-testid="import-close"]').click();
+    }
   });
 
   test('an Open311 client made in the UI posts with its key, and is refused once revoked', async () => {
