@@ -499,6 +499,28 @@ describe('exports and Open311 clients', { timeout: 900_000 }, () => {
     await dialog.locator('[data-testid="open311-close"]').click();
   });
 
+  test('a download that breaks off says so in Chinese, its code on hover, and saves nothing', async () => {
+    const route = '**/api/tickets/export.csv*';
+    await page.route(route, (r) => r.abort('connectionreset'));
+    try {
+      let saved = false;
+      const onDownload = () => { saved = true; };
+      page.on('download', onDownload);
+      await openQueueMenu();
+      await page.locator('[data-testid="queue-export-csv"]').click();
+      const error = page.locator('[data-testid="queue-export-error"]');
+      await error.waitFor();
+      assert.equal(await error.getAttribute('data-error-code'), 'NETWORK_ERROR');
+      assert.equal(await error.getAttribute('title'), 'NETWORK_ERROR', 'the code in the tooltip');
+      assert.equal(await error.innerText(), '导出失败：下载中断，文件未保存，请重试');
+      await screenshot(page, 'exports-07-error');
+      page.off('download', onDownload);
+      assert.equal(saved, false, 'nothing was saved');
+    } finally {
+      await page.unroute(route);
+    }
+  });
+
   test('an administrator has no 含完整电话, and the server refuses it full phones', async () => {
     await page.locator('[data-testid="logout"]').click();
     await signIn(ADMIN);

@@ -632,6 +632,9 @@ messages! {
     ExportStarting => "正在准备导出…", "Preparing the export…";
     ExportFailed => "导出失败", "Export failed";
     ExportSaveFailed => "无法保存文件", "Could not save the file";
+    ExportBrokeOff =>
+        "下载中断，文件未保存，请重试",
+        "The download broke off and nothing was saved: try again";
     ExportScopeOpen => "全部未办结工单", "All open tickets";
     TimelineExport => "导出时间线", "Export timeline";
     TimelineExportTitle =>

@@ -192,7 +192,7 @@ pub async fn download(
     finished.set(true);
     drop(on_progress);
     if loaded.is_err() {
-        return Err(ApiError::network("the download broke off"));
+        return Err(ApiError::local("NETWORK_ERROR", Msg::ExportBrokeOff, ""));
     }
     let status = xhr.status().unwrap_or(0);
     let blob: Blob = xhr
