@@ -13,7 +13,8 @@
 // test skip, saying which route it waits for.
 //
 //   cd tests/e2e && npm ci
-//   BINHE_SERVER_BIN=…/binhe-server BINHE_UI_DIR=…/ui/dist node --test --test-concurrency=1 exports.test.mjs
+//   BINHE_SERVER_BIN=…/binhe-server BINHE_DESKTOP_BIN=…/smart-binhe BINHE_UI_DIR=…/ui/dist \
+//     node --test --test-concurrency=1 exports.test.mjs
 //
 // Screenshots go to tests/e2e/artifacts/exports-*.png.
 
