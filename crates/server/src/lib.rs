@@ -11,7 +11,7 @@
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`auth`], [`desktop`],
 //!   [`demo_feed`], [`basemap`], [`open311`];
 //! - services the rooms share: [`desk`] (intake and the closed loop, which takes camera
-//!   pictures through the gateway), [`gateway`] (cameras);
+//!   pictures through the gateway; the ticket files exports write), [`gateway`] (cameras);
 //! - foundation: [`http`] (refusals, extractors, who is asking), [`dataset`] (the grids).
 
 pub mod auth;

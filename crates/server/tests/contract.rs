@@ -16,8 +16,8 @@ use binhe_api::grids::{
 };
 use binhe_api::kpi::{AssessmentAnswer, Dashboard, DrillDown, Heat, Report};
 use binhe_api::tickets::{
-    Acted, CatalogueView, Created, DemoFeedStatus, ImportStarted, JobProgress, LiveEvent,
-    TicketDetail, TicketLayer, TicketList,
+    Acted, CatalogueView, Created, DemoFeedStatus, ExportProgress, ImportStarted, JobProgress,
+    LiveEvent, TicketDetail, TicketLayer, TicketList,
 };
 use binhe_core::ticket::SlaTable;
 use binhe_server::Database;
@@ -265,6 +265,15 @@ async fn a_work_order_import_and_its_progress_read_back_unchanged() {
     });
     let progress = finished.await.expect("the import finishes");
     assert!(!progress.errors.is_empty(), "the sample has refused rows");
+
+    // An export followed by its token, and its count.
+    let (status, _) = s
+        .disp
+        .get("/api/tickets/export.csv?scope=all&progress=contract-export")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let exported = round_trip::<ExportProgress>(&s.disp.json("/api/exports/contract-export").await);
+    assert!(exported.done && exported.written == exported.total && exported.total > 0);
 }
 
 #[tokio::test]

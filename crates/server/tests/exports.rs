@@ -631,15 +631,24 @@ async fn a_tickets_timeline_comes_out_as_the_card_shows_it_to_who_may_see_the_ca
     assert!(refused["error"]["code"].is_string(), "{refused}");
     let (status, _, _) = download(disp, "/api/tickets/999999/timeline.xlsx").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Refused before the handler ran (no ticket number, no session): still on the record.
+    let (status, _, _) = download(disp, "/api/tickets/abc/timeline.csv").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let anonymous = Terminal::anonymous(&disp.base);
+    let (status, _, _) = download(&anonymous, &format!("/api/tickets/{id}/timeline.csv")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
 
     let audit = disp.json("/api/audit?action=ticket.timeline_export").await;
     let lines = audit["entries"].as_array().unwrap();
-    assert_eq!(lines.len(), 4, "the refused ones too: {audit}");
+    assert_eq!(lines.len(), 6, "the refused ones too: {audit}");
     assert!(
         lines
             .iter()
-            .all(|l| [id.to_string().as_str(), "999999"].contains(&l["target"].as_str().unwrap()))
+            .all(|l| [id.to_string().as_str(), "999999", "abc"]
+                .contains(&l["target"].as_str().unwrap())),
+        "{audit}"
     );
+    assert_eq!(lines[0]["status"], 401, "{audit}");
 }
 
 /// The grid codes and names of the street's tree at `level` (`community` or `micro`).
@@ -778,11 +787,9 @@ async fn the_grids_export_as_geojson_and_as_shapefiles_the_survey_importer_and_g
                 .output()
                 .unwrap();
             let text = String::from_utf8_lossy(&out.stdout);
-            assert!(
-                out.status.success(),
-                "{text}{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            let complaints = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "{text}{complaints}");
+            assert!(complaints.trim().is_empty(), "GDAL complains: {complaints}");
             assert!(text.contains(&format!("Feature Count: {count}")), "{text}");
             assert!(text.contains("Geometry: Polygon"), "{text}");
             assert!(text.contains("WGS") && text.contains("84"), "{text}");

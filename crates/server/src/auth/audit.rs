@@ -1,5 +1,6 @@
 //! The audit log: every change asked of the server (refused ones too), every login and logout,
-//! with who asked, from which terminal and address, and what the server answered.
+//! every file exported ([`audited_read`]), with who asked, from which terminal and address, and
+//! what the server answered.
 
 use axum::extract::State;
 use axum::http::Method;
@@ -52,8 +53,35 @@ fn named(method: &Method, path: &str) -> (String, String) {
     (action, target)
 }
 
+/// The reads that are on the record whatever the answer — the exports, files leaving the
+/// center — as (action, target). Their handlers attach a note with the details; this names
+/// the line when the request was refused before a handler ran (no session, a malformed ticket
+/// number …).
+pub fn audited_read(path: &str) -> Option<(&'static str, String)> {
+    const EXPORTS: [(&str, &str); 8] = [
+        ("/api/tickets/export.csv", "tickets.export"),
+        ("/api/tickets/export.xlsx", "tickets.export"),
+        ("/api/tickets/export.geojson", "tickets.export"),
+        ("/api/kpi/tickets/export.csv", "kpi.export"),
+        ("/api/kpi/tickets/export.xlsx", "kpi.export"),
+        ("/api/kpi/tickets/export.geojson", "kpi.export"),
+        (binhe_api::grids::GRIDS_EXPORT_GEOJSON, "grids.export"),
+        (binhe_api::grids::GRIDS_EXPORT_SHAPEFILE, "grids.export"),
+    ];
+    if let Some((_, action)) = EXPORTS.iter().find(|(p, _)| *p == path) {
+        return Some((action, String::new()));
+    }
+    // `/api/tickets/{id}/timeline.{csv,xlsx}`.
+    let id = path.strip_prefix("/api/tickets/")?;
+    let (id, file) = id.split_once('/')?;
+    binhe_api::tickets::TIMELINE_FORMATS
+        .iter()
+        .any(|ext| file.strip_prefix("timeline.") == Some(ext))
+        .then(|| ("ticket.timeline_export", id.to_owned()))
+}
+
 /// Records the audit line of a request (changes only: GET and HEAD are not recorded unless a
-/// handler attached a note) and hands the response back.
+/// handler attached a note, or the read is an export) and hands the response back.
 pub async fn record(
     gate: &Gate,
     method: &Method,
@@ -63,11 +91,16 @@ pub async fn record(
     response: Response,
 ) -> Response {
     let note = response.extensions().get::<AuditNote>().cloned();
-    if note.is_none() && (method == Method::GET || method == Method::HEAD) {
+    let read = (method == Method::GET || method == Method::HEAD)
+        .then(|| audited_read(path))
+        .flatten();
+    if note.is_none() && (method == Method::GET || method == Method::HEAD) && read.is_none() {
         return response;
     }
     let (action, target, detail) = if let Some(n) = &note {
         (n.action.clone(), n.target.clone(), n.detail.clone())
+    } else if let Some((action, target)) = read {
+        (action.to_owned(), target, String::new())
     } else {
         let (action, target) = named(method, path);
         (action, target, String::new())
@@ -190,5 +223,23 @@ mod tests {
             named(&Method::PUT, "/api/sla"),
             ("sla.replace".to_owned(), String::new())
         );
+    }
+
+    #[test]
+    fn exports_are_named_whatever_becomes_of_them() {
+        assert_eq!(
+            audited_read("/api/tickets/export.xlsx"),
+            Some(("tickets.export", String::new()))
+        );
+        assert_eq!(
+            audited_read("/api/tickets/abc/timeline.csv"),
+            Some(("ticket.timeline_export", "abc".to_owned()))
+        );
+        assert_eq!(
+            audited_read("/api/grids/export.shp.zip"),
+            Some(("grids.export", String::new()))
+        );
+        assert_eq!(audited_read("/api/tickets/12"), None);
+        assert_eq!(audited_read("/api/tickets/12/timeline.pdf"), None);
     }
 }
