@@ -225,15 +225,27 @@ async fn an_export_followed_by_its_token_counts_to_the_end_for_its_account_only(
             .contains(token)
     );
 
+    let progress_of = |answer: Value| serde_json::from_value::<ExportProgress>(answer).unwrap();
     for ext in ["csv", "xlsx", "geojson"] {
-        let (status, file) = disp
-            .get(&format!(
-                "/api/tickets/export.{ext}?scope=all&progress={token}"
+        let mut response = disp
+            .client
+            .get(format!(
+                "{}/api/tickets/export.{ext}?scope=all&progress={token}",
+                disp.base
             ))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{ext}: {file}");
-        let progress: ExportProgress =
-            serde_json::from_value(disp.json(&format!("/api/exports/{token}")).await).unwrap();
+            .bearer_auth(disp.token.as_deref().unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{ext}");
+        // Under way: the entry is there from the answer's start, counting towards the total.
+        let first = response.chunk().await.unwrap().unwrap();
+        assert!(!first.is_empty());
+        let under_way = progress_of(disp.json(&format!("/api/exports/{token}")).await);
+        assert_eq!(under_way.total, count as u64, "{ext}");
+        assert!(under_way.written <= under_way.total, "{ext}: {under_way:?}");
+        while response.chunk().await.unwrap().is_some() {}
+        let progress = progress_of(disp.json(&format!("/api/exports/{token}")).await);
         assert_eq!(
             progress,
             ExportProgress {

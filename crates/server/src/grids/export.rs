@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use shapefile::{Point, Polygon, PolygonRing, ShapeWriter};
 
 use crate::dataset::{GridView, Grids};
-use crate::desk::export::{audited, disposition};
+use crate::desk::export::{audited, disposition, xlsx};
 use crate::http::extract::Query;
 use crate::http::{ApiError, AuditNote, Caller, RequestError};
 
@@ -152,8 +152,7 @@ fn shapefile_zip(
     per_level: &[(GridLevel, Vec<(&Grid, ExportedGrid)>)],
 ) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
+    let options = xlsx::options();
     for (level, grids) in per_level {
         let (shp, shx, dbf) = shapefile_of(grids)?;
         let stem = level.as_str();

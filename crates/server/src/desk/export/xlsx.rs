@@ -197,10 +197,24 @@ pub fn workbook_bytes(
     Ok(bytes)
 }
 
-fn options() -> SimpleFileOptions {
+/// Deflate at level 1: a sheet's XML shrinks about sevenfold at a fraction of the default's
+/// time. Parts are dated now, on the Beijing clock (zip times have no zone).
+pub fn options() -> SimpleFileOptions {
+    use chrono::{Datelike, Timelike};
+    let now = Utc::now().with_timezone(&beijing());
+    let stamp = zip::DateTime::from_date_and_time(
+        u16::try_from(now.year()).unwrap_or(1980),
+        u8::try_from(now.month()).unwrap_or(1),
+        u8::try_from(now.day()).unwrap_or(1),
+        u8::try_from(now.hour()).unwrap_or(0),
+        u8::try_from(now.minute()).unwrap_or(0),
+        u8::try_from(now.second()).unwrap_or(0),
+    )
+    .unwrap_or_default();
     SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .compression_level(Some(1))
+        .last_modified_time(stamp)
 }
 
 /// `0` → `A`, `25` → `Z`, `26` → `AA`.
