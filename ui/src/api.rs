@@ -9,7 +9,9 @@
 pub mod auth;
 pub mod basemap;
 pub mod devices;
+pub mod exports;
 pub mod kpi;
+pub mod open311;
 pub mod texts;
 pub mod tickets;
 

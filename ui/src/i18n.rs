@@ -644,6 +644,70 @@ messages! {
     PhoneSubmitPatrol => "上报", "Report";
     PhonePatrolDone => "已上报工单", "Reported as ticket";
     PhoneOpenTicket => "查看工单", "Open the ticket";
+    ExportButton => "导出", "Export";
+    ExportTitle =>
+        "按当前列表的筛选条件导出工单（记入操作日志）",
+        "Export the tickets of this list, with its filters (recorded in the audit log)";
+    ExportCsvNote => "UTF-8，可用 Excel 直接打开", "UTF-8, opens in Excel";
+    ExportGbkNote => "GBK 编码，供旧版系统使用", "GBK, for older systems";
+    ExportXlsxNote => "中文表头，北京时间", "Chinese headers, Beijing time";
+    ExportGeoJsonNote => "仅有位置的工单", "Located tickets only";
+    ExportFullPhones => "含完整电话", "Full phone numbers";
+    ExportFullPhonesTitle =>
+        "导出未脱敏的联系电话，仅限调度员",
+        "Export phone numbers unmasked (dispatchers only)";
+    ExportMasked => "联系电话已脱敏", "Phone numbers are masked";
+    ExportAudited =>
+        "将导出完整电话，此次导出记入操作日志",
+        "Full phone numbers: this export is recorded in the audit log";
+    ExportStarting => "正在准备导出…", "Preparing the export…";
+    ExportFailed => "导出失败", "Export failed";
+    ExportSaveFailed => "无法保存文件", "Could not save the file";
+    ExportBrokeOff =>
+        "下载中断，文件未保存，请重试",
+        "The download broke off and nothing was saved: try again";
+    ExportScopeOpen => "全部未办结工单", "All open tickets";
+    TimelineExport => "导出时间线", "Export timeline";
+    TimelineExportTitle =>
+        "导出该工单的全部事件记录",
+        "Export this ticket's event log";
+    GridsExport => "导出网格", "Export grids";
+    GridsExportTitle =>
+        "导出全部社区与微网格边界，供上报区级平台",
+        "Export every community and micro-grid boundary for the district";
+    GridsExportGeoJsonNote => "社区与微网格，WGS84", "Communities and micro-grids, WGS84";
+    GridsExportShapefileNote =>
+        "每级一个图层，含 .prj 与 .cpg",
+        "One layer per level, with .prj and .cpg";
+    Open311Open => "Open311 接入方", "Open311 clients";
+    Open311Intro =>
+        "外部应用（如随手拍、开放数据平台）凭 API 密钥向本街道提交诉求；吊销后其密钥立即失效。",
+        "Outside apps (resident reporting apps, open-data portals) post requests with an API key; a revoked key stops working at once.";
+    Open311ColName => "接入方名称", "Client name";
+    Open311ColCreatedBy => "创建人", "Created by";
+    Open311ColCreated => "创建时间", "Created";
+    Open311ColLastUsed => "最近使用", "Last used";
+    Open311Active => "有效", "Valid";
+    Open311Revoked => "已吊销", "Revoked";
+    Open311Revoke => "吊销", "Revoke";
+    Open311RevokeConfirm =>
+        "吊销后该密钥立即失效且不能恢复，确定吊销？",
+        "The key stops working at once and cannot be restored. Revoke it?";
+    Open311RevokeYes => "确定吊销", "Yes, revoke";
+    Open311NewTitle => "新建接入方", "New client";
+    Open311NameRule => "1–64 个字符", "1–64 characters";
+    Open311Create => "生成密钥", "Create key";
+    Open311KeyTitle => "新接入方的 API 密钥", "The new client's API key";
+    Open311KeyWarning =>
+        "密钥只显示这一次，服务器只保存其摘要，关闭后无法再查看。请立即复制并交给接入方妥善保管。",
+        "The key is shown this once: the server keeps only its digest. Copy it now and hand it to the client to keep safe.";
+    Open311Copy => "复制", "Copy";
+    Open311Copied => "已复制", "Copied";
+    Open311CopyFailed => "无法复制，请手动选中密钥复制", "Could not copy: select the key and copy it by hand";
+    Open311Loading => "正在加载接入方…", "Loading clients…";
+    Open311Empty => "尚无接入方", "No clients yet";
+    Open311NeverUsed => "从未使用", "Never";
+    ErrorLoadOpen311 => "无法加载接入方", "Could not load the clients";
 }
 
 /// Declares one `pub fn name(lang: Lang, args…) -> String` per entry of
@@ -693,6 +757,13 @@ formatted! {
     login_throttled(secs: u64) =>
         "登录失败次数过多，请 {secs} 秒后再试",
         "Too many failed attempts: try again in {secs} s";
+    /// The export's bar: `已导出 1000 / 4000 条` / `Exported 1000 / 4000`.
+    export_rows(written: u64, total: u64) => "已导出 {written} / {total} 条", "Exported {written} / {total}";
+    /// The bar of a server that does not count rows: `已接收 2.0 KiB（…）`.
+    export_bytes(size: &str) => "已接收 {size}", "Received {size}";
+    export_saved(name: &str) => "已保存 {name}", "Saved {name}";
+    /// What a list's export holds: `导出范围：全部未办结工单，共 12 条`.
+    export_scope(what: &str, n: u64) => "导出范围：{what}，共 {n} 条", "Exports: {what}, {n} tickets";
 }
 
 // Texts whose wording, not only a value in it, changes with the values.

@@ -1,14 +1,14 @@
 //! Who is signed in, in the header: name, role, a commander's community, and 退出登录 (or,
-//! on the desktop's own login, 切换账号). The menu under the name opens 账号管理, 分类别名,
-//! 操作日志, 底图管理 and 连接设置 for the roles and servers that have them.
+//! on the desktop's own login, 切换账号). The menu under the name opens 账号管理, Open311 接入方,
+//! 分类别名, 操作日志, 底图管理 and 连接设置 for the roles and servers that have them.
 
 use leptos::html::Div;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
-use web_sys::Node;
 
-use super::{AccountsDialog, AliasesDialog, AuditDialog, BasemapDialog, ConnectionDialog};
+use super::{
+    AccountsDialog, AliasesDialog, AuditDialog, BasemapDialog, ConnectionDialog, Open311Dialog,
+};
 use binhe_api::auth::ServerMode;
 
 use crate::api::auth as api;
@@ -21,6 +21,7 @@ use crate::session::Auth;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Panel {
     Accounts,
+    Open311,
     Aliases,
     Audit,
     Basemap,
@@ -43,17 +44,7 @@ pub fn AccountMenu() -> impl IntoView {
         }
     });
     let menu = NodeRef::<Div>::new();
-    let handle = window_event_listener(leptos::ev::click, move |ev| {
-        let inside = ev
-            .target()
-            .and_then(|t| t.dyn_into::<Node>().ok())
-            .zip(menu.get_untracked())
-            .is_some_and(|(target, menu)| menu.contains(Some(&target)));
-        if !inside && menu_open.get_untracked() {
-            menu_open.set(false);
-        }
-    });
-    on_cleanup(move || handle.remove());
+    super::close_on_click_outside(menu, menu_open);
 
     let session = move || state.session.get();
     let item = move |testid: &'static str, label: Msg, open: Panel| {
@@ -92,6 +83,7 @@ pub fn AccountMenu() -> impl IntoView {
                 <Show when=move || menu_open.get()>
                     <div class="account-dropdown" role="menu" data-testid="account-dropdown">
                         {may.administer.then(|| item("accounts-open", Msg::AccountsOpen, Panel::Accounts))}
+                        {may.administer.then(|| item("open311-open", Msg::Open311Open, Panel::Open311))}
                         {may.administer.then(|| item("aliases-open", Msg::AliasesOpen, Panel::Aliases))}
                         {may.audit.then(|| item("audit-open", Msg::AuditOpen, Panel::Audit))}
                         {may.administer.then(|| item("basemap-open", Msg::BasemapOpen, Panel::Basemap))}
@@ -125,6 +117,7 @@ pub fn AccountMenu() -> impl IntoView {
     view! {
         {who}
         <AccountsDialog open=shown(Panel::Accounts) on_close=close/>
+        <Open311Dialog open=shown(Panel::Open311) on_close=close/>
         <AliasesDialog open=shown(Panel::Aliases) on_close=close/>
         <AuditDialog open=shown(Panel::Audit) on_close=close/>
         <BasemapDialog open=shown(Panel::Basemap) on_close=close/>

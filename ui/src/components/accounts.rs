@@ -18,7 +18,7 @@ use crate::api::texts::{self, Named};
 use crate::api::{self as base, ApiError};
 use crate::app::AppState;
 use crate::components::ErrorText;
-use crate::components::table::data_table;
+use crate::components::table::{data_table, loaded};
 use crate::i18n::{Lang, Msg};
 
 /// The fields of the new-account form, as the server names them.
@@ -126,7 +126,6 @@ const ACCOUNT_COLUMNS: &[Msg] = &[
 pub fn AccountsDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -> impl IntoView {
     let state = expect_context::<AppState>();
     let lang = state.lang;
-    let t = move |m: Msg| m.text(lang.get());
     let accounts = RwSignal::new(None::<Result<Arc<Vec<Account>>, ApiError>>);
     // (code, name) of every community, for a commander's account.
     let communities = RwSignal::new(Vec::<(String, String, String)>::new());
@@ -209,15 +208,14 @@ pub fn AccountsDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) 
             .with(|s| s.as_ref().map(|s| s.account.login.clone()))
     };
     let rows = move || {
-        let list = match accounts.get() {
-            None => return view! { <p class="muted">{t(Msg::AccountsLoading)}</p> }.into_any(),
-            Some(Err(e)) => {
-                return view! {
-                    <p class="action-error" role="alert">{t(Msg::ErrorLoadAccounts)}"："<ErrorText error=e/></p>
-                }
-                .into_any();
-            }
-            Some(Ok(list)) => list,
+        let list = match loaded(
+            lang,
+            accounts.get(),
+            Msg::AccountsLoading,
+            Msg::ErrorLoadAccounts,
+        ) {
+            Ok(list) => list,
+            Err(instead) => return instead,
         };
         let me = me();
         let rows = list

@@ -12,7 +12,7 @@ use leptos::task::spawn_local;
 use super::assessment::{AssessmentPanel, default_weights};
 use super::kpi_charts::{CategoryChart, TrendChart};
 use super::report::MonthlyReport;
-use binhe_api::kpi::{Dashboard, DrillDown};
+use binhe_api::kpi::{Dashboard, DrillDown, KpiParams};
 use binhe_api::tickets::TicketView;
 use binhe_core::access::Role;
 use binhe_core::kpi::{Change, Definition, Rate};
@@ -21,7 +21,7 @@ use crate::api::ApiError;
 use crate::api::kpi::{self, Drill};
 use crate::api::texts::TicketNames;
 use crate::app::AppState;
-use crate::components::{CloseButton, ErrorText};
+use crate::components::{CloseButton, ErrorText, ExportMenu, ListExport};
 use crate::i18n::{Lang, Msg};
 use crate::kpi::{
     Period, Query, Trend, change, change_label, counts, one_decimal, parse_month, percent,
@@ -612,6 +612,9 @@ fn Tiles(dashboard: Arc<Dashboard>) -> impl IntoView {
     view! { <div class="kpi-tiles" data-testid="kpi-tiles">{tiles}</div> }
 }
 
+/// A drill-down's export, without the extension (`binhe_api::tickets::EXPORT_FORMATS`).
+const KPI_EXPORT_ROUTE: &str = "/api/kpi/tickets/export";
+
 /// A drill-down's answer, with the figure and period it answers.
 type Loaded = (Drill, Query, Result<DrillDown, ApiError>);
 
@@ -657,6 +660,26 @@ fn DrillList() -> impl IntoView {
         };
         Some(label)
     };
+    // 导出: the drill-down's own parameters (the whole list, not the loaded page).
+    let export = Signal::derive(move || {
+        let drill = board.drill.get()?;
+        let query = board.query();
+        let total = list.with(|l| match l {
+            Some(Ok(l)) => Some(l.total),
+            _ => None,
+        })?;
+        let params = KpiParams {
+            limit: None,
+            offset: None,
+            ..drill.params(&query)
+        };
+        Some(ListExport {
+            route: KPI_EXPORT_ROUTE,
+            query: params.to_query(),
+            what: title().unwrap_or_default(),
+            count: Some(total),
+        })
+    });
     let open_ticket = move |ticket: &TicketView| {
         desk.open(ticket.id);
         if let (Some(lon), Some(lat)) = (ticket.lon, ticket.lat) {
@@ -680,6 +703,7 @@ fn DrillList() -> impl IntoView {
                     <CloseButton testid="kpi-drill-close" on_close=Callback::new(move |()| board.drill.set(None))/>
                 </header>
                 <p class="queue-hint">{move || t(Msg::KpiDrillHint)}</p>
+                <ExportMenu list=export testid="kpi-drill-export"/>
                 {move || match list.get() {
                     None => view! { <p class="queue-empty">{t(Msg::KpiLoading)}</p> }.into_any(),
                     Some(Err(e)) => view! { <p class="queue-empty card-error"><ErrorText error=e/></p> }.into_any(),

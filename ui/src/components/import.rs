@@ -17,9 +17,12 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsValue;
 use web_sys::File;
 
+use super::export::{self, Download, DownloadStatus};
 use super::survey::survey_panel;
 use super::upload::{FilePicker, Modal, Place, ProblemRow, ProblemTable};
-use binhe_api::grids::{Summary, SurveyFile, SurveyPreview, SurveyUpload};
+use binhe_api::grids::{
+    GRIDS_EXPORT_GEOJSON, GRIDS_EXPORT_SHAPEFILE, Summary, SurveyFile, SurveyPreview, SurveyUpload,
+};
 use binhe_core::survey::SurveyMapping;
 
 use crate::api::{self, ApiError};
@@ -268,7 +271,49 @@ pub fn GridImport() -> impl IntoView {
             </Show>
             <div class="survey-area" class:stale=move || previewing.get()>{survey_panel}</div>
             <div class="import-result-area" aria-live="polite">{result}</div>
+            {grids_export(lang)}
         </Modal>
+    }
+}
+
+/// 导出网格: the street's grids as they are now, as GeoJSON or a zip of Shapefiles.
+fn grids_export(lang: RwSignal<Lang>) -> impl IntoView {
+    let status = RwSignal::new(None::<Download>);
+    let files = [
+        (
+            "geojson",
+            GRIDS_EXPORT_GEOJSON,
+            "GeoJSON",
+            Msg::GridsExportGeoJsonNote,
+            "grids.geojson",
+        ),
+        (
+            "shapefile",
+            GRIDS_EXPORT_SHAPEFILE,
+            "Shapefile（zip）",
+            Msg::GridsExportShapefileNote,
+            "grids.shp.zip",
+        ),
+    ];
+    let buttons = files
+        .into_iter()
+        .map(|(key, url, name, note, fallback)| {
+            view! {
+                <button type="button" class="btn small" data-testid=format!("grids-export-{key}")
+                    title=move || note.text(lang.get())
+                    disabled=move || matches!(status.get(), Some(Download::Running(_)))
+                    on:click=move |_| export::start(url.to_owned(), false, fallback.to_owned(), status)>
+                    {name}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="export-buttons grids-export" data-testid="grids-export" title=move || Msg::GridsExportTitle.text(lang.get())>
+            <span class="muted small">{move || Msg::GridsExport.text(lang.get())}</span>
+            {buttons}
+            <DownloadStatus status testid="grids-export"/>
+        </div>
     }
 }
 

@@ -12,6 +12,7 @@ mod connection;
 mod dashboard;
 mod demo_feed;
 mod door_feed;
+mod export;
 mod grid_chooser;
 mod header;
 mod import;
@@ -20,6 +21,7 @@ mod kpi_charts;
 mod location;
 mod login;
 mod notices;
+mod open311;
 mod photos;
 mod queue;
 mod report;
@@ -45,12 +47,14 @@ pub use connection::ConnectionDialog;
 pub use dashboard::{Board, BoardButton, BoardPanel, may_see_kpis};
 pub use demo_feed::DemoFeedControl;
 pub use door_feed::DoorFeed;
+pub use export::{DownloadStatus, ExportMenu, ListExport};
 pub use grid_chooser::GridChooser;
 pub use header::Header;
 pub use import::GridImport;
 pub use intake::IntakeForm;
 pub use login::LoginPage;
 pub use notices::{CloseButton, ErrorText, Notices};
+pub use open311::Open311Dialog;
 pub use photos::PhotoStrip;
 pub use queue::TicketQueue;
 pub use search::SearchBox;
@@ -60,7 +64,26 @@ pub use toast::TicketToast;
 pub use tree::GridTree;
 pub use video_wall::VideoWallPanel;
 
-use web_sys::{ScrollIntoViewOptions, ScrollLogicalPosition};
+use leptos::html::Div;
+use leptos::prelude::{GetUntracked, NodeRef, RwSignal, Set, on_cleanup, window_event_listener};
+use wasm_bindgen::JsCast;
+use web_sys::{Node, ScrollIntoViewOptions, ScrollLogicalPosition};
+
+/// Closes a drop-down menu (`open`) on a click anywhere outside `menu`, for as long as the
+/// component that calls this lives.
+pub(crate) fn close_on_click_outside(menu: NodeRef<Div>, open: RwSignal<bool>) {
+    let handle = window_event_listener(leptos::ev::click, move |ev| {
+        let inside = ev
+            .target()
+            .and_then(|t| t.dyn_into::<Node>().ok())
+            .zip(menu.get_untracked())
+            .is_some_and(|(target, menu)| menu.contains(Some(&target)));
+        if !inside && open.get_untracked() {
+            open.set(false);
+        }
+    });
+    on_cleanup(move || handle.remove());
+}
 
 /// Scrolls the element `selector` finds into view, the least needed, once the list has been
 /// drawn around it.

@@ -4,16 +4,19 @@
 
 use leptos::prelude::*;
 
-use binhe_api::tickets::{EventView, NearbyCamera, TicketDetail, TicketView, TicketWorker};
-use binhe_core::ticket::{ActionKind, ActorRole, Urgency};
+use binhe_api::tickets::{
+    EventView, NearbyCamera, TIMELINE_FORMATS, TicketDetail, TicketView, TicketWorker,
+};
+use binhe_core::ticket::{ActionKind, ActorRole, TicketId, Urgency};
 use binhe_core::{Health, WorkerKind};
 
+use super::export::{self, Download};
 use super::queue::unclassified_tag;
 use super::ticket_actions::{ActionBar, ActionForm, send};
 use crate::api::texts::{self, Named, TicketNames};
 use crate::app::AppState;
 use crate::cameras::{CameraHealth, VideoWall};
-use crate::components::{CloseButton, ErrorText, PhotoStrip};
+use crate::components::{CloseButton, DownloadStatus, ErrorText, PhotoStrip};
 use crate::i18n::{Lang, Msg, open_load};
 use crate::map::devices::health_colour;
 use crate::tickets::Desk;
@@ -117,6 +120,7 @@ fn card_body(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, d: &TicketDetai
         {workers(lang, Msg::TicketNearest, "nearest", &d.nearest)}
         {cameras(lang, desk, &d.cameras)}
         <h3 class="card-subtitle">{move || t(Msg::TicketTimeline)}" "<span class="count">{d.events.len()}</span></h3>
+        {timeline_export(lang, d.ticket.id)}
         {timeline(lang, desk, &d.events)}
     }
     .into_any()
@@ -212,6 +216,33 @@ fn fields(lang: RwSignal<Lang>, desk: Desk, t: &TicketView) -> AnyView {
         {(t.reopen_count > 0).then(|| field(lang, Msg::TicketReopened, "reopened", t.reopen_count))}
     }
     .into_any()
+}
+
+/// 导出时间线: the ticket's event log as CSV or XLSX (`TIMELINE_FORMATS`).
+fn timeline_export(lang: RwSignal<Lang>, id: TicketId) -> impl IntoView {
+    let status = RwSignal::new(None::<Download>);
+    let buttons = TIMELINE_FORMATS
+        .into_iter()
+        .map(|ext| {
+            let url = format!("/api/tickets/{id}/timeline.{ext}");
+            let fallback = format!("ticket-{id}-timeline.{ext}");
+            view! {
+                <button type="button" class="btn small" data-testid=format!("timeline-export-{ext}")
+                    title=move || Msg::TimelineExportTitle.text(lang.get())
+                    disabled=move || matches!(status.get(), Some(Download::Running(_)))
+                    on:click=move |_| export::start(url.clone(), false, fallback.clone(), status)>
+                    {ext.to_uppercase()}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="export-buttons timeline-export" data-testid="timeline-export">
+            <span class="muted small">{move || Msg::TimelineExport.text(lang.get())}</span>
+            {buttons}
+            <DownloadStatus status testid="timeline-export"/>
+        </div>
+    }
 }
 
 /// The possible-duplicate flag with its two answers.
