@@ -35,6 +35,7 @@ let ticket;
 let micro;
 let patrolMicro;
 let patrolAt;
+let workerId;
 const scratch = mkdtempSync(join(tmpdir(), 'binhe-phone-'));
 
 /** A JSON request with the dispatcher's session token: `{ status, body }`. */
@@ -111,6 +112,7 @@ describe('the grid worker\'s phone', { timeout: 900_000 }, () => {
       login: WORKER.login, name: WORKER.name, role: 'worker', worker_id: worker.id, password: WORKER.password,
     });
     assert.equal(account.role, 'worker');
+    workerId = worker.id;
 
     const category = (await ok('GET', '/api/catalogue')).categories[0].code;
     const [lon, lat] = pointInside(micro);
@@ -166,6 +168,20 @@ describe('the grid worker\'s phone', { timeout: 900_000 }, () => {
     await page.getByText('My tickets').waitFor();
     await testid('m-lang').tap();
     await page.getByText('我的工单').waitFor();
+
+    // A ticket dispatched to the worker meanwhile appears by itself (the live stream), no 刷新.
+    const category = (await ok('GET', '/api/catalogue')).categories[1].code;
+    const [lon, lat] = pointInside(micro);
+    let second = (await ok('POST', '/api/tickets', {
+      channel: 'hotline', external_id: 'BJ12345-E2E-PHONE-2', category,
+      description: `手机端测试工单：${micro.properties.name} 楼道堆物`, lon, lat,
+    })).ticket;
+    second = (await ok('POST', `/api/tickets/${second.id}/actions`, { action: 'register', version: second.version })).ticket;
+    await ok('POST', `/api/tickets/${second.id}/actions`, {
+      action: 'dispatch', version: second.version, grid: micro.properties.code, worker_id: workerId,
+    });
+    await page.locator(`[data-testid="m-ticket"][data-ticket-id="${second.id}"]`).waitFor({ timeout: 30_000 });
+    assert.equal(await testid('m-ticket').count(), 2, 'both tickets dispatched to the worker, no other');
   });
 
   test('接单, the reporter\'s number, the small map with the phone\'s position', async () => {

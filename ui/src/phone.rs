@@ -13,10 +13,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{File, HtmlInputElement};
+use web_sys::{EventSource, File, HtmlInputElement};
 
 use binhe_api::tickets::{
-    ActionRequest, MAX_PHOTO_BYTES, MAX_PHOTO_LABEL, ReportRequest, TicketDetail, TicketView,
+    ActionRequest, MAX_PHOTO_BYTES, MAX_PHOTO_LABEL, ReportRequest, STREAM, TicketDetail,
+    TicketView,
 };
 use binhe_core::ticket::intake::IntakeRequest;
 use binhe_core::ticket::photo::{ACCEPTED_NAMES, PhotoKind};
@@ -183,6 +184,25 @@ fn MyTickets(page: RwSignal<Page>) -> impl IntoView {
             urgency_order(&mut list);
             list
         })
+    });
+    // The list follows the worker's own stream (it carries only what they may see): a ticket
+    // dispatched to them appears without 刷新. The stream ends with the list.
+    let stream = StoredValue::new_local(EventSource::new(STREAM).ok());
+    stream.with_value(|source| {
+        if let Some(source) = source {
+            let on_ticket = Closure::<dyn FnMut()>::new(move || tickets.refetch());
+            let _ = source
+                .add_event_listener_with_callback("ticket", on_ticket.as_ref().unchecked_ref());
+            // Lives as long as the page; a closed stream calls it no more.
+            on_ticket.forget();
+        }
+    });
+    on_cleanup(move || {
+        stream.with_value(|source| {
+            if let Some(source) = source {
+                source.close();
+            }
+        });
     });
     let rows = move || {
         match tickets.get() {
