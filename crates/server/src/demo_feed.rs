@@ -25,7 +25,7 @@ use binhe_store::{DeviceRepository, DoorEvent};
 use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, RwLock};
 
 use crate::dataset::{GridView, Grids};
 use crate::desk::alerts::take_picture;
@@ -68,6 +68,10 @@ struct FeedState {
     rate_per_minute: Mutex<f64>,
     generated: AtomicU64,
     changed: Notify,
+    /// Held (shared) by every change the feed or a simulated worker makes to the street, which
+    /// checks `running` under it; a pause takes it exclusively once, so that when the pause is
+    /// answered nothing started before it is still under way and nothing moves after it.
+    acting: RwLock<()>,
 }
 
 /// The running feed's controls (`GET`/`POST /api/demo/feed`).
@@ -103,6 +107,11 @@ impl DemoFeed {
 
     fn running(&self) -> bool {
         self.state.running.load(Ordering::Relaxed)
+    }
+
+    /// Waits until every change begun before a pause has ended.
+    pub async fn settled(&self) {
+        drop(self.state.acting.write().await);
     }
 
     fn rate(&self) -> f64 {
@@ -400,6 +409,7 @@ pub fn spawn(services: FeedServices, settings: FeedSettings) -> DemoFeed {
             rate_per_minute: Mutex::new(settings.rate_per_minute),
             generated: AtomicU64::new(0),
             changed: Notify::new(),
+            acting: RwLock::new(()),
         }),
     };
     tokio::spawn(feed_requests(services.clone(), feed.clone(), settings.seed));
@@ -434,6 +444,10 @@ async fn feed_requests(services: FeedServices, feed: DemoFeed, seed: u64) {
         tokio::select! {
             () = tokio::time::sleep(gap) => {}
             () = feed.state.changed.notified() => continue,
+        }
+        let _acting = feed.state.acting.read().await;
+        if !feed.running() {
+            continue;
         }
         let current = services.grids.view();
         if !Arc::ptr_eq(&current, &view) {
@@ -476,10 +490,15 @@ async fn simulate_workers(desk: TicketDesk, feed: DemoFeed, delay: StdDuration) 
         if !feed.running() || !handed_over || stored.event.actor.role == ActorRole::Worker {
             continue;
         }
-        let desk = desk.clone();
+        let (desk, feed) = (desk.clone(), feed.clone());
         let (id, version) = (stored.event.ticket_id, stored.event.version);
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
+            // A paused street stands still: a worker who was on the way stays put.
+            let acting = feed.state.acting.read().await;
+            if !feed.running() {
+                return;
+            }
             let Ok(ticket) = desk.ticket(id).await else {
                 return;
             };
@@ -502,7 +521,12 @@ async fn simulate_workers(desk: TicketDesk, feed: DemoFeed, delay: StdDuration) 
             let Ok((ticket, _)) = desk.act(id, version, &commands, &worker, now()).await else {
                 return;
             };
+            drop(acting);
             tokio::time::sleep(delay * 2).await;
+            let _acting = feed.state.acting.read().await;
+            if !feed.running() {
+                return;
+            }
             let report = Command::Feedback {
                 outcome: Outcome::Solved,
                 note: "已到现场处置完毕（演示网格员）".to_owned(),
@@ -648,5 +672,10 @@ async fn feed_control(
         .into());
     }
     feed.set(control.running, control.rate_per_minute);
+    if control.running == Some(false) {
+        // Answered once the street stands still: a request or a worker's step under way when
+        // the pause came is stored before the answer, none after it.
+        feed.settled().await;
+    }
     Ok(Json(feed.status()))
 }
