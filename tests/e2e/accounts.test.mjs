@@ -14,7 +14,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  fetchFromPage, launchBrowser, mapIdle, offLoopback, openApp, pointInside, postFromPage, screenshot, startCenter,
+  sessionToken, fetchFromPage, launchBrowser, mapIdle, offLoopback, openApp, pointInside, postFromPage, screenshot, startCenter,
 } from './harness.mjs';
 
 const DISPATCHER = { login: 'e2e-dispatcher', name: '赵调度', password: 'dispatch-pass-2026' };
@@ -32,17 +32,6 @@ async function call(token, method, path, body) {
   const r = await fetch(server.origin + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : null };
-}
-
-async function tokenOf(who) {
-  const r = await fetch(`${server.origin}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ login: who.login, password: who.password, terminal: 'e2e 脚本' }),
-  });
-  const body = await r.json();
-  assert.equal(r.status, 200, JSON.stringify(body));
-  return body.token;
 }
 
 const loginPage = () => page.locator('[data-testid="login-page"]');
@@ -83,7 +72,7 @@ describe('accounts and roles on a center server', { timeout: 600_000 }, () => {
 
   before(async () => {
     server = await startCenter([{ ...DISPATCHER, role: 'dispatcher' }]);
-    dispatcherToken = await tokenOf(DISPATCHER);
+    dispatcherToken = await sessionToken(server, DISPATCHER);
 
     // Two communities with micro-grids: the commander's, and one beyond it.
     const grids = (await call(dispatcherToken, 'GET', '/api/grids.geojson')).body.features;

@@ -24,7 +24,7 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import {
-  launchBrowser, mapIdle, microPerCommunity, offLoopback, pointInside, poll, screenshot, startCenter,
+  sessionToken, launchBrowser, mapIdle, microPerCommunity, offLoopback, pointInside, poll, screenshot, startCenter,
 } from './harness.mjs';
 import { desktopHome, openDesktop } from './desktop.mjs';
 
@@ -74,17 +74,6 @@ async function has(path) {
   const absent = (r.status === 404 && ['NOT_FOUND', 'GRID_NOT_FOUND'].includes(error.code))
     || (r.status === 400 && error.field === 'path');
   return !absent;
-}
-
-async function tokenOf(who) {
-  const r = await fetch(`${server.origin}/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ login: who.login, password: who.password, terminal: 'e2e 脚本' }),
-  });
-  const body = await r.json();
-  assert.equal(r.status, 200, JSON.stringify(body));
-  return body.token;
 }
 
 async function signIn(who) {
@@ -225,7 +214,7 @@ describe('exports and Open311 clients', { timeout: 900_000 }, () => {
       { ...DISPATCHER, role: 'dispatcher' },
       { ...ADMIN, role: 'administrator' },
     ]);
-    token = await tokenOf(DISPATCHER);
+    token = await sessionToken(server, DISPATCHER);
     const grids = (await call('GET', '/api/grids.geojson')).body.features;
     const places = microPerCommunity(grids);
     assert.ok(places.length >= 3, 'the street has communities with micro-grids');

@@ -147,6 +147,18 @@ export async function startCenter(accounts) {
   return startServer({ database, extraArgs: ['--center'] });
 }
 
+/** Signs `who` (`{ login, password }`) in at a center over HTTP; answers the session token. */
+export async function sessionToken(server, who) {
+  const r = await fetch(`${server.origin}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: who.login, password: who.password, terminal: 'e2e 脚本' }),
+  });
+  const body = await r.json();
+  if (r.status !== 200) throw new Error(`login ${who.login}: ${r.status} ${JSON.stringify(body)}`);
+  return body.token;
+}
+
 export function isLoopbackHost(host) {
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1' || /^127\./.test(host);
 }
