@@ -7,6 +7,7 @@
 
 mod settings;
 mod shell;
+mod webkit;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -49,6 +50,8 @@ fn demo_feed() -> Option<FeedSettings> {
 }
 
 fn main() {
+    // Before any thread or WebKit exists: may start this binary again with the environment set.
+    webkit::ensure_environment();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
