@@ -147,6 +147,14 @@ pub mod code {
     pub const ACCOUNT_EXISTS: &str = "ACCOUNT_EXISTS";
     pub const ACCOUNT_NOT_FOUND: &str = "ACCOUNT_NOT_FOUND";
 
+    // Requests sent with an `Idempotency-Key` (a terminal replaying what it queued offline).
+    /// The key is empty, longer than 255 characters or not printable ASCII.
+    pub const IDEMPOTENCY_KEY_INVALID: &str = "IDEMPOTENCY_KEY_INVALID";
+    /// The first request with this key is still being answered: retry after `retry_after_s`.
+    pub const IDEMPOTENCY_IN_PROGRESS: &str = "IDEMPOTENCY_IN_PROGRESS";
+    /// The key was used before for another request (method, path or body differ).
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "IDEMPOTENCY_KEY_REUSED";
+
     // Requests the server could not read.
     /// A field or parameter is missing or wrong (`field` names it).
     pub const BAD_REQUEST: &str = "BAD_REQUEST";

@@ -39,8 +39,8 @@ use std::sync::Arc;
 
 use axum::serve::ListenerExt;
 use binhe_store::{
-    AccountRepository, BasemapRepository, DeviceRepository, GridRepository, Notice, Notices,
-    PgStore, PhotoRepository, SqliteStore, StoreError, TicketRepository,
+    AccountRepository, BasemapRepository, DeviceRepository, GridRepository, IdempotencyRepository,
+    Notice, Notices, PgStore, PhotoRepository, SqliteStore, StoreError, TicketRepository,
 };
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -195,6 +195,7 @@ trait Store:
     + kpi::KpiStore
     + BasemapRepository
     + PhotoRepository
+    + IdempotencyRepository
     + Clone
     + 'static
 {
@@ -208,6 +209,7 @@ impl<S> Store for S where
         + kpi::KpiStore
         + BasemapRepository
         + PhotoRepository
+        + IdempotencyRepository
         + Clone
         + 'static
 {
@@ -253,6 +255,7 @@ async fn state_on(
         gateway: Gateway::default(),
         devices: Arc::new(store.clone()),
         photos: Arc::new(store.clone()),
+        idempotency: crate::http::idempotency::Idempotency(Arc::new(store.clone())),
         gate: auth::Gate::new(mode, Arc::clone(&accounts)),
         accounts,
         feed: demo_feed::FeedSlot::default(),

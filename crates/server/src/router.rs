@@ -14,7 +14,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::http::extract::{self, Json};
-use crate::http::{ApiError, RequestError};
+use crate::http::{ApiError, RequestError, idempotency};
 use crate::state::AppState;
 use crate::{
     auth, basemap, cameras, demo_feed, desktop, door_access, grids, kpi, open311, tickets,
@@ -43,6 +43,11 @@ pub fn router(
             any(uri_too_long),
         )
         .route("/api/{*rest}", any(no_route))
+        // Behind the gate (merged below), so it knows whose key it is.
+        .layer(axum::middleware::from_fn_with_state(
+            state.idempotency.clone(),
+            idempotency::middleware,
+        ))
         .with_state(state);
     api.merge(desktop::routes(desktop))
         .merge(phone_page(ui_dir))

@@ -15,6 +15,7 @@ use crate::desk::TicketDesk;
 use crate::desk::export::ExportBoard;
 use crate::desk::import::ImportJobs;
 use crate::gateway::Gateway;
+use crate::http::idempotency::Idempotency;
 use crate::kpi::{KpiSources, SharedKpiStore};
 
 #[derive(Clone, FromRef)]
@@ -33,6 +34,8 @@ pub struct AppState {
     pub devices: Arc<dyn DeviceRepository>,
     /// Photos grid workers took of tickets.
     pub photos: Arc<dyn PhotoRepository>,
+    /// Answers kept for requests sent with an `Idempotency-Key`.
+    pub idempotency: Idempotency,
     /// Accounts, sessions and the audit log.
     pub accounts: Arc<dyn AccountRepository>,
     /// How callers sign in.

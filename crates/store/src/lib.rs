@@ -10,6 +10,7 @@ mod basemaps;
 mod device_tables;
 mod devices;
 mod grid_tables;
+mod idempotency;
 mod kpi_drill;
 mod kpi_tables;
 mod kpis;
@@ -28,6 +29,7 @@ pub use accounts::{
 };
 pub use basemaps::{BasemapRepository, StoredBasemap};
 pub use devices::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
+pub use idempotency::{Claim, IdempotencyKey, IdempotencyRepository, KeptAnswer, KeyedRequest};
 pub use kpi_drill::{KpiTicketQuery, KpiTicketRepository};
 pub use kpis::{KpiRepository, KpiScope, MonthCounts};
 pub use photos::{PhotoRepository, StoredPhoto};

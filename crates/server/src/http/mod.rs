@@ -6,6 +6,7 @@ pub mod audit_note;
 pub mod caller;
 pub mod error;
 pub mod extract;
+pub mod idempotency;
 
 pub use audit_note::AuditNote;
 pub use caller::{Caller, CallerError, Peer};

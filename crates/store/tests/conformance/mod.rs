@@ -27,6 +27,7 @@ use binhe_store::{
     AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
 };
 use binhe_store::{BasemapRepository, StoredBasemap};
+use binhe_store::{Claim, IdempotencyKey, IdempotencyRepository, KeyedRequest};
 use binhe_store::{
     DatasetSource, GridDataset, GridRepository, ListedTicket, NewTicket, StoreError, TicketFilter,
     TicketRepository, TicketScope, TicketUpdate,
@@ -48,7 +49,8 @@ pub trait Fixture: Sized {
         + KpiRepository
         + KpiTicketRepository
         + BasemapRepository
-        + PhotoRepository;
+        + PhotoRepository
+        + IdempotencyRepository;
 
     async fn create() -> Self;
 
@@ -77,6 +79,7 @@ macro_rules! tests {
             open311_clients_are_registered_found_by_key_and_revoked_once,
             snapshots_and_door_events_round_trip,
             photos_are_kept_with_their_ticket_once_and_survive_reopening,
+            an_idempotency_key_is_claimed_once_kept_and_forgotten_after_a_day,
             kpi_counts_in_sql_agree_with_core_over_varied_tickets,
             kpi_counts_of_an_empty_store_are_nothing_and_show_dashes,
             kpi_drill_down_lists_exactly_the_tickets_counted,
@@ -982,6 +985,97 @@ pub async fn snapshots_and_door_events_round_trip<F: Fixture>(fixture: &F) {
 }
 
 /// When the KPI checks read the store: figures are "to date" at this moment.
+pub async fn an_idempotency_key_is_claimed_once_kept_and_forgotten_after_a_day<F: Fixture>(
+    fixture: &F,
+) {
+    let store = fixture.open().await;
+    let at = Utc.with_ymd_and_hms(2026, 12, 3, 1, 0, 0).unwrap();
+    let stale = Duration::seconds(60);
+    let key = IdempotencyKey {
+        account: "commander-1",
+        key: "k-1",
+    };
+    let request = KeyedRequest {
+        method: "POST",
+        target: "/api/tickets/7/dispatch",
+    };
+    assert_eq!(
+        store.claim(&key, &request, at, stale).await.unwrap(),
+        Claim::Claimed
+    );
+    // A second claim while the first is answered waits; another account's same key is its own.
+    assert_eq!(
+        store
+            .claim(&key, &request, at + Duration::seconds(5), stale)
+            .await
+            .unwrap(),
+        Claim::Pending { since: at }
+    );
+    let other = IdempotencyKey {
+        account: "commander-2",
+        key: "k-1",
+    };
+    assert_eq!(
+        store.claim(&other, &request, at, stale).await.unwrap(),
+        Claim::Claimed
+    );
+    // A released key is claimed anew.
+    store.release(&other).await.unwrap();
+    assert_eq!(
+        store.claim(&other, &request, at, stale).await.unwrap(),
+        Claim::Claimed
+    );
+    // Every byte value of the answer comes back, after reopening too.
+    let body: Vec<u8> = (0..=255).collect();
+    store
+        .keep(&key, &"ab".repeat(32), 409, Some("application/json"), &body)
+        .await
+        .unwrap();
+    F::close(store).await;
+    let store = fixture.open().await;
+    let Claim::Answered(kept) = store
+        .claim(&key, &request, at + Duration::hours(23), stale)
+        .await
+        .unwrap()
+    else {
+        panic!("the kept answer is gone");
+    };
+    assert_eq!(
+        (kept.method.as_str(), kept.target.as_str(), kept.status),
+        ("POST", "/api/tickets/7/dispatch", 409)
+    );
+    assert_eq!(kept.request_sha256, "ab".repeat(32));
+    assert_eq!(kept.content_type.as_deref(), Some("application/json"));
+    assert_eq!(kept.body, body);
+    assert_eq!(kept.created_at, at);
+    // Releasing an answered key keeps its answer.
+    store.release(&key).await.unwrap();
+    assert!(matches!(
+        store
+            .claim(&key, &request, at + Duration::hours(1), stale)
+            .await
+            .unwrap(),
+        Claim::Answered(_)
+    ));
+    // A claim left unanswered past `stale` (its server died) is taken over; after 24 hours an
+    // answer is forgotten and the key is new.
+    assert_eq!(
+        store
+            .claim(&other, &request, at + Duration::seconds(61), stale)
+            .await
+            .unwrap(),
+        Claim::Claimed
+    );
+    assert_eq!(
+        store
+            .claim(&key, &request, at + Duration::hours(25), stale)
+            .await
+            .unwrap(),
+        Claim::Claimed
+    );
+    F::close(store).await;
+}
+
 pub async fn photos_are_kept_with_their_ticket_once_and_survive_reopening<F: Fixture>(fixture: &F) {
     let store = fixture.open().await;
     let ids = store.reserve_ticket_ids(2).await.unwrap();
