@@ -198,6 +198,10 @@ export async function launchBrowser({ viewport = { width: 1600, height: 1000 }, 
   const requests = [];
   const blocked = [];
   const problems = [];
+  // What the server's Content-Security-Policy refused: the UI must never need anything it
+  // refuses, so a browser closes with an error while any is left here (a test that provokes one
+  // on purpose takes it out).
+  const cspViolations = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();
     if (isLocalUrl(url)) return route.continue();
@@ -208,6 +212,7 @@ export async function launchBrowser({ viewport = { width: 1600, height: 1000 }, 
     page.on('request', (r) => requests.push(r.url()));
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      if (/Content Security Policy/.test(m.text())) cspViolations.push(m.text());
     });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('worker', (w) => requests.push(w.url()));
@@ -221,8 +226,11 @@ export async function launchBrowser({ viewport = { width: 1600, height: 1000 }, 
   const close = async () => {
     await withTimeout(context.close(), 20_000, 'chromium did not close').catch(() => {});
     rmSync(profile, { recursive: true, force: true });
+    if (cspViolations.length > 0) {
+      throw new Error(`the Content-Security-Policy refused:\n${cspViolations.join('\n')}`);
+    }
   };
-  return { context, page, requests, blocked, problems, close };
+  return { context, page, requests, blocked, problems, cspViolations, close };
 }
 
 /** Every recorded request that is not on loopback (should be none). */

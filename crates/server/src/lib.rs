@@ -5,8 +5,8 @@
 //!
 //! Layers, each using only those below it (`tests/layers.rs` holds them to it):
 //! - top: [`start`] here, [`router`] (the one place routes are merged), [`state`] (what the
-//!   server holds), [`uri_guard`] (what hyper would refuse before the router sees it),
-//!   [`reference_year`] (a command-line tool);
+//!   server holds), [`csp`] (the UI's Content-Security-Policy), [`uri_guard`] (what hyper
+//!   would refuse before the router sees it), [`reference_year`] (a command-line tool);
 //! - rooms, each with its routes and its error enum, none importing another:
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`auth`], [`desktop`],
 //!   [`demo_feed`], [`basemap`], [`open311`];
@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod basemap;
 pub mod cameras;
+pub mod csp;
 pub mod dataset;
 pub mod demo_feed;
 pub mod desk;

@@ -17,7 +17,7 @@ use crate::http::extract::{self, Json};
 use crate::http::{ApiError, RequestError, idempotency};
 use crate::state::AppState;
 use crate::{
-    auth, basemap, cameras, demo_feed, desktop, door_access, grids, kpi, open311, tickets,
+    auth, basemap, cameras, csp, demo_feed, desktop, door_access, grids, kpi, open311, tickets,
     uri_guard,
 };
 
@@ -29,6 +29,7 @@ pub fn router(
     let gate = state.gate();
     let api = Router::new()
         .route("/api/health", get(health))
+        .route(csp::REPORT_PATH, axum::routing::post(csp::report))
         .merge(grids::routes())
         .merge(tickets::routes())
         .merge(cameras::routes())
@@ -54,6 +55,10 @@ pub fn router(
         .method_not_allowed_fallback(method_not_allowed)
         .fallback_service(ServeDir::new(ui_dir))
         .layer(axum::middleware::from_fn_with_state(gate, auth::gate))
+        .layer(axum::middleware::from_fn_with_state(
+            csp::Csp::for_ui(ui_dir),
+            csp::layer,
+        ))
         // Answers are not kept, unless a route says so (tiles and pictures whose URL names
         // their content).
         .layer(SetResponseHeaderLayer::if_not_present(
