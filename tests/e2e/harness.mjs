@@ -86,6 +86,7 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [], databas
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
   });
   const output = [];
+  let fingerprint = null;
   child.stderr.on('data', (chunk) => output.push(chunk.toString()));
   const exited = new Promise((resolveExit) => child.once('exit', (code, signal) => resolveExit({ code, signal })));
 
@@ -93,6 +94,7 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [], databas
   const urlLine = new Promise((resolveUrl, reject) => {
     lines.on('line', (line) => {
       output.push(line + '\n');
+      fingerprint = line.match(/^SMART_BINHE_TLS_FINGERPRINT=(\S+)$/)?.[1] ?? fingerprint;
       const m = line.match(/^SMART_BINHE_URL=(\S+)$/);
       if (m) resolveUrl(m[1]);
     });
@@ -119,7 +121,7 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [], databas
     if (!isLoopbackHost(host)) {
       throw new Error(`binhe-server listens on ${host}, not on loopback`);
     }
-    return { url, origin, db, stop, output };
+    return { url, origin, db, stop, output, fingerprint };
   } catch (e) {
     await stop();
     throw e;
@@ -129,9 +131,10 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [], databas
 /**
  * `binhe-server serve --center` (accounts and sessions, no launch key) on a fresh database, with
  * these accounts (`{ login, name, password, role }`) made on the command line first, as an
- * operator sets up a new center. Returns what [`startServer`] returns.
+ * operator sets up a new center, over plain HTTP (`--insecure-http`) unless `tls`. Returns what
+ * [`startServer`] returns.
  */
-export async function startCenter(accounts) {
+export async function startCenter(accounts, { tls = false } = {}) {
   const database = freshDatabase();
   try {
     for (const { login, name, password, role } of accounts) {
@@ -144,7 +147,7 @@ export async function startCenter(accounts) {
     rmSync(database.dir, { recursive: true, force: true });
     throw e;
   }
-  return startServer({ database, extraArgs: ['--center'] });
+  return startServer({ database, extraArgs: ['--center', ...(tls ? [] : ['--insecure-http'])] });
 }
 
 /** Signs `who` (`{ login, password }`) in at a center over HTTP; answers the session token. */

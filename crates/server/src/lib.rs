@@ -6,7 +6,8 @@
 //! Layers, each using only those below it (`tests/layers.rs` holds them to it):
 //! - top: [`start`] here, [`router`] (the one place routes are merged), [`state`] (what the
 //!   server holds), [`csp`] (the UI's Content-Security-Policy), [`uri_guard`] (what hyper
-//!   would refuse before the router sees it), [`reference_year`] (a command-line tool);
+//!   would refuse before the router sees it), [`tls`] (HTTPS for a center), [`reference_year`]
+//!   (a command-line tool);
 //! - rooms, each with its routes and its error enum, none importing another:
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`auth`], [`desktop`],
 //!   [`demo_feed`], [`basemap`], [`open311`];
@@ -32,6 +33,7 @@ pub mod reference_year;
 pub mod router;
 pub mod state;
 pub mod tickets;
+pub mod tls;
 pub mod uri_guard;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -95,14 +97,19 @@ impl Database {
         }
     }
 
-    /// The folder of the basemap files: `basemaps/` beside a SQLite file; for PostgreSQL in
-    /// the data folder ([`DATA_DIR_VARIABLE`]).
+    /// The folder of the basemap files: `basemaps/` in [`Database::data_folder`].
     pub fn basemap_folder(&self) -> PathBuf {
+        self.data_folder().join("basemaps")
+    }
+
+    /// Where the server keeps its files beside the data: the SQLite file's folder; for
+    /// PostgreSQL the data folder ([`DATA_DIR_VARIABLE`]).
+    pub fn data_folder(&self) -> PathBuf {
         match self {
             Self::Sqlite(path) => path
                 .parent()
-                .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
-                .join("basemaps"),
+                .filter(|folder| !folder.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf),
             Self::Postgres(_) => std::env::var_os(DATA_DIR_VARIABLE)
                 .map(PathBuf::from)
                 .or_else(|| {
@@ -110,8 +117,7 @@ impl Database {
                         .parent()
                         .map(std::path::Path::to_path_buf)
                 })
-                .unwrap_or_else(|| PathBuf::from("."))
-                .join("basemaps"),
+                .unwrap_or_else(|| PathBuf::from(".")),
         }
     }
 }
@@ -131,6 +137,9 @@ pub struct ServerConfig {
     pub center: Option<IpAddr>,
     /// Desktop app only: serves `/api/desktop/center` through this hook (404 without).
     pub desktop: Option<Arc<dyn desktop::CenterChoice>>,
+    /// A center's HTTPS; `None` serves plain HTTP (the desktop app's loopback server, or a
+    /// center started with `--insecure-http`).
+    pub tls: Option<tls::Tls>,
 }
 
 /// Default SQLite file: `$XDG_DATA_HOME/smart-binhe/binhe.sqlite` (or `~/.local/share/…`).
@@ -148,6 +157,8 @@ pub struct RunningServer {
     pub address: SocketAddr,
     /// The launch key; empty in center mode.
     secret: String,
+    /// Served over HTTPS.
+    tls: bool,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     background: Vec<tokio::task::JoinHandle<()>>,
@@ -157,10 +168,11 @@ impl RunningServer {
     /// The URL that logs the app's window in: open it once, it sets the cookie. In center mode
     /// the address of the login page.
     pub fn launch_url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
         if self.secret.is_empty() {
-            format!("http://{}/", self.address)
+            format!("{scheme}://{}/", self.address)
         } else {
-            format!("http://{}/?key={}", self.address, self.secret)
+            format!("{scheme}://{}/?key={}", self.address, self.secret)
         }
     }
 
@@ -353,6 +365,29 @@ async fn start_demo_feed(state: &AppState, settings: FeedSettings) -> Result<(),
     Ok(())
 }
 
+/// Serves `app` on `listener` in the background until `stopped`.
+fn serve_on<L>(
+    listener: L,
+    app: axum::Router,
+    stopped: impl std::future::Future<Output = ()> + Send + 'static,
+) -> tokio::task::JoinHandle<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+{
+    // The tap does nothing but is how axum gives a wrapped listener's connections their
+    // address (`ConnectInfo`), which the gate and the audit log read.
+    let listener = listener.tap_io(|_| {});
+    let app = app.into_make_service_with_connect_info::<SocketAddr>();
+    tokio::spawn(async move {
+        let served = axum::serve(listener, app)
+            .with_graceful_shutdown(stopped)
+            .await;
+        if let Err(error) = served {
+            tracing::error!(%error, "server stopped");
+        }
+    })
+}
+
 /// Starts the server in the background of the current tokio runtime: on 127.0.0.1 with a
 /// launch key (standalone), or on the center address with accounts.
 pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
@@ -406,25 +441,28 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     }
     // The desktop routes belong to the embedded (standalone) server only.
     let desktop = config.desktop.filter(|_| config.center.is_none());
-    let app =
-        router(state, &config.ui_dir, desktop).into_make_service_with_connect_info::<SocketAddr>();
-    // The tap does nothing but is how axum gives a wrapped listener's connections their
-    // address (`ConnectInfo`), which the gate and the audit log read.
-    let listener = uri_guard::Guarded(listener).tap_io(|_| {});
+    let mut app = router(state, &config.ui_dir, desktop);
+    if config.tls.is_some() {
+        app = app.layer(axum::middleware::from_fn(tls::harden));
+    }
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let served = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-        if let Err(error) = served {
-            tracing::error!(%error, "server stopped");
-        }
-    });
+    let stopped = async {
+        let _ = stopped.await;
+    };
+    let task = if let Some(tls) = &config.tls {
+        let listener =
+            tls::TlsListener::new(listener, tls).map_err(|source| ServerError::Listen {
+                address: wanted,
+                source,
+            })?;
+        serve_on(uri_guard::Guarded(listener), app, stopped)
+    } else {
+        serve_on(uri_guard::Guarded(listener), app, stopped)
+    };
     Ok(RunningServer {
         address,
         secret,
+        tls: config.tls.is_some(),
         stop: Some(stop),
         task,
         background,

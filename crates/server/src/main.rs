@@ -56,6 +56,18 @@ enum Command {
         /// Demo requests per minute (0.1–600).
         #[arg(long, default_value_t = 2.0)]
         feed_rate: f64,
+        /// A center's HTTPS certificate chain (PEM), with `--tls-key`. Without either, a center
+        /// makes a certificate for itself on its first start, keeps it beside its data and
+        /// prints its fingerprint for the terminals to check.
+        #[arg(long, requires_all = ["center", "tls_key"])]
+        tls_cert: Option<PathBuf>,
+        /// The private key (PEM) of `--tls-cert`.
+        #[arg(long, requires_all = ["center", "tls_cert"])]
+        tls_key: Option<PathBuf>,
+        /// Serve a center over plain HTTP: passwords and sessions cross the network readable.
+        /// Only behind a TLS proxy, or for a test on one machine.
+        #[arg(long, requires = "center", conflicts_with = "tls_cert")]
+        insecure_http: bool,
     },
     /// Replace the stored grids with a surveyed dataset: one documented GeoJSON file, or a
     /// survey as delivered (shapefile parts, zips of them, GeoJSON with other property names;
@@ -209,6 +221,50 @@ async fn main() -> ExitCode {
     }
 }
 
+/// A center's HTTPS: the operator's files, else the certificate it made for itself (now, on the
+/// first start), whose fingerprint the operator gives the terminals to check.
+fn center_tls(
+    database: &Database,
+    listen: std::net::IpAddr,
+    files: Option<(PathBuf, PathBuf)>,
+) -> Result<binhe_server::tls::Tls, String> {
+    let refused = |e: binhe_server::tls::TlsError| {
+        format!("HTTPS 证书不可用 / TLS certificate not usable: {e}")
+    };
+    let tls = if let Some((cert, key)) = files {
+        binhe_server::tls::Tls::from_files(&cert, &key).map_err(refused)?
+    } else {
+        let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned()];
+        if !listen.is_unspecified() {
+            names.push(listen.to_string());
+        }
+        if let Ok(host) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
+            names.push(host.trim().to_owned());
+        }
+        names.dedup();
+        let tls = binhe_server::tls::Tls::self_signed(&database.data_folder(), &names)
+            .map_err(refused)?;
+        if let binhe_server::tls::Source::SelfSigned { folder, made_now } = &tls.source {
+            let made = if *made_now {
+                "新生成 / made now"
+            } else {
+                "沿用 / kept"
+            };
+            eprintln!(
+                "自签名 HTTPS 证书（{made}）：{} / self-signed certificate in {}\n\
+                 终端首次连接时请核对指纹 / terminals check this fingerprint when they first \
+                 connect:\n  {}",
+                folder.display(),
+                folder.display(),
+                tls.fingerprint
+            );
+        }
+        tls
+    };
+    println!("SMART_BINHE_TLS_FINGERPRINT={}", tls.fingerprint);
+    Ok(tls)
+}
+
 async fn run(command: Command) -> Result<(), String> {
     match command {
         Command::Serve {
@@ -219,14 +275,29 @@ async fn run(command: Command) -> Result<(), String> {
             ui_dir,
             demo_feed,
             feed_rate,
+            tls_cert,
+            tls_key,
+            insecure_http,
         } => {
             if !binhe_server::demo_feed::RATE_RANGE.contains(&feed_rate) {
                 return Err(format!(
                     "--feed-rate 须在 0.1–600 之间 / must be 0.1–600, got {feed_rate}"
                 ));
             }
+            let database = database(db);
+            let tls = if center && !insecure_http {
+                Some(center_tls(&database, listen, tls_cert.zip(tls_key))?)
+            } else {
+                if insecure_http {
+                    tracing::warn!(
+                        "中心以明文 HTTP 提供服务：密码与会话在网络上可被读取 / the center serves \
+                         plain HTTP: passwords and sessions cross the network readable"
+                    );
+                }
+                None
+            };
             let server = start(ServerConfig {
-                database: database(db),
+                database,
                 ui_dir,
                 port,
                 center: center.then_some(listen),
@@ -235,6 +306,7 @@ async fn run(command: Command) -> Result<(), String> {
                     ..FeedSettings::default()
                 }),
                 desktop: None,
+                tls,
             })
             .await
             .map_err(|e| format!("启动失败 / cannot start: {e}"))?;

@@ -35,6 +35,7 @@ impl ServerProcess {
             .args([
                 "serve",
                 "--center",
+                "--insecure-http",
                 "--port",
                 "0",
                 "--db",

@@ -10,4 +10,5 @@ pub mod pictures;
 #[allow(dead_code, reason = "each test binary uses its own subset")]
 pub mod processes;
 
+#[allow(unused_imports, reason = "each test binary uses its own subset")]
 pub use harness::Harness;
