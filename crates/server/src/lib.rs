@@ -53,6 +53,7 @@ use desk::import::ImportJobs;
 use gateway::Gateway;
 pub use router::router;
 pub use state::AppState;
+pub use uri_guard::ReadTimeouts;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -130,6 +131,11 @@ pub struct ServerConfig {
     pub center: Option<IpAddr>,
     /// Desktop app only: serves `/api/desktop/center` through this hook (404 without).
     pub desktop: Option<Arc<dyn desktop::CenterChoice>>,
+    /// Center mode: the names (or `name:port`) terminals reach it by, the only ones taken in
+    /// `Host` besides `localhost` and IP literals of its own (DNS rebinding).
+    pub public_hosts: Vec<String>,
+    /// How long a slow client may take to send its request.
+    pub read_timeouts: ReadTimeouts,
 }
 
 /// Default SQLite file: `$XDG_DATA_HOME/smart-binhe/binhe.sqlite` (or `~/.local/share/…`).
@@ -385,7 +391,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         }
     };
     let mut background = Vec::new();
-    let state = if let Database::Postgres(url) = &config.database {
+    let mut state = if let Database::Postgres(url) = &config.database {
         let store = PgStore::connect(url).await?;
         let state = state_on(store.clone(), mode, &config.database).await?;
         background.push(tokio::spawn(follow_others(store, state.clone())));
@@ -393,6 +399,9 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     } else {
         open_state(&config.database, mode).await?
     };
+    if let Some(listen) = config.center {
+        state.gate.center_hosts = Some(auth::CenterHosts::new(&config.public_hosts, listen));
+    }
     background.push(tokio::spawn(gateway::patrol_forever(
         state.gateway.clone(),
         state.grids.clone(),
@@ -406,7 +415,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         router(state, &config.ui_dir, desktop).into_make_service_with_connect_info::<SocketAddr>();
     // The tap does nothing but is how axum gives a wrapped listener's connections their
     // address (`ConnectInfo`), which the gate and the audit log read.
-    let listener = uri_guard::Guarded(listener).tap_io(|_| {});
+    let listener = uri_guard::Guarded(listener, config.read_timeouts).tap_io(|_| {});
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)

@@ -46,6 +46,17 @@ enum Command {
         /// The address a center server listens on (0.0.0.0 for every interface).
         #[arg(long, default_value = "127.0.0.1", requires = "center")]
         listen: std::net::IpAddr,
+        /// A name (or `name:port`) terminals reach the center by; repeat for several. `Host`
+        /// must be one of them, `localhost`, or an IP address of the server's own — any other
+        /// is refused (DNS rebinding).
+        #[arg(long = "public-host", requires = "center")]
+        public_hosts: Vec<String>,
+        /// Seconds a client may take to send a request's head (request line and headers).
+        #[arg(long, default_value_t = 30)]
+        head_timeout: u64,
+        /// Seconds a request's body may stall while the server waits for it.
+        #[arg(long, default_value_t = 60)]
+        body_timeout: u64,
         /// The built UI folder.
         #[arg(long, default_value = "ui/dist")]
         ui_dir: PathBuf,
@@ -216,6 +227,9 @@ async fn run(command: Command) -> Result<(), String> {
             port,
             center,
             listen,
+            public_hosts,
+            head_timeout,
+            body_timeout,
             ui_dir,
             demo_feed,
             feed_rate,
@@ -235,6 +249,11 @@ async fn run(command: Command) -> Result<(), String> {
                     ..FeedSettings::default()
                 }),
                 desktop: None,
+                public_hosts,
+                read_timeouts: binhe_server::ReadTimeouts {
+                    head: std::time::Duration::from_secs(head_timeout.max(1)),
+                    body: std::time::Duration::from_secs(body_timeout.max(1)),
+                },
             })
             .await
             .map_err(|e| format!("启动失败 / cannot start: {e}"))?;

@@ -8,5 +8,5 @@ pub mod error;
 pub mod extract;
 
 pub use audit_note::AuditNote;
-pub use caller::{Caller, CallerError, Peer};
+pub use caller::{Admits, Caller, CallerError, Peer, admit};
 pub use error::{ApiError, Refusal, RequestError};

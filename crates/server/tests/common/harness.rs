@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use binhe_server::desktop::CenterChoice;
-use binhe_server::{Database, RunningServer, ServerConfig, start};
+use binhe_server::{Database, ReadTimeouts, RunningServer, ServerConfig, start};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -48,6 +48,8 @@ impl Harness {
             demo_feed: None,
             center: None,
             desktop: None,
+            public_hosts: Vec::new(),
+            read_timeouts: ReadTimeouts::default(),
         };
         configure(&mut config);
         Self {
