@@ -521,3 +521,44 @@ pub fn audit_entry(
         detail: String::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CenterHosts;
+
+    #[test]
+    fn a_center_answers_to_its_names_localhost_and_its_own_addresses() {
+        let public = [
+            "Binhe.Example.org".to_owned(),
+            "center.example:8443".to_owned(),
+        ];
+        let everywhere = CenterHosts::new(&public, "0.0.0.0".parse().unwrap());
+        let one = CenterHosts::new(&public, "10.0.0.5".parse().unwrap());
+        for host in [
+            "binhe.example.org",
+            "BINHE.example.org.:8080",
+            "center.example:8443",
+            "localhost:3000",
+            "127.0.0.1:3000",
+            "[::1]:3000",
+            "10.0.0.5:80",
+        ] {
+            assert!(everywhere.allows(host), "{host}");
+            assert!(one.allows(host), "{host}");
+        }
+        // Listening on every interface: any address of the machine is its own.
+        assert!(everywhere.allows("192.168.1.9:8080"));
+        assert!(everywhere.allows("[fe80::1]"));
+        for host in [
+            "",
+            "evil.example",
+            "center.example:80",
+            "binhe.example.org.evil.example",
+            "192.168.1.9:8080",
+            "[fe80::1]:80",
+            "localhost.evil.example",
+        ] {
+            assert!(!one.allows(host), "{host}");
+        }
+    }
+}

@@ -25,6 +25,9 @@ const ADDRESS_WINDOW: Duration = Duration::from_mins(10);
 const NAME_MEMORY: Duration = Duration::from_mins(15);
 /// Past this many login names or addresses remembered, forgotten ones are swept out.
 const SWEEP_AT: usize = 10_000;
+/// The characters of a login name the throttle keeps (no account's is longer; a longer name
+/// shares its budget with every name it starts like).
+const NAME_KEY_CHARS: usize = 64;
 
 /// The login attempts of one login name, whether an account has it or not.
 #[derive(Debug)]
@@ -82,6 +85,7 @@ impl LoginLimiter {
 
     /// Reserves an attempt for `login` from `address`, or says how many seconds to wait.
     pub fn reserve(&self, login: &str, address: &str) -> Result<Attempt<'_>, u64> {
+        let login: String = login.chars().take(NAME_KEY_CHARS).collect();
         let now = Instant::now();
         let mut tries = self.tries();
         if tries.names.len() > SWEEP_AT {
@@ -112,7 +116,7 @@ impl LoginLimiter {
         }
         let name = tries
             .names
-            .entry(login.to_owned())
+            .entry(login.clone())
             .or_insert_with(|| NameTries {
                 failures: 0,
                 in_flight: 0,
@@ -141,7 +145,7 @@ impl LoginLimiter {
             .in_flight += 1;
         Ok(Attempt {
             limiter: self,
-            login: login.to_owned(),
+            login,
             address: address.to_owned(),
             ended: false,
         })
@@ -368,4 +372,55 @@ pub async fn current(
 /// A stored account as the API shows it.
 pub fn stored_view(view: &GridView, account: &StoredAccount) -> Account {
     account_view(view, &account.principal, account.disabled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_are_reserved_per_name_and_per_address() {
+        let limiter = LoginLimiter::default();
+        // Five at once for one name, whatever the address; the sixth waits.
+        let under_way: Vec<_> = (0..5)
+            .map(|i| limiter.reserve("cmdr", &format!("10.0.0.{i}")).unwrap())
+            .collect();
+        assert_eq!(limiter.reserve("cmdr", "10.0.0.9").err(), Some(1));
+        for attempt in under_way {
+            attempt.failed();
+        }
+        let wait = limiter.reserve("cmdr", "10.0.0.10").err().unwrap();
+        assert!((1..=2).contains(&wait), "{wait}");
+        // Names past 64 characters share one budget.
+        let long = "x".repeat(70);
+        for n in 0..5 {
+            limiter
+                .reserve(&format!("{long}{n}"), "10.1.0.1")
+                .unwrap()
+                .failed();
+        }
+        assert!(limiter.reserve(&format!("{long}9"), "10.1.0.2").is_err());
+        // One address: thirty attempts under way or failed, across names.
+        let spraying: Vec<_> = (0..30)
+            .map(|n| limiter.reserve(&format!("name{n}"), "10.2.0.1").unwrap())
+            .collect();
+        assert!(limiter.reserve("name-31", "10.2.0.1").is_err());
+        assert!(limiter.reserve("name-31", "10.2.0.2").is_ok());
+        // Attempts that end without an answer (a store error) give their places back.
+        drop(spraying);
+        assert!(limiter.reserve("name-31", "10.2.0.1").is_ok());
+    }
+
+    #[test]
+    fn a_right_password_starts_the_name_afresh() {
+        let limiter = LoginLimiter::default();
+        for _ in 0..4 {
+            limiter.reserve("disp", "10.0.0.1").unwrap().failed();
+        }
+        limiter.reserve("disp", "10.0.0.1").unwrap().succeeded();
+        for _ in 0..5 {
+            limiter.reserve("disp", "10.0.0.1").unwrap().failed();
+        }
+        assert!(limiter.reserve("disp", "10.0.0.1").is_err());
+    }
 }
