@@ -402,6 +402,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     if let Some(listen) = config.center {
         state.gate.center_hosts = Some(auth::CenterHosts::new(&config.public_hosts, listen));
     }
+    drop(tokio::task::spawn_blocking(auth::passwords::prepare_decoy));
     background.push(tokio::spawn(gateway::patrol_forever(
         state.gateway.clone(),
         state.grids.clone(),

@@ -1,7 +1,7 @@
 //! Logging in and out, and who the current session is.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -267,9 +267,20 @@ pub async fn login(
         .map_err(|e| RequestError::Internal(e.to_string()))?;
     let Some(account) = stored.filter(|_| matches) else {
         attempt.failed();
-        if gate.accounts.account(&login).await?.is_some() {
-            gate.accounts.record_login_failure(&login, now).await?;
-        }
+        // The store's count (and lock) is brought up to date after the answer, so a wrong
+        // password takes no longer than an unknown name.
+        let accounts = Arc::clone(&gate.accounts);
+        let name = login.clone();
+        tokio::spawn(async move {
+            let counted = match accounts.account(&name).await {
+                Ok(Some(_)) => accounts.record_login_failure(&name, now).await.map(drop),
+                Ok(None) => Ok(()),
+                Err(error) => Err(error),
+            };
+            if let Err(error) = counted {
+                tracing::warn!(%error, login = %name, "cannot count a failed login");
+            }
+        });
         return Ok(note("login_failed", "").attach(ApiError::from(AuthError::LoginFailed)));
     };
     attempt.succeeded();
