@@ -77,6 +77,8 @@ fn main() {
         demo_feed: demo_feed(),
         desktop: None,
         tls: None,
+        public_hosts: Vec::new(),
+        read_timeouts: binhe_server::ReadTimeouts::default(),
     };
     let shell = Shell::new(settings_path, saved, config);
     // Standalone needs the embedded server before the window; a terminal never starts it.

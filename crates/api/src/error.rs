@@ -146,6 +146,10 @@ pub mod code {
     /// A new account's login is taken.
     pub const ACCOUNT_EXISTS: &str = "ACCOUNT_EXISTS";
     pub const ACCOUNT_NOT_FOUND: &str = "ACCOUNT_NOT_FOUND";
+    /// An account change the caller's role may not make: another account's password (only an
+    /// administrator resets one), or any change to an account with more rights than the caller's
+    /// (403).
+    pub const ACCOUNT_CHANGE_NOT_PERMITTED: &str = "ACCOUNT_CHANGE_NOT_PERMITTED";
 
     // Requests sent with an `Idempotency-Key` (a terminal replaying what it queued offline).
     /// The key is empty, longer than 255 characters or not printable ASCII.
@@ -189,6 +193,9 @@ pub mod code {
     // Tickets.
     pub const TICKET_NOT_FOUND: &str = "TICKET_NOT_FOUND";
     pub const WORKER_NOT_FOUND: &str = "WORKER_NOT_FOUND";
+    /// A dispatch, delegation or self-handling names a worker who is not posted in the
+    /// community of the grid the ticket goes to, or lies outside the caller's scope (403).
+    pub const WORKER_OUT_OF_SCOPE: &str = "WORKER_OUT_OF_SCOPE";
     pub const INTAKE_REJECTED: &str = "INTAKE_REJECTED";
     pub const JOB_NOT_FOUND: &str = "JOB_NOT_FOUND";
     pub const DROP_OUTSIDE_GRID: &str = "DROP_OUTSIDE_GRID";

@@ -14,6 +14,17 @@ use crate::ticket::{Actor, ActorRole, Ticket};
 pub use crate::vocabulary::Role;
 
 impl Role {
+    /// How far a role's rights reach, for whose account it may change: the administrator's
+    /// above the dispatcher's above the commander's above the grid worker's.
+    pub fn rights(self) -> u8 {
+        match self {
+            Self::Worker => 0,
+            Self::Commander => 1,
+            Self::Dispatcher => 2,
+            Self::Administrator => 3,
+        }
+    }
+
     fn actor_role(self) -> ActorRole {
         match self {
             Self::Dispatcher => ActorRole::Dispatcher,

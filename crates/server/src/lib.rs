@@ -56,6 +56,7 @@ use desk::import::ImportJobs;
 use gateway::Gateway;
 pub use router::router;
 pub use state::AppState;
+pub use uri_guard::ReadTimeouts;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -140,6 +141,11 @@ pub struct ServerConfig {
     /// A center's HTTPS; `None` serves plain HTTP (the desktop app's loopback server, or a
     /// center started with `--insecure-http`).
     pub tls: Option<tls::Tls>,
+    /// Center mode: the names (or `name:port`) terminals reach it by, the only ones taken in
+    /// `Host` besides `localhost` and IP literals of its own (DNS rebinding).
+    pub public_hosts: Vec<String>,
+    /// How long a slow client may take to send its request.
+    pub read_timeouts: ReadTimeouts,
 }
 
 /// Default SQLite file: `$XDG_DATA_HOME/smart-binhe/binhe.sqlite` (or `~/.local/share/…`).
@@ -424,7 +430,7 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         }
     };
     let mut background = Vec::new();
-    let state = if let Database::Postgres(url) = &config.database {
+    let mut state = if let Database::Postgres(url) = &config.database {
         let store = PgStore::connect(url).await?;
         let state = state_on(store.clone(), mode, &config.database).await?;
         background.push(tokio::spawn(follow_others(store, state.clone())));
@@ -432,6 +438,10 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     } else {
         open_state(&config.database, mode).await?
     };
+    if let Some(listen) = config.center {
+        state.gate.center_hosts = Some(auth::CenterHosts::new(&config.public_hosts, listen));
+    }
+    drop(tokio::task::spawn_blocking(auth::passwords::prepare_decoy));
     background.push(tokio::spawn(gateway::patrol_forever(
         state.gateway.clone(),
         state.grids.clone(),
@@ -455,9 +465,17 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                 address: wanted,
                 source,
             })?;
-        serve_on(uri_guard::Guarded(listener), app, stopped)
+        serve_on(
+            uri_guard::Guarded(listener, config.read_timeouts),
+            app,
+            stopped,
+        )
     } else {
-        serve_on(uri_guard::Guarded(listener), app, stopped)
+        serve_on(
+            uri_guard::Guarded(listener, config.read_timeouts),
+            app,
+            stopped,
+        )
     };
     Ok(RunningServer {
         address,

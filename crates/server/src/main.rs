@@ -46,6 +46,17 @@ enum Command {
         /// The address a center server listens on (0.0.0.0 for every interface).
         #[arg(long, default_value = "127.0.0.1", requires = "center")]
         listen: std::net::IpAddr,
+        /// A name (or `name:port`) terminals reach the center by; repeat for several. `Host`
+        /// must be one of them, `localhost`, or an IP address of the server's own — any other
+        /// is refused (DNS rebinding).
+        #[arg(long = "public-host", requires = "center")]
+        public_hosts: Vec<String>,
+        /// Seconds a client may take to send a request's head (request line and headers).
+        #[arg(long, default_value_t = 30)]
+        head_timeout: u64,
+        /// Seconds a request's body may stall while the server waits for it.
+        #[arg(long, default_value_t = 60)]
+        body_timeout: u64,
         /// The built UI folder.
         #[arg(long, default_value = "ui/dist")]
         ui_dir: PathBuf,
@@ -226,6 +237,7 @@ async fn main() -> ExitCode {
 fn center_tls(
     database: &Database,
     listen: std::net::IpAddr,
+    public_hosts: &[String],
     files: Option<(PathBuf, PathBuf)>,
 ) -> Result<binhe_server::tls::Tls, String> {
     let refused = |e: binhe_server::tls::TlsError| {
@@ -241,6 +253,14 @@ fn center_tls(
         if let Ok(host) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
             names.push(host.trim().to_owned());
         }
+        // The names terminals use (`name:port` names the host too).
+        names.extend(public_hosts.iter().map(|h| {
+            h.rsplit_once(':')
+                .filter(|(_, port)| port.parse::<u16>().is_ok())
+                .map_or(h.as_str(), |(name, _)| name)
+                .to_owned()
+        }));
+        names.sort();
         names.dedup();
         let tls = binhe_server::tls::Tls::self_signed(&database.data_folder(), &names)
             .map_err(refused)?;
@@ -272,6 +292,9 @@ async fn run(command: Command) -> Result<(), String> {
             port,
             center,
             listen,
+            public_hosts,
+            head_timeout,
+            body_timeout,
             ui_dir,
             demo_feed,
             feed_rate,
@@ -286,7 +309,12 @@ async fn run(command: Command) -> Result<(), String> {
             }
             let database = database(db);
             let tls = if center && !insecure_http {
-                Some(center_tls(&database, listen, tls_cert.zip(tls_key))?)
+                Some(center_tls(
+                    &database,
+                    listen,
+                    &public_hosts,
+                    tls_cert.zip(tls_key),
+                )?)
             } else {
                 if insecure_http {
                     tracing::warn!(
@@ -307,6 +335,11 @@ async fn run(command: Command) -> Result<(), String> {
                 }),
                 desktop: None,
                 tls,
+                public_hosts,
+                read_timeouts: binhe_server::ReadTimeouts {
+                    head: std::time::Duration::from_secs(head_timeout.max(1)),
+                    body: std::time::Duration::from_secs(body_timeout.max(1)),
+                },
             })
             .await
             .map_err(|e| format!("启动失败 / cannot start: {e}"))?;

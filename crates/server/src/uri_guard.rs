@@ -8,13 +8,22 @@
 //! target [`STAND_IN`]`/{length}` — which the router answers with `URI_TOO_LONG` in the error
 //! shape; the connection then goes on. From anything it does not follow exactly (an upgrade,
 //! CONNECT, HTTP/2, unusual framing) on, it passes the connection's bytes through untouched.
+//!
+//! Knowing where each request stands, it also ends connections of clients too slow to be
+//! served ([`ReadTimeouts`], against slowloris): a head (request line and headers) must arrive
+//! whole within `head` of its first byte — and a new connection's first head within `head` of
+//! connecting — and a body may stall no longer than `body` while the server waits for it. The
+//! connection is then closed (hyper sees a read error).
 
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
+
+use std::time::Duration;
 
 use axum::serve::Listener;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::time::Sleep;
 
 /// Longest request target hyper (and `http::Uri`) takes.
 pub const MAX_TARGET: usize = 65_534;
@@ -72,12 +81,15 @@ impl State {
 #[derive(Debug)]
 struct Framing {
     state: State,
+    /// Whether a head was read whole on this connection.
+    served: bool,
 }
 
 impl Default for Framing {
     fn default() -> Self {
         Self {
             state: State::next_request(),
+            served: false,
         }
     }
 }
@@ -240,6 +252,7 @@ impl Framing {
                 let next = if head.len() > MAX_HEAD {
                     Some(State::Through)
                 } else if complete && trim_line_end(&head[*line_start..]).is_empty() {
+                    self.served = true;
                     Some(body_after(head, *connect))
                 } else {
                     if complete {
@@ -366,6 +379,91 @@ impl Framing {
     }
 }
 
+/// How long the server waits for a slow client's request (see the module's description).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadTimeouts {
+    /// For a whole head, from its first byte (for a new connection's first one, from
+    /// connecting).
+    pub head: Duration,
+    /// For the next bytes of a body the server is waiting for.
+    pub body: Duration,
+}
+
+impl Default for ReadTimeouts {
+    fn default() -> Self {
+        Self {
+            head: Duration::from_secs(30),
+            body: Duration::from_mins(1),
+        }
+    }
+}
+
+impl Framing {
+    /// Within a request's head (a new connection's first one counts from the start).
+    fn in_head(&self) -> bool {
+        match &self.state {
+            State::Line { line, .. } => !self.served || !line.is_empty(),
+            State::Dropping { .. } | State::Headers { .. } => true,
+            _ => false,
+        }
+    }
+
+    fn in_body(&self) -> bool {
+        matches!(
+            self.state,
+            State::Body(_)
+                | State::ChunkSize(_)
+                | State::ChunkData(_)
+                | State::ChunkEnd(_)
+                | State::Trailers(_)
+        )
+    }
+}
+
+/// The deadline a connection's reads run against.
+#[derive(Debug)]
+struct Deadlines {
+    timeouts: ReadTimeouts,
+    /// The head under way must be complete by then.
+    head: Option<Pin<Box<Sleep>>>,
+    /// The body the server waits for must go on by then.
+    body: Option<Pin<Box<Sleep>>>,
+}
+
+impl Deadlines {
+    fn new(timeouts: ReadTimeouts) -> Self {
+        Self {
+            timeouts,
+            head: Some(Box::pin(tokio::time::sleep(timeouts.head))),
+            body: None,
+        }
+    }
+
+    /// After bytes arrived: the head deadline runs from a head's first byte to its end; the
+    /// body's is set only when the server has to wait.
+    fn arrived(&mut self, framing: &Framing) {
+        if !framing.in_head() {
+            self.head = None;
+        } else if self.head.is_none() {
+            self.head = Some(Box::pin(tokio::time::sleep(self.timeouts.head)));
+        }
+        self.body = None;
+    }
+
+    /// The server waits for the client: whether it has waited too long.
+    fn expired(&mut self, framing: &Framing, cx: &mut Context<'_>) -> bool {
+        if framing.in_body() && self.body.is_none() {
+            self.body = Some(Box::pin(tokio::time::sleep(self.timeouts.body)));
+        }
+        let mut late = |sleep: &mut Option<Pin<Box<Sleep>>>| {
+            sleep
+                .as_mut()
+                .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready())
+        };
+        (framing.in_head() && late(&mut self.head)) || (framing.in_body() && late(&mut self.body))
+    }
+}
+
 /// A connection whose bytes hyper reads through [`Framing`].
 #[derive(Debug)]
 pub struct GuardedIo<I> {
@@ -376,9 +474,11 @@ pub struct GuardedIo<I> {
     /// Framed, for hyper, from `sent` on.
     ready: Vec<u8>,
     sent: usize,
+    deadlines: Option<Deadlines>,
 }
 
 impl<I> GuardedIo<I> {
+    /// Without read timeouts.
     pub fn new(io: I) -> Self {
         Self {
             io,
@@ -386,6 +486,14 @@ impl<I> GuardedIo<I> {
             raw: vec![0; 16 * 1024].into_boxed_slice(),
             ready: Vec::new(),
             sent: 0,
+            deadlines: None,
+        }
+    }
+
+    pub fn with_timeouts(io: I, timeouts: ReadTimeouts) -> Self {
+        Self {
+            deadlines: Some(Deadlines::new(timeouts)),
+            ..Self::new(io)
         }
     }
 }
@@ -407,11 +515,24 @@ impl<I: AsyncRead + Unpin> AsyncRead for GuardedIo<I> {
             this.ready.clear();
             this.sent = 0;
             let mut raw = ReadBuf::new(&mut this.raw);
-            ready!(Pin::new(&mut this.io).poll_read(cx, &mut raw))?;
+            if Pin::new(&mut this.io).poll_read(cx, &mut raw)?.is_pending() {
+                if let Some(deadlines) = &mut this.deadlines
+                    && deadlines.expired(&this.framing, cx)
+                {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the client sent its request too slowly",
+                    )));
+                }
+                return Poll::Pending;
+            }
             if raw.filled().is_empty() {
                 return Poll::Ready(Ok(()));
             }
             this.framing.feed(raw.filled(), &mut this.ready)?;
+            if let Some(deadlines) = &mut this.deadlines {
+                deadlines.arrived(&this.framing);
+            }
         }
     }
 }
@@ -446,9 +567,9 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for GuardedIo<I> {
     }
 }
 
-/// A listener whose connections are read through the guard.
+/// A listener whose connections are read through the guard, with these read timeouts.
 #[derive(Debug)]
-pub struct Guarded<L>(pub L);
+pub struct Guarded<L>(pub L, pub ReadTimeouts);
 
 impl<L: Listener> Listener for Guarded<L> {
     type Io = GuardedIo<L::Io>;
@@ -456,7 +577,7 @@ impl<L: Listener> Listener for Guarded<L> {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         let (io, address) = self.0.accept().await;
-        (GuardedIo::new(io), address)
+        (GuardedIo::with_timeouts(io, self.1), address)
     }
 
     fn local_addr(&self) -> io::Result<Self::Addr> {

@@ -167,6 +167,17 @@ pub async fn add(
     let login = request.login.clone().unwrap_or_default();
     let note = AuditNote::new("account.create", &login)
         .detail(request.role.as_deref().unwrap_or_default());
+    let role = request
+        .role
+        .as_deref()
+        .map(str::trim)
+        .and_then(Role::from_code);
+    if let Some(role) = role.filter(|r| r.rights() > caller.principal.role.rights()) {
+        return Ok(note.attach(ApiError::from(AuthError::AccountAboveCaller {
+            login,
+            role: role.as_str(),
+        })));
+    }
     let view = grids.view();
     Ok(match create(gate.accounts.as_ref(), &view, request).await {
         Ok(account) => note.attach((StatusCode::CREATED, Json(stored_view(&view, &account)))),
@@ -182,6 +193,31 @@ pub async fn change(
     Json(patch): Json<AccountPatch>,
 ) -> Result<Response, ApiError> {
     caller.must_administer()?;
+    let note = |what: &str| AuditNote::new("account.update", &login).detail(what);
+    let target =
+        gate.accounts
+            .account(&login)
+            .await?
+            .ok_or_else(|| AuthError::AccountNotFound {
+                login: login.clone(),
+            })?;
+    let me = &caller.principal;
+    let target_role = target.principal.role;
+    if target_role.rights() > me.role.rights() {
+        return Ok(
+            note("refused").attach(ApiError::from(AuthError::AccountAboveCaller {
+                login: login.clone(),
+                role: target_role.as_str(),
+            })),
+        );
+    }
+    if patch.password.is_some() && login != me.account && me.role != Role::Administrator {
+        return Ok(note("password refused").attach(ApiError::from(
+            AuthError::PasswordResetNotPermitted {
+                login: login.clone(),
+            },
+        )));
+    }
     let mut what = Vec::new();
     let name = patch.name.map(|n| checked_name(Some(n))).transpose()?;
     if name.is_some() {
@@ -215,7 +251,5 @@ pub async fn change(
         .ok_or_else(|| AuthError::AccountNotFound {
             login: login.clone(),
         })?;
-    Ok(AuditNote::new("account.update", &login)
-        .detail(&what.join(","))
-        .attach(Json(stored_view(&grids.view(), &account))))
+    Ok(note(&what.join(",")).attach(Json(stored_view(&grids.view(), &account))))
 }

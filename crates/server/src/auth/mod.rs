@@ -70,6 +70,13 @@ pub enum AuthError {
     AccountExists { login: String },
     #[error("account {login} does not exist")]
     AccountNotFound { login: String },
+    /// Only an administrator sets another account's password: whoever knows it can sign in as
+    /// that account.
+    #[error("only an administrator may set the password of another account ({login})")]
+    PasswordResetNotPermitted { login: String },
+    /// Nobody changes or creates an account with more rights than their own.
+    #[error("account {login} would have more rights than yours ({role}); ask an administrator")]
+    AccountAboveCaller { login: String, role: &'static str },
 }
 
 impl Refusal for AuthError {
@@ -81,6 +88,9 @@ impl Refusal for AuthError {
             Self::AccountDisabled => StatusCode::FORBIDDEN,
             Self::AccountExists { .. } => StatusCode::CONFLICT,
             Self::AccountNotFound { .. } => StatusCode::NOT_FOUND,
+            Self::PasswordResetNotPermitted { .. } | Self::AccountAboveCaller { .. } => {
+                StatusCode::FORBIDDEN
+            }
         }
     }
 
@@ -92,6 +102,9 @@ impl Refusal for AuthError {
             Self::AccountDisabled => code::ACCOUNT_DISABLED,
             Self::AccountExists { .. } => code::ACCOUNT_EXISTS,
             Self::AccountNotFound { .. } => code::ACCOUNT_NOT_FOUND,
+            Self::PasswordResetNotPermitted { .. } | Self::AccountAboveCaller { .. } => {
+                code::ACCOUNT_CHANGE_NOT_PERMITTED
+            }
         }
     }
 
@@ -103,6 +116,12 @@ impl Refusal for AuthError {
             Self::AccountDisabled => "该账号已停用，请联系管理员".to_owned(),
             Self::AccountExists { login } => format!("账号 {login} 已存在"),
             Self::AccountNotFound { login } => format!("账号 {login} 不存在"),
+            Self::PasswordResetNotPermitted { login } => {
+                format!("只有管理员可以重设其他账号（{login}）的密码")
+            }
+            Self::AccountAboveCaller { login, .. } => {
+                format!("账号 {login} 的权限高于您的角色，无权创建或修改，请联系管理员")
+            }
         }
     }
 
@@ -146,11 +165,65 @@ pub fn local_principal() -> Principal {
     }
 }
 
+/// The names a center answers to in `Host`: its public names (`--public-host`), `localhost`,
+/// and IP literals — the address it listens on, a loopback one, or any when it listens on
+/// every interface. A DNS-rebinding page reaches the server under a name of the attacker's,
+/// which is none of these.
+#[derive(Debug, Clone)]
+pub struct CenterHosts {
+    /// Lower case, without a trailing dot; with a port if the operator gave one.
+    names: Arc<[String]>,
+    listen: std::net::IpAddr,
+}
+
+impl CenterHosts {
+    pub fn new(public: &[String], listen: std::net::IpAddr) -> Self {
+        Self {
+            names: public.iter().map(|name| normalized(name)).collect(),
+            listen,
+        }
+    }
+
+    fn allows(&self, host: &str) -> bool {
+        let host = normalized(host);
+        let name = host_name(&host);
+        if name == "localhost" || self.names.iter().any(|n| *n == host || *n == name) {
+            return true;
+        }
+        name.trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip == self.listen || ip.is_loopback() || self.listen.is_unspecified())
+    }
+}
+
+fn normalized(host: &str) -> String {
+    let host = host.trim().to_ascii_lowercase();
+    let name = host_name(&host);
+    format!("{}{}", name.trim_end_matches('.'), &host[name.len()..])
+}
+
+/// `Host` without its port: `example.org:8080` → `example.org`, `[::1]:80` → `[::1]`.
+fn host_name(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.find(']').map_or(host, |end| &host[..=end]);
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
+        _ => host,
+    }
+}
+
 #[derive(Clone)]
 pub struct Gate {
     pub mode: Mode,
     pub accounts: Arc<dyn AccountRepository>,
     pub limiter: Arc<LoginLimiter>,
+    /// Center mode: the `Host` names it answers to (`None`: not checked, for a center state
+    /// made without a listening server, as the command-line tools do).
+    pub center_hosts: Option<CenterHosts>,
 }
 
 impl Gate {
@@ -159,6 +232,7 @@ impl Gate {
             mode,
             accounts,
             limiter: Arc::new(LoginLimiter::default()),
+            center_hosts: None,
         }
     }
 
@@ -167,7 +241,7 @@ impl Gate {
             Mode::Standalone { port, .. } => {
                 host == format!("127.0.0.1:{port}") || host == format!("localhost:{port}")
             }
-            Mode::Center => true,
+            Mode::Center => self.center_hosts.as_ref().is_none_or(|h| h.allows(host)),
         }
     }
 
@@ -260,6 +334,8 @@ fn public(mode: &Mode, method: &Method, path: &str) -> bool {
 enum GateError {
     #[error("Forbidden: Host is not this loopback server")]
     HostNotAllowed,
+    #[error("Forbidden: Host is none of this center's public names (--public-host)")]
+    CenterHostNotAllowed,
     #[error("Forbidden: request from another origin")]
     OriginNotAllowed,
     #[error("Launch key required: open this page from the Smart Binhe desktop app")]
@@ -269,14 +345,16 @@ enum GateError {
 impl Refusal for GateError {
     fn status(&self) -> StatusCode {
         match self {
-            Self::HostNotAllowed | Self::OriginNotAllowed => StatusCode::FORBIDDEN,
+            Self::HostNotAllowed | Self::CenterHostNotAllowed | Self::OriginNotAllowed => {
+                StatusCode::FORBIDDEN
+            }
             Self::LaunchKeyRequired => StatusCode::UNAUTHORIZED,
         }
     }
 
     fn code(&self) -> &str {
         match self {
-            Self::HostNotAllowed => code::HOST_NOT_ALLOWED,
+            Self::HostNotAllowed | Self::CenterHostNotAllowed => code::HOST_NOT_ALLOWED,
             Self::OriginNotAllowed => code::ORIGIN_NOT_ALLOWED,
             Self::LaunchKeyRequired => code::LAUNCH_KEY_REQUIRED,
         }
@@ -285,6 +363,9 @@ impl Refusal for GateError {
     fn message_zh(&self) -> String {
         match self {
             Self::HostNotAllowed => "拒绝访问：主机名不是本机回环地址",
+            Self::CenterHostNotAllowed => {
+                "拒绝访问：主机名不是本中心服务器公布的名称（--public-host）"
+            }
             Self::OriginNotAllowed => "拒绝访问：请求来自其他网页",
             Self::LaunchKeyRequired => "需要启动密钥：请从智慧滨河桌面程序打开本页面",
         }
@@ -335,7 +416,11 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
         .unwrap_or_default()
         .to_owned();
     if !gate.host_allowed(&host) {
-        return refuse(api, GateError::HostNotAllowed.into());
+        let refusal = match gate.mode {
+            Mode::Standalone { .. } => GateError::HostNotAllowed,
+            Mode::Center => GateError::CenterHostNotAllowed,
+        };
+        return refuse(api, refusal.into());
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
         && !gate.origin_allowed(origin, &host)
@@ -434,5 +519,46 @@ pub fn audit_entry(
         target: target.to_owned(),
         status: 200,
         detail: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CenterHosts;
+
+    #[test]
+    fn a_center_answers_to_its_names_localhost_and_its_own_addresses() {
+        let public = [
+            "Binhe.Example.org".to_owned(),
+            "center.example:8443".to_owned(),
+        ];
+        let everywhere = CenterHosts::new(&public, "0.0.0.0".parse().unwrap());
+        let one = CenterHosts::new(&public, "10.0.0.5".parse().unwrap());
+        for host in [
+            "binhe.example.org",
+            "BINHE.example.org.:8080",
+            "center.example:8443",
+            "localhost:3000",
+            "127.0.0.1:3000",
+            "[::1]:3000",
+            "10.0.0.5:80",
+        ] {
+            assert!(everywhere.allows(host), "{host}");
+            assert!(one.allows(host), "{host}");
+        }
+        // Listening on every interface: any address of the machine is its own.
+        assert!(everywhere.allows("192.168.1.9:8080"));
+        assert!(everywhere.allows("[fe80::1]"));
+        for host in [
+            "",
+            "evil.example",
+            "center.example:80",
+            "binhe.example.org.evil.example",
+            "192.168.1.9:8080",
+            "[fe80::1]:80",
+            "localhost.evil.example",
+        ] {
+            assert!(!one.allows(host), "{host}");
+        }
     }
 }

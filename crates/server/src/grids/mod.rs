@@ -12,6 +12,7 @@ use axum::Router;
 use axum::extract::rejection::StringRejection;
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use binhe_api::error::code;
@@ -28,7 +29,7 @@ use crate::dataset::{DEMO_BASEMAP, GridView, Grids, Replaced, bbox_of};
 use crate::desk::view::grid_worker;
 use crate::http::extract::uploaded_file_name;
 use crate::http::extract::{Json, Path, Query};
-use crate::http::{ApiError, Caller, Refusal, RequestError};
+use crate::http::{Admits, ApiError, Caller, Refusal, RequestError, admit};
 
 pub fn routes<S>() -> Router<S>
 where
@@ -43,13 +44,18 @@ where
         .route(BASEMAP_GEOJSON, get(basemap_geojson))
         .route("/api/grids/tree", get(tree))
         .route("/api/grids/search", get(search))
+        // Who may upload is checked before the body is read.
         .route(
             GRIDS_IMPORT,
-            post(import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+            post(import)
+                .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
+                .layer(from_fn_with_state(Admits::ADMINISTER, admit)),
         )
         .route(
             GRIDS_IMPORT_PREVIEW,
-            post(preview).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+            post(preview)
+                .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
+                .layer(from_fn_with_state(Admits::ADMINISTER, admit)),
         )
         .route("/api/grids/{code}", get(card))
         .route("/api/locate", get(locate))

@@ -1,9 +1,11 @@
 //! Who is asking: the person behind a request ([`Caller`], put there by the gate in front of
 //! every route) and where it came from ([`Peer`]), as extractors every room's handlers take.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use binhe_api::error::code;
 use binhe_core::access::{AccessError, Principal, Role};
 
@@ -45,6 +47,35 @@ impl Caller {
             action,
         }
     }
+}
+
+/// The roles a route admits, checked by [`admit`] in front of its handler: a caller of another
+/// role (or nobody) is refused before a byte of the body is read, so nobody without the right
+/// has the server take in a large upload. Put it outermost on the route:
+/// `post(handler).layer(DefaultBodyLimit::max(…)).layer(from_fn_with_state(ADMITS, admit))`.
+#[derive(Debug, Clone, Copy)]
+pub struct Admits {
+    pub roles: &'static [Role],
+    pub action: &'static str,
+}
+
+impl Admits {
+    /// The street's settings, grids and accounts ([`Caller::must_administer`]).
+    pub const ADMINISTER: Self = Self {
+        roles: &[Role::Dispatcher, Role::Administrator],
+        action: "administer",
+    };
+}
+
+/// Middleware for [`Admits`].
+pub async fn admit(State(admits): State<Admits>, request: Request, next: Next) -> Response {
+    let Some(caller) = request.extensions().get::<Caller>() else {
+        return ApiError::from(CallerError::AuthRequired).into_response();
+    };
+    if let Err(refused) = caller.must_be(admits.roles, admits.action) {
+        return ApiError::from(refused).into_response();
+    }
+    next.run(request).await
 }
 
 /// Where a request came from, known before anyone is signed in.

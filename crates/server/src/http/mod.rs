@@ -9,5 +9,5 @@ pub mod extract;
 pub mod idempotency;
 
 pub use audit_note::AuditNote;
-pub use caller::{Caller, CallerError, Peer};
+pub use caller::{Admits, Caller, CallerError, Peer, admit};
 pub use error::{ApiError, Refusal, RequestError};

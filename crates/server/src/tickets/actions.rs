@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::response::Response;
 use binhe_api::tickets::{Acted, ActionRequest, DropRequest, UNDO_WINDOW};
-use binhe_core::access::Role;
+use binhe_core::access::{Principal, Role};
 use binhe_core::ticket::intake::{IntakeLocation, IntakeRequest};
 use binhe_core::ticket::lifecycle::{ActionKind, Command};
 use binhe_core::ticket::routing::route;
@@ -57,8 +57,12 @@ fn required_version(version: Option<u32>) -> Result<u32, ApiError> {
 }
 
 /// The grid and worker for an order: the named worker, or the grid's first responsible one.
+/// A named worker must be posted in the community of that grid (anywhere in the street for the
+/// street itself) and inside the caller's scope: whoever holds the ticket reads the reporter's
+/// name and phone and gets it in their live stream.
 fn assignment(
     view: &GridView,
+    caller: &Principal,
     grid: &str,
     worker_id: Option<&str>,
 ) -> Result<Assignment, ApiError> {
@@ -67,15 +71,27 @@ fn assignment(
     };
     let code = GridCode::parse(grid.trim()).map_err(|_| not_found())?;
     let index = view.hierarchy().index_of(&code).ok_or_else(not_found)?;
+    let grid_name = view.hierarchy().get(index).name.clone();
     let worker = match worker_id.map(str::trim).filter(|w| !w.is_empty()) {
-        Some(id) => Some(
-            view.worker(id)
-                .ok_or_else(|| RequestError::WorkerNotFound { id: id.to_owned() })?,
-        ),
+        Some(id) => {
+            let worker = view
+                .worker(id)
+                .ok_or_else(|| RequestError::WorkerNotFound { id: id.to_owned() })?;
+            let home = code.community_code().unwrap_or_else(|| code.clone());
+            let posted = worker.grid.as_str().starts_with(home.scope_prefix());
+            if !posted || !caller.sees_grid(&worker.grid) {
+                return Err(TicketError::WorkerOutOfScope {
+                    worker: id.to_owned(),
+                    grid_name,
+                }
+                .into());
+            }
+            Some(worker)
+        }
         None => view.responsible_workers(index).into_iter().next(),
     };
     Ok(Assignment {
-        grid_name: view.hierarchy().get(index).name.clone(),
+        grid_name,
         grid: Some(code),
         worker_id: worker.map(|w| w.id.clone()),
         worker_name: worker.map(|w| w.name.clone()),
@@ -84,6 +100,7 @@ fn assignment(
 
 fn escalation(
     view: &GridView,
+    caller: &Principal,
     ticket: &Ticket,
     level: &str,
 ) -> Result<(EscalationLevel, Assignment), ApiError> {
@@ -105,12 +122,12 @@ fn escalation(
                 })?;
             Ok((
                 EscalationLevel::Community,
-                assignment(view, community.as_str(), None)?,
+                assignment(view, caller, community.as_str(), None)?,
             ))
         }
         Some(EscalationLevel::Street) => Ok((
             EscalationLevel::Street,
-            assignment(view, h.street().code.as_str(), None)?,
+            assignment(view, caller, h.street().code.as_str(), None)?,
         )),
         Some(EscalationLevel::District) => Ok((
             EscalationLevel::District,
@@ -187,12 +204,18 @@ fn relocation(view: &GridView, body: &ActionRequest) -> Result<Command, ApiError
 }
 
 /// The command an action asks for, with the grids and workers it names looked up.
-fn command(view: &GridView, ticket: &Ticket, body: &ActionRequest) -> Result<Command, ApiError> {
+fn command(
+    view: &GridView,
+    caller: &Principal,
+    ticket: &Ticket,
+    body: &ActionRequest,
+) -> Result<Command, ApiError> {
     let action = required(body.action.as_ref(), "action", "操作")?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let grid_assignment = || {
         assignment(
             view,
+            caller,
             required(body.grid.as_ref(), "grid", "网格")?,
             body.worker_id.as_deref(),
         )
@@ -226,6 +249,7 @@ fn command(view: &GridView, ticket: &Ticket, body: &ActionRequest) -> Result<Com
         ActionKind::Escalate => {
             let (level, assignment) = escalation(
                 view,
+                caller,
                 ticket,
                 required(body.level.as_ref(), "level", "上交级别")?,
             )?;
@@ -358,7 +382,7 @@ async fn act_on(
     let version = required_version(body.version)?;
     let view = grids.view();
     let ticket = visible_ticket(desk, caller, id).await?;
-    let command = command(&view, &ticket, &body)?;
+    let command = command(&view, &caller.principal, &ticket, &body)?;
     if let Command::Feedback { photos: refs, .. } = &command {
         // Only photos uploaded to this ticket: a feedback cannot show another ticket's pictures.
         let foreign = super::photos::foreign_refs(photos, id, refs).await?;
@@ -464,7 +488,7 @@ async fn drop_checked(
     }
     let ticket = desk.ticket(id).await?;
     let dispatch = Command::Dispatch {
-        assignment: assignment(&view, code.as_str(), None)?,
+        assignment: assignment(&view, &caller.principal, code.as_str(), None)?,
     };
     let commands = if ticket.state == TicketState::Reported {
         vec![Command::Register { note: None }, dispatch]

@@ -26,7 +26,7 @@ use crate::desk::import::{ImportJobs, preview_import};
 use crate::desk::{IntakeOutcome, SettingsError, TicketDesk, now};
 use crate::gateway::Gateway;
 use crate::http::extract::{Json, Path, Query, read_body, uploaded_file_name};
-use crate::http::{ApiError, Caller, RequestError};
+use crate::http::{Admits, ApiError, Caller, RequestError};
 
 fn catalogue_view(catalogue: &Catalogue) -> CatalogueView {
     CatalogueView {
@@ -91,6 +91,18 @@ pub(super) async fn replace_sla(
     Ok(Json((*desk.sla()).clone()))
 }
 
+/// Who may report a request.
+pub(super) const REPORT: Admits = Admits {
+    roles: &[Role::Dispatcher, Role::Commander, Role::Worker],
+    action: "report a request",
+};
+
+/// Who may import work-order files.
+pub(super) const IMPORT_ORDERS: Admits = Admits {
+    roles: &[Role::Dispatcher],
+    action: "import work orders",
+};
+
 /// `POST /api/tickets`: one request through the intake; a camera alert keeps the picture it
 /// came with, or gets one from its camera.
 pub(super) async fn create(
@@ -101,10 +113,7 @@ pub(super) async fn create(
     caller: Caller,
     body: Result<axum::Json<ReportRequest>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    caller.must_be(
-        &[Role::Dispatcher, Role::Commander, Role::Worker],
-        "report a request",
-    )?;
+    caller.must_be(REPORT.roles, REPORT.action)?;
     let ReportRequest {
         mut request,
         snapshot_jpeg,
@@ -184,7 +193,7 @@ pub(super) async fn import_file(
     Query(query): Query<ImportQuery>,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<ImportStarted>), ApiError> {
-    caller.must_be(&[Role::Dispatcher], "import work orders")?;
+    caller.must_be(IMPORT_ORDERS.roles, IMPORT_ORDERS.action)?;
     let columns = columns_of(&query)?;
     let body = uploaded(body)?;
     let file_name = uploaded_file_name(&headers);
@@ -201,7 +210,7 @@ pub(super) async fn preview_file(
     Query(query): Query<ImportQuery>,
     body: Result<axum::body::Bytes, BytesRejection>,
 ) -> Result<Json<ImportPreview>, ApiError> {
-    caller.must_be(&[Role::Dispatcher], "import work orders")?;
+    caller.must_be(IMPORT_ORDERS.roles, IMPORT_ORDERS.action)?;
     let columns = columns_of(&query)?;
     let body = uploaded(body)?;
     let file_name = uploaded_file_name(&headers);
@@ -271,7 +280,7 @@ pub(super) async fn import_progress(
     caller: Caller,
     Path(job): Path<u64>,
 ) -> Result<Json<JobProgress>, ApiError> {
-    caller.must_be(&[Role::Dispatcher], "import work orders")?;
+    caller.must_be(IMPORT_ORDERS.roles, IMPORT_ORDERS.action)?;
     imports
         .progress(job)
         .map(Json)

@@ -16,7 +16,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post, put};
 use binhe_api::error::code;
 use binhe_api::grids::MAX_IMPORT_BYTES;
 use binhe_api::tickets::{MAX_REPORT_BYTES, TicketView};
@@ -31,7 +32,7 @@ use crate::desk::import::ImportJobs;
 use crate::desk::view::ViewContext;
 use crate::desk::{DeskError, TicketDesk, now};
 use crate::gateway::Gateway;
-use crate::http::{ApiError, Caller, Refusal};
+use crate::http::{Admits, ApiError, Caller, Refusal, admit};
 
 pub fn routes<S>() -> Router<S>
 where
@@ -45,17 +46,25 @@ where
     Arc<dyn AccountRepository>: FromRef<S>,
     Arc<dyn PhotoRepository>: FromRef<S>,
 {
+    // Who may send a body is checked before it is read.
+    let administer = || from_fn_with_state(Admits::ADMINISTER, admit);
+    let import_orders = || from_fn_with_state(intake::IMPORT_ORDERS, admit);
     Router::new()
         .route(
             "/api/catalogue",
-            get(intake::catalogue).put(intake::replace_catalogue),
+            get(intake::catalogue).merge(put(intake::replace_catalogue).layer(administer())),
         )
-        .route("/api/sla", get(intake::sla).put(intake::replace_sla))
+        .route(
+            "/api/sla",
+            get(intake::sla).merge(put(intake::replace_sla).layer(administer())),
+        )
         .route(
             "/api/tickets",
-            get(lists::list)
-                .post(intake::create)
-                .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES)),
+            get(lists::list).merge(
+                post(intake::create)
+                    .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES))
+                    .layer(from_fn_with_state(intake::REPORT, admit)),
+            ),
         )
         .route("/api/tickets.geojson", get(lists::map_layer))
         .route("/api/tickets/export.csv", get(export::ticket_list))
@@ -76,11 +85,15 @@ where
         .route("/api/tickets/{id}/photos/{photo}", get(photos::show))
         .route(
             "/api/tickets/import",
-            post(intake::import_file).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+            post(intake::import_file)
+                .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
+                .layer(import_orders()),
         )
         .route(
             "/api/tickets/import/preview",
-            post(intake::preview_file).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+            post(intake::preview_file)
+                .layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES))
+                .layer(import_orders()),
         )
         .route("/api/imports/{job}", get(intake::import_progress))
         .route(binhe_api::tickets::STREAM, get(stream::stream))
@@ -108,6 +121,13 @@ pub enum TicketError {
     ExportUnknown { token: String },
     #[error("the drop point lies in no grid of the street")]
     DropOutside,
+    /// A dispatch, delegation or self-handling names a worker not posted in the community of
+    /// the grid the ticket goes to, or outside the caller's scope: that worker would read the
+    /// reporter's name and phone.
+    #[error(
+        "worker {worker} is not posted in the community of {grid_name} or is outside your scope"
+    )]
+    WorkerOutOfScope { worker: String, grid_name: String },
     #[error("the drop point lies in grid {found}, not in {expected}")]
     DropMismatch {
         expected: String,
@@ -149,6 +169,7 @@ impl Refusal for TicketError {
                 _ => StatusCode::CONFLICT,
             },
             Self::DropMismatch { .. } => StatusCode::CONFLICT,
+            Self::WorkerOutOfScope { .. } => StatusCode::FORBIDDEN,
             Self::PhotosNotOfTicket { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Photo(error) => match error {
                 photos::PhotoError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -171,6 +192,7 @@ impl Refusal for TicketError {
             Self::ExportUnknown { .. } => code::EXPORT_UNKNOWN,
             Self::DropOutside => code::DROP_OUTSIDE_GRID,
             Self::DropMismatch { .. } => code::DROP_MISMATCH,
+            Self::WorkerOutOfScope { .. } => code::WORKER_OUT_OF_SCOPE,
             Self::SnapshotNotFound { .. } => code::SNAPSHOT_NOT_FOUND,
             Self::UnreadableFile { code, .. } => code,
             Self::PhotosNotOfTicket { .. } => code::PHOTO_NOT_OF_TICKET,
@@ -207,6 +229,9 @@ impl Refusal for TicketError {
             Self::DropMismatch { found_name, .. } => {
                 format!("拖放位置实际位于“{found_name}”，与高亮网格不符，工单未分派")
             }
+            Self::WorkerOutOfScope { worker, grid_name } => format!(
+                "网格员 {worker} 不属于“{grid_name}”所在社区或不在您的管辖范围内，工单未分派"
+            ),
             Self::SnapshotNotFound { ticket } => format!("工单 {ticket} 没有告警截图"),
             Self::UnreadableFile { message_zh, .. } => message_zh.clone(),
             Self::Photo(error) => error.message_zh(),

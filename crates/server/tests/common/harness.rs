@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use binhe_server::desktop::CenterChoice;
-use binhe_server::{Database, RunningServer, ServerConfig, start};
+use binhe_server::{Database, ReadTimeouts, RunningServer, ServerConfig, start};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -49,6 +49,8 @@ impl Harness {
             center: None,
             desktop: None,
             tls: None,
+            public_hosts: Vec::new(),
+            read_timeouts: ReadTimeouts::default(),
         };
         configure(&mut config);
         Self {
