@@ -7,6 +7,7 @@
 
 mod settings;
 mod shell;
+mod trust;
 mod webkit;
 
 use std::path::PathBuf;
@@ -98,6 +99,7 @@ fn main() {
         .invoke_handler(tauri::generate_handler![
             shell::connect_center,
             shell::use_standalone,
+            shell::trust_center,
             shell::resume
         ])
         .setup(move |app| {

@@ -18,10 +18,14 @@ pub fn settings_file() -> PathBuf {
 }
 
 /// What `desktop.json` holds.
-#[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Saved {
     /// The center server the app connects to at start; `null`: standalone.
     pub center_url: Option<Url>,
+    /// The HTTPS certificate each center (`host:port`) presented when the person trusted it
+    /// (its `SHA256:…` fingerprint): only that certificate is accepted from it afterwards.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub pins: std::collections::BTreeMap<String, String>,
 }
 
 impl Saved {
@@ -40,6 +44,7 @@ impl Saved {
                 center_url: saved
                     .center_url
                     .filter(|url| parse_center_url(url.as_str()).is_ok()),
+                pins: saved.pins,
             },
             Err(error) => {
                 tracing::warn!(path = %path.display(), %error, "settings invalid; standalone");
@@ -141,6 +146,7 @@ mod tests {
     fn saved(url: &str) -> Saved {
         Saved {
             center_url: Some(url.parse().unwrap()),
+            ..Saved::default()
         }
     }
 
@@ -182,7 +188,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("smart-binhe/desktop.json");
         assert_eq!(Saved::load(&path), Saved::default());
-        saved("http://center:8080/").save(&path).unwrap();
+        let mut pinned = saved("https://center:8443/");
+        pinned
+            .pins
+            .insert("center:8443".to_owned(), "SHA256:AB:CD".to_owned());
+        pinned.save(&path).unwrap();
+        assert_eq!(Saved::load(&path), pinned);
+        // A file written before pins existed still reads.
+        std::fs::write(&path, r#"{"center_url": "http://center:8080/"}"#).unwrap();
         assert_eq!(Saved::load(&path), saved("http://center:8080/"));
         std::fs::write(&path, "{not json").unwrap();
         assert_eq!(Saved::load(&path), Saved::default());

@@ -19,6 +19,7 @@ use tauri::{AppHandle, Manager, WebviewWindow};
 use url::Url;
 
 use crate::settings::Saved;
+use crate::trust::{self, Trust};
 
 /// The longest the shell waits for the window's first page before moving it anyway.
 const FIRST_LOAD_WAIT: Duration = Duration::from_secs(15);
@@ -153,9 +154,7 @@ impl Shell {
     }
 
     fn saved(&self) -> Saved {
-        Saved {
-            center_url: self.saved.lock().expect("not poisoned").center_url.clone(),
-        }
+        self.saved.lock().expect("not poisoned").clone()
     }
 
     fn active(&self) -> Option<Url> {
@@ -191,7 +190,10 @@ impl Shell {
 
     /// Saves the choice in `desktop.json` and shows it in the menu.
     pub fn save(&self, center: Option<Url>) -> Result<(), String> {
-        let saved = Saved { center_url: center };
+        let saved = Saved {
+            center_url: center,
+            ..self.saved()
+        };
         saved.save(&self.settings_path)?;
         tracing::info!(center = ?saved.center_url.as_ref().map(Url::as_str), "connection choice saved");
         *self.saved.lock().expect("not poisoned") = saved;
@@ -251,17 +253,64 @@ impl Shell {
             self.navigate(connect_page("connecting", Some(&center), None));
         }
         let shell = Arc::clone(self);
-        std::thread::spawn(move || match reachable(&center) {
-            Ok(()) => {
-                shell.wait_for_first_load();
-                shell.navigate(center);
-            }
-            Err(detail) => {
-                tracing::warn!(center = %center, %detail, "center not reachable");
-                shell.wait_for_first_load();
-                shell.navigate(connect_page("unreachable", Some(&center), Some(&detail)));
-            }
+        std::thread::spawn(move || {
+            let page = match reachable(&center) {
+                Ok(()) => shell.trusted_page(&center),
+                Err(detail) => {
+                    tracing::warn!(center = %center, %detail, "center not reachable");
+                    connect_page("unreachable", Some(&center), Some(&detail))
+                }
+            };
+            shell.wait_for_first_load();
+            shell.navigate(page);
         });
+    }
+
+    /// Where the window goes for a center that answers: the center itself if plain HTTP or its
+    /// pinned certificate (accepted in WebKit now), else the page where the person decides.
+    fn trusted_page(&self, center: &Url) -> Url {
+        match trust::check(center, &self.saved().pins) {
+            Trust::Plain => center.clone(),
+            Trust::Pinned { host, pem } => {
+                self.wait_for_first_load();
+                let allowed = self
+                    .window()
+                    .ok_or_else(|| "no window".to_owned())
+                    .and_then(|window| trust::allow(&window, host, pem));
+                match allowed {
+                    Ok(()) => center.clone(),
+                    Err(detail) => connect_page("unreachable", Some(center), Some(&detail)),
+                }
+            }
+            Trust::FirstUse { fingerprint } => {
+                tracing::info!(%center, %fingerprint, "a center not trusted before: asking");
+                connect_page("trust", Some(center), Some(&fingerprint))
+            }
+            Trust::Changed { pinned, presented } => {
+                tracing::warn!(%center, %pinned, %presented, "the center presents another certificate");
+                connect_page(
+                    "changed",
+                    Some(center),
+                    Some(&format!("{pinned}\n{presented}")),
+                )
+            }
+            Trust::Failed(detail) => {
+                tracing::warn!(%center, %detail, "no TLS connection to the center");
+                connect_page("unreachable", Some(center), Some(&detail))
+            }
+        }
+    }
+
+    /// Keeps `fingerprint` as the certificate `center` may present.
+    fn pin(&self, center: &Url, fingerprint: &str) -> Result<(), String> {
+        let mut saved = self.saved();
+        saved
+            .pins
+            .insert(trust::pin_key(center), fingerprint.to_owned());
+        saved.save(&self.settings_path)?;
+        tracing::info!(%center, %fingerprint, "center certificate trusted");
+        *self.saved.lock().expect("not poisoned") = saved;
+        Ok(())
     }
 
     /// The native menu 连接 → 本机模式 / 连接中心服务器（当前：…）.
@@ -344,6 +393,40 @@ pub async fn connect_center(
     }
     shell.open_center(center.clone());
     Ok(center.to_string())
+}
+
+/// `connect.html` ("trust" / "changed") → the person compared `fingerprint` with the center's
+/// and trusts it: kept if the center still presents exactly that certificate, then opened.
+#[tauri::command]
+pub async fn trust_center(
+    shell: tauri::State<'_, Arc<Shell>>,
+    url: String,
+    fingerprint: String,
+) -> Result<(), String> {
+    let center = parse_center_url(&url).map_err(|e| e.to_string())?;
+    let probe = center.clone();
+    let pins = shell.saved().pins;
+    let found = tauri::async_runtime::spawn_blocking(move || trust::check(&probe, &pins))
+        .await
+        .map_err(|e| e.to_string())?;
+    let presented = match found {
+        Trust::FirstUse { fingerprint }
+        | Trust::Changed {
+            presented: fingerprint,
+            ..
+        } => fingerprint,
+        Trust::Pinned { .. } | Trust::Plain => fingerprint.clone(),
+        Trust::Failed(detail) => return Err(detail),
+    };
+    if presented != fingerprint {
+        return Err(format!(
+            "中心现在出示的证书与您核对的不同，请重新核对 / The center now presents another \
+             certificate than the one you checked: {presented}"
+        ));
+    }
+    shell.pin(&center, &fingerprint)?;
+    shell.open_center(center);
+    Ok(())
 }
 
 /// `connect.html` → work standalone; `remember` saves it as the choice for the next start.

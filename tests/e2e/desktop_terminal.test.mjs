@@ -13,7 +13,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { rmSync, existsSync, readFileSync } from 'node:fs';
+import { rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep, startCenter } from './harness.mjs';
 import { desktopHome, freePort, openDesktop } from './desktop.mjs';
@@ -184,4 +184,50 @@ test('the saved choice is used at the next start', async () => {
   );
   assert.match(log2(), /embedded server started/);
   assert.deepEqual(savedChoice(), { center_url: center.url });
+});
+
+test('a center over HTTPS with a certificate of its own: its fingerprint is shown, trusted once, kept, and another one stops the window', async () => {
+  const secure = await startCenter([{ login: LOGIN, name: '滨河调度员', password: PASSWORD, role: 'dispatcher' }], { tls: true });
+  try {
+    assert.match(secure.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+    assert.match(secure.fingerprint ?? '', /^SHA256:([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    const onSecure = (s) => s.url.startsWith(`${secure.origin}/`) && /智慧滨河/.test(s.title);
+    const key = new URL(secure.url).host;
+
+    // First connection: the shell shows the certificate's fingerprint and waits for the person.
+    await openApp(['--center', secure.url]);
+    const asking = await waitForWindow((s) => s.state === 'trust', 'no "check the certificate" page', 60_000);
+    assert.ok(asking.text.includes(secure.fingerprint), asking.text);
+    assert.match(asking.text, /首次连接：请核对中心的证书/);
+    assert.match(asking.text, /First connection: check the center's certificate/);
+    assert.equal(savedChoice()?.pins?.[key], undefined, 'nothing is trusted before the person says so');
+    await sleep(1_500);
+    assert.ok((await screenshot('desktop-terminal-trust')) > 50);
+    await run("document.getElementById('trust-button').click(); return true;");
+    await waitForWindow(onSecure, 'the trusted center was not opened');
+    assert.equal(savedChoice().pins[key], secure.fingerprint, 'the trusted certificate is kept');
+    // The center's API answers the window over HTTPS.
+    assert.equal(await run("return (async () => (await fetch('/api/session')).status)();"), 401);
+
+    // The next start opens it straight away: the pinned certificate is accepted.
+    await openApp(['--center', secure.url]);
+    await waitForWindow(onSecure, 'the pinned center was not opened at the next start');
+    await sleep(2_000); // its login page asks for the session
+    assert.match((await waitForWindow(onSecure, 'login')).text, /账号登录/);
+
+    // Another certificate than the pinned one stops the window with both fingerprints.
+    const settings = savedChoice();
+    const other = `SHA256:${Array(32).fill('00').join(':')}`;
+    settings.pins[key] = other;
+    writeFileSync(settingsFile(), JSON.stringify(settings));
+    await openApp(['--center', secure.url]);
+    const warned = await waitForWindow((s) => s.state === 'changed', 'no "another certificate" warning', 60_000);
+    assert.ok(warned.text.includes(other) && warned.text.includes(secure.fingerprint), warned.text);
+    assert.match(warned.text, /中心的证书与上次信任的不同/);
+    await sleep(1_500);
+    assert.ok((await screenshot('desktop-terminal-certificate-changed')) > 50);
+    assert.ok(!warned.url.startsWith(secure.origin), 'the window does not open the center');
+  } finally {
+    await secure.stop();
+  }
 });
