@@ -10,7 +10,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target
 WASM_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target-wasm
 BIN := $(CARGO_TARGET_DIR)/debug
 
-.PHONY: run test setup ui native lint unit e2e bench demo-dataset clean-db
+.PHONY: run test setup ui native lint unit e2e bench soak demo-dataset clean-db
 
 ## Open the desktop app in demo mode (embedded SQLite under ~/.local/share/smart-binhe).
 run: setup ui native
@@ -66,6 +66,15 @@ bench:
 	cargo bench -p binhe-server --bench fanout
 	cargo bench -p binhe-server --bench cameras
 	cargo bench -p binhe-store --bench kpi
+
+## Soak (issue 15): a server on PostgreSQL under 200 terminals and 10x Binhe's busiest hour for
+## SOAK_MINUTES (30) minutes; prints memory, open files, threads, ffmpeg processes and p99s.
+soak:
+	trap 'scripts/postgres.sh stop' EXIT
+	scripts/postgres.sh start
+	BINHE_BENCH_PG_URL=$$(scripts/postgres.sh url)
+	export BINHE_BENCH_PG_URL
+	cargo bench -p binhe-server --bench soak
 
 ## Regenerate assets/demo from the seeded generator (commit the result).
 demo-dataset:
