@@ -52,13 +52,12 @@ impl ZipEntry {
         }
     }
 
-    /// `head`, then `repeat` MiB of `fill`, then `tail`: deflated once per part, the MiB
-    /// block's bytes repeated.
-    fn bomb(name: &str, head: &str, fill: u8, repeat: usize, tail: &str) -> Self {
-        let block = vec![fill; MIB];
-        let packed_block = deflate_piece(&block, false);
+    /// `head`, then `block` `repeat` times, then `tail`: deflated once per part, the block's
+    /// deflated bytes repeated.
+    fn bomb(name: &str, head: &str, block: &[u8], repeat: usize, tail: &str) -> Self {
+        let packed_block = deflate_piece(block, false);
         let mut block_crc = Crc::new();
-        block_crc.update(&block);
+        block_crc.update(block);
         let mut crc = Crc::new();
         crc.update(head.as_bytes());
         let mut data = deflate_piece(head.as_bytes(), false);
@@ -74,7 +73,7 @@ impl ZipEntry {
             name: name.to_owned(),
             method: 8,
             data,
-            size: u32::try_from(head.len() + repeat * MIB + tail.len()).unwrap(),
+            size: u32::try_from(head.len() + repeat * block.len() + tail.len()).unwrap(),
             crc: crc.sum(),
         }
     }
@@ -173,21 +172,56 @@ fn workbook(shared: ZipEntry) -> Vec<u8> {
     ])
 }
 
+const SST_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#;
+
 /// The shared-strings entry: one string of `mib` MiB of 'a'.
-fn shared_strings(mib: usize) -> ZipEntry {
+fn one_long_string(mib: usize) -> ZipEntry {
+    let head = format!("{SST_HEAD}<si><t>");
     ZipEntry::bomb(
         "xl/sharedStrings.xml",
-        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#,
-        b'a',
+        &head,
+        &vec![b'a'; MIB],
         mib,
         "</t></si></sst>",
     )
 }
 
+/// The shared-strings entry: `mib` MiB of strings of 16 Ki 'a' each, no longer than a cell.
+fn many_strings(mib: usize) -> ZipEntry {
+    let one = format!("<si><t>{}</t></si>", "a".repeat(16 * 1024));
+    let block = one.repeat(MIB / one.len());
+    ZipEntry::bomb(
+        "xl/sharedStrings.xml",
+        SST_HEAD,
+        block.as_bytes(),
+        mib * MIB / block.len(),
+        "</sst>",
+    )
+}
+
+/// Previews a workbook that must be refused as too large unpacked; its Chinese message.
+async fn refused(h: &Harness, workbook: Vec<u8>) -> String {
+    let response = h
+        .upload("/api/tickets/import/preview", workbook, "12345工单.xlsx")
+        .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let answer: Value = response.json().await.unwrap();
+    let error = &answer["error"];
+    assert_eq!(error["code"], "FILE_TOO_LARGE_UNPACKED", "{answer}");
+    let en = error["message_en"].as_str().unwrap();
+    assert!(en.contains("xl/sharedStrings.xml"), "{en}");
+    let zh = error["message_zh"].as_str().unwrap();
+    assert!(
+        zh.contains("xl/sharedStrings.xml") && zh.contains("12345工单.xlsx"),
+        "{zh}"
+    );
+    zh.to_owned()
+}
+
 #[test]
 fn the_bomb_is_a_valid_workbook_that_declares_its_true_size() {
     // A small one through a real zip reader: the archive and the stream are well formed.
-    let bytes = workbook(shared_strings(2));
+    let bytes = workbook(one_long_string(2));
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     let mut shared = archive.by_name("xl/sharedStrings.xml").unwrap();
     let mut text = String::new();
@@ -207,34 +241,10 @@ fn the_bomb_is_a_valid_workbook_that_declares_its_true_size() {
 async fn a_workbook_that_inflates_to_400_mb_is_refused_naming_the_entry_and_nothing_is_stored() {
     let dir = tempfile::tempdir().unwrap();
     let h = Harness::start(&dir.path().join("db.sqlite")).await;
-    let bomb = workbook(shared_strings(400));
+    let bomb = workbook(many_strings(400));
     assert!(bomb.len() < 1024 * 1024, "the bomb is {} bytes", bomb.len());
-
-    let response = h
-        .upload(
-            "/api/tickets/import/preview",
-            bomb.clone(),
-            "12345工单.xlsx",
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let answer: Value = response.json().await.unwrap();
-    assert_eq!(
-        answer["error"]["code"], "FILE_TOO_LARGE_UNPACKED",
-        "{answer}"
-    );
-    let zh = answer["error"]["message_zh"].as_str().unwrap();
-    assert!(
-        zh.contains("xl/sharedStrings.xml") && zh.contains("12345工单.xlsx"),
-        "{zh}"
-    );
-    assert!(
-        answer["error"]["message_en"]
-            .as_str()
-            .unwrap()
-            .contains("xl/sharedStrings.xml"),
-        "{answer}"
-    );
+    let zh = refused(&h, bomb.clone()).await;
+    assert!(zh.contains("128 MiB"), "{zh}");
 
     let progress = h
         .import_orders("/api/tickets/import", bomb, "12345工单.xlsx")
@@ -247,12 +257,26 @@ async fn a_workbook_that_inflates_to_400_mb_is_refused_naming_the_entry_and_noth
     assert_eq!(h.json("/api/tickets?scope=all").await["total"], 0);
 
     // The same workbook with a description of a sensible size is read.
-    let fine = workbook(shared_strings(1));
+    let fine = workbook(ZipEntry::stored(
+        "xl/sharedStrings.xml",
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>路灯不亮</t></si></sst>"#,
+    ));
     let response = h
         .upload("/api/tickets/import/preview", fine, "12345工单.xlsx")
         .await;
     let answer: Value = response.json().await.unwrap();
     assert_eq!(answer["headers"][2], "问题描述", "{answer}");
+    assert_eq!(answer["rows"][0][2], "路灯不亮", "{answer}");
+}
+
+#[tokio::test]
+async fn a_workbook_under_the_size_limits_with_one_string_longer_than_a_cell_may_be_is_refused() {
+    // 100 MiB in one shared string: within the size limits, but no cell holds more than
+    // 32 767 characters, and reading it would hold it whole several times over.
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("db.sqlite")).await;
+    let zh = refused(&h, workbook(one_long_string(100))).await;
+    assert!(zh.contains("32767"), "{zh}");
 }
 
 #[tokio::test]
@@ -260,7 +284,13 @@ async fn a_survey_zip_with_an_entry_past_the_limit_is_refused_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let h = Harness::start(&dir.path().join("db.sqlite")).await;
     let before = h.json("/api/grids/tree").await;
-    let bomb = zip(&[ZipEntry::bomb("测绘/网格.dbf", "", b' ', 200, "")]);
+    let bomb = zip(&[ZipEntry::bomb(
+        "测绘/网格.dbf",
+        "",
+        &vec![b' '; MIB],
+        200,
+        "",
+    )]);
     let upload = json!({ "files": [{
         "name": "测绘成果.zip",
         "base64": base64_of(&bomb),

@@ -16,6 +16,10 @@ pub enum UnpackError {
     EntryTooLarge { entry: String, limit: u64 },
     #[error("the archive unpacks to more than {} MiB in all (reached in entry {entry})", limit / MIB)]
     TotalTooLarge { entry: String, limit: u64 },
+    #[error(
+        "entry {entry} holds a text of more than {limit} bytes without markup, more than any cell of a workbook may hold"
+    )]
+    TextTooLong { entry: String, limit: usize },
     #[error("entry {entry} cannot be unpacked: {source}")]
     Unreadable {
         entry: String,
@@ -29,6 +33,7 @@ impl UnpackError {
         match self {
             Self::EntryTooLarge { entry, .. }
             | Self::TotalTooLarge { entry, .. }
+            | Self::TextTooLong { entry, .. }
             | Self::Unreadable { entry, .. } => entry,
         }
     }
@@ -48,6 +53,9 @@ impl UnpackError {
             Self::TotalTooLarge { entry, limit } => format!(
                 "文件“{file}”解压后总计超过 {} MiB（解压到“{entry}”时超出），已拒绝导入，未保存任何内容",
                 limit / MIB
+            ),
+            Self::TextTooLong { entry, .. } => format!(
+                "文件“{file}”中的“{entry}”含有超长文字（超过 Excel 单元格上限 32767 个字符），已拒绝导入（可能是损坏或恶意构造的文件），未保存任何内容"
             ),
             Self::Unreadable { entry, source } => {
                 format!("文件“{file}”中的“{entry}”无法解压：{source}")
@@ -114,9 +122,11 @@ impl Budget {
     }
 
     /// Inflates every entry of a zip archive into nothing: whether it stays within the limits.
+    /// `watch` sees every entry's bytes as they come and may refuse them.
     pub fn check_zip<R: Read + std::io::Seek>(
         &mut self,
         archive: &mut zip::ZipArchive<R>,
+        mut watch: impl FnMut(&str, &[u8]) -> Result<(), UnpackError>,
     ) -> Result<(), UnpackError> {
         for index in 0..archive.len() {
             let mut file = archive
@@ -126,7 +136,67 @@ impl Budget {
                     source: std::io::Error::other(e),
                 })?;
             let name = String::from_utf8_lossy(file.name_raw()).into_owned();
-            self.inflate(&name, &mut file, &mut std::io::sink())?;
+            let mut watched = Watched {
+                entry: &name,
+                watch: &mut watch,
+                refusal: None,
+            };
+            if let Err(error) = self.inflate(&name, &mut file, &mut watched) {
+                return Err(watched.refusal.take().unwrap_or(error));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A sink that shows what passes to a watcher, keeping its refusal.
+struct Watched<'a, F> {
+    entry: &'a str,
+    watch: &'a mut F,
+    refusal: Option<UnpackError>,
+}
+
+impl<F: FnMut(&str, &[u8]) -> Result<(), UnpackError>> Write for Watched<'_, F> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        match (self.watch)(self.entry, bytes) {
+            Ok(()) => Ok(bytes.len()),
+            Err(refusal) => {
+                self.refusal = Some(refusal);
+                Err(std::io::Error::other("refused"))
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A watcher for XML entries (a workbook's parts): refuses a run of more than `limit` bytes
+/// without a `<`, the text of one cell or string longer than any workbook may hold. A reader
+/// holds such a run whole in memory, several times over while it grows.
+pub fn xml_text_runs(limit: usize) -> impl FnMut(&str, &[u8]) -> Result<(), UnpackError> {
+    let mut entry_seen = String::new();
+    let mut run = 0_usize;
+    move |entry, bytes| {
+        if entry != entry_seen {
+            entry.clone_into(&mut entry_seen);
+            run = 0;
+        }
+        // The first piece goes on with the run carried in; the others start after a `<`.
+        let mut pieces = bytes.split(|&b| b == b'<');
+        let mut last = run + pieces.next().map_or(0, <[u8]>::len);
+        let mut longest = last;
+        for piece in pieces {
+            last = piece.len();
+            longest = longest.max(last);
+        }
+        run = last;
+        if longest > limit {
+            return Err(UnpackError::TextTooLong {
+                entry: entry.to_owned(),
+                limit,
+            });
         }
         Ok(())
     }
@@ -147,6 +217,19 @@ mod tests {
             "{error}"
         );
         assert_eq!(out.len(), 21, "at most one byte past the limit is read");
+    }
+
+    #[test]
+    fn a_long_text_without_markup_is_refused_in_any_entry() {
+        let mut watch = xml_text_runs(6);
+        assert!(watch("a.xml", b"<t>ab</t><t>a").is_ok());
+        assert!(
+            watch("a.xml", b"bcd</t>").is_ok(),
+            "runs carry over chunks: t>abcd is 6"
+        );
+        assert!(watch("b.xml", b"abcdef").is_ok(), "a new entry starts anew");
+        let error = watch("b.xml", b"g").unwrap_err();
+        assert!(matches!(&error, UnpackError::TextTooLong { entry, .. } if entry == "b.xml"));
     }
 
     #[test]

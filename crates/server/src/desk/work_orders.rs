@@ -16,7 +16,7 @@ use calamine::{
     DataRef, ExcelDateTime, ExcelDateTimeType, Reader, SheetType, SheetVisible, Xlsx, XlsxError,
 };
 
-use super::unpack::{Budget, UnpackError};
+use super::unpack::{Budget, UnpackError, xml_text_runs};
 
 /// More data rows than this and the whole file is refused, so one upload cannot stall intake.
 pub const MAX_ROWS: usize = 100_000;
@@ -27,6 +27,9 @@ const MAX_EXCEL_SERIAL: f64 = 2_958_466.0;
 /// Serials a time column written as plain text may hold (1954–2119): a CSV saved from a sheet
 /// whose time column lost its format has `44525.2673611` where a date was.
 const TEXT_SERIALS: std::ops::Range<f64> = 20_000.0..80_000.0;
+/// The longest text without markup a workbook part may hold: a cell holds at most 32 767
+/// characters, at most 10 bytes each as XML writes them (`&#x10FFFF;`).
+const MAX_XML_TEXT_RUN: usize = 32_767 * 10;
 /// Data rows shown by a preview.
 pub const PREVIEW_ROWS: usize = 5;
 /// Words of a totals row under the orders (合计, 总计, 小计).
@@ -375,7 +378,7 @@ fn read_xlsx(bytes: &[u8], file: &str, rows: &mut impl Rows) -> Result<(), WorkO
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(XlsxError::Zip(e)))?;
     Budget::default()
-        .check_zip(&mut archive)
+        .check_zip(&mut archive, xml_text_runs(MAX_XML_TEXT_RUN))
         .map_err(|source| WorkOrderFileError::Unpacked {
             file: file.to_owned(),
             source,

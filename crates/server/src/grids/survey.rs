@@ -233,9 +233,9 @@ fn unzip(
                     limit_mib: limit / (1024 * 1024),
                     whole: true,
                 },
-                UnpackError::Unreadable { entry, source } => GridProblem::UnreadableFile {
-                    file: entry,
-                    detail: source.to_string(),
+                other => GridProblem::UnreadableFile {
+                    file: other.entry().to_owned(),
+                    detail: other.to_string(),
                 },
             })?;
         entries.push(Entry {
