@@ -15,7 +15,6 @@ use binhe_api::devices::{
 };
 use binhe_api::error::code;
 use binhe_api::grids::{DEVICES_GEOJSON, DeviceProperties};
-use binhe_core::access::AccessError;
 use binhe_core::geojson::{Feature, FeatureCollection, Geometry};
 use binhe_core::{Device, DeviceKind, Health};
 
@@ -77,20 +76,17 @@ impl Refusal for CameraError {
     }
 }
 
-/// A camera of the view the caller may see.
+/// A camera the caller reaches ([`GridView::device_scope`]); one outside their scope is
+/// answered as one that does not exist.
 fn camera_in_view<'v>(
     view: &'v GridView,
     caller: &Caller,
     id: &str,
-) -> Result<&'v Device, ApiError> {
-    let camera = view
-        .device(id)
-        .filter(|d| d.kind == DeviceKind::Camera)
-        .ok_or_else(|| CameraError::NotFound { id: id.to_owned() })?;
-    if !caller.principal.sees_grid(&camera.grid) {
-        return Err(AccessError::OutOfScope.into());
-    }
-    Ok(camera)
+) -> Result<&'v Device, CameraError> {
+    let scope = view.device_scope(&caller.principal);
+    view.device(id)
+        .filter(|d| d.kind == DeviceKind::Camera && scope.covers(&d.grid))
+        .ok_or_else(|| CameraError::NotFound { id: id.to_owned() })
 }
 
 /// Starts watching a camera the caller may see.
@@ -106,8 +102,9 @@ async fn watch(
         .map_err(CameraError::Gateway)?)
 }
 
-/// Cameras, checkpoints and door-access units (a commander: those in their community), with
-/// each camera's health; checkpoints and door-access units report through their own systems.
+/// Cameras, checkpoints and door-access units the caller reaches (a commander: those in their
+/// community; a grid worker: those in their grid), with each camera's health; checkpoints and
+/// door-access units report through their own systems.
 async fn devices_geojson(
     State(grids): State<Grids>,
     State(gateway): State<Gateway>,
@@ -115,11 +112,12 @@ async fn devices_geojson(
 ) -> Result<impl IntoResponse, ApiError> {
     let view = grids.view();
     view.community_view_for(&caller.principal)?; // a commander without a community sees none
+    let scope = view.device_scope(&caller.principal);
     let features = view
         .dataset
         .devices
         .iter()
-        .filter(|d| caller.principal.sees_grid(&d.grid))
+        .filter(|d| scope.covers(&d.grid))
         .map(|d| {
             let health = match d.kind {
                 DeviceKind::Camera => gateway.health_of(&d.id),
@@ -154,11 +152,12 @@ async fn health(
     Query(query): Query<HealthQuery>,
 ) -> Json<HealthReport> {
     let view = grids.view();
+    let scope = view.device_scope(&caller.principal);
     let cameras = view
         .dataset
         .devices
         .iter()
-        .filter(|d| d.kind == DeviceKind::Camera && caller.principal.sees_grid(&d.grid));
+        .filter(|d| d.kind == DeviceKind::Camera && scope.covers(&d.grid));
     Json(gateway.with_health(|book| {
         let mut counts = HealthCounts::default();
         let mut listed = Vec::new();
