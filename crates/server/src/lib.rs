@@ -69,6 +69,8 @@ pub enum ServerError {
     Secret(getrandom::Error),
     #[error("cannot start the demo feed: {0}")]
     DemoFeed(String),
+    #[error("live stream allowance: {0}")]
+    StreamQuota(String),
 }
 
 /// Where the data lives.
@@ -250,7 +252,8 @@ async fn state_on(
         desk,
         imports: ImportJobs::default(),
         exports: crate::desk::export::ExportBoard::default(),
-        gateway: Gateway::default(),
+        gateway: Gateway::default()
+            .with_quotas(gateway::StreamQuotas::from_env().map_err(ServerError::StreamQuota)?),
         devices: Arc::new(store.clone()),
         photos: Arc::new(store.clone()),
         gate: auth::Gate::new(mode, Arc::clone(&accounts)),

@@ -13,7 +13,7 @@ use binhe_server::auth::accounts::{NewAccount, create};
 use binhe_server::{Database, Mode, open_state};
 use common::Harness;
 use common::center::{PASSWORD, Terminal, make_accounts};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// Ids of the devices on a terminal's devices layer, with their grids.
@@ -162,10 +162,7 @@ async fn video_is_scoped_per_role_and_out_of_scope_is_not_found() {
     }
 
     let live = |terminal: &Terminal, camera: &str| {
-        let request = terminal
-            .client
-            .get(format!("{base}/api/cameras/{camera}/live.mjpeg"))
-            .bearer_auth(terminal.token.clone().unwrap());
+        let request = terminal.request(Method::GET, &format!("/api/cameras/{camera}/live.mjpeg"));
         async move { request.send().await.unwrap() }
     };
     let refused = [

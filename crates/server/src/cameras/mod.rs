@@ -19,7 +19,7 @@ use binhe_core::geojson::{Feature, FeatureCollection, Geometry};
 use binhe_core::{Device, DeviceKind, Health};
 
 use crate::dataset::{GridView, Grids, layer_text};
-use crate::gateway::{Feed, Gateway, GatewayError, watch_camera};
+use crate::gateway::{Feed, Gateway, GatewayError, Watcher, watch_camera_as};
 use crate::http::extract::{Json, Path, Query};
 use crate::http::{ApiError, Caller, Refusal};
 
@@ -58,6 +58,7 @@ impl Refusal for CameraError {
                 GatewayError::Unreachable { .. } | GatewayError::InvalidSource { .. },
             ) => StatusCode::BAD_GATEWAY,
             Self::Gateway(GatewayError::Busy { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Gateway(GatewayError::StreamLimit { .. }) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -89,7 +90,20 @@ fn camera_in_view<'v>(
         .ok_or_else(|| CameraError::NotFound { id: id.to_owned() })
 }
 
-/// Starts watching a camera the caller may see.
+/// The caller as the gateway counts their live streams: their account, and their session
+/// (the desktop window's launch key is one session).
+fn watcher(gateway: &Gateway, caller: &Caller) -> Watcher {
+    Watcher {
+        account: caller.principal.account.clone(),
+        session: caller
+            .session
+            .clone()
+            .unwrap_or_else(|| "launch-key".to_owned()),
+        quota: gateway.quotas().for_role(caller.principal.role),
+    }
+}
+
+/// Starts watching a camera the caller may see, within their allowance of live streams.
 async fn watch(
     gateway: &Gateway,
     view: &GridView,
@@ -97,7 +111,7 @@ async fn watch(
     id: &str,
 ) -> Result<crate::gateway::Viewer, ApiError> {
     let camera = camera_in_view(view, caller, id)?;
-    Ok(watch_camera(gateway, camera)
+    Ok(watch_camera_as(gateway, &watcher(gateway, caller), camera)
         .await
         .map_err(CameraError::Gateway)?)
 }
