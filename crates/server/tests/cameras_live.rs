@@ -489,3 +489,79 @@ async fn the_video_wall_gets_every_camera_on_one_socket() {
     socket.close(None).await.unwrap();
     until("no ffmpeg left", || ffmpeg_children() == 0).await;
 }
+
+/// Camera names as a hostile or careless device register may hold them: quotes, ffmpeg's
+/// separators at both of its parse levels, escapes, text expansion, a newline.
+const HOSTILE_NAMES: [&str; 6] = [
+    "东门'; drawtext=text=pwned:x=0",
+    r"C:\摄像头\1号, 2号; [out]",
+    "%{localtime} %{eif:1/0:d} %{metadata:x}",
+    "引号\"双引号\"与'单引号'\\'",
+    "第一行\n第二行\r\t结束",
+    r"尾部反斜杠\",
+];
+
+#[tokio::test]
+async fn hostile_camera_names_never_reach_ffmpeg_as_filter_text_and_still_render() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let gateway = Gateway::with_limit(HOSTILE_NAMES.len());
+    let mut viewers = Vec::new();
+    for (n, name) in HOSTILE_NAMES.iter().enumerate() {
+        let source = Source::TestPicture {
+            label: (*name).to_owned(),
+            stop_after: None,
+        };
+        // The filter names a file the server wrote; no byte of the name is in the arguments.
+        let prepared = source.prepare().unwrap();
+        let args: Vec<String> = prepared
+            .command
+            .as_std()
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let filter = &args[args.iter().position(|a| a == "-vf").unwrap() + 1];
+        let file = prepared.label_file().unwrap().to_owned();
+        assert_eq!(
+            *filter,
+            format!(
+                "drawtext=fontfile={}:textfile={}:x=12:y=12:fontsize=22:fontcolor=white:\
+                 box=1:boxcolor=black@0.55:boxborderw=6",
+                binhe_server::gateway::FONT,
+                file.display()
+            ),
+            "{name:?}"
+        );
+        for arg in &args {
+            assert!(!arg.contains("pwned") && !arg.contains("摄像头") && !arg.contains("引号"));
+        }
+        // The file holds the name for drawtext's text expansion only: each backslash and
+        // percent sign escaped, control characters as spaces, then the clock.
+        let text = std::fs::read_to_string(&file).unwrap();
+        let expected: String = name
+            .chars()
+            .map(|c| match c {
+                '\\' => r"\\".to_owned(),
+                '%' => r"\%".to_owned(),
+                c if c.is_control() => " ".to_owned(),
+                c => c.to_string(),
+            })
+            .collect();
+        assert_eq!(text, format!("{expected}  %{{localtime}}"), "{name:?}");
+        drop(prepared);
+        assert!(!file.exists(), "the label file goes with its command");
+
+        // ffmpeg takes it and renders pictures.
+        let viewer = gateway
+            .watch(&format!("H-{n}"), &source)
+            .await
+            .unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        let picture = match &*viewer.pictures().borrow() {
+            Feed::Picture(jpeg) => jpeg.clone(),
+            other => panic!("{name:?}: {other:?}"),
+        };
+        assert!(picture.starts_with(&[0xFF, 0xD8]) && picture.len() > 1000);
+        viewers.push(viewer);
+    }
+    drop(viewers);
+    until("no ffmpeg left", || ffmpeg_children() == 0).await;
+}

@@ -38,7 +38,8 @@ const FRAME_RATE: u32 = 10;
 const MAX_STOP_AFTER_S: u32 = 86_400;
 /// A JPEG larger than this is not a camera picture.
 const MAX_FRAME_BYTES: usize = 4 * 1024 * 1024;
-const FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+/// The font a test picture's label is drawn in.
+pub const FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 
 /// Where a camera's pictures come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,9 +122,12 @@ impl Source {
         Some((url.host_str()?.trim_matches(['[', ']']).to_owned(), port))
     }
 
-    fn ffmpeg(&self) -> Command {
+    /// The ffmpeg command that delivers this source's pictures as MJPEG on its output, with
+    /// the label file it reads (test pictures).
+    pub fn prepare(&self) -> std::io::Result<Prepared> {
         let mut command = Command::new("ffmpeg");
         command.args(["-hide_banner", "-nostdin", "-loglevel", "error"]);
+        let mut label_file = None;
         match self {
             Self::Url(url) => {
                 if url.starts_with("rtsp://") {
@@ -133,14 +137,11 @@ impl Source {
                 command.args(["-vf", &format!("fps={FRAME_RATE},scale=640:-2")]);
             }
             Self::TestPicture { label, stop_after } => {
-                // drawtext's own escaping: backslash, colon and quote.
-                let text: String = label
-                    .chars()
-                    .flat_map(|c| match c {
-                        '\\' | ':' | '\'' | '%' => vec!['\\', c],
-                        c => vec![c],
-                    })
-                    .collect();
+                // The name comes from the device register: it reaches drawtext through a file
+                // of the server's own, never through the filter text, which ffmpeg parses at
+                // two levels (the graph, then the filter's options) where quotes, colons,
+                // commas, semicolons and brackets would break out.
+                let file = LabelFile::write(&format!("{}  %{{localtime}}", label_text(label)))?;
                 if let Some(seconds) = stop_after {
                     command.args(["-t", &seconds.to_string()]);
                 }
@@ -152,10 +153,12 @@ impl Source {
                     &format!("testsrc2=size=640x360:rate={FRAME_RATE}"),
                     "-vf",
                     &format!(
-                        "drawtext=fontfile={FONT}:text='{text}  %{{localtime}}':x=12:y=12:\
-                         fontsize=22:fontcolor=white:box=1:boxcolor=black@0.55:boxborderw=6"
+                        "drawtext=fontfile={FONT}:textfile={}:x=12:y=12:\
+                         fontsize=22:fontcolor=white:box=1:boxcolor=black@0.55:boxborderw=6",
+                        file.path.display()
                     ),
                 ]);
+                label_file = Some(file);
             }
         }
         command.args(["-f", "mjpeg", "-q:v", "7", "pipe:1"]);
@@ -164,7 +167,70 @@ impl Source {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        command
+        Ok(Prepared {
+            command,
+            label_file,
+        })
+    }
+}
+
+/// A label as drawtext's text expansion reads it: a backslash and a percent sign (which would
+/// start an expansion such as `%{eif:…}`) escaped with a backslash, control characters (a
+/// newline would start a second line) as spaces.
+pub fn label_text(label: &str) -> String {
+    let mut text = String::with_capacity(label.len());
+    for c in label.chars() {
+        match c {
+            '\\' | '%' => {
+                text.push('\\');
+                text.push(c);
+            }
+            c if c.is_control() => text.push(' '),
+            c => text.push(c),
+        }
+    }
+    text
+}
+
+/// A test picture's label in a file of the server's own in the temporary folder (a name no
+/// one can guess, created new), removed when dropped.
+#[derive(Debug)]
+pub struct LabelFile {
+    path: std::path::PathBuf,
+}
+
+impl LabelFile {
+    fn write(text: &str) -> std::io::Result<Self> {
+        use std::io::Write;
+        let mut random = [0u8; 12];
+        getrandom::fill(&mut random).map_err(std::io::Error::other)?;
+        let path = std::env::temp_dir().join(format!("binhe-label-{}.txt", hex::encode(random)));
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        let label = Self { path };
+        file.write_all(text.as_bytes())?;
+        Ok(label)
+    }
+}
+
+impl Drop for LabelFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// An ffmpeg command ready to run, and the label file it reads while it runs.
+#[derive(Debug)]
+pub struct Prepared {
+    pub command: Command,
+    label_file: Option<LabelFile>,
+}
+
+impl Prepared {
+    pub fn label_file(&self) -> Option<&std::path::Path> {
+        self.label_file.as_ref().map(|f| f.path.as_path())
     }
 }
 
@@ -322,6 +388,8 @@ struct Upstream {
     camera: String,
     feed: watch::Receiver<Feed>,
     _process: Child,
+    /// The label the process reads (test pictures), removed with it.
+    _label: Option<LabelFile>,
 }
 
 /// A viewer's hold on an upstream: the stream runs as long as some viewer holds one.
@@ -551,13 +619,15 @@ impl Gateway {
     }
 
     fn start(&self, camera: &str, source: &Source) -> Result<Upstream, GatewayError> {
-        let mut process = source
-            .ffmpeg()
-            .spawn()
-            .map_err(|e| GatewayError::Unreachable {
-                camera: camera.to_owned(),
-                reason: format!("cannot run ffmpeg: {e}"),
-            })?;
+        let cannot = |e: std::io::Error| GatewayError::Unreachable {
+            camera: camera.to_owned(),
+            reason: format!("cannot run ffmpeg: {e}"),
+        };
+        let Prepared {
+            mut command,
+            label_file,
+        } = source.prepare().map_err(cannot)?;
+        let mut process = command.spawn().map_err(cannot)?;
         let (tell, feed) = watch::channel(Feed::Starting);
         let mut stdout = process.stdout.take().expect("stdout is piped");
         let stderr = process.stderr.take().expect("stderr is piped");
@@ -615,6 +685,7 @@ impl Gateway {
             camera: camera.to_owned(),
             feed,
             _process: process,
+            _label: label_file,
         })
     }
 
