@@ -122,8 +122,11 @@ async fn run(grids: Grids, gateway: Gateway, caller: Caller, mut socket: WebSock
                         continue;
                     }
                 };
+                // A tile whose camera ended or was refused stays as it is until the wall asks
+                // for it anew (its retry sends the list without it, then with it): it does not
+                // take a stream from the caller's allowance behind their back.
                 let dropped: Vec<JoinHandle<()>> = showing
-                    .extract_if(|camera, task| !wanted.contains(camera) || task.is_finished())
+                    .extract_if(|camera, _| !wanted.contains(camera))
                     .map(|(_, task)| {
                         task.abort(); // its viewer goes; the last one stops the camera
                         task
