@@ -277,6 +277,7 @@ messages! {
     LivePlaying => "播放中", "Playing";
     LiveFailed => "无法播放", "Cannot play";
     LiveBusy => "视频路数已满", "Gateway full";
+    LiveLimit => "已达同时观看上限", "Live stream limit reached";
     LiveInterrupted => "画面中断", "Picture interrupted";
     LiveNoPicture => "未收到画面，请稍后重试", "No picture arrived; try again later";
     WallTitle => "视频墙", "Video wall";

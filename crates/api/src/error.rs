@@ -170,6 +170,9 @@ pub mod code {
     pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
     /// The address (with its query) is longer than the server reads.
     pub const URI_TOO_LONG: &str = "URI_TOO_LONG";
+    /// An uploaded archive (XLSX, zipped survey) unpacks to more than the server takes, in
+    /// one entry or in all (`message_*` name the entry).
+    pub const FILE_TOO_LARGE_UNPACKED: &str = "FILE_TOO_LARGE_UNPACKED";
 
     // The server itself.
     pub const STORE_FAILED: &str = "STORE_FAILED";
@@ -223,6 +226,9 @@ pub mod code {
     pub const CAMERA_SOURCE_INVALID: &str = "CAMERA_SOURCE_INVALID";
     pub const CAMERA_NO_STREAM: &str = "CAMERA_NO_STREAM";
     pub const GATEWAY_BUSY: &str = "GATEWAY_BUSY";
+    /// The caller (this account, or this signed-in session) already watches as many live
+    /// streams as it may at once; closing one frees its place.
+    pub const STREAM_LIMIT: &str = "STREAM_LIMIT";
     pub const BAD_WALL_REQUEST: &str = "BAD_WALL_REQUEST";
 
     // The desktop app's embedded server.

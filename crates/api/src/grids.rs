@@ -25,8 +25,13 @@ pub const SEARCH_LIMIT: usize = 20;
 pub const SEARCH_MAX_CHARS: usize = 64;
 /// Largest grid file (and 12345 export) accepted for import.
 pub const MAX_IMPORT_BYTES: usize = 64 * 1024 * 1024;
-/// Most bytes a survey upload may unpack to (zip archives inside it included).
+/// Most bytes an uploaded archive may unpack to: a survey upload (zip archives inside it
+/// included) or an XLSX workbook. Counted as the entries are inflated, never from the sizes the
+/// archive declares.
 pub const MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
+/// Most bytes one entry of an uploaded archive may unpack to (a worksheet of 100 000 orders
+/// is well under it; a "zip bomb" of one repeated character is far over it).
+pub const MAX_UNPACKED_ENTRY_BYTES: u64 = 128 * 1024 * 1024;
 
 /// `POST /api/grids/import`: replaces the grids with a documented GeoJSON file (the body as
 /// it is) or with a survey ([`SurveyUpload`] as JSON); all or nothing.

@@ -150,6 +150,31 @@ fn inside(code: &GridCode, community: &GridCode) -> bool {
     code.as_str().starts_with(community.scope_prefix())
 }
 
+/// Which cameras, checkpoints and door-access units — their places, live pictures and events —
+/// a principal reaches. Video is narrower than the map: a grid worker sees every grid to find
+/// places, but watches only the devices of the grid they are posted to (their micro-grid and
+/// its unit grids); a commander those of their community; dispatchers and administrators the
+/// street's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceScope {
+    Street,
+    /// Devices in this grid or the grids inside it.
+    Within(GridCode),
+    /// An account whose scope is missing reaches no device.
+    Nothing,
+}
+
+impl DeviceScope {
+    /// Whether a device posted to `grid` lies in the scope.
+    pub fn covers(&self, grid: &GridCode) -> bool {
+        match self {
+            Self::Street => true,
+            Self::Within(area) => inside(grid, area),
+            Self::Nothing => false,
+        }
+    }
+}
+
 impl Principal {
     /// The actor recorded on the events this principal causes.
     pub fn actor(&self) -> Actor {
@@ -166,6 +191,18 @@ impl Principal {
             Role::Dispatcher | Role::Administrator | Role::Worker => true,
             Role::Commander => self.community.as_ref().is_some_and(|c| inside(code, c)),
         }
+    }
+
+    /// The devices this principal reaches ([`DeviceScope`]); `posted` is the grid of the
+    /// worker record a grid worker's account stands for.
+    pub fn device_scope(&self, posted: Option<&GridCode>) -> DeviceScope {
+        let area = match self.role {
+            Role::Dispatcher | Role::Administrator => return DeviceScope::Street,
+            Role::Commander => self.community.as_ref(),
+            Role::Worker => posted.filter(|_| self.worker_id.is_some()),
+        };
+        area.cloned()
+            .map_or(DeviceScope::Nothing, DeviceScope::Within)
     }
 
     /// Whether a ticket (its card, its events, its place on the map) is visible.

@@ -55,8 +55,14 @@ pub enum GridProblem {
     // A survey as delivered: its files, coordinate system and field mapping.
     #[error("file {file} cannot be read: {detail}")]
     UnreadableFile { file: String, detail: String },
-    #[error("the upload is larger than {limit_mib} MiB once unpacked")]
-    TooLargeUnpacked { limit_mib: u64 },
+    /// An archive inflates to more than the server reads: one entry over `limit_mib` (`whole`
+    /// false), or the whole upload (`whole`, reached in `entry`).
+    #[error("{entry} of the upload inflates past {limit_mib} MiB{}", if *.whole { " (the whole upload)" } else { "" })]
+    TooLargeUnpacked {
+        entry: String,
+        limit_mib: u64,
+        whole: bool,
+    },
     #[error("shapefile {layer} has no {part} file")]
     ShapefileIncomplete { layer: String, part: String },
     #[error("code page {cpg:?} of the .cpg file is not known (UTF-8, GBK, GB18030 …)")]
@@ -134,7 +140,7 @@ impl GridProblem {
             Self::ChildrenLeaveGap { .. } => "CHILDREN_LEAVE_GAP",
             Self::Empty => "EMPTY_DATASET",
             Self::UnreadableFile { .. } => "FILE_UNREADABLE",
-            Self::TooLargeUnpacked { .. } => "UNPACKED_TOO_LARGE",
+            Self::TooLargeUnpacked { .. } => "FILE_TOO_LARGE_UNPACKED",
             Self::ShapefileIncomplete { .. } => "SHAPEFILE_INCOMPLETE",
             Self::UnknownEncoding { .. } => "UNKNOWN_ENCODING",
             Self::NoLayers => "NO_LAYERS",
@@ -199,9 +205,16 @@ impl GridProblem {
             }
             Self::Empty => "数据中没有任何网格".to_owned(),
             Self::UnreadableFile { file, detail } => format!("文件 {file} 无法读取：{detail}"),
-            Self::TooLargeUnpacked { limit_mib } => {
-                format!("上传内容解压后超过 {limit_mib} MiB")
-            }
+            Self::TooLargeUnpacked {
+                entry,
+                limit_mib,
+                whole: false,
+            } => format!("压缩包中的“{entry}”解压后超过 {limit_mib} MiB，未导入"),
+            Self::TooLargeUnpacked {
+                entry,
+                limit_mib,
+                whole: true,
+            } => format!("上传内容解压后总计超过 {limit_mib} MiB（解压到“{entry}”时超出），未导入"),
             Self::ShapefileIncomplete { layer, part } => {
                 format!("Shapefile 图层 {layer} 缺少 {part} 文件")
             }

@@ -261,3 +261,45 @@ fn an_audience_holds_everyone_involved_and_a_scope_reaches_only_its_own() {
         "a commander without a community sees nothing"
     );
 }
+
+#[test]
+fn video_reaches_a_worker_in_their_grid_a_commander_in_their_community_the_desk_everywhere() {
+    use binhe_core::access::DeviceScope;
+    let posted = community(1).micro(3);
+    let in_posted = posted.unit(2);
+    let next_door = community(1).micro(4);
+    let elsewhere = community(2).micro(3);
+
+    let field = worker("W1").device_scope(Some(&posted));
+    assert_eq!(field, DeviceScope::Within(posted.clone()));
+    assert!(field.covers(&posted) && field.covers(&in_posted));
+    assert!(!field.covers(&next_door) && !field.covers(&elsewhere));
+    assert!(
+        !field.covers(&community(1)),
+        "not the community's own devices"
+    );
+
+    let community_scope = commander(1).device_scope(None);
+    assert!(community_scope.covers(&posted) && community_scope.covers(&next_door));
+    assert!(!community_scope.covers(&elsewhere));
+
+    for desk in [
+        dispatcher(),
+        Principal {
+            role: Role::Administrator,
+            ..dispatcher()
+        },
+    ] {
+        assert!(desk.device_scope(None).covers(&elsewhere));
+    }
+
+    // An account whose worker record or community is missing reaches none.
+    assert_eq!(worker("W1").device_scope(None), DeviceScope::Nothing);
+    let adrift = Principal {
+        community: None,
+        ..commander(1)
+    };
+    assert!(!adrift.device_scope(None).covers(&posted));
+    // The map still shows every grid to a worker: only video is narrower.
+    assert!(worker("W1").sees_grid(&elsewhere));
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use binhe_api::grids::{Summary, TreeNode};
-use binhe_core::access::{AccessError, Principal, Role};
+use binhe_core::access::{AccessError, DeviceScope, Principal, Role};
 use binhe_core::demo::DEFAULT_SEED;
 use binhe_core::geojson::{FeatureCollection, grid_features, read_grids};
 use binhe_core::geometry::LocalProjection;
@@ -279,6 +279,17 @@ impl GridView {
             .into_iter()
             .map(|(&i, distance)| (&self.dataset.workers[i], distance))
             .collect()
+    }
+
+    /// The cameras, checkpoints and door-access units `principal` reaches: a grid worker's
+    /// scope is the grid their worker record is posted to.
+    pub fn device_scope(&self, principal: &Principal) -> DeviceScope {
+        let posted = principal
+            .worker_id
+            .as_deref()
+            .and_then(|id| self.worker(id))
+            .map(|w| &w.grid);
+        principal.device_scope(posted)
     }
 
     /// A camera, checkpoint or door-access unit by its id.

@@ -15,7 +15,7 @@ use binhe_api::devices::{
     DoorUnit, MAX_DOOR_DETAIL_CHARS, MAX_DOOR_EVENTS,
 };
 use binhe_api::error::code;
-use binhe_core::access::{AccessError, Role};
+use binhe_core::access::Role;
 use binhe_core::{Device, DeviceKind, DoorEventKind};
 use binhe_store::{DeviceRepository, DoorEvent};
 use chrono::{DateTime, Duration, Utc};
@@ -72,17 +72,15 @@ fn event_view(event: &DoorEvent) -> DoorEventView {
     }
 }
 
-/// A door-access unit of the street the caller may see.
-fn unit_in_view(grids: &Grids, caller: &Caller, id: &str) -> Result<Device, ApiError> {
+/// A door-access unit the caller reaches (a grid worker: in their grid; a commander: in their
+/// community); one outside their scope is answered as one that does not exist.
+fn unit_in_view(grids: &Grids, caller: &Caller, id: &str) -> Result<Device, DoorError> {
     let view = grids.view();
-    let unit = view
-        .device(id)
-        .filter(|d| d.kind == DeviceKind::DoorAccess)
-        .ok_or_else(|| DoorError::DeviceNotFound { id: id.to_owned() })?;
-    if !caller.principal.sees_grid(&unit.grid) {
-        return Err(AccessError::OutOfScope.into());
-    }
-    Ok(unit.clone())
+    let scope = view.device_scope(&caller.principal);
+    view.device(id)
+        .filter(|d| d.kind == DeviceKind::DoorAccess && scope.covers(&d.grid))
+        .cloned()
+        .ok_or_else(|| DoorError::DeviceNotFound { id: id.to_owned() })
 }
 
 /// `GET /api/door-access/{id}/events?after=&limit=`: the unit's events, newest first.

@@ -73,6 +73,8 @@ pub enum ServerError {
     Secret(getrandom::Error),
     #[error("cannot start the demo feed: {0}")]
     DemoFeed(String),
+    #[error("live stream allowance: {0}")]
+    StreamQuota(String),
 }
 
 /// Where the data lives.
@@ -271,7 +273,8 @@ async fn state_on(
         desk,
         imports: ImportJobs::default(),
         exports: crate::desk::export::ExportBoard::default(),
-        gateway: Gateway::default(),
+        gateway: Gateway::default()
+            .with_quotas(gateway::StreamQuotas::from_env().map_err(ServerError::StreamQuota)?),
         devices: Arc::new(store.clone()),
         photos: Arc::new(store.clone()),
         idempotency: crate::http::idempotency::Idempotency(Arc::new(store.clone())),

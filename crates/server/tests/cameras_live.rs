@@ -7,8 +7,9 @@ mod common;
 use std::time::Duration;
 
 use binhe_core::Health;
+use binhe_core::access::Role;
 use binhe_core::{Device, DeviceKind, GridCode};
-use binhe_server::gateway::{Feed, Gateway, GatewayError, Source};
+use binhe_server::gateway::{Feed, Gateway, GatewayError, Source, StreamQuotas};
 use common::{Harness, processes};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -413,14 +414,9 @@ async fn read_wall(socket: &mut WallSocket, seen: &mut WallSeen, done: impl Fn(&
     }
 }
 
-#[tokio::test]
-async fn the_video_wall_gets_every_camera_on_one_socket() {
-    use futures_util::SinkExt;
-    use tokio_tungstenite::tungstenite::Message;
+/// The wall's socket of the server's own window (the launch key: a dispatcher).
+async fn open_wall(h: &Harness) -> WallSocket {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let _turn = ONE_AT_A_TIME.lock().await;
-    let dir = tempfile::tempdir().unwrap();
-    let h = Harness::start(&dir.path().join("wall.sqlite")).await;
     let mut request = format!("ws://{}/api/cameras/wall", h.server.address)
         .into_client_request()
         .unwrap();
@@ -428,8 +424,21 @@ async fn the_video_wall_gets_every_camera_on_one_socket() {
         "authorization",
         format!("Bearer {}", h.server.secret()).parse().unwrap(),
     );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let ask = |cameras: &[&str]| Message::Text(json!({ "cameras": cameras }).to_string().into());
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
+/// What the wall is asked to show.
+fn ask(cameras: &[&str]) -> tokio_tungstenite::tungstenite::Message {
+    tokio_tungstenite::tungstenite::Message::Text(json!({ "cameras": cameras }).to_string().into())
+}
+
+#[tokio::test]
+async fn the_video_wall_gets_every_camera_on_one_socket() {
+    use futures_util::SinkExt;
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("wall.sqlite")).await;
+    let mut socket = open_wall(&h).await;
 
     socket
         .send(ask(&["SXJ0001", "SXJ0002", "SXJ0037", "SXJ9999"]))
@@ -487,5 +496,139 @@ async fn the_video_wall_gets_every_camera_on_one_socket() {
 
     // Closing the wall stops everything.
     socket.close(None).await.unwrap();
+    until("no ffmpeg left", || ffmpeg_children() == 0).await;
+}
+
+#[tokio::test]
+async fn a_full_wall_refuses_past_the_allowance_and_swaps_a_camera_without_refusal() {
+    use futures_util::SinkExt;
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("wall-limit.sqlite")).await;
+    // The desk's allowance per session, and one camera more, of the demo's steady cameras.
+    let allowance = StreamQuotas::default()
+        .for_role(Role::Dispatcher)
+        .per_session;
+    let steady: Vec<String> = binhe_server::dataset::demo_dataset()
+        .devices
+        .iter()
+        .filter(|d| d.kind == DeviceKind::Camera && d.stream.as_deref() == Some("testsrc:"))
+        .map(|d| d.id.clone())
+        .take(allowance + 2)
+        .collect();
+    let (spare, wall) = steady.split_last().unwrap();
+    let wall: Vec<&str> = wall.iter().map(String::as_str).collect();
+    let mut socket = open_wall(&h).await;
+    socket.send(ask(&wall)).await.unwrap();
+    let mut seen = WallSeen::default();
+    read_wall(&mut socket, &mut seen, |s| {
+        wall.iter().all(|c| s.states.contains_key(*c))
+    })
+    .await;
+    let refused: Vec<&str> = wall
+        .iter()
+        .copied()
+        .filter(|c| seen.states[*c][0]["state"] == "error")
+        .collect();
+    assert_eq!(refused.len(), 1, "{:?}", seen.states);
+    assert_eq!(seen.states[refused[0]][0]["error"]["code"], "STREAM_LIMIT");
+    assert_eq!(ffmpeg_children(), allowance);
+
+    // A full wall swapping a playing camera for another: the old one's place is given back
+    // before the new one asks; the refused tile is not tried again behind the watcher's back.
+    let playing: Vec<&str> = wall.iter().copied().filter(|c| *c != refused[0]).collect();
+    let mut swapped: Vec<&str> = playing[1..].to_vec();
+    swapped.extend([refused[0], spare.as_str()]);
+    socket.send(ask(&swapped)).await.unwrap();
+    let mut later = WallSeen::default();
+    read_wall(&mut socket, &mut later, |s| {
+        s.pictures
+            .get(spare.as_str())
+            .is_some_and(|p| !p.is_empty())
+    })
+    .await;
+    assert_eq!(later.states[spare.as_str()][0]["state"], "playing");
+    assert!(!later.states.contains_key(refused[0]), "{:?}", later.states);
+    until("the swapped-out camera stops", || {
+        ffmpeg_children() == allowance
+    })
+    .await;
+    socket.close(None).await.unwrap();
+    until("no ffmpeg left", || ffmpeg_children() == 0).await;
+}
+
+/// Camera names as a hostile or careless device register may hold them: quotes, ffmpeg's
+/// separators at both of its parse levels, escapes, text expansion, a newline.
+const HOSTILE_NAMES: [&str; 6] = [
+    "东门'; drawtext=text=pwned:x=0",
+    r"C:\摄像头\1号, 2号; [out]",
+    "%{localtime} %{eif:1/0:d} %{metadata:x}",
+    "引号\"双引号\"与'单引号'\\'",
+    "第一行\n第二行\r\t结束",
+    r"尾部反斜杠\",
+];
+
+#[tokio::test]
+async fn hostile_camera_names_never_reach_ffmpeg_as_filter_text_and_still_render() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let gateway = Gateway::with_limit(HOSTILE_NAMES.len());
+    let mut viewers = Vec::new();
+    for (n, name) in HOSTILE_NAMES.iter().enumerate() {
+        let source = Source::TestPicture {
+            label: (*name).to_owned(),
+            stop_after: None,
+        };
+        // The filter names a file the server wrote; no byte of the name is in the arguments.
+        let prepared = source.prepare().unwrap();
+        let args: Vec<String> = prepared
+            .command
+            .as_std()
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let filter = &args[args.iter().position(|a| a == "-vf").unwrap() + 1];
+        let file = prepared.label_file().unwrap().to_owned();
+        assert_eq!(
+            *filter,
+            format!(
+                "drawtext=fontfile={}:textfile={}:x=12:y=12:fontsize=22:fontcolor=white:\
+                 box=1:boxcolor=black@0.55:boxborderw=6",
+                binhe_server::gateway::FONT,
+                file.display()
+            ),
+            "{name:?}"
+        );
+        for arg in &args {
+            assert!(!arg.contains("pwned") && !arg.contains("摄像头") && !arg.contains("引号"));
+        }
+        // The file holds the name for drawtext's text expansion only: each backslash and
+        // percent sign escaped, control characters as spaces, then the clock.
+        let text = std::fs::read_to_string(&file).unwrap();
+        let expected: String = name
+            .chars()
+            .map(|c| match c {
+                '\\' => r"\\".to_owned(),
+                '%' => r"\%".to_owned(),
+                c if c.is_control() => " ".to_owned(),
+                c => c.to_string(),
+            })
+            .collect();
+        assert_eq!(text, format!("{expected}  %{{localtime}}"), "{name:?}");
+        drop(prepared);
+        assert!(!file.exists(), "the label file goes with its command");
+
+        // ffmpeg takes it and renders pictures.
+        let viewer = gateway
+            .watch(&format!("H-{n}"), &source)
+            .await
+            .unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        let picture = match &*viewer.pictures().borrow() {
+            Feed::Picture(jpeg) => jpeg.clone(),
+            other => panic!("{name:?}: {other:?}"),
+        };
+        assert!(picture.starts_with(&[0xFF, 0xD8]) && picture.len() > 1000);
+        viewers.push(viewer);
+    }
+    drop(viewers);
     until("no ffmpeg left", || ffmpeg_children() == 0).await;
 }

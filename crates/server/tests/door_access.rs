@@ -136,7 +136,7 @@ async fn door_events_are_kept_per_unit_and_read_as_a_feed() {
     );
 
     // Grid workers and commanders read, they do not report; a commander reads their own
-    // community's units only.
+    // community's units only: another's is answered as one that does not exist.
     let (status, _) = wkr
         .post("/api/door-access/events", report(unit, "forced", None))
         .await;
@@ -150,6 +150,6 @@ async fn door_events_are_kept_per_unit_and_read_as_a_feed() {
     let (status, answer) = cmdr
         .get(&format!("/api/door-access/{}/events", foreign.0))
         .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(answer["error"]["code"], "OUT_OF_SCOPE");
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(answer["error"]["code"], "DEVICE_NOT_FOUND");
 }

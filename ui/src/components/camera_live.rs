@@ -51,6 +51,7 @@ fn shown_state(
         Phase::Interrupted => ("interrupted", Caption::Said(Msg::LiveInterrupted)),
         Phase::Failed => match (refusal.map(|e| e.code.as_str()), health) {
             (Some(code::GATEWAY_BUSY), _) => ("busy", Caption::Said(Msg::LiveBusy)),
+            (Some(code::STREAM_LIMIT), _) => ("limit", Caption::Said(Msg::LiveLimit)),
             (Some(code::CAMERA_UNREACHABLE), _) | (_, Some(Health::Offline)) => {
                 ("offline", Caption::Health(Health::Offline))
             }

@@ -24,6 +24,7 @@ fn shown_state(state: &FeedState) -> (&'static str, Caption) {
         FeedState::Refused(e) => match e.code.as_str() {
             code::CAMERA_UNREACHABLE => ("offline", Caption::Health(Health::Offline)),
             code::GATEWAY_BUSY => ("busy", Caption::Said(Msg::LiveBusy)),
+            code::STREAM_LIMIT => ("limit", Caption::Said(Msg::LiveLimit)),
             _ => ("failed", Caption::Said(Msg::LiveFailed)),
         },
     }

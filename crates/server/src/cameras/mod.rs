@@ -15,12 +15,11 @@ use binhe_api::devices::{
 };
 use binhe_api::error::code;
 use binhe_api::grids::{DEVICES_GEOJSON, DeviceProperties};
-use binhe_core::access::AccessError;
 use binhe_core::geojson::{Feature, FeatureCollection, Geometry};
 use binhe_core::{Device, DeviceKind, Health};
 
 use crate::dataset::{GridView, Grids, layer_text};
-use crate::gateway::{Feed, Gateway, GatewayError, watch_camera};
+use crate::gateway::{Feed, Gateway, GatewayError, Watcher, watch_camera_as};
 use crate::http::extract::{Json, Path, Query};
 use crate::http::{ApiError, Caller, Refusal};
 
@@ -59,6 +58,7 @@ impl Refusal for CameraError {
                 GatewayError::Unreachable { .. } | GatewayError::InvalidSource { .. },
             ) => StatusCode::BAD_GATEWAY,
             Self::Gateway(GatewayError::Busy { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Gateway(GatewayError::StreamLimit { .. }) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -77,23 +77,33 @@ impl Refusal for CameraError {
     }
 }
 
-/// A camera of the view the caller may see.
+/// A camera the caller reaches ([`GridView::device_scope`]); one outside their scope is
+/// answered as one that does not exist.
 fn camera_in_view<'v>(
     view: &'v GridView,
     caller: &Caller,
     id: &str,
-) -> Result<&'v Device, ApiError> {
-    let camera = view
-        .device(id)
-        .filter(|d| d.kind == DeviceKind::Camera)
-        .ok_or_else(|| CameraError::NotFound { id: id.to_owned() })?;
-    if !caller.principal.sees_grid(&camera.grid) {
-        return Err(AccessError::OutOfScope.into());
-    }
-    Ok(camera)
+) -> Result<&'v Device, CameraError> {
+    let scope = view.device_scope(&caller.principal);
+    view.device(id)
+        .filter(|d| d.kind == DeviceKind::Camera && scope.covers(&d.grid))
+        .ok_or_else(|| CameraError::NotFound { id: id.to_owned() })
 }
 
-/// Starts watching a camera the caller may see.
+/// The caller as the gateway counts their live streams: their account, and their session
+/// (the desktop window's launch key is one session).
+fn watcher(gateway: &Gateway, caller: &Caller) -> Watcher {
+    Watcher {
+        account: caller.principal.account.clone(),
+        session: caller
+            .session
+            .clone()
+            .unwrap_or_else(|| "launch-key".to_owned()),
+        quota: gateway.quotas().for_role(caller.principal.role),
+    }
+}
+
+/// Starts watching a camera the caller may see, within their allowance of live streams.
 async fn watch(
     gateway: &Gateway,
     view: &GridView,
@@ -101,13 +111,14 @@ async fn watch(
     id: &str,
 ) -> Result<crate::gateway::Viewer, ApiError> {
     let camera = camera_in_view(view, caller, id)?;
-    Ok(watch_camera(gateway, camera)
+    Ok(watch_camera_as(gateway, &watcher(gateway, caller), camera)
         .await
         .map_err(CameraError::Gateway)?)
 }
 
-/// Cameras, checkpoints and door-access units (a commander: those in their community), with
-/// each camera's health; checkpoints and door-access units report through their own systems.
+/// Cameras, checkpoints and door-access units the caller reaches (a commander: those in their
+/// community; a grid worker: those in their grid), with each camera's health; checkpoints and
+/// door-access units report through their own systems.
 async fn devices_geojson(
     State(grids): State<Grids>,
     State(gateway): State<Gateway>,
@@ -115,11 +126,12 @@ async fn devices_geojson(
 ) -> Result<impl IntoResponse, ApiError> {
     let view = grids.view();
     view.community_view_for(&caller.principal)?; // a commander without a community sees none
+    let scope = view.device_scope(&caller.principal);
     let features = view
         .dataset
         .devices
         .iter()
-        .filter(|d| caller.principal.sees_grid(&d.grid))
+        .filter(|d| scope.covers(&d.grid))
         .map(|d| {
             let health = match d.kind {
                 DeviceKind::Camera => gateway.health_of(&d.id),
@@ -154,11 +166,12 @@ async fn health(
     Query(query): Query<HealthQuery>,
 ) -> Json<HealthReport> {
     let view = grids.view();
+    let scope = view.device_scope(&caller.principal);
     let cameras = view
         .dataset
         .devices
         .iter()
-        .filter(|d| d.kind == DeviceKind::Camera && caller.principal.sees_grid(&d.grid));
+        .filter(|d| d.kind == DeviceKind::Camera && scope.covers(&d.grid));
     Json(gateway.with_health(|book| {
         let mut counts = HealthCounts::default();
         let mut listed = Vec::new();

@@ -122,13 +122,21 @@ async fn run(grids: Grids, gateway: Gateway, caller: Caller, mut socket: WebSock
                         continue;
                     }
                 };
-                showing.retain(|camera, task| {
-                    let keep = wanted.contains(camera) && !task.is_finished();
-                    if !keep {
+                // A tile whose camera ended or was refused stays as it is until the wall asks
+                // for it anew (its retry sends the list without it, then with it): it does not
+                // take a stream from the caller's allowance behind their back.
+                let dropped: Vec<JoinHandle<()>> = showing
+                    .extract_if(|camera, _| !wanted.contains(camera))
+                    .map(|(_, task)| {
                         task.abort(); // its viewer goes; the last one stops the camera
-                    }
-                    keep
-                });
+                        task
+                    })
+                    .collect();
+                // The dropped tiles' streams are given back before new ones count against the
+                // caller's allowance: a full wall swapping a camera is not refused.
+                for task in dropped {
+                    let _ = task.await;
+                }
                 for camera in wanted {
                     if let Entry::Vacant(tile) = showing.entry(camera) {
                         let camera = tile.key().clone();

@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod export;
 pub mod import;
+pub mod unpack;
 pub mod view;
 pub mod work_orders;
 

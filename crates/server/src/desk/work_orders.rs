@@ -8,12 +8,15 @@
 use std::borrow::Cow;
 use std::io::Cursor;
 
+use binhe_api::error::code;
 use binhe_core::text::fold_width;
 use binhe_core::ticket::columns::header_key;
 use binhe_core::ticket::{Channel, ColumnMapping, IntakeProblem, IntakeRequest, WorkOrderField};
 use calamine::{
     DataRef, ExcelDateTime, ExcelDateTimeType, Reader, SheetType, SheetVisible, Xlsx, XlsxError,
 };
+
+use super::unpack::{Budget, UnpackError, xml_text_runs};
 
 /// More data rows than this and the whole file is refused, so one upload cannot stall intake.
 pub const MAX_ROWS: usize = 100_000;
@@ -24,6 +27,9 @@ const MAX_EXCEL_SERIAL: f64 = 2_958_466.0;
 /// Serials a time column written as plain text may hold (1954–2119): a CSV saved from a sheet
 /// whose time column lost its format has `44525.2673611` where a date was.
 const TEXT_SERIALS: std::ops::Range<f64> = 20_000.0..80_000.0;
+/// The longest text without markup a workbook part may hold: a cell holds at most 32 767
+/// characters, at most 10 bytes each as XML writes them (`&#x10FFFF;`).
+const MAX_XML_TEXT_RUN: usize = 32_767 * 10;
 /// Data rows shown by a preview.
 pub const PREVIEW_ROWS: usize = 5;
 /// Words of a totals row under the orders (合计, 总计, 小计).
@@ -120,17 +126,22 @@ pub enum WorkOrderFileError {
     CsvEncoding { file: String },
     #[error("{file}: more than {MAX_ROWS} work orders; split the file")]
     TooManyRows { file: String },
+    /// The workbook inflates to more than the server reads (a "zip bomb"), or an entry of it
+    /// cannot be inflated.
+    #[error("{file}: {source}")]
+    Unpacked { file: String, source: UnpackError },
 }
 
 impl WorkOrderFileError {
     #[must_use]
     pub fn code(&self) -> &'static str {
         match self {
+            Self::Unpacked { source, .. } if source.too_large() => code::FILE_TOO_LARGE_UNPACKED,
             Self::UnknownFormat { .. } => "UNKNOWN_FORMAT",
             Self::EmptyFile { .. } => "EMPTY_FILE",
             Self::NoHeader { .. } => "NO_HEADER",
             Self::MissingColumns { .. } => "MISSING_COLUMNS",
-            Self::UnreadableXlsx { .. } => "UNREADABLE_XLSX",
+            Self::UnreadableXlsx { .. } | Self::Unpacked { .. } => "UNREADABLE_XLSX",
             Self::UnreadableCsv { .. } | Self::CsvEncoding { .. } => "UNREADABLE_CSV",
             Self::TooManyRows { .. } => "TOO_MANY_ROWS",
         }
@@ -194,6 +205,7 @@ impl WorkOrderFileError {
             Self::TooManyRows { file } => {
                 format!("文件“{file}”的工单超过 {MAX_ROWS} 行，请拆分成多个文件分批导入")
             }
+            Self::Unpacked { file, source } => source.message_zh(file),
         }
     }
 }
@@ -361,6 +373,17 @@ fn read_xlsx(bytes: &[u8], file: &str, rows: &mut impl Rows) -> Result<(), WorkO
         file: file.to_owned(),
         source,
     };
+    // Every entry is inflated (into nothing) within the limits before the workbook is read:
+    // the reader below would hold a shared-strings entry of any size in memory.
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(XlsxError::Zip(e)))?;
+    Budget::default()
+        .check_zip(&mut archive, xml_text_runs(MAX_XML_TEXT_RUN))
+        .map_err(|source| WorkOrderFileError::Unpacked {
+            file: file.to_owned(),
+            source,
+        })?;
+    drop(archive);
     let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(unreadable)?;
     let is_1904 = workbook.has_1904_epoch();
     // The first sheet the user sees: hidden ones come only when nothing else is there.

@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use axum::body::Bytes;
+use binhe_api::error::code;
+use binhe_core::access::Role;
 use binhe_core::{Device, DeviceKind, Health};
 use chrono::Utc;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
@@ -36,7 +38,8 @@ const FRAME_RATE: u32 = 10;
 const MAX_STOP_AFTER_S: u32 = 86_400;
 /// A JPEG larger than this is not a camera picture.
 const MAX_FRAME_BYTES: usize = 4 * 1024 * 1024;
-const FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+/// The font a test picture's label is drawn in.
+pub const FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 
 /// Where a camera's pictures come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,9 +122,12 @@ impl Source {
         Some((url.host_str()?.trim_matches(['[', ']']).to_owned(), port))
     }
 
-    fn ffmpeg(&self) -> Command {
+    /// The ffmpeg command that delivers this source's pictures as MJPEG on its output, with
+    /// the label file it reads (test pictures).
+    pub fn prepare(&self) -> std::io::Result<Prepared> {
         let mut command = Command::new("ffmpeg");
         command.args(["-hide_banner", "-nostdin", "-loglevel", "error"]);
+        let mut label_file = None;
         match self {
             Self::Url(url) => {
                 if url.starts_with("rtsp://") {
@@ -131,14 +137,11 @@ impl Source {
                 command.args(["-vf", &format!("fps={FRAME_RATE},scale=640:-2")]);
             }
             Self::TestPicture { label, stop_after } => {
-                // drawtext's own escaping: backslash, colon and quote.
-                let text: String = label
-                    .chars()
-                    .flat_map(|c| match c {
-                        '\\' | ':' | '\'' | '%' => vec!['\\', c],
-                        c => vec![c],
-                    })
-                    .collect();
+                // The name comes from the device register: it reaches drawtext through a file
+                // of the server's own, never through the filter text, which ffmpeg parses at
+                // two levels (the graph, then the filter's options) where quotes, colons,
+                // commas, semicolons and brackets would break out.
+                let file = LabelFile::write(&format!("{}  %{{localtime}}", label_text(label)))?;
                 if let Some(seconds) = stop_after {
                     command.args(["-t", &seconds.to_string()]);
                 }
@@ -150,10 +153,12 @@ impl Source {
                     &format!("testsrc2=size=640x360:rate={FRAME_RATE}"),
                     "-vf",
                     &format!(
-                        "drawtext=fontfile={FONT}:text='{text}  %{{localtime}}':x=12:y=12:\
-                         fontsize=22:fontcolor=white:box=1:boxcolor=black@0.55:boxborderw=6"
+                        "drawtext=fontfile={FONT}:textfile={}:x=12:y=12:\
+                         fontsize=22:fontcolor=white:box=1:boxcolor=black@0.55:boxborderw=6",
+                        file.path.display()
                     ),
                 ]);
+                label_file = Some(file);
             }
         }
         command.args(["-f", "mjpeg", "-q:v", "7", "pipe:1"]);
@@ -162,8 +167,161 @@ impl Source {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        command
+        Ok(Prepared {
+            command,
+            label_file,
+        })
     }
+}
+
+/// A label as drawtext's text expansion reads it: a backslash and a percent sign (which would
+/// start an expansion such as `%{eif:…}`) escaped with a backslash, control characters (a
+/// newline would start a second line) as spaces.
+pub fn label_text(label: &str) -> String {
+    let mut text = String::with_capacity(label.len());
+    for c in label.chars() {
+        match c {
+            '\\' | '%' => {
+                text.push('\\');
+                text.push(c);
+            }
+            c if c.is_control() => text.push(' '),
+            c => text.push(c),
+        }
+    }
+    text
+}
+
+/// A test picture's label in a file of the server's own in the temporary folder (a name no
+/// one can guess, created new), removed when dropped.
+#[derive(Debug)]
+pub struct LabelFile {
+    path: std::path::PathBuf,
+}
+
+impl LabelFile {
+    fn write(text: &str) -> std::io::Result<Self> {
+        use std::io::Write;
+        let mut random = [0u8; 12];
+        getrandom::fill(&mut random).map_err(std::io::Error::other)?;
+        let path = std::env::temp_dir().join(format!("binhe-label-{}.txt", hex::encode(random)));
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        let label = Self { path };
+        file.write_all(text.as_bytes())?;
+        Ok(label)
+    }
+}
+
+impl Drop for LabelFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// An ffmpeg command ready to run, and the label file it reads while it runs.
+#[derive(Debug)]
+pub struct Prepared {
+    pub command: Command,
+    label_file: Option<LabelFile>,
+}
+
+impl Prepared {
+    pub fn label_file(&self) -> Option<&std::path::Path> {
+        self.label_file.as_ref().map(|f| f.path.as_path())
+    }
+}
+
+/// Live streams one watcher may hold at once: per signed-in session and per account (an
+/// account signed in on two terminals shares its allowance between them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamQuota {
+    pub per_session: usize,
+    pub per_account: usize,
+}
+
+/// The allowances by role: the field (grid workers, commanders) watches a camera or a 2×2
+/// wall; the desk (dispatchers, administrators) the 3×3 video wall and a device card beside
+/// it, and may be signed in at a second terminal — never every stream the gateway runs
+/// ([`MAX_UPSTREAMS`]), so others always find a free one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamQuotas {
+    pub field: StreamQuota,
+    pub desk: StreamQuota,
+}
+
+/// The environment variable that sets [`StreamQuotas`]: `field=4/4,desk=10/12` (per session /
+/// per account; either part may be left out).
+pub const STREAM_QUOTA_VARIABLE: &str = "BINHE_STREAM_QUOTA";
+
+impl Default for StreamQuotas {
+    fn default() -> Self {
+        Self {
+            field: StreamQuota {
+                per_session: 4,
+                per_account: 4,
+            },
+            desk: StreamQuota {
+                per_session: 10,
+                per_account: 12,
+            },
+        }
+    }
+}
+
+impl StreamQuotas {
+    pub fn for_role(&self, role: Role) -> StreamQuota {
+        match role {
+            Role::Worker | Role::Commander => self.field,
+            Role::Dispatcher | Role::Administrator => self.desk,
+        }
+    }
+
+    /// Reads `field=S/A,desk=S/A` over the defaults; each number at least 1.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut quotas = Self::default();
+        for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let bad = || format!("{part:?}: expected field=S/A or desk=S/A, S and A from 1 up");
+            let (who, numbers) = part.split_once('=').ok_or_else(bad)?;
+            let (session, account) = numbers.split_once('/').ok_or_else(bad)?;
+            let number = |n: &str| n.trim().parse::<usize>().ok().filter(|&n| n >= 1);
+            let quota = StreamQuota {
+                per_session: number(session).ok_or_else(bad)?,
+                per_account: number(account).ok_or_else(bad)?,
+            };
+            match who.trim() {
+                "field" => quotas.field = quota,
+                "desk" => quotas.desk = quota,
+                _ => return Err(bad()),
+            }
+        }
+        Ok(quotas)
+    }
+
+    /// [`STREAM_QUOTA_VARIABLE`] if set, else the defaults.
+    pub fn from_env() -> Result<Self, String> {
+        match std::env::var(STREAM_QUOTA_VARIABLE) {
+            Ok(text) => Self::parse(&text).map_err(|e| format!("{STREAM_QUOTA_VARIABLE}: {e}")),
+            Err(_) => Ok(Self::default()),
+        }
+    }
+}
+
+/// Who watches: an account, one of its sessions, and what it may hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Watcher {
+    pub account: String,
+    pub session: String,
+    pub quota: StreamQuota,
+}
+
+/// Which allowance a watcher has used up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaOf {
+    Session,
+    Account,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -176,6 +334,8 @@ pub enum GatewayError {
     NoStream { camera: String },
     #[error("camera {camera} has an invalid stream address: {reason}")]
     InvalidSource { camera: String, reason: String },
+    #[error("{limit} live streams are open for this {}, the most it may watch at once; close one first", match .of { QuotaOf::Session => "session", QuotaOf::Account => "account" })]
+    StreamLimit { limit: usize, of: QuotaOf },
 }
 
 impl GatewayError {
@@ -185,6 +345,7 @@ impl GatewayError {
             Self::Busy { .. } => "GATEWAY_BUSY",
             Self::NoStream { .. } => "CAMERA_NO_STREAM",
             Self::InvalidSource { .. } => "CAMERA_SOURCE_INVALID",
+            Self::StreamLimit { .. } => code::STREAM_LIMIT,
         }
     }
 
@@ -202,6 +363,13 @@ impl GatewayError {
             Self::InvalidSource { camera, reason } => {
                 format!("摄像头 {camera} 的视频流地址无效（{reason}），请在设备台账中更正")
             }
+            Self::StreamLimit { limit, of } => format!(
+                "您{}已同时观看 {limit} 路实时视频，达到上限，请先关闭其他画面",
+                match of {
+                    QuotaOf::Session => "在本终端",
+                    QuotaOf::Account => "的账号",
+                }
+            ),
         }
     }
 }
@@ -220,12 +388,53 @@ struct Upstream {
     camera: String,
     feed: watch::Receiver<Feed>,
     _process: Child,
+    /// The label the process reads (test pictures), removed with it.
+    _label: Option<LabelFile>,
 }
 
 /// A viewer's hold on an upstream: the stream runs as long as some viewer holds one.
 #[derive(Debug, Clone)]
 pub struct Viewer {
     upstream: Arc<Upstream>,
+    /// The watcher's place in its allowance, given back with the last clone.
+    _lease: Option<Arc<Lease>>,
+}
+
+/// Live streams held now, by account and by session.
+#[derive(Debug, Default)]
+struct Holdings {
+    accounts: HashMap<String, usize>,
+    sessions: HashMap<String, usize>,
+}
+
+impl Holdings {
+    fn give_back(count: &mut HashMap<String, usize>, key: &str) {
+        if let Some(n) = count.get_mut(key) {
+            *n -= 1;
+            if *n == 0 {
+                count.remove(key);
+            }
+        }
+    }
+}
+
+/// One live stream of a watcher's allowance.
+#[derive(Debug)]
+struct Lease {
+    holdings: Arc<Mutex<Holdings>>,
+    account: String,
+    session: String,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        let mut held = self
+            .holdings
+            .lock()
+            .expect("holdings lock is never poisoned");
+        Holdings::give_back(&mut held.accounts, &self.account);
+        Holdings::give_back(&mut held.sessions, &self.session);
+    }
 }
 
 impl Viewer {
@@ -239,6 +448,8 @@ impl Viewer {
 pub struct Gateway {
     open: Arc<Mutex<HashMap<String, Weak<Upstream>>>>,
     pub(super) limit: usize,
+    quotas: StreamQuotas,
+    holdings: Arc<Mutex<Holdings>>,
     /// What the gateway last saw of each camera.
     pub(super) health: Arc<Mutex<HealthBook>>,
 }
@@ -267,8 +478,78 @@ impl Gateway {
         Self {
             open: Arc::default(),
             limit,
+            quotas: StreamQuotas::default(),
+            holdings: Arc::default(),
             health: Arc::default(),
         }
+    }
+
+    /// The same gateway with these allowances per watcher.
+    #[must_use]
+    pub fn with_quotas(mut self, quotas: StreamQuotas) -> Self {
+        self.quotas = quotas;
+        self
+    }
+
+    pub fn quotas(&self) -> StreamQuotas {
+        self.quotas
+    }
+
+    /// Takes a place in the watcher's allowance, or says which one is used up.
+    fn lease(&self, watcher: &Watcher) -> Result<Lease, GatewayError> {
+        let mut held = self
+            .holdings
+            .lock()
+            .expect("holdings lock is never poisoned");
+        let quota = watcher.quota;
+        let by_session = held.sessions.get(&watcher.session).copied().unwrap_or(0);
+        if by_session >= quota.per_session {
+            return Err(GatewayError::StreamLimit {
+                limit: quota.per_session,
+                of: QuotaOf::Session,
+            });
+        }
+        let by_account = held.accounts.get(&watcher.account).copied().unwrap_or(0);
+        if by_account >= quota.per_account {
+            return Err(GatewayError::StreamLimit {
+                limit: quota.per_account,
+                of: QuotaOf::Account,
+            });
+        }
+        *held.sessions.entry(watcher.session.clone()).or_default() += 1;
+        *held.accounts.entry(watcher.account.clone()).or_default() += 1;
+        Ok(Lease {
+            holdings: Arc::clone(&self.holdings),
+            account: watcher.account.clone(),
+            session: watcher.session.clone(),
+        })
+    }
+
+    /// Live streams a watcher holds now: (this session's, its account's).
+    pub fn held_by(&self, watcher: &Watcher) -> (usize, usize) {
+        let held = self
+            .holdings
+            .lock()
+            .expect("holdings lock is never poisoned");
+        (
+            held.sessions.get(&watcher.session).copied().unwrap_or(0),
+            held.accounts.get(&watcher.account).copied().unwrap_or(0),
+        )
+    }
+
+    /// Watches a camera for a person, within their allowance ([`Gateway::watch`] otherwise).
+    pub async fn watch_as(
+        &self,
+        watcher: &Watcher,
+        camera: &str,
+        source: &Source,
+    ) -> Result<Viewer, GatewayError> {
+        let lease = self.lease(watcher)?; // given back if the camera cannot be watched
+        let viewer = self.watch(camera, source).await?;
+        Ok(Viewer {
+            _lease: Some(Arc::new(lease)),
+            ..viewer
+        })
     }
 
     /// Notes what was seen of a camera.
@@ -325,7 +606,10 @@ impl Gateway {
         let reason = match first {
             Ok(Ok(())) => {
                 self.mark(camera, Health::Online, None);
-                return Ok(Viewer { upstream });
+                return Ok(Viewer {
+                    upstream,
+                    _lease: None,
+                });
             }
             Ok(Err(reason)) => reason,
             Err(_) => format!("no picture within {} s", FIRST_FRAME.as_secs()),
@@ -335,13 +619,15 @@ impl Gateway {
     }
 
     fn start(&self, camera: &str, source: &Source) -> Result<Upstream, GatewayError> {
-        let mut process = source
-            .ffmpeg()
-            .spawn()
-            .map_err(|e| GatewayError::Unreachable {
-                camera: camera.to_owned(),
-                reason: format!("cannot run ffmpeg: {e}"),
-            })?;
+        let cannot = |e: std::io::Error| GatewayError::Unreachable {
+            camera: camera.to_owned(),
+            reason: format!("cannot run ffmpeg: {e}"),
+        };
+        let Prepared {
+            mut command,
+            label_file,
+        } = source.prepare().map_err(cannot)?;
+        let mut process = command.spawn().map_err(cannot)?;
         let (tell, feed) = watch::channel(Feed::Starting);
         let mut stdout = process.stdout.take().expect("stdout is piped");
         let stderr = process.stderr.take().expect("stderr is piped");
@@ -399,6 +685,7 @@ impl Gateway {
             camera: camera.to_owned(),
             feed,
             _process: process,
+            _label: label_file,
         })
     }
 
@@ -415,13 +702,29 @@ impl Gateway {
     }
 }
 
-/// Starts watching a camera of the dataset; a camera whose record names no usable stream is
+/// The source of a camera of the dataset; a camera whose record names no usable stream is
 /// noted at fault.
-pub async fn watch_camera(gateway: &Gateway, camera: &Device) -> Result<Viewer, GatewayError> {
-    let source = Source::of(camera).inspect_err(|error| {
+fn source_of(gateway: &Gateway, camera: &Device) -> Result<Source, GatewayError> {
+    Source::of(camera).inspect_err(|error| {
         gateway.mark(&camera.id, Health::Fault, Some(error.to_string()));
-    })?;
-    gateway.watch(&camera.id, &source).await
+    })
+}
+
+/// Starts watching a camera of the dataset for the server itself (a camera alert's picture).
+pub async fn watch_camera(gateway: &Gateway, camera: &Device) -> Result<Viewer, GatewayError> {
+    gateway
+        .watch(&camera.id, &source_of(gateway, camera)?)
+        .await
+}
+
+/// Starts watching a camera of the dataset for a person, within their allowance.
+pub async fn watch_camera_as(
+    gateway: &Gateway,
+    watcher: &Watcher,
+    camera: &Device,
+) -> Result<Viewer, GatewayError> {
+    let source = source_of(gateway, camera)?;
+    gateway.watch_as(watcher, &camera.id, &source).await
 }
 
 /// One picture from a camera now (for a camera alert that came without one).

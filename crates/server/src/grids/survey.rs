@@ -4,18 +4,19 @@
 //! without one as UTF-8 when it is valid UTF-8 and as GBK otherwise.
 
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use base64::Engine;
 use binhe_api::grids::{
-    MAX_UNPACKED_BYTES, PreviewGridProperties, SurveyCounts, SurveyFile, SurveyLayerInfo,
-    SurveyPreview,
+    PreviewGridProperties, SurveyCounts, SurveyFile, SurveyLayerInfo, SurveyPreview,
 };
 use binhe_core::crs::Crs;
 use binhe_core::geojson::{Feature, FeatureCollection, RawShape, shape_geometry};
 use binhe_core::survey::{Assembly, LayerCrs, SurveyFeature, SurveyLayer, SurveyMapping, assemble};
 use binhe_core::{FeatureProblem, GridLevel, GridProblem};
 use serde_json::{Map, Value};
+
+use crate::desk::unpack::{Budget, UnpackError};
 
 /// Feature attributes shown per layer in a preview.
 const SAMPLES: usize = 3;
@@ -53,7 +54,7 @@ pub fn read_upload(files: &[SurveyFile]) -> ReadSurvey {
 /// Reads files given by name and bytes (the command line's).
 pub fn read_files(files: Vec<(String, Vec<u8>)>, read: &mut ReadSurvey) {
     let mut entries = Vec::new();
-    let mut budget = MAX_UNPACKED_BYTES;
+    let mut budget = Budget::default();
     for (name, bytes) in files {
         if extension(&name) == "zip" {
             if let Err(problem) = unzip(&name, &bytes, &mut budget, &mut entries) {
@@ -194,15 +195,12 @@ fn extension(name: &str) -> String {
 fn unzip(
     name: &str,
     bytes: &[u8],
-    budget: &mut u64,
+    budget: &mut Budget,
     entries: &mut Vec<Entry>,
 ) -> Result<(), GridProblem> {
     let unreadable = |detail: String| GridProblem::UnreadableFile {
         file: name.to_owned(),
         detail,
-    };
-    let too_large = || GridProblem::TooLargeUnpacked {
-        limit_mib: MAX_UNPACKED_BYTES / (1024 * 1024),
     };
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
@@ -219,21 +217,29 @@ fn unzip(
         if file.is_dir() || path.starts_with("__MACOSX/") || path.contains("/._") {
             continue;
         }
-        if file.size() > *budget {
-            return Err(too_large());
-        }
-        // The declared size may lie: read at most what is left, plus one byte to notice.
-        let mut content = Vec::with_capacity(file.size() as usize);
-        (&mut file)
-            .take(*budget + 1)
-            .read_to_end(&mut content)
-            .map_err(|e| unreadable(format!("{path}: {e}")))?;
-        if content.len() as u64 > *budget {
-            return Err(too_large());
-        }
-        *budget -= content.len() as u64;
+        // The declared size may lie: it only sizes the first allocation, never past 1 MiB.
+        let mut content = Vec::with_capacity(file.size().min(1024 * 1024) as usize);
+        let entry = format!("{name}/{path}");
+        budget
+            .inflate(&entry, &mut file, &mut content)
+            .map_err(|error| match error {
+                UnpackError::EntryTooLarge { entry, limit } => GridProblem::TooLargeUnpacked {
+                    entry,
+                    limit_mib: limit / (1024 * 1024),
+                    whole: false,
+                },
+                UnpackError::TotalTooLarge { entry, limit } => GridProblem::TooLargeUnpacked {
+                    entry,
+                    limit_mib: limit / (1024 * 1024),
+                    whole: true,
+                },
+                other => GridProblem::UnreadableFile {
+                    file: other.entry().to_owned(),
+                    detail: other.to_string(),
+                },
+            })?;
         entries.push(Entry {
-            name: format!("{name}/{path}"),
+            name: entry,
             bytes: content,
         });
     }

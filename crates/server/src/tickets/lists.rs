@@ -225,13 +225,14 @@ pub(super) async fn card(
                 .collect()
         })
         .unwrap_or_default();
-    // The cameras that may see the place, to watch it.
+    // The cameras that may see the place, to watch it (those the caller reaches).
+    let scope = view.device_scope(&caller.principal);
     let cameras = ticket
         .location
         .map(|p| {
             view.nearest_cameras(p.lon, p.lat, NEAREST_CAMERAS)
                 .into_iter()
-                .filter(|(d, _)| caller.principal.sees_grid(&d.grid))
+                .filter(|(d, _)| scope.covers(&d.grid))
                 .map(|(d, distance)| NearbyCamera {
                     id: d.id.clone(),
                     name: d.name.clone(),

@@ -154,6 +154,9 @@ pub enum TicketError {
 impl Refusal for TicketError {
     fn status(&self) -> StatusCode {
         match self {
+            Self::UnreadableFile { code, .. } if *code == code::FILE_TOO_LARGE_UNPACKED => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
             Self::NotFound { .. }
             | Self::JobNotFound { .. }
             | Self::ExportUnknown { .. }
