@@ -76,6 +76,7 @@ fn main() {
         port: 0,
         demo_feed: demo_feed(),
         desktop: None,
+        backups: None,
     };
     let shell = Shell::new(settings_path, saved, config);
     // Standalone needs the embedded server before the window; a terminal never starts it.

@@ -6,7 +6,7 @@
 //! Layers, each using only those below it (`tests/layers.rs` holds them to it):
 //! - top: [`start`] here, [`router`] (the one place routes are merged), [`state`] (what the
 //!   server holds), [`uri_guard`] (what hyper would refuse before the router sees it),
-//!   [`reference_year`] (a command-line tool);
+//!   [`reference_year`] (a command-line tool), [`backup`] (scheduled backups);
 //! - rooms, each with its routes and its error enum, none importing another:
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`auth`], [`desktop`],
 //!   [`demo_feed`], [`basemap`], [`open311`];
@@ -15,6 +15,7 @@
 //! - foundation: [`http`] (refusals, extractors, who is asking), [`dataset`] (the grids).
 
 pub mod auth;
+pub mod backup;
 pub mod basemap;
 pub mod cameras;
 pub mod dataset;
@@ -38,9 +39,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::serve::ListenerExt;
+use binhe_store::backup::{Backup, PgDatabase, SqliteFile};
 use binhe_store::{
-    AccountRepository, BasemapRepository, DeviceRepository, GridRepository, Notice, Notices,
-    PgStore, PhotoRepository, SqliteStore, StoreError, TicketRepository,
+    AccountRepository, BasemapRepository, Closing, DeviceRepository, GridRepository, Notice,
+    Notices, PgStore, PhotoRepository, SqliteStore, StoreError, TicketRepository,
 };
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -94,6 +96,14 @@ impl Database {
         }
     }
 
+    /// The database as backups and restores see it.
+    pub fn backup_target(&self) -> Box<dyn Backup> {
+        match self {
+            Self::Sqlite(path) => Box::new(SqliteFile { path: path.clone() }),
+            Self::Postgres(url) => Box::new(PgDatabase { url: url.clone() }),
+        }
+    }
+
     /// The folder of the basemap files: `basemaps/` beside a SQLite file; for PostgreSQL in
     /// the data folder ([`DATA_DIR_VARIABLE`]).
     pub fn basemap_folder(&self) -> PathBuf {
@@ -130,6 +140,8 @@ pub struct ServerConfig {
     pub center: Option<IpAddr>,
     /// Desktop app only: serves `/api/desktop/center` through this hook (404 without).
     pub desktop: Option<Arc<dyn desktop::CenterChoice>>,
+    /// Center mode: back the database up on this schedule.
+    pub backups: Option<backup::Schedule>,
 }
 
 /// Default SQLite file: `$XDG_DATA_HOME/smart-binhe/binhe.sqlite` (or `~/.local/share/…`).
@@ -150,7 +162,12 @@ pub struct RunningServer {
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// Closes the store once the requests under way have ended.
+    closing: Arc<dyn Closing>,
 }
+
+/// How long a stop waits for the requests under way (a live stream never ends by itself).
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl RunningServer {
     /// The URL that logs the app's window in: open it once, it sets the cookie. In center mode
@@ -168,7 +185,9 @@ impl RunningServer {
         &self.secret
     }
 
-    /// Stops accepting requests and waits for the ones under way.
+    /// Stops accepting requests, waits for the ones under way (at most [`DRAIN`]; live streams
+    /// are cut), then closes the store so that the database holds every answered write on its
+    /// own: a SQLite file without its write-ahead log is complete.
     pub async fn shutdown(mut self) {
         for task in &self.background {
             task.abort();
@@ -176,7 +195,16 @@ impl RunningServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let _ = self.task.await;
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(DRAIN, &mut self.task).await.is_err() {
+            tracing::warn!("requests still open after {DRAIN:?}; cut");
+            abort.abort();
+            let _ = self.task.await;
+        }
+        match self.closing.close_cleanly().await {
+            Ok(()) => tracing::info!("database closed cleanly"),
+            Err(error) => tracing::error!(%error, "database not closed cleanly"),
+        }
     }
 }
 
@@ -195,6 +223,7 @@ trait Store:
     + kpi::KpiStore
     + BasemapRepository
     + PhotoRepository
+    + Closing
     + Clone
     + 'static
 {
@@ -208,6 +237,7 @@ impl<S> Store for S where
         + kpi::KpiStore
         + BasemapRepository
         + PhotoRepository
+        + Closing
         + Clone
         + 'static
 {
@@ -256,7 +286,8 @@ async fn state_on(
         gate: auth::Gate::new(mode, Arc::clone(&accounts)),
         accounts,
         feed: demo_feed::FeedSlot::default(),
-        kpis: Arc::new(store),
+        kpis: Arc::new(store.clone()),
+        closing: Arc::new(store),
         basemaps,
     })
 }
@@ -400,6 +431,15 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     if let Some(settings) = config.demo_feed {
         start_demo_feed(&state, settings).await?;
     }
+    if let Some(schedule) = config.backups.filter(|_| config.center.is_some()) {
+        tracing::info!(dir = %schedule.dir.display(), every = ?schedule.every, keep = schedule.keep, "scheduled backups");
+        background.push(tokio::spawn(backup::run(
+            config.database.backup_target(),
+            schedule,
+            Arc::clone(&state.accounts),
+        )));
+    }
+    let closing = Arc::clone(&state.closing);
     // The desktop routes belong to the embedded (standalone) server only.
     let desktop = config.desktop.filter(|_| config.center.is_none());
     let app =
@@ -424,5 +464,6 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         stop: Some(stop),
         task,
         background,
+        closing,
     })
 }

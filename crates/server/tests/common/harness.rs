@@ -48,6 +48,7 @@ impl Harness {
             demo_feed: None,
             center: None,
             desktop: None,
+            backups: None,
         };
         configure(&mut config);
         Self {
