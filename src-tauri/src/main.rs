@@ -91,7 +91,8 @@ fn main() {
         Some(center) => shell::connect_page("connecting", Some(center), None),
     };
     let center = choice.center;
-    let result = tauri::Builder::default()
+    let closing = Arc::clone(&shell);
+    let built = tauri::Builder::default()
         .manage(Arc::clone(&shell))
         .invoke_handler(tauri::generate_handler![
             shell::connect_center,
@@ -116,9 +117,19 @@ fn main() {
             }
             Ok(())
         })
-        .run(tauri::generate_context!("../tauri.conf.json"));
-    if let Err(error) = result {
-        eprintln!("智慧滨河窗口出错 / Smart Binhe window failed: {error}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!("../tauri.conf.json"));
+    let app = match built {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("智慧滨河窗口出错 / Smart Binhe window failed: {error}");
+            std::process::exit(1);
+        }
+    };
+    // Closing the app stops the embedded server cleanly: its SQLite file is then complete on
+    // its own (the write-ahead log folded in).
+    app.run(move |_, event| {
+        if let tauri::RunEvent::Exit = event {
+            tauri::async_runtime::block_on(closing.stop_embedded());
+        }
+    });
 }

@@ -4,10 +4,13 @@
 #[allow(dead_code, reason = "each test binary uses its own subset")]
 pub mod center;
 #[allow(dead_code, reason = "each test binary uses its own subset")]
+pub mod crash;
+#[allow(dead_code, reason = "each test binary uses its own subset")]
 pub mod harness;
 #[allow(dead_code, reason = "each test binary uses its own subset")]
 pub mod pictures;
 #[allow(dead_code, reason = "each test binary uses its own subset")]
 pub mod processes;
 
+#[allow(unused_imports, reason = "each test binary uses its own subset")]
 pub use harness::Harness;
