@@ -18,6 +18,27 @@ use tauri::{WebviewUrl, WebviewWindowBuilder};
 use settings::Saved;
 use shell::Shell;
 
+/// SIGTERM (a session ending, a service manager) closes the app as the window would, so the
+/// embedded server still stops cleanly.
+#[cfg(unix)]
+fn exit_on_terminate(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let signal = tokio::signal::unix::SignalKind::terminate();
+        match tokio::signal::unix::signal(signal) {
+            Ok(mut terminate) => {
+                if terminate.recv().await.is_some() {
+                    tracing::info!("SIGTERM: closing");
+                    app.exit(0);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot watch for SIGTERM"),
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn exit_on_terminate(_app: tauri::AppHandle) {}
+
 /// Where the built UI is: `BINHE_UI_DIR`, else the repository's `ui/dist` this binary was
 /// built from.
 fn ui_dir() -> PathBuf {
@@ -101,6 +122,7 @@ fn main() {
         ])
         .setup(move |app| {
             shell.install_menu(app.handle())?;
+            exit_on_terminate(app.handle().clone());
             let loaded = Arc::clone(&shell);
             WebviewWindowBuilder::new(app, shell::WINDOW, WebviewUrl::External(first_page))
                 .on_page_load(move |_, payload| {
