@@ -219,6 +219,13 @@ enum AccountCommand {
     List,
 }
 
+/// Closes the store at the end of a command, so that a SQLite file is complete on its own.
+async fn close(state: &AppState) {
+    if let Err(error) = state.closing.close_cleanly().await {
+        eprintln!("数据库未正常关闭 / the database was not closed cleanly: {error}");
+    }
+}
+
 /// The database named on the command line, else the per-user SQLite file.
 fn database(db: Option<String>) -> Database {
     db.map_or_else(
@@ -405,6 +412,7 @@ async fn run(command: Command) -> Result<(), String> {
                     .replace_with(assembly.hierarchy.ok_or(assembly.problems), description)
                     .await
             };
+            close(&state).await;
             match outcome {
                 Ok(view) => {
                     let s = &view.summary;
@@ -474,25 +482,32 @@ async fn run(command: Command) -> Result<(), String> {
                 .imports()
                 .run_now(&state.desk(), &view, bytes, &name, columns)
                 .await;
+            close(&state).await;
             report_import(&file, &progress)
         }
         Command::Account { command, db } => {
             let state = open_state(&database(db), Mode::Center)
                 .await
                 .map_err(|e| e.to_string())?;
-            manage_accounts(&state, command).await
+            let done = manage_accounts(&state, command).await;
+            close(&state).await;
+            done
         }
         Command::Open311Client { command, db } => {
             let state = open_state(&database(db), Mode::Center)
                 .await
                 .map_err(|e| e.to_string())?;
-            manage_open311_clients(&state, command).await
+            let done = manage_open311_clients(&state, command).await;
+            close(&state).await;
+            done
         }
         Command::Basemap { command, db } => {
             let state = open_state(&database(db), Mode::Center)
                 .await
                 .map_err(|e| e.to_string())?;
-            manage_basemap(&state, command).await
+            let done = manage_basemap(&state, command).await;
+            close(&state).await;
+            done
         }
         Command::ReferenceYears { db } => {
             let state = open_state(&database(db), Mode::Center)
@@ -524,6 +539,7 @@ async fn run(command: Command) -> Result<(), String> {
                 let created = play(&desk, &view, &year).await.map_err(|e| e.to_string())?;
                 println!("{created} tickets from {} to {}", year.from, year.until);
             }
+            close(&state).await;
             println!("月报 / report: /api/kpi/report?month=2021-11&as_of=2021-11-30");
             Ok(())
         }

@@ -330,6 +330,11 @@ async fn a_backup_of_another_kind_or_a_newer_schema_is_refused_with_its_reason()
     };
     let (ok, text) = cli(&["account", "list", "--db", &db.arg()]).await;
     assert!(ok, "{text}");
+    assert_eq!(
+        size(&path.with_file_name("binhe.sqlite-wal")),
+        0,
+        "a command-line tool closes the file cleanly too"
+    );
     let files = tempfile::tempdir().unwrap();
     let out = files.path().join("b.sqlite").display().to_string();
     let (ok, text) = cli(&["backup", "--db", &db.arg(), "--out", &out]).await;
