@@ -79,19 +79,21 @@ pub async fn back_up_once(
     Ok(out)
 }
 
-/// Removes the oldest backups in `dir` beyond `keep` (by name, which is by time).
+/// Removes the oldest backups in `dir` beyond `keep` (by name, which is by time), and what a
+/// backup cut short by a stop left (`….partial`).
 fn prune(dir: &Path, extension: &str, keep: usize) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     let suffix = format!(".{extension}");
-    let mut names: Vec<String> = entries
+    let partial = format!(".{extension}.partial");
+    let (mut names, cut_short): (Vec<String>, Vec<String>) = entries
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter(|n| n.starts_with(PREFIX) && n.ends_with(&suffix))
-        .collect();
+        .filter(|n| n.starts_with(PREFIX) && (n.ends_with(&suffix) || n.ends_with(&partial)))
+        .partition(|n| n.ends_with(&suffix));
     names.sort();
     let excess = names.len().saturating_sub(keep);
-    for name in &names[..excess] {
+    for name in names[..excess].iter().chain(&cut_short) {
         match std::fs::remove_file(dir.join(name)) {
             Ok(()) => tracing::info!(file = %name, "old backup removed"),
             Err(error) => tracing::warn!(file = %name, %error, "cannot remove an old backup"),
@@ -176,6 +178,11 @@ mod tests {
             .unwrap();
         }
         std::fs::write(dir.path().join("notes.txt"), b"kept").unwrap();
+        std::fs::write(
+            dir.path().join("binhe-20261130-000000000.sqlite.partial"),
+            b"cut short",
+        )
+        .unwrap();
         prune(dir.path(), "sqlite", 2);
         let mut left: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()

@@ -379,19 +379,18 @@ async fn a_backup_of_another_kind_or_a_newer_schema_is_refused_with_its_reason()
     assert!(ok, "{text}");
 }
 
-#[tokio::test]
-async fn a_center_backs_up_on_its_schedule_keeps_the_newest_and_audits_each() {
+/// A center on a new SQLite file backing up into `dir` every second, keeping two; and a store
+/// on the same file to read its audit log while it runs.
+async fn scheduled(dir: &std::path::Path) -> (Db, ServerProcess, binhe_store::SqliteStore) {
     let db = Db::new(false).await;
     let (ok, text) = cli(&["account", "list", "--db", &db.arg()]).await;
     assert!(ok, "{text}");
-    let dir = tempfile::tempdir().unwrap();
-    let backups = dir.path().join("backups");
     let server = ServerProcess::start(
         &db.arg(),
         &[
             "--center",
             "--backup-dir",
-            &backups.display().to_string(),
+            &dir.display().to_string(),
             "--backup-every",
             "1s",
             "--backup-keep",
@@ -399,34 +398,50 @@ async fn a_center_backs_up_on_its_schedule_keeps_the_newest_and_audits_each() {
         ],
     )
     .await;
-    // Audited in the database: read through a second store while the server runs.
-    let store = binhe_store::SqliteStore::open(match &db {
-        Db::Sqlite { path, .. } => path,
-        Db::Postgres(_) => unreachable!(),
-    })
-    .await
-    .unwrap();
-    let made = || async {
-        use binhe_store::AccountRepository;
-        store
+    let Db::Sqlite { path, .. } = &db else {
+        unreachable!()
+    };
+    let store = binhe_store::SqliteStore::open(path).await.unwrap();
+    (db, server, store)
+}
+
+/// Waits (at most 30 s) until the audit log holds `count` entries of `action`; answers them.
+async fn audited(
+    store: &binhe_store::SqliteStore,
+    action: &str,
+    count: usize,
+) -> Vec<binhe_store::AuditEntry> {
+    use binhe_store::AccountRepository;
+    let deadline = Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let (entries, _) = store
             .audit(&binhe_store::AuditFilter {
-                action: Some("backup.create".to_owned()),
+                action: Some(action.to_owned()),
                 limit: 100,
                 ..binhe_store::AuditFilter::default()
             })
             .await
-            .unwrap()
-            .1
-    };
-    let deadline = Instant::now() + std::time::Duration::from_secs(30);
-    while made().await < 3 {
-        assert!(Instant::now() < deadline, "three scheduled backups in 30 s");
+            .unwrap();
+        if entries.len() >= count {
+            return entries;
+        }
+        assert!(Instant::now() < deadline, "{count} × {action} in 30 s");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn a_center_backs_up_on_its_schedule_keeps_the_newest_and_audits_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let backups = dir.path().join("backups");
+    let (_db, server, store) = scheduled(&backups).await;
+    audited(&store, "backup.create", 3).await;
     server.terminate().await;
     let mut names: Vec<String> = std::fs::read_dir(&backups)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
+        // One cut short by the stop may be left half-written under its `.partial` name.
+        .filter(|name| !name.ends_with(".partial"))
         .collect();
     names.sort();
     assert_eq!(names.len(), 2, "the newest two kept: {names:?}");
@@ -445,6 +460,18 @@ async fn a_center_backs_up_on_its_schedule_keeps_the_newest_and_audits_each() {
         .await;
         assert!(ok, "{text}");
     }
+}
+
+#[tokio::test]
+async fn a_scheduled_backup_that_fails_is_audited_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    // A folder that cannot be made: a file stands where its parent should be.
+    std::fs::write(dir.path().join("blocked"), "a file").unwrap();
+    let (_db, server, store) = scheduled(&dir.path().join("blocked/backups")).await;
+    let failed = audited(&store, "backup.fail", 1).await;
+    server.terminate().await;
+    assert!(failed[0].detail.starts_with("BACKUP_IO"), "{:?}", failed[0]);
+    assert!(failed[0].detail.contains("无法读写文件"), "{:?}", failed[0]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -297,7 +297,7 @@ async fn dump_migrations(file: &Path) -> Result<Option<Vec<(i64, Vec<u8>)>>, Bac
         "--file=-".into(),
         file.as_os_str().to_owned(),
     ];
-    let output = tool_output(&tool, &args).await?;
+    let output = tool_output(&tool, &args, None).await?;
     if !output.status.success() {
         return Err(BackupError::NotABackup {
             path: file.display().to_string(),
@@ -472,6 +472,21 @@ impl PgDatabase {
         }
     }
 
+    /// The password in the URL (as user info or as a `password` parameter), decoded.
+    fn password(&self) -> Option<String> {
+        let url = url::Url::parse(&self.url).ok()?;
+        let query = url
+            .query_pairs()
+            .find(|(key, _)| key == "password")
+            .map(|(_, value)| value.into_owned());
+        let user_info = url.password().map(|p| {
+            percent_encoding::percent_decode_str(p)
+                .decode_utf8_lossy()
+                .into_owned()
+        });
+        user_info.or(query)
+    }
+
     async fn connect(&self) -> Result<sqlx::PgConnection, BackupError> {
         let options =
             sqlx::postgres::PgConnectOptions::from_str(&self.url).map_err(self.refused())?;
@@ -498,8 +513,12 @@ impl PgDatabase {
         })
     }
 
-    async fn run(tool: &Path, args: &[std::ffi::OsString]) -> Result<(), BackupError> {
-        let output = tool_output(tool, args).await?;
+    /// Runs a client program on this database: the URL without its password on the command
+    /// line (where `ps` shows it), the password in `PGPASSWORD`.
+    async fn run(&self, tool: &Path, args: &[std::ffi::OsString]) -> Result<(), BackupError> {
+        let mut args = args.to_vec();
+        args.push(format!("--dbname={}", self.shown()).into());
+        let output = tool_output(tool, &args, self.password().as_deref()).await?;
         if output.status.success() {
             Ok(())
         } else {
@@ -515,8 +534,13 @@ impl PgDatabase {
 async fn tool_output(
     tool: &Path,
     args: &[std::ffi::OsString],
+    password: Option<&str>,
 ) -> Result<std::process::Output, BackupError> {
-    tokio::process::Command::new(tool)
+    let mut command = tokio::process::Command::new(tool);
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    command
         .args(args)
         .output()
         .await
@@ -562,9 +586,8 @@ impl Backup for PgDatabase {
             "--no-owner".into(),
             "--no-privileges".into(),
             format!("--file={}", staged.display()).into(),
-            format!("--dbname={}", self.url).into(),
         ];
-        if let Err(e) = Self::run(&tool, &args).await {
+        if let Err(e) = self.run(&tool, &args).await {
             let _ = std::fs::remove_file(&staged);
             return Err(e);
         }
@@ -593,10 +616,9 @@ impl Backup for PgDatabase {
             "--if-exists".into(),
             "--no-owner".into(),
             "--no-privileges".into(),
-            format!("--dbname={}", self.url).into(),
             file.as_os_str().to_owned(),
         ];
-        Self::run(&tool, &args).await
+        self.run(&tool, &args).await
     }
 }
 
@@ -608,4 +630,33 @@ pub(crate) async fn checkpoint(options: &SqliteConnectOptions) -> Result<(), sql
         .execute(&mut conn)
         .await?;
     conn.close().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_leaves_the_command_line_for_the_environment() {
+        let db = PgDatabase {
+            url: "postgres://binhe:s%40cret@db.local:5433/center".to_owned(),
+        };
+        assert_eq!(db.password().as_deref(), Some("s@cret"));
+        assert!(!db.shown().contains("cret"));
+        let db = PgDatabase {
+            url: "postgres://db.local/center?user=binhe&password=p%20w".to_owned(),
+        };
+        assert_eq!(db.password().as_deref(), Some("p w"));
+        assert!(!db.shown().contains("p%20w"));
+        let db = PgDatabase {
+            url: "postgres://binhe@db.local/center".to_owned(),
+        };
+        assert_eq!(db.password(), None);
+    }
+
+    #[test]
+    fn checksums_read_from_a_dump_as_hex() {
+        assert_eq!(hex_bytes("00ff1a"), Some(vec![0, 255, 26]));
+        assert_eq!(hex_bytes("0g"), None);
+    }
 }
