@@ -477,20 +477,51 @@ async fn a_scheduled_backup_that_fails_is_audited_with_its_reason() {
 // ---------------------------------------------------------------------------------------------
 // SIGKILL during intake
 
+/// Kill-and-restart cycles in one intake test.
+const KILLS: usize = 3;
+
 async fn kill_during_intake(postgres: bool) {
     let db = Db::new(postgres).await;
-    let server = ServerProcess::start(&db.arg(), &[]).await;
-    let mut load = Load::start(&server.api, "KILL", 8).await;
-    load.until_acked(300).await;
-    server.kill().await;
-    load.end(false).await;
-    let (sent, acked) = {
-        let log = load.log.lock().unwrap();
-        (log.sent.clone(), log.acked.clone())
-    };
-    let places = &load.places;
-
-    let census = db.census().await;
+    let (mut sent, mut acked) = (Vec::new(), Vec::new());
+    let mut places = Arc::default();
+    let mut census = None;
+    // Each cycle: a server on the same database, 8 new clients, SIGKILL at the 300th answer of
+    // the cycle, then the census of everything answered so far.
+    for (cycle, prefix) in ["KILL0", "KILL1", "KILL2"]
+        .into_iter()
+        .enumerate()
+        .take(KILLS)
+    {
+        let server = ServerProcess::start(&db.arg(), &[]).await;
+        let mut load = Load::start(&server.api, prefix, 8).await;
+        load.until_acked(300).await;
+        server.kill().await;
+        load.end(false).await;
+        {
+            let log = load.log.lock().unwrap();
+            sent.extend(log.sent.iter().cloned());
+            acked.extend(log.acked.iter().cloned());
+        }
+        places = Arc::clone(&load.places);
+        let now = db.census().await;
+        let orders: Vec<String> = acked.iter().map(|(o, _)| o.clone()).collect();
+        let missing = now.missing(&orders);
+        println!(
+            "RELIABILITY SIGKILL during intake ({}), kill {}: {} sent so far, {} answered, \
+             {} stored, {} lost, {} doubled",
+            db.dialect(),
+            cycle + 1,
+            sent.len(),
+            acked.len(),
+            now.tickets,
+            missing.len(),
+            now.doubled().len()
+        );
+        assert!(missing.is_empty(), "answered but lost: {missing:?}");
+        assert!(now.doubled().is_empty());
+        census = Some(now);
+    }
+    let census = census.expect("at least one kill");
     let orders: Vec<String> = acked.iter().map(|(o, _)| o.clone()).collect();
     let missing = census.missing(&orders);
     let doubled = census.doubled().len();
@@ -524,8 +555,8 @@ async fn kill_during_intake(postgres: bool) {
     again.terminate().await;
     let after = db.census().await;
     println!(
-        "RELIABILITY SIGKILL during intake ({}): 8 clients, {} sent, {} answered before the kill, \
-         {} lost, {} doubled; {} more stored though unanswered; after re-sending all: {} \
+        "RELIABILITY SIGKILL during intake ({}): {KILLS} kills, 8 clients each, {} sent, {} \
+         answered before the kills, {} lost, {} doubled; {} more stored though unanswered; after re-sending all: {} \
          answered `existing`, {} tickets for {} orders, {} doubled",
         db.dialect(),
         sent.len(),
