@@ -45,7 +45,7 @@ use binhe_store::{
     Notices, PgStore, PhotoRepository, SqliteStore, StoreError, TicketRepository,
 };
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 pub use auth::Mode;
 use dataset::{GridView, Grids, demo_dataset};
@@ -164,9 +164,11 @@ pub struct RunningServer {
     background: Vec<tokio::task::JoinHandle<()>>,
     /// Closes the store once the requests under way have ended.
     closing: Arc<dyn Closing>,
+    /// Set when the server stops: live responses end.
+    stopping: watch::Sender<bool>,
 }
 
-/// How long a stop waits for the requests under way (a live stream never ends by itself).
+/// How long a stop waits for the requests under way (live streams are ended at once).
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl RunningServer {
@@ -185,13 +187,14 @@ impl RunningServer {
         &self.secret
     }
 
-    /// Stops accepting requests, waits for the ones under way (at most [`DRAIN`]; live streams
-    /// are cut), then closes the store so that the database holds every answered write on its
+    /// Stops accepting requests, ends live streams, waits for the requests under way (at most
+    /// [`DRAIN`]), then closes the store so that the database holds every answered write on its
     /// own: a SQLite file without its write-ahead log is complete.
     pub async fn shutdown(mut self) {
         for task in &self.background {
             task.abort();
         }
+        self.stopping.send_replace(true);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -442,8 +445,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     let closing = Arc::clone(&state.closing);
     // The desktop routes belong to the embedded (standalone) server only.
     let desktop = config.desktop.filter(|_| config.center.is_none());
-    let app =
-        router(state, &config.ui_dir, desktop).into_make_service_with_connect_info::<SocketAddr>();
+    let (stopping, stopped_streams) = watch::channel(false);
+    let app = router(state, &config.ui_dir, desktop)
+        .layer(axum::middleware::map_response(move |response| {
+            let stopped = stopped_streams.clone();
+            async move { cut_at_stop(response, stopped) }
+        }))
+        .into_make_service_with_connect_info::<SocketAddr>();
     // The tap does nothing but is how axum gives a wrapped listener's connections their
     // address (`ConnectInfo`), which the gate and the audit log read.
     let listener = uri_guard::Guarded(listener).tap_io(|_| {});
@@ -465,5 +473,31 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         task,
         background,
         closing,
+        stopping,
     })
+}
+
+/// A live response (the event stream, a camera's MJPEG) ends when the server stops, so that a
+/// stop does not wait for the clients watching: they reconnect to wherever the server comes back.
+fn cut_at_stop(
+    response: axum::response::Response,
+    mut stopped: watch::Receiver<bool>,
+) -> axum::response::Response {
+    use futures_util::StreamExt;
+    let live = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.starts_with("text/event-stream") || t.starts_with("multipart/x-mixed-replace")
+        });
+    if !live {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let stop = async move {
+        let _ = stopped.wait_for(|stopped| *stopped).await;
+    };
+    let body = axum::body::Body::from_stream(body.into_data_stream().take_until(stop));
+    axum::response::Response::from_parts(parts, body)
 }

@@ -142,7 +142,20 @@ async fn after_sigterm_the_sqlite_file_alone_holds_every_answered_ticket() {
     load.end(true).await;
     let wal = path.with_file_name("binhe.sqlite-wal");
     let wal_before = size(&wal);
+    // A terminal watching the live stream does not hold the stop up: the stream is ended.
+    let mut live = server.api.open("/api/stream").await;
+    let stopping = Instant::now();
     server.terminate().await;
+    let took = stopping.elapsed();
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "the stop waited {took:?} for the live stream"
+    );
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Ok(Some(_)) = live.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the live stream ended with the server");
     let (census, missing) = copy_alone(path, &load).await;
     println!(
         "RELIABILITY clean stop (SQLite): {} answered, WAL {} bytes before the stop, {} after; \

@@ -284,6 +284,17 @@ impl Api {
         .await
     }
 
+    /// Opens a GET whose body is read later (a live stream).
+    pub async fn open(&self, path: &str) -> reqwest::Response {
+        let response = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response
+    }
+
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.client
             .request(method, format!("{}{path}", self.base))
