@@ -19,6 +19,27 @@ use tauri::{WebviewUrl, WebviewWindowBuilder};
 use settings::Saved;
 use shell::Shell;
 
+/// SIGTERM (a session ending, a service manager) closes the app as the window would, so the
+/// embedded server still stops cleanly.
+#[cfg(unix)]
+fn exit_on_terminate(app: tauri::AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        let signal = tokio::signal::unix::SignalKind::terminate();
+        match tokio::signal::unix::signal(signal) {
+            Ok(mut terminate) => {
+                if terminate.recv().await.is_some() {
+                    tracing::info!("SIGTERM: closing");
+                    app.exit(0);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot watch for SIGTERM"),
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn exit_on_terminate(_app: tauri::AppHandle) {}
+
 /// Where the built UI is: `BINHE_UI_DIR`, else the repository's `ui/dist` this binary was
 /// built from.
 fn ui_dir() -> PathBuf {
@@ -80,6 +101,7 @@ fn main() {
         tls: None,
         public_hosts: Vec::new(),
         read_timeouts: binhe_server::ReadTimeouts::default(),
+        backups: None,
     };
     let shell = Shell::new(settings_path, saved, config);
     // Standalone needs the embedded server before the window; a terminal never starts it.
@@ -94,7 +116,8 @@ fn main() {
         Some(center) => shell::connect_page("connecting", Some(center), None),
     };
     let center = choice.center;
-    let result = tauri::Builder::default()
+    let closing = Arc::clone(&shell);
+    let built = tauri::Builder::default()
         .manage(Arc::clone(&shell))
         .invoke_handler(tauri::generate_handler![
             shell::connect_center,
@@ -104,6 +127,7 @@ fn main() {
         ])
         .setup(move |app| {
             shell.install_menu(app.handle())?;
+            exit_on_terminate(app.handle().clone());
             let loaded = Arc::clone(&shell);
             WebviewWindowBuilder::new(app, shell::WINDOW, WebviewUrl::External(first_page))
                 .on_page_load(move |_, payload| {
@@ -120,9 +144,19 @@ fn main() {
             }
             Ok(())
         })
-        .run(tauri::generate_context!("../tauri.conf.json"));
-    if let Err(error) = result {
-        eprintln!("智慧滨河窗口出错 / Smart Binhe window failed: {error}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!("../tauri.conf.json"));
+    let app = match built {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("智慧滨河窗口出错 / Smart Binhe window failed: {error}");
+            std::process::exit(1);
+        }
+    };
+    // Closing the app stops the embedded server cleanly: its SQLite file is then complete on
+    // its own (the write-ahead log folded in).
+    app.run(move |_, event| {
+        if let tauri::RunEvent::Exit = event {
+            tauri::async_runtime::block_on(closing.stop_embedded());
+        }
+    });
 }

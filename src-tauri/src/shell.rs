@@ -89,8 +89,8 @@ pub fn reachable(center: &Url) -> Result<(), String> {
 }
 
 struct Embedded {
-    /// Kept so the server lives as long as the app.
-    _server: RunningServer,
+    /// Kept so the server lives as long as the app; stopped cleanly when the app ends.
+    server: RunningServer,
     launch: Url,
 }
 
@@ -227,10 +227,20 @@ impl Shell {
         println!("SMART_BINHE_URL={launch}");
         tracing::info!(address = %server.address, "embedded server started");
         *embedded = Some(Embedded {
-            _server: server,
+            server,
             launch: launch.clone(),
         });
         Ok(launch)
+    }
+
+    /// Stops the embedded server if it runs: the requests under way end, then the database is
+    /// closed with its write-ahead log folded into the file, so the file alone is complete.
+    pub async fn stop_embedded(&self) {
+        let running = self.embedded.lock().await.take();
+        if let Some(embedded) = running {
+            embedded.server.shutdown().await;
+            tracing::info!("embedded server stopped");
+        }
     }
 
     /// Standalone: the window shows the embedded server (started if needed).

@@ -7,7 +7,7 @@
 //! - top: [`start`] here, [`router`] (the one place routes are merged), [`state`] (what the
 //!   server holds), [`csp`] (the UI's Content-Security-Policy), [`uri_guard`] (what hyper
 //!   would refuse before the router sees it), [`tls`] (HTTPS for a center), [`reference_year`]
-//!   (a command-line tool);
+//!   (a command-line tool), [`backup`] (scheduled backups);
 //! - rooms, each with its routes and its error enum, none importing another:
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`auth`], [`desktop`],
 //!   [`demo_feed`], [`basemap`], [`open311`];
@@ -16,6 +16,7 @@
 //! - foundation: [`http`] (refusals, extractors, who is asking), [`dataset`] (the grids).
 
 pub mod auth;
+pub mod backup;
 pub mod basemap;
 pub mod cameras;
 pub mod csp;
@@ -41,12 +42,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::serve::ListenerExt;
+use binhe_store::backup::{Backup, PgDatabase, SqliteFile};
 use binhe_store::{
-    AccountRepository, BasemapRepository, DeviceRepository, GridRepository, IdempotencyRepository,
-    Notice, Notices, PgStore, PhotoRepository, SqliteStore, StoreError, TicketRepository,
+    AccountRepository, BasemapRepository, Closing, DeviceRepository, GridRepository,
+    IdempotencyRepository, Notice, Notices, PgStore, PhotoRepository, SqliteStore, StoreError,
+    TicketRepository,
 };
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 
 pub use auth::Mode;
 use dataset::{GridView, Grids, demo_dataset};
@@ -100,6 +103,14 @@ impl Database {
         }
     }
 
+    /// The database as backups and restores see it.
+    pub fn backup_target(&self) -> Box<dyn Backup> {
+        match self {
+            Self::Sqlite(path) => Box::new(SqliteFile { path: path.clone() }),
+            Self::Postgres(url) => Box::new(PgDatabase { url: url.clone() }),
+        }
+    }
+
     /// The folder of the basemap files: `basemaps/` in [`Database::data_folder`].
     pub fn basemap_folder(&self) -> PathBuf {
         self.data_folder().join("basemaps")
@@ -148,6 +159,8 @@ pub struct ServerConfig {
     pub public_hosts: Vec<String>,
     /// How long a slow client may take to send its request.
     pub read_timeouts: ReadTimeouts,
+    /// Center mode: back the database up on this schedule.
+    pub backups: Option<backup::Schedule>,
 }
 
 /// Default SQLite file: `$XDG_DATA_HOME/smart-binhe/binhe.sqlite` (or `~/.local/share/…`).
@@ -170,7 +183,14 @@ pub struct RunningServer {
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// Closes the store once the requests under way have ended.
+    closing: Arc<dyn Closing>,
+    /// Set when the server stops: live responses end.
+    stopping: watch::Sender<bool>,
 }
+
+/// How long a stop waits for the requests under way (live streams are ended at once).
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl RunningServer {
     /// The URL that logs the app's window in: open it once, it sets the cookie. In center mode
@@ -189,15 +209,27 @@ impl RunningServer {
         &self.secret
     }
 
-    /// Stops accepting requests and waits for the ones under way.
+    /// Stops accepting requests, ends live streams, waits for the requests under way (at most
+    /// [`DRAIN`]), then closes the store so that the database holds every answered write on its
+    /// own: a SQLite file without its write-ahead log is complete.
     pub async fn shutdown(mut self) {
         for task in &self.background {
             task.abort();
         }
+        self.stopping.send_replace(true);
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        let _ = self.task.await;
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(DRAIN, &mut self.task).await.is_err() {
+            tracing::warn!("requests still open after {DRAIN:?}; cut");
+            abort.abort();
+            let _ = self.task.await;
+        }
+        match self.closing.close_cleanly().await {
+            Ok(()) => tracing::info!("database closed cleanly"),
+            Err(error) => tracing::error!(%error, "database not closed cleanly"),
+        }
     }
 }
 
@@ -217,6 +249,7 @@ trait Store:
     + BasemapRepository
     + PhotoRepository
     + IdempotencyRepository
+    + Closing
     + Clone
     + 'static
 {
@@ -231,6 +264,7 @@ impl<S> Store for S where
         + BasemapRepository
         + PhotoRepository
         + IdempotencyRepository
+        + Closing
         + Clone
         + 'static
 {
@@ -281,7 +315,8 @@ async fn state_on(
         gate: auth::Gate::new(mode, Arc::clone(&accounts)),
         accounts,
         feed: demo_feed::FeedSlot::default(),
-        kpis: Arc::new(store),
+        kpis: Arc::new(store.clone()),
+        closing: Arc::new(store),
         basemaps,
     })
 }
@@ -452,9 +487,24 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     if let Some(settings) = config.demo_feed {
         start_demo_feed(&state, settings).await?;
     }
+    if let Some(schedule) = config.backups.filter(|_| config.center.is_some()) {
+        tracing::info!(dir = %schedule.dir.display(), every = ?schedule.every, keep = schedule.keep, "scheduled backups");
+        background.push(tokio::spawn(backup::run(
+            config.database.backup_target(),
+            schedule,
+            Arc::clone(&state.accounts),
+        )));
+    }
+    let closing = Arc::clone(&state.closing);
     // The desktop routes belong to the embedded (standalone) server only.
     let desktop = config.desktop.filter(|_| config.center.is_none());
-    let mut app = router(state, &config.ui_dir, desktop);
+    let (stopping, stopped_streams) = watch::channel(false);
+    let mut app = router(state, &config.ui_dir, desktop).layer(axum::middleware::map_response(
+        move |response| {
+            let stopped = stopped_streams.clone();
+            async move { cut_at_stop(response, stopped) }
+        },
+    ));
     if config.tls.is_some() {
         app = app.layer(axum::middleware::from_fn(tls::harden));
     }
@@ -487,5 +537,32 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         stop: Some(stop),
         task,
         background,
+        closing,
+        stopping,
     })
+}
+
+/// A live response (the event stream, a camera's MJPEG) ends when the server stops, so that a
+/// stop does not wait for the clients watching: they reconnect to wherever the server comes back.
+fn cut_at_stop(
+    response: axum::response::Response,
+    mut stopped: watch::Receiver<bool>,
+) -> axum::response::Response {
+    use futures_util::StreamExt;
+    let live = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.starts_with("text/event-stream") || t.starts_with("multipart/x-mixed-replace")
+        });
+    if !live {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let stop = async move {
+        let _ = stopped.wait_for(|stopped| *stopped).await;
+    };
+    let body = axum::body::Body::from_stream(body.into_data_stream().take_until(stop));
+    axum::response::Response::from_parts(parts, body)
 }

@@ -9,6 +9,7 @@ use binhe_core::ticket::columns::CRS_KEY;
 use binhe_core::ticket::{ColumnMapping, WorkOrderField};
 use binhe_server::auth::accounts::NewAccount;
 use binhe_server::auth::{audit_entry, local_principal};
+use binhe_server::backup::{Schedule, parse_period};
 use binhe_server::dataset::Replaced;
 use binhe_server::http::ApiError;
 use binhe_server::reference_year::{ReferenceYear, play};
@@ -79,6 +80,40 @@ enum Command {
         /// Only behind a TLS proxy, or for a test on one machine.
         #[arg(long, requires = "center", conflicts_with = "tls_cert")]
         insecure_http: bool,
+        /// Center mode: back the database up into this folder on a schedule (files named by
+        /// their Beijing time; see `backup`).
+        #[arg(long, requires = "center")]
+        backup_dir: Option<PathBuf>,
+        /// How often: a number and s, m, h or d.
+        #[arg(long, default_value = "6h", requires = "backup_dir")]
+        backup_every: String,
+        /// How many backups to keep; the oldest beyond are removed.
+        #[arg(long, default_value_t = 28, requires = "backup_dir")]
+        backup_keep: usize,
+    },
+    /// Write a consistent copy of the whole database to a new file while the server runs:
+    /// SQLite with `VACUUM INTO`, PostgreSQL with `pg_dump` (custom format).
+    Backup {
+        /// SQLite file, or a PostgreSQL URL.
+        #[arg(long)]
+        db: Option<String>,
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Restore a backup into a database (the server must not run on it). Refused unless the
+    /// file is a Smart Binhe backup of the same kind of database with a schema this program
+    /// knows, and unless the target is empty or `--force` is given.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// SQLite file, or a PostgreSQL URL (the database must exist).
+        #[arg(long)]
+        db: String,
+        /// Replace a target that holds data.
+        #[arg(long)]
+        force: bool,
     },
     /// Replace the stored grids with a surveyed dataset: one documented GeoJSON file, or a
     /// survey as delivered (shapefile parts, zips of them, GeoJSON with other property names;
@@ -207,6 +242,13 @@ enum AccountCommand {
     List,
 }
 
+/// Closes the store at the end of a command, so that a SQLite file is complete on its own.
+async fn close(state: &AppState) {
+    if let Err(error) = state.closing.close_cleanly().await {
+        eprintln!("数据库未正常关闭 / the database was not closed cleanly: {error}");
+    }
+}
+
 /// The database named on the command line, else the per-user SQLite file.
 fn database(db: Option<String>) -> Database {
     db.map_or_else(
@@ -301,7 +343,19 @@ async fn run(command: Command) -> Result<(), String> {
             tls_cert,
             tls_key,
             insecure_http,
+            backup_dir,
+            backup_every,
+            backup_keep,
         } => {
+            let backups = match backup_dir {
+                Some(dir) => Some(Schedule {
+                    dir,
+                    every: parse_period(&backup_every)
+                        .map_err(|e| format!("--backup-every: {e}"))?,
+                    keep: backup_keep.max(1),
+                }),
+                None => None,
+            };
             if !binhe_server::demo_feed::RATE_RANGE.contains(&feed_rate) {
                 return Err(format!(
                     "--feed-rate 须在 0.1–600 之间 / must be 0.1–600, got {feed_rate}"
@@ -340,12 +394,50 @@ async fn run(command: Command) -> Result<(), String> {
                     head: std::time::Duration::from_secs(head_timeout.max(1)),
                     body: std::time::Duration::from_secs(body_timeout.max(1)),
                 },
+                backups,
             })
             .await
             .map_err(|e| format!("启动失败 / cannot start: {e}"))?;
             println!("SMART_BINHE_URL={}", server.launch_url());
-            tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+            let mut terminate =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .map_err(|e| e.to_string())?;
+            tokio::select! {
+                stopped = tokio::signal::ctrl_c() => stopped.map_err(|e| e.to_string())?,
+                _ = terminate.recv() => {}
+            }
+            tracing::info!("stopping: finishing the requests under way, then closing the database");
             server.shutdown().await;
+            Ok(())
+        }
+        Command::Backup { db, out } => {
+            let target = database(db).backup_target();
+            let started = std::time::Instant::now();
+            target
+                .back_up(&out)
+                .await
+                .map_err(|e| format!("未备份 / NOT backed up: {} {e}", e.code()))?;
+            let bytes = std::fs::metadata(&out).map_or(0, |m| m.len());
+            println!(
+                "已备份 / backed up {} → {} ({bytes} 字节 bytes, {:.1} s)",
+                target.shown(),
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Restore { from, db, force } => {
+            let target = Database::parse(&db).backup_target();
+            let read = binhe_store::backup::restore(&from, target.as_ref(), force)
+                .await
+                .map_err(|e| format!("未恢复 / NOT restored: {} {e}", e.code()))?;
+            println!(
+                "已恢复 / restored {} → {} ({}, 数据库结构 schema {})",
+                from.display(),
+                target.shown(),
+                read.dialect.as_str(),
+                read.schema
+            );
             Ok(())
         }
         Command::ImportGrids {
@@ -425,6 +517,7 @@ async fn run(command: Command) -> Result<(), String> {
                     .replace_with(assembly.hierarchy.ok_or(assembly.problems), description)
                     .await
             };
+            close(&state).await;
             match outcome {
                 Ok(view) => {
                     let s = &view.summary;
@@ -494,25 +587,32 @@ async fn run(command: Command) -> Result<(), String> {
                 .imports()
                 .run_now(&state.desk(), &view, bytes, &name, columns)
                 .await;
+            close(&state).await;
             report_import(&file, &progress)
         }
         Command::Account { command, db } => {
             let state = open_state(&database(db), Mode::Center)
                 .await
                 .map_err(|e| e.to_string())?;
-            manage_accounts(&state, command).await
+            let done = manage_accounts(&state, command).await;
+            close(&state).await;
+            done
         }
         Command::Open311Client { command, db } => {
             let state = open_state(&database(db), Mode::Center)
                 .await
                 .map_err(|e| e.to_string())?;
-            manage_open311_clients(&state, command).await
+            let done = manage_open311_clients(&state, command).await;
+            close(&state).await;
+            done
         }
         Command::Basemap { command, db } => {
             let state = open_state(&database(db), Mode::Center)
                 .await
                 .map_err(|e| e.to_string())?;
-            manage_basemap(&state, command).await
+            let done = manage_basemap(&state, command).await;
+            close(&state).await;
+            done
         }
         Command::ReferenceYears { db } => {
             let state = open_state(&database(db), Mode::Center)
@@ -544,6 +644,7 @@ async fn run(command: Command) -> Result<(), String> {
                 let created = play(&desk, &view, &year).await.map_err(|e| e.to_string())?;
                 println!("{created} tickets from {} to {}", year.from, year.until);
             }
+            close(&state).await;
             println!("月报 / report: /api/kpi/report?month=2021-11&as_of=2021-11-30");
             Ok(())
         }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use binhe_store::{AccountRepository, DeviceRepository, PhotoRepository};
+use binhe_store::{AccountRepository, Closing, DeviceRepository, PhotoRepository};
 
 use crate::auth::Gate;
 use crate::basemap::Basemaps;
@@ -46,6 +46,8 @@ pub struct AppState {
     pub kpis: SharedKpiStore,
     /// The street's own basemap, if one was added.
     pub basemaps: Basemaps,
+    /// Closes the store at a clean stop.
+    pub closing: Arc<dyn Closing>,
 }
 
 impl FromRef<AppState> for KpiSources {

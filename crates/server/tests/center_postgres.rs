@@ -7,7 +7,6 @@
 
 mod common;
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -16,55 +15,14 @@ use binhe_server::Database;
 use binhe_testkit::ScratchDatabase;
 use common::Harness;
 use common::center::{Terminal, make_accounts, point_in, request_at};
+use common::crash::ServerProcess;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A `binhe-server serve --center` process, killed when dropped.
-struct ServerProcess {
-    _child: tokio::process::Child,
-    base: String,
-    _ui: tempfile::TempDir,
-}
-
-impl ServerProcess {
-    async fn start(database_url: &str) -> Self {
-        let ui = common::harness::ui_dir();
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_binhe-server"))
-            .args([
-                "serve",
-                "--center",
-                "--insecure-http",
-                "--port",
-                "0",
-                "--db",
-                database_url,
-                "--ui-dir",
-            ])
-            .arg(ui.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = tokio::time::timeout(Duration::from_mins(1), async {
-            while let Some(line) = lines.next_line().await.unwrap() {
-                if let Some(url) = line.strip_prefix("SMART_BINHE_URL=") {
-                    return url.trim_end_matches('/').to_owned();
-                }
-            }
-            panic!("the server ended before printing its address");
-        })
-        .await
-        .expect("the server starts within a minute");
-        Self {
-            _child: child,
-            base,
-            _ui: ui,
-        }
-    }
+async fn center_process(database_url: &str) -> ServerProcess {
+    ServerProcess::start(database_url, &["--center", "--insecure-http"]).await
 }
 
 async fn create_at(terminal: &Terminal, community: &str, n: usize) -> Value {
@@ -80,20 +38,17 @@ async fn create_at(terminal: &Terminal, community: &str, n: usize) -> Value {
 async fn two_server_processes_share_live_events_in_order_without_gaps() {
     let db = ScratchDatabase::on_test_server("c").await;
     let cast = make_accounts(&Database::Postgres(db.url().to_owned())).await;
-    let (one, two) = tokio::join!(
-        ServerProcess::start(db.url()),
-        ServerProcess::start(db.url())
-    );
+    let (one, two) = tokio::join!(center_process(db.url()), center_process(db.url()));
 
     // One login is good on both processes: sessions live in the database.
-    let watcher = Terminal::login(&one.base, "disp").await;
+    let watcher = Terminal::login(&one.api.base, "disp").await;
     let mut on_two = watcher.clone();
-    on_two.base.clone_from(&two.base);
+    on_two.base.clone_from(&two.api.base);
     assert_eq!(
         on_two.json("/api/session").await["account"]["login"],
         "disp"
     );
-    let commander_on_two = Terminal::login(&two.base, "cmdr").await;
+    let commander_on_two = Terminal::login(&two.api.base, "cmdr").await;
 
     let start = watcher.json("/api/tickets?scope=all&limit=1").await;
     assert_eq!(start["total"], 0);
@@ -102,8 +57,8 @@ async fn two_server_processes_share_live_events_in_order_without_gaps() {
 
     // Dispatchers on both processes take in requests at the same time, each in a micro-grid
     // of its own (no duplicates to merge).
-    let writer_one = Terminal::login(&one.base, "disp").await;
-    let writer_two = Terminal::login(&two.base, "disp").await;
+    let writer_one = Terminal::login(&one.api.base, "disp").await;
+    let writer_two = Terminal::login(&two.api.base, "disp").await;
     let per_writer = 12;
     let work = |terminal: Terminal, community: String| async move {
         let mut created = Vec::new();
@@ -176,7 +131,7 @@ async fn two_server_processes_share_live_events_in_order_without_gaps() {
     // A terminal that drops out and comes back gets exactly what it missed.
     drop(everything);
     let last = *ids.last().unwrap();
-    let again = Terminal::login(&two.base, "disp").await;
+    let again = Terminal::login(&two.api.base, "disp").await;
     let missed = create_at(&again, &cast.community, per_writer + 2).await;
     let mut resumed = watcher.stream(Some(last)).await;
     let caught = resumed.take(1).await;

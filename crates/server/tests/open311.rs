@@ -716,12 +716,7 @@ fn cli(database: &std::path::Path, args: &[&str]) -> (bool, String) {
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    common::harness::outcome(&output)
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 mod account_tables;
 mod accounts;
 mod backend;
+pub mod backup;
 mod basemaps;
 mod device_tables;
 mod devices;
@@ -84,6 +85,13 @@ impl StoreError {
     pub(crate) fn query(action: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
         move |source| Self::Query { action, source }
     }
+}
+
+/// A store that is being stopped: it waits for the writes under way and leaves the database
+/// complete on its own (for SQLite: the write-ahead log folded into the file).
+#[async_trait]
+pub trait Closing: Send + Sync + std::fmt::Debug {
+    async fn close_cleanly(&self) -> Result<(), StoreError>;
 }
 
 /// The grid tables of one street.

@@ -11,8 +11,8 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres};
 
-use crate::StoreError;
 use crate::backend::{Backend, Topic, Value, Writer};
+use crate::{Closing, StoreError};
 
 /// The advisory lock every writing transaction takes ("binhe-ev" in ASCII); nothing else in a
 /// Smart Binhe database uses advisory locks.
@@ -38,7 +38,7 @@ impl PgStore {
         // One connection first: a pool retries a refused connection until its timeout and then
         // reports only that it timed out.
         let mut first = PgConnection::connect_with(&options).await.map_err(open)?;
-        sqlx::migrate!("../../migrations/postgres")
+        crate::backup::POSTGRES_MIGRATIONS
             .run(&mut first)
             .await
             .map_err(|source| StoreError::Migrate {
@@ -82,6 +82,14 @@ impl PgStore {
             listener,
             origin: Arc::clone(&self.origin),
         })
+    }
+}
+
+#[async_trait]
+impl Closing for PgStore {
+    async fn close_cleanly(&self) -> Result<(), StoreError> {
+        self.pool.close().await;
+        Ok(())
     }
 }
 
@@ -143,7 +151,7 @@ impl Notices {
 }
 
 /// The URL as it may be shown in messages and logs.
-fn without_password(url: &str) -> String {
+pub(crate) fn without_password(url: &str) -> String {
     let Ok(mut parsed) = url::Url::parse(url) else {
         return "(an unreadable PostgreSQL URL)".to_owned();
     };

@@ -11,8 +11,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use sqlx::{Sqlite, SqliteConnection};
 use tokio::sync::Mutex;
 
-use crate::StoreError;
 use crate::backend::{Backend, Run, Value, Writer};
+use crate::{Closing, StoreError};
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
@@ -21,6 +21,8 @@ pub struct SqliteStore {
     write_lock: Arc<Mutex<()>>,
     /// The next unreserved ticket id, read from the file on first use.
     next_ticket_id: Arc<Mutex<Option<i64>>>,
+    /// How the pool connects, for the checkpoint after it closed.
+    options: SqliteConnectOptions,
 }
 
 impl SqliteStore {
@@ -38,13 +40,13 @@ impl SqliteStore {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .map_err(|source| StoreError::Open {
                 path: shown.clone(),
                 source,
             })?;
-        sqlx::migrate!("../../migrations/sqlite")
+        crate::backup::SQLITE_MIGRATIONS
             .run(&pool)
             .await
             .map_err(|source| StoreError::Migrate {
@@ -55,6 +57,7 @@ impl SqliteStore {
             pool,
             write_lock: Arc::new(Mutex::new(())),
             next_ticket_id: Arc::new(Mutex::new(None)),
+            options,
         };
         crate::ticket_tables::fill_missing_audiences(&store).await?;
         Ok(store)
@@ -62,6 +65,18 @@ impl SqliteStore {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl Closing for SqliteStore {
+    /// Waits for every connection to come back, then folds the write-ahead log into the file
+    /// (`PRAGMA wal_checkpoint(TRUNCATE)`): a copy of the file alone then holds every write.
+    async fn close_cleanly(&self) -> Result<(), StoreError> {
+        self.pool.close().await;
+        crate::backup::checkpoint(&self.options)
+            .await
+            .map_err(StoreError::query("checkpointing the write-ahead log"))
     }
 }
 

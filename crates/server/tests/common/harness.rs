@@ -23,6 +23,21 @@ pub fn ui_dir() -> tempfile::TempDir {
 }
 
 /// An HTTP client that hands redirects back rather than following them, so a test sees them.
+/// A finished command: whether it succeeded, and its standard output then its standard error.
+pub fn outcome(output: &std::process::Output) -> (bool, String) {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// A file's name as the UI sends it in `x-file-name` (percent-encoded UTF-8).
+pub fn file_name_header(name: &str) -> String {
+    percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -51,6 +66,7 @@ impl Harness {
             tls: None,
             public_hosts: Vec::new(),
             read_timeouts: ReadTimeouts::default(),
+            backups: None,
         };
         configure(&mut config);
         Self {
@@ -122,11 +138,7 @@ impl Harness {
     /// POSTs a file as the body, named in `x-file-name` as the UI sends it.
     pub async fn upload(&self, path: &str, bytes: Vec<u8>, name: &str) -> reqwest::Response {
         self.request(Method::POST, path)
-            .header(
-                "x-file-name",
-                percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
-                    .to_string(),
-            )
+            .header("x-file-name", file_name_header(name))
             .body(bytes)
             .send()
             .await

@@ -4,6 +4,8 @@
 #[allow(dead_code, reason = "each test binary uses its own subset")]
 pub mod center;
 #[allow(dead_code, reason = "each test binary uses its own subset")]
+pub mod crash;
+#[allow(dead_code, reason = "each test binary uses its own subset")]
 pub mod harness;
 #[allow(dead_code, reason = "each test binary uses its own subset")]
 pub mod pictures;
