@@ -187,6 +187,7 @@ describe('an offline-first commander terminal', { timeout: 900_000 }, () => {
       assert.equal(k.version, tickets[i].version, 'based on the version seen');
       assert.deepEqual(JSON.parse(k.body), { action: 'register', version: tickets[i].version });
       assert.equal(k.status, 'queued');
+      assert.equal(k.account, COMMANDER.login, 'sent only under the session of who did it');
       assert.ok(!Number.isNaN(Date.parse(k.made_at)));
     }
     const counts = await registrations();

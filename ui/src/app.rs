@@ -352,7 +352,16 @@ pub fn App() -> impl IntoView {
 fn Workspace() -> impl IntoView {
     let state = expect_context::<AppState>();
     let auth = expect_context::<Auth>();
-    provide_context(crate::offline::Terminal::get());
+    let terminal = crate::offline::Terminal::get();
+    provide_context(terminal);
+    // The outbox sends (and shows) only what the one signed in did.
+    Effect::new(move || {
+        terminal.signed_in(
+            state
+                .session
+                .with(|s| s.as_ref().map(|s| s.account.login.clone())),
+        );
+    });
     let desk = Desk::start(state);
     provide_context(desk);
     let health = CameraHealth::start(state);

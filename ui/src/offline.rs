@@ -80,6 +80,10 @@ pub struct Kept {
     pub error: Option<ErrorDetail>,
     /// The ticket as it stood when the center refused it.
     pub current: Option<TicketView>,
+    /// Who did it (the account's login; `None` on a server without accounts): only their own
+    /// session sends it, so nobody's action goes out under another's name.
+    #[serde(default)]
+    pub account: Option<String>,
 }
 
 impl Kept {
@@ -104,6 +108,7 @@ impl Kept {
             status: Status::Queued,
             error: None,
             current: None,
+            account: None,
         }
     }
 
@@ -150,6 +155,8 @@ pub struct Terminal {
     pub applied: RwSignal<u64>,
     /// The outbox's storage failed (IndexedDB refused): what it said.
     pub storage_error: RwSignal<Option<String>>,
+    /// Who is signed in (login): the outbox shows and sends only their requests.
+    account: RwSignal<Option<String>>,
     replaying: StoredValue<bool>,
 }
 
@@ -186,6 +193,7 @@ impl Terminal {
             kept: RwSignal::new(Vec::new()),
             applied: RwSignal::new(0),
             storage_error: RwSignal::new(None),
+            account: RwSignal::new(None),
             replaying: StoredValue::new(false),
         };
         api::on_reach(move |answered| terminal.reached(answered));
@@ -232,47 +240,66 @@ impl Terminal {
             spawn_local(async {
                 let _ = api::health().await;
             });
-        } else if self.waiting_untracked() > 0 {
+        } else if self.count(Status::Queued, None) > 0 {
             self.replay();
         }
     }
 
-    /// Requests waiting for the center (tracked).
-    pub fn waiting(self) -> usize {
-        self.kept
-            .with(|k| k.iter().filter(|e| e.status == Status::Queued).count())
+    /// The one signed in now (their login; `None`: a server without accounts).
+    pub fn signed_in(self, account: Option<String>) {
+        if self.account.get_untracked() != account {
+            self.account.set(account);
+            self.replay();
+        }
     }
 
-    fn waiting_untracked(self) -> usize {
-        self.kept
-            .with_untracked(|k| k.iter().filter(|e| e.status == Status::Queued).count())
+    /// The signed-in person's kept requests with `status` (tracked).
+    pub fn mine(self, status: Status) -> Vec<Kept> {
+        let account = self.account.get();
+        self.kept.with(|k| {
+            k.iter()
+                .filter(|e| e.status == status && e.account == account)
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// How many of the signed-in person's requests with `status` there are on ticket `id`
+    /// (on any ticket: `None`), untracked.
+    fn count(self, status: Status, id: Option<TicketId>) -> usize {
+        let account = self.account.get_untracked();
+        self.kept.with_untracked(|k| {
+            k.iter()
+                .filter(|e| e.status == status && e.account == account)
+                .filter(|e| id.is_none() || e.ticket == id)
+                .count()
+        })
+    }
+
+    /// Requests waiting for the center (tracked).
+    pub fn waiting(self) -> usize {
+        self.kept.track();
+        self.account.track();
+        self.count(Status::Queued, None)
     }
 
     /// Kept requests waiting on ticket `id` (tracked): the card shows them as 待同步.
     pub fn waiting_on(self, id: TicketId) -> usize {
-        self.kept.with(|k| {
-            k.iter()
-                .filter(|e| e.status == Status::Queued && e.ticket == Some(id))
-                .count()
-        })
+        self.kept.track();
+        self.account.track();
+        self.count(Status::Queued, Some(id))
     }
 
     /// Waiting requests on ticket `id`, untracked: each one moves the ticket a version on once
     /// done, so the next action is based on the version after them.
     pub fn waiting_on_untracked(self, id: TicketId) -> u32 {
-        self.kept.with_untracked(|k| {
-            let n = k
-                .iter()
-                .filter(|e| e.status == Status::Queued && e.ticket == Some(id))
-                .count();
-            u32::try_from(n).unwrap_or(u32::MAX)
-        })
+        u32::try_from(self.count(Status::Queued, Some(id))).unwrap_or(u32::MAX)
     }
 
     /// A new request must be kept rather than sent: the center is not answering, or earlier
     /// ones still wait (they go first).
     pub fn must_keep(self) -> bool {
-        !self.online.get_untracked() || self.waiting_untracked() > 0
+        !self.online.get_untracked() || self.count(Status::Queued, None) > 0
     }
 
     /// Keeps `entry` at the end of the outbox (on disk before this returns, unless the storage
@@ -282,6 +309,7 @@ impl Terminal {
             .kept
             .with_untracked(|k| k.iter().map(|e| e.seq).fold(0.0, f64::max));
         entry.seq = f64::max(js_sys::Date::now(), last + 1.0);
+        entry.account = self.account.get_untracked();
         self.kept.update(|k| k.push(entry.clone()));
         self.store(&entry).await;
     }
@@ -332,10 +360,12 @@ impl Terminal {
         }
         self.replaying.set_value(true);
         spawn_local(async move {
-            while let Some(next) = self
-                .kept
-                .with_untracked(|k| k.iter().find(|e| e.status == Status::Queued).cloned())
-            {
+            while let Some(next) = self.kept.with_untracked(|k| {
+                let account = self.account.get_untracked();
+                k.iter()
+                    .find(|e| e.status == Status::Queued && e.account == account)
+                    .cloned()
+            }) {
                 match api::send_kept(&next.method, &next.path, &next.body, &next.key).await {
                     Ok(_) => {
                         self.forget(&next.key).await;
@@ -400,6 +430,7 @@ mod tests {
             status: Status::Conflict,
             error: None,
             current: None,
+            account: Some("e2e-commander".into()),
         }
     }
 

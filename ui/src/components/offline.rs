@@ -57,16 +57,9 @@ pub fn ConflictPanel() -> impl IntoView {
     let terminal = expect_context::<Terminal>();
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
-    let conflicts = move || {
-        terminal.kept.with(|k| {
-            k.iter()
-                .filter(|e| e.status == Status::Conflict)
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-    };
+    let conflicts = move || terminal.mine(Status::Conflict);
     view! {
-        <Show when=move || terminal.kept.with(|k| k.iter().any(|e| e.status == Status::Conflict))>
+        <Show when=move || !conflicts().is_empty()>
             <section class="conflicts" data-testid="conflicts" aria-live="polite">
                 <h3>{move || t(Msg::ConflictTitle)}" "<span class="count" data-testid="conflict-count">{move || conflicts().len()}</span></h3>
                 <p class="conflict-note">{move || t(Msg::ConflictNote)}</p>
