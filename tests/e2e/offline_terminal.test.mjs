@@ -10,6 +10,9 @@
 // answers again the outbox is replayed in order: 15 applied exactly once (each ticket's event
 // log shows one 立案), 5 shown as conflicts (STALE_VERSION) with what the ticket is now, 0
 // lost, 0 doubled. 按当前版本重试 applies the 2 relocated ones; 放弃 drops the 3 cancelled.
+// Last, an action sent online whose answer is lost (the center did it) is kept under the key it
+// was sent with and sent again: the center answers it from its idempotency record
+// (`Idempotent-Replayed: true`) and the ticket's log shows it once.
 //
 //   cd tests/e2e && npm ci
 //   BINHE_SERVER_BIN=…/binhe-server BINHE_UI_DIR=…/ui/dist node --test --test-concurrency=1 offline_terminal.test.mjs
@@ -284,6 +287,44 @@ describe('an offline-first commander terminal', { timeout: 900_000 }, () => {
       assert.equal((await ok('GET', `/api/tickets/${t.id}`)).ticket.state, 'cancelled');
     }
     console.log(`after the decisions: registered once ${[...counts.values()].filter((n) => n === 1).length}, discarded ${CANCELLED}`);
+  });
+
+  test('an online action whose answer is lost is kept under its key and done once', async () => {
+    // A new ticket where a cancelled one stood (a closed ticket is nobody's duplicate).
+    const spot = tickets[0];
+    const t = (await ok('POST', '/api/tickets', {
+      channel: 'hotline', external_id: 'BJ12345-E2E-OFFLINE-LOST', category: spot.category, urgency: 'normal',
+      description: '离线终端测试工单：应答丢失', lon: spot.lon, lat: spot.lat, reporter_name: '周女士', reporter_phone: '13800000000',
+    })).ticket;
+    await row(t.id).waitFor({ timeout: 30_000 });
+    const path = `/api/tickets/${t.id}/actions`;
+    const sent = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith(path)) sent.push(r.headers()['idempotency-key']);
+    });
+    const answers = [];
+    page.on('response', async (r) => {
+      if (r.url().endsWith(path)) answers.push({ status: r.status(), replayed: (await r.allHeaders())['idempotent-replayed'] });
+    });
+    // The first send reaches the center, which does it; its answer never comes back.
+    let reached;
+    await page.route(`**${path}`, async (route) => {
+      reached = (await route.fetch()).status();
+      await route.abort('connectionreset');
+    }, { times: 1 });
+    await row(t.id).click();
+    const card = page.locator(`[data-testid="ticket-card"][data-ticket-id="${t.id}"]`);
+    await card.locator('[data-testid="ticket-actions"] button[data-action="register"]').click();
+    await card.locator('[data-testid="action-submit"]').click();
+    await poll(async () => (answers.length > 0 ? true : undefined), 250, 60_000, 'the kept action was sent again');
+    await poll(async () => ((await storedOutbox()).length === 0 ? true : undefined), 250, 30_000, 'the outbox is empty');
+    assert.equal(reached, 200, 'the center did it the first time');
+    assert.equal(sent.length, 2, 'sent twice');
+    assert.equal(sent[0], sent[1], 'with the same Idempotency-Key');
+    assert.deepEqual(answers, [{ status: 200, replayed: 'true' }], 'the second answer is the first one again');
+    const events = (await ok('GET', `/api/tickets/${t.id}`)).events.filter((e) => e.type === 'registered');
+    console.log(`lost answer: sent ${sent.length} times with one key, registered ${events.length} time(s)`);
+    assert.equal(events.length, 1, 'done once');
     assert.deepEqual(offLoopback(browser), []);
   });
 });
