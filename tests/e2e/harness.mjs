@@ -162,6 +162,18 @@ export async function sessionToken(server, who) {
   return body.token;
 }
 
+/**
+ * A JSON request to `server` from outside the browser with a session `token`:
+ * `{ status, body }` (`body` parsed, `null` when empty).
+ */
+export async function callApi(server, token, method, path, body) {
+  const headers = { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const r = await fetch(server.origin + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
+}
+
 export function isLoopbackHost(host) {
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1' || /^127\./.test(host);
 }

@@ -77,7 +77,22 @@ impl ApiError {
 
     /// The request did not reach the server or got no answer.
     pub fn network(detail: &str) -> Self {
-        Self::local("NETWORK_ERROR", Msg::ErrorNetwork, detail)
+        Self::local(NETWORK_ERROR, Msg::ErrorNetwork, detail)
+    }
+
+    /// The request did not reach the server or got no answer (not a refusal): the terminal
+    /// is cut off from the center.
+    pub fn is_network(&self) -> bool {
+        self.status.is_none() && self.code == NETWORK_ERROR
+    }
+
+    /// Kept in the terminal's outbox while the center cannot be reached; sent when it answers.
+    pub fn queued() -> Self {
+        Self::local(QUEUED_OFFLINE, Msg::OfflineQueuedAction, "")
+    }
+
+    pub fn is_queued(&self) -> bool {
+        self.status.is_none() && self.code == QUEUED_OFFLINE
     }
 
     /// The answer was not what the contract says.
@@ -116,11 +131,31 @@ impl ApiError {
     }
 }
 
+/// The code of a request that got no answer (the client's own, never the server's).
+const NETWORK_ERROR: &str = "NETWORK_ERROR";
+/// The code of an action kept in the outbox to be sent later (the client's own).
+const QUEUED_OFFLINE: &str = "QUEUED_OFFLINE";
+
 /// Told about every answer that says the session is gone (see [`on_signed_out`]).
 type SignedOutHandler = Rc<dyn Fn(&ApiError)>;
+/// Told whether each request reached the server (see [`on_reach`]).
+type ReachHandler = Rc<dyn Fn(bool)>;
 
 thread_local! {
     static SIGNED_OUT: RefCell<Option<SignedOutHandler>> = RefCell::new(None);
+    static REACH: RefCell<Option<ReachHandler>> = RefCell::new(None);
+}
+
+/// Calls `f(true)` whenever the server answered a request (any status), `f(false)` whenever a
+/// request got no answer at all: how the terminal knows it is cut off from the center.
+pub fn on_reach(f: impl Fn(bool) + 'static) {
+    REACH.with(|cell| *cell.borrow_mut() = Some(Rc::new(f)));
+}
+
+fn reached(answered: bool) {
+    if let Some(f) = REACH.with(|cell| cell.borrow().clone()) {
+        f(answered);
+    }
 }
 
 /// Calls `f` whenever any API call is answered 401 `AUTH_REQUIRED` or `SESSION_EXPIRED`, so
@@ -141,7 +176,11 @@ async fn send(request: Result<Request, gloo_net::Error>, url: &str) -> Result<Re
         .map_err(|e| ApiError::network(&e.to_string()))?
         .send()
         .await
-        .map_err(|e| ApiError::network(&e.to_string()))?;
+        .map_err(|e| {
+            reached(false);
+            ApiError::network(&e.to_string())
+        })?;
+    reached(true);
     if resp.ok() {
         return Ok(resp);
     }
@@ -171,6 +210,42 @@ async fn post_json<B: Serialize + ?Sized, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T, ApiError> {
     read_json(send(Request::post(url).json(body), url).await?, url).await
+}
+
+/// A POST with an `Idempotency-Key`: sent again with the same key, it is done once.
+async fn post_keyed<B: Serialize + ?Sized, T: DeserializeOwned>(
+    url: &str,
+    body: &B,
+    key: &str,
+) -> Result<T, ApiError> {
+    let request = Request::post(url)
+        .header(binhe_api::IDEMPOTENCY_KEY_HEADER, key)
+        .json(body);
+    read_json(send(request, url).await?, url).await
+}
+
+/// Sends a request the terminal kept (JSON `body` text) with its `Idempotency-Key`; answers the
+/// body of a 2xx answer.
+pub async fn send_kept(method: &str, url: &str, body: &str, key: &str) -> Result<String, ApiError> {
+    let builder = match method {
+        "PUT" => Request::put(url),
+        "PATCH" => Request::patch(url),
+        _ => Request::post(url),
+    };
+    let request = builder
+        .header("content-type", "application/json")
+        .header(binhe_api::IDEMPOTENCY_KEY_HEADER, key)
+        .body(body.to_owned());
+    send(request, url)
+        .await?
+        .text()
+        .await
+        .map_err(|e| ApiError::network(&e.to_string()))
+}
+
+/// Whether the center answers at all (`/api/health`).
+pub async fn health() -> Result<binhe_api::grids::ServerHealth, ApiError> {
+    get_json("/api/health").await
 }
 
 async fn put_json<B: Serialize + ?Sized, T: DeserializeOwned>(

@@ -15,8 +15,9 @@ use crate::api::auth::MAY_ALL;
 use crate::api::{self, ApiError, Bbox};
 use crate::cameras::{CameraHealth, VideoWall};
 use crate::components::{
-    Board, BoardPanel, GridCard, GridChooser, GridTree, Header, IntakeForm, LoginPage, Notices,
-    SearchBox, TicketCard, TicketQueue, TicketToast, VideoWallPanel,
+    Board, BoardPanel, ConflictPanel, GridCard, GridChooser, GridTree, Header, IntakeForm,
+    LoginPage, Notices, OfflineBanner, SearchBox, TicketCard, TicketQueue, TicketToast,
+    VideoWallPanel,
 };
 use crate::i18n::{Lang, Msg};
 use crate::map::MapView;
@@ -214,7 +215,8 @@ impl AppState {
     /// Shows an error to the user until dismissed. A lost session is not shown: the login
     /// page comes up instead.
     pub fn notify(self, context: Msg, error: ApiError) {
-        if error.is_signed_out() {
+        // No answer from the center: the 离线 banner says so, the panels keep what they showed.
+        if error.is_signed_out() || error.is_network() {
             return;
         }
         self.notices.update(|list| {
@@ -350,6 +352,16 @@ pub fn App() -> impl IntoView {
 fn Workspace() -> impl IntoView {
     let state = expect_context::<AppState>();
     let auth = expect_context::<Auth>();
+    let terminal = crate::offline::Terminal::get();
+    provide_context(terminal);
+    // The outbox sends (and shows) only what the one signed in did.
+    Effect::new(move || {
+        terminal.signed_in(
+            state
+                .session
+                .with(|s| s.as_ref().map(|s| s.account.login.clone())),
+        );
+    });
     let desk = Desk::start(state);
     provide_context(desk);
     let health = CameraHealth::start(state);
@@ -421,6 +433,7 @@ fn Workspace() -> impl IntoView {
     view! {
         <div class="app" class:locked=locked inert=locked aria-hidden=move || locked().then_some("true")>
             <Header/>
+            <div class="offline-slot"><OfflineBanner/></div>
             <div class="body">
                 <aside class="side-panel">
                     <div class="side-tabs" role="tablist">
@@ -444,6 +457,7 @@ fn Workspace() -> impl IntoView {
                     <TicketCard/>
                     <IntakeForm/>
                     <TicketToast/>
+                    <ConflictPanel/>
                     <Notices/>
                 </main>
             </div>

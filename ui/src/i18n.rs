@@ -132,6 +132,29 @@ messages! {
     ErrorSearch => "网格搜索失败", "Grid search failed";
     ErrorDismiss => "知道了", "Dismiss";
     ErrorNetwork => "无法连接到服务器", "Cannot reach the server";
+    /// What an action kept in the outbox answers (also the error's text where one is shown).
+    OfflineQueuedAction => "已离线保存，待中心恢复后同步", "Saved offline; sent when the center answers";
+    /// The message strip after an action kept in the outbox.
+    ToastQueued => "已保存在本机，待同步", "Saved on this terminal, waiting to sync";
+    /// The banner while the center does not answer.
+    OfflineState => "离线", "Offline";
+    /// The banner while kept actions are being sent.
+    OfflineSyncing => "正在同步", "Syncing";
+    OfflineStorageFailed => "本机存储不可用，离线操作仅保存在本页", "Local storage unavailable; offline actions are kept in this page only";
+    /// The conflicts panel.
+    ConflictTitle => "冲突 · 需要您决定", "Conflicts · your decision";
+    ConflictNote =>
+        "以下离线操作未被中心接受（工单已被他人更改或已办结），未自动丢弃",
+        "The center did not accept these offline actions (the ticket was changed or closed meanwhile); none was dropped";
+    ConflictReport => "上报新工单", "New report";
+    ConflictDrop => "拖放分派", "Drop on a grid";
+    ConflictBasedOn => "基于版本", "based on version";
+    ConflictNow => "工单现为", "Ticket now";
+    ConflictVersion => "版本", "version";
+    ConflictRetry => "按当前版本重试", "Retry on the current version";
+    ConflictDiscard => "放弃", "Discard";
+    PendingTag => "待同步", "Pending sync";
+    PendingTitle => "已在本机操作，待中心确认", "Done on this terminal, not yet confirmed by the center";
     ErrorBadResponse => "服务器返回了无法识别的数据", "The server sent data the UI cannot read";
     ErrorMapUnavailable =>
         "地图组件无法启动（需要 WebGL）",
@@ -738,6 +761,10 @@ formatted! {
         "The chosen files total {size} and would exceed the {limit} import limit once encoded for upload; nothing was uploaded. Zip them or simplify the layers and try again";
     /// A layer's size: `要素 12 个` / `12 features`.
     survey_features(n: u64) => "要素 {n} 个", "features: {n}";
+    /// Actions kept in the terminal's outbox: `待同步 3 项` / `3 queued`.
+    offline_waiting(n: usize) => "待同步 {n} 项", "{n} queued";
+    /// When the center last answered, on the 离线 banner.
+    offline_since(at: &str) => "最后更新 {at}（北京时间）", "last update {at} (Beijing time)";
     /// Seconds left to undo: `27 秒` / `27 s`.
     seconds_left(secs: i64) => "{secs} 秒", "{secs} s";
     /// A worker's open orders: `在办 2 件` / `2 open`.

@@ -11,6 +11,7 @@ mod i18n;
 mod kpi;
 mod local_file;
 mod map;
+mod offline;
 mod phone;
 mod session;
 mod tickets;

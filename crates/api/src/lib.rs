@@ -33,5 +33,12 @@ pub mod vocabulary;
 pub use binhe_core as core;
 pub use error::{ErrorBody, ErrorDetail, Problem};
 
+/// The request header that makes a POST, PUT or PATCH under `/api` safe to send again: a repeat
+/// with the same key, method, path and body gets the first answer again (a terminal replaying
+/// what it queued while it could not reach the center, or retrying after a lost answer).
+pub const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
+/// The answer's header on such a repeat (`true`).
+pub const IDEMPOTENT_REPLAYED_HEADER: &str = "idempotent-replayed";
+
 /// `[min_lon, min_lat, max_lon, max_lat]` in WGS84.
 pub type Bbox = [f64; 4];

@@ -14,7 +14,8 @@ use gloo_net::http::Request;
 use web_sys::File;
 
 use super::{
-    ApiError, encode_component, get_json, header_safe, post_json, put_json, read_json, send,
+    ApiError, encode_component, get_json, header_safe, post_json, post_keyed, put_json, read_json,
+    send,
 };
 
 /// Open tickets, newest first (as many as the server lists at most), and how many there are.
@@ -46,25 +47,38 @@ pub async fn sla() -> Result<SlaTable, ApiError> {
 }
 
 pub async fn act(id: TicketId, body: &ActionRequest) -> Result<Acted, ApiError> {
-    post_json(&format!("/api/tickets/{id}/actions"), body).await
+    post_json(&action_path(id), body).await
 }
 
-/// The drag-to-dispatch gesture; `grid` is `None` when the drop hit no grid on screen (the
-/// server then says why it refuses).
-pub async fn drop_on_grid(
-    id: TicketId,
-    grid: Option<&str>,
-    lon: f64,
-    lat: f64,
-    version: u32,
+/// Where a ticket's actions go.
+pub fn action_path(id: TicketId) -> String {
+    format!("/api/tickets/{id}/actions")
+}
+
+/// Where a ticket's drop goes.
+pub fn drop_path(id: TicketId) -> String {
+    format!("/api/tickets/{id}/drop")
+}
+
+/// Sends `body` (an action or a drop) to `path` with an `Idempotency-Key`, so a retry after a
+/// lost answer is done once.
+pub async fn act_keyed<B: serde::Serialize + ?Sized>(
+    path: &str,
+    body: &B,
+    key: &str,
 ) -> Result<Acted, ApiError> {
-    let body = DropRequest {
+    post_keyed(path, body, key).await
+}
+
+/// The body of the drag-to-dispatch gesture; `grid` is `None` when the drop hit no grid on
+/// screen (the server then says why it refuses).
+pub fn drop_body(grid: Option<&str>, lon: f64, lat: f64, version: u32) -> DropRequest {
+    DropRequest {
         grid: grid.map(str::to_owned),
         lon: Some(lon),
         lat: Some(lat),
         version: Some(version),
-    };
-    post_json(&format!("/api/tickets/{id}/drop"), &body).await
+    }
 }
 
 /// Sends a photo of ticket `id` (the server reads its kind from the bytes); answers its ref.
@@ -83,8 +97,16 @@ pub async fn upload_photo(
     .await
 }
 
+/// Where new reports go.
+pub const REPORTS: &str = "/api/tickets";
+
 pub async fn create(request: &ReportRequest) -> Result<Created, ApiError> {
-    post_json("/api/tickets", request).await
+    post_json(REPORTS, request).await
+}
+
+/// A new report with an `Idempotency-Key`: sent again after a lost answer, it is taken in once.
+pub async fn create_keyed(request: &ReportRequest, key: &str) -> Result<Created, ApiError> {
+    post_keyed(REPORTS, request, key).await
 }
 
 /// `url` with the operator's choice of columns and coordinate system, if any.

@@ -13,7 +13,6 @@ use binhe_core::ticket::{IntakeRequest, Urgency};
 
 use crate::api::ApiError;
 use crate::api::texts::{self, Named};
-use crate::api::tickets as api;
 use crate::app::AppState;
 use crate::components::location::LocationField;
 use crate::components::{CloseButton, ErrorText};
@@ -113,9 +112,16 @@ pub fn IntakeForm() -> impl IntoView {
         problems.set(HashMap::new());
         failure.set(None);
         spawn_local(async move {
-            let result = api::create(&request).await;
+            let result = desk.report(&request).await;
             busy.set(false);
             match result {
+                // Kept in the outbox: taken in once the center answers.
+                Err(e) if e.is_queued() => {
+                    form.description.set(String::new());
+                    form.place.set(String::new());
+                    form.external_id.set(String::new());
+                    close();
+                }
                 Ok(created) => {
                     form.description.set(String::new());
                     form.place.set(String::new());

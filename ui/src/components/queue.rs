@@ -147,7 +147,10 @@ pub fn TicketQueue() -> impl IntoView {
         })
     });
 
+    let terminal = crate::offline::Terminal::get();
     let live = move || match desk.live.get() {
+        // The stream may not have noticed yet: the last request got no answer.
+        _ if !terminal.online.get() => ("offline", Msg::OfflineState),
         Live::Stream => ("live", Msg::LiveStream),
         Live::Polling => ("polling", Msg::LivePolling),
         Live::Connecting => ("connecting", Msg::LiveConnecting),
@@ -250,6 +253,7 @@ fn QueueRow(ticket: TicketView, cursor: RwSignal<Option<TicketId>>) -> impl Into
         <li class=move || format!("queue-row tone-{}", tone().as_str()) role="option"
             draggable=move || if state.may().dispatch { "true" } else { "false" }
             data-ticket-id=id.to_string() data-state=ticket.state.as_str()
+            data-pending=move || (crate::offline::Terminal::get().waiting_on(id) > 0).to_string()
             class:cursor=move || cursor.get() == Some(id)
             class:selected=move || desk.selected.get() == Some(id)
             aria-selected=move || (desk.selected.get() == Some(id)).to_string()
@@ -264,6 +268,7 @@ fn QueueRow(ticket: TicketView, cursor: RwSignal<Option<TicketId>>) -> impl Into
                 <span class="queue-category">{category}</span>
                 {ticket.is_urgent().then(|| view! { <span class="urgent-tag">{move || Urgency::Urgent.short(lang.get())}</span> })}
                 {unclassified_tag(lang, &ticket)}
+                {super::ticket_card::pending_tag(lang, id)}
                 {ticket.duplicate_flag.is_some().then(|| view! {
                     <span class="flag-tag" title=move || Msg::QueueFlagged.text(lang.get())>{move || Msg::FlagShort.text(lang.get())}</span>
                 })}

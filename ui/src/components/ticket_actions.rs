@@ -16,7 +16,7 @@ use crate::components::location::LocationField;
 use crate::i18n::{Lang, Msg};
 use crate::tickets::Desk;
 use crate::tickets::actions::{CARD_ORDER, Filled, Input, OnTheCard, choices};
-use crate::tickets::desk::{ChooseGrid, PickFor};
+use crate::tickets::desk::{ChooseGrid, PickFor, Toast};
 
 /// The action form's state. It lives in the card, not in the part drawn from the ticket, so
 /// a reload of the ticket does not wipe what the dispatcher is typing.
@@ -104,6 +104,10 @@ pub fn send(desk: Desk, form: ActionForm, ticket: &TicketView, action: ActionKin
         let result = desk.act(id, action, &filled).await;
         form.busy.set(false);
         match result {
+            Err(e) if e.is_queued() => {
+                form.reset();
+                desk.toast.set(Some(Toast::Queued { ticket: Some(id) }));
+            }
             Ok(_) => {
                 form.reset();
                 if action == ActionKind::Relocate {

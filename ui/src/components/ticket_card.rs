@@ -62,6 +62,21 @@ pub fn TicketCard() -> impl IntoView {
     }
 }
 
+/// 待同步 on a ticket with actions kept in the outbox: done here, not yet by the center.
+pub(super) fn pending_tag(lang: RwSignal<Lang>, id: i64) -> impl IntoView {
+    move || {
+        let n = crate::offline::Terminal::get().waiting_on(id);
+        (n > 0).then(|| {
+            view! {
+                <span class="pending-tag" data-testid="pending-tag" data-count=n.to_string()
+                    title=move || Msg::PendingTitle.text(lang.get())>
+                    {move || Msg::PendingTag.text(lang.get())}
+                </span>
+            }
+        })
+    }
+}
+
 /// A `<dt>`/`<dd>` pair; `data-field` names the value for tests.
 fn field(
     lang: RwSignal<Lang>,
@@ -92,6 +107,7 @@ fn card_body(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, d: &TicketDetai
             </span>
             <h2 class="card-title" data-field="category">{move || names.1.category_name(lang.get()).to_owned()}</h2>
             {unclassified_tag(lang, &ticket)}
+            {pending_tag(lang, ticket.id)}
             {ticket.state.is_open().then(|| view! {
                 <span class=move || format!("sla-chip tone-{}", tone().as_str()) data-field="time-left">
                     {move || time_left(lang.get(), due, desk.now.get())}

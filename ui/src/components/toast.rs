@@ -63,6 +63,19 @@ pub fn TicketToast() -> impl IntoView {
                 }
                 .into_any()
             }
+            Toast::Queued { ticket } => {
+                let text = move || {
+                    let said = Msg::ToastQueued.text(lang.get());
+                    ticket.map_or_else(|| said.to_owned(), |id| format!("#{id} · {said}"))
+                };
+                view! {
+                    <div class="toast queued" data-testid="toast" data-kind="queued">
+                        <span class="toast-text">{text}</span>
+                        {dismiss(desk, lang)}
+                    </div>
+                }
+                .into_any()
+            }
             Toast::Refused { context, error } => {
                 let code = error.code.clone();
                 view! {

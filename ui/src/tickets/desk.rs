@@ -10,7 +10,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use binhe_api::tickets::{Acted, ActionRequest, CatalogueView, TicketDetail, TicketView};
+use binhe_api::tickets::{
+    Acted, ActionRequest, CatalogueView, Created, ReportRequest, TicketDetail, TicketView,
+};
 use binhe_core::ticket::{ActionKind, SlaStatus, TicketId, TicketState};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -23,6 +25,7 @@ use crate::api::ApiError;
 use crate::api::tickets as api;
 use crate::app::AppState;
 use crate::i18n::Msg;
+use crate::offline::{Kept, Terminal, new_key};
 
 /// Stream events are gathered this long before the panels reload: a burst costs one reload.
 /// (Not a debounce that restarts on every event: a busy feed would starve it.)
@@ -88,6 +91,10 @@ pub enum Toast {
     Refused {
         context: Msg,
         error: ApiError,
+    },
+    /// Kept in the outbox while the center cannot be reached (`ticket`: `None` for a report).
+    Queued {
+        ticket: Option<TicketId>,
     },
 }
 
@@ -222,7 +229,17 @@ impl Desk {
                 let Some(id) = self.selected.get_untracked() else {
                     return;
                 };
-                let result = Some(api::ticket(id).await.map(Arc::new));
+                let result = match api::ticket(id).await {
+                    Ok(detail) => Ok(Arc::new(detail)),
+                    // Cut off from the center: the card keeps what it showed, or the ticket
+                    // as the queue last loaded it.
+                    Err(e) if e.is_network() => match self.offline_detail(id) {
+                        Some(detail) => Ok(detail),
+                        None => Err(e),
+                    },
+                    Err(e) => Err(e),
+                };
+                let result = Some(result);
                 // An answer for a ticket the dispatcher has since left is dropped; an unchanged
                 // one too, so a half-filled form on the card is not drawn anew.
                 if self.selected.get_untracked() == Some(id)
@@ -231,6 +248,14 @@ impl Desk {
                     self.detail.set(result);
                 }
             });
+        });
+
+        // Kept actions the center has now done (or refused): reload.
+        Effect::new(move |first: Option<()>| {
+            Terminal::get().applied.track();
+            if first.is_some() {
+                self.changed();
+            }
         });
 
         // Other grids may route tickets elsewhere.
@@ -300,6 +325,29 @@ impl Desk {
             })
     }
 
+    /// What the card shows of ticket `id` while the center does not answer: the detail it
+    /// showed, or the ticket as last listed (without its history).
+    fn offline_detail(self, id: TicketId) -> Option<Arc<TicketDetail>> {
+        let shown = self.detail.with_untracked(|d| match d {
+            Some(Ok(d)) if d.ticket.id == id => Some(Arc::clone(d)),
+            _ => None,
+        });
+        shown.or_else(|| {
+            let ticket = self
+                .tickets
+                .with_untracked(|list| list.iter().find(|t| t.id == id).cloned())?;
+            Some(Arc::new(TicketDetail {
+                ticket,
+                events: Vec::new(),
+                duplicates: Vec::new(),
+                responsible: Vec::new(),
+                nearest: Vec::new(),
+                cameras: Vec::new(),
+                photos: Vec::new(),
+            }))
+        })
+    }
+
     /// Opens the ticket's card in place of the intake form (and of a grid card, see `App`).
     pub fn open(self, id: TicketId) {
         if self.selected.get_untracked() != Some(id) {
@@ -334,22 +382,78 @@ impl Desk {
         self.changed();
     }
 
-    /// Sends `action` for ticket `id` as the dispatcher last saw it. Whatever the answer, the
-    /// ticket on screen becomes the server's (a refusal carries the current ticket).
+    /// Sends `action` for ticket `id` as the dispatcher last saw it (after the actions on it
+    /// still waiting in the outbox). Whatever the answer, the ticket on screen becomes the
+    /// server's (a refusal carries the current ticket); without an answer the action is kept
+    /// (`ApiError::queued`).
     pub async fn act(
         self,
         id: TicketId,
         action: ActionKind,
         filled: &Filled,
     ) -> Result<Acted, ApiError> {
-        let version = self.find(id).map_or(0, |t| t.version);
+        let version =
+            self.find(id).map_or(0, |t| t.version) + Terminal::get().waiting_on_untracked(id);
         self.send(id, &request(action, version, filled)).await
     }
 
     async fn send(self, id: TicketId, body: &ActionRequest) -> Result<Acted, ApiError> {
-        let result = api::act(id, body).await;
-        self.settle(&result);
-        result
+        let kind = body.action.clone().unwrap_or_default();
+        self.send_keyed(id, &api::action_path(id), body, kind, body.version)
+            .await
+    }
+
+    /// Sends `body` to `path` with a new `Idempotency-Key`, or keeps it in the outbox: when
+    /// the center is not answering, when earlier actions still wait there, or when this one
+    /// gets no answer (kept under the same key: if the center did it, it will not do it again).
+    async fn send_keyed<B: serde::Serialize>(
+        self,
+        id: TicketId,
+        path: &str,
+        body: &B,
+        kind: String,
+        version: Option<u32>,
+    ) -> Result<Acted, ApiError> {
+        let key = new_key();
+        if !Terminal::get().must_keep() {
+            let result = api::act_keyed(path, body, &key).await;
+            if !matches!(&result, Err(e) if e.is_network()) {
+                self.settle(&result);
+                return result;
+            }
+        }
+        let body =
+            serde_json::to_string(body).map_err(|e| ApiError::bad_response(&e.to_string()))?;
+        Terminal::get()
+            .keep(Kept::new(
+                key,
+                path.to_owned(),
+                body,
+                kind,
+                Some(id),
+                version,
+            ))
+            .await;
+        Err(ApiError::queued())
+    }
+
+    /// Takes in a new report, or keeps it in the outbox while the center does not answer.
+    pub async fn report(self, request: &ReportRequest) -> Result<Created, ApiError> {
+        let key = new_key();
+        if !Terminal::get().must_keep() {
+            let result = api::create_keyed(request, &key).await;
+            if !matches!(&result, Err(e) if e.is_network()) {
+                return result;
+            }
+        }
+        let body =
+            serde_json::to_string(request).map_err(|e| ApiError::bad_response(&e.to_string()))?;
+        let path = api::REPORTS.to_owned();
+        Terminal::get()
+            .keep(Kept::new(key, path, body, "report".to_owned(), None, None))
+            .await;
+        self.toast.set(Some(Toast::Queued { ticket: None }));
+        Err(ApiError::queued())
     }
 
     fn settle(self, result: &Result<Acted, ApiError>) {
@@ -374,8 +478,10 @@ impl Desk {
                 let registered = self
                     .act(choose.ticket, ActionKind::Register, &Filled::default())
                     .await;
-                if let Err(error) = registered {
-                    self.announce(Msg::ErrorDispatch, Err(error));
+                if let Err(error) = registered
+                    && !error.is_queued()
+                {
+                    self.announce(choose.ticket, Msg::ErrorDispatch, Err(error));
                     return;
                 }
             }
@@ -384,7 +490,7 @@ impl Desk {
                 ..Filled::default()
             };
             let result = self.act(choose.ticket, choose.action, &filled).await;
-            self.announce(Msg::ErrorDispatch, result);
+            self.announce(choose.ticket, Msg::ErrorDispatch, result);
         });
     }
 
@@ -393,10 +499,19 @@ impl Desk {
         let Some(ticket) = self.find(id) else {
             return;
         };
+        let version = ticket.version + Terminal::get().waiting_on_untracked(id);
         spawn_local(async move {
-            let result = api::drop_on_grid(id, grid.as_deref(), lon, lat, ticket.version).await;
-            self.settle(&result);
-            self.announce(Msg::ErrorDrop, result);
+            let body = api::drop_body(grid.as_deref(), lon, lat, version);
+            let result = self
+                .send_keyed(
+                    id,
+                    &api::drop_path(id),
+                    &body,
+                    "drop".to_owned(),
+                    Some(version),
+                )
+                .await;
+            self.announce(id, Msg::ErrorDrop, result);
         });
     }
 
@@ -407,6 +522,9 @@ impl Desk {
                 .await
             {
                 Ok(_) => self.toast.set(Some(Toast::Undone { ticket: id })),
+                Err(error) if error.is_queued() => {
+                    self.toast.set(Some(Toast::Queued { ticket: Some(id) }));
+                }
                 Err(error) => self.toast.set(Some(Toast::Refused {
                     context: Msg::ErrorUndo,
                     error,
@@ -415,7 +533,7 @@ impl Desk {
         });
     }
 
-    fn announce(self, context: Msg, result: Result<Acted, ApiError>) {
+    fn announce(self, ticket: TicketId, context: Msg, result: Result<Acted, ApiError>) {
         let toast = match result {
             Ok(acted) => {
                 let undo = acted.undo_until.or_else(|| undo_until(&acted.events));
@@ -430,6 +548,9 @@ impl Desk {
                     undo_until: undo,
                 }
             }
+            Err(error) if error.is_queued() => Toast::Queued {
+                ticket: Some(ticket),
+            },
             Err(error) => Toast::Refused { context, error },
         };
         self.toast.set(Some(toast));

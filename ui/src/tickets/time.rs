@@ -53,6 +53,11 @@ pub fn day_end(date: &str) -> Option<DateTime<Utc>> {
     day_start(&day.checked_add_days(Days::new(1))?.to_string())
 }
 
+/// `09:05:07`, for the 离线 banner's last update.
+pub fn clock(t: DateTime<Utc>) -> String {
+    t.with_timezone(&shanghai()).format("%H:%M:%S").to_string()
+}
+
 /// `11-28 09:05:07`, for the timeline where the order of quick steps matters.
 pub fn short_with_seconds(t: DateTime<Utc>) -> String {
     t.with_timezone(&shanghai())

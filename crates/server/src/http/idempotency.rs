@@ -28,9 +28,9 @@ use sha2::{Digest, Sha256};
 use super::{ApiError, AuditNote, Caller, Refusal};
 
 /// The request header.
-pub const HEADER: &str = "idempotency-key";
+pub const HEADER: &str = binhe_api::IDEMPOTENCY_KEY_HEADER;
 /// The answer's header on a repeat.
-pub const REPLAYED: &str = "idempotent-replayed";
+pub const REPLAYED: &str = binhe_api::IDEMPOTENT_REPLAYED_HEADER;
 const MAX_KEY_CHARS: usize = 255;
 /// Longest answer kept.
 const MAX_KEPT_ANSWER: usize = 1 << 20;
