@@ -10,7 +10,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target
 WASM_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target-wasm
 BIN := $(CARGO_TARGET_DIR)/debug
 
-.PHONY: run test setup ui native lint unit e2e bench demo-dataset clean-db
+.PHONY: run test setup ui native lint unit e2e bench fuzz demo-dataset clean-db
 
 ## Open the desktop app in demo mode (embedded SQLite under ~/.local/share/smart-binhe).
 run: setup ui native
@@ -66,6 +66,13 @@ bench:
 	cargo bench -p binhe-server --bench fanout
 	cargo bench -p binhe-server --bench cameras
 	cargo bench -p binhe-store --bench kpi
+
+## Fuzz the importers and request bodies (grid GeoJSON and survey files, 12345 CSV/XLSX, intake
+## JSON, Open311 forms) with libFuzzer on stable, FUZZ_SECONDS each (default 120; FUZZ_TARGETS
+## to choose); prints executions and time per target. Panicking inputs go to fuzz/regressions/,
+## which `make test` replays. Installs cargo-fuzz if missing. See docs/fuzzing.md.
+fuzz:
+	scripts/fuzz.sh
 
 ## Regenerate assets/demo from the seeded generator (commit the result).
 demo-dataset:
