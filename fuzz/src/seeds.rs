@@ -2,6 +2,7 @@
 //! and a survey upload, shapefiles and their zip, work-order files in CSV (UTF-8 and GBK) and
 //! XLSX, intake JSON and Open311 forms. Names and codes come from the dataset at run time.
 
+use std::fmt::Write as _;
 use std::io::{Cursor, Write};
 
 use base64::Engine;
@@ -127,7 +128,7 @@ fn shapefile_parts() -> Vec<(&'static str, Vec<u8>)> {
         }
         let mut record = dbase::Record::default();
         let text = |s: &str| dbase::FieldValue::Character(Some(s.to_owned()));
-        record.insert("WGBM".into(), text(&grid.code.to_string()));
+        record.insert("WGBM".into(), text(grid.code.as_ref()));
         record.insert("WGMC".into(), text(&grid.name));
         record.insert("JB".into(), text(grid.level().label_zh()));
         record.insert(
@@ -262,20 +263,18 @@ fn sheet_xml(rows: &[Vec<String>], shared: bool) -> (String, String) {
     );
     for (r, row) in rows.iter().enumerate() {
         let r = r + 1;
-        sheet.push_str(&format!(r#"<row r="{r}">"#));
+        let _ = write!(sheet, r#"<row r="{r}">"#);
         for (c, cell) in row.iter().enumerate() {
             let at = format!("{}{r}", char::from(b'A' + c as u8));
             let text = xml_escape(cell);
             if shared {
-                sheet.push_str(&format!(
-                    r#"<c r="{at}" t="s"><v>{}</v></c>"#,
-                    strings.len()
-                ));
+                let _ = write!(sheet, r#"<c r="{at}" t="s"><v>{}</v></c>"#, strings.len());
                 strings.push(format!("<si><t>{text}</t></si>"));
             } else {
-                sheet.push_str(&format!(
+                let _ = write!(
+                    sheet,
                     r#"<c r="{at}" t="inlineStr"><is><t>{text}</t></is></c>"#
-                ));
+                );
             }
         }
         sheet.push_str("</row>");
