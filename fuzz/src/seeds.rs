@@ -336,6 +336,9 @@ pub fn xlsx_package(shared_strings: Option<&[u8]>, sheet: &[u8]) -> Vec<u8> {
 /// The orders as Excel saves them (rust_xlsxwriter): text, numbers and a date-time cell.
 fn xlsx_file(rows: &[Vec<String>]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
+    // A fixed creation time keeps the seed the same from run to run.
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2026, 12, 1).expect("a date");
+    book.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
     let sheet = book.add_worksheet();
     let time_format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd hh:mm:ss");
     for (r, row) in rows.iter().enumerate() {
