@@ -26,7 +26,7 @@ fi
 
 targets=${FUZZ_TARGETS:-$(cargo fuzz list)}
 log "seeds: writing the generated corpus"
-cargo run -q -p binhe-fuzz --bin fuzz-seeds -- fuzz/corpus
+cargo run -q -p binhe-fuzz --example fuzz-seeds -- fuzz/corpus
 log "building ${targets//$'\n'/ } (release, coverage-instrumented)"
 cargo fuzz build "${FUZZ_FLAGS[@]}"
 

@@ -52,7 +52,7 @@ fn every_kept_input_runs_without_panic() {
         let regressions = kept("regressions", target);
         assert!(
             !corpus.is_empty(),
-            "fuzz/corpus/{target}/ holds no input: run `make fuzz` (or the fuzz-seeds binary)"
+            "fuzz/corpus/{target}/ holds no input: run `make fuzz` (or `cargo run -p binhe-fuzz --example fuzz-seeds`)"
         );
         failures.extend(panicking(run, &corpus));
         failures.extend(panicking(run, &regressions));
