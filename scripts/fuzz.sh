@@ -17,6 +17,11 @@ FUZZ_TARGET_DIR=${FUZZ_TARGET_DIR:-$HOME/.cache/smart-binhe/fuzz-target}
 # `--sanitizer none`: AddressSanitizer needs a nightly compiler (-Zsanitizer), and the code
 # fuzzed is safe Rust (the workspace forbids `unsafe`); the coverage instrumentation libFuzzer
 # steers by (-Cpasses=sancov-module, -Cllvm-args=-sanitizer-coverage-*) works on stable.
+# `-O`: optimised without debug assertions, so integer overflow wraps as in a release build.
+# cargo-fuzz's default (`-a`) turns overflow checks on in every crate, and calamine's unchecked
+# column arithmetic (see the root Cargo.toml) would stop the work_orders target at once; the
+# overflows are caught instead when `cargo test -p binhe-fuzz` replays the corpus in a debug
+# build — which is how that one was found.
 FUZZ_FLAGS=(--sanitizer none --features libfuzzer -O --target-dir "$FUZZ_TARGET_DIR")
 
 if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$CARGO_FUZZ_VERSION" ]; then
@@ -46,7 +51,6 @@ for target in $targets; do
   execs=$(stat number_of_executed_units)
   rate=$(stat average_exec_per_sec)
   added=$(stat new_units_added)
-  corpus=$(find "fuzz/corpus/$target" -type f | wc -l)
   crashes=0
   if [ "$status" -ne 0 ]; then
     tail -40 "$out"
@@ -59,6 +63,14 @@ for target in $targets; do
     failed+=("$target")
   fi
   rm -f "$out"
+  # Keep only the inputs that add edges (not counters or comparisons), so the corpus committed
+  # stays small; the seeds keep their names.
+  cargo fuzz cmin "${FUZZ_FLAGS[@]}" "$target" "fuzz/corpus/$target" -- \
+    -use_counters=0 -use_cmp=0 >/dev/null 2>&1 || log "$target: corpus not minimised"
+  for seed in "fuzz/corpus/$target"/seed-*; do
+    rm -f "fuzz/corpus/$target/$(sha1sum "$seed" | cut -d' ' -f1)"
+  done
+  corpus=$(find "fuzz/corpus/$target" -type f | wc -l)
   summary+=("$(printf '%-14s %6ss %12s execs %8s/s %6s corpus %5s new %3s crashes' \
     "$target" "$took" "${execs:-?}" "${rate:-?}" "$corpus" "${added:-?}" "$crashes")")
 done

@@ -222,8 +222,10 @@ fn unzip(
         if file.size() > *budget {
             return Err(too_large());
         }
-        // The declared size may lie: read at most what is left, plus one byte to notice.
-        let mut content = Vec::with_capacity(file.size() as usize);
+        // The declared size may lie: read at most what is left, plus one byte to notice; and
+        // reserve at most 1 MiB on its word, or a small zip of many entries each declaring the
+        // whole budget would hold that much memory per entry.
+        let mut content = Vec::with_capacity(file.size().min(1024 * 1024) as usize);
         (&mut file)
             .take(*budget + 1)
             .read_to_end(&mut content)
