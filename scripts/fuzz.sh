@@ -64,15 +64,19 @@ for target in $targets; do
   fi
   rm -f "$out"
   # Keep only the inputs that add edges (not counters or comparisons), so the corpus committed
-  # stays small; the seeds keep their names.
+  # stays small.
   cargo fuzz cmin "${FUZZ_FLAGS[@]}" "$target" "fuzz/corpus/$target" -- \
     -use_counters=0 -use_cmp=0 >/dev/null 2>&1 || log "$target: corpus not minimised"
-  for seed in "fuzz/corpus/$target"/seed-*; do
-    rm -f "fuzz/corpus/$target/$(sha1sum "$seed" | cut -d' ' -f1)"
-  done
   corpus=$(find "fuzz/corpus/$target" -type f | wc -l)
   summary+=("$(printf '%-14s %6ss %12s execs %8s/s %6s corpus %5s new %3s crashes' \
     "$target" "$took" "${execs:-?}" "${rate:-?}" "$corpus" "${added:-?}" "$crashes")")
+done
+
+# The minimising names every input by its SHA-1: the seeds get their names back, once.
+cargo run -q -p binhe-fuzz --example fuzz-seeds -- fuzz/corpus >/dev/null
+shopt -s nullglob
+for seed in fuzz/corpus/*/seed-*; do
+  rm -f "$(dirname "$seed")/$(sha1sum "$seed" | cut -d' ' -f1)"
 done
 
 log "summary (FUZZ_SECONDS=$SECONDS_EACH)"
