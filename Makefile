@@ -10,7 +10,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target
 WASM_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target-wasm
 BIN := $(CARGO_TARGET_DIR)/debug
 
-.PHONY: run test setup ui native lint unit e2e bench soak demo-dataset clean-db
+.PHONY: run test setup ui native lint unit e2e bench soak fuzz demo-dataset clean-db
 
 ## Open the desktop app in demo mode (embedded SQLite under ~/.local/share/smart-binhe).
 run: setup ui native
@@ -75,6 +75,13 @@ soak:
 	BINHE_BENCH_PG_URL=$$(scripts/postgres.sh url)
 	export BINHE_BENCH_PG_URL
 	cargo bench -p binhe-server --bench soak
+
+## Fuzz the importers and request bodies (grid GeoJSON and survey files, 12345 CSV/XLSX, intake
+## JSON, Open311 forms) with libFuzzer on stable, FUZZ_SECONDS each (default 120; FUZZ_TARGETS
+## to choose); prints executions and time per target. Panicking inputs go to fuzz/regressions/,
+## which `make test` replays. Installs cargo-fuzz if missing. See docs/fuzzing.md.
+fuzz:
+	scripts/fuzz.sh
 
 ## Regenerate assets/demo from the seeded generator (commit the result).
 demo-dataset:

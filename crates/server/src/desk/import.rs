@@ -280,7 +280,7 @@ type Remembered = (String, ColumnMapping);
 
 /// Reads the file with the operator's columns, or with those remembered for its headers.
 /// Answers the mapping to remember: the operator's, once the file was read with it.
-fn read_with_columns(
+pub fn read_with_columns(
     bytes: &[u8],
     file_name: &str,
     columns: Option<ColumnMapping>,
@@ -309,7 +309,7 @@ fn read_with_columns(
 
 /// The row with its longitude/latitude in WGS84; a pair the coordinate system cannot convert
 /// (a projected easting where degrees were expected) is the row's problem.
-fn converted(row: &WorkOrderRow, crs: Crs) -> Result<IntakeRequest, Vec<IntakeProblem>> {
+pub fn converted(row: &WorkOrderRow, crs: Crs) -> Result<IntakeRequest, Vec<IntakeProblem>> {
     let mut request = row.request.clone()?;
     if crs == Crs::Wgs84 {
         return Ok(request);
@@ -335,7 +335,7 @@ fn converted(row: &WorkOrderRow, crs: Crs) -> Result<IntakeRequest, Vec<IntakePr
 
 /// Puts the row's category in the catalogue's terms. One the catalogue does not know is taken
 /// in as 其他 with the name it had kept in the description, and a notice for the dispatcher.
-fn classify(
+pub fn classify(
     request: &mut IntakeRequest,
     row: &WorkOrderRow,
     catalogue: &Catalogue,

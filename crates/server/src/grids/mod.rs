@@ -6,7 +6,7 @@
 mod export;
 mod survey;
 
-pub use survey::{ReadSurvey, read_files};
+pub use survey::{ReadSurvey, read_files, read_upload};
 
 use axum::Router;
 use axum::extract::rejection::StringRejection;
@@ -358,7 +358,7 @@ async fn preview(
 
 /// A survey upload rather than a documented GeoJSON file: a JSON object with `files` and no
 /// GeoJSON `type`.
-fn survey_upload(body: &str) -> Result<Option<SurveyUpload>, ApiError> {
+pub fn survey_upload(body: &str) -> Result<Option<SurveyUpload>, ApiError> {
     #[derive(serde::Deserialize)]
     struct Shape {
         #[serde(rename = "type")]

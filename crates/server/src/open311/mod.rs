@@ -640,30 +640,7 @@ async fn take_in(
     client: &binhe_store::Open311Client,
     form: &[(String, String)],
 ) -> Result<Record, Open311Error> {
-    let name: Vec<&str> = ["last_name", "first_name"]
-        .into_iter()
-        .filter_map(|n| field(form, n))
-        .collect();
-    let request = IntakeRequest {
-        channel: Some("resident".to_owned()),
-        category: field(form, "service_code").map(str::to_owned),
-        description: field(form, "description").map(str::to_owned),
-        lon: coordinate(form, "long")?,
-        lat: coordinate(form, "lat")?,
-        address: field(form, "address_string").map(str::to_owned),
-        reporter_name: (!name.is_empty()).then(|| name.concat()),
-        reporter_phone: field(form, "phone").map(str::to_owned),
-        source_ref: Some(client.name.clone()),
-        ..IntakeRequest::default()
-    };
-    if request.category.is_none() {
-        return Err(Open311Error::BadRequest("service_code is required".into()));
-    }
-    if request.lat.is_none() && request.address.is_none() {
-        return Err(Open311Error::BadRequest(
-            "lat and long, or address_string, is required".into(),
-        ));
-    }
+    let request = intake_request(form, &client.name)?;
     let id = match desk.intake_one(request, grids.view()).await? {
         IntakeOutcome::Created { ticket, .. } => ticket.id,
         IntakeOutcome::Existing { id } => id,
@@ -685,6 +662,39 @@ async fn take_in(
         ),
         ("account_id", Val::Null),
     ]))
+}
+
+/// The intake request a `POST requests` form asks for, from the client named `client`: what
+/// the form says in the intake's terms, before the intake judges it.
+pub fn intake_request(
+    form: &[(String, String)],
+    client: &str,
+) -> Result<IntakeRequest, Open311Error> {
+    let name: Vec<&str> = ["last_name", "first_name"]
+        .into_iter()
+        .filter_map(|n| field(form, n))
+        .collect();
+    let request = IntakeRequest {
+        channel: Some("resident".to_owned()),
+        category: field(form, "service_code").map(str::to_owned),
+        description: field(form, "description").map(str::to_owned),
+        lon: coordinate(form, "long")?,
+        lat: coordinate(form, "lat")?,
+        address: field(form, "address_string").map(str::to_owned),
+        reporter_name: (!name.is_empty()).then(|| name.concat()),
+        reporter_phone: field(form, "phone").map(str::to_owned),
+        source_ref: Some(client.to_owned()),
+        ..IntakeRequest::default()
+    };
+    if request.category.is_none() {
+        return Err(Open311Error::BadRequest("service_code is required".into()));
+    }
+    if request.lat.is_none() && request.address.is_none() {
+        return Err(Open311Error::BadRequest(
+            "lat and long, or address_string, is required".into(),
+        ));
+    }
+    Ok(request)
 }
 
 async fn post_request<const AS_XML: bool>(
