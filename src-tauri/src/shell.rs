@@ -276,21 +276,40 @@ impl Shell {
         });
     }
 
-    /// Where the window goes for a center that answers: the center itself if plain HTTP or its
-    /// pinned certificate (accepted in WebKit now), else the page where the person decides.
+    /// Where the window goes for a center that answers: the center itself if plain HTTP, a
+    /// certificate an authority this computer trusts vouches for, or its pinned certificate
+    /// (either accepted in WebKit now), else the page where the person decides.
     fn trusted_page(&self, center: &Url) -> Url {
+        let accepted = |allow: &dyn Fn(&WebviewWindow) -> Result<(), String>| {
+            self.wait_for_first_load();
+            match self
+                .window()
+                .ok_or_else(|| "no window".to_owned())
+                .and_then(|window| allow(&window))
+            {
+                Ok(()) => center.clone(),
+                Err(detail) => connect_page("unreachable", Some(center), Some(&detail)),
+            }
+        };
         match trust::check(center, &self.saved().pins) {
             Trust::Plain => center.clone(),
-            Trust::Pinned { host, pem } => {
-                self.wait_for_first_load();
-                let allowed = self
-                    .window()
-                    .ok_or_else(|| "no window".to_owned())
-                    .and_then(|window| trust::allow(&window, host, pem));
-                match allowed {
-                    Ok(()) => center.clone(),
-                    Err(detail) => connect_page("unreachable", Some(center), Some(&detail)),
+            Trust::Verified {
+                host,
+                pem,
+                stale_pin,
+            } => {
+                tracing::info!(%center, "the center's certificate verifies against the authorities this computer trusts: opened without asking");
+                if stale_pin {
+                    // The center moved from a certificate of its own to one an authority
+                    // vouches for: the pin has nothing left to protect.
+                    if let Err(error) = self.unpin(center) {
+                        tracing::warn!(%center, %error, "cannot drop the pin the center no longer needs");
+                    }
                 }
+                accepted(&|window| trust::allow_verified(window, host.clone(), pem.clone()))
+            }
+            Trust::Pinned { host, pem } => {
+                accepted(&|window| trust::allow(window, host.clone(), pem.clone()))
             }
             Trust::FirstUse { fingerprint } => {
                 tracing::info!(%center, %fingerprint, "a center not trusted before: asking");
@@ -319,6 +338,18 @@ impl Shell {
             .insert(trust::pin_key(center), fingerprint.to_owned());
         saved.save(&self.settings_path)?;
         tracing::info!(%center, %fingerprint, "center certificate trusted");
+        *self.saved.lock().expect("not poisoned") = saved;
+        Ok(())
+    }
+
+    /// Forgets the certificate pinned for `center`.
+    fn unpin(&self, center: &Url) -> Result<(), String> {
+        let mut saved = self.saved();
+        let Some(fingerprint) = saved.pins.remove(&trust::pin_key(center)) else {
+            return Ok(());
+        };
+        saved.save(&self.settings_path)?;
+        tracing::info!(%center, %fingerprint, "pin dropped: the center's certificate now verifies against a trusted authority");
         *self.saved.lock().expect("not poisoned") = saved;
         Ok(())
     }
@@ -426,6 +457,11 @@ pub async fn trust_center(
             ..
         } => fingerprint,
         Trust::Pinned { .. } | Trust::Plain => fingerprint.clone(),
+        // An authority this computer trusts vouches for it now: nothing to pin.
+        Trust::Verified { .. } => {
+            shell.open_center(center);
+            return Ok(());
+        }
         Trust::Failed(detail) => return Err(detail),
     };
     if presented != fingerprint {

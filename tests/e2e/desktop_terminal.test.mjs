@@ -13,8 +13,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { sleep, startCenter } from './harness.mjs';
 import { desktopHome, freePort, openDesktop } from './desktop.mjs';
 
@@ -26,19 +27,26 @@ let center;
 let desktop;
 
 /**
- * Opens the app with these arguments, after closing the one before (a fresh driver per app:
- * one session each). Returns the app's log from then on.
+ * Opens the app with these arguments (and `env`, the home's unless given), after closing the one
+ * before (a fresh driver per app: one session each). Returns the app's log from then on.
  */
-async function openApp(args) {
+async function openApp(args, env = home.env) {
   await desktop?.close();
   desktop = undefined;
-  desktop = await openDesktop({ env: home.env, args });
+  desktop = await openDesktop({ env, args });
   return desktop.log;
 }
 
 const run = (script) => desktop.run(script);
 const waitForWindow = (check, message, ms) => desktop.waitForWindow(check, message, ms);
 const screenshot = (name) => desktop.screenshot(name);
+
+/** Logs the dispatcher in from the window's page (same origin: the cookie is the session); the status. */
+const logInFromWindow = () => run(`return (async () => {
+  const r = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: ${JSON.stringify(LOGIN)}, password: ${JSON.stringify(PASSWORD)}, terminal: '金海社区指挥终端' }) });
+  return r.status;
+})();`);
 
 /** The TCP ports the running smart-binhe processes of this test listen on. */
 function appListeningPorts() {
@@ -82,12 +90,7 @@ test('--center opens the center in the window and never starts the embedded serv
   const before = await run(`return (async () => (await fetch('/api/session')).status)();`);
   assert.equal(before, 401);
   // Log in from the window as a terminal would (same origin, the cookie is the session).
-  const login = await run(`return (async () => {
-    const r = await fetch('/api/login', { method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ login: ${JSON.stringify(LOGIN)}, password: ${JSON.stringify(PASSWORD)}, terminal: '金海社区指挥终端' }) });
-    return r.status;
-  })();`);
-  assert.equal(login, 200);
+  assert.equal(await logInFromWindow(), 200);
   const session = await run(`return (async () => (await fetch('/api/session')).json())();`);
   assert.equal(session.mode, 'center');
   assert.equal(session.account.login, LOGIN);
@@ -229,5 +232,88 @@ test('a center over HTTPS with a certificate of its own: its fingerprint is show
     assert.ok(!warned.url.startsWith(secure.origin), 'the window does not open the center');
   } finally {
     await secure.stop();
+  }
+});
+
+/**
+ * A certificate authority made now with openssl in a temp folder (as a district's CA): `ca` is
+ * its certificate (PEM), `issue(name, subjectAltName)` makes a server certificate it signs:
+ * `{ cert, key }` files. Nothing of it is kept after `remove()`.
+ */
+function makeAuthority() {
+  const dir = mkdtempSync(join(tmpdir(), 'binhe-ca-'));
+  const openssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+  openssl('req', '-x509', ...ecKey, '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '30',
+    '-subj', '/CN=Binhe district e2e CA');
+  const issue = (name, subjectAltName) => {
+    openssl('req', ...ecKey, '-keyout', `${name}-key.pem`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    writeFileSync(join(dir, `${name}.ext`),
+      `subjectAltName=${subjectAltName}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n`);
+    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial',
+      '-days', '30', '-out', `${name}.pem`, '-extfile', `${name}.ext`);
+    return { cert: join(dir, `${name}.pem`), key: join(dir, `${name}-key.pem`) };
+  };
+  return { ca: join(dir, 'ca.pem'), issue, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+test('a center whose certificate an authority this computer trusts signed opens with no trust page and no pin; one for another host still asks', async () => {
+  const authority = makeAuthority();
+  const accounts = [{ login: LOGIN, name: '滨河调度员', password: PASSWORD, role: 'dispatcher' }];
+  const vouched = await startCenter(accounts, { certificate: authority.issue('center', 'IP:127.0.0.1,DNS:localhost') });
+  let elsewhere;
+  try {
+    assert.match(vouched.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+    const onVouched = (s) => s.url.startsWith(`${vouched.origin}/`) && /智慧滨河/.test(s.title);
+    const key = new URL(vouched.url).host;
+    // The district's CA installed for this app only (rustls-native-certs reads SSL_CERT_FILE
+    // instead of the system's store); WebKit's own trust database (glib-networking) never
+    // hears of it: the shell has it accept exactly the certificate rustls verified.
+    const trusting = { ...home.env, SSL_CERT_FILE: authority.ca };
+    mkdirSync(dirname(settingsFile()), { recursive: true });
+    writeFileSync(settingsFile(), JSON.stringify({ center_url: center.url }));
+
+    // Straight to the center: the trust page waits for the person, so a window that reaches
+    // the center never showed it.
+    const log = await openApp(['--center', vouched.url], trusting);
+    await waitForWindow(onVouched, 'the center with a certificate from a trusted authority was not opened', 60_000);
+    assert.match(log(), /verifies against the authorities this computer trusts: opened without asking/);
+    assert.equal(savedChoice().pins?.[key], undefined, 'nothing is pinned');
+    // The center's API answers the window over HTTPS; log in and the map comes up.
+    assert.equal(await run("return (async () => (await fetch('/api/session')).status)();"), 401);
+    assert.equal(await logInFromWindow(), 200);
+    await run('location.reload(); return true;');
+    await waitForWindow((s) => onVouched(s) && s.ready, 'the map never came up over the verified certificate');
+    const colours = await screenshot('desktop-terminal-ca-verified');
+    assert.ok(colours > 500, `the window screenshot has only ${colours} colours: nothing drawn?`);
+
+    // A pin kept from when the center had a certificate of its own: the center opens all the
+    // same, with no warning, and the pin is dropped.
+    const stale = `SHA256:${Array(32).fill('AB').join(':')}`;
+    writeFileSync(settingsFile(), JSON.stringify({ center_url: center.url, pins: { [key]: stale, 'other.example:443': stale } }));
+    const log2 = await openApp(['--center', vouched.url], trusting);
+    await waitForWindow(onVouched, 'a center pinned before and now verified was not opened', 60_000);
+    assert.match(log2(), /pin dropped/);
+    assert.deepEqual(savedChoice().pins, { 'other.example:443': stale }, 'only its own stale pin is dropped');
+
+    // Without the CA installed the same certificate is trust on first use, as before.
+    await openApp(['--center', vouched.url]);
+    const unknown = await waitForWindow((s) => s.state === 'trust', 'no trust page for a CA this computer does not trust', 60_000);
+    assert.ok(unknown.text.includes(vouched.fingerprint), unknown.text);
+
+    // The same CA, but a certificate for another host name: the chain verifies, the name does
+    // not, so the person is asked.
+    elsewhere = await startCenter(accounts, { certificate: authority.issue('elsewhere', 'DNS:wrong-host.binhe.example') });
+    await openApp(['--center', elsewhere.url], trusting);
+    const asking = await waitForWindow((s) => s.state === 'trust', 'no trust page for a certificate of another host', 60_000);
+    assert.ok(asking.text.includes(elsewhere.fingerprint), asking.text);
+    assert.match(asking.text, /首次连接：请核对中心的证书/);
+    assert.equal(savedChoice().pins?.[new URL(elsewhere.url).host], undefined);
+    await sleep(1_500);
+    assert.ok((await screenshot('desktop-terminal-ca-wrong-host')) > 50);
+  } finally {
+    await elsewhere?.stop();
+    await vouched.stop();
+    authority.remove();
   }
 });

@@ -131,10 +131,11 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [], databas
 /**
  * `binhe-server serve --center` (accounts and sessions, no launch key) on a fresh database, with
  * these accounts (`{ login, name, password, role }`) made on the command line first, as an
- * operator sets up a new center, over plain HTTP (`--insecure-http`) unless `tls`. Returns what
- * [`startServer`] returns.
+ * operator sets up a new center, over plain HTTP (`--insecure-http`) unless `tls` (then with a
+ * certificate of its own) or `certificate` (`{ cert, key }` PEM files: the operator's,
+ * `--tls-cert/--tls-key`). Returns what [`startServer`] returns.
  */
-export async function startCenter(accounts, { tls = false } = {}) {
+export async function startCenter(accounts, { tls = false, certificate = null } = {}) {
   const database = freshDatabase();
   try {
     for (const { login, name, password, role } of accounts) {
@@ -147,7 +148,10 @@ export async function startCenter(accounts, { tls = false } = {}) {
     rmSync(database.dir, { recursive: true, force: true });
     throw e;
   }
-  return startServer({ database, extraArgs: ['--center', ...(tls ? [] : ['--insecure-http'])] });
+  const transport = certificate
+    ? ['--tls-cert', certificate.cert, '--tls-key', certificate.key]
+    : (tls ? [] : ['--insecure-http']);
+  return startServer({ database, extraArgs: ['--center', ...transport] });
 }
 
 /** Signs `who` (`{ login, password }`) in at a center over HTTP; answers the session token. */

@@ -287,21 +287,43 @@ impl Listener for TlsListener {
 /// What a terminal checks of a center: the certificate it presents, by fingerprint. With a pin,
 /// only that certificate is accepted (whatever names it carries: a center made its own); without
 /// one, any is, and [`PinnedCenter::presented`] says which (trust on first use — the person
-/// compares it with the fingerprint the center printed).
+/// compares it with the fingerprint the center printed). A `judge` (the desktop's: the system's
+/// trusted authorities) is asked about the same chain and name on the way, and
+/// [`PinnedCenter::verdict`] keeps its answer.
 #[derive(Debug)]
 pub struct PinnedCenter {
     pin: Option<String>,
     presented: std::sync::Mutex<Option<CertificateDer<'static>>>,
+    judge: Option<Arc<dyn rustls::client::danger::ServerCertVerifier>>,
+    verdict: std::sync::Mutex<Option<Result<(), rustls::Error>>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
 }
 
 impl PinnedCenter {
     pub fn new(pin: Option<&str>) -> Arc<Self> {
+        Self::judged(pin, None)
+    }
+
+    fn judged(
+        pin: Option<&str>,
+        judge: Option<Arc<dyn rustls::client::danger::ServerCertVerifier>>,
+    ) -> Arc<Self> {
         Arc::new(Self {
             pin: pin.map(str::to_owned),
             presented: std::sync::Mutex::new(None),
+            judge,
+            verdict: std::sync::Mutex::new(None),
             provider: Arc::new(rustls::crypto::ring::default_provider()),
         })
+    }
+
+    /// What the judge said of the presented chain and name (once a handshake got that far and
+    /// there is a judge).
+    pub fn verdict(&self) -> Option<Result<(), rustls::Error>> {
+        self.verdict
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// The client settings checking against this.
@@ -327,16 +349,25 @@ impl rustls::client::danger::ServerCertVerifier for PinnedCenter {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &rustls_pki_types::ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls_pki_types::UnixTime,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &rustls_pki_types::ServerName<'_>,
+        ocsp_response: &[u8],
+        now: rustls_pki_types::UnixTime,
     ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
         *self
             .presented
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) =
             Some(end_entity.clone().into_owned());
+        if let Some(judge) = &self.judge {
+            let verdict = judge
+                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+                .map(|_| ());
+            *self
+                .verdict
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(verdict);
+        }
         match &self.pin {
             Some(pin) if *pin != fingerprint(end_entity) => Err(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::ApplicationVerificationFailure,
@@ -386,7 +417,28 @@ pub async fn presented_certificate(
     host: &str,
     port: u16,
 ) -> Result<CertificateDer<'static>, std::io::Error> {
-    let check = PinnedCenter::new(None);
+    examine_center(host, port, None)
+        .await
+        .map(|presented| presented.certificate)
+}
+
+/// What a center presented in a handshake: its certificate, and what `judge` (if any) said of
+/// the chain it sent and the name it was reached by.
+#[derive(Debug)]
+pub struct Presented {
+    pub certificate: CertificateDer<'static>,
+    /// `None` without a judge.
+    pub verdict: Option<Result<(), rustls::Error>>,
+}
+
+/// The certificate a center at `host:port` presents, whoever signed it, and `judge`'s verdict
+/// on its chain and name — the handshake goes through either way (nothing is sent over it).
+pub async fn examine_center(
+    host: &str,
+    port: u16,
+    judge: Option<Arc<dyn rustls::client::danger::ServerCertVerifier>>,
+) -> Result<Presented, std::io::Error> {
+    let check = PinnedCenter::judged(None, judge);
     let connector = tokio_rustls::TlsConnector::from(Arc::new(check.client_config()));
     let name = rustls_pki_types::ServerName::try_from(host.trim_matches(['[', ']']).to_owned())
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
@@ -407,9 +459,13 @@ pub async fn presented_certificate(
             ));
         }
     }
-    check
+    let certificate = check
         .presented()
-        .ok_or_else(|| std::io::Error::other("the center presented no certificate"))
+        .ok_or_else(|| std::io::Error::other("the center presented no certificate"))?;
+    Ok(Presented {
+        certificate,
+        verdict: check.verdict(),
+    })
 }
 
 /// A DER certificate as PEM text.
