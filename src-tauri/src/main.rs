@@ -74,10 +74,20 @@ fn demo_feed() -> Option<FeedSettings> {
 fn main() {
     // Before any thread or WebKit exists: may start this binary again with the environment set.
     webkit::ensure_environment();
+    let mut filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    // The platform verifier logs every certificate it does not vouch for as an error; for a
+    // center with a certificate of its own that is the normal way to trust on first use, and
+    // the shell says so itself. Shown only when asked for by name in RUST_LOG.
+    if !std::env::var("RUST_LOG").is_ok_and(|v| v.contains("rustls_platform_verifier")) {
+        filter = filter.add_directive(
+            "rustls_platform_verifier=off"
+                .parse()
+                .expect("a fixed directive"),
+        );
+    }
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
     let settings_path = settings::settings_file();
@@ -100,7 +110,7 @@ fn main() {
         desktop: None,
         tls: None,
         public_hosts: Vec::new(),
-        read_timeouts: binhe_server::ReadTimeouts::default(),
+        client_timeouts: binhe_server::ClientTimeouts::default(),
         backups: None,
     };
     let shell = Shell::new(settings_path, saved, config);

@@ -14,14 +14,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use binhe_core::demo::{self, DEFAULT_SEED};
-use binhe_core::{GridLevel, ticket::Catalogue};
 use binhe_server::Database;
 use binhe_testkit::ScratchDatabase;
-use geo::InteriorPoint;
 #[path = "../tests/common/harness.rs"]
 #[allow(dead_code, reason = "the benchmark uses a part")]
 mod harness;
+#[path = "../tests/common/spread.rs"]
+mod spread;
 use harness::Harness;
 use serde_json::{Value, json};
 
@@ -106,24 +105,15 @@ async fn measure(terminals: usize, round: u64, servers: Servers<'_>) -> (f64, f6
 
     // Requests spread over the street, each in its own micro-grid cell and category, so none is
     // merged as a duplicate and each makes exactly one event.
-    let hierarchy = demo::generate(DEFAULT_SEED).hierarchy;
-    let places: Vec<(f64, f64)> = hierarchy
-        .at_level(GridLevel::Micro)
-        .filter_map(|i| hierarchy.get(i).shape.interior_point())
-        .map(|p| (p.x(), p.y()))
-        .collect();
-    let categories: Vec<String> = Catalogue::defaults()
-        .categories
-        .into_iter()
-        .map(|c| c.code)
-        .collect();
+    let places = spread::micro_grid_places();
+    let categories = spread::category_codes();
     let sent: Sent = Arc::new(Mutex::new(HashMap::new()));
     let total = EVENTS_PER_SECOND * SECONDS;
     let mut tick = tokio::time::interval(Duration::from_micros(1_000_000 / EVENTS_PER_SECOND));
     let mut senders = Vec::new();
     for n in 0..total {
         tick.tick().await;
-        let (lon, lat) = places[n as usize % places.len()];
+        let spread::Place { lon, lat, .. } = places[n as usize % places.len()];
         let category = &categories[(n as usize / places.len()) % categories.len()];
         let body = json!({
             "channel": "hotline", "external_id": format!("FANOUT-{round}-{n}"), "category": category,

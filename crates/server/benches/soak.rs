@@ -18,12 +18,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use binhe_core::demo::{self, DEFAULT_SEED};
-use binhe_core::{GridLevel, ticket::Catalogue};
 use binhe_testkit::ScratchDatabase;
-use geo::InteriorPoint;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
+
+#[path = "../tests/common/spread.rs"]
+mod spread;
 
 const BUSIEST_HOUR_TIMES_TEN: f64 = 22.0;
 
@@ -241,21 +241,8 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    let hierarchy = demo::generate(DEFAULT_SEED).hierarchy;
-    let places: Vec<(f64, f64, String)> = hierarchy
-        .at_level(GridLevel::Micro)
-        .filter_map(|i| {
-            let grid = hierarchy.get(i);
-            grid.shape
-                .interior_point()
-                .map(|p| (p.x(), p.y(), grid.code.to_string()))
-        })
-        .collect();
-    let categories: Vec<String> = Catalogue::defaults()
-        .categories
-        .into_iter()
-        .map(|c| c.code)
-        .collect();
+    let places = spread::micro_grid_places();
+    let categories = spread::category_codes();
     let devices: Value = street
         .client
         .get(format!("{base}/api/devices.geojson"))
@@ -287,7 +274,11 @@ async fn main() {
             let mut tick = tokio::time::interval(gap);
             for n in 0.. {
                 tick.tick().await;
-                let (lon, lat, micro) = &places[n % places.len()];
+                let spread::Place {
+                    lon,
+                    lat,
+                    grid: micro,
+                } = &places[n % places.len()];
                 let body = json!({
                     "channel": "hotline", "external_id": format!("SOAK-{n}"),
                     "category": categories[n % categories.len()],

@@ -59,7 +59,7 @@ use desk::import::ImportJobs;
 use gateway::Gateway;
 pub use router::router;
 pub use state::AppState;
-pub use uri_guard::ReadTimeouts;
+pub use uri_guard::ClientTimeouts;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -158,7 +158,7 @@ pub struct ServerConfig {
     /// `Host` besides `localhost` and IP literals of its own (DNS rebinding).
     pub public_hosts: Vec<String>,
     /// How long a slow client may take to send its request.
-    pub read_timeouts: ReadTimeouts,
+    pub client_timeouts: ClientTimeouts,
     /// Center mode: back the database up on this schedule.
     pub backups: Option<backup::Schedule>,
 }
@@ -519,13 +519,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
                 source,
             })?;
         serve_on(
-            uri_guard::Guarded(listener, config.read_timeouts),
+            uri_guard::Guarded(listener, config.client_timeouts),
             app,
             stopped,
         )
     } else {
         serve_on(
-            uri_guard::Guarded(listener, config.read_timeouts),
+            uri_guard::Guarded(listener, config.client_timeouts),
             app,
             stopped,
         )

@@ -58,6 +58,10 @@ enum Command {
         /// Seconds a request's body may stall while the server waits for it.
         #[arg(long, default_value_t = 60)]
         body_timeout: u64,
+        /// Seconds the server's sending may wait for a client that takes none of it (a live
+        /// picture or video wall nobody reads any more); the connection is then closed.
+        #[arg(long, default_value_t = 60)]
+        write_timeout: u64,
         /// The built UI folder.
         #[arg(long, default_value = "ui/dist")]
         ui_dir: PathBuf,
@@ -337,6 +341,7 @@ async fn run(command: Command) -> Result<(), String> {
             public_hosts,
             head_timeout,
             body_timeout,
+            write_timeout,
             ui_dir,
             demo_feed,
             feed_rate,
@@ -390,9 +395,10 @@ async fn run(command: Command) -> Result<(), String> {
                 desktop: None,
                 tls,
                 public_hosts,
-                read_timeouts: binhe_server::ReadTimeouts {
+                client_timeouts: binhe_server::ClientTimeouts {
                     head: std::time::Duration::from_secs(head_timeout.max(1)),
                     body: std::time::Duration::from_secs(body_timeout.max(1)),
+                    write: std::time::Duration::from_secs(write_timeout.max(1)),
                 },
                 backups,
             })

@@ -10,10 +10,13 @@
 //! CONNECT, HTTP/2, unusual framing) on, it passes the connection's bytes through untouched.
 //!
 //! Knowing where each request stands, it also ends connections of clients too slow to be
-//! served ([`ReadTimeouts`], against slowloris): a head (request line and headers) must arrive
+//! served ([`ClientTimeouts`], against slowloris): a head (request line and headers) must arrive
 //! whole within `head` of its first byte — and a new connection's first head within `head` of
 //! connecting — and a body may stall no longer than `body` while the server waits for it. The
-//! connection is then closed (hyper sees a read error).
+//! connection is then closed (hyper sees a read error). The other way round, a client that
+//! stops reading what it is sent (a live picture, the video wall's socket, an export) holds
+//! the server's writes for no longer than `write`: the connection is then closed too (hyper,
+//! or the WebSocket after an upgrade, sees a write error), giving back what it held.
 
 use std::io;
 use std::pin::Pin;
@@ -381,19 +384,22 @@ impl Framing {
 
 /// How long the server waits for a slow client's request (see the module's description).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReadTimeouts {
+pub struct ClientTimeouts {
     /// For a whole head, from its first byte (for a new connection's first one, from
     /// connecting).
     pub head: Duration,
     /// For the next bytes of a body the server is waiting for.
     pub body: Duration,
+    /// For the client to take any of what the server is sending.
+    pub write: Duration,
 }
 
-impl Default for ReadTimeouts {
+impl Default for ClientTimeouts {
     fn default() -> Self {
         Self {
             head: Duration::from_secs(30),
             body: Duration::from_mins(1),
+            write: Duration::from_mins(1),
         }
     }
 }
@@ -423,20 +429,33 @@ impl Framing {
 /// The deadline a connection's reads run against.
 #[derive(Debug)]
 struct Deadlines {
-    timeouts: ReadTimeouts,
+    timeouts: ClientTimeouts,
     /// The head under way must be complete by then.
     head: Option<Pin<Box<Sleep>>>,
     /// The body the server waits for must go on by then.
     body: Option<Pin<Box<Sleep>>>,
+    /// The client must take some of what the server sends by then.
+    write: Option<Pin<Box<Sleep>>>,
 }
 
 impl Deadlines {
-    fn new(timeouts: ReadTimeouts) -> Self {
+    fn new(timeouts: ClientTimeouts) -> Self {
         Self {
             timeouts,
             head: Some(Box::pin(tokio::time::sleep(timeouts.head))),
             body: None,
+            write: None,
         }
+    }
+
+    /// A write could not go on: whether the client has taken nothing for too long.
+    fn write_stalled(&mut self, cx: &mut Context<'_>) -> bool {
+        let write = self.timeouts.write;
+        self.write
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(write)))
+            .as_mut()
+            .poll(cx)
+            .is_ready()
     }
 
     /// After bytes arrived: the head deadline runs from a head's first byte to its end; the
@@ -490,7 +509,7 @@ impl<I> GuardedIo<I> {
         }
     }
 
-    pub fn with_timeouts(io: I, timeouts: ReadTimeouts) -> Self {
+    pub fn with_timeouts(io: I, timeouts: ClientTimeouts) -> Self {
         Self {
             deadlines: Some(Deadlines::new(timeouts)),
             ..Self::new(io)
@@ -537,13 +556,39 @@ impl<I: AsyncRead + Unpin> AsyncRead for GuardedIo<I> {
     }
 }
 
+impl<I> GuardedIo<I> {
+    /// Passes on how a write went; one that could not go on for the write timeout fails.
+    fn written<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        let Some(deadlines) = &mut self.deadlines else {
+            return poll;
+        };
+        if poll.is_ready() {
+            deadlines.write = None;
+            return poll;
+        }
+        if deadlines.write_stalled(cx) {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client took nothing of what it was sent",
+            )));
+        }
+        Poll::Pending
+    }
+}
+
 impl<I: AsyncWrite + Unpin> AsyncWrite for GuardedIo<I> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.io).poll_write(cx, buf);
+        this.written(cx, poll)
     }
 
     fn poll_write_vectored(
@@ -551,7 +596,9 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for GuardedIo<I> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
+        this.written(cx, poll)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -559,7 +606,9 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for GuardedIo<I> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+        let this = self.get_mut();
+        let poll = Pin::new(&mut this.io).poll_flush(cx);
+        this.written(cx, poll)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -569,7 +618,7 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for GuardedIo<I> {
 
 /// A listener whose connections are read through the guard, with these read timeouts.
 #[derive(Debug)]
-pub struct Guarded<L>(pub L, pub ReadTimeouts);
+pub struct Guarded<L>(pub L, pub ClientTimeouts);
 
 impl<L: Listener> Listener for Guarded<L> {
     type Io = GuardedIo<L::Io>;

@@ -500,6 +500,30 @@ async fn the_video_wall_gets_every_camera_on_one_socket() {
 }
 
 #[tokio::test]
+async fn the_wall_ends_a_socket_that_sends_more_than_any_wall_request() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("wall-size.sqlite")).await;
+    let mut socket = open_wall(&h).await;
+    let huge = json!({ "cameras": ["x".repeat(1 << 20)] }).to_string();
+    // The server may close before the whole message is sent.
+    let _ = socket.send(Message::Text(huge.into())).await;
+    let ended = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            match socket.next().await {
+                // Keep-alives are no answer.
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                None | Some(Err(_) | Ok(Message::Close(_))) => break,
+                Some(Ok(other)) => panic!("an answer to an oversized message: {other:?}"),
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the socket stays open after a 1 MiB message");
+}
+
+#[tokio::test]
 async fn a_full_wall_refuses_past_the_allowance_and_swaps_a_camera_without_refusal() {
     use futures_util::SinkExt;
     let _turn = ONE_AT_A_TIME.lock().await;

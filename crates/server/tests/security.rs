@@ -9,7 +9,8 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use binhe_server::{Database, Mode, ReadTimeouts, open_state};
+use binhe_core::access::{FREE_LOGIN_FAILURES, login_lockout};
+use binhe_server::{ClientTimeouts, Database, Mode, open_state};
 use common::Harness;
 use common::center::{Cast, PASSWORD, Terminal, make_accounts, point_in, request_at};
 use reqwest::{Method, StatusCode};
@@ -187,6 +188,53 @@ async fn a_ticket_goes_only_to_a_worker_of_its_community_within_the_callers_scop
     }
 }
 
+/// The most password checks the throttle may allow for one name in `elapsed`: the free ones,
+/// then one more each time a lock can have run out (1 s, then 2 s, 4 s …).
+fn most_checks(elapsed: Duration) -> usize {
+    let mut checks = FREE_LOGIN_FAILURES + 1;
+    let mut locked = Duration::ZERO;
+    loop {
+        locked += login_lockout(checks)
+            .and_then(|wait| wait.to_std().ok())
+            .expect("a lock past the free attempts");
+        if locked > elapsed {
+            return checks as usize;
+        }
+        checks += 1;
+    }
+}
+
+/// Sixty wrong passwords for `login` at once, spread over the servers at `bases`: how many
+/// were checked (401) and how many throttled (429). At least the free attempts are checked,
+/// and no more than [`most_checks`] in the time the guesses took, however they are spread.
+async fn guess_at_once(client: &reqwest::Client, bases: &[String], login: &str) -> (usize, usize) {
+    let started = Instant::now();
+    let answers = futures_util::future::join_all(
+        (0..60).map(|i| wrong_login(client, &bases[i % bases.len()], login)),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    let checked = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::UNAUTHORIZED)
+        .count();
+    let throttled = answers
+        .iter()
+        .filter(|(s, a)| *s == StatusCode::TOO_MANY_REQUESTS && code(a) == "LOGIN_THROTTLED")
+        .count();
+    let most = most_checks(elapsed);
+    println!(
+        "RELIABILITY throttle {login}: {checked} of 60 wrong passwords checked, {throttled} refused, over {} server(s) in {elapsed:?}",
+        bases.len()
+    );
+    assert!(
+        (FREE_LOGIN_FAILURES as usize + 1..=most).contains(&checked),
+        "{login}: {checked} passwords checked of 60 over {} server(s) in {elapsed:?} (at most {most})",
+        bases.len()
+    );
+    (checked, throttled)
+}
+
 /// Logs in as `login` with a wrong password from `client`: the status and answer.
 async fn wrong_login(client: &reqwest::Client, base: &str, login: &str) -> (StatusCode, Value) {
     let response = client
@@ -204,20 +252,7 @@ async fn parallel_wrong_passwords_get_five_checks_whatever_the_address() {
     let c = center_with(&[]).await;
     let base = c.server.base();
     let client = common::harness::client();
-    let answers =
-        futures_util::future::join_all((0..60).map(|_| wrong_login(&client, &base, "cmdr"))).await;
-    let checked = answers
-        .iter()
-        .filter(|(s, _)| *s == StatusCode::UNAUTHORIZED)
-        .count();
-    let throttled = answers
-        .iter()
-        .filter(|(s, a)| *s == StatusCode::TOO_MANY_REQUESTS && code(a) == "LOGIN_THROTTLED")
-        .count();
-    assert!(
-        (1..=5).contains(&checked),
-        "{checked} passwords checked of 60"
-    );
+    let (checked, throttled) = guess_at_once(&client, std::slice::from_ref(&base), "cmdr").await;
     assert_eq!(checked + throttled, 60);
     // Another address gets no fresh budget for the same account (127.0.0.2 is loopback too).
     let elsewhere = reqwest::Client::builder()
@@ -281,6 +316,35 @@ async fn unknown_logins_are_throttled_exactly_like_real_ones() {
     let none = wrong_login(&client, &base, unknown).await;
     assert_eq!(none.0, StatusCode::UNAUTHORIZED, "{}", none.1);
     Terminal::login(&base, "cmdr").await;
+}
+
+/// Two center processes on one PostgreSQL database share one login budget per name: 60 wrong
+/// passwords spread over both get no more checks than one server gives, for a real account and
+/// for a name no account has alike.
+#[tokio::test]
+async fn on_postgresql_guesses_spread_over_two_servers_share_one_budget() {
+    let db = binhe_testkit::ScratchDatabase::on_test_server("throttle").await;
+    let database = Database::Postgres(db.url().to_owned());
+    make_accounts(&database).await;
+    let (one, two) = tokio::join!(
+        Harness::center(database.clone()),
+        Harness::center(database.clone())
+    );
+    let bases = [one.base(), two.base()];
+    let client = common::harness::client();
+    for name in ["cmdr", "nobody-at-all"] {
+        let (checked, throttled) = guess_at_once(&client, &bases, name).await;
+        assert_eq!(checked + throttled, 60, "{name}");
+    }
+    // A right password is let in on the other server once the lock has run out.
+    let wait = loop {
+        let (status, answer) = wrong_login(&client, &bases[0], "cmdr").await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            break answer["error"]["retry_after_s"].as_u64().unwrap();
+        }
+    };
+    tokio::time::sleep(Duration::from_secs(wait + 1)).await;
+    Terminal::login(&bases[1], "cmdr").await;
 }
 
 #[tokio::test]
@@ -530,13 +594,14 @@ async fn an_upload_is_refused_before_its_body_is_read() {
 #[tokio::test]
 async fn clients_that_stop_midway_are_disconnected_in_time() {
     let dir = tempfile::tempdir().unwrap();
-    let timeouts = ReadTimeouts {
+    let timeouts = ClientTimeouts {
         head: Duration::from_millis(1200),
         body: Duration::from_millis(1200),
+        ..ClientTimeouts::default()
     };
     let server = Harness::start_with(
         Database::Sqlite(dir.path().join("standalone.sqlite")),
-        |config| config.read_timeouts = timeouts,
+        |config| config.client_timeouts = timeouts,
     )
     .await;
     let address = server.server.address;
@@ -602,6 +667,17 @@ async fn clients_that_stop_midway_are_disconnected_in_time() {
         answer.is_empty() || status_of(&answer) != "201",
         "nothing stored: {answer}"
     );
+
+    // HTTP/2 is not spoken (ALPN offers only http/1.1): a client that starts with its preface
+    // gets no connection to hold.
+    let (answer, closed) = raw(
+        address,
+        b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+        Duration::from_secs(6),
+    )
+    .await;
+    assert!(closed, "an HTTP/2 preface holds its connection: {answer}");
+    assert!(!answer.contains(" 200 "), "{answer}");
 
     // A request sent in pieces inside the timeouts is served, and a kept-alive connection is
     // not cut while the server answers slowly or the client thinks between requests.

@@ -5,6 +5,7 @@
 
 mod common;
 
+use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use binhe_core::access::Role;
@@ -16,6 +17,8 @@ use common::Harness;
 use common::center::{Terminal, make_accounts};
 use reqwest::StatusCode;
 use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
 
 fn watcher(account: &str, session: &str, quota: StreamQuota) -> Watcher {
     Watcher {
@@ -113,6 +116,19 @@ fn the_allowances_are_configurable() {
     }
 }
 
+/// The first camera `terminal` may see.
+async fn first_camera_of(terminal: &Terminal) -> String {
+    terminal.json("/api/devices.geojson").await["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["kind"] == "camera")
+        .expect("a camera the terminal may see")["properties"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// Opens a camera's live picture; the response while it plays.
 async fn live(terminal: &Terminal, camera: &str) -> reqwest::Response {
     terminal
@@ -130,15 +146,7 @@ async fn a_grid_worker_gets_four_live_streams_and_a_clear_refusal_for_the_fifth(
     let wkr = Terminal::login(&base, "wkr").await;
     let wkr_phone = Terminal::login(&base, "wkr").await;
     let cmdr = Terminal::login(&base, "cmdr").await;
-    let camera = wkr.json("/api/devices.geojson").await["features"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["properties"]["kind"] == "camera")
-        .expect("a camera in the worker's grid")["properties"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let camera = first_camera_of(&wkr).await;
 
     let mut playing = Vec::new();
     for _ in 0..4 {
@@ -171,4 +179,72 @@ async fn a_grid_worker_gets_four_live_streams_and_a_clear_refusal_for_the_fifth(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(again.is_some(), "a closed stream's place comes back");
+}
+
+/// A live picture asked for over a connection that reads its answer's status line and then
+/// nothing more (a tiny receive window, so the server's sending stalls at once).
+async fn unread_picture(address: SocketAddr, token: &str, camera: &str) -> TcpStream {
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(address).await.unwrap();
+    let request = format!(
+        "GET /api/cameras/{camera}/live.mjpeg HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+         Authorization: Bearer {token}\r\n\r\n",
+        port = address.port()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut status = [0_u8; 12];
+    stream.read_exact(&mut status).await.unwrap();
+    assert_eq!(&status, b"HTTP/1.1 200");
+    stream
+}
+
+#[tokio::test]
+async fn pictures_nobody_reads_give_their_places_back_after_the_write_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = Database::Sqlite(dir.path().join("unread.sqlite"));
+    make_accounts(&database).await;
+    let center = Harness::start_with(database, |config| {
+        config.center = Some(Ipv4Addr::LOCALHOST.into());
+        config.client_timeouts.write = Duration::from_secs(1);
+    })
+    .await;
+    let base = center.base();
+    let wkr = Terminal::login(&base, "wkr").await;
+    let camera = first_camera_of(&wkr).await;
+    let token = wkr.token.clone().unwrap();
+    let mut unread = Vec::new();
+    for _ in 0..4 {
+        unread.push(unread_picture(center.server.address, &token, &camera).await);
+    }
+    assert_eq!(
+        live(&wkr, &camera).await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the four unread pictures hold the worker's allowance"
+    );
+    // The server gives up on each once it could send nothing for a second, and its place
+    // comes back (asked for without reading the unread ones, which would let them go on).
+    let mut again = Vec::new();
+    for _ in 0..600 {
+        let response = live(&wkr, &camera).await;
+        if response.status() == StatusCode::OK {
+            again.push(response);
+            if again.len() == 4 {
+                break;
+            }
+        } else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    assert_eq!(again.len(), 4, "the unread pictures' places came back");
+    // Each connection has ended: what was sent before it is still there to read, then the end.
+    for mut stream in unread {
+        let mut rest = Vec::new();
+        let ended =
+            tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut rest)).await;
+        assert!(
+            ended.is_ok(),
+            "an unread picture's connection is still open"
+        );
+    }
 }

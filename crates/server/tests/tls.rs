@@ -7,76 +7,23 @@
 mod common;
 
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use binhe_server::Database;
 use binhe_server::tls::{PinnedCenter, Tls, fingerprint};
 use common::center::{PASSWORD, make_accounts};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use common::crash::ServerProcess;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-/// A `binhe-server serve --center` process, killed when dropped.
-struct Center {
-    _child: tokio::process::Child,
-    url: url::Url,
-    fingerprint: Option<String>,
-    stderr: Arc<std::sync::Mutex<String>>,
-    _ui: tempfile::TempDir,
-}
-
-impl Center {
-    async fn start(database: &Path, extra: &[&str]) -> Self {
-        let ui = common::harness::ui_dir();
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_binhe-server"))
-            .args(["serve", "--center", "--port", "0", "--db"])
-            .arg(database)
-            .arg("--ui-dir")
-            .arg(ui.path())
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let stderr = Arc::new(std::sync::Mutex::new(String::new()));
-        let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
-        let kept = Arc::clone(&stderr);
-        tokio::spawn(async move {
-            while let Ok(Some(line)) = errors.next_line().await {
-                kept.lock().unwrap().push_str(&line);
-                kept.lock().unwrap().push('\n');
-            }
-        });
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut fingerprint = None;
-        let url = tokio::time::timeout(Duration::from_mins(1), async {
-            while let Some(line) = lines.next_line().await.unwrap() {
-                if let Some(print) = line.strip_prefix("SMART_BINHE_TLS_FINGERPRINT=") {
-                    fingerprint = Some(print.to_owned());
-                }
-                if let Some(url) = line.strip_prefix("SMART_BINHE_URL=") {
-                    return url::Url::parse(url).unwrap();
-                }
-            }
-            panic!("the server ended before printing its address");
-        })
-        .await
-        .expect("the server starts within a minute");
-        Self {
-            _child: child,
-            url,
-            fingerprint,
-            stderr,
-            _ui: ui,
-        }
-    }
-
-    fn port(&self) -> u16 {
-        self.url.port().unwrap()
-    }
+/// A `binhe-server serve --center` process on the SQLite file `database`, killed when dropped.
+async fn center(database: &Path, extra: &[&str]) -> ServerProcess {
+    let extra: Vec<&str> = ["--center"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    ServerProcess::start(database.to_str().unwrap(), &extra).await
 }
 
 /// One HTTP/1.1 exchange over TLS, the center's certificate checked against `pin`: the raw
@@ -102,9 +49,9 @@ async fn a_center_serves_https_with_the_certificate_it_made_and_kept() {
     let dir = tempfile::tempdir().unwrap();
     let database = dir.path().join("center.sqlite");
     make_accounts(&Database::Sqlite(database.clone())).await;
-    let center = Center::start(&database, &[]).await;
-    assert_eq!(center.url.scheme(), "https");
-    let pin = center
+    let first = center(&database, &[]).await;
+    assert_eq!(first.url.scheme(), "https");
+    let pin = first
         .fingerprint
         .clone()
         .expect("the fingerprint is printed");
@@ -119,13 +66,10 @@ async fn a_center_serves_https_with_the_certificate_it_made_and_kept() {
         "the printed fingerprint is the kept file's"
     );
     assert!(!cert.is_empty());
-    assert!(
-        center.stderr.lock().unwrap().contains(&pin),
-        "the operator reads it too"
-    );
+    assert!(first.stderr().contains(&pin), "the operator reads it too");
 
     // The pinned terminal gets through; the answer tells browsers to stay on HTTPS.
-    let answer = over_tls(center.port(), &pin, &get("/api/health", center.port()))
+    let answer = over_tls(first.port(), &pin, &get("/api/health", first.port()))
         .await
         .unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
@@ -142,9 +86,9 @@ async fn a_center_serves_https_with_the_certificate_it_made_and_kept() {
         "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len(),
-        port = center.port()
+        port = first.port()
     );
-    let answer = over_tls(center.port(), &pin, &login).await.unwrap();
+    let answer = over_tls(first.port(), &pin, &login).await.unwrap();
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let cookie = answer
         .lines()
@@ -157,15 +101,15 @@ async fn a_center_serves_https_with_the_certificate_it_made_and_kept() {
 
     // Another certificate's pin is refused in the handshake: no request goes out.
     let other = fingerprint(b"another certificate");
-    let refused = over_tls(center.port(), &other, &get("/api/health", center.port())).await;
+    let refused = over_tls(first.port(), &other, &get("/api/health", first.port())).await;
     assert!(refused.is_err(), "{refused:?}");
 
     // Plain HTTP on the same port gets no HTTP answer.
-    let mut plain = TcpStream::connect(("127.0.0.1", center.port()))
+    let mut plain = TcpStream::connect(("127.0.0.1", first.port()))
         .await
         .unwrap();
     plain
-        .write_all(get("/api/health", center.port()).as_bytes())
+        .write_all(get("/api/health", first.port()).as_bytes())
         .await
         .unwrap();
     let mut answer = Vec::new();
@@ -176,14 +120,14 @@ async fn a_center_serves_https_with_the_certificate_it_made_and_kept() {
     );
 
     // What a terminal sees before it trusts anything: the same certificate.
-    let presented = binhe_server::tls::presented_certificate("127.0.0.1", center.port())
+    let presented = binhe_server::tls::presented_certificate("127.0.0.1", first.port())
         .await
         .unwrap();
     assert_eq!(fingerprint(&presented), pin);
-    drop(center);
+    drop(first);
 
     // The next start keeps the certificate.
-    let again = Center::start(&database, &[]).await;
+    let again = center(&database, &[]).await;
     assert_eq!(again.fingerprint.as_deref(), Some(pin.as_str()));
 }
 
@@ -194,7 +138,7 @@ async fn the_operators_certificate_is_served_and_plain_http_only_when_asked() {
     let theirs = Tls::self_signed(&own, &["center.binhe.example".to_owned()]).unwrap();
     let (cert, key) = (own.join("center-cert.pem"), own.join("center-key.pem"));
     let database = dir.path().join("center.sqlite");
-    let center = Center::start(
+    let served = center(
         &database,
         &[
             "--tls-cert",
@@ -205,13 +149,13 @@ async fn the_operators_certificate_is_served_and_plain_http_only_when_asked() {
     )
     .await;
     assert_eq!(
-        center.fingerprint.as_deref(),
+        served.fingerprint.as_deref(),
         Some(theirs.fingerprint.as_str())
     );
     let answer = over_tls(
-        center.port(),
+        served.port(),
         &theirs.fingerprint,
-        &get("/api/health", center.port()),
+        &get("/api/health", served.port()),
     )
     .await
     .unwrap();
@@ -220,9 +164,9 @@ async fn the_operators_certificate_is_served_and_plain_http_only_when_asked() {
         !dir.path().join("center-cert.pem").exists(),
         "no certificate of its own is made"
     );
-    drop(center);
+    drop(served);
 
-    let plain = Center::start(&database, &["--insecure-http"]).await;
+    let plain = center(&database, &["--insecure-http"]).await;
     assert_eq!(plain.url.scheme(), "http");
     assert_eq!(plain.fingerprint, None);
     let answer = reqwest::get(plain.url.join("api/health").unwrap())
@@ -230,7 +174,7 @@ async fn the_operators_certificate_is_served_and_plain_http_only_when_asked() {
         .unwrap();
     assert_eq!(answer.status(), reqwest::StatusCode::OK);
     assert!(!answer.headers().contains_key("strict-transport-security"));
-    assert!(plain.stderr.lock().unwrap().contains("明文 HTTP"));
+    assert!(plain.says("明文 HTTP").await, "{}", plain.stderr());
 }
 
 #[test]

@@ -7,13 +7,12 @@ use chrono::{DateTime, Utc};
 
 use crate::StoreError;
 use crate::accounts::{
-    AccountChange, AccountRepository, AuditEntry, AuditFilter, Open311Client, Session,
+    AccountChange, AccountRepository, AuditEntry, AuditFilter, LoginTurn, Open311Client, Session,
     StoredAccount,
 };
 use crate::backend::{Columns, Run, Value, millis, time};
 
-const ACCOUNT_COLUMNS: &str =
-    "login, name, role, community, worker_id, password_hash, disabled, failed_logins, locked_until";
+const ACCOUNT_COLUMNS: &str = "login, name, role, community, worker_id, password_hash, disabled";
 
 fn account_damaged(login: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
@@ -30,13 +29,6 @@ fn account_from_row(row: &impl Columns) -> Result<StoredAccount, StoreError> {
         .maybe_text("community")
         .map(|code| GridCode::parse(code).map_err(|e| account_damaged(login, e)))
         .transpose()?;
-    let locked_until = row
-        .maybe_integer("locked_until")
-        .map(|ms| {
-            DateTime::from_timestamp_millis(ms)
-                .ok_or_else(|| account_damaged(login, "lock time out of range"))
-        })
-        .transpose()?;
     Ok(StoredAccount {
         principal: Principal {
             account: login.to_owned(),
@@ -47,8 +39,6 @@ fn account_from_row(row: &impl Columns) -> Result<StoredAccount, StoreError> {
         },
         disabled: row.flag("disabled"),
         password_hash: row.text("password_hash").to_owned(),
-        failed_logins: u32::try_from(row.integer("failed_logins")).unwrap_or(u32::MAX),
-        locked_until,
     })
 }
 
@@ -176,7 +166,7 @@ impl<B: Run> AccountRepository for B {
             &mut writer.tx,
             &format!(
                 "INSERT INTO accounts ({ACCOUNT_COLUMNS}, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ),
             &[
                 p.account.as_str().into(),
@@ -186,8 +176,6 @@ impl<B: Run> AccountRepository for B {
                 p.worker_id.as_deref().into(),
                 account.password_hash.as_str().into(),
                 account.disabled.into(),
-                i64::from(account.failed_logins).into(),
-                account.locked_until.map(millis).into(),
                 millis(at).into(),
                 millis(at).into(),
             ],
@@ -213,7 +201,14 @@ impl<B: Run> AccountRepository for B {
         if let Some(hash) = &change.password_hash {
             sets.push("password_hash = ?".to_owned());
             values.push(hash.as_str().into());
-            sets.push("failed_logins = 0, locked_until = NULL".to_owned());
+            // A password set anew lets its account try again at once.
+            B::execute(
+                &mut writer.tx,
+                "DELETE FROM login_names WHERE name = ?",
+                &[login.into()],
+                "changing an account",
+            )
+            .await?;
         }
         if let Some(disabled) = change.disabled {
             sets.push("disabled = ?".to_owned());
@@ -250,43 +245,107 @@ impl<B: Run> AccountRepository for B {
         Ok(account)
     }
 
-    async fn record_login_failure(
+    async fn reserve_login(
         &self,
-        login: &str,
+        name: &str,
         at: DateTime<Utc>,
-    ) -> Result<u32, StoreError> {
-        let mut writer = self.begin_side_write("counting a failed login").await?;
-        // One statement counts, so failures arriving at once are all counted (the row stays
-        // locked until the lock time below is written too).
-        let failures = B::fetch(
-            &mut writer.tx,
-            "UPDATE accounts SET failed_logins = failed_logins + 1 WHERE login = ? \
-             RETURNING failed_logins",
-            &[login.into()],
-            "counting a failed login",
-        )
-        .await?
-        .first()
-        .map_or(0, |row| {
-            u32::try_from(row.integer("failed_logins")).unwrap_or(u32::MAX)
-        });
-        let locked_until = login_lockout(failures).map(|wait| millis(at + wait));
-        B::execute(
-            &mut writer.tx,
-            "UPDATE accounts SET locked_until = ? WHERE login = ?",
-            &[locked_until.into(), login.into()],
-            "counting a failed login",
+        forget_before: DateTime<Utc>,
+    ) -> Result<LoginTurn, StoreError> {
+        const ACTION: &str = "reserving a login attempt";
+        // Names nobody tried for a while go first, in a statement of its own (it waits for no
+        // attempt under way but the ones on those names).
+        self.write_one(
+            "DELETE FROM login_names WHERE last_at < ? AND (locked_until IS NULL OR locked_until < ?)",
+            &[millis(forget_before).into(), millis(at).into()],
+            ACTION,
         )
         .await?;
-        writer.commit("counting a failed login").await?;
-        Ok(failures)
+        let mut writer = self.begin_side_write(ACTION).await?;
+        B::execute(
+            &mut writer.tx,
+            "INSERT INTO login_names (name, failures, locked_until, last_at) VALUES (?, 0, NULL, ?) \
+             ON CONFLICT (name) DO NOTHING",
+            &[name.into(), millis(at).into()],
+            ACTION,
+        )
+        .await?;
+        // One statement counts and checks the lock, holding the row (PostgreSQL) or the
+        // database (SQLite) until the new lock below is written too: an attempt arriving
+        // meanwhile waits and then sees both.
+        let counted = B::fetch(
+            &mut writer.tx,
+            "UPDATE login_names \
+             SET failures = CASE WHEN last_at < ? THEN 1 ELSE failures + 1 END, last_at = ? \
+             WHERE name = ? AND (locked_until IS NULL OR locked_until <= ?) RETURNING failures",
+            &[
+                millis(forget_before).into(),
+                millis(at).into(),
+                name.into(),
+                millis(at).into(),
+            ],
+            ACTION,
+        )
+        .await?;
+        let turn = if let Some(row) = counted.first() {
+            let attempt = u32::try_from(row.integer("failures")).unwrap_or(u32::MAX);
+            let locked_until = login_lockout(attempt).map(|wait| millis(at + wait));
+            B::execute(
+                &mut writer.tx,
+                "UPDATE login_names SET locked_until = ? WHERE name = ?",
+                &[locked_until.into(), name.into()],
+                ACTION,
+            )
+            .await?;
+            LoginTurn::Granted { attempt }
+        } else {
+            let rows = B::fetch(
+                &mut writer.tx,
+                "SELECT locked_until FROM login_names WHERE name = ?",
+                &[name.into()],
+                ACTION,
+            )
+            .await?;
+            let until = rows
+                .first()
+                .and_then(|row| row.maybe_integer("locked_until"))
+                .and_then(DateTime::from_timestamp_millis)
+                .ok_or_else(|| StoreError::Corrupt {
+                    code: format!("login name {name}"),
+                    detail: "locked without a time".to_owned(),
+                })?;
+            LoginTurn::Locked { until }
+        };
+        writer.commit(ACTION).await?;
+        Ok(turn)
     }
 
-    async fn record_login_success(&self, login: &str) -> Result<(), StoreError> {
+    async fn record_login_failure(
+        &self,
+        name: &str,
+        attempt: u32,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let Some(wait) = login_lockout(attempt) else {
+            return Ok(());
+        };
         self.write_one(
-            "UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE login = ?",
-            &[login.into()],
-            "clearing failed logins",
+            "UPDATE login_names SET locked_until = ? WHERE name = ? AND failures = ?",
+            &[
+                millis(at + wait).into(),
+                name.into(),
+                i64::from(attempt).into(),
+            ],
+            "counting a failed login",
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn clear_login(&self, name: &str) -> Result<(), StoreError> {
+        self.write_one(
+            "DELETE FROM login_names WHERE name = ?",
+            &[name.into()],
+            "forgetting failed logins",
         )
         .await
         .map(drop)

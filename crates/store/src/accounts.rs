@@ -13,10 +13,15 @@ pub struct StoredAccount {
     pub disabled: bool,
     /// An argon2id PHC string.
     pub password_hash: String,
-    /// Failed logins in a row since the last successful one.
-    pub failed_logins: u32,
-    /// No login is tried before this time.
-    pub locked_until: Option<DateTime<Utc>>,
+}
+
+/// Whether a login attempt for a name may go ahead ([`AccountRepository::reserve_login`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginTurn {
+    /// It may: counted as the `attempt`-th failure in a row until it succeeds.
+    Granted { attempt: u32 },
+    /// Not before this time.
+    Locked { until: DateTime<Utc> },
 }
 
 /// What an account update changes; `None` keeps the stored value.
@@ -102,13 +107,30 @@ pub trait AccountRepository: Send + Sync {
         at: DateTime<Utc>,
     ) -> Result<Option<StoredAccount>, StoreError>;
 
-    /// Counts a failed login and locks the account until the time
-    /// [`binhe_core::access::login_lockout`] gives for the new count. Returns the count.
-    async fn record_login_failure(&self, login: &str, at: DateTime<Utc>)
-    -> Result<u32, StoreError>;
+    /// Reserves a login attempt for the login name `name` at `at`, before its password is
+    /// checked, whether or not an account has that name: the attempt counts as a failure at
+    /// once (so attempts made at the same time, in this or another server process, each see
+    /// the ones before) and the name is locked until the time
+    /// [`binhe_core::access::login_lockout`] gives for the new count. A name last tried before
+    /// `forget_before` starts afresh, and such names are swept out.
+    async fn reserve_login(
+        &self,
+        name: &str,
+        at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<LoginTurn, StoreError>;
 
-    /// Clears the failure count after a successful login.
-    async fn record_login_success(&self, login: &str) -> Result<(), StoreError>;
+    /// The `attempt` reserved for `name` failed at `at`: its lock, if the count calls for one,
+    /// runs from now (unless a later attempt was counted meanwhile).
+    async fn record_login_failure(
+        &self,
+        name: &str,
+        attempt: u32,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// Forgets a name's attempts after a successful login (or a password set anew).
+    async fn clear_login(&self, name: &str) -> Result<(), StoreError>;
 
     async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
 

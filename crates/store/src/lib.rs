@@ -25,7 +25,7 @@ use async_trait::async_trait;
 use binhe_core::{Device, GridHierarchy, Worker};
 
 pub use accounts::{
-    AccountChange, AccountRepository, AuditEntry, AuditFilter, Open311Client, Session,
+    AccountChange, AccountRepository, AuditEntry, AuditFilter, LoginTurn, Open311Client, Session,
     StoredAccount,
 };
 pub use basemaps::{BasemapRepository, StoredBasemap};

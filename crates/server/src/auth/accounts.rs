@@ -125,8 +125,6 @@ pub async fn create(
         password_hash: passwords::hash(password)
             .await
             .map_err(|e| RequestError::Internal(e.to_string()))?,
-        failed_logins: 0,
-        locked_until: None,
     };
     accounts
         .create_account(&account, chrono::Utc::now())

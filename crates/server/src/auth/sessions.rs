@@ -1,7 +1,7 @@
 //! Logging in and out, and who the current session is.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -9,8 +9,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 pub use binhe_api::auth::SESSION_HOURS;
 use binhe_api::auth::{Account, LoggedIn, LoginRequest, MAX_TERMINAL_CHARS, May, SessionView};
-use binhe_core::access::{FREE_LOGIN_FAILURES, Principal, Role, login_lockout};
-use binhe_store::{Session, StoredAccount};
+use binhe_core::access::{Principal, Role};
+use binhe_store::{LoginTurn, Session, StoredAccount};
 use chrono::Utc;
 
 use super::{AuthError, Gate, SESSION_COOKIE, passwords};
@@ -22,23 +22,12 @@ use crate::http::{ApiError, AuditNote, Caller, Peer, RequestError};
 const ADDRESS_FAILURES: usize = 30;
 const ADDRESS_WINDOW: Duration = Duration::from_mins(10);
 /// How long a login name's failures are remembered once nothing happens to it.
-const NAME_MEMORY: Duration = Duration::from_mins(15);
-/// Past this many login names or addresses remembered, forgotten ones are swept out.
+const NAME_MEMORY: chrono::Duration = chrono::Duration::minutes(15);
+/// Past this many addresses remembered, quiet ones are swept out.
 const SWEEP_AT: usize = 10_000;
 /// The characters of a login name the throttle keeps (no account's is longer; a longer name
 /// shares its budget with every name it starts like).
 const NAME_KEY_CHARS: usize = 64;
-
-/// The login attempts of one login name, whether an account has it or not.
-#[derive(Debug)]
-struct NameTries {
-    /// Failures in a row.
-    failures: u32,
-    /// Attempts let through and not yet answered: each may still fail.
-    in_flight: u32,
-    locked_until: Option<Instant>,
-    last: Instant,
-}
 
 /// The failures (and attempts under way) from one network address.
 #[derive(Debug, Default)]
@@ -47,20 +36,14 @@ struct AddressTries {
     in_flight: usize,
 }
 
-#[derive(Debug, Default)]
-struct Tries {
-    names: HashMap<String, NameTries>,
-    addresses: HashMap<String, AddressTries>,
-}
-
-/// The login throttle, in this process. An attempt is reserved before its password is hashed,
-/// under one lock, so parallel guesses cannot all pass before the first failure is counted:
-/// per login name (a budget no second address renews, the same for names no account has, so
-/// the throttle tells nothing about which accounts exist), and per address (slows spraying
-/// across many names).
+/// The login throttle per network address (slows spraying guesses across many names), in this
+/// process. The budget per login name is kept in the database
+/// ([`binhe_store::AccountRepository::reserve_login`]), so every server process on it shares
+/// one. An attempt is reserved before its password is hashed, so parallel guesses cannot all
+/// pass before the first failure is counted.
 #[derive(Debug, Default)]
 pub struct LoginLimiter {
-    tries: Mutex<Tries>,
+    addresses: Mutex<HashMap<String, AddressTries>>,
 }
 
 fn seconds_until(until: Instant, now: Instant) -> u64 {
@@ -68,39 +51,30 @@ fn seconds_until(until: Instant, now: Instant) -> u64 {
     (left.as_secs() + u64::from(left.subsec_nanos() > 0)).max(1)
 }
 
-/// One attempt let through; [`Attempt::failed`] or [`Attempt::succeeded`] says how it ended
-/// (dropped without either, it only gives its place back).
+/// One attempt from an address let through; [`Attempt::failed`] says it failed (dropped
+/// otherwise, it only gives its place back).
 #[derive(Debug)]
 pub struct Attempt<'l> {
     limiter: &'l LoginLimiter,
-    login: String,
     address: String,
     ended: bool,
 }
 
 impl LoginLimiter {
-    fn tries(&self) -> std::sync::MutexGuard<'_, Tries> {
-        self.tries.lock().expect("limiter lock is never poisoned")
+    fn addresses(&self) -> std::sync::MutexGuard<'_, HashMap<String, AddressTries>> {
+        self.addresses
+            .lock()
+            .expect("limiter lock is never poisoned")
     }
 
-    /// Reserves an attempt for `login` from `address`, or says how many seconds to wait.
-    pub fn reserve(&self, login: &str, address: &str) -> Result<Attempt<'_>, u64> {
-        let login: String = login.chars().take(NAME_KEY_CHARS).collect();
+    /// Reserves an attempt from `address`, or says how many seconds to wait.
+    pub fn reserve(&self, address: &str) -> Result<Attempt<'_>, u64> {
         let now = Instant::now();
-        let mut tries = self.tries();
-        if tries.names.len() > SWEEP_AT {
-            tries.names.retain(|_, t| {
-                t.in_flight > 0
-                    || t.locked_until.is_some_and(|until| until > now)
-                    || now.duration_since(t.last) < NAME_MEMORY
-            });
+        let mut addresses = self.addresses();
+        if addresses.len() > SWEEP_AT {
+            addresses.retain(|_, a| a.in_flight > 0 || a.failures.len() >= ADDRESS_FAILURES);
         }
-        if tries.addresses.len() > SWEEP_AT {
-            tries
-                .addresses
-                .retain(|_, a| a.in_flight > 0 || a.failures.len() >= ADDRESS_FAILURES);
-        }
-        let from = tries.addresses.entry(address.to_owned()).or_default();
+        let from = addresses.entry(address.to_owned()).or_default();
         while from
             .failures
             .front()
@@ -114,38 +88,9 @@ impl LoginLimiter {
                 .front()
                 .map_or(1, |oldest| seconds_until(*oldest + ADDRESS_WINDOW, now)));
         }
-        let name = tries
-            .names
-            .entry(login.clone())
-            .or_insert_with(|| NameTries {
-                failures: 0,
-                in_flight: 0,
-                locked_until: None,
-                last: now,
-            });
-        if now.duration_since(name.last) >= NAME_MEMORY && name.in_flight == 0 {
-            name.failures = 0;
-            name.locked_until = None;
-        }
-        if let Some(until) = name.locked_until.filter(|until| *until > now) {
-            return Err(seconds_until(until, now));
-        }
-        // Free attempts while the failures so far and those under way stay within the budget;
-        // past it, one at a time, each after the wait the last failure set.
-        let free = FREE_LOGIN_FAILURES + 1;
-        if name.failures + name.in_flight >= free && name.in_flight > 0 {
-            return Err(1);
-        }
-        name.in_flight += 1;
-        name.last = now;
-        tries
-            .addresses
-            .get_mut(address)
-            .expect("entered above")
-            .in_flight += 1;
+        from.in_flight += 1;
         Ok(Attempt {
             limiter: self,
-            login,
             address: address.to_owned(),
             ended: false,
         })
@@ -156,44 +101,19 @@ impl LoginLimiter {
             return;
         }
         attempt.ended = true;
-        let now = Instant::now();
-        let mut tries = self.tries();
-        if let Some(from) = tries.addresses.get_mut(&attempt.address) {
+        if let Some(from) = self.addresses().get_mut(&attempt.address) {
             from.in_flight = from.in_flight.saturating_sub(1);
             if failed {
-                from.failures.push_back(now);
-            }
-        }
-        if let Some(name) = tries.names.get_mut(&attempt.login) {
-            name.in_flight = name.in_flight.saturating_sub(1);
-            name.last = now;
-            if failed {
-                name.failures = name.failures.saturating_add(1);
-                name.locked_until = login_lockout(name.failures)
-                    .and_then(|wait| wait.to_std().ok())
-                    .map(|wait| now + wait);
+                from.failures.push_back(Instant::now());
             }
         }
     }
 }
 
 impl Attempt<'_> {
-    /// A wrong password (or no such account): counts against the name and the address.
+    /// A wrong password (or no such account): counts against the address.
     pub fn failed(mut self) {
         self.limiter.end(&mut self, true);
-    }
-
-    /// The password was right: the name starts afresh.
-    pub fn succeeded(mut self) {
-        self.limiter.end(&mut self, false);
-        let mut tries = self.limiter.tries();
-        if tries
-            .names
-            .get(&self.login)
-            .is_some_and(|name| name.in_flight == 0)
-        {
-            tries.names.remove(&self.login);
-        }
     }
 }
 
@@ -240,23 +160,29 @@ pub async fn login(
         return Err(AuthError::LoginInvalid.into());
     }
     let throttled = |wait| ApiError::from(AuthError::LoginThrottled { wait });
-    // The attempt is reserved before anything is looked up or hashed.
-    let attempt = match gate.limiter.reserve(&login, &peer.address) {
+    // The attempt is reserved before anything is looked up or hashed: from the address here,
+    // for the name in the store (shared by every server process on the database).
+    let attempt = match gate.limiter.reserve(&peer.address) {
         Ok(attempt) => attempt,
         Err(wait) => return Ok(note("login_throttled", "").attach(throttled(wait))),
     };
     let now = Utc::now();
-    let stored = gate.accounts.account(&login).await?;
-    // A lock kept in the store (by another server process on the same database, or before a
-    // restart).
-    if let Some(until) = stored.as_ref().and_then(|a| a.locked_until)
-        && until > now
+    let name: String = login.chars().take(NAME_KEY_CHARS).collect();
+    let attempt_number = match gate
+        .accounts
+        .reserve_login(&name, now, now - NAME_MEMORY)
+        .await?
     {
-        let wait = u64::try_from((until - now).num_seconds())
-            .unwrap_or(0)
-            .max(1);
-        return Ok(note("login_throttled", "").attach(throttled(wait)));
-    }
+        LoginTurn::Granted { attempt } => attempt,
+        LoginTurn::Locked { until } => {
+            let wait = (until - now).num_milliseconds();
+            let wait = u64::try_from(wait.div_euclid(1000) + i64::from(wait.rem_euclid(1000) > 0))
+                .unwrap_or(0)
+                .max(1);
+            return Ok(note("login_throttled", "").attach(throttled(wait)));
+        }
+    };
+    let stored = gate.accounts.account(&login).await?;
     let password = password
         .chars()
         .take(passwords::MAX_PASSWORD_CHARS)
@@ -266,30 +192,20 @@ pub async fn login(
         .await
         .map_err(|e| RequestError::Internal(e.to_string()))?;
     let Some(account) = stored.filter(|_| matches) else {
+        // The name's count went up when the attempt was reserved; its lock runs from now.
         attempt.failed();
-        // The store's count (and lock) is brought up to date after the answer, so a wrong
-        // password takes no longer than an unknown name.
-        let accounts = Arc::clone(&gate.accounts);
-        let name = login.clone();
-        tokio::spawn(async move {
-            let counted = match accounts.account(&name).await {
-                Ok(Some(_)) => accounts.record_login_failure(&name, now).await.map(drop),
-                Ok(None) => Ok(()),
-                Err(error) => Err(error),
-            };
-            if let Err(error) = counted {
-                tracing::warn!(%error, login = %name, "cannot count a failed login");
-            }
-        });
+        gate.accounts
+            .record_login_failure(&name, attempt_number, Utc::now())
+            .await?;
         return Ok(note("login_failed", "").attach(ApiError::from(AuthError::LoginFailed)));
     };
-    attempt.succeeded();
+    drop(attempt);
+    gate.accounts.clear_login(&name).await?;
     if account.disabled {
         return Ok(
             note("login_failed", "disabled").attach(ApiError::from(AuthError::AccountDisabled))
         );
     }
-    gate.accounts.record_login_success(&login).await?;
     let token = passwords::new_token().map_err(|e| RequestError::Internal(e.to_string()))?;
     let terminal: String = request
         .terminal
@@ -390,48 +306,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn attempts_are_reserved_per_name_and_per_address() {
+    fn one_address_gets_thirty_attempts_under_way_or_failed_across_names() {
         let limiter = LoginLimiter::default();
-        // Five at once for one name, whatever the address; the sixth waits.
-        let under_way: Vec<_> = (0..5)
-            .map(|i| limiter.reserve("cmdr", &format!("10.0.0.{i}")).unwrap())
+        let spraying: Vec<_> = (0..ADDRESS_FAILURES)
+            .map(|_| limiter.reserve("10.2.0.1").unwrap())
             .collect();
-        assert_eq!(limiter.reserve("cmdr", "10.0.0.9").err(), Some(1));
-        for attempt in under_way {
-            attempt.failed();
-        }
-        let wait = limiter.reserve("cmdr", "10.0.0.10").err().unwrap();
-        assert!((1..=2).contains(&wait), "{wait}");
-        // Names past 64 characters share one budget.
-        let long = "x".repeat(70);
-        for n in 0..5 {
-            limiter
-                .reserve(&format!("{long}{n}"), "10.1.0.1")
-                .unwrap()
-                .failed();
-        }
-        assert!(limiter.reserve(&format!("{long}9"), "10.1.0.2").is_err());
-        // One address: thirty attempts under way or failed, across names.
-        let spraying: Vec<_> = (0..30)
-            .map(|n| limiter.reserve(&format!("name{n}"), "10.2.0.1").unwrap())
-            .collect();
-        assert!(limiter.reserve("name-31", "10.2.0.1").is_err());
-        assert!(limiter.reserve("name-31", "10.2.0.2").is_ok());
+        assert!(limiter.reserve("10.2.0.1").is_err(), "the next waits");
+        assert!(
+            limiter.reserve("10.2.0.2").is_ok(),
+            "another address does not"
+        );
         // Attempts that end without an answer (a store error) give their places back.
         drop(spraying);
-        assert!(limiter.reserve("name-31", "10.2.0.1").is_ok());
-    }
-
-    #[test]
-    fn a_right_password_starts_the_name_afresh() {
-        let limiter = LoginLimiter::default();
-        for _ in 0..4 {
-            limiter.reserve("disp", "10.0.0.1").unwrap().failed();
+        let failing: Vec<_> = (0..ADDRESS_FAILURES)
+            .map(|_| limiter.reserve("10.2.0.1").unwrap())
+            .collect();
+        // Failures count for the window: the wait is until the oldest leaves it.
+        for attempt in failing {
+            attempt.failed();
         }
-        limiter.reserve("disp", "10.0.0.1").unwrap().succeeded();
-        for _ in 0..5 {
-            limiter.reserve("disp", "10.0.0.1").unwrap().failed();
-        }
-        assert!(limiter.reserve("disp", "10.0.0.1").is_err());
+        let wait = limiter.reserve("10.2.0.1").err().unwrap();
+        assert!(
+            (1..=ADDRESS_WINDOW.as_secs()).contains(&wait),
+            "{wait} s of at most {ADDRESS_WINDOW:?}"
+        );
     }
 }

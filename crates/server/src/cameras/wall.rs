@@ -30,8 +30,16 @@ pub(super) async fn wall(
     caller: Caller,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    upgrade.on_upgrade(move |socket| run(grids, gateway, caller, socket))
+    upgrade
+        .max_message_size(MAX_WALL_MESSAGE)
+        .max_frame_size(MAX_WALL_MESSAGE)
+        .on_upgrade(move |socket| run(grids, gateway, caller, socket))
 }
+
+/// The longest message the wall takes: a list of [`MAX_WALL`] camera ids is far shorter; a
+/// longer one ends the socket before it is read into memory (the socket's own default would
+/// take 64 MiB).
+const MAX_WALL_MESSAGE: usize = 64 * 1024;
 
 /// What the per-camera tasks hand the writer.
 enum Out {

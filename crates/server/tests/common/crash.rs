@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use binhe_core::access::Visibility;
@@ -179,6 +180,11 @@ impl Census {
 pub struct ServerProcess {
     child: tokio::process::Child,
     pub api: Api,
+    /// The address the server printed (`https://…` for a center under TLS).
+    pub url: url::Url,
+    /// The certificate fingerprint a center under TLS printed.
+    pub fingerprint: Option<String>,
+    stderr: Arc<Mutex<String>>,
     _ui: tempfile::TempDir,
 }
 
@@ -194,7 +200,8 @@ pub struct Api {
 pub type Answer = Option<(StatusCode, Value)>;
 
 impl ServerProcess {
-    /// `serve --db <database> <extra…>` (`database` as `--db` takes it).
+    /// `serve --db <database> <extra…>` (`database` as `--db` takes it). What the server
+    /// writes to stderr is kept ([`ServerProcess::stderr`]) and passed on to the test's.
     pub async fn start(database: &str, extra: &[&str]) -> Self {
         let ui = super::harness::ui_dir();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_binhe-server"))
@@ -203,13 +210,28 @@ impl ServerProcess {
             .args(extra)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .unwrap();
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
+        let kept = Arc::clone(&stderr);
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = errors.next_line().await {
+                eprintln!("{line}");
+                let mut kept = kept.lock().unwrap();
+                kept.push_str(&line);
+                kept.push('\n');
+            }
+        });
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut fingerprint = None;
         let url = tokio::time::timeout(Duration::from_mins(1), async {
             while let Some(line) = lines.next_line().await.unwrap() {
+                if let Some(print) = line.strip_prefix("SMART_BINHE_TLS_FINGERPRINT=") {
+                    fingerprint = Some(print.to_owned());
+                }
                 if let Some(url) = line.strip_prefix("SMART_BINHE_URL=") {
                     return url.to_owned();
                 }
@@ -222,8 +244,32 @@ impl ServerProcess {
         Self {
             child,
             api: Api::of(base, key),
+            url: url::Url::parse(&url).unwrap(),
+            fingerprint,
+            stderr,
             _ui: ui,
         }
+    }
+
+    /// What the server wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Whether the server writes `needle` to stderr within 10 s (its lines are read on a
+    /// thread of their own, so a line written before the address may arrive after it).
+    pub async fn says(&self, needle: &str) -> bool {
+        for _ in 0..200 {
+            if self.stderr().contains(needle) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        false
+    }
+
+    pub fn port(&self) -> u16 {
+        self.url.port().unwrap()
     }
 
     /// SIGKILL: no chance to finish anything.

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use binhe_server::desktop::CenterChoice;
-use binhe_server::{Database, ReadTimeouts, RunningServer, ServerConfig, start};
+use binhe_server::{ClientTimeouts, Database, RunningServer, ServerConfig, start};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -65,7 +65,7 @@ impl Harness {
             desktop: None,
             tls: None,
             public_hosts: Vec::new(),
-            read_timeouts: ReadTimeouts::default(),
+            client_timeouts: ClientTimeouts::default(),
             backups: None,
         };
         configure(&mut config);

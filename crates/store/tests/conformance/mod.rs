@@ -24,7 +24,7 @@ use binhe_core::ticket::{
 use binhe_core::ticket::{Outcome, Satisfaction};
 use binhe_core::{GridCode, GridLevel};
 use binhe_store::{
-    AccountChange, AccountRepository, AuditEntry, AuditFilter, Session, StoredAccount,
+    AccountChange, AccountRepository, AuditEntry, AuditFilter, LoginTurn, Session, StoredAccount,
 };
 use binhe_store::{BasemapRepository, StoredBasemap};
 use binhe_store::{Claim, IdempotencyKey, IdempotencyRepository, KeyedRequest};
@@ -688,8 +688,6 @@ fn account(login: &str, role: Role) -> StoredAccount {
         },
         disabled: false,
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned(),
-        failed_logins: 0,
-        locked_until: None,
     }
 }
 
@@ -719,25 +717,103 @@ pub async fn accounts_sessions_and_the_audit_log_round_trip(fixture: &impl Fixtu
     );
     assert!(store.account("nobody").await.unwrap().is_none());
 
-    // Failed logins count up; from the fifth the account is locked for a while.
-    for n in 1..=4 {
-        assert_eq!(store.record_login_failure("jinhai", at).await.unwrap(), n);
+    // Login attempts are counted per name before the password is checked, the same for a name
+    // no account has: twenty at once get five turns, the rest wait for the lock.
+    let long_ago = at - Duration::minutes(15);
+    for name in ["jinhai", "nobody"] {
+        let turns = futures_util::future::join_all(
+            (0..20).map(|_| store.reserve_login(name, at, long_ago)),
+        )
+        .await;
+        let mut granted: Vec<u32> = turns
+            .iter()
+            .filter_map(|t| match t.as_ref().unwrap() {
+                LoginTurn::Granted { attempt } => Some(*attempt),
+                LoginTurn::Locked { .. } => None,
+            })
+            .collect();
+        granted.sort_unstable();
+        assert_eq!(granted, [1, 2, 3, 4, 5], "{name}");
+        let until = at + Duration::seconds(1);
         assert!(
+            turns
+                .iter()
+                .filter(|t| !matches!(t, Ok(LoginTurn::Granted { .. })))
+                .all(|t| *t.as_ref().unwrap() == LoginTurn::Locked { until }),
+            "{name}: {turns:?}"
+        );
+        // The fifth attempt fails half a second later: its lock runs from then (an earlier
+        // attempt's failure, counted over, changes nothing).
+        let failed = at + Duration::milliseconds(500);
+        store.record_login_failure(name, 5, failed).await.unwrap();
+        store.record_login_failure(name, 3, failed).await.unwrap();
+        let until = failed + Duration::seconds(1);
+        assert_eq!(
             store
-                .account("jinhai")
+                .reserve_login(name, until - Duration::milliseconds(1), long_ago)
                 .await
-                .unwrap()
-                .unwrap()
-                .locked_until
-                .is_none()
+                .unwrap(),
+            LoginTurn::Locked { until }
+        );
+        // After the wait one more turn, and a longer lock.
+        assert_eq!(
+            store.reserve_login(name, until, long_ago).await.unwrap(),
+            LoginTurn::Granted { attempt: 6 }
+        );
+        assert_eq!(
+            store
+                .reserve_login(name, until + Duration::seconds(1), long_ago)
+                .await
+                .unwrap(),
+            LoginTurn::Locked {
+                until: until + Duration::seconds(2)
+            }
         );
     }
-    assert_eq!(store.record_login_failure("jinhai", at).await.unwrap(), 5);
-    let locked = store.account("jinhai").await.unwrap().unwrap();
-    assert_eq!(locked.locked_until, Some(at + Duration::seconds(1)));
-    store.record_login_success("jinhai").await.unwrap();
-    let cleared = store.account("jinhai").await.unwrap().unwrap();
-    assert_eq!((cleared.failed_logins, cleared.locked_until), (0, None));
+    // A success forgets the name; so does a new password; a name not tried for a while starts
+    // afresh.
+    store.clear_login("jinhai").await.unwrap();
+    let later = at + Duration::seconds(5);
+    assert_eq!(
+        store
+            .reserve_login("jinhai", later, long_ago)
+            .await
+            .unwrap(),
+        LoginTurn::Granted { attempt: 1 }
+    );
+    let new_password = AccountChange {
+        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$bmV1".to_owned()),
+        ..AccountChange::default()
+    };
+    for _ in 0..6 {
+        store
+            .reserve_login("jinhai", later, long_ago)
+            .await
+            .unwrap();
+    }
+    store
+        .update_account("jinhai", &new_password, later)
+        .await
+        .unwrap();
+    let commander = StoredAccount {
+        password_hash: new_password.password_hash.clone().unwrap(),
+        ..commander
+    };
+    assert_eq!(
+        store
+            .reserve_login("jinhai", later, long_ago)
+            .await
+            .unwrap(),
+        LoginTurn::Granted { attempt: 1 }
+    );
+    let next_day = at + Duration::days(1);
+    assert_eq!(
+        store
+            .reserve_login("nobody", next_day, next_day - Duration::minutes(15))
+            .await
+            .unwrap(),
+        LoginTurn::Granted { attempt: 1 }
+    );
 
     let session = Session {
         token_hash: "ab".repeat(32),
