@@ -17,8 +17,10 @@ run: setup ui native
 	$(BIN)/smart-binhe
 
 ## Every test: formatting, lints, unit/property/store (SQLite and PostgreSQL)/API tests, browser
-## and desktop end-to-end.
-test: setup lint unit ui native e2e
+## and desktop end-to-end. The e2e tests drive the binhe-server and smart-binhe executables
+## `cargo test` built (both packages have tests that run them): `make native` would build them
+## again with other features, minutes of it on a fresh machine.
+test: setup lint unit ui e2e
 
 setup:
 	scripts/setup.sh
@@ -41,8 +43,9 @@ unit:
 	scripts/postgres.sh start
 	BINHE_TEST_PG_URL=$$(scripts/postgres.sh url)
 	export BINHE_TEST_PG_URL
-	cargo test
-	cargo test -p binhe-ui
+	# One run for the whole workspace, the wasm UI's logic included (natively): the crates they
+	# share are built once, with one set of features.
+	cargo test --workspace
 
 e2e:
 	cd tests/e2e

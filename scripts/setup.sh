@@ -36,25 +36,52 @@ fi
 rustup target list --installed | grep -q wasm32-unknown-unknown || {
   log "rustup: adding wasm32-unknown-unknown"; rustup target add wasm32-unknown-unknown; }
 
+# The tools are built from crates.io at the same time, with the npm packages beside them: each
+# build has serial stretches (one large crate, the link) another one fills; on a fresh 2-core
+# machine one after the other they took 7 min 11 s (wasm-bindgen-cli 2:45, trunk 3:52,
+# tauri-driver 0:34). Each one's output is shown if it fails.
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+jobs_started=()
+in_background() {
+  local name=$1
+  shift
+  log "$name"
+  ("$@" >"$logs/${#jobs_started[@]}.log" 2>&1) &
+  jobs_started+=("$!:$name")
+}
+
 # wasm-bindgen-cli must match the wasm-bindgen version in Cargo.lock exactly.
 bindgen_version=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;q}' Cargo.lock 2>/dev/null || true)
 bindgen_version=${bindgen_version:-0.2.130}
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$bindgen_version" ]; then
-  log "cargo: installing wasm-bindgen-cli $bindgen_version"
-  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+  in_background "cargo: installing wasm-bindgen-cli $bindgen_version" \
+    cargo install wasm-bindgen-cli --version "$bindgen_version" --force
 fi
 if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "0.21.14" ]; then
-  log "cargo: installing trunk 0.21.14"
   # A debug build: 2 min 49 s to install instead of ~12 min in release, for ~2.4 s more per
   # `trunk build` (it hashes the 25 MB wasm unoptimised); the heavy step, wasm-bindgen, is the
   # release build above.
-  cargo install --locked --debug trunk --version 0.21.14
+  in_background "cargo: installing trunk 0.21.14" \
+    cargo install --locked --debug trunk --version 0.21.14
 fi
-command -v tauri-driver >/dev/null || { log "cargo: installing tauri-driver"; cargo install --locked tauri-driver --version '^2'; }
+command -v tauri-driver >/dev/null ||
+  in_background "cargo: installing tauri-driver" cargo install --locked tauri-driver --version '^2'
 
 if [ ! -d tests/e2e/node_modules/playwright-core ] || [ ! -d ui/node_modules/maplibre-gl ]; then
-  log "npm: installing test and map packages"
-  (cd ui && npm ci --no-audit --no-fund)
-  (cd tests/e2e && npm ci --no-audit --no-fund)
+  in_background "npm: installing test and map packages" \
+    sh -c '(cd ui && npm ci --no-audit --no-fund) && (cd tests/e2e && npm ci --no-audit --no-fund)'
 fi
+
+failed=0
+for i in "${!jobs_started[@]}"; do
+  pid=${jobs_started[$i]%%:*}
+  name=${jobs_started[$i]#*:}
+  if ! wait "$pid"; then
+    log "failed: $name" >&2
+    cat "$logs/$i.log" >&2
+    failed=1
+  fi
+done
+[ "$failed" -eq 0 ] || exit 1
 log "ready"
