@@ -403,7 +403,8 @@ fn timing(label: &str, layout: &ZoneLayout, cases: &[Case], replications: usize,
         once.as_secs_f64() / pass.as_secs_f64()
     );
     println!(
-        "  scan, {replications} replications            : {:>10.3} ms  ({:.0} x the plain pass, {:.1} x the scan with 1 replication, {:.3} ms per replication)",
+        "  {:<35} : {:>10.3} ms  ({:.0} x the plain pass, {:.1} x the scan with 1 replication, {:.3} ms per replication)",
+        format!("scan, {replications} replications"),
         full.as_secs_f64() * 1e3,
         full.as_secs_f64() / pass.as_secs_f64(),
         full.as_secs_f64() / once.as_secs_f64(),
