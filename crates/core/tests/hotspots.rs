@@ -560,29 +560,6 @@ proptest! {
         }
     }
 
-    /// A replication deals the same days to the same zones: each zone keeps its number of
-    /// requests and each day its number, whatever the mode.
-    #[test]
-    fn a_permutation_keeps_every_zone_and_day_total((points, cases, config) in arbitrary_history(), rep in 1u32..20) {
-        let layout = ZoneLayout::from_metres(&points).unwrap();
-        let permuted = replication_cases(&layout, &cases, &config, rep).unwrap();
-        let tally = |cs: &[Case], key: fn(&Case) -> i64| {
-            let mut m: HashMap<i64, usize> = HashMap::new();
-            for c in cs {
-                *m.entry(key(c)).or_default() += 1;
-            }
-            m
-        };
-        prop_assert_eq!(tally(&permuted, |c| c.zone as i64), tally(&cases, |c| c.zone as i64));
-        prop_assert_eq!(tally(&permuted, |c| i64::from(c.day)), tally(&cases, |c| i64::from(c.day)));
-        prop_assert_eq!(&permuted, &replication_cases(&layout, &cases, &config, rep).unwrap());
-    }
-}
-
-proptest! {
-    // Each case scans 19 replications by brute force as well: fewer cases.
-    #![proptest_config(ProptestConfig::with_cases(48))]
-
     /// The Monte Carlo p-values are exactly the replications counted from scratch: each
     /// replication's requests (as `replication_cases` deals them) scanned by brute force, and
     /// those whose maximum reaches the cluster's LLR counted.
@@ -600,6 +577,24 @@ proptest! {
                 prop_assert_eq!(h.p_value.to_bits(), expected.to_bits(), "{:?} {:?}", h, maxima);
             }
         }
+    }
+
+    /// A replication deals the same days to the same zones: each zone keeps its number of
+    /// requests and each day its number, whatever the mode.
+    #[test]
+    fn a_permutation_keeps_every_zone_and_day_total((points, cases, config) in arbitrary_history(), rep in 1u32..20) {
+        let layout = ZoneLayout::from_metres(&points).unwrap();
+        let permuted = replication_cases(&layout, &cases, &config, rep).unwrap();
+        let tally = |cs: &[Case], key: fn(&Case) -> i64| {
+            let mut m: HashMap<i64, usize> = HashMap::new();
+            for c in cs {
+                *m.entry(key(c)).or_default() += 1;
+            }
+            m
+        };
+        prop_assert_eq!(tally(&permuted, |c| c.zone as i64), tally(&cases, |c| c.zone as i64));
+        prop_assert_eq!(tally(&permuted, |c| i64::from(c.day)), tally(&cases, |c| i64::from(c.day)));
+        prop_assert_eq!(&permuted, &replication_cases(&layout, &cases, &config, rep).unwrap());
     }
 }
 
