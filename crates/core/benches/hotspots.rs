@@ -20,7 +20,8 @@
 //! the background.
 //!
 //! `cargo bench -p binhe-core --bench hotspots`; environment: `HOTSPOT_BENCH_TRIALS` (histories
-//! per planted setting, default 20; ten times as many without a cluster),
+//! per planted setting, default 20; ten times as many without a cluster; 0 for the run times
+//! only),
 //! `HOTSPOT_BENCH_REPS` (replications in those scans, default 999),
 //! `HOTSPOT_BENCH_DISTRICT_REPS` (replications of the district scan, default 999).
 
@@ -503,7 +504,9 @@ fn main() {
     );
     drop(district_cases);
 
-    detection(&street, trials, replications);
-    false_alarms(&street, 10 * trials, replications);
+    if trials > 0 {
+        detection(&street, trials, replications);
+        false_alarms(&street, 10 * trials, replications);
+    }
     println!("\ntotal {:.0} s", started.elapsed().as_secs_f64());
 }
