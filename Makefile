@@ -53,7 +53,8 @@ e2e:
 	  node --test --test-concurrency=1 *.test.mjs
 
 ## Benchmarks with in-run baselines (release build): point → micro-grid lookup, duplicate
-## detection at 100k open tickets, intake throughput vs raw insert, live fan-out to 200
+## detection at 100k open tickets, the hotspot scan (power, false alarms, street and district run
+## times vs a plain pass), intake throughput vs raw insert, live fan-out to 200
 ## terminals vs one (also on PostgreSQL, across two servers), camera gateway (first picture,
 ## shared upstreams, CPU per stream), the KPI dashboard over a year of 5 M tickets vs a full
 ## scan (SQLite and PostgreSQL; the generated databases are cached under ~/.cache/smart-binhe).
@@ -65,6 +66,7 @@ bench:
 	export BINHE_BENCH_PG_URL
 	cargo bench -p binhe-core --bench locate
 	cargo bench -p binhe-core --bench dedupe
+	cargo bench -p binhe-core --bench hotspots
 	cargo bench -p binhe-server --bench intake
 	cargo bench -p binhe-server --bench fanout
 	cargo bench -p binhe-server --bench cameras

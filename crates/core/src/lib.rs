@@ -1,6 +1,7 @@
 //! The Smart Binhe domain: the four-level grid of Binhe Street, its codes, spatial index and
 //! validation, the people and devices posted to it, the seeded demo dataset, and the tickets that
-//! travel the closed loop through it, and the KPIs and assessment (考核) counted from them.
+//! travel the closed loop through it, the KPIs and assessment (考核) counted from them, and the
+//! hotspots (未诉先办) found in them.
 //!
 //! No IO and no async here: everything is plain functions over plain types.
 
@@ -12,6 +13,7 @@ pub mod demo;
 pub mod geojson;
 pub mod geometry;
 pub mod grid;
+pub mod hotspots;
 pub mod kpi;
 pub mod label;
 pub mod people;
