@@ -112,6 +112,8 @@ fn main() {
         public_hosts: Vec::new(),
         client_timeouts: binhe_server::ClientTimeouts::default(),
         backups: None,
+        // The desktop's own street: the day's hotspots are there when the board opens.
+        daily_hotspots: Some(std::time::Duration::from_secs(30)),
     };
     let shell = Shell::new(settings_path, saved, config);
     // Standalone needs the embedded server before the window; a terminal never starts it.

@@ -81,7 +81,8 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [], databas
   const bin = requiredPath('BINHE_SERVER_BIN');
   const uiDir = requiredPath('BINHE_UI_DIR', join(repoRoot, 'ui', 'dist'));
   const { dir, db } = database;
-  const child = spawn(bin, ['serve', '--db', db, '--port', '0', '--ui-dir', uiDir, ...extraArgs], {
+  // No daily hotspot analysis in the background of a test: a test that wants one asks for it.
+  const child = spawn(bin, ['serve', '--db', db, '--port', '0', '--ui-dir', uiDir, '--no-daily-hotspots', ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'warn' },
   });

@@ -15,6 +15,7 @@
 //! | [`tickets`] | `/api/tickets…`, `/api/catalogue`, `/api/sla`, `/api/imports/{job}`, `/api/stream`, `/api/demo/feed` |
 //! | [`devices`] | `/api/cameras/…`, `/api/door-access/…` |
 //! | [`kpi`] | `/api/kpi/…` |
+//! | [`hotspots`] | `/api/hotspots…` |
 //! | [`auth`] | `/api/login`, `/api/logout`, `/api/session`, `/api/accounts…`, `/api/audit`, `/api/desktop/center` |
 //! | [`error`] | the `{"error": {code, message_zh, message_en, …}}` body and its codes |
 
@@ -23,6 +24,7 @@ pub mod basemap;
 pub mod devices;
 pub mod error;
 pub mod grids;
+pub mod hotspots;
 pub mod kpi;
 pub mod open311;
 pub mod query;

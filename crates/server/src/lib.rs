@@ -9,8 +9,8 @@
 //!   would refuse before the router sees it), [`tls`] (HTTPS for a center), [`reference_year`]
 //!   (a command-line tool), [`backup`] (scheduled backups);
 //! - rooms, each with its routes and its error enum, none importing another:
-//!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`auth`], [`desktop`],
-//!   [`demo_feed`], [`basemap`], [`open311`];
+//!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`hotspots`], [`auth`],
+//!   [`desktop`], [`demo_feed`], [`basemap`], [`open311`];
 //! - services the rooms share: [`desk`] (intake and the closed loop, which takes camera
 //!   pictures through the gateway; the ticket files exports write), [`gateway`] (cameras);
 //! - foundation: [`http`] (refusals, extractors, who is asking), [`dataset`] (the grids).
@@ -27,6 +27,7 @@ pub mod desktop;
 pub mod door_access;
 pub mod gateway;
 pub mod grids;
+pub mod hotspots;
 pub mod http;
 pub mod kpi;
 pub mod open311;
@@ -45,8 +46,8 @@ use axum::serve::ListenerExt;
 use binhe_store::backup::{Backup, PgDatabase, SqliteFile};
 use binhe_store::{
     AccountRepository, BasemapRepository, Closing, DeviceRepository, GridRepository,
-    IdempotencyRepository, Notice, Notices, PgStore, PhotoRepository, SqliteStore, StoreError,
-    TicketRepository,
+    HotspotRepository, IdempotencyRepository, Notice, Notices, PgStore, PhotoRepository,
+    SqliteStore, StoreError, TicketRepository,
 };
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
@@ -161,6 +162,9 @@ pub struct ServerConfig {
     pub client_timeouts: ClientTimeouts,
     /// Center mode: back the database up on this schedule.
     pub backups: Option<backup::Schedule>,
+    /// The daily hotspot analysis (未诉先办), first checked this long after the start; `None`:
+    /// none (tests, and servers that leave it to another process on the same database).
+    pub daily_hotspots: Option<std::time::Duration>,
 }
 
 /// Default SQLite file: `$XDG_DATA_HOME/smart-binhe/binhe.sqlite` (or `~/.local/share/…`).
@@ -249,6 +253,7 @@ trait Store:
     + BasemapRepository
     + PhotoRepository
     + IdempotencyRepository
+    + HotspotRepository
     + Closing
     + Clone
     + 'static
@@ -264,6 +269,7 @@ impl<S> Store for S where
         + BasemapRepository
         + PhotoRepository
         + IdempotencyRepository
+        + HotspotRepository
         + Closing
         + Clone
         + 'static
@@ -316,6 +322,8 @@ async fn state_on(
         accounts,
         feed: demo_feed::FeedSlot::default(),
         kpis: Arc::new(store.clone()),
+        hotspots: Arc::new(store.clone()),
+        hotspot_turn: Arc::default(),
         closing: Arc::new(store),
         basemaps,
     })
@@ -494,6 +502,12 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
             schedule,
             Arc::clone(&state.accounts),
         )));
+    }
+    if let Some(delay) = config.daily_hotspots {
+        background.push(hotspots::spawn_daily(
+            axum::extract::FromRef::from_ref(&state),
+            delay,
+        ));
     }
     let closing = Arc::clone(&state.closing);
     // The desktop routes belong to the embedded (standalone) server only.

@@ -62,6 +62,14 @@ enum Command {
         /// picture or video wall nobody reads any more); the connection is then closed.
         #[arg(long, default_value_t = 60)]
         write_timeout: u64,
+        /// Seconds after the start the daily hotspot analysis (未诉先办) first checks whether
+        /// the last day's is missing; afterwards it runs shortly after each Beijing midnight.
+        #[arg(long, default_value_t = 60)]
+        daily_hotspots_after: u64,
+        /// No daily hotspot analysis in this process (another server on the same database
+        /// makes it, or a test).
+        #[arg(long)]
+        no_daily_hotspots: bool,
         /// The built UI folder.
         #[arg(long, default_value = "ui/dist")]
         ui_dir: PathBuf,
@@ -342,6 +350,8 @@ async fn run(command: Command) -> Result<(), String> {
             head_timeout,
             body_timeout,
             write_timeout,
+            daily_hotspots_after,
+            no_daily_hotspots,
             ui_dir,
             demo_feed,
             feed_rate,
@@ -401,6 +411,8 @@ async fn run(command: Command) -> Result<(), String> {
                     write: std::time::Duration::from_secs(write_timeout.max(1)),
                 },
                 backups,
+                daily_hotspots: (!no_daily_hotspots)
+                    .then_some(std::time::Duration::from_secs(daily_hotspots_after)),
             })
             .await
             .map_err(|e| format!("启动失败 / cannot start: {e}"))?;

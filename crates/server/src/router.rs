@@ -17,8 +17,8 @@ use crate::http::extract::{self, Json};
 use crate::http::{ApiError, RequestError, idempotency};
 use crate::state::AppState;
 use crate::{
-    auth, basemap, cameras, csp, demo_feed, desktop, door_access, grids, kpi, open311, tickets,
-    uri_guard,
+    auth, basemap, cameras, csp, demo_feed, desktop, door_access, grids, hotspots, kpi, open311,
+    tickets, uri_guard,
 };
 
 pub fn router(
@@ -35,6 +35,7 @@ pub fn router(
         .merge(cameras::routes())
         .merge(door_access::routes())
         .merge(kpi::routes())
+        .merge(hotspots::routes())
         .merge(auth::routes())
         .merge(demo_feed::routes())
         .merge(basemap::routes())

@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use binhe_store::{AccountRepository, Closing, DeviceRepository, PhotoRepository};
+use binhe_store::{
+    AccountRepository, Closing, DeviceRepository, HotspotRepository, PhotoRepository,
+};
 
 use crate::auth::Gate;
 use crate::basemap::Basemaps;
@@ -15,6 +17,7 @@ use crate::desk::TicketDesk;
 use crate::desk::export::ExportBoard;
 use crate::desk::import::ImportJobs;
 use crate::gateway::Gateway;
+use crate::hotspots::HotspotSources;
 use crate::http::idempotency::Idempotency;
 use crate::kpi::{KpiSources, SharedKpiStore};
 
@@ -44,6 +47,10 @@ pub struct AppState {
     pub feed: FeedSlot,
     /// The KPI counts and the tickets behind them.
     pub kpis: SharedKpiStore,
+    /// The kept hotspot analyses and the requests they read.
+    pub hotspots: Arc<dyn HotspotRepository>,
+    /// One hotspot analysis at a time.
+    pub hotspot_turn: Arc<tokio::sync::Mutex<()>>,
     /// The street's own basemap, if one was added.
     pub basemaps: Basemaps,
     /// Closes the store at a clean stop.
@@ -56,6 +63,17 @@ impl FromRef<AppState> for KpiSources {
             grids: state.grids.clone(),
             store: Arc::clone(&state.kpis),
             desk: state.desk.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for HotspotSources {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            grids: state.grids.clone(),
+            store: Arc::clone(&state.hotspots),
+            desk: state.desk.clone(),
+            turn: Arc::clone(&state.hotspot_turn),
         }
     }
 }

@@ -11,6 +11,8 @@ mod basemaps;
 mod device_tables;
 mod devices;
 mod grid_tables;
+mod hotspot_tables;
+mod hotspots;
 mod idempotency;
 mod kpi_drill;
 mod kpi_tables;
@@ -30,6 +32,7 @@ pub use accounts::{
 };
 pub use basemaps::{BasemapRepository, StoredBasemap};
 pub use devices::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
+pub use hotspots::{HotspotRepository, NewHotspotRun, RequestCase, RunTrigger, StoredHotspotRun};
 pub use idempotency::{Claim, IdempotencyKey, IdempotencyRepository, KeptAnswer, KeyedRequest};
 pub use kpi_drill::{KpiTicketQuery, KpiTicketRepository};
 pub use kpis::{KpiRepository, KpiScope, MonthCounts};

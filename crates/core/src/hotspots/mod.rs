@@ -40,6 +40,7 @@ pub mod monthly;
 pub mod scan;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::ticket::intake::beijing;
 
@@ -49,9 +50,32 @@ pub use monthly::{
 };
 #[cfg(feature = "analysis")]
 pub use scan::{
-    Case, CategorisedCase, CategoryScan, Hotspot, Mode, ScanConfig, ScanResult, Trend, ZoneLayout,
+    Case, CategorisedCase, CategoryScan, Hotspot, ScanConfig, ScanResult, ZoneLayout,
     replication_cases, scan, scan_by_category,
 };
+
+/// Which windows are scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Windows ending on the study's last day (the analysis day): "what is rising now",
+    /// the daily run. The whole history still gives the expectations.
+    Prospective,
+    /// Any window inside the study period: clusters over the whole history, on demand.
+    Retrospective,
+}
+
+/// How the requests inside a cluster's zones developed over its window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trend {
+    /// Requests in the cluster's zones on each day of the window, first day first.
+    pub daily_observed: Vec<u32>,
+    /// Expected on each day, `C_Z · C_day / C`; sums to the hotspot's expected count.
+    pub daily_expected: Vec<f64>,
+    /// Least-squares slope of `daily_observed` against the day, in requests per day per day:
+    /// above 0 the cluster is still growing at the end of its window. 0 for a one-day window.
+    pub slope_per_day: f64,
+}
 
 /// The day number of an instant in Beijing time: days since 1970-01-01 (Beijing), so
 /// 2026-01-31T16:30Z is the first day of February.

@@ -65,7 +65,7 @@ use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use serde::{Deserialize, Serialize};
 
-use super::HotspotError;
+use super::{HotspotError, Mode, Trend};
 use crate::geometry::LocalProjection;
 
 /// Where the zones are: one representative point per zone (micro-grid), in metres on a plane.
@@ -135,17 +135,6 @@ pub struct CategorisedCase<'a> {
     pub zone: usize,
     pub day: i32,
     pub category: &'a str,
-}
-
-/// Which windows are scanned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    /// Windows ending on the study's last day (the analysis day): "what is rising now",
-    /// the daily run. The whole history still gives the expectations.
-    Prospective,
-    /// Any window inside the study period: clusters over the whole history, on demand.
-    Retrospective,
 }
 
 /// How to scan. [`ScanConfig::prospective`] and [`ScanConfig::retrospective`] give the
@@ -279,18 +268,6 @@ pub struct Hotspot {
     /// Monte Carlo p-value, `(1 + replications whose maximum ≥ llr) / (R + 1)`.
     pub p_value: f64,
     pub trend: Trend,
-}
-
-/// How the requests inside a cluster's zones developed over its window.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Trend {
-    /// Requests in the cluster's zones on each day of the window, first day first.
-    pub daily_observed: Vec<u32>,
-    /// Expected on each day, `C_Z · C_day / C`; sums to [`Hotspot::expected`].
-    pub daily_expected: Vec<f64>,
-    /// Least-squares slope of `daily_observed` against the day, in requests per day per day:
-    /// above 0 the cluster is still growing at the end of its window. 0 for a one-day window.
-    pub slope_per_day: f64,
 }
 
 /// The result of one scan.

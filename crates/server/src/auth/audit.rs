@@ -29,6 +29,7 @@ fn named(method: &Method, path: &str) -> (String, String) {
         ("POST", "/api/door-access/events", "door_access.event"),
         ("PUT", "/api/basemap", "basemap.replace"),
         ("DELETE", "/api/basemap", "basemap.remove"),
+        ("POST", "/api/hotspots/runs", "hotspots.run"),
     ];
     if let Some((_, _, action)) = known
         .iter()

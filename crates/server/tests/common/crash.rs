@@ -205,7 +205,15 @@ impl ServerProcess {
     pub async fn start(database: &str, extra: &[&str]) -> Self {
         let ui = super::harness::ui_dir();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_binhe-server"))
-            .args(["serve", "--port", "0", "--db", database, "--ui-dir"])
+            .args([
+                "serve",
+                "--no-daily-hotspots",
+                "--port",
+                "0",
+                "--db",
+                database,
+                "--ui-dir",
+            ])
             .arg(ui.path())
             .args(extra)
             .env("RUST_LOG", "warn")

@@ -67,6 +67,7 @@ impl Harness {
             public_hosts: Vec::new(),
             client_timeouts: ClientTimeouts::default(),
             backups: None,
+            daily_hotspots: None,
         };
         configure(&mut config);
         Self {

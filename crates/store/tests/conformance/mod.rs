@@ -33,6 +33,7 @@ use binhe_store::{
     TicketRepository, TicketScope, TicketUpdate,
 };
 use binhe_store::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
+use binhe_store::{HotspotRepository, NewHotspotRun, RunTrigger};
 use binhe_store::{KpiRepository, KpiScope, KpiTicketQuery, KpiTicketRepository};
 use binhe_store::{PhotoRepository, StoredPhoto};
 use chrono::{Duration, TimeZone, Utc};
@@ -50,7 +51,8 @@ pub trait Fixture: Sized {
         + KpiTicketRepository
         + BasemapRepository
         + PhotoRepository
-        + IdempotencyRepository;
+        + IdempotencyRepository
+        + HotspotRepository;
 
     async fn create() -> Self;
 
@@ -80,6 +82,7 @@ macro_rules! tests {
             snapshots_and_door_events_round_trip,
             photos_are_kept_with_their_ticket_once_and_survive_reopening,
             an_idempotency_key_is_claimed_once_kept_and_forgotten_after_a_day,
+            hotspot_cases_and_runs_are_kept,
             kpi_counts_in_sql_agree_with_core_over_varied_tickets,
             kpi_counts_of_an_empty_store_are_nothing_and_show_dashes,
             kpi_drill_down_lists_exactly_the_tickets_counted,
@@ -1799,5 +1802,131 @@ pub async fn kpi_drill_down_lists_exactly_the_tickets_counted(fixture: &impl Fix
     assert!(
         listed_in_all > 1000,
         "the checks list many tickets: {listed_in_all}"
+    );
+}
+
+/// The requests a hotspot analysis reads are the counted ones in a micro-grid, in the window,
+/// oldest first; analyses are kept whole, one daily run per day whoever stores it first, the
+/// newest `keep` of each trigger.
+pub async fn hotspot_cases_and_runs_are_kept<F: Fixture>(fixture: &F) {
+    let store = fixture.open().await;
+    // Minutes after 2026-11-28T01:00Z: 0, 60, 120 routed; 90 unrouted; 150 routed, then cancelled.
+    let batch = vec![
+        new_ticket(1, None, true, 0),
+        new_ticket(2, None, true, 60),
+        new_ticket(3, None, true, 120),
+        new_ticket(4, None, false, 90),
+        new_ticket(5, None, true, 150),
+    ];
+    store.insert_tickets(&batch).await.unwrap();
+    let mut cancelled = batch[4].ticket.clone();
+    let cancel = cancelled
+        .execute(
+            None,
+            &Command::Cancel {
+                reason: "非本街道事项".to_owned(),
+            },
+            &dispatcher(),
+            cancelled.received_at + Duration::minutes(5),
+        )
+        .unwrap();
+    store
+        .append(&[TicketUpdate {
+            expected_version: 1,
+            ticket: cancelled,
+            events: vec![cancel],
+        }])
+        .await
+        .unwrap();
+    let from = Utc.with_ymd_and_hms(2026, 11, 28, 1, 30, 0).unwrap();
+    let cases = store
+        .request_cases(from, from + Duration::days(1))
+        .await
+        .unwrap();
+    let times: Vec<_> = cases.iter().map(|c| c.received_at).collect();
+    assert_eq!(
+        times,
+        [batch[1].ticket.received_at, batch[2].ticket.received_at],
+        "routed, counted, in the window, oldest first"
+    );
+    assert!(
+        cases
+            .iter()
+            .all(|c| c.micro_code == community().micro(4).as_str()
+                && c.community_code.as_deref() == Some(community().as_str())
+                && c.category == "noise")
+    );
+
+    // Runs: one daily per day, on demand as many as asked, the newest `keep` of each.
+    let at = Utc.with_ymd_and_hms(2026, 12, 3, 1, 0, 0).unwrap();
+    let run = |trigger, day: &str, n: u32| NewHotspotRun {
+        ran_at: at + Duration::minutes(i64::from(n)),
+        trigger,
+        mode: "prospective".to_owned(),
+        analysis_day: day.to_owned(),
+        account: (trigger == RunTrigger::OnDemand).then(|| "disp".to_owned()),
+        significant: n,
+        body: format!("{{\"n\":{n},\"text\":\"热点 '; DROP TABLE hotspot_runs; --\"}}"),
+    };
+    assert!(store.latest_hotspot_run(None).await.unwrap().is_none());
+    let first = store
+        .save_hotspot_run(&run(RunTrigger::Daily, "2026-12-02", 1), 3)
+        .await
+        .unwrap()
+        .expect("the day's first daily run is kept");
+    assert_eq!(
+        store
+            .save_hotspot_run(&run(RunTrigger::Daily, "2026-12-02", 2), 3)
+            .await
+            .unwrap(),
+        None,
+        "a second daily run of the same day is dropped"
+    );
+    let kept = store.hotspot_run(first).await.unwrap().unwrap();
+    assert_eq!(kept.run, run(RunTrigger::Daily, "2026-12-02", 1));
+    let mut on_demand = Vec::new();
+    for n in 10..15 {
+        on_demand.push(
+            store
+                .save_hotspot_run(&run(RunTrigger::OnDemand, "2026-12-03", n), 3)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    let listed = store.hotspot_runs(10).await.unwrap();
+    let ids: Vec<i64> = listed.iter().map(|r| r.id).collect();
+    assert_eq!(
+        ids,
+        [on_demand[4], on_demand[3], on_demand[2], first],
+        "the newest 3 on demand and the daily one, newest first"
+    );
+    assert!(
+        listed.iter().all(|r| r.run.body.is_empty()),
+        "lists carry no bodies"
+    );
+    assert_eq!(
+        store
+            .latest_hotspot_run(Some(RunTrigger::Daily))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        first
+    );
+    let newest = store.latest_hotspot_run(None).await.unwrap().unwrap();
+    assert_eq!(newest.id, on_demand[4]);
+    assert_eq!(newest.run, run(RunTrigger::OnDemand, "2026-12-03", 14));
+    assert!(
+        store.hotspot_run(on_demand[0]).await.unwrap().is_none(),
+        "forgotten"
+    );
+    assert!(
+        store
+            .save_hotspot_run(&run(RunTrigger::Daily, "2026-12-03", 3), 3)
+            .await
+            .unwrap()
+            .is_some(),
+        "the next day's daily run is kept"
     );
 }
