@@ -707,7 +707,6 @@ impl<'a> Prepared<'a> {
                 per_offset[(last - d) as usize] += 1;
             }
             let zone_count = self.circle_cases[step];
-            let zone_cases = f64::from(zone_count);
             let mut inside = 0u32;
             let mut step_best: Option<Candidate> = None;
             let mut bar = if record.is_some() { 0.0 } else { best };
@@ -720,25 +719,12 @@ impl<'a> Prepared<'a> {
                     continue;
                 }
                 let first = last - offset as u32;
-                let window = self.window_count(first, last);
-                let mu = zone_cases * window as f64 / self.total;
-                let c = f64::from(inside);
-                if c <= mu || !Self::may_beat(self.llr_bound(inside, zone_count, window, mu), bar) {
-                    continue;
-                }
-                let llr = log_likelihood_ratio(c, mu, self.total);
-                bar = bar.max(llr);
-                if step_best.is_none_or(|b| llr > b.llr) {
-                    step_best = Some(Candidate {
-                        centre,
-                        step: step - steps.start,
-                        llr,
-                        first,
-                        last,
-                        observed: inside,
-                        expected: mu,
-                    });
-                }
+                self.weigh(
+                    (centre, step - steps.start, zone_count),
+                    (first, last, inside),
+                    &mut bar,
+                    &mut step_best,
+                );
             }
             if let Some(b) = step_best {
                 best = best.max(b.llr);
@@ -748,6 +734,39 @@ impl<'a> Prepared<'a> {
             }
         }
         best
+    }
+
+    /// Weighs one cylinder — circle step `step` of `centre` with `zone_count` requests over
+    /// the whole period, window `first..=last` holding `inside` of them — against `bar`, the
+    /// best statistic so far: keeps it as the step's best when it beats that step's best, and
+    /// raises the bar.
+    #[inline]
+    fn weigh(
+        &self,
+        (centre, step, zone_count): (usize, usize, u32),
+        (first, last, inside): (u32, u32, u32),
+        bar: &mut f64,
+        step_best: &mut Option<Candidate>,
+    ) {
+        let window = self.window_count(first, last);
+        let mu = f64::from(zone_count) * window as f64 / self.total;
+        let c = f64::from(inside);
+        if c <= mu || !Self::may_beat(self.llr_bound(inside, zone_count, window, mu), *bar) {
+            return;
+        }
+        let llr = log_likelihood_ratio(c, mu, self.total);
+        *bar = bar.max(llr);
+        if step_best.is_none_or(|b| llr > b.llr) {
+            *step_best = Some(Candidate {
+                centre,
+                step,
+                llr,
+                first,
+                last,
+                observed: inside,
+                expected: mu,
+            });
+        }
     }
 
     /// As [`Self::prospective_centre`], over every window.
@@ -784,7 +803,6 @@ impl<'a> Prepared<'a> {
                 per_day[d as usize] += 1;
             }
             let zone_count = self.circle_cases[step];
-            let zone_cases = f64::from(zone_count);
             let mut step_best: Option<Candidate> = None;
             let mut bar = if record.is_some() { 0.0 } else { best };
             let mut previous = None;
@@ -823,27 +841,12 @@ impl<'a> Prepared<'a> {
                         if inside < min_cases {
                             continue;
                         }
-                        let window = self.window_count(first, last);
-                        let mu = zone_cases * window as f64 / self.total;
-                        let c = f64::from(inside);
-                        if c <= mu
-                            || !Self::may_beat(self.llr_bound(inside, zone_count, window, mu), bar)
-                        {
-                            continue;
-                        }
-                        let llr = log_likelihood_ratio(c, mu, self.total);
-                        bar = bar.max(llr);
-                        if step_best.is_none_or(|b| llr > b.llr) {
-                            step_best = Some(Candidate {
-                                centre,
-                                step: step - steps.start,
-                                llr,
-                                first,
-                                last,
-                                observed: inside,
-                                expected: mu,
-                            });
-                        }
+                        self.weigh(
+                            (centre, step - steps.start, zone_count),
+                            (first, last, inside),
+                            &mut bar,
+                            &mut step_best,
+                        );
                     }
                 }
             }
