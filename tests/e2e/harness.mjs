@@ -341,11 +341,13 @@ export function fetchFromPage(page, path) {
 }
 
 /**
- * Starts a server and a browser, opens the launch URL and waits until the map is ready.
+ * Starts a server (with `extraArgs`) and a browser, opens the launch URL and waits until the map
+ * is ready. With `pauseFeed` (and `--demo-feed` among the arguments) the demo feed is then paused:
+ * its history is in, and no new request changes the figures under test.
  * Returns `{ server, browser, page }`.
  */
-export async function openApp({ readyTimeoutMs = 120_000 } = {}) {
-  const server = await startServer();
+export async function openApp({ readyTimeoutMs = 120_000, extraArgs = [], pauseFeed = false } = {}) {
+  const server = await startServer({ extraArgs });
   let browser;
   try {
     browser = await launchBrowser();
@@ -356,6 +358,10 @@ export async function openApp({ readyTimeoutMs = 120_000 } = {}) {
       .catch((e) => {
         throw new Error(`${e.message}\nbrowser problems:\n${browser.problems.join('\n')}`);
       });
+    if (pauseFeed) {
+      const paused = await postFromPage(page, '/api/demo/feed', { running: false, rate_per_minute: 2 });
+      if (paused.status !== 200) throw new Error(`pausing the demo feed: ${JSON.stringify(paused.body)}`);
+    }
     return { server, browser, page };
   } catch (e) {
     await browser?.close();
@@ -370,4 +376,28 @@ export function postFromPage(page, path, body) {
     const r = await fetch(p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
     return { status: r.status, body: await r.json() };
   }, { p: path, b: body });
+}
+
+/** GET `path` from inside the page; its body, which must have come with 200. */
+export async function getOk(page, path) {
+  const r = await fetchFromPage(page, path);
+  if (r.status !== 200) throw new Error(`${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+/**
+ * Makes the commander `who` (`{ login, name, password }`) of `community` through the API, then
+ * 切换账号 to them in the page and waits until the header names them.
+ */
+export async function switchToCommander(page, who, community) {
+  const made = await postFromPage(page, '/api/accounts', {
+    login: who.login, name: who.name, role: 'commander', community, password: who.password,
+  });
+  if (made.status !== 201) throw new Error(`making ${who.login}: ${JSON.stringify(made.body)}`);
+  await page.locator('[data-testid="switch-account"]').click();
+  await page.locator('[data-testid="login-page"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="login-login"]').fill(who.login);
+  await page.locator('[data-testid="login-password"]').fill(who.password);
+  await page.locator('[data-testid="login-submit"]').click();
+  await page.locator('[data-testid="account-name"]', { hasText: who.name }).waitFor({ timeout: 30_000 });
 }

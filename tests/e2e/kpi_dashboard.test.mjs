@@ -13,7 +13,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  fetchFromPage, launchBrowser, mapIdle, offLoopback, postFromPage, screenshot, startServer,
+  fetchFromPage, getOk, mapIdle, offLoopback, openApp, screenshot, switchToCommander,
 } from './harness.mjs';
 
 const COMMANDER = { login: 'e2e-kpi-commander', name: '刘指挥', password: 'kpi-command-2026' };
@@ -22,11 +22,7 @@ let server;
 let browser;
 let page;
 
-const api = async (path) => {
-  const r = await fetchFromPage(page, path);
-  assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
-  return r.body;
-};
+const api = (path) => getOk(page, path);
 
 /** This Beijing month as the API spells it: `2026-11`. */
 function beijingMonth() {
@@ -80,17 +76,8 @@ describe('KPI dashboard', { timeout: 900_000 }, () => {
   let dashboard;
 
   before(async () => {
-    server = await startServer({ extraArgs: ['--demo-feed'] });
-    browser = await launchBrowser();
-    page = browser.page;
-    await page.goto(server.url, { waitUntil: 'load' });
-    await page.waitForFunction(() => window.binheReady === true, null, { timeout: 120_000, polling: 250 })
-      .catch((e) => {
-        throw new Error(`${e.message}\nbrowser problems:\n${browser.problems.join('\n')}`);
-      });
     // The history is in; no new requests while figures are compared.
-    const paused = await postFromPage(page, '/api/demo/feed', { running: false, rate_per_minute: 2 });
-    assert.equal(paused.status, 200, JSON.stringify(paused.body));
+    ({ server, browser, page } = await openApp({ extraArgs: ['--demo-feed'], pauseFeed: true }));
     month = beijingMonth();
   });
 
@@ -301,17 +288,7 @@ describe('KPI dashboard', { timeout: 900_000 }, () => {
     const grids = (await fetchFromPage(page, '/api/grids.geojson')).body.features;
     const community = grids.filter((f) => f.properties.level === 'community')
       .sort((a, b) => a.properties.code.localeCompare(b.properties.code))[1];
-    const made = await postFromPage(page, '/api/accounts', {
-      login: COMMANDER.login, name: COMMANDER.name, role: 'commander',
-      community: community.properties.code, password: COMMANDER.password,
-    });
-    assert.equal(made.status, 201, JSON.stringify(made.body));
-    await page.locator('[data-testid="switch-account"]').click();
-    await page.locator('[data-testid="login-page"]').waitFor({ timeout: 30_000 });
-    await page.locator('[data-testid="login-login"]').fill(COMMANDER.login);
-    await page.locator('[data-testid="login-password"]').fill(COMMANDER.password);
-    await page.locator('[data-testid="login-submit"]').click();
-    await page.locator('[data-testid="account-name"]', { hasText: COMMANDER.name }).waitFor({ timeout: 30_000 });
+    await switchToCommander(page, COMMANDER, community.properties.code);
 
     await openBoard();
     assert.equal(await page.locator('[data-testid="kpi-scope"]').count(), 0, 'a commander has no scope chooser');

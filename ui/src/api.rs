@@ -10,8 +10,10 @@ pub mod auth;
 pub mod basemap;
 pub mod devices;
 pub mod exports;
+pub mod hotspots;
 pub mod kpi;
 pub mod open311;
+pub mod projects;
 pub mod texts;
 pub mod tickets;
 

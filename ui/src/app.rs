@@ -364,6 +364,7 @@ fn Workspace() -> impl IntoView {
     });
     let desk = Desk::start(state);
     provide_context(desk);
+    provide_context(crate::tickets::desk::IntakeDrafts(RwSignal::new(None)));
     let health = CameraHealth::start(state);
     provide_context(health);
     let wall = VideoWall::new();

@@ -569,6 +569,75 @@ messages! {
         "Open the dashboard: intake, response, resolution, satisfaction and ranking";
     KpiTabDashboard => "看板", "Dashboard";
     KpiTabReport => "月报", "Monthly report";
+    KpiTabProactive => "未诉先办", "Act before the call";
+    HotspotLoading => "正在读取热点分析…", "Loading the hotspot analysis…";
+    HotspotRuns => "分析记录", "Analyses";
+    HotspotRunNow => "立即分析", "Analyse now";
+    HotspotRunNowTitle =>
+        "按当前数据立即做一次时空热点分析（约需数秒）",
+        "Run a space-time hotspot analysis of the current data now (a few seconds)";
+    HotspotRunning => "正在分析…", "Analysing…";
+    HotspotListTitle => "时空热点", "Space-time hotspots";
+    HotspotNoRun =>
+        "尚无热点分析：中心每日凌晨自动分析一次，也可立即分析。",
+        "No hotspot analysis yet: the center runs one every night, or run one now.";
+    HotspotNoneSignificant =>
+        "本次分析未发现显著的时空聚集。",
+        "This analysis found no significant space-time cluster.";
+    HotspotRising => "仍在上升", "Still rising";
+    HotspotSteady => "趋于平稳", "Levelling off";
+    HotspotMonthlyTitle => "每月一题", "Problems of the month";
+    HotspotTopProblems => "主要问题（较上月）", "Top problems (vs last month)";
+    HotspotRisingTitle => "诉求环比上升的微网格", "Micro-grids with rising requests";
+    HotspotRisingNone =>
+        "本月没有诉求显著上升的微网格。",
+        "No micro-grid's requests rose significantly this month.";
+    HotspotMethod =>
+        "方法：时空重排扫描统计（Kulldorff 2005），蒙特卡洛检验，显著性水平 0.05；环比上升为泊松检验并经 Benjamini–Hochberg 校正。",
+        "Method: space-time permutation scan statistic (Kulldorff 2005) with a Monte Carlo test at the 0.05 level; rising micro-grids by a Poisson test with a Benjamini–Hochberg correction.";
+    HotspotShowOnMap => "地图定位", "Show on map";
+    HotspotTicket => "转为主动工单", "Make a proactive ticket";
+    HotspotProject => "立项治理", "Start a project";
+    HotspotProjectTitle =>
+        "以此热点的区域和类别新建治理项目",
+        "Start a governance project for this hotspot's area and category";
+    KpiTabProjects => "治理项目", "Projects";
+    ProjectNew => "新建项目", "New project";
+    ProjectEditTitle => "修改项目", "Change the project";
+    ProjectLoading => "正在读取治理项目…", "Loading the projects…";
+    ProjectNone => "尚无治理项目。可从未诉先办的热点立项，或新建项目。", "No project yet: start one from a hotspot, or a new one.";
+    ProjectEdit => "修改", "Edit";
+    ProjectTitle => "项目名称", "Title";
+    ProjectGoal => "治理目标", "Goal";
+    ProjectState => "项目状态", "State";
+    ProjectArea => "治理区域", "Area";
+    ProjectAreaHint => "社区或微网格的编码或名称，空格分隔", "Codes or names of communities or micro-grids, separated by spaces";
+    ProjectCategory => "问题类别", "Category";
+    ProjectAllCategories => "全部类别", "All categories";
+    ProjectResponsible => "责任人", "Responsible";
+    ProjectBudget => "预算", "Budget";
+    ProjectBudgetYuan => "预算（元）", "Budget (yuan)";
+    ProjectDates => "起止日期", "Dates";
+    ProjectStarted => "开始日期", "Started";
+    ProjectFinished => "完成日期", "Finished";
+    ProjectMilestones => "进度节点", "Milestones";
+    ProjectMilestoneTitle => "节点名称", "Milestone";
+    ProjectMilestoneDue => "计划日期", "Due";
+    ProjectMilestoneDone => "完成日期", "Done";
+    ProjectMilestoneAdd => "＋ 添加节点", "+ Add a milestone";
+    ProjectTickets => "关联工单", "Linked tickets";
+    ProjectTicketIds => "关联工单编号（空格分隔）", "Linked ticket numbers (separated by spaces)";
+    ProjectSave => "保存项目", "Save the project";
+    ProjectBadDate => "日期格式应为 年-月-日", "Write dates as year-month-day";
+    ProjectBadAmount => "金额应为不小于 0 的数字（元）", "The amount must be a number of yuan, not negative";
+    ProjectBadTicket => "工单编号应为数字", "Ticket numbers are digits";
+    HotspotTicketTitle =>
+        "以此热点新建一张主动发现工单（可修改后登记），按闭环派单处置",
+        "Start a proactive ticket from this hotspot (edit, then register); it goes through the same loop";
+    HotspotLayer => "未诉先办热点", "Hotspots";
+    HotspotLayerTitle =>
+        "在地图上显示最近一次时空热点分析的热点范围",
+        "Show the hotspots of the latest space-time analysis on the map";
     KpiLoading => "正在统计…", "Counting…";
     KpiPeriodMonth => "月", "Month";
     KpiPeriodYear => "年", "Year";
@@ -792,6 +861,42 @@ formatted! {
     export_saved(name: &str) => "已保存 {name}", "Saved {name}";
     /// What a list's export holds: `导出范围：全部未办结工单，共 12 条`.
     export_scope(what: &str, n: u64) => "导出范围：{what}，共 {n} 条", "Exports: {what}, {n} tickets";
+    /// Significant hotspots of an analysis in the picker.
+    hotspot_count(n: u32) => "显著热点 {n} 个", "significant hotspots: {n}";
+    /// What an analysis was: trigger, when it ran, its day, requests read, replications.
+    hotspot_run_info(trigger: &str, ran: &str, day: &str, cases: u32, reps: u32) =>
+        "{trigger}（{ran}）· 分析日 {day} · 诉求 {cases} 件 · 蒙特卡洛 {reps} 次",
+        "{trigger} ({ran}) · analysis day {day} · {cases} requests · {reps} Monte Carlo replications";
+    /// A hotspot's window.
+    hotspot_window(first: &str, last: &str, days: u32) =>
+        "{first} 至 {last}（{days} 天）", "{first} to {last} ({days} days)";
+    /// A hotspot's counts, relative risk and p-value.
+    hotspot_counts(observed: u32, expected: &str, rr: &str, p: &str) =>
+        "实际 {observed} 件 / 预期 {expected} 件 · {rr} 倍 · p = {p}",
+        "{observed} observed / {expected} expected · ×{rr} · p = {p}";
+    /// One of the month's top problems: name, count, change on last month (`+3`).
+    problem_count(name: &str, count: u32, change: &str) =>
+        "{name} {count} 件（{change}）", "{name} {count} ({change})";
+    /// The rising list's month and how many groups were tested.
+    rising_tested(label: &str, tested: u32) =>
+        "{label} · 检验微网格与类别组合 {tested} 个", "{label} · micro-grid and category groups tested: {tested}";
+    /// The projects tab's head: how many, done, requests avoided.
+    projects_summary(count: u32, done: u32, avoided: &str) =>
+        "治理项目 {count} 个 · 已完成 {done} 个 · 累计减少诉求 {avoided} 件",
+        "{count} projects · {done} done · {avoided} requests avoided";
+    /// A finished project's effect.
+    project_effect(first: &str, last: &str, counts: &str, expected: &str, avoided: &str, p: &str) =>
+        "治理成效（{first} 至 {last}）：本区域诉求 {counts} 件，按全街道趋势应为 {expected} 件，减少 {avoided} 件（p = {p}）",
+        "Effect ({first} to {last}): {counts} requests here, {expected} expected by the street's trend, {avoided} avoided (p = {p})";
+    /// A category inside an all-categories hotspot: `污水返水 20 件`.
+    leading_count(name: &str, count: u32) => "{name} {count} 件", "{name} {count}";
+    /// A hotspot of many micro-grids: the first named, and how many.
+    hotspot_more_grids(names: &str, count: u32) =>
+        "{names}等 {count} 个微网格", "{names} and more: {count} micro-grids";
+    /// Where a hotspot is: its micro-grids and its communities.
+    hotspot_place(micro: &str, communities: &str) => "{micro}（{communities}）", "{micro} ({communities})";
+    /// What an all-categories hotspot mostly holds: `主要问题：污水返水 20 件、…`.
+    hotspot_leading(items: &str) => "主要问题：{items}", "Mostly: {items}";
 }
 
 // Texts whose wording, not only a value in it, changes with the values.
@@ -901,6 +1006,7 @@ mod tests {
         &[Msg::QueueInProgress, Msg::ToneActive],
         &[Msg::IntakeOpen, Msg::IntakeTitle, Msg::AuditTicketCreate],
         &[Msg::IntakeReporter, Msg::TicketReporter],
+        &[Msg::IntakeCategory, Msg::ProjectCategory],
         &[Msg::FieldLocation, Msg::TicketLocation],
         &[Msg::LoginAccount, Msg::AuditAccount],
         &[Msg::LoginSwitchHeading, Msg::SwitchAccount],

@@ -2,6 +2,14 @@
 //!
 //! Built by trunk (`ui/index.html`) into `ui/dist`, which `binhe-server` serves at `/`.
 
+// Size limits are the browser's (wasm32): built natively, where only the UI's logic is tested,
+// pointers and signal handles are twice as wide, and the desk's context of signals and the API's
+// error outgrow limits they keep in the browser.
+#![cfg_attr(
+    not(target_arch = "wasm32"),
+    allow(clippy::large_types_passed_by_value, clippy::result_large_err)
+)]
+
 mod api;
 mod app;
 mod cameras;

@@ -97,6 +97,14 @@ impl Trigger {
     }
 }
 
+/// How many requests of one category a hotspot holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryCount {
+    pub category: String,
+    pub name: String,
+    pub count: u32,
+}
+
 /// A micro-grid of a hotspot, with its community.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HotspotZone {
@@ -136,6 +144,10 @@ pub struct HotspotView {
     pub trend: Trend,
     /// Still rising at the end of its window (the trend's slope above 0).
     pub rising: bool,
+    /// The categories of the requests inside (its micro-grids over its window), most first, at
+    /// most three: what an all-categories hotspot is mostly about.
+    #[serde(default)]
+    pub leading: Vec<CategoryCount>,
 }
 
 /// How many requests of a category the run scanned, and how many hotspots it found there.

@@ -16,6 +16,7 @@
 //! | [`devices`] | `/api/cameras/…`, `/api/door-access/…` |
 //! | [`kpi`] | `/api/kpi/…` |
 //! | [`hotspots`] | `/api/hotspots…` |
+//! | [`projects`] | `/api/projects…` |
 //! | [`auth`] | `/api/login`, `/api/logout`, `/api/session`, `/api/accounts…`, `/api/audit`, `/api/desktop/center` |
 //! | [`error`] | the `{"error": {code, message_zh, message_en, …}}` body and its codes |
 
@@ -27,6 +28,7 @@ pub mod grids;
 pub mod hotspots;
 pub mod kpi;
 pub mod open311;
+pub mod projects;
 pub mod query;
 pub mod tickets;
 pub mod time;

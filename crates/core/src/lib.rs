@@ -1,7 +1,8 @@
 //! The Smart Binhe domain: the four-level grid of Binhe Street, its codes, spatial index and
 //! validation, the people and devices posted to it, the seeded demo dataset, and the tickets that
 //! travel the closed loop through it, the KPIs and assessment (考核) counted from them, and the
-//! hotspots (未诉先办) found in them.
+//! hotspots (未诉先办) found in them, and the governance projects (治理项目) that answer them with
+//! their measured effect.
 //!
 //! No IO and no async here: everything is plain functions over plain types.
 
@@ -18,6 +19,7 @@ pub mod kpi;
 pub mod label;
 pub mod people;
 pub mod problem;
+pub mod projects;
 pub mod spatial;
 pub mod survey;
 pub mod text;

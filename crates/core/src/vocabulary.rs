@@ -148,6 +148,9 @@ crate::labelled! {
         Resident = "resident", "居民上报", "Resident report", short "居民", "Resident";
         /// 上级交办.
         Referral = "referral", "上级交办", "Referral from above", short "交办", "Referral";
+        /// 主动发现: found before anyone called — a hotspot of 未诉先办, or a worker's or
+        /// commander's own finding — and handled through the same loop.
+        Proactive = "proactive", "主动发现", "Proactive finding", short "主动", "Proactive";
     }
 }
 

@@ -9,8 +9,8 @@
 //!   would refuse before the router sees it), [`tls`] (HTTPS for a center), [`reference_year`]
 //!   (a command-line tool), [`backup`] (scheduled backups);
 //! - rooms, each with its routes and its error enum, none importing another:
-//!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`hotspots`], [`auth`],
-//!   [`desktop`], [`demo_feed`], [`basemap`], [`open311`];
+//!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`hotspots`], [`projects`],
+//!   [`auth`], [`desktop`], [`demo_feed`], [`basemap`], [`open311`];
 //! - services the rooms share: [`desk`] (intake and the closed loop, which takes camera
 //!   pictures through the gateway; the ticket files exports write), [`gateway`] (cameras);
 //! - foundation: [`http`] (refusals, extractors, who is asking), [`dataset`] (the grids).
@@ -31,6 +31,7 @@ pub mod hotspots;
 pub mod http;
 pub mod kpi;
 pub mod open311;
+pub mod projects;
 pub mod reference_year;
 pub mod router;
 pub mod state;
@@ -47,7 +48,7 @@ use binhe_store::backup::{Backup, PgDatabase, SqliteFile};
 use binhe_store::{
     AccountRepository, BasemapRepository, Closing, DeviceRepository, GridRepository,
     HotspotRepository, IdempotencyRepository, Notice, Notices, PgStore, PhotoRepository,
-    SqliteStore, StoreError, TicketRepository,
+    ProjectRepository, SqliteStore, StoreError, TicketRepository,
 };
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
@@ -254,6 +255,7 @@ trait Store:
     + PhotoRepository
     + IdempotencyRepository
     + HotspotRepository
+    + ProjectRepository
     + Closing
     + Clone
     + 'static
@@ -270,6 +272,7 @@ impl<S> Store for S where
         + PhotoRepository
         + IdempotencyRepository
         + HotspotRepository
+        + ProjectRepository
         + Closing
         + Clone
         + 'static
@@ -324,6 +327,7 @@ async fn state_on(
         kpis: Arc::new(store.clone()),
         hotspots: Arc::new(store.clone()),
         hotspot_turn: Arc::default(),
+        projects: Arc::new(store.clone()),
         closing: Arc::new(store),
         basemaps,
     })

@@ -18,7 +18,7 @@ use crate::http::{ApiError, RequestError, idempotency};
 use crate::state::AppState;
 use crate::{
     auth, basemap, cameras, csp, demo_feed, desktop, door_access, grids, hotspots, kpi, open311,
-    tickets, uri_guard,
+    projects, tickets, uri_guard,
 };
 
 pub fn router(
@@ -36,6 +36,7 @@ pub fn router(
         .merge(door_access::routes())
         .merge(kpi::routes())
         .merge(hotspots::routes())
+        .merge(projects::routes())
         .merge(auth::routes())
         .merge(demo_feed::routes())
         .merge(basemap::routes())

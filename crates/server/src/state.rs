@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use binhe_store::{
     AccountRepository, Closing, DeviceRepository, HotspotRepository, PhotoRepository,
+    ProjectRepository,
 };
 
 use crate::auth::Gate;
@@ -20,6 +21,7 @@ use crate::gateway::Gateway;
 use crate::hotspots::HotspotSources;
 use crate::http::idempotency::Idempotency;
 use crate::kpi::{KpiSources, SharedKpiStore};
+use crate::projects::ProjectSources;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -51,6 +53,8 @@ pub struct AppState {
     pub hotspots: Arc<dyn HotspotRepository>,
     /// One hotspot analysis at a time.
     pub hotspot_turn: Arc<tokio::sync::Mutex<()>>,
+    /// 治理项目 and the counts their effect is measured from.
+    pub projects: Arc<dyn ProjectRepository>,
     /// The street's own basemap, if one was added.
     pub basemaps: Basemaps,
     /// Closes the store at a clean stop.
@@ -74,6 +78,16 @@ impl FromRef<AppState> for HotspotSources {
             store: Arc::clone(&state.hotspots),
             desk: state.desk.clone(),
             turn: Arc::clone(&state.hotspot_turn),
+        }
+    }
+}
+
+impl FromRef<AppState> for ProjectSources {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            grids: state.grids.clone(),
+            store: Arc::clone(&state.projects),
+            desk: state.desk.clone(),
         }
     }
 }

@@ -41,6 +41,23 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
         "no ticket still open in {states:?}"
     );
 
+    // The seed's 承平园 sewage backflow rises at the end of the history (what 未诉先办 finds).
+    let episode = all["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["category"] == "sewage_backflow"
+                && t["routing"]["micro"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("承平园小区"))
+        })
+        .count();
+    assert!(
+        episode >= 24,
+        "承平园's sewage backflow: {episode} requests"
+    );
+
     // Camera alerts name the camera nearest their place.
     let alerts: Vec<&Value> = all["tickets"]
         .as_array()

@@ -9,17 +9,15 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use binhe_core::ticket::intake::{Intake, beijing};
-use binhe_core::ticket::lifecycle;
-use binhe_core::ticket::routing::Routing;
-use binhe_core::ticket::{Actor, Channel, Point, Ticket};
-use binhe_core::{GridCode, GridLevel};
+use binhe_core::GridLevel;
+use binhe_core::ticket::Point;
+use binhe_core::ticket::intake::beijing;
 use binhe_server::Database;
 use binhe_server::auth::Mode;
-use binhe_store::{NewTicket, SqliteStore, TicketRepository};
 use chrono::{DateTime, Duration, Utc};
 use common::Harness;
 use common::center::{Cast, Terminal, make_accounts};
+use common::requests::{Received, store_received};
 use geo::InteriorPoint;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -114,42 +112,17 @@ async fn store_history(database: &Database, cast: &Cast, now: DateTime<Utc>) -> 
             at: now - ago,
         });
     }
-    let path = match database {
-        Database::Sqlite(path) => path.clone(),
-        Database::Postgres(_) => unreachable!("SQLite here"),
-    };
-    let store = SqliteStore::open(&path).await.unwrap();
-    let ids = store.reserve_ticket_ids(requests.len()).await.unwrap();
-    let batch: Vec<NewTicket> = requests
+    let received: Vec<Received<'_>> = requests
         .iter()
-        .zip(ids)
-        .map(|(r, id)| {
-            let intake =
-                Intake::at_point(Channel::Hotline, r.category, "热点测试诉求", r.point, r.at);
-            let routing = Routing {
-                community: Some(GridCode::parse(&r.community).unwrap()),
-                micro: Some(GridCode::parse(&r.micro).unwrap()),
-                unit: None,
-                unrouted: None,
-            };
-            let mut receipt = lifecycle::receipt(
-                intake,
-                Some(r.point),
-                routing,
-                (r.at + Duration::hours(24), r.at + Duration::days(7)),
-                &Actor::system(),
-            );
-            receipt.ticket_id = id;
-            NewTicket {
-                ticket: Ticket::received(&receipt).unwrap(),
-                events: vec![receipt],
-            }
+        .map(|r| Received {
+            micro: &r.micro,
+            community: &r.community,
+            point: r.point,
+            category: r.category,
+            at: r.at,
         })
         .collect();
-    for chunk in batch.chunks(1000) {
-        store.insert_tickets(chunk).await.unwrap();
-    }
-    store.close().await;
+    store_received(database, &received).await;
     History { requests, planted }
 }
 

@@ -197,6 +197,31 @@ async fn a_second_report_close_by_merges_and_a_farther_one_is_flagged() {
 }
 
 #[tokio::test]
+async fn a_proactive_finding_neither_merges_into_a_call_nor_takes_calls_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("db.sqlite")).await;
+    let (lon, lat, _) = inside_micro(&demo_grids(), 50);
+    let call = create(&h, &order("12345-P1", "垃圾堆放", lon, lat)).await;
+    assert_eq!(call["ticket"]["state"], "reported");
+
+    // Found on purpose where the call is: its own ticket, not a repeat.
+    let (near_lon, near_lat) = east_of(lon, lat, 5.0);
+    let mut finding = order("", "垃圾堆放", near_lon, near_lat);
+    finding["channel"] = json!("proactive");
+    finding["external_id"] = Value::Null;
+    let found = create(&h, &finding).await;
+    assert!(found["duplicate"].is_null(), "{found}");
+    assert_eq!(found["ticket"]["state"], "reported");
+    assert_eq!(found["ticket"]["channel_zh"], "主动发现");
+    assert!(found["ticket"]["duplicate_flag"].is_null());
+
+    // A later call beside both repeats the call, not the finding.
+    let (next_lon, next_lat) = east_of(near_lon, near_lat, 2.0);
+    let again = create(&h, &order("12345-P2", "垃圾堆放", next_lon, next_lat)).await;
+    assert_eq!(again["duplicate"]["of"], call["ticket"]["id"], "{again}");
+}
+
+#[tokio::test]
 async fn a_point_outside_the_street_waits_in_the_unrouted_queue_until_relocated() {
     let dir = tempfile::tempdir().unwrap();
     let h = Harness::start(&dir.path().join("db.sqlite")).await;

@@ -19,6 +19,8 @@ mod kpi_tables;
 mod kpis;
 mod photos;
 mod postgres;
+mod project_tables;
+mod projects;
 mod sqlite;
 mod ticket_tables;
 mod tickets;
@@ -38,6 +40,7 @@ pub use kpi_drill::{KpiTicketQuery, KpiTicketRepository};
 pub use kpis::{KpiRepository, KpiScope, MonthCounts};
 pub use photos::{PhotoRepository, StoredPhoto};
 pub use postgres::{Notice, Notices, PgStore};
+pub use projects::{EffectQuery, ProjectRecord, ProjectRepository, StoredProject};
 pub use sqlite::SqliteStore;
 pub use tickets::{
     ColumnMappings, ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository,
@@ -78,6 +81,8 @@ pub enum StoreError {
     CorruptTicket { id: i64, detail: String },
     #[error("ticket {id} changed meanwhile: expected version {expected}, stored {actual}")]
     Conflict { id: i64, expected: u32, actual: u32 },
+    #[error("project {id} changed meanwhile: expected version {expected}, stored {actual}")]
+    ProjectConflict { id: i64, expected: u32, actual: u32 },
     #[error("account {login} exists already")]
     AccountExists { login: String },
     #[error("an Open311 client named {name} exists already")]

@@ -238,7 +238,7 @@ fn filter_sql<'a>(filter: &'a TicketFilter, pattern: Option<&'a str>) -> (String
 }
 
 /// `count` parameters for an `IN` list.
-fn parameters(count: usize) -> String {
+pub(crate) fn parameters(count: usize) -> String {
     vec!["?"; count].join(", ")
 }
 

@@ -11,8 +11,12 @@ use leptos::task::spawn_local;
 
 use super::assessment::{AssessmentPanel, default_weights};
 use super::kpi_charts::{CategoryChart, TrendChart};
+use super::proactive::{ProactivePanel, load_hotspots};
+use super::projects::ProjectsPanel;
 use super::report::MonthlyReport;
+use binhe_api::hotspots::HotspotAnswer;
 use binhe_api::kpi::{Dashboard, DrillDown, KpiParams};
+use binhe_api::projects::ProjectInput;
 use binhe_api::tickets::TicketView;
 use binhe_core::access::Role;
 use binhe_core::kpi::{Change, Definition, Rate};
@@ -35,6 +39,10 @@ use crate::tickets::time::{date_time, now};
 pub enum BoardView {
     Dashboard,
     Report,
+    /// 未诉先办: hotspots, the month's top problems, rising micro-grids.
+    Proactive,
+    /// 治理项目: governance projects and their effect.
+    Projects,
 }
 
 /// The dashboard's shared state: which period and scope, whether it is open, the heat layer
@@ -52,6 +60,16 @@ pub struct Board {
     /// The assessment's weights as typed (the report ranks by them too when they are valid).
     pub weights: RwSignal<[String; 3]>,
     pub dashboard: RwSignal<Option<Result<Arc<Dashboard>, ApiError>>>,
+    /// The hotspot analysis shown (in the 未诉先办 tab and on the map), with the recent ones.
+    pub hotspots: RwSignal<Option<Result<Arc<HotspotAnswer>, ApiError>>>,
+    /// The analysis picked; `None` is the newest.
+    pub hotspot_run: RwSignal<Option<i64>>,
+    /// The hotspot picked in the list (its index in the analysis), drawn brighter on the map.
+    pub hotspot_focus: RwSignal<Option<usize>>,
+    /// The hotspot layer on the map (未诉先办热点 in the legend).
+    pub hotspots_on: RwSignal<bool>,
+    /// A project to start from (a hotspot's), taken by the 治理项目 tab.
+    pub project_draft: RwSignal<Option<ProjectInput>>,
 }
 
 impl Board {
@@ -65,6 +83,11 @@ impl Board {
             drill: RwSignal::new(None),
             weights: RwSignal::new(default_weights()),
             dashboard: RwSignal::new(None),
+            hotspots: RwSignal::new(None),
+            hotspot_run: RwSignal::new(None),
+            hotspot_focus: RwSignal::new(None),
+            hotspots_on: RwSignal::new(false),
+            project_draft: RwSignal::new(None),
         }
     }
 
@@ -86,6 +109,11 @@ impl Board {
         self.weights.set(default_weights());
         self.dashboard.set(None);
         self.heat_on.set(false);
+        self.hotspots.set(None);
+        self.hotspot_run.set(None);
+        self.hotspot_focus.set(None);
+        self.hotspots_on.set(false);
+        self.project_draft.set(None);
     }
 }
 
@@ -163,6 +191,9 @@ pub fn BoardPanel() -> impl IntoView {
         });
     });
 
+    // The hotspot analysis, while its tab is open or its layer is on the map.
+    load_hotspots(board);
+
     let tab = move |view: BoardView, label: Msg, testid: &'static str| {
         view! {
             <button type="button" role="tab" class="board-tab" data-testid=testid
@@ -189,12 +220,19 @@ pub fn BoardPanel() -> impl IntoView {
     view! {
         <Show when=move || board.view.get().is_some()>
             <section class="board" data-testid="kpi-board"
-                data-view=move || match board.view.get() { Some(BoardView::Report) => "report", _ => "dashboard" }>
+                data-view=move || match board.view.get() {
+                    Some(BoardView::Report) => "report",
+                    Some(BoardView::Proactive) => "proactive",
+                    Some(BoardView::Projects) => "projects",
+                    _ => "dashboard",
+                }>
                 <header class="board-head">
                     <h2 class="board-title">{move || t(Msg::KpiOpen)}</h2>
                     <div class="board-tabs" role="tablist">
                         {tab(BoardView::Dashboard, Msg::KpiTabDashboard, "kpi-tab-dashboard")}
                         {tab(BoardView::Report, Msg::KpiTabReport, "kpi-tab-report")}
+                        {tab(BoardView::Proactive, Msg::KpiTabProactive, "kpi-tab-proactive")}
+                        {tab(BoardView::Projects, Msg::KpiTabProjects, "kpi-tab-projects")}
                     </div>
                     <span class="board-scope" data-testid="kpi-heading">{heading}</span>
                     <span class="board-asof muted">{as_of}</span>
@@ -204,6 +242,8 @@ pub fn BoardPanel() -> impl IntoView {
                 </header>
                 {move || match board.view.get() {
                     Some(BoardView::Report) => view! { <MonthlyReport/> }.into_any(),
+                    Some(BoardView::Proactive) => view! { <ProactivePanel/> }.into_any(),
+                    Some(BoardView::Projects) => view! { <ProjectsPanel/> }.into_any(),
                     _ => view! { <DashboardBody/> }.into_any(),
                 }}
             </section>

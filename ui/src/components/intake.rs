@@ -19,7 +19,7 @@ use crate::components::{CloseButton, ErrorText};
 use crate::i18n::Msg;
 use crate::tickets::Desk;
 use crate::tickets::actions::is_grid_code;
-use crate::tickets::desk::PickFor;
+use crate::tickets::desk::{IntakeDrafts, PickFor};
 
 /// Fields the server may name in a problem about the location.
 const LOCATION_FIELDS: [&str; 5] = ["location", "lon", "lat", "address", "grid_code"];
@@ -44,6 +44,8 @@ struct Form {
     reporter_phone: RwSignal<String>,
     external_id: RwSignal<String>,
     urgent: RwSignal<bool>,
+    /// Where a drafted ticket came from; not typed.
+    source_ref: RwSignal<Option<String>>,
 }
 
 impl Form {
@@ -74,6 +76,7 @@ impl Form {
                 grid_code,
                 reporter_name: text(self.reporter_name),
                 reporter_phone: text(self.reporter_phone),
+                source_ref: self.source_ref.get_untracked(),
                 ..IntakeRequest::default()
             },
             snapshot_jpeg: None,
@@ -96,12 +99,37 @@ pub fn IntakeForm() -> impl IntoView {
         reporter_phone: RwSignal::new(String::new()),
         external_id: RwSignal::new(String::new()),
         urgent: RwSignal::new(false),
+        source_ref: RwSignal::new(None),
     };
     let busy = RwSignal::new(false);
     let problems = RwSignal::new(HashMap::<String, Vec<Problem>>::new());
     let failure = RwSignal::new(None::<ApiError>);
+    let drafts = expect_context::<IntakeDrafts>();
 
+    // A draft (a hotspot turned into a proactive ticket) fills the form in.
+    Effect::new(move || {
+        let Some(draft) = drafts.0.get() else {
+            return;
+        };
+        drafts.0.set(None);
+        form.channel.set(draft.channel.as_str().to_owned());
+        // A hotspot of all categories together leaves the category to the person.
+        if !draft.category.is_empty() {
+            form.category.set(draft.category);
+        }
+        form.description.set(draft.description);
+        form.place.set(String::new());
+        form.reporter_name.set(String::new());
+        form.reporter_phone.set(String::new());
+        form.external_id.set(String::new());
+        form.urgent.set(false);
+        form.source_ref.set(draft.source_ref);
+        desk.picked.set(draft.point);
+        problems.set(HashMap::new());
+        failure.set(None);
+    });
     let close = move || {
+        form.source_ref.set(None);
         desk.intake_open.set(false);
         desk.pick.set(None);
         desk.picked.set(None);

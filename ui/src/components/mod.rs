@@ -24,6 +24,8 @@ mod notices;
 mod offline;
 mod open311;
 mod photos;
+mod proactive;
+mod projects;
 mod queue;
 mod report;
 mod search;

@@ -98,6 +98,8 @@ pub fn broken_line(points: &[Option<(f64, f64)>]) -> String {
 }
 
 #[cfg(test)]
+// Axes, ticks and bar heights are round numbers: compared exactly.
+#[allow(clippy::float_cmp)]
 mod tests {
     use super::*;
 

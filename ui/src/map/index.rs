@@ -275,7 +275,7 @@ mod tests {
         name: [&str; 2],
         level: &str,
         parent: Option<&str>,
-        ring: Vec<[f64; 2]>,
+        ring: &[[f64; 2]],
     ) -> Value {
         let community = (level != "street").then_some(C);
         json!({"type": "Feature", "id": id, "geometry": {"type": "Polygon", "coordinates": [ring]},
@@ -287,8 +287,8 @@ mod tests {
     #[test]
     fn a_commanders_map_opens_on_the_community_even_without_the_street() {
         let geojson = json!({"type": "FeatureCollection", "features": [
-            grid(2, C, ["社区", ""], "community", Some(S), square(1.0, 1.0, 2.0)),
-            grid(3, M, ["微网格", ""], "micro", Some(C), square(2.5, 0.5, 1.0)),
+            grid(2, C, ["社区", ""], "community", Some(S), &square(1.0, 1.0, 2.0)),
+            grid(3, M, ["微网格", ""], "micro", Some(C), &square(2.5, 0.5, 1.0)),
         ]});
         let index = GridIndex::from_geojson(&geojson.to_string()).unwrap();
         assert_eq!(index.street_bbox(), None);
@@ -299,9 +299,9 @@ mod tests {
     #[test]
     fn index_knows_ids_parents_and_labels() {
         let geojson = json!({"type": "FeatureCollection", "features": [
-            grid(1, S, ["街道", "Street"], "street", None, square(0.0, 0.0, 4.0)),
-            grid(2, C, ["社区", "Community"], "community", Some(S), square(0.0, 0.0, 2.0)),
-            grid(3, M, ["微网格", "Micro"], "micro", Some(C), square(0.0, 0.0, 1.0)),
+            grid(1, S, ["街道", "Street"], "street", None, &square(0.0, 0.0, 4.0)),
+            grid(2, C, ["社区", "Community"], "community", Some(S), &square(0.0, 0.0, 2.0)),
+            grid(3, M, ["微网格", "Micro"], "micro", Some(C), &square(0.0, 0.0, 1.0)),
         ]});
         let index = GridIndex::from_geojson(&geojson.to_string()).unwrap();
         assert_eq!(index.get(M).unwrap().id, 3);

@@ -5,6 +5,7 @@ mod bindings;
 mod device_card;
 pub mod devices;
 mod heat;
+mod hotspots;
 pub mod index;
 mod phone;
 pub mod style;

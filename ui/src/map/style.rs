@@ -20,6 +20,7 @@
 //! | `basemap-road-label`, `basemap-water-label` | road names along lines, river name along its `river_label` line |
 //! | `community-label` | community names, z < 15.5 |
 //! | `micro-label` | micro-grid name and code, z ≥ 15 |
+//! | `hotspot-fill`, `hotspot-line`, `hotspot-label` | 未诉先办: the outlines of the last hotspot analysis, ranked and named ([`super::hotspots`]), hidden until switched on |
 //! | `devices-{kind}-cluster`, `-count`, `-point`, `-glyph` | cameras, checkpoints, door access ([`DeviceKind`]), clustered below z 16, hidden until switched on |
 //! | `device-focus` | ring around a camera picked on a ticket card |
 //! | `tickets-cluster`, `tickets-cluster-count` | open tickets clustered below z 15, ringed red when one is overdue |
@@ -702,6 +703,7 @@ pub fn layers(lang: Lang, community_codes: &[String]) -> Vec<Value> {
     let mut all = basemap_layers(lang);
     all.extend(grid_layers(community_codes));
     all.extend(label_layers(lang));
+    all.extend(super::hotspots::layers(&TEXT_FONT));
     all.extend(device_layers());
     all.extend(ticket_layers());
     all
@@ -845,11 +847,12 @@ mod tests {
         let layers = layers(Lang::Zh, &[]);
         let symbol_ids: Vec<&str> = layers
             .iter()
-            // Cluster counts are digits in every language.
+            // Cluster counts and hotspot ranks are digits in every language.
             .filter(|l| {
                 l["type"] == "symbol"
                     && l["source"] != SOURCE_TICKETS
                     && !l["id"].as_str().unwrap().starts_with("devices-")
+                    && !l["id"].as_str().unwrap().starts_with("hotspot-")
             })
             .map(|l| l["id"].as_str().unwrap())
             .collect();

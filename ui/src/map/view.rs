@@ -26,6 +26,7 @@ use super::bindings::{MapLibreMap, MapMouseEvent, RenderedFeature, ScreenPoint, 
 use super::device_card::DeviceCard;
 use super::devices::{self, DeviceInfo, OnTheMap};
 use super::heat;
+use super::hotspots;
 use super::index::GridIndex;
 use super::style::{self, COMMUNITY_FILL, SOURCE_GRIDS, SOURCE_LABELS};
 use super::survey;
@@ -129,7 +130,7 @@ impl GridMap {
         }
     }
 
-    fn fit(&self, bbox: Bbox, card_open: bool, animate: bool) {
+    pub(super) fn fit(&self, bbox: Bbox, card_open: bool, animate: bool) {
         let right = if card_open { CARD_PAD } else { PAD };
         self.fit_beside(bbox, right, animate);
     }
@@ -181,6 +182,9 @@ impl GridMap {
         }
         self.map
             .add_source(devices::SOURCE_FOCUS, &js(&style::geojson_source()))?;
+        for id in [hotspots::SOURCE, hotspots::SOURCE_LABELS] {
+            self.map.add_source(id, &js(&style::geojson_source()))?;
+        }
         for layer in style::layers(lang, &index.community_codes) {
             self.map.add_layer(&js(&layer))?;
         }
@@ -750,6 +754,27 @@ pub fn MapView() -> impl IntoView {
         });
     });
 
+    // 未诉先办热点 on, another analysis, or a hotspot picked in the board's list → the outlines.
+    Effect::new(move || {
+        let on = board.hotspots_on.get();
+        let focus = board.hotspot_focus.get();
+        if loading.get() {
+            return;
+        }
+        board.hotspots.with(|answer| {
+            let run = answer
+                .as_ref()
+                .and_then(|a| a.as_ref().ok())
+                .and_then(|a| a.run.as_ref())
+                .filter(|_| on);
+            store.with_value(|gm| {
+                if let Some(gm) = gm {
+                    hotspots::show(gm, run, focus);
+                }
+            });
+        });
+    });
+
     // A camera picked on the ticket card → fly there and ring it.
     Effect::new(move || {
         let at = desk.camera_focus.get();
@@ -860,6 +885,22 @@ pub fn MapView() -> impl IntoView {
         })
     };
 
+    // How many hotspots the layer shows, and from which analysis day.
+    let hotspot_legend = move || {
+        if !board.hotspots_on.get() {
+            return None;
+        }
+        board.hotspots.with(|answer| {
+            let run = answer.as_ref()?.as_ref().ok()?.run.as_ref()?;
+            let count = u32::try_from(run.hotspots.len()).unwrap_or(u32::MAX);
+            Some(view! {
+                <span class="legend-item muted" data-testid="hotspot-scale" data-count=count>
+                    {crate::i18n::hotspot_count(lang.get(), count)}" · "{run.analysis_day.clone()}
+                </span>
+            })
+        })
+    };
+
     view! {
         <div class="map-wrap">
             <div class="map" node_ref=container data-testid="map"></div>
@@ -888,6 +929,13 @@ pub fn MapView() -> impl IntoView {
                             <i class="dot heat"></i>{move || t(Msg::KpiHeat)}
                         </button>
                         {heat_legend}
+                        <button type="button" class="device-toggle" class:on=move || board.hotspots_on.get()
+                            data-testid="hotspot-toggle" aria-pressed=move || board.hotspots_on.get().to_string()
+                            title=move || t(Msg::HotspotLayerTitle)
+                            on:click=move |_| board.hotspots_on.update(|on| *on = !*on)>
+                            <i class="dot hotspot"></i>{move || t(Msg::HotspotLayer)}
+                        </button>
+                        {hotspot_legend}
                     </div>
                 </Show>
                 <div class="legend-row" data-testid="device-legend">

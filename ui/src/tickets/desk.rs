@@ -13,7 +13,7 @@ use std::time::Duration;
 use binhe_api::tickets::{
     Acted, ActionRequest, CatalogueView, Created, ReportRequest, TicketDetail, TicketView,
 };
-use binhe_core::ticket::{ActionKind, SlaStatus, TicketId, TicketState};
+use binhe_core::ticket::{ActionKind, Channel, SlaStatus, TicketId, TicketState};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -157,6 +157,23 @@ pub struct Desk {
     /// The live stream, and which one is current (see [`super::live::reconnect`]).
     pub(super) stream: StoredValue<Option<web_sys::EventSource>, LocalStorage>,
     pub(super) stream_round: StoredValue<u64>,
+}
+
+/// What the new-ticket form is to start from, taken by the form when it opens (a context of
+/// its own: the desk is passed by value everywhere and stays small).
+#[derive(Clone, Copy)]
+pub struct IntakeDrafts(pub RwSignal<Option<IntakeDraft>>);
+
+/// A new ticket filled in from elsewhere (a hotspot of 未诉先办), for the person to check and
+/// register.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IntakeDraft {
+    pub channel: Channel,
+    pub category: String,
+    pub description: String,
+    pub point: Option<[f64; 2]>,
+    /// Where it came from (`hotspot:{run}:{rank}`).
+    pub source_ref: Option<String>,
 }
 
 impl Desk {

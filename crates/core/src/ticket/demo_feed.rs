@@ -573,6 +573,69 @@ impl TicketGenerator {
             .collect()
     }
 
+    /// An episode, as the street lives through now and then (the seed's 承平园 sewage
+    /// backflow): `count` requests of `category` (its code) from the compound grids whose name
+    /// starts with `place` — the first of them and its nearest neighbour — between `from` and
+    /// `until`, more of them towards the end, in time order. Residents call the hotline or
+    /// write in; each request is a new voice (its own reporter). Empty when the street has no
+    /// such grid or the catalogue no such category.
+    pub fn episode(
+        &mut self,
+        place: &str,
+        category: &str,
+        (from, until): (DateTime<Utc>, DateTime<Utc>),
+        count: usize,
+    ) -> Vec<IntakeRequest> {
+        let Some(topic) = self.topics.iter().position(|t| t.code == category) else {
+            return Vec::new();
+        };
+        let matching: Vec<usize> = (0..self.places.len())
+            .filter(|&i| !self.places[i].street_lane && self.places[i].name.starts_with(place))
+            .collect();
+        let Some(&centre) = matching.first() else {
+            return Vec::new();
+        };
+        let distance = |i: usize| {
+            let (a, b) = (self.places[centre].interior, self.places[i].interior);
+            (a.x - b.x).hypot(a.y - b.y)
+        };
+        let neighbour = matching[1..]
+            .iter()
+            .copied()
+            .min_by(|&a, &b| distance(a).total_cmp(&distance(b)));
+        let places: Vec<usize> = std::iter::once(centre).chain(neighbour).collect();
+        let span = (until - from).num_seconds().max(1) as f64;
+        // Density rising linearly over the window: the square root of a uniform draw.
+        let mut times: Vec<DateTime<Utc>> = (0..count)
+            .map(|_| from + Duration::seconds((span * self.rng.random::<f64>().sqrt()) as i64))
+            .collect();
+        times.sort_unstable();
+        times
+            .into_iter()
+            .map(|at| {
+                let place = places[self.rng.random_range(0..places.len())];
+                let channel = if self.rng.random_bool(0.7) {
+                    Channel::Hotline
+                } else {
+                    Channel::Resident
+                };
+                let building = self.rng.random_range(1..=12);
+                let side = SIDES[self.rng.random_range(0..SIDES.len())];
+                let draft = Draft {
+                    channel,
+                    topic,
+                    place: Some(place),
+                    spot: format!("{}{building}号楼", self.places[place].name),
+                    side,
+                    detail: self.detail(topic),
+                    point: Some(self.point_in(place)),
+                    reporter: Some(self.reporter()),
+                };
+                self.write(draft, at)
+            })
+            .collect()
+    }
+
     fn channel(&mut self) -> Channel {
         let mut roll = self.rng.random_range(0..100);
         for (channel, share) in CHANNEL_MIX {
@@ -655,7 +718,9 @@ impl TicketGenerator {
             let fits = original.at <= at
                 && match channel {
                     Channel::Camera => camera_sees && original.channel != Channel::Camera,
-                    Channel::Patrol | Channel::Referral => original.channel != channel,
+                    Channel::Patrol | Channel::Referral | Channel::Proactive => {
+                        original.channel != channel
+                    }
                     Channel::Hotline | Channel::Resident => true,
                 };
             if !fits {
@@ -822,6 +887,7 @@ impl TicketGenerator {
             Channel::Camera => ("视频监控告警：", &["（智能识别，待人工核实）。"]),
             Channel::Resident => ("", &["。", "，麻烦尽快处理。"]),
             Channel::Referral => ("区接诉即办平台交办：", &["，请街道核实办理并反馈。"]),
+            Channel::Proactive => ("主动发现：", &["，主动处置。"]),
         };
         let ending = endings[self.rng.random_range(0..endings.len())];
         // 12345 sheets name the category in Chinese; the apps send its code.
@@ -900,6 +966,52 @@ mod tests {
         let sum: f64 = RHYTHM.iter().sum();
         assert!((sum - 24.0).abs() < 1e-9, "{sum}");
         assert!(RHYTHM.iter().all(|&w| w > 0.0));
+    }
+
+    #[test]
+    fn an_episode_is_its_category_in_two_neighbouring_compounds_and_grows() {
+        use crate::demo;
+        use crate::ticket::{Catalogue, intake};
+        use chrono::TimeZone;
+
+        let dataset = demo::generate(demo::DEFAULT_SEED);
+        let locator = crate::GridLocator::new(&dataset.hierarchy);
+        let catalogue = Catalogue::defaults();
+        let mut feed = TicketGenerator::new(3, &dataset.hierarchy, &catalogue);
+        let from = Utc.with_ymd_and_hms(2026, 11, 25, 0, 0, 0).unwrap();
+        let until = from + Duration::days(4);
+        let requests = feed.episode("承平园小区", "sewage_backflow", (from, until), 200);
+        assert_eq!(requests.len(), 200);
+        let mut grids = std::collections::BTreeSet::new();
+        let mut halves = [0, 0];
+        let mut last = from;
+        for request in &requests {
+            let ticket = intake::validate(request, &catalogue, &dataset.hierarchy, until)
+                .unwrap_or_else(|e| panic!("{e:?}: {request:?}"));
+            assert_eq!(ticket.category, "sewage_backflow");
+            let (lon, lat) = (request.lon.expect("a pin"), request.lat.expect("a pin"));
+            let micro = dataset
+                .hierarchy
+                .get(locator.micro_at(lon, lat).expect("in a grid"));
+            assert!(micro.name.starts_with("承平园小区"), "{}", micro.name);
+            grids.insert(micro.code.clone());
+            let at = intake::parse_time(request.received_at.as_deref().unwrap()).unwrap();
+            assert!(at >= last && at <= until, "in order, in the window");
+            last = at;
+            halves[usize::from(at >= from + Duration::days(2))] += 1;
+        }
+        assert_eq!(grids.len(), 2, "the first compound and its neighbour");
+        // Density 2t over [0, 1]: a quarter in the first half, three quarters in the second.
+        assert!(
+            halves[1] > 2 * halves[0],
+            "more towards the end: {halves:?}"
+        );
+        let none = feed.episode("没有的小区", "sewage_backflow", (from, until), 5);
+        assert!(none.is_empty());
+        assert!(
+            feed.episode("承平园小区", "no_such", (from, until), 5)
+                .is_empty()
+        );
     }
 
     #[test]

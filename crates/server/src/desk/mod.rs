@@ -94,7 +94,15 @@ pub enum SettingsError {
 
 /// Whether a ticket belongs in the duplicate index: open (so not merged) and placed.
 fn indexable(ticket: &Ticket) -> bool {
-    ticket.state.is_open() && ticket.location.is_some()
+    ticket.state.is_open() && ticket.location.is_some() && repeats_a_call(ticket.channel)
+}
+
+/// Whether a report of `channel` may repeat another one (and be repeated). A proactive finding
+/// (主动发现) is made on purpose, knowing the calls it answers: it is neither merged into one of
+/// them nor takes later calls in, which would drop them from the counts its effect is
+/// measured by.
+fn repeats_a_call(channel: Channel) -> bool {
+    channel != Channel::Proactive
 }
 
 #[derive(Clone)]
@@ -193,7 +201,7 @@ impl TicketDesk {
         let projection = LocalProjection::centred_on(view.hierarchy().street().bbox());
         let mut index = DuplicateIndex::new(projection);
         for ticket in store.open_located().await? {
-            if let Some(p) = ticket.location {
+            if let Some(p) = ticket.location.filter(|_| repeats_a_call(ticket.channel)) {
                 index.insert(
                     ticket.id,
                     &ticket.category,
@@ -484,15 +492,17 @@ impl TicketDesk {
                 receipt.ticket_id = id;
                 let mut ticket = Ticket::received(&receipt).expect("a receipt makes a ticket");
                 let mut events = vec![receipt];
-                let found = location.and_then(|p| {
-                    index.find(
-                        &ticket.category,
-                        p.lon,
-                        p.lat,
-                        ticket.received_at,
-                        category.dedupe,
-                    )
-                });
+                let found = location
+                    .filter(|_| repeats_a_call(ticket.channel))
+                    .and_then(|p| {
+                        index.find(
+                            &ticket.category,
+                            p.lon,
+                            p.lat,
+                            ticket.received_at,
+                            category.dedupe,
+                        )
+                    });
                 if let Some(found) = found {
                     let command = if found.clear {
                         Command::Merge {

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use binhe_api::hotspots::{
-    CategoryScanned, DEFAULT_ALPHA, DEFAULT_HISTORY_DAYS, DEFAULT_MAX_DAYS, DEFAULT_RADIUS_M,
-    DEFAULT_REPLICATIONS, HotspotRun, HotspotView, HotspotZone, MAX_HISTORY_DAYS, MAX_MAX_DAYS,
-    MAX_RADIUS_M, MAX_REPLICATIONS, MIN_REPLICATIONS, RunRequest, Trigger,
+    CategoryCount, CategoryScanned, DEFAULT_ALPHA, DEFAULT_HISTORY_DAYS, DEFAULT_MAX_DAYS,
+    DEFAULT_RADIUS_M, DEFAULT_REPLICATIONS, HotspotRun, HotspotView, HotspotZone, MAX_HISTORY_DAYS,
+    MAX_MAX_DAYS, MAX_RADIUS_M, MAX_REPLICATIONS, MIN_REPLICATIONS, RunRequest, Trigger,
 };
 use binhe_core::access::Role;
 use binhe_core::geojson::shape_geometry;
@@ -365,6 +365,7 @@ pub fn analyse(
                 significant: true,
                 rising: h.trend.slope_per_day > 0.0,
                 trend: h.trend.clone(),
+                leading: leading(&scanned, h, category, &category_name),
             });
         }
     }
@@ -390,6 +391,37 @@ pub fn analyse(
         categories,
         hotspots,
     })
+}
+
+/// The categories of the requests inside `h` (of `category`, when the scan was of one), most
+/// first (ties by code), at most three.
+fn leading(
+    cases: &[CategorisedCase<'_>],
+    h: &Hotspot,
+    category: Option<&str>,
+    name: &impl Fn(Option<&str>) -> String,
+) -> Vec<CategoryCount> {
+    let inside: std::collections::HashSet<usize> = h.zones.iter().copied().collect();
+    let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
+    for c in cases {
+        if inside.contains(&c.zone)
+            && (h.first_day..=h.last_day).contains(&c.day)
+            && category.is_none_or(|k| k == c.category)
+        {
+            *counts.entry(c.category).or_default() += 1;
+        }
+    }
+    let mut counts: Vec<(&str, u32)> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    counts
+        .into_iter()
+        .take(3)
+        .map(|(code, count)| CategoryCount {
+            category: code.to_owned(),
+            name: name(Some(code)),
+            count,
+        })
+        .collect()
 }
 
 /// What of a run the caller may see: a commander only the hotspots that touch their community.

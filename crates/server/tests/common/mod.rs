@@ -11,6 +11,8 @@ pub mod harness;
 pub mod pictures;
 #[allow(dead_code, reason = "each test binary uses its own subset")]
 pub mod processes;
+#[allow(dead_code, reason = "each test binary uses its own subset")]
+pub mod requests;
 
 #[allow(unused_imports, reason = "each test binary uses its own subset")]
 pub use harness::Harness;

@@ -33,6 +33,7 @@ use binhe_store::{
     TicketRepository, TicketScope, TicketUpdate,
 };
 use binhe_store::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
+use binhe_store::{EffectQuery, ProjectRecord, ProjectRepository};
 use binhe_store::{HotspotRepository, NewHotspotRun, RunTrigger};
 use binhe_store::{KpiRepository, KpiScope, KpiTicketQuery, KpiTicketRepository};
 use binhe_store::{PhotoRepository, StoredPhoto};
@@ -52,7 +53,8 @@ pub trait Fixture: Sized {
         + BasemapRepository
         + PhotoRepository
         + IdempotencyRepository
-        + HotspotRepository;
+        + HotspotRepository
+        + ProjectRepository;
 
     async fn create() -> Self;
 
@@ -83,6 +85,7 @@ macro_rules! tests {
             photos_are_kept_with_their_ticket_once_and_survive_reopening,
             an_idempotency_key_is_claimed_once_kept_and_forgotten_after_a_day,
             hotspot_cases_and_runs_are_kept,
+            projects_are_kept_versioned_and_their_effect_counted,
             kpi_counts_in_sql_agree_with_core_over_varied_tickets,
             kpi_counts_of_an_empty_store_are_nothing_and_show_dashes,
             kpi_drill_down_lists_exactly_the_tickets_counted,
@@ -1929,4 +1932,146 @@ pub async fn hotspot_cases_and_runs_are_kept<F: Fixture>(fixture: &F) {
             .is_some(),
         "the next day's daily run is kept"
     );
+}
+
+pub async fn projects_are_kept_versioned_and_their_effect_counted<F: Fixture>(fixture: &F) {
+    let store = fixture.open().await;
+    // Requests `days` after 2026-11-28T01:00Z in micro-grid `micro` of the community.
+    let placed = |id: i64, micro: u16, category: &str, channel: Channel, days: i64| {
+        let mut t = new_ticket(id, None, true, days * 24 * 60);
+        t.ticket.routing.micro = Some(community().micro(micro));
+        category.clone_into(&mut t.ticket.category);
+        t.ticket.channel = channel;
+        t
+    };
+    let batch = vec![
+        placed(1, 4, "noise", Channel::Hotline, 0),
+        placed(2, 4, "noise", Channel::Resident, 0),
+        placed(3, 4, "noise", Channel::Hotline, 1),
+        placed(4, 4, "noise", Channel::Hotline, 4),
+        // A proactive finding is the project's own work, not a request.
+        placed(5, 4, "noise", Channel::Proactive, 4),
+        placed(6, 4, "road_damage", Channel::Hotline, 0),
+        placed(7, 5, "noise", Channel::Hotline, 0),
+        placed(8, 5, "noise", Channel::Hotline, 1),
+        placed(9, 5, "noise", Channel::Hotline, 4),
+        placed(10, 5, "noise", Channel::Patrol, 5),
+        placed(11, 5, "noise", Channel::Hotline, 5),
+        // While the project ran: in neither window.
+        placed(12, 5, "noise", Channel::Hotline, 2),
+    ];
+    store.insert_tickets(&batch).await.unwrap();
+    let day =
+        |d: u32| Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap() + Duration::days(d.into());
+    let micro = [community().micro(4).as_str().to_owned()];
+    let mut query = EffectQuery {
+        category: Some("noise"),
+        micro_codes: &micro,
+        community_codes: &[],
+        before: (day(0), day(2)),
+        after: (day(4), day(6)),
+    };
+    let counts = store.effect_counts(&query).await.unwrap();
+    assert_eq!(
+        (
+            counts.area_before,
+            counts.area_after,
+            counts.rest_before,
+            counts.rest_after
+        ),
+        (3, 1, 2, 3)
+    );
+    let whole = [community().as_str().to_owned()];
+    query.micro_codes = &[];
+    query.community_codes = &whole;
+    query.category = None;
+    let counts = store.effect_counts(&query).await.unwrap();
+    assert_eq!(
+        (
+            counts.area_before,
+            counts.area_after,
+            counts.rest_before,
+            counts.rest_after
+        ),
+        (6, 4, 0, 0),
+        "the whole community, every category"
+    );
+
+    let mut record = ProjectRecord {
+        title: "承平园污水管网改造 '; DROP TABLE projects; --".to_owned(),
+        goal: "解决雨季污水返水".to_owned(),
+        state: "planned".to_owned(),
+        category: Some("noise".to_owned()),
+        community_code: Some(community().as_str().to_owned()),
+        area: micro.to_vec(),
+        budget_fen: Some(12_000_000),
+        responsible: "王主任".to_owned(),
+        started_on: None,
+        finished_on: None,
+        milestones: r#"[{"title":"勘察","due_on":"2026-12-10"}]"#.to_owned(),
+        hotspot: Some("7:1".to_owned()),
+        tickets: vec![1, 2],
+    };
+    let at = Utc.with_ymd_and_hms(2026, 12, 3, 2, 0, 0).unwrap();
+    let first = store.create_project(&record, "disp", at).await.unwrap();
+    assert_eq!(first.version, 1);
+    assert_eq!(store.project(first.id).await.unwrap().unwrap(), first);
+    let mut elsewhere = record.clone();
+    "全街道路灯".clone_into(&mut elsewhere.title);
+    elsewhere.community_code = None;
+    elsewhere.tickets = Vec::new();
+    let second = store.create_project(&elsewhere, "admin", at).await.unwrap();
+    let ids =
+        |list: Vec<binhe_store::StoredProject>| list.into_iter().map(|p| p.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(store.projects(None).await.unwrap()),
+        [second.id, first.id]
+    );
+    assert_eq!(
+        ids(store.projects(Some(community().as_str())).await.unwrap()),
+        [first.id],
+        "a community's own projects"
+    );
+
+    "underway".clone_into(&mut record.state);
+    record.started_on = Some("2026-12-03".to_owned());
+    record.tickets = vec![2, 3, 4];
+    let later = at + Duration::hours(1);
+    match store.update_project(first.id, 7, &record, later).await {
+        Err(StoreError::ProjectConflict {
+            expected: 7,
+            actual: 1,
+            ..
+        }) => {}
+        other => panic!("a change based on an old version is refused: {other:?}"),
+    }
+    assert_eq!(
+        store.project(first.id).await.unwrap().unwrap(),
+        first,
+        "and changes nothing"
+    );
+    let changed = store
+        .update_project(first.id, 1, &record, later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (changed.version, changed.updated_at, changed.created_at),
+        (2, later, at)
+    );
+    let reread = store.project(first.id).await.unwrap().unwrap();
+    assert_eq!(reread, changed);
+    assert_eq!(reread.project.tickets, [2, 3, 4]);
+    assert!(
+        store
+            .update_project(999, 1, &record, later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.existing_tickets(&[1, 4, 999]).await.unwrap(), [1, 4]);
+    // Reopened: the same.
+    F::close(store).await;
+    let store = fixture.open().await;
+    assert_eq!(store.project(first.id).await.unwrap().unwrap(), changed);
 }
