@@ -136,7 +136,7 @@ export async function startServer({ timeoutMs = 180_000, extraArgs = [], databas
  * certificate of its own) or `certificate` (`{ cert, key }` PEM files: the operator's,
  * `--tls-cert/--tls-key`). Returns what [`startServer`] returns.
  */
-export async function startCenter(accounts, { tls = false, certificate = null } = {}) {
+export async function startCenter(accounts, { tls = false, certificate = null, extraArgs = [] } = {}) {
   const database = freshDatabase();
   try {
     for (const { login, name, password, role } of accounts) {
@@ -152,7 +152,7 @@ export async function startCenter(accounts, { tls = false, certificate = null } 
   const transport = certificate
     ? ['--tls-cert', certificate.cert, '--tls-key', certificate.key]
     : (tls ? [] : ['--insecure-http']);
-  return startServer({ database, extraArgs: ['--center', ...transport] });
+  return startServer({ database, extraArgs: ['--center', ...transport, ...extraArgs] });
 }
 
 /** Signs `who` (`{ login, password }`) in at a center over HTTP; answers the session token. */

@@ -4,7 +4,8 @@
 // sewage backflow in 承平园小区 among them — with 每月一题 and the rising micro-grids as the API
 // counts them; 地图定位 closes the board and draws the outlines on the map with the picked one
 // brighter and in view; a commander of 承平园社区 sees the same hotspot but cannot run an analysis;
-// nothing leaves loopback.
+// the dashboard counts the finding in 主动发现占比 and the finished project in 减少诉求; nothing leaves
+// loopback.
 //
 //   cd tests/e2e && npm ci
 //   BINHE_SERVER_BIN=…/binhe-server BINHE_UI_DIR=…/ui/dist node --test --test-concurrency=1 proactive.test.mjs
@@ -204,6 +205,42 @@ describe('未诉先办', { timeout: 900_000 }, () => {
     await screenshot(page, 'proactive-05-project');
   });
 
+  test('the dashboard counts the finding in 主动发现占比 and the project in 减少诉求, as the API does', async () => {
+    const day = (ago) => new Date(Date.now() + 8 * 3600_000 - ago * 86_400_000).toISOString().slice(0, 10);
+    await page.locator('[data-testid="kpi-tab-dashboard"]').click();
+    await page.locator('[data-testid="kpi-period-kind"]').selectOption('range');
+    for (const [testid, ago] of [['kpi-from', 30], ['kpi-to', 0]]) {
+      await page.locator(`[data-testid="${testid}"]`).fill(day(ago));
+      await page.locator(`[data-testid="${testid}"]`).dispatchEvent('change');
+    }
+    const d = await api(`/api/kpi/dashboard?from=${day(30)}&to=${day(0)}`);
+    const found = d.kpis.proactive;
+    assert.equal(found.numerator, 1, 'the one finding of the hotspot');
+    assert.equal(found.denominator, d.kpis.received);
+    const share = page.locator('.kpi-tile[data-kpi="proactive"]');
+    await share.locator(`[data-testid="kpi-value"]:text-is("${(found.value * 100).toFixed(1)}%")`)
+      .waitFor({ timeout: 60_000 });
+    assert.ok(await share.getAttribute('title'), 'its definition on hover');
+    await share.locator('[data-testid="kpi-drill"][data-metric="proactive"]').click();
+    const behind = page.locator('[data-testid="kpi-drill-list"][data-metric="proactive"][data-total]');
+    await behind.waitFor({ timeout: 30_000 });
+    assert.equal(await behind.getAttribute('data-total'), '1');
+    assert.equal(await page.locator('[data-testid="kpi-drill-row"]').count(), 1);
+
+    const { projects } = await api('/api/projects');
+    assert.equal(d.avoided.projects.length, 1, JSON.stringify(d.avoided));
+    assert.equal(d.avoided.projects[0].id, projects[0].id);
+    assert.equal(d.avoided.avoided, projects[0].effect.avoided);
+    const avoided = page.locator('.kpi-tile[data-kpi="avoided"]');
+    assert.equal(await avoided.locator('[data-testid="kpi-value"]').innerText(), d.avoided.avoided.toFixed(1));
+    const count = avoided.locator('[data-testid="kpi-projects"]');
+    assert.equal(await count.innerText(), '1');
+    assert.match(await count.getAttribute('title'), new RegExp(`${projects[0].title}（${projects[0].finished_on} 完成）：减少`));
+    await screenshot(page, 'proactive-06-dashboard');
+    await count.click();
+    await page.locator(`[data-testid="project"][data-id="${projects[0].id}"]`).waitFor({ timeout: 30_000 });
+  });
+
   test('a commander of 承平园社区 sees the hotspot but runs no analysis', async () => {
     const grids = (await api('/api/grids.geojson')).features;
     const community = grids.find((f) => f.properties.level === 'community' && f.properties.name === '承平园社区');
@@ -220,7 +257,7 @@ describe('未诉先办', { timeout: 900_000 }, () => {
     assert.equal(await page.locator('[data-testid="hotspot-run-now"]').count(), 0, 'no 立即分析 for a commander');
     const refused = await postFromPage(page, '/api/hotspots/runs', {});
     assert.equal(refused.status, 403, JSON.stringify(refused.body));
-    await screenshot(page, 'proactive-06-commander');
+    await screenshot(page, 'proactive-07-commander');
   });
 
   test('nothing left loopback', () => {

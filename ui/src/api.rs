@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod basemap;
 pub mod devices;
+pub mod diary;
 pub mod exports;
 pub mod hotspots;
 pub mod kpi;

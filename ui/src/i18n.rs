@@ -602,6 +602,31 @@ messages! {
         "以此热点的区域和类别新建治理项目",
         "Start a governance project for this hotspot's area and category";
     KpiTabProjects => "治理项目", "Projects";
+    KpiTabDiary => "民情日记", "Diaries";
+    DiaryNew => "记民情日记", "Write a diary entry";
+    DiaryLoading => "正在读取民情日记…", "Loading the diaries…";
+    DiaryNone => "尚无民情日记。网格员在手机端记录走访，或在此代为记录。", "No diary entries yet: grid workers write them on their phones, or write one here for them.";
+    DiaryOnlySelected => "只看地图所选微网格", "Only the micro-grid selected on the map";
+    DiaryFollowUp => "后续跟进", "Follow-up";
+    DiaryTicket => "已转工单", "Ticket";
+    DiaryToTicket => "转为工单", "Turn into a ticket";
+    DiaryChooseCategory => "选择问题类别", "Choose a category";
+    DiaryNoCategory => "（暂不分类）", "(no category yet)";
+    DiaryWorker => "记录网格员", "Worker keeping the diary";
+    DiaryWorkerHint => "网格员编号，如 JZ012", "The worker's number, e.g. JZ012";
+    DiaryMicro => "微网格", "Micro-grid";
+    DiaryUnit => "单元", "Unit";
+    DiaryKindLabel => "走访方式", "Kind of round";
+    DiaryHouseholds => "走访户数", "Households met";
+    DiaryConcerns => "群众反映", "What people raised";
+    DiarySave => "保存日记", "Save the entry";
+    DiaryBadHouseholds => "走访户数应为不小于 0 的整数", "Households must be a whole number, not negative";
+    WardTitle => "包户", "Who answers for each unit";
+    WardPickMicro => "在地图上选择一个微网格，查看和调整其单元的包户网格员", "Select a micro-grid on the map to see and change who answers for its units";
+    WardSave => "保存包户", "Save the wards";
+    WardNobody => "（未包户）", "(nobody)";
+    WardHouseholds => "户数", "Households";
+    WardSaved => "已保存", "Saved";
     ProjectNew => "新建项目", "New project";
     ProjectEditTitle => "修改项目", "Change the project";
     ProjectLoading => "正在读取治理项目…", "Loading the projects…";
@@ -660,6 +685,12 @@ messages! {
     KpiClosure => "结案率", "Closure rate";
     KpiOnTimeClosure => "按期结案率", "On-time closure rate";
     KpiOverdue => "超期未结", "Overdue";
+    KpiProactive => "主动发现占比", "Found proactively";
+    TicketWard => "包户网格员", "Answers for this door";
+    WardNone => "该单元尚未包户", "Nobody answers for this unit yet";
+    KpiProactiveCount => "主动发现件数", "Tickets found";
+    KpiAvoided => "减少诉求", "Requests avoided";
+    KpiProjectsFinished => "完成治理项目", "Projects finished";
     KpiOpenNow => "未办结", "Open";
     KpiExcluded => "不计入（注销、合并）", "Left out (cancelled, merged)";
     KpiResidents => "常住人口", "Residents";
@@ -715,6 +746,9 @@ messages! {
     PhoneRefresh => "刷新", "Refresh";
     PhoneNoTickets => "暂无待办工单", "No open tickets";
     PhonePatrol => "巡查上报", "Report on patrol";
+    PhoneDiary => "写民情日记", "Write my diary";
+    PhoneDiaryEmpty => "还没有记过民情日记", "No diary entries yet";
+    PhoneDiaryWholeGrid => "（整个微网格）", "(the whole micro-grid)";
     PhoneReporter => "诉求人", "Requester";
     PhoneStart => "接单", "Take it";
     PhoneCall => "拨打电话", "Call";
@@ -888,6 +922,22 @@ formatted! {
     project_effect(first: &str, last: &str, counts: &str, expected: &str, avoided: &str, p: &str) =>
         "治理成效（{first} 至 {last}）：本区域诉求 {counts} 件，按全街道趋势应为 {expected} 件，减少 {avoided} 件（p = {p}）",
         "Effect ({first} to {last}): {counts} requests here, {expected} expected by the street's trend, {avoided} avoided (p = {p})";
+    /// The diary tab's head: entries, households met, tickets made of them.
+    diary_summary(entries: &str, households: &str, tickets: &str) =>
+        "民情日记 {entries} 条 · 走访 {households} 户 · 转为工单 {tickets} 件",
+        "{entries} diary entries · {households} households met · {tickets} turned into tickets";
+    /// 包户 coverage of the scope.
+    wards_summary(assigned: u32, units: u32, households: &str) =>
+        "包户单元 {assigned}/{units} · 覆盖 {households} 户",
+        "{assigned} of {units} units with a worker · {households} households";
+    /// A count of households: `24 户`.
+    households(count: u32) => "{count} 户", "{count} households";
+    /// A project behind the dashboard's 减少诉求, on hover.
+    kpi_project_avoided(title: &str, finished: &str, avoided: &str) =>
+        "{title}（{finished} 完成）：减少 {avoided} 件", "{title} (finished {finished}): {avoided} avoided";
+    /// A project finished too recently to measure, on hover.
+    kpi_project_not_measured(title: &str, finished: &str) =>
+        "{title}（{finished} 完成）：尚无完成后的整日，成效待测", "{title} (finished {finished}): no whole day after it yet to measure";
     /// A category inside an all-categories hotspot: `污水返水 20 件`.
     leading_count(name: &str, count: u32) => "{name} {count} 件", "{name} {count}";
     /// A hotspot of many micro-grids: the first named, and how many.

@@ -2,11 +2,13 @@
 //! screen. A worker sees their own open tickets (most urgent first, deadlines in Beijing time),
 //! takes one (接单), calls the reporter, finds the place on a small map (and hands it to the
 //! phone's map app), feeds back with photos from the camera, and reports what they find on
-//! patrol at the phone's position.
+//! patrol at the phone's position. Their 民情日记 (`diary`) is kept here too.
 //!
 //! Photos are checked on the phone before sending (size, and the kind read from the file's
 //! first bytes, as the server does), sent one by one with their progress, and each refusal is
 //! shown with its file.
+
+mod diary;
 
 use leptos::ev::Event;
 use leptos::prelude::*;
@@ -56,6 +58,7 @@ enum Page {
     List,
     Ticket(TicketId),
     Patrol,
+    Diary,
 }
 
 /// Where the phone is: `None` until the first fix, with the last failure's words.
@@ -151,6 +154,7 @@ pub fn PhoneApp() -> impl IntoView {
         Page::List => view! { <MyTickets page/> }.into_any(),
         Page::Ticket(id) => view! { <TicketPage id page position/> }.into_any(),
         Page::Patrol => view! { <PatrolReport page position/> }.into_any(),
+        Page::Diary => view! { <diary::PhoneDiary page/> }.into_any(),
     };
     view! {
         <div class="phone" data-testid="phone">
@@ -227,6 +231,9 @@ fn MyTickets(page: RwSignal<Page>) -> impl IntoView {
         </div>
         <button type="button" class="m-btn m-wide primary" data-testid="m-patrol" on:click=move |_| page.set(Page::Patrol)>
             {move || t(Msg::PhonePatrol)}
+        </button>
+        <button type="button" class="m-btn m-wide" data-testid="m-diary-open" on:click=move |_| page.set(Page::Diary)>
+            {move || t(Msg::PhoneDiary)}
         </button>
         <ul class="m-list" data-testid="m-tickets">{rows}</ul>
     }

@@ -7,7 +7,7 @@ use std::ops::Deref;
 
 use binhe_core::GridCode;
 use binhe_core::kpi::{Assessment, Change, Definition, Kpis, Rate, SubjectKind, Weights};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::query::QueryString;
@@ -93,6 +93,31 @@ pub struct YearOverYear {
     pub per_10k_residents: Change,
 }
 
+/// A 治理项目 finished in the dashboard's period, with the requests it avoided; `None` while
+/// there is no whole day after it yet to measure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FinishedProject {
+    pub id: i64,
+    pub title: String,
+    pub finished_on: NaiveDate,
+    pub avoided: Option<f64>,
+}
+
+/// 减少诉求: the governance projects of the scope finished in the period (by `finished_on`),
+/// newest first, and the requests they avoided, summed over those measured.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AvoidedRequests {
+    pub avoided: f64,
+    pub projects: Vec<FinishedProject>,
+}
+
+impl AvoidedRequests {
+    /// How many of the projects have a measured effect.
+    pub fn measured(&self) -> usize {
+        self.projects.iter().filter(|p| p.avoided.is_some()).count()
+    }
+}
+
 /// `GET /api/kpi/dashboard`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
@@ -102,6 +127,9 @@ pub struct Dashboard {
     pub year_over_year: YearOverYear,
     /// The months of the period's year (of a range: the months it touches).
     pub trend: Vec<TrendMonth>,
+    /// 减少诉求: what the projects finished in the period avoided.
+    #[serde(default)]
+    pub avoided: AvoidedRequests,
     /// What each figure counts, for the hover.
     pub definitions: Vec<Definition>,
 }

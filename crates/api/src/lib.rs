@@ -23,6 +23,7 @@
 pub mod auth;
 pub mod basemap;
 pub mod devices;
+pub mod diary;
 pub mod error;
 pub mod grids;
 pub mod hotspots;

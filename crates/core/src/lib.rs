@@ -7,10 +7,12 @@
 //! No IO and no async here: everything is plain functions over plain types.
 
 pub mod access;
+pub mod circles;
 pub mod code;
 pub mod crs;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod diary;
 pub mod geojson;
 pub mod geometry;
 pub mod grid;

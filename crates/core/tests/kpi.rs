@@ -39,6 +39,7 @@ fn ticket(at: DateTime<Utc>) -> KpiFacts {
         delegated: false,
         outcome: None,
         satisfaction: None,
+        proactive: false,
     }
 }
 
@@ -242,6 +243,40 @@ fn cancelled_and_merged_tickets_are_left_out() {
     assert_eq!((kpis.received, kpis.excluded), (1, 2));
     assert_eq!(kpis.response, Rate::new(1, 1).unwrap());
     assert_eq!(kpis.overdue_open, 0);
+}
+
+#[test]
+fn proactive_share_counts_the_street_own_findings_among_the_received() {
+    let at = utc(2026, 6, 3, 2, 0);
+    let found = KpiFacts {
+        proactive: true,
+        ..ticket(at)
+    };
+    let facts = [
+        found.clone(),
+        found.clone(),
+        ticket(at),
+        closed(at, 1, true, Satisfaction::Satisfied),
+        // Cancelled findings and findings of another month are not counted.
+        KpiFacts {
+            state: TicketState::Cancelled,
+            ..found.clone()
+        },
+        KpiFacts {
+            received_at: utc(2026, 7, 3, 2, 0),
+            ..found
+        },
+    ];
+    let kpis = Kpis::compute(&facts, month(2026, 6), 1, now());
+    assert_eq!(kpis.received, 4);
+    assert_eq!(kpis.proactive, Rate::new(2, 4).unwrap());
+    assert_eq!(kpis.proactive.to_string(), "50.0%");
+    let empty = Kpis::compute(&facts, month(2026, 5), 1, now());
+    assert_eq!(
+        empty.proactive.to_string(),
+        "—",
+        "nothing received, no share"
+    );
 }
 
 #[test]
@@ -589,6 +624,8 @@ fn arb_fact() -> impl Strategy<Value = KpiFacts> {
                             Satisfaction::Dissatisfied,
                         ][usize::from(r)]
                     }),
+                    // Some found by the street itself; the share must still lie in [0, 1].
+                    proactive: c == 0,
                 }
             },
         )

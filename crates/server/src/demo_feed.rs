@@ -14,6 +14,8 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use binhe_api::error::code;
 use binhe_api::tickets::{DemoFeedStatus, FeedControl};
+use binhe_core::GridCode;
+use binhe_core::diary;
 use binhe_core::ticket::demo_feed::TicketGenerator;
 use binhe_core::ticket::intake::IntakeRequest;
 use binhe_core::ticket::lifecycle::Command;
@@ -21,7 +23,9 @@ use binhe_core::ticket::{
     Actor, ActorRole, Assignment, Channel, Outcome, Satisfaction, Ticket, TicketState,
 };
 use binhe_core::{Device, DeviceKind, DoorEventKind};
-use binhe_store::{DeviceRepository, DoorEvent};
+use binhe_store::{
+    DeviceRepository, DiaryRecord, DiaryRepository, DoorEvent, StoreError, WardRecord,
+};
 use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -343,6 +347,67 @@ fn name_camera<'v>(view: &'v GridView, request: &mut IntakeRequest) -> Option<&'
 /// The demo history's episode: days, and calls in them.
 const EPISODE_DAYS: i64 = 3;
 const EPISODE_CALLS: usize = 24;
+
+/// The demo street's 包户 and its workers' 民情日记 over the history's days (with 承平园's early
+/// note of the sewage smell), kept as the system account `demo`: (wards, entries).
+pub async fn seed_neighbourhood(
+    store: &dyn DiaryRepository,
+    view: &GridView,
+    settings: FeedSettings,
+    now: DateTime<Utc>,
+) -> Result<(usize, usize), StoreError> {
+    if settings.history_days == 0 {
+        return Ok((0, 0));
+    }
+    let hierarchy = view.hierarchy();
+    let workers = &view.dataset.workers;
+    let community = |code: &GridCode| {
+        code.community_code()
+            .map(|c| c.to_string())
+            .unwrap_or_default()
+    };
+    let wards: Vec<WardRecord> = diary::demo::wards(hierarchy, workers)
+        .into_iter()
+        .map(|w| WardRecord {
+            community_code: community(&w.micro),
+            unit_code: w.unit.to_string(),
+            micro_code: w.micro.to_string(),
+            worker_id: w.worker,
+            households: w.households,
+        })
+        .collect();
+    store.set_wards(&wards, DEMO_ACCOUNT, now).await?;
+    let days = i64::from(settings.history_days);
+    let entries = diary::demo::entries(
+        hierarchy,
+        workers,
+        now,
+        days.min(7),
+        now - Duration::days(EPISODE_DAYS),
+        settings.seed,
+    );
+    for e in &entries {
+        let record = DiaryRecord {
+            worker_id: e.worker.clone(),
+            community_code: community(&e.micro),
+            micro_code: e.micro.to_string(),
+            unit_code: e.unit.as_ref().map(ToString::to_string),
+            kind: e.kind.as_str().to_owned(),
+            visited_at: e.visited_at,
+            households: e.households,
+            concerns: e.concerns.to_owned(),
+            follow_up: e.follow_up.to_owned(),
+            category: e.category.map(str::to_owned),
+        };
+        store
+            .add_diary_entry(&record, DEMO_ACCOUNT, e.visited_at)
+            .await?;
+    }
+    Ok((wards.len(), entries.len()))
+}
+
+/// Who the demo street's generated records were written by.
+const DEMO_ACCOUNT: &str = "demo";
 
 /// Plays `days` of generated history through intake and the loop. Returns tickets created.
 pub async fn seed_history(

@@ -10,9 +10,10 @@
 //!   (a command-line tool), [`backup`] (scheduled backups);
 //! - rooms, each with its routes and its error enum, none importing another:
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`hotspots`], [`projects`],
-//!   [`auth`], [`desktop`], [`demo_feed`], [`basemap`], [`open311`];
+//!   [`diary`], [`auth`], [`desktop`], [`demo_feed`], [`basemap`], [`open311`];
 //! - services the rooms share: [`desk`] (intake and the closed loop, which takes camera
-//!   pictures through the gateway; the ticket files exports write), [`gateway`] (cameras);
+//!   pictures through the gateway; the ticket files exports write), [`gateway`] (cameras),
+//!   [`effects`] (what 治理项目 changed, for their pages and the dashboard);
 //! - foundation: [`http`] (refusals, extractors, who is asking), [`dataset`] (the grids).
 
 pub mod auth;
@@ -24,7 +25,9 @@ pub mod dataset;
 pub mod demo_feed;
 pub mod desk;
 pub mod desktop;
+pub mod diary;
 pub mod door_access;
+pub mod effects;
 pub mod gateway;
 pub mod grids;
 pub mod hotspots;
@@ -46,9 +49,9 @@ use std::sync::Arc;
 use axum::serve::ListenerExt;
 use binhe_store::backup::{Backup, PgDatabase, SqliteFile};
 use binhe_store::{
-    AccountRepository, BasemapRepository, Closing, DeviceRepository, GridRepository,
-    HotspotRepository, IdempotencyRepository, Notice, Notices, PgStore, PhotoRepository,
-    ProjectRepository, SqliteStore, StoreError, TicketRepository,
+    AccountRepository, BasemapRepository, Closing, DeviceRepository, DiaryRepository,
+    GridRepository, HotspotRepository, IdempotencyRepository, Notice, Notices, PgStore,
+    PhotoRepository, ProjectRepository, SqliteStore, StoreError, TicketRepository,
 };
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
@@ -256,6 +259,7 @@ trait Store:
     + IdempotencyRepository
     + HotspotRepository
     + ProjectRepository
+    + DiaryRepository
     + Closing
     + Clone
     + 'static
@@ -273,6 +277,7 @@ impl<S> Store for S where
         + IdempotencyRepository
         + HotspotRepository
         + ProjectRepository
+        + DiaryRepository
         + Closing
         + Clone
         + 'static
@@ -328,6 +333,7 @@ async fn state_on(
         hotspots: Arc::new(store.clone()),
         hotspot_turn: Arc::default(),
         projects: Arc::new(store.clone()),
+        diary: Arc::new(store.clone()),
         closing: Arc::new(store),
         basemaps,
     })
@@ -414,6 +420,10 @@ async fn start_demo_feed(state: &AppState, settings: FeedSettings) -> Result<(),
             .await
             .map_err(|e| ServerError::DemoFeed(e.to_string()))?;
         tracing::info!(created, "demo history played into the new database");
+        let (wards, entries) =
+            demo_feed::seed_neighbourhood(state.diary.as_ref(), &view, settings, desk::now())
+                .await?;
+        tracing::info!(wards, entries, "demo wards and diaries kept");
     }
     state
         .feed

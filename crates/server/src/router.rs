@@ -17,8 +17,8 @@ use crate::http::extract::{self, Json};
 use crate::http::{ApiError, RequestError, idempotency};
 use crate::state::AppState;
 use crate::{
-    auth, basemap, cameras, csp, demo_feed, desktop, door_access, grids, hotspots, kpi, open311,
-    projects, tickets, uri_guard,
+    auth, basemap, cameras, csp, demo_feed, desktop, diary, door_access, grids, hotspots, kpi,
+    open311, projects, tickets, uri_guard,
 };
 
 pub fn router(
@@ -37,6 +37,7 @@ pub fn router(
         .merge(kpi::routes())
         .merge(hotspots::routes())
         .merge(projects::routes())
+        .merge(diary::routes())
         .merge(auth::routes())
         .merge(demo_feed::routes())
         .merge(basemap::routes())

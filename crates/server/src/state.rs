@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use binhe_store::{
-    AccountRepository, Closing, DeviceRepository, HotspotRepository, PhotoRepository,
-    ProjectRepository,
+    AccountRepository, Closing, DeviceRepository, DiaryRepository, HotspotRepository,
+    PhotoRepository, ProjectRepository,
 };
 
 use crate::auth::Gate;
@@ -17,6 +17,7 @@ use crate::demo_feed::{FeedServices, FeedSlot};
 use crate::desk::TicketDesk;
 use crate::desk::export::ExportBoard;
 use crate::desk::import::ImportJobs;
+use crate::diary::DiarySources;
 use crate::gateway::Gateway;
 use crate::hotspots::HotspotSources;
 use crate::http::idempotency::Idempotency;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub hotspot_turn: Arc<tokio::sync::Mutex<()>>,
     /// 治理项目 and the counts their effect is measured from.
     pub projects: Arc<dyn ProjectRepository>,
+    /// 民情日记 and 包户.
+    pub diary: Arc<dyn DiaryRepository>,
     /// The street's own basemap, if one was added.
     pub basemaps: Basemaps,
     /// Closes the store at a clean stop.
@@ -67,6 +70,7 @@ impl FromRef<AppState> for KpiSources {
             grids: state.grids.clone(),
             store: Arc::clone(&state.kpis),
             desk: state.desk.clone(),
+            projects: Arc::clone(&state.projects),
         }
     }
 }
@@ -87,6 +91,16 @@ impl FromRef<AppState> for ProjectSources {
         Self {
             grids: state.grids.clone(),
             store: Arc::clone(&state.projects),
+            desk: state.desk.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for DiarySources {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            grids: state.grids.clone(),
+            store: Arc::clone(&state.diary),
             desk: state.desk.clone(),
         }
     }

@@ -58,6 +58,50 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
         "承平园's sewage backflow: {episode} requests"
     );
 
+    // 包户 and 民情日记: most units have a worker; each part-time worker wrote a round down, and
+    // 承平园's workers noted the sewage smell before the calls began.
+    let wards = h.json("/api/wards").await;
+    let assigned = wards["units"].as_u64().unwrap() - wards["unassigned"].as_u64().unwrap();
+    assert!(
+        assigned * 2 > wards["units"].as_u64().unwrap(),
+        "{assigned} units with a worker"
+    );
+    let diary = h.json("/api/diary?limit=500").await;
+    assert!(
+        diary["total"].as_u64().unwrap() >= 300,
+        "{}",
+        diary["total"]
+    );
+    let first_call = all["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["category"] == "sewage_backflow")
+        .filter_map(|t| t["received_at"].as_str())
+        .min()
+        .unwrap()
+        .to_owned();
+    let noted: Vec<&Value> = diary["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["category"] == "sewage_backflow")
+        .collect();
+    assert!(!noted.is_empty(), "承平园's early note");
+    for e in noted {
+        assert!(
+            e["micro"]["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("承平园小区"),
+            "{e}"
+        );
+        assert!(
+            e["visited_at"].as_str().unwrap() < first_call.as_str(),
+            "{e}"
+        );
+    }
+
     // Camera alerts name the camera nearest their place.
     let alerts: Vec<&Value> = all["tickets"]
         .as_array()

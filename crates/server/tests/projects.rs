@@ -3,7 +3,8 @@
 //! nine days, after it 2, while the rest of the street drew 20 and 20. The project must be
 //! refused by name while it is wrong, kept when right, show that effect (12 expected after,
 //! 10 avoided, significant), be seen and kept by whom it concerns only, refuse a change based on
-//! an old version, and be on the audit record.
+//! an old version, and be on the audit record. The dashboard adds the projects finished in a
+//! period up as 减少诉求 and counts the commander's own finding in 主动发现占比.
 
 mod common;
 
@@ -15,7 +16,7 @@ use binhe_server::auth::Mode;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 use common::Harness;
 use common::center::{Terminal, make_accounts};
-use common::requests::{Received, store_received};
+use common::requests::{Received, assert_refused_by_field, store_received};
 use geo::InteriorPoint;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -25,15 +26,6 @@ fn noon(today: NaiveDate, days: i64) -> DateTime<Utc> {
     ((today - Duration::days(days)).and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap())
         - Duration::hours(8))
     .and_utc()
-}
-
-fn fields(error: &Value) -> Vec<String> {
-    error["error"]["problems"]
-        .as_array()
-        .unwrap_or_else(|| panic!("problems: {error}"))
-        .iter()
-        .map(|p| p["field"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 #[tokio::test]
@@ -121,18 +113,11 @@ async fn a_finished_project_shows_its_effect_to_whom_it_concerns() {
             }),
         )
         .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
-    assert_eq!(refused["error"]["code"], "PROJECT_INVALID");
-    assert_eq!(
-        fields(&refused),
-        ["title", "finished_on", "area", "tickets"],
-        "{refused}"
-    );
-    assert!(
-        refused["error"]["message_zh"]
-            .as_str()
-            .unwrap()
-            .contains("项目名称")
+    assert_refused_by_field(
+        (status, &refused),
+        "PROJECT_INVALID",
+        &["title", "finished_on", "area", "tickets"],
+        "项目名称",
     );
     assert_eq!(disp.json("/api/projects").await["projects"], json!([]));
 
@@ -237,6 +222,61 @@ async fn a_finished_project_shows_its_effect_to_whom_it_concerns() {
     assert_eq!(status, StatusCode::CONFLICT, "{stale}");
     assert_eq!(stale["error"]["code"], "STALE_VERSION");
     assert_eq!(disp.json(&path).await["version"], 2);
+
+    // The dashboard's 减少诉求 over a range holding the day they were finished: each scope the
+    // projects finished in it, with the effect their own page shows; a range that ends before
+    // that day none.
+    let range = format!(
+        "from={}&to={}",
+        today - Duration::days(20),
+        today - Duration::days(1)
+    );
+    let avoided = |d: &Value| {
+        let projects: Vec<(i64, f64)> = d["avoided"]["projects"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{d}"))
+            .iter()
+            .map(|p| (p["id"].as_i64().unwrap(), p["avoided"].as_f64().unwrap()))
+            .collect();
+        (d["avoided"]["avoided"].as_f64().unwrap(), projects)
+    };
+    let other_id = other["id"].as_i64().unwrap();
+    let other_avoided = other["effect"]["avoided"].as_f64().unwrap();
+    let (sum, projects) = avoided(&cmdr.json(&format!("/api/kpi/dashboard?{range}")).await);
+    assert_eq!(projects.len(), 1, "{projects:?}");
+    assert_eq!(projects[0].0, id);
+    assert!((sum - 10.0).abs() < 1e-9 && (projects[0].1 - 10.0).abs() < 1e-9);
+    let (sum, projects) = avoided(&disp.json(&format!("/api/kpi/dashboard?{range}")).await);
+    let mut ids: Vec<i64> = projects.iter().map(|p| p.0).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [id, other_id]);
+    assert!((sum - (10.0 + other_avoided)).abs() < 1e-9, "{sum}");
+    let micro_scope = format!("/api/kpi/dashboard?{range}&micro={}", theirs.0);
+    let (sum, projects) = avoided(&disp.json(&micro_scope).await);
+    assert_eq!(projects.iter().map(|p| p.0).collect::<Vec<_>>(), [other_id]);
+    assert!((sum - other_avoided).abs() < 1e-9);
+    let earlier = format!(
+        "/api/kpi/dashboard?from={}&to={}",
+        today - Duration::days(40),
+        today - Duration::days(11)
+    );
+    assert_eq!(avoided(&disp.json(&earlier).await), (0.0, Vec::new()));
+
+    // 主动发现占比: the commander's own finding among the requests received in the period.
+    let finding = json!({
+        "channel": "proactive", "category": "sewage_backflow",
+        "description": "巡查发现雨水口堵塞，污水外溢", "lon": ours.2.lon, "lat": ours.2.lat,
+        "reporter_name": "网格员", "reporter_phone": "13800000000",
+    });
+    let (status, found) = cmdr.post("/api/tickets", finding).await;
+    assert_eq!(status, StatusCode::CREATED, "{found}");
+    let month = cmdr.json("/api/kpi/dashboard").await;
+    let share = &month["kpis"]["proactive"];
+    assert_eq!(share["numerator"], 1, "{share}");
+    assert_eq!(share["denominator"], month["kpis"]["received"], "{month}");
+    let behind = cmdr.json("/api/kpi/tickets?metric=proactive").await;
+    assert_eq!(behind["total"], 1, "{behind}");
+    assert_eq!(behind["tickets"][0]["id"], found["ticket"]["id"]);
 
     // On the record.
     let audit = disp.json("/api/audit?action=projects.update").await;

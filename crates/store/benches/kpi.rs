@@ -332,7 +332,7 @@ fn naive_dashboard(
 
 const FACTS: &str = "SELECT state, category, community_code, micro_code, assignee_worker, \
     received_at, contact_due_at, due_at, first_contact_at, closed_at, delegated, outcome, \
-    satisfaction FROM tickets";
+    satisfaction, channel FROM tickets";
 
 fn parsed<T: serde::de::DeserializeOwned>(text: Option<&str>) -> Option<T> {
     text.map(|text| serde_json::from_value(serde_json::Value::String(text.to_owned())).unwrap())
@@ -373,6 +373,7 @@ where
         delegated: row.get("delegated"),
         outcome: parsed(row.get("outcome")),
         satisfaction: parsed(row.get("satisfaction")),
+        proactive: row.get::<&str, _>("channel") == "proactive",
     }
 }
 

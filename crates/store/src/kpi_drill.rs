@@ -94,6 +94,7 @@ fn metric_sql<'a>(
             // A window wholly to come has no end to look back from: nothing is overdue in it.
             None => ("1 = 0".to_owned(), Vec::new()),
         },
+        KpiMetric::Proactive => (format!("{received} AND channel = 'proactive'"), with(&[])),
         KpiMetric::Category(category) => (
             format!("{received} AND category = ?"),
             with(&[category.as_str().into()]),

@@ -559,6 +559,31 @@ async fn overdue_at<B: Run>(
     Ok(count(rows.first(), "overdue"))
 }
 
+/// Counted tickets found proactively (channel `proactive`) received in `window`: few, read
+/// through their own partial index (`tickets_proactive_by_received`, whose condition the query
+/// repeats word for word).
+async fn proactive_in<B: Run>(
+    store: &B,
+    window: Window,
+    scope: &KpiScope,
+) -> Result<u64, StoreError> {
+    let (scope_clause, scope_value) = scope_sql(scope);
+    let rows = store
+        .read(
+            &format!(
+                "SELECT count(*) AS proactive FROM tickets WHERE channel = 'proactive' \
+                 AND received_at >= ? AND received_at < ? AND {COUNTED}{scope_clause}"
+            ),
+            &with_scope(
+                &[millis(window.from).into(), millis(window.to).into()],
+                scope_value,
+            ),
+            "counting proactive tickets for KPIs",
+        )
+        .await?;
+    Ok(count(rows.first(), "proactive"))
+}
+
 #[async_trait]
 impl<B: Run> KpiRepository for B {
     async fn kpi_counts(
@@ -583,6 +608,7 @@ impl<B: Run> KpiRepository for B {
         if let Some(end) = window.snapshot(as_of) {
             counts.overdue_open = overdue_at(self, end, scope).await?;
         }
+        counts.proactive = rate(proactive_in(self, window, scope).await?, counts.received)?;
         Ok(counts)
     }
 

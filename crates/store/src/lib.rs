@@ -10,6 +10,8 @@ pub mod backup;
 mod basemaps;
 mod device_tables;
 mod devices;
+mod diary;
+mod diary_tables;
 mod grid_tables;
 mod hotspot_tables;
 mod hotspots;
@@ -34,6 +36,10 @@ pub use accounts::{
 };
 pub use basemaps::{BasemapRepository, StoredBasemap};
 pub use devices::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
+pub use diary::{
+    DiaryFilter, DiaryRecord, DiaryRepository, DiaryTotals, StoredDiaryEntry, StoredWard,
+    WardFilter, WardRecord,
+};
 pub use hotspots::{HotspotRepository, NewHotspotRun, RequestCase, RunTrigger, StoredHotspotRun};
 pub use idempotency::{Claim, IdempotencyKey, IdempotencyRepository, KeptAnswer, KeyedRequest};
 pub use kpi_drill::{KpiTicketQuery, KpiTicketRepository};

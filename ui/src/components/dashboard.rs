@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::assessment::{AssessmentPanel, default_weights};
+use super::diary::DiaryPanel;
 use super::kpi_charts::{CategoryChart, TrendChart};
 use super::proactive::{ProactivePanel, load_hotspots};
 use super::projects::ProjectsPanel;
@@ -26,7 +27,7 @@ use crate::api::kpi::{self, Drill};
 use crate::api::texts::TicketNames;
 use crate::app::AppState;
 use crate::components::{CloseButton, ErrorText, ExportMenu, ListExport};
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{self, Lang, Msg};
 use crate::kpi::{
     Period, Query, Trend, change, change_label, counts, one_decimal, parse_month, percent,
 };
@@ -43,6 +44,8 @@ pub enum BoardView {
     Proactive,
     /// 治理项目: governance projects and their effect.
     Projects,
+    /// 民情日记 and 包户.
+    Diary,
 }
 
 /// The dashboard's shared state: which period and scope, whether it is open, the heat layer
@@ -224,6 +227,7 @@ pub fn BoardPanel() -> impl IntoView {
                     Some(BoardView::Report) => "report",
                     Some(BoardView::Proactive) => "proactive",
                     Some(BoardView::Projects) => "projects",
+                    Some(BoardView::Diary) => "diary",
                     _ => "dashboard",
                 }>
                 <header class="board-head">
@@ -233,6 +237,7 @@ pub fn BoardPanel() -> impl IntoView {
                         {tab(BoardView::Report, Msg::KpiTabReport, "kpi-tab-report")}
                         {tab(BoardView::Proactive, Msg::KpiTabProactive, "kpi-tab-proactive")}
                         {tab(BoardView::Projects, Msg::KpiTabProjects, "kpi-tab-projects")}
+                        {tab(BoardView::Diary, Msg::KpiTabDiary, "kpi-tab-diary")}
                     </div>
                     <span class="board-scope" data-testid="kpi-heading">{heading}</span>
                     <span class="board-asof muted">{as_of}</span>
@@ -244,6 +249,7 @@ pub fn BoardPanel() -> impl IntoView {
                     Some(BoardView::Report) => view! { <MonthlyReport/> }.into_any(),
                     Some(BoardView::Proactive) => view! { <ProactivePanel/> }.into_any(),
                     Some(BoardView::Projects) => view! { <ProjectsPanel/> }.into_any(),
+                    Some(BoardView::Diary) => view! { <DiaryPanel/> }.into_any(),
                     _ => view! { <DashboardBody/> }.into_any(),
                 }}
             </section>
@@ -437,8 +443,17 @@ struct Figure {
     rate: Option<(Rate, Msg, &'static str)>,
     /// Year over year.
     yoy: Option<Change>,
-    /// Smaller counts under the number: label, value and maybe their tickets.
-    extra: Vec<(Msg, String, Option<&'static str>)>,
+    /// Smaller counts under the number: label, value and maybe what they open.
+    extra: Vec<(Msg, String, Option<Opens>)>,
+}
+
+/// What a small count under a figure opens.
+#[derive(Clone, Copy)]
+enum Opens {
+    /// The tickets behind it: a drill-down `metric`.
+    Tickets(&'static str),
+    /// The 治理项目 tab, where each project shows its effect.
+    Projects,
 }
 
 fn figures(d: &Dashboard) -> Vec<Figure> {
@@ -475,7 +490,7 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
     delegated_rate.extra.push((
         Msg::KpiDelegated,
         k.delegated.to_string(),
-        Some("delegated"),
+        Some(Opens::Tickets("delegated")),
     ));
     vec![
         Figure {
@@ -486,7 +501,11 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
             rate: None,
             yoy: None,
             extra: vec![
-                (Msg::KpiOpenNow, k.open.to_string(), Some("open")),
+                (
+                    Msg::KpiOpenNow,
+                    k.open.to_string(),
+                    Some(Opens::Tickets("open")),
+                ),
                 (Msg::KpiExcluded, k.excluded.to_string(), None),
             ],
         },
@@ -547,6 +566,32 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
             yoy: None,
             extra: Vec::new(),
         },
+        Figure {
+            key: "proactive",
+            label: Msg::KpiProactive,
+            value: percent(&k.proactive),
+            drill: None,
+            rate: None,
+            yoy: None,
+            extra: vec![(
+                Msg::KpiProactiveCount,
+                k.proactive.numerator().to_string(),
+                Some(Opens::Tickets("proactive")),
+            )],
+        },
+        Figure {
+            key: "avoided",
+            label: Msg::KpiAvoided,
+            value: format!("{:.1}", d.avoided.avoided),
+            drill: None,
+            rate: None,
+            yoy: None,
+            extra: vec![(
+                Msg::KpiProjectsFinished,
+                d.avoided.projects.len().to_string(),
+                Some(Opens::Projects),
+            )],
+        },
     ]
 }
 
@@ -577,6 +622,37 @@ fn DrillNumber(metric: &'static str, value: String, #[prop(optional)] big: bool)
         <button type="button" class="kpi-number" class:big=big class:active=active
             data-testid="kpi-drill" data-metric=metric data-value=value.clone()
             on:click=move |_| board.drill.set(Some(Drill::of(metric)))>
+            {value.clone()}
+        </button>
+    }
+}
+
+/// The count of projects behind 减少诉求: lists them on hover, opens the 治理项目 tab.
+#[component]
+fn ProjectsNumber(dashboard: Arc<Dashboard>, value: String) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let lang = expect_context::<AppState>().lang;
+    let title = move || {
+        let lang = lang.get();
+        dashboard
+            .avoided
+            .projects
+            .iter()
+            .map(|p| match p.avoided {
+                Some(avoided) => i18n::kpi_project_avoided(
+                    lang,
+                    &p.title,
+                    &p.finished_on.to_string(),
+                    &format!("{avoided:.1}"),
+                ),
+                None => i18n::kpi_project_not_measured(lang, &p.title, &p.finished_on.to_string()),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    view! {
+        <button type="button" class="kpi-number" data-testid="kpi-projects" data-value=value.clone()
+            title=title on:click=move |_| board.view.set(Some(BoardView::Projects))>
             {value.clone()}
         </button>
     }
@@ -630,9 +706,10 @@ fn Tiles(dashboard: Arc<Dashboard>) -> impl IntoView {
             let extra = f
                 .extra
                 .into_iter()
-                .map(|(label, value, metric)| {
-                    let number = match metric {
-                        Some(metric) => view! { <DrillNumber metric value/> }.into_any(),
+                .map(|(label, value, opens)| {
+                    let number = match opens {
+                        Some(Opens::Tickets(metric)) => view! { <DrillNumber metric value/> }.into_any(),
+                        Some(Opens::Projects) => view! { <ProjectsNumber dashboard=Arc::clone(&dashboard) value/> }.into_any(),
                         None => view! { <span class="mono">{value}</span> }.into_any(),
                     };
                     view! { <span class="kpi-extra">{move || t(label)}" "{number}</span> }
@@ -778,6 +855,7 @@ fn metric_label(metric: &str) -> Msg {
         "not_closed" => Msg::KpiMissClosure,
         "closed_late" => Msg::KpiMissOnTime,
         "overdue" => Msg::KpiOverdue,
+        "proactive" => Msg::KpiProactiveCount,
         _ => Msg::KpiReceived,
     }
 }

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use binhe_api::Problem;
 use binhe_api::tickets::ReportRequest;
 use binhe_core::ticket::{IntakeRequest, Urgency};
 
 use crate::api::ApiError;
 use crate::api::texts::{self, Named};
 use crate::app::AppState;
+use crate::components::form::{FieldProblems, problems_under, sort_problems};
 use crate::components::location::LocationField;
 use crate::components::{CloseButton, ErrorText};
 use crate::i18n::Msg;
@@ -102,7 +102,7 @@ pub fn IntakeForm() -> impl IntoView {
         source_ref: RwSignal::new(None),
     };
     let busy = RwSignal::new(false);
-    let problems = RwSignal::new(HashMap::<String, Vec<Problem>>::new());
+    let problems = FieldProblems::new(HashMap::new());
     let failure = RwSignal::new(None::<ApiError>);
     let drafts = expect_context::<IntakeDrafts>();
 
@@ -158,48 +158,23 @@ pub fn IntakeForm() -> impl IntoView {
                     let duplicate = created.duplicate.map(|d| (d.of, d.merged));
                     desk.created(created.ticket, duplicate, created.existing);
                 }
-                Err(mut e) => {
-                    let mut by_field = HashMap::<String, Vec<Problem>>::new();
-                    for p in std::mem::take(&mut e.detail.problems) {
-                        let field = p.field().unwrap_or_default().to_owned();
-                        let key = if LOCATION_FIELDS.contains(&field.as_str()) {
+                Err(e) => {
+                    let location = |field: &str| {
+                        if LOCATION_FIELDS.contains(&field) {
                             "location".to_owned()
                         } else {
-                            field
-                        };
-                        by_field.entry(key).or_default().push(p);
-                    }
-                    let all_beside = !by_field.is_empty()
-                        && by_field.keys().all(|k| SHOWN_FIELDS.contains(&k.as_str()));
-                    problems.set(by_field);
-                    failure.set((!all_beside).then_some(e));
+                            field.to_owned()
+                        }
+                    };
+                    let (fields, alone) = sort_problems(e, location, |k| SHOWN_FIELDS.contains(&k));
+                    problems.set(fields);
+                    failure.set(alone);
                 }
             }
         });
     };
 
-    // The problems the server found with one field, under it.
-    let problems_of = move |key: &'static str| {
-        move || {
-            problems.with(|all| {
-                all.get(key).map(|list| {
-                    list.iter()
-                        .map(|p| {
-                            let p = p.clone();
-                            let code = p.code().to_owned();
-                            let attr_code = code.clone();
-                            view! {
-                                <span class="field-error" data-problem-field=key data-problem-code=attr_code>
-                                    {move || texts::problem(&p, lang.get()).to_owned()}
-                                    <code class="notice-code">{code}</code>
-                                </span>
-                            }
-                        })
-                        .collect_view()
-                })
-            })
-        }
-    };
+    let problems_of = move |key: &'static str| problems_under(problems, key);
     let options = move |which: &'static str| {
         move || {
             let lang = lang.get();

@@ -8,18 +8,19 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use binhe_api::Problem;
 use binhe_api::projects::{ProjectInput, ProjectList, ProjectView};
 use binhe_core::projects::{Milestone, ProjectState};
 use chrono::NaiveDate;
 
 use super::dashboard::Board;
-use crate::api::texts::{self, Named};
+use crate::api::texts::Named;
 use crate::api::{ApiError, projects as api};
 use crate::app::AppState;
 use crate::components::ErrorText;
+use crate::components::form::{
+    FieldProblems, category_options, field_key, problems_under, sort_problems,
+};
 use crate::i18n::{self, Lang, Msg};
-use crate::tickets::Desk;
 
 /// The form's fields as typed.
 #[derive(Clone, Copy)]
@@ -383,11 +384,10 @@ fn ProjectCard(project: ProjectView, form: Form, editing: RwSignal<bool>) -> imp
 #[component]
 fn ProjectForm(form: Form, saved: Callback<()>, cancel: Callback<()>) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let desk = expect_context::<Desk>();
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
     let busy = RwSignal::new(false);
-    let problems = RwSignal::new(HashMap::<String, Vec<Problem>>::new());
+    let problems = FieldProblems::new(HashMap::new());
     let failure = RwSignal::new(None::<ApiError>);
     let local = RwSignal::new(None::<(&'static str, Msg)>);
 
@@ -412,43 +412,23 @@ fn ProjectForm(form: Form, saved: Callback<()>, cancel: Callback<()>) -> impl In
             busy.set(false);
             match answer {
                 Ok(_) => saved.run(()),
-                Err(mut e) => {
-                    let mut by_field = HashMap::<String, Vec<Problem>>::new();
-                    for p in std::mem::take(&mut e.detail.problems) {
-                        let field = p.field().unwrap_or_default();
-                        let key = field.split('[').next().unwrap_or(field).to_owned();
-                        by_field.entry(key).or_default().push(p);
-                    }
-                    let beside = !by_field.is_empty();
-                    problems.set(by_field);
-                    failure.set((!beside).then_some(e));
+                Err(e) => {
+                    let (fields, alone) = sort_problems(e, field_key, |_| true);
+                    problems.set(fields);
+                    failure.set(alone);
                 }
             }
         });
     };
 
+    // What the form could not read, then what the server found, under the field.
     let problems_of = move |key: &'static str| {
-        move || {
-            let mine = local.get().filter(|(field, _)| *field == key).map(|(_, m)| {
+        let mine = move || {
+            local.get().filter(|(field, _)| *field == key).map(|(_, m)| {
                 view! { <span class="field-error" data-problem-field=key>{m.text(lang.get())}</span> }
-            });
-            let server = problems.with(|all| {
-                all.get(key).map(|list| {
-                    list.iter()
-                        .map(|p| {
-                            let p = p.clone();
-                            let code = p.code().to_owned();
-                            view! {
-                                <span class="field-error" data-problem-field=key data-problem-code=code.clone() title=code>
-                                    {move || texts::problem(&p, lang.get()).to_owned()}
-                                </span>
-                            }
-                        })
-                        .collect_view()
-                })
-            });
-            (mine, server)
-        }
+            })
+        };
+        (mine, problems_under(problems, key))
     };
     let text_field =
         move |key: &'static str, label: Msg, signal: RwSignal<String>, required: bool| {
@@ -470,23 +450,6 @@ fn ProjectForm(form: Form, saved: Callback<()>, cancel: Callback<()>) -> impl In
                 {problems_of(key)}
             </label>
         }
-    };
-    let categories = move || {
-        let lang = lang.get();
-        desk.catalogue.get().map(|c| {
-            c.categories
-                .iter()
-                .map(|k| {
-                    let code = k.code.clone();
-                    let is = code.clone();
-                    view! {
-                        <option value=code selected=move || form.category.get() == is>
-                            {lang.pick(&k.name_zh, &k.name_en).to_owned()}
-                        </option>
-                    }
-                })
-                .collect_view()
-        })
     };
     let states = move || {
         ProjectState::ALL
@@ -564,8 +527,7 @@ fn ProjectForm(form: Form, saved: Callback<()>, cancel: Callback<()>) -> impl In
                     <label class="form-field">
                         <span class="form-label">{move || t(Msg::ProjectCategory)}</span>
                         <select data-input="category" on:change=move |ev| form.category.set(event_target_value(&ev))>
-                            <option value="" selected=move || form.category.get().is_empty()>{move || t(Msg::ProjectAllCategories)}</option>
-                            {categories}
+                            {category_options(form.category, Some(Msg::ProjectAllCategories))}
                         </select>
                         {problems_of("category")}
                     </label>

@@ -3,7 +3,9 @@
 //! and the timeline of every step.
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
+use binhe_api::diary::UnitWard;
 use binhe_api::tickets::{
     EventView, NearbyCamera, TIMELINE_FORMATS, TicketDetail, TicketView, TicketWorker,
 };
@@ -14,10 +16,11 @@ use super::export::{self, Download};
 use super::queue::unclassified_tag;
 use super::ticket_actions::{ActionBar, ActionForm, send};
 use crate::api::texts::{self, Named, TicketNames};
+use crate::api::{ApiError, diary};
 use crate::app::AppState;
 use crate::cameras::{CameraHealth, VideoWall};
 use crate::components::{CloseButton, DownloadStatus, ErrorText, PhotoStrip};
-use crate::i18n::{Lang, Msg, open_load};
+use crate::i18n::{self, Lang, Msg, open_load};
 use crate::map::devices::health_colour;
 use crate::tickets::Desk;
 use crate::tickets::actions::OnTheCard;
@@ -213,6 +216,7 @@ fn fields(lang: RwSignal<Lang>, desk: Desk, t: &TicketView) -> AnyView {
         {field(lang, Msg::TicketReceived, "received", date_time(t.received_at))}
         {field(lang, Msg::TicketLocation, "location", location)}
         {field(lang, Msg::TicketRouting, "routing", place)}
+        {t.routing.unit.clone().map(|u| field(lang, Msg::TicketWard, "ward", view! { <WardOf unit=u.code.to_string()/> }))}
         {owner.map(|o| field(lang, Msg::TicketOwner, "owner", o))}
         {assignment.map(|a| field(lang, Msg::TicketAssignment, "assignment", a))}
         {field(lang, Msg::TicketContactDue, "contact-due", contact)}
@@ -232,6 +236,35 @@ fn fields(lang: RwSignal<Lang>, desk: Desk, t: &TicketView) -> AnyView {
         {(t.reopen_count > 0).then(|| field(lang, Msg::TicketReopened, "reopened", t.reopen_count))}
     }
     .into_any()
+}
+
+/// 包户: who answers for the ticket's unit, as the unit's ward says (`GET /api/wards/{unit}`).
+#[component]
+fn WardOf(unit: String) -> impl IntoView {
+    let lang = expect_context::<AppState>().lang;
+    let ward = RwSignal::new(None::<Result<UnitWard, ApiError>>);
+    let code = unit.clone();
+    spawn_local(async move {
+        ward.set(Some(diary::ward(&code).await));
+    });
+    move || match ward.get() {
+        None => ().into_any(),
+        Some(Err(e)) => view! { <span class="muted"><ErrorText error=e/></span> }.into_any(),
+        Some(Ok(UnitWard { ward: None, .. })) => view! {
+            <span class="muted" data-ward="none">{Msg::WardNone.text(lang.get())}</span>
+        }
+        .into_any(),
+        Some(Ok(UnitWard { ward: Some(w), .. })) => {
+            let households = w.households;
+            view! {
+                <span data-ward=w.worker.clone()>{w.worker_name.clone()}</span>
+                <span class="muted small">
+                    {move || format!(" · {} · {}", w.worker_phone, i18n::households(lang.get(), households))}
+                </span>
+            }
+            .into_any()
+        }
+    }
 }
 
 /// 导出时间线: the ticket's event log as CSV or XLSX (`TIMELINE_FORMATS`).

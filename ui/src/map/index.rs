@@ -16,6 +16,7 @@ use crate::api::Bbox;
 pub struct GridEntry {
     pub id: u32,
     pub code: String,
+    pub name: String,
     pub level: GridLevel,
     pub parent: Option<String>,
     pub community: Option<String>,
@@ -81,6 +82,7 @@ impl GridIndex {
                 GridEntry {
                     id,
                     code,
+                    name: p.name.clone(),
                     level: p.level,
                     parent: p.parent.map(|c| c.to_string()),
                     community: p.community.map(|c| c.to_string()),
@@ -98,6 +100,17 @@ impl GridIndex {
 
     pub fn get(&self, code: &str) -> Option<&GridEntry> {
         self.by_code.get(code)
+    }
+
+    /// The grids whose parent is `code`, in code order.
+    pub fn children(&self, code: &str) -> Vec<&GridEntry> {
+        let mut children: Vec<&GridEntry> = self
+            .by_code
+            .values()
+            .filter(|g| g.parent.as_deref() == Some(code))
+            .collect();
+        children.sort_by(|a, b| a.code.cmp(&b.code));
+        children
     }
 
     /// Codes from the street down to `code`'s parent (not `code` itself), top first.

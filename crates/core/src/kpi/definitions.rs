@@ -34,7 +34,7 @@ const fn define(
 }
 
 /// Every figure, in the order the dashboard shows them.
-pub static DEFINITIONS: [Definition; 14] = [
+pub static DEFINITIONS: [Definition; 16] = [
     define(
         "received",
         "受理量",
@@ -111,6 +111,20 @@ pub static DEFINITIONS: [Definition; 14] = [
         "Overdue",
         "统计区间结束时已过办结时限且尚未结案的工单数",
         "tickets open and past their closure deadline at the end of the period (now, for a period in progress)",
+    ),
+    define(
+        "proactive",
+        "主动发现占比",
+        "Found proactively",
+        "受理工单中由网格员、社区巡查等主动发现（渠道为“主动发现”）的件数 ÷ 受理量",
+        "received tickets found by grid workers' and communities' own rounds (channel \"proactive finding\") ÷ received",
+    ),
+    define(
+        "avoided",
+        "减少诉求",
+        "Requests avoided",
+        "统计区间内完成的治理项目之和：完成后（至多 90 天）项目区域该类诉求按全街道同期趋势应有件数 − 实际件数",
+        "summed over the governance projects finished in the period: the requests their area would have had after (up to 90 days) had it followed the rest of the street, less those it had",
     ),
     define(
         "categories",

@@ -34,13 +34,15 @@ pub enum KpiMetric {
     ClosedLate,
     /// Open and past the deadline at the window's end.
     Overdue,
+    /// 主动发现占比's hits: received and found proactively (channel 主动发现).
+    Proactive,
     /// Received in one category.
     Category(String),
 }
 
 impl KpiMetric {
     /// Every metric name the API takes.
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 12] = [
         "received",
         "open",
         "not_responded",
@@ -51,6 +53,7 @@ impl KpiMetric {
         "not_closed",
         "closed_late",
         "overdue",
+        "proactive",
         "category",
     ];
 
@@ -75,6 +78,7 @@ impl KpiMetric {
             "not_closed" => Self::NotClosed,
             "closed_late" => Self::ClosedLate,
             "overdue" => Self::Overdue,
+            "proactive" => Self::Proactive,
             "category" => match category.map(str::trim) {
                 Some(code) if !code.is_empty() => Self::Category(code.to_owned()),
                 _ => return Err(KpiError::CategoryRequired),
@@ -99,6 +103,7 @@ impl KpiMetric {
             Self::NotClosed => "not_closed",
             Self::ClosedLate => "closed_late",
             Self::Overdue => "overdue",
+            Self::Proactive => "proactive",
             Self::Category(_) => "category",
         }
     }
@@ -133,6 +138,7 @@ impl KpiMetric {
                     && fact.closed_at.is_none_or(|closed| closed >= end)
                     && fact.due_at < end
             }),
+            Self::Proactive => received && fact.proactive,
             Self::Category(category) => received && &fact.category == category,
         }
     }
@@ -151,6 +157,7 @@ impl KpiMetric {
             Self::NotClosed => misses(counts.closure),
             Self::ClosedLate => misses(counts.on_time_closure),
             Self::Overdue => counts.overdue_open,
+            Self::Proactive => counts.proactive.numerator(),
             Self::Category(category) => counts.categories.get(category).copied().unwrap_or(0),
         }
     }

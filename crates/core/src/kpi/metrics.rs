@@ -20,6 +20,7 @@ use super::period::{Period, Window};
 use super::{Change, Rate};
 use crate::code::GridCode;
 use crate::ticket::{Outcome, Satisfaction, Ticket, TicketState};
+use crate::vocabulary::Channel;
 
 /// What the figures need of one ticket. Every field is also a column of the `tickets` table
 /// (named alongside), so the store can compute the same figures in SQL.
@@ -51,6 +52,9 @@ pub struct KpiFacts {
     pub outcome: Option<Outcome>,
     /// `satisfaction`
     pub satisfaction: Option<Satisfaction>,
+    /// `channel = 'proactive'`: found by the street's own people (主动发现), not asked for.
+    #[serde(default)]
+    pub proactive: bool,
 }
 
 impl KpiFacts {
@@ -69,6 +73,7 @@ impl KpiFacts {
             delegated: ticket.delegated,
             outcome: ticket.outcome,
             satisfaction: ticket.satisfaction,
+            proactive: ticket.channel == Channel::Proactive,
         }
     }
 
@@ -147,6 +152,10 @@ pub struct Kpis {
     pub on_time_closure: Rate,
     /// Open and past their deadline at the window's end.
     pub overdue_open: u64,
+    /// 主动发现占比: received tickets found by the street's own people (channel 主动发现) /
+    /// 受理量.
+    #[serde(default)]
+    pub proactive: Rate,
     /// Every category received, most first (ties by code).
     pub categories: Vec<CategoryShare>,
 }
@@ -171,6 +180,8 @@ pub struct KpiCounts {
     pub closure: Rate,
     pub on_time_closure: Rate,
     pub overdue_open: u64,
+    /// Counted tickets received in the window found proactively, of those received.
+    pub proactive: Rate,
     /// Counted tickets received in the window, per category; only categories with some.
     pub categories: BTreeMap<String, u64>,
 }
@@ -230,6 +241,7 @@ impl KpiCounts {
             if fact.delegated {
                 counts.delegated += 1;
             }
+            counts.proactive.count(fact.proactive);
             if let Some(rating) = fact.satisfaction {
                 counts.satisfaction.count(rating == Satisfaction::Satisfied);
                 if rating == Satisfaction::Basic {
@@ -314,6 +326,7 @@ impl Kpis {
             closure: counts.closure,
             on_time_closure: counts.on_time_closure,
             overdue_open: counts.overdue_open,
+            proactive: counts.proactive,
             categories: categories
                 .into_iter()
                 .filter_map(|(category, count)| {

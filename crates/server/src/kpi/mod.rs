@@ -25,13 +25,14 @@ use binhe_core::kpi::{
     Assessment, Change, DEFINITIONS, KpiError, KpiMetric, Kpis, Period, PeriodKind, SubjectKind,
     Weights, Window, rank,
 };
-use binhe_store::{KpiRepository, KpiTicketQuery, KpiTicketRepository};
+use binhe_store::{KpiRepository, KpiTicketQuery, KpiTicketRepository, ProjectRepository};
 use chrono::{DateTime, Utc};
 
 use crate::dataset::{GridView, Grids};
 use crate::desk::TicketDesk;
 use crate::desk::export::ExportBoard;
 use crate::desk::view::ViewContext;
+use crate::effects;
 use crate::http::extract::{Json, Query};
 use crate::http::{ApiError, Caller, Refusal};
 pub use query::{Asked, Scope};
@@ -43,13 +44,15 @@ impl<S: KpiRepository + KpiTicketRepository> KpiStore for S {}
 
 pub type SharedKpiStore = Arc<dyn KpiStore>;
 
-/// What the KPI routes read: the grids (scopes, names, residents), the counts, and the ticket
-/// desk's catalogue for category names and drill-down rows.
+/// What the KPI routes read: the grids (scopes, names, residents), the counts, the ticket
+/// desk's catalogue for category names and drill-down rows, and the 治理项目 whose effect the
+/// dashboard adds up.
 #[derive(Clone)]
 pub struct KpiSources {
     pub grids: Grids,
     pub store: SharedKpiStore,
     pub desk: TicketDesk,
+    pub projects: Arc<dyn ProjectRepository>,
 }
 
 const DEFAULT_DRILL_LIMIT: u32 = binhe_api::kpi::DEFAULT_DRILL_LIMIT;
@@ -221,7 +224,7 @@ async fn dashboard(
     caller: Caller,
     Query(query): Query<KpiParams>,
 ) -> Result<Json<Dashboard>, ApiError> {
-    let (_, asked) = ask(&sources, &caller, &query)?;
+    let (view, asked) = ask(&sources, &caller, &query)?;
     let store = sources.store.as_ref();
     let (scope, as_of) = (&asked.scope, asked.as_of);
     let window = asked.period.elapsed(as_of);
@@ -251,11 +254,14 @@ async fn dashboard(
         per_10k_residents: Change::between(current.per_10k_residents, earlier.per_10k_residents),
         earlier: named(earlier, &sources.desk),
     };
+    let projects = sources.projects.as_ref();
+    let avoided = effects::finished_in(projects, &view, &scope.kpi, window, as_of).await?;
     Ok(Json(Dashboard {
         counted: counted(&asked),
         kpis: named(current, &sources.desk),
         year_over_year,
         trend,
+        avoided,
         definitions: DEFINITIONS.to_vec(),
     }))
 }

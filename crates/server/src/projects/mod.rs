@@ -16,21 +16,19 @@ use axum::routing::get;
 use binhe_api::error::{ErrorDetail, Problem};
 use binhe_api::grids::NamedGrid;
 use binhe_api::projects::{
-    EffectView, MAX_AREA_GRIDS, MAX_PROJECT_TICKETS, ProjectInput, ProjectList, ProjectTicket,
-    ProjectView,
+    MAX_AREA_GRIDS, MAX_PROJECT_TICKETS, ProjectInput, ProjectList, ProjectTicket, ProjectView,
 };
 use binhe_core::access::Role;
-use binhe_core::projects::{
-    self, Effect, Milestone, ProjectDates, ProjectProblem, ProjectState, effect_windows,
-};
+use binhe_core::projects::{self, Milestone, ProjectDates, ProjectProblem, ProjectState};
 use binhe_core::ticket::TicketId;
 use binhe_core::ticket::intake::{IntakeProblem, beijing};
 use binhe_core::{GridCode, GridLevel};
-use binhe_store::{EffectQuery, ProjectRecord, ProjectRepository, StoreError, StoredProject};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use binhe_store::{ProjectRecord, ProjectRepository, StoreError, StoredProject};
+use chrono::NaiveDate;
 
 use crate::dataset::{GridView, Grids};
 use crate::desk::TicketDesk;
+use crate::effects;
 use crate::http::extract::Json;
 use crate::http::{ApiError, AuditNote, Caller, Refusal};
 
@@ -155,11 +153,6 @@ fn own_community(caller: &Caller) -> Option<&GridCode> {
     (caller.principal.role == Role::Commander)
         .then_some(caller.principal.community.as_ref())
         .flatten()
-}
-
-/// Midnight starting `day` in Beijing, as an instant.
-fn day_start(day: NaiveDate) -> DateTime<Utc> {
-    (day.and_time(NaiveTime::MIN) - chrono::Duration::hours(8)).and_utc()
 }
 
 /// Today's date in Beijing.
@@ -408,42 +401,11 @@ async fn view_of(
         });
     }
     let effect = match (state, started_on, finished_on) {
-        (ProjectState::Done, Some(start), Some(end)) => match effect_windows(start, end, today) {
-            Some((before, after)) => {
-                let (mut micro_codes, mut community_codes) = (Vec::new(), Vec::new());
-                for code in &p.area {
-                    let level = GridCode::parse(code)
-                        .ok()
-                        .and_then(|c| hierarchy.by_code(&c).map(binhe_core::Grid::level));
-                    match level {
-                        Some(GridLevel::Community) => community_codes.push(code.clone()),
-                        _ => micro_codes.push(code.clone()),
-                    }
-                }
-                let counts = sources
-                    .store
-                    .effect_counts(&EffectQuery {
-                        category: p.category.as_deref(),
-                        micro_codes: &micro_codes,
-                        community_codes: &community_codes,
-                        before: (
-                            day_start(before.first),
-                            day_start(before.last.succ_opt().unwrap_or(before.last)),
-                        ),
-                        after: (
-                            day_start(after.first),
-                            day_start(after.last.succ_opt().unwrap_or(after.last)),
-                        ),
-                    })
-                    .await?;
-                Some(EffectView {
-                    before,
-                    after,
-                    effect: Effect::measure(counts),
-                })
-            }
-            None => None,
-        },
+        (ProjectState::Done, Some(start), Some(end)) => {
+            let view = sources.grids.view();
+            let area = (p.area.as_slice(), p.category.as_deref());
+            effects::measured(sources.store.as_ref(), &view, area, (start, end), today).await?
+        }
         _ => None,
     };
     Ok(ProjectView {

@@ -1,5 +1,6 @@
 //! Requests stored straight into a test's SQLite database as the intake receives them (reported,
-//! not yet dispatched): a history faster than the API would take it in.
+//! not yet dispatched): a history faster than the API would take it in; and the check of a
+//! request refused field by field.
 
 use binhe_core::GridCode;
 use binhe_core::ticket::intake::Intake;
@@ -55,4 +56,25 @@ pub async fn store_received(database: &Database, requests: &[Received<'_>]) {
         store.insert_tickets(chunk).await.unwrap();
     }
     store.close().await;
+}
+
+/// Checks a refusal of something wrong in several ways: 400 with `code`, its problems naming
+/// `fields` in this order, and a Chinese message holding `zh`.
+pub fn assert_refused_by_field(
+    (status, refused): (reqwest::StatusCode, &serde_json::Value),
+    code: &str,
+    fields: &[&str],
+    zh: &str,
+) {
+    assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(refused["error"]["code"], code, "{refused}");
+    let named: Vec<&str> = refused["error"]["problems"]
+        .as_array()
+        .unwrap_or_else(|| panic!("problems: {refused}"))
+        .iter()
+        .map(|p| p["field"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(named, fields, "{refused}");
+    let message = refused["error"]["message_zh"].as_str().unwrap_or_default();
+    assert!(message.contains(zh), "{message:?} lacks {zh:?}");
 }

@@ -33,6 +33,7 @@ use binhe_store::{
     TicketRepository, TicketScope, TicketUpdate,
 };
 use binhe_store::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
+use binhe_store::{DiaryFilter, DiaryRecord, DiaryRepository, WardFilter, WardRecord};
 use binhe_store::{EffectQuery, ProjectRecord, ProjectRepository};
 use binhe_store::{HotspotRepository, NewHotspotRun, RunTrigger};
 use binhe_store::{KpiRepository, KpiScope, KpiTicketQuery, KpiTicketRepository};
@@ -54,7 +55,8 @@ pub trait Fixture: Sized {
         + PhotoRepository
         + IdempotencyRepository
         + HotspotRepository
-        + ProjectRepository;
+        + ProjectRepository
+        + DiaryRepository;
 
     async fn create() -> Self;
 
@@ -86,6 +88,7 @@ macro_rules! tests {
             an_idempotency_key_is_claimed_once_kept_and_forgotten_after_a_day,
             hotspot_cases_and_runs_are_kept,
             projects_are_kept_versioned_and_their_effect_counted,
+            diary_entries_and_wards_are_kept_and_an_entry_names_one_ticket,
             kpi_counts_in_sql_agree_with_core_over_varied_tickets,
             kpi_counts_of_an_empty_store_are_nothing_and_show_dashes,
             kpi_drill_down_lists_exactly_the_tickets_counted,
@@ -1308,6 +1311,9 @@ fn kpi_ticket(id: i64, rng: &mut ChaCha8Rng) -> NewTicket {
             .then(|| format!("W{}", rng.random_range(1..=5))),
         worker_name: None,
     });
+    if rng.random_bool(0.2) {
+        t.channel = Channel::Proactive;
+    }
     new
 }
 
@@ -2074,4 +2080,187 @@ pub async fn projects_are_kept_versioned_and_their_effect_counted<F: Fixture>(fi
     F::close(store).await;
     let store = fixture.open().await;
     assert_eq!(store.project(first.id).await.unwrap().unwrap(), changed);
+}
+
+pub async fn diary_entries_and_wards_are_kept_and_an_entry_names_one_ticket<F: Fixture>(
+    fixture: &F,
+) {
+    let store = fixture.open().await;
+    store
+        .insert_tickets(&[new_ticket(1, None, true, 0), new_ticket(2, None, true, 0)])
+        .await
+        .unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 12, 3, 2, 0, 0).unwrap();
+    let c = community();
+    let entry = |worker: &str, micro: u16, unit: Option<u8>, hours: i64| DiaryRecord {
+        worker_id: worker.to_owned(),
+        community_code: c.as_str().to_owned(),
+        micro_code: c.micro(micro).as_str().to_owned(),
+        unit_code: unit.map(|u| c.micro(micro).unit(u).as_str().to_owned()),
+        kind: "visit".to_owned(),
+        visited_at: at - Duration::hours(hours),
+        households: 4,
+        concerns: "3号楼楼道灯坏了 '; DROP TABLE diary_entries; --".to_owned(),
+        follow_up: "报物业".to_owned(),
+        category: Some("street_light".to_owned()),
+    };
+    let first = store
+        .add_diary_entry(&entry("JZ001", 1, Some(2), 5), "jz001", at)
+        .await
+        .unwrap();
+    let second = store
+        .add_diary_entry(&entry("JZ002", 2, None, 1), "cmdr", at)
+        .await
+        .unwrap();
+    let third = store
+        .add_diary_entry(&entry("JZ001", 2, None, 3), "jz001", at)
+        .await
+        .unwrap();
+    assert_eq!(store.diary_entry(first.id).await.unwrap().unwrap(), first);
+    let all = DiaryFilter {
+        limit: 10,
+        ..DiaryFilter::default()
+    };
+    assert_eq!(
+        diary_ids(&store, all.clone()).await,
+        [second.id, third.id, first.id],
+        "newest visit first"
+    );
+    let jz001 = DiaryFilter {
+        worker: Some("JZ001"),
+        ..all.clone()
+    };
+    assert_eq!(diary_ids(&store, jz001.clone()).await, [third.id, first.id]);
+    let micro = c.micro(2);
+    let in_micro = DiaryFilter {
+        micro: Some(micro.as_str()),
+        ..jz001
+    };
+    assert_eq!(diary_ids(&store, in_micro).await, [third.id]);
+    let elsewhere = DiaryFilter {
+        community: Some("110117999"),
+        ..all.clone()
+    };
+    assert!(diary_ids(&store, elsewhere).await.is_empty());
+    assert_eq!(
+        diary_ids(&store, DiaryFilter { limit: 1, ..all }).await,
+        [second.id]
+    );
+
+    // The first ticket named stays: a second "turn into a ticket" gets the first one back.
+    assert_eq!(store.link_diary_ticket(first.id, 1).await.unwrap(), Some(1));
+    let totals = store
+        .diary_totals(&DiaryFilter {
+            worker: Some("JZ001"),
+            limit: 1,
+            ..DiaryFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (totals.entries, totals.households, totals.tickets),
+        (2, 8, 1),
+        "whatever the limit"
+    );
+    let none = store
+        .diary_totals(&DiaryFilter {
+            community: Some("110117999"),
+            ..DiaryFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(none, binhe_store::DiaryTotals::default());
+    assert_eq!(store.link_diary_ticket(first.id, 2).await.unwrap(), Some(1));
+    assert_eq!(store.link_diary_ticket(999, 2).await.unwrap(), None);
+
+    let ward = |unit: u8, worker: &str, households: u32| WardRecord {
+        unit_code: c.micro(1).unit(unit).as_str().to_owned(),
+        micro_code: c.micro(1).as_str().to_owned(),
+        community_code: c.as_str().to_owned(),
+        worker_id: worker.to_owned(),
+        households,
+    };
+    store
+        .set_wards(
+            &[
+                ward(1, "JZ001", 24),
+                ward(2, "JZ001", 18),
+                ward(1, "JZ003", 30),
+            ],
+            "cmdr",
+            at,
+        )
+        .await
+        .unwrap();
+    let unit1 = store
+        .ward(c.micro(1).unit(1).as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (unit1.ward.worker_id.as_str(), unit1.ward.households),
+        ("JZ003", 30),
+        "one worker per unit: the last given"
+    );
+    let later = at + Duration::hours(1);
+    store
+        .set_wards(&[ward(2, "JZ002", 20)], "disp", later)
+        .await
+        .unwrap();
+    let wards = store.wards(&WardFilter::default()).await.unwrap();
+    let held: Vec<(&str, u32, &str)> = wards
+        .iter()
+        .map(|w| {
+            (
+                w.ward.worker_id.as_str(),
+                w.ward.households,
+                w.updated_by.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(held, [("JZ003", 30, "cmdr"), ("JZ002", 20, "disp")]);
+    assert_eq!(wards[1].updated_at, later);
+    let mine = store
+        .wards(&WardFilter {
+            worker: Some("JZ003"),
+            ..WardFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        store
+            .clear_wards(&[
+                c.micro(1).unit(1).as_str().to_owned(),
+                c.micro(9).unit(9).as_str().to_owned()
+            ])
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        store
+            .ward(c.micro(1).unit(1).as_str())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Reopened: the same.
+    F::close(store).await;
+    let store = fixture.open().await;
+    let reread = store.diary_entry(first.id).await.unwrap().unwrap();
+    assert_eq!(reread.ticket_id, Some(1));
+    assert_eq!(reread.entry, first.entry);
+    assert_eq!(store.wards(&WardFilter::default()).await.unwrap().len(), 1);
+}
+
+async fn diary_ids(store: &impl DiaryRepository, filter: DiaryFilter<'_>) -> Vec<i64> {
+    store
+        .diary_entries(&filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect()
 }
