@@ -311,9 +311,11 @@ impl Shell {
             Trust::Pinned { host, pem } => {
                 accepted(&|window| trust::allow(window, host.clone(), pem.clone()))
             }
-            Trust::FirstUse { fingerprint } => {
-                tracing::info!(%center, %fingerprint, "a center not trusted before: asking");
-                connect_page("trust", Some(center), Some(&fingerprint))
+            Trust::FirstUse { fingerprint, why } => {
+                tracing::info!(%center, %fingerprint, why = why.as_str(), "a center not trusted before: asking");
+                let mut page = connect_page("trust", Some(center), Some(&fingerprint));
+                page.query_pairs_mut().append_pair("why", why.as_str());
+                page
             }
             Trust::Changed { pinned, presented } => {
                 tracing::warn!(%center, %pinned, %presented, "the center presents another certificate");
@@ -451,7 +453,7 @@ pub async fn trust_center(
         .await
         .map_err(|e| e.to_string())?;
     let presented = match found {
-        Trust::FirstUse { fingerprint }
+        Trust::FirstUse { fingerprint, .. }
         | Trust::Changed {
             presented: fingerprint,
             ..

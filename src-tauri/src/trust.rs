@@ -37,12 +37,57 @@ pub enum Trust {
     },
     /// The pinned certificate: the window may open the center once WebKit accepts it.
     Pinned { host: String, pem: String },
-    /// Never trusted before: the person decides, seeing `fingerprint`.
-    FirstUse { fingerprint: String },
+    /// Never trusted before: the person decides, seeing `fingerprint` and why no authority
+    /// this computer trusts vouches for it.
+    FirstUse { fingerprint: String, why: Unvouched },
     /// Another certificate than the pinned one.
     Changed { pinned: String, presented: String },
     /// No TLS handshake came about.
     Failed(String),
+}
+
+/// Why a certificate goes through trust on first use: the trust page says it, for a
+/// certificate of another host is a warning sign where one the center made itself is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unvouched {
+    /// No authority this computer trusts signed it (the center's own certificate, an
+    /// authority not installed here, or a chain sent without its intermediate).
+    NoAuthority,
+    /// A trusted authority signed it, but for another name than the one the terminal used.
+    WrongHost,
+    /// It is out of its validity period.
+    Expired,
+    /// Anything else the verifier refused.
+    Other,
+}
+
+impl Unvouched {
+    fn of(error: Option<&rustls::Error>) -> Self {
+        use rustls::CertificateError as E;
+        match error {
+            None => Self::NoAuthority,
+            Some(rustls::Error::InvalidCertificate(e)) => match e {
+                E::NotValidForName | E::NotValidForNameContext { .. } => Self::WrongHost,
+                E::Expired
+                | E::ExpiredContext { .. }
+                | E::NotValidYet
+                | E::NotValidYetContext { .. } => Self::Expired,
+                E::UnknownIssuer | E::BadSignature => Self::NoAuthority,
+                _ => Self::Other,
+            },
+            Some(_) => Self::Other,
+        }
+    }
+
+    /// The word the trust page reads (`connect.html`'s `why`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoAuthority => "no_authority",
+            Self::WrongHost => "wrong_host",
+            Self::Expired => "expired",
+            Self::Other => "other",
+        }
+    }
 }
 
 /// The key of a center in `pins`: `host:port`.
@@ -109,7 +154,7 @@ fn decide(center: &Url, presented: &Presented, pin: Option<&str>) -> Trust {
         .trim_matches(['[', ']'])
         .to_owned();
     let presented_print = fingerprint(&presented.certificate);
-    match &presented.verdict {
+    let refusal = match &presented.verdict {
         Some(Ok(())) => {
             return Trust::Verified {
                 host,
@@ -119,9 +164,10 @@ fn decide(center: &Url, presented: &Presented, pin: Option<&str>) -> Trust {
         }
         Some(Err(error)) => {
             tracing::info!(%center, %error, "the certificate is not vouched for by an authority this computer trusts");
+            Some(error)
         }
-        None => {}
-    }
+        None => None,
+    };
     match pin {
         Some(pinned) if pinned == presented_print => Trust::Pinned {
             host,
@@ -133,6 +179,7 @@ fn decide(center: &Url, presented: &Presented, pin: Option<&str>) -> Trust {
         },
         None => Trust::FirstUse {
             fingerprint: presented_print,
+            why: Unvouched::of(refusal),
         },
     }
 }
@@ -356,7 +403,8 @@ mod tests {
         assert_eq!(
             found,
             Trust::FirstUse {
-                fingerprint: center.fingerprint()
+                fingerprint: center.fingerprint(),
+                why: Unvouched::NoAuthority,
             }
         );
         let found = examine(
@@ -368,7 +416,8 @@ mod tests {
         assert_eq!(
             found,
             Trust::FirstUse {
-                fingerprint: center.fingerprint()
+                fingerprint: center.fingerprint(),
+                why: Unvouched::NoAuthority,
             },
             "a CA the computer does not trust vouches for nothing"
         );
@@ -403,18 +452,31 @@ mod tests {
         .unwrap()
         .to_vec();
         let self_signed = Served::serve(&own, own_leaf, own_folder);
-        for (what, served) in [
-            ("intermediate not sent", &missing_intermediate),
-            ("certificate for another host", &wrong_host),
-            ("expired", &expired),
-            ("the center's own certificate", &self_signed),
+        for (what, served, why) in [
+            (
+                "intermediate not sent",
+                &missing_intermediate,
+                Unvouched::NoAuthority,
+            ),
+            (
+                "certificate for another host",
+                &wrong_host,
+                Unvouched::WrongHost,
+            ),
+            ("expired", &expired, Unvouched::Expired),
+            (
+                "the center's own certificate",
+                &self_signed,
+                Unvouched::NoAuthority,
+            ),
         ] {
             let url = served.url("127.0.0.1");
             let found = examine(&url, &BTreeMap::new(), Some(trusting(&district))).await;
             assert_eq!(
                 found,
                 Trust::FirstUse {
-                    fingerprint: served.fingerprint()
+                    fingerprint: served.fingerprint(),
+                    why,
                 },
                 "{what}"
             );
@@ -440,7 +502,10 @@ mod tests {
         let url = wrong_host.url("localhost");
         assert!(matches!(
             examine(&url, &BTreeMap::new(), Some(trusting(&district))).await,
-            Trust::FirstUse { .. }
+            Trust::FirstUse {
+                why: Unvouched::WrongHost,
+                ..
+            }
         ));
     }
 

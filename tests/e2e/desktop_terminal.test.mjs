@@ -202,6 +202,8 @@ test('a center over HTTPS with a certificate of its own: its fingerprint is show
     const asking = await waitForWindow((s) => s.state === 'trust', 'no "check the certificate" page', 60_000);
     assert.ok(asking.text.includes(secure.fingerprint), asking.text);
     assert.match(asking.text, /首次连接：请核对中心的证书/);
+    assert.match(asking.text, /No authority this PC trusts signed this certificate/);
+    assert.doesNotMatch(asking.text, /证书与地址不符/);
     assert.match(asking.text, /First connection: check the center's certificate/);
     assert.equal(savedChoice()?.pins?.[key], undefined, 'nothing is trusted before the person says so');
     await sleep(1_500);
@@ -300,6 +302,8 @@ test('a center whose certificate an authority this computer trusts signed opens 
     await openApp(['--center', vouched.url]);
     const unknown = await waitForWindow((s) => s.state === 'trust', 'no trust page for a CA this computer does not trust', 60_000);
     assert.ok(unknown.text.includes(vouched.fingerprint), unknown.text);
+    assert.match(unknown.text, /没有本机信任的机构签名/);
+    assert.doesNotMatch(unknown.text, /证书与地址不符/);
 
     // The same CA, but a certificate for another host name: the chain verifies, the name does
     // not, so the person is asked.
@@ -308,6 +312,10 @@ test('a center whose certificate an authority this computer trusts signed opens 
     const asking = await waitForWindow((s) => s.state === 'trust', 'no trust page for a certificate of another host', 60_000);
     assert.ok(asking.text.includes(elsewhere.fingerprint), asking.text);
     assert.match(asking.text, /首次连接：请核对中心的证书/);
+    // Said as the warning it is: a trusted authority's certificate, but for another address.
+    assert.match(asking.text, /证书与地址不符/);
+    assert.match(asking.text, /does not match the address/);
+    assert.doesNotMatch(asking.text, /No authority this PC trusts signed/);
     assert.equal(savedChoice().pins?.[new URL(elsewhere.url).host], undefined);
     await sleep(1_500);
     assert.ok((await screenshot('desktop-terminal-ca-wrong-host')) > 50);
