@@ -7,6 +7,7 @@ use std::ops::Deref;
 
 use binhe_core::GridCode;
 use binhe_core::kpi::{Assessment, Change, Definition, Kpis, Rate, SubjectKind, Weights};
+use binhe_core::ticket::TicketId;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -118,6 +119,24 @@ impl AvoidedRequests {
     }
 }
 
+/// A problem solved through a circle in the dashboard's period: the 议事 that solved it and the
+/// ticket it was about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SolvedCase {
+    pub id: i64,
+    pub topic: String,
+    pub solved_at: DateTime<Utc>,
+    pub ticket: Option<TicketId>,
+}
+
+/// 三圈解决: the problems of the scope solved through a circle in the period (by when they were
+/// marked solved), newest first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CircleSolved {
+    pub solved: u32,
+    pub cases: Vec<SolvedCase>,
+}
+
 /// `GET /api/kpi/dashboard`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
@@ -130,6 +149,9 @@ pub struct Dashboard {
     /// 减少诉求: what the projects finished in the period avoided.
     #[serde(default)]
     pub avoided: AvoidedRequests,
+    /// 三圈解决: the problems solved through a circle in the period.
+    #[serde(default)]
+    pub circles: CircleSolved,
     /// What each figure counts, for the hover.
     pub definitions: Vec<Definition>,
 }

@@ -17,11 +17,14 @@
 //! | [`kpi`] | `/api/kpi/…` |
 //! | [`hotspots`] | `/api/hotspots…` |
 //! | [`projects`] | `/api/projects…` |
+//! | [`diary`] | `/api/diary…`, `/api/wards…` |
+//! | [`circles`] | `/api/circles…`, `/api/deliberations…` |
 //! | [`auth`] | `/api/login`, `/api/logout`, `/api/session`, `/api/accounts…`, `/api/audit`, `/api/desktop/center` |
 //! | [`error`] | the `{"error": {code, message_zh, message_en, …}}` body and its codes |
 
 pub mod auth;
 pub mod basemap;
+pub mod circles;
 pub mod devices;
 pub mod diary;
 pub mod error;

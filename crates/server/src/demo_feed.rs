@@ -15,7 +15,6 @@ use axum::routing::get;
 use binhe_api::error::code;
 use binhe_api::tickets::{DemoFeedStatus, FeedControl};
 use binhe_core::GridCode;
-use binhe_core::diary;
 use binhe_core::ticket::demo_feed::TicketGenerator;
 use binhe_core::ticket::intake::IntakeRequest;
 use binhe_core::ticket::lifecycle::Command;
@@ -23,8 +22,10 @@ use binhe_core::ticket::{
     Actor, ActorRole, Assignment, Channel, Outcome, Satisfaction, Ticket, TicketState,
 };
 use binhe_core::{Device, DeviceKind, DoorEventKind};
+use binhe_core::{circles, diary};
 use binhe_store::{
-    DeviceRepository, DiaryRecord, DiaryRepository, DoorEvent, StoreError, WardRecord,
+    CircleRepository, CostRecord, DeliberationRecord, DeviceRepository, DiaryRecord,
+    DiaryRepository, DoorEvent, MemberRecord, Payment, ShareRecord, StoreError, WardRecord,
 };
 use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng};
@@ -404,6 +405,187 @@ pub async fn seed_neighbourhood(
             .await?;
     }
     Ok((wards.len(), entries.len()))
+}
+
+/// The seed's three cases of the three circles (`binhe_core::circles::demo`): for each, the
+/// request that raised it through intake and the loop (closed when the case was solved), its
+/// members, the 议事 with its vote, and the cost shared, paid as far as the case says. A case
+/// whose micro-grid the street does not have (surveyed grids) is left out, and all of them when
+/// the demo plays no history. Returns meetings kept.
+pub async fn seed_circles(
+    desk: &TicketDesk,
+    store: &dyn CircleRepository,
+    view: &GridView,
+    settings: FeedSettings,
+    now: DateTime<Utc>,
+) -> Result<usize, DeskError> {
+    if settings.history_days == 0 {
+        return Ok(0);
+    }
+    let hierarchy = view.hierarchy();
+    let mut kept = 0;
+    for (n, case) in circles::demo::cases().into_iter().enumerate() {
+        let Some(micro) = hierarchy
+            .at_level(binhe_core::GridLevel::Micro)
+            .map(|i| hierarchy.get(i))
+            .find(|g| g.name == case.micro)
+            .map(|g| g.code.clone())
+        else {
+            continue;
+        };
+        let Some(community) = micro.community_code() else {
+            continue;
+        };
+        let days = |d: i64| now - Duration::days(d);
+        let requested = days(case.requested_days_ago);
+        let request = IntakeRequest {
+            channel: Some(case.channel.to_owned()),
+            external_id: Some(format!("circle-demo-{}", n + 1)),
+            category: Some(case.category.to_owned()),
+            description: Some(case.request.to_owned()),
+            grid_code: Some(micro.to_string()),
+            received_at: Some(requested.to_rfc3339()),
+            ..IntakeRequest::default()
+        };
+        let outcome = desk
+            .intake(std::slice::from_ref(&request), view, now)
+            .await?;
+        let ticket = match outcome.into_iter().next() {
+            Some(IntakeOutcome::Created { ticket, .. }) => Some(*ticket),
+            _ => None,
+        };
+        if let Some(ticket) = &ticket
+            && let Some(assignment) = assignment_to(view, &micro)
+        {
+            let steps = case_steps(&assignment, requested, case.solved_days_ago.map(days));
+            if let Err(error) = desk.act_steps(ticket.id, ticket.version, &steps).await {
+                tracing::warn!(%error, ticket = ticket.id, "a demo case's ticket was left where it was");
+            }
+        }
+        let mut ids = Vec::with_capacity(case.members.len());
+        for m in &case.members {
+            let record = MemberRecord {
+                community_code: community.to_string(),
+                micro_code: Some(micro.to_string()),
+                circle: m.circle.as_str().to_owned(),
+                name: m.name.clone(),
+                contact: m.contact.clone(),
+                phone: m.phone.clone(),
+                address: m.address.clone(),
+                area_m2: m.area_m2,
+                party_member: m.party_member,
+            };
+            let joined = days(case.requested_days_ago + 30);
+            ids.push(store.add_member(&record, DEMO_ACCOUNT, joined).await?.id);
+        }
+        let basis: Vec<_> = case.sharers.iter().map(|s| s.1).collect();
+        let Ok(amounts) = circles::shares(case.cost_fen, case.rule, &basis) else {
+            continue;
+        };
+        let held = days(case.held_days_ago);
+        let shares = case
+            .sharers
+            .iter()
+            .zip(amounts)
+            .enumerate()
+            .map(|(k, (&(member, basis), amount_fen))| ShareRecord {
+                member_id: ids[member],
+                area_m2: basis.area_m2,
+                agreed_fen: basis.agreed_fen,
+                amount_fen,
+                paid: (k < case.paid).then(|| Payment {
+                    at: held + Duration::days(1),
+                    by: DEMO_ACCOUNT.to_owned(),
+                }),
+            })
+            .collect();
+        let record = DeliberationRecord {
+            community_code: community.to_string(),
+            micro_code: Some(micro.to_string()),
+            topic: case.topic.to_owned(),
+            place: case.place.to_owned(),
+            held_at: held,
+            ticket_id: ticket.as_ref().map(|t| t.id),
+            project_id: None,
+            participants: ids.clone(),
+            attendees: case.attendees,
+            minutes: case.minutes.to_owned(),
+            decision: case.decision.to_owned(),
+            votes: Some(case.votes),
+            cost: Some(CostRecord {
+                item: case.cost_item.to_owned(),
+                total_fen: case.cost_fen,
+                rule: case.rule.as_str().to_owned(),
+            }),
+            shares,
+        };
+        let meeting = store.add_deliberation(&record, DEMO_ACCOUNT, held).await?;
+        if let Some(solved) = case.solved_days_ago {
+            store.set_solved(meeting.id, Some(days(solved))).await?;
+        }
+        kept += 1;
+    }
+    Ok(kept)
+}
+
+/// A demo case's ticket through the loop: registered and dispatched to its micro-grid, taken
+/// up, and — once `solved` — reported, verified and closed.
+fn case_steps(
+    assignment: &Assignment,
+    requested: DateTime<Utc>,
+    solved: Option<DateTime<Utc>>,
+) -> Vec<Step> {
+    let dispatcher = demo_dispatcher();
+    let worker = worker_of(assignment);
+    let step = |command: Command, actor: &Actor, minutes: i64| Step {
+        command,
+        actor: actor.clone(),
+        at: requested + Duration::minutes(minutes),
+    };
+    let mut steps = vec![
+        step(Command::Register { note: None }, &dispatcher, 10),
+        step(
+            Command::Dispatch {
+                assignment: assignment.clone(),
+            },
+            &dispatcher,
+            20,
+        ),
+        step(
+            Command::Contact {
+                note: Some("已联系诉求人，提请社区居民议事厅协商".to_owned()),
+            },
+            &worker,
+            60,
+        ),
+        step(Command::Start, &worker, 90),
+    ];
+    if let Some(solved) = solved {
+        let at = |minutes: i64| solved + Duration::minutes(minutes);
+        steps.push(Step {
+            command: Command::Feedback {
+                outcome: Outcome::Solved,
+                note: "经居民议事厅协商，费用由三圈成员分摊，已修复".to_owned(),
+                photos: vec![],
+            },
+            actor: worker,
+            at: at(-60),
+        });
+        steps.push(Step {
+            command: Command::Verify {
+                satisfaction: Satisfaction::Satisfied,
+                note: Some("回访".to_owned()),
+            },
+            actor: dispatcher.clone(),
+            at: at(-30),
+        });
+        steps.push(Step {
+            command: Command::Close,
+            actor: dispatcher,
+            at: at(-10),
+        });
+    }
+    steps
 }
 
 /// Who the demo street's generated records were written by.

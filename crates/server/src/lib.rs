@@ -10,16 +10,18 @@
 //!   (a command-line tool), [`backup`] (scheduled backups);
 //! - rooms, each with its routes and its error enum, none importing another:
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`hotspots`], [`projects`],
-//!   [`diary`], [`auth`], [`desktop`], [`demo_feed`], [`basemap`], [`open311`];
+//!   [`diary`], [`circles`], [`auth`], [`desktop`], [`demo_feed`], [`basemap`], [`open311`];
 //! - services the rooms share: [`desk`] (intake and the closed loop, which takes camera
 //!   pictures through the gateway; the ticket files exports write), [`gateway`] (cameras),
-//!   [`effects`] (what 治理项目 changed, for their pages and the dashboard);
+//!   [`effects`] (what 治理项目 changed, for their pages and the dashboard), [`places`] (the
+//!   community a caller is held to, grids found by code or name);
 //! - foundation: [`http`] (refusals, extractors, who is asking), [`dataset`] (the grids).
 
 pub mod auth;
 pub mod backup;
 pub mod basemap;
 pub mod cameras;
+pub mod circles;
 pub mod csp;
 pub mod dataset;
 pub mod demo_feed;
@@ -34,6 +36,7 @@ pub mod hotspots;
 pub mod http;
 pub mod kpi;
 pub mod open311;
+pub mod places;
 pub mod projects;
 pub mod reference_year;
 pub mod router;
@@ -49,9 +52,9 @@ use std::sync::Arc;
 use axum::serve::ListenerExt;
 use binhe_store::backup::{Backup, PgDatabase, SqliteFile};
 use binhe_store::{
-    AccountRepository, BasemapRepository, Closing, DeviceRepository, DiaryRepository,
-    GridRepository, HotspotRepository, IdempotencyRepository, Notice, Notices, PgStore,
-    PhotoRepository, ProjectRepository, SqliteStore, StoreError, TicketRepository,
+    AccountRepository, BasemapRepository, CircleRepository, Closing, DeviceRepository,
+    DiaryRepository, GridRepository, HotspotRepository, IdempotencyRepository, Notice, Notices,
+    PgStore, PhotoRepository, ProjectRepository, SqliteStore, StoreError, TicketRepository,
 };
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
@@ -260,6 +263,7 @@ trait Store:
     + HotspotRepository
     + ProjectRepository
     + DiaryRepository
+    + CircleRepository
     + Closing
     + Clone
     + 'static
@@ -278,6 +282,7 @@ impl<S> Store for S where
         + HotspotRepository
         + ProjectRepository
         + DiaryRepository
+        + CircleRepository
         + Closing
         + Clone
         + 'static
@@ -334,6 +339,7 @@ async fn state_on(
         hotspot_turn: Arc::default(),
         projects: Arc::new(store.clone()),
         diary: Arc::new(store.clone()),
+        circles: Arc::new(store.clone()),
         closing: Arc::new(store),
         basemaps,
     })
@@ -424,6 +430,11 @@ async fn start_demo_feed(state: &AppState, settings: FeedSettings) -> Result<(),
             demo_feed::seed_neighbourhood(state.diary.as_ref(), &view, settings, desk::now())
                 .await?;
         tracing::info!(wards, entries, "demo wards and diaries kept");
+        let meetings =
+            demo_feed::seed_circles(&desk, state.circles.as_ref(), &view, settings, desk::now())
+                .await
+                .map_err(|e| ServerError::DemoFeed(e.to_string()))?;
+        tracing::info!(meetings, "the seed's cases of the three circles kept");
     }
     state
         .feed

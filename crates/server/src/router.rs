@@ -17,8 +17,8 @@ use crate::http::extract::{self, Json};
 use crate::http::{ApiError, RequestError, idempotency};
 use crate::state::AppState;
 use crate::{
-    auth, basemap, cameras, csp, demo_feed, desktop, diary, door_access, grids, hotspots, kpi,
-    open311, projects, tickets, uri_guard,
+    auth, basemap, cameras, circles, csp, demo_feed, desktop, diary, door_access, grids, hotspots,
+    kpi, open311, projects, tickets, uri_guard,
 };
 
 pub fn router(
@@ -38,6 +38,7 @@ pub fn router(
         .merge(hotspots::routes())
         .merge(projects::routes())
         .merge(diary::routes())
+        .merge(circles::routes())
         .merge(auth::routes())
         .merge(demo_feed::routes())
         .merge(basemap::routes())

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use binhe_store::{
-    AccountRepository, Closing, DeviceRepository, DiaryRepository, HotspotRepository,
-    PhotoRepository, ProjectRepository,
+    AccountRepository, CircleRepository, Closing, DeviceRepository, DiaryRepository,
+    HotspotRepository, PhotoRepository, ProjectRepository,
 };
 
 use crate::auth::Gate;
 use crate::basemap::Basemaps;
+use crate::circles::CircleSources;
 use crate::dataset::{GridView, Grids};
 use crate::demo_feed::{FeedServices, FeedSlot};
 use crate::desk::TicketDesk;
@@ -58,6 +59,7 @@ pub struct AppState {
     pub projects: Arc<dyn ProjectRepository>,
     /// 民情日记 and 包户.
     pub diary: Arc<dyn DiaryRepository>,
+    pub circles: Arc<dyn CircleRepository>,
     /// The street's own basemap, if one was added.
     pub basemaps: Basemaps,
     /// Closes the store at a clean stop.
@@ -71,6 +73,7 @@ impl FromRef<AppState> for KpiSources {
             store: Arc::clone(&state.kpis),
             desk: state.desk.clone(),
             projects: Arc::clone(&state.projects),
+            circles: Arc::clone(&state.circles),
         }
     }
 }
@@ -102,6 +105,17 @@ impl FromRef<AppState> for DiarySources {
             grids: state.grids.clone(),
             store: Arc::clone(&state.diary),
             desk: state.desk.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for CircleSources {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            grids: state.grids.clone(),
+            store: Arc::clone(&state.circles),
+            desk: state.desk.clone(),
+            projects: Arc::clone(&state.projects),
         }
     }
 }

@@ -102,6 +102,41 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
         );
     }
 
+    // The seed's three cases of the three circles, each about a ticket: 渔阳大厦's roof shared
+    // equally by six merchants and 建西's roads by the units' agreed amounts, both solved and
+    // their tickets closed; 承平园's sewage standard by floor area, under way.
+    let meetings = h.json("/api/deliberations").await;
+    assert_eq!(
+        (meetings["total"].as_u64(), meetings["solved"].as_u64()),
+        (Some(3), Some(2)),
+        "{meetings}"
+    );
+    for m in meetings["deliberations"].as_array().unwrap() {
+        let sharing = &m["sharing"];
+        let shares = sharing["shares"].as_array().unwrap();
+        let sum: i64 = shares
+            .iter()
+            .map(|s| s["amount_fen"].as_i64().unwrap())
+            .sum();
+        assert_eq!(sum, sharing["total_fen"].as_i64().unwrap(), "{m}");
+        let ticket = h.json(&format!("/api/tickets/{}", m["ticket"])).await;
+        let solved = m["solved_at"].is_string();
+        assert_eq!(ticket["ticket"]["state"] == "closed", solved, "{ticket}");
+        match sharing["rule"].as_str().unwrap() {
+            "equal" => {
+                assert!(m["topic"].as_str().unwrap().contains("渔阳大厦"));
+                assert_eq!(shares.len(), 6);
+                assert!(shares.iter().all(|s| s["amount_fen"] == 500_000));
+            }
+            "agreed" => assert!(m["topic"].as_str().unwrap().contains("六个点")),
+            rule => {
+                assert_eq!(rule, "by_area");
+                assert!(!solved);
+                assert_eq!(sharing["paid"], 2);
+            }
+        }
+    }
+
     // Camera alerts name the camera nearest their place.
     let alerts: Vec<&Value> = all["tickets"]
         .as_array()

@@ -237,6 +237,21 @@ impl<DB: Database> Writer<'_, DB> {
     }
 }
 
+/// ` AND column = ?` for each filter given, and their values.
+pub(crate) fn conditions<'a>(filters: &[(&str, Option<&'a str>)]) -> (String, Vec<Value<'a>>) {
+    let mut clause = String::new();
+    let mut values = Vec::new();
+    for &(column, value) in filters {
+        if let Some(value) = value {
+            clause.push_str(" AND ");
+            clause.push_str(column);
+            clause.push_str(" = ?");
+            values.push(value.into());
+        }
+    }
+    (clause, values)
+}
+
 /// A time as stored: UTC milliseconds.
 pub(crate) fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
@@ -257,6 +272,7 @@ pub(crate) trait Columns {
     fn integer(&self, column: &str) -> i64;
     fn maybe_integer(&self, column: &str) -> Option<i64>;
     fn real(&self, column: &str) -> f64;
+    fn maybe_real(&self, column: &str) -> Option<f64>;
     fn flag(&self, column: &str) -> bool;
     fn bytes(&self, column: &str) -> &[u8];
 }
@@ -286,6 +302,10 @@ where
     }
 
     fn real(&self, column: &str) -> f64 {
+        self.get(column)
+    }
+
+    fn maybe_real(&self, column: &str) -> Option<f64> {
         self.get(column)
     }
 

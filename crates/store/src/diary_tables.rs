@@ -7,7 +7,7 @@ use binhe_core::ticket::TicketId;
 use chrono::{DateTime, Utc};
 
 use crate::StoreError;
-use crate::backend::{Columns, Run, Value, millis, time};
+use crate::backend::{Columns, Run, Value, conditions, millis, time};
 use crate::diary::{
     DiaryFilter, DiaryRecord, DiaryRepository, DiaryTotals, StoredDiaryEntry, StoredWard,
     WardFilter, WardRecord,
@@ -57,21 +57,6 @@ fn ward_from_row(row: &impl Columns) -> Result<StoredWard, StoreError> {
         updated_by: row.text("updated_by").to_owned(),
         updated_at: time(row, "updated_at")?,
     })
-}
-
-/// ` AND column = ?` for each filter given, and their values.
-fn conditions<'a>(filters: &[(&str, Option<&'a str>)]) -> (String, Vec<Value<'a>>) {
-    let mut clause = String::new();
-    let mut values = Vec::new();
-    for &(column, value) in filters {
-        if let Some(value) = value {
-            clause.push_str(" AND ");
-            clause.push_str(column);
-            clause.push_str(" = ?");
-            values.push(value.into());
-        }
-    }
-    (clause, values)
 }
 
 #[async_trait]

@@ -8,6 +8,8 @@ mod accounts;
 mod backend;
 pub mod backup;
 mod basemaps;
+mod circle_tables;
+mod circles;
 mod device_tables;
 mod devices;
 mod diary;
@@ -35,6 +37,10 @@ pub use accounts::{
     StoredAccount,
 };
 pub use basemaps::{BasemapRepository, StoredBasemap};
+pub use circles::{
+    CircleRepository, CostRecord, DeliberationFilter, DeliberationRecord, MemberFilter,
+    MemberRecord, Payment, ShareRecord, StoredDeliberation, StoredMember,
+};
 pub use devices::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
 pub use diary::{
     DiaryFilter, DiaryRecord, DiaryRepository, DiaryTotals, StoredDiaryEntry, StoredWard,

@@ -34,7 +34,7 @@ const fn define(
 }
 
 /// Every figure, in the order the dashboard shows them.
-pub static DEFINITIONS: [Definition; 16] = [
+pub static DEFINITIONS: [Definition; 17] = [
     define(
         "received",
         "受理量",
@@ -125,6 +125,13 @@ pub static DEFINITIONS: [Definition; 16] = [
         "Requests avoided",
         "统计区间内完成的治理项目之和：完成后（至多 90 天）项目区域该类诉求按全街道同期趋势应有件数 − 实际件数",
         "summed over the governance projects finished in the period: the requests their area would have had after (up to 90 days) had it followed the rest of the street, less those it had",
+    ),
+    define(
+        "circles",
+        "三圈解决",
+        "Solved through the circles",
+        "统计区间内经居民议事厅协商、由邻里圈/商户圈/单位圈共同解决（标记为已解决）的问题数",
+        "problems marked solved in the period after a 居民议事厅 meeting in which neighbours, merchants or units shared the fix",
     ),
     define(
         "categories",

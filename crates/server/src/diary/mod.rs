@@ -18,7 +18,6 @@ use binhe_api::diary::{
     DiaryTicketInput, MAX_DIARY_LIMIT, MAX_WARDS_AT_ONCE, UnitWard, WardList, WardView, WardsInput,
 };
 use binhe_api::error::{ErrorDetail, Problem};
-use binhe_api::grids::NamedGrid;
 use binhe_core::access::{AccessError, Role};
 use binhe_core::diary::{self, DiaryDraft, DiaryKind, MAX_UNIT_HOUSEHOLDS};
 use binhe_core::ticket::intake::{IntakeProblem, IntakeRequest};
@@ -33,6 +32,7 @@ use crate::desk::view::ViewContext;
 use crate::desk::{IntakeOutcome, TicketDesk, now};
 use crate::http::extract::{Json, Query};
 use crate::http::{ApiError, AuditNote, Caller, Refusal, RequestError};
+use crate::places::{find_grid, held_to, named, named_text};
 
 /// What the diary routes read: the grids (places, workers), the entries and wards, and the desk
 /// (the catalogue, and the intake an entry's ticket goes through).
@@ -111,47 +111,6 @@ fn problem(field: &str, code: &str, zh: String, en: String) -> IntakeProblem {
     IntakeProblem::new(field, code, zh, en)
 }
 
-/// The community a caller is held to: a commander's own, a grid worker's (that of the grid they
-/// are posted on); `None` for the desk. A commander or worker without one reaches nothing.
-fn held_to(caller: &Caller, view: &GridView) -> Result<Option<GridCode>, ApiError> {
-    let p = &caller.principal;
-    match p.role {
-        Role::Dispatcher | Role::Administrator => Ok(None),
-        Role::Commander => p
-            .community
-            .clone()
-            .map(Some)
-            .ok_or_else(|| AccessError::OutOfScope.into()),
-        Role::Worker => p
-            .worker_id
-            .as_deref()
-            .and_then(|id| view.worker(id))
-            .and_then(|w| w.grid.community_code())
-            .map(Some)
-            .ok_or_else(|| AccessError::OutOfScope.into()),
-    }
-}
-
-fn named(view: &GridView, code: &GridCode) -> NamedGrid {
-    NamedGrid {
-        code: code.clone(),
-        name: view
-            .hierarchy()
-            .by_code(code)
-            .map_or_else(|| code.to_string(), |g| g.name.clone()),
-    }
-}
-
-fn named_text(view: &GridView, code: &str) -> NamedGrid {
-    match GridCode::parse(code) {
-        Ok(code) => named(view, &code),
-        Err(_) => NamedGrid {
-            code: view.hierarchy().street().code.clone(),
-            name: code.to_owned(),
-        },
-    }
-}
-
 /// A unit's name with its micro-grid's: `承平园小区一区 2单元`.
 fn unit_label(view: &GridView, unit: &GridCode) -> String {
     let h = view.hierarchy();
@@ -202,40 +161,6 @@ fn entry_view(view: &GridView, desk: &TicketDesk, kept: StoredDiaryEntry) -> Dia
         ticket: kept.ticket_id,
         written_by: kept.written_by,
         written_at: kept.written_at,
-    }
-}
-
-/// A grid of `level` by code, or by a name only one grid of that level has.
-fn find_grid(view: &GridView, text: &str, level: GridLevel) -> Result<GridCode, IntakeProblem> {
-    let h = view.hierarchy();
-    let text = text.trim();
-    if let Ok(code) = GridCode::parse(text)
-        && h.by_code(&code).is_some_and(|g| g.level() == level)
-    {
-        return Ok(code);
-    }
-    let field = level.as_str();
-    let named: Vec<_> = h
-        .at_level(level)
-        .filter(|&i| h.get(i).name == text)
-        .collect();
-    match named.as_slice() {
-        [one] => Ok(h.get(*one).code.clone()),
-        [] => Err(problem(
-            field,
-            "GRID_NOT_FOUND",
-            format!("没有编码或名称为“{text}”的{}", level.label_zh()),
-            format!(
-                "There is no {} with the code or name {text:?}",
-                level.label_en()
-            ),
-        )),
-        many => Err(problem(
-            field,
-            "AMBIGUOUS_NAME",
-            format!("“{text}”有 {} 个同名网格，请改用网格编码", many.len()),
-            format!("{} grids are named {text:?}: use the grid code", many.len()),
-        )),
     }
 }
 

@@ -17,15 +17,18 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use binhe_api::kpi::{
-    AssessmentAnswer, Counted, Dashboard, DrillDown, Heat, HeatCell, KpiParams, NamedKpis,
-    PeriodInfo, PeriodKindName, TrendMonth, YearOverYear,
+    AssessmentAnswer, CircleSolved, Counted, Dashboard, DrillDown, Heat, HeatCell, KpiParams,
+    NamedKpis, PeriodInfo, PeriodKindName, SolvedCase, TrendMonth, YearOverYear,
 };
 use binhe_core::GridLevel;
 use binhe_core::kpi::{
     Assessment, Change, DEFINITIONS, KpiError, KpiMetric, Kpis, Period, PeriodKind, SubjectKind,
     Weights, Window, rank,
 };
-use binhe_store::{KpiRepository, KpiTicketQuery, KpiTicketRepository, ProjectRepository};
+use binhe_store::{
+    CircleRepository, DeliberationFilter, KpiRepository, KpiScope, KpiTicketQuery,
+    KpiTicketRepository, ProjectRepository,
+};
 use chrono::{DateTime, Utc};
 
 use crate::dataset::{GridView, Grids};
@@ -53,6 +56,7 @@ pub struct KpiSources {
     pub store: SharedKpiStore,
     pub desk: TicketDesk,
     pub projects: Arc<dyn ProjectRepository>,
+    pub circles: Arc<dyn CircleRepository>,
 }
 
 const DEFAULT_DRILL_LIMIT: u32 = binhe_api::kpi::DEFAULT_DRILL_LIMIT;
@@ -256,14 +260,53 @@ async fn dashboard(
     };
     let projects = sources.projects.as_ref();
     let avoided = effects::finished_in(projects, &view, &scope.kpi, window, as_of).await?;
+    let circles = solved_through_circles(sources.circles.as_ref(), &scope.kpi, window).await?;
     Ok(Json(Dashboard {
         counted: counted(&asked),
         kpis: named(current, &sources.desk),
         year_over_year,
         trend,
         avoided,
+        circles,
         definitions: DEFINITIONS.to_vec(),
     }))
+}
+
+/// 三圈解决: the meetings of `scope` whose problem was marked solved in `window`, newest
+/// meeting first, each with the ticket it was about.
+async fn solved_through_circles(
+    store: &dyn CircleRepository,
+    scope: &KpiScope,
+    window: Window,
+) -> Result<CircleSolved, ApiError> {
+    let (community, micro) = match scope {
+        KpiScope::Street => (None, None),
+        KpiScope::Community(code) => (Some(code.as_str()), None),
+        KpiScope::Micro(code) => (None, Some(code.as_str())),
+    };
+    let kept = store
+        .deliberations(&DeliberationFilter {
+            community,
+            micro,
+            solved_between: Some((window.from, window.to)),
+            limit: u32::MAX,
+        })
+        .await?;
+    let cases: Vec<SolvedCase> = kept
+        .into_iter()
+        .filter_map(|d| {
+            Some(SolvedCase {
+                id: d.id,
+                solved_at: d.solved_at?,
+                ticket: d.deliberation.ticket_id,
+                topic: d.deliberation.topic,
+            })
+        })
+        .collect();
+    Ok(CircleSolved {
+        solved: u32::try_from(cases.len()).unwrap_or(u32::MAX),
+        cases,
+    })
 }
 
 /// Every subject of `kind` in the scope, as (key, name), for the ranking table.

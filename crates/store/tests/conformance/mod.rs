@@ -27,6 +27,10 @@ use binhe_store::{
     AccountChange, AccountRepository, AuditEntry, AuditFilter, LoginTurn, Session, StoredAccount,
 };
 use binhe_store::{BasemapRepository, StoredBasemap};
+use binhe_store::{
+    CircleRepository, CostRecord, DeliberationFilter, DeliberationRecord, MemberFilter,
+    MemberRecord, Payment, ShareRecord,
+};
 use binhe_store::{Claim, IdempotencyKey, IdempotencyRepository, KeyedRequest};
 use binhe_store::{
     DatasetSource, GridDataset, GridRepository, ListedTicket, NewTicket, StoreError, TicketFilter,
@@ -56,7 +60,8 @@ pub trait Fixture: Sized {
         + IdempotencyRepository
         + HotspotRepository
         + ProjectRepository
-        + DiaryRepository;
+        + DiaryRepository
+        + CircleRepository;
 
     async fn create() -> Self;
 
@@ -89,6 +94,7 @@ macro_rules! tests {
             hotspot_cases_and_runs_are_kept,
             projects_are_kept_versioned_and_their_effect_counted,
             diary_entries_and_wards_are_kept_and_an_entry_names_one_ticket,
+            circle_members_meetings_and_their_shares_are_kept_whole,
             kpi_counts_in_sql_agree_with_core_over_varied_tickets,
             kpi_counts_of_an_empty_store_are_nothing_and_show_dashes,
             kpi_drill_down_lists_exactly_the_tickets_counted,
@@ -2263,4 +2269,245 @@ async fn diary_ids(store: &impl DiaryRepository, filter: DiaryFilter<'_>) -> Vec
         .into_iter()
         .map(|e| e.id)
         .collect()
+}
+
+pub async fn circle_members_meetings_and_their_shares_are_kept_whole<F: Fixture>(fixture: &F) {
+    let store = fixture.open().await;
+    store
+        .insert_tickets(&[new_ticket(1, None, true, 0)])
+        .await
+        .unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 12, 3, 2, 0, 0).unwrap();
+    let c = community();
+    let member = |circle: &str, name: &str, micro: Option<u16>, area: Option<f64>| MemberRecord {
+        community_code: c.as_str().to_owned(),
+        micro_code: micro.map(|m| c.micro(m).as_str().to_owned()),
+        circle: circle.to_owned(),
+        name: name.to_owned(),
+        contact: "马志远".to_owned(),
+        phone: "13800000201".to_owned(),
+        address: "渔阳大厦一层 101 号商铺 '; DROP TABLE circle_members; --".to_owned(),
+        area_m2: area,
+        party_member: name.starts_with('李'),
+    };
+    let tea = store
+        .add_member(
+            &member("merchants", "渔阳茶社", Some(1), Some(120.5)),
+            "cmdr",
+            at,
+        )
+        .await
+        .unwrap();
+    let shop = store
+        .add_member(&member("merchants", "文印社", Some(1), None), "cmdr", at)
+        .await
+        .unwrap();
+    let resident = store
+        .add_member(&member("neighbours", "李秀兰", Some(2), None), "jz001", at)
+        .await
+        .unwrap();
+    let unit = store
+        .add_member(&member("units", "物业服务中心", None, None), "disp", at)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.members_by_id(&[resident.id, tea.id]).await.unwrap(),
+        [tea.clone(), resident.clone()],
+        "by id, kept as given (area, party member, quotes)"
+    );
+    let ids = |members: Vec<binhe_store::StoredMember>| -> Vec<i64> {
+        members.into_iter().map(|m| m.id).collect()
+    };
+    let everyone = MemberFilter {
+        community: Some(c.as_str()),
+        ..MemberFilter::default()
+    };
+    assert_eq!(
+        ids(store.members(&everyone).await.unwrap()),
+        [shop.id, tea.id, resident.id, unit.id],
+        "by circle code, then name"
+    );
+    let micro1 = c.micro(1);
+    let merchants_of_1 = MemberFilter {
+        micro: Some(micro1.as_str()),
+        circle: Some("merchants"),
+        ..everyone
+    };
+    assert_eq!(
+        ids(store.members(&merchants_of_1).await.unwrap()),
+        [shop.id, tea.id]
+    );
+
+    let record = DeliberationRecord {
+        community_code: c.as_str().to_owned(),
+        micro_code: Some(micro1.as_str().to_owned()),
+        topic: "屋面漏水维修".to_owned(),
+        place: "居民议事厅".to_owned(),
+        held_at: at - Duration::days(2),
+        ticket_id: Some(1),
+        project_id: None,
+        participants: vec![shop.id, tea.id, shop.id],
+        attendees: 5,
+        minutes: "纪要".to_owned(),
+        decision: "两家商户分摊".to_owned(),
+        votes: Some(binhe_core::circles::Votes {
+            in_favour: 4,
+            against: 0,
+            abstain: 1,
+        }),
+        cost: Some(CostRecord {
+            item: "屋面防水".to_owned(),
+            total_fen: 1_000_001,
+            rule: "equal".to_owned(),
+        }),
+        shares: vec![
+            ShareRecord {
+                member_id: tea.id,
+                area_m2: None,
+                agreed_fen: None,
+                amount_fen: 500_001,
+                paid: Some(Payment {
+                    at,
+                    by: "cmdr".to_owned(),
+                }),
+            },
+            ShareRecord {
+                member_id: shop.id,
+                area_m2: None,
+                agreed_fen: None,
+                amount_fen: 500_000,
+                paid: None,
+            },
+        ],
+    };
+    let first = store.add_deliberation(&record, "cmdr", at).await.unwrap();
+    let mut participants = vec![shop.id, tea.id];
+    participants.sort_unstable();
+    assert_eq!(first.deliberation.participants, participants, "named once");
+    assert_eq!(store.deliberation(first.id).await.unwrap().unwrap(), first);
+    let plain = DeliberationRecord {
+        micro_code: None,
+        held_at: at - Duration::days(1),
+        ticket_id: None,
+        participants: vec![],
+        votes: None,
+        cost: None,
+        shares: vec![],
+        ..record.clone()
+    };
+    let second = store.add_deliberation(&plain, "disp", at).await.unwrap();
+    assert_eq!(
+        store.deliberation(second.id).await.unwrap().unwrap(),
+        second
+    );
+    let all = DeliberationFilter {
+        limit: 10,
+        ..DeliberationFilter::default()
+    };
+    let listed = store.deliberations(&all).await.unwrap();
+    assert_eq!(
+        listed,
+        [second.clone(), first.clone()],
+        "newest meeting first"
+    );
+    let in_micro = DeliberationFilter {
+        micro: Some(micro1.as_str()),
+        ..all
+    };
+    assert_eq!(
+        store.deliberations(&in_micro).await.unwrap(),
+        std::slice::from_ref(&first)
+    );
+
+    // A share paid, then not after all; a share nobody owes is not there to pay.
+    let paid = Payment {
+        at: at + Duration::hours(1),
+        by: "cmdr".to_owned(),
+    };
+    assert!(
+        store
+            .set_share_paid(first.id, shop.id, Some(paid.clone()))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_share_paid(first.id, resident.id, Some(paid.clone()))
+            .await
+            .unwrap()
+    );
+    assert!(store.set_share_paid(first.id, tea.id, None).await.unwrap());
+    let now_kept = store.deliberation(first.id).await.unwrap().unwrap();
+    let paid_of: Vec<_> = now_kept
+        .deliberation
+        .shares
+        .iter()
+        .map(|s| (s.member_id, s.paid.clone()))
+        .collect();
+    assert_eq!(
+        paid_of,
+        [(tea.id, None), (shop.id, Some(paid))],
+        "in the order given"
+    );
+
+    // Solved in a window, counted by it.
+    assert!(store.set_solved(first.id, Some(at)).await.unwrap());
+    assert!(!store.set_solved(999, Some(at)).await.unwrap());
+    let solved = |from, until| DeliberationFilter {
+        solved_between: Some((from, until)),
+        ..all
+    };
+    let found = store
+        .deliberations(&solved(at - Duration::days(1), at + Duration::seconds(1)))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].solved_at, Some(at));
+    assert!(
+        store
+            .deliberations(&solved(at + Duration::seconds(1), at + Duration::days(1)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.set_solved(first.id, None).await.unwrap());
+    assert!(
+        store
+            .deliberations(&solved(at - Duration::days(1), at + Duration::days(1)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Leaving a circle: once, listed no more unless asked, still named at the meeting.
+    let left = store
+        .leave_circle(shop.id, at + Duration::days(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(left.left_at, Some(at + Duration::days(1)));
+    let again = store
+        .leave_circle(shop.id, at + Duration::days(2))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.left_at, left.left_at, "left once");
+    assert!(store.leave_circle(999, at).await.unwrap().is_none());
+    assert_eq!(ids(store.members(&merchants_of_1).await.unwrap()), [tea.id]);
+    let with_former = MemberFilter {
+        with_former: true,
+        ..merchants_of_1
+    };
+    assert_eq!(
+        ids(store.members(&with_former).await.unwrap()),
+        [shop.id, tea.id]
+    );
+    F::close(store).await;
+
+    // Reopened, everything is there.
+    let store = fixture.open().await;
+    let kept = store.deliberation(first.id).await.unwrap().unwrap();
+    assert_eq!(kept.deliberation.shares.len(), 2);
+    assert_eq!(kept.deliberation.topic, "屋面漏水维修");
+    F::close(store).await;
 }
