@@ -211,13 +211,9 @@ fn find_unit(
         })
 }
 
-/// Whose entries a caller may read, with what they asked narrowing it.
-fn diary_filter<'a>(
-    caller: &'a Caller,
-    held: Option<&'a GridCode>,
-    query: &'a DiaryQuery,
-) -> Result<DiaryFilter<'a>, ApiError> {
-    let limit = match query.limit.as_deref().map(str::trim) {
+/// How many entries a list asks for.
+fn diary_limit(query: &DiaryQuery) -> Result<u32, ApiError> {
+    Ok(match query.limit.as_deref().map(str::trim) {
         None | Some("") => DEFAULT_DIARY_LIMIT,
         Some(text) => text
             .parse::<u32>()
@@ -231,7 +227,16 @@ fn diary_filter<'a>(
                     format!("limit must be a whole number from 1 to {MAX_DIARY_LIMIT}"),
                 )])
             })?,
-    };
+    })
+}
+
+/// Whose entries (or wards) a caller may read, with what they asked narrowing it.
+fn diary_filter<'a>(
+    caller: &'a Caller,
+    held: Option<&'a GridCode>,
+    query: &'a DiaryQuery,
+    limit: u32,
+) -> Result<DiaryFilter<'a>, ApiError> {
     let mut filter = DiaryFilter {
         community: query.community.as_deref().filter(|c| !c.is_empty()),
         micro: query.micro.as_deref().filter(|c| !c.is_empty()),
@@ -260,7 +265,7 @@ async fn list(
 ) -> Result<Json<DiaryList>, ApiError> {
     let view = sources.grids.view();
     let held = held_to(&caller, &view)?;
-    let filter = diary_filter(&caller, held.as_ref(), &query)?;
+    let filter = diary_filter(&caller, held.as_ref(), &query, diary_limit(&query)?)?;
     let kept = sources.store.diary_entries(&filter).await?;
     let totals = sources.store.diary_totals(&filter).await?;
     Ok(Json(DiaryList {
@@ -620,7 +625,8 @@ async fn wards(
 ) -> Result<Json<WardList>, ApiError> {
     let view = sources.grids.view();
     let held = held_to(&caller, &view)?;
-    let filter = diary_filter(&caller, held.as_ref(), &query)?;
+    // Wards are listed whole: `limit` is the diary's.
+    let filter = diary_filter(&caller, held.as_ref(), &query, 0)?;
     let kept = sources
         .store
         .wards(&WardFilter {
@@ -785,9 +791,10 @@ async fn set_wards(
     if !problems.is_empty() {
         return Err(DiaryError::Invalid(problems).into());
     }
+    let at = now();
     sources
         .store
-        .set_wards(&records, &caller.principal.account, now())
+        .set_wards(&records, &caller.principal.account, at)
         .await?;
     let target = match records.as_slice() {
         [one] => one.unit_code.clone(),
@@ -800,17 +807,21 @@ async fn set_wards(
         .collect::<Vec<_>>()
         .join(" ");
     let note = AuditNote::new("wards.set", &target).detail(&detail);
-    let kept = sources
-        .store
-        .wards(&WardFilter {
-            community: held.as_ref().map(GridCode::as_str),
-            ..WardFilter::default()
-        })
-        .await?;
-    let set: Vec<WardView> = kept
+    // The wards as kept: one per unit (the last given wins), in unit-code order.
+    let kept: std::collections::BTreeMap<String, WardRecord> = records
         .into_iter()
-        .filter(|w| records.iter().any(|r| r.unit_code == w.ward.unit_code))
-        .map(|w| ward_view(&view, w))
+        .map(|r| (r.unit_code.clone(), r))
+        .collect();
+    let set: Vec<WardView> = kept
+        .into_values()
+        .map(|ward| {
+            let kept = StoredWard {
+                ward,
+                updated_by: caller.principal.account.clone(),
+                updated_at: at,
+            };
+            ward_view(&view, kept)
+        })
         .collect();
     let households = set.iter().map(|w| u64::from(w.households)).sum();
     let count = u32::try_from(set.len()).unwrap_or(u32::MAX);
