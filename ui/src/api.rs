@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod basemap;
+pub mod circles;
 pub mod devices;
 pub mod diary;
 pub mod exports;

@@ -627,6 +627,89 @@ messages! {
     WardNobody => "（未包户）", "(nobody)";
     WardHouseholds => "户数", "Households";
     WardSaved => "已保存", "Saved";
+    KpiTabCircles => "三圈议事", "Circles";
+    CirclesLoading => "正在读取三圈与议事…", "Loading the circles and meetings…";
+    CirclesPaneMeetings => "居民议事厅", "Residents' meetings";
+    CirclesPaneMembers => "圈子成员", "Circle members";
+    CirclesAll => "全部", "All";
+    CirclesNewMember => "新增成员", "Add a member";
+    CirclesNewMeeting => "记录议事", "Record a meeting";
+    CirclesMasked =>
+        "个人信息已隐去（仅社区指挥长和本网格网格员可见）",
+        "Personal details are hidden (only the community's commander and the micro-grid's workers see them)";
+    CirclesNoMembers => "该范围尚无圈子成员。", "No circle members here yet.";
+    CirclesNoMeetings => "尚无议事记录。", "No meeting recorded yet.";
+    CirclesPickMeeting => "选择一次议事查看详情、分摊与缴费", "Pick a meeting to see its decision, shares and payments";
+    CirclesColName => "姓名/名称", "Name";
+    CirclesColCircle => "圈子", "Circle";
+    CirclesColContact => "联系人", "Contact";
+    CirclesColPhone => "电话", "Phone";
+    CirclesColArea => "面积（㎡）", "Area (m²)";
+    CirclesParty => "党员", "Party member";
+    CirclesRemove => "移出", "Remove";
+    CirclesRemoveConfirm => "确定移出圈子？", "Take them out of the circle?";
+    CirclesMicroOptional => "微网格（可选）", "Micro-grid (optional)";
+    CirclesWholeCommunity => "（整个社区）", "(the whole community)";
+    MemberCircle => "所属圈子", "Circle of the member";
+    MemberNameResident => "居民姓名", "Resident's name";
+    MemberNameShop => "商户名称", "Shop name";
+    MemberNameUnit => "单位名称", "Organisation";
+    MemberAddressResident => "楼栋单元门牌", "Building, entrance and door";
+    MemberAddressShop => "商铺地址", "Shop address";
+    MemberAddressUnit => "单位地址", "Address of the organisation";
+    MemberContact => "联系人姓名", "Contact person";
+    MemberPhone => "联系电话", "Telephone";
+    MemberArea => "面积（平方米，可选）", "Floor area (m², optional)";
+    MemberSave => "保存成员", "Save the member";
+    MemberBadArea => "面积应为大于 0 的数字", "The floor area must be a number above 0";
+    MeetingTopic => "议题", "Topic";
+    MeetingPlace => "地点", "Place";
+    MeetingHeldAt => "议事时间（北京时间）", "Held at (Beijing time)";
+    MeetingTime => "议事时间", "Held";
+    MeetingTicketNumber => "关联工单编号", "Ticket number";
+    MeetingTicket => "关联工单", "Ticket";
+    MeetingProject => "关联治理项目", "Governance project";
+    MeetingNoProject => "（无）", "(none)";
+    MeetingParticipants => "参会圈内成员", "Circle members present";
+    MeetingNoMembers => "该社区尚无圈子成员，可先新增成员", "The community has no circle member yet: add some first";
+    MeetingChooseCommunity => "先选择社区，再勾选其圈内成员", "Choose the community first, then tick its members";
+    MeetingAttendees => "参会人数", "Attendees";
+    MeetingMinutes => "会议纪要", "Minutes";
+    MeetingDecision => "决定事项", "Decision";
+    MeetingVotes => "表决（未表决可不填）", "Vote (leave empty if none was taken)";
+    MeetingVote => "表决", "Vote";
+    VoteFor => "赞成", "For";
+    VoteAgainst => "反对", "Against";
+    VoteAbstain => "弃权", "Abstain";
+    MeetingRecordedBy => "记录人", "Recorded by";
+    MeetingSave => "保存议事", "Save the meeting";
+    MeetingBadNumber => "参会人数和票数应为不小于 0 的整数", "Attendees and votes must be whole numbers, not negative";
+    MeetingBadTicket => "工单编号应为数字", "The ticket number must be a number";
+    MeetingSolved => "已解决", "Solved through the circle";
+    MeetingMarkSolved => "标记为已解决", "Mark as solved";
+    MeetingUnmarkSolved => "取消已解决", "Not solved after all";
+    ShareSection => "费用分摊", "Cost sharing";
+    ShareOn => "本次议事分摊费用", "This meeting shares a cost";
+    ShareItem => "费用项目", "What it pays for";
+    ShareTotal => "总费用（元）", "Total (yuan)";
+    ShareTotalHint => "如 24000、¥2,400.50 或 2.4万", "e.g. 24000 or ¥2,400.50";
+    ShareRuleLabel => "分摊方式", "Sharing rule";
+    ShareSharers => "分摊人（勾选）", "Sharers (tick them)";
+    ShareBadTotal => "无法识别的金额", "Not an amount of money";
+    ShareBadAgreed => "约定金额无法识别", "The agreed amount is not an amount of money";
+    ShareColMember => "分摊人", "Sharer";
+    ShareColBasis => "分摊依据", "Basis";
+    ShareColAmount => "分摊金额（元）", "Share (yuan)";
+    ShareColPaid => "缴纳情况", "Paid or not";
+    SharePaid => "已缴", "Paid";
+    ShareUnpaid => "未缴", "Not paid";
+    SharePrint => "打印分摊公示", "Print the cost-sharing notice";
+    NoticeTitle => "费用分摊公示", "Cost-sharing notice";
+    NoticeSeal => "社区居委会（盖章）", "Community residents' committee (seal)";
+    NoticeDate => "公示日期", "Date of notice";
+    NoticeTotal => "合计", "Total";
+    KpiCircles => "三圈解决", "Solved through the circles";
+    KpiCircleCases => "解决案例", "Cases";
     ProjectNew => "新建项目", "New project";
     ProjectEditTitle => "修改项目", "Change the project";
     ProjectLoading => "正在读取治理项目…", "Loading the projects…";
@@ -930,6 +1013,39 @@ formatted! {
     wards_summary(assigned: u32, units: u32, households: &str) =>
         "包户单元 {assigned}/{units} · 覆盖 {households} 户",
         "{assigned} of {units} units with a worker · {households} households";
+    /// The circles tab's head: members, meetings, problems solved through a circle.
+    circles_summary(members: usize, meetings: u32, solved: u32) =>
+        "圈子成员 {members} 个 · 议事 {meetings} 次 · 三圈解决 {solved} 件",
+        "{members} circle members · {meetings} meetings · {solved} solved through the circles";
+    /// How many shares are paid: `已缴 2/5`.
+    shares_paid(paid: u32, count: usize) => "已缴 {paid}/{count}", "paid {paid}/{count}";
+    /// The shares paid and the money: `已缴 2/5 · ¥10,000.00 / ¥24,000.00`.
+    shares_paid_money(paid: u32, count: usize, paid_yuan: &str, total_yuan: &str) =>
+        "已缴 {paid}/{count} · ¥{paid_yuan} / ¥{total_yuan}",
+        "paid {paid}/{count} · ¥{paid_yuan} / ¥{total_yuan}";
+    /// A meeting's vote.
+    vote_line(in_favour: u32, against: u32, abstain: u32) =>
+        "赞成 {in_favour} · 反对 {against} · 弃权 {abstain}",
+        "{in_favour} for · {against} against · {abstain} abstaining";
+    /// People at a meeting: `11 人`.
+    people(n: u32) => "{n} 人", "{n} people";
+    /// A share reckoned by floor area: `180 ㎡`.
+    basis_area(area: &str) => "面积 {area} ㎡", "{area} m²";
+    /// A share agreed: `约定 ¥30,000.00`.
+    basis_agreed(amount: &str) => "约定 ¥{amount}", "agreed ¥{amount}";
+    /// The cost a meeting shares: `底商排水管道更换：¥24,000.00，按面积分摊`.
+    sharing_line(item: &str, total: &str, rule: &str) =>
+        "{item}：¥{total}，{rule}", "{item}: ¥{total}, {rule}";
+    /// The notice's first line.
+    notice_lead(date: &str, community: &str, topic: &str) =>
+        "{date}，{community}居民议事厅就“{topic}”召开议事会，经表决形成如下决定：",
+        "On {date} the residents' meeting of {community} on \"{topic}\" decided:";
+    /// The notice's closing line.
+    notice_close(item: &str, total: &str, rule: &str) =>
+        "现将“{item}”费用 ¥{total}（{rule}）分摊情况公示如下，请各分摊人按约定缴纳。如有异议，请于公示之日起 7 日内向社区居委会反映。",
+        "The shares of \"{item}\", ¥{total} ({rule}), are set out below; each sharer pays as agreed. Objections go to the residents' committee within 7 days of this notice.";
+    /// A case behind the dashboard's 三圈解决.
+    kpi_circle_case(topic: &str, ticket: &str) => "{topic}（工单 #{ticket}）", "{topic} (ticket #{ticket})";
     /// A count of households: `24 户`.
     households(count: u32) => "{count} 户", "{count} households";
     /// A project behind the dashboard's 减少诉求, on hover.
@@ -977,6 +1093,27 @@ pub fn audit_count(lang: Lang, shown: usize, total: u64) -> String {
         Lang::Zh => format!("共 {total} 条，显示最新 {shown} 条"),
         Lang::En if shown as u64 >= total => format!("{total} entries"),
         Lang::En => format!("Newest {shown} of {total} entries"),
+    }
+}
+
+/// Why the shares cannot be reckoned (the preview of the meeting form).
+pub fn share_error(lang: Lang, e: &binhe_core::circles::ShareError) -> String {
+    use binhe_core::circles::{ShareError, format_yuan};
+    match (lang, e) {
+        (Lang::Zh, _) => e.message_zh(),
+        (Lang::En, ShareError::NoSharers) => "Tick at least one sharer".to_owned(),
+        (Lang::En, ShareError::TotalNotPositive) => "The total must be above 0".to_owned(),
+        (Lang::En, ShareError::MissingArea { index }) => {
+            format!("Sharer {} has no floor area", index + 1)
+        }
+        (Lang::En, ShareError::MissingAmount { index }) => {
+            format!("Sharer {} has no agreed amount", index + 1)
+        }
+        (Lang::En, ShareError::AgreedNotTotal { agreed, total }) => format!(
+            "The agreed amounts add up to ¥{}, not the total ¥{}",
+            format_yuan(*agreed),
+            format_yuan(*total)
+        ),
     }
 }
 

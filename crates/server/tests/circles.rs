@@ -138,7 +138,9 @@ async fn circles_share_a_cost_and_the_dashboard_counts_what_they_solved() {
     assert_eq!(by_desk["name"], "李**");
     assert_eq!(by_desk["address"], "1号楼…");
     assert!(by_desk["phone"].is_null(), "{by_desk}");
-    let shop = &desk_list["members"].as_array().unwrap()[0];
+    let listed = desk_list["members"].as_array().unwrap();
+    assert_eq!(listed[0]["circle"], "neighbours", "邻里圈 first");
+    let shop = &listed[1];
     assert_eq!(shop["circle"], "merchants");
     assert_eq!(shop["contact"], "马**", "a shop's contact is a person");
     assert!(shop["name"].as_str().unwrap().contains('社'), "{shop}");

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::assessment::{AssessmentPanel, default_weights};
+use super::circles::CirclesPanel;
 use super::diary::DiaryPanel;
 use super::kpi_charts::{CategoryChart, TrendChart};
 use super::proactive::{ProactivePanel, load_hotspots};
@@ -46,6 +47,8 @@ pub enum BoardView {
     Projects,
     /// 民情日记 and 包户.
     Diary,
+    /// 三圈议事: the circles' members and the 居民议事厅's meetings.
+    Circles,
 }
 
 /// The dashboard's shared state: which period and scope, whether it is open, the heat layer
@@ -73,6 +76,8 @@ pub struct Board {
     pub hotspots_on: RwSignal<bool>,
     /// A project to start from (a hotspot's), taken by the 治理项目 tab.
     pub project_draft: RwSignal<Option<ProjectInput>>,
+    /// The meeting the 三圈议事 tab shows (a case picked on the dashboard).
+    pub circles_focus: RwSignal<Option<i64>>,
 }
 
 impl Board {
@@ -91,6 +96,7 @@ impl Board {
             hotspot_focus: RwSignal::new(None),
             hotspots_on: RwSignal::new(false),
             project_draft: RwSignal::new(None),
+            circles_focus: RwSignal::new(None),
         }
     }
 
@@ -117,6 +123,7 @@ impl Board {
         self.hotspot_focus.set(None);
         self.hotspots_on.set(false);
         self.project_draft.set(None);
+        self.circles_focus.set(None);
     }
 }
 
@@ -128,7 +135,7 @@ pub fn may_see_kpis(state: AppState) -> bool {
 }
 
 /// A dispatcher (or the standalone window) chooses the scope; a commander has one.
-fn chooses_scope(state: AppState) -> bool {
+pub fn chooses_scope(state: AppState) -> bool {
     state.session.with(|s| {
         s.as_ref()
             .is_none_or(|s| s.account.community.is_none() && s.account.role != Role::Commander)
@@ -228,6 +235,7 @@ pub fn BoardPanel() -> impl IntoView {
                     Some(BoardView::Proactive) => "proactive",
                     Some(BoardView::Projects) => "projects",
                     Some(BoardView::Diary) => "diary",
+                    Some(BoardView::Circles) => "circles",
                     _ => "dashboard",
                 }>
                 <header class="board-head">
@@ -238,6 +246,7 @@ pub fn BoardPanel() -> impl IntoView {
                         {tab(BoardView::Proactive, Msg::KpiTabProactive, "kpi-tab-proactive")}
                         {tab(BoardView::Projects, Msg::KpiTabProjects, "kpi-tab-projects")}
                         {tab(BoardView::Diary, Msg::KpiTabDiary, "kpi-tab-diary")}
+                        {tab(BoardView::Circles, Msg::KpiTabCircles, "kpi-tab-circles")}
                     </div>
                     <span class="board-scope" data-testid="kpi-heading">{heading}</span>
                     <span class="board-asof muted">{as_of}</span>
@@ -250,6 +259,7 @@ pub fn BoardPanel() -> impl IntoView {
                     Some(BoardView::Proactive) => view! { <ProactivePanel/> }.into_any(),
                     Some(BoardView::Projects) => view! { <ProjectsPanel/> }.into_any(),
                     Some(BoardView::Diary) => view! { <DiaryPanel/> }.into_any(),
+                    Some(BoardView::Circles) => view! { <CirclesPanel/> }.into_any(),
                     _ => view! { <DashboardBody/> }.into_any(),
                 }}
             </section>
@@ -454,6 +464,8 @@ enum Opens {
     Tickets(&'static str),
     /// The 治理项目 tab, where each project shows its effect.
     Projects,
+    /// The 三圈议事 tab, where each case's meeting is.
+    Circles,
 }
 
 fn figures(d: &Dashboard) -> Vec<Figure> {
@@ -592,6 +604,19 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
                 Some(Opens::Projects),
             )],
         },
+        Figure {
+            key: "circles",
+            label: Msg::KpiCircles,
+            value: d.circles.solved.to_string(),
+            drill: None,
+            rate: None,
+            yoy: None,
+            extra: vec![(
+                Msg::KpiCircleCases,
+                d.circles.cases.len().to_string(),
+                Some(Opens::Circles),
+            )],
+        },
     ]
 }
 
@@ -658,6 +683,42 @@ fn ProjectsNumber(dashboard: Arc<Dashboard>, value: String) -> impl IntoView {
     }
 }
 
+/// The cases behind 三圈解决: their count opens the 三圈议事 tab, each case (topic, ticket) its
+/// meeting there.
+#[component]
+fn CircleCases(dashboard: Arc<Dashboard>, value: String) -> impl IntoView {
+    let board = expect_context::<Board>();
+    let lang = expect_context::<AppState>().lang;
+    let open = move |id: Option<i64>| {
+        board.circles_focus.set(id);
+        board.view.set(Some(BoardView::Circles));
+    };
+    let cases = dashboard
+        .circles
+        .cases
+        .iter()
+        .map(|c| {
+            let (id, topic, ticket) = (c.id, c.topic.clone(), c.ticket);
+            let text = move || match ticket {
+                Some(ticket) => i18n::kpi_circle_case(lang.get(), &topic, &ticket.to_string()),
+                None => topic.clone(),
+            };
+            view! {
+                <li><button type="button" class="link" data-testid="kpi-circle-case" data-id=id.to_string()
+                    data-ticket=ticket.map(|t| t.to_string())
+                    on:click=move |_| open(Some(id))>{text}</button></li>
+            }
+        })
+        .collect_view();
+    view! {
+        <button type="button" class="kpi-number" data-testid="kpi-circles" data-value=value.clone()
+            on:click=move |_| open(None)>
+            {value.clone()}
+        </button>
+        <ul class="kpi-cases" data-testid="kpi-circle-cases">{cases}</ul>
+    }
+}
+
 #[component]
 fn Tiles(dashboard: Arc<Dashboard>) -> impl IntoView {
     let lang = expect_context::<AppState>().lang;
@@ -710,6 +771,7 @@ fn Tiles(dashboard: Arc<Dashboard>) -> impl IntoView {
                     let number = match opens {
                         Some(Opens::Tickets(metric)) => view! { <DrillNumber metric value/> }.into_any(),
                         Some(Opens::Projects) => view! { <ProjectsNumber dashboard=Arc::clone(&dashboard) value/> }.into_any(),
+                        Some(Opens::Circles) => view! { <CircleCases dashboard=Arc::clone(&dashboard) value/> }.into_any(),
                         None => view! { <span class="mono">{value}</span> }.into_any(),
                     };
                     view! { <span class="kpi-extra">{move || t(label)}" "{number}</span> }

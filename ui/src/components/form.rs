@@ -45,17 +45,22 @@ pub fn column_key(field: &str) -> String {
 
 /// The problems the server named for `key`, under its field.
 pub fn problems_under(problems: FieldProblems, key: &'static str) -> impl IntoView {
+    problems_at(problems, key.to_owned())
+}
+
+/// [`problems_under`] a key made at run time, such as a row's (`sharers.2`).
+pub fn problems_at(problems: FieldProblems, key: String) -> impl IntoView {
     let lang = expect_context::<AppState>().lang;
     move || {
         problems.with(|all| {
-            all.get(key).map(|list| {
+            all.get(&key).map(|list| {
                 list.iter()
                     .map(|p| {
                         let p = p.clone();
                         let code = p.code().to_owned();
                         let attr_code = code.clone();
                         view! {
-                            <span class="field-error" data-problem-field=key data-problem-code=attr_code>
+                            <span class="field-error" data-problem-field=key.clone() data-problem-code=attr_code>
                                 {move || texts::problem(&p, lang.get()).to_owned()}
                                 <code class="notice-code">{code}</code>
                             </span>

@@ -8,6 +8,7 @@ mod audit;
 mod basemap;
 mod camera_live;
 mod card;
+mod circles;
 mod connection;
 mod dashboard;
 mod demo_feed;

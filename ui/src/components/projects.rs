@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use binhe_api::projects::{ProjectInput, ProjectList, ProjectView};
+use binhe_core::circles::parse_yuan;
 use binhe_core::projects::{Milestone, ProjectState};
 use chrono::NaiveDate;
 
@@ -162,28 +163,6 @@ impl Form {
 fn split(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；'))
         .filter(|w| !w.is_empty())
-}
-
-/// `12.5` (元) → 1250 fen; full-width digits and a 万 suffix are read too.
-pub fn parse_yuan(text: &str) -> Option<i64> {
-    let folded: String = text
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            '．' => '.',
-            c => c,
-        })
-        .filter(|c| *c != ',' && *c != '，')
-        .collect();
-    let folded = folded.trim_end_matches('元');
-    let (number, scale) = match folded.strip_suffix('万') {
-        Some(n) => (n, 10_000.0),
-        None => (folded, 1.0),
-    };
-    let value: f64 = number.trim().parse().ok()?;
-    let fen = (value * scale * 100.0).round();
-    (value.is_finite() && (0.0..9e15).contains(&fen)).then_some(fen as i64)
 }
 
 /// 1250 fen → `12.50`.

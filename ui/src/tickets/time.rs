@@ -1,7 +1,7 @@
 //! Times on the dispatch desk: shown in Asia/Shanghai whatever the PC's zone, and the time
 //! left against a deadline in words a dispatcher reads at a glance.
 
-use chrono::{DateTime, Days, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 
 use crate::i18n::Lang;
 
@@ -31,6 +31,30 @@ pub fn date_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&shanghai())
         .format("%Y-%m-%d %H:%M")
         .to_string()
+}
+
+/// `2026-11-28`, the Beijing day.
+pub fn day(t: DateTime<Utc>) -> String {
+    t.with_timezone(&shanghai()).format("%Y-%m-%d").to_string()
+}
+
+/// `2026-11-28T09:05`: the moment as a `datetime-local` field shows it, in Beijing time.
+pub fn local_input(t: DateTime<Utc>) -> String {
+    t.with_timezone(&shanghai())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+/// The moment a `datetime-local` field's value names, read as Beijing time.
+pub fn from_local_input(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .ok()?;
+    naive
+        .and_local_timezone(shanghai())
+        .single()
+        .map(|t| t.to_utc())
 }
 
 /// `2026-11-28 09:05:07`, for the audit log.
@@ -144,6 +168,16 @@ mod tests {
         assert_eq!(day_start(""), None);
         assert_eq!(day_start("28/11/2026"), None);
         assert_eq!(full(at("2026-11-27T16:00:05Z")), "2026-11-28 00:00:05");
+    }
+
+    #[test]
+    fn a_datetime_field_reads_and_shows_beijing_time() {
+        let t = at("2026-11-28T01:05:00Z");
+        assert_eq!(local_input(t), "2026-11-28T09:05");
+        assert_eq!(from_local_input("2026-11-28T09:05"), Some(t));
+        assert_eq!(from_local_input("2026-11-28T09:05:00"), Some(t));
+        assert_eq!(from_local_input(""), None);
+        assert_eq!(day(at("2026-11-27T16:00:05Z")), "2026-11-28");
     }
 
     #[test]

@@ -136,7 +136,7 @@ fn chengpingyuan() -> DemoCase {
     DemoCase {
         micro: "承平园小区1号院",
         category: "sewage_backflow",
-        channel: "proactive",
+        channel: "resident",
         request: "承平园小区1号院底商后身排水管道老化堵塞，雨后污水反溢至1号楼楼道，需更换管道并约定商户分摊标准",
         members,
         topic: "底商排水管道改造及费用分摊标准",

@@ -361,9 +361,19 @@ async fn members(
             }
         })
         .collect();
-    let members = kept
+    // In the circles' own order (邻里圈, 商户圈, 单位圈), then by name as kept.
+    let rank = |m: &StoredMember| {
+        Circle::ALL
+            .iter()
+            .position(|c| c.as_str() == m.member.circle)
+    };
+    let mut listed: Vec<&StoredMember> = kept
         .iter()
         .filter(|m| circle.is_none_or(|c| m.member.circle == c.as_str()))
+        .collect();
+    listed.sort_by_key(|m| rank(m));
+    let members = listed
+        .into_iter()
         .map(|m| member_view(&view, &reach, m))
         .collect();
     Ok(Json(CircleList { members, counts }))
