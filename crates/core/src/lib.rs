@@ -26,6 +26,7 @@ pub mod spatial;
 pub mod survey;
 pub mod text;
 pub mod ticket;
+pub mod training;
 pub mod vocabulary;
 
 pub use code::{CodeError, GridCode};

@@ -202,6 +202,14 @@ enum Command {
         #[arg(long)]
         db: Option<String>,
     },
+    /// Check a training scenario file (TOML, `docs/scenarios.md`) against the street of the
+    /// database: every problem with its line, or what the scenario will play. Without a file,
+    /// the scenarios that ship with the app.
+    CheckScenario {
+        file: Option<PathBuf>,
+        #[arg(long)]
+        db: Option<String>,
+    },
     /// Write the synthetic demo dataset (grids, workers, devices, basemap) for a seed.
     GenerateDemo {
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
@@ -666,6 +674,23 @@ async fn run(command: Command) -> Result<(), String> {
             println!("月报 / report: /api/kpi/report?month=2021-11&as_of=2021-11-30");
             Ok(())
         }
+        Command::CheckScenario { file, db } => {
+            let state = open_state(&database(db), Mode::Center)
+                .await
+                .map_err(|e| e.to_string())?;
+            let files: Vec<(String, String)> = match file {
+                Some(path) => vec![(
+                    path.display().to_string(),
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?,
+                )],
+                None => binhe_core::training::SHIPPED
+                    .iter()
+                    .map(|(name, text)| ((*name).to_owned(), (*text).to_owned()))
+                    .collect(),
+            };
+            check_scenarios(&state, &files)
+        }
         Command::GenerateDemo { seed, out } => {
             std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
             for (name, content) in demo::generate(seed).files() {
@@ -676,6 +701,54 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Reads each scenario against the street of `state`: what it plays, or its problems by line.
+fn check_scenarios(state: &AppState, files: &[(String, String)]) -> Result<(), String> {
+    use binhe_core::training::scenario::{Street, read};
+    let view = state.view();
+    let catalogue = state.desk().catalogue();
+    let street = Street {
+        hierarchy: view.hierarchy(),
+        catalogue: &catalogue,
+        workers: &view.dataset.workers,
+        devices: &view.dataset.devices,
+    };
+    let mut refused = 0;
+    for (name, text) in files {
+        match read(text, street) {
+            Ok(s) => println!(
+                "{name}: {} — {}–{}，约 {:.0} 件诉求（背景 {} 组、事件 {} 个、脚本 {} 件），设备事件 {} 个，离岗 {} 人 / \
+                 ~{:.0} requests, {} scripted",
+                s.title,
+                s.start,
+                s.end(),
+                s.request_count(),
+                s.background.len(),
+                s.incidents.len(),
+                s.requests.len(),
+                s.events.len(),
+                s.off_duty.len(),
+                s.request_count(),
+                s.requests.len(),
+            ),
+            Err(problems) => {
+                refused += 1;
+                for p in problems {
+                    eprintln!(
+                        "{name}:{}: {} {} / {}",
+                        p.line, p.field, p.message_zh, p.message_en
+                    );
+                }
+            }
+        }
+    }
+    if refused > 0 {
+        return Err(format!(
+            "{refused} 个场景文件有误 / {refused} scenario files have problems"
+        ));
+    }
+    Ok(())
 }
 
 async fn manage_accounts(state: &AppState, command: AccountCommand) -> Result<(), String> {

@@ -50,3 +50,48 @@ fn import_grids_cli_rejects_a_broken_file_with_a_list_and_accepts_a_good_one() {
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("312 个微网格"));
 }
+
+#[test]
+fn check_scenario_reads_the_shipped_ones_and_names_a_wrong_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("db.sqlite");
+    let check = |file: Option<&std::path::Path>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_binhe-server"));
+        command.arg("check-scenario");
+        if let Some(file) = file {
+            command.arg(file);
+        }
+        command
+            .arg("--db")
+            .arg(&database)
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let shipped = check(None);
+    let said = String::from_utf8_lossy(&shipped.stdout);
+    assert!(
+        shipped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shipped.stderr)
+    );
+    for title in ["汛期暴雨", "冬夜", "大集日"] {
+        assert!(said.contains(title), "{said}");
+    }
+
+    let wrong = dir.path().join("wrong.toml");
+    std::fs::write(
+        &wrong,
+        "title = \"练习\"\nstart = \"08:00\"\nhours = 4\n\n[[requests]]\nat = \"09:00\"\n\
+         channel = \"hotline\"\ncategory = \"garbage\"\ndescription = \"垃圾满溢\"\n\
+         micro = \"没有这个院\"\nexpect = { grid = \"滨河社区\", dispatch_within = 30 }\n",
+    )
+    .unwrap();
+    let refused = check(Some(&wrong));
+    assert!(!refused.status.success());
+    let report = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        report.contains("wrong.toml:10: micro 本街道没有名为“没有这个院”的网格"),
+        "{report}"
+    );
+}
