@@ -1,12 +1,15 @@
 //! Training (issue 17): scenarios a trainer plays for new dispatchers and commanders — a shift
 //! with its background requests, incidents, device events, workers off duty and scripted
 //! requests with their expected handling ([`scenario`]), laid out as what happens when
-//! ([`timeline`]) and played on a clock the trainer controls ([`clock`]). Three scenarios in
+//! ([`timeline`]) and played on a clock the trainer controls ([`clock`]), and each trainee's handling scored
+//! against what was expected ([`score`]). Three scenarios in
 //! Chinese ship with the app ([`SHIPPED`]).
 
 pub mod clock;
 #[cfg(feature = "scenarios")]
 pub mod scenario;
+#[cfg(feature = "scenarios")]
+pub mod score;
 #[cfg(feature = "scenarios")]
 pub mod timeline;
 
