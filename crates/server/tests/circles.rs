@@ -348,8 +348,26 @@ async fn circles_share_a_cost_and_the_dashboard_counts_what_they_solved() {
     let again = cmdr.json(&format!("/api/deliberations/{id}")).await;
     assert_eq!(again["participants"].as_array().unwrap().len(), 3);
 
-    // On the record, without the residents' names.
+    // An administrator keeps the accounts, not the street's records.
     let admin = Terminal::login(&center.base(), "admin").await;
+    let (status, _) = admin
+        .post(
+            "/api/circles",
+            json!({ "circle": "units", "community": cast.community, "name": "某单位" }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = admin
+        .call(
+            Method::PUT,
+            &format!("/api/deliberations/{id}/solved"),
+            Some(json!({ "solved": false })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(admin.json("/api/deliberations").await["total"], 3);
+
+    // On the record, without the residents' names.
     for (action, count) in [
         ("circles.add", 3),
         ("circles.leave", 1),

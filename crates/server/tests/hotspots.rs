@@ -79,7 +79,10 @@ async fn store_history(database: &Database, cast: &Cast, now: DateTime<Utc>) -> 
     let mut requests = Vec::new();
     for _ in 0..BACKGROUND {
         let (micro, community, point) = &micros[rng.random_range(0..micros.len())];
-        let ago = Duration::seconds(rng.random_range(0..365 * 86_400));
+        // Within the analysis's 365 Beijing days, whatever the time of day: the window starts
+        // at 00:00 of the day 364 days before today, so 365 days ago may lie before it (late
+        // in the Beijing day most of that day does, and its requests were not counted).
+        let ago = Duration::seconds(rng.random_range(0..364 * 86_400));
         requests.push(Planned {
             micro: micro.clone(),
             community: community.clone(),

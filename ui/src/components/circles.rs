@@ -91,6 +91,15 @@ fn may_decide(state: AppState) -> bool {
     })
 }
 
+/// Whether the signed-in role adds members: all but an administrator (who keeps the accounts,
+/// not the street's records).
+fn may_add_members(state: AppState) -> bool {
+    state.session.with(|s| {
+        s.as_ref()
+            .is_none_or(|s| s.account.role != Role::Administrator)
+    })
+}
+
 /// The street's communities (code, name) for the desk to choose from.
 fn communities(state: AppState) -> Vec<(String, String)> {
     state.index.with(|index| {
@@ -290,11 +299,13 @@ pub fn CirclesPanel() -> impl IntoView {
                     </div>
                     <span class="proactive-info" data-testid="circles-summary">{summary}</span>
                     <div class="circles-actions">
-                        <button type="button" class="btn small" data-testid="circles-new-member"
-                            on:click=move |_| {
-                                pane.set(Pane::Members);
-                                writing.set(Writing::Member);
-                            }>{move || t(Msg::CirclesNewMember)}</button>
+                        <Show when=move || may_add_members(state)>
+                            <button type="button" class="btn small" data-testid="circles-new-member"
+                                on:click=move |_| {
+                                    pane.set(Pane::Members);
+                                    writing.set(Writing::Member);
+                                }>{move || t(Msg::CirclesNewMember)}</button>
+                        </Show>
                         <Show when=move || may_decide(state)>
                             <button type="button" class="btn small primary" data-testid="circles-new-meeting"
                                 on:click=move |_| {
@@ -725,7 +736,8 @@ fn MemberTable(
     members: RwSignal<Option<Result<CircleList, ApiError>>>,
     changed: RwSignal<u32>,
 ) -> impl IntoView {
-    let lang = expect_context::<AppState>().lang;
+    let state = expect_context::<AppState>();
+    let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
     let filter = RwSignal::new(None::<Circle>);
     let confirming = RwSignal::new(None::<i64>);
@@ -780,6 +792,10 @@ fn MemberTable(
             view! { <span class="badge party" data-testid="party-badge">{move || t(Msg::CirclesParty)}</span> }
         });
         let action = move || {
+            // Taking a member out is the desk's and the commander's, as the server holds it.
+            if !may_decide(state) {
+                return ().into_any();
+            }
             if confirming.get() == Some(id) {
                 view! {
                     <span class="circles-confirm">{t(Msg::CirclesRemoveConfirm)}</span>

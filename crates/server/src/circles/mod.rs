@@ -5,9 +5,10 @@
 //! shares`, paid or not. Personal data reaches only the community's commander and the workers of
 //! the member's micro-grid (`binhe_core::circles::sees_personal`); the desk sees it masked.
 //!
-//! Who may do what: everyone reads within their community (the desk the street's); the desk and
-//! a commander (their community) add and remove members, record meetings, payments and what was
-//! solved; a grid worker adds members of their own micro-grid. Writes are audited
+//! Who may do what: everyone reads within their community (the desk and administrators the
+//! street's); a dispatcher and a commander (their community) add and remove members, record
+//! meetings, payments and what was solved; a grid worker adds members of their own micro-grid;
+//! an administrator only reads. Writes are audited
 //! (`circles.add`, `circles.leave`, `deliberation.create`, `deliberation.paid`,
 //! `deliberation.solved`). Contract: docs/api-circles.md.
 
@@ -180,15 +181,16 @@ impl Reach {
         circles::sees_personal(self.role, self.reaches(&m.community_code), in_micro)
     }
 
-    /// Meetings, payments and what was solved are the desk's and the commanders'.
+    /// Meetings, payments and what was solved are the dispatchers' and the commanders' (an
+    /// administrator keeps the accounts, not the street's records).
     fn may_record(&self, action: &'static str) -> Result<(), ApiError> {
         match self.role {
-            Role::Worker => Err(AccessError::Role {
+            Role::Worker | Role::Administrator => Err(AccessError::Role {
                 role: self.role.as_str(),
                 action,
             }
             .into()),
-            _ => Ok(()),
+            Role::Dispatcher | Role::Commander => Ok(()),
         }
     }
 }
@@ -396,6 +398,13 @@ async fn add_member(
 ) -> Result<Response, ApiError> {
     let view = sources.grids.view();
     let reach = Reach::of(&caller, &view)?;
+    if reach.role == Role::Administrator {
+        return Err(AccessError::Role {
+            role: reach.role.as_str(),
+            action: "add circle members",
+        }
+        .into());
+    }
     let mut problems = Vec::new();
     let micro_asked = match (reach.role, input.micro.as_deref()) {
         // A grid worker adds the people of their own micro-grid.
