@@ -154,6 +154,11 @@ async fn circles_share_a_cost_and_the_dashboard_counts_what_they_solved() {
         (Some(1), Some(1))
     );
     assert_eq!(counts[1]["members"], 2);
+    // A place asked as text that is no code is outside, not a failure.
+    let (status, _) = cmdr.get("/api/circles?micro=a承平园小区").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = disp.get("/api/wards?community=a承平园小区").await;
+    assert_eq!(status, StatusCode::OK);
     let merchants_only = cmdr.json("/api/circles?circle=merchants").await;
     assert_eq!(ids(&merchants_only, "members").len(), 2);
 

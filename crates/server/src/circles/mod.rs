@@ -313,8 +313,10 @@ fn asked_place<'q>(
     let community = query.community.as_deref().filter(|c| !c.is_empty());
     let micro = query.micro.as_deref().filter(|c| !c.is_empty());
     if let Some(held) = &reach.held {
-        let asked = community.or_else(|| micro.map(|m| &m[..m.len().min(12)]));
-        if asked.is_some_and(|c| !c.starts_with(&held.as_str()[..12])) {
+        // Compared whole, never cut: a query's text may be anything.
+        let outside = community.is_some_and(|c| c != held.as_str())
+            || micro.is_some_and(|m| !m.starts_with(held.scope_prefix()));
+        if outside {
             return Err(AccessError::OutOfScope.into());
         }
         return Ok((Some(held.as_str()), micro));

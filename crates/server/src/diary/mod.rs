@@ -642,7 +642,7 @@ async fn wards(
     } else {
         let prefix = filter
             .micro
-            .or(filter.community.map(|c| &c[..12.min(c.len())]))
+            .or(filter.community.map(|c| c.get(..12).unwrap_or(c)))
             .unwrap_or("");
         h.at_level(GridLevel::Unit)
             .filter(|&i| h.get(i).code.as_str().starts_with(prefix))
