@@ -114,6 +114,7 @@ fn main() {
         backups: None,
         // The desktop's own street: the day's hotspots are there when the board opens.
         daily_hotspots: Some(std::time::Duration::from_secs(30)),
+        training: None,
     };
     let shell = Shell::new(settings_path, saved, config);
     // Standalone needs the embedded server before the window; a terminal never starts it.

@@ -19,6 +19,7 @@
 //! | [`projects`] | `/api/projects…` |
 //! | [`diary`] | `/api/diary…`, `/api/wards…` |
 //! | [`circles`] | `/api/circles…`, `/api/deliberations…` |
+//! | [`training`] | `/api/training…` (a training server's run, its clock and debrief) |
 //! | [`auth`] | `/api/login`, `/api/logout`, `/api/session`, `/api/accounts…`, `/api/audit`, `/api/desktop/center` |
 //! | [`error`] | the `{"error": {code, message_zh, message_en, …}}` body and its codes |
 
@@ -36,6 +37,7 @@ pub mod projects;
 pub mod query;
 pub mod tickets;
 pub mod time;
+pub mod training;
 pub mod vocabulary;
 
 pub use binhe_core as core;

@@ -181,5 +181,6 @@ mod tests {
         check(&DoorEventKind::ALL);
         check(&Role::ALL);
         check(&SubjectKind::ALL);
+        check(&crate::training::Escalation::ALL);
     }
 }

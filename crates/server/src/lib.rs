@@ -10,7 +10,8 @@
 //!   (a command-line tool), [`backup`] (scheduled backups);
 //! - rooms, each with its routes and its error enum, none importing another:
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`hotspots`], [`projects`],
-//!   [`diary`], [`circles`], [`auth`], [`desktop`], [`demo_feed`], [`basemap`], [`open311`];
+//!   [`diary`], [`circles`], [`auth`], [`desktop`], [`demo_feed`], [`training`], [`basemap`],
+//!   [`open311`];
 //! - services the rooms share: [`desk`] (intake and the closed loop, which takes camera
 //!   pictures through the gateway; the ticket files exports write), [`gateway`] (cameras),
 //!   [`effects`] (what 治理项目 changed, for their pages and the dashboard), [`places`] (the
@@ -43,6 +44,7 @@ pub mod router;
 pub mod state;
 pub mod tickets;
 pub mod tls;
+pub mod training;
 pub mod uri_guard;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -55,6 +57,7 @@ use binhe_store::{
     AccountRepository, BasemapRepository, CircleRepository, Closing, DeviceRepository,
     DiaryRepository, GridRepository, HotspotRepository, IdempotencyRepository, Notice, Notices,
     PgStore, PhotoRepository, ProjectRepository, SqliteStore, StoreError, TicketRepository,
+    TrainingRepository,
 };
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
@@ -86,6 +89,8 @@ pub enum ServerError {
     DemoFeed(String),
     #[error("live stream allowance: {0}")]
     StreamQuota(String),
+    #[error("{0}")]
+    Training(#[from] training::run::OpenError),
 }
 
 /// Where the data lives.
@@ -172,6 +177,8 @@ pub struct ServerConfig {
     /// The daily hotspot analysis (未诉先办), first checked this long after the start; `None`:
     /// none (tests, and servers that leave it to another process on the same database).
     pub daily_hotspots: Option<std::time::Duration>,
+    /// A training server: the scenario its run plays on this (training) database.
+    pub training: Option<training::TrainingSetup>,
 }
 
 /// Default SQLite file: `$XDG_DATA_HOME/smart-binhe/binhe.sqlite` (or `~/.local/share/…`).
@@ -264,6 +271,7 @@ trait Store:
     + ProjectRepository
     + DiaryRepository
     + CircleRepository
+    + TrainingRepository
     + Closing
     + Clone
     + 'static
@@ -283,6 +291,7 @@ impl<S> Store for S where
         + ProjectRepository
         + DiaryRepository
         + CircleRepository
+        + TrainingRepository
         + Closing
         + Clone
         + 'static
@@ -340,6 +349,8 @@ async fn state_on(
         projects: Arc::new(store.clone()),
         diary: Arc::new(store.clone()),
         circles: Arc::new(store.clone()),
+        training: training::TrainingSlot::default(),
+        training_store: Arc::new(store.clone()),
         closing: Arc::new(store),
         basemaps,
     })
@@ -519,6 +530,11 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
     )));
     if let Some(settings) = config.demo_feed {
         start_demo_feed(&state, settings).await?;
+    }
+    if let Some(setup) = config.training {
+        let run = training::TrainingRun::open(state.training_services(), setup).await?;
+        background.extend(run.spawn());
+        state.training.set(run);
     }
     if let Some(schedule) = config.backups.filter(|_| config.center.is_some()) {
         tracing::info!(dir = %schedule.dir.display(), every = ?schedule.every, keep = schedule.keep, "scheduled backups");

@@ -85,6 +85,12 @@ enum Command {
         /// prints its fingerprint for the terminals to check.
         #[arg(long, requires_all = ["center", "tls_key"])]
         tls_cert: Option<PathBuf>,
+        /// A training server: play this scenario (a TOML file, or the name of one that ships:
+        /// rainstorm, winter_night, market_day) on `--db`, a training database of its own —
+        /// refused on a database that holds tickets of a live street. Trainees and the trainer
+        /// (the database's administrator) sign in with their accounts (see `account add`).
+        #[arg(long, requires_all = ["center", "db"], conflicts_with = "demo_feed")]
+        training: Option<String>,
         /// The private key (PEM) of `--tls-cert`.
         #[arg(long, requires_all = ["center", "tls_cert"])]
         tls_key: Option<PathBuf>,
@@ -369,7 +375,11 @@ async fn run(command: Command) -> Result<(), String> {
             backup_dir,
             backup_every,
             backup_keep,
+            training,
         } => {
+            let training = training
+                .map(|scenario| scenario_setup(&scenario))
+                .transpose()?;
             let backups = match backup_dir {
                 Some(dir) => Some(Schedule {
                     dir,
@@ -421,6 +431,7 @@ async fn run(command: Command) -> Result<(), String> {
                 backups,
                 daily_hotspots: (!no_daily_hotspots)
                     .then_some(std::time::Duration::from_secs(daily_hotspots_after)),
+                training,
             })
             .await
             .map_err(|e| format!("启动失败 / cannot start: {e}"))?;
@@ -701,6 +712,32 @@ async fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// The scenario a training server plays: a file, or one that ships named by its file's stem.
+fn scenario_setup(scenario: &str) -> Result<binhe_server::training::TrainingSetup, String> {
+    let shipped = binhe_core::training::SHIPPED
+        .iter()
+        .find(|(name, _)| name.strip_suffix(".toml") == Some(scenario) || *name == scenario);
+    if let Some((name, text)) = shipped {
+        return Ok(binhe_server::training::TrainingSetup {
+            name: (*name).to_owned(),
+            text: (*text).to_owned(),
+        });
+    }
+    let path = PathBuf::from(scenario);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "场景文件不可读 / cannot read the scenario {}: {e}",
+            path.display()
+        )
+    })?;
+    Ok(binhe_server::training::TrainingSetup {
+        name: path
+            .file_name()
+            .map_or_else(|| scenario.to_owned(), |n| n.to_string_lossy().into_owned()),
+        text,
+    })
 }
 
 /// Reads each scenario against the street of `state`: what it plays, or its problems by line.

@@ -18,7 +18,7 @@ use crate::http::{ApiError, RequestError, idempotency};
 use crate::state::AppState;
 use crate::{
     auth, basemap, cameras, circles, csp, demo_feed, desktop, diary, door_access, grids, hotspots,
-    kpi, open311, projects, tickets, uri_guard,
+    kpi, open311, projects, tickets, training, uri_guard,
 };
 
 pub fn router(
@@ -41,6 +41,7 @@ pub fn router(
         .merge(circles::routes())
         .merge(auth::routes())
         .merge(demo_feed::routes())
+        .merge(training::routes())
         .merge(basemap::routes())
         .merge(open311::routes())
         .route(

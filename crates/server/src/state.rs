@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use binhe_store::{
     AccountRepository, CircleRepository, Closing, DeviceRepository, DiaryRepository,
-    HotspotRepository, PhotoRepository, ProjectRepository,
+    HotspotRepository, PhotoRepository, ProjectRepository, TrainingRepository,
 };
 
 use crate::auth::Gate;
@@ -24,6 +24,7 @@ use crate::hotspots::HotspotSources;
 use crate::http::idempotency::Idempotency;
 use crate::kpi::{KpiSources, SharedKpiStore};
 use crate::projects::ProjectSources;
+use crate::training::{RunServices, TrainingSlot};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -60,6 +61,9 @@ pub struct AppState {
     /// 民情日记 and 包户.
     pub diary: Arc<dyn DiaryRepository>,
     pub circles: Arc<dyn CircleRepository>,
+    /// A training server's run.
+    pub training: TrainingSlot,
+    pub training_store: Arc<dyn TrainingRepository>,
     /// The street's own basemap, if one was added.
     pub basemaps: Basemaps,
     /// Closes the store at a clean stop.
@@ -135,6 +139,18 @@ impl AppState {
 
     pub fn imports(&self) -> &ImportJobs {
         &self.imports
+    }
+
+    /// What a training run plays with.
+    pub fn training_services(&self) -> RunServices {
+        RunServices {
+            desk: self.desk.clone(),
+            grids: self.grids.clone(),
+            gateway: self.gateway.clone(),
+            devices: Arc::clone(&self.devices),
+            store: Arc::clone(&self.training_store),
+            accounts: Arc::clone(&self.accounts),
+        }
     }
 
     /// What the demo feed drives.

@@ -28,6 +28,8 @@ mod projects;
 mod sqlite;
 mod ticket_tables;
 mod tickets;
+mod training;
+mod training_tables;
 
 use async_trait::async_trait;
 use binhe_core::{Device, GridHierarchy, Worker};
@@ -58,6 +60,7 @@ pub use tickets::{
     ColumnMappings, ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository,
     TicketScope, TicketUpdate,
 };
+pub use training::{Arrival, TrainingRecord, TrainingRepository};
 
 pub use binhe_core::grid::DatasetSource;
 

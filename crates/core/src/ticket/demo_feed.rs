@@ -46,6 +46,7 @@ use super::catalogue::Catalogue;
 use super::intake::{IntakeRequest, beijing};
 use super::sla::SlaClass;
 use super::{Channel, Urgency};
+use crate::code::GridCode;
 use crate::geometry::LocalProjection;
 use crate::grid::{GridHierarchy, GridLevel, MicroKind};
 
@@ -279,6 +280,7 @@ impl Topic {
 
 /// A grid requests are placed in.
 struct Place {
+    code: GridCode,
     name: String,
     street_lane: bool,
     shape: MultiPolygon<f64>,
@@ -320,6 +322,16 @@ struct Draft {
     detail: usize,
     point: Option<Coord<f64>>,
     reporter: Option<Reporter>,
+}
+
+/// What a training scenario asks [`TicketGenerator::staged`] for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Staged<'a> {
+    pub category: &'a str,
+    pub place: Option<&'a GridCode>,
+    pub channel: Option<Channel>,
+    pub description: Option<&'a str>,
+    pub urgency: Option<Urgency>,
 }
 
 /// Seeded source of synthetic requests for demo mode.
@@ -385,6 +397,7 @@ impl TicketGenerator {
                 });
                 let bbox = grid.bbox();
                 Place {
+                    code: grid.code.clone(),
                     name: grid.name.clone(),
                     street_lane,
                     interior: grid
@@ -556,6 +569,41 @@ impl TicketGenerator {
         Duration::milliseconds((elapsed * 1_000.0).round().max(1.0) as i64)
     }
 
+    /// A request a training scenario sends at `at`: of `staged.category` (its code), from the
+    /// grid `staged.place` (one drawn by population when `None`), by `staged.channel` (one drawn
+    /// from the usual mix when `None`), in the generator's words unless `staged.description`
+    /// gives the caller's own, with a point in the grid as a phone would fix it. `None` when the
+    /// catalogue has no such category or the street no such grid.
+    pub fn staged(&mut self, at: DateTime<Utc>, staged: &Staged<'_>) -> Option<IntakeRequest> {
+        let topic = self.topics.iter().position(|t| t.code == staged.category)?;
+        let place = match staged.place {
+            Some(code) => self.places.iter().position(|p| &p.code == code)?,
+            None => self.by_population.sample(&mut self.rng),
+        };
+        let channel = staged.channel.unwrap_or_else(|| self.channel());
+        let reporter =
+            matches!(channel, Channel::Hotline | Channel::Resident).then(|| self.reporter());
+        let (spot, side) = self.spot(place);
+        let draft = Draft {
+            channel,
+            topic,
+            place: Some(place),
+            spot,
+            side,
+            detail: self.detail(topic),
+            point: Some(self.point_in(place)),
+            reporter,
+        };
+        let mut request = self.write(draft, at);
+        if let Some(description) = staged.description {
+            description.clone_into(request.description.get_or_insert_default());
+        }
+        if let Some(urgency) = staged.urgency {
+            request.urgency = Some(urgency.as_str().to_owned());
+        }
+        Some(request)
+    }
+
     /// `count` requests from `start` at `per_hour`, in time order (used to seed history and in
     /// benchmarks).
     pub fn history(
@@ -669,14 +717,7 @@ impl TicketGenerator {
         let place = self.by_population.sample(&mut self.rng);
         let street_lane = self.places[place].street_lane;
         let topic = self.topic(street_lane, camera, at);
-        let (spot, side) = if street_lane {
-            let landmark = LANDMARKS[self.rng.random_range(0..LANDMARKS.len())];
-            (format!("{}{landmark}", self.places[place].name), "")
-        } else {
-            let building = self.rng.random_range(1..=12);
-            let side = SIDES[self.rng.random_range(0..SIDES.len())];
-            (format!("{}{building}号楼", self.places[place].name), side)
-        };
+        let (spot, side) = self.spot(place);
         let detail = self.detail(topic);
         let point =
             (!(address_only && self.places[place].addressable)).then(|| self.point_in(place));
@@ -753,6 +794,19 @@ impl TicketGenerator {
             });
         }
         None
+    }
+
+    /// Where in `place` a problem is: a landmark of a street lane, or a building of a compound
+    /// and the side of it.
+    fn spot(&mut self, place: usize) -> (String, &'static str) {
+        if self.places[place].street_lane {
+            let landmark = LANDMARKS[self.rng.random_range(0..LANDMARKS.len())];
+            (format!("{}{landmark}", self.places[place].name), "")
+        } else {
+            let building = self.rng.random_range(1..=12);
+            let side = SIDES[self.rng.random_range(0..SIDES.len())];
+            (format!("{}{building}号楼", self.places[place].name), side)
+        }
     }
 
     fn topic(&mut self, street_lane: bool, camera: bool, at: DateTime<Utc>) -> usize {

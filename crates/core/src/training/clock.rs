@@ -30,7 +30,7 @@ impl ClockError {
 }
 
 /// Scenario seconds (from the shift's start) against wall time.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScenarioClock {
     /// The wall instant and scenario second of the last change.
     anchor_wall: DateTime<Utc>,
@@ -52,6 +52,11 @@ impl ScenarioClock {
 
     pub fn speed(&self) -> f64 {
         self.speed
+    }
+
+    /// The wall instant of the last change and the scenario second it stood at.
+    pub fn anchor(&self) -> (DateTime<Utc>, f64) {
+        (self.anchor_wall, self.anchor_second)
     }
 
     pub fn paused(&self) -> bool {
@@ -103,6 +108,38 @@ impl ScenarioClock {
     }
 }
 
+/// Every setting a run's clock had, oldest first (each as it was from the change that made it):
+/// reads a wall instant of the run, such as a ticket event's, as the scenario second it fell
+/// on, whatever the trainer did with the clock in between.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ClockLog(pub Vec<ScenarioClock>);
+
+impl ClockLog {
+    /// Keeps `clock` as the setting from its last change on.
+    pub fn push(&mut self, clock: ScenarioClock) {
+        self.0.push(clock);
+    }
+
+    /// The clock as it is now.
+    pub fn current(&self) -> Option<&ScenarioClock> {
+        self.0.last()
+    }
+
+    /// The wall instant the run started at.
+    pub fn started(&self) -> Option<DateTime<Utc>> {
+        self.0.first().map(|c| c.anchor_wall)
+    }
+
+    /// The scenario second at `wall`: by the setting of that moment; 0 before the start.
+    pub fn second_at(&self, wall: DateTime<Utc>) -> f64 {
+        self.0
+            .iter()
+            .rev()
+            .find(|c| c.anchor_wall <= wall)
+            .map_or(0.0, |c| c.second_at(wall))
+    }
+}
+
 fn checked(speed: f64) -> Result<f64, ClockError> {
     if speed.is_finite() && (MIN_SPEED..=MAX_SPEED).contains(&speed) {
         Ok(speed)
@@ -151,6 +188,30 @@ mod tests {
             "a refused change changes nothing"
         );
         assert!(ScenarioClock::start(t0, 0.5).is_err());
+    }
+
+    #[test]
+    fn the_log_reads_any_past_instant_by_the_setting_of_its_moment() {
+        let t0 = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
+        let secs = |s: i64| t0 + Duration::seconds(s);
+        let mut log = ClockLog::default();
+        let mut clock = ScenarioClock::start(t0, 10.0).unwrap();
+        log.push(clock);
+        clock.set_speed(secs(60), 100.0).unwrap();
+        log.push(clock);
+        clock.pause(secs(70));
+        log.push(clock);
+        clock.resume(secs(200));
+        log.push(clock);
+        let read = |s: i64| log.second_at(secs(s));
+        assert!((read(-5) - 0.0).abs() < 1e-9, "before the start");
+        assert!((read(30) - 300.0).abs() < 1e-9);
+        assert!((read(65) - 1_100.0).abs() < 1e-9);
+        assert!((read(150) - 1_600.0).abs() < 1e-9, "paused");
+        assert!((read(201) - 1_700.0).abs() < 1e-9);
+        assert_eq!(log.started(), Some(t0));
+        let kept: ClockLog = serde_json::from_str(&serde_json::to_string(&log).unwrap()).unwrap();
+        assert_eq!(kept, log);
         assert!(ScenarioClock::start(t0, f64::NAN).is_err());
     }
 }

@@ -13,6 +13,15 @@ pub mod score;
 #[cfg(feature = "scenarios")]
 pub mod timeline;
 
+crate::labelled! {
+    /// How far up a scripted request should be escalated (上交).
+    pub enum Escalation {
+        None = "none", "不上交", "Not escalated";
+        Community = "community", "上交社区", "Up to the community";
+        Street = "street", "上交街道", "Up to the street";
+    }
+}
+
 /// The scenarios that ship with the app (`assets/scenarios/`): file name and text.
 pub const SHIPPED: [(&str, &str); 3] = [
     (

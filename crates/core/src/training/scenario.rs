@@ -14,7 +14,7 @@ use crate::code::GridCode;
 use crate::grid::GridHierarchy;
 use crate::people::{Device, Worker};
 use crate::ticket::Catalogue;
-use crate::vocabulary::{Channel, DeviceKind, GridLevel, Urgency};
+use crate::vocabulary::{Channel, DeviceKind, DoorEventKind, GridLevel, Urgency};
 
 /// Longest shift a scenario may play, in hours.
 pub const MAX_HOURS: u32 = 24;
@@ -111,6 +111,9 @@ pub struct DeviceEvent {
     /// A camera alert's category (a door alarm has none).
     #[serde(default)]
     pub category: Option<Spanned<String>>,
+    /// A door alarm's kind: `held_open` (the default) or `forced`.
+    #[serde(default)]
+    pub door: Option<Spanned<String>>,
     #[serde(default)]
     pub note: String,
 }
@@ -152,13 +155,7 @@ pub struct Expected {
     pub dispatch_within: Spanned<u32>,
 }
 
-/// How far up a scripted request should be escalated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Escalation {
-    None,
-    Community,
-    Street,
-}
+pub use super::Escalation;
 
 /// One problem of a scenario file: its line (from 1), the field, and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,6 +226,8 @@ pub struct PlannedEvent {
     pub device: String,
     pub kind: DeviceKind,
     pub category: Option<String>,
+    /// A door alarm's kind (`None` for a camera).
+    pub door: Option<DoorEventKind>,
     pub note: String,
 }
 
@@ -598,12 +597,42 @@ pub fn read(text: &str, street: Street<'_>) -> Result<Scenario, Vec<ScenarioProb
             }
             (None, _) => None,
         };
+        let door = match (&e.door, kind) {
+            (_, Some(DeviceKind::Camera) | None) => {
+                if let Some(door) = &e.door {
+                    c.problem(
+                        door.span(),
+                        "door",
+                        "只有门禁告警写 door".to_owned(),
+                        "Only a door alarm has a door kind".to_owned(),
+                    );
+                }
+                None
+            }
+            (None, Some(_)) => Some(DoorEventKind::HeldOpen),
+            (Some(door), Some(_)) => {
+                let text = door.get_ref().trim();
+                let kind = [DoorEventKind::HeldOpen, DoorEventKind::Forced]
+                    .into_iter()
+                    .find(|k| k.as_str() == text || k.label_zh() == text);
+                if kind.is_none() {
+                    c.problem(
+                        door.span(),
+                        "door",
+                        format!("门禁告警须为 held_open（门长时间未关）或 forced（门被强行打开），不是“{text}”"),
+                        format!("A door alarm is held_open or forced, not {text:?}"),
+                    );
+                }
+                kind
+            }
+        };
         if let (Some(at), Some(kind), Some((id, _))) = (at, kind, device) {
             events.push(PlannedEvent {
                 at,
                 device: id,
                 kind,
                 category,
+                door,
                 note: e.note.clone(),
             });
         }

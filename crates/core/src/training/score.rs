@@ -3,8 +3,12 @@
 //! dispatched in time; and a trainee's score over a run, comparable between runs of the same
 //! scenario (the same scripted requests, the same weights).
 
+use chrono::{DateTime, Utc};
+
 use super::scenario::{Escalation, PlannedRequest};
 use crate::code::GridCode;
+use crate::ticket::lifecycle::{Change, TicketEvent};
+use crate::ticket::{Actor, EscalationLevel};
 
 /// Points of a scripted request handled entirely right: the grid, the escalation, the time.
 pub const GRID_POINTS: u32 = 40;
@@ -21,8 +25,75 @@ pub struct Handled {
     pub assigned_to: Option<GridCode>,
     /// How far up it went (上交社区, 上交街道), at most.
     pub escalated: Option<Escalation>,
+    /// Handed down (下交) on the way.
+    pub delegated: bool,
     /// Actions refused because someone else changed the ticket first.
     pub conflicts: u32,
+}
+
+/// What a trainee did with one scripted request, read off its ticket's events (`events`, in
+/// order): their own registration and their first hand-over (a dispatch, 下交, 上交 or taking it
+/// on themselves), in scenario seconds after `arrived` as `second_of` reads a wall instant;
+/// and, the street's result whoever did it, the grid the ticket ended with, how far it went up
+/// and whether it was handed down. Conflicts are not in the log (a refused step leaves no
+/// event): the caller counts them.
+pub fn handled_by(
+    events: &[TicketEvent],
+    arrived: f64,
+    is_trainee: impl Fn(&Actor) -> bool,
+    second_of: impl Fn(DateTime<Utc>) -> f64,
+) -> Handled {
+    let after = |at: DateTime<Utc>| -> u32 {
+        let seconds = (second_of(at) - arrived).max(0.0).round();
+        // Whole seconds; a run lasts at most a day.
+        seconds.min(f64::from(u32::MAX)) as u32
+    };
+    let mut handled = Handled::default();
+    for event in events {
+        let own = is_trainee(&event.actor);
+        let assignment = match &event.change {
+            Change::Registered { .. } => {
+                if own && handled.registered_after.is_none() {
+                    handled.registered_after = Some(after(event.at));
+                }
+                None
+            }
+            Change::Dispatched { assignment, .. } | Change::SelfHandled { assignment } => {
+                Some(assignment)
+            }
+            Change::Delegated { assignment, .. } => {
+                handled.delegated = true;
+                Some(assignment)
+            }
+            Change::Escalated {
+                level, assignment, ..
+            } => {
+                let went = match level {
+                    EscalationLevel::Community => Escalation::Community,
+                    EscalationLevel::Street | EscalationLevel::District => Escalation::Street,
+                };
+                if handled
+                    .escalated
+                    .is_none_or(|e| level_of(e) < level_of(went))
+                {
+                    handled.escalated = Some(went);
+                }
+                Some(assignment)
+            }
+            Change::DispatchUndone { restored, .. } => {
+                handled.assigned_to = restored.as_ref().and_then(|a| a.grid.clone());
+                None
+            }
+            _ => None,
+        };
+        if let Some(assignment) = assignment {
+            handled.assigned_to.clone_from(&assignment.grid);
+            if own && handled.dispatched_after.is_none() {
+                handled.dispatched_after = Some(after(event.at));
+            }
+        }
+    }
+    handled
 }
 
 /// The verdict on one scripted request.
@@ -34,7 +105,7 @@ pub struct Verdict {
     pub points: u32,
 }
 
-fn level(e: Escalation) -> u8 {
+fn level_of(e: Escalation) -> u8 {
     match e {
         Escalation::None => 0,
         Escalation::Community => 1,
@@ -68,8 +139,8 @@ pub fn judge(expected: &PlannedRequest, handled: &Handled) -> Verdict {
         };
     };
     let right_grid = handled.assigned_to.as_ref() == Some(&expected.expect_grid);
-    let went = handled.escalated.map_or(0, level);
-    let right_escalation = went == level(expected.escalate);
+    let went = handled.escalated.map_or(0, level_of);
+    let right_escalation = went == level_of(expected.escalate);
     let in_time = after <= expected.dispatch_within * 60;
     let points = u32::from(right_grid) * GRID_POINTS
         + u32::from(right_escalation) * ESCALATION_POINTS
@@ -192,6 +263,7 @@ mod tests {
                 dispatched_after: Some(6 * 60),
                 assigned_to: code(community),
                 escalated: Some(Escalation::Community),
+                delegated: false,
                 conflicts: 1,
             },
             // The right grid, late, escalated where it need not be.
@@ -200,6 +272,7 @@ mod tests {
                 dispatched_after: Some(40 * 60),
                 assigned_to: code(micro),
                 escalated: Some(Escalation::Community),
+                delegated: false,
                 conflicts: 0,
             },
             // Never dispatched.
@@ -231,5 +304,90 @@ mod tests {
             summary.score
         );
         assert!(summarise(&[], &[]).score.abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn a_trainee_s_handling_is_read_off_the_ticket_s_events() {
+        use crate::ticket::lifecycle::{Change, TicketEvent};
+        use crate::ticket::{Actor, ActorRole, Assignment, EscalationLevel, TicketState};
+        use chrono::TimeZone;
+
+        let t0 = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
+        let actor = |id: &str, role| Actor {
+            id: id.to_owned(),
+            name: id.to_owned(),
+            role,
+        };
+        let to = |code: &str| Assignment {
+            grid: Some(GridCode::parse(code).unwrap()),
+            grid_name: code.to_owned(),
+            worker_id: None,
+            worker_name: None,
+        };
+        let community = "110117001017000";
+        let micro = "110117001017003";
+        let event = |second: i64, who: Actor, change: Change| TicketEvent {
+            ticket_id: 1,
+            version: 1,
+            at: t0 + chrono::Duration::seconds(second),
+            actor: who,
+            from: None,
+            to: TicketState::Registered,
+            change,
+        };
+        let trainee = actor("li", ActorRole::Dispatcher);
+        let commander = actor("wang", ActorRole::Commander);
+        let events = [
+            event(30, trainee.clone(), Change::Registered { note: None }),
+            event(
+                50,
+                trainee.clone(),
+                Change::Dispatched {
+                    assignment: to(community),
+                    previous: None,
+                    sets_owner: true,
+                },
+            ),
+            event(
+                80,
+                commander.clone(),
+                Change::Escalated {
+                    level: EscalationLevel::Community,
+                    assignment: to(community),
+                    reason: "需社区协调".to_owned(),
+                },
+            ),
+            event(
+                95,
+                commander,
+                Change::Delegated {
+                    assignment: to(micro),
+                    note: None,
+                },
+            ),
+        ];
+        // The clock ran at 10× from t0, and the request arrived 100 scenario seconds in.
+        let second_of = |at: DateTime<Utc>| (at - t0).num_milliseconds() as f64 / 100.0;
+        let handled = handled_by(&events, 100.0, |a| a.id == "li", second_of);
+        assert_eq!(handled.registered_after, Some(200));
+        assert_eq!(handled.dispatched_after, Some(400));
+        assert_eq!(handled.assigned_to, Some(GridCode::parse(micro).unwrap()));
+        assert_eq!(handled.escalated, Some(Escalation::Community));
+        assert!(handled.delegated);
+        // The commander's own: no registration, handed over at 700 s.
+        let theirs = handled_by(&events, 100.0, |a| a.id == "wang", second_of);
+        assert_eq!(theirs.registered_after, None);
+        assert_eq!(theirs.dispatched_after, Some(700));
+        // Nobody's: the street's result, nothing of their own.
+        let nobody = handled_by(&events, 100.0, |_| false, second_of);
+        assert_eq!(nobody.dispatched_after, None);
+        assert_eq!(
+            judge(&expected(micro, Escalation::Community, 10), &nobody).points,
+            0
+        );
+        assert_eq!(
+            judge(&expected(micro, Escalation::Community, 10), &handled).points,
+            100
+        );
     }
 }

@@ -7,7 +7,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::scenario::{Clock, Scenario};
+use super::scenario::{Clock, PlannedIncident, Scenario};
 use crate::code::GridCode;
 
 /// What happens at one moment.
@@ -50,6 +50,46 @@ fn seconds_after(start: Clock, at: Clock) -> u32 {
     (at.minutes() - start.minutes()) * 60
 }
 
+/// The calls of incident `index` beginning at scenario second `from`: spread over its minutes,
+/// building up to the middle of its window and dying down, from each of its micro-grids in turn.
+fn calls_of(
+    rng: &mut ChaCha8Rng,
+    index: usize,
+    incident: &PlannedIncident,
+    from: u32,
+) -> Vec<Moment> {
+    let span = f64::from(incident.minutes) * 60.0;
+    (0..incident.requests)
+        .filter(|_| !incident.micro.is_empty())
+        .map(|k| {
+            // Triangular over the window: the mean of two uniform draws.
+            let offset = f64::midpoint(rng.random::<f64>(), rng.random::<f64>()) * span;
+            Moment {
+                second: from + offset as u32,
+                happening: Happening::IncidentCall {
+                    incident: index,
+                    micro: incident.micro[k as usize % incident.micro.len()].clone(),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The calls of an incident the trainer sends while the run plays: incident `index` (of the
+/// run's incidents, the scenario's first) from scenario second `from`, the same for the same
+/// `seed`; in order of time.
+pub fn injected_calls(
+    seed: u64,
+    index: usize,
+    incident: &PlannedIncident,
+    from: u32,
+) -> Vec<Moment> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut calls = calls_of(&mut rng, index, incident, from);
+    calls.sort_by_key(|m| m.second);
+    calls
+}
+
 /// The whole shift of `scenario`, in order of time (the file's order among equal times).
 pub fn timeline(scenario: &Scenario) -> Vec<Moment> {
     let mut rng = ChaCha8Rng::seed_from_u64(scenario.seed);
@@ -78,20 +118,8 @@ pub fn timeline(scenario: &Scenario) -> Vec<Moment> {
         }
     }
     for (index, i) in scenario.incidents.iter().enumerate() {
-        let from = f64::from(seconds_after(start, i.at));
-        let span = f64::from(i.minutes) * 60.0;
-        for k in 0..i.requests {
-            // Triangular over the window: calls build up to its middle and die down.
-            let offset = f64::midpoint(rng.random::<f64>(), rng.random::<f64>()) * span;
-            let micro = i.micro[k as usize % i.micro.len()].clone();
-            moments.push(Moment {
-                second: (from + offset) as u32,
-                happening: Happening::IncidentCall {
-                    incident: index,
-                    micro,
-                },
-            });
-        }
+        let from = seconds_after(start, i.at);
+        moments.extend(calls_of(&mut rng, index, i, from));
     }
     for (index, e) in scenario.events.iter().enumerate() {
         moments.push(Moment {

@@ -25,7 +25,7 @@ use binhe_api::circles::{
     LinkedProject, MAX_MEETINGS_LISTED, MAX_PARTICIPANTS, MAX_SHARERS, MemberInput, MemberView,
     PaidInput, ShareView, SharingInput, SharingView, SolvedInput,
 };
-use binhe_api::error::{ErrorDetail, Problem};
+use binhe_api::error::ErrorDetail;
 use binhe_core::access::{AccessError, Role};
 use binhe_core::circles::{
     self, Circle, MeetingDraft, MemberDraft, Outcome, ShareBasis, ShareError, ShareRule,
@@ -39,6 +39,7 @@ use binhe_store::{
 
 use crate::dataset::{GridView, Grids};
 use crate::desk::{TicketDesk, now};
+use crate::http::error::{problems_en, problems_zh, with_problems};
 use crate::http::extract::{Json, Query};
 use crate::http::{ApiError, AuditNote, Caller, Refusal};
 use crate::places::{find_grid, held_to, named_text};
@@ -70,9 +71,9 @@ where
 /// Why a circle route refused.
 #[derive(Debug, thiserror::Error)]
 pub enum CircleError {
-    #[error("the member is not valid: {}", english(.0))]
+    #[error("the member is not valid: {}", problems_en(.0))]
     InvalidMember(Vec<IntakeProblem>),
-    #[error("the meeting is not valid: {}", english(.0))]
+    #[error("the meeting is not valid: {}", problems_en(.0))]
     InvalidMeeting(Vec<IntakeProblem>),
     #[error("there is no circle member {0}")]
     MemberNotFound(i64),
@@ -82,14 +83,6 @@ pub enum CircleError {
     NoShare { id: i64, member: i64 },
     #[error("meeting {0} did not agree on a decision, so nothing was solved through it")]
     NotAgreed(i64),
-}
-
-fn english(problems: &[IntakeProblem]) -> String {
-    problems
-        .iter()
-        .map(|p| p.message_en.as_str())
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 impl Refusal for CircleError {
@@ -116,11 +109,7 @@ impl Refusal for CircleError {
 
     fn message_zh(&self) -> String {
         match self {
-            Self::InvalidMember(problems) | Self::InvalidMeeting(problems) => problems
-                .iter()
-                .map(|p| p.message_zh.as_str())
-                .collect::<Vec<_>>()
-                .join("；"),
+            Self::InvalidMember(problems) | Self::InvalidMeeting(problems) => problems_zh(problems),
             Self::MemberNotFound(id) => format!("没有编号为 {id} 的圈内成员"),
             Self::NotFound(id) => format!("没有编号为 {id} 的议事记录"),
             Self::NoShare { member, .. } => format!("成员 {member} 不承担这次议事的费用"),
@@ -129,12 +118,13 @@ impl Refusal for CircleError {
     }
 
     fn detail(&self) -> ErrorDetail {
-        let mut detail = ErrorDetail::new(self.code(), self.message_zh(), self.to_string());
-        if let Self::InvalidMember(problems) | Self::InvalidMeeting(problems) = self {
-            detail.problems = problems.iter().cloned().map(Problem::Intake).collect();
-            detail.field = problems.first().map(|p| p.field.clone());
+        let detail = ErrorDetail::new(self.code(), self.message_zh(), self.to_string());
+        match self {
+            Self::InvalidMember(problems) | Self::InvalidMeeting(problems) => {
+                with_problems(detail, problems)
+            }
+            _ => detail,
         }
-        detail
     }
 }
 

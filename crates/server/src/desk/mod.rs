@@ -120,6 +120,9 @@ pub struct TicketDesk {
     relayed_mirror: Arc<AtomicI64>,
     /// Single requests waiting to go in with the next batch (see [`TicketDesk::intake_one`]).
     combiner: Arc<OnceLock<mpsc::UnboundedSender<Waiting>>>,
+    /// Steps refused per account since the start because another changed the ticket first (a
+    /// training run's debrief counts them; the event log keeps no refusal).
+    conflicts: Arc<StdMutex<std::collections::BTreeMap<String, u32>>>,
 }
 
 /// Commands given together by one actor at one time, as steps.
@@ -217,6 +220,7 @@ impl TicketDesk {
             relayed: Arc::new(Mutex::new(relayed)),
             relayed_mirror: Arc::new(AtomicI64::new(relayed)),
             combiner: Arc::new(OnceLock::new()),
+            conflicts: Arc::default(),
             store,
             catalogue: Arc::new(RwLock::new(Arc::new(catalogue))),
             sla: Arc::new(RwLock::new(Arc::new(sla))),
@@ -593,8 +597,25 @@ impl TicketDesk {
     ) -> Result<(Ticket, Vec<StoredEvent>), DeskError> {
         let actor = principal.actor();
         let steps = steps_of(commands, &actor, now);
-        self.run_steps(id, expected_version, &steps, Some(principal))
-            .await
+        let done = self
+            .run_steps(id, expected_version, &steps, Some(principal))
+            .await;
+        if let Err(DeskError::Transition(TransitionError::Stale { .. })) = &done {
+            let mut conflicts = self
+                .conflicts
+                .lock()
+                .expect("the conflict count is never poisoned");
+            *conflicts.entry(principal.account.clone()).or_default() += 1;
+        }
+        done
+    }
+
+    /// Steps refused per account since the start because another changed the ticket first.
+    pub fn conflicts(&self) -> std::collections::BTreeMap<String, u32> {
+        self.conflicts
+            .lock()
+            .expect("the conflict count is never poisoned")
+            .clone()
     }
 
     /// Like [`Self::act`], with each step's own actor and time (a replayed scenario).

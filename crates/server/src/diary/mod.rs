@@ -17,7 +17,7 @@ use binhe_api::diary::{
     DEFAULT_DIARY_LIMIT, DiaryEntryView, DiaryInput, DiaryList, DiaryQuery, DiaryTicket,
     DiaryTicketInput, MAX_DIARY_LIMIT, MAX_WARDS_AT_ONCE, UnitWard, WardList, WardView, WardsInput,
 };
-use binhe_api::error::{ErrorDetail, Problem};
+use binhe_api::error::ErrorDetail;
 use binhe_core::access::{AccessError, Role};
 use binhe_core::diary::{self, DiaryDraft, DiaryKind, MAX_UNIT_HOUSEHOLDS};
 use binhe_core::ticket::intake::{IntakeProblem, IntakeRequest};
@@ -30,6 +30,7 @@ use binhe_store::{
 use crate::dataset::{GridView, Grids};
 use crate::desk::view::ViewContext;
 use crate::desk::{IntakeOutcome, TicketDesk, now};
+use crate::http::error::{problems_en, problems_zh, with_problems};
 use crate::http::extract::{Json, Query};
 use crate::http::{ApiError, AuditNote, Caller, Refusal, RequestError};
 use crate::places::{find_grid, held_to, named, named_text};
@@ -58,13 +59,13 @@ where
 /// Why a diary or ward route refused.
 #[derive(Debug, thiserror::Error)]
 pub enum DiaryError {
-    #[error("the entry is not valid: {}", .0.iter().map(|p| p.message_en.as_str()).collect::<Vec<_>>().join("; "))]
+    #[error("the entry is not valid: {}", problems_en(.0))]
     Invalid(Vec<IntakeProblem>),
     #[error("there is no diary entry {0}")]
     NotFound(i64),
     #[error("there is no unit {0}")]
     NoSuchUnit(String),
-    #[error("the ticket of the entry was refused: {}", .0.iter().map(|p| p.message_en.as_str()).collect::<Vec<_>>().join("; "))]
+    #[error("the ticket of the entry was refused: {}", problems_en(.0))]
     TicketRefused(Vec<IntakeProblem>),
 }
 
@@ -87,23 +88,20 @@ impl Refusal for DiaryError {
 
     fn message_zh(&self) -> String {
         match self {
-            Self::Invalid(problems) | Self::TicketRefused(problems) => problems
-                .iter()
-                .map(|p| p.message_zh.as_str())
-                .collect::<Vec<_>>()
-                .join("；"),
+            Self::Invalid(problems) | Self::TicketRefused(problems) => problems_zh(problems),
             Self::NotFound(id) => format!("没有编号为 {id} 的民情日记"),
             Self::NoSuchUnit(unit) => format!("没有“{unit}”这个单元"),
         }
     }
 
     fn detail(&self) -> ErrorDetail {
-        let mut detail = ErrorDetail::new(self.code(), self.message_zh(), self.to_string());
-        if let Self::Invalid(problems) | Self::TicketRefused(problems) = self {
-            detail.problems = problems.iter().cloned().map(Problem::Intake).collect();
-            detail.field = problems.first().map(|p| p.field.clone());
+        let detail = ErrorDetail::new(self.code(), self.message_zh(), self.to_string());
+        match self {
+            Self::Invalid(problems) | Self::TicketRefused(problems) => {
+                with_problems(detail, problems)
+            }
+            _ => detail,
         }
-        detail
     }
 }
 

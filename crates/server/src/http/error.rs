@@ -10,9 +10,35 @@ use axum::extract::rejection::{
 };
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use binhe_api::error::{ErrorBody, ErrorDetail, code};
+use binhe_api::error::{ErrorBody, ErrorDetail, Problem, code};
 use binhe_core::access::AccessError;
+use binhe_core::ticket::intake::IntakeProblem;
 use binhe_store::StoreError;
+
+/// What a person wrote wrong, each problem's English message joined (for an error's own text).
+pub fn problems_en(problems: &[IntakeProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.message_en.as_str())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The same in Chinese, for `message_zh`.
+pub fn problems_zh(problems: &[IntakeProblem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.message_zh.as_str())
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
+/// `detail` with every problem named by field (the first one's field as the error's).
+pub fn with_problems(mut detail: ErrorDetail, problems: &[IntakeProblem]) -> ErrorDetail {
+    detail.problems = problems.iter().cloned().map(Problem::Intake).collect();
+    detail.field = problems.first().map(|p| p.field.clone());
+    detail
+}
 
 /// A refusal the API can answer with.
 pub trait Refusal: std::error::Error + Send + Sync + 'static {

@@ -68,6 +68,7 @@ impl Harness {
             client_timeouts: ClientTimeouts::default(),
             backups: None,
             daily_hotspots: None,
+            training: None,
         };
         configure(&mut config);
         Self {

@@ -26,6 +26,7 @@ use binhe_core::{GridCode, GridLevel};
 use binhe_store::{
     AccountChange, AccountRepository, AuditEntry, AuditFilter, LoginTurn, Session, StoredAccount,
 };
+use binhe_store::{Arrival, TrainingRecord, TrainingRepository};
 use binhe_store::{BasemapRepository, StoredBasemap};
 use binhe_store::{
     CircleRepository, CostRecord, DeliberationFilter, DeliberationRecord, MemberFilter,
@@ -61,7 +62,8 @@ pub trait Fixture: Sized {
         + HotspotRepository
         + ProjectRepository
         + DiaryRepository
-        + CircleRepository;
+        + CircleRepository
+        + TrainingRepository;
 
     async fn create() -> Self;
 
@@ -95,6 +97,7 @@ macro_rules! tests {
             projects_are_kept_versioned_and_their_effect_counted,
             diary_entries_and_wards_are_kept_and_an_entry_names_one_ticket,
             circle_members_meetings_and_their_shares_are_kept_whole,
+            a_training_run_and_its_arrivals_are_kept_together,
             kpi_counts_in_sql_agree_with_core_over_varied_tickets,
             kpi_counts_of_an_empty_store_are_nothing_and_show_dashes,
             kpi_drill_down_lists_exactly_the_tickets_counted,
@@ -2509,5 +2512,52 @@ pub async fn circle_members_meetings_and_their_shares_are_kept_whole<F: Fixture>
     let kept = store.deliberation(first.id).await.unwrap().unwrap();
     assert_eq!(kept.deliberation.shares.len(), 2);
     assert_eq!(kept.deliberation.topic, "屋面漏水维修");
+    F::close(store).await;
+}
+
+pub async fn a_training_run_and_its_arrivals_are_kept_together<F: Fixture>(fixture: &F) {
+    let store = fixture.open().await;
+    assert_eq!(store.training_run().await.unwrap(), None, "a live database");
+    let at = Utc.with_ymd_and_hms(2026, 12, 3, 9, 0, 0).unwrap();
+    let mut run = TrainingRecord {
+        name: "rainstorm.toml".to_owned(),
+        scenario: "title = \"汛期暴雨\"\n' quoted; --".to_owned(),
+        created_at: at,
+        clock: "[]".to_owned(),
+        injected: "[]".to_owned(),
+        conflicts: "{}".to_owned(),
+        played: 0,
+        second: 0.0,
+        requests_sent: 0,
+        ended_at: None,
+    };
+    store.save_training_run(&run).await.unwrap();
+    assert_eq!(store.training_run().await.unwrap().as_ref(), Some(&run));
+    run.played = 12;
+    run.second = 1_830.5;
+    run.requests_sent = 11;
+    let arrivals = [
+        Arrival {
+            scripted: 0,
+            ticket_id: 7,
+            second: 600.0,
+        },
+        Arrival {
+            scripted: 1,
+            ticket_id: 9,
+            second: 1_800.25,
+        },
+    ];
+    store.record_progress(&run, &arrivals).await.unwrap();
+    // The same arrival twice is refused, and the progress that came with it is not kept.
+    let mut later = run.clone();
+    later.played = 13;
+    assert!(store.record_progress(&later, &arrivals[1..]).await.is_err());
+    run.ended_at = Some(at + chrono::Duration::hours(2));
+    store.save_training_run(&run).await.unwrap();
+    F::close(store).await;
+    let store = fixture.open().await;
+    assert_eq!(store.training_run().await.unwrap(), Some(run));
+    assert_eq!(store.arrivals().await.unwrap(), arrivals);
     F::close(store).await;
 }
