@@ -19,6 +19,7 @@
 //! | [`projects`] | `/api/projects…` |
 //! | [`diary`] | `/api/diary…`, `/api/wards…` |
 //! | [`circles`] | `/api/circles…`, `/api/deliberations…` |
+//! | [`replay`] | `/api/replay` (any recorded stretch of the street, event by event) |
 //! | [`training`] | `/api/training…` (a training server's run, its clock and debrief) |
 //! | [`auth`] | `/api/login`, `/api/logout`, `/api/session`, `/api/accounts…`, `/api/audit`, `/api/desktop/center` |
 //! | [`error`] | the `{"error": {code, message_zh, message_en, …}}` body and its codes |
@@ -35,6 +36,7 @@ pub mod kpi;
 pub mod open311;
 pub mod projects;
 pub mod query;
+pub mod replay;
 pub mod tickets;
 pub mod time;
 pub mod training;

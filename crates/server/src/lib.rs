@@ -10,8 +10,8 @@
 //!   (a command-line tool), [`backup`] (scheduled backups);
 //! - rooms, each with its routes and its error enum, none importing another:
 //!   [`grids`], [`tickets`], [`cameras`], [`door_access`], [`kpi`], [`hotspots`], [`projects`],
-//!   [`diary`], [`circles`], [`auth`], [`desktop`], [`demo_feed`], [`training`], [`basemap`],
-//!   [`open311`];
+//!   [`diary`], [`circles`], [`auth`], [`desktop`], [`demo_feed`], [`training`], [`replay`],
+//!   [`basemap`], [`open311`];
 //! - services the rooms share: [`desk`] (intake and the closed loop, which takes camera
 //!   pictures through the gateway; the ticket files exports write), [`gateway`] (cameras),
 //!   [`effects`] (what 治理项目 changed, for their pages and the dashboard), [`places`] (the
@@ -40,6 +40,7 @@ pub mod open311;
 pub mod places;
 pub mod projects;
 pub mod reference_year;
+pub mod replay;
 pub mod router;
 pub mod state;
 pub mod tickets;

@@ -18,7 +18,7 @@ use crate::http::{ApiError, RequestError, idempotency};
 use crate::state::AppState;
 use crate::{
     auth, basemap, cameras, circles, csp, demo_feed, desktop, diary, door_access, grids, hotspots,
-    kpi, open311, projects, tickets, training, uri_guard,
+    kpi, open311, projects, replay, tickets, training, uri_guard,
 };
 
 pub fn router(
@@ -42,6 +42,7 @@ pub fn router(
         .merge(auth::routes())
         .merge(demo_feed::routes())
         .merge(training::routes())
+        .merge(replay::routes())
         .merge(basemap::routes())
         .merge(open311::routes())
         .route(

@@ -24,6 +24,7 @@ use crate::hotspots::HotspotSources;
 use crate::http::idempotency::Idempotency;
 use crate::kpi::{KpiSources, SharedKpiStore};
 use crate::projects::ProjectSources;
+use crate::replay::ReplaySources;
 use crate::training::{RunServices, TrainingSlot};
 
 #[derive(Clone, FromRef)]
@@ -120,6 +121,15 @@ impl FromRef<AppState> for CircleSources {
             store: Arc::clone(&state.circles),
             desk: state.desk.clone(),
             projects: Arc::clone(&state.projects),
+        }
+    }
+}
+
+impl FromRef<AppState> for ReplaySources {
+    fn from_ref(state: &AppState) -> Self {
+        Self {
+            grids: state.grids.clone(),
+            desk: state.desk.clone(),
         }
     }
 }

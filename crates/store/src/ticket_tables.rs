@@ -11,7 +11,7 @@ use binhe_core::ticket::lifecycle::{Change, TicketEvent};
 use binhe_core::ticket::{
     Actor, ActorRole, Catalogue, Channel, SlaTable, Ticket, TicketId, TicketState, UnroutedReason,
 };
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -668,6 +668,55 @@ impl<B: Run> TicketRepository for B {
         .iter()
         .map(event_from_row)
         .collect()
+    }
+
+    async fn events_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        community: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut values: Vec<Value<'_>> = vec![millis(from).into(), millis(until).into()];
+        let mut sql = "SELECT e.* FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
+                       WHERE e.at >= ? AND e.at < ?"
+            .to_owned();
+        if let Some(community) = community {
+            sql += " AND t.community_code = ?";
+            values.push(community.into());
+        }
+        sql += " ORDER BY e.id LIMIT ?";
+        values.push(i64::from(limit).into());
+        self.read(&sql, &values, "reading the event log for a replay")
+            .await?
+            .iter()
+            .map(event_from_row)
+            .collect()
+    }
+
+    async fn history_before(
+        &self,
+        at: DateTime<Utc>,
+        community: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut values: Vec<Value<'_>> =
+            vec![millis(at).into(), millis(at).into(), millis(at).into()];
+        let mut sql = "SELECT e.* FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
+                       WHERE t.received_at < ? AND (t.closed_at IS NULL OR t.closed_at >= ?) \
+                       AND e.at < ?"
+            .to_owned();
+        if let Some(community) = community {
+            sql += " AND t.community_code = ?";
+            values.push(community.into());
+        }
+        sql += " ORDER BY e.id LIMIT ?";
+        values.push(i64::from(limit).into());
+        self.read(&sql, &values, "reading where a replay starts")
+            .await?
+            .iter()
+            .map(event_from_row)
+            .collect()
     }
 
     async fn last_event_id(&self) -> Result<i64, StoreError> {

@@ -123,6 +123,25 @@ pub trait TicketRepository: Send + Sync {
     /// The log after an event id, oldest first (a reconnecting live client catches up).
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;
 
+    /// The events stored from `from` until before `until`, of `community`'s tickets when one is
+    /// given, in log order; at most `limit` (a replay's window).
+    async fn events_between(
+        &self,
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+        community: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The events before `at` of the tickets received before it and not closed before it (of
+    /// `community` when given), in log order; at most `limit` (where a replay starts from).
+    async fn history_before(
+        &self,
+        at: DateTime<Utc>,
+        community: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
     /// The newest event id, 0 for an empty log.
     async fn last_event_id(&self) -> Result<i64, StoreError>;
 
