@@ -727,9 +727,14 @@ fn scenario_setup(scenario: &str) -> Result<binhe_server::training::TrainingSetu
     }
     let path = PathBuf::from(scenario);
     let text = std::fs::read_to_string(&path).map_err(|e| {
+        let shipped: Vec<&str> = binhe_core::training::SHIPPED
+            .iter()
+            .filter_map(|(name, _)| name.strip_suffix(".toml"))
+            .collect();
         format!(
-            "场景文件不可读 / cannot read the scenario {}: {e}",
-            path.display()
+            "场景文件不可读 / cannot read the scenario {}: {e}（内置场景 / scenarios that ship: {}）",
+            path.display(),
+            shipped.join(", ")
         )
     })?;
     Ok(binhe_server::training::TrainingSetup {

@@ -95,3 +95,23 @@ fn check_scenario_reads_the_shipped_ones_and_names_a_wrong_line() {
         "{report}"
     );
 }
+
+#[test]
+fn a_training_server_names_the_scenarios_that_ship_when_one_is_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_binhe-server"))
+        .args(["serve", "--center", "--insecure-http", "--training", "暴雨"])
+        .arg("--db")
+        .arg(dir.path().join("training.sqlite"))
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("场景文件不可读"), "{said}");
+    assert!(
+        said.contains("rainstorm, winter_night, market_day"),
+        "{said}"
+    );
+    assert!(!dir.path().join("training.sqlite").exists(), "nothing made");
+}
