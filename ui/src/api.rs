@@ -18,6 +18,7 @@ pub mod open311;
 pub mod projects;
 pub mod texts;
 pub mod tickets;
+pub mod training;
 
 use std::cell::RefCell;
 use std::ops::Deref;

@@ -16,8 +16,8 @@ use crate::api::{self, ApiError, Bbox};
 use crate::cameras::{CameraHealth, VideoWall};
 use crate::components::{
     Board, BoardPanel, ConflictPanel, GridCard, GridChooser, GridTree, Header, IntakeForm,
-    LoginPage, Notices, OfflineBanner, SearchBox, TicketCard, TicketQueue, TicketToast,
-    VideoWallPanel,
+    LoginPage, Notices, OfflineBanner, SearchBox, TicketCard, TicketQueue, TicketToast, Training,
+    TrainingBanner, TrainingPanel, VideoWallPanel,
 };
 use crate::i18n::{Lang, Msg};
 use crate::map::MapView;
@@ -371,6 +371,8 @@ fn Workspace() -> impl IntoView {
     provide_context(wall);
     let board = Board::new();
     provide_context(board);
+    let training = Training::start(auth);
+    provide_context(training);
     let side = RwSignal::new(stored_side_tab());
     let t = move |m: Msg| m.text(state.lang.get());
     // While the login page stands in for a lost session, nothing of the last one shows.
@@ -387,6 +389,7 @@ fn Workspace() -> impl IntoView {
             health.session_changed(state);
             wall.close();
             board.session_changed();
+            training.session_changed();
         }
         generation
     });
@@ -434,7 +437,7 @@ fn Workspace() -> impl IntoView {
     view! {
         <div class="app" class:locked=locked inert=locked aria-hidden=move || locked().then_some("true")>
             <Header/>
-            <div class="offline-slot"><OfflineBanner/></div>
+            <div class="offline-slot"><TrainingBanner/><OfflineBanner/></div>
             <div class="body">
                 <aside class="side-panel">
                     <div class="side-tabs" role="tablist">
@@ -454,6 +457,7 @@ fn Workspace() -> impl IntoView {
                     <MapView/>
                     <VideoWallPanel/>
                     <BoardPanel/>
+                    <TrainingPanel/>
                     <GridCard/>
                     <TicketCard/>
                     <IntakeForm/>

@@ -918,6 +918,84 @@ messages! {
     Open311Empty => "尚无接入方", "No clients yet";
     Open311NeverUsed => "从未使用", "Never";
     ErrorLoadOpen311 => "无法加载接入方", "Could not load the clients";
+    /// The banner's tag on a training server: what plays is a drill, not the street's day.
+    TrainingTag => "演练", "Training";
+    /// The trainer's button in the banner, and the title of the panel it opens.
+    TrainingOpen => "演练控制台", "Training console";
+    TrainingOpenTitle =>
+        "控制演练的时钟和事件，演练结束后查看复盘",
+        "Run the training clock and incidents; read the debrief afterwards";
+    TrainingTabConsole => "控制台", "Console";
+    TrainingTabDebrief => "复盘", "Debrief";
+    TrainingShift => "班次", "Shift";
+    TrainingSpeed => "倍速", "Speed";
+    TrainingSpeedHint =>
+        "每秒推进的故事秒数（1–1000），回车生效",
+        "Story seconds per second (1–1000); Enter applies";
+    TrainingEndConfirm =>
+        "结束后演练不能再继续，确定结束？",
+        "An ended run cannot go on. End it?";
+    TrainingEnded => "演练已结束，可以查看复盘", "The run has ended: the debrief is ready";
+    TrainingProgress => "进度", "Progress";
+    TrainingIncidents => "事件", "Incidents";
+    TrainingNoIncidents => "场景中没有事件", "The scenario has no incidents";
+    TrainingInjectNow => "立即触发", "Bring forward";
+    TrainingInjectNowTitle =>
+        "现在就让该事件的来电开始，不再等到计划时间",
+        "Start this incident's calls now instead of at its planned time";
+    TrainingInjectedTag => "已注入", "Injected";
+    TrainingBegunTag => "已开始", "Under way";
+    TrainingComingTag => "待触发", "To come";
+    TrainingBroughtForward => "已提前触发", "Brought forward";
+    TrainingNewIncident => "注入新事件", "Inject a new incident";
+    TrainingIncidentName => "事件名称", "Incident name";
+    TrainingMicroHint =>
+        "搜索并选择微网格，可选多个",
+        "Search and pick micro-grids, one or more";
+    TrainingChooseCategory => "选择类别", "Choose a category";
+    TrainingCalls => "来电数", "Calls";
+    TrainingMinutes => "持续分钟", "Minutes";
+    TrainingInject => "注入", "Inject";
+    TrainingNotStarted =>
+        "演练开始后才能触发或注入事件",
+        "Incidents can be brought forward or injected once the run has started";
+    TrainingBadNumber => "应为正整数", "Must be a whole number above 0";
+    TrainingOffDuty => "不在岗网格员", "Workers off duty";
+    TrainingAllOnDuty => "全员在岗", "Everyone is on duty";
+    TrainingRemoveGrid => "移除", "Remove";
+    DebriefTitle => "演练复盘", "Training debrief";
+    DebriefLoading => "正在生成复盘…", "Preparing the debrief…";
+    DebriefPrint => "打印报告", "Print the report";
+    DebriefSeed => "随机种子", "Seed";
+    DebriefState => "演练状态", "Run state";
+    DebriefRun => "实际时间", "Wall time";
+    DebriefPlayed => "已演练（故事时间）", "Played (story time)";
+    DebriefCalls => "来电总数", "Calls sent";
+    DebriefTrainees => "学员成绩", "Trainees";
+    DebriefNoTrainees =>
+        "没有学员账号（调度员或社区指挥）",
+        "No trainee accounts (dispatchers or community commanders)";
+    DebriefScore => "得分", "Score";
+    DebriefDispatched => "已分派", "Dispatched";
+    DebriefRightGrid => "网格正确", "Right grid";
+    DebriefRightEscalation => "上交正确", "Right escalation";
+    DebriefInTime => "按时分派", "In time";
+    DebriefConflicts => "操作冲突", "Conflicts";
+    DebriefMedianRegister => "登记用时中位数（分:秒）", "Median time to register (m:ss)";
+    DebriefMedianDispatch => "分派用时中位数（分:秒）", "Median time to dispatch (m:ss)";
+    DebriefColTime => "故事时间", "Story time";
+    DebriefColRequest => "脚本诉求", "Scripted request";
+    DebriefColExpected => "应派网格", "Expected grid";
+    DebriefColAssigned => "实际去向", "Ended at";
+    DebriefColEscalation => "上交（应 / 实）", "Escalation (expected / done)";
+    DebriefColRegistered => "登记用时（分:秒）", "Registered after (m:ss)";
+    DebriefColDispatched => "分派用时（分:秒）", "Dispatched after (m:ss)";
+    DebriefColPoints => "得分（满分 100）", "Points (of 100)";
+    DebriefNotDispatched => "未分派", "Not dispatched";
+    DebriefNotArrived => "未来电（演练已结束）", "Never came (the run ended)";
+    DebriefNoRequests => "没有该学员负责的脚本诉求", "No scripted request was this trainee's";
+    DebriefTimeline => "时间线", "Timeline";
+    DebriefEmptyTimeline => "尚无记录", "Nothing yet";
 }
 
 /// Declares one `pub fn name(lang: Lang, args…) -> String` per entry of
@@ -1063,6 +1141,17 @@ formatted! {
     hotspot_place(micro: &str, communities: &str) => "{micro}（{communities}）", "{micro} ({communities})";
     /// What an all-categories hotspot mostly holds: `主要问题：污水返水 20 件、…`.
     hotspot_leading(items: &str) => "主要问题：{items}", "Mostly: {items}";
+    /// A training run's progress: moments of its timeline played, and calls sent so far.
+    training_progress(played: u32, total: u32, sent: u32) =>
+        "已播放 {played}/{total} 个时刻 · 已来电 {sent} 件",
+        "{played} of {total} moments played · {sent} calls sent";
+    /// An incident's plan: from when, how long, how many calls.
+    training_incident_plan(at: &str, minutes: u32, calls: u32) =>
+        "{at} 起 {minutes} 分钟 · {calls} 个来电", "from {at} for {minutes} min · {calls} calls";
+    /// Story time played: `2 小时 05 分`.
+    training_played(hours: u32, minutes: &str) => "{hours} 小时 {minutes} 分", "{hours} h {minutes} min";
+    /// How soon a scripted request was to be dispatched.
+    debrief_within(minutes: u32) => "限 {minutes} 分钟", "within {minutes} min";
 }
 
 // Texts whose wording, not only a value in it, changes with the values.

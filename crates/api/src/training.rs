@@ -67,7 +67,7 @@ pub struct TrainingStatus {
     /// The trainer's only: the scenario's incidents (and those injected), whether under way.
     pub incidents: Vec<IncidentView>,
     /// The trainer's only: workers off duty now.
-    pub off_duty: Vec<String>,
+    pub off_duty: Vec<OffDutyWorker>,
     /// The trainer's only: true when the caller may control the run.
     pub trainer: bool,
 }
@@ -85,8 +85,17 @@ pub struct IncidentView {
     pub micro: Vec<NamedGrid>,
     /// Injected by the trainer while the run played.
     pub injected: bool,
+    /// One of the scenario's, brought forward by the trainer (it comes no more at its time).
+    pub brought_forward: bool,
     /// Its calls have begun to come.
     pub begun: bool,
+}
+
+/// A worker off duty.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffDutyWorker {
+    pub id: String,
+    pub name: String,
 }
 
 /// `POST /api/training/clock`.

@@ -97,8 +97,9 @@ async fn any_stretch_of_the_log_replays_as_the_street_stood() {
     assert_eq!(middle.steps.len(), 2);
 
     // Played to the end, the street is as it is now; back to the middle, as it was.
-    let mut scene = Scene::default();
-    scene.tickets = middle.start.iter().map(|t| (t.id, t.clone())).collect();
+    let scene = Scene {
+        tickets: middle.start.iter().map(|t| (t.id, t.clone())).collect(),
+    };
     let end = whole.steps.last().unwrap().at;
     let mut playback = Playback::new(scene, middle.steps.clone());
     assert_eq!(playback.seek(end), 0..2);

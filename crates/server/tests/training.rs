@@ -189,6 +189,11 @@ async fn a_run_plays_is_controlled_and_scores_each_trainee_from_the_log() {
             .contains("未开始")
     );
 
+    // Nothing can be injected before the start, whatever is written.
+    let (status, body) = admin.post("/api/training/incidents", json!({})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "RUN_STATE");
+
     // Start at 100× (08:07 comes 4.2 s in); pause once the three scripted requests are in.
     let (status, body) = clock(&admin, json!({ "action": "start", "speed": 100 })).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -267,6 +272,23 @@ async fn a_run_plays_is_controlled_and_scores_each_trainee_from_the_log() {
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
+    // The first micro-grid's worker is off duty, named.
+    let trainer = admin.json("/api/training").await;
+    assert_eq!(trainer["off_duty"][0]["id"], p.worker.as_str());
+    assert_ne!(trainer["off_duty"][0]["name"], p.worker.as_str());
+    // The scenario's incident (08:10) brought forward to now, once.
+    let (status, body) = admin
+        .post("/api/training/incidents", json!({ "incident": 0 }))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["incidents"][0]["brought_forward"], true);
+    assert_eq!(body["incidents"][1]["injected"], true);
+    let (status, body) = admin
+        .post("/api/training/incidents", json!({ "incident": 0 }))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "INCIDENT_BEGUN");
+
     // An incident now: one the trainer writes; a wrong one is refused by field.
     let (status, body) = admin
         .post(
@@ -290,8 +312,8 @@ async fn a_run_plays_is_controlled_and_scores_each_trainee_from_the_log() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(body["incidents"][1]["injected"], true);
-    assert_eq!(body["incidents"][1]["requests"], 3);
+    assert_eq!(body["incidents"][2]["injected"], true);
+    assert_eq!(body["incidents"][2]["requests"], 3);
 
     // Resume at 1000×: the hour ends in seconds and the run ends with it.
     let (status, body) = clock(&admin, json!({ "action": "speed", "speed": 1000 })).await;
@@ -319,7 +341,7 @@ async fn a_run_plays_is_controlled_and_scores_each_trainee_from_the_log() {
     // The worker was off duty until 08:30: the order dispatched at 08:07 waited for them.
     let started = debrief["scripted"][0]["handling_started"].as_u64().unwrap();
     assert!(started >= 1800, "picked up at {started} s, before 08:30");
-    // 12/h background + 4 incident + 3 injected + 3 scripted calls.
+    // 12/h background + 4 incident (brought forward) + 3 injected + 3 scripted calls.
     let sent = debrief["requests_sent"].as_u64().unwrap();
     assert!((10..=40).contains(&sent), "{sent}");
     let told: Vec<&str> = debrief["timeline"]

@@ -22,14 +22,13 @@ use binhe_core::circles::{
     Circle, Outcome, ShareBasis, ShareError, ShareRule, Votes, format_yuan, parse_yuan, shares,
 };
 use binhe_core::label::Labelled;
-use binhe_core::ticket::intake::IntakeProblem;
 
 use super::dashboard::{Board, chooses_scope};
 use crate::api::{ApiError, circles as api, projects as projects_api};
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::components::form::{
-    FieldProblems, field_key, problems_at, problems_under, sort_problems,
+    FieldProblems, field_key, local_problem, problems_at, problems_under, sort_problems,
 };
 use crate::i18n::{self, Lang, Msg};
 use crate::tickets::Desk;
@@ -137,16 +136,6 @@ fn first_community(state: AppState, board: Board) -> String {
         .get_untracked()
         .or_else(|| state.home_community())
         .unwrap_or_default()
-}
-
-/// A problem the form itself found, shown at `field` like the server's.
-fn local_problem(field: &str, code: &str, msg: Msg) -> Problem {
-    Problem::Intake(IntakeProblem::new(
-        field,
-        code,
-        msg.text(Lang::Zh).to_owned(),
-        msg.text(Lang::En).to_owned(),
-    ))
 }
 
 /// The meeting form's field for a problem: `sharing.total_fen` at the total, `sharers[2]` or

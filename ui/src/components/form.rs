@@ -6,11 +6,12 @@ use std::collections::HashMap;
 use leptos::prelude::*;
 
 use binhe_api::Problem;
+use binhe_core::ticket::intake::IntakeProblem;
 
 use crate::api::ApiError;
 use crate::api::texts;
 use crate::app::AppState;
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 use crate::tickets::Desk;
 
 /// A form's problems by the field that shows them.
@@ -31,6 +32,16 @@ pub fn sort_problems(
     }
     let all_beside = !fields.is_empty() && fields.keys().all(|k| shown(k));
     (fields, (!all_beside).then_some(e))
+}
+
+/// A problem the form itself found, shown at `field` like the server's.
+pub fn local_problem(field: &str, code: &str, msg: Msg) -> Problem {
+    Problem::Intake(IntakeProblem::new(
+        field,
+        code,
+        msg.text(Lang::Zh).to_owned(),
+        msg.text(Lang::En).to_owned(),
+    ))
 }
 
 /// The field a problem is shown under: a list's `milestones[0].title` under its list.

@@ -38,6 +38,7 @@ mod ticket_actions;
 mod ticket_card;
 mod ticket_import;
 mod toast;
+mod training;
 mod tree;
 mod upload;
 mod video_wall;
@@ -68,6 +69,7 @@ pub use search::SearchBox;
 pub use ticket_card::TicketCard;
 pub use ticket_import::TicketImport;
 pub use toast::TicketToast;
+pub use training::{Training, TrainingBanner, TrainingPanel};
 pub use tree::GridTree;
 pub use video_wall::VideoWallPanel;
 

@@ -44,6 +44,16 @@ pub fn now() -> DateTime<Utc> {
     DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
 }
 
+/// What the intake does with a clear repeat of an open problem (close in space and time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeats {
+    /// Merges it into the open ticket without asking (every channel's usual way).
+    Merge,
+    /// Only flags it for a person to decide (a training run's scripted request, which the
+    /// trainees must handle themselves).
+    Flag,
+}
+
 /// What became of one request.
 #[derive(Debug, Clone)]
 pub enum IntakeOutcome {
@@ -441,6 +451,17 @@ impl TicketDesk {
         view: &GridView,
         now: DateTime<Utc>,
     ) -> Result<Vec<IntakeOutcome>, DeskError> {
+        self.intake_as(requests, view, now, Repeats::Merge).await
+    }
+
+    /// [`Self::intake`], with what becomes of a clear repeat of an open problem said.
+    pub async fn intake_as(
+        &self,
+        requests: &[IntakeRequest],
+        view: &GridView,
+        now: DateTime<Utc>,
+        repeats: Repeats,
+    ) -> Result<Vec<IntakeOutcome>, DeskError> {
         let _one_batch = self.intake_lock.lock().await;
         let catalogue = self.catalogue();
         let sla = self.sla();
@@ -508,7 +529,7 @@ impl TicketDesk {
                         )
                     });
                 if let Some(found) = found {
-                    let command = if found.clear {
+                    let command = if found.clear && repeats == Repeats::Merge {
                         Command::Merge {
                             into: found.of,
                             distance_m: Some(found.distance_m),

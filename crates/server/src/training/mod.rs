@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use binhe_api::error::ErrorDetail;
 use binhe_api::training::{
     ClockAction, ClockInput, Debrief, IncidentView, InjectInput, MAX_INJECTED_CALLS,
-    MAX_INJECTED_MINUTES, RunState, TrainingStatus,
+    MAX_INJECTED_MINUTES, OffDutyWorker, RunState, TrainingStatus,
 };
 use binhe_core::GridLevel;
 use binhe_core::access::Role;
@@ -81,6 +81,8 @@ pub enum TrainingError {
     Clock(ClockError),
     #[error("the scenario has no incident {0}")]
     NoIncident(u32),
+    #[error("incident {0:?} has begun already: it cannot be brought forward")]
+    Begun(String),
     #[error("the incident is not valid: {}", problems_en(.0))]
     Invalid(Vec<IntakeProblem>),
 }
@@ -89,7 +91,7 @@ impl Refusal for TrainingError {
     fn status(&self) -> StatusCode {
         match self {
             Self::NotTraining | Self::NoIncident(_) => StatusCode::NOT_FOUND,
-            Self::State { .. } => StatusCode::CONFLICT,
+            Self::State { .. } | Self::Begun(_) => StatusCode::CONFLICT,
             Self::Clock(_) | Self::Invalid(_) => StatusCode::BAD_REQUEST,
         }
     }
@@ -100,6 +102,7 @@ impl Refusal for TrainingError {
             Self::State { .. } => "RUN_STATE",
             Self::Clock(e) => e.code(),
             Self::NoIncident(_) => "INCIDENT_NOT_FOUND",
+            Self::Begun(_) => "INCIDENT_BEGUN",
             Self::Invalid(_) => "INCIDENT_INVALID",
         }
     }
@@ -114,6 +117,7 @@ impl Refusal for TrainingError {
             } => format!("演练{state_zh}，不能{}", action_zh(action)),
             Self::Clock(e) => e.message_zh(),
             Self::NoIncident(i) => format!("场景中没有第 {} 个事件", i + 1),
+            Self::Begun(name) => format!("事件“{name}”已经开始，不能再提前触发"),
             Self::Invalid(problems) => problems_zh(problems),
         }
     }
@@ -149,6 +153,15 @@ pub fn clock_text(start: Clock, second: f64) -> String {
     Clock(start.minutes() + (second.max(0.0) / 60.0) as u32).to_string()
 }
 
+fn refused_inject(p: &Progress) -> TrainingError {
+    let state = state_of(p);
+    TrainingError::State {
+        state: state.as_str(),
+        state_zh: state.label_zh(),
+        action: "inject",
+    }
+}
+
 fn refused(p: &Progress, action: ClockAction) -> TrainingError {
     let state = state_of(p);
     TrainingError::State {
@@ -173,6 +186,7 @@ async fn status_of(run: &TrainingRun, trainer: bool) -> TrainingStatus {
             .chain(injected)
             .enumerate()
             .map(|(index, (incident, injected, from))| {
+                let brought_forward = !injected && p.injected.iter().any(|i| i.of == Some(index));
                 let begins = from.map_or_else(
                     || f64::from((incident.at.minutes() - scenario.start.minutes()) * 60),
                     f64::from,
@@ -189,7 +203,8 @@ async fn status_of(run: &TrainingRun, trainer: bool) -> TrainingStatus {
                     requests: incident.requests,
                     micro: incident.micro.iter().map(|m| named(&view, m)).collect(),
                     injected,
-                    begun: second >= begins,
+                    brought_forward,
+                    begun: brought_forward || second >= begins,
                 }
             })
             .collect()
@@ -213,7 +228,15 @@ async fn status_of(run: &TrainingRun, trainer: bool) -> TrainingStatus {
         requests_sent: p.requests_sent,
         incidents,
         off_duty: if trainer {
-            p.off_duty.iter().cloned().collect()
+            p.off_duty
+                .iter()
+                .map(|id| OffDutyWorker {
+                    id: id.clone(),
+                    name: view
+                        .worker(id)
+                        .map_or_else(|| id.clone(), |w| w.name.clone()),
+                })
+                .collect()
         } else {
             Vec::new()
         },
@@ -275,11 +298,26 @@ async fn inject(
     caller.must_be(&[Role::Administrator], "inject an incident")?;
     let run = slot.run()?;
     let scenario = run.scenario();
+    // Before the start or after the end there is nothing to inject into, whatever was written.
+    {
+        let p = run.progress().await;
+        if matches!(state_of(&p), RunState::Ready | RunState::Ended) {
+            return Err(refused_inject(&p).into());
+        }
+    }
     let incident = if let Some(index) = input.incident {
         let planned = scenario
             .incidents
             .get(index as usize)
             .ok_or(TrainingError::NoIncident(index))?;
+        let status = status_of(run, true).await;
+        if status
+            .incidents
+            .get(index as usize)
+            .is_some_and(|i| i.begun)
+        {
+            return Err(TrainingError::Begun(planned.name.clone()).into());
+        }
         Injected {
             of: Some(index as usize),
             name: planned.name.clone(),
@@ -298,12 +336,7 @@ async fn inject(
     let name = incident.name.clone();
     if let Err(error) = run.inject(incident).await {
         return Err(match error {
-            ControlError::State => TrainingError::State {
-                state: state_of(&*run.progress().await).as_str(),
-                state_zh: state_of(&*run.progress().await).label_zh(),
-                action: "inject",
-            }
-            .into(),
+            ControlError::State => refused_inject(&*run.progress().await).into(),
             ControlError::Clock(e) => TrainingError::Clock(e).into(),
             ControlError::Store(e) => e.into(),
         });
@@ -350,7 +383,14 @@ fn new_incident(run: &TrainingRun, input: &InjectInput) -> Result<Injected, Trai
         .categories
         .iter()
         .find(|c| c.code == category || c.name_zh == category);
-    if known.is_none() {
+    if category.is_empty() {
+        problems.push(IntakeProblem::new(
+            "category",
+            "REQUIRED",
+            "请选择问题类别".to_owned(),
+            "Choose a category".to_owned(),
+        ));
+    } else if known.is_none() {
         problems.push(IntakeProblem::new(
             "category",
             "UNKNOWN_CATEGORY",

@@ -31,7 +31,7 @@ use tokio::sync::{Mutex, MutexGuard, watch};
 
 use crate::dataset::{GridView, Grids};
 use crate::desk::alerts::take_picture;
-use crate::desk::{IntakeOutcome, TicketDesk, now};
+use crate::desk::{IntakeOutcome, Repeats, TicketDesk, now};
 use crate::gateway::Gateway;
 
 /// A simulated worker picks an order up this long after it reached them (story seconds), and
@@ -642,9 +642,15 @@ impl TrainingRun {
             request.snapshot =
                 take_picture(&services.gateway, services.devices.as_ref(), camera).await;
         }
+        // A scripted request is the trainees' to handle: never merged away unasked.
+        let repeats = if matches!(happening, Happening::Scripted { .. }) {
+            Repeats::Flag
+        } else {
+            Repeats::Merge
+        };
         match services
             .desk
-            .intake(std::slice::from_ref(&request), view, at)
+            .intake_as(std::slice::from_ref(&request), view, at, repeats)
             .await
         {
             Ok(outcomes) => {
