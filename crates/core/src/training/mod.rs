@@ -131,4 +131,20 @@ mod tests {
             );
         });
     }
+
+    #[test]
+    fn a_request_sent_to_a_community_is_not_expected_to_go_up_to_it() {
+        with_street(|street| {
+            let text = "title = \"测试\"\nstart = \"17:00\"\nhours = 2\n\n[[requests]]\nat = \"18:00\"\nchannel = \"hotline\"\ncategory = \"garbage\"\ndescription = \"楼下垃圾\"\nmicro = \"泃河湾小区1号院\"\nexpect = { grid = \"泃河湾社区\", escalate = \"community\", dispatch_within = 10 }\n";
+            let problems = read(text, street).unwrap_err();
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert_eq!(
+                (problems[0].line, problems[0].field.as_str()),
+                (11, "expect.escalate")
+            );
+            assert!(problems[0].message_zh.contains("不能再上交社区"));
+            let fixed = text.replace("grid = \"泃河湾社区\"", "grid = \"泃河湾小区1号院\"");
+            assert!(read(&fixed, street).is_ok());
+        });
+    }
 }

@@ -720,6 +720,20 @@ pub fn read(text: &str, street: Street<'_>) -> Result<Scenario, Vec<ScenarioProb
                 "The description is empty".to_owned(),
             );
         }
+        // Dispatched to a community, it cannot go up to the community again.
+        if let (Some(grid), Some(Escalation::Community), Some(e)) =
+            (&expect_grid, escalate, &r.expect.escalate)
+            && grid.level() == GridLevel::Community
+        {
+            c.problem(
+                e.span(),
+                "expect.escalate",
+                "派到社区的诉求不能再上交社区：grid 写微网格，或 escalate 写 street".to_owned(),
+                "A request dispatched to a community cannot go up to the community: name a \
+                 micro-grid as grid, or escalate to the street"
+                    .to_owned(),
+            );
+        }
         if let (
             Some(at),
             Some(channel),

@@ -21,7 +21,7 @@ pub struct Handled {
     /// Seconds from its arrival to its registration and to its first dispatch.
     pub registered_after: Option<u32>,
     pub dispatched_after: Option<u32>,
-    /// The grid it was assigned to last.
+    /// The grid it was last sent to (not where an escalation took it).
     pub assigned_to: Option<GridCode>,
     /// How far up it went (上交社区, 上交街道), at most.
     pub escalated: Option<Escalation>,
@@ -34,8 +34,9 @@ pub struct Handled {
 /// What a trainee did with one scripted request, read off its ticket's events (`events`, in
 /// order): their own registration and their first hand-over (a dispatch, 下交, 上交 or taking it
 /// on themselves), in scenario seconds after `arrived` as `second_of` reads a wall instant;
-/// and, the street's result whoever did it, the grid the ticket ended with, how far it went up
-/// and whether it was handed down. Conflicts are not in the log (a refused step leaves no
+/// and, the street's result whoever did it, the grid it was last sent to (dispatched, handed
+/// down or taken on — not where an escalation took it, which is judged as the escalation), how
+/// far it went up and whether it was handed down. Conflicts are not in the log (a refused step leaves no
 /// event): the caller counts them.
 pub fn handled_by(
     events: &[TicketEvent],
@@ -65,9 +66,7 @@ pub fn handled_by(
                 handled.delegated = true;
                 Some(assignment)
             }
-            Change::Escalated {
-                level, assignment, ..
-            } => {
+            Change::Escalated { level, .. } => {
                 let went = match level {
                     EscalationLevel::Community => Escalation::Community,
                     EscalationLevel::Street | EscalationLevel::District => Escalation::Street,
@@ -78,7 +77,11 @@ pub fn handled_by(
                 {
                     handled.escalated = Some(went);
                 }
-                Some(assignment)
+                // Its own hand-over, judged as the escalation; the grid stays where it was sent.
+                if own && handled.dispatched_after.is_none() {
+                    handled.dispatched_after = Some(after(event.at));
+                }
+                None
             }
             Change::DispatchUndone { restored, .. } => {
                 handled.assigned_to = restored.as_ref().and_then(|a| a.grid.clone());
