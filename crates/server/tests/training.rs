@@ -354,6 +354,7 @@ async fn a_run_plays_is_controlled_and_scores_each_trainee_from_the_log() {
         "培训师开始演练（100×）",
         "倍速改为 1000×",
         "培训师暂停演练",
+        "班次结束，演练结束",
         "培训师继续演练",
         "事件开始来电：管道爆裂",
     ] {

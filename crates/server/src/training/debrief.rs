@@ -23,10 +23,29 @@ use crate::dataset::GridView;
 use crate::places::named;
 
 /// The clock's changes as the debrief tells them.
-fn clock_moments(log: &ClockLog, start: Clock) -> Vec<DebriefMoment> {
+/// The trainer's clock as the debrief tells it; an ended run's last setting is its end (at the
+/// shift's end, or the trainer's), not a pause.
+fn clock_moments(log: &ClockLog, start: Clock, ended: Option<(f64, f64)>) -> Vec<DebriefMoment> {
     let mut moments = Vec::new();
     let mut before: Option<&ScenarioClock> = None;
-    for clock in &log.0 {
+    let settings = match ended {
+        Some(_) => &log.0[..log.0.len().saturating_sub(1)],
+        None => &log.0[..],
+    };
+    if let Some((second, length)) = ended {
+        let (zh, en) = if second >= length {
+            ("班次结束，演练结束", "The shift ended, and the run with it")
+        } else {
+            ("培训师结束演练", "The trainer ended the run")
+        };
+        moments.push(DebriefMoment {
+            second: second as u32,
+            clock: clock_text(start, second),
+            text_zh: zh.to_owned(),
+            text_en: en.to_owned(),
+        });
+    }
+    for clock in settings {
         let (_, second) = clock.anchor();
         let (zh, en) = match before {
             None => (
@@ -191,7 +210,8 @@ pub async fn debrief(run: &TrainingRun) -> Result<Debrief, StoreError> {
             text_en: format!("The trainer injected: {} ({} calls)", i.name, i.requests),
         });
     }
-    timeline.extend(clock_moments(&clock, scenario.start));
+    let end = ended_at.map(|_| (played_seconds, run.length()));
+    timeline.extend(clock_moments(&clock, scenario.start, end));
     timeline.sort_by_key(|m| m.second);
 
     // Each trainee: dispatchers answer for every scripted request, commanders for their
