@@ -16,6 +16,7 @@ pub mod hotspots;
 pub mod kpi;
 pub mod open311;
 pub mod projects;
+pub mod replay;
 pub mod texts;
 pub mod tickets;
 pub mod training;

@@ -16,8 +16,8 @@ use crate::api::{self, ApiError, Bbox};
 use crate::cameras::{CameraHealth, VideoWall};
 use crate::components::{
     Board, BoardPanel, ConflictPanel, GridCard, GridChooser, GridTree, Header, IntakeForm,
-    LoginPage, Notices, OfflineBanner, SearchBox, TicketCard, TicketQueue, TicketToast, Training,
-    TrainingBanner, TrainingPanel, VideoWallPanel,
+    LoginPage, Notices, OfflineBanner, Replay, ReplayBar, SearchBox, TicketCard, TicketQueue,
+    TicketToast, Training, TrainingBanner, TrainingPanel, VideoWallPanel,
 };
 use crate::i18n::{Lang, Msg};
 use crate::map::MapView;
@@ -371,6 +371,7 @@ fn Workspace() -> impl IntoView {
     provide_context(wall);
     let board = Board::new();
     provide_context(board);
+    provide_context(Replay::new());
     let training = Training::start(auth);
     provide_context(training);
     let side = RwSignal::new(stored_side_tab());
@@ -458,6 +459,7 @@ fn Workspace() -> impl IntoView {
                     <VideoWallPanel/>
                     <BoardPanel/>
                     <TrainingPanel/>
+                    <ReplayBar/>
                     <GridCard/>
                     <TicketCard/>
                     <IntakeForm/>

@@ -996,6 +996,22 @@ messages! {
     DebriefNoRequests => "没有该学员负责的脚本诉求", "No scripted request was this trainee's";
     DebriefTimeline => "时间线", "Timeline";
     DebriefEmptyTimeline => "尚无记录", "Nothing yet";
+    ReplayOpen => "回放", "Replay";
+    ReplayOpenTitle => "从事件日志回放任意时段：当时的地图与待办队列", "Replay any stretch from the event log: the map and the queue as they were";
+    ReplayFrom => "回放起点", "Replay from";
+    ReplayUntil => "回放终点", "Replay until";
+    ReplayLoad => "加载", "Load";
+    ReplayLoading => "加载中…", "Loading…";
+    ReplayPlay => "播放", "Play";
+    ReplayPause => "暂停回放", "Pause replay";
+    ReplaySpeed => "回放速度", "Replay speed";
+    ReplayExit => "退出回放", "Exit replay";
+    ReplayQueue => "此刻待办工单", "Open tickets at this moment";
+    ReplayTicker => "事件流", "Events as they happened";
+    ReplayReceived => "来件", "Received";
+    ReplayEmptyQueue => "此刻没有待办工单", "No ticket open at this moment";
+    ReplayHint => "选择时段后点击加载", "Choose a stretch, then Load";
+    ReplayTruncated => "事件超过 10 万条：只回放到所给的最后一条", "More than 100,000 events: replayed up to the last one given";
 }
 
 /// Declares one `pub fn name(lang: Lang, args…) -> String` per entry of
@@ -1152,6 +1168,9 @@ formatted! {
     training_played(hours: u32, minutes: &str) => "{hours} 小时 {minutes} 分", "{hours} h {minutes} min";
     /// How soon a scripted request was to be dispatched.
     debrief_within(minutes: u32) => "限 {minutes} 分钟", "within {minutes} min";
+    /// A replay's counts: tickets open now, steps applied of all.
+    replay_count(open: usize, applied: usize, total: usize) =>
+        "待办 {open} 件 · 已播放 {applied}/{total} 条事件", "{open} open · {applied} of {total} events played";
 }
 
 // Texts whose wording, not only a value in it, changes with the values.

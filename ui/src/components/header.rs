@@ -11,7 +11,7 @@ use crate::api::auth::Offers;
 use crate::api::texts::Named;
 use crate::app::AppState;
 use crate::cameras::CameraHealth;
-use crate::components::{AccountMenu, BoardButton, DemoFeedControl, GridImport};
+use crate::components::{AccountMenu, BoardButton, DemoFeedControl, GridImport, ReplayButton};
 use crate::format::thousands;
 use crate::i18n::Msg;
 
@@ -102,6 +102,7 @@ pub fn Header() -> impl IntoView {
             </div>
             <div class="stats" data-testid="stats">{camera_health}{stats}</div>
             <BoardButton/>
+            <ReplayButton/>
             <Show when=move || state.may().drive_demo_feed()>
                 <DemoFeedControl/>
             </Show>

@@ -8,6 +8,7 @@ mod heat;
 mod hotspots;
 pub mod index;
 mod phone;
+pub mod replay;
 pub mod style;
 mod survey;
 mod tickets;

@@ -61,6 +61,7 @@ pub const MICRO_FILL: &str = "micro-fill";
 pub const UNIT_FILL: &str = "unit-fill";
 pub const MICRO_HEAT: &str = "micro-heat";
 pub const TICKETS_CLUSTER: &str = "tickets-cluster";
+pub const TICKETS_CLUSTER_COUNT: &str = "tickets-cluster-count";
 pub const TICKETS_POINT: &str = "tickets-point";
 pub const TICKETS_SELECTED: &str = "tickets-selected";
 
@@ -518,6 +519,17 @@ pub fn tone_colour() -> Value {
     ])
 }
 
+/// A ticket marker: the tone's colour, urgent ones ringed white (the live layer and the replay's).
+pub fn ticket_point_paint() -> Value {
+    let urgent = json!(["==", ["get", "urgency"], "urgent"]);
+    json!({
+        "circle-color": tone_colour(),
+        "circle-radius": ["interpolate", ["linear"], ["zoom"], 12, 5, 17, 9],
+        "circle-stroke-color": ["case", urgent, "#ffffff", "#0d1520"],
+        "circle-stroke-width": ["case", urgent, 2.5, 1.5],
+    })
+}
+
 /// A filter matching no ticket id, then the selected one.
 pub fn ticket_id_filter(id: Option<i64>) -> Value {
     json!(["==", ["get", "id"], id.unwrap_or(-1)])
@@ -537,7 +549,7 @@ fn ticket_layers() -> Vec<Value> {
             },
         }),
         json!({
-            "id": "tickets-cluster-count", "type": "symbol", "source": SOURCE_TICKETS, "filter": clustered,
+            "id": TICKETS_CLUSTER_COUNT, "type": "symbol", "source": SOURCE_TICKETS, "filter": clustered,
             "layout": {
                 "text-field": ["get", "point_count_abbreviated"], "text-font": TEXT_FONT,
                 "text-size": 12, "text-allow-overlap": true,
@@ -556,12 +568,7 @@ fn ticket_layers() -> Vec<Value> {
         json!({
             "id": TICKETS_POINT, "type": "circle", "source": SOURCE_TICKETS,
             "filter": ["!", clustered],
-            "paint": {
-                "circle-color": tone_colour(),
-                "circle-radius": ["interpolate", ["linear"], ["zoom"], 12, 5, 17, 9],
-                "circle-stroke-color": ["case", ["==", ["get", "urgency"], "urgent"], "#ffffff", "#0d1520"],
-                "circle-stroke-width": ["case", ["==", ["get", "urgency"], "urgent"], 2.5, 1.5],
-            },
+            "paint": ticket_point_paint(),
         }),
         json!({
             "id": "pick-point", "type": "circle", "source": SOURCE_PICK,

@@ -28,6 +28,7 @@ use super::devices::{self, DeviceInfo, OnTheMap};
 use super::heat;
 use super::hotspots;
 use super::index::GridIndex;
+use super::replay;
 use super::style::{self, COMMUNITY_FILL, SOURCE_GRIDS, SOURCE_LABELS};
 use super::survey;
 use super::tickets::{self, Press};
@@ -43,7 +44,7 @@ use crate::api::texts::{Named, TicketNames};
 use crate::api::{self, ApiError, Bbox};
 use crate::app::{AppState, Fly};
 use crate::cameras::CameraHealth;
-use crate::components::Board;
+use crate::components::{Board, Replay};
 use crate::i18n::{Lang, Msg};
 use crate::tickets::Desk;
 use crate::tickets::desk::SingleFlight;
@@ -185,7 +186,13 @@ impl GridMap {
         for id in [hotspots::SOURCE, hotspots::SOURCE_LABELS] {
             self.map.add_source(id, &js(&style::geojson_source()))?;
         }
-        for layer in style::layers(lang, &index.community_codes) {
+        for (id, source) in replay::sources() {
+            self.map.add_source(id, &js(&source))?;
+        }
+        for layer in style::layers(lang, &index.community_codes)
+            .into_iter()
+            .chain(replay::layers())
+        {
             self.map.add_layer(&js(&layer))?;
         }
         Ok(())
@@ -641,6 +648,21 @@ pub fn MapView() -> impl IntoView {
                 }),
                 Err(e) => state.notify(Msg::ErrorLoadTickets, e),
             }
+        });
+    });
+
+    // A replay under way → its tickets instead of the live ones; none → the live ones again.
+    let replay_view = expect_context::<Replay>();
+    Effect::new(move || {
+        replay_view.layer.with(|layer| {
+            if loading.get() {
+                return;
+            }
+            store.with_value(|gm| {
+                if let Some(gm) = gm {
+                    replay::show(gm, layer.as_ref());
+                }
+            });
         });
     });
 
