@@ -458,6 +458,32 @@ async fn save_setting<B: Run>(
     writer.commit("saving settings").await
 }
 
+/// The events matching `condition` (on `e`, the event, and `t`, its ticket) of `community`'s
+/// tickets when one is given, in log order, at most `limit`: what a replay reads.
+async fn replay_events<B: Run>(
+    store: &B,
+    condition: &str,
+    mut values: Vec<Value<'_>>,
+    (community, limit): (Option<&str>, u32),
+    action: &'static str,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut sql = format!(
+        "SELECT e.* FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id WHERE {condition}"
+    );
+    if let Some(community) = community {
+        sql += " AND t.community_code = ?";
+        values.push(community.into());
+    }
+    sql += " ORDER BY e.id LIMIT ?";
+    values.push(i64::from(limit).into());
+    store
+        .read(&sql, &values, action)
+        .await?
+        .iter()
+        .map(event_from_row)
+        .collect()
+}
+
 #[async_trait]
 impl<B: Run> TicketRepository for B {
     async fn reserve_ticket_ids(&self, count: usize) -> Result<Vec<TicketId>, StoreError> {
@@ -677,21 +703,14 @@ impl<B: Run> TicketRepository for B {
         community: Option<&str>,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut values: Vec<Value<'_>> = vec![millis(from).into(), millis(until).into()];
-        let mut sql = "SELECT e.* FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
-                       WHERE e.at >= ? AND e.at < ?"
-            .to_owned();
-        if let Some(community) = community {
-            sql += " AND t.community_code = ?";
-            values.push(community.into());
-        }
-        sql += " ORDER BY e.id LIMIT ?";
-        values.push(i64::from(limit).into());
-        self.read(&sql, &values, "reading the event log for a replay")
-            .await?
-            .iter()
-            .map(event_from_row)
-            .collect()
+        replay_events(
+            self,
+            "e.at >= ? AND e.at < ?",
+            vec![millis(from).into(), millis(until).into()],
+            (community, limit),
+            "reading the event log for a replay",
+        )
+        .await
     }
 
     async fn history_before(
@@ -700,23 +719,14 @@ impl<B: Run> TicketRepository for B {
         community: Option<&str>,
         limit: u32,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut values: Vec<Value<'_>> =
-            vec![millis(at).into(), millis(at).into(), millis(at).into()];
-        let mut sql = "SELECT e.* FROM ticket_events e JOIN tickets t ON t.id = e.ticket_id \
-                       WHERE t.received_at < ? AND (t.closed_at IS NULL OR t.closed_at >= ?) \
-                       AND e.at < ?"
-            .to_owned();
-        if let Some(community) = community {
-            sql += " AND t.community_code = ?";
-            values.push(community.into());
-        }
-        sql += " ORDER BY e.id LIMIT ?";
-        values.push(i64::from(limit).into());
-        self.read(&sql, &values, "reading where a replay starts")
-            .await?
-            .iter()
-            .map(event_from_row)
-            .collect()
+        replay_events(
+            self,
+            "t.received_at < ? AND (t.closed_at IS NULL OR t.closed_at >= ?) AND e.at < ?",
+            vec![millis(at).into(), millis(at).into(), millis(at).into()],
+            (community, limit),
+            "reading where a replay starts",
+        )
+        .await
     }
 
     async fn last_event_id(&self) -> Result<i64, StoreError> {
