@@ -131,6 +131,8 @@ messages! {
     ErrorLoadGrid => "加载网格信息失败", "Could not load the grid";
     ErrorSearch => "网格搜索失败", "Grid search failed";
     ErrorDismiss => "知道了", "Dismiss";
+    /// The tooltip over an error: its stable code, for whoever reports it.
+    ErrorCode => "错误代码", "Error code";
     ErrorNetwork => "无法连接到服务器", "Cannot reach the server";
     /// What an action kept in the outbox answers (also the error's text where one is shown).
     OfflineQueuedAction => "已离线保存，待中心恢复后同步", "Saved offline; sent when the center answers";
@@ -1039,6 +1041,8 @@ formatted! {
     survey_too_large(size: &str, limit: &str) =>
         "所选文件共 {size}，编码上传后将超过导入上限 {limit}，未上传。请压缩为 .zip 或分层简化后再试",
         "The chosen files total {size} and would exceed the {limit} import limit once encoded for upload; nothing was uploaded. Zip them or simplify the layers and try again";
+    /// Beside a greyed 确定: what is still to fill in (`请填写原因`).
+    action_missing(field: &str) => "请填写{field}", "Fill in: {field}";
     /// A layer's size: `要素 12 个` / `12 features`.
     survey_features(n: u64) => "要素 {n} 个", "features: {n}";
     /// Actions kept in the terminal's outbox: `待同步 3 项` / `3 queued`.

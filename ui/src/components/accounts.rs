@@ -2,22 +2,26 @@
 //! password or 停用/启用 per row, and the form for a new account. What the server refuses is
 //! shown beside the field it names.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::upload::Modal;
+use binhe_api::Problem;
 use binhe_api::auth::{Account, AccountPatch, NewAccount};
 use binhe_api::error::code::ACCOUNT_EXISTS;
 use binhe_core::GridLevel;
 use binhe_core::access::Role;
+use binhe_core::ticket::intake::IntakeProblem;
 
 use crate::api::auth as api;
 use crate::api::texts::{self, Named};
 use crate::api::{self as base, ApiError};
 use crate::app::AppState;
 use crate::components::ErrorText;
+use crate::components::form::{FieldProblems, problems_under, sort_problems};
 use crate::components::table::{data_table, loaded};
 use crate::i18n::{Lang, Msg};
 
@@ -40,6 +44,29 @@ fn field_of(error: &ApiError) -> Option<&'static str> {
     FIELDS.into_iter().find(|f| *f == field)
 }
 
+/// A refusal as problems under the form's fields — every one the server named, not only the
+/// first — and what is left for the form as a whole.
+fn by_field(error: ApiError) -> (HashMap<String, Vec<Problem>>, Option<ApiError>) {
+    if !error.problems.is_empty() {
+        return sort_problems(error, str::to_owned, |k| FIELDS.contains(&k));
+    }
+    match field_of(&error) {
+        Some(key) => {
+            let problem = IntakeProblem::new(
+                key,
+                &error.code,
+                error.message_zh.clone(),
+                error.message_en.clone(),
+            );
+            (
+                HashMap::from([(key.to_owned(), vec![Problem::Intake(problem)])]),
+                None,
+            )
+        }
+        None => (HashMap::new(), Some(error)),
+    }
+}
+
 #[derive(Clone, Copy)]
 struct NewForm {
     login: RwSignal<String>,
@@ -49,7 +76,10 @@ struct NewForm {
     worker_id: RwSignal<String>,
     password: RwSignal<String>,
     busy: RwSignal<bool>,
+    /// What the server said of the form as a whole.
     error: RwSignal<Option<ApiError>>,
+    /// What it said of each field.
+    problems: FieldProblems,
     created: RwSignal<Option<String>>,
 }
 
@@ -64,6 +94,7 @@ impl NewForm {
             password: RwSignal::new(String::new()),
             busy: RwSignal::new(false),
             error: RwSignal::new(None),
+            problems: RwSignal::new(HashMap::new()),
             created: RwSignal::new(None),
         }
     }
@@ -186,6 +217,7 @@ pub fn AccountsDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) 
     let create = move |_| {
         form.busy.set(true);
         form.error.set(None);
+        form.problems.set(HashMap::new());
         form.created.set(None);
         let request = form.request();
         spawn_local(async move {
@@ -197,7 +229,11 @@ pub fn AccountsDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) 
                     form.created.set(Some(account.login));
                     load();
                 }
-                Err(e) => form.error.set(Some(e)),
+                Err(e) => {
+                    let (problems, rest) = by_field(e);
+                    form.problems.set(problems);
+                    form.error.set(rest);
+                }
             }
         });
     };
@@ -342,21 +378,15 @@ fn new_account_form(
     create: impl Fn(leptos::ev::MouseEvent) + 'static,
 ) -> impl IntoView {
     let t = move |m: Msg| m.text(lang.get());
-    // The server's answer, beside the field it names.
-    let error_at = move |key: &'static str| {
-        move || {
-            form.error.get().filter(|e| field_of(e) == Some(key)).map(|error| {
-                view! { <span class="field-error" data-problem-field=key><ErrorText error/></span> }
-            })
-        }
-    };
+    // The server's answer, beside each field it names. Every field is required.
+    let error_at = move |key: &'static str| problems_under(form.problems, key);
     let input = move |key: &'static str,
                       label: Msg,
                       kind: &'static str,
                       value: RwSignal<String>| {
         view! {
             <label class="form-field">
-                <span class="form-label">{move || t(label)}</span>
+                <span class="form-label required">{move || t(label)}</span>
                 <input type=kind data-input=key autocomplete="off" prop:value=move || value.get()
                     on:input=move |ev| value.set(event_target_value(&ev))/>
                 {error_at(key)}
@@ -391,20 +421,20 @@ fn new_account_form(
             <p class="form-title">{move || t(Msg::AccountNewTitle)}</p>
             <div class="form-grid">
                 <label class="form-field">
-                    <span class="form-label">{move || t(Msg::ColLogin)}</span>
+                    <span class="form-label required">{move || t(Msg::ColLogin)}</span>
                     <input type="text" data-input="login" autocomplete="off" placeholder=move || t(Msg::AccountLoginRule)
                         prop:value=move || form.login.get() on:input=move |ev| form.login.set(event_target_value(&ev))/>
                     {error_at("login")}
                 </label>
                 {input("name", Msg::ColName, "text", form.name)}
                 <label class="form-field">
-                    <span class="form-label">{move || t(Msg::ColRole)}</span>
+                    <span class="form-label required">{move || t(Msg::ColRole)}</span>
                     <select data-input="role" on:change=move |ev| form.role.set(event_target_value(&ev))>{roles}</select>
                     {error_at("role")}
                 </label>
                 <Show when=role_is(Role::Commander)>
                     <label class="form-field">
-                        <span class="form-label">{move || t(Msg::ColCommunity)}</span>
+                        <span class="form-label required">{move || t(Msg::ColCommunity)}</span>
                         <select data-input="community" on:change=move |ev| form.community.set(event_target_value(&ev))>
                             <option value="" selected=move || form.community.get().is_empty()>{move || t(Msg::AccountChooseCommunity)}</option>
                             {community_options}
@@ -417,7 +447,7 @@ fn new_account_form(
                 </Show>
                 {input("password", Msg::AccountPasswordRule, "password", form.password)}
             </div>
-            {move || form.error.get().filter(|e| field_of(e).is_none()).map(|error| view! {
+            {move || form.error.get().map(|error| view! {
                 <p class="action-error" role="alert" data-testid="account-form-error"><ErrorText error/></p>
             })}
             {move || form.created.get().map(|login| view! {

@@ -11,6 +11,7 @@ use binhe_core::ticket::intake::IntakeProblem;
 use crate::api::ApiError;
 use crate::api::texts;
 use crate::app::AppState;
+use crate::components::code_tooltip;
 use crate::i18n::{Lang, Msg};
 use crate::tickets::Desk;
 
@@ -69,11 +70,11 @@ pub fn problems_at(problems: FieldProblems, key: String) -> impl IntoView {
                     .map(|p| {
                         let p = p.clone();
                         let code = p.code().to_owned();
-                        let attr_code = code.clone();
+                        let title = code_tooltip(lang, code.clone());
                         view! {
-                            <span class="field-error" data-problem-field=key.clone() data-problem-code=attr_code>
+                            <span class="field-error" role="alert" data-problem-field=key.clone()
+                                data-problem-code=code title=title>
                                 {move || texts::problem(&p, lang.get()).to_owned()}
-                                <code class="notice-code">{code}</code>
                             </span>
                         }
                     })

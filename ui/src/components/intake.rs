@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use binhe_api::tickets::ReportRequest;
-use binhe_core::ticket::{IntakeRequest, Urgency};
+use binhe_core::ticket::{Channel, IntakeRequest, Urgency};
 
 use crate::api::ApiError;
 use crate::api::texts::{self, Named};
@@ -204,10 +204,15 @@ pub fn IntakeForm() -> impl IntoView {
             form.category.set(first.code.clone());
         }
     });
-    let text_input = move |key: &'static str, label: Msg, signal: RwSignal<String>| {
+    // A field the server requires is marked; 工单编号 only for the channels whose orders carry
+    // one (12345 and referrals).
+    let text_input = move |key: &'static str,
+                           label: Msg,
+                           signal: RwSignal<String>,
+                           required: Signal<bool>| {
         view! {
             <label class="form-field">
-                <span class="form-label">{move || t(label)}</span>
+                <span class="form-label" class:required=move || required.get()>{move || t(label)}</span>
                 <input type="text" data-input=key prop:value=move || signal.get()
                     on:input=move |ev| signal.set(event_target_value(&ev))/>
                 {problems_of(key)}
@@ -223,14 +228,14 @@ pub fn IntakeForm() -> impl IntoView {
                 <form class="intake-form" on:submit=move |ev| ev.prevent_default()>
                     <div class="form-pair">
                         <label class="form-field">
-                            <span class="form-label">{move || t(Msg::IntakeChannel)}</span>
+                            <span class="form-label required">{move || t(Msg::IntakeChannel)}</span>
                             <select data-input="channel" on:change=move |ev| form.channel.set(event_target_value(&ev))>
                                 {options("channel")}
                             </select>
                             {problems_of("channel")}
                         </label>
                         <label class="form-field">
-                            <span class="form-label">{move || t(Msg::IntakeCategory)}</span>
+                            <span class="form-label required">{move || t(Msg::IntakeCategory)}</span>
                             <select data-input="category" on:change=move |ev| form.category.set(event_target_value(&ev))>
                                 {options("category")}
                             </select>
@@ -238,7 +243,7 @@ pub fn IntakeForm() -> impl IntoView {
                         </label>
                     </div>
                     <label class="form-field">
-                        <span class="form-label">{move || t(Msg::IntakeDescription)}</span>
+                        <span class="form-label required">{move || t(Msg::IntakeDescription)}</span>
                         <textarea rows="3" data-input="description" prop:value=move || form.description.get()
                             on:input=move |ev| form.description.set(event_target_value(&ev))></textarea>
                         {problems_of("description")}
@@ -247,11 +252,13 @@ pub fn IntakeForm() -> impl IntoView {
                         {problems_of("location")}
                     </LocationField>
                     <div class="form-pair">
-                        {text_input("reporter_name", Msg::IntakeReporter, form.reporter_name)}
-                        {text_input("reporter_phone", Msg::IntakePhone, form.reporter_phone)}
+                        {text_input("reporter_name", Msg::IntakeReporter, form.reporter_name, Signal::stored(false))}
+                        {text_input("reporter_phone", Msg::IntakePhone, form.reporter_phone, Signal::stored(false))}
                     </div>
                     <div class="form-pair">
-                        {text_input("external_id", Msg::IntakeExternalId, form.external_id)}
+                        {text_input("external_id", Msg::IntakeExternalId, form.external_id, Signal::derive(move || {
+                            form.channel.with(|c| Channel::from_code(c).is_some_and(Channel::carries_order_number))
+                        }))}
                         <div class="form-field">
                             <span class="form-label">{move || t(Msg::IntakeUrgency)}</span>
                             <div class="choices">

@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 
 use crate::api::auth as api;
 use crate::app::{AppState, store, stored};
-use crate::components::ErrorText;
+use crate::components::{ErrorText, code_tooltip};
 use crate::i18n::Msg;
 use crate::session::{Auth, LoginProblem, Reason};
 use crate::tickets::time;
@@ -83,11 +83,10 @@ pub fn LoginPage(reason: Reason) -> impl IntoView {
             return None;
         }
         let code = p.code().to_owned();
-        let attr_code = code.clone();
+        let title = code_tooltip(lang, code.clone());
         Some(view! {
-            <p class="login-error" data-testid="login-error" data-error-code=attr_code role="alert">
+            <p class="login-error" data-testid="login-error" data-error-code=code title=title role="alert">
                 <span>{move || p.text(lang.get(), left.unwrap_or(0))}</span>
-                <code class="notice-code">{code}</code>
             </p>
         })
     };

@@ -61,7 +61,7 @@ pub use header::Header;
 pub use import::GridImport;
 pub use intake::IntakeForm;
 pub use login::LoginPage;
-pub use notices::{CloseButton, ErrorText, Notices};
+pub use notices::{CloseButton, ErrorText, Notices, code_tooltip};
 pub use offline::{ConflictPanel, OfflineBanner};
 pub use open311::Open311Dialog;
 pub use photos::PhotoStrip;

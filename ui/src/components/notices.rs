@@ -4,20 +4,28 @@ use leptos::prelude::*;
 
 use crate::api::ApiError;
 use crate::app::AppState;
-use crate::i18n::Msg;
+use crate::i18n::{Lang, Msg};
 
-/// An error's message in the chosen language, followed by its stable code as a chip.
+/// An error's message in the chosen language; its stable code only in the tooltip (and the
+/// element's data), for whoever reports it — people read the message, not the code.
 #[component]
 pub fn ErrorText(error: ApiError) -> impl IntoView {
     let lang = expect_context::<AppState>().lang;
     let code = error.code.clone();
-    let attr_code = code.clone();
+    let title = code_tooltip(lang, code.clone());
     view! {
-        <span class="error-text" data-error-code=attr_code>
+        <span class="error-text" data-error-code=code title=title>
             {move || error.message(lang.get()).to_owned()}
-            <code class="notice-code">{code}</code>
         </span>
     }
+}
+
+/// The tooltip that carries an error's code.
+pub fn code_tooltip(
+    lang: RwSignal<Lang>,
+    code: String,
+) -> impl Fn() -> String + Send + Sync + 'static {
+    move || format!("{}：{code}", Msg::ErrorCode.text(lang.get()))
 }
 
 /// The × that closes a card or a dialog.

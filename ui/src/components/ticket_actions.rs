@@ -13,7 +13,7 @@ use crate::api::texts::Named;
 use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::components::location::LocationField;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::{Lang, Msg, action_missing};
 use crate::tickets::Desk;
 use crate::tickets::actions::{CARD_ORDER, Filled, Input, OnTheCard, choices};
 use crate::tickets::desk::{ChooseGrid, PickFor, Toast};
@@ -77,20 +77,40 @@ impl ActionForm {
 
     /// Whether every required input is there.
     fn complete(self, action: ActionKind, desk: Desk) -> bool {
-        action.inputs().iter().all(|input| match input {
-            Input::Reason | Input::Note => !self.text.with(|t| t.trim().is_empty()),
-            Input::Into => self
-                .into
-                .with(|t| t.trim().trim_start_matches('#').parse::<i64>().is_ok()),
-            Input::Location => {
-                desk.picked.with(Option::is_some) || !self.address.with(|a| a.trim().is_empty())
-            }
-            Input::Grid
-            | Input::OptionalNote
-            | Input::Outcome
-            | Input::Satisfaction
-            | Input::Level => true,
+        self.missing(action, desk).is_none()
+    }
+
+    /// The first input `action` requires that is still empty, by its label: the form says it
+    /// beside 确定 rather than leaving the button greyed without a word.
+    fn missing(self, action: ActionKind, desk: Desk) -> Option<Msg> {
+        action.inputs().iter().find_map(|input| {
+            let filled = match input {
+                Input::Reason | Input::Note => !self.text.with(|t| t.trim().is_empty()),
+                Input::Into => self
+                    .into
+                    .with(|t| t.trim().trim_start_matches('#').parse::<i64>().is_ok()),
+                Input::Location => {
+                    desk.picked.with(Option::is_some) || !self.address.with(|a| a.trim().is_empty())
+                }
+                Input::Grid
+                | Input::OptionalNote
+                | Input::Outcome
+                | Input::Satisfaction
+                | Input::Level => true,
+            };
+            (!filled).then(|| input_label(*input))
         })
+    }
+}
+
+/// What an input is called on its form.
+fn input_label(input: Input) -> Msg {
+    match input {
+        Input::Reason => Msg::FieldReason,
+        Input::Note => Msg::FieldNote,
+        Input::Into => Msg::FieldInto,
+        Input::Location => Msg::FieldLocation,
+        _ => Msg::FieldNoteOptional,
     }
 }
 
@@ -212,14 +232,11 @@ fn action_form(
         .iter()
         .map(|input| match *input {
             Input::Reason | Input::Note | Input::OptionalNote => {
-                let label = match input {
-                    Input::Reason => Msg::FieldReason,
-                    Input::Note => Msg::FieldNote,
-                    _ => Msg::FieldNoteOptional,
-                };
+                let label = input_label(*input);
+                let required = *input != Input::OptionalNote;
                 view! {
                     <label class="form-field">
-                        <span class="form-label">{move || t(label)}</span>
+                        <span class="form-label" class:required=required>{move || t(label)}</span>
                         <textarea rows="2" data-input="text" prop:value=move || form.text.get()
                             on:input=move |ev| form.text.set(event_target_value(&ev))></textarea>
                     </label>
@@ -246,7 +263,7 @@ fn action_form(
             }
             Input::Into => view! {
                 <label class="form-field">
-                    <span class="form-label">{move || t(Msg::FieldInto)}</span>
+                    <span class="form-label required">{move || t(Msg::FieldInto)}</span>
                     <input type="text" inputmode="numeric" data-input="into" prop:value=move || form.into.get()
                         on:input=move |ev| form.into.set(event_target_value(&ev))/>
                 </label>
@@ -274,6 +291,11 @@ fn action_form(
                     on:click=submit>
                     {move || t(Msg::Confirm)}
                 </button>
+                {move || form.missing(action, desk).map(|m| view! {
+                    <span class="form-hint" data-testid="action-missing">
+                        {move || action_missing(lang.get(), t(m))}
+                    </span>
+                })}
                 <button type="button" class="btn small quiet" on:click=move |_| {
                     form.reset();
                     desk.pick.set(None);

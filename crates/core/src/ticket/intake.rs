@@ -159,7 +159,7 @@ impl Checker<'_> {
         self.problem(
             field,
             "MISSING_FIELD",
-            format!("缺少{}（{field}）", field_label(field)),
+            format!("请填写{}", field_label(field)),
             format!("{field} is required"),
         );
     }
@@ -173,7 +173,7 @@ impl Checker<'_> {
                 field,
                 "TEXT_TOO_LONG",
                 format!(
-                    "{}（{field}）过长：{chars} 个字符，最多 {max_chars} 个",
+                    "{}过长：{chars} 个字，最多 {max_chars} 个",
                     field_label(field)
                 ),
                 format!("{field} has {chars} characters; at most {max_chars} are allowed"),
@@ -187,7 +187,7 @@ impl Checker<'_> {
             self.problem(
                 field,
                 "CONTROL_CHARACTERS",
-                format!("{}（{field}）含有不可见控制字符", field_label(field)),
+                format!("{}含有不可见的控制字符，请删除后重试", field_label(field)),
                 format!("{field} contains control characters"),
             );
             return None;
@@ -203,7 +203,7 @@ impl Checker<'_> {
                 field,
                 "INVALID_COORDINATE",
                 format!(
-                    "{}（{field}）须是 ±{range} 以内的数字，收到 {value}",
+                    "{}须是 ±{range} 以内的数字，收到 {value}",
                     field_label(field)
                 ),
                 format!("{field} must be a number within ±{range}, got {value}"),
@@ -462,7 +462,7 @@ pub fn validate(
         MAX_EXTERNAL_ID_CHARS,
     );
     if external_id.is_none()
-        && matches!(channel, Some(Channel::Hotline | Channel::Referral))
+        && channel.is_some_and(Channel::carries_order_number)
         && request
             .external_id
             .as_deref()

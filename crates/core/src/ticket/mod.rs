@@ -56,6 +56,12 @@ impl Channel {
                 _ => None,
             })
     }
+
+    /// Orders from these channels carry the sender's own number (12345's 工单编号, a referral's
+    /// 交办编号), which intake requires: it is how a repeat of the same order is known.
+    pub fn carries_order_number(self) -> bool {
+        matches!(self, Self::Hotline | Self::Referral)
+    }
 }
 
 impl Urgency {

@@ -31,9 +31,11 @@ pub use binhe_api::auth::LOCAL_ACCOUNT;
 use binhe_api::auth::ServerMode;
 use binhe_api::error::code;
 use binhe_core::access::{Principal, Role};
+use binhe_core::ticket::intake::IntakeProblem;
 use binhe_store::{AccountRepository, AuditEntry};
 
 use crate::dataset::Grids;
+use crate::http::error::{problems_en, problems_zh, with_problems};
 use crate::http::{ApiError, Caller, CallerError, Peer, Refusal};
 use sessions::LoginLimiter;
 
@@ -60,6 +62,9 @@ where
 pub enum AuthError {
     #[error("login and password are both required")]
     LoginInvalid,
+    /// A new or changed account with fields that are wrong, each named.
+    #[error("the account is not valid: {}", problems_en(.0))]
+    AccountInvalid(Vec<IntakeProblem>),
     #[error("wrong login or password")]
     LoginFailed,
     #[error("too many failed logins; try again in {wait} s")]
@@ -82,7 +87,7 @@ pub enum AuthError {
 impl Refusal for AuthError {
     fn status(&self) -> StatusCode {
         match self {
-            Self::LoginInvalid => StatusCode::BAD_REQUEST,
+            Self::LoginInvalid | Self::AccountInvalid(_) => StatusCode::BAD_REQUEST,
             Self::LoginFailed => StatusCode::UNAUTHORIZED,
             Self::LoginThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::AccountDisabled => StatusCode::FORBIDDEN,
@@ -97,6 +102,7 @@ impl Refusal for AuthError {
     fn code(&self) -> &str {
         match self {
             Self::LoginInvalid => code::LOGIN_INVALID,
+            Self::AccountInvalid(_) => code::BAD_REQUEST,
             Self::LoginFailed => code::LOGIN_FAILED,
             Self::LoginThrottled { .. } => code::LOGIN_THROTTLED,
             Self::AccountDisabled => code::ACCOUNT_DISABLED,
@@ -111,6 +117,7 @@ impl Refusal for AuthError {
     fn message_zh(&self) -> String {
         match self {
             Self::LoginInvalid => "请输入账号和密码".to_owned(),
+            Self::AccountInvalid(problems) => problems_zh(problems),
             Self::LoginFailed => "账号或密码错误".to_owned(),
             Self::LoginThrottled { wait } => format!("登录失败次数过多，请 {wait} 秒后再试"),
             Self::AccountDisabled => "该账号已停用，请联系管理员".to_owned(),
@@ -128,8 +135,10 @@ impl Refusal for AuthError {
     fn detail(&self) -> binhe_api::ErrorDetail {
         let mut detail =
             binhe_api::ErrorDetail::new(self.code(), self.message_zh(), self.to_string());
-        if let Self::LoginThrottled { wait } = self {
-            detail.retry_after_s = Some(*wait);
+        match self {
+            Self::LoginThrottled { wait } => detail.retry_after_s = Some(*wait),
+            Self::AccountInvalid(problems) => return with_problems(detail, problems),
+            _ => {}
         }
         detail
     }

@@ -36,13 +36,7 @@ fn required<'a>(
     value
         .map(|v| v.trim())
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| {
-            bad(
-                field,
-                format!("{field} is required"),
-                format!("请填写{zh}（{field}）"),
-            )
-        })
+        .ok_or_else(|| bad(field, format!("{field} is required"), format!("请填写{zh}")))
 }
 
 /// The ticket version the terminal saw: every change must name it.
@@ -51,7 +45,7 @@ fn required_version(version: Option<u32>) -> Result<u32, ApiError> {
         bad(
             "version",
             "version is required",
-            "缺少工单版本号（version）",
+            "缺少工单版本号，请刷新工单后重试",
         )
     })
 }
