@@ -131,6 +131,16 @@ messages! {
     ErrorLoadGrid => "加载网格信息失败", "Could not load the grid";
     ErrorSearch => "网格搜索失败", "Grid search failed";
     ErrorDismiss => "知道了", "Dismiss";
+    /// 派单单: the ticket's slip for whoever handles it, printed from the card.
+    SlipOpen => "打印派单单", "Print dispatch slip";
+    SlipTitle => "派 单 单", "Dispatch slip";
+    SlipIssuer => "滨河街道网格化服务管理中心", "Binhe Street Grid Service Center";
+    SlipPrintA4 => "打印（A4）", "Print (A4)";
+    SlipPrintReceipt => "打印小票（80 mm）", "Print receipt (80 mm)";
+    SlipSentBy => "派单人", "Sent by";
+    SlipReceivedBy => "签收人", "Received by";
+    SlipReceivedAt => "签收时间", "Received at";
+    SlipPrintedBy => "打印人", "Printed by";
     /// The tooltip over an error: its stable code, for whoever reports it.
     ErrorCode => "错误代码", "Error code";
     ErrorNetwork => "无法连接到服务器", "Cannot reach the server";

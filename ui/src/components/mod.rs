@@ -33,6 +33,7 @@ mod queue;
 mod replay;
 mod report;
 mod search;
+mod slip;
 mod survey;
 mod table;
 mod ticket_actions;

@@ -14,6 +14,7 @@ use binhe_core::{Health, WorkerKind};
 
 use super::export::{self, Download};
 use super::queue::unclassified_tag;
+use super::slip::SlipButton;
 use super::ticket_actions::{ActionBar, ActionForm, send};
 use crate::api::texts::{self, Named, TicketNames};
 use crate::api::{ApiError, diary};
@@ -122,6 +123,7 @@ fn card_body(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, d: &TicketDetai
             <span>{move || names.2.channel_name(lang.get()).to_owned()}</span>
             {ticket.external_id.clone().map(|e| view! { <span class="mono">{e}</span> })}
             {ticket.is_urgent().then(|| view! { <span class="urgent-tag">{move || Urgency::Urgent.name(lang.get())}</span> })}
+            <span class="ticket-sub-tools"><SlipButton detail=d.clone()/></span>
         </p>
         <p class="ticket-description" data-field="description">{ticket.description.clone()}</p>
         // A camera alert's evidence comes first: what the analytics saw, and the camera live.
