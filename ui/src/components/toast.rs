@@ -108,9 +108,12 @@ fn dispatched(
     text: String,
     undo_until: Option<DateTime<Utc>>,
 ) -> impl IntoView {
+    // Read afresh on every tick: the deadline was set by the clock of the moment the answer
+    // came, which may have been set since the last tick.
     let left = move || {
+        now.track();
         let until = undo_until?;
-        let secs = (until - now.get()).num_seconds();
+        let secs = (until - time::now()).num_seconds();
         (secs >= 0).then_some(secs)
     };
     // Anyone's step on the ticket after the dispatch (a worker taking it up, a merge, another
