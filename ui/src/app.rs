@@ -10,6 +10,7 @@ use binhe_api::auth::{May, SessionView};
 use binhe_api::error::code::GRID_NOT_FOUND;
 use binhe_api::grids::{GridDetail, PreviewGrids};
 use binhe_core::GridLevel;
+use binhe_core::access::Role;
 
 use crate::api::auth::MAY_ALL;
 use crate::api::{self, ApiError, Bbox};
@@ -116,6 +117,17 @@ impl AppState {
     /// What the signed-in role may do (tracked).
     pub fn may(self) -> May {
         self.session.with(|s| s.as_ref().map_or(MAY_ALL, |s| s.may))
+    }
+
+    /// The signed-in role (tracked); the desktop window's own desk is the street's dispatcher.
+    pub fn role(self) -> Role {
+        self.session
+            .with(|s| s.as_ref().map_or(Role::Dispatcher, |s| s.account.role))
+    }
+
+    pub fn role_untracked(self) -> Role {
+        self.session
+            .with_untracked(|s| s.as_ref().map_or(Role::Dispatcher, |s| s.account.role))
     }
 
     pub fn may_untracked(self) -> May {
@@ -415,9 +427,12 @@ fn Workspace() -> impl IntoView {
     let waiting = move || {
         let (now, share) = (desk.now.get(), desk.due_soon_share.get());
         desk.tickets.with(|list| {
-            crate::tickets::queue::rows(list, QueueTab::New, |t| {
-                crate::tickets::queue::sla_at(t, now, share)
-            })
+            crate::tickets::queue::rows(
+                list,
+                QueueTab::New,
+                crate::tickets::queue::QueueOrder::Newest,
+                |t| crate::tickets::queue::sla_at(t, now, share),
+            )
             .len()
         })
     };

@@ -368,6 +368,13 @@ messages! {
     FirstContactAt => "已联系", "contacted";
     FlagText => "疑似与此工单重复：", "Possibly the same as";
     ChooserTitle => "选择分派网格", "Choose a grid";
+    ChooserTitleDelegate => "选择下交网格", "Choose a grid to hand down to";
+    QueueSortLabel => "排序", "Sort";
+    QueueSortAction => "先办紧急", "Needs action first";
+    QueueSortNewest => "最新在前", "Newest first";
+    QueueSortTitle =>
+        "先办紧急：超期的、临期的和紧急的在前，其余按办结时限先后；最新在前：按受理时间",
+        "Needs action first: overdue, due soon and urgent first, then by deadline; newest first: by time received";
     ChooserHint =>
         "输入网格名称或编码，↑↓ 选择，Enter 分派，Esc 关闭",
         "Type a grid name or code, ↑↓ to choose, Enter dispatches, Esc closes";
@@ -1205,6 +1212,25 @@ pub fn dispatched_to(lang: Lang, grid: &str, worker: Option<&str>) -> String {
         (Lang::Zh, None) => format!("已分派至 {grid}"),
         (Lang::En, Some(w)) => format!("Dispatched to {grid} · worker {w}"),
         (Lang::En, None) => format!("Dispatched to {grid}"),
+    }
+}
+
+/// What the message strip says after 下交.
+pub fn delegated_to(lang: Lang, grid: &str, worker: Option<&str>) -> String {
+    match (lang, worker) {
+        (Lang::Zh, Some(w)) => format!("已下交至 {grid} · 网格员 {w}"),
+        (Lang::Zh, None) => format!("已下交至 {grid}"),
+        (Lang::En, Some(w)) => format!("Handed down to {grid} · worker {w}"),
+        (Lang::En, None) => format!("Handed down to {grid}"),
+    }
+}
+
+/// `3 条新工单` over the queue while the pointer holds it still.
+pub fn new_arrivals(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::Zh => format!("{n} 条新工单 · 点击显示"),
+        Lang::En if n == 1 => "1 new ticket · show".to_owned(),
+        Lang::En => format!("{n} new tickets · show"),
     }
 }
 

@@ -17,7 +17,7 @@ use binhe_api::tickets::{DemoFeedStatus, FeedControl};
 use binhe_core::GridCode;
 use binhe_core::ticket::demo_feed::TicketGenerator;
 use binhe_core::ticket::intake::IntakeRequest;
-use binhe_core::ticket::lifecycle::Command;
+use binhe_core::ticket::lifecycle::{Change, Command, UNDO_WINDOW};
 use binhe_core::ticket::{
     Actor, ActorRole, Assignment, Channel, Outcome, Satisfaction, Ticket, TicketState,
 };
@@ -738,9 +738,28 @@ async fn feed_requests(services: FeedServices, feed: DemoFeed, seed: u64) {
     }
 }
 
+/// How long a simulated worker waits before picking up an order handed over at `at`: `delay`,
+/// but never before a dispatch's undo window has passed — the dispatcher who was offered 撤销
+/// can still take it back (the lifecycle refuses the undo once anyone else acted).
+fn pick_up_after(
+    change: &Change,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    delay: StdDuration,
+) -> StdDuration {
+    if !matches!(change, Change::Dispatched { .. }) {
+        return delay;
+    }
+    // The server still undoes at exactly `at + UNDO_WINDOW`: a second more for a clear margin.
+    let undo_over = (at + UNDO_WINDOW + Duration::seconds(1) - now)
+        .to_std()
+        .unwrap_or_default();
+    delay.max(undo_over)
+}
+
 /// Simulated grid workers: an order dispatched, delegated or escalated to a grid is picked up
-/// (contact + start) after a short while and reported back as solved a little later, unless a
-/// person acted on the ticket meanwhile.
+/// (contact + start) after a short while — a dispatch only once its undo window has passed —
+/// and reported back as solved a little later, unless a person acted on the ticket meanwhile.
 async fn simulate_workers(desk: TicketDesk, feed: DemoFeed, delay: StdDuration) {
     let mut live = desk.subscribe();
     loop {
@@ -758,8 +777,9 @@ async fn simulate_workers(desk: TicketDesk, feed: DemoFeed, delay: StdDuration) 
         }
         let (desk, feed) = (desk.clone(), feed.clone());
         let (id, version) = (stored.event.ticket_id, stored.event.version);
+        let wait = pick_up_after(&stored.event.change, stored.event.at, now(), delay);
         tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
+            tokio::time::sleep(wait).await;
             // A paused street stands still: a worker who was on the way stays put.
             let acting = feed.state.acting.read().await;
             if !feed.running() {
@@ -944,4 +964,40 @@ async fn feed_control(
         feed.settled().await;
     }
     Ok(Json(feed.status()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_simulated_worker_leaves_a_dispatch_alone_while_it_can_be_undone() {
+        let at = Utc::now();
+        let dispatched = Change::Dispatched {
+            assignment: Assignment {
+                grid: None,
+                grid_name: "府前街".to_owned(),
+                worker_id: None,
+                worker_name: None,
+            },
+            previous: None,
+            sets_owner: true,
+        };
+        let short = StdDuration::from_secs(1);
+        let window = UNDO_WINDOW.to_std().unwrap();
+        // Heard at once: the whole window and a second more, however short the worker's delay.
+        assert_eq!(
+            pick_up_after(&dispatched, at, at, short),
+            window + StdDuration::from_secs(1)
+        );
+        // Heard 10 s late: only what is left of the 30 s, and the second.
+        assert_eq!(
+            pick_up_after(&dispatched, at, at + Duration::seconds(10), short),
+            StdDuration::from_secs(21)
+        );
+        // A slow worker keeps their own pace; other hand-overs cannot be undone.
+        let slow = window * 2;
+        assert_eq!(pick_up_after(&dispatched, at, at, slow), slow);
+        assert_eq!(pick_up_after(&Change::Started, at, at, short), short);
+    }
 }

@@ -80,6 +80,11 @@ enum Command {
         /// Demo requests per minute (0.1–600).
         #[arg(long, default_value_t = 2.0)]
         feed_rate: f64,
+        /// Seconds a simulated demo worker takes to pick up an order handed to their grid
+        /// (reporting back takes twice as long); a dispatch is never touched before its undo
+        /// window has passed, however short this is.
+        #[arg(long, default_value_t = 20, requires = "demo_feed")]
+        demo_worker_delay: u64,
         /// A center's HTTPS certificate chain (PEM), with `--tls-key`. Without either, a center
         /// makes a certificate for itself on its first start, keeps it beside its data and
         /// prints its fingerprint for the terminals to check.
@@ -369,6 +374,7 @@ async fn run(command: Command) -> Result<(), String> {
             ui_dir,
             demo_feed,
             feed_rate,
+            demo_worker_delay,
             tls_cert,
             tls_key,
             insecure_http,
@@ -418,6 +424,7 @@ async fn run(command: Command) -> Result<(), String> {
                 center: center.then_some(listen),
                 demo_feed: demo_feed.then(|| FeedSettings {
                     rate_per_minute: feed_rate,
+                    worker_delay: std::time::Duration::from_secs(demo_worker_delay),
                     ..FeedSettings::default()
                 }),
                 desktop: None,

@@ -13,6 +13,7 @@ use crate::api::texts::{Named, TicketNames};
 use crate::app::AppState;
 use crate::i18n::Msg;
 use crate::tickets::Desk;
+use crate::tickets::desk::ChooseGrid;
 
 #[component]
 pub fn GridChooser() -> impl IntoView {
@@ -39,9 +40,17 @@ pub fn GridChooser() -> impl IntoView {
             choose.ticket
         ))
     };
+    // 下交 hands the order down: the chooser says so.
+    let title = Signal::derive(move || match desk.chooser.get() {
+        Some(ChooseGrid {
+            action: ActionKind::Delegate,
+            ..
+        }) => Msg::ChooserTitleDelegate,
+        _ => Msg::ChooserTitle,
+    });
     view! {
         <Modal open=Signal::derive(move || desk.chooser.get().is_some()) on_close=close
-            title=Msg::ChooserTitle testid="chooser" class="chooser-dialog">
+            title testid="chooser" class="chooser-dialog">
             <p class="chooser-for" data-testid="chooser-for">{heading}</p>
             // A fresh field (and focus) each time the chooser opens.
             {move || desk.chooser.get().map(|choose| {
@@ -53,7 +62,7 @@ pub fn GridChooser() -> impl IntoView {
                     |level| matches!(level, GridLevel::Community | GridLevel::Micro)
                 };
                 view! {
-                    <GridSearch id="chooser-search" testid="chooser" label=Msg::ChooserTitle autofocus=true
+                    <GridSearch id="chooser-search" testid="chooser" label=title.get_untracked() autofocus=true
                         accept on_choose/>
                 }
             })}

@@ -1,6 +1,8 @@
-//! The live queue: open tickets under five tabs, newest first, updated as the stream reports
-//! changes. A row opens its card on click or Enter, and is dragged onto the map to dispatch;
-//! arrow keys move through the rows and `D` opens the grid chooser.
+//! The live queue: open tickets under five tabs, what needs action first (or newest first),
+//! updated as the stream reports changes — but while the pointer is over the list its rows
+//! stay where they are and new tickets wait behind a "N 条新工单" button. A row opens its card
+//! on click or Enter, and is dragged onto the map to dispatch; arrow keys move through the rows
+//! and `D` opens the grid chooser for the open card (else the keyboard's row).
 
 use std::collections::HashMap;
 
@@ -13,12 +15,15 @@ use binhe_core::ticket::{ActionKind, TicketId, UNCLASSIFIED, Urgency};
 use super::{ExportMenu, ListExport, TicketImport};
 use crate::api::texts::{self, Named, TicketNames};
 use crate::app::AppState;
-use crate::i18n::{Msg, shown_of_total};
+use crate::i18n::{Msg, new_arrivals, shown_of_total};
 use crate::map::DRAG_MIME;
 use crate::tickets::Desk;
 use crate::tickets::desk::{ChooseGrid, Live};
-use crate::tickets::queue::{QueueTab, Tone, rows, sla_at};
+use crate::tickets::queue::{QueueOrder, QueueTab, Tone, hold, rows, sla_at};
 use crate::tickets::time::{age, time_left};
+
+/// Where the chosen order is kept between visits.
+const ORDER_STORAGE_KEY: &str = "smart-binhe.queue-order";
 
 /// A ticket list's export, without the extension (`binhe_api::tickets::EXPORT_FORMATS`).
 const EXPORT_ROUTE: &str = "/api/tickets/export";
@@ -34,26 +39,78 @@ pub fn TicketQueue() -> impl IntoView {
     let cursor = RwSignal::new(None::<TicketId>);
     let import_open = RwSignal::new(false);
 
+    let order = RwSignal::new(
+        crate::app::stored(ORDER_STORAGE_KEY)
+            .and_then(|s| QueueOrder::parse(&s))
+            .unwrap_or_default(),
+    );
+    // While the pointer is over the list: the rows as they stood then (tab, order, ids shown).
+    let held = RwSignal::new(None::<(QueueTab, QueueOrder, Vec<TicketId>)>);
+
     let counts = Memo::new(move |_| {
         let (now, share) = (desk.now.get(), desk.due_soon_share.get());
         desk.tickets.with(|list| {
             QueueTab::ALL
                 .into_iter()
-                .map(|tab| (tab, rows(list, tab, |t| sla_at(t, now, share)).len()))
+                .map(|tab| {
+                    let n = rows(list, tab, QueueOrder::Newest, |t| sla_at(t, now, share)).len();
+                    (tab, n)
+                })
                 .collect::<HashMap<_, _>>()
         })
     });
-    let shown = Memo::new(move |_| {
+    // The rows, and how many new ones wait while the list is held.
+    let listed = Memo::new(move |_| {
         let (now, share) = (desk.now.get(), desk.due_soon_share.get());
-        let tab = tab.get();
+        let (tab, order) = (tab.get(), order.get());
         desk.tickets.with(|list| {
-            rows(list, tab, |t| sla_at(t, now, share))
-                .into_iter()
-                .cloned()
-                .collect::<Vec<TicketView>>()
+            let live = rows(list, tab, order, |t| sla_at(t, now, share));
+            held.with(|held| match held {
+                Some((t, o, ids)) if *t == tab && *o == order && !ids.is_empty() => {
+                    let (kept, waiting) = hold(&live, ids);
+                    (
+                        kept.into_iter().cloned().collect::<Vec<TicketView>>(),
+                        waiting,
+                    )
+                }
+                _ => (live.into_iter().cloned().collect(), 0),
+            })
         })
     });
+    let shown = Memo::new(move |_| listed.with(|(rows, _)| rows.clone()));
+    let waiting = Memo::new(move |_| listed.with(|(_, n)| *n));
+    let hold_here = move || {
+        let ids = shown.with_untracked(|r| r.iter().map(|t| t.id).collect());
+        held.set(Some((tab.get_untracked(), order.get_untracked(), ids)));
+    };
+    // The pointer moves over the list: hold the rows unless they are held already (an empty list
+    // held, or another tab's or order's rows, hold nothing). Movement, not `pointerover`: after
+    // a drag the browser may report the pointer back over the row it left from, where it is not.
+    let keep_holding = move || {
+        if desk.dragging.get_untracked().is_some() {
+            return;
+        }
+        let holding = held.with_untracked(|h| {
+            h.as_ref().is_some_and(|(t, o, ids)| {
+                *t == tab.get_untracked() && *o == order.get_untracked() && !ids.is_empty()
+            })
+        });
+        if !holding {
+            hold_here();
+        }
+    };
+    // Everything listed now, held again (the pointer is still there).
+    let show_waiting = move || {
+        held.set(None);
+        hold_here();
+    };
 
+    // A drag takes the pointer away without a pointerleave: the list lets go while it runs.
+    Effect::new(move || {
+        if desk.dragging.get().is_some() {
+            held.set(None);
+        }
+    });
     Effect::new(move || {
         if let Some(id) = desk.selected.get() {
             cursor.set(Some(id));
@@ -86,8 +143,13 @@ pub fn TicketQueue() -> impl IntoView {
                     desk.open(id);
                 }
             }
+            "n" | "N" if waiting.get_untracked() > 0 => {
+                ev.prevent_default();
+                show_waiting();
+            }
             "d" | "D" if state.may_untracked().dispatch => {
-                if let Some(id) = cursor.get_untracked() {
+                // The open card's ticket, whatever row the arrows have reached since.
+                if let Some(id) = desk.selected.get_untracked().or(cursor.get_untracked()) {
                     // The page-wide `D` would act on the open card instead.
                     ev.prevent_default();
                     ev.stop_propagation();
@@ -180,7 +242,23 @@ pub fn TicketQueue() -> impl IntoView {
                 </Show>
             </div>
             <div class="queue-tabs" role="tablist">{tabs}</div>
-            <ExportMenu list=export testid="queue-export"/>
+            <div class="queue-tools">
+                <label class="queue-sort" title=move || t(Msg::QueueSortTitle)>
+                    <span class="form-label">{move || t(Msg::QueueSortLabel)}</span>
+                    <select data-testid="queue-sort" prop:value=move || order.get().as_str()
+                        on:change=move |ev| {
+                            if let Some(o) = QueueOrder::parse(&event_target_value(&ev)) {
+                                crate::app::store(ORDER_STORAGE_KEY, o.as_str());
+                                order.set(o);
+                            }
+                        }>
+                        {QueueOrder::ALL.into_iter().map(|o| view! {
+                            <option value=o.as_str() selected=move || order.get() == o>{move || t(o.label())}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <ExportMenu list=export testid="queue-export"/>
+            </div>
             // Loading and empty states sit where the first row would be.
             {move || {
                 let n = shown.with(Vec::len);
@@ -192,12 +270,22 @@ pub fn TicketQueue() -> impl IntoView {
                     None
                 }
             }}
-            <ul class="queue-list" role="listbox" tabindex="0" data-testid="queue-list"
-                aria-label=move || t(Msg::QueueTitle) on:keydown=on_keydown>
-                <For each=move || shown.get() key=|t| (t.id, t.version) let:ticket>
-                    <QueueRow ticket cursor/>
-                </For>
-            </ul>
+            // Rows do not move under the pointer: new tickets wait until it leaves or asks.
+            <div class="queue-hold" data-testid="queue-hold" data-held=move || held.with(Option::is_some).to_string()
+                on:pointermove=move |_| keep_holding() on:pointerleave=move |_| held.set(None)>
+                {move || (waiting.get() > 0).then(|| view! {
+                    <button type="button" class="queue-arrivals" data-testid="queue-arrivals"
+                        data-count=waiting.get().to_string() on:click=move |_| show_waiting()>
+                        {move || new_arrivals(lang.get(), waiting.get())}
+                    </button>
+                })}
+                <ul class="queue-list" role="listbox" tabindex="0" data-testid="queue-list"
+                    aria-label=move || t(Msg::QueueTitle) on:keydown=on_keydown>
+                    <For each=move || shown.get() key=|t| (t.id, t.version) let:ticket>
+                        <QueueRow ticket cursor/>
+                    </For>
+                </ul>
+            </div>
             {move || {
                 let (loaded, total) = (desk.tickets.with(|l| l.len() as u64), desk.total.get());
                 (total > loaded).then(|| view! { <p class="queue-note">{shown_of_total(lang.get(), loaded, total)}</p> })
@@ -226,7 +314,13 @@ fn QueueRow(ticket: TicketView, cursor: RwSignal<Option<TicketId>>) -> impl Into
             t.routing.micro.as_ref().or(t.routing.community.as_ref()),
         ) {
             (Some(reason), _) => texts::label(reason, lang.get()).to_owned(),
-            (None, Some(grid)) => grid.name.clone(),
+            // Micro-grid names repeat across communities (府前街, 滨河路…): the community too.
+            (None, Some(grid)) => match (&t.routing.micro, &t.routing.community) {
+                (Some(micro), Some(community)) if micro.name != community.name => {
+                    format!("{} · {}", community.name, micro.name)
+                }
+                _ => grid.name.clone(),
+            },
             (None, None) => t.address.clone().unwrap_or_default(),
         }
     };
@@ -253,6 +347,8 @@ fn QueueRow(ticket: TicketView, cursor: RwSignal<Option<TicketId>>) -> impl Into
         <li class=move || format!("queue-row tone-{}", tone().as_str()) role="option"
             draggable=move || if state.may().dispatch { "true" } else { "false" }
             data-ticket-id=id.to_string() data-state=ticket.state.as_str()
+            data-due=due.to_rfc3339() data-received=received.to_rfc3339()
+            data-urgent=ticket.is_urgent().to_string()
             data-pending=move || (crate::offline::Terminal::get().waiting_on(id) > 0).to_string()
             class:cursor=move || cursor.get() == Some(id)
             class:selected=move || desk.selected.get() == Some(id)

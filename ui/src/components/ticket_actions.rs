@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use binhe_api::tickets::{EventView, TicketView};
+use binhe_core::access::Role;
 use binhe_core::ticket::ActionKind;
 
 use crate::api::ApiError;
@@ -143,7 +144,7 @@ pub fn send(desk: Desk, form: ActionForm, ticket: &TicketView, action: ActionKin
 }
 
 /// A click on an action button: send it, open its form, or open the grid chooser.
-fn start(desk: Desk, form: ActionForm, ticket: &TicketView, action: ActionKind) {
+fn start(desk: Desk, form: ActionForm, ticket: &TicketView, action: ActionKind, role: Role) {
     let inputs = action.inputs();
     form.error.set(None);
     if inputs.contains(&Input::Grid) {
@@ -157,7 +158,7 @@ fn start(desk: Desk, form: ActionForm, ticket: &TicketView, action: ActionKind) 
         form.reset();
         let first_choice = inputs
             .iter()
-            .find_map(|i| choices(*i))
+            .find_map(|i| choices(*i, role))
             .and_then(|c| c.first().copied());
         form.choice
             .set(first_choice.map_or_else(String::new, |c| c.code.to_owned()));
@@ -183,6 +184,9 @@ pub fn ActionBar(ticket: TicketView, events: Vec<EventView>, form: ActionForm) -
                 // Merging and dismissing a flag have their own buttons beside the flag.
                 .filter(|a| !(ticket.duplicate_flag.is_some() && *a == ActionKind::DismissFlag))
                 .filter(|a| a.allowed(&ticket, &events, now))
+                // 撤销 no longer than the message strip offers it: the strip counts down the
+                // server's own window and goes once anyone else acted on the ticket.
+                .filter(|a| *a != ActionKind::UndoDispatch || desk.undo_offered(ticket.id))
                 .collect::<Vec<_>>()
         }
     };
@@ -198,7 +202,7 @@ pub fn ActionBar(ticket: TicketView, events: Vec<EventView>, form: ActionForm) -
                             class:quiet=action.is_secondary() data-action=action.as_str()
                             class:active=move || form.open.get() == Some(action)
                             disabled=move || form.busy.get()
-                            on:click=move |_| start(desk, form, &ticket, action)>
+                            on:click=move |_| start(desk, form, &ticket, action, state.role_untracked())>
                             {move || action.short(lang.get())}
                             {(action == ActionKind::Dispatch).then(|| view! { <kbd>"D"</kbd> })}
                         </button>
@@ -209,7 +213,7 @@ pub fn ActionBar(ticket: TicketView, events: Vec<EventView>, form: ActionForm) -
     };
     let form_view = move || {
         let action = form.open.get()?;
-        Some(action_form(lang, desk, form, &ticket, action))
+        Some(action_form(lang, desk, form, &ticket, action, state.role()))
     };
     view! {
         <div class="action-bar" data-testid="ticket-actions">{buttons}</div>
@@ -224,6 +228,7 @@ fn action_form(
     form: ActionForm,
     ticket: &TicketView,
     action: ActionKind,
+    role: Role,
 ) -> impl IntoView + use<> {
     let t = move |m: Msg| m.text(lang.get());
     let id = ticket.id;
@@ -244,7 +249,7 @@ fn action_form(
                 .into_any()
             }
             Input::Outcome | Input::Satisfaction | Input::Level => {
-                let options = choices(*input).unwrap_or_default();
+                let options = choices(*input, role).unwrap_or_default();
                 let radios = options
                     .into_iter()
                     .map(|choice| {

@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
-use binhe_core::ticket::ActionKind;
+use binhe_core::ticket::{ActionKind, TicketId};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
 use crate::api::texts::Named;
 use crate::app::AppState;
 use crate::components::ErrorText;
-use crate::i18n::{Lang, Msg, dispatched_to, seconds_left};
+use crate::i18n::{Lang, Msg, delegated_to, dispatched_to, seconds_left};
 use crate::tickets::Desk;
 use crate::tickets::desk::Toast;
 use crate::tickets::time;
@@ -33,10 +33,19 @@ pub fn TicketToast() -> impl IntoView {
         Some(match toast {
             Toast::Dispatched {
                 ticket,
+                action,
+                version,
                 grid_name,
                 worker_name,
                 undo_until,
-            } => dispatched(desk, lang, now, ticket, dispatched_to(lang_now, &grid_name, worker_name.as_deref()), undo_until).into_any(),
+            } => {
+                let text = if action == ActionKind::Delegate {
+                    delegated_to(lang_now, &grid_name, worker_name.as_deref())
+                } else {
+                    dispatched_to(lang_now, &grid_name, worker_name.as_deref())
+                };
+                dispatched(desk, lang, now, (ticket, version), text, undo_until).into_any()
+            }
             Toast::Undone { ticket } => view! {
                 <div class="toast ok" data-testid="toast" data-kind="undone">
                     <span class="toast-text">{move || format!("#{ticket} · {}", Msg::ToastUndone.text(lang.get()))}</span>
@@ -95,15 +104,42 @@ fn dispatched(
     desk: Desk,
     lang: RwSignal<Lang>,
     now: RwSignal<DateTime<Utc>>,
-    ticket: i64,
+    (ticket, version): (TicketId, u32),
     text: String,
     undo_until: Option<DateTime<Utc>>,
 ) -> impl IntoView {
+    // Read afresh on every tick: the deadline was set by the clock of the moment the answer
+    // came, which may have been set since the last tick.
     let left = move || {
+        now.track();
         let until = undo_until?;
-        let secs = (until - now.get()).num_seconds();
+        let secs = (until - time::now()).num_seconds();
         (secs >= 0).then_some(secs)
     };
+    // Anyone's step on the ticket after the dispatch (a worker taking it up, a merge, another
+    // desk), heard on the stream or in the reloaded list: the server would refuse the undo.
+    let moved = move || {
+        desk.heard.with(|e| {
+            e.as_ref()
+                .is_some_and(|e| e.ticket_id == ticket && e.version > version)
+        }) || desk
+            .tickets
+            .with(|list| list.iter().any(|t| t.id == ticket && t.version > version))
+    };
+    // The strip is there to offer the undo: it goes when the undo is no longer possible,
+    // whatever the reason.
+    if undo_until.is_some() {
+        Effect::new(move || {
+            if left().is_none() || moved() {
+                let ours = desk.toast.with_untracked(|t| {
+                    matches!(t, Some(Toast::Dispatched { ticket: id, version: v, .. }) if *id == ticket && *v == version)
+                });
+                if ours {
+                    desk.toast.set(None);
+                }
+            }
+        });
+    }
     view! {
         <div class="toast ok" data-testid="toast" data-kind="dispatched" data-ticket-id=ticket.to_string()>
             <span class="toast-mark" aria-hidden="true">"✓"</span>

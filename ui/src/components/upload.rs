@@ -20,7 +20,7 @@ use crate::local_file::{MAX_IMPORT_BYTES, chosen_files, size_of};
 pub fn Modal(
     #[prop(into)] open: Signal<bool>,
     on_close: Callback<()>,
-    title: Msg,
+    #[prop(into)] title: Signal<Msg>,
     testid: &'static str,
     #[prop(into, default = Signal::stored(false))] busy: Signal<bool>,
     #[prop(into, default = Signal::stored(""))] class: Signal<&'static str>,
@@ -58,7 +58,7 @@ pub fn Modal(
             on:click=on_click on:close=move |_| on_close.run(())>
             <div class="dialog-body">
                 <header class="dialog-head">
-                    <h2 id=title_id class="dialog-title">{move || t(title)}</h2>
+                    <h2 id=title_id class="dialog-title">{move || t(title.get())}</h2>
                     <CloseButton testid=format!("{testid}-close") on_close/>
                 </header>
                 {children()}

@@ -5,6 +5,7 @@
 //! The server decides; this only keeps buttons that would be refused off the card.
 
 use binhe_api::tickets::{ActionRequest, EventView, TicketView, UNDO_WINDOW};
+use binhe_core::access::Role;
 use binhe_core::label::Labelled;
 use binhe_core::ticket::{
     ActionKind, EscalationLevel, Outcome, Satisfaction, TicketId, TicketState,
@@ -58,14 +59,36 @@ impl Choice {
     }
 }
 
-/// The choices of a select input, in the order offered (the first is preselected).
-pub fn choices(input: Input) -> Option<Vec<Choice>> {
+/// The choices of a select input for someone of `role`, in the order offered (the first is
+/// preselected).
+pub fn choices(input: Input, role: Role) -> Option<Vec<Choice>> {
     match input {
         Input::Outcome => Some(Outcome::ALL.map(Choice::of).to_vec()),
         Input::Satisfaction => Some(Satisfaction::ALL.map(Choice::of).to_vec()),
-        Input::Level => Some(EscalationLevel::ALL.map(Choice::of).to_vec()),
+        Input::Level => Some(
+            escalation_levels(role)
+                .into_iter()
+                .map(Choice::of)
+                .collect(),
+        ),
         _ => None,
     }
+}
+
+/// Where someone of `role` may hand an order up to (上交): only the levels above their own —
+/// a grid worker to the community, the street or the district, a community commander to the
+/// street or the district, the street's dispatcher (and the desk of an administrator) to the
+/// district.
+pub fn escalation_levels(role: Role) -> Vec<EscalationLevel> {
+    let lowest = match role {
+        Role::Worker => EscalationLevel::Community,
+        Role::Commander => EscalationLevel::Street,
+        Role::Dispatcher | Role::Administrator => EscalationLevel::District,
+    };
+    EscalationLevel::ALL
+        .into_iter()
+        .skip_while(|level| *level != lowest)
+        .collect()
 }
 
 /// Card order: the loop's next step first, corrections and refusals last (flagging a
@@ -308,6 +331,23 @@ mod tests {
             event(3, "started", "2026-11-28T01:01:10Z"),
         ];
         assert!(!ActionKind::UndoDispatch.allowed(&t, &later, at("2026-11-28T01:01:20Z")));
+    }
+
+    #[test]
+    fn escalation_offers_only_the_levels_above_the_one_escalating() {
+        use EscalationLevel::{Community, District, Street};
+        assert_eq!(
+            escalation_levels(Role::Worker),
+            vec![Community, Street, District]
+        );
+        assert_eq!(escalation_levels(Role::Commander), vec![Street, District]);
+        assert_eq!(escalation_levels(Role::Dispatcher), vec![District]);
+        let codes: Vec<_> = choices(Input::Level, Role::Dispatcher)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.code)
+            .collect();
+        assert_eq!(codes, vec!["district"]);
     }
 
     #[test]

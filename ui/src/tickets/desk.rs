@@ -11,14 +11,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use binhe_api::tickets::{
-    Acted, ActionRequest, CatalogueView, Created, ReportRequest, TicketDetail, TicketView,
+    Acted, ActionRequest, CatalogueView, Created, LiveEvent, ReportRequest, TicketDetail,
+    TicketView,
 };
 use binhe_core::ticket::{ActionKind, Channel, SlaStatus, TicketId, TicketState};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::actions::{Filled, request, undo_until};
+use super::actions::{Filled, request};
 use super::queue::sla_at;
 use super::time;
 use crate::api::ApiError;
@@ -30,6 +31,10 @@ use crate::offline::{Kept, Terminal, new_key};
 /// Stream events are gathered this long before the panels reload: a burst costs one reload.
 /// (Not a debounce that restarts on every event: a busy feed would starve it.)
 const GATHER: Duration = Duration::from_millis(300);
+/// The undo offer ends this much before the server's window does, by this browser's clock:
+/// the click still has to travel to the server (and the answer that started the countdown
+/// took a while to arrive).
+const UNDO_MARGIN: Duration = Duration::from_secs(2);
 /// Time-left chips move on this clock.
 const TICK: Duration = Duration::from_secs(15);
 /// The map's markers carry the deadline status as of their load; reloading this often keeps
@@ -72,9 +77,13 @@ impl SingleFlight {
 /// What the message strip over the map says after a dispatch, an intake or a refusal.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Toast {
-    /// Dispatched; the dispatcher may take it back until `undo_until`.
+    /// Dispatched (or handed down, handled on the spot: `action`), leaving the ticket at
+    /// `version`; the dispatcher may take a dispatch back until `undo_until` — by this
+    /// browser's clock, from the window the server gave — unless the ticket moves on first.
     Dispatched {
         ticket: TicketId,
+        action: ActionKind,
+        version: u32,
         grid_name: String,
         worker_name: Option<String>,
         undo_until: Option<DateTime<Utc>>,
@@ -153,10 +162,11 @@ pub struct Desk {
     /// A camera picked from the card's nearby list: the map flies to it and rings it.
     pub camera_focus: RwSignal<Option<[f64; 2]>>,
     pub live: RwSignal<Live>,
+    /// The latest change the live stream told of.
+    pub heard: RwSignal<Option<LiveEvent>>,
     gather_pending: StoredValue<bool>,
     /// The live stream, and which one is current (see [`super::live::reconnect`]).
-    pub(super) stream: StoredValue<Option<web_sys::EventSource>, LocalStorage>,
-    pub(super) stream_round: StoredValue<u64>,
+    pub(super) stream: StoredValue<(Option<web_sys::EventSource>, u64), LocalStorage>,
 }
 
 /// What the new-ticket form is to start from, taken by the form when it opens (a context of
@@ -199,9 +209,9 @@ impl Desk {
             drop_over: RwSignal::new(None),
             camera_focus: RwSignal::new(None),
             live: RwSignal::new(Live::Connecting),
+            heard: RwSignal::new(None),
             gather_pending: StoredValue::new(false),
-            stream: StoredValue::new_local(None),
-            stream_round: StoredValue::new(0),
+            stream: StoredValue::new_local((None, 0)),
         };
         desk.run(app);
         desk
@@ -553,10 +563,18 @@ impl Desk {
     fn announce(self, ticket: TicketId, context: Msg, result: Result<Acted, ApiError>) {
         let toast = match result {
             Ok(acted) => {
-                let undo = acted.undo_until.or_else(|| undo_until(&acted.events));
+                let undo = undo_deadline(&acted, time::now());
+                let action = acted
+                    .events
+                    .iter()
+                    .max_by_key(|e| e.version)
+                    .and_then(|e| handed_over(&e.kind))
+                    .unwrap_or(ActionKind::Dispatch);
                 let assignment = acted.ticket.assignment;
                 Toast::Dispatched {
                     ticket: acted.ticket.id,
+                    action,
+                    version: acted.ticket.version,
                     grid_name: assignment
                         .as_ref()
                         .map(|a| a.grid_name.clone())
@@ -573,6 +591,14 @@ impl Desk {
         self.toast.set(Some(toast));
     }
 
+    /// Whether the message strip offers 撤销 for ticket `id` now (tracked): the card offers it
+    /// no longer than the strip does.
+    pub fn undo_offered(self, id: TicketId) -> bool {
+        self.toast.with(|t| {
+            matches!(t, Some(Toast::Dispatched { ticket, undo_until: Some(_), .. }) if *ticket == id)
+        })
+    }
+
     /// A new ticket was taken in: its card opens and the strip says what became of it.
     pub fn created(self, ticket: TicketView, duplicate: Option<(TicketId, bool)>, existing: bool) {
         let id = ticket.id;
@@ -583,5 +609,31 @@ impl Desk {
             existing,
         }));
         self.open(id);
+    }
+}
+
+/// Until when (by this browser's clock, `received` being when the answer came) a dispatch may
+/// be offered for undoing: the server's own window — its `undo_until` less the dispatch's time,
+/// both by the server's clock, so a browser clock set wrong does not stretch or cut it — less
+/// [`UNDO_MARGIN`]. Nothing when the server offered no undo.
+pub fn undo_deadline(acted: &Acted, received: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let until = acted.undo_until?;
+    let dispatched = acted
+        .events
+        .iter()
+        .filter(|e| e.kind == "dispatched")
+        .map(|e| e.at)
+        .max()?;
+    let margin = chrono::Duration::from_std(UNDO_MARGIN).ok()?;
+    Some(received + (until - dispatched) - margin)
+}
+
+/// The hand-over an event kind records, for the message strip's wording.
+fn handed_over(kind: &str) -> Option<ActionKind> {
+    match kind {
+        "dispatched" => Some(ActionKind::Dispatch),
+        "delegated" => Some(ActionKind::Delegate),
+        "self_handled" => Some(ActionKind::SelfHandle),
+        _ => None,
     }
 }

@@ -17,19 +17,30 @@ use wasm_bindgen::closure::Closure;
 use web_sys::EventSource;
 
 use super::desk::{Desk, Live};
-use binhe_api::tickets::STREAM;
+use binhe_api::tickets::{LiveEvent, STREAM};
 
 const POLL: Duration = Duration::from_secs(3);
 const RETRY_STREAM: Duration = Duration::from_mins(1);
 
 /// Opens the stream; falls back to polling if the server refuses it.
 pub fn connect(desk: Desk) {
-    let round = desk.stream_round.get_value();
+    let round = desk.stream.with_value(|(_, round)| *round);
     let Ok(source) = EventSource::new(STREAM) else {
         poll_until_retry(desk, round);
         return;
     };
-    let on_ticket = Closure::<dyn FnMut()>::new(move || desk.changed());
+    let on_ticket =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            // What changed, for whoever waits on one ticket (the undo offer); the reload follows.
+            if let Some(event) = ev
+                .data()
+                .as_string()
+                .and_then(|data| serde_json::from_str::<LiveEvent>(&data).ok())
+            {
+                desk.heard.set(Some(event));
+            }
+            desk.changed();
+        });
     let _ = source.add_event_listener_with_callback("ticket", on_ticket.as_ref().unchecked_ref());
     let on_open = Closure::<dyn FnMut()>::new(move || {
         // Whatever happened while not connected is in the next load.
@@ -51,13 +62,14 @@ pub fn connect(desk: Desk) {
     on_ticket.forget();
     on_open.forget();
     on_error.forget();
-    desk.stream.set_value(Some(source));
+    desk.stream
+        .update_value(|(current, _)| *current = Some(source));
 }
 
 /// Closes the stream (or stops polling) and opens a new one, under the current session.
 pub fn reconnect(desk: Desk) {
-    desk.stream_round.update_value(|r| *r += 1);
-    if let Some(old) = desk.stream.get_value() {
+    desk.stream.update_value(|(_, round)| *round += 1);
+    if let Some(old) = desk.stream.with_value(|(old, _)| old.clone()) {
         old.set_onerror(None);
         old.set_onopen(None);
         old.close();
@@ -68,7 +80,7 @@ pub fn reconnect(desk: Desk) {
 
 fn poll_until_retry(desk: Desk, round: u64) {
     desk.live.set(Live::Polling);
-    let current = move || desk.stream_round.get_value() == round;
+    let current = move || desk.stream.with_value(|(_, r)| *r == round);
     let Ok(poll) = set_interval_with_handle(
         move || {
             if current() {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use binhe_api::tickets::TicketView;
-use binhe_core::ticket::{SlaStatus, TicketState};
+use binhe_core::ticket::{SlaStatus, TicketId, TicketState};
 
 use crate::i18n::Msg;
 
@@ -181,20 +181,91 @@ impl QueueTab {
     }
 }
 
-/// The tickets of `tab`, in the order the dispatcher works them: newest first, except under
-/// 超期/临期, where the most urgent (earliest deadline) comes first.
+/// The order of the queue's rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum QueueOrder {
+    /// What needs action first: overdue tickets, then those due soon or urgent, then the rest;
+    /// within each, the closest deadline first.
+    #[default]
+    ActionFirst,
+    /// Newest received first.
+    Newest,
+}
+
+impl QueueOrder {
+    pub const ALL: [QueueOrder; 2] = [QueueOrder::ActionFirst, QueueOrder::Newest];
+
+    pub fn label(self) -> Msg {
+        match self {
+            QueueOrder::ActionFirst => Msg::QueueSortAction,
+            QueueOrder::Newest => Msg::QueueSortNewest,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueOrder::ActionFirst => "action",
+            QueueOrder::Newest => "newest",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<QueueOrder> {
+        QueueOrder::ALL.into_iter().find(|o| o.as_str() == s)
+    }
+}
+
+/// How pressing a ticket is, for [`QueueOrder::ActionFirst`]: 0 overdue, 1 due soon or urgent,
+/// 2 the rest.
+fn pressing(t: &TicketView, sla: SlaStatus) -> u8 {
+    match sla {
+        SlaStatus::Overdue => 0,
+        SlaStatus::DueSoon => 1,
+        _ if t.is_urgent() => 1,
+        _ => 2,
+    }
+}
+
+/// The tickets of `tab` in `order` (`sla`: a ticket's deadline status at this moment).
 pub fn rows(
     tickets: &[TicketView],
     tab: QueueTab,
+    order: QueueOrder,
     sla: impl Fn(&TicketView) -> SlaStatus,
 ) -> Vec<&TicketView> {
-    let mut rows: Vec<&TicketView> = tickets.iter().filter(|t| tab.holds(t, sla(t))).collect();
-    if tab == QueueTab::Deadline {
-        rows.sort_by(|a, b| a.due_at.cmp(&b.due_at).then(b.id.cmp(&a.id)));
-    } else {
-        rows.sort_by(|a, b| b.received_at.cmp(&a.received_at).then(b.id.cmp(&a.id)));
+    let mut rows: Vec<(&TicketView, u8)> = tickets
+        .iter()
+        .filter_map(|t| {
+            let status = sla(t);
+            tab.holds(t, status).then(|| (t, pressing(t, status)))
+        })
+        .collect();
+    match order {
+        QueueOrder::ActionFirst => rows.sort_by(|(a, pa), (b, pb)| {
+            pa.cmp(pb)
+                .then(a.due_at.cmp(&b.due_at))
+                .then(b.id.cmp(&a.id))
+        }),
+        QueueOrder::Newest => {
+            rows.sort_by(|(a, _), (b, _)| b.received_at.cmp(&a.received_at).then(b.id.cmp(&a.id)));
+        }
     }
-    rows
+    rows.into_iter().map(|(t, _)| t).collect()
+}
+
+/// `rows` held where they stood (`held`: ids in the order shown), for a list under the
+/// pointer: tickets still listed keep their order, tickets gone leave, and tickets not among
+/// `held` wait outside (counted in the second value).
+pub fn hold<'a>(rows: &[&'a TicketView], held: &[TicketId]) -> (Vec<&'a TicketView>, usize) {
+    let mut kept: Vec<(usize, &TicketView)> = Vec::new();
+    let mut waiting = 0;
+    for t in rows {
+        match held.iter().position(|id| *id == t.id) {
+            Some(at) => kept.push((at, *t)),
+            None => waiting += 1,
+        }
+    }
+    kept.sort_by_key(|(at, _)| *at);
+    (kept.into_iter().map(|(_, t)| t).collect(), waiting)
 }
 
 #[cfg(test)]
@@ -270,6 +341,7 @@ pub(crate) mod tests {
 
     #[test]
     fn tabs_sort_newest_first_and_deadlines_by_urgency() {
+        use QueueOrder::Newest;
         let mut unrouted = ticket(
             4,
             TicketState::Reported,
@@ -310,7 +382,7 @@ pub(crate) mod tests {
         let now = at("2026-11-28T04:40:00Z");
         let sla = |t: &TicketView| sla_at(t, now, Some(0.2));
         let ids = |tab| {
-            rows(&tickets, tab, sla)
+            rows(&tickets, tab, Newest, sla)
                 .iter()
                 .map(|t| t.id)
                 .collect::<Vec<_>>()
@@ -318,9 +390,57 @@ pub(crate) mod tests {
         assert_eq!(ids(QueueTab::New), vec![2, 1]);
         assert_eq!(ids(QueueTab::InProgress), vec![3]);
         // #3 is overdue (03:00); #2 is in the last 20 % of its 2-hour window; closed #5 is gone.
-        assert_eq!(ids(QueueTab::Deadline), vec![3, 2]);
+        assert_eq!(ids(QueueTab::Deadline), vec![2, 3]);
+        let pressing = rows(&tickets, QueueTab::Deadline, QueueOrder::ActionFirst, sla);
+        assert_eq!(
+            pressing.iter().map(|t| t.id).collect::<Vec<_>>(),
+            vec![3, 2]
+        );
         assert_eq!(ids(QueueTab::Unrouted), vec![4]);
         assert!(ids(QueueTab::Flagged).is_empty());
+    }
+
+    #[test]
+    fn what_needs_action_comes_first_an_urgent_ticket_above_week_long_ones() {
+        let week =
+            |id, received: &str, due: &str| ticket(id, TicketState::Registered, received, due);
+        let mut urgent = week(3, "2026-11-28T03:00:00Z", "2026-11-28T06:00:00Z");
+        urgent.urgency = binhe_core::ticket::Urgency::Urgent;
+        let tickets = vec![
+            week(1, "2026-11-28T01:00:00Z", "2026-12-05T01:00:00Z"),
+            week(2, "2026-11-28T02:00:00Z", "2026-12-04T02:00:00Z"),
+            urgent,
+            week(4, "2026-11-28T04:00:00Z", "2026-12-06T04:00:00Z"),
+            // Overdue since 03:30.
+            week(5, "2026-11-27T03:30:00Z", "2026-11-28T03:30:00Z"),
+        ];
+        let now = at("2026-11-28T04:00:00Z");
+        let sla = |t: &TicketView| sla_at(t, now, Some(0.2));
+        let ids = |order| {
+            rows(&tickets, QueueTab::New, order, sla)
+                .iter()
+                .map(|t| t.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(QueueOrder::ActionFirst), vec![5, 3, 2, 1, 4]);
+        assert_eq!(ids(QueueOrder::Newest), vec![4, 3, 2, 1, 5]);
+    }
+
+    #[test]
+    fn held_rows_keep_their_places_and_newcomers_wait() {
+        let open = |id| {
+            ticket(
+                id,
+                TicketState::Registered,
+                "2026-11-28T01:00:00Z",
+                "2026-12-05T01:00:00Z",
+            )
+        };
+        let (first, third, fourth) = (open(1), open(3), open(4));
+        // Held as 3, 2, 1; now 4 arrived on top, 2 left, and 1 would sort above 3.
+        let (shown, waiting) = hold(&[&fourth, &first, &third], &[3, 2, 1]);
+        assert_eq!(shown.iter().map(|t| t.id).collect::<Vec<_>>(), vec![3, 1]);
+        assert_eq!(waiting, 1);
     }
 
     #[test]
