@@ -384,10 +384,10 @@ impl YearOverYear {
         let earlier = Kpis::compute(facts, window.year_before(), residents_earlier, as_of);
         let (monthly_received, per_10k_residents) = volume_changes(&current, &earlier);
         Self {
-            monthly_received,
-            per_10k_residents,
             current,
             earlier,
+            monthly_received,
+            per_10k_residents,
         }
     }
 }
