@@ -3,7 +3,7 @@
 // behind it and a row opens the ticket card; new weights re-rank the communities and a sum
 // other than 100 shows the server's Chinese message; 诉求热力 paints the micro-grids the API
 // counts; the monthly report shows its summary and its XLSX link downloads a workbook; a
-// community commander sees only their community; nothing leaves loopback.
+// community commander sees only their community (its micro-grids ranked); nothing leaves loopback.
 //
 //   cd tests/e2e && npm ci
 //   BINHE_SERVER_BIN=…/binhe-server BINHE_UI_DIR=…/ui/dist node --test --test-concurrency=1 kpi_dashboard.test.mjs
@@ -301,8 +301,12 @@ describe('KPI dashboard', { timeout: 900_000 }, () => {
     const refused = await fetchFromPage(page, `/api/kpi/dashboard?month=${month}&community=${elsewhere.properties.code}`);
     assert.equal(refused.status, 403);
     assert.equal(refused.body.error.code, 'OUT_OF_SCOPE');
-    const rows = await page.locator('[data-testid="kpi-ranking-row"]').evaluateAll((rs) => rs.map((r) => r.dataset.subject));
-    assert.deepEqual(rows, [community.properties.code], 'the ranking lists their community alone');
+    // 考核 ranks the community's micro-grids (a ranking of communities would list theirs alone).
+    await page.locator('[data-testid="kpi-assessment"][data-kind="micro"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('[data-testid="kpi-kind-community"]').count(), 0);
+    const micro = await api(`/api/kpi/assessment?month=${month}&kind=micro&weights=30,35,35`);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="kpi-ranking-row"]').length === n,
+      micro.rows.length, { timeout: 30_000, polling: 250 });
     await screenshot(page, 'kpi-08-commander');
   });
 

@@ -837,7 +837,15 @@ messages! {
     KpiReportShare => "占比", "Share";
     KpiReportCount => "件数", "Count";
     KpiReportFigures => "主要指标", "Key figures";
-    KpiDelegatedSolved => "下交件数 / 解决件数（下交解决率）", "Delegated / solved (rate)";
+    KpiDelegatedCount => "下交件数", "Delegated tickets";
+    PickerYear => "年份", "Year";
+    PickerMonth => "月份", "Month";
+    PickerDatePlaceholder => "年-月-日", "YYYY-MM-DD";
+    PickerDateFormat => "按“年-月-日”填写，如 2026-12-01", "Type the day as YYYY-MM-DD, e.g. 2026-12-01";
+    PickerDateTimePlaceholder => "年-月-日 时:分", "YYYY-MM-DD HH:MM";
+    PickerDateTimeFormat =>
+        "按“年-月-日 时:分”填写（24 小时制，北京时间），如 2026-12-01 09:05",
+        "Type the moment as YYYY-MM-DD HH:MM (24-hour, Beijing time), e.g. 2026-12-01 09:05";
     ErrorLoadKpi => "无法加载统计数据", "Could not load the figures";
     // The grid worker's phone (`/m/`).
     TicketPhotos => "现场照片", "Photos";
@@ -1159,6 +1167,12 @@ formatted! {
     notice_close(item: &str, total: &str, rule: &str) =>
         "现将“{item}”费用 ¥{total}（{rule}）分摊情况公示如下，请各分摊人按约定缴纳。如有异议，请于公示之日起 7 日内向社区居委会反映。",
         "The shares of \"{item}\", ¥{total} ({rule}), are set out below; each sharer pays as agreed. Objections go to the residents' committee within 7 days of this notice.";
+    /// A month's figure counted to date, not averaged (under 7 days): `本月至今（2 天）`.
+    kpi_month_to_date(days: u32) => "本月至今（{days} 天）", "Month to date ({days} days)";
+    /// The same for a year just begun.
+    kpi_year_to_date(days: u32) => "本年至今（{days} 天）", "Year to date ({days} days)";
+    /// The same for a short range of days.
+    kpi_range_to_date(days: u32) => "区间内（{days} 天）", "In the range ({days} days)";
     /// A case behind the dashboard's 三圈解决.
     kpi_circle_case(topic: &str, ticket: &str) => "{topic}（工单 #{ticket}）", "{topic} (ticket #{ticket})";
     /// A count of households: `24 户`.

@@ -88,6 +88,30 @@ fn empty_period_shows_dashes_not_nan() {
 }
 
 #[test]
+fn two_days_are_counted_to_date_not_scaled_to_a_month() {
+    // 1–2 March (cut off at 00:00 on the 3rd, Beijing): 12 requests.
+    let facts: Vec<KpiFacts> = (0..12)
+        .map(|i| ticket(utc(2026, 3, 1, 2, 0) + Duration::hours(i * 3)))
+        .collect();
+    let cut = utc(2026, 3, 2, 16, 0);
+    let kpis = Kpis::compute(&facts, month(2026, 3), 5_000, cut);
+    assert_eq!(kpis.received, 12);
+    assert!((kpis.days - 2.0).abs() < 1e-9);
+    assert_eq!(kpis.monthly_received, None, "not 186 a month");
+    assert_eq!(kpis.per_10k_residents, None);
+    assert_eq!(kpis.received_per_10k, Some(24.0));
+    // A week in, the month's rate is back.
+    let week = Kpis::compute(&facts, month(2026, 3), 5_000, utc(2026, 3, 7, 16, 0));
+    assert!(week.days >= binhe_core::kpi::MIN_AVERAGE_DAYS);
+    assert!((week.monthly_received.unwrap() - 12.0 / (7.0 / 31.0)).abs() < 1e-9);
+    // 同比 compares the counts of the same days a year earlier.
+    let period = Period::month(2026, 3, cut).unwrap();
+    let yoy = YearOverYear::compute(&facts, &period, 5_000, 5_000, cut);
+    assert_eq!(yoy.monthly_received.current, Some(12.0));
+    assert_eq!(yoy.monthly_received.earlier, Some(0.0));
+}
+
+#[test]
 fn zero_residents_gives_no_requests_per_10k() {
     let facts = [ticket(utc(2026, 3, 5, 2, 0))];
     let kpis = Kpis::compute(&facts, month(2026, 3), 0, now());

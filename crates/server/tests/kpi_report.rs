@@ -134,6 +134,44 @@ async fn the_seed_2021_figures_come_out_of_the_reference_year() {
         panic!("monthly figure is a number")
     };
     assert!((monthly - 201.88).abs() < 0.01, "{monthly}");
+    // Each row is explained by its own figure's definition, none by another's.
+    let defined = |key: &str| {
+        Data::String(
+            binhe_core::kpi::definitions::definition(key)
+                .unwrap()
+                .definition_zh
+                .to_string(),
+        )
+    };
+    for (label, key) in [
+        ("受理量（件）", "received"),
+        ("满意率", "satisfaction"),
+        ("基本满意（件）", "basically_satisfied"),
+        ("下交件数", "delegated"),
+        ("下交解决率", "delegated_resolution"),
+        ("在办（件）", "open"),
+    ] {
+        assert_eq!(
+            cell(&sheet, row_of(&sheet, label), 5),
+            defined(key),
+            "{label}"
+        );
+    }
+    let explained: Vec<Data> = (8..8 + 13).map(|r| cell(&sheet, r, 5)).collect();
+    for (i, definition) in explained.iter().enumerate() {
+        assert_eq!(
+            explained.iter().filter(|d| *d == definition).count(),
+            1,
+            "row {} shares its definition: {definition:?}",
+            8 + i
+        );
+    }
+    // 下交 reads like every other rate: solved / counted.
+    let delegated_rate = row_of(&sheet, "下交解决率");
+    assert_eq!(
+        cell(&sheet, delegated_rate, 4),
+        Data::String("16/18".into())
+    );
     let categories = book.worksheet_range("分类").unwrap();
     let counted: f64 = (1..categories.height() as u32)
         .map(|r| match cell(&categories, r, 4) {
@@ -162,6 +200,36 @@ async fn the_seed_2021_figures_come_out_of_the_reference_year() {
             .take(10)
             .all(|m| m["received"].as_u64().unwrap() > 150)
     );
+    // Two days into a month the figures are counted to date, not scaled up to a month.
+    let early = disp
+        .json("/api/kpi/dashboard?month=2021-11&as_of=2021-11-03")
+        .await;
+    let k = &early["kpis"];
+    let received = k["received"].as_u64().unwrap();
+    assert!(received > 0, "requests came in on 1–2 November");
+    assert_eq!(k["days"].as_f64(), Some(2.0));
+    assert_eq!(
+        k["monthly_received"],
+        Value::Null,
+        "2 days are not averaged"
+    );
+    assert_eq!(k["per_10k_residents"], Value::Null);
+    let residents = early["scope"]["residents"].as_f64().unwrap();
+    let to_date = k["received_per_10k"].as_f64().unwrap();
+    assert!((to_date - received as f64 * 10_000.0 / residents).abs() < 1e-9);
+    let earlier = early["year_over_year"]["earlier"]["received"]
+        .as_f64()
+        .unwrap();
+    let change = &early["year_over_year"]["monthly_received"];
+    assert_eq!(change["current"].as_f64(), Some(received as f64));
+    assert_eq!(change["earlier"].as_f64(), Some(earlier));
+    // A week is: the per-month figure is back.
+    let week = disp
+        .json("/api/kpi/dashboard?month=2021-11&as_of=2021-11-08")
+        .await;
+    assert!(week["kpis"]["monthly_received"].as_f64().is_some());
+    assert!(week["kpis"]["per_10k_residents"].as_f64().is_some());
+
     let definitions = dashboard["definitions"].as_array().unwrap();
     assert!(
         definitions

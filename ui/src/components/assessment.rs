@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::dashboard::{Board, hover};
+use super::dashboard::{Board, chooses_scope, hover};
 use super::kpi_charts::RankingChart;
 use crate::api::ApiError;
 use binhe_api::kpi::AssessmentAnswer;
@@ -29,7 +29,16 @@ pub fn AssessmentPanel() -> impl IntoView {
     let board = expect_context::<Board>();
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
-    let kind = RwSignal::new(SubjectKind::Community);
+    // The kind picked; `kind` below is the one shown.
+    let picked = RwSignal::new(SubjectKind::Community);
+    // A community's own figures (a commander's, or the one a dispatcher chose) rank its
+    // micro-grids and workers: a ranking of communities would list it alone, first.
+    let in_community =
+        Memo::new(move |_| !chooses_scope(state) || board.community.with(Option::is_some));
+    let kind = Memo::new(move |_| match picked.get() {
+        SubjectKind::Community if in_community.get() => SubjectKind::Micro,
+        other => other,
+    });
     let weights = board.weights;
     let best_first = RwSignal::new(true);
     // The last ranking the server gave; a refused weighting leaves it greyed under the error.
@@ -58,18 +67,21 @@ pub fn AssessmentPanel() -> impl IntoView {
         });
     });
 
-    let kind_buttons = SubjectKind::ALL
-        .into_iter()
-        .map(|k| {
-            view! {
-                <button type="button" role="tab" class="board-tab small" data-testid=format!("kpi-kind-{}", k.as_str())
-                    class:active=move || kind.get() == k aria-selected=move || (kind.get() == k).to_string()
-                    on:click=move |_| kind.set(k)>
-                    {move || k.name(lang.get())}
-                </button>
-            }
-        })
-        .collect_view();
+    let kind_buttons = move || {
+        SubjectKind::ALL
+            .into_iter()
+            .filter(|k| *k != SubjectKind::Community || !in_community.get())
+            .map(|k| {
+                view! {
+                    <button type="button" role="tab" class="board-tab small" data-testid=format!("kpi-kind-{}", k.as_str())
+                        class:active=move || kind.get() == k aria-selected=move || (kind.get() == k).to_string()
+                        on:click=move |_| picked.set(k)>
+                        {move || k.name(lang.get())}
+                    </button>
+                }
+            })
+            .collect_view()
+    };
     let weight_input = move |i: usize, label: Msg| {
         view! {
             <label class="weight">

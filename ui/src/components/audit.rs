@@ -14,8 +14,8 @@ use crate::api::ApiError;
 use crate::api::auth as api;
 use crate::api::texts::Named;
 use crate::app::AppState;
-use crate::components::ErrorText;
 use crate::components::table::data_table;
+use crate::components::{DateField, ErrorText};
 use crate::i18n::{Lang, Msg, audit_count};
 use crate::tickets::time::{day_end, day_start, full};
 
@@ -127,6 +127,15 @@ pub fn AuditDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -> 
             </label>
         }
     };
+    // A day typed as 年-月-日 (not the native date field, drawn in the OS's language).
+    let date_filter = move |key: &'static str, label: Msg, value: RwSignal<String>| {
+        view! {
+            <label class="form-field">
+                <span class="form-label">{move || t(label)}</span>
+                <DateField input=key value=value on_input=Callback::new(move |v| value.set(v))/>
+            </label>
+        }
+    };
     let action_list = move || {
         let lang = lang.get();
         ACTIONS
@@ -164,8 +173,8 @@ pub fn AuditDialog(#[prop(into)] open: Signal<bool>, on_close: Callback<()>) -> 
             }>
                 {text_filter("account", Msg::AuditAccount, "text", account)}
                 {text_filter("action", Msg::AuditAction, "text", action)}
-                {text_filter("since", Msg::AuditSince, "date", since)}
-                {text_filter("until", Msg::AuditUntil, "date", until)}
+                {date_filter("since", Msg::AuditSince, since)}
+                {date_filter("until", Msg::AuditUntil, until)}
                 <datalist id="audit-actions">{action_list}</datalist>
                 <div class="form-buttons">
                     <button type="submit" class="btn primary" data-testid="audit-search" disabled=move || busy.get()>

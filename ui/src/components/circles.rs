@@ -26,10 +26,10 @@ use binhe_core::label::Labelled;
 use super::dashboard::{Board, chooses_scope};
 use crate::api::{ApiError, circles as api, projects as projects_api};
 use crate::app::AppState;
-use crate::components::ErrorText;
 use crate::components::form::{
     FieldProblems, field_key, local_problem, problems_at, problems_under, sort_problems,
 };
+use crate::components::{DateTimeField, ErrorText};
 use crate::i18n::{self, Lang, Msg};
 use crate::tickets::Desk;
 use crate::tickets::time::{date_time, day, from_local_input, local_input, now, sleep};
@@ -1470,8 +1470,8 @@ fn MeetingForm(saved: Callback<i64>, cancel: Callback<()>) -> impl IntoView {
                     {text_field(problems, "place", move || t(Msg::MeetingPlace), place, Signal::stored(false))}
                     <label class="form-field">
                         <span class="form-label">{move || t(Msg::MeetingHeldAt)}</span>
-                        <input type="datetime-local" data-input="held_at" prop:value=move || held.get()
-                            on:input=move |ev| held.set(event_target_value(&ev))/>
+                        <DateTimeField input="held_at" value=held
+                            on_input=Callback::new(move |v| held.set(v))/>
                         {problems_under(problems, "held_at")}
                     </label>
                 </div>

@@ -27,10 +27,12 @@ use crate::api::ApiError;
 use crate::api::kpi::{self, Drill};
 use crate::api::texts::TicketNames;
 use crate::app::AppState;
-use crate::components::{CloseButton, ErrorText, ExportMenu, ListExport};
+use crate::components::{
+    CloseButton, DateField, ErrorText, ExportMenu, ListExport, MonthPicker, YearPicker, parse_day,
+};
 use crate::i18n::{self, Lang, Msg};
 use crate::kpi::{
-    Period, Query, Trend, change, change_label, counts, one_decimal, parse_month, percent,
+    Period, Query, Trend, change, change_label, counts, one_decimal, percent, to_date_label,
 };
 use crate::tickets::Desk;
 use crate::tickets::queue::Tone;
@@ -288,61 +290,79 @@ fn PeriodChooser() -> impl IntoView {
         Period::Year(_) => "year",
         Period::Range { .. } => "range",
     };
+    // How far the figures reach (the cut-off, else today): no period, report or picker goes
+    // past it, so nothing asked is refused as FUTURE_PERIOD.
+    let reach = Signal::derive(move || crate::kpi::reach(now(), board.as_of.get()));
     let on_kind = move |ev: leptos::ev::Event| {
-        let today = crate::kpi::beijing_date(now());
-        let period = match event_target_value(&ev).as_str() {
-            "year" => Period::Year(today.year()),
-            "range" => Period::Range {
-                from: today.with_day(1).unwrap_or(today),
-                to: today,
-            },
-            _ => Period::current_month(now()),
-        };
-        board.period.set(period);
+        let kind = event_target_value(&ev);
+        let period = board.period.get_untracked();
+        board
+            .period
+            .set(period.as_kind(&kind, reach.get_untracked()));
+    };
+    let month = Signal::derive(move || match board.period.get() {
+        Period::Month { year, month } => (year, month),
+        other => {
+            let (from, _) = other.days();
+            (from.year(), from.month())
+        }
+    });
+    let last_month = Signal::derive(move || {
+        let start = reach.get().start;
+        (start.year(), start.month())
+    });
+    let year = Signal::derive(move || board.period.get().days().0.year());
+    let last_year = Signal::derive(move || reach.get().start.year());
+    let range_day = move |which: bool| {
+        Signal::derive(move || match board.period.get() {
+            Period::Range { from, to } => if which { from } else { to }.to_string(),
+            _ => String::new(),
+        })
+    };
+    let set_range = move |which: bool| {
+        Callback::new(move |value: String| {
+            if let Some(day) = parse_day(&value) {
+                board.period.update(|p| {
+                    if let Period::Range { from, to } = p {
+                        if which { *from = day } else { *to = day }
+                    }
+                });
+            }
+        })
     };
     let inputs = move || {
-        match board.period.get() {
-        Period::Month { .. } => view! {
-            <input type="month" class="board-input" data-testid="kpi-month"
-                prop:value=move || board.period.get().month_value()
-                on:change=move |ev| {
-                    if let Some(p) = parse_month(&event_target_value(&ev)) {
-                        board.period.set(p);
-                    }
-                }/>
+        match kind() {
+        "month" => view! {
+            <MonthPicker value=month last=last_month testid="kpi-month"
+                on_change=Callback::new(move |(year, month)| board.period.set(Period::Month { year, month }))/>
         }
         .into_any(),
-        Period::Year(year) => view! {
-            <input type="number" class="board-input year" data-testid="kpi-year" min="2000" max="2100"
-                prop:value=year.to_string()
-                on:change=move |ev| {
-                    if let Ok(y) = event_target_value(&ev).trim().parse::<i32>() {
-                        board.period.set(Period::Year(y));
-                    }
-                }/>
+        "year" => view! {
+            <YearPicker value=year last=last_year testid="kpi-year"
+                on_change=Callback::new(move |y| board.period.set(Period::Year(y)))/>
         }
         .into_any(),
-        Period::Range { from, to } => {
-            let set = move |which: bool, value: String| {
-                if let Ok(day) = chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d") {
-                    board.period.update(|p| {
-                        if let Period::Range { from, to } = p {
-                            if which { *from = day } else { *to = day }
-                        }
-                    });
-                }
-            };
-            view! {
-                <input type="date" class="board-input" data-testid="kpi-from" prop:value=from.to_string()
-                    on:change=move |ev| set(true, event_target_value(&ev))/>
-                <span class="muted">"—"</span>
-                <input type="date" class="board-input" data-testid="kpi-to" prop:value=to.to_string()
-                    on:change=move |ev| set(false, event_target_value(&ev))/>
-            }
-            .into_any()
+        _ => view! {
+            <DateField class="board-input" testid="kpi-from" value=range_day(true) on_change=set_range(true)/>
+            <span class="muted">"—"</span>
+            <DateField class="board-input" testid="kpi-to" value=range_day(false) on_change=set_range(false)/>
         }
+        .into_any(),
     }
     };
+    let as_of_text =
+        Signal::derive(move || board.as_of.get().map(|d| d.to_string()).unwrap_or_default());
+    let on_as_of = Callback::new(move |value: String| {
+        let day = parse_day(&value);
+        if day.is_none() && !value.trim().is_empty() {
+            return;
+        }
+        board.drill.set(None);
+        board.as_of.set(day);
+        // A period that would begin after the new cut-off follows it back.
+        let reach = crate::kpi::reach(now(), day);
+        board.period.update(|p| *p = p.clamped(reach));
+    });
     view! {
         <div class="board-period" title=move || t(Msg::KpiPeriodLabel)>
             <select class="board-input" data-testid="kpi-period-kind" aria-label=move || t(Msg::KpiPeriodLabel)
@@ -352,15 +372,10 @@ fn PeriodChooser() -> impl IntoView {
                 <option value="range">{move || t(Msg::KpiPeriodRange)}</option>
             </select>
             {inputs}
-            <label class="board-asof-input" title=move || t(Msg::KpiAsOfHint)>
+            <label class="board-asof-input">
                 <span class="muted">{move || t(Msg::KpiAsOf)}</span>
-                <input type="date" class="board-input" data-testid="kpi-as-of"
-                    prop:value=move || board.as_of.get().map(|d| d.to_string()).unwrap_or_default()
-                    on:change=move |ev| {
-                        let value = event_target_value(&ev);
-                        board.drill.set(None);
-                        board.as_of.set(chrono::NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d").ok());
-                    }/>
+                <DateField class="board-input" testid="kpi-as-of" value=as_of_text on_change=on_as_of
+                    title=Signal::derive(move || t(Msg::KpiAsOfHint).to_owned())/>
             </label>
         </div>
     }
@@ -455,6 +470,8 @@ struct Figure {
     yoy: Option<Change>,
     /// Smaller counts under the number: label, value and maybe what they open.
     extra: Vec<(Msg, String, Option<Opens>)>,
+    /// Counted to date over this many days, not averaged (a window under 7 days).
+    to_date: Option<u32>,
 }
 
 /// What a small count under a figure opens.
@@ -479,6 +496,7 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
         rate: Some((r, miss, metric)),
         yoy: None,
         extra: Vec::new(),
+        to_date: None,
     };
     let mut satisfaction = rate(
         "satisfaction",
@@ -504,6 +522,8 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
         k.delegated.to_string(),
         Some(Opens::Tickets("delegated")),
     ));
+    let (monthly, monthly_to_date) = crate::kpi::monthly_received(k);
+    let (per_10k, per_10k_to_date) = crate::kpi::per_10k(k);
     vec![
         Figure {
             key: "received",
@@ -520,24 +540,27 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
                 ),
                 (Msg::KpiExcluded, k.excluded.to_string(), None),
             ],
+            to_date: None,
         },
         Figure {
             key: "monthly_received",
             label: Msg::KpiMonthlyReceived,
-            value: one_decimal(k.monthly_received),
+            value: monthly,
             drill: None,
             rate: None,
             yoy: Some(yoy.monthly_received),
             extra: Vec::new(),
+            to_date: monthly_to_date,
         },
         Figure {
             key: "per_10k_residents",
             label: Msg::KpiPer10k,
-            value: one_decimal(k.per_10k_residents),
+            value: per_10k,
             drill: None,
             rate: None,
             yoy: Some(yoy.per_10k_residents),
             extra: vec![(Msg::KpiResidents, k.residents.to_string(), None)],
+            to_date: per_10k_to_date,
         },
         rate(
             "response",
@@ -577,6 +600,7 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
             rate: None,
             yoy: None,
             extra: Vec::new(),
+            to_date: None,
         },
         Figure {
             key: "proactive",
@@ -590,6 +614,7 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
                 k.proactive.numerator().to_string(),
                 Some(Opens::Tickets("proactive")),
             )],
+            to_date: None,
         },
         Figure {
             key: "avoided",
@@ -603,6 +628,7 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
                 d.avoided.projects.len().to_string(),
                 Some(Opens::Projects),
             )],
+            to_date: None,
         },
         Figure {
             key: "circles",
@@ -616,6 +642,7 @@ fn figures(d: &Dashboard) -> Vec<Figure> {
                 d.circles.cases.len().to_string(),
                 Some(Opens::Circles),
             )],
+            to_date: None,
         },
     ]
 }
@@ -735,6 +762,15 @@ fn Tiles(dashboard: Arc<Dashboard>) -> impl IntoView {
                 None => view! { <span class="kpi-number big static" data-testid="kpi-value">{f.value.clone()}</span> }.into_any(),
             };
             let trend_class = f.yoy.map_or(Trend::Unknown, |c| change(c.relative).0);
+            // A window under 7 days: the count to date, labelled with its days, not a monthly rate.
+            let period_kind = dashboard.counted.period.kind;
+            let to_date = f.to_date.map(|days| {
+                view! {
+                    <span class="kpi-to-date muted" data-testid="kpi-to-date" data-days=days.to_string()>
+                        {move || to_date_label(lang.get(), period_kind, days)}
+                    </span>
+                }
+            });
             let yoy_source = Arc::clone(&dashboard);
             let yoy = f.yoy.map(|c| {
                 let trend = change(c.relative).0;
@@ -778,9 +814,11 @@ fn Tiles(dashboard: Arc<Dashboard>) -> impl IntoView {
                 })
                 .collect_view();
                         view! {
-                <div class="kpi-tile" data-kpi=f.key data-trend=trend_class.as_str() title=title>
+                <div class="kpi-tile" data-kpi=f.key data-trend=trend_class.as_str() title=title
+                    data-to-date=f.to_date.map(|d| d.to_string())>
                     <span class="kpi-label">{move || t(f.label)}</span>
                     {number}
+                    {to_date}
                     {yoy}
                     {rate}
                     {extra}

@@ -17,10 +17,10 @@ use super::dashboard::Board;
 use crate::api::texts::Named;
 use crate::api::{ApiError, projects as api};
 use crate::app::AppState;
-use crate::components::ErrorText;
 use crate::components::form::{
     FieldProblems, category_options, field_key, problems_under, sort_problems,
 };
+use crate::components::{DateField, ErrorText};
 use crate::i18n::{self, Lang, Msg};
 
 /// The form's fields as typed.
@@ -424,8 +424,7 @@ fn ProjectForm(form: Form, saved: Callback<()>, cancel: Callback<()>) -> impl In
         view! {
             <label class="form-field">
                 <span class="form-label">{move || t(label)}</span>
-                <input type="date" data-input=key prop:value=move || signal.get()
-                    on:input=move |ev| signal.set(event_target_value(&ev))/>
+                <DateField input=key value=signal on_input=Callback::new(move |v| signal.set(v))/>
                 {problems_of(key)}
             </label>
         }
@@ -464,12 +463,12 @@ fn ProjectForm(form: Form, saved: Callback<()>, cancel: Callback<()>) -> impl In
                         <input type="text" data-input="milestone-title" prop:value=title
                             placeholder=move || t(Msg::ProjectMilestoneTitle)
                             on:change=move |ev| set(0, event_target_value(&ev))/>
-                        <input type="date" data-input="milestone-due" prop:value=due
-                            title=move || t(Msg::ProjectMilestoneDue)
-                            on:change=move |ev| set(1, event_target_value(&ev))/>
-                        <input type="date" data-input="milestone-done" prop:value=done
-                            title=move || t(Msg::ProjectMilestoneDone)
-                            on:change=move |ev| set(2, event_target_value(&ev))/>
+                        <DateField input="milestone-due" value=Signal::stored(due)
+                            title=Signal::derive(move || t(Msg::ProjectMilestoneDue).to_owned())
+                            on_change=Callback::new(move |v| set(1, v))/>
+                        <DateField input="milestone-done" value=Signal::stored(done)
+                            title=Signal::derive(move || t(Msg::ProjectMilestoneDone).to_owned())
+                            on_change=Callback::new(move |v| set(2, v))/>
                         <button type="button" class="btn small quiet" on:click=move |_| {
                             form.milestones.update(|all| {
                                 if i < all.len() {

@@ -22,7 +22,7 @@ use binhe_core::ticket::{ActionKind, TicketId};
 use super::dashboard::{Board, may_see_kpis};
 use crate::api::{ApiError, replay as api};
 use crate::app::AppState;
-use crate::components::ErrorText;
+use crate::components::{DateTimeField, ErrorText};
 use crate::i18n::{self, Lang, Msg};
 use crate::map::replay::ReplayLayer;
 use crate::tickets::time::{day, day_start, from_local_input, full, local_input, now};
@@ -522,13 +522,13 @@ fn ReplayControls() -> impl IntoView {
                 <span class="replay-tag">{move || t(Msg::ReplayOpen)}</span>
                 <label class="replay-field">
                     <span class="form-label">{move || t(Msg::ReplayFrom)}</span>
-                    <input type="datetime-local" data-testid="replay-from" prop:value=move || from_text.get()
-                        on:input=move |ev| from_text.set(event_target_value(&ev))/>
+                    <DateTimeField testid="replay-from" value=from_text
+                        on_input=Callback::new(move |v| from_text.set(v))/>
                 </label>
                 <label class="replay-field">
                     <span class="form-label">{move || t(Msg::ReplayUntil)}</span>
-                    <input type="datetime-local" data-testid="replay-until" prop:value=move || until_text.get()
-                        on:input=move |ev| until_text.set(event_target_value(&ev))/>
+                    <DateTimeField testid="replay-until" value=until_text
+                        on_input=Callback::new(move |v| until_text.set(v))/>
                 </label>
                 <button type="button" class="btn small primary" data-testid="replay-load"
                     disabled=move || busy.get() on:click=move |_| load()>

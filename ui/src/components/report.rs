@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::dashboard::Board;
-use binhe_api::kpi::Report;
+use binhe_api::kpi::{PeriodKindName, Report};
 use binhe_core::kpi::{Kpis, Rate};
 
 use crate::api::ApiError;
@@ -17,38 +17,54 @@ use crate::app::AppState;
 use crate::components::ErrorText;
 use crate::i18n::{Lang, Msg};
 use crate::kpi::{
-    Query, change, counts, fraction_percent, one_decimal, percent, score, weights_param,
+    Query, change, counts, fraction_percent, monthly_received, per_10k, percent, score,
+    to_date_label, weights_param,
 };
 use crate::tickets::time::{date_time, now};
 
-/// One line of the figures table: the month's value and the year's.
-fn figure_rows(month: &Kpis, year: &Kpis) -> Vec<(Msg, [String; 2])> {
-    let both = |f: &dyn Fn(&Kpis) -> String| [f(month), f(year)];
+/// One line of the figures table: the month's value and the year's. A rate reads
+/// `88.9%（16 / 18）`: the rate, then met / counted.
+fn figure_rows(month: &Kpis, year: &Kpis, lang: Lang) -> Vec<(Msg, [String; 2])> {
+    let both = |f: &dyn Fn(&Kpis, PeriodKindName) -> String| {
+        [
+            f(month, PeriodKindName::Month),
+            f(year, PeriodKindName::Year),
+        ]
+    };
     let rate = |r: &Rate| format!("{}（{}）", percent(r), counts(r));
+    // Under 7 days the count to date stands, labelled with its days (not a monthly rate).
+    let volume = |(value, days): (String, Option<u32>), kind| match days {
+        Some(days) => format!("{value}（{}）", to_date_label(lang, kind, days)),
+        None => value,
+    };
     vec![
-        (Msg::KpiReceived, both(&|k| k.received.to_string())),
+        (Msg::KpiReceived, both(&|k, _| k.received.to_string())),
         (
             Msg::KpiMonthlyReceived,
-            both(&|k| one_decimal(k.monthly_received)),
+            both(&|k, kind| volume(monthly_received(k), kind)),
         ),
-        (Msg::KpiPer10k, both(&|k| one_decimal(k.per_10k_residents))),
-        (Msg::KpiResponse, both(&|k| rate(&k.response))),
-        (Msg::KpiResolution, both(&|k| rate(&k.resolution))),
-        (Msg::KpiSatisfaction, both(&|k| rate(&k.satisfaction))),
+        (Msg::KpiPer10k, both(&|k, kind| volume(per_10k(k), kind))),
+        (Msg::KpiResponse, both(&|k, _| rate(&k.response))),
+        (Msg::KpiResolution, both(&|k, _| rate(&k.resolution))),
+        (Msg::KpiSatisfaction, both(&|k, _| rate(&k.satisfaction))),
         (
-            Msg::KpiDelegatedSolved,
-            both(&|k| {
-                format!(
-                    "{} / {}（{}）",
-                    k.delegated,
-                    k.delegated_resolution.numerator(),
-                    percent(&k.delegated_resolution)
-                )
-            }),
+            Msg::KpiBasicallySatisfied,
+            both(&|k, _| k.basically_satisfied.to_string()),
         ),
-        (Msg::KpiClosure, both(&|k| rate(&k.closure))),
-        (Msg::KpiOnTimeClosure, both(&|k| rate(&k.on_time_closure))),
-        (Msg::KpiOverdue, both(&|k| k.overdue_open.to_string())),
+        (
+            Msg::KpiDelegatedCount,
+            both(&|k, _| k.delegated.to_string()),
+        ),
+        (
+            Msg::KpiDelegatedResolution,
+            both(&|k, _| rate(&k.delegated_resolution)),
+        ),
+        (Msg::KpiClosure, both(&|k, _| rate(&k.closure))),
+        (
+            Msg::KpiOnTimeClosure,
+            both(&|k, _| rate(&k.on_time_closure)),
+        ),
+        (Msg::KpiOverdue, both(&|k, _| k.overdue_open.to_string())),
     ]
 }
 
@@ -59,7 +75,11 @@ pub fn MonthlyReport() -> impl IntoView {
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
     let query = Memo::new(move |_| Query {
-        period: board.period.get().report_month(now()),
+        // The month of the period shown that the cut-off (or today) has reached.
+        period: board
+            .period
+            .get()
+            .report_month(crate::kpi::reach(now(), board.as_of.get())),
         community: board.community.get(),
         as_of: board.as_of.get(),
     });
@@ -107,9 +127,11 @@ fn ReportPage(report: Report, lang: Lang) -> impl IntoView {
     } else {
         report.title.clone()
     };
-    let figures = figure_rows(&report.month, &report.year_to_date)
+    let figures = figure_rows(&report.month, &report.year_to_date, lang)
         .into_iter()
-        .map(|(label, [m, y])| view! { <tr><th>{t(label)}</th><td class="num">{m}</td><td class="num">{y}</td></tr> })
+        .map(|(label, [m, y])| view! {
+            <tr data-testid="report-figure" data-label=t(label)><th>{t(label)}</th><td class="num">{m}</td><td class="num">{y}</td></tr>
+        })
         .collect_view();
     // The report compares the year to date with the same span a year earlier.
     let months_label = report.months_label.clone();

@@ -6,8 +6,8 @@
 pub mod chart;
 pub mod heat;
 
-use binhe_api::kpi::KpiParams;
-use binhe_core::kpi::{Rate, Weights};
+use binhe_api::kpi::{KpiParams, PeriodKindName};
+use binhe_core::kpi::{Kpis, Rate, Weights};
 use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::i18n::Lang;
@@ -56,24 +56,86 @@ impl Period {
         }
     }
 
-    /// The month a monthly report is for: the month itself, or the last month a longer
-    /// period covers up to `now`.
-    pub fn report_month(self, now: chrono::DateTime<chrono::Utc>) -> Self {
-        let today = beijing_date(now);
-        let last = |year: i32, month: u32| {
-            if (year, month) > (today.year(), today.month()) {
-                Period::Month {
-                    year: today.year(),
-                    month: today.month(),
-                }
-            } else {
-                Period::Month { year, month }
-            }
+    /// The first and the last day the period spans.
+    pub fn days(self) -> (NaiveDate, NaiveDate) {
+        let first = |year: i32, month: u32| {
+            NaiveDate::from_ymd_opt(year, month, 1).unwrap_or(NaiveDate::MIN)
         };
         match self {
-            Period::Month { .. } => self,
-            Period::Year(year) => last(year, 12),
-            Period::Range { to, .. } => last(to.year(), to.month()),
+            Period::Month { year, month } => {
+                let start = first(year, month);
+                let end = start
+                    .checked_add_months(chrono::Months::new(1))
+                    .and_then(|next| next.pred_opt())
+                    .unwrap_or(start);
+                (start, end)
+            }
+            Period::Year(year) => (
+                first(year, 1),
+                first(year, 12).with_day(31).unwrap_or(NaiveDate::MIN),
+            ),
+            Period::Range { from, to } => (from, to),
+        }
+    }
+
+    /// The period, moved back where it would begin after `day`: a month or a year becomes the
+    /// one `day` falls in; a range, the days of that month up to `day`.
+    #[must_use]
+    fn not_after(self, day: NaiveDate) -> Self {
+        match self {
+            Period::Month { year, month } if (year, month) > (day.year(), day.month()) => {
+                Period::Month {
+                    year: day.year(),
+                    month: day.month(),
+                }
+            }
+            Period::Year(year) if year > day.year() => Period::Year(day.year()),
+            Period::Range { from, .. } if from > day => Period::Range {
+                from: day.with_day(1).unwrap_or(day),
+                to: day,
+            },
+            other => other,
+        }
+    }
+
+    /// The period, moved back so the server takes it: it refuses one that begins after the
+    /// cut-off (`FUTURE_PERIOD`).
+    #[must_use]
+    pub fn clamped(self, reach: Reach) -> Self {
+        self.not_after(reach.start)
+    }
+
+    /// The month a monthly report is for: the month itself (if the server takes it), or the last
+    /// month a longer period has counted a day of by the cut-off (or today).
+    #[must_use]
+    pub fn report_month(self, reach: Reach) -> Self {
+        match self {
+            Period::Month { .. } => self.clamped(reach),
+            Period::Year(year) => Period::Month { year, month: 12 }.not_after(reach.last),
+            Period::Range { to, .. } => Period::Month {
+                year: to.year(),
+                month: to.month(),
+            }
+            .not_after(reach.last),
+        }
+    }
+
+    /// The same stretch of time asked as another kind (`month`, `year`, `range`): a month's
+    /// year, a year's last month counted, a month's or a year's days so far — never one the
+    /// server refuses for beginning after the cut-off.
+    #[must_use]
+    pub fn as_kind(self, kind: &str, reach: Reach) -> Self {
+        match kind {
+            "year" => Period::Year(self.days().0.year()).clamped(reach),
+            "range" => {
+                let (from, to) = self.days();
+                Period::Range {
+                    from,
+                    to: to.min(reach.last).max(from),
+                }
+                .clamped(reach)
+            }
+            _ => self.report_month(reach),
         }
     }
 
@@ -87,18 +149,34 @@ impl Period {
     }
 }
 
+/// How far the figures reach, in Beijing days: a period may begin on `start` at the latest
+/// (the cut-off day, counted as at its 00:00, else today), and `last` is the last day counted
+/// (the cut-off's eve, else today).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reach {
+    pub start: NaiveDate,
+    pub last: NaiveDate,
+}
+
+/// The reach of figures asked at `now` with the cut-off `as_of` (a later one than today
+/// changes nothing: the server refuses it).
+pub fn reach(now: chrono::DateTime<chrono::Utc>, as_of: Option<NaiveDate>) -> Reach {
+    let today = beijing_date(now);
+    match as_of.filter(|day| *day <= today) {
+        Some(day) => Reach {
+            start: day,
+            last: day.pred_opt().unwrap_or(day),
+        },
+        None => Reach {
+            start: today,
+            last: today,
+        },
+    }
+}
+
 /// The Beijing calendar day of an instant.
 pub fn beijing_date(at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
     (at + Duration::hours(8)).date_naive()
-}
-
-/// Parses a month input's `2026-11`.
-pub fn parse_month(value: &str) -> Option<Period> {
-    let (y, m) = value.trim().split_once('-')?;
-    let (year, month) = (y.parse().ok()?, m.parse().ok()?);
-    (1..=12)
-        .contains(&month)
-        .then_some(Period::Month { year, month })
 }
 
 /// What the figures are asked for: a period and, for a dispatcher, maybe one community (a
@@ -140,6 +218,39 @@ pub fn one_decimal(value: Option<f64>) -> String {
     value
         .filter(|v| v.is_finite())
         .map_or_else(|| "—".to_owned(), |v| format!("{v:.1}"))
+}
+
+/// The Beijing days a window counts, rounded up (2 at noon on the 2nd); `None` for an empty one.
+pub fn days_counted(k: &Kpis) -> Option<u32> {
+    (k.days > 0.0).then(|| k.days.ceil().clamp(1.0, f64::from(u32::MAX)) as u32)
+}
+
+/// 月均受理量 as shown: the per-month figure, or — for a window too short to average
+/// (`binhe_core::kpi::MIN_AVERAGE_DAYS`) — the count to date with the days it covers.
+pub fn monthly_received(k: &Kpis) -> (String, Option<u32>) {
+    match (k.monthly_received, days_counted(k)) {
+        (None, Some(days)) => (k.received.to_string(), Some(days)),
+        (monthly, _) => (one_decimal(monthly), None),
+    }
+}
+
+/// 万人诉求量 as shown: per month, or to date over a window too short to average.
+pub fn per_10k(k: &Kpis) -> (String, Option<u32>) {
+    match (k.per_10k_residents, days_counted(k)) {
+        (None, Some(days)) if k.monthly_received.is_none() => {
+            (one_decimal(k.received_per_10k), Some(days))
+        }
+        (value, _) => (one_decimal(value), None),
+    }
+}
+
+/// What a figure counted to date is labelled: `本月至今（2 天）`.
+pub fn to_date_label(lang: Lang, kind: PeriodKindName, days: u32) -> String {
+    match kind {
+        PeriodKindName::Month => crate::i18n::kpi_month_to_date(lang, days),
+        PeriodKindName::Year => crate::i18n::kpi_year_to_date(lang, days),
+        PeriodKindName::Range => crate::i18n::kpi_range_to_date(lang, days),
+    }
 }
 
 /// `16 / 18`: the counts a rate was made of.
@@ -332,32 +443,69 @@ pub(crate) mod tests {
             as_of: NaiveDate::from_ymd_opt(2021, 11, 30),
         };
         assert_eq!(cut.params().to_query(), "month=2021-11&as_of=2021-11-30");
-        assert_eq!(
-            parse_month("2026-11"),
-            Some(Period::Month {
-                year: 2026,
-                month: 11
-            })
-        );
-        assert_eq!(parse_month("2026-13"), None);
+    }
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
     #[test]
     fn a_report_is_for_one_month_never_a_future_one() {
         let now = Utc.with_ymd_and_hms(2026, 11, 28, 0, 0, 0).unwrap();
+        let month = |year, month| Period::Month { year, month };
+        let today = reach(now, None);
+        assert_eq!(Period::Year(2026).report_month(today), month(2026, 11));
+        assert_eq!(Period::Year(2025).report_month(today), month(2025, 12));
+        // 2021 up to a cut-off of 30 November: November's report, not December's (refused).
+        let cut = reach(now, Some(day(2021, 11, 30)));
+        assert_eq!(cut.last, day(2021, 11, 29));
+        assert_eq!(Period::Year(2021).report_month(cut), month(2021, 11));
+        assert_eq!(month(2021, 12).report_month(cut), month(2021, 11));
+        // A cut-off on the 1st counts nothing of its month: a year's report is the month
+        // before; the month itself, asked for, is still taken.
+        let first = reach(now, Some(day(2021, 12, 1)));
+        assert_eq!(Period::Year(2021).report_month(first), month(2021, 11));
+        assert_eq!(month(2021, 12).report_month(first), month(2021, 12));
+        assert_eq!(month(2021, 6).report_month(first), month(2021, 6));
+        // A cut-off after today changes nothing.
+        assert_eq!(reach(now, Some(day(2027, 1, 1))), today);
+    }
+
+    #[test]
+    fn switching_month_and_year_keeps_the_time_asked() {
+        let now = Utc.with_ymd_and_hms(2026, 12, 3, 0, 0, 0).unwrap();
+        let cut = reach(now, Some(day(2021, 11, 30)));
+        let month = |year, month| Period::Month { year, month };
+        assert_eq!(Period::Year(2021).as_kind("month", cut), month(2021, 11));
+        assert_eq!(month(2021, 11).as_kind("year", cut), Period::Year(2021));
+        assert_eq!(month(2021, 3).as_kind("year", cut), Period::Year(2021));
+        assert_eq!(Period::Year(2019).as_kind("month", cut), month(2019, 12));
         assert_eq!(
-            Period::Year(2026).report_month(now),
-            Period::Month {
-                year: 2026,
-                month: 11
+            Period::Year(2021).as_kind("range", cut),
+            Period::Range {
+                from: day(2021, 1, 1),
+                to: day(2021, 11, 29)
             }
         );
         assert_eq!(
-            Period::Year(2025).report_month(now),
-            Period::Month {
-                year: 2025,
-                month: 12
+            month(2021, 2).as_kind("range", cut),
+            Period::Range {
+                from: day(2021, 2, 1),
+                to: day(2021, 2, 28)
             }
+        );
+        // A cut-off set before the period moves the period back to it.
+        assert_eq!(month(2026, 12).clamped(cut), month(2021, 11));
+        assert_eq!(Period::Year(2026).clamped(cut), Period::Year(2021));
+        assert_eq!(Period::Year(2020).clamped(cut), Period::Year(2020));
+        // Without one, this month stays this month.
+        assert_eq!(
+            month(2026, 12).as_kind("year", reach(now, None)),
+            Period::Year(2026)
+        );
+        assert_eq!(
+            Period::Year(2026).as_kind("month", reach(now, None)),
+            month(2026, 12)
         );
     }
 

@@ -34,7 +34,7 @@ const fn define(
 }
 
 /// Every figure, in the order the dashboard shows them.
-pub static DEFINITIONS: [Definition; 17] = [
+pub static DEFINITIONS: [Definition; 19] = [
     define(
         "received",
         "受理量",
@@ -46,8 +46,8 @@ pub static DEFINITIONS: [Definition; 17] = [
         "monthly_received",
         "月均受理量",
         "Monthly received",
-        "受理量 ÷ 统计区间月数",
-        "received ÷ months of the period",
+        "受理量 ÷ 统计区间月数（统计不足 7 天时不折算月均，只显示区间内受理量，如“本月至今（2 天）”）",
+        "received ÷ months of the period (a period of less than 7 days is not averaged: its count to date is shown instead, e.g. \"month to date (2 days)\")",
     ),
     define(
         "response",
@@ -71,11 +71,25 @@ pub static DEFINITIONS: [Definition; 17] = [
         "tickets rated \"satisfied\" ÷ received tickets rated; \"basically satisfied\" and \"dissatisfied\" count as rated, not satisfied (基本满意 is shown as its own count)",
     ),
     define(
+        "open",
+        "在办",
+        "Open",
+        "统计区间内受理、截至统计时尚未结案的工单数",
+        "tickets received in the period and not closed at the cut-off",
+    ),
+    define(
         "per_10k_residents",
         "万人诉求量",
         "Requests per 10,000 residents",
-        "月均受理量 ÷ 常住人口 × 10,000",
-        "monthly received ÷ residents × 10,000",
+        "月均受理量 ÷ 常住人口 × 10,000（统计不足 7 天时为区间内受理量 ÷ 常住人口 × 10,000，不折算月均）",
+        "monthly received ÷ residents × 10,000 (a period of less than 7 days: received to date ÷ residents × 10,000, not averaged)",
+    ),
+    define(
+        "basically_satisfied",
+        "基本满意",
+        "Basically satisfied",
+        "回访评价为“基本满意”的受理工单数（计入满意率的分母，不计入分子）",
+        "received tickets rated \"basically satisfied\" (rated, but not satisfied, in 满意率)",
     ),
     define(
         "delegated",

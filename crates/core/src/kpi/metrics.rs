@@ -108,6 +108,12 @@ impl KpiFacts {
     }
 }
 
+/// The fewest days of data the per-month figures (月均受理量, 万人诉求量) are made of. Scaled to
+/// a month, a shorter window's count says more about the calendar than about the street (12
+/// requests on 1–2 December read as 200 a month): such a window gives its count to date instead
+/// ([`Kpis::received`], [`Kpis::received_per_10k`]) and no per-month figure.
+pub const MIN_AVERAGE_DAYS: f64 = 7.0;
+
 /// One category's part of the intake.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CategoryShare {
@@ -122,12 +128,20 @@ pub struct Kpis {
     pub window: Window,
     /// Calendar months the window covers (a partial month counts its share).
     pub months: f64,
+    /// Days the window covers (after the cut-off), fractional: 1.5 at noon of a month's 2nd.
+    #[serde(default)]
+    pub days: f64,
     pub residents: u32,
-    /// 月均受理量: received per calendar month; `None` for an empty window.
+    /// 月均受理量: received per calendar month; `None` for a window shorter than
+    /// [`MIN_AVERAGE_DAYS`] (an empty one too).
     pub monthly_received: Option<f64>,
-    /// 万人诉求量: received per month per 10,000 residents; `None` for an empty window or no
-    /// residents.
+    /// 万人诉求量: received per month per 10,000 residents; `None` for a window shorter than
+    /// [`MIN_AVERAGE_DAYS`] or no residents.
     pub per_10k_residents: Option<f64>,
+    /// 受理量 per 10,000 residents over the window itself, not per month (the to-date figure
+    /// shown while the window is too short to average); `None` without residents.
+    #[serde(default)]
+    pub received_per_10k: Option<f64>,
     /// 受理量: counted tickets received in the window.
     pub received: u64,
     /// Cancelled or merged tickets received in the window, left out of every figure.
@@ -305,15 +319,18 @@ impl Kpis {
         let mut categories: Vec<(String, u64)> = counts.categories.into_iter().collect();
         categories.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let received = counts.received;
-        let monthly_received = (months > 0.0).then(|| received as f64 / months);
+        let days = (window.to - window.from).num_milliseconds() as f64 / 86_400_000.0;
+        let monthly_received =
+            (months > 0.0 && days >= MIN_AVERAGE_DAYS).then(|| received as f64 / months);
+        let per_10k = |count: f64| (residents > 0).then(|| count * 10_000.0 / f64::from(residents));
         Self {
             window,
             months,
+            days,
             residents,
             monthly_received,
-            per_10k_residents: monthly_received
-                .filter(|_| residents > 0)
-                .map(|monthly| monthly * 10_000.0 / f64::from(residents)),
+            per_10k_residents: monthly_received.and_then(per_10k),
+            received_per_10k: per_10k(received as f64),
             received,
             excluded: counts.excluded,
             open: counts.open,
@@ -365,15 +382,34 @@ impl YearOverYear {
         let window = period.elapsed(as_of);
         let current = Kpis::compute(facts, window, residents, as_of);
         let earlier = Kpis::compute(facts, window.year_before(), residents_earlier, as_of);
+        let (monthly_received, per_10k_residents) = volume_changes(&current, &earlier);
         Self {
-            monthly_received: Change::between(current.monthly_received, earlier.monthly_received),
-            per_10k_residents: Change::between(
-                current.per_10k_residents,
-                earlier.per_10k_residents,
-            ),
             current,
             earlier,
+            monthly_received,
+            per_10k_residents,
         }
+    }
+}
+
+/// 同比 of 月均受理量 and 万人诉求量: of the per-month figures when both windows are long enough
+/// to average ([`MIN_AVERAGE_DAYS`]); of the counts to date otherwise, which is the same
+/// comparison (the earlier window is the same span a year before) without the scaling.
+pub fn volume_changes(current: &Kpis, earlier: &Kpis) -> (Change, Change) {
+    if current.monthly_received.is_some() && earlier.monthly_received.is_some() {
+        (
+            Change::between(current.monthly_received, earlier.monthly_received),
+            Change::between(current.per_10k_residents, earlier.per_10k_residents),
+        )
+    } else {
+        let count = |k: &Kpis| (k.days > 0.0).then_some(k.received as f64);
+        (
+            Change::between(count(current), count(earlier)),
+            Change::between(
+                current.received_per_10k.filter(|_| current.days > 0.0),
+                earlier.received_per_10k.filter(|_| earlier.days > 0.0),
+            ),
+        )
     }
 }
 

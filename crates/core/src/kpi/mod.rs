@@ -24,7 +24,10 @@ use serde::{Deserialize, Serialize};
 pub use assessment::{Assessment, SubjectCounts, SubjectKind, Weights, assess, rank};
 pub use definitions::{DEFINITIONS, Definition};
 pub use drill::KpiMetric;
-pub use metrics::{CategoryShare, KpiCounts, KpiFacts, Kpis, MonthKpis, YearOverYear, trend};
+pub use metrics::{
+    CategoryShare, KpiCounts, KpiFacts, Kpis, MIN_AVERAGE_DAYS, MonthKpis, YearOverYear, trend,
+    volume_changes,
+};
 pub use period::{Period, PeriodKind, Window};
 
 /// Why a report cannot be computed as asked.

@@ -22,8 +22,8 @@ use binhe_api::kpi::{
 };
 use binhe_core::GridLevel;
 use binhe_core::kpi::{
-    Assessment, Change, DEFINITIONS, KpiError, KpiMetric, Kpis, Period, PeriodKind, SubjectKind,
-    Weights, Window, rank,
+    Assessment, DEFINITIONS, KpiError, KpiMetric, Kpis, Period, PeriodKind, SubjectKind, Weights,
+    Window, rank, volume_changes,
 };
 use binhe_store::{
     CircleRepository, DeliberationFilter, KpiRepository, KpiScope, KpiTicketQuery,
@@ -253,9 +253,11 @@ async fn dashboard(
             }
         })
         .collect();
+    // Per month once the window is long enough to average, else of the counts to date.
+    let (monthly_received, per_10k_residents) = volume_changes(&current, &earlier);
     let year_over_year = YearOverYear {
-        monthly_received: Change::between(current.monthly_received, earlier.monthly_received),
-        per_10k_residents: Change::between(current.per_10k_residents, earlier.per_10k_residents),
+        monthly_received,
+        per_10k_residents,
         earlier: named(earlier, &sources.desk),
     };
     let projects = sources.projects.as_ref();

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 
 use binhe_api::kpi::{KpiParams, Report, ReportCategory, ReportChanges};
 use binhe_core::kpi::period::month_start;
-use binhe_core::kpi::{Assessment, Change, Kpis, Period, PeriodKind, Rate, SubjectKind};
+use binhe_core::kpi::{
+    Assessment, Change, Kpis, Period, PeriodKind, Rate, SubjectKind, volume_changes,
+};
 use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, Worksheet, XlsxError};
 
@@ -78,7 +80,7 @@ const FIGURES: [Figure; 13] = [
     },
     Figure {
         label: "基本满意（件）",
-        key: "satisfaction",
+        key: "basically_satisfied",
         value: |k| Cell::Count(k.basically_satisfied),
     },
     Figure {
@@ -108,7 +110,7 @@ const FIGURES: [Figure; 13] = [
     },
     Figure {
         label: "在办（件）",
-        key: "received",
+        key: "open",
         value: |k| Cell::Count(k.open),
     },
 ];
@@ -231,16 +233,7 @@ impl MonthlyReport {
     }
 
     fn changes(&self) -> (Change, Change) {
-        (
-            Change::between(
-                self.year_to_date.monthly_received,
-                self.last_year_to_date.monthly_received,
-            ),
-            Change::between(
-                self.year_to_date.per_10k_residents,
-                self.last_year_to_date.per_10k_residents,
-            ),
-        )
+        volume_changes(&self.year_to_date, &self.last_year_to_date)
     }
 
     /// The seed's sentence, of the year to date.
