@@ -412,13 +412,25 @@ fn Workspace() -> impl IntoView {
         on_global_key(&desk, state.may_untracked(), &ev);
     });
 
+    // What the 工单 tab counts: the new tickets a dispatcher takes in, or, for a grid worker,
+    // those handed to them (处置中).
+    let todo_tab = move || {
+        let worker = state.session.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.account.role == binhe_core::access::Role::Worker)
+        });
+        if worker {
+            QueueTab::InProgress
+        } else {
+            QueueTab::New
+        }
+    };
     let waiting = move || {
         let (now, share) = (desk.now.get(), desk.due_soon_share.get());
+        let tab = todo_tab();
         desk.tickets.with(|list| {
-            crate::tickets::queue::rows(list, QueueTab::New, |t| {
-                crate::tickets::queue::sla_at(t, now, share)
-            })
-            .len()
+            crate::tickets::queue::rows(list, tab, |t| crate::tickets::queue::sla_at(t, now, share))
+                .len()
         })
     };
     let side_tab = move |tab: SideTab, label: Msg| {
@@ -430,7 +442,7 @@ fn Workspace() -> impl IntoView {
                     store(SIDE_TAB_STORAGE_KEY, tab.as_str());
                 }>
                 {move || t(label)}
-                {(tab == SideTab::Tickets).then(|| view! { <span class="count" title=move || t(Msg::QueueNew)>{waiting}</span> })}
+                {(tab == SideTab::Tickets).then(|| view! { <span class="count" data-testid="side-tab-count" title=move || t(todo_tab().label())>{waiting}</span> })}
             </button>
         }
     };
