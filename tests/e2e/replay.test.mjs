@@ -25,10 +25,10 @@ let server;
 let browser;
 let page;
 
-/** A call to the server from node with the launch key's cookie (faster than through the page). */
+/** A call to the server from node with the launch key (faster than through the page). */
 function caller(url) {
   const { origin, searchParams } = new URL(url);
-  const headers = { cookie: `binhe_key=${searchParams.get('key')}`, 'content-type': 'application/json' };
+  const headers = { authorization: `Bearer ${searchParams.get('key')}`, 'content-type': 'application/json' };
   return async (method, path, body) => {
     const r = await fetch(origin + path, { method, headers, body: body && JSON.stringify(body) });
     return { status: r.status, body: await r.json() };

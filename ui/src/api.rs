@@ -150,6 +150,24 @@ type ReachHandler = Rc<dyn Fn(bool)>;
 thread_local! {
     static SIGNED_OUT: RefCell<Option<SignedOutHandler>> = RefCell::new(None);
     static REACH: RefCell<Option<ReachHandler>> = RefCell::new(None);
+    /// The answer that said the session is gone, until a call is answered again: meanwhile
+    /// the panels' calls are answered with it here and not sent (see [`still_sent`]).
+    static HELD: RefCell<Option<ApiError>> = const { RefCell::new(None) };
+}
+
+/// Whether the session is known to be gone: the login page is up, and every call but those of
+/// [`still_sent`] is answered with the refusal without being sent.
+pub fn signed_out_held() -> bool {
+    HELD.with(|held| held.borrow().is_some())
+}
+
+/// The calls that still go out once the session is known gone: asking for the session,
+/// logging in and out, the desktop's choice of server. Every other call would only be
+/// refused again — the panels' polling would send a 401 every few seconds.
+fn still_sent(url: &str) -> bool {
+    ["/api/session", "/api/login", "/api/logout", "/api/desktop/"]
+        .iter()
+        .any(|path| url.starts_with(path))
 }
 
 /// Calls `f(true)` whenever the server answered a request (any status), `f(false)` whenever a
@@ -178,6 +196,11 @@ fn signed_out(error: &ApiError) {
 }
 
 async fn send(request: Result<Request, gloo_net::Error>, url: &str) -> Result<Response, ApiError> {
+    if let Some(held) = HELD.with(|held| held.borrow().clone())
+        && !still_sent(url)
+    {
+        return Err(held);
+    }
     let resp = request
         .map_err(|e| ApiError::network(&e.to_string()))?
         .send()
@@ -188,12 +211,14 @@ async fn send(request: Result<Request, gloo_net::Error>, url: &str) -> Result<Re
         })?;
     reached(true);
     if resp.ok() {
+        HELD.with(|held| held.borrow_mut().take());
         return Ok(resp);
     }
     let status = resp.status();
     let text = resp.text().await.unwrap_or_default();
     let error = ApiError::from_body(&text, status, url);
     if error.is_signed_out() {
+        HELD.with(|held| *held.borrow_mut() = Some(error.clone()));
         signed_out(&error);
     }
     Err(error)

@@ -424,15 +424,26 @@ fn Workspace() -> impl IntoView {
         on_global_key(&desk, state.may_untracked(), &ev);
     });
 
+    // What the 工单 tab counts: the new tickets a dispatcher takes in, or, for a grid worker,
+    // those handed to them (处置中).
+    let todo_tab = move || {
+        let worker = state.session.with(|s| {
+            s.as_ref()
+                .is_some_and(|s| s.account.role == binhe_core::access::Role::Worker)
+        });
+        if worker {
+            QueueTab::InProgress
+        } else {
+            QueueTab::New
+        }
+    };
     let waiting = move || {
         let (now, share) = (desk.now.get(), desk.due_soon_share.get());
+        let tab = todo_tab();
         desk.tickets.with(|list| {
-            crate::tickets::queue::rows(
-                list,
-                QueueTab::New,
-                crate::tickets::queue::QueueOrder::Newest,
-                |t| crate::tickets::queue::sla_at(t, now, share),
-            )
+            crate::tickets::queue::rows(list, tab, crate::tickets::queue::QueueOrder::Newest, |t| {
+                crate::tickets::queue::sla_at(t, now, share)
+            })
             .len()
         })
     };
@@ -445,7 +456,7 @@ fn Workspace() -> impl IntoView {
                     store(SIDE_TAB_STORAGE_KEY, tab.as_str());
                 }>
                 {move || t(label)}
-                {(tab == SideTab::Tickets).then(|| view! { <span class="count" title=move || t(Msg::QueueNew)>{waiting}</span> })}
+                {(tab == SideTab::Tickets).then(|| view! { <span class="count" data-testid="side-tab-count" title=move || t(todo_tab().label())>{waiting}</span> })}
             </button>
         }
     };

@@ -352,6 +352,9 @@ messages! {
     TicketDue => "办结时限", "Due";
     TicketReporter => "反映人", "Reporter";
     TicketSourceRef => "来源编号", "Source ref.";
+    SourceWorker => "网格员", "worker";
+    SourceCamera => "摄像头", "camera";
+    SourceNumber => "编号", "no.";
     TicketMode => "处置方式", "Handling";
     TicketEscalated => "上交至", "Escalated to";
     TicketDelegated => "已下交", "Delegated";
@@ -475,6 +478,9 @@ messages! {
         "以其他账号登录后，本窗口按该账号的角色和范围显示；退出登录即回到本机调度员。",
         "After signing in as another account the window shows that account's role and area; signing out returns to the local dispatcher.";
     SessionExpired => "会话已过期，请重新登录", "Your session has expired: please sign in again";
+    LaunchKeyLost =>
+        "本窗口的本机启动密钥已失效（桌面程序已重新启动）：请从智慧滨河桌面程序重新打开本窗口；有账号的也可在下方登录。",
+        "This window's launch key is no longer valid (the desktop app has started again): open the window again from the Smart Binhe desktop app, or sign in below with an account.";
     Retry => "重试", "Retry";
     AccountMenu => "账号与设置", "Account and settings";
     Logout => "退出登录", "Sign out";

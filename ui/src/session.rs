@@ -10,6 +10,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use binhe_api::auth::SessionView;
 use binhe_api::error::code::{
     ACCOUNT_DISABLED, LOGIN_FAILED, LOGIN_INVALID, LOGIN_THROTTLED, SESSION_EXPIRED,
 };
@@ -29,6 +30,10 @@ pub enum Reason {
     Unreachable(ApiError),
     /// 切换账号 on the desktop: the current account stays until another signs in.
     Switch,
+    /// The window was the desktop's local dispatcher and its launch key is no longer taken
+    /// (the app started again with a new key): only the desktop app opens it again, or an
+    /// account signs in.
+    KeyLost,
 }
 
 impl Reason {
@@ -39,6 +44,16 @@ impl Reason {
             Reason::Required
         } else {
             Reason::Unreachable(error.clone())
+        }
+    }
+
+    /// Why the login page is up after `error`, for a window that was `session`'s.
+    fn after(error: &ApiError, session: Option<&SessionView>) -> Self {
+        let reason = Self::of(error);
+        if reason == Reason::Required && session.is_some_and(SessionView::is_launch_key) {
+            Reason::KeyLost
+        } else {
+            reason
         }
     }
 
@@ -133,7 +148,10 @@ impl Auth {
         base::on_signed_out(move |error| {
             // A login page already up keeps what is typed into it.
             if auth.prompt.get_untracked().is_none() {
-                auth.prompt.set(Some(Reason::of(error)));
+                let reason = state
+                    .session
+                    .with_untracked(|s| Reason::after(error, s.as_ref()));
+                auth.prompt.set(Some(reason));
             }
         });
         auth.check(state);
@@ -153,7 +171,12 @@ impl Auth {
                         self.started.set(true);
                     }
                 }
-                Err(e) => self.prompt.set(Some(Reason::of(&e))),
+                Err(e) => {
+                    let reason = state
+                        .session
+                        .with_untracked(|s| Reason::after(&e, s.as_ref()));
+                    self.prompt.set(Some(reason));
+                }
             }
         });
     }

@@ -1,8 +1,9 @@
 //! Desktop app only: which server the window uses — the embedded one (standalone) or a center.
 //!
 //! The desktop shell passes a [`CenterChoice`] in [`crate::ServerConfig::desktop`]; only then
-//! does the embedded server answer `GET/PUT /api/desktop/center` (404 elsewhere, e.g. on a
-//! center). The routes sit behind the same guard as the rest of the API, so only the app's own
+//! does the embedded server answer `GET/PUT /api/desktop/center`; elsewhere (a center, a
+//! server run from the command line) `GET` answers 204 with nothing to say — the UI asks on
+//! every load, and a plain browser must not log an error for it — and `PUT` 404. The routes sit behind the same guard as the rest of the API, so only the app's own
 //! logged-in window may move it.
 
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{any, get};
+use axum::routing::get;
 use binhe_api::auth::DesktopCenter;
 use binhe_api::error::{ErrorDetail, code};
 use binhe_core::access::AccessError;
@@ -99,16 +100,20 @@ pub fn parse_center_url(given: &str) -> Result<Url, DesktopError> {
 
 type Hook = Arc<dyn CenterChoice>;
 
-/// The routes when the shell gave a hook; otherwise the path answers 404 to every method
-/// (the static files behind would answer 405 to a PUT).
+/// The routes when the shell gave a hook; otherwise the path answers `GET` with 204 (no desktop
+/// here) and 404 to every other method (the static files behind would answer 405 to a PUT).
 pub fn routes(hook: Option<Hook>) -> Router {
     let path = "/api/desktop/center";
     match hook {
         Some(hook) => Router::new()
             .route(path, get(current).put(choose))
             .with_state(hook),
-        None => Router::new().route(path, any(not_desktop)),
+        None => Router::new().route(path, get(no_desktop).fallback(not_desktop)),
     }
+}
+
+async fn no_desktop() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 async fn not_desktop() -> ApiError {

@@ -42,6 +42,10 @@ async fn the_launch_url_trades_the_key_for_a_strict_cookie() {
         "{cookie}"
     );
     let pair = cookie.split(';').next().unwrap();
+    // Named after the port: a browser keeps cookies per host, and two desktop servers on
+    // 127.0.0.1 must not overwrite each other's key.
+    let named = format!("binhe_key_{}=", h.server.address.port());
+    assert!(pair.starts_with(&named), "{pair}");
     let page = h
         .client
         .get(h.url("/"))

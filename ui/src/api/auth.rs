@@ -7,7 +7,9 @@ use binhe_api::auth::{
 };
 use gloo_net::http::Request;
 
-use super::{ApiError, encode_component, get_json, patch_json, post_json, put_json, send};
+use super::{
+    ApiError, encode_component, get_json, patch_json, post_json, put_json, read_json, send,
+};
 
 /// What the UI offers a role beyond the contract's permissions.
 pub trait Offers {
@@ -83,10 +85,13 @@ pub async fn audit(filter: &AuditQuery) -> Result<AuditPage, ApiError> {
     get_json(&format!("/api/audit?{}", filter.to_query())).await
 }
 
-/// `None` unless the page is served by the desktop app's embedded server.
+/// `None` unless the page is served by the desktop app's embedded server: any other server
+/// answers 204 (an older one 404).
 pub async fn desktop_center() -> Result<Option<DesktopCenter>, ApiError> {
-    match get_json::<DesktopCenter>("/api/desktop/center").await {
-        Ok(center) => Ok(Some(center)),
+    const URL: &str = "/api/desktop/center";
+    match send(Request::get(URL).build(), URL).await {
+        Ok(resp) if resp.status() == 204 => Ok(None),
+        Ok(resp) => read_json(resp, URL).await.map(Some),
         Err(e) if e.status == Some(404) => Ok(None),
         Err(e) => Err(e),
     }

@@ -86,12 +86,22 @@ pub fn Header() -> impl IntoView {
         })
     };
     let synthetic = move || summary.get().is_some_and(|s| s.synthetic);
+    // 智慧滨河 · 网格指挥中心: the second half goes first when the window is narrow (CSS).
+    let title_main = move || {
+        let title = t(Msg::AppTitle);
+        title.split_once(" · ").map_or(title, |(main, _)| main)
+    };
+    let title_sub = move || {
+        t(Msg::AppTitle)
+            .split_once(" · ")
+            .map_or_else(String::new, |(_, sub)| format!(" · {sub}"))
+    };
 
     view! {
         <header class="header">
             <div class="brand">
                 <span class="brand-mark" aria-hidden="true"></span>
-                <h1 class="title">{move || t(Msg::AppTitle)}</h1>
+                <h1 class="title">{title_main}<span class="title-sub">{title_sub}</span></h1>
                 <span class="street-name">{street}</span>
                 <Show when=synthetic>
                     <span class="badge-synthetic" data-testid="synthetic-badge"

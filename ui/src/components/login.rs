@@ -96,6 +96,7 @@ pub fn LoginPage(reason: Reason) -> impl IntoView {
         Reason::Expired => "expired",
         Reason::Unreachable(_) => "unreachable",
         Reason::Switch => "switch",
+        Reason::KeyLost => "key-lost",
     };
     let banner = move || {
         match reason.clone() {
@@ -110,6 +111,13 @@ pub fn LoginPage(reason: Reason) -> impl IntoView {
         Reason::Unreachable(error) => Some(view! {
             <div class="login-reason warn" data-testid="login-reason" data-reason="unreachable" role="alert">
                 <p><strong>{move || t(Msg::LoginUnreachable)}</strong>"："<ErrorText error/></p>
+                <button type="button" class="btn small" data-testid="login-retry"
+                    on:click=move |_| auth.check(state)>{move || t(Msg::Retry)}</button>
+            </div>
+        }.into_any()),
+        Reason::KeyLost => Some(view! {
+            <div class="login-reason warn" data-testid="login-reason" data-reason="key-lost" role="alert">
+                <p>{move || t(Msg::LaunchKeyLost)}</p>
                 <button type="button" class="btn small" data-testid="login-retry"
                     on:click=move |_| auth.check(state)>{move || t(Msg::Retry)}</button>
             </div>

@@ -10,6 +10,7 @@ use leptos::ev::{DragEvent, KeyboardEvent};
 use leptos::prelude::*;
 
 use binhe_api::tickets::{ListQuery, TicketView};
+use binhe_core::access::Role;
 use binhe_core::ticket::{ActionKind, TicketId, UNCLASSIFIED, Urgency};
 
 use super::{ExportMenu, ListExport, TicketImport};
@@ -28,6 +29,47 @@ const ORDER_STORAGE_KEY: &str = "smart-binhe.queue-order";
 /// A ticket list's export, without the extension (`binhe_api::tickets::EXPORT_FORMATS`).
 const EXPORT_ROUTE: &str = "/api/tickets/export";
 
+/// The tab a worker opens on: theirs to do is what is handed to them (处置中) first, then
+/// what is new and what is due; a dispatcher opens on 待受理/待分派.
+const WORKER_TABS: [QueueTab; 3] = [QueueTab::InProgress, QueueTab::New, QueueTab::Deadline];
+
+/// For a grid worker, once their tickets are in, the queue turns to the first of
+/// [`WORKER_TABS`] that holds any (处置中 when none does) — unless a tab was chosen by hand
+/// for this account already. Answers the account the tab is settled for (by hand or here).
+fn open_on_own_work(
+    state: AppState,
+    desk: Desk,
+    tab: RwSignal<QueueTab>,
+) -> StoredValue<Option<String>> {
+    let decided = StoredValue::new(None::<String>);
+    Effect::new(move |_| {
+        let Some((login, role)) = state.session.with(|s| {
+            s.as_ref()
+                .map(|s| (s.account.login.clone(), s.account.role))
+        }) else {
+            return;
+        };
+        if !desk.loaded.get() || decided.with_value(|d| d.as_deref() == Some(login.as_str())) {
+            return;
+        }
+        decided.set_value(Some(login));
+        if role != Role::Worker {
+            return;
+        }
+        let (now, share) = (
+            desk.now.get_untracked(),
+            desk.due_soon_share.get_untracked(),
+        );
+        let first = desk.tickets.with_untracked(|list| {
+            WORKER_TABS
+                .into_iter()
+                .find(|&t| !rows(list, t, QueueOrder::Newest, |v| sla_at(v, now, share)).is_empty())
+        });
+        tab.set(first.unwrap_or(QueueTab::InProgress));
+    });
+    decided
+}
+
 #[component]
 pub fn TicketQueue() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -35,6 +77,7 @@ pub fn TicketQueue() -> impl IntoView {
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
     let tab = RwSignal::new(QueueTab::New);
+    let decided = open_on_own_work(state, desk, tab);
     // The keyboard's row; follows the open card.
     let cursor = RwSignal::new(None::<TicketId>);
     let import_open = RwSignal::new(false);
@@ -170,7 +213,12 @@ pub fn TicketQueue() -> impl IntoView {
                 <button type="button" role="tab" class="queue-tab" data-tab=this.as_str()
                     class:active=move || tab.get() == this
                     aria-selected=move || (tab.get() == this).to_string()
-                    on:click=move |_| tab.set(this)>
+                    on:click=move |_| {
+                        tab.set(this);
+                        // Chosen by hand: the queue stays there for this account.
+                        let login = state.session.with_untracked(|s| s.as_ref().map(|s| s.account.login.clone()));
+                        decided.set_value(login);
+                    }>
                     {move || t(this.label())}
                     <span class="count">{move || counts.with(|c| c.get(&this).copied().unwrap_or(0))}</span>
                 </button>

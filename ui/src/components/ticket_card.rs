@@ -9,7 +9,7 @@ use binhe_api::diary::UnitWard;
 use binhe_api::tickets::{
     EventView, NearbyCamera, TIMELINE_FORMATS, TicketDetail, TicketView, TicketWorker,
 };
-use binhe_core::ticket::{ActionKind, ActorRole, TicketId, Urgency};
+use binhe_core::ticket::{ActionKind, ActorRole, Channel, TicketId, Urgency};
 use binhe_core::{Health, WorkerKind};
 
 use super::export::{self, Download};
@@ -92,6 +92,22 @@ fn field(
         <dt>{move || label.text(lang.get())}</dt>
         <dd data-field=key>{value}</dd>
     }
+}
+
+/// 来源编号 as a person reads it: the channel by name, then what the number is — a patrol's
+/// grid worker, an alert's camera — as in 网格巡查 · 网格员 ZZ001. A reference that only repeats
+/// the channel's code (a patrol report with no worker known) is the channel alone.
+fn source_text(lang: Lang, channel: Channel, source: &str) -> String {
+    let name = channel.name(lang);
+    if source.eq_ignore_ascii_case(channel.as_str()) {
+        return name.to_owned();
+    }
+    let what = match channel {
+        Channel::Patrol => Msg::SourceWorker,
+        Channel::Camera => Msg::SourceCamera,
+        _ => Msg::SourceNumber,
+    };
+    format!("{name} · {} {source}", what.text(lang))
 }
 
 fn card_body(lang: RwSignal<Lang>, desk: Desk, form: ActionForm, d: &TicketDetail) -> AnyView {
@@ -224,7 +240,10 @@ fn fields(lang: RwSignal<Lang>, desk: Desk, t: &TicketView) -> AnyView {
         {field(lang, Msg::TicketContactDue, "contact-due", contact)}
         {field(lang, Msg::TicketDue, "due", deadline)}
         {(!reporter.is_empty()).then(|| field(lang, Msg::TicketReporter, "reporter", reporter))}
-        {t.source_ref.clone().map(|s| field(lang, Msg::TicketSourceRef, "source-ref", view! { <span class="mono">{s}</span> }))}
+        {t.source_ref.clone().map(|s| {
+            let channel = t.channel;
+            field(lang, Msg::TicketSourceRef, "source-ref", move || source_text(lang.get(), channel, &s))
+        })}
         {mode.map(|m| field(lang, Msg::TicketMode, "mode", m))}
         {t.escalated_to.map(|v| field(lang, Msg::TicketEscalated, "escalated", move || v.name(lang.get())))}
         {t.delegated.then(|| field(lang, Msg::TicketDelegated, "delegated", move || tx(Msg::Yes)))}

@@ -15,10 +15,40 @@ use crate::tickets::Desk;
 use crate::tickets::desk::Toast;
 use crate::tickets::time;
 
+/// How long a plain message stays over the map.
+const PLAIN_TOAST: Duration = Duration::from_secs(6);
+
+/// A plain message (created, undone, kept in the outbox) closes by itself after
+/// [`PLAIN_TOAST`]; one with an action (撤销) or a refusal stays until it is done with.
+fn close_plain_toasts(desk: Desk) {
+    let shown = StoredValue::new(0_u64);
+    Effect::new(move |_| {
+        let plain = desk.toast.with(|toast| {
+            matches!(
+                toast,
+                Some(Toast::Created { .. } | Toast::Undone { .. } | Toast::Queued { .. })
+            )
+        });
+        shown.update_value(|n| *n += 1);
+        if plain {
+            let this = shown.get_value();
+            set_timeout(
+                move || {
+                    if shown.try_get_value() == Some(this) {
+                        desk.toast.set(None);
+                    }
+                },
+                PLAIN_TOAST,
+            );
+        }
+    });
+}
+
 #[component]
 pub fn TicketToast() -> impl IntoView {
     let state = expect_context::<AppState>();
     let desk = expect_context::<Desk>();
+    close_plain_toasts(desk);
     let lang = state.lang;
     // The undo countdown needs seconds, the desk's clock ticks slower.
     let now = RwSignal::new(time::now());

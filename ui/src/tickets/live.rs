@@ -25,6 +25,11 @@ const RETRY_STREAM: Duration = Duration::from_mins(1);
 /// Opens the stream; falls back to polling if the server refuses it.
 pub fn connect(desk: Desk) {
     let round = desk.stream.with_value(|(_, round)| *round);
+    // Signed out: the stream would only be refused; the next session reconnects.
+    if crate::api::signed_out_held() {
+        poll_until_retry(desk, round);
+        return;
+    }
     let Ok(source) = EventSource::new(STREAM) else {
         poll_until_retry(desk, round);
         return;

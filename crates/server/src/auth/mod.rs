@@ -39,7 +39,11 @@ use crate::http::error::{problems_en, problems_zh, with_problems};
 use crate::http::{ApiError, Caller, CallerError, Peer, Refusal};
 use sessions::LoginLimiter;
 
+/// The launch key's cookie; on a standalone server its name ends in the port (see
+/// [`Gate::key_cookie`]).
 pub const COOKIE_NAME: &str = "binhe_key";
+/// The session's cookie; on a standalone server its name ends in the port (see
+/// [`Gate::session_cookie`]).
 pub const SESSION_COOKIE: &str = "binhe_session";
 
 pub fn routes<S>() -> Router<S>
@@ -271,6 +275,24 @@ impl Gate {
         }
     }
 
+    /// The launch key's cookie name. A browser keeps cookies per host, not per port: two
+    /// desktop servers on 127.0.0.1 would overwrite each other's cookie and each window would
+    /// lose its key, so a standalone server's cookie names its port.
+    pub fn key_cookie(&self) -> String {
+        match &self.mode {
+            Mode::Standalone { port, .. } => format!("{COOKIE_NAME}_{port}"),
+            Mode::Center => COOKIE_NAME.to_owned(),
+        }
+    }
+
+    /// The session cookie's name: per port on a standalone server, as [`Self::key_cookie`].
+    pub fn session_cookie(&self) -> String {
+        match &self.mode {
+            Mode::Standalone { port, .. } => format!("{SESSION_COOKIE}_{port}"),
+            Mode::Center => SESSION_COOKIE.to_owned(),
+        }
+    }
+
     fn secret(&self) -> Option<&str> {
         match &self.mode {
             Mode::Standalone { secret, .. } => Some(secret),
@@ -452,10 +474,10 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
     let launch_key = gate.secret().is_some_and(|secret| {
         bearer(headers)
             .into_iter()
-            .chain(cookie(headers, COOKIE_NAME))
+            .chain(cookie(headers, &gate.key_cookie()))
             .any(|given| constant_time_eq(given.as_bytes(), secret.as_bytes()))
     });
-    let token = cookie(headers, SESSION_COOKIE)
+    let token = cookie(headers, &gate.session_cookie())
         .or_else(|| bearer(headers).filter(|_| !launch_key))
         .map(str::to_owned);
     let presented = match token {
@@ -498,7 +520,8 @@ pub async fn gate(State(gate): State<Gate>, mut request: Request, next: Next) ->
         && path == "/"
         && offered.is_some_and(|key| constant_time_eq(key.as_bytes(), secret.as_bytes()))
     {
-        let cookie = format!("{COOKIE_NAME}={secret}; HttpOnly; SameSite=Strict; Path=/");
+        let name = gate.key_cookie();
+        let cookie = format!("{name}={secret}; HttpOnly; SameSite=Strict; Path=/");
         return ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response();
     }
     let refusal: ApiError = match (&gate.mode, expired) {

@@ -13,7 +13,7 @@ use binhe_core::access::{Principal, Role};
 use binhe_store::{LoginTurn, Session, StoredAccount};
 use chrono::Utc;
 
-use super::{AuthError, Gate, SESSION_COOKIE, passwords};
+use super::{AuthError, Gate, passwords};
 use crate::dataset::{GridView, Grids};
 use crate::http::extract::Json;
 use crate::http::{ApiError, AuditNote, Caller, Peer, RequestError};
@@ -143,8 +143,9 @@ pub fn account_view(view: &GridView, account: &Principal, disabled: bool) -> Acc
     }
 }
 
-fn session_cookie(token: &str, max_age: i64) -> String {
-    format!("{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}")
+fn session_cookie(gate: &Gate, token: &str, max_age: i64) -> String {
+    let name = gate.session_cookie();
+    format!("{name}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}")
 }
 
 pub async fn login(
@@ -238,7 +239,7 @@ pub async fn login(
     let mut response = (
         [(
             header::SET_COOKIE,
-            session_cookie(&token, SESSION_HOURS * 3600),
+            session_cookie(&gate, &token, SESSION_HOURS * 3600),
         )],
         Json(body),
     )
@@ -257,7 +258,7 @@ pub async fn logout(State(gate): State<Gate>, caller: Caller) -> Result<Response
     }
     let mut response = (
         StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, session_cookie("", 0))],
+        [(header::SET_COOKIE, session_cookie(&gate, "", 0))],
     )
         .into_response();
     response

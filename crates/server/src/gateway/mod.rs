@@ -38,6 +38,9 @@ const FRAME_RATE: u32 = 10;
 const MAX_STOP_AFTER_S: u32 = 86_400;
 /// A JPEG larger than this is not a camera picture.
 const MAX_FRAME_BYTES: usize = 4 * 1024 * 1024;
+/// The zone of the time stamped on camera pictures: Asia/Shanghai (UTC+8, no summer time).
+pub const PICTURE_ZONE: &str = "CST-8";
+
 /// The font a test picture's label is drawn in.
 pub const FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
 
@@ -126,6 +129,10 @@ impl Source {
     /// the label file it reads (test pictures).
     pub fn prepare(&self) -> std::io::Result<Prepared> {
         let mut command = Command::new("ffmpeg");
+        // The time drawn on a picture (`%{localtime}`) is Beijing's, as everywhere in the UI,
+        // whatever zone the server's machine is in. A POSIX rule, so no zone database is needed:
+        // China keeps UTC+8 all year.
+        command.env("TZ", PICTURE_ZONE);
         command.args(["-hide_banner", "-nostdin", "-loglevel", "error"]);
         let mut label_file = None;
         match self {
@@ -772,5 +779,21 @@ mod tests {
         );
         assert_eq!(buffer, [0xFF, 0xD8, 3], "the next picture's start stays");
         assert_eq!(take_picture(&mut buffer), None, "not complete yet");
+    }
+
+    #[test]
+    fn pictures_are_stamped_in_beijing_time() {
+        let source = Source::TestPicture {
+            label: "路口".to_owned(),
+            stop_after: None,
+        };
+        let prepared = source.prepare().unwrap();
+        let zone = prepared
+            .command
+            .as_std()
+            .get_envs()
+            .find(|(name, _)| *name == "TZ")
+            .and_then(|(_, value)| value);
+        assert_eq!(zone, Some(std::ffi::OsStr::new(PICTURE_ZONE)));
     }
 }
