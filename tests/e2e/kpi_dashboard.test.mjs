@@ -2,7 +2,8 @@
 // the dashboard opens on this month with the API's figures (also with a cut-off day); a figure lists exactly the tickets
 // behind it and a row opens the ticket card; new weights re-rank the communities and a sum
 // other than 100 shows the server's Chinese message; 诉求热力 paints the micro-grids the API
-// counts; the monthly report shows its summary and its XLSX link downloads a workbook; a
+// counts, over its own period (a month, a week stepped back and forth, a range of days typed —
+// a wrong range said and not asked); the monthly report shows its summary and its XLSX link downloads a workbook; a
 // community commander sees only their community (its micro-grids ranked); nothing leaves loopback.
 //
 //   cd tests/e2e && npm ci
@@ -242,6 +243,98 @@ describe('KPI dashboard', { timeout: 900_000 }, () => {
     await mapIdle(page);
     const after = await page.evaluate(() => window.binheMap.queryRenderedFeatures({ layers: ['micro-heat'] }).length);
     assert.equal(after, 0, 'switched off, nothing is painted');
+  });
+
+  test('诉求热力 has its own period: a month, a week stepped back and forth, a range of days', async () => {
+    // Beijing days as the API spells them, counted back from today.
+    const today = new Date(Date.now() + 8 * 3600 * 1000);
+    const dayBack = (n) => new Date(today.getTime() - n * 86_400_000).toISOString().slice(0, 10);
+    const monday = (today.getUTCDay() + 6) % 7; // days since this week's Monday
+    const heatScale = page.locator('[data-testid="heat-scale"]');
+    /** The scale shows the API's answer for `query`, and the map paints its micro-grids. */
+    async function shows(query, what) {
+      const heat = await api(`/api/kpi/heat?${query}`);
+      await page.waitForFunction(([label, total, cells]) => {
+        const el = document.querySelector('[data-testid="heat-scale"]');
+        return el && el.textContent.includes(label) && el.dataset.total === String(total)
+          && el.dataset.cells === String(cells);
+      }, [heat.period.label, heat.total, heat.cells.length], { timeout: 60_000, polling: 250 })
+        .catch(async (e) => {
+          await screenshot(page, 'kpi-heat-failed');
+          throw new Error(`${what}: the scale reads ${await heatScale.textContent().catch(() => '—')}, `
+            + `the API ${heat.period.label} ${heat.total} (${e.message})`);
+        });
+      await mapIdle(page);
+      const painted = await page.evaluate(() => [...new Set(window.binheMap
+        .queryRenderedFeatures({ layers: ['micro-heat'] })
+        .map((f) => f.properties.code))].sort());
+      assert.deepEqual(painted, heat.cells.map((c) => c.code).sort(), `${what}: one painted micro-grid per cell`);
+      return heat;
+    }
+    const span = page.locator('[data-testid="heat-span"]');
+    await page.locator('[data-testid="heat-toggle"]').click();
+    assert.equal(await span.inputValue(), 'month', 'this month at first');
+    await shows(`month=${month}`, 'this month');
+
+    // Last month, picked in the app's own month picker.
+    const [year, m] = month.split('-').map(Number);
+    const last = m === 1 ? [year - 1, 12] : [year, m - 1];
+    const picker = page.locator('[data-testid="heat-month"]');
+    await picker.locator('[data-testid="picker-year"]').selectOption(String(last[0]));
+    await picker.locator('[data-testid="picker-month"]').selectOption(String(last[1]));
+    await shows(`month=${last[0]}-${String(last[1]).padStart(2, '0')}`, 'last month');
+
+    // This week, Monday to Sunday: the week of the month's last day so far is today's…
+    await picker.locator('[data-testid="picker-year"]').selectOption(String(year));
+    await picker.locator('[data-testid="picker-month"]').selectOption(String(m));
+    await span.selectOption('week');
+    const [from, to] = [dayBack(monday), dayBack(monday - 6)];
+    const thisYear = (d) => d.slice(0, 4) === String(today.getUTCFullYear());
+    const short = thisYear(from) && thisYear(to) ? (d) => d.slice(5) : (d) => d;
+    assert.equal(await page.locator('[data-testid="heat-week"]').textContent(), `${short(from)} – ${short(to)}`);
+    assert.equal(await page.locator('[data-testid="heat-week-after"]').isDisabled(), true, 'next week has not begun');
+    const thisWeek = await shows(`from=${from}&to=${to}`, 'this week');
+    // …and the one before, and back.
+    await page.locator('[data-testid="heat-week-before"]').click();
+    const weekBefore = await shows(`from=${dayBack(monday + 7)}&to=${dayBack(monday + 1)}`, 'the week before');
+    assert.ok(weekBefore.total > 0, 'the played history covers last week');
+    // Per month per 10,000 residents only over a whole week or more: this week so far is less.
+    assert.ok(thisWeek.cells.every((c) => c.per_10k === null), 'not over a week so far');
+    assert.ok(weekBefore.cells.some((c) => c.per_10k !== null), 'over a whole week');
+    await screenshot(page, 'kpi-06-heat-week');
+    await page.locator('[data-testid="heat-week-after"]').click();
+    await shows(`from=${from}&to=${to}`, 'this week again');
+
+    // A range of days typed; one ending before it begins is said and not asked.
+    await span.selectOption('range');
+    const [rangeFrom, rangeTo] = [dayBack(13), dayBack(6)];
+    const fromField = page.locator('[data-testid="heat-from"]');
+    const toField = page.locator('[data-testid="heat-to"]');
+    await fromField.fill(rangeFrom);
+    await fromField.dispatchEvent('change');
+    await toField.fill(rangeTo);
+    await toField.dispatchEvent('change');
+    const range = await shows(`from=${rangeFrom}&to=${rangeTo}`, 'a range of days');
+    assert.ok(range.total > 0);
+    const asked = [];
+    const listen = (r) => { if (new URL(r.url()).pathname === '/api/kpi/heat') asked.push(r.url()); };
+    page.on('request', listen);
+    await fromField.fill(dayBack(2));
+    await fromField.dispatchEvent('change');
+    await page.locator('[data-testid="heat-range-problem"]', { hasText: '开始日期晚于结束日期' }).waitFor();
+    // The change that shows the problem would have asked at once (the layer's effect runs on it).
+    await mapIdle(page);
+    page.off('request', listen);
+    assert.deepEqual(asked, [], 'a wrong range is not asked');
+    await shows(`from=${rangeFrom}&to=${rangeTo}`, 'the range before the wrong one');
+    await screenshot(page, 'kpi-07-heat-range');
+    // The dashboard's own period is untouched.
+    await page.locator('[data-testid="kpi-open"]').click();
+    await page.locator('[data-testid="kpi-tab-dashboard"]').click();
+    assert.equal(await page.locator('[data-testid="kpi-period-kind"]').inputValue(), 'month');
+    assert.equal(await page.locator('[data-testid="kpi-month"]').getAttribute('data-value'), month);
+    await page.locator('[data-testid="kpi-close"]').click();
+    await page.locator('[data-testid="heat-toggle"]').click();
   });
 
   test('the monthly report shows its summary, prints alone and exports a workbook', async () => {

@@ -834,8 +834,14 @@ messages! {
     KpiLegendFuture => "未到月份", "Months to come";
     KpiHeat => "诉求热力", "Request heat";
     KpiHeatTitle =>
-        "按数据看板的统计区间，以受理量为各微网格着色",
-        "Colour the micro-grids by requests received in the dashboard's period";
+        "按所选时段的受理量为各微网格着色",
+        "Colour the micro-grids by requests received in the period chosen";
+    HeatPeriodTitle => "诉求热力的统计时段", "The heat map's period";
+    HeatPeriodWeek => "周", "Week";
+    HeatWeekBefore => "上一周", "Previous week";
+    HeatWeekAfter => "下一周", "Next week";
+    HeatRangeOrder => "开始日期晚于结束日期", "The first day is after the last";
+    HeatRangeFuture => "开始日期晚于今天", "The first day is after today";
     KpiReportPrint => "打印", "Print";
     KpiReportXlsx => "导出 XLSX", "Export XLSX";
     KpiReportYearToDate => "本年累计", "Year to date";

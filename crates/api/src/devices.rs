@@ -142,7 +142,21 @@ pub struct DoorEvents {
     pub events: Vec<DoorEventView>,
 }
 
-/// `GET /api/door-access/{id}/events` parameters.
+/// A door alarm (forced, held open) with the unit it came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorAlarm {
+    pub unit: DoorUnit,
+    pub event: DoorEventView,
+}
+
+/// `GET /api/door-access/alarms?after=&limit=`: the alarms of every unit the caller reaches,
+/// newest first (what a desk's alerts listen for).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoorAlarms {
+    pub alarms: Vec<DoorAlarm>,
+}
+
+/// `GET /api/door-access/{id}/events` (and `…/alarms`) parameters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoorEventsQuery {
     /// Only events with a larger id.

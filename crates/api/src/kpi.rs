@@ -179,7 +179,8 @@ pub struct HeatCell {
     pub code: String,
     pub name: String,
     pub received: u64,
-    /// Per month per 10,000 residents; none without residents.
+    /// Per month per 10,000 residents; none without residents or over a window shorter than
+    /// `binhe_core::kpi::MIN_AVERAGE_DAYS` days.
     pub per_10k: Option<f64>,
 }
 

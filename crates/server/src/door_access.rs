@@ -1,5 +1,6 @@
 //! Door-access units: what they report (door forced, held open, back to normal) is kept per
-//! unit and read as a live feed by its card. Units report through `POST /api/door-access/events`
+//! unit and read as a live feed by its card; the alarms of all units in reach are read by the
+//! desk's alerts (`/api/door-access/alarms`). Units report through `POST /api/door-access/events`
 //! (the access-control system's integration account); the demo street's units report by
 //! themselves while the demo feed runs (`crate::demo_feed`).
 
@@ -11,11 +12,11 @@ use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use binhe_api::devices::{
-    DEFAULT_DOOR_EVENTS, DoorEventView, DoorEvents, DoorEventsQuery, DoorRecorded, DoorReport,
-    DoorUnit, MAX_DOOR_DETAIL_CHARS, MAX_DOOR_EVENTS,
+    DEFAULT_DOOR_EVENTS, DoorAlarm, DoorAlarms, DoorEventView, DoorEvents, DoorEventsQuery,
+    DoorRecorded, DoorReport, DoorUnit, MAX_DOOR_DETAIL_CHARS, MAX_DOOR_EVENTS,
 };
 use binhe_api::error::code;
-use binhe_core::access::Role;
+use binhe_core::access::{DeviceScope, Role};
 use binhe_core::{Device, DeviceKind, DoorEventKind};
 use binhe_store::{DeviceRepository, DoorEvent};
 use chrono::{DateTime, Duration, Utc};
@@ -35,6 +36,7 @@ where
 {
     Router::new()
         .route("/api/door-access/events", post(record))
+        .route("/api/door-access/alarms", get(alarms))
         .route("/api/door-access/{id}/events", get(events))
 }
 
@@ -107,6 +109,51 @@ async fn events(
         },
         events: events.iter().map(event_view).collect(),
     }))
+}
+
+/// `GET /api/door-access/alarms?after=&limit=`: doors forced or held open, of every unit the
+/// caller reaches (a commander: their community's; a worker: their grid's), newest first.
+async fn alarms(
+    State(grids): State<Grids>,
+    State(devices): State<Arc<dyn DeviceRepository>>,
+    caller: Caller,
+    Query(query): Query<DoorEventsQuery>,
+) -> Result<Json<DoorAlarms>, ApiError> {
+    let view = grids.view();
+    let scope = view.device_scope(&caller.principal);
+    let units: Option<Vec<String>> = match scope {
+        DeviceScope::Street => None,
+        _ => Some(
+            view.dataset
+                .devices
+                .iter()
+                .filter(|d| d.kind == DeviceKind::DoorAccess && scope.covers(&d.grid))
+                .map(|d| d.id.clone())
+                .collect(),
+        ),
+    };
+    let limit = query
+        .limit
+        .unwrap_or(DEFAULT_DOOR_EVENTS)
+        .clamp(1, MAX_DOOR_EVENTS);
+    let events = devices
+        .door_alarms(units.as_deref(), query.after.unwrap_or(0), limit)
+        .await?;
+    let alarms = events
+        .iter()
+        .filter_map(|event| {
+            let unit = view.device(&event.unit)?;
+            Some(DoorAlarm {
+                unit: DoorUnit {
+                    id: unit.id.clone(),
+                    name: unit.name.clone(),
+                    grid: unit.grid.clone(),
+                },
+                event: event_view(event),
+            })
+        })
+        .collect();
+    Ok(Json(DoorAlarms { alarms }))
 }
 
 fn bad(field: &'static str, reason: String, reason_zh: String) -> ApiError {

@@ -1,5 +1,6 @@
 //! Door-access events: recorded per unit, read newest first and from a last id on, refused
-//! with the field named when wrong, and cut to a commander's community.
+//! with the field named when wrong, and cut to a commander's community; the alarms of every
+//! unit in reach, as the desk's alerts read them.
 
 mod common;
 
@@ -26,13 +27,18 @@ async fn units(terminal: &Terminal) -> Vec<(String, String)> {
         .collect()
 }
 
-fn ids(answer: &Value) -> Vec<i64> {
-    answer["events"]
+/// The ids in `answer[list]`, each at `id` (a JSON pointer) in its entry.
+fn ids_in(answer: &Value, list: &str, id: &str) -> Vec<i64> {
+    answer[list]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["id"].as_i64().unwrap())
+        .map(|e| e.pointer(id).and_then(Value::as_i64).unwrap())
         .collect()
+}
+
+fn ids(answer: &Value) -> Vec<i64> {
+    ids_in(answer, "events", "/id")
 }
 
 #[tokio::test]
@@ -152,4 +158,73 @@ async fn door_events_are_kept_per_unit_and_read_as_a_feed() {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(answer["error"]["code"], "DEVICE_NOT_FOUND");
+}
+
+fn alarm_ids(answer: &Value) -> Vec<i64> {
+    ids_in(answer, "alarms", "/event/id")
+}
+
+#[tokio::test]
+async fn the_desk_reads_the_door_alarms_in_its_reach() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = Database::Sqlite(dir.path().join("alarms.sqlite"));
+    let cast = make_accounts(&database).await;
+    let center = Harness::center(database).await;
+    let disp = Terminal::login(&center.base(), "disp").await;
+    let cmdr = Terminal::login(&center.base(), "cmdr").await;
+    let all = units(&disp).await;
+    let own = &all.iter().find(|(_, c)| *c == cast.community).unwrap().0;
+    let foreign = &all.iter().find(|(_, c)| *c != cast.community).unwrap().0;
+    let mut ids = Vec::new();
+    for (unit, kind) in [
+        (own, "forced"),
+        (foreign, "held_open"),
+        (own, "restored"),
+        (own, "held_open"),
+    ] {
+        let (status, answer) = disp
+            .post(
+                "/api/door-access/events",
+                json!({ "unit": unit, "kind": kind }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{answer}");
+        ids.push(answer["event"]["id"].as_i64().unwrap());
+    }
+
+    let street = disp.json("/api/door-access/alarms").await;
+    assert_eq!(
+        alarm_ids(&street),
+        [ids[3], ids[1], ids[0]],
+        "alarms only, newest first"
+    );
+    assert_eq!(street["alarms"][0]["unit"]["id"], own.as_str());
+    assert!(
+        !street["alarms"][0]["unit"]["name"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(street["alarms"][0]["event"]["kind_zh"], "门长时间未关");
+    assert_eq!(
+        alarm_ids(
+            &disp
+                .json(&format!("/api/door-access/alarms?after={}", ids[1]))
+                .await
+        ),
+        [ids[3]],
+        "from a last id on"
+    );
+    assert_eq!(
+        alarm_ids(&disp.json("/api/door-access/alarms?limit=1").await),
+        [ids[3]]
+    );
+    // A commander hears their own community's doors only.
+    assert_eq!(
+        alarm_ids(&cmdr.json("/api/door-access/alarms").await),
+        [ids[3], ids[0]]
+    );
+    let (status, answer) = disp.get("/api/door-access/alarms?after=soon").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert!(answer["error"]["code"].is_string());
 }

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 
 use crate::StoreError;
-use crate::backend::{Columns, Run, millis, time};
+use crate::backend::{Columns, Run, Value, millis, time};
 use crate::devices::{DeviceRepository, DoorEvent, DoorEventKind, Snapshot};
 
 fn door_event_from_row(row: &impl Columns) -> Result<DoorEvent, StoreError> {
@@ -101,5 +101,36 @@ impl<B: Run> DeviceRepository for B {
         .iter()
         .map(door_event_from_row)
         .collect()
+    }
+
+    async fn door_alarms(
+        &self,
+        units: Option<&[String]>,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<DoorEvent>, StoreError> {
+        if units.is_some_and(<[String]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let alarms = [DoorEventKind::Forced, DoorEventKind::HeldOpen];
+        let mut sql = String::from("SELECT * FROM door_events WHERE id > ? AND kind IN (?, ?)");
+        let mut values: Vec<Value<'_>> = vec![
+            after.into(),
+            alarms[0].as_str().into(),
+            alarms[1].as_str().into(),
+        ];
+        if let Some(units) = units {
+            sql.push_str(" AND unit_id IN (");
+            sql.push_str(&vec!["?"; units.len()].join(", "));
+            sql.push(')');
+            values.extend(units.iter().map(|u| Value::from(u.as_str())));
+        }
+        sql.push_str(" ORDER BY id DESC LIMIT ?");
+        values.push(i64::from(limit).into());
+        self.read(&sql, &values, "reading door alarms")
+            .await?
+            .iter()
+            .map(door_event_from_row)
+            .collect()
     }
 }

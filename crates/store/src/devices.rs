@@ -44,4 +44,13 @@ pub trait DeviceRepository: Send + Sync {
         after: i64,
         limit: u32,
     ) -> Result<Vec<DoorEvent>, StoreError>;
+
+    /// Alarms (a door forced or held open) after `after`, newest first, at most `limit`: of
+    /// the units listed, or of every unit for `None`.
+    async fn door_alarms(
+        &self,
+        units: Option<&[String]>,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<DoorEvent>, StoreError>;
 }

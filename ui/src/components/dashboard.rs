@@ -32,7 +32,8 @@ use crate::components::{
 };
 use crate::i18n::{self, Lang, Msg};
 use crate::kpi::{
-    Period, Query, Trend, change, change_label, counts, one_decimal, percent, to_date_label,
+    HeatSpan, Period, Query, Trend, change, change_label, counts, one_decimal, percent,
+    to_date_label,
 };
 use crate::tickets::Desk;
 use crate::tickets::queue::Tone;
@@ -64,6 +65,9 @@ pub struct Board {
     /// The cut-off day (截至) typed; `None` counts up to now.
     pub as_of: RwSignal<Option<chrono::NaiveDate>>,
     pub heat_on: RwSignal<bool>,
+    /// The heat map's own period (this month until another is chosen) and how it is chosen.
+    pub heat_period: RwSignal<Period>,
+    pub heat_span: RwSignal<HeatSpan>,
     pub drill: RwSignal<Option<Drill>>,
     /// The assessment's weights as typed (the report ranks by them too when they are valid).
     pub weights: RwSignal<[String; 3]>,
@@ -90,6 +94,8 @@ impl Board {
             community: RwSignal::new(None),
             as_of: RwSignal::new(None),
             heat_on: RwSignal::new(false),
+            heat_period: RwSignal::new(Period::current_month(now())),
+            heat_span: RwSignal::new(HeatSpan::Month),
             drill: RwSignal::new(None),
             weights: RwSignal::new(default_weights()),
             dashboard: RwSignal::new(None),
@@ -120,6 +126,8 @@ impl Board {
         self.weights.set(default_weights());
         self.dashboard.set(None);
         self.heat_on.set(false);
+        self.heat_period.set(Period::current_month(now()));
+        self.heat_span.set(HeatSpan::Month);
         self.hotspots.set(None);
         self.hotspot_run.set(None);
         self.hotspot_focus.set(None);
@@ -183,10 +191,10 @@ pub fn BoardPanel() -> impl IntoView {
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
 
-    // The figures follow the period and scope while the board (or the heat layer) is in use.
+    // The figures follow the period and scope while the board is open.
     Effect::new(move || {
         let query = board.query();
-        if board.view.get().is_none() && !board.heat_on.get() {
+        if board.view.get().is_none() {
             return;
         }
         board.dashboard.set(None);
@@ -270,6 +278,23 @@ pub fn BoardPanel() -> impl IntoView {
 }
 
 impl Board {
+    /// The heat map's query (tracked): its own period, in the board's scope, counted up to now.
+    pub fn heat_query(self) -> Query {
+        Query {
+            period: self.heat_period.get(),
+            community: self.community.get(),
+            as_of: None,
+        }
+    }
+
+    pub fn heat_query_untracked(self) -> Query {
+        Query {
+            period: self.heat_period.get_untracked(),
+            community: self.community.get_untracked(),
+            as_of: None,
+        }
+    }
+
     pub fn query_untracked(self) -> Query {
         Query {
             period: self.period.get_untracked(),

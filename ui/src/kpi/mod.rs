@@ -149,6 +149,77 @@ impl Period {
     }
 }
 
+/// How the map's 诉求热力 period is chosen: a calendar month, a week (Monday to Sunday) or any
+/// range of days. The heat map keeps its own period, apart from the dashboard's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeatSpan {
+    Month,
+    Week,
+    Range,
+}
+
+impl HeatSpan {
+    pub const ALL: [Self; 3] = [Self::Month, Self::Week, Self::Range];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Month => "month",
+            Self::Week => "week",
+            Self::Range => "range",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// `period` asked as this span, never beginning after `today`: the month or the week of
+    /// its last day so far, or its days so far as a range.
+    pub fn period(self, period: Period, today: NaiveDate) -> Period {
+        let (from, to) = period.days();
+        let last = to.min(today).max(from.min(today));
+        match self {
+            Self::Month => Period::Month {
+                year: last.year(),
+                month: last.month(),
+            },
+            Self::Week => week_of(last),
+            Self::Range => Period::Range {
+                from: from.min(last),
+                to: last,
+            },
+        }
+    }
+}
+
+/// The week (Monday to Sunday) `day` falls in.
+pub fn week_of(day: NaiveDate) -> Period {
+    let monday = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+    Period::Range {
+        from: monday,
+        to: monday + Duration::days(6),
+    }
+}
+
+/// The week before (`forward` false) or after a week; none after the week of `today`.
+pub fn week_step(period: Period, forward: bool, today: NaiveDate) -> Option<Period> {
+    let (from, _) = period.days();
+    let step = Duration::days(if forward { 7 } else { -7 });
+    let next = week_of(from + step);
+    (next.days().0 <= today).then_some(next)
+}
+
+/// `11-30 – 12-06`: a short range of days (with the years when one is not `today`'s).
+pub fn days_label(period: Period, today: NaiveDate) -> String {
+    let (from, to) = period.days();
+    let format = if from.year() == today.year() && to.year() == today.year() {
+        "%m-%d"
+    } else {
+        "%Y-%m-%d"
+    };
+    format!("{} – {}", from.format(format), to.format(format))
+}
+
 /// How far the figures reach, in Beijing days: a period may begin on `start` at the latest
 /// (the cut-off day, counted as at its 00:00, else today), and `last` is the last day counted
 /// (the cut-off's eve, else today).
@@ -355,6 +426,88 @@ pub(crate) mod tests {
 
     fn rate(n: u64, d: u64) -> Rate {
         Rate::new(n, d).unwrap()
+    }
+
+    fn ymd(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_week_runs_monday_to_sunday_in_beijing_days() {
+        // 2026-12-04 is a Friday; 2026-11-30 the Monday before.
+        let week = week_of(ymd("2026-12-04"));
+        assert_eq!(week.days(), (ymd("2026-11-30"), ymd("2026-12-06")));
+        assert_eq!(week_of(ymd("2026-11-30")), week);
+        assert_eq!(week_of(ymd("2026-12-06")), week);
+        assert_eq!(week_of(ymd("2026-12-07")).days().0, ymd("2026-12-07"));
+    }
+
+    #[test]
+    fn weeks_step_back_freely_and_forward_up_to_this_week() {
+        let today = ymd("2026-12-04");
+        let this = week_of(today);
+        let before = week_step(this, false, today).unwrap();
+        assert_eq!(before.days(), (ymd("2026-11-23"), ymd("2026-11-29")));
+        assert_eq!(week_step(before, true, today), Some(this));
+        assert_eq!(
+            week_step(this, true, today),
+            None,
+            "next week has not begun"
+        );
+        // Across a year's end.
+        let first = week_of(ymd("2026-01-01"));
+        assert_eq!(
+            week_step(first, false, today).unwrap().days().0,
+            ymd("2025-12-22")
+        );
+    }
+
+    #[test]
+    fn a_span_keeps_the_days_it_can_and_never_begins_after_today() {
+        let today = ymd("2026-12-04");
+        let december = Period::Month {
+            year: 2026,
+            month: 12,
+        };
+        assert_eq!(HeatSpan::Week.period(december, today), week_of(today));
+        assert_eq!(
+            HeatSpan::Range.period(december, today),
+            Period::Range {
+                from: ymd("2026-12-01"),
+                to: today
+            },
+            "the month's days so far"
+        );
+        let october = Period::Month {
+            year: 2026,
+            month: 10,
+        };
+        assert_eq!(
+            HeatSpan::Week.period(october, today).days().0,
+            ymd("2026-10-26")
+        );
+        assert_eq!(
+            HeatSpan::Range.period(october, today).days(),
+            october.days()
+        );
+        // A week running over a month's end is that month's when asked as a month.
+        let week = week_of(ymd("2026-11-30"));
+        assert_eq!(HeatSpan::Month.period(week, today), december);
+        assert_eq!(
+            HeatSpan::Month.period(week_of(ymd("2026-11-25")), today),
+            Period::Month {
+                year: 2026,
+                month: 11
+            }
+        );
+        for span in HeatSpan::ALL {
+            assert_eq!(HeatSpan::parse(span.as_str()), Some(span));
+        }
+        assert_eq!(days_label(week, today), "11-30 – 12-06");
+        assert_eq!(
+            days_label(week_of(ymd("2025-12-31")), today),
+            "2025-12-29 – 2026-01-04"
+        );
     }
 
     /// What an answer was counted for, where a test needs one.

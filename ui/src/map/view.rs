@@ -44,7 +44,7 @@ use crate::api::texts::{Named, TicketNames};
 use crate::api::{self, ApiError, Bbox};
 use crate::app::{AppState, Fly};
 use crate::cameras::CameraHealth;
-use crate::components::{Board, Replay};
+use crate::components::{Board, HeatPeriodChooser, Replay};
 use crate::i18n::{Lang, Msg};
 use crate::tickets::Desk;
 use crate::tickets::desk::SingleFlight;
@@ -739,12 +739,12 @@ pub fn MapView() -> impl IntoView {
         });
     });
 
-    // 诉求热力 switched on, or the dashboard's period or scope changed → the heat layer.
+    // 诉求热力 switched on, its period or the board's scope changed → the heat layer.
     let board = expect_context::<Board>();
     let heat_data = RwSignal::new(None::<Heat>);
     Effect::new(move || {
         let on = board.heat_on.get();
-        let query = board.query();
+        let query = board.heat_query();
         if loading.get() {
             return;
         }
@@ -759,7 +759,7 @@ pub fn MapView() -> impl IntoView {
         }
         spawn_local(async move {
             let result = kpi_api::heat(&query).await;
-            if !board.heat_on.get_untracked() || board.query_untracked() != query {
+            if !board.heat_on.get_untracked() || board.heat_query_untracked() != query {
                 return;
             }
             match result {
@@ -890,10 +890,7 @@ pub fn MapView() -> impl IntoView {
     // The heat ramp with its counts, and the period it is for.
     let heat_legend = move || {
         let data = heat_data.get()?;
-        let period = board.dashboard.with(|d| match d {
-            Some(Ok(d)) => d.counted.period.label.clone(),
-            _ => String::new(),
-        });
+        let period = data.counted.period.label.clone();
         let steps = crate::kpi::heat::legend(data.max)
             .into_iter()
             .map(|(label, colour)| view! {
@@ -950,6 +947,9 @@ pub fn MapView() -> impl IntoView {
                             on:click=move |_| board.heat_on.update(|on| *on = !*on)>
                             <i class="dot heat"></i>{move || t(Msg::KpiHeat)}
                         </button>
+                        <Show when=move || board.heat_on.get()>
+                            <HeatPeriodChooser/>
+                        </Show>
                         {heat_legend}
                         <button type="button" class="device-toggle" class:on=move || board.hotspots_on.get()
                             data-testid="hotspot-toggle" aria-pressed=move || board.hotspots_on.get().to_string()

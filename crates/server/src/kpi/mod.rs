@@ -389,7 +389,14 @@ async fn heat(
         .store
         .kpi_counts_by(window, SubjectKind::Micro, &asked.scope.kpi, asked.as_of)
         .await?;
-    let months = window.clipped(asked.as_of).months();
+    let clipped = window.clipped(asked.as_of);
+    // Per month only over a window long enough to average (a week's count is not a month's).
+    let days = (clipped.to - clipped.from).num_milliseconds() as f64 / 86_400_000.0;
+    let months = if days >= binhe_core::kpi::MIN_AVERAGE_DAYS {
+        clipped.months()
+    } else {
+        0.0
+    };
     let hierarchy = view.hierarchy();
     let mut total = 0;
     let mut max = 0;

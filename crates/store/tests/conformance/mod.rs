@@ -1067,6 +1067,34 @@ pub async fn snapshots_and_door_events_round_trip<F: Fixture>(fixture: &F) {
         [stored[2].clone()]
     );
     assert!(store.door_events("MJ999", 0, 50).await.unwrap().is_empty());
+    // Alarms: forced and held open, not restored; of the units asked (none asked: nothing).
+    assert_eq!(
+        store.door_alarms(None, 0, 50).await.unwrap(),
+        [stored[1].clone(), stored[0].clone()]
+    );
+    assert_eq!(
+        store.door_alarms(None, stored[0].id, 50).await.unwrap(),
+        [stored[1].clone()]
+    );
+    assert_eq!(
+        store.door_alarms(None, 0, 1).await.unwrap(),
+        [stored[1].clone()]
+    );
+    let only = |units: &[&str]| units.iter().map(|u| (*u).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        store
+            .door_alarms(Some(&only(&["MJ001", "MJ999"])), 0, 50)
+            .await
+            .unwrap(),
+        [stored[0].clone()]
+    );
+    assert!(
+        store
+            .door_alarms(Some(&[]), 0, 50)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     F::close(store).await;
 
     // Kept across a restart.
