@@ -216,22 +216,38 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
         )
         .await;
     assert_eq!(code, StatusCode::OK, "{registered}");
-    let (code, _) = h.post(&format!("/api/tickets/{id}/actions"), &json!({ "action": "dispatch", "version": registered["ticket"]["version"], "grid": micro }),
-    )
-    .await;
-    assert_eq!(code, StatusCode::OK);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let (code, dispatched) = h
+        .post(
+            &format!("/api/tickets/{id}/actions"),
+            &json!({ "action": "dispatch", "version": registered["ticket"]["version"], "grid": micro }),
+        )
+        .await;
+    assert_eq!(code, StatusCode::OK, "{dispatched}");
+    // The worker leaves the order alone while the dispatcher may still take it back (30 s and a
+    // second), however short their own delay, and then picks it up and reports it solved.
+    let undo_until: chrono::DateTime<chrono::Utc> = dispatched["undo_until"]
+        .as_str()
+        .expect("a dispatch can be undone")
+        .parse()
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let card = h.json(&format!("/api/tickets/{id}")).await;
-        if card["ticket"]["state"] == "fed_back" {
+        let state = card["ticket"]["state"].as_str().unwrap().to_owned();
+        if chrono::Utc::now() < undo_until {
+            assert_eq!(
+                state, "dispatched",
+                "the worker acted inside the undo window"
+            );
+        }
+        if state == "fed_back" {
             break;
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "worker never reported: {}",
-            card["ticket"]["state"]
+            "worker never reported: {state}"
         );
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let (code, paused) = h.post("/api/demo/feed", &json!({ "running": false })).await;
     assert_eq!(code, StatusCode::OK);
