@@ -230,7 +230,7 @@ async fn demo_street_has_history_live_requests_and_workers_that_answer() {
         .expect("a dispatch can be undone")
         .parse()
         .unwrap();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(45);
     loop {
         let card = h.json(&format!("/api/tickets/{id}")).await;
         let state = card["ticket"]["state"].as_str().unwrap().to_owned();
