@@ -15,6 +15,7 @@ apt_packages=(
   libheif-examples
   postgresql
   gdal-bin
+  dbus-daemon dbus-bin
 )
 # Node.js may already come from another source (with its own npm); only add Debian's when absent.
 command -v npm >/dev/null || apt_packages+=(nodejs npm)

@@ -40,13 +40,17 @@ fn exit_on_terminate(app: tauri::AppHandle) {
 #[cfg(not(unix))]
 fn exit_on_terminate(_app: tauri::AppHandle) {}
 
-/// Where the built UI is: `BINHE_UI_DIR`, else the repository's `ui/dist` this binary was
+/// Where the built UI is: `BINHE_UI_DIR`; else `ui` among the app's resources, where an
+/// installed package (make package) keeps it; else the repository's `ui/dist` this binary was
 /// built from.
-fn ui_dir() -> PathBuf {
-    std::env::var_os("BINHE_UI_DIR").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist")),
-        PathBuf::from,
-    )
+fn ui_dir(resources: Option<PathBuf>) -> PathBuf {
+    if let Some(dir) = std::env::var_os("BINHE_UI_DIR") {
+        return PathBuf::from(dir);
+    }
+    resources
+        .map(|r| r.join("ui"))
+        .filter(|dir| dir.join("index.html").is_file())
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../ui/dist")))
 }
 
 /// The SQLite file: `BINHE_DB`, else the per-user default.
@@ -101,10 +105,13 @@ fn main() {
         }
     };
     tracing::info!(center = ?choice.center.as_ref().map(url::Url::as_str), source = ?choice.source, "connection at start");
+    let context = tauri::generate_context!("../tauri.conf.json");
+    let resources =
+        tauri::utils::platform::resource_dir(context.package_info(), &tauri::Env::default()).ok();
     let config = ServerConfig {
         database: Database::Sqlite(database()),
         center: None,
-        ui_dir: ui_dir(),
+        ui_dir: ui_dir(resources),
         port: 0,
         demo_feed: demo_feed(),
         desktop: None,
@@ -131,6 +138,8 @@ fn main() {
     let center = choice.center;
     let closing = Arc::clone(&shell);
     let built = tauri::Builder::default()
+        // The desk's alerts: its pages ask for them through the IPC (capabilities/alerts.json).
+        .plugin(tauri_plugin_notification::init())
         .manage(Arc::clone(&shell))
         .invoke_handler(tauri::generate_handler![
             shell::connect_center,
@@ -157,7 +166,7 @@ fn main() {
             }
             Ok(())
         })
-        .build(tauri::generate_context!("../tauri.conf.json"));
+        .build(context);
     let app = match built {
         Ok(app) => app,
         Err(error) => {

@@ -170,3 +170,11 @@ export async function openDesktop({ env, args = [] }) {
 
   return { run, waitForWindow, screenshot, log, pgid: driver.pid, close };
 }
+
+/** How many communities and micro-grids the window's map draws: `{ communities, micro }`. */
+export function drawnGrids(desktop) {
+  return desktop.run(`
+    const codes = (layer) => new Set(window.binheMap.queryRenderedFeatures({ layers: [layer] }).map((f) => f.properties.code)).size;
+    return { communities: codes('community-fill'), micro: codes('micro-fill') };
+  `);
+}

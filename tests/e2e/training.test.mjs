@@ -220,6 +220,11 @@ describe('a training run: console, banner and debrief', { timeout: 900_000 }, ()
     const refused = await callApi(server, dispatcherToken, 'GET', '/api/training/debrief');
     assert.equal(refused.status, 403);
     await screenshot(desk, 'training-05-dispatcher');
+    // What the exercise sends is no alarm: the terminal's alerts say they are off here.
+    await testid(desk, 'account-menu').click();
+    await testid(desk, 'alerts-open').click();
+    assert.equal(await testid(desk, 'alerts-paused').innerText(), '培训演练服务器上不提醒');
+    await testid(desk, 'alerts-close').click();
   });
 
   test('played past the roof leak, which the dispatcher handles, and ended, the debrief scores each trainee', async () => {

@@ -16,7 +16,7 @@ use crate::api::auth::MAY_ALL;
 use crate::api::{self, ApiError, Bbox};
 use crate::cameras::{CameraHealth, VideoWall};
 use crate::components::{
-    Board, BoardPanel, ConflictPanel, GridCard, GridChooser, GridTree, Header, IntakeForm,
+    Alerts, Board, BoardPanel, ConflictPanel, GridCard, GridChooser, GridTree, Header, IntakeForm,
     LoginPage, Notices, OfflineBanner, Replay, ReplayBar, SearchBox, TicketCard, TicketQueue,
     TicketToast, Training, TrainingBanner, TrainingPanel, VideoWallPanel,
 };
@@ -383,9 +383,11 @@ fn Workspace() -> impl IntoView {
     provide_context(wall);
     let board = Board::new();
     provide_context(board);
-    provide_context(Replay::new());
+    let replay = Replay::new();
+    provide_context(replay);
     let training = Training::start(auth);
     provide_context(training);
+    provide_context(Alerts::start(state, desk, replay, training));
     let side = RwSignal::new(stored_side_tab());
     let t = move |m: Msg| m.text(state.lang.get());
     // While the login page stands in for a lost session, nothing of the last one shows.

@@ -141,6 +141,27 @@ messages! {
     SlipReceivedBy => "签收人", "Received by";
     SlipReceivedAt => "签收时间", "Received at";
     SlipPrintedBy => "打印人", "Printed by";
+    AlertsOpen => "提醒设置", "Alerts";
+    AlertsTitle => "提醒设置（本终端）", "Alerts on this terminal";
+    AlertsNote =>
+        "有新的紧急工单、工单超期、视频或门禁告警时，本终端发出提示音并弹出系统通知。设置只保存在本终端。",
+        "This terminal plays a sound and shows a system notification for a new urgent ticket, an overdue ticket and a camera or door alarm. The settings are kept on this terminal only.";
+    AlertsSound => "提示音", "Sound";
+    AlertsSystem => "系统通知", "System notifications";
+    AlertsKinds => "提醒事项", "Alert on";
+    AlertsKindUrgent => "新的紧急工单", "New urgent ticket";
+    AlertsKindOverdue => "工单超期", "Ticket overdue";
+    AlertsKindDevice => "视频或门禁告警", "Camera or door alarm";
+    AlertsTry => "试一下", "Try it";
+    AlertsTryTitle => "提醒测试", "Alert test";
+    AlertsTryBody => "提醒设置正常", "Alerts work on this terminal";
+    AlertsPermissionAsk => "允许系统通知", "Allow notifications";
+    AlertsPermissionDenied =>
+        "浏览器已拒绝本站的通知，请在浏览器的网站设置中允许",
+        "The browser refuses this site's notifications; allow them in its site settings";
+    AlertsPermissionMissing => "此浏览器不支持系统通知", "This browser has no system notifications";
+    AlertsOffTraining => "培训演练服务器上不提醒", "No alerts on a training server";
+    AlertsOffReplay => "回放期间暂停提醒", "Alerts pause while the replay is open";
     /// The tooltip over an error: its stable code, for whoever reports it.
     ErrorCode => "错误代码", "Error code";
     ErrorNetwork => "无法连接到服务器", "Cannot reach the server";
@@ -1080,6 +1101,16 @@ formatted! {
         "The chosen files total {size} and would exceed the {limit} import limit once encoded for upload; nothing was uploaded. Zip them or simplify the layers and try again";
     /// Beside a greyed 确定: what is still to fill in (`请填写原因`).
     action_missing(field: &str) => "请填写{field}", "Fill in: {field}";
+    /// A new urgent ticket's notification title.
+    alert_urgent(id: i64) => "新的紧急工单 #{id}", "Urgent ticket #{id}";
+    /// A ticket just past its deadline.
+    alert_overdue(id: i64) => "工单超期 #{id}", "Overdue: ticket #{id}";
+    /// A ticket a camera raised.
+    alert_camera(id: i64) => "视频告警 #{id}", "Camera alert #{id}";
+    /// A door forced or held open, by its unit's name.
+    alert_door(unit: &str) => "门禁告警：{unit}", "Door alarm: {unit}";
+    /// Many alerts of a kind at once: `5 件：工单超期`.
+    alert_many(n: usize, kind: &str) => "{n} 件：{kind}", "{n} × {kind}";
     /// A layer's size: `要素 12 个` / `12 features`.
     survey_features(n: u64) => "要素 {n} 个", "features: {n}";
     /// Actions kept in the terminal's outbox: `待同步 3 项` / `3 queued`.

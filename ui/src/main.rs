@@ -10,6 +10,7 @@
     allow(clippy::large_types_passed_by_value, clippy::result_large_err)
 )]
 
+mod alerts;
 mod api;
 mod app;
 mod cameras;

@@ -1,7 +1,7 @@
 //! Field devices beyond the map's GeoJSON: the cameras' health and the door-access units'
 //! events. The calls; the types are the contract's (`binhe_api::devices`).
 
-use binhe_api::devices::{DoorEventView, DoorEvents, HealthReport, live_path};
+use binhe_api::devices::{DoorAlarms, DoorEventView, DoorEvents, HealthReport, live_path};
 use gloo_net::http::Request;
 
 use super::{ApiError, encode_component, get_json, send};
@@ -11,6 +11,14 @@ pub async fn camera_health(since: Option<u64>) -> Result<HealthReport, ApiError>
         Some(v) => get_json(&format!("/api/cameras/health?since={v}")).await,
         None => get_json("/api/cameras/health").await,
     }
+}
+
+/// Door alarms of every unit in reach newer than `after`, newest first, at most `limit`.
+pub async fn door_alarms(after: i64, limit: u32) -> Result<DoorAlarms, ApiError> {
+    get_json(&format!(
+        "/api/door-access/alarms?after={after}&limit={limit}"
+    ))
+    .await
 }
 
 /// A door-access unit's events newer than `after`, newest first.

@@ -1,13 +1,15 @@
 //! Who is signed in, in the header: name, role, a commander's community, and 退出登录 (or,
-//! on the desktop's own login, 切换账号). The menu under the name opens 账号管理, Open311 接入方,
-//! 分类别名, 操作日志, 底图管理 and 连接设置 for the roles and servers that have them.
+//! on the desktop's own login, 切换账号). The menu under the name opens 提醒设置 (everyone's),
+//! and 账号管理, Open311 接入方, 分类别名, 操作日志, 底图管理 and 连接设置 for the roles and
+//! servers that have them.
 
 use leptos::html::Div;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::{
-    AccountsDialog, AliasesDialog, AuditDialog, BasemapDialog, ConnectionDialog, Open311Dialog,
+    AccountsDialog, AlertsDialog, AliasesDialog, AuditDialog, BasemapDialog, ConnectionDialog,
+    Open311Dialog,
 };
 use binhe_api::auth::ServerMode;
 
@@ -20,6 +22,7 @@ use crate::session::Auth;
 /// The dialog the menu opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Panel {
+    Alerts,
     Accounts,
     Open311,
     Aliases,
@@ -65,11 +68,10 @@ pub fn AccountMenu() -> impl IntoView {
         let may = s.may;
         let account = s.account;
         let role = account.clone();
-        let has_menu = may.administer || may.audit || desktop.get() || (standalone && !launch_key);
         Some(view! {
             <div class="account" data-testid="account" data-login=account.login.clone() data-role=account.role.as_str()
                 node_ref=menu>
-                <button type="button" class="account-chip" data-testid="account-menu" disabled=!has_menu
+                <button type="button" class="account-chip" data-testid="account-menu"
                     aria-haspopup="menu" aria-expanded=move || menu_open.get().to_string()
                     title=move || t(Msg::AccountMenu) on:click=move |_| menu_open.update(|o| *o = !*o)>
                     <span class="account-name" data-testid="account-name">{account.name.clone()}</span>
@@ -78,10 +80,11 @@ pub fn AccountMenu() -> impl IntoView {
                         <span class="account-community" data-testid="account-community">{c}</span>
                     })}
                     {launch_key.then(|| view! { <span class="account-mode">{move || t(Msg::Standalone)}</span> })}
-                    {has_menu.then(|| view! { <i class="chevron" aria-hidden="true"></i> })}
+                    <i class="chevron" aria-hidden="true"></i>
                 </button>
                 <Show when=move || menu_open.get()>
                     <div class="account-dropdown" role="menu" data-testid="account-dropdown">
+                        {item("alerts-open", Msg::AlertsOpen, Panel::Alerts)}
                         {may.administer.then(|| item("accounts-open", Msg::AccountsOpen, Panel::Accounts))}
                         {may.administer.then(|| item("open311-open", Msg::Open311Open, Panel::Open311))}
                         {may.administer.then(|| item("aliases-open", Msg::AliasesOpen, Panel::Aliases))}
@@ -116,6 +119,7 @@ pub fn AccountMenu() -> impl IntoView {
 
     view! {
         {who}
+        <AlertsDialog open=shown(Panel::Alerts) on_close=close/>
         <AccountsDialog open=shown(Panel::Accounts) on_close=close/>
         <Open311Dialog open=shown(Panel::Open311) on_close=close/>
         <AliasesDialog open=shown(Panel::Aliases) on_close=close/>

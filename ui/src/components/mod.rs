@@ -2,6 +2,7 @@
 
 mod account_menu;
 mod accounts;
+mod alerts;
 mod aliases;
 mod assessment;
 mod audit;
@@ -49,6 +50,7 @@ mod video_wall;
 
 pub use account_menu::AccountMenu;
 pub use accounts::AccountsDialog;
+pub use alerts::{Alerts, AlertsDialog};
 pub use aliases::AliasesDialog;
 pub use audit::AuditDialog;
 pub use basemap::BasemapDialog;
