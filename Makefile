@@ -10,11 +10,13 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target
 WASM_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target-wasm
 BIN := $(CARGO_TARGET_DIR)/debug
 
-.PHONY: run test setup ui native lint unit e2e bench soak fuzz demo-dataset clean-db
+.PHONY: run test setup ui ui-release native lint unit e2e package package-test bench soak fuzz demo-dataset clean-db
 
-## Open the desktop app in demo mode (embedded SQLite under ~/.local/share/smart-binhe).
-run: setup ui native
-	$(BIN)/smart-binhe
+## Open the desktop app in demo mode (embedded SQLite under ~/.local/share/smart-binhe), built
+## optimised: the native app in release, the wasm UI in release.
+run: setup ui-release
+	cargo build --release -p smart-binhe
+	BINHE_UI_DIR=$(CURDIR)/ui/dist $(CARGO_TARGET_DIR)/release/smart-binhe
 
 ## Every test: formatting, lints, unit/property/store (SQLite and PostgreSQL)/API tests, browser
 ## and desktop end-to-end. The e2e tests drive the binhe-server and smart-binhe executables
@@ -47,6 +49,9 @@ setup:
 ui:
 	cd ui && CARGO_TARGET_DIR=$(WASM_TARGET_DIR) TRUNK_OFFLINE=true trunk build
 
+ui-release:
+	cd ui && CARGO_TARGET_DIR=$(WASM_TARGET_DIR) TRUNK_OFFLINE=true trunk build --release
+
 native:
 	cargo build -p binhe-server -p smart-binhe
 
@@ -70,6 +75,19 @@ e2e:
 	cd tests/e2e
 	BINHE_SERVER_BIN=$(BIN)/binhe-server BINHE_DESKTOP_BIN=$(BIN)/smart-binhe BINHE_UI_DIR=$(CURDIR)/ui/dist \
 	  node --test --test-concurrency=1 *.test.mjs
+
+## The desktop app as a Debian package (Tauri's bundler), optimised: prints the .deb's path
+## (under $(CARGO_TARGET_DIR)/release/bundle/deb). See docs/packaging.md.
+package: setup ui-release
+	scripts/package.sh
+
+## The package installed with apt, started under Xvfb from /usr/bin with the UI it carries,
+## then removed again. Separate from `make test` (a release build: see docs/packaging.md);
+## .ci/run calls it after `make test`.
+package-test: setup ui-release
+	deb=$$(scripts/package.sh | tail -1)
+	cd tests/package
+	BINHE_DEB=$$deb node --test --test-concurrency=1 *.test.mjs
 
 ## Benchmarks with in-run baselines (release build): point → micro-grid lookup, duplicate
 ## detection at 100k open tickets, the hotspot scan (power, false alarms, street and district run

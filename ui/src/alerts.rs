@@ -446,7 +446,10 @@ mod tests {
         assert_eq!(AlertSettings::parse(Some(&settings.to_json())), settings);
         assert!(!AlertSettings::parse(Some(&settings.to_json())).wants(AlertKind::Overdue));
         let partial = AlertSettings::parse(Some("{\"sound\":false}"));
-        assert!(!partial.sound && partial.system, "what is not said stays on");
+        assert!(
+            !partial.sound && partial.system,
+            "what is not said stays on"
+        );
         assert_eq!(
             AlertSettings::parse(Some("not json")),
             AlertSettings::default()
