@@ -161,7 +161,11 @@ describe('accounts and roles on a center server', { timeout: 600_000 }, () => {
       assert.equal(await page.locator(`[data-testid="${id}"]`).count(), 0, `${id} is hidden from a commander`);
     }
     assert.equal(await page.locator('[data-testid="intake-open"]').count(), 1);
-    assert.equal(await page.locator('[data-testid="account-menu"]').isDisabled(), true, 'a commander has no menu');
+    // Their menu holds this terminal's 提醒设置 and nothing of an administrator's.
+    await page.locator('[data-testid="account-menu"]').click();
+    const offered = await page.locator('[data-testid="account-dropdown"] .menu-item').evaluateAll((items) => items.map((i) => i.dataset.testid));
+    assert.deepEqual(offered, ['alerts-open'], 'a commander\'s menu');
+    await page.locator('[data-testid="account-menu"]').click();
     await screenshot(page, 'accounts-02-commander');
   });
 
