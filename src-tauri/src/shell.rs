@@ -110,6 +110,34 @@ pub struct Shell {
     /// session attaches) could lose the page's automation session: the tests saw it as
     /// "invalid session id". The shell waits for it before it moves the window.
     first_load_done: AtomicBool,
+    /// The connect page's requests already acted on.
+    attempts: Mutex<Attempts>,
+}
+
+/// The connect page's requests already acted on, by the name the page gave each. Tauri's IPC
+/// sends a request again through its other channel when the answer to the first does not reach
+/// the page — which is what happens when the command itself moves the window to another page
+/// before its answer is delivered. A command that moves the window would then run twice: two
+/// trusts and three navigations in a row, which ended the window's WebDriver session in CI.
+/// A request seen before is answered at once and not acted on again.
+#[derive(Debug, Default)]
+struct Attempts(std::collections::VecDeque<String>);
+
+impl Attempts {
+    /// How many names are kept: far more than one page sends.
+    const KEPT: usize = 32;
+
+    /// Whether `attempt` is new (and now remembered).
+    fn first(&mut self, attempt: &str) -> bool {
+        if self.0.iter().any(|a| a == attempt) {
+            return false;
+        }
+        if self.0.len() == Self::KEPT {
+            self.0.pop_front();
+        }
+        self.0.push_back(attempt.to_owned());
+        true
+    }
 }
 
 impl std::fmt::Debug for Shell {
@@ -150,7 +178,20 @@ impl Shell {
             app: OnceLock::new(),
             menu: OnceLock::new(),
             first_load_done: AtomicBool::new(false),
+            attempts: Mutex::new(Attempts::default()),
         })
+    }
+
+    /// Whether the connect page's request `attempt` is seen for the first time.
+    fn first_attempt(&self, attempt: &str) -> bool {
+        let first = self.attempts.lock().expect("not poisoned").first(attempt);
+        if !first {
+            tracing::info!(
+                attempt,
+                "a request the connect page sent again: answered, not repeated"
+            );
+        }
+        first
     }
 
     fn saved(&self) -> Saved {
@@ -419,7 +460,11 @@ pub async fn connect_center(
     shell: tauri::State<'_, Arc<Shell>>,
     url: String,
     remember: bool,
+    attempt: String,
 ) -> Result<String, String> {
+    if !shell.first_attempt(&attempt) {
+        return Ok(url);
+    }
     let center = parse_center_url(&url).map_err(|_| {
         format!(
             "“{}”不是有效的中心服务器地址，请填写 http:// 或 https:// 开头的完整地址，例如 http://192.168.1.10:8080/ / \
@@ -445,7 +490,11 @@ pub async fn trust_center(
     shell: tauri::State<'_, Arc<Shell>>,
     url: String,
     fingerprint: String,
+    attempt: String,
 ) -> Result<(), String> {
+    if !shell.first_attempt(&attempt) {
+        return Ok(());
+    }
     let center = parse_center_url(&url).map_err(|e| e.to_string())?;
     let probe = center.clone();
     let pins = shell.saved().pins;
@@ -482,7 +531,11 @@ pub async fn trust_center(
 pub async fn use_standalone(
     shell: tauri::State<'_, Arc<Shell>>,
     remember: bool,
+    attempt: String,
 ) -> Result<(), String> {
+    if !shell.first_attempt(&attempt) {
+        return Ok(());
+    }
     if remember {
         shell.save(None)?;
     }
@@ -491,12 +544,34 @@ pub async fn use_standalone(
 
 /// `connect.html` (menu, "cancel") → back to what the window showed.
 #[tauri::command]
-pub async fn resume(shell: tauri::State<'_, Arc<Shell>>) -> Result<(), String> {
+pub async fn resume(shell: tauri::State<'_, Arc<Shell>>, attempt: String) -> Result<(), String> {
+    if !shell.first_attempt(&attempt) {
+        return Ok(());
+    }
     match shell.active() {
         Some(center) => {
             shell.open_center(center);
             Ok(())
         }
         None => shell.inner().open_standalone().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Attempts;
+
+    #[test]
+    fn a_request_sent_again_is_acted_on_once() {
+        let mut attempts = Attempts::default();
+        assert!(attempts.first("page-1"));
+        assert!(!attempts.first("page-1"), "the IPC's second sending");
+        assert!(attempts.first("page-2"));
+        // Only the last ones are kept: an old name is new again, long after.
+        for n in 0..Attempts::KEPT {
+            assert!(attempts.first(&format!("later-{n}")));
+        }
+        assert!(attempts.first("page-1"));
+        assert_eq!(attempts.0.len(), Attempts::KEPT);
     }
 }
