@@ -10,7 +10,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target
 WASM_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target-wasm
 BIN := $(CARGO_TARGET_DIR)/debug
 
-.PHONY: run test setup ui ui-release native lint unit e2e package package-test bench soak fuzz demo-dataset clean-db
+.PHONY: run test setup ui ui-release native lint unit e2e package package-test bench bench-map soak fuzz demo-dataset clean-db
 
 ## Open the desktop app in demo mode (embedded SQLite under ~/.local/share/smart-binhe), built
 ## optimised: the native app in release, the wasm UI in release.
@@ -108,6 +108,15 @@ bench:
 	cargo bench -p binhe-server --bench fanout
 	cargo bench -p binhe-server --bench cameras
 	cargo bench -p binhe-store --bench kpi
+
+## The app's map against a bare MapLibre GL JS page drawing the same layers and GeoJSON (issue
+## 19), both in headless Chromium in one run: time to a ready map, bytes loaded, requests asked
+## twice and long tasks, for the demo street and for 10,000 open tickets; medians of 5 rounds
+## and the app / bare ratios. Release builds, as users get them. Figures in BENCHMARKS.md.
+bench-map: setup ui-release
+	cargo build --release -p binhe-server
+	cd tests/e2e
+	BINHE_SERVER_BIN=$(CARGO_TARGET_DIR)/release/binhe-server BINHE_UI_DIR=$(CURDIR)/ui/dist node bench/map_vs_bare.mjs
 
 ## Soak (issue 15): a server on PostgreSQL under 200 terminals and 10x Binhe's busiest hour for
 ## SOAK_MINUTES (30) minutes; prints memory, open files, threads, ffmpeg processes and p99s.

@@ -1,0 +1,233 @@
+// make bench-map (issue 19): the app's map against a bare MapLibre GL JS page drawing the same
+// layers and the same GeoJSON, side by side in one run, in headless Chromium (software GL).
+//
+// For each dataset — the demo street as it starts, and the street with OPEN_TICKETS (10,000)
+// open tickets — the app is opened once to capture what its map draws (`map.getStyle()`, every
+// GeoJSON source inlined), and that style is written beside a bare page that loads only
+// MapLibre and the style. Then ROUNDS (5) rounds, app and bare in turn, each in a fresh browser
+// profile, measure:
+//   - time to a ready map: the app's `window.binheReady`; the bare page's first `idle` after
+//     `load` (style, sources and layers in);
+//   - bytes loaded before ready (encoded, as the network delivered them) and the requests, with
+//     any URL asked twice;
+//   - main-thread long tasks before ready (count, longest).
+// Prints medians and the app / bare ratios; --json writes them to a file.
+//
+//   BINHE_SERVER_BIN=…/binhe-server BINHE_UI_DIR=…/ui/dist node bench/map_vs_bare.mjs [--rounds 5] [--open 10000] [--json out.json]
+
+import { createServer } from 'node:http';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  freshDatabase, launchBrowser, pointInside, requiredPath, startServer,
+} from '../harness.mjs';
+
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const ROUNDS = Number(option('rounds', 5));
+const OPEN_TICKETS = Number(option('open', 10_000));
+const JSON_OUT = option('json', null);
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Installed before any page script: long tasks and the moment of readiness, in page time. */
+function watchPage() {
+  window.benchLongTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.benchLongTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: 'longtask', buffered: true });
+}
+
+/** Opens `url` in a fresh profile and waits for `ready` (a page function); what it cost. */
+async function measure(url, ready) {
+  const browser = await launchBrowser();
+  try {
+    const { page } = browser;
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    const sizes = new Map();
+    const urls = new Map();
+    cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, e.request.url));
+    cdp.on('Network.loadingFinished', (e) => sizes.set(e.requestId, e.encodedDataLength));
+    await page.addInitScript(watchPage);
+    await page.goto(url, { waitUntil: 'commit' });
+    const readyAt = await page.evaluate(ready);
+    const longTasks = await page.evaluate((at) => window.benchLongTasks.filter((t) => t.start < at), readyAt);
+    let bytes = 0;
+    for (const [id, size] of sizes) if (urls.has(id)) bytes += size;
+    const asked = [...urls.values()].map((u) => u.replace(/[?#].*$/, ''));
+    const twice = [...new Set(asked.filter((u, i) => asked.indexOf(u) !== i))];
+    return {
+      readyMs: readyAt,
+      bytes,
+      requests: asked.length,
+      twice,
+      longTasks: longTasks.length,
+      longestTaskMs: Math.max(0, ...longTasks.map((t) => t.duration)),
+    };
+  } finally {
+    await browser.close();
+  }
+}
+
+const appReady = () => new Promise((resolve) => {
+  const check = () => (window.binheReady === true ? resolve(performance.now()) : setTimeout(check, 20));
+  check();
+});
+
+const bareReady = () => new Promise((resolve) => {
+  const check = () => (window.bareReady !== undefined ? resolve(window.bareReady) : setTimeout(check, 20));
+  check();
+});
+
+/** What the app's map draws once ready: its style with every GeoJSON source's data inlined. */
+async function captureStyle(url) {
+  const browser = await launchBrowser();
+  try {
+    const { page } = browser;
+    await page.goto(url);
+    await page.waitForFunction(() => window.binheReady === true, null, { timeout: 300_000, polling: 250 });
+    return await page.evaluate(async () => {
+      const style = window.binheMap.getStyle();
+      for (const source of Object.values(style.sources)) {
+        if (source.type === 'geojson' && typeof source.data === 'string') {
+          source.data = await (await fetch(source.data)).json();
+        }
+      }
+      return style;
+    });
+  } finally {
+    await browser.close();
+  }
+}
+
+/** A loopback server for the bare page: MapLibre from the UI's vendor folder and the style. */
+async function bareServer(style) {
+  const dist = requiredPath('BINHE_UI_DIR');
+  const files = {
+    '/': ['text/html', `<!doctype html><html><head><meta charset="utf-8">
+<link rel="stylesheet" href="/vendor/maplibre-gl.css">
+<style>html,body,#map{margin:0;width:100%;height:100%}</style></head>
+<body><div id="map"></div><script type="module">
+import maplibregl from '/vendor/maplibre-gl.mjs';
+maplibregl.setWorkerUrl?.('/vendor/maplibre-gl-worker.mjs');
+const style = await (await fetch('/style.json')).json();
+const map = new maplibregl.Map({ container: 'map', style });
+window.bareMap = map;
+map.once('load', () => map.once('idle', () => { window.bareReady = performance.now(); }));
+</script></body></html>`],
+    '/style.json': ['application/json', JSON.stringify(style)],
+    '/vendor/maplibre-gl.mjs': ['text/javascript', readFileSync(join(dist, 'vendor', 'maplibre-gl.mjs'))],
+    '/vendor/maplibre-gl-worker.mjs': ['text/javascript', readFileSync(join(dist, 'vendor', 'maplibre-gl-worker.mjs'))],
+    '/vendor/maplibre-gl.css': ['text/css', readFileSync(join(dist, 'vendor', 'maplibre-gl.css'))],
+  };
+  const server = createServer((req, res) => {
+    const file = files[new URL(req.url, 'http://x').pathname];
+    if (!file) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': file[0] }).end(file[1]);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => server.close() };
+}
+
+/** A database with `count` open 12345 orders spread over the micro-grids (imported as a file). */
+function manyOpenTickets(count, micros, categories) {
+  const database = freshDatabase();
+  const dir = mkdtempSync(join(tmpdir(), 'binhe-bench-orders-'));
+  const rows = ['工单编号,问题类别,问题描述,受理时间,经度,纬度'];
+  const now = Date.now();
+  for (let i = 0; i < count; i += 1) {
+    const micro = micros[i % micros.length];
+    const [lon, lat] = pointInside(micro);
+    // Spread within the micro-grid so no two orders are one place's repeat.
+    const jitter = () => (((i * 7919) % 997) / 997 - 0.5) * 0.0004;
+    const at = new Date(now - ((i * 37) % (6 * 86_400)) * 1000).toISOString();
+    rows.push(`BENCH-${i},${categories[i % categories.length]},基准测试诉求 ${i},${at},${(lon + jitter()).toFixed(6)},${(lat + jitter()).toFixed(6)}`);
+  }
+  const csv = join(dir, 'orders.csv');
+  writeFileSync(csv, rows.join('\n'));
+  execFileSync(requiredPath('BINHE_SERVER_BIN'), ['import-orders', csv, '--db', database.db], { stdio: 'inherit' });
+  rmSync(dir, { recursive: true, force: true });
+  return database;
+}
+
+async function dataset(name, database) {
+  const server = await startServer({ database });
+  try {
+    const style = await captureStyle(server.url);
+    const bare = await bareServer(style);
+    try {
+      const rounds = { app: [], bare: [] };
+      for (let r = 0; r < ROUNDS; r += 1) {
+        rounds.app.push(await measure(server.url, appReady));
+        rounds.bare.push(await measure(bare.url, bareReady));
+      }
+      const summary = (side) => ({
+        readyMs: median(rounds[side].map((m) => m.readyMs)),
+        bytes: median(rounds[side].map((m) => m.bytes)),
+        requests: median(rounds[side].map((m) => m.requests)),
+        longTasks: median(rounds[side].map((m) => m.longTasks)),
+        longestTaskMs: median(rounds[side].map((m) => m.longestTaskMs)),
+        twice: [...new Set(rounds[side].flatMap((m) => m.twice))],
+      });
+      const app = summary('app');
+      const bareSide = summary('bare');
+      return {
+        name,
+        layers: style.layers.length,
+        app,
+        bare: bareSide,
+        ratios: {
+          ready: app.readyMs / bareSide.readyMs,
+          bytes: app.bytes / bareSide.bytes,
+          longTasks: bareSide.longTasks ? app.longTasks / bareSide.longTasks : null,
+        },
+      };
+    } finally {
+      bare.close();
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+const results = [];
+{
+  // The demo street's micro-grids, for the orders of the larger dataset.
+  const probe = await startServer();
+  let micros;
+  let categories;
+  // The standalone server's launch key, as the desktop window presents it.
+  const headers = { authorization: `Bearer ${new URL(probe.url).searchParams.get('key')}` };
+  const get = async (path) => (await fetch(new URL(path, probe.origin), { headers })).json();
+  try {
+    micros = (await get('/api/grids.geojson')).features.filter((f) => f.properties.level === 'micro');
+    categories = (await get('/api/catalogue')).categories.map((c) => c.name_zh);
+  } finally {
+    await probe.stop();
+  }
+  results.push(await dataset('demo street', freshDatabase()));
+  results.push(await dataset(`${OPEN_TICKETS} open tickets`, manyOpenTickets(OPEN_TICKETS, micros, categories)));
+}
+
+const mb = (b) => `${(b / 1e6).toFixed(1)} MB`;
+for (const r of results) {
+  console.log(`\n${r.name} (${r.layers} layers, ${ROUNDS} rounds, medians)`);
+  console.log(`  ready      app ${(r.app.readyMs / 1000).toFixed(2)} s  bare ${(r.bare.readyMs / 1000).toFixed(2)} s  ratio ${r.ratios.ready.toFixed(2)}×`);
+  console.log(`  bytes      app ${mb(r.app.bytes)}  bare ${mb(r.bare.bytes)}  ratio ${r.ratios.bytes.toFixed(2)}×`);
+  console.log(`  requests   app ${r.app.requests}  bare ${r.bare.requests}; asked twice by the app: ${r.app.twice.join(', ') || 'none'}`);
+  console.log(`  long tasks app ${r.app.longTasks} (longest ${r.app.longestTaskMs.toFixed(0)} ms)  bare ${r.bare.longTasks} (longest ${r.bare.longestTaskMs.toFixed(0)} ms)`);
+}
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(results, null, 2));
