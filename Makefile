@@ -50,7 +50,7 @@ ui:
 	cd ui && CARGO_TARGET_DIR=$(WASM_TARGET_DIR) TRUNK_OFFLINE=true trunk build
 
 ui-release:
-	cd ui && CARGO_TARGET_DIR=$(WASM_TARGET_DIR) TRUNK_OFFLINE=true trunk build --release
+	cd ui && PATH="$(CURDIR)/ui/node_modules/.bin:$$PATH" CARGO_TARGET_DIR=$(WASM_TARGET_DIR) TRUNK_OFFLINE=true trunk build --release
 
 native:
 	cargo build -p binhe-server -p smart-binhe

@@ -36,6 +36,7 @@ use gloo_net::http::{Request, Response};
 use js_sys::JsString;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::i18n::{Lang, Msg};
 
@@ -195,20 +196,42 @@ fn signed_out(error: &ApiError) {
     }
 }
 
+/// The answer `js/early.js` asked for at `url` while the wasm was on its way, the first time
+/// the app asks for that path with a GET (taken out, so a reload asks the server again).
+fn early(url: &str, request: &Request) -> Option<js_sys::Promise> {
+    if request.method() != gloo_net::http::Method::GET {
+        return None;
+    }
+    let asked = js_sys::Reflect::get(&leptos::prelude::window(), &JsValue::from_str("binheEarly"))
+        .ok()
+        .filter(JsValue::is_object)?;
+    let key = JsValue::from_str(url);
+    let answer = js_sys::Reflect::get(&asked, &key)
+        .ok()?
+        .dyn_into::<js_sys::Promise>()
+        .ok()?;
+    let _ = js_sys::Reflect::delete_property(asked.unchecked_ref::<js_sys::Object>(), &key);
+    Some(answer)
+}
+
 async fn send(request: Result<Request, gloo_net::Error>, url: &str) -> Result<Response, ApiError> {
     if let Some(held) = HELD.with(|held| held.borrow().clone())
         && !still_sent(url)
     {
         return Err(held);
     }
-    let resp = request
-        .map_err(|e| ApiError::network(&e.to_string()))?
-        .send()
-        .await
-        .map_err(|e| {
-            reached(false);
-            ApiError::network(&e.to_string())
-        })?;
+    let request = request.map_err(|e| ApiError::network(&e.to_string()))?;
+    let sent = match early(url, &request) {
+        Some(answer) => wasm_bindgen_futures::JsFuture::from(answer)
+            .await
+            .map(|raw| Response::from(raw.unchecked_into::<web_sys::Response>()))
+            .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}"))),
+        None => request.send().await.map_err(|e| e.to_string()),
+    };
+    let resp = sent.map_err(|e| {
+        reached(false);
+        ApiError::network(&e)
+    })?;
     reached(true);
     if resp.ok() {
         HELD.with(|held| held.borrow_mut().take());
@@ -447,5 +470,38 @@ mod tests {
     fn chinese_file_names_travel_percent_encoded() {
         assert_eq!(header_safe("survey 2026.geojson"), "survey 2026.geojson");
         assert_eq!(header_safe("测绘.json"), "%E6%B5%8B%E7%BB%98.json");
+    }
+}
+
+#[cfg(test)]
+mod early_tests {
+    use binhe_api::basemap::BASEMAP;
+    use binhe_api::grids::{BASEMAP_GEOJSON, DEVICES_GEOJSON, GRIDS_GEOJSON};
+    use binhe_api::tickets::TICKETS_GEOJSON;
+
+    /// Every path `js/early.js` asks for is one the app asks for at start, so none is asked for
+    /// twice nor in vain: the session, the map's data (see `map::view::FirstData`) and the queue.
+    #[test]
+    fn early_paths_are_the_apps() {
+        let script = include_str!("../js/early.js");
+        let mut asked: Vec<String> = script
+            .split('\'')
+            .skip(1)
+            .step_by(2)
+            .filter(|s| s.starts_with("/api/"))
+            .map(str::to_owned)
+            .collect();
+        asked.sort();
+        let mut apps = vec![
+            "/api/session".to_owned(),
+            GRIDS_GEOJSON.to_owned(),
+            BASEMAP_GEOJSON.to_owned(),
+            TICKETS_GEOJSON.to_owned(),
+            DEVICES_GEOJSON.to_owned(),
+            BASEMAP.to_owned(),
+            super::tickets::open_tickets_path(),
+        ];
+        apps.sort();
+        assert_eq!(asked, apps);
     }
 }

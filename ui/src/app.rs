@@ -26,7 +26,7 @@ use crate::map::index::GridIndex;
 use crate::session::Auth;
 use crate::tickets::Desk;
 use crate::tickets::desk::ChooseGrid;
-use crate::tickets::queue::QueueTab;
+use crate::tickets::queue::{QueueTab, TabLabel};
 use binhe_core::ticket::ActionKind;
 
 const LANG_STORAGE_KEY: &str = "smart-binhe.lang";

@@ -184,7 +184,8 @@ fn MyTickets(page: RwSignal<Page>) -> impl IntoView {
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
     let tickets = LocalResource::new(|| async {
-        api::tickets::open_tickets().await.map(|(mut list, _)| {
+        api::tickets::open_tickets().await.map(|list| {
+            let mut list = list.tickets;
             urgency_order(&mut list);
             list
         })

@@ -6,9 +6,10 @@ use std::ops::RangeInclusive;
 
 use binhe_core::GridCode;
 use binhe_core::crs::Crs;
-use binhe_core::geojson::FeatureCollection;
+use binhe_core::geojson::{Feature, FeatureCollection, Geometry};
 use binhe_core::label::Labelled as LabelledValue;
 use binhe_core::ticket::lifecycle::Change;
+use binhe_core::ticket::queue::QueueCounts;
 use binhe_core::ticket::{
     ActionKind, ActorRole, Assignment, Category, Channel, ColumnMapping, DuplicateFlag,
     EscalationLevel, HandlingMode, IntakeRequest, Outcome, Owner, Satisfaction, SlaStatus,
@@ -26,6 +27,8 @@ pub const UNDO_WINDOW: Duration = binhe_core::ticket::lifecycle::UNDO_WINDOW;
 pub const DEFAULT_LIST_LIMIT: u32 = 500;
 /// … and at most (the queue loads this many open tickets).
 pub const MAX_LIST_LIMIT: u32 = 5000;
+/// Tickets one `ids=` list may name.
+pub const MAX_LIST_IDS: usize = 100;
 /// Every open ticket with a location goes on the map; a street rarely has more than a few
 /// thousand open at once.
 pub const MAP_LIMIT: u32 = 50_000;
@@ -217,6 +220,14 @@ pub struct TicketList {
     pub tickets: Vec<TicketView>,
     /// All that match, beyond `limit` too.
     pub total: u64,
+    /// The newest event of the log when the list was read: the live stream opened with
+    /// `?after=` this id tells every change the list may not show yet.
+    #[serde(default)]
+    pub as_of: i64,
+    /// The queue's tabs over every open ticket the caller sees (whatever this list's filter
+    /// and limit), at the moment of the answer.
+    #[serde(default)]
+    pub counts: QueueCounts,
 }
 
 /// The answer to an action or a drop: the ticket as it is now and the events added.
@@ -344,6 +355,10 @@ pub struct ListQuery {
     pub state: Option<String>,
     pub community: Option<String>,
     pub limit: Option<String>,
+    /// Only these tickets, whatever their state (comma-separated ids, up to [`MAX_LIST_IDS`]):
+    /// a terminal catching up on the tickets its stream said changed, including those that
+    /// left the desk.
+    pub ids: Option<String>,
 }
 
 impl ListQuery {
@@ -354,6 +369,7 @@ impl ListQuery {
             .with_opt("state", self.state.as_deref())
             .with_opt("community", self.community.as_deref())
             .with_opt("limit", self.limit.as_deref())
+            .with_opt("ids", self.ids.as_deref())
             .finish()
     }
 }
@@ -370,6 +386,31 @@ pub struct TicketPoint {
     pub channel: Channel,
     pub duplicates: u32,
     pub flagged: bool,
+}
+
+impl TicketPoint {
+    /// The ticket's point as `GET /api/tickets.geojson` holds it (its id the feature's), or
+    /// `None` for a ticket without a place: a terminal updates its map with the tickets it
+    /// catches up on (`GET /api/tickets?ids=`) instead of loading the whole layer again.
+    pub fn of(t: &TicketView) -> Option<Feature<TicketPoint>> {
+        let (lon, lat) = (t.lon?, t.lat?);
+        let point = TicketPoint {
+            id: t.id,
+            state: t.state,
+            sla: t.sla,
+            category: t.category.clone(),
+            category_zh: t.category_zh.clone(),
+            urgency: t.urgency,
+            channel: t.channel,
+            duplicates: t.duplicates,
+            flagged: t.duplicate_flag.is_some(),
+        };
+        Some(Feature::new(
+            u64::try_from(t.id).ok(),
+            Geometry::point(lon, lat),
+            point,
+        ))
+    }
 }
 
 /// `GET /api/tickets.geojson`.

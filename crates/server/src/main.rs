@@ -675,6 +675,7 @@ async fn run(command: Command) -> Result<(), String> {
                     received_until: None,
                     limit: 1,
                     after: None,
+                    ids: None,
                 })
                 .await
                 .map_err(|e| e.to_string())?;

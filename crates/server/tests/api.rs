@@ -256,3 +256,102 @@ async fn an_accepted_import_replaces_the_grids_and_survives_a_restart() {
     assert_eq!(card["name"], "测绘社区");
     assert!(!card["workers"].as_array().unwrap().is_empty());
 }
+
+/// What a terminal downloads goes out compressed, except what never ends; the UI's files named
+/// by their content are kept by the browser, the page and the API answers are not.
+#[tokio::test]
+async fn answers_are_compressed_and_only_content_named_files_are_cached() {
+    use std::io::Read;
+
+    let dir = tempfile::tempdir().unwrap();
+    let ui = tempfile::tempdir().unwrap();
+    std::fs::write(
+        ui.path().join("index.html"),
+        "<!doctype html><title>智慧滨河</title>",
+    )
+    .unwrap();
+    let wasm = "binhe-ui-0123456789abcdef_bg.wasm";
+    std::fs::write(ui.path().join(wasm), vec![0_u8; 200_000]).unwrap();
+    std::fs::write(
+        ui.path().join("binhe-ui-0123456789abcdef.js"),
+        "x".repeat(5_000),
+    )
+    .unwrap();
+    std::fs::write(
+        ui.path().join("binhe-ui-0123456789abcdef.js.br"),
+        "built brotli",
+    )
+    .unwrap();
+    let h = Harness::start_with(
+        binhe_server::Database::Sqlite(dir.path().join("db.sqlite")),
+        |config| config.ui_dir = ui.path().to_owned(),
+    )
+    .await;
+    let get = |path: &'static str, encodings: &'static str| {
+        h.request(Method::GET, path)
+            .header("accept-encoding", encodings)
+            .send()
+    };
+    let header = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+
+    // The grid layer: gzip for a client that takes only gzip, brotli for one that takes both.
+    let plain = get("/api/grids.geojson", "identity").await.unwrap();
+    assert_eq!(header(&plain, "content-encoding"), None);
+    let plain = plain.bytes().await.unwrap();
+    let gzipped = get("/api/grids.geojson", "gzip").await.unwrap();
+    assert_eq!(
+        header(&gzipped, "content-encoding").as_deref(),
+        Some("gzip")
+    );
+    assert_eq!(
+        header(&gzipped, "cache-control").as_deref(),
+        Some("no-store")
+    );
+    let gzipped = gzipped.bytes().await.unwrap();
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&gzipped[..])
+        .read_to_end(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, plain);
+    assert!(
+        gzipped.len() * 4 < plain.len(),
+        "{} of {}",
+        gzipped.len(),
+        plain.len()
+    );
+    let brotli = get("/api/grids.geojson", "gzip, deflate, br")
+        .await
+        .unwrap();
+    assert_eq!(header(&brotli, "content-encoding").as_deref(), Some("br"));
+
+    // The event stream never ends, so it is never held in an encoder.
+    let stream = get("/api/stream", "gzip, br").await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(header(&stream, "content-encoding"), None);
+    drop(stream);
+
+    // The wasm named by its hash is kept for good (and compressed); the page is asked again.
+    let file = get("/binhe-ui-0123456789abcdef_bg.wasm", "br")
+        .await
+        .unwrap();
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(
+        header(&file, "cache-control").as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    assert_eq!(header(&file, "content-encoding").as_deref(), Some("br"));
+    assert!(file.bytes().await.unwrap().len() < 1_000);
+    // A release build's own brotli copy goes out as it is (compressed once, at build time).
+    let script = get("/binhe-ui-0123456789abcdef.js", "gzip, br")
+        .await
+        .unwrap();
+    assert_eq!(header(&script, "content-encoding").as_deref(), Some("br"));
+    assert_eq!(&script.bytes().await.unwrap()[..], b"built brotli");
+    let page = get("/", "br").await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(header(&page, "cache-control").as_deref(), Some("no-cache"));
+}

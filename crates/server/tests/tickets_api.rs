@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use binhe_api::tickets::{TicketList, TicketPoint};
 use binhe_core::demo::{self, DEFAULT_SEED};
 use binhe_core::geometry::LocalProjection;
 use binhe_core::ticket::lifecycle::replay;
@@ -563,6 +564,104 @@ async fn a_reconnecting_client_gets_exactly_the_events_it_missed() {
         .unwrap()
         .unwrap();
     assert!(text.contains("id: 4"), "{text}");
+}
+
+#[tokio::test]
+async fn a_list_counts_every_tab_beyond_its_limit_and_says_what_event_it_is_as_of() {
+    let dir = tempfile::tempdir().unwrap();
+    let h = Harness::start(&dir.path().join("db.sqlite")).await;
+    let grids = demo_grids();
+    for n in 0..3 {
+        let (lon, lat, _) = inside_micro(&grids, n * 50);
+        create(&h, &order(&format!("12345-Q{n}"), "路灯", lon, lat)).await;
+    }
+    create(&h, &order("12345-QOUT", "路灯", 116.40, 39.90)).await;
+    let (lon, lat, target) = inside_micro(&grids, 200);
+    let (status, answer) = h
+        .post(
+            "/api/tickets/1/drop",
+            &json!({ "grid": target, "lon": lon, "lat": lat, "version": 1 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+
+    // One row asked for; the tabs count all four open tickets.
+    let list = h.json("/api/tickets?scope=open&limit=1").await;
+    assert_eq!(list["tickets"].as_array().unwrap().len(), 1);
+    assert_eq!(list["total"], 4);
+    assert_eq!(
+        list["counts"],
+        json!({ "open": 4, "new": 2, "in_progress": 1, "deadline": 0, "unrouted": 1, "flagged": 0 })
+    );
+    // Four receipts, then registered and dispatched: the list is as of event 6, and a stream
+    // opened after it tells the next change first.
+    assert_eq!(list["as_of"], 6);
+    let second = h.json("/api/tickets/2").await["ticket"].clone();
+    step(&h, &second, "register", json!({})).await;
+    let mut response = h
+        .request(Method::GET, "/api/stream?after=6")
+        .send()
+        .await
+        .unwrap();
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), response.chunk())
+            .await
+            .expect("the missed event arrives")
+            .unwrap()
+            .unwrap();
+        text.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+    assert!(text.starts_with("event: ticket\nid: 7\n"), "{text}");
+    assert!(text.contains("\"ticket_id\":2"), "{text}");
+
+    // Catching up on what the stream named: those tickets as they are now, counts alongside.
+    let named = h.json("/api/tickets?ids=2,1,99").await;
+    let states: Vec<(i64, &str)> = named["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["id"].as_i64().unwrap(), t["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(states, [(2, "registered"), (1, "dispatched")]);
+    assert_eq!(named["counts"]["new"], 2);
+    assert_eq!(named["as_of"], 7);
+    // What a terminal draws from them is what the map layer holds for each.
+    let views: TicketList =
+        serde_json::from_value(h.json("/api/tickets?scope=open").await).unwrap();
+    let mut drawn: Vec<Value> = views
+        .tickets
+        .iter()
+        .filter_map(TicketPoint::of)
+        .map(|f| serde_json::to_value(f).unwrap())
+        .collect();
+    let mut layer = h.json("/api/tickets.geojson").await["features"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let by_id = |f: &Value| f["id"].as_i64().unwrap();
+    drawn.sort_by_key(by_id);
+    layer.sort_by_key(by_id);
+    assert_eq!(drawn.len(), 4);
+    assert_eq!(drawn, layer);
+    for bad in [
+        "",
+        "1,x",
+        "0",
+        &(1..=101)
+            .map(|i| i.to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+    ] {
+        let response = h
+            .request(Method::GET, &format!("/api/tickets?ids={bad}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "ids={bad}");
+        let body: Value = response.json().await.unwrap();
+        assert!(body.to_string().contains("ids"), "{body}");
+    }
 }
 
 #[tokio::test]

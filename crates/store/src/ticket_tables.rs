@@ -8,6 +8,7 @@ use binhe_core::GridCode;
 use binhe_core::access::{Audience, Visibility};
 use binhe_core::kpi::KpiFacts;
 use binhe_core::ticket::lifecycle::{Change, TicketEvent};
+use binhe_core::ticket::queue::QueueCounts;
 use binhe_core::ticket::{
     Actor, ActorRole, Catalogue, Channel, SlaTable, Ticket, TicketId, TicketState, UnroutedReason,
 };
@@ -225,6 +226,16 @@ fn filter_sql<'a>(filter: &'a TicketFilter, pattern: Option<&'a str>) -> (String
     }
     if let Some(pattern) = pattern {
         values.push(pattern.into());
+    }
+    if let Some(ids) = &filter.ids {
+        if ids.is_empty() {
+            sql.push_str(" AND 1 = 0");
+        } else {
+            sql.push_str(" AND id IN (");
+            sql.push_str(&parameters(ids.len()));
+            sql.push(')');
+            values.extend(ids.iter().map(|&id| Value::from(id)));
+        }
     }
     if let Some((received_at, id)) = filter.after {
         sql.push_str(" AND (received_at < ? OR (received_at = ? AND id < ?))");
@@ -682,6 +693,56 @@ impl<B: Run> TicketRepository for B {
             }));
         }
         Ok(found)
+    }
+
+    async fn queue_counts(
+        &self,
+        visibility: &Visibility,
+        now: DateTime<Utc>,
+        due_soon_share: f64,
+    ) -> Result<QueueCounts, StoreError> {
+        let filter = TicketFilter {
+            scope: TicketScope::Open,
+            state: None,
+            community: None,
+            visibility: visibility.clone(),
+            category: None,
+            received_from: None,
+            received_until: None,
+            limit: 0,
+            after: None,
+            ids: None,
+        };
+        let pattern = visibility_pattern(visibility);
+        let (clause, filter_values) = filter_sql(&filter, pattern.as_deref());
+        // Soon due: what is left of the window (negative once overdue) is at most the share of
+        // the whole window (at least 1 ms), as `SlaTable::status` says.
+        let sql = format!(
+            "SELECT count(*) AS open, \
+             coalesce(sum(CASE WHEN state IN ('reported', 'registered') AND unrouted IS NULL THEN 1 ELSE 0 END), 0) AS new, \
+             coalesce(sum(CASE WHEN state IN ('dispatched', 'handling', 'fed_back', 'verified') THEN 1 ELSE 0 END), 0) AS in_progress, \
+             coalesce(sum(CASE WHEN due_at - ? <= (CASE WHEN due_at - received_at > 1 THEN due_at - received_at ELSE 1 END) * ? THEN 1 ELSE 0 END), 0) AS deadline, \
+             coalesce(sum(CASE WHEN unrouted IS NOT NULL THEN 1 ELSE 0 END), 0) AS unrouted, \
+             coalesce(sum(CASE WHEN flagged_of IS NOT NULL THEN 1 ELSE 0 END), 0) AS flagged \
+             FROM tickets{clause}"
+        );
+        let mut values: Vec<Value> = vec![millis(now).into(), due_soon_share.into()];
+        values.extend(filter_values);
+        let rows = self
+            .read(&sql, &values, "counting the queue's tabs")
+            .await?;
+        let count = |column: &str| {
+            rows.first()
+                .map_or(0, |row| u64::try_from(row.integer(column)).unwrap_or(0))
+        };
+        Ok(QueueCounts {
+            open: count("open"),
+            new: count("new"),
+            in_progress: count("in_progress"),
+            deadline: count("deadline"),
+            unrouted: count("unrouted"),
+            flagged: count("flagged"),
+        })
     }
 
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError> {

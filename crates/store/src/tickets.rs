@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use binhe_core::GridCode;
 use binhe_core::access::{Audience, Visibility};
 use binhe_core::ticket::lifecycle::TicketEvent;
+use binhe_core::ticket::queue::QueueCounts;
 use binhe_core::ticket::{Catalogue, Channel, SlaTable, Ticket, TicketId, TicketState};
 
 use chrono::{DateTime, Utc};
@@ -74,6 +75,8 @@ pub struct TicketFilter {
     /// Only tickets listed after this one (its receipt time in ms and id), for reading a long
     /// list page by page in the list's order (newest first).
     pub after: Option<(i64, TicketId)>,
+    /// Only these tickets (a terminal catching up on the ones a stream told it changed).
+    pub ids: Option<Vec<TicketId>>,
 }
 
 /// A ticket with how many others were merged into it.
@@ -119,6 +122,16 @@ pub trait TicketRepository: Send + Sync {
 
     /// How many open tickets each of these workers holds now (absent: none).
     async fn open_load(&self, worker_ids: &[String]) -> Result<Vec<(String, u32)>, StoreError>;
+
+    /// How many open tickets `visibility` sees under each of the queue's tabs at `now`, with
+    /// `due_soon_share` of a ticket's window left counting as soon due (the rule of
+    /// [`binhe_core::ticket::queue::QueueTab::holds`] and [`binhe_core::ticket::sla::SlaTable::status`]).
+    async fn queue_counts(
+        &self,
+        visibility: &Visibility,
+        now: DateTime<Utc>,
+        due_soon_share: f64,
+    ) -> Result<QueueCounts, StoreError>;
 
     /// The log after an event id, oldest first (a reconnecting live client catches up).
     async fn events_after(&self, after: i64, limit: u32) -> Result<Vec<StoredEvent>, StoreError>;

@@ -20,8 +20,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliCompressSync, constants } from 'node:zlib';
 import {
-  freshDatabase, launchBrowser, pointInside, requiredPath, startServer,
+  freshDatabase, launchBrowser, pointInside, requiredPath, sleep, startServer,
 } from '../harness.mjs';
 
 const args = process.argv.slice(2);
@@ -32,6 +33,8 @@ const option = (name, fallback) => {
 const ROUNDS = Number(option('rounds', 5));
 const OPEN_TICKETS = Number(option('open', 10_000));
 const JSON_OUT = option('json', null);
+/** How long each page is panned and zoomed while requests arrive. */
+const INTERACT_MS = Number(option('interact', 15)) * 1000;
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -47,8 +50,43 @@ function watchPage() {
   }).observe({ type: 'longtask', buffered: true });
 }
 
+/**
+ * Pans and zooms the map in `page` for INTERACT_MS while `feed()` is called every 100 ms (new
+ * requests arriving at 10 per second); the main-thread long tasks meanwhile.
+ */
+async function interact(page, feed) {
+  const box = await page.locator('.maplibregl-canvas').boundingBox();
+  const [cx, cy] = [box.x + box.width / 2, box.y + box.height / 2];
+  const from = await page.evaluate(() => performance.now());
+  let feeding = true;
+  const feeder = (async () => {
+    for (let n = 0; feeding; n += 1) {
+      await feed(n);
+      await sleep(100);
+    }
+  })();
+  const end = Date.now() + INTERACT_MS;
+  for (let i = 0; Date.now() < end; i += 1) {
+    // Empty ground beside the centre (a drag that starts on a marker would dispatch it).
+    await page.mouse.move(cx, cy - box.height / 4);
+    await page.mouse.down();
+    await page.mouse.move(cx + (i % 2 ? 160 : -160), cy - box.height / 4 + 60, { steps: 12 });
+    await page.mouse.up();
+    await page.mouse.wheel(0, i % 2 ? 240 : -240);
+    await sleep(250);
+  }
+  feeding = false;
+  await feeder;
+  const tasks = await page.evaluate((at) => window.benchLongTasks.filter((t) => t.start >= at), from);
+  return {
+    tasks: tasks.length,
+    over200: tasks.filter((t) => t.duration > 200).length,
+    longestMs: Math.max(0, ...tasks.map((t) => t.duration)),
+  };
+}
+
 /** Opens `url` in a fresh profile and waits for `ready` (a page function); what it cost. */
-async function measure(url, ready) {
+async function measure(url, ready, feed) {
   const browser = await launchBrowser();
   try {
     const { page } = browser;
@@ -64,8 +102,9 @@ async function measure(url, ready) {
     const longTasks = await page.evaluate((at) => window.benchLongTasks.filter((t) => t.start < at), readyAt);
     let bytes = 0;
     for (const [id, size] of sizes) if (urls.has(id)) bytes += size;
-    const asked = [...urls.values()].map((u) => u.replace(/[?#].*$/, ''));
+    const asked = [...urls.values()].map((u) => u.replace(/#.*$/, ''));
     const twice = [...new Set(asked.filter((u, i) => asked.indexOf(u) !== i))];
+    const moving = feed ? await interact(page, (n) => feed(page, n)) : null;
     return {
       readyMs: readyAt,
       bytes,
@@ -73,6 +112,7 @@ async function measure(url, ready) {
       twice,
       longTasks: longTasks.length,
       longestTaskMs: Math.max(0, ...longTasks.map((t) => t.duration)),
+      moving,
     };
   } finally {
     await browser.close();
@@ -97,7 +137,12 @@ async function captureStyle(url) {
     await page.goto(url);
     await page.waitForFunction(() => window.binheReady === true, null, { timeout: 300_000, polling: 250 });
     return await page.evaluate(async () => {
-      const style = window.binheMap.getStyle();
+      const map = window.binheMap;
+      const style = map.getStyle();
+      // The map's own options the style does not carry: the local font the app draws CJK
+      // labels with (no glyph server), so the bare page draws the same text the same way.
+      if (typeof map._localIdeographFontFamily !== 'string') throw new Error('the app map has no local font family');
+      style.metadata = { ...style.metadata, benchLocalFont: map._localIdeographFontFamily };
       for (const source of Object.values(style.sources)) {
         if (source.type === 'geojson' && typeof source.data === 'string') {
           source.data = await (await fetch(source.data)).json();
@@ -118,10 +163,15 @@ async function bareServer(style) {
 <link rel="stylesheet" href="/vendor/maplibre-gl.css">
 <style>html,body,#map{margin:0;width:100%;height:100%}</style></head>
 <body><div id="map"></div><script type="module">
-import maplibregl from '/vendor/maplibre-gl.mjs';
-maplibregl.setWorkerUrl?.('/vendor/maplibre-gl-worker.mjs');
+import * as maplibregl from '/vendor/maplibre-gl.mjs';
+maplibregl.setWorkerUrl('/vendor/maplibre-gl-worker.mjs');
 const style = await (await fetch('/style.json')).json();
-const map = new maplibregl.Map({ container: 'map', style });
+const map = new maplibregl.Map({
+  container: 'map',
+  style,
+  localIdeographFontFamily: style.metadata.benchLocalFont,
+  attributionControl: false,
+});
 window.bareMap = map;
 map.once('load', () => map.once('idle', () => { window.bareReady = performance.now(); }));
 </script></body></html>`],
@@ -130,10 +180,24 @@ map.once('load', () => map.once('idle', () => { window.bareReady = performance.n
     '/vendor/maplibre-gl-worker.mjs': ['text/javascript', readFileSync(join(dist, 'vendor', 'maplibre-gl-worker.mjs'))],
     '/vendor/maplibre-gl.css': ['text/css', readFileSync(join(dist, 'vendor', 'maplibre-gl.css'))],
   };
+  // Served as well as the app's server serves: brotli, at build quality for the library's files
+  // (the app ships them precompressed) and at the server's level for the data.
+  const brotli = (data, quality) => brotliCompressSync(data, {
+    params: { [constants.BROTLI_PARAM_QUALITY]: quality },
+  });
+  const packed = Object.fromEntries(Object.entries(files).map(([path, [type, data]]) => [
+    path,
+    [type, brotli(Buffer.from(data), path.startsWith('/vendor/') ? 11 : 5)],
+  ]));
   const server = createServer((req, res) => {
-    const file = files[new URL(req.url, 'http://x').pathname];
+    const path = new URL(req.url, 'http://x').pathname;
+    const file = files[path];
     if (!file) {
       res.writeHead(404).end();
+      return;
+    }
+    if (/\bbr\b/.test(req.headers['accept-encoding'] ?? '') && path !== '/') {
+      res.writeHead(200, { 'content-type': file[0], 'content-encoding': 'br' }).end(packed[path][1]);
       return;
     }
     res.writeHead(200, { 'content-type': file[0] }).end(file[1]);
@@ -163,16 +227,52 @@ function manyOpenTickets(count, micros, categories) {
   return database;
 }
 
-async function dataset(name, database) {
-  const server = await startServer({ database });
+/** A new request at the n-th micro-grid (from the far end, so it repeats no open ticket). */
+function arrival(street, round, n) {
+  const micro = street.micros[(street.micros.length - 1 - ((round * 97 + n) % street.micros.length))];
+  const [lon, lat] = pointInside(micro);
+  return {
+    channel: 'hotline',
+    external_id: `BENCH-LIVE-${round}-${n}-${Date.now()}`,
+    category: street.categories[(round + n) % street.categories.length],
+    description: `基准测试新诉求 ${round}-${n}`,
+    lon,
+    lat,
+  };
+}
+
+async function dataset(name, database, street, extraArgs = []) {
+  const server = await startServer({ database, extraArgs });
+  const headers = {
+    authorization: `Bearer ${new URL(server.url).searchParams.get('key')}`,
+    'content-type': 'application/json',
+  };
   try {
     const style = await captureStyle(server.url);
+    const ticketSource = Object.keys(style.sources).find((id) => style.sources[id].cluster);
     const bare = await bareServer(style);
     try {
       const rounds = { app: [], bare: [] };
       for (let r = 0; r < ROUNDS; r += 1) {
-        rounds.app.push(await measure(server.url, appReady));
-        rounds.bare.push(await measure(bare.url, bareReady));
+        // The app hears each new request from its server; the bare page is handed the same
+        // point straight into its ticket source, as a page without a server would be.
+        const toApp = async (_page, n) => {
+          const answer = await fetch(new URL('/api/tickets', server.origin), {
+            method: 'POST', headers, body: JSON.stringify(arrival(street, r, n)),
+          });
+          if (!answer.ok) throw new Error(`POST /api/tickets: ${answer.status} ${await answer.text()}`);
+        };
+        const toBare = async (page, n) => {
+          const order = arrival(street, r, n);
+          await page.evaluate(([source, id, o]) => window.bareMap.getSource(source).updateData({
+            add: [{
+              type: 'Feature', id, geometry: { type: 'Point', coordinates: [o.lon, o.lat] },
+              properties: { id, state: 'reported', sla: 'on_time', category: o.category, category_zh: o.category, urgency: 'normal', channel: 'hotline', duplicates: 0, flagged: false },
+            }],
+          }), [ticketSource, 10_000_000 + r * 10_000 + n, order]);
+        };
+        rounds.app.push(await measure(server.url, appReady, toApp));
+        rounds.bare.push(await measure(bare.url, bareReady, toBare));
       }
       const summary = (side) => ({
         readyMs: median(rounds[side].map((m) => m.readyMs)),
@@ -181,6 +281,11 @@ async function dataset(name, database) {
         longTasks: median(rounds[side].map((m) => m.longTasks)),
         longestTaskMs: median(rounds[side].map((m) => m.longestTaskMs)),
         twice: [...new Set(rounds[side].flatMap((m) => m.twice))],
+        moving: {
+          longestMs: Math.max(...rounds[side].map((m) => m.moving.longestMs)),
+          over200: rounds[side].reduce((n, m) => n + m.moving.over200, 0),
+          tasks: median(rounds[side].map((m) => m.moving.tasks)),
+        },
       });
       const app = summary('app');
       const bareSide = summary('bare');
@@ -218,8 +323,11 @@ const results = [];
   } finally {
     await probe.stop();
   }
-  results.push(await dataset('demo street', freshDatabase()));
-  results.push(await dataset(`${OPEN_TICKETS} open tickets`, manyOpenTickets(OPEN_TICKETS, micros, categories)));
+  const street = { micros, categories };
+  // Demo mode: two weeks of history played in (its open tickets on the map) and new requests
+  // arriving, as `make run` opens it.
+  results.push(await dataset('demo street', freshDatabase(), street, ['--demo-feed']));
+  results.push(await dataset(`${OPEN_TICKETS} open tickets`, manyOpenTickets(OPEN_TICKETS, micros, categories), street));
 }
 
 const mb = (b) => `${(b / 1e6).toFixed(1)} MB`;
@@ -229,5 +337,9 @@ for (const r of results) {
   console.log(`  bytes      app ${mb(r.app.bytes)}  bare ${mb(r.bare.bytes)}  ratio ${r.ratios.bytes.toFixed(2)}×`);
   console.log(`  requests   app ${r.app.requests}  bare ${r.bare.requests}; asked twice by the app: ${r.app.twice.join(', ') || 'none'}`);
   console.log(`  long tasks app ${r.app.longTasks} (longest ${r.app.longestTaskMs.toFixed(0)} ms)  bare ${r.bare.longTasks} (longest ${r.bare.longestTaskMs.toFixed(0)} ms)`);
+  const mv = (m) => `${m.tasks} long tasks (median per round), ${m.over200} over 200 ms in all rounds, longest ${m.longestMs.toFixed(0)} ms`;
+  console.log(`  panning and zooming ${INTERACT_MS / 1000} s at 10 new requests/s:`);
+  console.log(`             app ${mv(r.app.moving)}`);
+  console.log(`             bare ${mv(r.bare.moving)}`);
 }
 if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(results, null, 2));

@@ -6,9 +6,10 @@
 
 use binhe_api::tickets::{
     Acted, ActionRequest, CatalogueView, Created, DemoFeedStatus, DropRequest, FeedControl,
-    ImportPreview, ImportQuery, ImportStarted, JobProgress, ListQuery, MAX_LIST_LIMIT,
-    PhotoUploaded, ReportRequest, TicketDetail, TicketList, TicketView,
+    ImportPreview, ImportQuery, ImportStarted, JobProgress, ListQuery, MAX_LIST_IDS,
+    MAX_LIST_LIMIT, PhotoUploaded, ReportRequest, TicketDetail, TicketList,
 };
+use binhe_core::ticket::queue::QueueCounts;
 use binhe_core::ticket::{Category, SlaTable, TicketId};
 use gloo_net::http::Request;
 use web_sys::File;
@@ -18,15 +19,43 @@ use super::{
     send,
 };
 
-/// Open tickets, newest first (as many as the server lists at most), and how many there are.
-pub async fn open_tickets() -> Result<(Vec<TicketView>, u64), ApiError> {
+/// Open tickets, newest first (as many as the server lists at most), how many there are and
+/// the event they are as of.
+pub async fn open_tickets() -> Result<TicketList, ApiError> {
+    get_json(&open_tickets_path()).await
+}
+
+/// `GET` path of the queue's list (also asked for early, `js/early.js`).
+pub fn open_tickets_path() -> String {
     let query = ListQuery {
         scope: Some("open".to_owned()),
         limit: Some(MAX_LIST_LIMIT.to_string()),
         ..ListQuery::default()
     };
+    format!("/api/tickets?{}", query.to_query())
+}
+
+/// Tickets `ids` (at most [`MAX_LIST_IDS`]) as they are now, open or not, with the tabs'
+/// counts: the ones a stream said changed.
+pub async fn named_tickets(ids: &[TicketId]) -> Result<TicketList, ApiError> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let query = ListQuery {
+        ids: Some(ids.join(",")),
+        limit: Some(MAX_LIST_IDS.to_string()),
+        ..ListQuery::default()
+    };
+    get_json(&format!("/api/tickets?{}", query.to_query())).await
+}
+
+/// How many open tickets there are, and under each of the queue's tabs.
+pub async fn open_counts() -> Result<QueueCounts, ApiError> {
+    let query = ListQuery {
+        scope: Some("open".to_owned()),
+        limit: Some("1".to_owned()),
+        ..ListQuery::default()
+    };
     let list: TicketList = get_json(&format!("/api/tickets?{}", query.to_query())).await?;
-    Ok((list.tickets, list.total))
+    Ok(list.counts)
 }
 
 pub async fn ticket(id: TicketId) -> Result<TicketDetail, ApiError> {
@@ -172,10 +201,8 @@ pub async fn set_demo_feed(
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use binhe_api::tickets::TicketDetail;
+    use binhe_api::tickets::{TicketDetail, TicketView};
     use binhe_core::ticket::{SlaStatus, TicketState};
-
-    use super::*;
 
     /// A ticket as the server sends it (`TicketView`).
     pub(crate) const TICKET_JSON: &str = r#"{"id":42,"channel":"hotline","channel_zh":"12345热线","channel_en":"12345 hotline",

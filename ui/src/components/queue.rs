@@ -20,7 +20,7 @@ use crate::i18n::{Msg, new_arrivals, shown_of_total};
 use crate::map::DRAG_MIME;
 use crate::tickets::Desk;
 use crate::tickets::desk::{ChooseGrid, Live};
-use crate::tickets::queue::{QueueOrder, QueueTab, Tone, hold, rows, sla_at};
+use crate::tickets::queue::{QueueOrder, QueueTab, TabLabel, Tone, hold, rows, sla_at};
 use crate::tickets::time::{age, time_left};
 
 /// Where the chosen order is kept between visits.
@@ -90,13 +90,22 @@ pub fn TicketQueue() -> impl IntoView {
     // While the pointer is over the list: the rows as they stood then (tab, order, ids shown).
     let held = RwSignal::new(None::<(QueueTab, QueueOrder, Vec<TicketId>)>);
 
+    // Each tab's count: the server's, over every open ticket, when the list stops at its
+    // limit; otherwise the rows the list holds (the same, and it follows the clock and an action
+    // answered at once, before the next load).
     let counts = Memo::new(move |_| {
+        let totals = desk.totals.get();
         let (now, share) = (desk.now.get(), desk.due_soon_share.get());
         desk.tickets.with(|list| {
+            let complete = list.len() as u64 >= totals.open;
             QueueTab::ALL
                 .into_iter()
                 .map(|tab| {
-                    let n = rows(list, tab, QueueOrder::Newest, |t| sla_at(t, now, share)).len();
+                    let n = if complete {
+                        rows(list, tab, QueueOrder::Newest, |t| sla_at(t, now, share)).len() as u64
+                    } else {
+                        totals.get(tab)
+                    };
                     (tab, n)
                 })
                 .collect::<HashMap<_, _>>()
@@ -159,9 +168,25 @@ pub fn TicketQueue() -> impl IntoView {
             cursor.set(Some(id));
         }
     });
-    // Keep the keyboard's row in view.
+    // Keep the keyboard's row in view (in a long list, first scrolled to where it is drawn).
+    let list_ref = NodeRef::<leptos::html::Ul>::new();
+    let window = RowWindow::new(shown);
+    // A list turning long: its height and a row's, once the rows are drawn.
+    Effect::new(move || {
+        if window.is_virtual() {
+            request_animation_frame(move || {
+                if let Some(list) = list_ref.get_untracked() {
+                    window.measure(&list);
+                }
+            });
+        }
+    });
     Effect::new(move || {
         let Some(id) = cursor.get() else { return };
+        let at = shown.with_untracked(|rows| rows.iter().position(|t| t.id == id));
+        if let (Some(at), Some(list)) = (at, list_ref.get_untracked()) {
+            window.bring_into_reach(&list, at);
+        }
         super::reveal(format!(".queue-row[data-ticket-id=\"{id}\"]"));
     });
 
@@ -241,9 +266,13 @@ pub fn TicketQueue() -> impl IntoView {
                     "flagged"
                 },
                 t(tab.label()).to_owned(),
-                counts.with(|c| c.get(&tab).copied().unwrap_or(0)) as u64,
+                counts.with(|c| c.get(&tab).copied().unwrap_or(0)),
             ),
-            _ => ("open", t(Msg::ExportScopeOpen).to_owned(), desk.total.get()),
+            _ => (
+                "open",
+                t(Msg::ExportScopeOpen).to_owned(),
+                desk.totals.get().open,
+            ),
         };
         let query = ListQuery {
             scope: Some(scope.to_owned()),
@@ -328,14 +357,20 @@ pub fn TicketQueue() -> impl IntoView {
                     </button>
                 })}
                 <ul class="queue-list" role="listbox" tabindex="0" data-testid="queue-list"
-                    aria-label=move || t(Msg::QueueTitle) on:keydown=on_keydown>
-                    <For each=move || shown.get() key=|t| (t.id, t.version) let:ticket>
+                    data-virtual=move || window.is_virtual().to_string()
+                    aria-label=move || t(Msg::QueueTitle) on:keydown=on_keydown
+                    node_ref=list_ref on:scroll=move |_| window.scrolled(list_ref)>
+                    <li class="queue-spacer" role="presentation" aria-hidden="true"
+                        style:height=move || format!("{}px", window.above())></li>
+                    <For each=move || window.rows(shown) key=|t| (t.id, t.version) let:ticket>
                         <QueueRow ticket cursor/>
                     </For>
+                    <li class="queue-spacer" role="presentation" aria-hidden="true"
+                        style:height=move || format!("{}px", window.below(shown))></li>
                 </ul>
             </div>
             {move || {
-                let (loaded, total) = (desk.tickets.with(|l| l.len() as u64), desk.total.get());
+                let (loaded, total) = (desk.tickets.with(|l| l.len() as u64), desk.totals.get().open);
                 (total > loaded).then(|| view! { <p class="queue-note">{shown_of_total(lang.get(), loaded, total)}</p> })
             }}
             <p class="queue-hint">{move || t(if state.may().dispatch { Msg::QueueHint } else { Msg::QueueHintReadOnly })}</p>
@@ -443,4 +478,104 @@ pub(super) fn unclassified_tag(
             </span>
         }
     })
+}
+
+/// A list of more rows than this draws only those in and near view (the rest are spacers of
+/// the same height), so 5,000 open tickets cost what 40 do; shorter lists draw every row.
+const VIRTUAL_FROM: usize = 200;
+/// Rows drawn beyond each edge of the view, so a fast scroll does not show blank space.
+const OVERSCAN: usize = 20;
+/// A row's height with its gap, until one is measured.
+const ROW_GUESS: f64 = 58.0;
+
+/// Which rows of the queue are drawn: the scroll position and the list's height, and a row's
+/// height as measured.
+#[derive(Clone, Copy)]
+struct RowWindow {
+    scroll: RwSignal<f64>,
+    height: RwSignal<f64>,
+    row: RwSignal<f64>,
+    count: Memo<usize>,
+}
+
+impl RowWindow {
+    fn new(shown: Memo<Vec<TicketView>>) -> Self {
+        Self {
+            scroll: RwSignal::new(0.0),
+            height: RwSignal::new(800.0),
+            row: RwSignal::new(ROW_GUESS),
+            count: Memo::new(move |_| shown.with(Vec::len)),
+        }
+    }
+
+    fn is_virtual(self) -> bool {
+        self.count.get() > VIRTUAL_FROM
+    }
+
+    /// The first and one past the last row drawn.
+    fn range(self) -> (usize, usize) {
+        let count = self.count.get();
+        if count <= VIRTUAL_FROM {
+            return (0, count);
+        }
+        let row = self.row.get().max(1.0);
+        let first = (self.scroll.get() / row).floor() as usize;
+        let visible = (self.height.get() / row).ceil() as usize + 1;
+        let start = first.saturating_sub(OVERSCAN).min(count);
+        let end = (first + visible + OVERSCAN).min(count);
+        (start, end)
+    }
+
+    fn rows(self, shown: Memo<Vec<TicketView>>) -> Vec<TicketView> {
+        let (start, end) = self.range();
+        shown.with(|rows| rows.get(start..end).map(<[_]>::to_vec).unwrap_or_default())
+    }
+
+    fn above(self) -> f64 {
+        self.range().0 as f64 * self.row.get()
+    }
+
+    fn below(self, shown: Memo<Vec<TicketView>>) -> f64 {
+        let count = shown.with(Vec::len);
+        count.saturating_sub(self.range().1) as f64 * self.row.get()
+    }
+
+    /// The list scrolled: note where, its height, and a drawn row's height (rows are one line
+    /// pair each, so one measures them all).
+    fn scrolled(self, list: NodeRef<leptos::html::Ul>) {
+        let Some(list) = list.get_untracked() else {
+            return;
+        };
+        self.measure(&list);
+        self.scroll.set(f64::from(list.scroll_top()));
+    }
+
+    fn measure(self, list: &web_sys::HtmlUListElement) {
+        self.height.set(f64::from(list.client_height()));
+        let rows = list.get_elements_by_class_name("queue-row");
+        if let (Some(a), Some(b)) = (rows.item(0), rows.item(1)) {
+            let a = a.get_bounding_client_rect();
+            let b = b.get_bounding_client_rect();
+            let step = b.top() - a.top();
+            if step > 1.0 && (step - self.row.get_untracked()).abs() > 0.5 {
+                self.row.set(step);
+            }
+        }
+    }
+
+    /// Scrolls a long list so row `at` is drawn (the caller then brings it fully into view).
+    fn bring_into_reach(self, list: &web_sys::HtmlUListElement, at: usize) {
+        if !self.is_virtual() {
+            return;
+        }
+        self.measure(list);
+        let (start, end) = self.range();
+        if at >= start + OVERSCAN && at + OVERSCAN < end {
+            return;
+        }
+        let row = self.row.get_untracked();
+        let top = (at as f64 * row - self.height.get_untracked() / 2.0).max(0.0);
+        list.set_scroll_top(top as i32);
+        self.scroll.set(top);
+    }
 }

@@ -165,4 +165,9 @@ extern "C" {
     /// Replaces the source's data in place; layers, camera and the rest of the map stay.
     #[wasm_bindgen(method, js_name = setData)]
     pub fn set_data(this: &GeoJsonSource, data: &JsValue);
+
+    /// Applies a diff (`{remove: [ids], add: [features]}`) to the source's features by id:
+    /// the worker updates what changed, the rest stays.
+    #[wasm_bindgen(method, js_name = updateData)]
+    pub fn update_data(this: &GeoJsonSource, diff: &JsValue);
 }

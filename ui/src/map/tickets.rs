@@ -19,6 +19,7 @@ use super::style::{self, TICKETS_CLUSTER, TICKETS_POINT};
 use super::view::{GridMap, js, leak};
 use crate::app::AppState;
 use crate::tickets::Desk;
+use binhe_api::tickets::{TICKETS_GEOJSON, TicketPoint, TicketView};
 use binhe_core::ticket::TicketId;
 
 /// The data type a queue row puts on an HTML5 drag: the ticket id.
@@ -334,11 +335,43 @@ pub(super) fn install(
 /// Feeds the open tickets' GeoJSON text to the map.
 pub(super) fn show(gm: &GridMap, geojson: &str) -> Result<(), JsValue> {
     let data = js_sys::JSON::parse(geojson)?;
+    ticket_source(gm)?.set_data(&data);
+    Ok(())
+}
+
+/// Puts changed tickets onto the map in place (`updateData`, done in the map's worker): each
+/// one's old point goes, and the open ones with a place come back as they are now.
+pub(super) fn apply_changes(
+    gm: &GridMap,
+    views: &[TicketView],
+    gone: &[TicketId],
+) -> Result<(), JsValue> {
+    let remove: Vec<TicketId> = views
+        .iter()
+        .map(|t| t.id)
+        .chain(gone.iter().copied())
+        .collect();
+    let add: Vec<_> = views
+        .iter()
+        .filter(|t| t.state.is_open())
+        .filter_map(TicketPoint::of)
+        .collect();
+    ticket_source(gm)?.update_data(&js(&json!({"remove": remove, "add": add})));
+    Ok(())
+}
+
+/// Loads the whole layer again inside the map's worker (fetched and parsed there, so the
+/// page's thread stays free): the deadline colours as of now.
+pub(super) fn reload_in_worker(gm: &GridMap) -> Result<(), JsValue> {
+    let url = web_sys::Url::new_with_base(TICKETS_GEOJSON, &super::view::base_url())?;
+    ticket_source(gm)?.set_data(&JsValue::from_str(&url.href()));
+    Ok(())
+}
+
+fn ticket_source(gm: &GridMap) -> Result<super::bindings::GeoJsonSource, JsValue> {
     gm.map
         .get_source(style::SOURCE_TICKETS)
-        .ok_or_else(|| JsValue::from_str("the map has no ticket source"))?
-        .set_data(&data);
-    Ok(())
+        .ok_or_else(|| JsValue::from_str("the map has no ticket source"))
 }
 
 /// Shows the point picked for a form, or nothing.

@@ -12,6 +12,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 
+use futures_util::future::join5;
 use js_sys::{Function, Promise, Reflect};
 use leptos::html::Div;
 use leptos::prelude::*;
@@ -47,7 +48,7 @@ use crate::cameras::CameraHealth;
 use crate::components::{Board, HeatPeriodChooser, Replay};
 use crate::i18n::{Lang, Msg};
 use crate::tickets::Desk;
-use crate::tickets::desk::SingleFlight;
+use crate::tickets::desk::{DeskChange, SingleFlight};
 use crate::tickets::queue::Tone;
 
 /// Room kept around a grid when the map fits it; the right side leaves space for the card.
@@ -382,13 +383,17 @@ fn install_interaction(
     map.on("idle", &on_idle);
 }
 
+/// The page's base URL, which the map's worker resolves the UI's relative URLs against.
+pub(super) fn base_url() -> String {
+    document().base_uri().ok().flatten().unwrap_or_default()
+}
+
 /// A map in `container` with the empty base style and no rotation, `camera` (`center`, `zoom`
 /// …) added to its options.
 pub(super) fn new_map(container: &HtmlElement, camera: Value) -> Result<MapLibreMap, JsValue> {
     // MapLibre 6 would also find its worker beside its own module, but only under http(s);
     // saying where it is keeps the desktop (custom scheme) build working too.
-    let base = document().base_uri().ok().flatten().unwrap_or_default();
-    let worker = web_sys::Url::new_with_base(WORKER_PATH, &base)
+    let worker = web_sys::Url::new_with_base(WORKER_PATH, &base_url())
         .map_or_else(|_| WORKER_PATH.to_owned(), |u| u.href());
     set_worker_url(&worker);
     let mut options = json!({
@@ -407,6 +412,43 @@ pub(super) fn new_map(container: &HtmlElement, camera: Value) -> Result<MapLibre
     MapLibreMap::new(&options)
 }
 
+/// The data the map asks for at start, all at once (each is a request of its own, so the
+/// browser fetches them side by side while MapLibre loads its worker).
+struct FirstData {
+    grids: Result<String, ApiError>,
+    basemap: Result<String, ApiError>,
+    tickets: Result<String, ApiError>,
+    devices: Result<String, ApiError>,
+    street_basemap: Result<Option<BasemapInfo>, ApiError>,
+}
+
+impl FirstData {
+    async fn load() -> Self {
+        let (grids, basemap, tickets, devices, street_basemap) = join5(
+            api::get_text(GRIDS_GEOJSON),
+            api::get_text(BASEMAP_GEOJSON),
+            api::get_text(TICKETS_GEOJSON),
+            api::get_text(DEVICES_GEOJSON),
+            basemap_api::current(),
+        )
+        .await;
+        Self {
+            grids,
+            basemap,
+            tickets,
+            devices,
+            street_basemap,
+        }
+    }
+}
+
+/// What `start` loaded for the effects that keep it current: the open tickets as of desk
+/// revision `revision`, and the devices.
+struct Started {
+    tickets: (u64, Result<String, ApiError>),
+    devices: Result<String, ApiError>,
+}
+
 /// Creates the map in `container`, loads the data, then wires it to the state.
 async fn start(
     container: HtmlElement,
@@ -416,7 +458,7 @@ async fn start(
     ghost: RwSignal<Option<(f64, f64)>>,
     home: StoredValue<Option<Bbox>>,
     device: RwSignal<Option<DeviceInfo>>,
-) -> Result<(), ApiError> {
+) -> Result<Started, ApiError> {
     // Pinggu, until the street's own bbox is known and fitted.
     let camera = json!({"minZoom": 10, "maxZoom": 19.5, "center": [117.12, 40.14], "zoom": 12});
     let map =
@@ -424,8 +466,10 @@ async fn start(
     set_window_prop("binheMap", &map);
     let loaded = next_event(&map, "load");
 
-    let grids = api::get_text(GRIDS_GEOJSON).await?;
-    let basemap = api::get_text(BASEMAP_GEOJSON).await?;
+    let revision = desk.revision.get_untracked();
+    let first = FirstData::load().await;
+    let grids = first.grids?;
+    let basemap = first.basemap?;
     let index = GridIndex::from_geojson(&grids)
         .map_err(|e| ApiError::bad_response(&format!("{GRIDS_GEOJSON}: {e}")))?;
     let _ = JsFuture::from(loaded).await;
@@ -448,12 +492,15 @@ async fn start(
     tickets::install(&grid_map, state, desk, &container, ghost);
     store.set_value(Some(grid_map));
     // The street's own basemap, if it has one (the effect in `MapView` draws it).
-    match basemap_api::current().await {
+    match first.street_basemap {
         Ok(basemap) => state.basemap.set(basemap),
         Err(e) => state.notify(Msg::ErrorBasemap, e),
     }
     state.index.set(Some(Arc::new(index)));
-    Ok(())
+    Ok(Started {
+        tickets: (revision, first.tickets),
+        devices: first.devices,
+    })
 }
 
 /// Loads the replaced grids into the running map. The camera stays unless home moved (a file
@@ -505,6 +552,10 @@ pub fn MapView() -> impl IntoView {
     // device whose card is open.
     let shown_kinds = RwSignal::new(Vec::<DeviceKind>::new());
     let device = RwSignal::new(None::<DeviceInfo>);
+    // What the start loaded, taken by the effects below on their first run: the open tickets
+    // (and the desk revision they are as of) and the devices.
+    let first_tickets = StoredValue::new_local(None::<(u64, Result<String, ApiError>)>);
+    let first_devices = StoredValue::new_local(None::<Result<String, ApiError>>);
 
     Effect::new(move |started: Option<bool>| {
         if started == Some(true) {
@@ -515,8 +566,12 @@ pub fn MapView() -> impl IntoView {
         };
         spawn_local(async move {
             shown_version.set_value(state.data_version.get_untracked());
-            if let Err(e) = start(el.into(), state, desk, store, ghost, home, device).await {
-                state.notify(Msg::ErrorLoadMap, e);
+            match start(el.into(), state, desk, store, ghost, home, device).await {
+                Ok(started) => {
+                    first_tickets.set_value(Some(started.tickets));
+                    first_devices.set_value(Some(started.devices));
+                }
+                Err(e) => state.notify(Msg::ErrorLoadMap, e),
             }
             loading.set(false);
         });
@@ -629,24 +684,56 @@ pub fn MapView() -> impl IntoView {
 
     // Tickets changed (or the map is ready) → the ticket source reloads.
     let ticket_loads = Rc::new(SingleFlight::default());
+    let show_tickets = move |loaded: Result<String, ApiError>| match loaded {
+        Ok(text) => store.with_value(|gm| {
+            if let Some(gm) = gm
+                && let Err(e) = tickets::show(gm, &text)
+            {
+                state.notify(
+                    Msg::ErrorLoadTickets,
+                    ApiError::bad_response(&error_text(&e)),
+                );
+            }
+        }),
+        Err(e) => state.notify(Msg::ErrorLoadTickets, e),
+    };
     Effect::new(move || {
-        desk.revision.track();
+        let revision = desk.revision.get();
         if loading.get() {
             return;
         }
+        // The start's load, if nothing changed since it was asked for.
+        if let Some((as_of, loaded)) = first_tickets.try_update_value(Option::take).flatten()
+            && as_of == revision
+        {
+            show_tickets(loaded);
+            return;
+        }
         ticket_loads.run(move || async move {
-            match api::get_text(TICKETS_GEOJSON).await {
-                Ok(text) => store.with_value(|gm| {
-                    if let Some(gm) = gm
-                        && let Err(e) = tickets::show(gm, &text)
-                    {
-                        state.notify(
-                            Msg::ErrorLoadTickets,
-                            ApiError::bad_response(&error_text(&e)),
-                        );
-                    }
-                }),
-                Err(e) => state.notify(Msg::ErrorLoadTickets, e),
+            show_tickets(api::get_text(TICKETS_GEOJSON).await);
+        });
+    });
+
+    // Tickets caught up on → their points in place; a quiet minute → the layer again, loaded
+    // in the map's worker.
+    Effect::new(move || {
+        let Some(change) = desk.changes.get() else {
+            return;
+        };
+        if loading.get_untracked() {
+            return; // the start's load is newer
+        }
+        store.with_value(|gm| {
+            let Some(gm) = gm else { return };
+            let done = match &*change {
+                DeskChange::Tickets { views, gone } => tickets::apply_changes(gm, views, gone),
+                DeskChange::Clock => tickets::reload_in_worker(gm),
+            };
+            if let Err(e) = done {
+                state.notify(
+                    Msg::ErrorLoadTickets,
+                    ApiError::bad_response(&error_text(&e)),
+                );
             }
         });
     });
@@ -690,7 +777,11 @@ pub fn MapView() -> impl IntoView {
             return done.unwrap_or(false);
         }
         spawn_local(async move {
-            match api::get_text(DEVICES_GEOJSON).await {
+            let loaded = match first_devices.try_update_value(Option::take).flatten() {
+                Some(loaded) => loaded,
+                None => api::get_text(DEVICES_GEOJSON).await,
+            };
+            match loaded {
                 Ok(text) => store.with_value(|gm| {
                     let Some(gm) = gm else { return };
                     match health

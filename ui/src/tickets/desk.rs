@@ -11,9 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use binhe_api::tickets::{
-    Acted, ActionRequest, CatalogueView, Created, LiveEvent, ReportRequest, TicketDetail,
-    TicketView,
+    Acted, ActionRequest, CatalogueView, Created, LiveEvent, MAX_LIST_IDS, ReportRequest,
+    TicketDetail, TicketList, TicketView,
 };
+use binhe_core::ticket::queue::QueueCounts;
 use binhe_core::ticket::{ActionKind, Channel, SlaStatus, TicketId, TicketState};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -131,13 +132,26 @@ pub struct ChooseGrid {
     pub action: ActionKind,
 }
 
+/// What changed on the desk without a full load, for the map (and whoever else keeps a copy).
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeskChange {
+    /// These tickets as they are now (open or not), and those the caller no longer sees.
+    Tickets {
+        views: Vec<TicketView>,
+        gone: Vec<TicketId>,
+    },
+    /// Time passed: deadline colours move on (nothing else changed).
+    Clock,
+}
+
 /// The desk's shared state; every field is a signal, so it is `Copy`.
 #[derive(Clone, Copy)]
 pub struct Desk {
     /// Open tickets, newest first, as last loaded.
     pub tickets: RwSignal<Arc<Vec<TicketView>>>,
-    /// Open tickets on the server (the list may stop at the server's limit).
-    pub total: RwSignal<u64>,
+    /// Open tickets on the server (the list may stop at the server's limit), and under each
+    /// of the queue's tabs, as of the last answer.
+    pub totals: RwSignal<QueueCounts>,
     pub loaded: RwSignal<bool>,
     /// Bumped whenever tickets changed on the server.
     pub revision: RwSignal<u64>,
@@ -164,9 +178,10 @@ pub struct Desk {
     pub live: RwSignal<Live>,
     /// The latest change the live stream told of.
     pub heard: RwSignal<Option<LiveEvent>>,
-    gather_pending: StoredValue<bool>,
-    /// The live stream, and which one is current (see [`super::live::reconnect`]).
-    pub(super) stream: StoredValue<(Option<web_sys::EventSource>, u64), LocalStorage>,
+    /// The latest change applied without a full load (see [`Desk::catch_up`]).
+    pub changes: RwSignal<Option<Arc<DeskChange>>>,
+    /// The live stream, which one is current and where it resumes from.
+    pub(super) stream: StoredValue<super::live::Stream, LocalStorage>,
 }
 
 /// What the new-ticket form is to start from, taken by the form when it opens (a context of
@@ -192,7 +207,7 @@ impl Desk {
     pub fn start(app: AppState) -> Self {
         let desk = Desk {
             tickets: RwSignal::new(Arc::new(Vec::new())),
-            total: RwSignal::new(0),
+            totals: RwSignal::new(QueueCounts::default()),
             loaded: RwSignal::new(false),
             revision: RwSignal::new(0),
             catalogue: RwSignal::new(None),
@@ -210,8 +225,8 @@ impl Desk {
             camera_focus: RwSignal::new(None),
             live: RwSignal::new(Live::Connecting),
             heard: RwSignal::new(None),
-            gather_pending: StoredValue::new(false),
-            stream: StoredValue::new_local((None, 0)),
+            changes: RwSignal::new(None),
+            stream: StoredValue::new_local(super::live::Stream::default()),
         };
         desk.run(app);
         desk
@@ -234,47 +249,48 @@ impl Desk {
             self.revision.track();
             list.run(move || async move {
                 match api::open_tickets().await {
-                    Ok((tickets, total)) => {
-                        if self.tickets.with_untracked(|t| **t != tickets) {
-                            self.tickets.set(Arc::new(tickets));
+                    Ok(list) => {
+                        if self.tickets.with_untracked(|t| **t != list.tickets) {
+                            self.tickets.set(Arc::new(list.tickets));
                         }
-                        self.total.set(total);
+                        self.totals.set(list.counts);
+                        self.heard_up_to(list.as_of);
                     }
                     Err(e) => app.notify(Msg::ErrorLoadTickets, e),
                 }
                 self.loaded.set(true);
+                // The stream opens once the first list is in, told what that list is as of:
+                // it tells what came since, and nothing needs loading twice.
+                if !self.stream.with_value(|s| s.opened) {
+                    self.stream.update_value(|s| s.opened = true);
+                    super::live::connect(self);
+                }
             });
         });
 
         let detail = Rc::new(SingleFlight::default());
-        Effect::new(move || {
-            self.revision.track();
-            if self.selected.get().is_none() {
-                return;
-            }
-            detail.run(move || async move {
-                let Some(id) = self.selected.get_untracked() else {
-                    return;
-                };
-                let result = match api::ticket(id).await {
-                    Ok(detail) => Ok(Arc::new(detail)),
-                    // Cut off from the center: the card keeps what it showed, or the ticket
-                    // as the queue last loaded it.
-                    Err(e) if e.is_network() => match self.offline_detail(id) {
-                        Some(detail) => Ok(detail),
-                        None => Err(e),
-                    },
-                    Err(e) => Err(e),
-                };
-                let result = Some(result);
-                // An answer for a ticket the dispatcher has since left is dropped; an unchanged
-                // one too, so a half-filled form on the card is not drawn anew.
-                if self.selected.get_untracked() == Some(id)
-                    && self.detail.with_untracked(|d| *d != result)
-                {
-                    self.detail.set(result);
+        Effect::new({
+            let detail = Rc::clone(&detail);
+            move || {
+                self.revision.track();
+                if self.selected.get().is_some() {
+                    detail.run(move || self.reload_detail());
                 }
+            }
+        });
+        // A change caught up on touches the open card's ticket: the card reloads too.
+        Effect::new(move || {
+            let touched = self.changes.with(|c| match c.as_deref() {
+                Some(DeskChange::Tickets { views, gone }) => {
+                    let selected = self.selected.get_untracked();
+                    views.iter().any(|t| Some(t.id) == selected)
+                        || gone.iter().any(|id| Some(*id) == selected)
+                }
+                _ => false,
             });
+            if touched {
+                detail.run(move || self.reload_detail());
+            }
         });
 
         // Kept actions the center has now done (or refused): reload.
@@ -294,23 +310,142 @@ impl Desk {
         });
 
         set_interval(move || self.now.set(time::now()), TICK);
-        set_interval(move || self.changed(), QUIET_RELOAD);
-        super::live::connect(self);
+        set_interval(move || self.clock_moved(), QUIET_RELOAD);
     }
 
-    /// Something changed on the server: reload shortly, together with whatever else arrives.
+    async fn reload_detail(self) {
+        let Some(id) = self.selected.get_untracked() else {
+            return;
+        };
+        let result = match api::ticket(id).await {
+            Ok(detail) => Ok(Arc::new(detail)),
+            // Cut off from the center: the card keeps what it showed, or the ticket as the queue
+            // last loaded it.
+            Err(e) if e.is_network() => match self.offline_detail(id) {
+                Some(detail) => Ok(detail),
+                None => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        let result = Some(result);
+        // An answer for a ticket the dispatcher has since left is dropped; an unchanged one too,
+        // so a half-filled form on the card is not drawn anew.
+        if self.selected.get_untracked() == Some(id) && self.detail.with_untracked(|d| *d != result)
+        {
+            self.detail.set(result);
+        }
+    }
+
+    /// A quiet minute: the map's deadline colours move on, and, where the list stops at its
+    /// limit, the tabs' counts are asked again (the rows' chips follow the clock by themselves).
+    fn clock_moved(self) {
+        self.changes.set(Some(Arc::new(DeskChange::Clock)));
+        if self
+            .tickets
+            .with_untracked(|l| (l.len() as u64) < self.totals.get_untracked().open)
+        {
+            spawn_local(async move {
+                if let Ok(counts) = api::open_counts().await {
+                    self.totals.set(counts);
+                }
+            });
+        }
+    }
+
+    /// The newest event the desk's lists account for (a list's `as_of`, an event heard): the
+    /// point a stream resumes from.
+    pub(super) fn heard_up_to(self, event_id: i64) {
+        self.stream.update_value(|s| {
+            s.resume_after = Some(s.resume_after.map_or(event_id, |a| a.max(event_id)));
+        });
+    }
+
+    /// Something changed on the server that only a full load shows: reload shortly, together
+    /// with whatever else arrives.
     pub fn changed(self) {
-        if self.gather_pending.get_value() {
+        self.stream.update_value(|s| s.reload = true);
+        self.gather();
+    }
+
+    /// The stream told of a change to ticket `id`: catch up on it shortly, together with
+    /// whatever else arrives.
+    pub(super) fn touched(self, id: TicketId) {
+        self.stream.update_value(|s| {
+            s.pending.insert(id);
+        });
+        self.gather();
+    }
+
+    fn gather(self) {
+        if self.stream.with_value(|s| s.gathering) {
             return;
         }
-        self.gather_pending.set_value(true);
+        self.stream.update_value(|s| s.gathering = true);
         set_timeout(
             move || {
-                self.gather_pending.set_value(false);
-                self.revision.update(|r| *r += 1);
+                self.stream.update_value(|s| s.gathering = false);
+                self.catch_up();
             },
             GATHER,
         );
+    }
+
+    /// Applies what gathered: a full load if one was asked for (or too many tickets changed to
+    /// name them), otherwise the changed tickets only (`GET /api/tickets?ids=`), put into the
+    /// list in place and told to the map as a [`DeskChange`].
+    fn catch_up(self) {
+        let full = self.stream.with_value(|s| {
+            s.reload
+                || s.pending.len() > MAX_LIST_IDS
+                || (!s.pending.is_empty() && !self.loaded.get_untracked())
+        });
+        if full {
+            self.stream.update_value(|s| {
+                s.reload = false;
+                s.pending.clear();
+            });
+            self.revision.update(|r| *r += 1);
+            return;
+        }
+        if self.stream.with_value(|s| s.pending.is_empty()) {
+            return;
+        }
+        let runner = self.stream.with_value(|s| Rc::clone(&s.runner));
+        runner.run(move || async move {
+            let ids: Vec<TicketId> = self
+                .stream
+                .try_update_value(|s| std::mem::take(&mut s.pending))
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            if ids.is_empty() {
+                return;
+            }
+            match api::named_tickets(&ids).await {
+                Ok(list) => self.apply_changes(&ids, list),
+                // Whatever failed is in the next full load.
+                Err(_) => self.changed(),
+            }
+        });
+    }
+
+    fn apply_changes(self, asked: &[TicketId], list: TicketList) {
+        let gone: Vec<TicketId> = asked
+            .iter()
+            .copied()
+            .filter(|id| !list.tickets.iter().any(|t| t.id == *id))
+            .collect();
+        self.tickets.update(|shown| {
+            let shown = Arc::make_mut(shown);
+            shown.retain(|t| !asked.contains(&t.id));
+            shown.extend(list.tickets.iter().filter(|t| t.state.is_open()).cloned());
+        });
+        self.totals.set(list.counts);
+        self.heard_up_to(list.as_of);
+        self.changes.set(Some(Arc::new(DeskChange::Tickets {
+            views: list.tickets,
+            gone,
+        })));
     }
 
     /// Another account took over: nothing of the last one's stays on screen, the queue and the
@@ -323,7 +458,7 @@ impl Desk {
         self.pick.set(None);
         self.picked.set(None);
         self.tickets.set(Arc::new(Vec::new()));
-        self.total.set(0);
+        self.totals.set(QueueCounts::default());
         self.loaded.set(false);
         super::live::reconnect(self);
         self.changed();
@@ -392,6 +527,7 @@ impl Desk {
     /// Puts a ticket the server sent back into the list (or takes it out once it is no longer
     /// open) and onto the card, before the reload the stream will bring.
     fn apply(self, ticket: TicketView) {
+        let id = ticket.id;
         self.tickets.update(|list| {
             let list = Arc::make_mut(list);
             list.retain(|t| t.id != ticket.id);
@@ -406,7 +542,7 @@ impl Desk {
                 Arc::make_mut(detail).ticket = ticket;
             }
         });
-        self.changed();
+        self.touched(id);
     }
 
     /// Sends `action` for ticket `id` as the dispatcher last saw it (after the actions on it

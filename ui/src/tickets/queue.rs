@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use binhe_api::tickets::TicketView;
+use binhe_core::ticket::queue::QueueFacts;
+pub use binhe_core::ticket::queue::QueueTab;
 use binhe_core::ticket::{SlaStatus, TicketId, TicketState};
 
 use crate::i18n::Msg;
@@ -113,31 +115,13 @@ pub fn sla_at(ticket: &TicketView, now: DateTime<Utc>, due_soon_share: Option<f6
     }
 }
 
-/// The queue's tabs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum QueueTab {
-    /// 待受理/待分派: reported or registered, placed in a grid.
-    New,
-    /// 处置中: dispatched, handled, fed back or verified.
-    InProgress,
-    /// 超期/临期: overdue or soon due, any open state.
-    Deadline,
-    /// 未定位: could not be placed in a grid.
-    Unrouted,
-    /// 疑似重复: flagged as a possible duplicate.
-    Flagged,
+/// The queue's tabs' names on screen.
+pub trait TabLabel {
+    fn label(self) -> Msg;
 }
 
-impl QueueTab {
-    pub const ALL: [QueueTab; 5] = [
-        QueueTab::New,
-        QueueTab::InProgress,
-        QueueTab::Deadline,
-        QueueTab::Unrouted,
-        QueueTab::Flagged,
-    ];
-
-    pub fn label(self) -> Msg {
+impl TabLabel for QueueTab {
+    fn label(self) -> Msg {
         match self {
             QueueTab::New => Msg::QueueNew,
             QueueTab::InProgress => Msg::QueueInProgress,
@@ -146,39 +130,16 @@ impl QueueTab {
             QueueTab::Flagged => Msg::QueueFlagged,
         }
     }
+}
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            QueueTab::New => "new",
-            QueueTab::InProgress => "in-progress",
-            QueueTab::Deadline => "deadline",
-            QueueTab::Unrouted => "unrouted",
-            QueueTab::Flagged => "flagged",
-        }
-    }
-
-    /// Whether `t` (whose deadline status at this moment is `sla`) is listed under this tab.
-    pub fn holds(self, t: &TicketView, sla: SlaStatus) -> bool {
-        if !t.state.is_open() {
-            return false;
-        }
-        match self {
-            QueueTab::New => {
-                matches!(t.state, TicketState::Reported | TicketState::Registered)
-                    && t.routing.unrouted.is_none()
-            }
-            QueueTab::InProgress => matches!(
-                t.state,
-                TicketState::Dispatched
-                    | TicketState::Handling
-                    | TicketState::FedBack
-                    | TicketState::Verified
-            ),
-            QueueTab::Deadline => matches!(sla, SlaStatus::Overdue | SlaStatus::DueSoon),
-            QueueTab::Unrouted => t.routing.unrouted.is_some(),
-            QueueTab::Flagged => t.duplicate_flag.is_some(),
-        }
-    }
+/// Whether `t` (whose deadline status at this moment is `sla`) is listed under `tab`.
+pub fn holds(tab: QueueTab, t: &TicketView, sla: SlaStatus) -> bool {
+    tab.holds(QueueFacts {
+        state: t.state,
+        unrouted: t.routing.unrouted.is_some(),
+        flagged: t.duplicate_flag.is_some(),
+        sla,
+    })
 }
 
 /// The order of the queue's rows.
@@ -236,7 +197,7 @@ pub fn rows(
         .iter()
         .filter_map(|t| {
             let status = sla(t);
-            tab.holds(t, status).then(|| (t, pressing(t, status)))
+            holds(tab, t, status).then(|| (t, pressing(t, status)))
         })
         .collect();
     match order {
@@ -455,7 +416,7 @@ pub(crate) mod tests {
             of: 3,
             distance_m: 20.0,
         });
-        assert!(QueueTab::Flagged.holds(&t, SlaStatus::OnTime));
-        assert!(QueueTab::New.holds(&t, SlaStatus::OnTime));
+        assert!(holds(QueueTab::Flagged, &t, SlaStatus::OnTime));
+        assert!(holds(QueueTab::New, &t, SlaStatus::OnTime));
     }
 }

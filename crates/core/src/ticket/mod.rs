@@ -16,6 +16,7 @@ pub mod demo_feed;
 pub mod intake;
 pub mod lifecycle;
 pub mod photo;
+pub mod queue;
 pub mod replay;
 pub mod routing;
 pub mod sla;

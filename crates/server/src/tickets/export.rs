@@ -43,6 +43,7 @@ async fn answer(
         state: query.state.clone(),
         community: query.community.clone(),
         limit: None,
+        ids: None,
     };
     let mut filter = parse_filter(&list, PAGE, PAGE)?;
     filter.visibility = caller.principal.visibility();

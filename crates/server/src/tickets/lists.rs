@@ -9,16 +9,17 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use binhe_api::tickets::{
-    DEFAULT_LIST_LIMIT, ListQuery, MAP_LIMIT, MAX_LIST_LIMIT, NearbyCamera, TicketDetail,
-    TicketList, TicketPoint, photo_url,
+    DEFAULT_LIST_LIMIT, ListQuery, MAP_LIMIT, MAX_LIST_IDS, MAX_LIST_LIMIT, NearbyCamera,
+    TicketDetail, TicketList, TicketPoint, photo_url,
 };
 use binhe_core::GridCode;
 use binhe_core::access::Visibility;
 use binhe_core::geojson::{Feature, FeatureCollection, Geometry};
+use binhe_core::ticket::queue::QueueCounts;
 use binhe_core::ticket::{TicketId, TicketState};
 use binhe_store::{DeviceRepository, ListedTicket, PhotoRepository, TicketFilter, TicketScope};
 
-use super::{Shown, TicketError, visible_ticket};
+use super::{Shown, TicketError, now, visible_ticket};
 use crate::dataset::{Grids, layer_text};
 use crate::desk::TicketDesk;
 use crate::http::extract::{Json, Path, Query};
@@ -83,8 +84,14 @@ pub(super) fn parse_filter(
                 )
             })?,
     };
+    let ids = query.ids.as_deref().map(parse_ids).transpose()?;
     Ok(TicketFilter {
-        scope,
+        // The tickets named are listed whatever their state.
+        scope: if ids.is_some() {
+            TicketScope::All
+        } else {
+            scope
+        },
         state,
         community,
         // Narrowed to the caller's scope by each route.
@@ -94,7 +101,28 @@ pub(super) fn parse_filter(
         received_until: None,
         limit,
         after: None,
+        ids,
     })
+}
+
+/// `ids=`: ticket ids, comma-separated, at least one and at most [`MAX_LIST_IDS`].
+fn parse_ids(raw: &str) -> Result<Vec<TicketId>, ApiError> {
+    let bad = || {
+        RequestError::bad(
+            "ids",
+            format!("ids must be 1–{MAX_LIST_IDS} ticket ids separated by commas, got {raw:?}"),
+            format!("ids 须为 1–{MAX_LIST_IDS} 个以逗号分隔的工单编号，收到“{raw}”"),
+        )
+    };
+    let ids = raw
+        .split(',')
+        .map(|id| id.trim().parse::<TicketId>().ok().filter(|id| *id > 0))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(bad)?;
+    if ids.is_empty() || ids.len() > MAX_LIST_IDS {
+        return Err(bad().into());
+    }
+    Ok(ids)
 }
 
 /// The tickets a list or the map layer asks for, cut to what the caller sees, with what shows
@@ -132,6 +160,8 @@ impl Found {
                 .map(|l| ctx.ticket(&l.ticket, l.duplicates))
                 .collect(),
             total: self.total,
+            as_of: 0,
+            counts: QueueCounts::default(),
         }
     }
 
@@ -173,11 +203,24 @@ pub(super) async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Json<TicketList>, ApiError> {
     let limits = (DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
-    Ok(Json(
-        Found::of(&desk, &grids, &caller, &query, limits)
-            .await?
-            .list(),
-    ))
+    // Read first: a change between the two is told again by the stream, never lost.
+    let as_of = desk.store().last_event_id().await?;
+    let (found, counts) =
+        tokio::try_join!(Found::of(&desk, &grids, &caller, &query, limits), async {
+            let counts = desk
+                .store()
+                .queue_counts(
+                    &caller.principal.visibility(),
+                    now(),
+                    desk.sla().due_soon_share,
+                )
+                .await?;
+            Ok::<_, ApiError>(counts)
+        },)?;
+    let mut list = found.list();
+    list.as_of = as_of;
+    list.counts = counts;
+    Ok(Json(list))
 }
 
 /// `GET /api/tickets.geojson`: every located ticket of the list asked for (up to

@@ -16,7 +16,8 @@ use binhe_core::kpi::{
 };
 use binhe_core::ticket::intake::Intake;
 use binhe_core::ticket::lifecycle::{self, Command};
-use binhe_core::ticket::routing::Routing;
+use binhe_core::ticket::queue::{QueueCounts, QueueFacts};
+use binhe_core::ticket::routing::{Routing, UnroutedReason};
 use binhe_core::ticket::{
     Actor, ActorRole, Assignment, Catalogue, Channel, DuplicateFlag, Point, SlaTable, Ticket,
     TicketState,
@@ -84,6 +85,7 @@ macro_rules! tests {
             an_upstream_order_number_is_stored_once_and_a_failed_batch_stores_nothing,
             appending_checks_the_version_and_a_conflict_changes_nothing,
             lists_filter_by_scope_state_and_community_newest_first,
+            queue_counts_follow_the_tabs_rule_over_every_open_ticket_seen,
             a_batch_beyond_one_statements_bind_limit_is_stored_whole,
             catalogue_and_sla_table_round_trip,
             the_basemap_choice_survives_reopening_and_removing_it_leaves_none,
@@ -503,6 +505,134 @@ pub async fn lists_filter_by_scope_state_and_community_newest_first(fixture: &im
     assert_eq!(ids(store.list(&from).await.unwrap().0), [4]);
     assert_eq!(store.duplicates_of(1).await.unwrap()[0].id, 3);
     assert_eq!(store.open_located().await.unwrap().len(), 3);
+    // Named ones only, whatever their state (3 is merged), in the list's order.
+    let named = |ids: Vec<i64>| TicketFilter {
+        ids: Some(ids),
+        ..all()
+    };
+    let (found, total) = store.list(&named(vec![1, 3, 99])).await.unwrap();
+    assert_eq!((ids(found), total), (vec![3, 1], 2));
+    assert!(store.list(&named(Vec::new())).await.unwrap().0.is_empty());
+}
+
+pub async fn queue_counts_follow_the_tabs_rule_over_every_open_ticket_seen(fixture: &impl Fixture) {
+    let store = fixture.open().await;
+    // Received 01:00 plus 0, 10, … minutes, and 2, 3, 4 days; all due 7 days after receipt.
+    let mut batch: Vec<NewTicket> = [0, 10, 20, 30, 2 * 1440, 3 * 1440, 4 * 1440]
+        .into_iter()
+        .zip(1..)
+        .map(|(minutes, id)| new_ticket(id, None, true, minutes))
+        .collect();
+    // 2: dispatched; 3: flagged as a repeat; 4: closed; 5: could not be placed.
+    let at = batch[1].ticket.received_at + Duration::minutes(3);
+    let register = batch[1]
+        .ticket
+        .execute(None, &Command::Register { note: None }, &dispatcher(), at)
+        .unwrap();
+    batch[1].events.push(register);
+    let dispatch = batch[1]
+        .ticket
+        .execute(
+            None,
+            &Command::Dispatch {
+                assignment: Assignment {
+                    grid: Some(community().micro(4)),
+                    grid_name: "四号网格".to_owned(),
+                    worker_id: Some("W1".to_owned()),
+                    worker_name: Some("张三".to_owned()),
+                },
+            },
+            &dispatcher(),
+            at,
+        )
+        .unwrap();
+    batch[1].events.push(dispatch);
+    let flag = DuplicateFlag {
+        of: 1,
+        distance_m: 30.0,
+    };
+    let flagged = batch[2]
+        .ticket
+        .execute(None, &Command::FlagDuplicate { flag }, &Actor::system(), at)
+        .unwrap();
+    batch[2].events.push(flagged);
+    let merged = batch[3]
+        .ticket
+        .execute(
+            None,
+            &Command::Merge {
+                into: 1,
+                distance_m: Some(4.0),
+            },
+            &Actor::system(),
+            at,
+        )
+        .unwrap();
+    batch[3].events.push(merged);
+    batch[4].ticket.routing = Routing {
+        community: None,
+        micro: None,
+        unit: None,
+        unrouted: Some(UnroutedReason::AddressNotFound),
+    };
+    store.insert_tickets(&batch).await.unwrap();
+
+    // 7 days and 15 minutes after the first: 1 and 2 are overdue, 3 has 5 minutes left (soon
+    // due: at most a fifth of its 7 days); 5, 6 and 7 have two days and more (on time).
+    let now = batch[0].ticket.received_at + Duration::days(7) + Duration::minutes(15);
+    let table = SlaTable::defaults();
+    let (listed, _) = store
+        .list(&TicketFilter {
+            scope: TicketScope::Open,
+            limit: 100,
+            ..TicketFilter::default()
+        })
+        .await
+        .unwrap();
+    let by_rule = QueueCounts::of(listed.iter().map(|l| {
+        let t = &l.ticket;
+        QueueFacts {
+            state: t.state,
+            unrouted: t.routing.unrouted.is_some(),
+            flagged: t.duplicate_flag.is_some(),
+            sla: table.status(t.received_at, t.due_at, None, now),
+        }
+    }));
+    let counted = store
+        .queue_counts(&Visibility::Everything, now, table.due_soon_share)
+        .await
+        .unwrap();
+    assert_eq!(counted, by_rule);
+    // By hand: new 1, 3, 6, 7 (5 is not placed); in progress 2; due 1, 2, 3; 4 is closed.
+    assert_eq!(
+        counted,
+        QueueCounts {
+            open: 6,
+            new: 4,
+            in_progress: 1,
+            deadline: 3,
+            unrouted: 1,
+            flagged: 1,
+        }
+    );
+    // A commander sees their community's, not the unplaced one; nobody sees nothing.
+    let community_only = store
+        .queue_counts(
+            &Visibility::Community(community()),
+            now,
+            table.due_soon_share,
+        )
+        .await
+        .unwrap();
+    assert_eq!(community_only.unrouted, 0);
+    assert_eq!(community_only.new, 4);
+    assert_eq!(
+        store
+            .queue_counts(&Visibility::Nothing, now, table.due_soon_share)
+            .await
+            .unwrap(),
+        QueueCounts::default()
+    );
 }
 
 pub async fn a_batch_beyond_one_statements_bind_limit_is_stored_whole(fixture: &impl Fixture) {
