@@ -10,7 +10,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 apt_packages=(
   build-essential pkg-config libssl-dev
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
-  xvfb xauth imagemagick webkit2gtk-driver binaryen
+  xvfb xauth imagemagick webkit2gtk-driver
   chromium chromium-driver fonts-noto-cjk ffmpeg
   libheif-examples
   postgresql

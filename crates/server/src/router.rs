@@ -60,6 +60,7 @@ pub fn router(
             state.idempotency.clone(),
             idempotency::middleware,
         ))
+        .layer(compression())
         .with_state(state);
     api.merge(desktop::routes(desktop))
         .merge(phone_page(ui_dir))
@@ -86,13 +87,11 @@ pub fn router(
             header::HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(compression())
 }
 
 /// Brotli or gzip at a level that costs a few milliseconds per megabyte (the 5.8 MB list of
-/// 10,000 open tickets, the UI's wasm), for every answer but the live ones (server-sent events
-/// and MJPEG never end, so they must not wait in an encoder), images and what is already
-/// encoded.
+/// 10,000 open tickets), for every API answer but the live ones (server-sent events and MJPEG
+/// never end, so they must not wait in an encoder), images and what is already encoded.
 fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new()
         .no_deflate()

@@ -556,6 +556,8 @@ pub fn MapView() -> impl IntoView {
     // (and the desk revision they are as of) and the devices.
     let first_tickets = StoredValue::new_local(None::<(u64, Result<String, ApiError>)>);
     let first_devices = StoredValue::new_local(None::<Result<String, ApiError>>);
+    // Tickets were caught up on while the map was starting (see the effect on `desk.changes`).
+    let changes_missed = StoredValue::new(false);
 
     Effect::new(move |started: Option<bool>| {
         if started == Some(true) {
@@ -705,6 +707,7 @@ pub fn MapView() -> impl IntoView {
         // The start's load, if nothing changed since it was asked for.
         if let Some((as_of, loaded)) = first_tickets.try_update_value(Option::take).flatten()
             && as_of == revision
+            && !changes_missed.get_value()
         {
             show_tickets(loaded);
             return;
@@ -721,7 +724,9 @@ pub fn MapView() -> impl IntoView {
             return;
         };
         if loading.get_untracked() {
-            return; // the start's load is newer
+            // Caught up on before the map was drawn: the start's load may be older.
+            changes_missed.set_value(true);
+            return;
         }
         store.with_value(|gm| {
             let Some(gm) = gm else { return };

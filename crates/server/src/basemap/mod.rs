@@ -363,7 +363,8 @@ async fn archive_file(
             Err(e) => Some((Err(e), (file, 0))),
         }
     });
-    let mut response = Response::new(Body::from_stream(chunks));
+    // Fused: the compression on the way out polls once more after the end.
+    let mut response = Response::new(Body::from_stream(chunks.fuse()));
     let h = response.headers_mut();
     h.insert(
         header::CONTENT_TYPE,

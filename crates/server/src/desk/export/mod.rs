@@ -23,7 +23,7 @@ use binhe_core::ticket::{Catalogue, SlaTable};
 use binhe_store::{ListedTicket, StoreError};
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
-use futures_util::stream;
+use futures_util::{StreamExt, stream};
 use serde::Serialize;
 
 pub use progress::{ExportBoard, Tracker};
@@ -216,10 +216,14 @@ impl TicketExport {
             started: false,
             done: false,
         };
-        let body = Body::from_stream(stream::unfold(writer, |mut writer| async move {
-            let chunk = writer.next().await?;
-            Some((chunk, writer))
-        }));
+        // Fused: the compression on the way out polls once more after the end.
+        let body = Body::from_stream(
+            stream::unfold(writer, |mut writer| async move {
+                let chunk = writer.next().await?;
+                Some((chunk, writer))
+            })
+            .fuse(),
+        );
         let summary = self.summary();
         let audit = if self.audit.detail.is_empty() {
             self.audit.clone().detail(&summary)
