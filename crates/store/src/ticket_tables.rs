@@ -703,15 +703,8 @@ impl<B: Run> TicketRepository for B {
     ) -> Result<QueueCounts, StoreError> {
         let filter = TicketFilter {
             scope: TicketScope::Open,
-            state: None,
-            community: None,
             visibility: visibility.clone(),
-            category: None,
-            received_from: None,
-            received_until: None,
-            limit: 0,
-            after: None,
-            ids: None,
+            ..TicketFilter::default()
         };
         let pattern = visibility_pattern(visibility);
         let (clause, filter_values) = filter_sql(&filter, pattern.as_deref());

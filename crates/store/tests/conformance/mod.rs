@@ -264,6 +264,18 @@ fn all() -> TicketFilter {
     }
 }
 
+/// Dispatching to micro-grid 4 and its worker W1.
+fn dispatch_to_w1() -> Command {
+    Command::Dispatch {
+        assignment: Assignment {
+            grid: Some(community().micro(4)),
+            grid_name: "四号网格".to_owned(),
+            worker_id: Some("W1".to_owned()),
+            worker_name: Some("张三".to_owned()),
+        },
+    }
+}
+
 pub async fn new_tickets_and_their_events_survive_reopening_the_store<F: Fixture>(fixture: &F) {
     let store = fixture.open().await;
     let ids = store.reserve_ticket_ids(2).await.unwrap();
@@ -342,19 +354,7 @@ pub async fn appending_checks_the_version_and_a_conflict_changes_nothing(fixture
         .execute(None, &Command::Register { note: None }, &dispatcher(), now)
         .unwrap();
     let dispatch = ticket
-        .execute(
-            Some(&register),
-            &Command::Dispatch {
-                assignment: Assignment {
-                    grid: Some(community().micro(4)),
-                    grid_name: "四号网格".to_owned(),
-                    worker_id: Some("W1".to_owned()),
-                    worker_name: Some("张三".to_owned()),
-                },
-            },
-            &dispatcher(),
-            now,
-        )
+        .execute(Some(&register), &dispatch_to_w1(), &dispatcher(), now)
         .unwrap();
     let update = TicketUpdate {
         expected_version: 1,
@@ -532,19 +532,7 @@ pub async fn queue_counts_follow_the_tabs_rule_over_every_open_ticket_seen(fixtu
     batch[1].events.push(register);
     let dispatch = batch[1]
         .ticket
-        .execute(
-            None,
-            &Command::Dispatch {
-                assignment: Assignment {
-                    grid: Some(community().micro(4)),
-                    grid_name: "四号网格".to_owned(),
-                    worker_id: Some("W1".to_owned()),
-                    worker_name: Some("张三".to_owned()),
-                },
-            },
-            &dispatcher(),
-            at,
-        )
+        .execute(None, &dispatch_to_w1(), &dispatcher(), at)
         .unwrap();
     batch[1].events.push(dispatch);
     let flag = DuplicateFlag {
