@@ -5,6 +5,12 @@
 //! Requests come from the seeded demo generator (30 days of a busy street, with its ~12 %
 //! repeats), 1,000 per intake call as a 12345 file import sends them.
 //!
+//! A third side splits the difference: the store alone (`TicketRepository::insert_tickets`, KPI
+//! rollups and audiences included) given the very tickets and events the pipeline built, into a
+//! third file. Pipeline less store alone is the pipeline's own work (checks, order-number
+//! lookup, id reservation, routing, duplicate search, building); store alone less raw insert is
+//! what the store adds to the same rows (rollups, audience columns, its statements).
+//!
 //! `cargo bench -p binhe-server --bench intake`
 
 use std::path::Path;
@@ -15,7 +21,7 @@ use binhe_core::ticket::demo_feed::TicketGenerator;
 use binhe_core::ticket::{Catalogue, TicketState};
 use binhe_server::dataset::{GridView, demo_dataset};
 use binhe_server::desk::TicketDesk;
-use binhe_store::SqliteStore;
+use binhe_store::{NewTicket, SqliteStore, TicketFilter, TicketRepository, TicketScope};
 use chrono::{Duration, TimeZone, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use sqlx::{QueryBuilder, Sqlite};
@@ -180,6 +186,39 @@ async fn raw_insert(pool: &SqlitePool, (tickets, events): &Batch) -> f64 {
     start.elapsed().as_secs_f64()
 }
 
+/// Seconds for the store alone to write what the pipeline built: the tickets of `rows` as the
+/// pipeline stored them, with their events (read back untimed from `from`).
+async fn store_alone(from: &SqliteStore, into: &SqliteStore, (tickets, events): &Batch) -> f64 {
+    let ids: Vec<i64> = tickets.iter().map(|t| t.id).collect();
+    if ids.is_empty() {
+        return 0.0;
+    }
+    let filter = TicketFilter {
+        scope: TicketScope::All,
+        limit: ids.len() as u32,
+        ids: Some(ids),
+        ..TicketFilter::default()
+    };
+    let (listed, _) = from.list(&filter).await.unwrap();
+    let mut batch: Vec<NewTicket> = listed
+        .into_iter()
+        .map(|l| NewTicket {
+            ticket: l.ticket,
+            events: Vec::new(),
+        })
+        .collect();
+    batch.sort_by_key(|n| n.ticket.id);
+    let before = events.first().map_or(0, |e| e.id) - 1;
+    for stored in from.events_after(before, 100_000).await.unwrap() {
+        if let Ok(at) = batch.binary_search_by_key(&stored.event.ticket_id, |n| n.ticket.id) {
+            batch[at].events.push(stored.event);
+        }
+    }
+    let start = Instant::now();
+    into.insert_tickets(&batch).await.unwrap();
+    start.elapsed().as_secs_f64()
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -209,23 +248,25 @@ async fn main() {
         TICKETS,
         TICKETS as f64 / (30.0 * 24.0),
     );
-    let (mut pipeline_rates, mut raw_rates) = (Vec::new(), Vec::new());
+    let (mut pipeline_rates, mut alone_rates, mut raw_rates) = (Vec::new(), Vec::new(), Vec::new());
     let mut summary = String::new();
     for round in 1..=ROUNDS {
         let dir = tempfile::tempdir().unwrap();
-        let (a, b) = (
+        let (a, b, c) = (
             dir.path().join("pipeline.sqlite"),
             dir.path().join("raw.sqlite"),
+            dir.path().join("store.sqlite"),
         );
         let store = SqliteStore::open(&a).await.unwrap();
         let desk = TicketDesk::open(Arc::new(store.clone()), &view)
             .await
             .unwrap();
         SqliteStore::open(&b).await.unwrap().close().await;
+        let alone_store = SqliteStore::open(&c).await.unwrap();
         let (reader, raw_pool) = (pool(&a).await, pool(&b).await);
-        // Batch by batch, pipeline then raw insert of the rows it stored, so load from
-        // elsewhere on the machine falls on both sides alike.
-        let (mut pipeline, mut raw, mut after) = (0.0, 0.0, 0);
+        // Batch by batch, pipeline then the store alone and the raw insert of the rows it
+        // stored, so load from elsewhere on the machine falls on every side alike.
+        let (mut pipeline, mut alone, mut raw, mut after) = (0.0, 0.0, 0.0, 0);
         let mut all = (Vec::new(), Vec::new());
         for batch in requests.chunks(BATCH) {
             let start = Instant::now();
@@ -233,25 +274,45 @@ async fn main() {
             pipeline += start.elapsed().as_secs_f64();
             let rows = stored_rows(&reader, after).await;
             after = rows.0.last().map_or(after, |t| t.id);
+            alone += store_alone(&store, &alone_store, &rows).await;
             raw += raw_insert(&raw_pool, &rows).await;
             all.0.extend(rows.0);
             all.1.extend(rows.1);
         }
         store.close().await;
+        alone_store.close().await;
         let stored = all.0.len() as f64;
         pipeline_rates.push(stored / pipeline);
+        alone_rates.push(stored / alone);
         raw_rates.push(stored / raw);
         summary = describe(&all);
         println!(
-            "round {round}: pipeline {:>8.0} tickets/s, raw insert {:>8.0} tickets/s",
+            "round {round}: pipeline {:>8.0} tickets/s, store alone {:>8.0} tickets/s, raw insert {:>8.0} tickets/s",
             stored / pipeline,
+            stored / alone,
             stored / raw
         );
     }
-    let (pipeline, raw) = (median(pipeline_rates), median(raw_rates));
+    let (pipeline, alone, raw) = (
+        median(pipeline_rates),
+        median(alone_rates),
+        median(raw_rates),
+    );
+    // Per 1,000 tickets, in ms: where the pipeline's time goes.
+    let per_thousand = |rate: f64| 1e6 / rate;
     println!("intake of {TICKETS} generated requests, batches of {BATCH}, SQLite WAL file");
     println!("  {summary}");
     println!("  whole pipeline: {pipeline:>8.0} tickets/s (median of {ROUNDS})");
+    println!("  store alone:    {alone:>8.0} tickets/s (the tickets and events it built)");
     println!("  raw insert:     {raw:>8.0} tickets/s (same rows)");
     println!("  pipeline / raw: {:>8.1} %", pipeline / raw * 100.0);
+    println!(
+        "  per 1,000 tickets: pipeline {:.1} ms = its own work {:.1} ms + store {:.1} ms \
+         (= raw insert {:.1} ms + the store's additions {:.1} ms)",
+        per_thousand(pipeline),
+        per_thousand(pipeline) - per_thousand(alone),
+        per_thousand(alone),
+        per_thousand(raw),
+        per_thousand(alone) - per_thousand(raw),
+    );
 }

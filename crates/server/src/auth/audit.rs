@@ -2,12 +2,15 @@
 //! every file exported ([`audited_read`]), with who asked, from which terminal and address, and
 //! what the server answered.
 
+use std::sync::{Arc, OnceLock};
+
 use axum::extract::State;
 use axum::http::Method;
 use axum::response::Response;
 use binhe_api::auth::{AuditLine, AuditPage, AuditQuery, DEFAULT_AUDIT_LIMIT, MAX_AUDIT_LIMIT};
-use binhe_store::{AuditEntry, AuditFilter};
+use binhe_store::{AccountRepository, AuditEntry, AuditFilter, StoreError};
 use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, oneshot};
 
 use super::Gate;
 use crate::http::extract::{Json, Query};
@@ -135,10 +138,66 @@ pub async fn record(
         status: response.status().as_u16(),
         detail,
     };
-    if let Err(error) = gate.accounts.record_audit(&[entry]).await {
+    if let Err(error) = gate.audit.write(&gate.accounts, entry).await {
         tracing::error!(%error, "could not record the audit log");
     }
     response
+}
+
+/// How many waiting lines go into one write at most.
+const AUDIT_BATCH: usize = 500;
+
+type WaitingLine = (AuditEntry, oneshot::Sender<Result<(), StoreError>>);
+
+/// Writes audit lines together: lines of requests finishing while a batch is being written go
+/// in as the next batch, one transaction for many (as single tickets do, see
+/// `TicketDesk::intake_one`). A request still answers only once its own line is stored.
+#[derive(Clone, Default)]
+pub struct AuditWriter {
+    queue: Arc<OnceLock<mpsc::UnboundedSender<WaitingLine>>>,
+}
+
+impl AuditWriter {
+    pub async fn write(
+        &self,
+        accounts: &Arc<dyn AccountRepository>,
+        entry: AuditEntry,
+    ) -> Result<(), StoreError> {
+        let queue = self.queue.get_or_init(|| {
+            let (queue, waiting) = mpsc::unbounded_channel();
+            tokio::spawn(write_batches(Arc::clone(accounts), waiting));
+            queue
+        });
+        let (answer, answered) = oneshot::channel();
+        if let Err(mpsc::error::SendError((entry, _))) = queue.send((entry.clone(), answer)) {
+            // The writer is gone (the runtime is shutting down): write it directly.
+            return accounts.record_audit(&[entry]).await;
+        }
+        match answered.await {
+            Ok(written) => written,
+            Err(_) => accounts.record_audit(&[entry]).await,
+        }
+    }
+}
+
+async fn write_batches(
+    accounts: Arc<dyn AccountRepository>,
+    mut waiting: mpsc::UnboundedReceiver<WaitingLine>,
+) {
+    while let Some(first) = waiting.recv().await {
+        let batch = crate::desk::with_waiting(first, &mut waiting, AUDIT_BATCH);
+        let entries: Vec<AuditEntry> = batch.iter().map(|(entry, _)| entry.clone()).collect();
+        if accounts.record_audit(&entries).await.is_ok() {
+            for (_, answer) in batch {
+                let _ = answer.send(Ok(()));
+            }
+        } else {
+            // Each line on its own, so each request learns its own answer.
+            for (entry, answer) in batch {
+                let _ = answer.send(accounts.record_audit(&[entry]).await);
+            }
+        }
+    }
 }
 
 fn time(field: &'static str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {

@@ -234,6 +234,8 @@ pub struct Gate {
     pub mode: Mode,
     pub accounts: Arc<dyn AccountRepository>,
     pub limiter: Arc<LoginLimiter>,
+    /// Writes the audit lines of requests, many in one transaction when they come together.
+    pub audit: audit::AuditWriter,
     /// Center mode: the `Host` names it answers to (`None`: not checked, for a center state
     /// made without a listening server, as the command-line tools do).
     pub center_hosts: Option<CenterHosts>,
@@ -245,6 +247,7 @@ impl Gate {
             mode,
             accounts,
             limiter: Arc::new(LoginLimiter::default()),
+            audit: audit::AuditWriter::default(),
             center_hosts: None,
         }
     }

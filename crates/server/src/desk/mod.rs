@@ -25,7 +25,8 @@ use binhe_core::ticket::{
     TicketId,
 };
 use binhe_store::{
-    ColumnMappings, NewTicket, StoreError, StoredEvent, TicketRepository, TicketUpdate,
+    ColumnMappings, NewTicket, StoreError, StoredEvent, TicketFilter, TicketRepository,
+    TicketScope, TicketUpdate,
 };
 use chrono::{DateTime, Utc};
 use tokio::sync::{Mutex, broadcast, mpsc, oneshot};
@@ -159,15 +160,26 @@ const COMBINED_BATCH: usize = 500;
 
 /// Takes waiting single requests in as batches: whatever queued up while the previous batch
 /// was being stored.
+/// `first` and what else is already waiting behind it, up to `most` in all: the next batch of a
+/// group commit.
+pub(crate) fn with_waiting<T>(
+    first: T,
+    waiting: &mut mpsc::UnboundedReceiver<T>,
+    most: usize,
+) -> Vec<T> {
+    let mut batch = vec![first];
+    while batch.len() < most {
+        match waiting.try_recv() {
+            Ok(next) => batch.push(next),
+            Err(_) => break,
+        }
+    }
+    batch
+}
+
 async fn combine(desk: TicketDesk, mut waiting: mpsc::UnboundedReceiver<Waiting>) {
     while let Some(first) = waiting.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < COMBINED_BATCH {
-            match waiting.try_recv() {
-                Ok(next) => batch.push(next),
-                Err(_) => break,
-            }
-        }
+        let batch = with_waiting(first, &mut waiting, COMBINED_BATCH);
         let requests: Vec<IntakeRequest> = batch.iter().map(|(r, _, _)| r.clone()).collect();
         // Grids replaced meanwhile: the batch goes by the view its first request saw.
         let view = Arc::clone(&batch[0].1);
@@ -342,24 +354,35 @@ impl TicketDesk {
         let mut passed = 0;
         loop {
             let page = self.store.events_after(*relayed, RELAY_PAGE).await?;
-            if page.is_empty() {
-                return Ok(passed);
-            }
+            let full = page.len() >= RELAY_PAGE as usize;
             let mut touched: Vec<TicketId> = page.iter().map(|e| e.event.ticket_id).collect();
             touched.sort_unstable();
             touched.dedup();
-            for id in touched {
-                if let Some(ticket) = self.store.ticket(id).await? {
-                    // Removing and re-inserting the current state is the same whether or not
-                    // this process already knew the change.
-                    self.reindex(Some(&ticket), &ticket);
-                }
-            }
+            // Live clients first: the duplicate index only serves the next intake, and the
+            // tickets' read is a round trip the terminals need not wait for.
             for event in page {
                 *relayed = event.id;
                 self.relayed_mirror.store(event.id, Ordering::Release);
                 passed += 1;
                 let _ = self.live.send(Arc::new(event));
+            }
+            if !touched.is_empty() {
+                // At most a page's tickets, in one read.
+                let filter = TicketFilter {
+                    scope: TicketScope::All,
+                    limit: touched.len() as u32,
+                    ids: Some(touched),
+                    ..TicketFilter::default()
+                };
+                for listed in self.store.list(&filter).await?.0 {
+                    // Removing and re-inserting the current state is the same whether or not
+                    // this process already knew the change.
+                    self.reindex(Some(&listed.ticket), &listed.ticket);
+                }
+            }
+            // A page short of full is the end of the log as it stood: no need to ask again.
+            if !full {
+                return Ok(passed);
             }
         }
     }

@@ -232,10 +232,20 @@ async fn dashboard(
     let store = sources.store.as_ref();
     let (scope, as_of) = (&asked.scope, asked.as_of);
     let window = asked.period.elapsed(as_of);
-    let current = figures(store, window, scope, as_of).await?;
-    let earlier = figures(store, window.year_before(), scope, as_of).await?;
     let trend_period = trend_period(&asked.period, as_of)?;
-    let months = store.kpi_trend(&trend_period, &scope.kpi, as_of).await?;
+    let projects = sources.projects.as_ref();
+    // Independent reads, asked together: on PostgreSQL each goes on a connection of its own.
+    let (current, earlier, months, avoided, circles) = tokio::try_join!(
+        figures(store, window, scope, as_of),
+        figures(store, window.year_before(), scope, as_of),
+        async { Ok::<_, ApiError>(store.kpi_trend(&trend_period, &scope.kpi, as_of).await?) },
+        async {
+            Ok::<_, ApiError>(
+                effects::finished_in(projects, &view, &scope.kpi, window, as_of).await?,
+            )
+        },
+        solved_through_circles(sources.circles.as_ref(), &scope.kpi, window),
+    )?;
     let trend = months
         .into_iter()
         .map(|month| {
@@ -260,9 +270,6 @@ async fn dashboard(
         per_10k_residents,
         earlier: named(earlier, &sources.desk),
     };
-    let projects = sources.projects.as_ref();
-    let avoided = effects::finished_in(projects, &view, &scope.kpi, window, as_of).await?;
-    let circles = solved_through_circles(sources.circles.as_ref(), &scope.kpi, window).await?;
     Ok(Json(Dashboard {
         counted: counted(&asked),
         kpis: named(current, &sources.desk),
