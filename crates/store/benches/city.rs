@@ -627,10 +627,11 @@ async fn watch_slot(url: String, slot: String, stop: Arc<AtomicBool>) -> Vec<Slo
     samples
 }
 
-/// The first time the district held event `id` or a later one, at or after `after`.
+/// When a poll first saw the district hold event `id` (or a later one); `after` if that was
+/// earlier (a poll may see a commit before its writer returned).
 fn seen_at(seen: &[Seen], id: i64, after: Instant) -> Option<Instant> {
-    let from = seen.partition_point(|s| s.id < id);
-    seen[from..].iter().map(|s| s.at.max(after)).next()
+    seen.get(seen.partition_point(|s| s.id < id))
+        .map(|s| s.at.max(after))
 }
 
 /// p50, p99 and max in milliseconds.
@@ -921,8 +922,7 @@ async fn main() {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-        // The rollups and tickets commit with the events; one more moment for good measure
-        // is not needed, but the slot samples want their last second.
+        // (Tickets and rollups commit with their events.) A second for the slots' last samples.
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
     stop.store(true, Ordering::Relaxed);
