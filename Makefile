@@ -10,7 +10,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target
 WASM_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target-wasm
 BIN := $(CARGO_TARGET_DIR)/debug
 
-.PHONY: run test setup ui ui-release native lint unit e2e package package-test bench bench-map soak fuzz demo-dataset clean-db
+.PHONY: run test setup ui ui-release native lint unit e2e package package-test bench bench-map bench-city soak fuzz demo-dataset clean-db
 
 ## Open the desktop app in demo mode (embedded SQLite under ~/.local/share/smart-binhe), built
 ## optimised: the native app in release, the wasm UI in release.
@@ -117,6 +117,18 @@ bench-map: setup ui-release
 	cargo build --release -p binhe-server
 	cd tests/e2e
 	BINHE_SERVER_BIN=$(CARGO_TARGET_DIR)/release/binhe-server BINHE_UI_DIR=$(CURDIR)/ui/dist node bench/map_vs_bare.mjs
+
+## The city tier (issue 19): two street databases and a district database — three private
+## PostgreSQL clusters on loopback (scripts/city-postgres.sh) — joined by PostgreSQL's logical
+## replication; 10× Binhe's busiest hour on each street (60× faster than real time) and the
+## district down for 5 minutes meanwhile: replication lag, catch-up, retained WAL, nothing lost
+## and the district's KPIs equal to the streets', then both streets as fast as they write for a
+## minute. Release build, about 14 minutes; CITY_ARGS passes
+## flags (crates/store/benches/city.rs). Figures in BENCHMARKS.md.
+bench-city:
+	trap 'scripts/city-postgres.sh stop all' EXIT
+	scripts/city-postgres.sh start all
+	cargo bench -p binhe-store --bench city -- $(CITY_ARGS)
 
 ## Soak (issue 15): a server on PostgreSQL under 200 terminals and 10x Binhe's busiest hour for
 ## SOAK_MINUTES (30) minutes; prints memory, open files, threads, ffmpeg processes and p99s.

@@ -4,22 +4,31 @@
 #   scripts/postgres.sh stop     stop it (fine if not running)
 #   scripts/postgres.sh url      print its URL, for BINHE_TEST_PG_URL
 #   scripts/postgres.sh status   exit 0 if it is running
+#   scripts/postgres.sh halt     stop it now, whoever else started it (an outage, in a benchmark)
 # It listens on 127.0.0.1:55432 only; TCP logins need the random password made at creation.
 # Every checkout on the machine shares it, so `start` leaves a lease named after the calling
 # shell and `stop` only stops the server once no living shell holds one: two `make test` runs
 # at once do not pull it from under each other.
+#
+# Other private clusters (scripts/city-postgres.sh) are the same with other settings:
+#   BINHE_PG_NAME     the cluster's name, which names its folder (default `pg`)
+#   BINHE_PG_PORT     its port on 127.0.0.1, fixed at creation (default 55432)
+#   BINHE_PG_OPTIONS  server settings given at every start, e.g. `-c wal_level=logical`
+#   BINHE_PG_LEASE    the process a lease is named after (default: the calling shell)
 set -euo pipefail
 
-port=55432
+name=${BINHE_PG_NAME:-pg}
+port=${BINHE_PG_PORT:-55432}
+lease=${BINHE_PG_LEASE:-$PPID}
 log() { printf '\033[1;34m[postgres]\033[0m %s\n' "$*" >&2; }
 
 if [ "$(id -u)" -eq 0 ]; then
   # PostgreSQL refuses to run as root, so the cluster belongs to the `postgres` user; it lives
   # outside root's home, which is usually 0700 and so out of that user's reach.
-  dir=${BINHE_PG_DIR:-/var/tmp/smart-binhe-pg}
+  dir=${BINHE_PG_DIR:-/var/tmp/smart-binhe-$name}
   as_owner() { runuser -u postgres -- "$@"; }
 else
-  dir=${BINHE_PG_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/smart-binhe/pg}
+  dir=${BINHE_PG_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/smart-binhe/$name}
   as_owner() { "$@"; }
 fi
 data=$dir/data
@@ -91,11 +100,11 @@ case "${1:-}" in
     [ -n "$(pg_bin)" ] || install_postgres
     [ -f "$data/PG_VERSION" ] || create
     hold_lock
-    touch "$dir/leases/$PPID"
+    touch "$dir/leases/$lease"
     if running; then
       log "already running on 127.0.0.1:$port"
     # 9>&-: the server must not inherit the lock, or it would hold it for as long as it runs.
-    elif as_owner "$(pg_bin)/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 start >/dev/null 9>&-; then
+    elif as_owner "$(pg_bin)/pg_ctl" -D "$data" -l "$dir/server.log" -o "${BINHE_PG_OPTIONS:-}" -w -t 60 start >/dev/null 9>&-; then
       log "running on 127.0.0.1:$port ($dir)"
     else
       tail -n 20 "$dir/server.log" >&2
@@ -105,7 +114,7 @@ case "${1:-}" in
   stop)
     [ -d "$dir" ] || { log "not running"; exit 0; }
     hold_lock
-    rm -f "$dir/leases/$PPID"
+    rm -f "$dir/leases/$lease"
     others=$(live_leases)
     if ! running; then
       log "not running"
@@ -116,6 +125,14 @@ case "${1:-}" in
       log "stopped"
     fi
     ;;
+  halt)
+    if running; then
+      as_owner "$(pg_bin)/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+      log "halted 127.0.0.1:$port"
+    else
+      log "not running"
+    fi
+    ;;
   url)
     [ -f "$dir/password" ] || { log "no cluster yet: run scripts/postgres.sh start"; exit 1; }
     echo "postgres://postgres:$(cat "$dir/password")@127.0.0.1:$port/postgres"
@@ -124,7 +141,7 @@ case "${1:-}" in
     running
     ;;
   *)
-    echo "usage: $0 start|stop|url|status" >&2
+    echo "usage: $0 start|stop|url|status|halt" >&2
     exit 2
     ;;
 esac

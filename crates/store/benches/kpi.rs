@@ -18,6 +18,8 @@
 //!
 //! `cargo bench -p binhe-store --bench kpi`
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -25,16 +27,13 @@ use std::time::Instant;
 use binhe_core::GridCode;
 use binhe_core::kpi::period::month_start;
 use binhe_core::kpi::{KpiCounts, KpiFacts, Period, SubjectCounts, SubjectKind, Window};
-use binhe_core::ticket::intake::Intake;
-use binhe_core::ticket::lifecycle;
 use binhe_core::ticket::routing::Routing;
-use binhe_core::ticket::{
-    Actor, Assignment, Channel, Outcome, Point, Satisfaction, Ticket, TicketState,
-};
+use binhe_core::ticket::{Assignment, Outcome, Satisfaction, Ticket, TicketState};
 use binhe_store::{
     KpiRepository, KpiScope, MonthCounts, NewTicket, PgStore, SqliteStore, TicketRepository,
 };
 use chrono::{DateTime, Duration, Utc};
+use common::{Categories, Grid, micros};
 use futures_util::TryStreamExt;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -53,58 +52,6 @@ const GOAL_MS: f64 = 200.0;
 /// Issue 19's goal for the center's PostgreSQL.
 const CENTER_GOAL_MS: f64 = 50.0;
 
-/// (code, days to close, share of the intake in ‰).
-const CATEGORIES: [(&str, i64, u32); 20] = [
-    ("noise", 3, 140),
-    ("garbage", 2, 120),
-    ("parking", 3, 100),
-    ("water", 1, 80),
-    ("heating", 1, 70),
-    ("road", 7, 60),
-    ("greening", 7, 50),
-    ("lighting", 3, 50),
-    ("property", 15, 45),
-    ("sewage", 2, 40),
-    ("market", 5, 35),
-    ("building", 15, 35),
-    ("pets", 5, 30),
-    ("traffic", 5, 30),
-    ("elevator", 2, 25),
-    ("fire", 1, 20),
-    ("wages", 15, 20),
-    ("education", 7, 20),
-    ("health", 5, 15),
-    ("other", 7, 35),
-];
-
-struct Grid {
-    community: GridCode,
-    micro: GridCode,
-    workers: Vec<String>,
-}
-
-/// 15 communities of 20–21 micro-grids (312), one or two workers each (416).
-fn micros() -> Vec<Grid> {
-    let street = GridCode::street("110117", 1);
-    let mut micros = Vec::new();
-    for c in 1..=15 {
-        let community = street.community(c);
-        for m in 1..=if c <= 12 { 21 } else { 20 } {
-            let n = micros.len();
-            let mut workers = vec![format!("W{n:03}")];
-            if n % 3 == 0 {
-                workers.push(format!("W{n:03}b"));
-            }
-            micros.push(Grid {
-                micro: community.micro(m),
-                community: community.clone(),
-                workers,
-            });
-        }
-    }
-    micros
-}
-
 /// When the dashboards are read: early in January after the year, with the last tickets of
 /// December still open.
 fn as_of() -> DateTime<Utc> {
@@ -114,13 +61,7 @@ fn as_of() -> DateTime<Utc> {
 /// A new ticket as the intake makes it, to be filled in with a year's history.
 fn template() -> Ticket {
     let at = month_start(YEAR, 1).unwrap();
-    let point = Point {
-        lon: 117.12,
-        lat: 40.14,
-    };
-    let intake = Intake::at_point(Channel::Hotline, "noise", "夜间施工噪音", point, at);
-    let receipt = lifecycle::receipt(intake, None, Routing::default(), (at, at), &Actor::system());
-    Ticket::received(&receipt).unwrap()
+    Ticket::received(&common::receipt("noise", Routing::default(), at, (at, at))).unwrap()
 }
 
 /// One ticket of the year as it stands at [`as_of`]: received on `day` of the year (mostly in the
@@ -133,7 +74,7 @@ fn ticket(
     day: i64,
     template: &Ticket,
     micros: &[Grid],
-    categories: &[usize],
+    categories: &Categories,
     rng: &mut ChaCha8Rng,
 ) -> Ticket {
     let as_of = as_of();
@@ -147,7 +88,7 @@ fn ticket(
         + Duration::days(day)
         + Duration::minutes(minute)
         + Duration::milliseconds(rng.random_range(0..60_000));
-    let (category, sla_days, _) = CATEGORIES[categories[rng.random_range(0..categories.len())]];
+    let (category, sla_days) = categories.pick(rng);
     let mut t = template.clone();
     t.id = id;
     category.clone_into(&mut t.category);
@@ -219,12 +160,8 @@ fn ticket(
 
 /// Stores `tickets` tickets through the store, batch by batch; answers the seconds taken.
 async fn fill(store: &impl TicketRepository, tickets: usize, name: &str) -> f64 {
-    let (template, micros) = (template(), micros());
-    let categories: Vec<usize> = CATEGORIES
-        .iter()
-        .enumerate()
-        .flat_map(|(n, &(_, _, share))| std::iter::repeat_n(n, share as usize))
-        .collect();
+    let (template, micros) = (template(), micros(&GridCode::street("110117", 1)));
+    let categories = Categories::default();
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
     let days = (month_start(YEAR + 1, 1).unwrap() - month_start(YEAR, 1).unwrap()).num_days();
     let start = Instant::now();

@@ -596,11 +596,14 @@ impl Backup for PgDatabase {
 
     async fn holds_data(&self) -> Result<bool, BackupError> {
         let mut conn = self.connect().await?;
-        let tables: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")
-                .fetch_one(&mut conn)
-                .await
-                .map_err(self.refused())?;
+        // Any schema: a store may live in one named by its URL's search_path.
+        let tables: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_tables \
+             WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .map_err(self.refused())?;
         let _ = conn.close().await;
         Ok(tables > 0)
     }

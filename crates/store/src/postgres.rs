@@ -38,6 +38,7 @@ impl PgStore {
         // One connection first: a pool retries a refused connection until its timeout and then
         // reports only that it timed out.
         let mut first = PgConnection::connect_with(&options).await.map_err(open)?;
+        make_schema(&mut first).await.map_err(open)?;
         crate::backup::POSTGRES_MIGRATIONS
             .run(&mut first)
             .await
@@ -91,6 +92,50 @@ impl Closing for PgStore {
         self.pool.close().await;
         Ok(())
     }
+}
+
+/// Makes the schema the connection's search path names first, when it does not exist yet.
+///
+/// A store lives in the database's `public` schema unless its URL says otherwise with the
+/// standard `options` parameter, as libpq, psql and pg_dump read it too:
+/// `postgres://…/binhe?options=-c%20search_path%3Dstreet_110117001`. The city tier keeps each
+/// street's store in a schema named after the street, so that a district database can hold the
+/// replicas of several streets side by side (docs/city-scale.md). Notices (LISTEN/NOTIFY) are
+/// per database: one street's servers share a database of their own.
+async fn make_schema(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    let current: Option<String> = sqlx::query_scalar("SELECT current_schema()")
+        .fetch_one(&mut *conn)
+        .await?;
+    if current.is_some() {
+        return Ok(());
+    }
+    let path: String = sqlx::query_scalar("SELECT current_setting('search_path')")
+        .fetch_one(&mut *conn)
+        .await?;
+    let Some(schema) = first_schema(&path) else {
+        return Err(sqlx::Error::Configuration(
+            format!("the search_path \"{path}\" names no schema to keep the store in").into(),
+        ));
+    };
+    let quoted = format!("\"{}\"", schema.replace('"', "\"\""));
+    sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {quoted}"))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The first schema named in a `search_path` setting, unquoted (`"$user"` is no schema name).
+fn first_schema(path: &str) -> Option<String> {
+    path.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty() && *entry != "\"$user\"" && *entry != "$user")
+        .map(
+            |entry| match entry.strip_prefix('"').and_then(|e| e.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => entry.to_lowercase(),
+            },
+        )
+        .next()
 }
 
 /// Channels a writing transaction notifies on; the notice is delivered at commit.
@@ -341,7 +386,25 @@ impl<'a> Array<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::without_password;
+    use super::{first_schema, without_password};
+
+    #[test]
+    fn the_schema_of_a_search_path_is_its_first_name_unquoted() {
+        assert_eq!(
+            first_schema("street_110117001").as_deref(),
+            Some("street_110117001")
+        );
+        assert_eq!(
+            first_schema("\"$user\", Street_2").as_deref(),
+            Some("street_2")
+        );
+        assert_eq!(
+            first_schema("\"Odd \"\"name\"\"\", public").as_deref(),
+            Some("Odd \"name\"")
+        );
+        assert_eq!(first_schema("\"$user\""), None);
+        assert_eq!(first_schema(""), None);
+    }
 
     #[test]
     fn a_shown_url_keeps_everything_but_the_password() {

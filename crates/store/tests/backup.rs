@@ -146,3 +146,19 @@ async fn a_postgres_database_backs_up_and_restores_checked() {
     assert!(!none.exists());
     assert!(!dir.path().join("none.pgdump.partial").exists());
 }
+
+#[tokio::test]
+async fn a_postgres_store_kept_in_a_schema_makes_its_database_hold_data() {
+    let db = ScratchDatabase::on_test_server("bks").await;
+    let target = PgDatabase {
+        url: db.url().to_owned(),
+    };
+    assert!(!target.holds_data().await.unwrap());
+    let mut url = url::Url::parse(db.url()).unwrap();
+    url.query_pairs_mut()
+        .append_pair("options", "-c search_path=street_110117001");
+    let store = PgStore::connect(url.as_str()).await.unwrap();
+    store.close_cleanly().await.unwrap();
+    // A restore over it is refused unless forced, as over a store in `public`.
+    assert!(target.holds_data().await.unwrap());
+}

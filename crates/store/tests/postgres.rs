@@ -123,3 +123,68 @@ async fn an_unreachable_server_is_named_without_its_password() {
     );
     assert!(!shown.contains("s3cret"), "{shown}");
 }
+
+/// The URL of `database`'s store kept in `schema` (the standard `options` parameter).
+fn in_schema(database: &Database, schema: &str) -> String {
+    let mut url = url::Url::parse(database.0.url()).unwrap();
+    url.query_pairs_mut()
+        .append_pair("options", &format!("-c search_path={schema}"));
+    url.into()
+}
+
+#[tokio::test]
+async fn stores_in_schemas_of_one_database_keep_their_own_ids_and_logs() {
+    let database = Database::create().await;
+    let (first, second) = (
+        PgStore::connect(&in_schema(&database, "street_110117001"))
+            .await
+            .unwrap(),
+        PgStore::connect(&in_schema(&database, "street_110117002"))
+            .await
+            .unwrap(),
+    );
+    // The same ticket id and event ids in each: they are per street.
+    first
+        .insert_tickets(&[new_ticket(1, Some("A-1"), true, 0)])
+        .await
+        .unwrap();
+    second
+        .insert_tickets(&[
+            new_ticket(1, Some("B-1"), true, 0),
+            new_ticket(2, Some("B-2"), false, 1),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(first.last_event_id().await.unwrap(), 1);
+    assert_eq!(second.last_event_id().await.unwrap(), 2);
+    let external = |store: &PgStore| {
+        let store = store.clone();
+        async move { store.ticket(1).await.unwrap().unwrap().external_id.unwrap() }
+    };
+    assert_eq!(external(&first).await, "A-1");
+    assert_eq!(external(&second).await, "B-1");
+    first.close().await;
+
+    // Opened again, the schema and its migrations are found; nothing went to `public`.
+    let again = PgStore::connect(&in_schema(&database, "street_110117001"))
+        .await
+        .unwrap();
+    assert_eq!(again.last_event_id().await.unwrap(), 1);
+    let mut conn = binhe_testkit::connect(database.0.url()).await;
+    let tables: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT schemaname::text, count(*) FROM pg_tables \
+         WHERE tablename IN ('tickets', '_sqlx_migrations') GROUP BY 1 ORDER BY 1",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        tables,
+        [
+            ("street_110117001".to_owned(), 2),
+            ("street_110117002".to_owned(), 2)
+        ]
+    );
+    again.close().await;
+    second.close().await;
+}
