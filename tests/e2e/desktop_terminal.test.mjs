@@ -82,8 +82,8 @@ const onCenter = (s) => s.url.startsWith(`${center.origin}/`) && /智慧滨河/.
 
 test('--center opens the center in the window and never starts the embedded server', async () => {
   const log = await openApp(['--center', center.url]);
-  await waitForWindow(onCenter, 'the window never showed the center');
-  await sleep(3_000); // the center's UI asks for its session and shows the login
+  // The center's UI asks for its session and shows the login.
+  await waitForWindow((s) => onCenter(s) && /账号登录/.test(s.text), 'the window never showed the center\'s login', 60_000);
   await screenshot('desktop-terminal-login');
 
   // Not logged in yet: the center answers the API only to a session.
@@ -227,8 +227,9 @@ test('a center over HTTPS with a certificate of its own: its fingerprint is show
     // The next start opens it straight away: the pinned certificate is accepted.
     await openApp(['--center', secure.url]);
     await waitForWindow(onSecure, 'the pinned center was not opened at the next start');
-    await sleep(2_000); // its login page asks for the session
-    assert.match((await waitForWindow(onSecure, 'login')).text, /账号登录/);
+    // Its login page comes once the app has loaded and asked for the session: waited for, as
+    // a loaded machine takes longer than any fixed pause (2 s was too short once, at load 8).
+    await waitForWindow((s) => onSecure(s) && /账号登录/.test(s.text), 'no login page on the pinned center', 60_000);
 
     // Another certificate than the pinned one stops the window with both fingerprints.
     const settings = savedChoice();
