@@ -129,6 +129,9 @@ pub struct TicketDesk {
     relayed: Arc<Mutex<i64>>,
     /// The same id, readable without waiting for the lock.
     relayed_mirror: Arc<AtomicI64>,
+    /// Tickets whose relayed events the duplicate index has not followed yet (their read
+    /// failed): read again with the next relay.
+    unindexed: Arc<StdMutex<Vec<TicketId>>>,
     /// Single requests waiting to go in with the next batch (see [`TicketDesk::intake_one`]).
     combiner: Arc<OnceLock<mpsc::UnboundedSender<Waiting>>>,
     /// Steps refused per account since the start because another changed the ticket first (a
@@ -158,8 +161,6 @@ type Waiting = (
 /// Most single requests stored in one batch.
 const COMBINED_BATCH: usize = 500;
 
-/// Takes waiting single requests in as batches: whatever queued up while the previous batch
-/// was being stored.
 /// `first` and what else is already waiting behind it, up to `most` in all: the next batch of a
 /// group commit.
 pub(crate) fn with_waiting<T>(
@@ -177,6 +178,8 @@ pub(crate) fn with_waiting<T>(
     batch
 }
 
+/// Takes waiting single requests in as batches: whatever queued up while the previous batch
+/// was being stored.
 async fn combine(desk: TicketDesk, mut waiting: mpsc::UnboundedReceiver<Waiting>) {
     while let Some(first) = waiting.recv().await {
         let batch = with_waiting(first, &mut waiting, COMBINED_BATCH);
@@ -241,6 +244,7 @@ impl TicketDesk {
         Ok(Self {
             relayed: Arc::new(Mutex::new(relayed)),
             relayed_mirror: Arc::new(AtomicI64::new(relayed)),
+            unindexed: Arc::default(),
             combiner: Arc::new(OnceLock::new()),
             conflicts: Arc::default(),
             store,
@@ -356,6 +360,12 @@ impl TicketDesk {
             let page = self.store.events_after(*relayed, RELAY_PAGE).await?;
             let full = page.len() >= RELAY_PAGE as usize;
             let mut touched: Vec<TicketId> = page.iter().map(|e| e.event.ticket_id).collect();
+            touched.append(
+                &mut self
+                    .unindexed
+                    .lock()
+                    .expect("unindexed tickets lock is never poisoned"),
+            );
             touched.sort_unstable();
             touched.dedup();
             // Live clients first: the duplicate index only serves the next intake, and the
@@ -367,14 +377,25 @@ impl TicketDesk {
                 let _ = self.live.send(Arc::new(event));
             }
             if !touched.is_empty() {
-                // At most a page's tickets, in one read.
+                // At most a page's tickets (and any left from a failed read), in one read.
                 let filter = TicketFilter {
                     scope: TicketScope::All,
                     limit: touched.len() as u32,
-                    ids: Some(touched),
+                    ids: Some(touched.clone()),
                     ..TicketFilter::default()
                 };
-                for listed in self.store.list(&filter).await?.0 {
+                let listed = match self.store.list(&filter).await {
+                    Ok((listed, _)) => listed,
+                    Err(error) => {
+                        // Their events are sent: keep the tickets for the next relay.
+                        *self
+                            .unindexed
+                            .lock()
+                            .expect("unindexed tickets lock is never poisoned") = touched;
+                        return Err(error);
+                    }
+                };
+                for listed in listed {
                     // Removing and re-inserting the current state is the same whether or not
                     // this process already knew the change.
                     self.reindex(Some(&listed.ticket), &listed.ticket);
