@@ -3,11 +3,13 @@
 //
 // For each dataset — the demo street as it starts, and the street with OPEN_TICKETS (10,000)
 // open tickets — the app is opened once to capture what its map draws (`map.getStyle()`, every
-// GeoJSON source inlined), and that style is written beside a bare page that loads only
-// MapLibre and the style. Then ROUNDS (5) rounds, app and bare in turn, each in a fresh browser
-// profile, measure:
-//   - time to a ready map: the app's `window.binheReady`; the bare page's first `idle` after
-//     `load` (style, sources and layers in);
+// GeoJSON source inlined, with the app's camera and map size), and that style is written
+// beside a bare page that loads only MapLibre and the style and opens on the same view at the
+// same size. Then ROUNDS (5) rounds, app and bare in turn, each in a fresh browser profile,
+// measure:
+//   - time to a ready map: the moment the app sets `window.binheReady` (style, sources and
+//     layers in, the open tickets drawn, the map idle); the bare page's first `idle` with its
+//     style and every source loaded;
 //   - bytes loaded before ready (encoded, as the network delivered them) and the requests, with
 //     any URL asked twice;
 //   - main-thread long tasks before ready (count, longest).
@@ -48,6 +50,16 @@ function watchPage() {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) window.benchLongTasks.push({ start: e.startTime, duration: e.duration });
   }).observe({ type: 'longtask', buffered: true });
+  // The moment the app says its map is ready, not when a poll sees it.
+  let ready;
+  Object.defineProperty(window, 'binheReady', {
+    configurable: true,
+    get: () => ready,
+    set: (value) => {
+      if (value === true && window.benchReadyAt === undefined) window.benchReadyAt = performance.now();
+      ready = value;
+    },
+  });
 }
 
 /**
@@ -120,7 +132,7 @@ async function measure(url, ready, feed) {
 }
 
 const appReady = () => new Promise((resolve) => {
-  const check = () => (window.binheReady === true ? resolve(performance.now()) : setTimeout(check, 20));
+  const check = () => (window.benchReadyAt !== undefined ? resolve(window.benchReadyAt) : setTimeout(check, 20));
   check();
 });
 
@@ -142,7 +154,17 @@ async function captureStyle(url) {
       // The map's own options the style does not carry: the local font the app draws CJK
       // labels with (no glyph server), so the bare page draws the same text the same way.
       if (typeof map._localIdeographFontFamily !== 'string') throw new Error('the app map has no local font family');
-      style.metadata = { ...style.metadata, benchLocalFont: map._localIdeographFontFamily };
+      // Nor the camera and the canvas size (getStyle() has no center or zoom): the bare page
+      // opens on the same view of the street at the same size, not the whole world at zoom 0.
+      const canvas = map.getCanvas();
+      style.metadata = {
+        ...style.metadata,
+        benchLocalFont: map._localIdeographFontFamily,
+        benchCamera: {
+          center: map.getCenter().toArray(), zoom: map.getZoom(), bearing: map.getBearing(), pitch: map.getPitch(),
+        },
+        benchSize: [canvas.clientWidth, canvas.clientHeight],
+      };
       for (const source of Object.values(style.sources)) {
         if (source.type === 'geojson' && typeof source.data === 'string') {
           source.data = await (await fetch(source.data)).json();
@@ -161,7 +183,7 @@ async function bareServer(style) {
   const files = {
     '/': ['text/html', `<!doctype html><html><head><meta charset="utf-8">
 <link rel="stylesheet" href="/vendor/maplibre-gl.css">
-<style>html,body,#map{margin:0;width:100%;height:100%}</style></head>
+<style>html,body{margin:0;width:100%;height:100%}#map{width:${style.metadata.benchSize[0]}px;height:${style.metadata.benchSize[1]}px}</style></head>
 <body><div id="map"></div><script type="module">
 import * as maplibregl from '/vendor/maplibre-gl.mjs';
 maplibregl.setWorkerUrl('/vendor/maplibre-gl-worker.mjs');
@@ -170,10 +192,17 @@ const map = new maplibregl.Map({
   container: 'map',
   style,
   localIdeographFontFamily: style.metadata.benchLocalFont,
+  ...style.metadata.benchCamera,
   attributionControl: false,
 });
 window.bareMap = map;
-map.once('load', () => map.once('idle', () => { window.bareReady = performance.now(); }));
+// Ready as the app is: an idle with the style and every source loaded.
+map.on('idle', () => {
+  if (window.bareReady === undefined && map.loaded()
+      && Object.keys(style.sources).every((id) => map.isSourceLoaded(id))) {
+    window.bareReady = performance.now();
+  }
+});
 </script></body></html>`],
     '/style.json': ['application/json', JSON.stringify(style)],
     '/vendor/maplibre-gl.mjs': ['text/javascript', readFileSync(join(dist, 'vendor', 'maplibre-gl.mjs'))],

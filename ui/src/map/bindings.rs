@@ -96,6 +96,10 @@ extern "C" {
     #[wasm_bindgen(method)]
     pub fn loaded(this: &MapLibreMap) -> bool;
 
+    /// Asks for one more frame (and so an `idle` after it).
+    #[wasm_bindgen(method, js_name = triggerRepaint)]
+    pub fn trigger_repaint(this: &MapLibreMap);
+
     #[wasm_bindgen(method, js_name = isSourceLoaded)]
     pub fn is_source_loaded(this: &MapLibreMap, id: &str) -> bool;
 

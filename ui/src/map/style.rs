@@ -53,8 +53,9 @@ pub const SOURCE_PICK: &str = "pick-point";
 pub const SOURCE_STREET_BASEMAP: &str = "street-basemap";
 /// The street's own basemap is drawn under this layer, the first of the grids.
 pub const STREET_BASEMAP_BELOW: &str = COMMUNITY_FILL;
-/// Every source the map must have loaded before it counts as ready.
-pub const SOURCES: [&str; 3] = [SOURCE_BASEMAP, SOURCE_GRIDS, SOURCE_LABELS];
+/// Every source the map must have loaded before it counts as ready (the open tickets' once
+/// their first data is in: see `view::GridMap::tickets_in`).
+pub const SOURCES: [&str; 4] = [SOURCE_BASEMAP, SOURCE_GRIDS, SOURCE_LABELS, SOURCE_TICKETS];
 
 pub const COMMUNITY_FILL: &str = "community-fill";
 pub const MICRO_FILL: &str = "micro-fill";

@@ -5,8 +5,8 @@
 //! new data in place (`setData`): the camera, the layers and the map itself stay.
 //!
 //! Test hook: `window.binheMap` is the MapLibre `Map` as soon as it exists, and
-//! `window.binheReady` becomes `true` once the style, all sources and layers are loaded
-//! and the map is idle.
+//! `window.binheReady` becomes `true` once the style, all sources and layers are loaded,
+//! the first open tickets are drawn (or failed to load) and the map is idle.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -118,6 +118,9 @@ pub(super) struct GridMap {
     pub(super) press: Cell<Option<Press>>,
     /// The street's own basemap shown (its id) and the layers drawing it.
     street_basemap: RefCell<(Option<String>, Vec<String>)>,
+    /// The first open tickets were handed to the map (or failed to load): the map counts as
+    /// ready only once they are drawn.
+    tickets_in: Cell<bool>,
 }
 
 impl GridMap {
@@ -372,6 +375,7 @@ fn install_interaction(
         leak(move |_| {
             let map = &grid_map.map;
             if !ready.get()
+                && grid_map.tickets_in.get()
                 && map.loaded()
                 && style::SOURCES.iter().all(|s| map.is_source_loaded(s))
             {
@@ -480,6 +484,7 @@ async fn start(
         drop_target: Cell::new(None),
         press: Cell::new(None),
         street_basemap: RefCell::new((None, Vec::new())),
+        tickets_in: Cell::new(false),
     });
     grid_map
         .add_layers(&grids, &basemap, &index, state.lang.get_untracked())
@@ -686,18 +691,28 @@ pub fn MapView() -> impl IntoView {
 
     // Tickets changed (or the map is ready) → the ticket source reloads.
     let ticket_loads = Rc::new(SingleFlight::default());
-    let show_tickets = move |loaded: Result<String, ApiError>| match loaded {
-        Ok(text) => store.with_value(|gm| {
+    let show_tickets = move |loaded: Result<String, ApiError>| {
+        match loaded {
+            Ok(text) => store.with_value(|gm| {
+                if let Some(gm) = gm
+                    && let Err(e) = tickets::show(gm, &text)
+                {
+                    state.notify(
+                        Msg::ErrorLoadTickets,
+                        ApiError::bad_response(&error_text(&e)),
+                    );
+                }
+            }),
+            Err(e) => state.notify(Msg::ErrorLoadTickets, e),
+        }
+        store.with_value(|gm| {
             if let Some(gm) = gm
-                && let Err(e) = tickets::show(gm, &text)
+                && !gm.tickets_in.replace(true)
             {
-                state.notify(
-                    Msg::ErrorLoadTickets,
-                    ApiError::bad_response(&error_text(&e)),
-                );
+                // One more frame, so an `idle` follows even if nothing new was drawn.
+                gm.map.trigger_repaint();
             }
-        }),
-        Err(e) => state.notify(Msg::ErrorLoadTickets, e),
+        });
     };
     Effect::new(move || {
         let revision = desk.revision.get();
