@@ -24,23 +24,14 @@ import { brotliCompressSync, constants } from 'node:zlib';
 import {
   freshDatabase, launchBrowser, pointInside, requiredPath, sleep, startServer,
 } from '../harness.mjs';
+import { median, option } from './common.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const ROUNDS = Number(option('rounds', 5));
 const OPEN_TICKETS = Number(option('open', 10_000));
 const JSON_OUT = option('json', null);
 /** How long each page is panned and zoomed while requests arrive. */
 const INTERACT_MS = Number(option('interact', 15)) * 1000;
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Installed before any page script: long tasks and the moment of readiness, in page time. */
 function watchPage() {
