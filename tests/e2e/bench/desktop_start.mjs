@@ -186,12 +186,14 @@ try {
     // Every other round the other way round, so no side always follows the same one.
     const order = r % 2 === 0 ? ['first', 'usual', 'chromium'] : ['chromium', 'usual', 'first'];
     for (const side of order) {
+      const loadBefore = loadavg()[0];
       const figures = side === 'chromium'
         ? await chromiumRound(server)
         : await desktopRound(side === 'usual' ? template.db : null);
-      rounds[side].push(figures);
+      // What else the machine was doing: the 1-minute load average as the side began.
+      rounds[side].push({ ...figures, load1: loadBefore });
       console.log(`round ${r + 1} ${side.padEnd(8)} ready ${(figures.launchToReadyMs / 1000).toFixed(2)} s after launch`
-        + ` (${(figures.navToReadyMs / 1000).toFixed(2)} s after navigation start)`);
+        + ` (${(figures.navToReadyMs / 1000).toFixed(2)} s after navigation start), load ${loadBefore.toFixed(2)} before`);
     }
   }
 } finally {
@@ -200,7 +202,7 @@ try {
 }
 load.after = loadavg();
 
-const keys = (side) => Object.keys(rounds[side][0]).filter((k) => typeof rounds[side][0][k] === 'number' && !['navigationStart', 'readyAt'].includes(k));
+const keys = (side) => Object.keys(rounds[side][0]).filter((k) => typeof rounds[side][0][k] === 'number' && !['navigationStart', 'readyAt', 'load1'].includes(k));
 const summary = Object.fromEntries(Object.keys(rounds).map((side) => [
   side,
   Object.fromEntries(keys(side).map((k) => [k, median(rounds[side].map((m) => m[k]))])),
