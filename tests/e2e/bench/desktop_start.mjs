@@ -23,7 +23,8 @@
 //   - the desktop's breakdown: process made → its first log line (`connection at start`) →
 //     `embedded server started` → the page's navigation start (window and web process) →
 //     then, from navigation start, DOMContentLoaded, load, the wasm in, ready; Chromium's: launch
-//     asked → navigation start, then the same.
+//     asked → navigation start, then the same. (The map's GeoJSON is fetched by MapLibre's worker,
+//     whose requests are not in the page's timeline: --json lists the page's own answers.)
 // Prints medians and the ratios desktop / Chromium; --json writes everything to a file.
 //
 //   BINHE_DESKTOP_BIN=…/release/smart-binhe BINHE_SERVER_BIN=…/release/binhe-server BINHE_UI_DIR=…/ui/dist \
@@ -63,12 +64,12 @@ const PAGE_TIMES = `
     wasm: wasm ? wasm.responseEnd : null,
     ready: ready.startTime,
     url: location.href,
-    resources: performance.getEntriesByType('resource').map((r) => r.name),
+    resources: performance.getEntriesByType('resource').map((r) => ({ name: r.name, start: r.startTime, end: r.responseEnd })),
   };`;
 
 /** The page's times as offsets from its navigation start, and the epoch of that start and of ready. */
 function pageFigures(t) {
-  const stray = [t.url, ...t.resources].filter((u) => !isLocalUrl(u));
+  const stray = [t.url, ...t.resources.map((r) => r.name)].filter((u) => !isLocalUrl(u));
   if (stray.length > 0) throw new Error(`the page asked beyond loopback: ${stray.join(', ')}`);
   return {
     navigationStart: t.origin,
@@ -79,6 +80,8 @@ function pageFigures(t) {
     navToWasmMs: t.wasm,
     navToReadyMs: t.ready,
     resources: t.resources.length,
+    // Each answer the page's own timeline holds (a worker's are in the worker's): for --json.
+    answers: t.resources.map((r) => ({ path: new URL(r.name).pathname, startMs: r.start, endMs: r.end })),
   };
 }
 
