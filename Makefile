@@ -126,7 +126,10 @@ bench-map: setup ui-release
 ## and web process, page) and the ratios. DESKTOP_ARGS passes flags (--rounds, --json). Figures
 ## in BENCHMARKS.md.
 bench-desktop: setup ui-release
-	cargo build --release -p binhe-server -p smart-binhe
+	# Apart, as `make run` and `make bench-map` build them: together, cargo would unify their
+	# dependencies' features and build a third set.
+	cargo build --release -p smart-binhe
+	cargo build --release -p binhe-server
 	cd tests/e2e
 	BINHE_SERVER_BIN=$(CARGO_TARGET_DIR)/release/binhe-server BINHE_DESKTOP_BIN=$(CARGO_TARGET_DIR)/release/smart-binhe \
 	  BINHE_UI_DIR=$(CURDIR)/ui/dist node bench/desktop_start.mjs $(DESKTOP_ARGS)
