@@ -10,7 +10,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target
 WASM_TARGET_DIR ?= $(HOME)/.cache/smart-binhe/target-wasm
 BIN := $(CARGO_TARGET_DIR)/debug
 
-.PHONY: run test setup ui ui-release native lint unit e2e package package-test bench bench-map bench-city soak fuzz demo-dataset clean-db
+.PHONY: run test setup ui ui-release native lint unit e2e package package-test bench bench-map bench-desktop bench-city soak fuzz demo-dataset clean-db
 
 ## Open the desktop app in demo mode (embedded SQLite under ~/.local/share/smart-binhe), built
 ## optimised: the native app in release, the wasm UI in release.
@@ -117,6 +117,22 @@ bench-map: setup ui-release
 	cargo build --release -p binhe-server
 	cd tests/e2e
 	BINHE_SERVER_BIN=$(CARGO_TARGET_DIR)/release/binhe-server BINHE_UI_DIR=$(CURDIR)/ui/dist node bench/map_vs_bare.mjs
+
+## The desktop app's start against the same UI in Chromium (issue 19): from launching the release
+## smart-binhe (demo mode, a fresh home, its own Xvfb, started by tauri-driver) to a ready map —
+## first start (the database made and its history played) and usual start (the database there)
+## — against headless Chromium opening the UI from an already-running release binhe-server on
+## the same database; medians of 5 rounds, where the time goes (process, embedded server, window
+## and web process, page) and the ratios. DESKTOP_ARGS passes flags (--rounds, --json). Figures
+## in BENCHMARKS.md.
+bench-desktop: setup ui-release
+	# Apart, as `make run` and `make bench-map` build them: together, cargo would unify their
+	# dependencies' features and build a third set.
+	cargo build --release -p smart-binhe
+	cargo build --release -p binhe-server
+	cd tests/e2e
+	BINHE_SERVER_BIN=$(CARGO_TARGET_DIR)/release/binhe-server BINHE_DESKTOP_BIN=$(CARGO_TARGET_DIR)/release/smart-binhe \
+	  BINHE_UI_DIR=$(CURDIR)/ui/dist node bench/desktop_start.mjs $(DESKTOP_ARGS)
 
 ## The city tier (issue 19): two street databases and a district database — three private
 ## PostgreSQL clusters on loopback (scripts/city-postgres.sh) — joined by PostgreSQL's logical

@@ -56,6 +56,30 @@ function groupRuns(pgid) {
   });
 }
 
+/**
+ * The process named `name` in the group `pgid` (the app that WebKitWebDriver started):
+ * `{ pid, startedAt }`, `startedAt` being when the kernel made it (epoch ms, to its clock tick of
+ * 10 ms), or undefined while there is none. The kernel counts a process's start in ticks since
+ * boot on the monotonic clock, which Node's hrtime reads too: the two are put side by side here.
+ */
+export function processStart(pgid, name) {
+  for (const pid of readdirSync('/proc')) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // not a process, or gone meanwhile
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (comm !== name || Number(fields[2]) !== pgid) continue;
+    const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString());
+    const bootEpoch = performance.timeOrigin + performance.now() - Number(process.hrtime.bigint()) / 1e6;
+    return { pid: Number(pid), startedAt: bootEpoch + (Number(fields[19]) / ticks) * 1000 };
+  }
+  return undefined;
+}
+
 /** Sends `signal` to the group `pgid` and waits up to `ms` until none of it runs. */
 async function signalGroup(pgid, signal, ms) {
   try { process.kill(-pgid, signal); } catch { /* already gone */ }
@@ -72,6 +96,8 @@ async function signalGroup(pgid, signal, ms) {
  * - `screenshot(name)`: saves `artifacts/<name>.png`, resolves with its number of colours;
  * - `log()`: what the driver and the app wrote to stderr and stdout, without colour codes;
  * - `pgid`: the process group of all of it (xvfb-run, Xvfb, tauri-driver, WebKitWebDriver, the app);
+ * - `session`: `{ requested, created }`, the wall-clock times (epoch ms) the session was asked
+ *   for (the driver then starts the app) and answered;
  * - `close()`: ends the session and every process of the group.
  */
 export async function openDesktop({ env, args = [] }) {
@@ -106,6 +132,7 @@ export async function openDesktop({ env, args = [] }) {
   }
 
   let session;
+  const sessionTimes = {};
   let closing;
   const close = () => (closing ??= (async () => {
     if (session) await withTimeout(webdriver('DELETE', `/session/${session}`), 20_000, 'DELETE session').catch(() => {});
@@ -125,6 +152,7 @@ export async function openDesktop({ env, args = [] }) {
       } catch { /* not listening yet */ }
       return undefined;
     }, 250, 60_000, 'tauri-driver did not start');
+    sessionTimes.requested = performance.timeOrigin + performance.now();
     const created = await withTimeout(
       webdriver('POST', '/session', {
         capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application, args } } },
@@ -133,6 +161,7 @@ export async function openDesktop({ env, args = [] }) {
       'the desktop window did not open',
     );
     session = created.sessionId;
+    sessionTimes.created = performance.timeOrigin + performance.now();
   } catch (e) {
     e.message += `\nlog:\n${log().slice(-3000)}`;
     await close();
@@ -168,7 +197,7 @@ export async function openDesktop({ env, args = [] }) {
     return Number(execFileSync('convert', [shot, '-format', '%k', 'info:']).toString());
   }
 
-  return { run, waitForWindow, screenshot, log, pgid: driver.pid, close };
+  return { run, waitForWindow, screenshot, log, pgid: driver.pid, session: sessionTimes, close };
 }
 
 /** How many communities and micro-grids the window's map draws: `{ communities, micro }`. */

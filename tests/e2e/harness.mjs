@@ -197,8 +197,11 @@ export function isLocalUrl(raw) {
  * Launches chromium with a fresh profile (as a phone with `device`'s playwright context options). Every request (pages and workers) is recorded;
  * anything not on loopback is aborted and listed in `blocked`. Console errors and page
  * errors are kept in `problems` for failure messages.
+ *
+ * `intercept: false` (for timings) leaves the requests alone instead of passing each through
+ * the driver: they are only recorded, and [`offLoopback`] then names any that left loopback.
  */
-export async function launchBrowser({ viewport = { width: 1600, height: 1000 }, locale = 'zh-CN', device = {} } = {}) {
+export async function launchBrowser({ viewport = { width: 1600, height: 1000 }, locale = 'zh-CN', device = {}, intercept = true } = {}) {
   const executablePath = requiredPath('CHROMIUM', '/usr/bin/chromium');
   const profile = mkdtempSync(join(tmpdir(), 'binhe-chromium-'));
   const context = await withTimeout(
@@ -222,12 +225,14 @@ export async function launchBrowser({ viewport = { width: 1600, height: 1000 }, 
   // refuses, so a browser closes with an error while any is left here (a test that provokes one
   // on purpose takes it out).
   const cspViolations = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (isLocalUrl(url)) return route.continue();
-    blocked.push(url);
-    return route.abort('blockedbyclient');
-  });
+  if (intercept) {
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (isLocalUrl(url)) return route.continue();
+      blocked.push(url);
+      return route.abort('blockedbyclient');
+    });
+  }
   const watch = (page) => {
     page.on('request', (r) => requests.push(r.url()));
     page.on('console', (m) => {

@@ -24,42 +24,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brotliCompressSync, constants } from 'node:zlib';
 import {
-  freshDatabase, launchBrowser, pointInside, requiredPath, sleep, startServer,
+  freshDatabase, launchBrowser, offLoopback, pointInside, requiredPath, sleep, startServer,
 } from '../harness.mjs';
+import { median, option } from './common.mjs';
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const ROUNDS = Number(option('rounds', 5));
 const OPEN_TICKETS = Number(option('open', 10_000));
 const JSON_OUT = option('json', null);
 /** How long each page is panned and zoomed while requests arrive. */
 const INTERACT_MS = Number(option('interact', 15)) * 1000;
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-/** Installed before any page script: long tasks and the moment of readiness, in page time. */
+/** Installed before any page script: the long tasks, in page time. */
 function watchPage() {
   window.benchLongTasks = [];
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) window.benchLongTasks.push({ start: e.startTime, duration: e.duration });
   }).observe({ type: 'longtask', buffered: true });
-  // The moment the app says its map is ready, not when a poll sees it.
-  let ready;
-  Object.defineProperty(window, 'binheReady', {
-    configurable: true,
-    get: () => ready,
-    set: (value) => {
-      if (value === true && window.benchReadyAt === undefined) window.benchReadyAt = performance.now();
-      ready = value;
-    },
-  });
 }
 
 /**
@@ -99,7 +79,9 @@ async function interact(page, feed) {
 
 /** Opens `url` in a fresh profile and waits for `ready` (a page function); what it cost. */
 async function measure(url, ready, feed) {
-  const browser = await launchBrowser();
+  // Requests recorded, not passed through the driver one by one (that delays the app's 26 more
+  // than the bare page's 6); any that left loopback fails the run below.
+  const browser = await launchBrowser({ intercept: false });
   try {
     const { page } = browser;
     const cdp = await browser.context.newCDPSession(page);
@@ -117,6 +99,8 @@ async function measure(url, ready, feed) {
     const asked = [...urls.values()].map((u) => u.replace(/#.*$/, ''));
     const twice = [...new Set(asked.filter((u, i) => asked.indexOf(u) !== i))];
     const moving = feed ? await interact(page, (n) => feed(page, n)) : null;
+    const off = offLoopback(browser);
+    if (off.length > 0) throw new Error(`${url} asked beyond loopback: ${off.join(', ')}`);
     return {
       readyMs: readyAt,
       bytes,
@@ -132,7 +116,12 @@ async function measure(url, ready, feed) {
 }
 
 const appReady = () => new Promise((resolve) => {
-  const check = () => (window.benchReadyAt !== undefined ? resolve(window.benchReadyAt) : setTimeout(check, 20));
+  // The moment the app says its map is ready (its `binhe-ready` mark), not when a poll sees it.
+  const check = () => {
+    const mark = performance.getEntriesByName('binhe-ready', 'mark')[0];
+    if (mark) resolve(mark.startTime);
+    else setTimeout(check, 20);
+  };
   check();
 });
 
