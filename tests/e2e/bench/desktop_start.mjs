@@ -21,8 +21,8 @@
 //   - ready is the page's `binhe-ready` performance mark (set beside `window.binheReady`), read
 //     afterwards, so how often the bench looks does not count;
 //   - the desktop's breakdown: process made → its first log line (`connection at start`) →
-//     `embedded server started` → the page's navigation start (window and web process) →
-//     then, from navigation start, DOMContentLoaded, load, the wasm in, ready; Chromium's: launch
+//     `embedded server started` → the page's navigation start (window and web process); then,
+//     from navigation start, DOMContentLoaded, load, the wasm in, ready. Chromium's: launch
 //     asked → navigation start, then the same. (The map's GeoJSON is fetched by MapLibre's worker,
 //     whose requests are not in the page's timeline: --json lists the page's own answers.)
 // Prints medians and the ratios desktop / Chromium; --json writes everything to a file.
@@ -96,7 +96,7 @@ function logTime(log, pattern) {
   return null;
 }
 
-/** The SQLite file `home` holds and its write-ahead files, copied to `db`. */
+/** The SQLite file `from` and its write-ahead files, copied to `db`. */
 function copyDatabase(from, db) {
   for (const suffix of ['', '-wal', '-shm']) {
     if (existsSync(from + suffix)) copyFileSync(from + suffix, db + suffix);
