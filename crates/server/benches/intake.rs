@@ -29,7 +29,7 @@ use sqlx::{QueryBuilder, Sqlite};
 const TICKETS: usize = 50_000;
 const BATCH: usize = 1_000;
 const ROUNDS: usize = 3;
-/// As in the store: 31 columns × 400 rows stays under SQLite's bound-parameter limit.
+/// 33 columns × 400 rows stays under SQLite's bound-parameter limit.
 const ROWS_PER_STATEMENT: usize = 400;
 
 #[derive(sqlx::FromRow)]
@@ -65,6 +65,8 @@ struct TicketRow {
     duplicate_of: Option<i64>,
     flagged_of: Option<i64>,
     body: String,
+    audience_communities: Option<String>,
+    audience_workers: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -80,6 +82,8 @@ struct EventRow {
     to_state: String,
     kind: String,
     change: String,
+    audience_communities: Option<String>,
+    audience_workers: Option<String>,
 }
 
 type Batch = (Vec<TicketRow>, Vec<EventRow>);
@@ -124,7 +128,8 @@ async fn raw_insert(pool: &SqlitePool, (tickets, events): &Batch) -> f64 {
                  community_code, micro_code, unit_code, unrouted, lon, lat, received_at, \
                  contact_due_at, due_at, first_contact_at, closed_at, updated_at, owner_grid, \
                  assignee_grid, assignee_worker, handling_mode, escalated_to, delegated, outcome, \
-                 satisfaction, reopen_count, duplicate_of, flagged_of, body) ",
+                 satisfaction, reopen_count, duplicate_of, flagged_of, body, \
+                 audience_communities, audience_workers) ",
             );
             q.push_values(chunk, |mut b, t| {
                 b.push_bind(t.id)
@@ -157,14 +162,17 @@ async fn raw_insert(pool: &SqlitePool, (tickets, events): &Batch) -> f64 {
                     .push_bind(t.reopen_count)
                     .push_bind(t.duplicate_of)
                     .push_bind(t.flagged_of)
-                    .push_bind(&t.body);
+                    .push_bind(&t.body)
+                    .push_bind(&t.audience_communities)
+                    .push_bind(&t.audience_workers);
             });
             q.build().execute(&mut *tx).await.unwrap();
         }
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO ticket_events (id, ticket_id, version, at, actor_id, actor_name, \
-                 actor_role, from_state, to_state, kind, change) ",
+                 actor_role, from_state, to_state, kind, change, audience_communities, \
+                 audience_workers) ",
             );
             q.push_values(chunk, |mut b, e| {
                 b.push_bind(e.id)
@@ -177,7 +185,9 @@ async fn raw_insert(pool: &SqlitePool, (tickets, events): &Batch) -> f64 {
                     .push_bind(&e.from_state)
                     .push_bind(&e.to_state)
                     .push_bind(&e.kind)
-                    .push_bind(&e.change);
+                    .push_bind(&e.change)
+                    .push_bind(&e.audience_communities)
+                    .push_bind(&e.audience_workers);
             });
             q.build().execute(&mut *tx).await.unwrap();
         }

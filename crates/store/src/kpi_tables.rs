@@ -949,109 +949,117 @@ impl Deltas {
     }
 }
 
-/// Adds `tickets` to the KPI rollups inside the write that stores them, taking away first what
-/// the rows they overwrite counted (`replaced`, read by the write's version check).
-pub(crate) async fn roll_up<B: Run>(
-    conn: &mut ConnectionOf<B>,
-    tickets: &[&Ticket],
-    replaced: &[&KpiFacts],
-) -> Result<(), StoreError> {
-    // A ticket written twice in one statement ends as its last row.
-    let tickets: BTreeMap<TicketId, &Ticket> = tickets.iter().map(|t| (t.id, *t)).collect();
-    let mut deltas = Deltas::default();
-    for old in replaced {
-        deltas.count(old, -1);
+/// What one write changes in the KPI rollups, counted apart from the statements that store it
+/// so that a write can count while the database takes its ticket rows.
+pub(crate) struct RollUp(Deltas);
+
+impl RollUp {
+    /// What `tickets` add to the rollups, less what the rows they overwrite counted
+    /// (`replaced`, read by the write's version check).
+    pub(crate) fn of(tickets: &[&Ticket], replaced: &[&KpiFacts]) -> Self {
+        // A ticket written twice in one statement ends as its last row.
+        let tickets: BTreeMap<TicketId, &Ticket> = tickets.iter().map(|t| (t.id, *t)).collect();
+        let mut deltas = Deltas::default();
+        for old in replaced {
+            deltas.count(old, -1);
+        }
+        for ticket in tickets.values() {
+            deltas.count(&KpiFacts::of(ticket), 1);
+        }
+        Self(deltas)
     }
-    for ticket in tickets.values() {
-        deltas.count(&KpiFacts::of(ticket), 1);
-    }
-    let received: Vec<Vec<Value>> = deltas
-        .received
-        .iter()
-        .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
-        .map(|((grain, at, community, category), sums)| {
-            [
-                (*grain).into(),
-                (*at).into(),
-                community.as_str().into(),
-                category.as_str().into(),
-            ]
-            .into_iter()
-            .chain(sums.iter().map(|&sum| sum.into()))
-            .collect()
-        })
-        .collect();
-    let subjects: Vec<Vec<Value>> = deltas
-        .subjects
-        .iter()
-        .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
-        .map(|((grain, at, community, micro, worker), sums)| {
-            [
-                (*grain).into(),
-                (*at).into(),
-                community.as_str().into(),
-                micro.as_str().into(),
-                worker.as_str().into(),
-            ]
-            .into_iter()
-            .chain(sums.iter().map(|&sum| sum.into()))
-            .collect()
-        })
-        .collect();
-    let deadlines: Vec<Vec<Value>> = deltas
-        .deadlines
-        .iter()
-        .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
-        .map(|((grain, at, community, micro), sums)| {
-            [
-                (*grain).into(),
-                (*at).into(),
-                community.as_str().into(),
-                micro.as_str().into(),
-            ]
-            .into_iter()
-            .chain(sums.iter().map(|&sum| sum.into()))
-            .collect()
-        })
-        .collect();
-    for (table, key, sums, rows) in [
-        (
-            "kpi_received",
-            "grain, at, community_code, category",
-            ROLLUP_SUMS,
-            received,
-        ),
-        (
-            "kpi_subjects",
-            "grain, at, community_code, micro_code, assignee_worker",
-            ROLLUP_SUMS,
-            subjects,
-        ),
-        (
-            "kpi_deadlines",
-            "grain, at, community_code, micro_code",
-            DEADLINE_SUMS,
-            deadlines,
-        ),
-    ] {
-        let added: Vec<String> = sums
-            .split(',')
-            .map(str::trim)
-            .map(|sum| format!("{sum} = {table}.{sum} + excluded.{sum}"))
+
+    /// Adds the changes to the rollup tables, inside the write that stores the tickets.
+    pub(crate) async fn store<B: Run>(&self, conn: &mut ConnectionOf<B>) -> Result<(), StoreError> {
+        let deltas = &self.0;
+        let received: Vec<Vec<Value>> = deltas
+            .received
+            .iter()
+            .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
+            .map(|((grain, at, community, category), sums)| {
+                [
+                    (*grain).into(),
+                    (*at).into(),
+                    community.as_str().into(),
+                    category.as_str().into(),
+                ]
+                .into_iter()
+                .chain(sums.iter().map(|&sum| sum.into()))
+                .collect()
+            })
             .collect();
-        B::insert_rows(
-            conn,
+        let subjects: Vec<Vec<Value>> = deltas
+            .subjects
+            .iter()
+            .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
+            .map(|((grain, at, community, micro, worker), sums)| {
+                [
+                    (*grain).into(),
+                    (*at).into(),
+                    community.as_str().into(),
+                    micro.as_str().into(),
+                    worker.as_str().into(),
+                ]
+                .into_iter()
+                .chain(sums.iter().map(|&sum| sum.into()))
+                .collect()
+            })
+            .collect();
+        let deadlines: Vec<Vec<Value>> = deltas
+            .deadlines
+            .iter()
+            .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
+            .map(|((grain, at, community, micro), sums)| {
+                [
+                    (*grain).into(),
+                    (*at).into(),
+                    community.as_str().into(),
+                    micro.as_str().into(),
+                ]
+                .into_iter()
+                .chain(sums.iter().map(|&sum| sum.into()))
+                .collect()
+            })
+            .collect();
+        for (table, key, sums, rows) in [
             (
-                table,
-                &format!("{key}, {sums}"),
-                &format!(" ON CONFLICT ({key}) DO UPDATE SET {}", added.join(", ")),
+                "kpi_received",
+                "grain, at, community_code, category",
+                ROLLUP_SUMS,
+                received,
             ),
-            &rows,
-            "keeping the KPI rollup in step",
-        )
-        .await?;
+            (
+                "kpi_subjects",
+                "grain, at, community_code, micro_code, assignee_worker",
+                ROLLUP_SUMS,
+                subjects,
+            ),
+            (
+                "kpi_deadlines",
+                "grain, at, community_code, micro_code",
+                DEADLINE_SUMS,
+                deadlines,
+            ),
+        ] {
+            let added: Vec<String> = sums
+                .split(',')
+                .map(str::trim)
+                .map(|sum| format!("{sum} = {table}.{sum} + excluded.{sum}"))
+                .collect();
+            B::insert_rows(
+                conn,
+                (
+                    table,
+                    &format!("{key}, {sums}"),
+                    &format!(" ON CONFLICT ({key}) DO UPDATE SET {}", added.join(", ")),
+                ),
+                &rows,
+                "keeping the KPI rollup in step",
+            )
+            .await?;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

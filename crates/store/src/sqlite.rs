@@ -120,7 +120,8 @@ impl Backend for SqliteStore {
         Ok((first..first + count).collect())
     }
 
-    /// Multi-row `INSERT … VALUES`, as many rows a statement as the bind limit allows.
+    /// Multi-row `INSERT … VALUES` in statements of [`statement_sizes`], so that the same few
+    /// statement texts come back batch after batch and are prepared once per connection.
     async fn insert_rows(
         conn: &mut SqliteConnection,
         (table, columns, tail): (&str, &str, &str),
@@ -129,14 +130,59 @@ impl Backend for SqliteStore {
     ) -> Result<(), StoreError> {
         let width = columns.split(',').count();
         let row = format!("({})", vec!["?"; width].join(", "));
-        for chunk in rows.chunks(Self::MAX_BINDS / width) {
+        let mut rest = rows;
+        for size in statement_sizes(rows.len(), Self::MAX_BINDS / width) {
+            let (chunk, after) = rest.split_at(size);
+            rest = after;
             let sql = format!(
                 "INSERT INTO {table} ({columns}) VALUES {}{tail}",
-                vec![row.as_str(); chunk.len()].join(", ")
+                vec![row.as_str(); size].join(", ")
             );
             let values: Vec<Value> = chunk.iter().flatten().copied().collect();
             Self::execute(conn, &sql, &values, action).await?;
         }
         Ok(())
+    }
+}
+
+/// Most rows one `INSERT` statement carries: more saves little once a statement is prepared.
+const MOST_ROWS: usize = 256;
+
+/// How many rows each statement of a `total`-row insert carries, at most `fit` (the bind limit
+/// over the row's width): whole statements of the largest power of two that fits (at most
+/// [`MOST_ROWS`]), then the rest by its binary digits. Preparing a statement of a thousand rows
+/// costs SQLite several times what running it does, and a count that changes with every batch
+/// would make every statement new; of these sizes there are only a dozen per table.
+fn statement_sizes(total: usize, fit: usize) -> impl Iterator<Item = usize> {
+    let most = 1 << MOST_ROWS.min(fit).max(1).ilog2();
+    let whole = std::iter::repeat_n(most, total / most);
+    let rest = total % most;
+    let digits = (0..most.ilog2())
+        .rev()
+        .map(|bit| 1 << bit)
+        .filter(move |size| rest & size != 0);
+    whole.chain(digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statement_sizes;
+
+    #[test]
+    fn statements_take_whole_powers_of_two_and_cover_every_row_once() {
+        let sizes = |total, fit| statement_sizes(total, fit).collect::<Vec<_>>();
+        assert_eq!(sizes(1_000, 992), [256, 256, 256, 128, 64, 32, 8]);
+        assert_eq!(sizes(5, 992), [4, 1]);
+        assert_eq!(sizes(0, 992), Vec::<usize>::new());
+        // A wide row: the bind limit decides, rounded down to a power of two.
+        assert_eq!(sizes(300, 100), [64, 64, 64, 64, 32, 8, 4]);
+        for total in 0..2_000 {
+            let all = sizes(total, 2_520);
+            assert_eq!(all.iter().sum::<usize>(), total);
+            assert!(
+                all.iter()
+                    .all(|size| size.is_power_of_two() && *size <= 256)
+            );
+        }
     }
 }

@@ -13,12 +13,14 @@ use binhe_core::ticket::{
     Actor, ActorRole, Catalogue, Channel, SlaTable, Ticket, TicketId, TicketState, UnroutedReason,
 };
 use chrono::{DateTime, Utc};
+use futures_util::future::join;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::StoreError;
 use crate::backend::{Columns, ConnectionOf, Run, Topic, Value, Writer, millis};
 use crate::basemaps::{BasemapRepository, StoredBasemap};
+use crate::kpi_tables::RollUp;
 use crate::tickets::{
     ColumnMappings, ListedTicket, NewTicket, StoredEvent, TicketFilter, TicketRepository,
     TicketScope, TicketUpdate,
@@ -231,10 +233,11 @@ fn filter_sql<'a>(filter: &'a TicketFilter, pattern: Option<&'a str>) -> (String
         if ids.is_empty() {
             sql.push_str(" AND 1 = 0");
         } else {
+            let ids = padded_in_list(ids.iter().map(|&id| Value::from(id)).collect());
             sql.push_str(" AND id IN (");
             sql.push_str(&parameters(ids.len()));
             sql.push(')');
-            values.extend(ids.iter().map(|&id| Value::from(id)));
+            values.extend(ids);
         }
     }
     if let Some((received_at, id)) = filter.after {
@@ -251,6 +254,16 @@ fn filter_sql<'a>(filter: &'a TicketFilter, pattern: Option<&'a str>) -> (String
 /// `count` parameters for an `IN` list.
 pub(crate) fn parameters(count: usize) -> String {
     vec!["?"; count].join(", ")
+}
+
+/// The values of an `IN` list on a hot path, the last repeated up to the next power of two: the
+/// statement's text then comes back from call to call and is prepared once per connection, and
+/// a repeated value matches nothing more.
+fn padded_in_list(mut values: Vec<Value<'_>>) -> Vec<Value<'_>> {
+    if let Some(&last) = values.last() {
+        values.resize(values.len().next_power_of_two(), last);
+    }
+    values
 }
 
 /// Writes ticket rows, then their events with consecutive log ids after the newest one, inside
@@ -346,7 +359,6 @@ async fn write<B: Run>(
         )
         .collect();
     let replaced: Vec<&KpiFacts> = before.values().map(|b| &b.facts).collect();
-    crate::kpi_tables::roll_up::<B>(&mut writer.tx, tickets, &replaced).await?;
     let upsert = if replace {
         let sets: Vec<String> = TICKET_COLUMNS
             .split(',')
@@ -358,34 +370,43 @@ async fn write<B: Run>(
     } else {
         String::new()
     };
-    B::insert_rows(
-        &mut *writer.tx,
-        ("tickets", TICKET_COLUMNS, &upsert),
-        &rows,
-        "storing tickets",
-    )
-    .await?;
-
     let last = last_event_id::<B>(&mut writer.tx).await?;
-    let stored: Vec<StoredEvent> = events
-        .into_iter()
-        .zip(last + 1..)
-        .map(|(event, id)| StoredEvent {
-            id,
-            audience: audiences.get(&event.ticket_id).cloned().unwrap_or_default(),
-            event,
-        })
-        .collect();
-    let texts = stored
-        .iter()
-        .map(|s| {
-            Ok((
-                to_json(s.event.ticket_id, &s.event.change)?,
-                members(&s.audience.communities),
-                members(&s.audience.workers),
-            ))
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
+    // The database takes the ticket rows (on SQLite in its own thread) while this thread counts
+    // the rollups and writes the events' texts: `join` starts the statement first.
+    let (inserted, counted) = join(
+        B::insert_rows(
+            &mut *writer.tx,
+            ("tickets", TICKET_COLUMNS, &upsert),
+            &rows,
+            "storing tickets",
+        ),
+        async {
+            let stored: Vec<StoredEvent> = events
+                .into_iter()
+                .zip(last + 1..)
+                .map(|(event, id)| StoredEvent {
+                    id,
+                    audience: audiences.get(&event.ticket_id).cloned().unwrap_or_default(),
+                    event,
+                })
+                .collect();
+            let texts = stored
+                .iter()
+                .map(|s| {
+                    Ok((
+                        to_json(s.event.ticket_id, &s.event.change)?,
+                        members(&s.audience.communities),
+                        members(&s.audience.workers),
+                    ))
+                })
+                .collect::<Result<Vec<_>, StoreError>>();
+            (stored, texts, RollUp::of(tickets, &replaced))
+        },
+    )
+    .await;
+    inserted?;
+    let (stored, texts, roll_up) = counted;
+    let texts = texts?;
     let rows: Vec<Vec<Value>> = stored
         .iter()
         .zip(&texts)
@@ -415,6 +436,7 @@ async fn write<B: Run>(
         "appending ticket events",
     )
     .await?;
+    roll_up.store::<B>(&mut writer.tx).await?;
     if let Some(newest) = stored.last() {
         let payload = format!("{} {}", writer.origin, newest.id);
         B::notify(&mut writer.tx, Topic::Events, &payload).await?;
@@ -596,14 +618,17 @@ impl<B: Run> TicketRepository for B {
                 .filter(|(c, _)| *c == channel)
                 .map(|(_, id)| id.as_str().into())
                 .collect();
-            for chunk in ids.chunks(B::MAX_BINDS - 1) {
+            // Whole powers of two, as `padded_in_list` makes the last.
+            let most = 1 << (B::MAX_BINDS - 1).ilog2();
+            for chunk in ids.chunks(most) {
+                let chunk = padded_in_list(chunk.to_vec());
                 let rows = self
                     .read(
                         &format!(
                             "SELECT external_id, id FROM tickets WHERE channel = ? AND external_id IN ({})",
                             parameters(chunk.len())
                         ),
-                        &[&[channel.as_str().into()], chunk].concat(),
+                        &[&[channel.as_str().into()], &chunk[..]].concat(),
                         "looking up upstream order numbers",
                     )
                     .await?;
