@@ -23,6 +23,7 @@ use crate::components::{
 use crate::i18n::{Lang, Msg};
 use crate::map::MapView;
 use crate::map::index::GridIndex;
+use crate::map_first::MapFirst;
 use crate::session::Auth;
 use crate::tickets::Desk;
 use crate::tickets::desk::ChooseGrid;
@@ -207,10 +208,12 @@ impl AppState {
         T: 'static,
         F: Future<Output = T> + 'static,
     {
+        let first = MapFirst::get();
         Effect::new(move || {
             let version = self.data_version.get();
             let apply = apply.clone();
             spawn_local(async move {
+                first.wait().await;
                 let answer = fetch().await;
                 if self.data_version.get_untracked() == version {
                     apply(answer);
@@ -374,6 +377,10 @@ fn Workspace() -> impl IntoView {
                 .with(|s| s.as_ref().map(|s| s.account.login.clone())),
         );
     });
+    // Provided first: the services below and the panels wait for the map (src/map_first.rs).
+    let first = MapFirst::start();
+    provide_context(first);
+    let later = move || first.is_done();
     let desk = Desk::start(state);
     provide_context(desk);
     provide_context(crate::tickets::desk::IntakeDrafts(RwSignal::new(None)));
@@ -475,24 +482,28 @@ fn Workspace() -> impl IntoView {
                     </div>
                     // Both stay mounted, so the queue's tab and the tree's open nodes survive a switch.
                     <div class="side-pane" class:hidden=move || side.get() != SideTab::Tickets>
-                        <TicketQueue/>
+                        <Show when=later><TicketQueue/></Show>
                     </div>
                     <div class="side-pane" class:hidden=move || side.get() != SideTab::Grids>
-                        <SearchBox/>
-                        <GridTree/>
+                        <Show when=later>
+                            <SearchBox/>
+                            <GridTree/>
+                        </Show>
                     </div>
                 </aside>
                 <main class="map-area">
                     <MapView/>
-                    <VideoWallPanel/>
-                    <BoardPanel/>
-                    <TrainingPanel/>
-                    <ReplayBar/>
-                    <GridCard/>
-                    <TicketCard/>
-                    <IntakeForm/>
-                    <TicketToast/>
-                    <ConflictPanel/>
+                    <Show when=later>
+                        <VideoWallPanel/>
+                        <BoardPanel/>
+                        <TrainingPanel/>
+                        <ReplayBar/>
+                        <GridCard/>
+                        <TicketCard/>
+                        <IntakeForm/>
+                        <TicketToast/>
+                        <ConflictPanel/>
+                    </Show>
                     <Notices/>
                 </main>
             </div>

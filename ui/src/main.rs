@@ -20,6 +20,7 @@ mod i18n;
 mod kpi;
 mod local_file;
 mod map;
+mod map_first;
 mod offline;
 mod phone;
 mod session;

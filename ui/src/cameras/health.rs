@@ -17,6 +17,7 @@ use binhe_core::Health;
 use crate::api::devices;
 use crate::app::AppState;
 use crate::i18n::Msg;
+use crate::map_first::MapFirst;
 use crate::tickets::desk::SingleFlight;
 use crate::tickets::time::sleep;
 
@@ -71,7 +72,9 @@ impl CameraHealth {
             round: StoredValue::new(0),
             playing: StoredValue::new(0),
         };
+        let first = MapFirst::get();
         spawn_local(async move {
+            first.wait().await;
             let mut waited = POLL;
             loop {
                 if waited >= POLL || health.playing.get_value() > 0 {

@@ -41,7 +41,9 @@ pub fn AccountMenu() -> impl IntoView {
     let panel = RwSignal::new(None::<Panel>);
     // The desktop app's embedded server offers its connection setting; others answer 404.
     let desktop = RwSignal::new(false);
+    let first = crate::map_first::MapFirst::get();
     spawn_local(async move {
+        first.wait().await;
         if let Ok(Some(_)) = api::desktop_center().await {
             desktop.set(true);
         }

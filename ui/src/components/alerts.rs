@@ -19,6 +19,7 @@ use crate::alerts::{Alert, AlertKind, AlertSettings, DoorWatch, TicketWatch, gat
 use crate::api::devices;
 use crate::app::{AppState, store, stored};
 use crate::i18n::{Lang, Msg};
+use crate::map_first::MapFirst;
 use crate::tickets::Desk;
 use crate::tickets::queue::sla_at;
 use crate::tickets::time::sleep;
@@ -187,7 +188,9 @@ impl Alerts {
             alerts.tell(found, desk, lang);
         });
 
+        let first = MapFirst::get();
         spawn_local(async move {
+            first.wait().await;
             loop {
                 if login().is_some() && !crate::api::signed_out_held() {
                     let (after, limit) = doors.with_value(DoorWatch::ask);

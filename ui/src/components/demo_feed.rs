@@ -19,7 +19,9 @@ pub fn DemoFeedControl() -> impl IntoView {
     let lang = state.lang;
     let t = move |m: Msg| m.text(lang.get());
     let feed = RwSignal::new(None::<DemoFeedStatus>);
+    let first = crate::map_first::MapFirst::get();
     spawn_local(async move {
+        first.wait().await;
         match api::demo_feed().await {
             Ok(answer) => feed.set(answer),
             Err(e) => state.notify(Msg::ErrorDemoFeed, e),

@@ -28,6 +28,7 @@ use crate::components::form::{
 };
 use crate::components::{CloseButton, ErrorText};
 use crate::i18n::{self, Lang, Msg};
+use crate::map_first::MapFirst;
 use crate::session::Auth;
 use crate::tickets::Desk;
 use crate::tickets::time::{date_time, sleep};
@@ -72,7 +73,9 @@ impl Training {
             shown: StoredValue::new(0),
             greeted: StoredValue::new(false),
         };
+        let first = MapFirst::get();
         spawn_local(async move {
+            first.wait().await;
             loop {
                 let locked = auth
                     .prompt

@@ -49,6 +49,7 @@ use crate::app::{AppState, Fly};
 use crate::cameras::CameraHealth;
 use crate::components::{Board, HeatPeriodChooser, Replay};
 use crate::i18n::{Lang, Msg};
+use crate::map_first::MapFirst;
 use crate::tickets::Desk;
 use crate::tickets::desk::{DeskChange, SingleFlight};
 use crate::tickets::queue::Tone;
@@ -370,7 +371,11 @@ fn install_interaction(
     };
     map.on("zoom", &on_zoom);
     state.pick_level.set(style::pick_level(map.get_zoom()));
+}
 
+/// Marks the map ready at its first idle with the style, every source and the first open
+/// tickets in: the test hook, the `binhe-ready` mark, and what waited for the map goes ahead.
+fn watch_ready(grid_map: &Rc<GridMap>, first: MapFirst) {
     let on_idle = {
         let grid_map = Rc::clone(grid_map);
         let ready = Cell::new(false);
@@ -386,10 +391,11 @@ fn install_interaction(
                 if let Some(performance) = window().performance() {
                     let _ = performance.mark("binhe-ready");
                 }
+                first.done();
             }
         })
     };
-    map.on("idle", &on_idle);
+    grid_map.map.on("idle", &on_idle);
 }
 
 /// The page's base URL, which the map's worker resolves the UI's relative URLs against.
@@ -549,6 +555,7 @@ pub fn MapView() -> impl IntoView {
     let state = expect_context::<AppState>();
     let desk = expect_context::<Desk>();
     let lang = state.lang;
+    let first = MapFirst::get();
     let container = NodeRef::<Div>::new();
     let store = StoredValue::new_local(None::<Rc<GridMap>>);
     let loading = RwSignal::new(true);
@@ -580,10 +587,19 @@ pub fn MapView() -> impl IntoView {
             shown_version.set_value(state.data_version.get_untracked());
             match start(el.into(), state, desk, store, ghost, home, device).await {
                 Ok(started) => {
+                    store.with_value(|gm| {
+                        if let Some(gm) = gm {
+                            watch_ready(gm, first);
+                        }
+                    });
                     first_tickets.set_value(Some(started.tickets));
                     first_devices.set_value(Some(started.devices));
                 }
-                Err(e) => state.notify(Msg::ErrorLoadMap, e),
+                Err(e) => {
+                    state.notify(Msg::ErrorLoadMap, e);
+                    // No map to wait for.
+                    first.done();
+                }
             }
             loading.set(false);
         });

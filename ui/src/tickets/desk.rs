@@ -27,6 +27,7 @@ use crate::api::ApiError;
 use crate::api::tickets as api;
 use crate::app::AppState;
 use crate::i18n::Msg;
+use crate::map_first::MapFirst;
 use crate::offline::{Kept, Terminal, new_key};
 
 /// Stream events are gathered this long before the panels reload: a burst costs one reload.
@@ -233,7 +234,9 @@ impl Desk {
     }
 
     fn run(self, app: AppState) {
+        let first = MapFirst::get();
         spawn_local(async move {
+            first.wait().await;
             match api::catalogue().await {
                 Ok(c) => self.catalogue.set(Some(Arc::new(c))),
                 Err(e) => app.notify(Msg::ErrorLoadTickets, e),
@@ -248,6 +251,7 @@ impl Desk {
         Effect::new(move || {
             self.revision.track();
             list.run(move || async move {
+                first.wait().await;
                 match api::open_tickets().await {
                     Ok(list) => {
                         if self.tickets.with_untracked(|t| **t != list.tickets) {
