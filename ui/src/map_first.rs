@@ -27,12 +27,7 @@ pub struct MapFirst {
 impl MapFirst {
     /// Not done yet; done at the latest after [`AT_THE_LATEST`].
     pub fn start() -> Self {
-        let mut resolve = None;
-        let promise = Promise::new(&mut |done, _| resolve = Some(done));
-        let first = MapFirst {
-            done: RwSignal::new(false),
-            promise: StoredValue::new_local((promise, resolve.unwrap_or_else(Function::default))),
-        };
+        let first = MapFirst::new(false);
         leptos::task::spawn_local(async move {
             sleep(AT_THE_LATEST).await;
             first.done();
@@ -40,13 +35,19 @@ impl MapFirst {
         first
     }
 
-    /// The workspace's, or, outside it (nothing there to go first), one that is done.
+    /// The workspace's, or, outside it (nothing there to go first), one that is done already
+    /// (no timer: `wait` returns at once and the promise is never awaited).
     pub fn get() -> Self {
-        use_context::<MapFirst>().unwrap_or_else(|| {
-            let first = MapFirst::start();
-            first.done();
-            first
-        })
+        use_context::<MapFirst>().unwrap_or_else(|| MapFirst::new(true))
+    }
+
+    fn new(done: bool) -> Self {
+        let mut resolve = None;
+        let promise = Promise::new(&mut |done, _| resolve = Some(done));
+        MapFirst {
+            done: RwSignal::new(done),
+            promise: StoredValue::new_local((promise, resolve.unwrap_or_else(Function::default))),
+        }
     }
 
     /// The map is ready (or will not be): what waited goes ahead.

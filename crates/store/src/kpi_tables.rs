@@ -953,6 +953,33 @@ impl Deltas {
 /// so that a write can count while the database takes its ticket rows.
 pub(crate) struct RollUp(Deltas);
 
+/// One rollup table's rows to upsert: each key's columns, then its sums; keys that change by
+/// nothing are left out.
+fn changed_rows<'a, K, const N: usize>(
+    deltas: &'a BTreeMap<K, [i64; N]>,
+    key: impl Fn(&'a K) -> Vec<Value<'a>>,
+) -> Vec<Vec<Value<'a>>> {
+    deltas
+        .iter()
+        .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
+        .map(|(k, sums)| {
+            let mut row = key(k);
+            row.extend(sums.iter().map(|&sum| Value::from(sum)));
+            row
+        })
+        .collect()
+}
+
+/// A rollup key's columns: its bucket (grain, at) and two codes.
+fn bucket_and_two_codes((grain, at, first, second): &(i64, i64, String, String)) -> Vec<Value<'_>> {
+    vec![
+        (*grain).into(),
+        (*at).into(),
+        first.as_str().into(),
+        second.as_str().into(),
+    ]
+}
+
 impl RollUp {
     /// What `tickets` add to the rollups, less what the rows they overwrite counted
     /// (`replaced`, read by the write's version check).
@@ -972,55 +999,19 @@ impl RollUp {
     /// Adds the changes to the rollup tables, inside the write that stores the tickets.
     pub(crate) async fn store<B: Run>(&self, conn: &mut ConnectionOf<B>) -> Result<(), StoreError> {
         let deltas = &self.0;
-        let received: Vec<Vec<Value>> = deltas
-            .received
-            .iter()
-            .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
-            .map(|((grain, at, community, category), sums)| {
-                [
-                    (*grain).into(),
-                    (*at).into(),
-                    community.as_str().into(),
-                    category.as_str().into(),
-                ]
-                .into_iter()
-                .chain(sums.iter().map(|&sum| sum.into()))
-                .collect()
-            })
-            .collect();
-        let subjects: Vec<Vec<Value>> = deltas
-            .subjects
-            .iter()
-            .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
-            .map(|((grain, at, community, micro, worker), sums)| {
-                [
-                    (*grain).into(),
-                    (*at).into(),
-                    community.as_str().into(),
-                    micro.as_str().into(),
-                    worker.as_str().into(),
-                ]
-                .into_iter()
-                .chain(sums.iter().map(|&sum| sum.into()))
-                .collect()
-            })
-            .collect();
-        let deadlines: Vec<Vec<Value>> = deltas
-            .deadlines
-            .iter()
-            .filter(|(_, sums)| sums.iter().any(|&sum| sum != 0))
-            .map(|((grain, at, community, micro), sums)| {
-                [
-                    (*grain).into(),
-                    (*at).into(),
-                    community.as_str().into(),
-                    micro.as_str().into(),
-                ]
-                .into_iter()
-                .chain(sums.iter().map(|&sum| sum.into()))
-                .collect()
-            })
-            .collect();
+        // Keyed by (grain, at, community, category).
+        let received = changed_rows(&deltas.received, bucket_and_two_codes);
+        let subjects = changed_rows(&deltas.subjects, |(grain, at, community, micro, worker)| {
+            vec![
+                (*grain).into(),
+                (*at).into(),
+                community.as_str().into(),
+                micro.as_str().into(),
+                worker.as_str().into(),
+            ]
+        });
+        // Keyed by (grain, at, community, micro).
+        let deadlines = changed_rows(&deltas.deadlines, bucket_and_two_codes);
         for (table, key, sums, rows) in [
             (
                 "kpi_received",

@@ -163,10 +163,13 @@ impl GridMap {
         }
     }
 
+    /// Adds every source and layer; the open tickets, if given, go in with their source, so the
+    /// map's worker tiles them with the grids instead of in a round of its own.
     fn add_layers(
         &self,
         grids: &str,
         basemap: &str,
+        tickets: Option<&JsValue>,
         index: &GridIndex,
         lang: Lang,
     ) -> Result<(), JsValue> {
@@ -180,8 +183,11 @@ impl GridMap {
             Reflect::set(&source, &JsValue::from_str("data"), &data)?;
             self.map.add_source(id, &source)?;
         }
-        self.map
-            .add_source(style::SOURCE_TICKETS, &js(&style::ticket_source()))?;
+        let ticket_source = js(&style::ticket_source());
+        if let Some(tickets) = tickets {
+            Reflect::set(&ticket_source, &JsValue::from_str("data"), tickets)?;
+        }
+        self.map.add_source(style::SOURCE_TICKETS, &ticket_source)?;
         self.map
             .add_source(style::SOURCE_PICK, &js(&style::geojson_source()))?;
         for kind in DeviceKind::ALL {
@@ -458,9 +464,9 @@ impl FirstData {
 }
 
 /// What `start` loaded for the effects that keep it current: the open tickets as of desk
-/// revision `revision`, and the devices.
+/// revision `revision` (`Ok(None)`: already in the map), and the devices.
 struct Started {
-    tickets: (u64, Result<String, ApiError>),
+    tickets: (u64, Result<Option<String>, ApiError>),
     devices: Result<String, ApiError>,
 }
 
@@ -487,6 +493,12 @@ async fn start(
     let basemap = first.basemap?;
     let index = GridIndex::from_geojson(&grids)
         .map_err(|e| ApiError::bad_response(&format!("{GRIDS_GEOJSON}: {e}")))?;
+    // Text that does not parse is left to the effect that shows tickets, which says so.
+    let tickets = first
+        .tickets
+        .as_deref()
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(text).ok());
     let _ = JsFuture::from(loaded).await;
 
     let grid_map = Rc::new(GridMap {
@@ -498,7 +510,13 @@ async fn start(
         tickets_in: Cell::new(false),
     });
     grid_map
-        .add_layers(&grids, &basemap, &index, state.lang.get_untracked())
+        .add_layers(
+            &grids,
+            &basemap,
+            tickets.as_ref(),
+            &index,
+            state.lang.get_untracked(),
+        )
         .map_err(|e| ApiError::bad_response(&error_text(&e)))?;
     home.set_value(index.home_bbox(state.home_community().as_deref()));
     if let Some(bbox) = home.get_value() {
@@ -513,8 +531,13 @@ async fn start(
         Err(e) => state.notify(Msg::ErrorBasemap, e),
     }
     state.index.set(Some(Arc::new(index)));
+    let first_tickets = if tickets.is_some() {
+        Ok(None)
+    } else {
+        first.tickets.map(Some)
+    };
     Ok(Started {
-        tickets: (revision, first.tickets),
+        tickets: (revision, first_tickets),
         devices: first.devices,
     })
 }
@@ -571,7 +594,7 @@ pub fn MapView() -> impl IntoView {
     let device = RwSignal::new(None::<DeviceInfo>);
     // What the start loaded, taken by the effects below on their first run: the open tickets
     // (and the desk revision they are as of) and the devices.
-    let first_tickets = StoredValue::new_local(None::<(u64, Result<String, ApiError>)>);
+    let first_tickets = StoredValue::new_local(None::<(u64, Result<Option<String>, ApiError>)>);
     let first_devices = StoredValue::new_local(None::<Result<String, ApiError>>);
     // Tickets were caught up on while the map was starting (see the effect on `desk.changes`).
     let changes_missed = StoredValue::new(false);
@@ -712,9 +735,10 @@ pub fn MapView() -> impl IntoView {
 
     // Tickets changed (or the map is ready) → the ticket source reloads.
     let ticket_loads = Rc::new(SingleFlight::default());
-    let show_tickets = move |loaded: Result<String, ApiError>| {
+    let show_tickets = move |loaded: Result<Option<String>, ApiError>| {
         match loaded {
-            Ok(text) => store.with_value(|gm| {
+            Ok(None) => {} // put in with the map's sources
+            Ok(Some(text)) => store.with_value(|gm| {
                 if let Some(gm) = gm
                     && let Err(e) = tickets::show(gm, &text)
                 {
@@ -749,7 +773,7 @@ pub fn MapView() -> impl IntoView {
             return;
         }
         ticket_loads.run(move || async move {
-            show_tickets(api::get_text(TICKETS_GEOJSON).await);
+            show_tickets(api::get_text(TICKETS_GEOJSON).await.map(Some));
         });
     });
 
