@@ -41,11 +41,11 @@ impl MapFirst {
         use_context::<MapFirst>().unwrap_or_else(|| MapFirst::new(true))
     }
 
-    fn new(done: bool) -> Self {
+    fn new(already_done: bool) -> Self {
         let mut resolve = None;
         let promise = Promise::new(&mut |done, _| resolve = Some(done));
         MapFirst {
-            done: RwSignal::new(done),
+            done: RwSignal::new(already_done),
             promise: StoredValue::new_local((promise, resolve.unwrap_or_else(Function::default))),
         }
     }
